@@ -1,0 +1,216 @@
+"""The backward pass: an iterative topological walk of the graph (no recursion).
+
+Nodes run in dependency order (Kahn's algorithm): a node runs once every node
+that feeds it a gradient has run, so each gradient is complete before it is used.
+A chain of any length backpropagates without touching Python's recursion limit.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional, Sequence
+
+from .function import AccumulateGrad, BackwardNode, Node, grad_accumulator
+from .grad_mode import no_grad
+
+
+def _dependencies(roots: Iterable[Node]) -> dict:
+    deps: dict = {}
+    stack = [r for r in roots]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _run_hooks(hooks: list, grad: Any) -> Any:
+    from ..tensor import Tensor
+    for hook in hooks:
+        res = hook(Tensor._wrap(grad))
+        if res is not None:
+            grad = res._data if isinstance(res, Tensor) else res
+    return grad
+
+
+def _accumulate(node: AccumulateGrad, grad: Any) -> None:
+    from ..tensor import Tensor
+    var = node.variable
+    if var._hooks:
+        grad = _run_hooks(var._hooks, grad)
+    if var.grad is None:
+        var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
+    else:
+        var.grad._data += grad
+        var.grad._version.value += 1
+
+
+def execute(roots: Sequence[tuple], retain_graph: bool,
+            capture: Optional[dict] = None) -> Optional[dict]:
+    """Propagate ``roots`` ((node, output_nr, grad array) triples) through the graph.
+
+    Without ``capture``, leaf gradients accumulate into ``.grad``. With it (a dict
+    keyed by (node, output_nr)), the gradients arriving there are returned
+    instead and no ``.grad`` is touched, as ``autograd.grad`` requires.
+    """
+    root_nodes = []
+    buffers: dict = {}
+    for node, nr, g in roots:
+        buf = buffers.get(node)
+        if buf is None:
+            n_out = len(node._output_meta) if isinstance(node, BackwardNode) else 1
+            buf = buffers[node] = [None] * n_out
+            root_nodes.append(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+    deps = _dependencies(root_nodes)
+    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    captured: dict = {}
+    with no_grad():
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None]
+            for nr, hooks in node._pre_hooks.items():
+                if grads[nr] is not None:
+                    grads[nr] = _run_hooks(hooks, grads[nr])
+            if capture is not None:
+                for nr, g in enumerate(grads):
+                    if (node, nr) in capture:
+                        captured[(node, nr)] = g
+            if isinstance(node, AccumulateGrad):
+                if capture is None and grads[0] is not None:
+                    _accumulate(node, grads[0])
+                continue
+            if all(g is None for g in grads):
+                input_grads = [None] * len(node.next_functions)
+            else:
+                input_grads = node.apply(grads)
+                for hook in node._post_hooks:
+                    hook(input_grads, grads)
+            if not retain_graph:
+                node.release()
+            for (child, nr), g in zip(node.next_functions, input_grads):
+                if child is None:
+                    continue
+                if g is not None:
+                    buf = buffers.get(child)
+                    if buf is None:
+                        n_out = len(child._output_meta) if isinstance(child, BackwardNode) else 1
+                        buf = buffers[child] = [None] * n_out
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                deps[child] -= 1
+                if deps[child] == 0:
+                    ready.append(child)
+    return captured if capture is not None else None
+
+
+def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> list:
+    from ..tensor import Tensor
+    roots = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
+            arr = out._xp.ones(out._data.shape, dtype=out._data.dtype)
+        else:
+            arr = g._data if isinstance(g, Tensor) else out._xp.asarray(g, dtype=out._data.dtype)
+            if tuple(arr.shape) != tuple(out._data.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(arr.shape)}) and "
+                    f"output[{i}] has a shape of torch.Size({list(out._data.shape)}).")
+            if arr.dtype != out._data.dtype:
+                arr = arr.astype(out._data.dtype)
+        node, nr = (out.grad_fn, out._output_nr) if out.grad_fn is not None else (grad_accumulator(out), 0)
+        roots.append((node, nr, arr))
+    return roots
+
+
+def _as_seq(x: Any) -> list:
+    from ..tensor import Tensor
+    if x is None:
+        return []
+    if isinstance(x, Tensor):
+        return [x]
+    return list(x)
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: Optional[bool] = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate into the leaves' ``.grad`` the gradients of ``tensors``.
+
+    Args:
+        tensors: the tensor(s) to differentiate.
+        grad_tensors: the gradient w.r.t. each tensor (None for a one-element tensor).
+        retain_graph: keep saved values so the graph can be walked again (default False).
+        create_graph: higher-order graphs are not supported; must be False.
+        inputs: accumulate only into these leaves (default: every leaf of the graph).
+    """
+    if create_graph:
+        raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
+    outs = _as_seq(tensors)
+    grads = _as_seq(grad_tensors) if grad_tensors is not None else [None] * len(outs)
+    if len(grads) != len(outs):
+        raise RuntimeError(f"grad_tensors has {len(grads)} elements but tensors has {len(outs)}")
+    roots = _root_grads(outs, grads)
+    if inputs is None:
+        execute(roots, bool(retain_graph))
+        return
+    targets = _as_seq(inputs)
+    found = grad(outs, targets, grads, retain_graph=retain_graph, allow_unused=True)
+    for t, g in zip(targets, found):
+        if g is None:
+            continue
+        if t.grad_fn is None:
+            _accumulate(grad_accumulator(t), g._data)
+        elif t.grad is None:
+            t.grad = g
+        else:
+            t.grad._data += g._data
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Optional[bool] = None,
+         create_graph: bool = False, allow_unused: Optional[bool] = None,
+         materialize_grads: bool = False) -> tuple:
+    """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching ``.grad``.
+
+    Args:
+        outputs: tensor(s) to differentiate.
+        inputs: tensor(s) whose gradients are returned, in order.
+        grad_outputs: the gradient w.r.t. each output (None for one-element outputs).
+        retain_graph: keep saved values for another backward (default False).
+        create_graph: must be False (no higher-order graphs).
+        allow_unused: return None for an input the outputs do not depend on, instead of raising.
+        materialize_grads: return zeros instead of None for unused inputs.
+    """
+    from ..tensor import Tensor
+    if create_graph:
+        raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
+    outs = _as_seq(outputs)
+    ins = _as_seq(inputs)
+    grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    if len(grads) != len(outs):
+        raise RuntimeError(f"grad_outputs has {len(grads)} elements but outputs has {len(outs)}")
+    keys = []
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+        keys.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator(t), 0))
+    captured = execute(_root_grads(outs, grads), bool(retain_graph), capture=dict.fromkeys(keys))
+    result = []
+    for t, key in zip(ins, keys):
+        g = captured.get(key)
+        if g is None:
+            if materialize_grads:
+                g = t._xp.zeros_like(t._data)
+            elif not (allow_unused or materialize_grads):
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else Tensor._wrap(g))
+    return tuple(result)

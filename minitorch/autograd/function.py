@@ -1,0 +1,294 @@
+"""Function, its Context, and the graph nodes that backward walks.
+
+Calling ``SomeFunction.apply(*args)`` runs ``forward`` without recording and, when
+grad mode is on and an input requires grad, creates one node for the result. The
+node keeps the context (what forward saved), the edges to the inputs' nodes
+(``next_functions``) and the inputs' shapes and dtypes, so that the engine, not
+each op, reduces a broadcast gradient back to its input's shape.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Optional
+
+from .. import backend
+from .grad_mode import is_grad_enabled, no_grad
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+def unbroadcast(grad: Any, shape: tuple) -> Any:
+    """Sum ``grad`` over the dimensions that broadcasting added or stretched to reach it from ``shape``."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    axes = tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    if extra:
+        grad = grad.reshape(grad.shape[extra:])
+    return grad.reshape(shape)
+
+
+class _SavedRef:
+    """One saved value plus the version its tensor had when it was saved."""
+
+    __slots__ = ("value", "counter", "version", "tensor_name", "output_nr")
+
+    def __init__(self, value: Any, counter: Any, tensor_name: str, output_nr: int) -> None:
+        self.value = value
+        self.counter = counter
+        self.version = counter.value if counter is not None else 0
+        self.tensor_name = tensor_name
+        self.output_nr = output_nr
+
+
+class Context:
+    """What ``forward`` hands to ``backward``: saved values and free-form attributes."""
+
+    def __init__(self) -> None:
+        self._to_save: tuple = ()
+        self._saved: Optional[list] = None
+        self._freed = False
+        self._non_differentiable: set = set()
+        self.needs_input_grad: tuple = ()
+        self._node: Any = None
+
+    def save_for_backward(self, *values: Any) -> None:
+        """Keep arrays (built-in ops) or tensors (user Functions) for ``backward``."""
+        self._to_save = values
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Declare outputs (e.g. indices) that never receive a gradient."""
+        self._non_differentiable.update(id(o) for o in outputs)
+
+    def _saved_values(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(_FREED)
+        if self._saved is None:
+            return ()
+        for ref in self._saved:
+            if ref.counter is not None and ref.counter.value != ref.version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [{ref.tensor_name}], which is output {ref.output_nr} of "
+                    f"{self._node.name() if self._node is not None else 'a node'}, is at version "
+                    f"{ref.counter.value}; expected version {ref.version} instead.")
+        return tuple(ref.value for ref in self._saved)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The values given to ``save_for_backward``, checked against in-place changes."""
+        return self._saved_values()
+
+    saved_arrays = saved_tensors
+
+
+class Node:
+    """A node of the backward graph; subclasses are named like torch's (``MulBackward0``)."""
+
+    __slots__ = ("next_functions", "_pre_hooks", "_post_hooks", "__weakref__")
+
+    def __init__(self) -> None:
+        self.next_functions: tuple = ()
+        self._pre_hooks: dict[int, list] = {}
+        self._post_hooks: list = []
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, hook: Callable) -> None:
+        """Call ``hook(grad_inputs, grad_outputs)`` after this node runs."""
+        self._post_hooks.append(hook)
+
+    def _register_tensor_hook(self, output_nr: int, hook: Callable) -> None:
+        self._pre_hooks.setdefault(output_nr, []).append(hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf tensor: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__()
+        self.variable = variable
+
+
+class BackwardNode(Node):
+    """A recorded Function call: its context and what the engine needs to route gradients."""
+
+    __slots__ = ("_ctx", "_input_meta", "_output_meta", "_input_positions")
+    _function: Any = None
+
+    def apply(self, grad_outputs: list) -> list:
+        """Run the Function's backward and return one gradient per ``next_functions`` edge."""
+        fn, ctx = self._function, self._ctx
+        if ctx._freed:
+            raise RuntimeError(_FREED)
+        for i, g in enumerate(grad_outputs):
+            if g is None:
+                shape, dt, dev = self._output_meta[i]
+                grad_outputs[i] = backend.module_for_device(dev).zeros(shape, dtype=dt)
+        if fn.array_level:
+            raw = fn.backward(ctx, *grad_outputs)
+        else:
+            from ..tensor import Tensor
+            with no_grad():
+                raw = fn.backward(ctx, *(Tensor._wrap(g) for g in grad_outputs))
+        if not isinstance(raw, tuple):
+            raw = (raw,)
+        expected = len(ctx.needs_input_grad)
+        if len(raw) != expected:
+            if len(raw) > expected and all(r is None for r in raw[expected:]):
+                raw = raw[:expected]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
+                                   f"(expected {expected}, got {len(raw)})")
+        out = []
+        for pos, (shape, dt) in zip(self._input_positions, self._input_meta):
+            g = raw[pos]
+            if g is not None:
+                g = getattr(g, "_data", g)
+                if g.shape != shape:
+                    try:
+                        g = unbroadcast(g, shape)
+                    except ValueError:
+                        raise RuntimeError(
+                            f"Function {self.name()} returned an invalid gradient at index {pos} - got "
+                            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+                if g.dtype != dt:
+                    g = g.astype(dt)
+            out.append(g)
+        return out
+
+    def release(self) -> None:
+        """Free what forward saved (called after a backward without ``retain_graph``)."""
+        self._ctx._freed = True
+        self._ctx._saved = None
+
+
+def _node_class(fn_cls: type) -> type:
+    name = fn_cls.__dict__.get("node_name") or (
+        fn_cls.__name__ + ("Backward0" if fn_cls.array_level else "Backward"))
+    return type(name, (BackwardNode,), {"__slots__": (), "_function": fn_cls})
+
+
+class Function:
+    """Base of every differentiable op, built-in or the user's.
+
+    Subclasses define static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``
+    and are called through ``apply``. ``backward`` returns one gradient per
+    argument of ``forward`` (None for arguments that are not tensors or need none).
+
+    Built-in ops set ``array_level = True``: they receive and return raw arrays
+    (numpy or cupy) and never touch Tensor. User Functions keep torch's contract:
+    tensors in, tensors out.
+    """
+
+    array_level: bool = False
+    node_name: Optional[str] = None
+    _node_cls: type
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._node_cls = _node_class(cls)
+
+    @staticmethod
+    def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx: Context, *grads: Any) -> Any:
+        raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        from ..tensor import Tensor
+        tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
+        if len(tensors) > 1:
+            first = tensors[0][1].device
+            for _, t in tensors[1:]:
+                if t.device != first:
+                    raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                                       f"two devices, {first} and {t.device}!")
+        record = is_grad_enabled() and any(t.requires_grad for _, t in tensors)
+        ctx = Context()
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        if cls.array_level:
+            raw_args = [a._data if isinstance(a, Tensor) else a for a in args]
+            with no_grad():
+                raw_out = cls.forward(ctx, *raw_args, **kwargs)
+            multi = isinstance(raw_out, tuple)
+            outs = [Tensor._wrap(r) for r in (raw_out if multi else (raw_out,))]
+        else:
+            with no_grad():
+                res = cls.forward(ctx, *args, **kwargs)
+            multi = isinstance(res, tuple)
+            outs = []
+            for r in (res if multi else (res,)):
+                if not isinstance(r, Tensor):
+                    r = Tensor(r)
+                elif any(r is a for _, a in tensors):
+                    r = Tensor._wrap(r._data)  # returning an input: give the result its own identity
+                outs.append(r)
+        if record:
+            cls._record(ctx, args, tensors, outs)
+        return tuple(outs) if multi else outs[0]
+
+    @classmethod
+    def _record(cls, ctx: Context, args: tuple, tensors: list, outs: list) -> None:
+        node = cls._node_cls()
+        ctx._node = node
+        node._ctx = ctx
+        node.next_functions = tuple(_edge_to(t) for _, t in tensors)
+        node._input_positions = tuple(i for i, _ in tensors)
+        node._input_meta = tuple((t._data.shape, t._data.dtype) for _, t in tensors)
+        node._output_meta = tuple((o._data.shape, o._data.dtype, o.device) for o in outs)
+        for nr, o in enumerate(outs):
+            if id(o) in ctx._non_differentiable or id(o._data) in ctx._non_differentiable:
+                continue
+            if o.dtype.is_floating_point:
+                o.requires_grad = True
+                o.grad_fn = node
+                o._output_nr = nr
+        ctx._saved = [_saved_ref(v, tensors, outs) for v in ctx._to_save]
+        ctx._to_save = ()
+
+
+def _saved_ref(value: Any, inputs: list, outs: list) -> _SavedRef:
+    """Tie a saved value to the tensor it belongs to, so in-place changes are caught."""
+    for _, t in inputs:
+        if value is t or value is t._data:
+            return _SavedRef(value, t._version, "input tensor", t._output_nr)
+    for nr, t in enumerate(outs):
+        if value is t or value is t._data:
+            return _SavedRef(value, t._version, "output tensor", nr)
+    if hasattr(value, "_version"):
+        return _SavedRef(value, value._version, "saved tensor", value._output_nr)
+    return _SavedRef(value, None, "", 0)
+
+
+def _edge_to(t: Any) -> tuple:
+    if not t.requires_grad:
+        return (None, 0)
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    return (grad_accumulator(t), 0)
+
+
+def grad_accumulator(t: Any) -> AccumulateGrad:
+    """The (cached) AccumulateGrad node of a leaf tensor."""
+    acc = t._accumulator() if t._accumulator is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._accumulator = weakref.ref(acc)
+    return acc

@@ -1,0 +1,155 @@
+"""The one place that knows which array library backs a tensor.
+
+Op code asks this module for the array module of its inputs (``array_module``)
+instead of importing numpy or cupy itself, so a GPU backend is an addition here,
+not a rewrite of the ops. Where numpy and cupy differ, the helper lives here.
+"""
+from __future__ import annotations
+
+from typing import Any, Union
+
+import numpy as np
+
+try:  # CuPy is optional: minitorch imports and works without it.
+    import cupy as _cupy  # type: ignore[import-not-found]
+except Exception:  # pragma: no cover - depends on the machine
+    _cupy = None
+
+
+class device:
+    """Where a tensor's data lives: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: Union[str, "device"], index: int | None = None) -> None:
+        if isinstance(type, device):
+            self.type, self.index = type.type, type.index
+            return
+        if not isinstance(type, str):
+            raise TypeError(f"device() expected a string or a device, but got {type.__class__.__name__}")
+        name = type.strip()
+        if ":" in name:
+            if index is not None:
+                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {name}")
+            name, _, idx = name.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = int(idx)
+        if name not in ("cpu", "cuda"):
+            raise RuntimeError(
+                f"Expected one of cpu, cuda device type at start of device string: {type}")
+        if index is not None and index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
+        self.type = name
+        self.index = index
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(other)
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+CPU = device("cpu")
+DeviceLike = Union[str, device, int, None]
+
+
+def as_device(d: DeviceLike) -> device:
+    """Normalise a user's device argument (None means cpu, an int means that cuda index)."""
+    if d is None:
+        return CPU
+    if isinstance(d, int) and not isinstance(d, bool):
+        return device("cuda", d)
+    return device(d)
+
+
+def cuda_available() -> bool:
+    """True when CuPy is importable and sees at least one GPU."""
+    if _cupy is None:
+        return False
+    try:
+        return _cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # pragma: no cover - depends on the machine
+        return False
+
+
+def module_for_device(d: device) -> Any:
+    """The array module (numpy or cupy) that holds data for device ``d``."""
+    if d.type == "cpu":
+        return np
+    if not cuda_available():
+        raise RuntimeError(
+            "Torch not compiled with CUDA enabled: minitorch found no usable CuPy/GPU "
+            "(install the 'cuda' extra on a machine with an NVIDIA GPU)")
+    return _cupy
+
+
+def device_of(array: Any) -> device:
+    """The device an array lives on."""
+    if isinstance(array, np.ndarray) or np.isscalar(array):
+        return CPU
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return device("cuda", array.device.id)
+    return CPU
+
+
+def array_module(*arrays: Any) -> Any:
+    """numpy or cupy, whichever holds ``arrays`` (python scalars count as either)."""
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def is_array(x: Any) -> bool:
+    """True for a numpy or cupy ndarray."""
+    return isinstance(x, np.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray))
+
+
+def to_device(array: Any, d: device) -> Any:
+    """Copy ``array`` to device ``d`` (no copy when it is already there)."""
+    if device_of(array) == d:
+        return array
+    if d.type == "cpu":
+        return _cupy.asnumpy(array)
+    xp = module_for_device(d)
+    with xp.cuda.Device(d.index or 0):
+        return xp.asarray(array)
+
+
+def scatter_add(target: Any, index: Any, values: Any) -> None:
+    """``target[index] += values`` with repeated indices accumulating (numpy add.at / cupyx)."""
+    xp = array_module(target)
+    if xp is np:
+        np.add.at(target, index, values)
+    else:  # pragma: no cover - needs a GPU
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+
+
+def quiet(xp: Any) -> Any:
+    """A context that silences divide/invalid warnings (numpy only; cupy never warns)."""
+    import contextlib
+    if xp is np:
+        return np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    return contextlib.nullcontext()
+
+
+def reshape_view(array: Any, shape: tuple) -> Any:
+    """``array`` reshaped without copying; ValueError when that needs a copy."""
+    if array_module(array) is np:
+        return np.reshape(array, shape, copy=False)
+    out = array.view()  # pragma: no cover - needs a GPU
+    out.shape = shape
+    return out

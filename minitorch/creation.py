@@ -1,0 +1,235 @@
+"""Tensor creation: tensor, from_numpy, zeros, ones, full, empty, rand, randn, randint, arange, linspace, eye."""
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from . import backend, dtypes
+from .random import Generator, sample_integers, sample_normal, sample_permutation, sample_uniform
+from .tensor import Tensor
+
+
+def _infer_array(data: Any) -> np.ndarray:
+    """A numpy array for Python data, with torch's dtype inference."""
+    if isinstance(data, Tensor):
+        return data._cpu_array()
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
+    try:
+        arr = np.array(data)
+    except ValueError as err:
+        raise ValueError(f"expected sequence of equal lengths: {err}") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+        arr = arr.astype(dtypes.get_default_dtype().np_dtype)
+    elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
+        arr = arr.astype(np.int64)
+    return arr
+
+
+def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
+
+    Args:
+        data: the values; Python floats become float32, ints int64, numpy arrays keep their dtype.
+        dtype: the element type (default: inferred from ``data``).
+        device: where the tensor lives (default cpu).
+        requires_grad: record operations on it for autograd.
+    """
+    arr = _infer_array(data)
+    dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.as_dtype(dtype)
+    out = backend.to_device(np.array(arr, dtype=dt.np_dtype, copy=True), backend.as_device(device))
+    t = Tensor._wrap(out)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor, sharing memory with a numpy array or tensor where dtype and device allow."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtypes.as_dtype(dtype) if dtype is not None else None)
+    if isinstance(data, np.ndarray) or backend.is_array(data):
+        dtypes.from_numpy_dtype(data.dtype)
+        arr = backend.to_device(data, backend.as_device(device))
+        if dtype is not None:
+            arr = arr.astype(dtypes.as_dtype(dtype).np_dtype, copy=False)
+        return Tensor._wrap(arr)
+    return tensor(data, dtype=dtype, device=device)
+
+
+asarray = as_tensor
+
+
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``ndarray`` (changes to one show in the other)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    return Tensor._wrap(ndarray)
+
+
+def _size(size: Sequence[Any]) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1):
+            raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
+        s = int(s)
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(map(int, size))}")
+        out.append(s)
+    return tuple(out)
+
+
+def _make(arr: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(backend.to_device(arr, backend.as_device(device)))
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _float_dtype(dtype: Any) -> dtypes.dtype:
+    return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+
+
+def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    dev = backend.as_device(device)
+    xp = backend.module_for_device(dev)
+    return _make(xp.full(_size(size), value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
+
+
+def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    """A tensor of zeros of the given size."""
+    return _filled(size, 0, dtype, device, requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
+    """A tensor of ones of the given size."""
+    return _filled(size, 1, dtype, device, requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
+    """A tensor of the given size with unspecified contents."""
+    dev = backend.as_device(device)
+    return _make(backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev,
+                 requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch)."""
+    if dtype is None:
+        dtype = dtypes.result_type(fill_value)
+    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+
+
+def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    """The n×m identity matrix."""
+    return _make(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), device, requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        dtype = dtypes.result_type(start, end, step)
+    dt = dtypes.as_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    arr = (start + np.arange(n, dtype=np.float64) * step) if dt.is_floating_point else \
+        np.arange(start, end, step, dtype=np.int64)[:n]
+    return _make(arr.astype(dt.np_dtype), device, requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    if steps < 0:
+        raise RuntimeError("linspace(): number of steps must be non-negative")
+    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype).np_dtype), device, requires_grad)
+
+
+def rand(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) from minitorch's generator."""
+    return _make(sample_uniform(_size(size), 0.0, 1.0, _float_dtype(dtype), generator), device, requires_grad)
+
+
+def randn(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from minitorch's generator."""
+    return _make(sample_normal(_size(size), 0.0, 1.0, _float_dtype(dtype), generator), device, requires_grad)
+
+
+def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
+            generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+    """Integers uniform on [low, high) (int64 unless ``dtype`` says otherwise)."""
+    if high is None:
+        low, high = 0, low
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _make(sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device,
+                 requires_grad)
+
+
+def randperm(n: int, *, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    return _make(sample_permutation(n, generator).astype(dt.np_dtype), device, False)
+
+
+def _like(input: Tensor, dtype: Any, device: Any) -> tuple:
+    return (input.dtype if dtype is None else dtypes.as_dtype(dtype)), (input.device if device is None else device)
+
+
+def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return zeros(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return ones(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return empty(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return full(tuple(input.shape), fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return rand(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return randn(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
+
+
+def randint_like(input: Tensor, low: int, high: Optional[int] = None, *, dtype: Any = None,
+                 device: Any = None) -> Tensor:
+    dt, dev = _like(input, dtype, device)
+    return randint(low, high, tuple(input.shape), dtype=dt, device=dev)

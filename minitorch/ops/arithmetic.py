@@ -1,0 +1,329 @@
+"""Binary arithmetic: add, sub, mul, div, pow, maximum, minimum, where, clamp."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .. import backend, dtypes
+from ..tensor import Tensor
+from .base import Op, as_tensor, check_broadcast, float_operand, no_graph, prepare, to_dtype
+
+
+class Add(Op):
+    """a + alpha * b."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+        ctx.alpha = alpha
+        return a + b if alpha == 1 else a + alpha * b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha), None
+
+
+class Sub(Op):
+    """a - alpha * b."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+        ctx.alpha = alpha
+        return a - b if alpha == 1 else a - alpha * b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
+
+
+class Rsub(Sub):
+    """scalar - tensor, named as torch names it."""
+
+    node_name = "RsubBackward1"
+
+
+class Mul(Op):
+    """a * b."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        # Save only what the gradients that are needed will read.
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        return (grad * b if b is not None else None), (grad * a if a is not None else None)
+
+
+class Div(Op):
+    """a / b (true division)."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Pow(Op):
+    """a ** b, for tensor or constant base and exponent."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        out = a ** b
+        ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b, out = ctx.saved_tensors
+        xp = backend.array_module(a, b, grad)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
+            ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
+            with backend.quiet(xp):
+                gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
+        return ga, gb
+
+
+class Maximum(Op):
+    """Elementwise max; ties share the gradient equally, as in torch."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return backend.array_module(a, b).maximum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        return _select_grads(grad, a > b, a == b)
+
+
+class Minimum(Op):
+    """Elementwise min; ties share the gradient equally, as in torch."""
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a, b)
+        return backend.array_module(a, b).minimum(a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        return _select_grads(grad, a < b, a == b)
+
+
+def _select_grads(grad: Any, a_wins: Any, tie: Any) -> tuple:
+    share = a_wins + 0.5 * tie
+    return grad * share.astype(grad.dtype), grad * (1 - share).astype(grad.dtype)
+
+
+class Where(Op):
+    """cond ? a : b."""
+
+    @staticmethod
+    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(cond)
+        return backend.array_module(cond, a, b).where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (cond,) = ctx.saved_tensors
+        return None, grad * cond, grad * ~cond
+
+
+class Clamp(Op):
+    """Clamp to [lo, hi] (constant bounds); the gradient passes where lo <= x <= hi."""
+
+    node_name = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+        xp = backend.array_module(x)
+        keep = xp.ones(x.shape, dtype=bool)
+        out = x
+        if lo is not None:
+            keep &= x >= lo
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            keep &= x <= hi
+            out = xp.minimum(out, hi)
+        if ctx.needs_input_grad[0]:
+            ctx.save_for_backward(keep)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (keep,) = ctx.saved_tensors
+        return grad * keep, None, None
+
+
+# ------------------------------------------------------------------ wrappers
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+    """input + alpha * other, broadcasting and promoting as torch does."""
+    a, b, dt = prepare(input, other)
+    check_broadcast(a, b)
+    return _maybe_out(_scaled(Add, a, b, alpha, dt), out)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+    """input - alpha * other."""
+    a, b, dt = prepare(input, other)
+    if dt is dtypes.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    check_broadcast(a, b)
+    cls = Rsub if not isinstance(input, Tensor) else Sub
+    return _maybe_out(_scaled(cls, a, b, alpha, dt), out)
+
+
+def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
+    if alpha != 1 and not dt.is_floating_point and isinstance(alpha, float):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    return cls.apply(a, b, alpha)
+
+
+def mul(input: Any, other: Any, *, out: Optional[Tensor] = None) -> Tensor:
+    """input * other."""
+    a, b, _ = prepare(input, other)
+    check_broadcast(a, b)
+    return _maybe_out(Mul.apply(a, b), out)
+
+
+def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None) -> Tensor:
+    """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded (non-differentiable) quotient."""
+    if rounding_mode is None:
+        a, b, dt = prepare(input, other)
+        if not dt.is_floating_point:
+            a, b, _ = prepare(a, b, dtype=dtypes.get_default_dtype())
+        check_broadcast(a, b)
+        return _maybe_out(Div.apply(a, b), out)
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    a, b, dt = prepare(input, other)
+    ra, rb = _raw(a), _raw(b)
+    xp = backend.array_module(ra, rb)
+    if dt.is_floating_point:
+        q = ra / rb
+        res = xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+    else:
+        if xp.any(rb == 0):
+            raise RuntimeError("ZeroDivisionError")
+        res = xp.floor_divide(ra, rb) if rounding_mode == "floor" else \
+            (xp.abs(ra) // xp.abs(rb)) * xp.sign(ra) * xp.sign(rb)
+    return _maybe_out(no_graph(lambda r: r.astype(dt.np_dtype, copy=False), res), out)
+
+
+def true_divide(input: Any, other: Any) -> Tensor:
+    return div(input, other)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    return div(input, other, rounding_mode="floor")
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    """Python-style modulus (sign of the divisor); not differentiable here."""
+    a, b, dt = prepare(input, other)
+    return no_graph(lambda x, y: backend.array_module(x, y).mod(x, y).astype(dt.np_dtype, copy=False),
+                    _raw(a), _raw(b))
+
+
+def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
+    """input ** exponent."""
+    a, b, dt = prepare(input, exponent)
+    if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    check_broadcast(a, b)
+    return _maybe_out(Pow.apply(a, b), out)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum of two tensors."""
+    a, b, _ = prepare(input, other)
+    check_broadcast(a, b)
+    return Maximum.apply(a, b)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum of two tensors."""
+    a, b, _ = prepare(input, other)
+    check_broadcast(a, b)
+    return Minimum.apply(a, b)
+
+
+def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    if input is None and other is None:
+        from .compare import nonzero
+        return nonzero(condition, as_tuple=True)
+    cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
+    if cond.dtype is not dtypes.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
+    a, b, _ = prepare(input, other)
+    return Where.apply(cond, a, b)
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tensor] = None) -> Tensor:
+    """Limit values to [min, max]; either bound may be None, or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        res = input
+        if min is not None:
+            res = maximum(res, min if isinstance(min, Tensor) else as_tensor(min, dtype=input.dtype))
+        if max is not None:
+            res = minimum(res, max if isinstance(max, Tensor) else as_tensor(max, dtype=input.dtype))
+        return _maybe_out(res, out)
+    bounds = [v for v in (min, max) if v is not None]
+    dt = dtypes.result_type(input, *bounds)
+    x = to_dtype(input, dt)
+    lo = None if min is None else x._xp.asarray(min, dtype=dt.np_dtype)
+    hi = None if max is None else x._xp.asarray(max, dtype=dt.np_dtype)
+    return _maybe_out(Clamp.apply(x, lo, hi), out)
+
+
+clip = clamp
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _legacy(dt: Any) -> str:
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "uint8": "Byte"}.get(dt.name, dt.name)
+
+
+def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
+    """Honour ``out=``: resize-free copy into the given tensor, as the tutorials use it."""
+    if out is None:
+        return result
+    if tuple(out.shape) != tuple(result.shape):
+        if out.numel() != 0:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape "
+                          f"{list(out.shape)}, which does not match the required output shape "
+                          f"{list(result.shape)}.", UserWarning, stacklevel=3)
+        out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
+    if is_grad_needed(result, out):
+        raise RuntimeError("add(): functions with out=... arguments don't support automatic "
+                           "differentiation, but one of the arguments requires grad.")
+    out._write(result._data)
+    return out
+
+
+def is_grad_needed(result: Tensor, out: Tensor) -> bool:
+    from ..autograd.grad_mode import is_grad_enabled
+    return is_grad_enabled() and (result.requires_grad or out.requires_grad)

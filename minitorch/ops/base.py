@@ -1,0 +1,84 @@
+"""What every built-in op shares: the array-level Function base and operand preparation."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .. import backend, dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+Scalar = (int, float, bool)
+
+
+class Op(Function):
+    """A built-in op: ``forward``/``backward`` receive and return raw arrays (numpy or cupy)."""
+
+    array_level = True
+
+
+def as_tensor(x: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``x`` as a tensor: tensors pass through; arrays and Python data are converted (see ``tensor``)."""
+    from ..creation import as_tensor as _as_tensor
+    return _as_tensor(x, dtype=dtype, device=device)
+
+
+def prepare(*operands: Any, dtype: Any = None) -> tuple:
+    """Promote operands to one dtype as torch does, returning tensors and constant arrays.
+
+    Tensors are cast (differentiably) only when their dtype differs; Python scalars
+    become 0-d arrays of the result dtype, passed to ops as constants.
+    """
+    ops = [x if isinstance(x, Tensor) or isinstance(x, Scalar) else as_tensor(x) for x in operands]
+    target = dtypes.result_type(*ops) if dtype is None else dtype
+    ref = next((x for x in ops if isinstance(x, Tensor)), None)
+    xp = ref._xp if ref is not None else backend.array_module()
+    out = []
+    for x in ops:
+        if isinstance(x, Tensor):
+            out.append(x if x._data.dtype == target.np_dtype else to_dtype(x, target))
+        else:
+            out.append(xp.asarray(x, dtype=target.np_dtype))
+    return tuple(out) + (target,)
+
+
+def check_broadcast(a: Any, b: Any) -> None:
+    """Raise torch's message when two shapes cannot broadcast together."""
+    sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            ndim = max(len(sa), len(sb))
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {ndim - i}")
+
+
+class ToDtype(Op):
+    """Cast to another dtype; the engine casts the gradient back."""
+
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, np_dtype: Any) -> Any:
+        return x.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return grad, None
+
+
+def to_dtype(x: Tensor, dtype: Any) -> Tensor:
+    """``x`` converted to ``dtype`` (a new tensor; differentiable between floating dtypes)."""
+    dt = dtypes.as_dtype(dtype)
+    if x._data.dtype == dt.np_dtype:
+        return x
+    return ToDtype.apply(x, dt.np_dtype)
+
+
+def float_operand(x: Tensor) -> Tensor:
+    """``x`` itself when floating, else cast to the default float (exp, sqrt, mean of ints)."""
+    return x if x.dtype.is_floating_point else to_dtype(x, dtypes.get_default_dtype())
+
+
+def no_graph(fn: Callable, *arrays: Any) -> Tensor:
+    """Wrap a result that never carries a gradient (comparisons, argmax, rounding)."""
+    return Tensor._wrap(fn(*arrays))

@@ -1,0 +1,159 @@
+"""Matrix products: matmul, mm, bmm, dot, mv."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .. import backend
+from ..tensor import Tensor
+from .base import Op
+
+
+class Matmul(Op):
+    """numpy/torch ``matmul`` semantics: 1-D operands are promoted, batch dims broadcast."""
+
+    node_name = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[0] else None)
+        ctx.ndims = (a.ndim, b.ndim)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        xp = backend.array_module(grad)
+        na, nb = ctx.ndims
+        g = grad
+        if na == 1:
+            g = xp.expand_dims(g, -2)
+        if nb == 1:
+            g = xp.expand_dims(g, -1)
+        ga = gb = None
+        if b is not None:
+            b2 = b[:, None] if nb == 1 else b
+            ga = g @ xp.swapaxes(b2, -1, -2)
+            if na == 1:
+                ga = ga[..., 0, :]
+        if a is not None:
+            a2 = a[None, :] if na == 1 else a
+            gb = xp.swapaxes(a2, -1, -2) @ g
+            if nb == 1:
+                gb = gb[..., 0]
+        return ga, gb
+
+
+class Mm(Matmul):
+    """Matrix times matrix."""
+
+    node_name = "MmBackward0"
+
+
+class Bmm(Matmul):
+    """Batched matrix product."""
+
+    node_name = "BmmBackward0"
+
+
+class Dot(Matmul):
+    """Inner product of two vectors."""
+
+    node_name = "DotBackward0"
+
+
+class Mv(Matmul):
+    """Matrix times vector."""
+
+    node_name = "MvBackward0"
+
+
+def _shape_str(s: tuple) -> str:
+    return "x".join(str(n) for n in s)
+
+
+def _same_dtype(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_tn(a)} != {_tn(b)}")
+
+
+def _tn(t: Tensor) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
+            "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
+
+
+def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+    """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
+    a, b = input, other
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    _same_dtype(a, b)
+    if a.ndim == 1 and b.ndim == 1:
+        return dot(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        return mm(a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        return mv(a, b)
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        sa = (a.shape[-2] if a.ndim > 1 else 1, k_a)
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
+                           f"{_shape_str((k_b, b.shape[-1] if b.ndim > 1 else 1))})")
+    try:
+        res = Matmul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({list(a.shape[:-2])}) must match the size of tensor b "
+                           f"({list(b.shape[:-2])}) in the batch dimensions") from None
+    return res if out is None else out.copy_(res)
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Product of two matrices."""
+    if input.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if mat2.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} and "
+                           f"{_shape_str(mat2.shape)})")
+    _same_dtype(input, mat2)
+    return Mm.apply(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """Batched product of (b, n, m) and (b, m, p) tensors."""
+    if input.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if mat2.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    if mat2.shape[0] != input.shape[0] or mat2.shape[1] != input.shape[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    _same_dtype(input, mat2)
+    return Bmm.apply(input, mat2)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    """Inner product of two 1-D tensors."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements, but got "
+                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.name.capitalize()} "
+                           f"and {other.dtype.name.capitalize()}")
+    return Dot.apply(input, other)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """Matrix times vector."""
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(input.shape)}), "
+                           f"vec ({vec.shape[0]})")
+    _same_dtype(input, vec)
+    return Mv.apply(input, vec)

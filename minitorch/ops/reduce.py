@@ -1,0 +1,354 @@
+"""Reductions: sum, mean, max, min, argmax, argmin, var, std."""
+from __future__ import annotations
+
+import collections
+from typing import Any, Optional, Sequence, Union
+
+from .. import backend, dtypes
+from ..tensor import Tensor
+from .base import Op, float_operand, no_graph, to_dtype
+
+Dims = Union[int, Sequence[int], None]
+
+
+def normalize_dims(dim: Dims, ndim: int) -> Optional[tuple]:
+    """``dim`` as a sorted tuple of non-negative axes (None means all), with torch's range error."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    n = max(ndim, 1)
+    out = []
+    for d in dims:
+        if not -n <= d <= n - 1:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        out.append(d % n)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+    return tuple(sorted(out)) if ndim > 0 else ()
+
+
+def _expand_back(grad: Any, shape: tuple, axes: Optional[tuple], keepdim: bool) -> Any:
+    """Broadcast a reduced gradient back to the input's shape."""
+    xp = backend.array_module(grad)
+    if axes is not None and not keepdim:
+        grad = xp.expand_dims(grad, axes) if axes else grad
+    elif axes is None and not keepdim:
+        grad = grad.reshape((1,) * len(shape))
+    return xp.broadcast_to(grad, shape)
+
+
+class Sum(Op):
+    """Sum over ``axes`` (None: all)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Any:
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
+
+
+class Mean(Op):
+    """Mean over ``axes`` (None: all)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        xp = backend.array_module(x)
+        ctx.count = _count(x.shape, axes)
+        with backend.quiet(xp):
+            return x.mean(axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+def _count(shape: tuple, axes: Optional[tuple]) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+class MaxAll(Op):
+    """The largest element; ties share the gradient evenly (torch's rule)."""
+
+    node_name = "MaxBackward1"
+    reduce = "max"
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any) -> Any:
+        if x.size == 0:
+            raise RuntimeError(f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        out = x.max() if cls.reduce == "max" else x.min()
+        ctx.save_for_backward(x, out)
+        return backend.array_module(x).asarray(out)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        x, out = ctx.saved_tensors
+        hit = x == out
+        return grad * hit / hit.sum()
+
+
+class MinAll(MaxAll):
+    """The smallest element; ties share the gradient evenly."""
+
+    node_name = "MinBackward1"
+    reduce = "min"
+
+
+class MaxDim(Op):
+    """Max along one dimension, with the indices of the chosen elements."""
+
+    node_name = "MaxBackward0"
+    reduce = "max"
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, axis: int, keepdim: bool) -> tuple:
+        xp = backend.array_module(x)
+        if x.shape[axis] == 0 if x.ndim else False:
+            raise IndexError(f"{cls.reduce}(): Expected reduction dim {axis} to have non-zero size.")
+        idx = (xp.argmax if cls.reduce == "max" else xp.argmin)(x, axis=axis, keepdims=True) if x.ndim else \
+            xp.zeros((), dtype=xp.int64)
+        vals = xp.take_along_axis(x, idx, axis=axis) if x.ndim else x.copy()
+        ctx.shape, ctx.axis, ctx.idx = x.shape, axis, idx
+        if not keepdim and x.ndim:
+            vals, idx = vals.squeeze(axis), idx.squeeze(axis)
+        idx = idx.astype(xp.int64)
+        ctx.mark_non_differentiable(idx)
+        return vals, idx
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any, _grad_idx: Any) -> tuple:
+        xp = backend.array_module(grad)
+        if not ctx.shape:
+            return grad, None, None
+        out = xp.zeros(ctx.shape, dtype=grad.dtype)
+        g = grad.reshape(ctx.idx.shape)
+        xp.put_along_axis(out, ctx.idx, g, axis=ctx.axis)
+        return out, None, None
+
+
+class MinDim(MaxDim):
+    """Min along one dimension, with the indices of the chosen elements."""
+
+    node_name = "MinBackward0"
+    reduce = "min"
+
+
+class Var(Op):
+    """Variance with Bessel's ``correction`` (1 by default, as torch)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+        xp = backend.array_module(x)
+        n = _count(x.shape, axes)
+        mean = x.mean(axis=axes, keepdims=True)
+        centered = x - mean
+        ctx.save_for_backward(centered)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, max(n - correction, 0)
+        with backend.quiet(xp):
+            return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (centered,) = ctx.saved_tensors
+        g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
+        with backend.quiet(backend.array_module(grad)):
+            return g * (2.0 / ctx.denom) * centered, None, None, None
+
+
+class Std(Op):
+    """Standard deviation with Bessel's ``correction``."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+        xp = backend.array_module(x)
+        n = _count(x.shape, axes)
+        centered = x - x.mean(axis=axes, keepdims=True)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, max(n - correction, 0)
+        with backend.quiet(xp):
+            out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
+        ctx.save_for_backward(centered, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        centered, out = ctx.saved_tensors
+        with backend.quiet(backend.array_module(grad)):
+            g = _expand_back(grad / (out * ctx.denom), ctx.shape, ctx.axes, ctx.keepdim)
+            return g * centered, None, None, None
+
+
+class ReturnMinMax(collections.namedtuple("_MinMax", ["values", "indices"])):
+    """``(values, indices)`` as torch.return_types names and prints them."""
+
+    _op = "max"
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._op}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+
+class _ReturnMin(ReturnMinMax):
+    _op = "min"
+
+
+def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum of elements (over ``dim`` when given); bools and integers sum to int64."""
+    axes = normalize_dims(dim, input.ndim)
+    if dtype is not None:
+        out_dt = dtypes.as_dtype(dtype)
+    elif input.dtype.is_floating_point:
+        out_dt = input.dtype
+    else:
+        out_dt = dtypes.int64
+    if not out_dt.is_floating_point:
+        return no_graph(lambda a: a.sum(axis=axes, keepdims=keepdim, dtype=out_dt.np_dtype), input._data)
+    return Sum.apply(to_dtype(input, out_dt), axes, keepdim, None)
+
+
+def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean of elements (over ``dim`` when given); floating inputs only, as torch."""
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "
+                           f"or complex dtype. Got: {_name(input.dtype)}")
+    return Mean.apply(input, normalize_dims(dim, input.ndim), keepdim)
+
+
+def _name(dt: dtypes.dtype) -> str:
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short",
+            "int8": "Char"}.get(dt.name, dt.name)
+
+
+def _minmax(kind: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
+    from .arithmetic import maximum, minimum
+    if isinstance(dim, Tensor):  # max(a, b): the elementwise form
+        return (maximum if kind == "max" else minimum)(input, dim)
+    if dim is None:
+        return (MaxAll if kind == "max" else MinAll).apply(input)
+    (axis,) = normalize_dims(dim, input.ndim) or (0,)
+    vals, idx = (MaxDim if kind == "max" else MinDim).apply(input, axis, keepdim)
+    return (ReturnMinMax if kind == "max" else _ReturnMin)(vals, idx)
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """Largest element, or ``(values, indices)`` along ``dim``, or the elementwise max of two tensors."""
+    return _minmax("max", input, dim, keepdim)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
+    """Smallest element, or ``(values, indices)`` along ``dim``, or the elementwise min of two tensors."""
+    return _minmax("min", input, dim, keepdim)
+
+
+def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """Max over one or more dims (gradient split evenly among ties)."""
+    if dim is None or dim == ():
+        return MaxAll.apply(input)
+    res = input
+    for d in sorted(normalize_dims(dim, input.ndim) or (), reverse=True):
+        res = MaxDim.apply(res, d, keepdim)[0]
+    return res
+
+
+def _arg(kind: str, input: Tensor, dim: Optional[int], keepdim: bool) -> Tensor:
+    xp = input._xp
+    fn = xp.argmax if kind == "max" else xp.argmin
+    if input.numel() == 0:
+        raise RuntimeError(f"arg{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is None:
+        res = fn(input._data.reshape(-1))
+        return no_graph(lambda r: xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()), res)
+    (axis,) = normalize_dims(dim, input.ndim) or (0,)
+    if input.ndim == 0:
+        return no_graph(lambda: xp.zeros((), dtype=xp.int64))
+    return no_graph(lambda a: fn(a, axis=axis, keepdims=keepdim).astype(xp.int64), input._data)
+
+
+def argmax(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Index of the largest element (of the flattened tensor, or along ``dim``)."""
+    return _arg("max", input, dim, keepdim)
+
+
+def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Index of the smallest element (of the flattened tensor, or along ``dim``)."""
+    return _arg("min", input, dim, keepdim)
+
+
+def _correction(unbiased: Any, correction: Any) -> float:
+    if correction is not None:
+        return float(correction)
+    if isinstance(unbiased, bool):
+        return 1.0 if unbiased else 0.0
+    return 1.0
+
+
+def _var_args(dim: Any, unbiased: Any) -> tuple:
+    # torch accepts var(x, True) meaning unbiased, and var(x, dim) meaning the dims.
+    if isinstance(dim, bool):
+        return None, dim
+    return dim, unbiased
+
+
+def var(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Optional[float] = None) -> Tensor:
+    """Variance over ``dim`` (all when None) with ``correction`` (default 1, Bessel's)."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = float_operand(input)
+    return Var.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
+
+
+def std(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Optional[float] = None) -> Tensor:
+    """Standard deviation over ``dim`` (all when None) with ``correction`` (default 1)."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = float_operand(input)
+    return Std.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
+
+
+def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+    """Product of elements; differentiable as exp-free products of the others."""
+    from .arithmetic import div
+    from .shape import reshape
+    if dim is None:
+        flat = reshape(input, (-1,))
+        return _prod_dim(flat, 0, False)
+    (axis,) = normalize_dims(dim, input.ndim) or (0,)
+    return _prod_dim(input, axis, keepdim)
+
+
+class Prod(Op):
+    """Product along one axis; the gradient of each factor is the product of the others."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axis: int, keepdim: bool) -> Any:
+        xp = backend.array_module(x)
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        return xp.prod(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (x,) = ctx.saved_tensors
+        xp = backend.array_module(x)
+        a = ctx.axis
+        # Product of the others without division: exclusive cumulative products from both ends.
+        ones = xp.ones_like(xp.take(x, [0], axis=a))
+        left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
+        rev = xp.flip(x, axis=a)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a),
+                                   axis=a), axis=a)
+        g = grad if ctx.keepdim else xp.expand_dims(grad, a)
+        return g * left * right, None, None
+
+
+def _prod_dim(x: Tensor, axis: int, keepdim: bool) -> Tensor:
+    return Prod.apply(float_operand(x) if x.dtype is dtypes.bool_ else x, axis, keepdim)

@@ -1,0 +1,254 @@
+"""Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .. import backend
+from ..tensor import Tensor
+from .base import Op, float_operand, no_graph
+
+
+class Neg(Op):
+    """-x."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        return -x
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        return -grad
+
+
+class Abs(Op):
+    """|x|; the gradient at 0 is 0."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).abs(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad * backend.array_module(x).sign(x)
+
+
+class Exp(Op):
+    """e ** x."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        out = backend.array_module(x).exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out
+
+
+class Log(Op):
+    """Natural logarithm."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        xp = backend.array_module(x)
+        with backend.quiet(xp):
+            return xp.log(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        xp = backend.array_module(x)
+        with backend.quiet(xp):
+            return grad / x
+
+
+class Sqrt(Op):
+    """Square root."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        xp = backend.array_module(x)
+        with backend.quiet(xp):
+            out = xp.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        xp = backend.array_module(out)
+        with backend.quiet(xp):
+            return grad / (2 * out)
+
+
+class Sin(Op):
+    """Sine."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).sin(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return grad * backend.array_module(x).cos(x)
+
+
+class Cos(Op):
+    """Cosine."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).cos(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        return -grad * backend.array_module(x).sin(x)
+
+
+class Tanh(Op):
+    """Hyperbolic tangent."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        out = backend.array_module(x).tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * (1 - out * out)
+
+
+class Sigmoid(Op):
+    """1 / (1 + e ** -x), computed without overflow for large |x|."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        xp = backend.array_module(x)
+        # exp of a non-positive number only: e = exp(-|x|) never overflows.
+        e = xp.exp(-xp.abs(x))
+        out = xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * out * (1 - out)
+
+
+class Relu(Op):
+    """max(x, 0)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        out = backend.array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+def neg(input: Tensor) -> Tensor:
+    """-input."""
+    if input.dtype.name == "bool":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def abs(input: Tensor) -> Tensor:
+    """|input|."""
+    return Abs.apply(input)
+
+
+def exp(input: Tensor) -> Tensor:
+    """e ** input."""
+    return Exp.apply(float_operand(input))
+
+
+def log(input: Tensor) -> Tensor:
+    """Natural logarithm (nan below 0, -inf at 0)."""
+    return Log.apply(float_operand(input))
+
+
+def sqrt(input: Tensor) -> Tensor:
+    """Square root (nan below 0)."""
+    return Sqrt.apply(float_operand(input))
+
+
+def sin(input: Tensor) -> Tensor:
+    """Sine."""
+    return Sin.apply(float_operand(input))
+
+
+def cos(input: Tensor) -> Tensor:
+    """Cosine."""
+    return Cos.apply(float_operand(input))
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh.apply(float_operand(input))
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """Logistic sigmoid."""
+    return Sigmoid.apply(float_operand(input))
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(input, 0)."""
+    return Relu.apply(input)
+
+
+def square(input: Tensor) -> Tensor:
+    """input * input."""
+    from .arithmetic import pow
+    return pow(input, 2)
+
+
+def sign(input: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of each element (no gradient flows)."""
+    return no_graph(lambda a: backend.array_module(a).sign(a), input._data)
+
+
+def floor(input: Tensor) -> Tensor:
+    return no_graph(lambda a: backend.array_module(a).floor(a), input._data)
+
+
+def ceil(input: Tensor) -> Tensor:
+    return no_graph(lambda a: backend.array_module(a).ceil(a), input._data)
+
+
+def round(input: Tensor, *, decimals: int = 0) -> Tensor:
+    """Round half to even, as torch does."""
+    return no_graph(lambda a: backend.array_module(a).round(a, decimals), input._data)
+
+
+def isnan(input: Tensor) -> Tensor:
+    return no_graph(lambda a: backend.array_module(a).isnan(a), input._data)
+
+
+def isinf(input: Tensor) -> Tensor:
+    return no_graph(lambda a: backend.array_module(a).isinf(a), input._data)
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return no_graph(lambda a: backend.array_module(a).isfinite(a), input._data)

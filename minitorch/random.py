@@ -1,0 +1,93 @@
+"""minitorch's own random generator: reproducible after ``manual_seed``, independent of numpy's global state."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from . import dtypes
+
+
+class Generator:
+    """A seeded source of random numbers (PCG64), like ``torch.Generator``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self._seed = 67280421310721  # torch's default seed
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Restart the stream from ``seed``."""
+        self._seed = int(seed)
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return the new seed."""
+        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> dict:
+        return self._rng.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self._rng.bit_generator.state = state
+
+    @property
+    def rng(self) -> np.random.Generator:
+        return self._rng
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed minitorch's default generator (and, when present, the GPU's)."""
+    default_generator.manual_seed(seed)
+    from . import cuda
+    cuda.manual_seed_all(seed)
+    return default_generator
+
+
+def seed() -> int:
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> dict:
+    return default_generator.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    default_generator.set_state(state)
+
+
+def _rng(generator: Optional[Generator]) -> np.random.Generator:
+    return (generator or default_generator).rng
+
+
+def sample_uniform(shape: tuple, low: float, high: float, dtype: dtypes.dtype,
+                   generator: Optional[Generator] = None) -> np.ndarray:
+    """U(low, high) samples of ``dtype`` (drawn in float64, then cast)."""
+    return _rng(generator).uniform(low, high, size=tuple(shape)).astype(dtype.np_dtype)
+
+
+def sample_normal(shape: tuple, mean: float, std: float, dtype: dtypes.dtype,
+                  generator: Optional[Generator] = None) -> np.ndarray:
+    """N(mean, std**2) samples of ``dtype``."""
+    return (_rng(generator).standard_normal(size=tuple(shape)) * std + mean).astype(dtype.np_dtype)
+
+
+def sample_integers(shape: tuple, low: int, high: int, generator: Optional[Generator] = None) -> np.ndarray:
+    """Integers uniform on [low, high)."""
+    return _rng(generator).integers(low, high, size=tuple(shape), dtype=np.int64)
+
+
+def sample_permutation(n: int, generator: Optional[Generator] = None) -> np.ndarray:
+    return _rng(generator).permutation(n).astype(np.int64)

@@ -1,0 +1,24 @@
+"""torch.Size: a tuple of dimensions that prints as ``torch.Size([4, 4])``."""
+from __future__ import annotations
+
+
+class Size(tuple):
+    """The shape of a tensor; a tuple, printed as torch prints it."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+    def __getitem__(self, key):  # type: ignore[override]
+        out = tuple.__getitem__(self, key)
+        return Size(out) if isinstance(key, slice) else out
+
+    def __add__(self, other):  # type: ignore[override]
+        return Size(tuple(self) + tuple(other))

@@ -1,0 +1,627 @@
+"""Tensor: an array (numpy or cupy) plus what autograd needs to know about it.
+
+The methods here are thin: arithmetic and shape methods call the functions in
+``minitorch.ops``, which record the graph through ``Function.apply``. This file
+holds what belongs to the tensor itself: identity, metadata, conversion, the
+version counter, and the in-place protocol.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable, Iterator, Optional
+
+import numpy as np
+
+from . import backend, dtypes
+from ._tensor_str import tensor_repr
+from .autograd import engine
+from .autograd.grad_mode import is_grad_enabled, no_grad
+from .size import Size
+from . import tensor_methods
+
+
+class _Version:
+    """A counter shared by a tensor and its views; bumped by every in-place write."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class Tensor(tensor_methods.TensorMethods):
+    """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version",
+                 "_accumulator", "_hooks", "_base", "_view_fn", "_retains_grad", "__weakref__",
+                 "__dict__")
+    __array_priority__ = 1000  # numpy defers ``ndarray op Tensor`` to our reflected operators
+
+    # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
+    def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            src = args[0]
+            arr = src._data.astype(dtypes.get_default_dtype().np_dtype) if isinstance(src, Tensor) \
+                else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
+        else:
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            arr = np.empty(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
+        self._init(backend.to_device(arr, backend.as_device(device)))
+        if requires_grad:
+            self.requires_grad = True
+
+    def _init(self, data: Any) -> None:
+        self._data = data
+        self._requires_grad = False
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = _Version()
+        self._accumulator = None
+        self._hooks: list = []
+        self._base: Optional[Tensor] = None
+        self._view_fn: Optional[Callable] = None
+        self._retains_grad = False
+
+    @classmethod
+    def _wrap(cls, data: Any) -> "Tensor":
+        """A tensor around an existing array, without copying (internal)."""
+        t = object.__new__(cls)
+        t._init(data)
+        return t
+
+    # ----------------------------------------------------------------- metadata
+    @property
+    def _xp(self) -> Any:
+        return backend.array_module(self._data)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: Optional[int] = None) -> Any:
+        """The shape, or the length of dimension ``dim``."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._wrap_dim(dim)]
+
+    def _wrap_dim(self, dim: int, extra: int = 0) -> int:
+        n = self._data.ndim + extra
+        lo, hi = (-n, n - 1) if n > 0 else (-1, 0)
+        if not lo <= dim <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return dim % n if n > 0 else 0
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def ndimension(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: Optional[int] = None) -> Any:
+        """Strides in elements, as torch reports them."""
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[self._wrap_dim(dim)]
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and not self.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
+                               "use a computed variable in a subgraph that doesn't require differentiation "
+                               "use var_no_grad = var.detach().")
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
+        t = Tensor._wrap(self._data)
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data if isinstance(value, Tensor) else value
+
+    @property
+    def T(self) -> "Tensor":
+        return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return _ops.transpose(self, -2, -1)
+
+    @property
+    def _version_value(self) -> int:
+        return self._version.value
+
+    # ----------------------------------------------------------- conversions
+    def _cpu_array(self) -> np.ndarray:
+        return backend.to_device(self._data, backend.CPU)
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a numpy array sharing memory (CPU tensors that do not require grad)."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.device.type != "cpu":
+            if not force:
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                                "to copy the tensor to host memory first.")
+            return self._cpu_array()
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self._cpu_array()
+        return a if dtype is None else a.astype(dtype)
+
+    def tolist(self) -> Any:
+        return self._cpu_array().tolist()
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, protocol: int) -> Any:
+        # Pickling (DataLoader workers, deepcopy) carries the data and the leaf's flag only.
+        return (_rebuild, (self._cpu_array(), self._requires_grad, str(self.device)))
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.")
+        t = type(self)._wrap(self._data.copy())
+        t._requires_grad = self._requires_grad
+        if self.grad is not None:
+            t.grad = Tensor._wrap(self.grad._data.copy())
+        memo[id(self)] = t
+        return t
+
+    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
+        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        for a in args:
+            if isinstance(a, dtypes.dtype):
+                dt = a
+            elif isinstance(a, Tensor):
+                dev, dt = a.device, a.dtype
+            elif a is not None:
+                dev = a
+        out = self
+        if dev is not None:
+            out = _ops.to_device(out, backend.as_device(dev))
+        if dt is not None and dt is not out.dtype:
+            out = _ops.to_dtype(out, dt)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device: Any = None) -> "Tensor":
+        return self.to(backend.device("cuda", device if isinstance(device, int) else None)
+                       if not isinstance(device, (str, backend.device)) else device)
+
+    def type(self, t: Any = None) -> Any:
+        """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
+        if t is None:
+            return _LEGACY_NAMES[self.dtype]
+        if isinstance(t, str):
+            t = {v: k for k, v in _LEGACY_NAMES.items()}[t]
+        if isinstance(t, type) and issubclass(t, Tensor):
+            t = t._legacy_dtype
+        return self.to(dtypes.as_dtype(t))
+
+    def float(self) -> "Tensor":
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtypes.float64)
+
+    def half(self) -> "Tensor":
+        return self.to(dtypes.float16)
+
+    def long(self) -> "Tensor":
+        return self.to(dtypes.int64)
+
+    def int(self) -> "Tensor":
+        return self.to(dtypes.int32)
+
+    def short(self) -> "Tensor":
+        return self.to(dtypes.int16)
+
+    def byte(self) -> "Tensor":
+        return self.to(dtypes.uint8)
+
+    def char(self) -> "Tensor":
+        return self.to(dtypes.int8)
+
+    def bool(self) -> "Tensor":
+        return self.to(dtypes.bool_)
+
+    # --------------------------------------------------------------- autograd
+    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
+        engine.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        """A tensor sharing data and version counter, cut from the graph."""
+        t = Tensor._wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def register_hook(self, hook: Callable) -> "_RemovableHandle":
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            hooks = self._hooks
+        else:
+            hooks = self.grad_fn._pre_hooks.setdefault(self._output_nr, [])
+        hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        ref = weakref.ref(self)
+
+        def keep(grad: Tensor) -> None:
+            t = ref()
+            if t is not None:
+                t.grad = Tensor._wrap(grad._data.copy()) if t.grad is None else t.grad + grad
+        self.register_hook(keep)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    # ------------------------------------------------------------- in-place
+    def _check_inplace(self) -> None:
+        if self.grad_fn is None and self._requires_grad and is_grad_enabled():
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others: Any) -> "Tensor":
+        """Run ``compute`` out of place and write its result into this tensor's memory.
+
+        When the graph must be recorded, the op sees a snapshot of the old value (so
+        what it saves for backward stays valid) and the tensor takes the op's node as
+        its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
+        """
+        self._check_inplace()
+        record = is_grad_enabled() and (self._requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in others))
+        if not record:
+            with no_grad():
+                result = compute(self)
+            self._write(result._data)
+            return self
+        src = self._snapshot()
+        result = compute(src)
+        if self._base is not None:
+            _ops.rebase_view(self, result)
+        else:
+            self._write(result._data)
+            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+            self._requires_grad = result.requires_grad
+        return self
+
+    def _snapshot(self) -> "Tensor":
+        """A copy of the current value that keeps this tensor's place in the graph."""
+        t = Tensor._wrap(self._data.copy())
+        t._requires_grad, t.grad_fn, t._output_nr = self._requires_grad, self.grad_fn, self._output_nr
+        t._accumulator = self._accumulator if self.grad_fn is None else None
+        if self.grad_fn is None and self._requires_grad:
+            from .autograd.function import grad_accumulator
+            acc = grad_accumulator(self)
+            t._accumulator = weakref.ref(acc)
+            t._keep_acc = acc  # type: ignore[attr-defined]
+        return t
+
+    def _write(self, values: Any) -> None:
+        """Copy ``values`` into this tensor's memory, with torch's casting check."""
+        src = dtypes.from_numpy_dtype(values.dtype)
+        if src._category > self.dtype._category:
+            raise RuntimeError(f"result type {_TYPE_NAMES[src._category]} can't be cast to the desired "
+                               f"output type {_LEGACY_NAMES[self.dtype][:-6]}")
+        if not self._data.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                               "refers to a single memory location. Please clone() the tensor before "
+                               "performing the operation.")
+        self._xp.copyto(self._data, values, casting="unsafe")
+        self._version.value += 1
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    def fill_(self, value: Any) -> "Tensor":
+        """Set every element to ``value``."""
+        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+            return self._inplace(lambda s: _ops.expand(value.to(s.dtype), s.shape).clone(), value)
+        v = value.item() if isinstance(value, Tensor) else value
+        self._check_inplace()
+        if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
+            return self._inplace(lambda s: _ops.mul(s, 0) + v)
+        self._data.fill(v)
+        self._version.value += 1
+        return self
+
+    def copy_(self, src: Any, non_blocking: bool = False) -> "Tensor":
+        """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
+        if not isinstance(src, Tensor):
+            src = _ops.as_tensor(src)
+
+        def compute(s: Tensor) -> Tensor:
+            moved = src.to(s.device).to(s.dtype)
+            return _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else \
+                _ops.expand(moved, s.shape).clone()
+        if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
+            self._check_inplace()
+            v = backend.to_device(src._data, self.device)
+            try:
+                self._xp.copyto(self._data, v, casting="unsafe")
+            except ValueError:
+                raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
+                                   f"tensor b ({list(src.shape)})") from None
+            self._version.value += 1
+            return self
+        return self._inplace(compute, src)
+
+    def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
+
+    def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
+        return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self._inplace(lambda s: _ops.mul(s, other), other)
+
+    def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> "Tensor":
+        return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
+
+    def pow_(self, exponent: Any) -> "Tensor":
+        return self._inplace(lambda s: _ops.pow(s, exponent), exponent)
+
+    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
+        return self._inplace(lambda s: _ops.clamp(s, min, max), min, max)
+
+    clip_ = clamp_
+
+    def neg_(self) -> "Tensor":
+        return self._inplace(_ops.neg)
+
+    def abs_(self) -> "Tensor":
+        return self._inplace(_ops.abs)
+
+    def exp_(self) -> "Tensor":
+        return self._inplace(_ops.exp)
+
+    def log_(self) -> "Tensor":
+        return self._inplace(_ops.log)
+
+    def sqrt_(self) -> "Tensor":
+        return self._inplace(_ops.sqrt)
+
+    def relu_(self) -> "Tensor":
+        return self._inplace(_ops.relu)
+
+    def sigmoid_(self) -> "Tensor":
+        return self._inplace(_ops.sigmoid)
+
+    def tanh_(self) -> "Tensor":
+        return self._inplace(_ops.tanh)
+
+    def masked_fill_(self, mask: "Tensor", value: Any) -> "Tensor":
+        return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
+
+    def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> "Tensor":
+        return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
+
+    def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> "Tensor":
+        return self._inplace(lambda s: _ops.add(s, _ops.div(t1, t2), alpha=value), t1, t2)
+
+    def lerp_(self, end: Any, weight: Any) -> "Tensor":
+        return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> "Tensor":
+        """Fill with samples from U(a, b) drawn from minitorch's generator."""
+        from .random import sample_uniform
+        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> "Tensor":
+        """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
+        from .random import sample_normal
+        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
+
+    def bernoulli_(self, p: float = 0.5, generator: Any = None) -> "Tensor":
+        from .random import sample_uniform
+        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
+        return self._fill_sampled(u < p)
+
+    def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> "Tensor":
+        from .random import sample_integers
+        if high is None:
+            low, high = 0, low
+        return self._fill_sampled(sample_integers(self.shape, low, high, generator))
+
+    def _fill_sampled(self, values: np.ndarray) -> "Tensor":
+        self._check_inplace()
+        self._xp.copyto(self._data, backend.to_device(values, self.device), casting="unsafe")
+        self._version.value += 1
+        return self
+
+    # Augmented assignment is in place, as in torch.
+    def __iadd__(self, other: Any) -> "Tensor":
+        return self.add_(other)
+
+    def __isub__(self, other: Any) -> "Tensor":
+        return self.sub_(other)
+
+    def __imul__(self, other: Any) -> "Tensor":
+        return self.mul_(other)
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        return self.div_(other)
+
+    def __ipow__(self, other: Any) -> "Tensor":
+        return self.pow_(other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        _ops.setitem(self, index, value)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _ops.getitem(self, index)
+
+
+class _RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
+    t = Tensor._wrap(backend.to_device(array, backend.as_device(device)))
+    t._requires_grad = requires_grad
+    return t
+
+
+_LEGACY_NAMES = {
+    dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",
+    dtypes.float16: "torch.HalfTensor", dtypes.int64: "torch.LongTensor", dtypes.int32: "torch.IntTensor",
+    dtypes.int16: "torch.ShortTensor", dtypes.int8: "torch.CharTensor", dtypes.uint8: "torch.ByteTensor",
+    dtypes.bool_: "torch.BoolTensor",
+}
+_TYPE_NAMES = {0: "Bool", 1: "Long", 2: "Float"}
+
+
+def _legacy_class(name: str, dt: dtypes.dtype) -> type:
+    """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
+    def init(self: Tensor, *args: Any, **kwargs: Any) -> None:
+        Tensor.__init__(self, *args, **kwargs)
+        if self._data.dtype != dt.np_dtype:
+            self._data = self._data.astype(dt.np_dtype)
+
+    def new(cls: type, *args: Any, **kwargs: Any) -> Tensor:
+        t = object.__new__(Tensor)
+        init(t, *args, **kwargs)
+        return t
+    return type(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
+
+
+FloatTensor = _legacy_class("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_class("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_class("HalfTensor", dtypes.float16)
+LongTensor = _legacy_class("LongTensor", dtypes.int64)
+IntTensor = _legacy_class("IntTensor", dtypes.int32)
+ShortTensor = _legacy_class("ShortTensor", dtypes.int16)
+CharTensor = _legacy_class("CharTensor", dtypes.int8)
+ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
+Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
+
+# ops imports Tensor, so it can only be imported once the class exists; the methods
+# (here and in tensor_methods) look ``_ops`` up at call time.
+from . import ops as _ops  # noqa: E402
+
+tensor_methods._ops = _ops
