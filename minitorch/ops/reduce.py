@@ -1,6 +1,7 @@
 """Reductions: sum, mean, max, min, argmax, argmin, var, std."""
 from __future__ import annotations
 
+import builtins
 import collections
 from typing import Any, Optional, Sequence, Union
 
@@ -16,7 +17,7 @@ def normalize_dims(dim: Dims, ndim: int) -> Optional[tuple]:
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    n = max(ndim, 1)
+    n = builtins.max(ndim, 1)
     out = []
     for d in dims:
         if not -n <= d <= n - 1:
@@ -152,7 +153,7 @@ class Var(Op):
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         ctx.save_for_backward(centered)
-        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, max(n - correction, 0)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
         with backend.quiet(xp):
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
@@ -172,7 +173,7 @@ class Std(Op):
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
-        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, max(n - correction, 0)
+        ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
         with backend.quiet(xp):
             out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
         ctx.save_for_backward(centered, out)

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install everything the tests need into .venv, then run the whole suite against torch.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k matmul).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test
+exec .venv/bin/python -m pytest -n 2 "$@"
