@@ -96,6 +96,18 @@ class Pow(Op):
         return ga, gb
 
 
+class PowTensor(Pow):
+    """tensor ** tensor, named as torch names that overload."""
+
+    node_name = "PowBackward1"
+
+
+class RPow(Pow):
+    """scalar ** tensor, named as torch names that overload."""
+
+    node_name = "PowBackward2"
+
+
 class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as in torch."""
 
@@ -246,7 +258,8 @@ def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
     if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     check_broadcast(a, b)
-    return _maybe_out(Pow.apply(a, b), out)
+    cls = (PowTensor if isinstance(exponent, Tensor) else Pow) if isinstance(input, Tensor) else RPow
+    return _maybe_out(cls.apply(a, b), out)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:

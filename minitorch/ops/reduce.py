@@ -67,6 +67,18 @@ class Mean(Op):
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
+class SumDim(Sum):
+    """Sum over given dims, named as torch names that overload."""
+
+    node_name = "SumBackward1"
+
+
+class MeanDim(Mean):
+    """Mean over given dims, named as torch names that overload."""
+
+    node_name = "MeanBackward1"
+
+
 def _count(shape: tuple, axes: Optional[tuple]) -> int:
     n = 1
     for i, s in enumerate(shape):
@@ -211,7 +223,7 @@ def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = 
         out_dt = dtypes.int64
     if not out_dt.is_floating_point:
         return no_graph(lambda a: a.sum(axis=axes, keepdims=keepdim, dtype=out_dt.np_dtype), input._data)
-    return Sum.apply(to_dtype(input, out_dt), axes, keepdim, None)
+    return (Sum if axes is None else SumDim).apply(to_dtype(input, out_dt), axes, keepdim, None)
 
 
 def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -221,7 +233,8 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
     if not input.dtype.is_floating_point:
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "
                            f"or complex dtype. Got: {_name(input.dtype)}")
-    return Mean.apply(input, normalize_dims(dim, input.ndim), keepdim)
+    axes = normalize_dims(dim, input.ndim)
+    return (Mean if axes is None else MeanDim).apply(input, axes, keepdim)
 
 
 def _name(dt: dtypes.dtype) -> str:

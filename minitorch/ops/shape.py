@@ -304,6 +304,20 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None
 concat = concatenate = cat
 
 
+class Stack(Op):
+    """Join equal-shaped arrays along a new axis."""
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
+        ctx.axis = axis
+        return backend.array_module(*arrays).stack(arrays, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        xp = backend.array_module(grad)
+        return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
+
+
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
     tensors = _tensor_list("stack", tensors)
@@ -313,7 +327,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = No
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry "
                                f"0 and {list(t.shape)} at entry {i}")
     d = first._wrap_dim(dim, extra=1)
-    res = cat([unsqueeze(t, d) for t in tensors], d)
+    *cast, _ = prepare(*tensors)
+    res = Stack.apply(*cast, axis=d)
     return res if out is None else out.copy_(res)
 
 
@@ -450,7 +465,7 @@ def to_device(input: Tensor, target: backend.device) -> Tensor:
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims``."""
     idx = [slice(None)] * input.ndim
-    for d in dims:
+    for d in ((dims,) if isinstance(dims, int) else dims):
         idx[input._wrap_dim(d)] = slice(None, None, -1)
     return clone(input[tuple(idx)])
 
