@@ -462,12 +462,23 @@ def to_device(input: Tensor, target: backend.device) -> Tensor:
     return ToDevice.apply(input, target)
 
 
+class Flip(Op):
+    """Reverse the order of elements along some axes (a copy, as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: tuple) -> Any:
+        ctx.axes = axes
+        return backend.array_module(x).flip(x, axis=axes).copy()
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return backend.array_module(grad).flip(grad, axis=ctx.axes), None
+
+
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims``."""
-    idx = [slice(None)] * input.ndim
-    for d in ((dims,) if isinstance(dims, int) else dims):
-        idx[input._wrap_dim(d)] = slice(None, None, -1)
-    return clone(input[tuple(idx)])
+    axes = tuple(input._wrap_dim(d) for d in ((dims,) if isinstance(dims, int) else dims))
+    return Flip.apply(input, axes)
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
