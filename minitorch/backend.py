@@ -112,6 +112,11 @@ def array_module(*arrays: Any) -> Any:
     return np
 
 
+def is_numpy_type(cls: type) -> bool:
+    """True for numpy's ndarray class (host memory)."""
+    return cls is np.ndarray
+
+
 def is_array(x: Any) -> bool:
     """True for a numpy or cupy ndarray."""
     return isinstance(x, np.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray))

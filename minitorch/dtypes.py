@@ -67,6 +67,9 @@ def set_default_dtype(d: dtype) -> None:
 
 def from_numpy_dtype(npd: Any) -> dtype:
     """The minitorch dtype for a numpy dtype; TypeError for ones torch lacks."""
+    found = _BY_NUMPY.get(npd)
+    if found is not None:
+        return found
     try:
         return _BY_NUMPY[np.dtype(npd)]
     except KeyError:

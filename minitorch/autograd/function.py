@@ -8,6 +8,7 @@ each op, reduces a broadcast gradient back to its input's shape.
 """
 from __future__ import annotations
 
+import re
 import weakref
 from typing import Any, Callable, Optional
 
@@ -38,14 +39,30 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 class _SavedRef:
     """One saved value plus the version its tensor had when it was saved."""
 
-    __slots__ = ("value", "counter", "version", "tensor_name", "output_nr")
+    __slots__ = ("value", "counter", "version", "tensor_name", "owner")
 
-    def __init__(self, value: Any, counter: Any, tensor_name: str, output_nr: int) -> None:
+    def __init__(self, value: Any, counter: Any, owner: Any = None) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
-        self.tensor_name = tensor_name
-        self.output_nr = output_nr
+        self.owner = weakref.ref(owner) if owner is not None else None
+        self.tensor_name = "" if owner is None else _type_and_shape(owner)
+
+    def modified_message(self) -> str:
+        """torch's words for a saved tensor changed in place since it was saved."""
+        t = self.owner() if self.owner is not None else None
+        where = ""
+        if t is not None and t.grad_fn is not None:
+            where = f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', t.grad_fn.name())},"
+        return ("one of the variables needed for gradient computation has been modified by an inplace "
+                f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
+                f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
+                "backward; clone() it before changing it.")
+
+
+def _type_and_shape(t: Any) -> str:
+    from ..tensor import _LEGACY_NAMES
+    return f"{_LEGACY_NAMES.get(t.dtype, str(t.dtype))} [{', '.join(str(n) for n in t._data.shape)}]"
 
 
 class Context:
@@ -74,11 +91,7 @@ class Context:
             return ()
         for ref in self._saved:
             if ref.counter is not None and ref.counter.value != ref.version:
-                raise RuntimeError(
-                    "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{ref.tensor_name}], which is output {ref.output_nr} of "
-                    f"{self._node.name() if self._node is not None else 'a node'}, is at version "
-                    f"{ref.counter.value}; expected version {ref.version} instead.")
+                raise RuntimeError(ref.modified_message())
         return tuple(ref.value for ref in self._saved)
 
     @property
@@ -212,21 +225,17 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        from ..tensor import Tensor
+        Tensor = _tensor_class()
         tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
         if len(tensors) > 1:
-            first = tensors[0][1].device
-            for _, t in tensors[1:]:
-                if t.device != first:
-                    raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                                       f"two devices, {first} and {t.device}!")
-        record = is_grad_enabled() and any(t.requires_grad for _, t in tensors)
+            _check_same_device(tensors)
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        record = any(needs) and is_grad_enabled()
         ctx = Context()
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = needs
         if cls.array_level:
-            raw_args = [a._data if isinstance(a, Tensor) else a for a in args]
-            with no_grad():
-                raw_out = cls.forward(ctx, *raw_args, **kwargs)
+            # Array-level forwards never see a Tensor, so they need no grad-mode switch.
+            raw_out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
             multi = isinstance(raw_out, tuple)
             outs = [Tensor._wrap(r) for r in (raw_out if multi else (raw_out,))]
         else:
@@ -264,17 +273,37 @@ class Function:
         ctx._to_save = ()
 
 
+_TENSOR: Any = None
+
+
+def _tensor_class() -> type:
+    """Tensor, imported on first use (tensor.py imports this module)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from ..tensor import Tensor
+        _TENSOR = Tensor
+    return _TENSOR
+
+
+def _check_same_device(tensors: list) -> None:
+    kinds = {type(t._data) for _, t in tensors}
+    if len(kinds) == 1 and backend.is_numpy_type(next(iter(kinds))):
+        return
+    first = tensors[0][1].device
+    for _, t in tensors[1:]:
+        if t.device != first:
+            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
+                               f"two devices, {first} and {t.device}!")
+
+
 def _saved_ref(value: Any, inputs: list, outs: list) -> _SavedRef:
     """Tie a saved value to the tensor it belongs to, so in-place changes are caught."""
-    for _, t in inputs:
+    for t in [t for _, t in inputs] + outs:
         if value is t or value is t._data:
-            return _SavedRef(value, t._version, "input tensor", t._output_nr)
-    for nr, t in enumerate(outs):
-        if value is t or value is t._data:
-            return _SavedRef(value, t._version, "output tensor", nr)
+            return _SavedRef(value, t._version, t)
     if hasattr(value, "_version"):
-        return _SavedRef(value, value._version, "saved tensor", value._output_nr)
-    return _SavedRef(value, None, "", 0)
+        return _SavedRef(value, value._version, value)
+    return _SavedRef(value, None)
 
 
 def _edge_to(t: Any) -> tuple:

@@ -28,6 +28,10 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
     Tensors are cast (differentiably) only when their dtype differs; Python scalars
     become 0-d arrays of the result dtype, passed to ops as constants.
     """
+    if dtype is None:
+        fast = _same_dtype(operands)
+        if fast is not None:
+            return tuple(operands) + (fast,)
     ops = [x if isinstance(x, Tensor) or isinstance(x, Scalar) else as_tensor(x) for x in operands]
     target = dtypes.result_type(*ops) if dtype is None else dtype
     ref = next((x for x in ops if isinstance(x, Tensor)), None)
@@ -39,6 +43,33 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
         else:
             out.append(xp.asarray(x, dtype=target.np_dtype))
     return tuple(out) + (target,)
+
+
+def _same_dtype(operands: tuple) -> Any:
+    """The common dtype when no promotion is needed (the common case), else None.
+
+    Tensors must share one dtype; Python numbers may stay as they are when they
+    cannot change it (a float with a floating tensor, an int with an integer one):
+    numpy >= 2 treats Python numbers as weakly typed, exactly like torch.
+    """
+    np_dtype = None
+    for x in operands:
+        if isinstance(x, Tensor):
+            if np_dtype is None:
+                np_dtype = x._data.dtype
+            elif x._data.dtype != np_dtype:
+                return None
+    if np_dtype is None:
+        return None
+    kind = np_dtype.kind
+    for x in operands:
+        if isinstance(x, Tensor):
+            continue
+        t = type(x)
+        small_int = t is int and -2**31 <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
+        if not ((t is float and kind == "f") or small_int):
+            return None
+    return dtypes.from_numpy_dtype(np_dtype)
 
 
 def check_broadcast(a: Any, b: Any) -> None:
