@@ -2,7 +2,7 @@
 
 ``import minitorch as torch`` and code from PyTorch's tutorials runs unchanged.
 """
-from . import autograd, cuda, dtypes
+from . import accelerator, autograd, cuda, dtypes
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
@@ -22,6 +22,9 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from .size import Size
 from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                      LongTensor, ShortTensor, Tensor)
+from . import nn  # after Tensor and the creation functions, which nn's modules use
+from . import optim
+from .serialization import load, save
 
 float = float32
 double = float64

@@ -158,3 +158,21 @@ def reshape_view(array: Any, shape: tuple) -> Any:
     out = array.view()  # pragma: no cover - needs a GPU
     out.shape = shape
     return out
+
+
+def sliding_windows(array: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:
+    """Read-only view of the windows over ``array``'s trailing ``len(kernel)`` dims, without copying.
+
+    The result has shape ``lead + out + kernel``: ``out[i]`` is the number of whole
+    windows along that dim (``kernel`` taps ``dilation`` apart, ``stride`` apart).
+    """
+    nd = len(kernel)
+    lead, space = array.shape[:-nd], array.shape[-nd:]
+    out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(space, kernel, stride, dilation))
+    st = array.strides[-nd:]
+    shape = lead + out + tuple(kernel)
+    strides = array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + \
+        tuple(a * d for a, d in zip(st, dilation))
+    if array_module(array) is np:
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+    return _cupy.lib.stride_tricks.as_strided(array, shape, strides)  # pragma: no cover - needs a GPU

@@ -22,6 +22,7 @@ def _infer_array(data: Any) -> np.ndarray:
     try:
         arr = np.array(data)
     except ValueError as err:
+        _check_ragged(data)
         raise ValueError(f"expected sequence of equal lengths: {err}") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
@@ -30,6 +31,26 @@ def _infer_array(data: Any) -> np.ndarray:
     elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
         arr = arr.astype(np.int64)
     return arr
+
+
+def _check_ragged(data: Any) -> None:
+    """Raise torch's error for nested sequences whose lengths disagree with the first element's."""
+    shape, x = [], data
+    while isinstance(x, (list, tuple)):
+        shape.append(len(x))
+        x = x[0] if len(x) else None
+    stack = [(data, 0)]
+    while stack:
+        x, d = stack.pop()
+        if d == len(shape):
+            if isinstance(x, (list, tuple)):
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as a number")
+            continue
+        if not isinstance(x, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(x) != shape[d]:
+            raise ValueError(f"expected sequence of length {shape[d]} at dim {d} (got {len(x)})")
+        stack.extend((y, d + 1) for y in reversed(x))
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
@@ -81,7 +102,7 @@ def _size(size: Sequence[Any]) -> tuple:
     out = []
     for s in size:
         if not isinstance(s, (int, np.integer)) and not (isinstance(s, Tensor) and s.numel() == 1):
-            raise TypeError(f"size must be a tuple of ints, but got {type(s).__name__}")
+            raise TypeError(f"argument 'size' must be tuple of ints, but found element of type {type(s).__name__}")
         s = int(s)
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(map(int, size))}")
@@ -166,19 +187,32 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
 def rand(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) from minitorch's generator."""
-    return _make(sample_uniform(_size(size), 0.0, 1.0, _float_dtype(dtype), generator), device, requires_grad)
+    dt = _sampled_dtype(dtype, "check_uniform_bounds")
+    return _make(sample_uniform(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
 
 
 def randn(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Standard normal samples from minitorch's generator."""
-    return _make(sample_normal(_size(size), 0.0, 1.0, _float_dtype(dtype), generator), device, requires_grad)
+    dt = _sampled_dtype(dtype, "normal_kernel_cpu")
+    return _make(sample_normal(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
+
+
+def _sampled_dtype(dtype: Any, kernel: str) -> dtypes.dtype:
+    """The dtype of rand/randn samples; torch has no integer kernels for them."""
+    dt = _float_dtype(dtype)
+    if not dt.is_floating_point:
+        from .tensor import _LEGACY_NAMES
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[dt][6:-6]}\'')
+    return dt
 
 
 def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
             generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
-    """Integers uniform on [low, high) (int64 unless ``dtype`` says otherwise)."""
+    """Integers uniform on [low, high) (int64 unless ``dtype`` says otherwise); ``randint(high, size)`` too."""
+    if isinstance(high, (tuple, list)):
+        size, high = high, None
     if high is None:
         low, high = 0, low
     if low >= high:

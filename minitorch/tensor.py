@@ -44,7 +44,7 @@ class Tensor(tensor_methods.TensorMethods):
             arr = src._data.astype(dtypes.get_default_dtype().np_dtype) if isinstance(src, Tensor) \
                 else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
         else:
-            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args
+            shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
             arr = np.empty(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
         self._init(backend.to_device(arr, backend.as_device(device)))
         if requires_grad:
@@ -66,6 +66,8 @@ class Tensor(tensor_methods.TensorMethods):
     @classmethod
     def _wrap(cls, data: Any) -> "Tensor":
         """A tensor around an existing array, without copying (internal)."""
+        if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
+            data = np.asarray(data)
         t = object.__new__(cls)
         t._init(data)
         return t
@@ -144,7 +146,7 @@ class Tensor(tensor_methods.TensorMethods):
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
         if value and not self.dtype.is_floating_point:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         if not value and self.grad_fn is not None:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
                                "use a computed variable in a subgraph that doesn't require differentiation "
@@ -207,10 +209,15 @@ class Tensor(tensor_methods.TensorMethods):
         return self._data.reshape(()).item()
 
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self) -> int:
         if self.dtype.is_floating_point or self._data.size != 1:
@@ -323,6 +330,32 @@ class Tensor(tensor_methods.TensorMethods):
     def bool(self) -> "Tensor":
         return self.to(dtypes.bool_)
 
+    # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
+    def _new(self, make: Callable, *args: Any, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> "Tensor":
+        return make(*args, dtype=self.dtype if dtype is None else dtype,
+                    device=self.device if device is None else device, requires_grad=requires_grad)
+
+    def new_tensor(self, data: Any, **kwargs: Any) -> "Tensor":
+        from .creation import tensor
+        return self._new(tensor, data, **kwargs)
+
+    def new_zeros(self, *size: Any, **kwargs: Any) -> "Tensor":
+        from .creation import zeros
+        return self._new(zeros, *size, **kwargs)
+
+    def new_ones(self, *size: Any, **kwargs: Any) -> "Tensor":
+        from .creation import ones
+        return self._new(ones, *size, **kwargs)
+
+    def new_empty(self, *size: Any, **kwargs: Any) -> "Tensor":
+        from .creation import empty
+        return self._new(empty, *size, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> "Tensor":
+        from .creation import full
+        return self._new(full, size, fill_value, **kwargs)
+
     # --------------------------------------------------------------- autograd
     def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
@@ -418,8 +451,8 @@ class Tensor(tensor_methods.TensorMethods):
         """Copy ``values`` into this tensor's memory, with torch's casting check."""
         src = dtypes.from_numpy_dtype(values.dtype)
         if src._category > self.dtype._category:
-            raise RuntimeError(f"result type {_TYPE_NAMES[src._category]} can't be cast to the desired "
-                               f"output type {_LEGACY_NAMES[self.dtype][:-6]}")
+            raise RuntimeError(f"result type {_LEGACY_NAMES[src][6:-6]} can't be cast to the desired "
+                               f"output type {_LEGACY_NAMES[self.dtype][6:-6]}")
         if not self._data.flags.writeable:
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                                "refers to a single memory location. Please clone() the tensor before "
@@ -457,6 +490,8 @@ class Tensor(tensor_methods.TensorMethods):
             try:
                 self._xp.copyto(self._data, v, casting="unsafe")
             except ValueError:
+                from .ops.base import check_broadcast
+                check_broadcast(self._data, v)
                 raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
                                    f"tensor b ({list(src.shape)})") from None
             self._version.value += 1
@@ -592,7 +627,13 @@ _LEGACY_NAMES = {
     dtypes.int16: "torch.ShortTensor", dtypes.int8: "torch.CharTensor", dtypes.uint8: "torch.ByteTensor",
     dtypes.bool_: "torch.BoolTensor",
 }
-_TYPE_NAMES = {0: "Bool", 1: "Long", 2: "Float"}
+
+
+class _LegacyMeta(type):
+    """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype and obj.device.type == "cpu"
 
 
 def _legacy_class(name: str, dt: dtypes.dtype) -> type:
@@ -606,7 +647,7 @@ def _legacy_class(name: str, dt: dtypes.dtype) -> type:
         t = object.__new__(Tensor)
         init(t, *args, **kwargs)
         return t
-    return type(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
+    return _LegacyMeta(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
 
 
 FloatTensor = _legacy_class("FloatTensor", dtypes.float32)

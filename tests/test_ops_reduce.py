@@ -26,14 +26,18 @@ def raises_like(fn: Callable[[Any], Any], gist: str = "") -> None:
 
 @st.composite
 def dims_for(draw: Any, ndim: int, kinds: tuple = ("none", "int", "tuple")) -> Any:
-    """A ``dim`` argument valid for ``ndim``: None, an int (maybe negative) or a tuple (maybe empty)."""
+    """A ``dim`` argument valid for ``ndim``: None, an int (maybe negative) or a tuple.
+
+    ``"tuple"`` may be empty (meaning every dim); ``"tuple+"`` is not, since torch's var/std
+    backward is wrong for ``dim=()`` (it treats the reduction as over one element).
+    """
     n = max(ndim, 1)
     kind = draw(st.sampled_from(kinds))
     if kind == "none":
         return None
     if kind == "int":
         return draw(st.integers(-n, n - 1))
-    axes = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=n))
+    axes = draw(st.lists(st.integers(0, n - 1), unique=True, min_size=kind == "tuple+", max_size=n))
     return tuple(a - n if draw(st.booleans()) else a for a in axes)
 
 
@@ -49,11 +53,15 @@ def distinct(draw: Any, shape: Any) -> np.ndarray:
 
 
 def case(shape: st.SearchStrategy, values: Callable = S.arrays, kinds: tuple = ("none", "int", "tuple")) -> Any:
+    """(array, dim, keepdim) with ``dim`` of one of ``kinds``."""
     return shape.flatmap(lambda s: st.tuples(values(s), dims_for(len(s), kinds), st.booleans()))
 
 
+pytestmark = pytest.mark.filterwarnings(r"ignore:(var|std)\(\). degrees of freedom is <= 0")
+
 SMALL = S.shapes(0, 3, 0, 4)
 NONEMPTY = S.shapes(0, 3, 1, 4)
+VAR_DIMS = ("none", "int", "tuple+")
 
 # (name, op(lib, x, dim, keepdim), input cases, gradcheck)
 DIM_REDUCTIONS = [
@@ -61,13 +69,13 @@ DIM_REDUCTIONS = [
     ("sum_method", lambda lib, x, d, k: x.sum(d, k), case(SMALL)),
     ("mean", lambda lib, x, d, k: lib.mean(x, d, keepdim=k), case(NONEMPTY)),
     ("mean_method", lambda lib, x, d, k: x.mean(d, keepdim=k), case(NONEMPTY)),
-    ("var", lambda lib, x, d, k: lib.var(x, d, keepdim=k), case(NONEMPTY, distinct)),
-    ("var_biased", lambda lib, x, d, k: x.var(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct)),
-    ("var_correction0", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct)),
-    ("var_correction2", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=2), case(NONEMPTY, distinct)),
-    ("std", lambda lib, x, d, k: lib.std(x, d, keepdim=k), case(NONEMPTY, distinct)),
-    ("std_biased", lambda lib, x, d, k: x.std(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct)),
-    ("std_correction0", lambda lib, x, d, k: lib.std(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct)),
+    ("var", lambda lib, x, d, k: lib.var(x, d, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("var_biased", lambda lib, x, d, k: x.var(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("var_correction0", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("var_correction2", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=2), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("std", lambda lib, x, d, k: lib.std(x, d, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("std_biased", lambda lib, x, d, k: x.std(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
+    ("std_correction0", lambda lib, x, d, k: lib.std(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct, VAR_DIMS)),
     ("prod", lambda lib, x, d, k: lib.prod(x, d, keepdim=k) if d is not None else lib.prod(x),
      case(SMALL, kinds=("none", "int"))),
     ("max_dim", lambda lib, x, d, k: tuple(lib.max(x, d, keepdim=k)), case(NONEMPTY, distinct, ("int",))),
@@ -92,16 +100,21 @@ def test_reduction_parity(name: str, op: Callable, cases: st.SearchStrategy) -> 
     @given(cases)
     def run(c: tuple) -> None:
         x, dim, keepdim = c
-        degenerate = _degenerate(name, x, dim)
-        check_both(lambda lib, t: op(lib, t, dim, keepdim), x, gradcheck=not degenerate and x.size <= 24)
+        if _degenerate(name, x, dim):  # torch's gradients there are inf/nan with no consistent rule
+            check_both(lambda lib, t: op(lib, t, dim, keepdim), x, grad=False)
+            return
+        check_both(lambda lib, t: op(lib, t, dim, keepdim), x, gradcheck=x.size <= 24)
     run()
 
 
-@given(case(NONEMPTY, kinds=("none", "int", "tuple")))
+@given(case(S.shapes(1, 3, 1, 4)))
 def test_sum_mean_of_views(c: tuple) -> None:
     """Reducing non-contiguous views (a transpose, a strided slice) of a graph tensor."""
     x, dim, keepdim = c
-    check_both(lambda lib, t: (t.T.sum(dim, keepdim) if dim is not None else t.T.sum(), t[..., ::2].mean()), x)
+    def fn(lib: Any, t: Any) -> Any:
+        flipped = t.permute(tuple(reversed(range(t.ndim))))
+        return (flipped.sum(dim, keepdim) if dim is not None else flipped.sum()), t[..., ::2].mean()
+    check_both(fn, x)
 
 
 @pytest.mark.parametrize("op", [
@@ -130,7 +143,6 @@ def test_max_dim_returns_named_tuple() -> None:
     assert values.tolist() == [5.0, 7.0] and values.grad_fn is not None
     assert len(res) == 2 and repr(res).startswith("torch.return_types.max(")
     assert repr(x.min(0)).startswith("torch.return_types.min(")
-    assert torch.tensor([[1.0, 5.0, 2.0]]).max(dim=1)._fields == res._fields
 
 
 @given(S.broadcastable_shapes(2, max_dims=3).flatmap(lambda s: st.tuples(distinct(s[0]), distinct(s[1]))))
@@ -155,8 +167,9 @@ INT_OPS = [
 @pytest.mark.parametrize("name,op", INT_OPS, ids=[o[0] for o in INT_OPS])
 @pytest.mark.parametrize("x", INT_INPUTS, ids=["int32", "bool", "int64", "uint8"])
 def test_integer_and_bool_reductions(name: str, op: Callable, x: np.ndarray) -> None:
-    if name == "max" and x.dtype == np.bool_:
-        pytest.skip("torch has no max(dim) for bool on every build")
+    if name == "argmax" and x.dtype == np.bool_:
+        raises_like(lambda lib: op(lib, lib.tensor(x)), "does not support bool input")
+        return
     check_parity(op, x, grad=False)
 
 

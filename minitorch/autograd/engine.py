@@ -197,20 +197,21 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Opti
     grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(grads) != len(outs):
         raise RuntimeError(f"grad_outputs has {len(grads)} elements but outputs has {len(outs)}")
+    roots = _root_grads(outs, grads)
     keys = []
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         keys.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator(t), 0))
-    captured = execute(_root_grads(outs, grads), bool(retain_graph), capture=dict.fromkeys(keys))
+    captured = execute(roots, bool(retain_graph), capture=dict.fromkeys(keys))
     result = []
-    for t, key in zip(ins, keys):
+    for i, (t, key) in enumerate(zip(ins, keys)):
         g = captured.get(key)
         if g is None:
             if materialize_grads:
                 g = t._xp.zeros_like(t._data)
             elif not (allow_unused or materialize_grads):
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
                                    "graph. Set allow_unused=True if this is the desired behavior.")
         result.append(None if g is None else Tensor._wrap(g))
     return tuple(result)

@@ -39,21 +39,23 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 class _SavedRef:
     """One saved value plus the version its tensor had when it was saved."""
 
-    __slots__ = ("value", "counter", "version", "tensor_name", "owner")
+    __slots__ = ("value", "counter", "version", "tensor_name", "owner", "producer")
 
-    def __init__(self, value: Any, counter: Any, owner: Any = None) -> None:
+    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: Optional[tuple] = None) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
         self.owner = weakref.ref(owner) if owner is not None else None
         self.tensor_name = "" if owner is None else _type_and_shape(owner)
+        self.producer = producer  # (output_nr, node) when the saving node made this tensor
 
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
         t = self.owner() if self.owner is not None else None
+        nr, node = self.producer or ((t._output_nr, t.grad_fn) if t is not None else (0, None))
         where = ""
-        if t is not None and t.grad_fn is not None:
-            where = f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', t.grad_fn.name())},"
+        if node is not None:
+            where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', node.name())},"
         return ("one of the variables needed for gradient computation has been modified by an inplace "
                 f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
                 f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
@@ -269,7 +271,7 @@ class Function:
                 o.requires_grad = True
                 o.grad_fn = node
                 o._output_nr = nr
-        ctx._saved = [_saved_ref(v, tensors, outs) for v in ctx._to_save]
+        ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
         ctx._to_save = ()
 
 
@@ -296,11 +298,14 @@ def _check_same_device(tensors: list) -> None:
                                f"two devices, {first} and {t.device}!")
 
 
-def _saved_ref(value: Any, inputs: list, outs: list) -> _SavedRef:
+def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _SavedRef:
     """Tie a saved value to the tensor it belongs to, so in-place changes are caught."""
-    for t in [t for _, t in inputs] + outs:
+    for _, t in inputs:
         if value is t or value is t._data:
             return _SavedRef(value, t._version, t)
+    for nr, t in enumerate(outs):
+        if value is t or value is t._data:
+            return _SavedRef(value, t._version, t, (nr, node))
     if hasattr(value, "_version"):
         return _SavedRef(value, value._version, value)
     return _SavedRef(value, None)

@@ -42,13 +42,22 @@ class _GradMode:
         return self.__class__()
 
 
-class no_grad(_GradMode):
+class _NoArgMode(_GradMode):
+    """A switch that also decorates without parentheses (``@no_grad`` as well as ``@no_grad()``)."""
+
+    def __new__(cls, orig_func: Any = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoArgMode):
     """Disable graph recording inside the block (parameter updates, evaluation)."""
 
     mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgMode):
     """Re-enable graph recording inside a ``no_grad`` block."""
 
     mode = True

@@ -62,13 +62,15 @@ class Div(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        return a / b
+        with backend.quiet(backend.array_module(a, b)):  # x / 0 is inf or nan silently, as in torch
+            return a / b
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         a, b = ctx.saved_tensors
-        ga = grad / b if ctx.needs_input_grad[0] else None
-        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        with backend.quiet(backend.array_module(a, b, grad)):
+            ga = grad / b if ctx.needs_input_grad[0] else None
+            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -77,7 +79,9 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        out = a ** b
+        xp = backend.array_module(a, b)
+        with backend.quiet(xp):  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
+            out = _power(xp, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
@@ -88,12 +92,25 @@ class Pow(Op):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
+            with backend.quiet(xp):
+                ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
             with backend.quiet(xp):
                 gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
         return ga, gb
+
+
+def _power(xp: Any, a: Any, b: Any) -> Any:
+    """a ** b in the operands' dtype; an integer to a negative power truncates as in torch (0, or ±1 for a base of ±1)."""
+    dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
+    if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
+        out = a ** xp.where(b < 0, 0, b).astype(dtype)
+        inverse = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
+        out = xp.where(b < 0, inverse, out)
+    else:
+        out = a ** b
+    return xp.asarray(out, dtype=dtype)  # numpy raises bool ** bool to int8
 
 
 class PowTensor(Pow):
@@ -119,7 +136,7 @@ class Maximum(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         a, b = ctx.saved_tensors
-        return _select_grads(grad, a > b, a == b)
+        return _select_grads(grad, a < b, a > b, a == b)
 
 
 class Minimum(Op):
@@ -133,12 +150,14 @@ class Minimum(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         a, b = ctx.saved_tensors
-        return _select_grads(grad, a < b, a == b)
+        return _select_grads(grad, a > b, a < b, a == b)
 
 
-def _select_grads(grad: Any, a_wins: Any, tie: Any) -> tuple:
-    share = a_wins + 0.5 * tie
-    return grad * share.astype(grad.dtype), grad * (1 - share).astype(grad.dtype)
+def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
+    # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
+    # (which neither wins nor loses) passes the whole gradient to both inputs.
+    g = backend.array_module(grad).where(tie, grad * 0.5, grad)
+    return g * ~a_loses, g * ~b_loses
 
 
 class Where(Op):
@@ -181,6 +200,29 @@ class Clamp(Op):
         return grad * keep, None, None
 
 
+class ClampTensor(Op):
+    """Clamp to tensor bounds (either may be None); each bound gets the gradient where it is the result."""
+
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+        xp = backend.array_module(x, lo, hi)
+        ctx.save_for_backward(x, lo, hi)
+        out = x if lo is None else xp.maximum(x, lo)
+        return out if hi is None else xp.minimum(out, hi)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        x, lo, hi = ctx.saved_tensors
+        # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
+        both = lo is not None and hi is not None
+        keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
+        g_lo = grad * ((x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
+        g_hi = grad * ((x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
+        return grad * keep, g_lo, g_hi
+
+
 # ------------------------------------------------------------------ wrappers
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
     """input + alpha * other, broadcasting and promoting as torch does."""
@@ -191,13 +233,20 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None)
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
     """input - alpha * other."""
-    a, b, dt = prepare(input, other)
-    if dt is dtypes.bool_:
+    if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(input) or _is_bool(other):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    a, b, dt = prepare(input, other)
     check_broadcast(a, b)
     cls = Rsub if not isinstance(input, Tensor) else Sub
     return _maybe_out(_scaled(cls, a, b, alpha, dt), out)
+
+
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is dtypes.bool_)
 
 
 def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
@@ -222,13 +271,14 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
         check_broadcast(a, b)
         return _maybe_out(Div.apply(a, b), out)
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = prepare(input, other)
     ra, rb = _raw(a), _raw(b)
     xp = backend.array_module(ra, rb)
     if dt.is_floating_point:
-        q = ra / rb
-        res = xp.trunc(q) if rounding_mode == "trunc" else xp.floor(q)
+        # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
+        with backend.quiet(xp):
+            res = xp.trunc(ra / rb) if rounding_mode == "trunc" else xp.floor_divide(ra, rb)
     else:
         if xp.any(rb == 0):
             raise RuntimeError("ZeroDivisionError")
@@ -257,6 +307,8 @@ def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
     a, b, dt = prepare(input, exponent)
     if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if dt is dtypes.bool_ and isinstance(exponent, Tensor):
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     check_broadcast(a, b)
     cls = (PowTensor if isinstance(exponent, Tensor) else Pow) if isinstance(input, Tensor) else RPow
     return _maybe_out(cls.apply(a, b), out)
@@ -285,6 +337,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if cond.dtype is not dtypes.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
     a, b, _ = prepare(input, other)
+    check_broadcast(cond, a, b)
     return Where.apply(cond, a, b)
 
 
@@ -293,12 +346,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        res = input
-        if min is not None:
-            res = maximum(res, min if isinstance(min, Tensor) else as_tensor(min, dtype=input.dtype))
-        if max is not None:
-            res = minimum(res, max if isinstance(max, Tensor) else as_tensor(max, dtype=input.dtype))
-        return _maybe_out(res, out)
+        given = [v for v in (min, max) if v is not None]
+        x, *bounds, _ = prepare(input, *given)
+        check_broadcast(x, *bounds)
+        lo = bounds.pop(0) if min is not None else None
+        hi = bounds.pop(0) if max is not None else None
+        return _maybe_out(ClampTensor.apply(x, lo, hi), out)
     bounds = [v for v in (min, max) if v is not None]
     dt = dtypes.result_type(input, *bounds)
     x = to_dtype(input, dt)

@@ -1,6 +1,7 @@
 """What every built-in op shares: the array-level Function base and operand preparation."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Callable
 
 from .. import backend, dtypes
@@ -41,7 +42,8 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
         if isinstance(x, Tensor):
             out.append(x if x._data.dtype == target.np_dtype else to_dtype(x, target))
         else:
-            out.append(xp.asarray(x, dtype=target.np_dtype))
+            # An int out of the target's range wraps, as torch's cast does (uint8 tensor + 300).
+            out.append(xp.asarray(x).astype(target.np_dtype))
     return tuple(out) + (target,)
 
 
@@ -72,8 +74,8 @@ def _same_dtype(operands: tuple) -> Any:
     return dtypes.from_numpy_dtype(np_dtype)
 
 
-def check_broadcast(a: Any, b: Any) -> None:
-    """Raise torch's message when two shapes cannot broadcast together."""
+def check_broadcast(a: Any, b: Any, *more: Any) -> None:
+    """Raise torch's message when shapes cannot broadcast together (folded left to right, as torch does)."""
     sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
     for i in range(1, min(len(sa), len(sb)) + 1):
         x, y = sa[-i], sb[-i]
@@ -81,6 +83,10 @@ def check_broadcast(a: Any, b: Any) -> None:
             ndim = max(len(sa), len(sb))
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                                f"non-singleton dimension {ndim - i}")
+    if more:
+        n = max(len(sa), len(sb))
+        sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+        check_broadcast(SimpleNamespace(shape=tuple(y if x == 1 else x for x, y in zip(sa, sb))), *more)
 
 
 class ToDtype(Op):

@@ -68,7 +68,8 @@ def logical_not(input: Tensor) -> Tensor:
 def _bitwise(name: str, input: Any, other: Any) -> Tensor:
     a, b, dt = prepare(input, other)
     if dt.is_floating_point:
-        raise RuntimeError(f"\"{name}_cpu\" not implemented for '{_short(dt)}'")
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{_short(dt)}'")
+    check_broadcast(a, b)
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
     return no_graph(getattr(backend.array_module(ra, rb), name), ra, rb)

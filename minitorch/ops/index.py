@@ -6,7 +6,7 @@ from typing import Any, Callable
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .base import Op, as_tensor, prepare, to_dtype
+from .base import Op, as_tensor, check_broadcast, prepare, to_dtype
 from .shape import mark_view
 
 
@@ -77,7 +77,7 @@ class Slice(Op):
     def forward(ctx: Any, x: Any, idx: tuple) -> Any:
         ctx.shape, ctx.idx = x.shape, idx
         try:
-            return x[idx]
+            return _basic_view(x, idx)
         except IndexError as err:
             raise _index_error(err) from None
 
@@ -86,6 +86,13 @@ class Slice(Op):
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         out[ctx.idx] = grad
         return out, None
+
+
+def _basic_view(a: Any, idx: tuple) -> Any:
+    """``a[idx]`` as a view, even when every dimension is indexed by an integer."""
+    out = a[idx]
+    # numpy answers a[1, 2] with a scalar copy; a[1, 2, ...] is the 0-d view torch's select gives.
+    return out if backend.is_array(out) else a[idx + (Ellipsis,)]
 
 
 class Select(Slice):
@@ -104,7 +111,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     if not basic:
         return Index.apply(x, idx)
     cls = Select if all(isinstance(i, int) for i in idx) else Slice
-    return mark_view(cls.apply(x, idx), x, lambda a: a[idx])
+    return mark_view(cls.apply(x, idx), x, lambda a: _basic_view(a, idx))
 
 
 class IndexRegion:
@@ -205,6 +212,12 @@ class _ViewOf(Op):
 def rebase_view(view: Tensor, result: Tensor) -> None:
     """After an in-place op on ``view`` was recorded as ``result``, move the change onto its base."""
     base, fn = view._base, view._view_fn
+    multi = getattr(view, "_multi_view", None)
+    if multi is not None:  # torch cannot rebase one output of split/unbind/chunk; neither do we
+        raise RuntimeError(f"Output {multi[0]} of {multi[1]} is a view and is being modified inplace. This view is "
+                           "the output of a function that returns multiple views. Such functions do not allow the "
+                           "output views to be modified inplace. You should replace the inplace operation by an "
+                           "out-of-place one.")
     if base.grad_fn is None and base.requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     new_base = CopySlices.apply(base, result, ViewRegion(fn))
@@ -219,6 +232,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     from .arithmetic import where
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
+    check_broadcast(mask, input)
     v = value if isinstance(value, Tensor) else as_tensor(value, dtype=input.dtype, device=input.device)
     return where(mask, v.to(input.dtype), input)
 

@@ -1,6 +1,8 @@
 """Matrix products: matmul, mm, bmm, dot, mv."""
 from __future__ import annotations
 
+import builtins
+import math
 from typing import Any, Optional
 
 from .. import backend
@@ -25,6 +27,8 @@ class Matmul(Op):
         a, b = ctx.saved_tensors
         xp = backend.array_module(grad)
         na, nb = ctx.ndims
+        if na == 1 and nb == 1:  # dot: the gradient is a scalar times the other vector
+            return (None if b is None else grad * b), (None if a is None else grad * a)
         g = grad
         if na == 1:
             g = xp.expand_dims(g, -2)
@@ -77,6 +81,23 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_tn(a)} != {_tn(b)}")
 
 
+def _addmv_dtypes(mat: Tensor, vec: Tensor) -> None:
+    if mat.dtype is not vec.dtype:
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_scalar_name(vec)}, "
+                           f"{_scalar_name(mat)}, and {_scalar_name(vec)}")
+
+
+def _bmm_dtypes(a: Tensor, b: Tensor) -> None:
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_name(a)} but found {_scalar_name(b)}")
+
+
+def _scalar_name(t: Tensor) -> str:
+    """torch's ScalarType name of a tensor's dtype (``Float``, ``Double``, ``Long``)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(t.dtype.name, t.dtype.name)
+
+
 def _tn(t: Tensor) -> str:
     return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
             "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
@@ -84,28 +105,48 @@ def _tn(t: Tensor) -> str:
 
 def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
+    if out is not None:
+        from .arithmetic import _maybe_out
+        return _maybe_out(matmul(input, other), out)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    _same_dtype(a, b)
     if a.ndim == 1 and b.ndim == 1:
         return dot(a, b)
     if a.ndim == 2 and b.ndim == 2:
         return mm(a, b)
     if a.ndim == 2 and b.ndim == 1:
         return mv(a, b)
-    k_a = a.shape[-1]
-    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if k_a != k_b:
-        sa = (a.shape[-2] if a.ndim > 1 else 1, k_a)
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(sa)} and "
-                           f"{_shape_str((k_b, b.shape[-1] if b.ndim > 1 else 1))})")
-    try:
-        res = Matmul.apply(a, b)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({list(a.shape[:-2])}) must match the size of tensor b "
-                           f"({list(b.shape[:-2])}) in the batch dimensions") from None
-    return res if out is None else out.copy_(res)
+    # Errors name the operands as torch sees them after folding batch dims into rows (mm, mv)
+    # or broadcasting them (bmm).
+    rows = math.prod(a.shape[:-1])
+    if b.ndim == 1:
+        _addmv_dtypes(a, b)
+        if a.shape[-1] != b.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{a.shape[-1]}), vec ({b.shape[0]})")
+    elif b.ndim == 2:
+        _same_dtype(a, b)
+        if a.shape[-1] != b.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and "
+                               f"{_shape_str(b.shape)})")
+    else:
+        batch = _broadcast_batch(a.shape[:-2], b.shape[:-2])
+        _bmm_dtypes(a, b)
+        if a.shape[-1] != b.shape[-2]:
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{math.prod(batch)}, {a.shape[-1]}] but got: [{math.prod(batch)}, {b.shape[-2]}].")
+    return Matmul.apply(a, b)
+
+
+def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
+    """The broadcast of two batch shapes, with torch's error when they do not broadcast."""
+    n = builtins.max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    for i, (x, y) in enumerate(zip(sa, sb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                               f"non-singleton dimension {i}")
+    return tuple(builtins.max(x, y) for x, y in zip(sa, sb))
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -130,7 +171,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if mat2.shape[0] != input.shape[0] or mat2.shape[1] != input.shape[2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    _same_dtype(input, mat2)
+    _bmm_dtypes(input, mat2)
     return Bmm.apply(input, mat2)
 
 
@@ -143,17 +184,17 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
                            f"[{other.shape[0]}] to have the same number of elements, but got "
                            f"{input.shape[0]} and {other.shape[0]} elements respectively")
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {input.dtype.name.capitalize()} "
-                           f"and {other.dtype.name.capitalize()}")
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(input)} "
+                           f"and {_scalar_name(other)}")
     return Dot.apply(input, other)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix times vector."""
     if input.ndim != 2 or vec.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {vec.ndim}")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(input.shape)}), "
                            f"vec ({vec.shape[0]})")
-    _same_dtype(input, vec)
+    _addmv_dtypes(input, vec)
     return Mv.apply(input, vec)

@@ -17,6 +17,8 @@ def normalize_dims(dim: Dims, ndim: int) -> Optional[tuple]:
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:  # torch reads an empty dim list as "every dimension"
+        return None
     n = builtins.max(ndim, 1)
     out = []
     for d in dims:
@@ -116,6 +118,34 @@ class MinAll(MaxAll):
     reduce = "min"
 
 
+class Amax(Op):
+    """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+        for a in range(x.ndim) if axes is None else axes:
+            if x.shape[a] == 0:
+                if axes is None:
+                    raise RuntimeError("amax(): Expected reduction dim to be specified for input.numel() == 0. "
+                                       "Specify the reduction dim with the 'dim' argument.")
+                raise IndexError(f"amax(): Expected reduction dim {a} to have non-zero size.")
+        out = x.max(axis=axes, keepdims=True)
+        ctx.save_for_backward(x, out)
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        x, out = ctx.saved_tensors
+        hit = x == out
+        g = grad.reshape(out.shape)
+        return g * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
+
+
+def _reduced_shape(shape: tuple, axes: Optional[tuple]) -> tuple:
+    return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
+
+
 class MaxDim(Op):
     """Max along one dimension, with the indices of the chosen elements."""
 
@@ -174,7 +204,7 @@ class Var(Op):
         (centered,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
         with backend.quiet(backend.array_module(grad)):
-            return g * (2.0 / ctx.denom) * centered, None, None, None
+            return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
 class Std(Op):
@@ -194,9 +224,16 @@ class Std(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         centered, out = ctx.saved_tensors
-        with backend.quiet(backend.array_module(grad)):
-            g = _expand_back(grad / (out * ctx.denom), ctx.shape, ctx.axes, ctx.keepdim)
-            return g * centered, None, None, None
+        xp = backend.array_module(grad)
+        with backend.quiet(xp):
+            # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
+            g = _expand_back(xp.where(out == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
+            return g * _twice_inverse(ctx.denom) * centered, None, None, None
+
+
+def _twice_inverse(denom: float) -> float:
+    """2 / denom, infinite (as in torch) when the correction leaves no degrees of freedom."""
+    return 2.0 / denom if denom > 0 else float("inf")
 
 
 class ReturnMinMax(collections.namedtuple("_MinMax", ["values", "indices"])):
@@ -265,23 +302,22 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 
 def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     """Max over one or more dims (gradient split evenly among ties)."""
-    if dim is None or dim == ():
-        return MaxAll.apply(input)
-    res = input
-    for d in sorted(normalize_dims(dim, input.ndim) or (), reverse=True):
-        res = MaxDim.apply(res, d, keepdim)[0]
-    return res
+    return Amax.apply(input, normalize_dims(dim, input.ndim), keepdim)
 
 
 def _arg(kind: str, input: Tensor, dim: Optional[int], keepdim: bool) -> Tensor:
     xp = input._xp
     fn = xp.argmax if kind == "max" else xp.argmin
-    if input.numel() == 0:
-        raise RuntimeError(f"arg{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError(f"arg{kind}(): does not support bool input")
     if dim is None:
+        if input.numel() == 0:
+            raise IndexError(f"arg{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
         res = fn(input._data.reshape(-1))
         return no_graph(lambda r: xp.asarray(r, dtype=xp.int64).reshape((1,) * input.ndim if keepdim else ()), res)
     (axis,) = normalize_dims(dim, input.ndim) or (0,)
+    if input.ndim and input.shape[axis] == 0:
+        raise IndexError(f"arg{kind}(): Expected reduction dim {axis} to have non-zero size.")
     if input.ndim == 0:
         return no_graph(lambda: xp.zeros((), dtype=xp.int64))
     return no_graph(lambda a: fn(a, axis=axis, keepdims=keepdim).astype(xp.int64), input._data)
@@ -336,6 +372,8 @@ def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Ten
         flat = reshape(input, (-1,))
         return _prod_dim(flat, 0, False)
     (axis,) = normalize_dims(dim, input.ndim) or (0,)
+    if input.ndim == 0:
+        return _prod_dim(reshape(input, (1,)), 0, False)
     return _prod_dim(input, axis, keepdim)
 
 
@@ -355,6 +393,8 @@ class Prod(Op):
         xp = backend.array_module(x)
         a = ctx.axis
         # Product of the others without division: exclusive cumulative products from both ends.
+        if x.size == 0:
+            return xp.zeros_like(x), None, None
         ones = xp.ones_like(xp.take(x, [0], axis=a))
         left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
         rev = xp.flip(x, axis=a)
@@ -365,4 +405,5 @@ class Prod(Op):
 
 
 def _prod_dim(x: Tensor, axis: int, keepdim: bool) -> Tensor:
-    return Prod.apply(float_operand(x) if x.dtype is dtypes.bool_ else x, axis, keepdim)
+    # Bool and integer products are int64, as torch makes them.
+    return Prod.apply(x if x.dtype.is_floating_point else to_dtype(x, dtypes.int64), axis, keepdim)

@@ -22,6 +22,7 @@ def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any]) -> Tensor:
         prev = src._view_fn
         out._view_fn = lambda a: fn(prev(a))
     out._version = src._version
+    out._multi_view = getattr(src, "_multi_view", None)  # (output_nr, op) of a split piece it comes from
     return out
 
 
@@ -31,6 +32,9 @@ def _infer_shape(shape: Sequence[int], numel: int) -> tuple:
         raise RuntimeError("only one dimension can be inferred")
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -142,7 +146,8 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap dimensions ``dim0`` and ``dim1`` (a view)."""
     d0, d1 = input._wrap_dim(dim0), input._wrap_dim(dim1)
     dims = list(range(input.ndim))
-    dims[d0], dims[d1] = dims[d1], dims[d0]
+    if dims:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
+        dims[d0], dims[d1] = dims[d1], dims[d0]
     dims = tuple(dims)
     return mark_view(Transpose.apply(input, dims), input, lambda a: a.transpose(dims))
 
@@ -205,6 +210,8 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple) -> Any:
+        if math.prod(shape) == x.size:  # only size-1 dims added: a writable view, as torch allows writes
+            return x.reshape(shape)
         return backend.array_module(x).broadcast_to(x, shape)
 
     @staticmethod
@@ -253,15 +260,19 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
-        ctx.axis = axis
-        ctx.sizes = [a.shape[axis] if a.ndim else 0 for a in arrays]
         parts = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or list(arrays)
+        ctx.axis = axis
+        # A skipped legacy empty input (None here) gets an empty gradient of its own shape.
+        ctx.sizes = [a.shape[axis] if any(a is p for p in parts) else None for a in arrays]
         return backend.array_module(*arrays).concatenate(parts, axis=axis)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         out, start = [], 0
         for n in ctx.sizes:
+            if n is None:
+                out.append(backend.array_module(grad).zeros((0,), dtype=grad.dtype))
+                continue
             idx = [slice(None)] * grad.ndim
             idx[ctx.axis] = slice(start, start + n)
             out.append(grad[tuple(idx)])
@@ -274,7 +285,9 @@ def _tensor_list(name: str, tensors: Sequence[Tensor]) -> list:
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError(f"torch.{name}(): expected a non-empty list of Tensors")
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     return tensors
 
 
@@ -373,6 +386,8 @@ def _pieces(input: Tensor, axis: int, bounds: list, cls: type) -> tuple:
             idx[axis] = slice(lo, hi)
             return a[tuple(idx)]
         views.append(mark_view(o, input, fn))
+        if views[-1]._base is not None:
+            views[-1]._multi_view = (len(views) - 1, cls.__name__)
     return tuple(views)
 
 
@@ -384,7 +399,7 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         size = split_size_or_sections
         if size <= 0 and n > 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
-        starts = range(0, n, size) if size > 0 else [0]
+        starts = range(0, n, size) if size > 0 and n > 0 else [0]  # an empty dim still gives one piece
         bounds = [(s, min(s + size, n)) for s in starts]
         return _pieces(tensor, axis, bounds, Split)
     sizes = [int(s) for s in split_size_or_sections]
@@ -403,17 +418,31 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input.shape[input._wrap_dim(dim)]
-    return split(input, max(1, -(-n // chunks)), dim)
+    if n == 0:  # torch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """Slices along ``dim``, each without that dimension."""
+    if input.shape[input._wrap_dim(dim)] == 0:
+        return ()
     return tuple(squeeze(p, dim) for p in split(input, 1, dim))
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view of ``length`` entries of ``dim`` from ``start`` (which may be negative)."""
+    d = input._wrap_dim(dim)
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    start = start + n if start < 0 else start
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     idx = [slice(None)] * input.ndim
-    idx[input._wrap_dim(dim)] = slice(start, start + length)
+    idx[d] = slice(start, start + length)
     return input[tuple(idx)]
 
 
@@ -478,6 +507,8 @@ class Flip(Op):
 def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     """Reverse the order of elements along ``dims``."""
     axes = tuple(input._wrap_dim(d) for d in ((dims,) if isinstance(dims, int) else dims))
+    if len(set(axes)) != len(axes):
+        raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return Flip.apply(input, axes)
 
 
@@ -485,6 +516,8 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor ``sizes`` times along each dimension."""
     sizes = _shape_args(sizes)
     x = input
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     if len(sizes) > x.ndim:
         x = reshape(x, (1,) * (len(sizes) - x.ndim) + tuple(x.shape))
     # Tile through expand on interleaved size-1 dims, then merge: gradients flow via Expand.
@@ -493,4 +526,5 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
         inter += [1, s]
         target += [r, s]
     tiled = expand(reshape(x, tuple(inter)), tuple(target))
-    return reshape(tiled, tuple(r * s for r, s in zip(sizes, x.shape)))
+    out = reshape(tiled, tuple(r * s for r, s in zip(sizes, x.shape)))
+    return out if out._base is None else clone(out)  # repeat always copies, as in torch

@@ -1,0 +1,129 @@
+"""``minitorch.nn.functional``: torch's functional layer (activations, linear, conv, pooling, dropout, losses).
+
+The differentiable work lives in ``minitorch.ops`` (``conv``, ``pool``, ``activation``,
+``loss``, ``padding``); this module gives it torch's names and signatures.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Optional
+
+from .. import dtypes, ops
+from ..ops.activation import dropout as _dropout, log_softmax as _log_softmax, softmax as _softmax
+from ..ops.conv import conv2d
+from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
+                        nll_loss)
+from ..ops.padding import pad
+from ..ops.pool import avg_pool2d, max_pool2d
+from ..tensor import Tensor
+
+__all__ = ["avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy",
+           "dropout", "l1_loss", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad",
+           "relu", "relu_", "sigmoid", "softmax", "tanh"]
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0) elementwise.
+
+    Args:
+        input: any tensor.
+        inplace: write the result into ``input`` and return it.
+    """
+    return input.relu_() if inplace else ops.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    """In-place ``relu``."""
+    return input.relu_()
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-input)) elementwise."""
+    return ops.sigmoid(input)
+
+
+def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent elementwise."""
+    return ops.tanh(input)
+
+
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """``input @ weight.T + bias``.
+
+    Args:
+        input: (*, in_features).
+        weight: (out_features, in_features), or (in_features,) for a single output without that dim.
+        bias: (out_features,) or None.
+    """
+    out = ops.matmul(input, weight.t())
+    return out if bias is None else out + bias
+
+
+def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """exp(input) normalised along ``dim`` (stable: the max is subtracted first).
+
+    Args:
+        input: floating tensor.
+        dim: the dimension that sums to 1 (None is deprecated; torch's implicit choice is used).
+        dtype: cast ``input`` to this dtype first.
+    """
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return _softmax(input, dim, dtype)
+
+
+def log_softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """log(softmax(input)) along ``dim``, computed without forming softmax.
+
+    Args:
+        input: floating tensor.
+        dim: the dimension normalised over (None is deprecated; torch's implicit choice is used).
+        dtype: cast ``input`` to this dtype first.
+    """
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _log_softmax(input, dim, dtype)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero elements with probability ``p`` (mask from minitorch's generator) and scale the rest by 1/(1-p).
+
+    Args:
+        input: floating tensor.
+        p: probability of zeroing an element, in [0, 1].
+        training: when False, ``input`` is returned unchanged.
+        inplace: write the result into ``input``.
+    """
+    if inplace and training:
+        if p < 0.0 or p > 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        return input._inplace(lambda s: _dropout(s, p, True))
+    return _dropout(input, p, training)
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding along a new last dim.
+
+    Args:
+        tensor: int64 class indices.
+        num_classes: length of the new dim; -1 infers ``max(tensor) + 1``.
+    """
+    if tensor.dtype is not dtypes.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    data, xp = tensor._data, tensor._xp
+    if num_classes == -1:
+        if data.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(data.max()) + 1
+    if data.size:
+        if int(data.min()) < 0:
+            raise RuntimeError("Class values must be non-negative.")
+        if int(data.max()) >= num_classes:
+            raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(xp.int64))

@@ -1,0 +1,29 @@
+"""Dropout: zero elements at random while training, scaling the rest by 1/(1-p)."""
+from __future__ import annotations
+
+from ...tensor import Tensor
+from .. import functional as F
+from .module import Module
+
+
+class Dropout(Module):
+    """In training mode, zero each element with probability ``p`` and scale the rest by 1/(1-p);
+    in eval mode, the identity.
+
+    Args:
+        p: probability of an element being zeroed.
+        inplace: overwrite the input.
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"

@@ -1,0 +1,174 @@
+"""2-D convolution lowered to im2col (a strided window view, copied once) and one batched GEMM.
+
+Forward: the padded input's windows become a ``(groups, N*Ho*Wo, C/groups*kh*kw)``
+matrix, multiplied by the weights in a single ``matmul`` batched over groups.
+Backward: the weight gradient is one more GEMM with those columns; the input
+gradient is a transposed convolution, computed as a stride-1 correlation of the
+output gradient spread out by ``stride`` (``spread``) with the flipped kernel,
+through the same im2col path, so there is no loop over kernel offsets.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+from .. import backend
+from ..tensor import Tensor, _LEGACY_NAMES
+from .base import Op
+
+IntPair = Union[int, Sequence[int]]
+
+
+def pair(value: IntPair, name: str) -> tuple:
+    """An int or a 1- or 2-sequence as a pair, with torch's message for other lengths."""
+    if isinstance(value, int):
+        return (value, value)
+    v = tuple(int(x) for x in value)
+    if len(v) == 1:
+        return v * 2
+    if len(v) != 2:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values to match the "
+                           f"convolution dimensions, but got {name}={list(v)}")
+    return v
+
+
+def spread(grad: Any, size: tuple, offset: tuple, stride: tuple) -> Any:
+    """Zeros of trailing shape ``size`` holding ``grad[..., i, j]`` at ``offset + stride * (i, j)``.
+
+    Entries that land outside ``size`` are dropped. The input gradient of a strided
+    window op is a stride-1 window op over this array (a transposed convolution).
+    """
+    xp = backend.array_module(grad)
+    out = xp.zeros(grad.shape[:-2] + tuple(size), dtype=grad.dtype)
+    dst, src = [], []
+    for n, length, p0, s in zip(grad.shape[-2:], size, offset, stride):
+        lo, hi = max(0, -(p0 // s)), min(n, (length - 1 - p0) // s + 1)
+        if hi <= lo:
+            return out
+        dst.append(slice(p0 + s * lo, p0 + s * (hi - 1) + 1, s))
+        src.append(slice(lo, hi))
+    out[(Ellipsis, *dst)] = grad[(Ellipsis, *src)]
+    return out
+
+
+def _im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
+    """The windows of a padded (N, C, H, W) array as a ``(groups, N*Ho*Wo, C/groups*kh*kw)`` matrix."""
+    win = backend.sliding_windows(xpad, kernel, stride, dilation)
+    n, c, ho, wo, kh, kw = win.shape
+    cols = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
+    return cols.reshape(groups, n * ho * wo, (c // groups) * kh * kw), (ho, wo)
+
+
+def correlate(xpad: Any, w: Any, stride: tuple, dilation: tuple, groups: int) -> tuple:
+    """Cross-correlation of a padded (N, C, H, W) array with (O, C/groups, kh, kw) weights; also the columns."""
+    cols, (ho, wo) = _im2col(xpad, w.shape[2:], stride, dilation, groups)
+    o, n = w.shape[0], xpad.shape[0]
+    out = cols @ w.reshape(groups, o // groups, -1).transpose(0, 2, 1)
+    return out.reshape(groups, n, ho, wo, o // groups).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo), cols
+
+
+class Convolution(Op):
+    """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], stride: tuple, padding: tuple, dilation: tuple,
+                groups: int) -> Any:
+        xp = backend.array_module(x)
+        top, bottom, left, right = padding
+        xpad = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
+        out, cols = correlate(xpad, w, stride, dilation, groups)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.hw, ctx.wshape, ctx.conf = x.shape[2:], w.shape, (stride, padding, dilation, groups)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        cols, w = ctx.saved_tensors
+        stride, (top, _, left, _), dilation, groups = ctx.conf
+        gx = gw = gb = None
+        if w is not None:
+            o, cg, kh, kw = w.shape
+            eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+            flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+            spread_out = spread(grad, (ctx.hw[0] + eh, ctx.hw[1] + ew), (eh - top, ew - left), stride)
+            gx, _ = correlate(spread_out, flipped.reshape(groups * cg, o // groups, kh, kw), (1, 1), dilation,
+                              groups)
+        if cols is not None:
+            n, o, ho, wo = grad.shape
+            g = grad.reshape(n, groups, o // groups, ho * wo).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
+            gw = (g @ cols).reshape(ctx.wshape)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None, None
+
+
+
+def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
+    """(top, bottom, left, right) keeping the size at stride 1; an odd total puts the extra row last, as torch."""
+    out = []
+    for k, d in zip(kernel, dilation):
+        total = d * (k - 1)
+        out += [total // 2, total - total // 2]
+    return tuple(out)
+
+
+def _check_conv(x: Tensor, w: Tensor, b: Optional[Tensor], groups: int) -> None:
+    if x.ndim != 4:
+        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                           f"{list(x.shape)}")
+    if w.ndim != 4:
+        raise RuntimeError(f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
+                           f"{w.ndim}-dimensional weight of size {list(w.shape)} instead")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size [{list(w.shape)}] instead")
+    if x.shape[1] != w.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} "
+                           f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
+    if x.dtype is not w.dtype:
+        raise RuntimeError(f"Input type ({_LEGACY_NAMES[x.dtype]}) and weight type ({_LEGACY_NAMES[w.dtype]}) "
+                           "should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+    if b is not None:
+        if b.ndim != 1 or b.shape[0] != w.shape[0]:
+            raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+                               f"{w.shape[0]} elements, but got bias of size {list(b.shape)} instead")
+        if b.dtype is not x.dtype:
+            raise RuntimeError(f"Input type ({_LEGACY_NAMES[x.dtype][6:-6].lower()}) and bias type "
+                               f"({_LEGACY_NAMES[b.dtype][6:-6].lower()}) should be the same")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
+           padding: Union[IntPair, str] = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation of a (N, C, H, W) or unbatched (C, H, W) input, as ``torch.nn.functional.conv2d``."""
+    if input.ndim == 3:
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    _check_conv(input, weight, bias, groups)
+    stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = _same_padding(kernel, dilation)
+        else:
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+    else:
+        ph, pw = pair(padding, "padding")
+        if ph < 0 or pw < 0:
+            raise RuntimeError("negative padding is not supported")
+        pads = (ph, ph, pw, pw)
+    padded = (input.shape[2] + pads[0] + pads[1], input.shape[3] + pads[2] + pads[3])
+    span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if padded[0] < span[0] or padded[1] < span[1]:
+        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
+                           f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
+    return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)

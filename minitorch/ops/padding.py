@@ -1,0 +1,118 @@
+"""Padding of trailing dimensions: constant (any number of dims, negative pads crop), reflect, replicate, circular.
+
+Constant padding copies the input into a filled array (its gradient is the matching
+slice). The other modes read every output position from a source index per padded
+dimension, so their gradient sums over those indices: a product with the 0/1
+matrix of the index map, one per dimension, instead of a scatter loop.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from .. import backend
+from ..tensor import Tensor
+from .base import Op
+
+
+class ConstantPadNd(Op):
+    """``x`` placed in an array filled with ``value``; negative pads crop."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, pads: tuple, value: Any) -> Any:
+        xp = backend.array_module(x)
+        lead = x.ndim - len(pads)
+        shape = x.shape[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads))
+        if any(n < 0 for n in shape):
+            raise RuntimeError("narrow(): length must be non-negative.")
+        out = xp.full(shape, value, dtype=x.dtype)
+        dst, src = _regions(x.shape[lead:], pads)
+        out[(Ellipsis, *dst)] = x[(Ellipsis, *src)]
+        ctx.shape, ctx.regions = x.shape, (dst, src)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        dst, src = ctx.regions
+        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
+        out[(Ellipsis, *src)] = grad[(Ellipsis, *dst)]
+        return out, None, None
+
+
+def _regions(sizes: tuple, pads: tuple) -> tuple:
+    """Slices of the output and of the input that hold the same elements."""
+    dst, src = [], []
+    for n, (lo, hi) in zip(sizes, pads):
+        src.append(slice(max(0, -lo), n - max(0, -hi)))
+        dst.append(slice(max(0, lo), max(0, lo) + max(0, n - max(0, -lo) - max(0, -hi))))
+    return dst, src
+
+
+def source_index(xp: Any, n: int, lo: int, hi: int, mode: str) -> Any:
+    """For each output position along one dim, the input position it reads in ``mode``."""
+    i = xp.arange(-lo, n + hi)
+    if mode == "reflect":
+        return (n - 1) - xp.abs((n - 1) - xp.abs(i))
+    if mode == "replicate":
+        return xp.clip(i, 0, n - 1)
+    return i % n  # circular
+
+
+class IndexPadNd(Op):
+    """Reflect, replicate or circular padding: each padded dim gathers from a source index."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, pads: tuple, mode: str) -> Any:
+        xp = backend.array_module(x)
+        lead = x.ndim - len(pads)
+        index = [source_index(xp, x.shape[lead + i], lo, hi, mode) for i, (lo, hi) in enumerate(pads)]
+        ctx.lead, ctx.index, ctx.in_sizes = lead, index, x.shape[lead:]
+        for i, idx in enumerate(index):
+            x = xp.take(x, idx, axis=lead + i)
+        return x
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        xp = backend.array_module(grad)
+        for i, (idx, n) in enumerate(zip(ctx.index, ctx.in_sizes)):
+            axis = ctx.lead + i
+            gather = (idx[:, None] == xp.arange(n)).astype(grad.dtype)
+            grad = xp.moveaxis(xp.tensordot(grad, gather, axes=([axis], [0])), -1, axis)
+        return grad, None, None
+
+
+_COMBINATIONS = ("Supported combinations for non-constant padding:\n"
+                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
+    """Pad trailing dims: ``pad`` lists (before, after) pairs starting from the last dim, as torch's F.pad."""
+    pad = [int(p) for p in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    pairs = tuple((pad[i], pad[i + 1]) for i in range(0, len(pad), 2))[::-1]  # first padded dim first
+    if mode == "constant":
+        return ConstantPadNd.apply(input, pairs, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"Unrecognised padding mode {mode}")
+    if value is not None and value != 0:
+        raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    k = len(pairs)
+    if not 1 <= k <= 3 or input.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+                                  + _COMBINATIONS)
+    sizes = input.shape[input.ndim - k:]
+    for i, ((lo, hi), n) in enumerate(zip(pairs, sizes)):
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise RuntimeError(f"Argument #{4 + 2 * (k - 1 - i)}: Padding size should be less than the corresponding "
+                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                               f"{input.ndim - k + i} of input {list(input.shape)}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        if n + lo + hi < 0 or n == 0:
+            raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: {n + lo + hi}")
+    return IndexPadNd.apply(input, pairs, mode)

@@ -1,0 +1,203 @@
+"""2-D max and average pooling on strided window views, with vectorised backward passes.
+
+Max pooling remembers torch's flat per-plane index of each maximum and scatters the
+gradient back through it in one ``scatter_add``; average pooling's gradient is a
+transposed window sum (the output gradient spread by ``stride``, summed over
+stride-1 windows), so neither backward loops in Python.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+from .. import backend
+from ..tensor import Tensor
+from .base import Op
+from .conv import spread
+
+IntPair = Union[int, Sequence[int]]
+
+
+def _pool_pair(value: IntPair, name: str, fn: str) -> tuple:
+    if isinstance(value, int):
+        return (value, value)
+    v = tuple(int(x) for x in value)
+    if len(v) not in (1, 2):
+        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
+    return v * 2 if len(v) == 1 else v
+
+
+def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """torch's pooling output length; in ceil mode the last window must start inside the input or left padding."""
+    span = n + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _pad_for_windows(x: Any, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                     fill: Any) -> Any:
+    """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
+    xp = backend.array_module(x)
+    h, w = x.shape[-2:]
+    need = [(o - 1) * s + d * (k - 1) + 1 for o, k, s, d in zip(out, kernel, stride, dilation)]
+    size = (max(need[0], h + padding[0]), max(need[1], w + padding[1]))
+    if size == (h, w):
+        return x
+    xpad = xp.full(x.shape[:-2] + size, fill, dtype=x.dtype)
+    xpad[..., padding[0]:padding[0] + h, padding[1]:padding[1] + w] = x
+    return xpad
+
+
+def _window_starts(xp: Any, out: int, s: int, p: int) -> Any:
+    return xp.arange(out) * s - p
+
+
+class MaxPool2DWithIndices(Op):
+    """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                ceil_mode: bool) -> tuple:
+        xp = backend.array_module(x)
+        h, w = x.shape[-2:]
+        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                    zip((h, w), kernel, stride, padding, dilation))
+        lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
+        win = backend.sliding_windows(xpad, kernel, stride, dilation)
+        flat = win.reshape(win.shape[:4] + (-1,))
+        pick = xp.argmax(flat, axis=-1)
+        values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
+        # Window position -> input row/col; a window with no finite value points, as torch's does,
+        # at its first tap inside the input.
+        rows = _window_starts(xp, out[0], stride[0], padding[0])[:, None] + (pick // kernel[1]) * dilation[0]
+        cols = _window_starts(xp, out[1], stride[1], padding[1]) + (pick % kernel[1]) * dilation[1]
+        inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+        first_r = _first_inside(xp, out[0], stride[0], padding[0], dilation[0])[:, None]
+        first_c = _first_inside(xp, out[1], stride[1], padding[1], dilation[1])
+        index = xp.where(inside, rows * w + cols, first_r * w + first_c).astype(xp.int64)
+        ctx.shape, ctx.index = x.shape, index
+        ctx.mark_non_differentiable(index)
+        return values, index
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any, _grad_index: Any) -> tuple:
+        xp = backend.array_module(grad)
+        n, c, h, w = ctx.shape
+        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        out = xp.zeros(n * c * h * w, dtype=grad.dtype)
+        backend.scatter_add(out, (planes + ctx.index).ravel(), grad.ravel())
+        return out.reshape(ctx.shape), None, None, None, None, None
+
+
+def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Any:
+    start = _window_starts(xp, out, s, p)
+    return xp.where(start < 0, start + ((-start + d - 1) // d) * d, start)
+
+
+class AvgPool2D(Op):
+    """Mean over each window of a (N, C, H, W) array, with torch's divisor rules."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, ceil_mode: bool,
+                count_include_pad: bool, divisor_override: Optional[int]) -> Any:
+        xp = backend.array_module(x)
+        h, w = x.shape[-2:]
+        out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
+        xpad = _pad_for_windows(x, out, kernel, stride, padding, (1, 1), 0)
+        sums = backend.sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
+        if divisor_override:
+            divisor = divisor_override
+        else:
+            spans = [_spans(xp, *a, count_include_pad) for a in zip((h, w), out, kernel, stride, padding)]
+            divisor = (spans[0][:, None] * spans[1]).astype(x.dtype)
+        ctx.conf = (x.shape, kernel, stride, padding, divisor)
+        return (sums / divisor).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        shape, kernel, stride, padding, divisor = ctx.conf
+        h, w = shape[-2:]
+        g = (grad / divisor).astype(grad.dtype, copy=False)
+        offset = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
+        spread_out = spread(g, (h + kernel[0] - 1, w + kernel[1] - 1), offset, stride)
+        gx = backend.sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
+        return gx, None, None, None, None, None, None
+
+
+def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Any:
+    """Per-window count along one axis: taps inside input + padding (include_pad) or inside the input only."""
+    start = _window_starts(xp, out, s, p)
+    end = xp.minimum(start + k, n + p)
+    if include_pad:
+        return end - start
+    return xp.minimum(end, n) - xp.maximum(start, 0)
+
+
+def _check_pool(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
+    if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[-3:]):
+        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got:{list(x.shape)}")
+    if min(kernel) <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}")
+    if min(stride) <= 0:
+        raise RuntimeError(f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}")
+    if min(dilation) <= 0:
+        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
+                           f"dilationW: {dilation[1]}")
+    for p, k, d in zip(padding, kernel, dilation):
+        if p < 0:
+            raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
+        if p > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
+                               f"kernel_size={k} and dilation={d}")
+
+
+def _check_output(x: Tensor, out: tuple) -> None:
+    if min(out) < 1:
+        c, h, w = x.shape[-3:]
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
+                           "Output size is too small")
+
+
+def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding: IntPair) -> tuple:
+    kernel = _pool_pair(kernel_size, "kernel_size", fn)
+    if stride is None or (not isinstance(stride, int) and len(stride) == 0):
+        stride = kernel
+    stride = _pool_pair(stride, "stride", fn)
+    if 0 in stride:
+        raise RuntimeError("stride should not be zero")
+    return kernel, stride, _pool_pair(padding, "padding", fn)
+
+
+def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
+               dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf; optionally the flat indices."""
+    kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
+    dilation = _pool_pair(dilation, "dilation", "max_pool2d")
+    _check_pool(input, kernel, stride, padding, dilation)
+    out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                zip(input.shape[-2:], kernel, stride, padding, dilation))
+    _check_output(input, out)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    values, index = MaxPool2DWithIndices.apply(x, kernel, stride, padding, dilation, ceil_mode)
+    if input.ndim == 3:
+        values, index = values.squeeze(0), index.squeeze(0)
+    return (values, index) if return_indices else values
+
+
+def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Optional[int] = None) -> Tensor:
+    """Mean over windows of a (N, C, H, W) or (C, H, W) input (zero padding), as torch divides it."""
+    kernel, stride, padding = _pool_args("avg_pool2d", kernel_size, stride, padding)
+    _check_pool(input, kernel, stride, padding, (1, 1))
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in
+                zip(input.shape[-2:], kernel, stride, padding))
+    _check_output(input, out)
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    res = AvgPool2D.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
+    return res if input.ndim == 4 else res.squeeze(0)

@@ -1,0 +1,163 @@
+"""Adam and AdamW: adaptive moments with bias correction, optional AMSGrad."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional, Tuple
+
+import numpy as np
+
+from .. import backend, dtypes
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _scalar
+
+
+def _lerp_(start: Any, end: Any, weight: float) -> None:
+    """``start += weight * (end - start)`` in place, with torch's two-sided formula for accuracy."""
+    diff = end - start
+    if abs(weight) < 0.5:
+        diff *= weight
+        start += diff
+    else:
+        diff *= 1 - weight
+        backend.array_module(start).subtract(end, diff, out=start)
+
+
+class Adam(Optimizer):
+    """Adam, following ``torch.optim.Adam`` (and, with ``decoupled_weight_decay``, AdamW).
+
+    Per step ``t``: ``m = lerp(m, g, 1 - beta1)``, ``v = beta2 * v + (1 - beta2) * g * g``,
+    ``v_max = max(v_max, v)`` with AMSGrad, and
+    ``p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)``.
+
+    Args:
+        params: the tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate.
+        betas: decay rates of the first and second moment averages.
+        eps: added to the denominator for numerical stability.
+        weight_decay: L2 penalty added to the gradient (or, when decoupled, ``p *= 1 - lr * wd``).
+        amsgrad: divide by the running maximum of the second moment.
+        maximize: ascend the objective instead of descending it.
+        decoupled_weight_decay: apply weight decay to the parameter directly (AdamW).
+        foreach, capturable, differentiable, fused: accepted for torch's signature; only
+            the plain per-parameter loop exists here.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: Optional[bool] = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: Optional[bool] = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
+            raise ValueError("betas must be either both floats or both Tensors")
+        if capturable or differentiable or fused:
+            raise NotImplementedError(f"minitorch's {type(self).__name__} supports none of capturable=True, "
+                                      "differentiable=True, fused=True")
+        betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
+                        foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _after_load(self) -> None:
+        for state in self.state.values():
+            if "step" in state and not isinstance(state["step"], Tensor):
+                state["step"] = _step_tensor(float(state["step"]))
+
+    @no_grad()
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+        """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
+
+        Args:
+            closure: optional callable that recomputes the loss (with gradients enabled).
+        """
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, eps, weight_decay = _scalar(group["lr"]), _scalar(group["eps"]), _scalar(group["weight_decay"])
+            beta1, beta2 = (_scalar(b) for b in group["betas"])
+            for p, g in self._params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    xp = backend.array_module(p._data)
+                    state["step"] = _step_tensor(0.0)
+                    state["exp_avg"] = Tensor._wrap(xp.zeros_like(p._data))
+                    state["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p._data))
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p._data))
+                step_t = state["step"]
+                step_t._data += 1
+                step_t._version.value += 1
+                self._update(p._data, -g if group["maximize"] else g, state, float(step_t._data), lr, beta1,
+                             beta2, eps, weight_decay, group["amsgrad"], group["decoupled_weight_decay"])
+                for t in (p, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")):
+                    if t is not None:
+                        t._version.value += 1
+        return loss
+
+    @staticmethod
+    def _update(x: Any, g: Any, state: dict, step: float, lr: float, beta1: float, beta2: float, eps: float,
+                weight_decay: float, amsgrad: bool, decoupled: bool) -> None:
+        """One Adam update of the raw parameter array ``x`` from gradient ``g`` (torch's operation order)."""
+        xp = backend.array_module(x)
+        if weight_decay != 0:
+            if decoupled:
+                x *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * x
+        exp_avg, exp_avg_sq = state["exp_avg"]._data, state["exp_avg_sq"]._data
+        _lerp_(exp_avg, g, 1 - beta1)
+        exp_avg_sq *= beta2
+        sq = (1 - beta2) * g
+        sq *= g
+        exp_avg_sq += sq
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        second = exp_avg_sq
+        if amsgrad:
+            second = state["max_exp_avg_sq"]._data
+            xp.maximum(second, exp_avg_sq, out=second)
+        denom = xp.sqrt(second, out=sq)  # reuses the scratch array
+        denom /= bias_correction2_sqrt
+        denom += eps
+        update = exp_avg * (-lr / bias_correction1)
+        update /= denom
+        x += update
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (``p *= 1 - lr * weight_decay`` before the update), as ``torch.optim.AdamW``.
+
+    Args:
+        params, lr, betas, eps, amsgrad, maximize: as for :class:`Adam`.
+        weight_decay: decoupled weight decay coefficient (default 1e-2).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: Optional[bool] = None, capturable: bool = False, differentiable: bool = False,
+                 fused: Optional[bool] = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def _after_load(self) -> None:
+        super()._after_load()
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
+
+
+def _step_tensor(value: float) -> Tensor:
+    """Adam's step counter: a CPU scalar tensor, float64 when that is the default dtype, else float32."""
+    dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
+    return Tensor._wrap(np.array(value, dtype=dt))

@@ -1,0 +1,80 @@
+"""Stochastic gradient descent with momentum, Nesterov momentum and weight decay."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Optional
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, _scalar
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum, following ``torch.optim.SGD``.
+
+    With ``d = grad + weight_decay * p`` (negated first when ``maximize``) the update is
+    ``b = momentum * b + (1 - dampening) * d`` (``b = d`` on the first step),
+    ``d = d + momentum * b`` when ``nesterov`` else ``d = b``, then ``p -= lr * d``.
+
+    Args:
+        params: the tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate.
+        momentum: momentum factor (0 for plain SGD).
+        dampening: dampening of the momentum's new gradient term.
+        weight_decay: L2 penalty added to the gradient.
+        nesterov: use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
+        maximize: ascend the objective instead of descending it.
+        foreach, differentiable, fused: accepted for torch's signature; only the plain
+            per-parameter loop exists here.
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: Optional[bool] = None, differentiable: bool = False, fused: Optional[bool] = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if differentiable or fused:
+            raise NotImplementedError("minitorch's SGD supports neither differentiable=True nor fused=True")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov, maximize=maximize, foreach=foreach, differentiable=differentiable,
+                        fused=fused)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    @no_grad()
+    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+        """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
+
+        Args:
+            closure: optional callable that recomputes the loss (with gradients enabled).
+        """
+        loss = self._run_closure(closure)
+        for group in self.param_groups:
+            lr, momentum = _scalar(group["lr"]), _scalar(group["momentum"])
+            dampening, weight_decay = _scalar(group["dampening"]), _scalar(group["weight_decay"])
+            for p, g in self._params_with_grad(group):
+                x = p._data
+                if group["maximize"]:
+                    g = -g
+                if weight_decay != 0:
+                    g = g + weight_decay * x
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = Tensor._wrap(g.copy())
+                    else:
+                        b = buf._data
+                        b *= momentum
+                        b += (1 - dampening) * g
+                        buf._version.value += 1
+                    g = g + momentum * buf._data if group["nesterov"] else buf._data
+                x -= lr * g
+                p._version.value += 1
+        return loss

@@ -1,0 +1,236 @@
+"""conv2d, max_pool2d and avg_pool2d against torch: outputs, indices, gradients, gradcheck, errors."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minitorch
+import minitorch.nn.functional  # noqa: F401  (binds minitorch.nn)
+from tests import strategies as S
+from tests.parity import check_both, check_gradcheck, check_parity
+
+GRADCHECK_NUMEL = 160  # inputs + outputs; gradcheck runs a forward per input element and a backward per output
+
+
+def F(lib: Any) -> Any:
+    return lib.nn.functional
+
+
+def raises_like(fn: Callable[[Any], Any], gist: str) -> None:
+    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    with pytest.raises(type(want.value)) as got:
+        fn(minitorch)
+    assert gist in str(want.value), f"test is stale: torch says {want.value}"
+    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
+
+
+def pair_or_int(draw: Any, values: st.SearchStrategy) -> Any:
+    """An int, a 1-tuple or a 2-tuple, as torch accepts for kernel/stride/padding/dilation."""
+    a, b = draw(values), draw(values)
+    return draw(st.sampled_from([a, (a,), (a, b)]))
+
+
+def as_pair(v: Any) -> tuple:
+    if isinstance(v, int):
+        return (v, v)
+    return tuple(v) * (2 if len(v) == 1 else 1)
+
+
+@st.composite
+def distinct(draw: Any, shape: tuple) -> np.ndarray:
+    """Values in [-1, 1] no two closer than 1/n: max pooling has no ties, even in float32."""
+    n = int(np.prod(shape))
+    order = np.array(draw(st.permutations(list(range(n)))), dtype=np.float64)
+    return (order / max(n - 1, 1) * 2 - 1).reshape(shape)
+
+
+@st.composite
+def conv_cases(draw: Any) -> tuple:
+    """(x, weight, bias, kwargs): every way of passing stride/padding/dilation, groups, unbatched inputs."""
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cg, og = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = pair_or_int(draw, st.integers(1, 2))
+    padding = draw(st.sampled_from(["int", "same", "valid"]))
+    stride = 1 if padding == "same" else pair_or_int(draw, st.integers(1, 3))
+    if padding == "int":
+        padding = pair_or_int(draw, st.integers(0, 2))
+    pads = as_pair(padding) if not isinstance(padding, str) else (0, 0)
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, as_pair(dilation))]
+    h, w = (draw(st.integers(max(1, s - 2 * p), max(1, s - 2 * p) + 3)) for s, p in zip(spans, pads))
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    x = draw(S.arrays(batch + (groups * cg, h, w)))
+    weight = draw(S.arrays((groups * og, cg) + kernel, noncontiguous=False))
+    bias = draw(st.none() | S.arrays((groups * og,), noncontiguous=False))
+    return x, weight, bias, dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+
+
+def _small(*arrays: Any, out: int) -> bool:
+    return sum(a.size for a in arrays if a is not None) + out <= GRADCHECK_NUMEL
+
+
+@given(conv_cases())
+def test_conv2d_parity(case: tuple) -> None:
+    x, weight, bias, kw = case
+    fn = lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kw)  # noqa: E731
+    out = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight),
+                                     None if bias is None else torch.tensor(bias), **kw)
+    check_both(fn, x, weight, bias, gradcheck=_small(x, weight, bias, out=out.numel()))
+
+
+@st.composite
+def pool_cases(draw: Any, kind: str) -> tuple:
+    """(x, kwargs) for max_pool2d (dilation, indices) or avg_pool2d (count_include_pad, divisor_override)."""
+    kernel = pair_or_int(draw, st.integers(1, 3))
+    k = as_pair(kernel)
+    stride = draw(st.none() | st.just(()) | st.integers(1, 3) | st.tuples(st.integers(1, 3), st.integers(1, 3)))
+    padding = draw(st.sampled_from([0, (0,), (k[0] // 2, k[1] // 2), k[0] // 2 if k[0] == k[1] else 0]))
+    kw: dict = dict(kernel_size=kernel, stride=stride, padding=padding, ceil_mode=draw(st.booleans()))
+    dilation = (1, 1)
+    if kind == "max":
+        kw["dilation"] = draw(st.sampled_from([1, 2, (1, 2)]))
+        kw["return_indices"] = draw(st.booleans())
+        dilation = as_pair(kw["dilation"])
+    else:
+        kw["count_include_pad"] = draw(st.booleans())
+        kw["divisor_override"] = draw(st.sampled_from([None, None, 1, 3]))
+    pads = as_pair(padding)
+    spans = [d * (kk - 1) + 1 for kk, d in zip(k, dilation)]
+    h, w = (draw(st.integers(max(1, s - 2 * p), max(1, s - 2 * p) + 4)) for s, p in zip(spans, pads))
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    return draw(distinct(batch + (draw(st.integers(1, 2)), h, w))), kw
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool2d_parity(kind: str) -> None:
+    @given(pool_cases(kind))
+    def run(case: tuple) -> None:
+        x, kw = case
+        fn = lambda lib, x: getattr(F(lib), f"{kind}_pool2d")(x, **kw)  # noqa: E731
+        check_both(fn, x, gradcheck=x.size <= GRADCHECK_NUMEL // 2)
+    run()
+
+
+@settings(max_examples=10)
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 2), st.booleans())
+def test_max_pool2d_overlapping_windows_accumulate_gradient(k: int, s: int, d: int, ceil: bool) -> None:
+    """Stride below the kernel span: one input wins several windows, and its gradient sums them."""
+    x = np.linspace(-1, 1, 2 * 7 * 6).reshape(1, 2, 7, 6) ** 3
+    check_both(lambda lib, t: F(lib).max_pool2d(t, k, s, k // 2, d, ceil, True), x, gradcheck=False)
+
+
+def test_max_pool2d_windows_without_a_finite_value_point_inside_the_input() -> None:
+    """An all -inf window reports, like torch, the first tap inside the input (never a padding position)."""
+    x = np.full((1, 1, 5, 5), -np.inf)
+    x[0, 0, 4, 4] = 1.0
+    for kw in [dict(kernel_size=2, stride=1, padding=1), dict(kernel_size=3, stride=2, padding=1, dilation=2)]:
+        check_parity(lambda lib, t: F(lib).max_pool2d(t, return_indices=True, **kw), x, grad=False)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1),
+    lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same", dilation=(2, 1)),
+    lambda lib, x, w, b: F(lib).conv2d(x, w[:2, :1], b[:2], groups=2),
+], ids=["strided", "same_dilated", "grouped"])
+def test_conv2d_float32_stays_float32_on_device(fn: Callable, device: str) -> None:
+    rng = np.random.default_rng(0)
+    x, w, b = rng.uniform(-1, 1, (2, 2, 6, 5)), rng.uniform(-1, 1, (4, 2, 3, 2)), rng.uniform(-1, 1, 4)
+    check_parity(fn, x, w, b, dtype=np.float32, device=device)
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool2d_on_device(kind: str, device: str) -> None:
+    x = np.random.default_rng(1).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 252.0
+    check_parity(lambda lib, t: getattr(F(lib), f"{kind}_pool2d")(t, 3, 2, 1, ceil_mode=True), x,
+                 dtype=np.float32, device=device)
+
+
+def test_conv2d_weight_and_bias_gradients_without_input_gradient() -> None:
+    """Only the parameters require grad (the first layer of a network): no input gradient is formed."""
+    rng = np.random.default_rng(2)
+    x = minitorch.tensor(rng.uniform(-1, 1, (2, 3, 5, 5)))
+    check_gradcheck(lambda lib, w, b: F(lib).conv2d(x, w, b, stride=2), rng.uniform(-1, 1, (2, 3, 2, 2)),
+                    rng.uniform(-1, 1, 2))
+
+
+X4 = lambda lib: lib.ones(2, 3, 6, 6)  # noqa: E731
+W4 = lambda lib: lib.ones(4, 3, 3, 3)  # noqa: E731
+
+CONV_ERRORS = [
+    ("channels", lambda lib: F(lib).conv2d(lib.ones(2, 5, 6, 6), W4(lib)), RuntimeError, "to have 3 channels"),
+    ("kernel_too_big", lambda lib: F(lib).conv2d(lib.ones(1, 3, 2, 2), W4(lib)), RuntimeError,
+     "Kernel size can't be greater than actual input size"),
+    ("dilated_kernel_too_big", lambda lib: F(lib).conv2d(lib.ones(1, 3, 4, 4), W4(lib), dilation=2), RuntimeError,
+     "Kernel size: (5 x 5)"),
+    ("same_strided", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="same", stride=2), RuntimeError,
+     "padding='same' is not supported for strided convolutions"),
+    ("bad_padding_string", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="full"), RuntimeError,
+     "Invalid padding string: 'full'"),
+    ("groups_channels", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=2), RuntimeError, "to have 6 channels"),
+    ("groups_out", lambda lib: F(lib).conv2d(lib.ones(2, 4, 6, 6), lib.ones(3, 2, 3, 3), groups=2), RuntimeError,
+     "expected weight to be divisible by 2 at dimension 0"),
+    ("groups_zero", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=0), RuntimeError,
+     "non-positive groups is not supported"),
+    ("input_2d", lambda lib: F(lib).conv2d(lib.ones(6, 6), W4(lib)), RuntimeError,
+     "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [6, 6]"),
+    ("bias_size", lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(3)), RuntimeError,
+     "expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"),
+    ("weight_dtype", lambda lib: F(lib).conv2d(X4(lib), W4(lib).double()), RuntimeError,
+     "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the same"),
+    ("bias_dtype", lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(4).double()), RuntimeError,
+     "Input type (float) and bias type (double) should be the same"),
+    ("negative_padding", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=-1), RuntimeError,
+     "negative padding is not supported"),
+    ("zero_stride", lambda lib: F(lib).conv2d(X4(lib), W4(lib), stride=0), RuntimeError,
+     "non-positive stride is not supported"),
+    ("zero_dilation", lambda lib: F(lib).conv2d(X4(lib), W4(lib), dilation=(1, 0)), RuntimeError,
+     "non-positive dilation is not supported"),
+    ("padding_triple", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=(1, 1, 1)), RuntimeError,
+     "expected padding to be a single integer value or a list of 2 values"),
+]
+
+POOL_ERRORS = [
+    (f"{kind}_{name}", fn, err, gist)
+    for kind in ("max", "avg")
+    for name, fn, err, gist in [
+        ("big_pad", lambda lib, p: p(lib)(X4(lib), 3, padding=2), RuntimeError,
+         "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3"),
+        ("negative_pad", lambda lib, p: p(lib)(X4(lib), 2, padding=-1), RuntimeError,
+         "pad must be non-negative, but got pad: -1"),
+        ("big_kernel", lambda lib, p: p(lib)(X4(lib), 7), RuntimeError,
+         "Given input size: (3x6x6). Calculated output size: (3x0x0). Output size is too small"),
+        ("zero_stride", lambda lib, p: p(lib)(X4(lib), 2, 0), RuntimeError, "stride should not be zero"),
+        ("zero_kernel", lambda lib, p: p(lib)(X4(lib), 0), RuntimeError, "stride should not be zero"),
+        ("empty_plane", lambda lib, p: p(lib)(lib.ones(1, 1, 0, 4), 2), RuntimeError,
+         "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input"),
+    ]
+]
+POOL_ERRORS = [(n, (lambda f, k: lambda lib: f(lib, lambda L: getattr(F(L), f"{k}_pool2d")))(fn, n.split("_")[0]),
+                err, gist) for n, fn, err, gist in POOL_ERRORS] + [
+    ("avg_zero_divisor", lambda lib: F(lib).avg_pool2d(X4(lib), 2, divisor_override=0), RuntimeError,
+     "divisor must be not zero"),
+    ("max_zero_dilation", lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=0), RuntimeError,
+     "dilation should be greater than zero, but got dilationH: 0 dilationW: 0"),
+    ("max_kernel_triple", lambda lib: F(lib).max_pool2d(X4(lib), (2, 2, 2)), RuntimeError,
+     "max_pool2d: kernel_size must either be a single int, or a tuple of two ints"),
+]
+
+
+@pytest.mark.parametrize("name,fn,err,gist", CONV_ERRORS + POOL_ERRORS,
+                         ids=[c[0] for c in CONV_ERRORS + POOL_ERRORS])
+def test_conv_pool_errors_match_torch(name: str, fn: Callable, err: type, gist: str) -> None:
+    raises_like(fn, gist)
+    with pytest.raises(err):
+        fn(minitorch)
+
+
+def test_conv2d_empty_batch() -> None:
+    check_parity(lambda lib, x, w: F(lib).conv2d(x, w, padding=1), np.zeros((0, 2, 4, 4)),
+                 np.ones((3, 2, 3, 3)))

@@ -1,0 +1,140 @@
+"""nn.init and the layers' default initialisation: the same distributions as torch's (fixed seeds)."""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch
+
+# Default initialisation: weight and bias both uniform on +-1/sqrt(fan_in).
+DEFAULTS = {
+    "Linear(400, 120)": (lambda nn: nn.Linear(400, 120), 400),
+    "Linear(16, 3000)": (lambda nn: nn.Linear(16, 3000), 16),
+    "Conv2d(6, 16, 5)": (lambda nn: nn.Conv2d(6, 16, 5), 150),
+    "Conv2d(8, 1024, 3, groups=4)": (lambda nn: nn.Conv2d(8, 1024, 3, groups=4), 18),
+}
+
+
+def _check_uniform(values: np.ndarray, bound: float, what: str) -> None:
+    """Samples look like U(-bound, bound): inside it, reaching it, with its mean and spread."""
+    n = values.size
+    a = np.abs(values)
+    assert a.max() <= bound * (1 + 1e-6), f"{what}: {a.max()} outside the bound {bound}"
+    assert a.max() >= bound * (1 - 12 / n), f"{what}: max {a.max()} far below the bound {bound}"
+    std = bound / math.sqrt(3)
+    # five standard errors: the sample std of a uniform has relative error 0.447/sqrt(n)
+    assert abs(values.std() / std - 1) < 2.3 / math.sqrt(n), f"{what}: std {values.std()} vs {std}"
+    assert abs(values.mean()) < 5 * std / math.sqrt(n), f"{what}: mean {values.mean()}"
+
+
+@pytest.mark.parametrize("lib", [torch, minitorch], ids=["torch", "minitorch"])
+@pytest.mark.parametrize("make, fan_in", DEFAULTS.values(), ids=list(DEFAULTS))
+def test_default_init_is_uniform_on_inverse_sqrt_fan_in(lib: Any, make: Callable, fan_in: int) -> None:
+    # torch itself runs too: it pins down that the expectation is torch's behaviour.
+    lib.manual_seed(0)
+    layer = make(lib.nn)
+    for name, p in layer.named_parameters():
+        assert p.requires_grad and p.is_leaf
+        _check_uniform(p.detach().numpy().astype(np.float64), 1 / math.sqrt(fan_in), name)
+
+
+def test_default_init_is_reproducible_from_the_seed() -> None:
+    def weights(seed: int) -> np.ndarray:
+        minitorch.manual_seed(seed)
+        return minitorch.nn.Conv2d(3, 4, 3).weight.detach().numpy().copy()
+    assert np.array_equal(weights(7), weights(7))
+    assert not np.array_equal(weights(7), weights(8))
+
+
+SHAPE = (64, 32, 3, 3)  # fan_in 288, fan_out 576
+INITS = {
+    "uniform_": (lambda init, t: init.uniform_(t, -0.3, 0.7), "uniform"),
+    "normal_": (lambda init, t: init.normal_(t, 0.5, 2.0), "normal"),
+    "kaiming_uniform_": (lambda init, t: init.kaiming_uniform_(t), "uniform"),
+    "kaiming_uniform_ relu fan_out": (lambda init, t: init.kaiming_uniform_(t, mode="fan_out",
+                                                                              nonlinearity="relu"), "uniform"),
+    "kaiming_uniform_ a=sqrt(5)": (lambda init, t: init.kaiming_uniform_(t, a=math.sqrt(5)), "uniform"),
+    "kaiming_normal_": (lambda init, t: init.kaiming_normal_(t, nonlinearity="relu"), "normal"),
+    "kaiming_normal_ fan_out": (lambda init, t: init.kaiming_normal_(t, a=0.2, mode="fan_out"), "normal"),
+    "xavier_uniform_": (lambda init, t: init.xavier_uniform_(t), "uniform"),
+    "xavier_uniform_ tanh gain": (lambda init, t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")),
+                                  "uniform"),
+    "xavier_normal_": (lambda init, t: init.xavier_normal_(t, gain=2.0), "normal"),
+}
+
+
+def _stats(lib: Any, fill: Callable) -> tuple:
+    lib.manual_seed(1)
+    t = lib.empty(*SHAPE, dtype=lib.float64)
+    assert fill(lib.nn.init, t) is t  # in place, returning the tensor
+    v = t.numpy()
+    return v.min(), v.max(), v.mean(), v.std()
+
+
+@pytest.mark.parametrize("fill, kind", INITS.values(), ids=list(INITS))
+def test_init_functions_match_torch_statistics(fill: Callable, kind: str) -> None:
+    lo, hi, mean, std = _stats(minitorch, fill)
+    t_lo, t_hi, t_mean, t_std = _stats(torch, fill)
+    n = math.prod(SHAPE)
+    assert abs(std / t_std - 1) < 2 * 3.2 / math.sqrt(n)  # both within five standard errors of the truth
+    assert abs(mean - t_mean) < 2 * 5 * t_std / math.sqrt(n)
+    if kind == "uniform":  # the same support: with n samples both extremes lie within ~width/n of its ends
+        width = t_hi - t_lo
+        assert abs(lo - t_lo) < width * 1e-3 and abs(hi - t_hi) < width * 1e-3
+
+
+@pytest.mark.parametrize("name, value, fill", [
+    ("constant_", 0.25, lambda init, t: init.constant_(t, 0.25)),
+    ("zeros_", 0.0, lambda init, t: init.zeros_(t)),
+    ("ones_", 1.0, lambda init, t: init.ones_(t)),
+])
+def test_constant_fills(name: str, value: float, fill: Callable) -> None:
+    p = minitorch.nn.Parameter(minitorch.randn(3, 2))
+    assert fill(minitorch.nn.init, p) is p
+    assert np.all(p.detach().numpy() == value) and p.grad_fn is None and p.requires_grad
+
+
+def test_init_on_parameter_records_no_graph() -> None:
+    p = minitorch.nn.Linear(3, 2).weight
+    minitorch.nn.init.xavier_normal_(p)
+    assert p.is_leaf and p.requires_grad and p.grad_fn is None
+
+
+def test_init_uses_the_given_generator() -> None:
+    def draw(seed: int) -> np.ndarray:
+        t = minitorch.empty(100)
+        minitorch.nn.init.normal_(t, generator=minitorch.Generator().manual_seed(seed))
+        return t.numpy().copy()
+    assert np.array_equal(draw(3), draw(3)) and not np.array_equal(draw(3), draw(4))
+
+
+@pytest.mark.parametrize("args", [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("selu",),
+                                  ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1), ("leaky_relu", True),
+                                  ("gelu",)])
+def test_calculate_gain_matches_torch(args: tuple) -> None:
+    def gain(lib: Any) -> Any:
+        try:
+            return lib.nn.init.calculate_gain(*args)
+        except ValueError as e:
+            return str(e)
+    assert gain(minitorch) == gain(torch)
+
+
+@pytest.mark.parametrize("shape", [(3,), (5, 3), (4, 3, 2), (8, 4, 3, 5)])
+def test_fan_in_and_fan_out_match_torch(shape: tuple) -> None:
+    def fans(lib: Any) -> Any:
+        try:
+            return lib.nn.init._calculate_fan_in_and_fan_out(lib.empty(*shape))
+        except ValueError as e:
+            return str(e)
+    assert fans(minitorch) == fans(torch)
+
+
+def test_kaiming_on_empty_tensor_warns_and_does_nothing() -> None:
+    t = minitorch.empty(0, 3)
+    with pytest.warns(UserWarning, match="zero-element"):
+        assert minitorch.nn.init.kaiming_uniform_(t) is t

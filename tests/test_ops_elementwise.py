@@ -1,0 +1,420 @@
+"""Elementwise ops against torch: outputs, gradients (float64 and float32) and finite differences.
+
+Each family of ops is one table of ``(name, fn(lib, *tensors), domains)`` and one
+hypothesis test over it. Domains keep gradient tests off the points where an op is
+not differentiable (|x| at 0, ties of maximum, clamp's bounds); what happens exactly
+at those points is checked separately, on fixed inputs, in ``test_nondifferentiable_points``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minitorch
+from tests import strategies as S
+from tests import parity
+
+MAX_DIMS = 3  # gradcheck runs one backward per output element: keep tensors small
+
+
+# ---------------------------------------------------------------- domains
+def real(a: np.ndarray) -> np.ndarray:
+    return a
+
+
+def positive(a: np.ndarray) -> np.ndarray:
+    """Values in [0.1, 1.1]: log, sqrt, fractional powers, bases of x ** y."""
+    return np.asarray(np.abs(a) + 0.1)
+
+
+def nonzero(a: np.ndarray) -> np.ndarray:
+    """|values| >= 0.2: divisors and negative powers."""
+    return S.away_from(a, (0.0,), margin=0.2)
+
+
+def off(*points: float) -> Callable[[np.ndarray], np.ndarray]:
+    """Values nudged off the points where an op has a kink."""
+    return lambda a: S.away_from(a, points)
+
+
+def grid(k: int) -> Callable[[np.ndarray], np.ndarray]:
+    """Values on 0.03 * n + 0.01 * k: operands with different ``k`` never tie (maximum, tensor clamp)."""
+    return lambda a: np.asarray(np.round(a / 0.03) * 0.03 + 0.01 * k)
+
+
+# Views taken inside both libraries, so the op also sees non-contiguous input.
+# Slicing the last dimension keeps mutually broadcastable shapes broadcastable.
+VIEWS = {
+    "plain": lambda x: x,
+    "step": lambda x: x[..., ::2] if x.ndim else x,
+    "flip": lambda x: x.transpose(0, -1) if x.ndim >= 2 else x,
+}
+
+
+def check_both(fn: Callable, *arrays: Any, **kw: Any) -> None:
+    """parity.check_both, with numpy scalars (0-d arithmetic's results) made 0-d arrays again."""
+    parity.check_both(fn, *(np.asarray(a) for a in arrays), **kw)
+
+
+def check_parity(fn: Callable, *arrays: Any, **kw: Any) -> None:
+    parity.check_parity(fn, *(np.asarray(a) for a in arrays), **kw)
+
+
+def operands(n: int, min_side: int = 1) -> st.SearchStrategy:
+    """``n`` float arrays in [-1, 1] whose shapes broadcast together."""
+    return S.broadcastable_shapes(n, max_dims=MAX_DIMS, min_side=min_side).flatmap(
+        lambda shapes: st.tuples(*(S.arrays(s) for s in shapes)))
+
+
+# ------------------------------------------------------- one-tensor ops
+UNARY = [
+    ("neg", lambda lib, x: -x, real),
+    ("neg_fn", lambda lib, x: lib.neg(x), real),
+    ("abs", lambda lib, x: x.abs(), off(0.0)),
+    ("abs_fn", lambda lib, x: lib.abs(x), off(0.0)),
+    ("exp", lambda lib, x: lib.exp(x), real),
+    ("log", lambda lib, x: x.log(), positive),
+    ("sqrt", lambda lib, x: lib.sqrt(x), positive),
+    ("sin", lambda lib, x: lib.sin(x), real),
+    ("cos", lambda lib, x: x.cos(), real),
+    ("tanh", lambda lib, x: lib.tanh(x), real),
+    ("sigmoid", lambda lib, x: lib.sigmoid(x), real),
+    ("relu", lambda lib, x: lib.relu(x), off(0.0)),
+    ("relu_method", lambda lib, x: x.relu(), off(0.0)),
+    ("square", lambda lib, x: lib.square(x), real),
+    ("clamp", lambda lib, x: lib.clamp(x, -0.5, 0.5), off(-0.5, 0.5)),
+    ("clamp_min", lambda lib, x: x.clamp(min=-0.3), off(-0.3)),
+    ("clamp_max", lambda lib, x: lib.clamp(x, max=0.3), off(0.3)),
+    ("clip", lambda lib, x: lib.clip(x, -0.2, 0.6), off(-0.2, 0.6)),
+    # a Python scalar on either side
+    ("add_scalar", lambda lib, x: x + 2, real),
+    ("radd_scalar", lambda lib, x: 2.5 + x, real),
+    ("sub_scalar", lambda lib, x: x - 2, real),
+    ("rsub_scalar", lambda lib, x: 2 - x, real),
+    ("mul_scalar", lambda lib, x: x * 3, real),
+    ("rmul_scalar", lambda lib, x: -1.5 * x, real),
+    ("div_scalar", lambda lib, x: x / 2, real),
+    ("rdiv_scalar", lambda lib, x: 2 / x, nonzero),
+    ("pow_int", lambda lib, x: x ** 3, real),
+    ("pow_float", lambda lib, x: x ** 2.5, positive),
+    ("pow_half", lambda lib, x: x.pow(0.5), positive),
+    ("pow_neg", lambda lib, x: x ** -1, nonzero),
+    ("pow_zero", lambda lib, x: x ** 0, real),
+    ("rpow", lambda lib, x: 2 ** x, real),
+    ("rpow_float", lambda lib, x: 0.5 ** x, real),
+    ("add_alpha_scalar", lambda lib, x: lib.add(x, 2, alpha=3), real),
+    ("sub_alpha_scalar", lambda lib, x: x.sub(1.5, alpha=-2), real),
+    ("add_bool_scalar", lambda lib, x: x + True, real),
+    ("chain", lambda lib, x: lib.sigmoid(x) * lib.tanh(x) + lib.exp(-x * x), real),
+]
+
+
+@pytest.mark.parametrize("name,fn,domain", UNARY, ids=[u[0] for u in UNARY])
+@given(data=st.data())
+def test_unary(name: str, fn: Callable, domain: Callable, data: st.DataObject) -> None:
+    x = domain(data.draw(S.arrays(S.shapes(max_dims=MAX_DIMS, max_side=4)), label="x"))
+    view = VIEWS[data.draw(st.sampled_from(sorted(VIEWS)), label="view")]
+    check_both(lambda lib, t: fn(lib, view(t)), x)
+
+
+# ------------------------------------------------------- two-tensor ops
+BINARY = [
+    ("add", lambda lib, x, y: x + y, real, real),
+    ("add_alpha", lambda lib, x, y: lib.add(x, y, alpha=-1.5), real, real),
+    ("sub", lambda lib, x, y: x - y, real, real),
+    ("sub_alpha", lambda lib, x, y: lib.sub(x, y, alpha=0.5), real, real),
+    ("mul", lambda lib, x, y: lib.mul(x, y), real, real),
+    ("mul_reuse", lambda lib, x, y: x * y + x, real, real),
+    ("div", lambda lib, x, y: x / y, real, nonzero),
+    ("div_fn", lambda lib, x, y: lib.div(x, y), real, nonzero),
+    ("pow", lambda lib, x, y: x ** y, positive, real),
+    ("pow_fn", lambda lib, x, y: lib.pow(x, 3 * y), positive, real),
+    ("maximum", lambda lib, x, y: lib.maximum(x, y), grid(0), grid(1)),
+    ("minimum", lambda lib, x, y: x.minimum(y), grid(0), grid(1)),
+]
+
+
+@pytest.mark.parametrize("name,fn,dom_x,dom_y", BINARY, ids=[b[0] for b in BINARY])
+@given(data=st.data())
+def test_binary(name: str, fn: Callable, dom_x: Callable, dom_y: Callable, data: st.DataObject) -> None:
+    a, b = data.draw(operands(2), label="operands")
+    view = VIEWS[data.draw(st.sampled_from(["plain", "step"]), label="view")]
+    check_both(lambda lib, x, y: fn(lib, view(x), view(y)), dom_x(a), dom_y(b))
+
+
+CLAMPS = {
+    "both": lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
+    "min": lambda lib, x, lo, hi: x.clamp(min=lo) + hi,
+    "max": lambda lib, x, lo, hi: lib.clamp(x, max=hi) * lo,
+    "crossed": lambda lib, x, lo, hi: lib.clamp(x, hi, lo),  # min > max in places: the result is max
+}
+
+
+@pytest.mark.parametrize("variant", sorted(CLAMPS))
+@given(data=st.data())
+def test_clamp_tensor_bounds(variant: str, data: st.DataObject) -> None:
+    shapes = data.draw(S.broadcastable_shapes(3, max_dims=MAX_DIMS), label="shapes")
+    # Bounds broadcast to x's shape: torch's own backward fails when they would enlarge it.
+    x, lo, hi = (data.draw(S.arrays(s)) for s in [np.broadcast_shapes(*shapes), *shapes[1:]])
+    check_both(CLAMPS[variant], grid(0)(x), grid(1)(lo - 0.3), grid(2)(hi + 0.3))
+
+
+WHERES = {
+    "tensors": lambda lib, c, x, y: lib.where(c, x, y),
+    "method": lambda lib, c, x, y: x.where(c, y * 2),
+    "scalar_other": lambda lib, c, x, y: lib.where(c, x * y, 0.0),
+    "scalar_input": lambda lib, c, x, y: lib.where(c, -1, x + y),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(WHERES))
+@given(data=st.data())
+def test_where(variant: str, data: st.DataObject) -> None:
+    cshape, xshape, yshape = data.draw(S.broadcastable_shapes(3, max_dims=MAX_DIMS), label="shapes")
+    cond = data.draw(hnp.arrays(np.bool_, cshape), label="cond")
+    check_both(WHERES[variant], cond, data.draw(S.arrays(xshape)), data.draw(S.arrays(yshape)))
+
+
+@pytest.mark.parametrize("value", ["scalar", "tensor"])
+@given(data=st.data())
+def test_masked_fill(value: str, data: st.DataObject) -> None:
+    xshape, mshape = data.draw(S.broadcastable_shapes(2, max_dims=MAX_DIMS), label="shapes")
+    x = data.draw(S.arrays(xshape), label="x")
+    mask = data.draw(hnp.arrays(np.bool_, mshape), label="mask")
+    if value == "scalar":
+        check_both(lambda lib, t, m: t.masked_fill(m, -0.25) * t, x, mask)
+    else:  # a 0-d tensor value receives the gradient of every position it fills
+        v = np.array(data.draw(st.floats(-1, 1), label="v"))
+        check_both(lambda lib, t, m, v: lib.masked_fill(t, m, v) * t, x, mask, v)
+
+
+# ------------------------------------------------------------ size-0 tensors
+@pytest.mark.parametrize("name,fn,dom_x,dom_y", BINARY, ids=[b[0] for b in BINARY])
+@given(data=st.data())
+def test_binary_empty(name: str, fn: Callable, dom_x: Callable, dom_y: Callable, data: st.DataObject) -> None:
+    shape = data.draw(S.shapes(min_dims=1, max_dims=MAX_DIMS, min_side=0, max_side=3)
+                      .filter(lambda s: 0 in s), label="shape")
+    other = tuple(1 if data.draw(st.booleans()) else n for n in shape)[data.draw(st.integers(0, len(shape))):]
+    a, b = data.draw(S.arrays(shape)), data.draw(S.arrays(other))
+    if data.draw(st.booleans(), label="swap"):
+        a, b = b, a
+    check_parity(fn, dom_x(a), dom_y(b))
+
+
+@pytest.mark.parametrize("name,fn,domain", UNARY, ids=[u[0] for u in UNARY])
+def test_unary_empty(name: str, fn: Callable, domain: Callable) -> None:
+    for shape in [(0,), (2, 0), (0, 3, 1)]:
+        check_parity(fn, np.zeros(shape))
+
+
+# --------------------------------------------- exactly at the kinks: ties and bounds
+POINTS = [
+    ("abs_at_0", lambda lib, x: x.abs(), [[-1.0, 0.0, 2.0, -0.0]]),
+    ("relu_at_0", lambda lib, x: lib.relu(x), [[-1.0, 0.0, 2.0]]),
+    ("maximum_ties", lambda lib, x, y: lib.maximum(x, y), [[1.0, 2.0, 3.0, 0.0], [1.0, 0.0, 3.0, 0.0]]),
+    ("minimum_ties", lambda lib, x, y: lib.minimum(x, y), [[1.0, 2.0, 3.0, 0.0], [1.0, 0.0, 3.0, 4.0]]),
+    ("maximum_nan", lambda lib, x, y: lib.maximum(x, y), [[1.0, np.nan, 2.0], [np.nan, 0.0, 1.0]]),
+    ("minimum_nan", lambda lib, x, y: lib.minimum(x, y), [[1.0, np.nan, 2.0], [np.nan, 0.0, 1.0]]),
+    ("clamp_at_bounds", lambda lib, x: x.clamp(-0.5, 0.5), [[-0.5, 0.0, 0.5, 1.0, -1.0]]),
+    ("clamp_min_at_bound", lambda lib, x: x.clamp(min=0.0), [[-0.5, 0.0, 0.5]]),
+    ("clamp_crossed_scalars", lambda lib, x: x.clamp(0.5, -0.5), [[-1.0, 0.0, 1.0]]),
+    # x == lo, x == hi, lo == hi, x == lo == hi, lo > hi
+    ("clamp_tensor_ties", lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
+     [[0.0, 1.0, 2.0, 0.0, 5.0, 1.0, 0.5], [0.0, 0.0, 2.0, 1.0, 3.0, 2.0, 2.0], [1.0, 1.0, 2.0, 1.0, 3.0, 0.0, 2.0]]),
+    ("clamp_tensor_min_tie", lambda lib, x, lo: lib.clamp(x, min=lo), [[0.0, 1.0, 2.0], [0.0, 2.0, 1.0]]),
+    ("clamp_tensor_max_tie", lambda lib, x, hi: lib.clamp(x, max=hi), [[0.0, 1.0, 2.0], [0.0, 2.0, 1.0]]),
+    ("sqrt_at_0", lambda lib, x: x.sqrt(), [[0.0, 1.0, -1.0]]),
+    ("log_at_0", lambda lib, x: x.log(), [[0.0, 1.0, -1.0]]),
+    ("pow_at_0", lambda lib, x, y: x ** y, [[0.0, 0.0, 0.0, 2.0, -2.0], [0.0, 2.0, 0.5, 0.0, 2.0]]),
+    ("pow_scalar_at_0", lambda lib, x: (x ** 2) + (x ** 0) + (x ** 0.5), [[0.0, 1.0]]),
+    ("pow_half_negative_base", lambda lib, x: x ** 0.5, [[-2.0, 0.0, 4.0]]),
+    ("pow_neg_at_0", lambda lib, x: x ** -1.0, [[-2.0, 0.0, 4.0]]),
+    ("rpow_zero_base", lambda lib, x: 0 ** x, [[0.0, 1.0, -1.0]]),
+    ("div_by_0", lambda lib, x, y: x / y, [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]),
+    ("where_nan_branch", lambda lib, x: lib.where(x > 0, x.sqrt(), x), [[-1.0, 4.0]]),
+    ("sigmoid_extremes", lambda lib, x: lib.sigmoid(x), [[-1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0]]),
+    ("tanh_extremes", lambda lib, x: lib.tanh(x), [[-1000.0, -20.0, 20.0, 1000.0]]),
+    ("exp_overflow", lambda lib, x: lib.exp(x), [[-1000.0, 1000.0]]),
+]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # torch computes inf and nan silently
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name,fn,inputs", POINTS, ids=[p[0] for p in POINTS])
+def test_nondifferentiable_points(name: str, fn: Callable, inputs: list, dtype: Any) -> None:
+    check_parity(fn, *(np.array(v) for v in inputs), dtype=dtype)
+
+
+# ----------------------------------------------- results without a gradient
+COMPARE = [
+    ("eq", lambda lib, x, y: x == y),
+    ("ne", lambda lib, x, y: x != y),
+    ("lt", lambda lib, x, y: x < y),
+    ("le", lambda lib, x, y: x <= y),
+    ("gt", lambda lib, x, y: x > y),
+    ("ge", lambda lib, x, y: x >= y),
+    ("eq_fn", lambda lib, x, y: lib.eq(x, y)),
+    ("lt_method", lambda lib, x, y: x.lt(y)),
+    ("ge_fn", lambda lib, x, y: lib.ge(x, y)),
+    ("lt_scalar", lambda lib, x, y: x < 1),
+    ("scalar_lt", lambda lib, x, y: 0.5 < y),  # reflected: y.__gt__(0.5)
+    ("eq_scalar", lambda lib, x, y: x == 0),
+    ("scalar_ne", lambda lib, x, y: 1 != y),
+    ("le_float_scalar", lambda lib, x, y: x <= 0.5),
+]
+
+# x's and y's dtypes; small integer values make ties common.
+KINDS = {"float64": (np.float64, np.float64), "float32": (np.float32, np.float32),
+         "int64": (np.int64, np.int64), "uint8_int8": (np.uint8, np.int8), "int32_float": (np.int32, np.float64),
+         "bool_int": (np.bool_, np.int64)}
+
+
+@pytest.mark.parametrize("name,fn", COMPARE, ids=[c[0] for c in COMPARE])
+@given(data=st.data())
+def test_compare(name: str, fn: Callable, data: st.DataObject) -> None:
+    xshape, yshape = data.draw(S.broadcastable_shapes(2, max_dims=MAX_DIMS, min_side=0), label="shapes")
+    kx, ky = KINDS[data.draw(st.sampled_from(sorted(KINDS)), label="dtypes")]
+    small = st.integers(-2, 2)
+    x = data.draw(hnp.arrays(np.int64, xshape, elements=small)).astype(kx)
+    y = data.draw(hnp.arrays(np.int64, yshape, elements=small)).astype(ky)
+    dtype = np.float32 if np.float32 in (kx, ky) else np.float64
+    check_parity(fn, x, y, dtype=dtype, grad=False)
+
+
+LOGIC = [
+    ("and", lambda lib, x, y: x & y),
+    ("or", lambda lib, x, y: x | y),
+    ("xor", lambda lib, x, y: x ^ y),
+    ("invert", lambda lib, x, y: ~x),
+    ("and_scalar", lambda lib, x, y: x & True),
+    ("scalar_or", lambda lib, x, y: False | y),
+    ("scalar_xor", lambda lib, x, y: True ^ y),
+    ("logical_and", lambda lib, x, y: lib.logical_and(x, y)),
+    ("logical_or", lambda lib, x, y: x.logical_or(y)),
+    ("logical_xor", lambda lib, x, y: lib.logical_xor(x, y)),
+    ("logical_not", lambda lib, x, y: lib.logical_not(y)),
+    ("mask_algebra", lambda lib, x, y: (x & ~y) | (~x & y) == (x ^ y)),
+]
+
+
+@pytest.mark.parametrize("name,fn", LOGIC, ids=[c[0] for c in LOGIC])
+@given(xy=S.broadcastable_shapes(2, max_dims=MAX_DIMS, min_side=0).flatmap(
+    lambda s: st.tuples(hnp.arrays(np.bool_, s[0]), hnp.arrays(np.bool_, s[1]))))
+def test_logical_bool(name: str, fn: Callable, xy: tuple) -> None:
+    check_parity(fn, *xy, grad=False)
+
+
+@pytest.mark.parametrize("op", ["logical_and", "logical_or", "logical_xor", "logical_not"])
+@given(xy=operands(2, min_side=0))
+def test_logical_of_numbers(op: str, xy: tuple) -> None:
+    """Logical ops read any dtype as zero / non-zero and return bool."""
+    x, y = (np.round(v) for v in xy)  # plenty of zeros
+    fn = (lambda lib, a, b: lib.logical_not(a)) if op == "logical_not" else \
+        (lambda lib, a, b: getattr(lib, op)(a, b.to(lib.int64)))
+    check_parity(fn, x, y, grad=False)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+@pytest.mark.parametrize("kind", ["float", "int", "int_scalar", "operator"])
+@given(xy=operands(2))
+def test_div_rounding_forward(mode: str, kind: str, xy: tuple) -> None:
+    x, y = xy[0] * 9, nonzero(xy[1]) * 4
+    if kind == "float":
+        fn = lambda lib, a, b: lib.div(a, b, rounding_mode=mode)  # noqa: E731
+    elif kind == "int":
+        x, y = x.astype(np.int64), np.where(y.astype(np.int64) == 0, -3, y.astype(np.int64))
+        fn = lambda lib, a, b: a.div(b, rounding_mode=mode)  # noqa: E731
+    elif kind == "int_scalar":
+        x = x.astype(np.int32)
+        fn = lambda lib, a, b: lib.div(a, -3, rounding_mode=mode)  # noqa: E731
+    else:  # // is floor division for tensors and scalars on either side
+        fn = lambda lib, a, b: (a // b, a // 2, 7 // b)  # noqa: E731
+    check_parity(fn, x, y, grad=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_floor_division_corrects_rounding(dtype: Any) -> None:
+    """floor(a / b) is off by one where a / b rounds up to an integer (1 // 0.1 is 9, not 10)."""
+    a, b = np.array([1.0, 0.3, -1.0, 0.7, 1.0, 0.0, -1.0]), np.array([0.1, 0.1, 0.1, -0.1, 0.0, 0.0, 0.0])
+    check_parity(lambda lib, x, y: (x // y, lib.div(x, y, rounding_mode="floor"), x // 0.1), a, b,
+                 dtype=dtype, grad=False)
+
+
+def test_integer_division_by_zero_raises() -> None:
+    for lib in (torch, minitorch):
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            lib.div(lib.tensor([3, 4]), lib.tensor([1, 0]), rounding_mode="floor")
+
+
+# ------------------------------------------------------------------ bad input
+BROADCASTING_OPS = {
+    "add": lambda lib, x, y, z: x + y,
+    "sub": lambda lib, x, y, z: lib.sub(x, y, alpha=2),
+    "mul": lambda lib, x, y, z: x * y,
+    "div": lambda lib, x, y, z: x / y,
+    "pow": lambda lib, x, y, z: x ** y,
+    "maximum": lambda lib, x, y, z: lib.maximum(x, y),
+    "minimum": lambda lib, x, y, z: lib.minimum(x, y),
+    "lt": lambda lib, x, y, z: x < y,
+    "eq": lambda lib, x, y, z: lib.eq(x, y),
+    "logical_and": lambda lib, x, y, z: lib.logical_and(x, y),
+    "and": lambda lib, x, y, z: (x > 0) & (y > 0),
+    "xor": lambda lib, x, y, z: (x > 0) ^ (y > 0),
+    "where": lambda lib, x, y, z: lib.where(z > 0, x, y),
+    "where_cond": lambda lib, x, y, z: lib.where(y > 0, x, z),
+    "masked_fill": lambda lib, x, y, z: x.masked_fill(y > 0, 1.0),
+    "clamp": lambda lib, x, y, z: lib.clamp(x, min=z, max=y),
+}
+
+
+@pytest.mark.parametrize("op", sorted(BROADCASTING_OPS))
+@given(data=st.data())
+def test_mismatched_shapes_raise(op: str, data: st.DataObject) -> None:
+    shape = data.draw(S.shapes(min_dims=1, max_dims=MAX_DIMS, min_side=2, max_side=4), label="shape")
+    dim = data.draw(st.integers(0, len(shape) - 1), label="dim")
+    bad = list(shape)
+    bad[dim] += data.draw(st.integers(1, 2), label="grow")
+    lead = data.draw(st.integers(0, 1), label="extra leading dims")
+    shapes = [shape, tuple([2] * lead + bad), shape]
+    fn = BROADCASTING_OPS[op]
+    with pytest.raises(RuntimeError) as want:
+        fn(torch, *(torch.ones(s) for s in shapes))
+    sizes = re.findall(r"\((\d+)\)", str(want.value))
+    assert sorted(int(n) for n in sizes) == sorted([shape[dim], bad[dim]]), str(want.value)
+    with pytest.raises(RuntimeError, match=re.escape(str(want.value))):
+        fn(minitorch, *(minitorch.ones(s) for s in shapes))
+
+
+def test_mismatched_shapes_message() -> None:
+    with pytest.raises(RuntimeError, match=re.escape(
+            "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1")):
+        minitorch.ones(2, 3) + minitorch.ones(2, 4)
+
+
+@pytest.mark.parametrize("fn,exc,match", [
+    (lambda lib: lib.tensor([True]) - lib.tensor([False]), RuntimeError, "two bool tensors"),
+    (lambda lib: lib.ones(2) - lib.tensor([True, False]), RuntimeError, "with a bool tensor"),
+    (lambda lib: lib.tensor([True]) - 1, RuntimeError, "with a bool tensor"),
+    (lambda lib: 2.5 - lib.tensor([True]), RuntimeError, "with a bool tensor"),
+    (lambda lib: lib.ones(2) - True, RuntimeError, "with a bool tensor"),
+    (lambda lib: -lib.tensor([True]), RuntimeError, "Negation, the `-` operator, on a bool tensor"),
+    (lambda lib: lib.ones(2) & lib.ones(2), NotImplementedError, "bitwise_and_cpu\" not implemented for 'Float'"),
+    (lambda lib: ~lib.ones(2), TypeError, "only implemented on integer and Boolean"),
+    (lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.zeros(2)), RuntimeError, "condition to be a boolean"),
+    (lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0), RuntimeError, "only supports boolean masks"),
+    (lambda lib: lib.clamp(lib.ones(2)), RuntimeError, "At least one of 'min' or 'max' must not be None"),
+    (lambda lib: lib.div(lib.ones(2), 2, rounding_mode="round"), RuntimeError, "rounding_mode"),
+    (lambda lib: lib.add(lib.tensor([1, 2]), 1, alpha=0.5), RuntimeError, "alpha must not be a floating"),
+])
+def test_bad_arguments_raise_like_torch(fn: Callable, exc: type, match: str) -> None:
+    for lib in (torch, minitorch):
+        with pytest.raises(exc, match=re.escape(match)) as info:
+            fn(lib)
+        assert type(info.value) is exc, f"{lib.__name__}: {type(info.value).__name__}"

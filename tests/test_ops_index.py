@@ -1,0 +1,275 @@
+"""Indexing against torch: reading, differentiable writing, in-place through views, gather, index_select, errors."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import minitorch
+from tests import strategies as S
+from tests.parity import check_both
+
+
+def raises_like(fn: Callable[[Any], Any], gist: str = "") -> None:
+    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    with pytest.raises(type(want.value)) as got:
+        fn(minitorch)
+    assert gist in str(want.value), f"test is stale: torch says {want.value}"
+    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
+
+
+# An index is described by a tuple of items and built per library by ``build``:
+# ("int", i), ("slice", s), ("none",), ("ellipsis",), ("ints", array, form), ("mask", array, form)
+# where form says how the array is passed: a tensor, a numpy array or a Python list.
+def build(lib: Any, spec: tuple) -> tuple:
+    out = []
+    for item in spec:
+        kind = item[0]
+        if kind in ("int", "slice"):
+            out.append(item[1])
+        elif kind == "none":
+            out.append(None)
+        elif kind == "ellipsis":
+            out.append(Ellipsis)
+        else:
+            arr, form = item[1], item[2]
+            out.append(lib.tensor(arr) if form == "tensor" else arr if form == "array" else arr.tolist())
+    return tuple(out)
+
+
+@st.composite
+def basic_item(draw: Any, size: int) -> tuple:
+    if size and draw(st.booleans()):
+        return ("int", draw(st.integers(-size, size - 1)))
+    ends = st.none() | st.integers(-size - 2, size + 2)
+    return ("slice", slice(draw(ends), draw(ends), draw(st.none() | st.integers(1, 3))))
+
+
+@st.composite
+def index_for(draw: Any, shape: tuple, advanced: int = 2, unique: bool = False) -> tuple:
+    """An index of ``shape``: ints, stepped slices, None and ``...``, and up to ``advanced`` integer
+    arrays (repeated entries unless ``unique``) or boolean masks, in any combination torch accepts."""
+    spec, dim, n_adv = [], 0, 0
+    used = draw(st.integers(0, len(shape)))
+    while dim < used:
+        size = shape[dim]
+        choice = draw(st.sampled_from(["basic", "basic", "ints", "mask"])) if n_adv < advanced else "basic"
+        form = draw(st.sampled_from(["tensor", "array", "list"]))
+        if choice == "ints" and size:
+            k = draw(st.integers(1, 4))
+            if unique:
+                vals = draw(st.permutations(range(size)))[:k]
+                arr = np.array([v - size if draw(st.booleans()) else v for v in vals], dtype=np.int64)
+            else:
+                arr = np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=4)), dtype=np.int64)
+            spec.append(("ints", arr, form))
+            n_adv += 1
+            dim += 1
+        elif choice == "mask":
+            k = draw(st.integers(1, min(2, used - dim)))
+            mask = draw(hnp.arrays(np.bool_, shape[dim:dim + k]))
+            spec.append(("mask", mask, form if k == 1 else draw(st.sampled_from(["tensor", "array"]))))
+            n_adv += 1
+            dim += k
+        else:
+            spec.append(draw(basic_item(size)))
+            dim += 1
+        if draw(st.integers(0, 4)) == 0:
+            spec.append(("none",))
+    if draw(st.booleans()):
+        spec.insert(draw(st.integers(0, len(spec))), ("ellipsis",))
+    return tuple(spec)
+
+
+SHAPES = S.shapes(0, 3, 0, 4)
+
+
+def indexed(shapes: st.SearchStrategy = SHAPES, **kw: Any) -> st.SearchStrategy:
+    return shapes.flatmap(lambda s: st.tuples(S.arrays(s), index_for(tuple(s), **kw)))
+
+
+@given(indexed())
+def test_getitem_parity(c: tuple) -> None:
+    x, spec = c
+    check_both(lambda lib, t: t[build(lib, spec)], x, gradcheck=x.size <= 24)
+
+
+@given(indexed(S.shapes(1, 3, 1, 4), advanced=0))
+def test_basic_getitem_is_a_view(c: tuple) -> None:
+    """Ints, slices, None and ... give a view: writes show in the base, and they share a version counter."""
+    x, spec = c
+    for lib in (torch, minitorch):
+        t = lib.tensor(x)
+        v = t[build(lib, spec)]
+        before = t._version if lib is torch else t._version_value
+        v.add_(1.0)
+        got_version = (t._version if lib is torch else t._version_value) - before
+        if lib is torch:
+            want, want_version = t.numpy().copy(), got_version
+        else:
+            np.testing.assert_array_equal(t.numpy(), want)
+            assert got_version == want_version
+
+
+def test_repeated_indices_accumulate_gradient() -> None:
+    x = np.linspace(-1, 1, 12).reshape(3, 4)
+    idx = np.array([0, 2, 0, 0, 1])
+    check_both(lambda lib, t: (t[lib.tensor(idx)], t[:, [3, 3, 1]], t[idx, idx[:4] % 4], t.index_select(1, lib.tensor(idx))),
+               x)
+
+
+@st.composite
+def set_case(draw: Any) -> tuple:
+    """(target, index, value) with the value broadcastable to ``target[index]`` (sometimes a Python float)."""
+    shape = tuple(draw(SHAPES))
+    spec = draw(index_for(shape, unique=True))
+    region = np.zeros(shape)[build(np, _as_numpy_spec(spec))].shape
+    drop = draw(st.integers(0, len(region)))
+    vshape = tuple(1 if draw(st.integers(0, 3)) == 0 else s for s in region[drop:])
+    value = draw(st.floats(-1, 1)) if draw(st.integers(0, 5)) == 0 else draw(S.arrays(vshape))
+    return draw(S.arrays(shape)), spec, value
+
+
+def _as_numpy_spec(spec: tuple) -> tuple:
+    return tuple((i[0], i[1], "array") if i[0] in ("ints", "mask") else i for i in spec)
+
+
+@given(set_case())
+def test_setitem_grads_reach_target_and_value(c: tuple) -> None:
+    a, spec, value = c
+
+    def fn(lib: Any, t: Any, *v: Any) -> Any:
+        x = t.clone()
+        x[build(lib, spec)] = v[0] if v else value
+        return x * t
+    args = (a,) if isinstance(value, float) else (a, value)
+    check_both(fn, *args, gradcheck=a.size <= 24)
+
+
+@given(set_case())
+def test_setitem_on_nonleaf_with_value_as_zero_dim_tensor(c: tuple) -> None:
+    a, spec, value = c
+    v = np.asarray(value if isinstance(value, float) else value.reshape(-1)[:1].sum())
+
+    def fn(lib: Any, t: Any, s: Any) -> Any:
+        x = t * 2
+        x[build(lib, spec)] = s
+        return x
+    check_both(fn, a, v, gradcheck=a.size <= 24)
+
+
+# in-place ops through views of a non-leaf: the base's gradient sees them
+INPLACE_ON_VIEW = [
+    ("select_mul", lambda lib, y, w: y[0].mul_(2)),
+    ("slice_add_tensor", lambda lib, y, w: y[:, 1:].add_(w[:, 1:])),
+    ("step_slice_mul_tensor", lambda lib, y, w: y[::2, ::2].mul_(w[::2, ::2])),
+    ("view_of_view", lambda lib, y, w: y[1:][0].div_(w[0, 0] + 2)),
+    ("transpose_sub", lambda lib, y, w: y.t()[1].sub_(w[:, 1])),
+    ("setitem_on_view", lambda lib, y, w: y[1].__setitem__(slice(0, 2), w[0, :2])),
+    ("setitem_mask_on_view", lambda lib, y, w: y[:, :2].__setitem__(w[:, :2] > 0, 0.5)),
+    ("two_writes", lambda lib, y, w: (y[0].mul_(w[0]), y[:, 0].add_(1))),
+    ("fill_view", lambda lib, y, w: y[1].fill_(w[1, 1])),
+    ("copy_into_view", lambda lib, y, w: y[0].copy_(w[1])),
+    ("zero_view", lambda lib, y, w: y[:, 2].zero_()),
+    ("exp_view", lambda lib, y, w: y[1:, 1:].exp_()),
+]
+
+
+@pytest.mark.parametrize("name,write", INPLACE_ON_VIEW, ids=[c[0] for c in INPLACE_ON_VIEW])
+def test_inplace_through_view_of_nonleaf(name: str, write: Callable) -> None:
+    def fn(lib: Any, a: Any, w: Any) -> Any:
+        y = a * 1
+        write(lib, y, w)
+        return y * a
+    rng = np.random.default_rng(1)
+    check_both(fn, rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3)))
+
+
+def test_view_of_leaf_inplace_errors_like_torch() -> None:
+    raises_like(lambda lib: lib.ones(2, 3, requires_grad=True)[0].mul_(2),
+                "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    raises_like(lambda lib: lib.ones(2, 3, requires_grad=True).__setitem__(0, 1.0),
+                "a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+@st.composite
+def gather_case(draw: Any) -> tuple:
+    shape = tuple(draw(S.shapes(1, 3, 1, 4)))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    ishape = tuple(draw(st.integers(0, s + 1)) if i == dim % len(shape) else draw(st.integers(0, s))
+                   for i, s in enumerate(shape))
+    index = draw(hnp.arrays(np.int64, ishape, elements=st.integers(0, shape[dim] - 1)))
+    return draw(S.arrays(shape)), dim, index
+
+
+@given(gather_case(), st.sampled_from([np.int64, np.int32]))
+def test_gather_parity(c: tuple, itype: Any) -> None:
+    x, dim, index = c
+    index = index.astype(itype) if itype is np.int64 else index
+    check_both(lambda lib, t, i: (t.gather(dim, i), lib.gather(t, dim, i)), x, index, gradcheck=x.size <= 24)
+
+
+@st.composite
+def select_case(draw: Any) -> tuple:
+    shape = tuple(draw(S.shapes(1, 3, 1, 4)))
+    dim = draw(st.integers(-len(shape), len(shape) - 1))
+    index = draw(hnp.arrays(np.int64, draw(st.sampled_from([(), (draw(st.integers(0, 5)),)])),
+                              elements=st.integers(0, shape[dim] - 1)))
+    return draw(S.arrays(shape)), dim, index
+
+
+@given(select_case())
+def test_index_select_parity(c: tuple) -> None:
+    x, dim, index = c
+    check_both(lambda lib, t, i: (t.index_select(dim, i), lib.index_select(t, dim, i)), x, index,
+               gradcheck=x.size <= 24)
+
+
+def _set(lib: Any, index: Any, value: Any) -> None:
+    x = lib.ones(3, 4)
+    x[index] = value
+
+
+x34 = lambda lib: lib.ones(3, 4)  # noqa: E731
+ERRORS = [
+    ("int_past_end", lambda lib: x34(lib)[5], "index 5 is out of bounds for dimension 0 with size 3"),
+    ("negative_past_start", lambda lib: x34(lib)[-4], "index -4 is out of bounds for dimension 0 with size 3"),
+    ("second_dim", lambda lib: x34(lib)[:, 4], "index 4 is out of bounds for dimension 1 with size 4"),
+    ("too_many", lambda lib: x34(lib)[0, 0, 0], "too many indices for tensor of dimension 2"),
+    ("tensor_past_end", lambda lib: x34(lib)[lib.tensor([0, 5])], "index 5 is out of bounds for dimension 0 with size 3"),
+    ("list_past_end", lambda lib: x34(lib)[[0, 5]], "index 5 is out of bounds for dimension 0 with size 3"),
+    ("float_index", lambda lib: x34(lib)[1.5], "only integers, slices (`:`), ellipsis (`...`), None"),
+    ("float_tensor_index", lambda lib: x34(lib)[lib.tensor([0.0])], "tensors used as indices must be long, int, byte or bool"),
+    ("mask_shape", lambda lib: x34(lib)[lib.tensor([True, False])], "The shape of the mask [2] at index 0 does not match"),
+    ("negative_step", lambda lib: x34(lib)[::-1], "step must be greater than zero"),
+    ("zero_dim", lambda lib: lib.tensor(1.0)[0], "invalid index of a 0-dim tensor"),
+    ("set_shape", lambda lib: _set(lib, [0, 1], lib.ones(3, 4)),
+     "shape mismatch: value tensor of shape [3, 4] cannot be broadcast to indexing result of shape [2, 4]"),
+    ("set_past_end", lambda lib: _set(lib, 3, 1.0), "index 3 is out of bounds for dimension 0 with size 3"),
+    ("gather_range", lambda lib: x34(lib).gather(1, lib.tensor([[0, 5]])), "index 5 is out of bounds for dimension 1 with size 4"),
+    ("gather_ndim", lambda lib: x34(lib).gather(1, lib.tensor([0, 1])),
+     "Index tensor must have the same number of dimensions as input tensor"),
+    ("gather_dim", lambda lib: x34(lib).gather(2, lib.tensor([[0, 1]])), "Dimension out of range"),
+    ("gather_size", lambda lib: x34(lib).gather(1, lib.tensor([[0, 1]] * 4)),
+     "Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart from dimension 1"),
+    ("gather_dtype", lambda lib: x34(lib).gather(1, lib.tensor([[0.0]])), "gather(): Expected dtype int"),
+    ("index_select_2d", lambda lib: x34(lib).index_select(0, lib.tensor([[0, 1]])),
+     "index_select(): Index is supposed to be a vector"),
+    ("index_select_range", lambda lib: x34(lib).index_select(0, lib.tensor([0, 5])), "index out of range in self"),
+    ("index_select_dtype", lambda lib: x34(lib).index_select(0, lib.tensor([0.0, 1.0])),
+     "index_select(): Expected dtype int32 or int64 for index"),
+    ("index_select_dim", lambda lib: x34(lib).index_select(2, lib.tensor([0])),
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+]
+
+
+@pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[e[0] for e in ERRORS])
+def test_index_errors(name: str, fn: Callable, gist: str) -> None:
+    raises_like(fn, gist)

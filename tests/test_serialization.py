@@ -1,0 +1,300 @@
+"""minitorch.save / minitorch.load: round trips, integrity checks, atomic writes, torch files, and no pickle."""
+from __future__ import annotations
+
+import io
+import math
+import os
+import pathlib
+import pickle
+import sys
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch
+from minitorch import serialization
+from minitorch.serialization import CheckpointError
+
+DTYPES = [minitorch.bool, minitorch.uint8, minitorch.int8, minitorch.int16, minitorch.int32, minitorch.int64,
+          minitorch.float16, minitorch.float32, minitorch.float64]
+
+
+def round_trip(obj: Any, path: pathlib.Path, **load_kw: Any) -> Any:
+    minitorch.save(obj, path)
+    return minitorch.load(path, **load_kw)
+
+
+def sample(dtype: Any, shape: tuple, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * 100).astype(dtype.np_dtype)
+
+
+@pytest.mark.parametrize("shape", [(), (0, 3), (2, 3, 4)], ids=str)
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_tensor_round_trip_keeps_dtype_shape_values(dtype: Any, shape: tuple, tmp_path: pathlib.Path) -> None:
+    t = minitorch.tensor(sample(dtype, shape), requires_grad=dtype.is_floating_point)
+    out = round_trip(t, tmp_path / "t.mt")
+    assert out.dtype == dtype and tuple(out.shape) == shape and not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), t.detach().numpy())
+    if out.numel():
+        out.add_(out[(0,) * len(shape)])  # loaded tensors are ordinary writable tensors
+    assert out._data.flags.aligned
+
+
+def test_non_contiguous_and_shared_tensors(tmp_path: pathlib.Path) -> None:
+    base = minitorch.tensor(sample(minitorch.float64, (3, 4)))
+    small = minitorch.tensor(np.arange(3, dtype=np.int8))
+    out = round_trip({"t": base.T, "small": small, "after_small": base, "again": base}, tmp_path / "x.mt")
+    np.testing.assert_array_equal(out["t"].numpy(), base.numpy().T)
+    assert out["again"] is out["after_small"]  # a tensor stored twice comes back as one object
+    assert out["after_small"]._data.flags.aligned and out["after_small"]._data.ctypes.data % 8 == 0
+
+
+def test_nested_containers_round_trip(tmp_path: pathlib.Path) -> None:
+    sd: OrderedDict = OrderedDict([("fc.weight", minitorch.ones(2, 3)), ("fc.bias", minitorch.zeros(2)),
+                                   ("bn.num_batches_tracked", minitorch.tensor(7))])
+    sd._metadata = OrderedDict([("", {"version": 1}), ("bn", {"version": 2})])  # type: ignore[attr-defined]
+    obj = {"model": sd, 3: [1, 2.5, (None, True, "ünï"), []], "floats": [math.inf, -math.inf, 1e-310, 0.1],
+           "big": 2 ** 70, "np": np.float32(0.5), "dtype": minitorch.float16, "device": minitorch.device("cpu"),
+           (1, "k"): {}}
+    out = round_trip(obj, tmp_path / "nested.mt")
+    assert type(out["model"]) is OrderedDict and list(out["model"]) == list(sd)
+    assert out["model"]._metadata == sd._metadata  # type: ignore[attr-defined]
+    assert out["model"]["bn.num_batches_tracked"].dtype == minitorch.int64
+    assert out[3] == [1, 2.5, (None, True, "ünï"), []] and isinstance(out[3][2], tuple)
+    assert out["floats"] == obj["floats"] and out["big"] == 2 ** 70 and out["np"] == 0.5
+    assert out["dtype"] is minitorch.float16 and out["device"] == minitorch.device("cpu") and out[(1, "k")] == {}
+    nan = round_trip([math.nan], tmp_path / "nan.mt")[0]
+    assert math.isnan(nan)
+
+
+def test_unsupported_object_names_its_place_and_writes_nothing(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "never.mt"
+    with pytest.raises(TypeError, match=r"obj\['layers'\]\[1\]"):
+        minitorch.save({"layers": [1, object()]}, path)
+    assert not path.exists() and os.listdir(tmp_path) == []
+
+
+def test_optimizer_state_dict_round_trip_resumes_training(tmp_path: pathlib.Path) -> None:
+    rng = np.random.default_rng(0)
+    init = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    grads = [[rng.standard_normal(a.shape) for a in init] for _ in range(20)]
+
+    def steps(params: list, opt: Any, gs: list) -> None:
+        for g in gs:
+            for p, gi in zip(params, g):
+                p.grad = minitorch.tensor(gi)
+            opt.step()
+
+    def make(arrays: list) -> tuple:
+        params = [minitorch.tensor(a.copy(), requires_grad=True) for a in arrays]
+        return params, minitorch.optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.1}],
+                                            lr=0.01, amsgrad=True)
+    straight, opt = make(init)
+    steps(straight, opt, grads)
+    first, opt = make(init)
+    steps(first, opt, grads[:10])
+    minitorch.save({"params": [p.detach() for p in first], "optim": opt.state_dict()}, tmp_path / "ckpt.mt")
+    ckpt = minitorch.load(tmp_path / "ckpt.mt")
+    resumed, fresh = make([t.numpy() for t in ckpt["params"]])
+    fresh.load_state_dict(ckpt["optim"])
+    assert fresh.param_groups[1]["betas"] == (0.9, 0.999) and fresh.param_groups[1]["lr"] == 0.1
+    steps(resumed, fresh, grads[10:])
+    for r, s in zip(resumed, straight):
+        np.testing.assert_array_equal(r.detach().numpy(), s.detach().numpy())
+
+
+@pytest.mark.parametrize("kind", ["str", "pathlike", "bytesio"])
+def test_paths_and_file_objects(kind: str, tmp_path: pathlib.Path) -> None:
+    obj = {"w": minitorch.arange(6).reshape(2, 3)}
+    target: Any = {"str": str(tmp_path / "a.mt"), "pathlike": tmp_path / "a.mt", "bytesio": io.BytesIO()}[kind]
+    minitorch.save(obj, target)
+    if kind == "bytesio":
+        target.seek(0)
+    out = minitorch.load(target)
+    np.testing.assert_array_equal(out["w"].numpy(), obj["w"].numpy())
+
+
+@pytest.mark.parametrize("map_location", [None, "cpu", minitorch.device("cpu"), {"cpu": "cpu"}], ids=str)
+def test_map_location(map_location: Any, tmp_path: pathlib.Path) -> None:
+    out = round_trip(minitorch.ones(2), tmp_path / "m.mt", map_location=map_location)
+    assert out.device == minitorch.device("cpu")
+
+
+def test_map_location_function_is_refused(tmp_path: pathlib.Path) -> None:
+    minitorch.save(minitorch.ones(2), tmp_path / "m.mt")
+    with pytest.raises(TypeError, match="map_location"):
+        minitorch.load(tmp_path / "m.mt", map_location=lambda storage, loc: storage)
+
+
+def test_save_replaces_the_file_and_keeps_its_mode(tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "ckpt.mt"
+    minitorch.save({"step": 1}, path)
+    os.chmod(path, 0o600)
+    minitorch.save({"step": 2}, path)
+    assert minitorch.load(path) == {"step": 2}
+    assert os.listdir(tmp_path) == ["ckpt.mt"]
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def _flip(i: int) -> Callable[[bytes], bytes]:
+    return lambda b: b[:i % len(b)] + bytes([b[i % len(b)] ^ 0x01]) + b[i % len(b) + 1:]
+
+
+CORRUPTIONS = {
+    "empty": (lambda b: b"", "truncated.*found 0 bytes"),
+    "inside-magic": (lambda b: b[:5], "truncated.*found 5 bytes"),
+    "inside-prefix": (lambda b: b[:40], "truncated.*found 40 bytes"),
+    "half": (lambda b: b[:len(b) // 2], "truncated: expected \\d+ bytes, found \\d+"),
+    "last-byte": (lambda b: b[:-1], "truncated: expected \\d+ bytes, found \\d+"),
+    "trailing-byte": (lambda b: b + b"\0", "trailing bytes: expected \\d+ bytes, found \\d+"),
+    "flip-data": (_flip(-3), "corrupted: SHA-256 .* is [0-9a-f]{64}, expected [0-9a-f]{64}"),
+    "flip-header": (_flip(70), "corrupted: SHA-256"),
+    "flip-checksum": (_flip(40), "corrupted: SHA-256"),
+    "flip-length": (_flip(20), "expected \\d+ bytes, found \\d+"),
+    "flip-version": (_flip(8), "format version 0 is not supported"),
+}
+
+
+@pytest.mark.parametrize("corrupt,pattern", CORRUPTIONS.values(), ids=CORRUPTIONS.keys())
+def test_damaged_file_is_detected_and_named(corrupt: Callable, pattern: str, tmp_path: pathlib.Path) -> None:
+    good = tmp_path / "good.mt"
+    minitorch.save({"w": minitorch.tensor(sample(minitorch.float32, (16, 16))), "lr": 0.1}, good)
+    before = good.read_bytes()
+    bad = tmp_path / "damaged.mt"
+    bad.write_bytes(corrupt(before))
+    with pytest.raises(CheckpointError, match=pattern) as err:
+        minitorch.load(bad)
+    assert "damaged.mt" in str(err.value)
+    assert isinstance(err.value, RuntimeError)
+    assert good.read_bytes() == before
+    minitorch.load(good)
+
+
+def _fail_midway(exc: BaseException) -> Callable:
+    def write(fh: Any, chunks: list) -> None:
+        fh.write(chunks[0])
+        fh.write(bytes(chunks[1])[:10])
+        raise exc
+    return write
+
+
+def _raise(exc: BaseException) -> Callable:
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise exc
+    return fail
+
+
+CRASHES = {
+    "disk-full-mid-write": (serialization, "_write_chunks", _fail_midway(OSError(28, "No space left on device"))),
+    "interrupt-mid-write": (serialization, "_write_chunks", _fail_midway(KeyboardInterrupt())),
+    "fsync-fails": (os, "fsync", _raise(OSError(5, "Input/output error"))),
+    "rename-fails": (os, "replace", _raise(PermissionError(13, "Permission denied"))),
+}
+
+
+@pytest.mark.parametrize("module,name,fake", CRASHES.values(), ids=CRASHES.keys())
+def test_crash_mid_save_leaves_previous_checkpoint(module: Any, name: str, fake: Callable,
+                                                   tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "ckpt.mt"
+    minitorch.save({"epoch": 1, "w": minitorch.ones(64)}, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(module, name, fake)
+    with pytest.raises((OSError, KeyboardInterrupt)):
+        minitorch.save({"epoch": 2, "w": minitorch.zeros(64)}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ckpt.mt"]  # the temporary file was removed
+    assert minitorch.load(path)["epoch"] == 1
+
+
+def test_own_files_load_without_pickle(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    minitorch.save({"w": minitorch.ones(3), "opt": {"state": {}, "param_groups": []}}, tmp_path / "a.mt")
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, _raise(AssertionError(f"pickle.{name} was used")))
+    assert minitorch.load(tmp_path / "a.mt")["w"].tolist() == [1.0, 1.0, 1.0]
+
+
+# ------------------------------------------------------------------ torch files
+def test_loads_torch_save_state_dicts_and_resumes_torch_training(tmp_path: pathlib.Path) -> None:
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4)).double()
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=0.01, amsgrad=True)
+    rng = np.random.default_rng(1)
+    grads = [[rng.standard_normal(tuple(p.shape)) for p in params] for _ in range(10)]
+    for g in grads[:5]:
+        for p, gi in zip(params, g):
+            p.grad = torch.tensor(gi)
+        opt.step()
+    shared = torch.arange(4)
+    torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "a": shared, "b": shared,
+                "half": torch.ones(2, dtype=torch.float16)}, tmp_path / "torch.pt")
+    ckpt = minitorch.load(tmp_path / "torch.pt")
+
+    sd, want = ckpt["model"], model.state_dict()
+    assert type(sd) is OrderedDict and list(sd) == list(want) and sd._metadata == want._metadata
+    for k in want:
+        assert str(sd[k].dtype) == str(want[k].dtype) and isinstance(sd[k], minitorch.Tensor)
+        np.testing.assert_array_equal(sd[k].numpy(), want[k].numpy())
+    assert ckpt["a"] is ckpt["b"] and ckpt["half"].dtype == minitorch.float16
+
+    mine = [minitorch.tensor(sd[k].numpy().copy(), requires_grad=True) for k, _ in model.named_parameters()]
+    m_opt = minitorch.optim.Adam(mine)
+    m_opt.load_state_dict(ckpt["optim"])
+    for g in grads[5:]:
+        for p, gi in zip(params, g):
+            p.grad = torch.tensor(gi)
+        opt.step()
+        for p, gi in zip(mine, g):
+            p.grad = minitorch.tensor(gi)
+        m_opt.step()
+    for m, t in zip(mine, params):
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_torch_dtype_without_equivalent_is_named(tmp_path: pathlib.Path) -> None:
+    torch.save({"w": torch.ones(2, dtype=torch.bfloat16)}, tmp_path / "bf16.pt")
+    with pytest.raises(CheckpointError, match=r"bf16.pt\['w'\].*bfloat16"):
+        minitorch.load(tmp_path / "bf16.pt")
+
+
+def test_torch_file_without_torch_says_so(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.save({"w": torch.ones(2)}, tmp_path / "w.pt")
+    monkeypatch.setitem(sys.modules, "torch", None)  # ``import torch`` now raises ImportError
+    with pytest.raises(CheckpointError, match="w.pt is not a minitorch checkpoint.*needs PyTorch installed"):
+        minitorch.load(tmp_path / "w.pt")
+
+
+class _Evil:
+    """Unpickling this runs code: it writes a marker file."""
+
+    def __init__(self, marker: pathlib.Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self) -> Any:
+        return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+
+
+@pytest.mark.parametrize("container", ["pickle", "torch.save"])
+@pytest.mark.parametrize("setting", ["default", "weights_only=False", "torch-absent"])
+def test_malicious_pickle_is_refused(container: str, setting: str, tmp_path: pathlib.Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    control = tmp_path / "control-marker"
+    pickle.loads(pickle.dumps(_Evil(control)))
+    assert control.exists()  # the payload does run when unpickled
+
+    marker, path = tmp_path / "marker", tmp_path / "evil.pt"
+    if container == "pickle":
+        path.write_bytes(pickle.dumps({"w": _Evil(marker)}, protocol=2))
+    else:
+        torch.save({"w": _Evil(marker)}, path)
+    kw = {"weights_only": False} if setting == "weights_only=False" else {}
+    if setting == "torch-absent":
+        monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(CheckpointError, match="evil.pt"):
+        minitorch.load(path, **kw)
+    assert not marker.exists()
