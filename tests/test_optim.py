@@ -55,6 +55,23 @@ def assert_same_tree(got: Any, want: Any, rtol: float, atol: float, where: str =
         assert got == want, f"{where}: {got!r} != torch's {want!r}"
 
 
+def assert_same_tree_exact(got: Any, want: Any) -> None:
+    """Two minitorch state dicts are bit-for-bit equal."""
+    if isinstance(want, minitorch.Tensor):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+    elif isinstance(want, dict):
+        assert list(got) == list(want)
+        for k in want:
+            assert_same_tree_exact(got[k], want[k])
+    elif isinstance(want, (list, tuple)):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert_same_tree_exact(g, w)
+    else:
+        assert got == want
+
+
 def check_against_torch(factory: Callable[[Any, list], Any], dtype: Any = np.float64, rtol: float = 1e-10,
                         atol: float = 1e-12) -> tuple:
     t_params, m_params = make_params(torch, dtype), make_params(minitorch, dtype)
@@ -264,22 +281,6 @@ def test_state_dict_round_trip_mid_training(factory: Callable) -> None:
     for r, s in zip(resumed, straight):
         np.testing.assert_array_equal(r.detach().numpy(), s.detach().numpy())
     assert_same_tree_exact(fresh.state_dict(), straight_opt.state_dict())
-
-
-def assert_same_tree_exact(got: Any, want: Any) -> None:
-    if isinstance(want, minitorch.Tensor):
-        assert got.dtype == want.dtype
-        np.testing.assert_array_equal(got.numpy(), want.numpy())
-    elif isinstance(want, dict):
-        assert list(got) == list(want)
-        for k in want:
-            assert_same_tree_exact(got[k], want[k])
-    elif isinstance(want, (list, tuple)):
-        assert len(got) == len(want)
-        for g, w in zip(got, want):
-            assert_same_tree_exact(g, w)
-    else:
-        assert got == want
 
 
 def test_load_state_dict_casts_state_to_the_parameter_dtype() -> None:

@@ -118,7 +118,7 @@ def _track_optimizer_steps(optimizer: Optimizer) -> None:
     step = optimizer.step
     func = getattr(step, "__func__", None)  # the plain function, so the wrapper holds no strong reference
 
-    @wraps(step)
+    @wraps(func if func is not None else step)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         opt = ref()
         opt._opt_called = True  # type: ignore[union-attr]
@@ -144,7 +144,7 @@ class StepLR(LRScheduler):
 
     def get_lr(self) -> List[float]:
         self._warn_outside_step()
-        if self.last_epoch % self.step_size != 0:
+        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
