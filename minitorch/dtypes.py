@@ -147,3 +147,31 @@ def result_type(*operands: Any) -> dtype:
 def float_result(d: dtype) -> dtype:
     """The dtype a floating-only op (exp, sqrt, mean, true division) returns for input ``d``."""
     return d if d.is_floating_point else _default_float
+
+
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
+            "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def check_fits(value: Any, d: dtype) -> None:
+    """Raise torch's error when the Python number ``value`` overflows ``d`` (masked_fill's value, clamp's bounds).
+
+    Arithmetic wraps such numbers silently (uint8 tensor + 300); these ops convert with a check
+    instead. As in torch, a negative int may still wrap into an unsigned type when its magnitude fits.
+    """
+    if d is bool_ or isinstance(value, (bool, np.bool_)):
+        return
+    value = value.item() if isinstance(value, np.generic) else value
+    if d.is_floating_point:
+        lim = float(np.finfo(d.np_dtype).max)
+        bad = value == value and abs(value) != float("inf") and abs(value) > lim
+    else:
+        info = np.iinfo(d.np_dtype)
+        if isinstance(value, float):
+            bad = not info.min <= value <= info.max  # NaN fails too
+        elif info.min == 0:
+            bad = value > info.max or -value > info.max
+        else:
+            bad = not info.min <= value <= info.max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[d.name]} without overflow")

@@ -39,13 +39,14 @@ class Tensor(tensor_methods.TensorMethods):
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             src = args[0]
             arr = src._data.astype(dtypes.get_default_dtype().np_dtype) if isinstance(src, Tensor) \
                 else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
-            arr = np.empty(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
+            # "Uninitialised" as zeros: garbage could hold NaNs that warn when a LongTensor casts them.
+            arr = np.zeros(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
         self._init(backend.to_device(arr, backend.as_device(device)))
         if requires_grad:
             self.requires_grad = True

@@ -118,7 +118,7 @@ GRAD_FN_EXPRESSIONS = [
     "a.view(6)", "a.reshape(3, 2)", "a.flatten()", "a.view_as(b)", "a.t()", "a.T", "a.transpose(0, 1)",
     "a.permute(1, 0)", "a[0]", "a[:, 1:]", "a[0, 1]", "a[[0, 1]]", "a[a > 0]", "a.unsqueeze(0)",
     "a.unsqueeze(0).squeeze(0)", "a.unsqueeze(0).squeeze()", "lib.cat([a, b])", "lib.stack([a, b])",
-    "lib.hstack([a, b])", "a.max()", "a.min()", "a.max(0)[0]", "a.min(dim=1).values", "a.clamp(-0.5, 0.5)",
+    "lib.hstack([a, b])", "a.amax(0)", "a.max()", "a.min()", "a.max(0)[0]", "a.min(dim=1).values", "a.clamp(-0.5, 0.5)",
     "a.clone()", "a.contiguous()", "a.T.contiguous()", "a.expand(4, 2, 3)", "lib.where(a > 0, a, b)",
     "a.maximum(b)", "a.minimum(b)", "a.var()", "a.std()", "a.var(0)", "a.prod()", "a.double()",
     "a.to(lib.float64)", "a.split(1)[0]", "a.chunk(3, 1)[1]", "a.narrow(1, 0, 2)", "a.flip(0)",

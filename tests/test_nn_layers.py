@@ -84,6 +84,7 @@ def conv_cases(draw: Any) -> tuple:
     return (cin, cout, kernel), kwargs, batch + (cin, h, w)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # torch's own performance note
 @DTYPES
 @given(case=conv_cases(), seed=st.integers(0, 2 ** 16))
 def test_conv2d(dtype: Any, case: tuple, seed: int) -> None:

@@ -215,7 +215,7 @@ def test_requires_grad_and_apply() -> None:
     (lambda m, lib: m.to("cpu", lib.float64), "torch.float64"),
     (lambda m, lib: m.to(lib.zeros(1, dtype=lib.float64)), "torch.float64"),
     (lambda m, lib: m.cpu(), "torch.float32"),
-])
+], ids=["double", "double-float", "to(dtype)", "to(dtype=)", "to(device, dtype)", "to(tensor)", "cpu"])
 def test_to_converts_floats_in_place(convert: Callable, want: str) -> None:
     model = build(minitorch, "composite")
     _loss_and_grads(model, minitorch, MODELS["composite"][1])
@@ -405,3 +405,12 @@ def test_deepcopy_model_is_independent() -> None:
     with minitorch.no_grad():
         clone.stem.weight.fill_(0.0)
     assert model.stem.weight.abs().sum().item() > 0
+
+
+def test_to_device_moves_parameters_buffers_and_loads_across_devices(device: str) -> None:
+    model = build(minitorch, "composite").to(device)
+    assert {t.device.type for t in list(model.parameters()) + list(model.buffers())} == {device}
+    model.load_state_dict(build(torch, "composite").state_dict())  # CPU values into a model on ``device``
+    out = model(minitorch.randn(2, 4, device=device))
+    assert out.device.type == device
+    assert {p.device.type for p in model.cpu().parameters()} == {"cpu"}

@@ -6,7 +6,7 @@ from typing import Any, Callable
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -55,37 +55,44 @@ def basic_item(draw: Any, size: int) -> tuple:
 @st.composite
 def index_for(draw: Any, shape: tuple, advanced: int = 2, unique: bool = False) -> tuple:
     """An index of ``shape``: ints, stepped slices, None and ``...``, and up to ``advanced`` integer
-    arrays (repeated entries unless ``unique``) or boolean masks, in any combination torch accepts."""
-    spec, dim, n_adv = [], 0, 0
-    used = draw(st.integers(0, len(shape)))
-    while dim < used:
-        size = shape[dim]
-        choice = draw(st.sampled_from(["basic", "basic", "ints", "mask"])) if n_adv < advanced else "basic"
-        form = draw(st.sampled_from(["tensor", "array", "list"]))
-        if choice == "ints" and size:
-            k = draw(st.integers(1, 4))
-            if unique:
-                vals = draw(st.permutations(range(size)))[:k]
-                arr = np.array([v - size if draw(st.booleans()) else v for v in vals], dtype=np.int64)
+    arrays (repeated entries unless ``unique``) or boolean masks, in any combination torch accepts.
+
+    Items index the leading dims, then (after ``...``, when present) the trailing ones.
+    """
+    n_adv = 0
+
+    def items(dim: int, stop: int) -> list:
+        nonlocal n_adv
+        out = []
+        while dim < stop:
+            size = shape[dim]
+            choice = draw(st.sampled_from(["basic", "basic", "ints", "mask"])) if n_adv < advanced else "basic"
+            form = draw(st.sampled_from(["tensor", "array", "list"]))
+            if choice == "ints" and size:
+                if unique:
+                    vals = draw(st.permutations(range(size)))[:draw(st.integers(1, 4))]
+                    arr = np.array([v - size if draw(st.booleans()) else v for v in vals], dtype=np.int64)
+                else:
+                    arr = np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=4)), np.int64)
+                out.append(("ints", arr, form))
+                n_adv, dim = n_adv + 1, dim + 1
+            elif choice == "mask":
+                k = draw(st.integers(1, min(2, stop - dim)))
+                mask = draw(hnp.arrays(np.bool_, shape[dim:dim + k]))
+                out.append(("mask", mask, form if k == 1 else draw(st.sampled_from(["tensor", "array"]))))
+                n_adv, dim = n_adv + 1, dim + k
             else:
-                arr = np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=4)), dtype=np.int64)
-            spec.append(("ints", arr, form))
-            n_adv += 1
-            dim += 1
-        elif choice == "mask":
-            k = draw(st.integers(1, min(2, used - dim)))
-            mask = draw(hnp.arrays(np.bool_, shape[dim:dim + k]))
-            spec.append(("mask", mask, form if k == 1 else draw(st.sampled_from(["tensor", "array"]))))
-            n_adv += 1
-            dim += k
-        else:
-            spec.append(draw(basic_item(size)))
-            dim += 1
-        if draw(st.integers(0, 4)) == 0:
-            spec.append(("none",))
-    if draw(st.booleans()):
-        spec.insert(draw(st.integers(0, len(spec))), ("ellipsis",))
-    return tuple(spec)
+                out.append(draw(basic_item(size)))
+                dim += 1
+            if draw(st.integers(0, 4)) == 0:
+                out.append(("none",))
+        return out
+
+    front = draw(st.integers(0, len(shape)))
+    if not draw(st.booleans()):
+        return tuple(items(0, front))
+    back = draw(st.integers(0, len(shape) - front))
+    return tuple(items(0, front) + [("ellipsis",)] + items(len(shape) - back, len(shape)))
 
 
 SHAPES = S.shapes(0, 3, 0, 4)
@@ -97,7 +104,13 @@ def indexed(shapes: st.SearchStrategy = SHAPES, **kw: Any) -> st.SearchStrategy:
 
 @given(indexed())
 def test_getitem_parity(c: tuple) -> None:
+    """Reading matches torch, or fails as torch does (advanced indices that do not broadcast together)."""
     x, spec = c
+    try:
+        torch.tensor(x)[build(torch, spec)]
+    except IndexError as err:
+        raises_like(lambda lib: lib.tensor(x)[build(lib, spec)], str(err))
+        return
     check_both(lambda lib, t: t[build(lib, spec)], x, gradcheck=x.size <= 24)
 
 
@@ -118,10 +131,39 @@ def test_basic_getitem_is_a_view(c: tuple) -> None:
             assert got_version == want_version
 
 
+# Each kind of index at least once, whatever hypothesis draws: (name, index(lib)) on a (3, 4, 5) tensor.
+MASK = np.array([True, False, True, True])
+FIXED = [
+    ("int", lambda lib: 1), ("negative_int", lambda lib: (-1, -2)), ("step_slice", lambda lib: (slice(None, None, 2), slice(1, None, 3))),
+    ("none", lambda lib: (None, 0, None)), ("ellipsis", lambda lib: (Ellipsis, 1)), ("ellipsis_none", lambda lib: (0, ..., None)),
+    ("tensor", lambda lib: lib.tensor([2, 0, 2])), ("list", lambda lib: [0, 0, -1]), ("array", lambda lib: np.array([1, 2])),
+    ("two_arrays", lambda lib: ([0, 2, 2], [3, 3, 0])), ("arrays_split_by_slice", lambda lib: ([0, 2], slice(None), [4, 4])),
+    ("int_then_array", lambda lib: (0, slice(None), [1, 4])), ("array_then_int", lambda lib: ([2, 1, 1], 0)),
+    ("int_array_int", lambda lib: (1, [3, 0], 2)), ("mask", lambda lib: (slice(None), lib.tensor(MASK))),
+    ("mask_2d", lambda lib: lib.tensor(np.arange(12).reshape(3, 4) % 3 == 0)), ("int_and_mask", lambda lib: (2, lib.tensor(MASK))),
+    ("mask_and_array", lambda lib: (slice(1, None), lib.tensor(MASK), [0, 4, 4])), ("broadcast_arrays", lambda lib: ([[0], [2]], [1, 3])),
+]
+
+
+@pytest.mark.parametrize("name,index", FIXED, ids=[c[0] for c in FIXED])
+def test_fixed_index_kinds(name: str, index: Callable) -> None:
+    x = np.linspace(-1, 1, 60).reshape(3, 4, 5)
+    check_both(lambda lib, t: t[index(lib)], x, gradcheck=False)
+
+    def write(lib: Any, t: Any, v: Any) -> Any:
+        y = t * 1
+        y[index(lib)] = v
+        return y
+    region = torch.zeros(3, 4, 5)[index(torch)].shape
+    if name not in ("tensor", "list", "two_arrays", "array_then_int", "broadcast_arrays"):  # no repeats in writes
+        check_both(write, x, np.linspace(-0.5, 0.5, max(int(np.prod(region)), 1))[: int(np.prod(region))]
+                   .reshape(region), gradcheck=False)
+
+
 def test_repeated_indices_accumulate_gradient() -> None:
     x = np.linspace(-1, 1, 12).reshape(3, 4)
     idx = np.array([0, 2, 0, 0, 1])
-    check_both(lambda lib, t: (t[lib.tensor(idx)], t[:, [3, 3, 1]], t[idx, idx[:4] % 4], t.index_select(1, lib.tensor(idx))),
+    check_both(lambda lib, t: (t[lib.tensor(idx)], t[:, [3, 3, 1]], t[idx, (idx + 1) % 4], t.index_select(1, lib.tensor(idx))),
                x)
 
 
@@ -130,15 +172,14 @@ def set_case(draw: Any) -> tuple:
     """(target, index, value) with the value broadcastable to ``target[index]`` (sometimes a Python float)."""
     shape = tuple(draw(SHAPES))
     spec = draw(index_for(shape, unique=True))
-    region = np.zeros(shape)[build(np, _as_numpy_spec(spec))].shape
+    try:
+        region = tuple(torch.zeros(shape)[build(torch, spec)].shape)
+    except IndexError:  # advanced indices that do not broadcast together
+        assume(False)
     drop = draw(st.integers(0, len(region)))
     vshape = tuple(1 if draw(st.integers(0, 3)) == 0 else s for s in region[drop:])
     value = draw(st.floats(-1, 1)) if draw(st.integers(0, 5)) == 0 else draw(S.arrays(vshape))
     return draw(S.arrays(shape)), spec, value
-
-
-def _as_numpy_spec(spec: tuple) -> tuple:
-    return tuple((i[0], i[1], "array") if i[0] in ("ints", "mask") else i for i in spec)
 
 
 @given(set_case())

@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 from .. import backend, dtypes
 from ..tensor import Tensor
-from .base import Op, as_tensor, check_broadcast, float_operand, no_graph, prepare, to_dtype
+from .base import Op, Scalar, as_tensor, check_broadcast, float_operand, no_graph, prepare, to_dtype
 
 
 class Add(Op):
@@ -267,12 +267,15 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
     if rounding_mode is None:
         a, b, dt = prepare(input, other)
         if not dt.is_floating_point:
-            a, b, _ = prepare(a, b, dtype=dtypes.get_default_dtype())
+            # From the operands, not a and b: a scalar made int8 would have wrapped (int8 tensor / 300).
+            a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
         check_broadcast(a, b)
         return _maybe_out(Div.apply(a, b), out)
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = prepare(input, other)
+    if dt is dtypes.bool_:
+        raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
     ra, rb = _raw(a), _raw(b)
     xp = backend.array_module(ra, rb)
     if dt.is_floating_point:
@@ -309,6 +312,8 @@ def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
         raise RuntimeError("Integers to negative integer powers are not allowed.")
     if dt is dtypes.bool_ and isinstance(exponent, Tensor):
         raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+    if isinstance(input, Tensor) and isinstance(exponent, Scalar):
+        dtypes.check_fits(exponent, dt)  # a scalar exponent is converted with a check, not wrapped
     check_broadcast(a, b)
     cls = (PowTensor if isinstance(exponent, Tensor) else Pow) if isinstance(input, Tensor) else RPow
     return _maybe_out(cls.apply(a, b), out)
@@ -336,7 +341,11 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
-    a, b, _ = prepare(input, other)
+    a, b, dt = prepare(input, other)
+    if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
+        for v in (input, other):
+            if isinstance(v, Scalar):
+                dtypes.check_fits(v, dt)
     check_broadcast(cond, a, b)
     return Where.apply(cond, a, b)
 
@@ -347,16 +356,23 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         given = [v for v in (min, max) if v is not None]
-        x, *bounds, _ = prepare(input, *given)
+        x, *bounds, dt = prepare(input, *given)
+        if dt is dtypes.bool_ and len(bounds) == 2:
+            raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
         check_broadcast(x, *bounds)
         lo = bounds.pop(0) if min is not None else None
         hi = bounds.pop(0) if max is not None else None
         return _maybe_out(ClampTensor.apply(x, lo, hi), out)
     bounds = [v for v in (min, max) if v is not None]
     dt = dtypes.result_type(input, *bounds)
+    if dt is dtypes.bool_:
+        which = "" if len(bounds) == 2 else ("min_" if max is None else "max_")
+        raise NotImplementedError(f"\"clamp_{which}scalar_cpu\" not implemented for 'Bool'")
+    for v in bounds:
+        dtypes.check_fits(v, dt)
     x = to_dtype(input, dt)
-    lo = None if min is None else x._xp.asarray(min, dtype=dt.np_dtype)
-    hi = None if max is None else x._xp.asarray(max, dtype=dt.np_dtype)
+    lo = None if min is None else x._xp.asarray(min).astype(dt.np_dtype)
+    hi = None if max is None else x._xp.asarray(max).astype(dt.np_dtype)
     return _maybe_out(Clamp.apply(x, lo, hi), out)
 
 

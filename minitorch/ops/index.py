@@ -1,7 +1,8 @@
 """Indexing: reading (``x[idx]``), writing (``x[idx] = v``) and in-place writes through views."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Optional
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
@@ -24,7 +25,8 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
             it = it._data
             basic = False
         elif isinstance(it, (list,)) or backend.is_array(it):
-            it = backend.array_module(x._data).asarray(it)
+            empty_list = isinstance(it, list) and not it
+            it = backend.array_module(x._data).asarray(it, dtype="int64" if empty_list else None)
             if it.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             basic = False
@@ -39,11 +41,38 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
         if isinstance(it, slice) and it.step is not None and it.step <= 0:
             raise ValueError("step must be greater than zero")
         out.append(it)
+    _check_masks(out, tuple(x.shape))
     return tuple(out), basic
 
 
+def _check_masks(items: list, shape: tuple) -> None:
+    """torch's error for a boolean mask whose shape differs from the dimensions it covers."""
+    def width(it: Any) -> int:
+        if it is None or it is Ellipsis or isinstance(it, bool):
+            return 0
+        return it.ndim if backend.is_array(it) and it.dtype.kind == "b" else 1
+    dim = 0
+    for i, it in enumerate(items):
+        if it is Ellipsis:
+            dim = len(shape) - sum(width(rest) for rest in items[i + 1:])
+            continue
+        if backend.is_array(it) and it.dtype.kind == "b":
+            for j, n in enumerate(it.shape):
+                if dim + j < len(shape) and shape[dim + j] != n:
+                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {j} does not match the shape "
+                                     f"of the indexed tensor {list(shape)} at index {dim + j}")
+        dim += width(it)
+
+
 def _index_error(err: IndexError) -> IndexError:
+    """numpy's indexing error, worded as torch words it."""
     msg = str(err).replace("axis", "dimension")
+    many = re.match(r"too many indices for array: array is (\d+)-dimensional", msg)
+    if many:
+        msg = f"too many indices for tensor of dimension {many.group(1)}"
+    if msg.startswith("shape mismatch: indexing arrays could not be broadcast together with shapes"):
+        shapes = [f"[{', '.join(s for s in dims.split(',') if s.strip())}]" for dims in re.findall(r"\(([^)]*)\)", msg)]
+        msg = f"shape mismatch: indexing tensors could not be broadcast together with shapes {', '.join(shapes)}"
     return IndexError(msg)
 
 
@@ -53,10 +82,10 @@ class Index(Op):
     node_name = "IndexBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, idx: tuple) -> Any:
-        ctx.shape, ctx.idx, ctx.np_dtype = x.shape, idx, x.dtype
+    def forward(ctx: Any, x: Any, region: "IndexRegion") -> Any:
+        ctx.shape, ctx.region = x.shape, region
         try:
-            return x[idx]
+            return region.read(x)
         except IndexError as err:
             raise _index_error(err) from None
 
@@ -64,7 +93,7 @@ class Index(Op):
     def backward(ctx: Any, grad: Any) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        backend.scatter_add(out, ctx.idx, grad)
+        ctx.region.add(out, grad)
         return out, None
 
 
@@ -103,28 +132,74 @@ class Select(Slice):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` with torch's (numpy's) indexing rules; basic indexing returns a view."""
-    if x.ndim == 0 and not (index is None or index is Ellipsis or (isinstance(index, tuple) and not index)):
-        if not isinstance(index, (Tensor, list)) and not backend.is_array(index):
-            raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    items = index if isinstance(index, tuple) else (index,)
+    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in items):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    if x.ndim == 0 and any(isinstance(i, slice) for i in items):
+        raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     idx, basic = _convert_index(index, x)
     if not basic:
-        return Index.apply(x, idx)
+        return Index.apply(x, IndexRegion(idx, x.ndim))
     cls = Select if all(isinstance(i, int) for i in idx) else Slice
     return mark_view(cls.apply(x, idx), x, lambda a: _basic_view(a, idx))
 
 
 class IndexRegion:
-    """The region ``a[idx]`` of an array (advanced indices included, which numpy copies on read)."""
+    """The region ``a[idx]`` of an array (advanced indices included, which numpy copies on read).
 
-    def __init__(self, idx: tuple) -> None:
+    torch applies integers before advanced indices, so ``x[0, :, [1, 2]]`` keeps the advanced
+    dimension where it is, while numpy, taking the integer as advanced too, would move it to the
+    front. With ``ndim`` given and both kinds present, the index runs in two steps like torch's:
+    a basic one (integers, slices, None), then the advanced one on the view it gives.
+    """
+
+    def __init__(self, idx: tuple, ndim: Optional[int] = None) -> None:
         self.idx = idx
+        self.steps = _two_steps(idx, ndim) if ndim is not None else None
+
+    def _target(self, a: Any) -> tuple:
+        return (a, self.idx) if self.steps is None else (a[self.steps[0]], self.steps[1])
 
     def read(self, a: Any) -> Any:
-        return a[self.idx]
+        target, idx = self._target(a)
+        return target[idx]
 
     def write(self, a: Any, value: Any) -> None:
-        a[self.idx] = value
+        target, idx = self._target(a)
+        target[idx] = value
+
+    def add(self, a: Any, value: Any) -> None:
+        """``a[idx] += value``, repeated indices accumulating."""
+        target, idx = self._target(a)
+        backend.scatter_add(target, idx, value)
+
+
+def _two_steps(idx: tuple, ndim: int) -> Optional[tuple]:
+    """(basic index, advanced index on its result) when ``idx`` mixes integers and advanced indices."""
+    def is_adv(it: Any) -> bool:
+        return backend.is_array(it)
+    if not (any(is_adv(it) for it in idx) and any(isinstance(it, int) and not isinstance(it, bool) for it in idx)):
+        return None
+    if any(isinstance(it, bool) or (is_adv(it) and it.dtype.kind == "b" and it.ndim == 0) for it in idx):
+        return None
+    width = [0 if it is None or it is Ellipsis else it.ndim if is_adv(it) and it.dtype.kind == "b" else 1
+             for it in idx]
+    if sum(width) > ndim or sum(it is Ellipsis for it in idx) > 1:
+        return None  # numpy raises its error on the one-step index
+    first, second = [], []
+    for it, w in zip(idx, width):
+        if it is Ellipsis:
+            first += [slice(None)] * (ndim - sum(width))
+            second += [slice(None)] * (ndim - sum(width))
+        elif is_adv(it):
+            first += [slice(None)] * w
+            second.append(it)
+        else:
+            first.append(it)
+            if not isinstance(it, int):
+                second.append(slice(None))
+    return tuple(first), tuple(second)
 
 
 class ViewRegion:
@@ -159,7 +234,7 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
-        g_base = grad.copy()
+        g_base = backend.array_module(grad).array(grad)  # a writable copy, even of a numpy scalar
         ctx.region.write(g_base, 0)
         return g_base, ctx.region.read(grad), None
 
@@ -176,19 +251,20 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
     if not record:
         x._check_inplace()
         raw = value._data if isinstance(value, Tensor) else value
+        region = IndexRegion(idx, x.ndim)
         try:
-            x._data[idx] = raw
+            region.write(x._data, raw)
         except IndexError as err:
             raise _index_error(err) from None
         except ValueError:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
                                f"cannot be broadcast to indexing result of shape "
-                               f"{list(x._data[idx].shape)}") from None
+                               f"{list(region.read(x._data).shape)}") from None
         x._version.value += 1
         return
     if not isinstance(value, Tensor):
         value = as_tensor(value, dtype=x.dtype, device=x.device)
-    x._inplace(lambda s: CopySlices.apply(s, value, IndexRegion(idx)), value)
+    x._inplace(lambda s: CopySlices.apply(s, value, IndexRegion(idx, x.ndim)), value)
 
 
 class _ViewOf(Op):
@@ -233,8 +309,10 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
-    v = value if isinstance(value, Tensor) else as_tensor(value, dtype=input.dtype, device=input.device)
-    return where(mask, v.to(input.dtype), input)
+    if not isinstance(value, Tensor):
+        dtypes.check_fits(value, input.dtype)
+        value = Tensor._wrap(input._xp.asarray(value).astype(input._data.dtype))  # -1 wraps into uint8
+    return where(mask, value.to(input.dtype), input)
 
 
 class Gather(Op):
@@ -242,33 +320,57 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
-        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
-        return backend.array_module(x).take_along_axis(x, index, axis=axis)
+        ctx.shape, ctx.grid = x.shape, _gather_grid(x, axis, index)
+        return x.reshape(x.shape or (1,))[ctx.grid].reshape(index.shape)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         xp = backend.array_module(grad)
-        out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        # Repeated indices must accumulate: scatter with full index grids.
-        grids = list(xp.indices(ctx.index.shape, sparse=True))
-        grids[ctx.axis] = ctx.index
-        backend.scatter_add(out, tuple(grids), grad)
-        return out, None, None
+        out = xp.zeros(ctx.shape or (1,), dtype=grad.dtype)
+        backend.scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
+        return out.reshape(ctx.shape), None, None
+
+
+def _gather_grid(x: Any, axis: int, index: Any) -> tuple:
+    """Advanced-index arrays picking ``x[i][index[i][j]]``: ``index`` along ``axis``, positions elsewhere."""
+    index = index.reshape(index.shape or (1,))
+    grids = list(backend.array_module(index).indices(index.shape, sparse=True))
+    grids[axis] = index
+    return tuple(grids)
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """``out[i][j] = input[i][index[i][j]]`` along ``dim``."""
-    if index.dtype is not dtypes.int64:
-        raise RuntimeError("gather(): Expected dtype int64 for index")
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere)."""
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError("gather(): Expected dtype int32/int64 for index")
     axis = input._wrap_dim(dim)
-    try:
-        return Gather.apply(input, axis, index._data)
-    except IndexError as err:
-        raise RuntimeError(f"index out of range in gather: {err}") from None
+    shape, ishape = tuple(input.shape) or (1,), tuple(index.shape) or (1,)
+    if len(ishape) != len(shape):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d, (n, m) in enumerate(zip(shape, ishape)):
+        if d != axis and m > n:
+            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                               f"larger than self {list(input.shape)} apart from dimension {axis}")
+    bad = index._data[(index._data < 0) | (index._data >= shape[axis])]
+    if bad.size:
+        raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {axis} with size {shape[axis]}")
+    return Gather.apply(input, axis, index._data)
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """Entries of ``input`` along ``dim`` at the positions in a 1-D ``index``."""
+    """Entries of ``input`` along ``dim`` at the positions in ``index`` (a vector or a scalar)."""
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = input._wrap_dim(dim)
+    flat = index._data.reshape(-1)
+    if flat.size and (flat.min() < 0 or flat.max() >= (input.shape[d] if input.ndim else 1)):
+        raise IndexError("index out of range in self")
+    if input.ndim == 0:
+        if flat.size != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {flat.size} value(s)")
+        return input.clone()
     idx = [slice(None)] * input.ndim
-    idx[input._wrap_dim(dim)] = index
+    idx[d] = Tensor._wrap(flat)
     return getitem(input, tuple(idx))

@@ -183,19 +183,22 @@ class BinaryCrossEntropy(Op):
         if w is not None:
             loss = loss * w
         ctx.save_for_backward(x, t)
-        ctx.conf = (w, log_x, log_1mx, reduction, loss.size)
+        ctx.conf = (w, reduction, loss.size)
         return _reduce(loss, reduction, loss.size)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         x, t = ctx.saved_tensors
-        w, log_x, log_1mx, reduction, count = ctx.conf
+        w, reduction, count = ctx.conf
         xp = backend.array_module(x)
         a = _upstream(grad, reduction, count)
         if w is not None:
             a = a * w
         gx = a * (x - t) / xp.maximum((1 - x) * x, 1e-12)
-        gt = a * (log_1mx - log_x) if ctx.needs_input_grad[1] else None
+        gt = None
+        if ctx.needs_input_grad[1]:  # torch does not clamp here: -logit(x), infinite at 0 and 1
+            with backend.quiet(xp):
+                gt = a * (xp.log1p(-x) - xp.log(x))
         return gx.astype(x.dtype, copy=False), gt, None, None
 
 
@@ -278,7 +281,8 @@ def _batched(input: Tensor, target: Tensor, reduction: str, run: Any) -> Tensor:
     """Run a class-axis loss on a 1-D (C) input as a batch of one, giving back torch's result shape."""
     if input.ndim != 1:
         return run(input, target)
-    out = run(input.unsqueeze(0), target.reshape(1))
+    out = run(input.unsqueeze(0), target.unsqueeze(0) if target.ndim == 1 and target.dtype.is_floating_point
+              else target.reshape(1))
     return out.reshape(()) if reduction == "none" else out
 
 

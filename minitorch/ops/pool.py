@@ -86,8 +86,10 @@ class MaxPool2DWithIndices(Op):
         xp = backend.array_module(grad)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        # A dilated window can miss the input entirely; its index then points past the plane, like torch's.
+        inside = ctx.index < h * w
         out = xp.zeros(n * c * h * w, dtype=grad.dtype)
-        backend.scatter_add(out, (planes + ctx.index).ravel(), grad.ravel())
+        backend.scatter_add(out, xp.where(inside, planes + ctx.index, 0).ravel(), (grad * inside).ravel())
         return out.reshape(ctx.shape), None, None, None, None, None
 
 

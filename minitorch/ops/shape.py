@@ -12,7 +12,8 @@ from .base import Op, prepare
 
 def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any]) -> Tensor:
     """Record that ``out`` aliases ``src``: shared version counter and a way back from the base."""
-    if not backend.array_module(out._data).may_share_memory(out._data, src._data):
+    if not backend.array_module(out._data).may_share_memory(out._data, src._data) and not (
+            out._data.size == 0 and _root(out._data) is _root(src._data)):  # empty views share no bytes
         return out
     base = src._base if src._base is not None else src
     out._base = base
@@ -24,6 +25,13 @@ def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any]) -> Tensor:
     out._version = src._version
     out._multi_view = getattr(src, "_multi_view", None)  # (output_nr, op) of a split piece it comes from
     return out
+
+
+def _root(a: Any) -> Any:
+    """The array that owns ``a``'s memory (``a`` itself when it owns it)."""
+    while backend.is_array(getattr(a, "base", None)):
+        a = a.base
+    return a
 
 
 def _infer_shape(shape: Sequence[int], numel: int) -> tuple:

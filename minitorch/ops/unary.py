@@ -177,6 +177,8 @@ negative = neg
 
 def abs(input: Tensor) -> Tensor:
     """|input|."""
+    if input.dtype.name == "bool":
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply(input)
 
 
@@ -217,6 +219,8 @@ def sigmoid(input: Tensor) -> Tensor:
 
 def relu(input: Tensor) -> Tensor:
     """max(input, 0)."""
+    if input.dtype.name == "bool":
+        raise RuntimeError("Boolean inputs not supported for relu")
     return Relu.apply(input)
 
 
