@@ -138,6 +138,15 @@ def test_max_pool2d_windows_without_a_finite_value_point_inside_the_input() -> N
         check_parity(lambda lib, t: F(lib).max_pool2d(t, return_indices=True, **kw), x, grad=False)
 
 
+def test_max_pool2d_window_that_misses_the_input() -> None:
+    """Dilation can make a window hold only padding: -inf out, torch's index, and its gradient goes nowhere."""
+    x = np.array([[[[0.5]], [[-0.5]]]])
+    check_parity(lambda lib, t: F(lib).max_pool2d(t, 2, padding=1, dilation=2, return_indices=True), x, grad=False)
+    t = minitorch.tensor(x, requires_grad=True)
+    F(minitorch).max_pool2d(t, 2, padding=1, dilation=2).sum().backward()
+    np.testing.assert_array_equal(t.grad.numpy(), np.zeros_like(x))
+
+
 @pytest.mark.parametrize("fn", [
     lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1),
     lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same", dilation=(2, 1)),

@@ -54,7 +54,7 @@ def grid(k: int) -> Callable[[np.ndarray], np.ndarray]:
 VIEWS = {
     "plain": lambda x: x,
     "step": lambda x: x[..., ::2] if x.ndim else x,
-    "flip": lambda x: x.transpose(0, -1) if x.ndim >= 2 else x,
+    "transposed": lambda x: x.transpose(0, -1) if x.ndim >= 2 else x,
 }
 
 

@@ -146,9 +146,9 @@ FIXED = [
 
 
 @pytest.mark.parametrize("name,index", FIXED, ids=[c[0] for c in FIXED])
-def test_fixed_index_kinds(name: str, index: Callable) -> None:
+def test_fixed_index_kinds(name: str, index: Callable, device: str) -> None:
     x = np.linspace(-1, 1, 60).reshape(3, 4, 5)
-    check_both(lambda lib, t: t[index(lib)], x, gradcheck=False)
+    check_both(lambda lib, t: t[index(lib)], x, gradcheck=False, device=device)
 
     def write(lib: Any, t: Any, v: Any) -> Any:
         y = t * 1
@@ -157,7 +157,7 @@ def test_fixed_index_kinds(name: str, index: Callable) -> None:
     region = torch.zeros(3, 4, 5)[index(torch)].shape
     if name not in ("tensor", "list", "two_arrays", "array_then_int", "broadcast_arrays"):  # no repeats in writes
         check_both(write, x, np.linspace(-0.5, 0.5, max(int(np.prod(region)), 1))[: int(np.prod(region))]
-                   .reshape(region), gradcheck=False)
+                   .reshape(region), gradcheck=False, device=device)
 
 
 def test_repeated_indices_accumulate_gradient() -> None:
@@ -224,13 +224,13 @@ INPLACE_ON_VIEW = [
 
 
 @pytest.mark.parametrize("name,write", INPLACE_ON_VIEW, ids=[c[0] for c in INPLACE_ON_VIEW])
-def test_inplace_through_view_of_nonleaf(name: str, write: Callable) -> None:
+def test_inplace_through_view_of_nonleaf(name: str, write: Callable, device: str) -> None:
     def fn(lib: Any, a: Any, w: Any) -> Any:
         y = a * 1
         write(lib, y, w)
         return y * a
     rng = np.random.default_rng(1)
-    check_both(fn, rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3)))
+    check_both(fn, rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3)), device=device)
 
 
 def test_view_of_leaf_inplace_errors_like_torch() -> None:

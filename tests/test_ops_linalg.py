@@ -41,11 +41,11 @@ RANKS = [(ra, rb) for ra in ("vec", "mat", "batch") for rb in ("vec", "mat", "ba
 
 
 @pytest.mark.parametrize("rank_a,rank_b", RANKS, ids=[f"{a}@{b}" for a, b in RANKS])
-def test_matmul_parity(rank_a: str, rank_b: str) -> None:
+def test_matmul_parity(rank_a: str, rank_b: str, device: str) -> None:
     @given(matmul_operands(rank_a, rank_b))
     def run(ab: tuple) -> None:
         a, b = ab
-        check_both(lambda lib, x, y: (lib.matmul(x, y), x @ y), a, b, gradcheck=a.size + b.size <= 40)
+        check_both(lambda lib, x, y: (lib.matmul(x, y), x @ y), a, b, gradcheck=a.size + b.size <= 40, device=device)
     run()
 
 
@@ -79,12 +79,12 @@ PRODUCTS = [
 
 
 @pytest.mark.parametrize("name,op,shapes", PRODUCTS, ids=[p[0] for p in PRODUCTS])
-def test_product_parity(name: str, op: Callable, shapes: Callable) -> None:
+def test_product_parity(name: str, op: Callable, shapes: Callable, device: str) -> None:
     @given(st.tuples(dims, dims, dims, dims).flatmap(
         lambda d: st.tuples(*(S.arrays(s) for s in shapes(*d)))))
     def run(xy: tuple) -> None:
         x, y = xy
-        check_both(op, x, y, gradcheck=x.size + y.size <= 40)
+        check_both(op, x, y, gradcheck=x.size + y.size <= 40, device=device)
     run()
 
 

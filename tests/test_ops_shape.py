@@ -142,11 +142,11 @@ CASES = [
 
 
 @pytest.mark.parametrize("name,op,cases", CASES, ids=[c[0] for c in CASES])
-def test_shape_op_parity(name: str, op: Callable, cases: st.SearchStrategy) -> None:
+def test_shape_op_parity(name: str, op: Callable, cases: st.SearchStrategy, device: str) -> None:
     @given(cases)
     def run(c: tuple) -> None:
         x, p = c
-        check_both(lambda lib, t: op(lib, t, p), x, gradcheck=x.size <= 24)
+        check_both(lambda lib, t: op(lib, t, p), x, gradcheck=x.size <= 24, device=device)
     run()
 
 
@@ -261,7 +261,7 @@ def test_views_share_memory_and_version(name: str, view: Callable) -> None:
 
 
 @pytest.mark.parametrize("name,view", VIEWS, ids=[v[0] for v in VIEWS])
-def test_inplace_on_view_of_nonleaf_reaches_base_grad(name: str, view: Callable) -> None:
+def test_inplace_on_view_of_nonleaf_reaches_base_grad(name: str, view: Callable, device: str) -> None:
     def fn(lib: Any, a: Any, w: Any) -> Any:
         y = a * 1
         v = view(lib, y)
@@ -274,7 +274,7 @@ def test_inplace_on_view_of_nonleaf_reaches_base_grad(name: str, view: Callable)
         raises_like(lambda lib: fn(lib, lib.tensor(a, requires_grad=True), lib.tensor(w)),
                     "This view is the output of a function that returns multiple views.")
         return
-    check_both(fn, a, w)
+    check_both(fn, a, w, device=device)
 
 
 def test_copies_do_not_share_memory() -> None:

@@ -102,7 +102,7 @@ class Pow(Op):
 
 
 def _power(xp: Any, a: Any, b: Any) -> Any:
-    """a ** b in the operands' dtype; an integer to a negative power truncates as in torch (0, or ±1 for a base of ±1)."""
+    """a ** b in the operands' dtype; integers to negative powers truncate as in torch (0, or ±1 for bases ±1)."""
     dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
     if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
         out = a ** xp.where(b < 0, 0, b).astype(dtype)

@@ -17,12 +17,12 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
     out, basic = [], True
     for it in items:
         if isinstance(it, Tensor):
-            if it.device != x.device:
+            if it.device != x.device and it.device.type != "cpu":
                 raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed "
                                    f"tensor ({x.device})")
             if it.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            it = it._data
+            it = backend.to_device(it._data, x.device)  # cpu indices serve a tensor on any device
             basic = False
         elif isinstance(it, (list,)) or backend.is_array(it):
             empty_list = isinstance(it, list) and not it
