@@ -18,6 +18,7 @@ from .ops import (abs, absolute, add, all, allclose, amax, any, argmax, argmin, 
                   multiply, mv, narrow, ne, neg, negative, nonzero, permute, pow, prod, relu, remainder, reshape,
                   round, sigmoid, sign, sin, split, sqrt, square, squeeze, stack, std, sub, subtract, sum, t, tanh,
                   transpose, true_divide, unbind, unsqueeze, var, vstack, where)
+from .ops import conv2d, dropout, log_softmax, max_pool2d, softmax
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .size import Size
 from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,

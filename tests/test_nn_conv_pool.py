@@ -151,7 +151,8 @@ def test_max_pool2d_window_that_misses_the_input() -> None:
     lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1),
     lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same", dilation=(2, 1)),
     lambda lib, x, w, b: F(lib).conv2d(x, w[:2, :1], b[:2], groups=2),
-], ids=["strided", "same_dilated", "grouped"])
+    lambda lib, x, w, b: lib.max_pool2d(lib.conv2d(x, w, b, 1, 1, 2), 2, 1, 1, 1, True),
+], ids=["strided", "same_dilated", "grouped", "torch_namespace"])
 def test_conv2d_float32_stays_float32_on_device(fn: Callable, device: str) -> None:
     rng = np.random.default_rng(0)
     x, w, b = rng.uniform(-1, 1, (2, 2, 6, 5)), rng.uniform(-1, 1, (4, 2, 3, 2)), rng.uniform(-1, 1, 4)

@@ -24,7 +24,7 @@ def F(lib: Any) -> Any:
 
 
 def const(lib: Any, a: Any, like: Any) -> Any:
-    """A non-differentiable tensor of ``like``'s dtype (None stays None): weights that torch refuses to differentiate."""
+    """A constant tensor of ``like``'s dtype (None stays None), for weights torch refuses to differentiate."""
     return None if a is None else lib.tensor(a, dtype=like.dtype)
 
 
@@ -50,6 +50,8 @@ ELEMENTWISE = [
     ("log_softmax_last", lambda lib, x: F(lib).log_softmax(x, dim=-1), True),
     ("log_softmax_first", lambda lib, x: F(lib).log_softmax(x, 0), True),
     ("softmax_dtype", lambda lib, x: F(lib).softmax(x.float(), -1, dtype=lib.float64), False),
+    ("torch_softmax", lambda lib, x: lib.softmax(x, -1), True),
+    ("torch_log_softmax", lambda lib, x: lib.log_softmax(x.float(), 0, dtype=lib.float64), False),
 ]
 
 
@@ -67,6 +69,48 @@ def test_linear_parity(n_in: int, n_out: int, batch: tuple, bias: bool, data: st
     w = data.draw(S.arrays((n_out, n_in)))
     b = data.draw(S.arrays((n_out,))) if bias else None
     check_both(lambda lib, x, w, b: F(lib).linear(x, w, b), x, w, b)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x, w, b: F(lib).linear(x[0], w, b[0]),
+    lambda lib, x, w, b: F(lib).linear(x[0, 0], w, b[0]),
+    lambda lib, x, w, b: F(lib).linear(x, w, b[:1]),
+    lambda lib, x, w, b: F(lib).linear(x[:, :0], w, b[0]),
+    lambda lib, x, w, b: F(lib).linear(x, w[0]),
+], ids=["batch_bias", "vector_input", "bias_of_one", "empty_batch", "vector_weight"])
+def test_linear_shapes(fn: Callable) -> None:
+    rng = np.random.default_rng(4)
+    check_both(fn, rng.uniform(-1, 1, (2, 3, 4)), rng.uniform(-1, 1, (5, 4)), rng.uniform(-1, 1, (3, 5)))
+
+
+# the graph nodes torch records, which tutorials print (cross_entropy is one fused node here, see ops/loss.py)
+NODE_NAMES = [
+    ("linear", lambda lib, x: F(lib).linear(x[0, 0], x[1, 0, :2], x[2, 0, 0, :2])),
+    ("linear_no_bias", lambda lib, x: F(lib).linear(x[0, 0], x[1, 0, :2])),
+    ("linear_3d", lambda lib, x: F(lib).linear(x, x[1, 0, :2], x[2, 0, 0, :2])),
+    ("mse_loss", lambda lib, x: F(lib).mse_loss(x, x.detach() / 2)),
+    ("l1_loss", lambda lib, x: F(lib).l1_loss(x, x.detach() / 2)),
+    ("nll_loss", lambda lib, x: F(lib).nll_loss(x[0, 0], lib.tensor([0, 1, 0, 1]))),
+    ("softmax", lambda lib, x: F(lib).softmax(x, 1)),
+    ("log_softmax", lambda lib, x: F(lib).log_softmax(x, 1)),
+    ("max_pool2d", lambda lib, x: F(lib).max_pool2d(x, 2)),
+    ("avg_pool2d", lambda lib, x: F(lib).avg_pool2d(x, 2)),
+    ("conv2d", lambda lib, x: F(lib).conv2d(x, x[:1, :, :2, :2])),
+    ("dropout", lambda lib, x: F(lib).dropout(x)),
+    ("bce", lambda lib, x: F(lib).binary_cross_entropy(x.sigmoid(), x.detach().sigmoid())),
+    ("bce_logits", lambda lib, x: F(lib).binary_cross_entropy_with_logits(x, x.detach().sigmoid())),
+    ("pad", lambda lib, x: F(lib).pad(x, (1, 1))),
+    ("pad_reflect_2d", lambda lib, x: F(lib).pad(x, (1, 1, 1, 1), mode="reflect")),
+    ("pad_replicate_1d", lambda lib, x: F(lib).pad(x[0], (1, 1), mode="replicate")),
+    ("pad_circular", lambda lib, x: F(lib).pad(x[0], (1, 1), mode="circular")),
+]
+
+
+@pytest.mark.parametrize("name,fn", NODE_NAMES, ids=[c[0] for c in NODE_NAMES])
+def test_grad_fn_names_match_torch(name: str, fn: Callable) -> None:
+    a = np.random.default_rng(0).uniform(-1, 1, (3, 4, 4, 3))
+    got, want = (type(fn(lib, lib.tensor(a, requires_grad=True)).grad_fn).__name__ for lib in (minitorch, torch))
+    assert got == want
 
 
 def test_softmax_of_huge_logits_is_finite_in_float32() -> None:
@@ -384,12 +428,27 @@ ERRORS = [
     ("bce_logits_pos_weight_grad", lambda lib: F(lib).binary_cross_entropy_with_logits(
         lib.ones(3), lib.ones(3), pos_weight=lib.ones(3, requires_grad=True)),
      "is not differentiable with respect to argument 'pos_weight'"),
-    ("dropout_p", lambda lib: F(lib).dropout(L4(lib), 1.5), "dropout probability has to be between 0 and 1, but got 1.5"),
+    ("dropout_p", lambda lib: F(lib).dropout(L4(lib), 1.5),
+     "dropout probability has to be between 0 and 1, but got 1.5"),
     ("dropout_int", lambda lib: F(lib).dropout(T4(lib), 0.5), "result type Float can't be cast to the desired output"),
     ("softmax_dim", lambda lib: F(lib).softmax(L4(lib), 2), "Dimension out of range"),
     ("softmax_int", lambda lib: F(lib).softmax(T4(lib), 0), "not implemented for 'Long'"),
     ("linear_shapes", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 5)),
      "mat1 and mat2 shapes cannot be multiplied (2x3 and 5x4)"),
+    ("linear_shapes_3d", lambda lib: F(lib).linear(lib.ones(5, 2, 3), lib.ones(4, 5), lib.ones(4)),
+     "mat1 and mat2 shapes cannot be multiplied (10x3 and 5x4)"),
+    ("linear_bias_size", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 3), lib.ones(5)),
+     "The expanded size of the tensor (4) must match the existing size (5) at non-singleton dimension 1"),
+    ("linear_bias_dtype", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 3), lib.ones(4).double()),
+     "self and mat2 must have the same dtype, but got Double and Float"),
+    ("linear_weight_dtype", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 3).double(), lib.ones(4)),
+     "self and mat2 must have the same dtype, but got Float and Double"),
+    ("linear_input_dtype", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 3).double(), lib.ones(4).double()),
+     "mat1 and mat2 must have the same dtype, but got Float and Double"),
+    ("linear_no_bias_dtype", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(4, 3).double()),
+     "expected m1 and m2 to have the same dtype, but got: float != double"),
+    ("linear_vector_weight_bias", lambda lib: F(lib).linear(lib.ones(2, 3), lib.ones(3), lib.ones(1)),
+     "mat2 must be a matrix, got 1-D tensor"),
     ("one_hot_dtype", lambda lib: F(lib).one_hot(lib.tensor([0, 2], dtype=lib.int32)),
      "one_hot is only applicable to index tensor of type LongTensor."),
     ("one_hot_negative", lambda lib: F(lib).one_hot(lib.tensor([0, -2])), "Class values must be non-negative."),

@@ -187,10 +187,13 @@ def test_integer_and_bool_reductions(name: str, op: Callable, x: np.ndarray) -> 
 
 
 ERRORS = [
-    ("dim_out_of_range", lambda lib: lib.ones(2, 3).sum(2), "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
-    ("neg_dim_out_of_range", lambda lib: lib.ones(2, 3).mean(-3), "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
+    ("dim_out_of_range", lambda lib: lib.ones(2, 3).sum(2),
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    ("neg_dim_out_of_range", lambda lib: lib.ones(2, 3).mean(-3),
+     "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
     ("tuple_dim_out_of_range", lambda lib: lib.ones(2, 3).sum((0, 5)), "Dimension out of range"),
-    ("scalar_dim", lambda lib: lib.tensor(1.0).sum(1), "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("scalar_dim", lambda lib: lib.tensor(1.0).sum(1),
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
     ("max_dim_out_of_range", lambda lib: lib.ones(2, 3).max(2), "Dimension out of range"),
     ("argmax_dim_out_of_range", lambda lib: lib.ones(2, 3).argmax(-3), "Dimension out of range"),
     ("var_dim_out_of_range", lambda lib: lib.ones(2, 3).var(3), "Dimension out of range"),
@@ -198,7 +201,12 @@ ERRORS = [
     ("mean_of_ints", lambda lib: lib.tensor([1, 2]).mean(), "mean(): could not infer output dtype"),
     ("max_of_empty", lambda lib: lib.ones(0).max(), "Expected reduction dim to be specified for input.numel() == 0"),
     ("max_dim_of_empty", lambda lib: lib.ones(2, 0).max(1), "Expected reduction dim 1 to have non-zero size"),
-    ("argmax_of_empty", lambda lib: lib.ones(0, 3).argmax(), "Expected reduction dim to be specified for input.numel() == 0"),
+    ("argmax_of_empty", lambda lib: lib.ones(0, 3).argmax(),
+     "Expected reduction dim to be specified for input.numel() == 0"),
+    ("argmax_dim_of_empty", lambda lib: lib.ones(0, 3).argmax(0), "Expected reduction dim 0 to have non-zero size"),
+    ("amax_of_empty", lambda lib: lib.ones(0).amax(), "Expected reduction dim to be specified for input.numel() == 0"),
+    ("amax_dim_of_empty", lambda lib: lib.ones(2, 0).amax((0, 1)), "Expected reduction dim 1 to have non-zero size"),
+    ("argmax_of_bool", lambda lib: lib.tensor([True, False]).argmin(), "argmin(): does not support bool input"),
 ]
 
 

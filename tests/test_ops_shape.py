@@ -277,6 +277,22 @@ def test_inplace_on_view_of_nonleaf_reaches_base_grad(name: str, view: Callable,
     check_both(fn, a, w, device=device)
 
 
+# (name, op(lib, t)) whose result layout (strides) torch defines, applied to a transposed tensor
+LAYOUTS = [
+    ("clone", lambda lib, t: t.clone()), ("contiguous", lambda lib, t: t.contiguous()),
+    ("cat", lambda lib, t: lib.cat([t, t], 1)), ("stack", lambda lib, t: lib.stack([t, t], 1)),
+    ("flip", lambda lib, t: t.flip(0)), ("repeat", lambda lib, t: t.repeat(1, 2)), ("mul", lambda lib, t: t * 2),
+    ("reshape_copy", lambda lib, t: t.reshape(12)), ("view_after_clone", lambda lib, t: t.clone().t().view(12)),
+]
+
+
+@pytest.mark.parametrize("name,op", LAYOUTS, ids=[c[0] for c in LAYOUTS])
+def test_result_layout_matches_torch(name: str, op: Callable) -> None:
+    t = op(torch, torch.arange(12.0).reshape(3, 4).t())
+    m = op(minitorch, minitorch.arange(12.0).reshape(3, 4).t())
+    assert (m.stride(), m.is_contiguous()) == (t.stride(), t.is_contiguous())
+
+
 def test_copies_do_not_share_memory() -> None:
     for lib in (torch, minitorch):
         base = lib.arange(6.0).reshape(2, 3)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from .. import dtypes, ops
 from ..ops.activation import dropout as _dropout, log_softmax as _log_softmax, softmax as _softmax
 from ..ops.conv import conv2d
+from ..ops.linear import linear as _linear
 from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
                         nll_loss)
 from ..ops.padding import pad
@@ -48,15 +49,14 @@ def tanh(input: Tensor) -> Tensor:
 
 
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
-    """``input @ weight.T + bias``.
+    """``input @ weight.T + bias`` (one ``AddmmBackward0`` node, as in torch).
 
     Args:
         input: (*, in_features).
-        weight: (out_features, in_features), or (in_features,) for a single output without that dim.
+        weight: (out_features, in_features), or (in_features,) without bias for one output without that dim.
         bias: (out_features,) or None.
     """
-    out = ops.matmul(input, weight.t())
-    return out if bias is None else out + bias
+    return _linear(input, weight, bias)
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

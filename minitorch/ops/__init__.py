@@ -1,12 +1,15 @@
 """Every built-in differentiable op, grouped by kind; public names follow torch."""
+from .activation import dropout, log_softmax, softmax
 from .arithmetic import (add, clamp, clip, div, floor_divide, maximum, minimum, mul, pow, remainder, sub,
                          true_divide, where)
 from .base import as_tensor, to_dtype
+from .conv import conv2d
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge,
                       greater, greater_equal, gt, isclose, le, less, less_equal, logical_and, logical_not,
                       logical_or, logical_xor, lt, ne, nonzero, not_equal)
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .linalg import bmm, dot, matmul, mm, mv
+from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
 from .shape import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous, expand, expand_as, flatten,
                     flip, hstack, narrow, permute, repeat, reshape, split, squeeze, stack, swapaxes, swapdims, t,

@@ -59,8 +59,10 @@ class LogSoftmax(Op):
         return grad - backend.array_module(out).exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
 
 
-class NativeDropout(Op):
+class Dropout(Op):
     """x * mask, where the mask holds 0 or 1/(1-p)."""
+
+    node_name = "MulBackward0"  # what torch's CPU dropout records
 
     @staticmethod
     def forward(ctx: Any, x: Any, mask: Any) -> Any:
@@ -112,4 +114,4 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_LEGACY_NAMES[input.dtype][6:-6]}")
-    return NativeDropout.apply(input, dropout_mask(input, p))
+    return Dropout.apply(input, dropout_mask(input, p))

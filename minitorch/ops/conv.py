@@ -103,7 +103,6 @@ class Convolution(Op):
         return gx, gw, gb, None, None, None, None
 
 
-
 def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
     """(top, bottom, left, right) keeping the size at stride 1; an odd total puts the extra row last, as torch."""
     out = []
@@ -142,7 +141,17 @@ def _check_conv(x: Tensor, w: Tensor, b: Optional[Tensor], groups: int) -> None:
 
 def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
            padding: Union[IntPair, str] = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
-    """2-D cross-correlation of a (N, C, H, W) or unbatched (C, H, W) input, as ``torch.nn.functional.conv2d``."""
+    """2-D cross-correlation of a (N, C, H, W) or unbatched (C, H, W) input, as ``torch.nn.functional.conv2d``.
+
+    Args:
+        input: (N, C, H, W) or (C, H, W).
+        weight: (O, C / groups, kh, kw).
+        bias: (O,) or None.
+        stride, dilation: an int or a pair (rows, columns), all positive.
+        padding: an int or a pair of zero rows/columns added on both sides, or 'valid' (none) or 'same'
+            (output as large as the input; stride 1 only; an odd total puts the extra row/column last).
+        groups: channels are split into this many independent groups.
+    """
     if input.ndim == 3:
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     _check_conv(input, weight, bias, groups)

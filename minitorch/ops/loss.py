@@ -111,7 +111,7 @@ class CrossEntropyLoss(Op):
                 rows = -((soft if wb is None else soft * wb) * logp).sum(axis=1)
                 count = rows.size
                 ctx.classes = None
-        ctx.save_for_backward(logp, None if ctx.classes else target, weight)
+        ctx.save_for_backward(logp, target if ctx.classes is None else None, weight)
         ctx.conf = (smoothing, reduction, count)
         return _reduce(rows.astype(x.dtype, copy=False), reduction, count)
 
@@ -235,6 +235,21 @@ class BinaryCrossEntropyWithLogits(Op):
         return gx, gt, None, None, None
 
 
+class MseLoss(Op):
+    """Squared differences, reduced; the two operands may broadcast (torch broadcasts them first)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, t: Any, reduction: str) -> Any:
+        diff = x - t
+        ctx.diff, ctx.conf = diff, (reduction, diff.size)
+        return _reduce(diff * diff, reduction, diff.size)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        g = 2 * ctx.diff * _upstream(grad, *ctx.conf)
+        return g, -g, None
+
+
 # ------------------------------------------------------------------ public functions
 
 def _not_differentiable(fn: str, name: str, t: Optional[Tensor]) -> None:
@@ -289,7 +304,17 @@ def _batched(input: Tensor, target: Tensor, reduction: str, run: Any) -> Tensor:
 def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
                   size_average: Optional[bool] = None, ignore_index: int = -100, reduce: Optional[bool] = None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits (class axis 1) and class indices or class probabilities; see torch."""
+    """Cross-entropy between logits and class indices or class probabilities, as one stable fused op.
+
+    Args:
+        input: logits (C), (N, C) or (N, C, d1, ...); classes on dim 1 (dim 0 for 1-D input).
+        target: int64 class indices (), (N) or (N, d1, ...), or class probabilities shaped like ``input``.
+        weight: (C) rescaling per class, or None.
+        ignore_index: a target index that contributes nothing (indices only).
+        reduction: 'none', 'mean' (weighted mean over non-ignored targets; per row for probabilities)
+            or 'sum'. ``size_average`` and ``reduce`` are the deprecated spellings.
+        label_smoothing: mix the target with the uniform distribution by this amount, in [0, 1].
+    """
     reduction = reduction_string(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -313,7 +338,15 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
 
 def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
              ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of class indices ``target`` under log-probabilities ``input`` (class axis 1)."""
+    """Negative log-likelihood of class indices under log-probabilities.
+
+    Args:
+        input: log-probabilities (C), (N, C) or (N, C, d1, ...).
+        target: int64 class indices (), (N) or (N, d1, ...).
+        weight: (C) rescaling per class, or None.
+        ignore_index: a target index that contributes nothing.
+        reduction: 'none', 'mean' (divided by the summed weight of non-ignored targets) or 'sum'.
+    """
     reduction = reduction_string(size_average, reduce, reduction)
     _check_class_target(input, target, weight)
     _not_differentiable("nll_loss_forward", "weight", weight)
@@ -344,16 +377,29 @@ def _pointwise_loss(loss: Tensor, input: Tensor, weight: Optional[Tensor], reduc
 
 def mse_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
              reduction: str = "mean", weight: Optional[Tensor] = None) -> Tensor:
-    """Mean squared error (optionally weighted per element); warns when shapes differ, as torch does."""
+    """Squared error, reduced; warns when ``target``'s shape differs from ``input``'s (they broadcast).
+
+    Args:
+        reduction: 'none', 'mean' or 'sum'.
+        weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
+    """
     _size_warning(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
+    if weight is None:
+        dt = dtypes.promote_types(input.dtype, target.dtype)
+        return MseLoss.apply(to_dtype(input, dt), to_dtype(target, dt), reduction)
     diff = input - target
     return _pointwise_loss(diff * diff, input, weight, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
             reduction: str = "mean", weight: Optional[Tensor] = None) -> Tensor:
-    """Mean absolute error (optionally weighted per element); warns when shapes differ, as torch does."""
+    """Absolute error, reduced; warns when ``target``'s shape differs from ``input``'s (they broadcast).
+
+    Args:
+        reduction: 'none', 'mean' or 'sum'.
+        weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
+    """
     _size_warning(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
     return _pointwise_loss((input - target).abs(), input, weight, reduction)
@@ -369,7 +415,14 @@ def _raw_like(t: Optional[Tensor], like: Tensor) -> Optional[Any]:
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
                          size_average: Optional[bool] = None, reduce: Optional[bool] = None,
                          reduction: str = "mean") -> Tensor:
-    """Binary cross-entropy between probabilities ``input`` and ``target`` (logs clamped at -100)."""
+    """Binary cross-entropy between probabilities, each log clamped at -100 as torch does.
+
+    Args:
+        input: probabilities in [0, 1] (RuntimeError otherwise).
+        target: same shape and dtype as ``input``.
+        weight: rescaling broadcast to ``input``'s shape, or None.
+        reduction: 'none', 'mean' or 'sum'.
+    """
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
@@ -383,7 +436,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
                                      size_average: Optional[bool] = None, reduce: Optional[bool] = None,
                                      reduction: str = "mean", pos_weight: Optional[Tensor] = None) -> Tensor:
-    """Binary cross-entropy of sigmoid(``input``), computed stably from the logits; ``pos_weight`` scales positives."""
+    """Binary cross-entropy of sigmoid(``input``), computed stably from the logits.
+
+    Args:
+        input: logits.
+        target: same shape as ``input``, values in [0, 1].
+        weight: rescaling broadcast to ``input``'s shape, or None.
+        reduction: 'none', 'mean' or 'sum'.
+        pos_weight: weight of the positive term, broadcast along the last dims (e.g. one per class), or None.
+    """
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")

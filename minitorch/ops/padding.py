@@ -80,6 +80,13 @@ class IndexPadNd(Op):
         return grad, None, None
 
 
+# One subclass per mode and number of padded dims, for torch's node names (ReflectionPad2DBackward0, ...);
+# torch builds circular padding from slices, so its node is CopySlices.
+_INDEX_PADS = {(mode, k): type(f"{name}Pad{k}D", (IndexPadNd,), {
+    "__doc__": f"{mode} padding of the last {k} dims.", "node_name": "CopySlices" if mode == "circular" else None})
+    for mode, name in (("reflect", "Reflection"), ("replicate", "Replication"), ("circular", "Circular"))
+    for k in (1, 2, 3)}
+
 _COMBINATIONS = ("Supported combinations for non-constant padding:\n"
                  "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
                  "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
@@ -87,7 +94,15 @@ _COMBINATIONS = ("Supported combinations for non-constant padding:\n"
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
-    """Pad trailing dims: ``pad`` lists (before, after) pairs starting from the last dim, as torch's F.pad."""
+    """Pad trailing dims, as ``torch.nn.functional.pad``.
+
+    Args:
+        input: any tensor (reflect/replicate/circular: 2-D to 5-D, padding 1 to 3 trailing dims).
+        pad: (before, after) pairs, the last dim's first; negative amounts crop.
+        mode: 'constant', 'reflect' (mirror without repeating the edge), 'replicate' (repeat the edge)
+            or 'circular' (wrap around).
+        value: the fill for 'constant' (default 0).
+    """
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -115,4 +130,4 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Option
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if n + lo + hi < 0 or n == 0:
             raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: {n + lo + hi}")
-    return IndexPadNd.apply(input, pairs, mode)
+    return _INDEX_PADS[mode, k].apply(input, pairs, mode)

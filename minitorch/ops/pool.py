@@ -175,7 +175,14 @@ def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding
 
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
                dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
-    """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf; optionally the flat indices."""
+    """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf.
+
+    Args:
+        kernel_size, stride, padding, dilation: an int or a pair; ``stride`` defaults to ``kernel_size``;
+            ``padding`` is at most half the kernel.
+        ceil_mode: round the output size up (a last partial window, if it starts inside the input).
+        return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
+    """
     kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
     dilation = _pool_pair(dilation, "dilation", "max_pool2d")
     _check_pool(input, kernel, stride, padding, dilation)
@@ -192,7 +199,15 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
 def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: Optional[int] = None) -> Tensor:
-    """Mean over windows of a (N, C, H, W) or (C, H, W) input (zero padding), as torch divides it."""
+    """Mean over windows of a (N, C, H, W) or (C, H, W) input (zero padding).
+
+    Args:
+        kernel_size, stride, padding: an int or a pair; ``stride`` defaults to ``kernel_size``.
+        ceil_mode: round the output size up (a last partial window, if it starts inside the input).
+        count_include_pad: divide by the window size including padding (not the part beyond it in ceil
+            mode); otherwise by the number of input elements in the window.
+        divisor_override: divide every window by this instead.
+    """
     kernel, stride, padding = _pool_args("avg_pool2d", kernel_size, stride, padding)
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:

@@ -272,7 +272,8 @@ class Cat(Op):
         ctx.axis = axis
         # A skipped legacy empty input (None here) gets an empty gradient of its own shape.
         ctx.sizes = [a.shape[axis] if any(a is p for p in parts) else None for a in arrays]
-        return backend.array_module(*arrays).concatenate(parts, axis=axis)
+        xp = backend.array_module(*arrays)
+        return xp.ascontiguousarray(xp.concatenate(parts, axis=axis))  # numpy keeps F order; torch makes C
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
@@ -331,7 +332,8 @@ class Stack(Op):
     @staticmethod
     def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
         ctx.axis = axis
-        return backend.array_module(*arrays).stack(arrays, axis=axis)
+        xp = backend.array_module(*arrays)
+        return xp.ascontiguousarray(xp.stack(arrays, axis=axis))  # torch's stack is C-contiguous
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
@@ -455,15 +457,15 @@ def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
 
 
 class Clone(Op):
-    """A copy with its own memory."""
+    """A copy with its own memory: ``order="K"`` keeps the layout (torch's clone), ``"C"`` is contiguous."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        return x.copy()
+    def forward(ctx: Any, x: Any, order: str = "K") -> Any:
+        return x.copy(order=order)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
-        return grad
+        return grad, None
 
 
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
@@ -473,7 +475,7 @@ def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
 
 def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
     """``input`` itself when C-contiguous, else a contiguous copy."""
-    return input if input._data.flags.c_contiguous else Clone.apply(input)
+    return input if input._data.flags.c_contiguous else Clone.apply(input, "C")
 
 
 class ToDevice(Op):
@@ -505,7 +507,7 @@ class Flip(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, axes: tuple) -> Any:
         ctx.axes = axes
-        return backend.array_module(x).flip(x, axis=axes).copy()
+        return backend.array_module(x).flip(x, axis=axes).copy(order="K")  # keeps the layout, as torch
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:

@@ -1,0 +1,54 @@
+"""The fully connected layer: ``linear`` lowered, as torch lowers it, to one ``addmm`` (bias + input @ weight.T)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .. import backend
+from ..tensor import _LEGACY_NAMES, Tensor
+from .base import Op
+
+
+class Addmm(Op):
+    """bias + a @ b for matrices a and b; the engine sums the bias gradient back to the bias's shape."""
+
+    @staticmethod
+    def forward(ctx: Any, bias: Any, a: Any, b: Any) -> Any:
+        ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
+        out = a @ b
+        out += bias
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        a, b = ctx.saved_tensors
+        xp = backend.array_module(grad)
+        ga = grad @ xp.swapaxes(b, 0, 1) if b is not None else None
+        gb = xp.swapaxes(a, 0, 1) @ grad if a is not None else None
+        return grad, ga, gb
+
+
+def _name(t: Tensor) -> str:
+    return _LEGACY_NAMES[t.dtype][6:-6]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
+    from .linalg import matmul
+    if bias is None:
+        return matmul(input, weight.t())
+    if weight.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {weight.ndim}-D tensor")
+    for first, a in (("self", bias), ("mat1", input)):
+        if a.dtype is not weight.dtype:
+            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {_name(a)} and {_name(weight)}")
+    rows = input if input.ndim == 2 else input.reshape(-1, input.shape[-1] if input.ndim else 1)
+    n, k, out = rows.shape[0], rows.shape[1], weight.shape[0]
+    if k != weight.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {weight.shape[1]}x{out})")
+    shape = tuple(bias.shape)
+    if len(shape) > 2 or any(s not in (1, t) for s, t in zip(shape[::-1], (out, n))):
+        raise RuntimeError(f"The expanded size of the tensor ({out}) must match the existing size "
+                           f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
+                           f"Tensor sizes: {list(shape)}")
+    res = Addmm.apply(bias, rows, weight.t())
+    return res if input.ndim == 2 else res.reshape(tuple(input.shape[:-1]) + (out,))
