@@ -15,9 +15,8 @@ import numpy as np
 from . import backend, dtypes
 from ._tensor_str import tensor_repr
 from .autograd import engine
-from .autograd.grad_mode import is_grad_enabled, no_grad
 from .size import Size
-from . import tensor_methods
+from . import tensor_inplace, tensor_methods
 
 
 class _Version:
@@ -29,7 +28,7 @@ class _Version:
         self.value = 0
 
 
-class Tensor(tensor_methods.TensorMethods):
+class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
 
     __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version",
@@ -227,7 +226,7 @@ class Tensor(tensor_methods.TensorMethods):
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __len__(self) -> int:
@@ -406,198 +405,6 @@ class Tensor(tensor_methods.TensorMethods):
     def retains_grad(self) -> bool:
         return self._retains_grad
 
-    # ------------------------------------------------------------- in-place
-    def _check_inplace(self) -> None:
-        if self.grad_fn is None and self._requires_grad and is_grad_enabled():
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-
-    def _inplace(self, compute: Callable[["Tensor"], "Tensor"], *others: Any) -> "Tensor":
-        """Run ``compute`` out of place and write its result into this tensor's memory.
-
-        When the graph must be recorded, the op sees a snapshot of the old value (so
-        what it saves for backward stays valid) and the tensor takes the op's node as
-        its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
-        """
-        self._check_inplace()
-        record = is_grad_enabled() and (self._requires_grad or any(
-            isinstance(o, Tensor) and o.requires_grad for o in others))
-        if not record:
-            with no_grad():
-                result = compute(self)
-            self._write(result._data)
-            return self
-        src = self._snapshot()
-        result = compute(src)
-        if self._base is not None:
-            _ops.rebase_view(self, result)
-        else:
-            self._write(result._data)
-            self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
-            self._requires_grad = result.requires_grad
-        return self
-
-    def _snapshot(self) -> "Tensor":
-        """A copy of the current value that keeps this tensor's place in the graph."""
-        t = Tensor._wrap(self._data.copy())
-        t._requires_grad, t.grad_fn, t._output_nr = self._requires_grad, self.grad_fn, self._output_nr
-        t._accumulator = self._accumulator if self.grad_fn is None else None
-        if self.grad_fn is None and self._requires_grad:
-            from .autograd.function import grad_accumulator
-            acc = grad_accumulator(self)
-            t._accumulator = weakref.ref(acc)
-            t._keep_acc = acc  # type: ignore[attr-defined]
-        return t
-
-    def _write(self, values: Any) -> None:
-        """Copy ``values`` into this tensor's memory, with torch's casting check."""
-        src = dtypes.from_numpy_dtype(values.dtype)
-        if src._category > self.dtype._category:
-            raise RuntimeError(f"result type {_LEGACY_NAMES[src][6:-6]} can't be cast to the desired "
-                               f"output type {_LEGACY_NAMES[self.dtype][6:-6]}")
-        if not self._data.flags.writeable:
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                               "refers to a single memory location. Please clone() the tensor before "
-                               "performing the operation.")
-        self._xp.copyto(self._data, values, casting="unsafe")
-        self._version.value += 1
-
-    def zero_(self) -> "Tensor":
-        return self.fill_(0)
-
-    def fill_(self, value: Any) -> "Tensor":
-        """Set every element to ``value``."""
-        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
-            return self._inplace(lambda s: _ops.expand(value.to(s.dtype), s.shape).clone(), value)
-        v = value.item() if isinstance(value, Tensor) else value
-        self._check_inplace()
-        if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
-            return self._inplace(lambda s: _ops.mul(s, 0) + v)
-        self._data.fill(v)
-        self._version.value += 1
-        return self
-
-    def copy_(self, src: Any, non_blocking: bool = False) -> "Tensor":
-        """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
-        if not isinstance(src, Tensor):
-            src = _ops.as_tensor(src)
-
-        def compute(s: Tensor) -> Tensor:
-            moved = src.to(s.device).to(s.dtype)
-            return _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else \
-                _ops.expand(moved, s.shape).clone()
-        if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
-            self._check_inplace()
-            v = backend.to_device(src._data, self.device)
-            try:
-                self._xp.copyto(self._data, v, casting="unsafe")
-            except ValueError:
-                from .ops.base import check_broadcast
-                check_broadcast(self._data, v)
-                raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
-                                   f"tensor b ({list(src.shape)})") from None
-            self._version.value += 1
-            return self
-        return self._inplace(compute, src)
-
-    def add_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
-        return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
-
-    def sub_(self, other: Any, *, alpha: Any = 1) -> "Tensor":
-        return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
-
-    def mul_(self, other: Any) -> "Tensor":
-        return self._inplace(lambda s: _ops.mul(s, other), other)
-
-    def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> "Tensor":
-        return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
-
-    def pow_(self, exponent: Any) -> "Tensor":
-        return self._inplace(lambda s: _ops.pow(s, exponent), exponent)
-
-    def clamp_(self, min: Any = None, max: Any = None) -> "Tensor":
-        return self._inplace(lambda s: _ops.clamp(s, min, max), min, max)
-
-    clip_ = clamp_
-
-    def neg_(self) -> "Tensor":
-        return self._inplace(_ops.neg)
-
-    def abs_(self) -> "Tensor":
-        return self._inplace(_ops.abs)
-
-    def exp_(self) -> "Tensor":
-        return self._inplace(_ops.exp)
-
-    def log_(self) -> "Tensor":
-        return self._inplace(_ops.log)
-
-    def sqrt_(self) -> "Tensor":
-        return self._inplace(_ops.sqrt)
-
-    def relu_(self) -> "Tensor":
-        return self._inplace(_ops.relu)
-
-    def sigmoid_(self) -> "Tensor":
-        return self._inplace(_ops.sigmoid)
-
-    def tanh_(self) -> "Tensor":
-        return self._inplace(_ops.tanh)
-
-    def masked_fill_(self, mask: "Tensor", value: Any) -> "Tensor":
-        return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
-
-    def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> "Tensor":
-        return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
-
-    def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> "Tensor":
-        return self._inplace(lambda s: _ops.add(s, _ops.div(t1, t2), alpha=value), t1, t2)
-
-    def lerp_(self, end: Any, weight: Any) -> "Tensor":
-        return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> "Tensor":
-        """Fill with samples from U(a, b) drawn from minitorch's generator."""
-        from .random import sample_uniform
-        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> "Tensor":
-        """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
-        from .random import sample_normal
-        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
-
-    def bernoulli_(self, p: float = 0.5, generator: Any = None) -> "Tensor":
-        from .random import sample_uniform
-        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
-        return self._fill_sampled(u < p)
-
-    def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> "Tensor":
-        from .random import sample_integers
-        if high is None:
-            low, high = 0, low
-        return self._fill_sampled(sample_integers(self.shape, low, high, generator))
-
-    def _fill_sampled(self, values: np.ndarray) -> "Tensor":
-        self._check_inplace()
-        self._xp.copyto(self._data, backend.to_device(values, self.device), casting="unsafe")
-        self._version.value += 1
-        return self
-
-    # Augmented assignment is in place, as in torch.
-    def __iadd__(self, other: Any) -> "Tensor":
-        return self.add_(other)
-
-    def __isub__(self, other: Any) -> "Tensor":
-        return self.sub_(other)
-
-    def __imul__(self, other: Any) -> "Tensor":
-        return self.mul_(other)
-
-    def __itruediv__(self, other: Any) -> "Tensor":
-        return self.div_(other)
-
-    def __ipow__(self, other: Any) -> "Tensor":
-        return self.pow_(other)
-
     def __setitem__(self, index: Any, value: Any) -> None:
         _ops.setitem(self, index, value)
 
@@ -667,3 +474,5 @@ Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
 from . import ops as _ops  # noqa: E402
 
 tensor_methods._ops = _ops
+tensor_inplace._ops = _ops
+tensor_inplace._Tensor = Tensor

@@ -5,7 +5,7 @@ from typing import Any, Optional
 
 from .. import backend, dtypes
 from ..tensor import Tensor
-from .base import Op, Scalar, as_tensor, check_broadcast, float_operand, no_graph, prepare, to_dtype
+from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
 
 
 class Add(Op):

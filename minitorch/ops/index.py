@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .base import Op, as_tensor, check_broadcast, prepare, to_dtype
+from .base import Op, as_tensor, check_broadcast, to_dtype
 from .shape import mark_view
 
 

@@ -366,7 +366,6 @@ def std(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = F
 
 def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """Product of elements; differentiable as exp-free products of the others."""
-    from .arithmetic import div
     from .shape import reshape
     if dim is None:
         flat = reshape(input, (-1,))

@@ -1,7 +1,7 @@
 """Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
