@@ -11,9 +11,9 @@ from .index import gather, getitem, index_select, masked_fill, rebase_view, seti
 from .linalg import bmm, dot, matmul, mm, mv
 from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
-from .shape import (broadcast_to, cat, chunk, clone, concat, concatenate, contiguous, expand, expand_as, flatten,
-                    flip, hstack, narrow, permute, repeat, reshape, split, squeeze, stack, swapaxes, swapdims, t,
-                    to_device, transpose, unbind, unflatten, unsqueeze, view, vstack)
+from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
+from .shape import (broadcast_to, clone, contiguous, expand, expand_as, flatten, flip, permute, repeat, reshape,
+                    squeeze, swapaxes, swapdims, t, to_device, transpose, unflatten, unsqueeze, view)
 from .unary import (abs, ceil, cos, exp, floor, isfinite, isinf, isnan, log, neg, negative, relu, round, sigmoid,
                     sign, sin, sqrt, square, tanh)
 

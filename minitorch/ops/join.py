@@ -1,0 +1,202 @@
+"""Joining and splitting along a dimension: cat, stack, hstack, vstack, split, chunk, unbind, narrow."""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+from .. import backend
+from ..tensor import Tensor
+from .base import Op, prepare
+from .shape import mark_view, squeeze, unsqueeze
+
+
+class Cat(Op):
+    """Concatenate along one dimension."""
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
+        parts = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or list(arrays)
+        ctx.axis = axis
+        # A skipped legacy empty input (None here) gets an empty gradient of its own shape.
+        ctx.sizes = [a.shape[axis] if any(a is p for p in parts) else None for a in arrays]
+        xp = backend.array_module(*arrays)
+        return xp.ascontiguousarray(xp.concatenate(parts, axis=axis))  # numpy keeps F order; torch makes C
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        out, start = [], 0
+        for n in ctx.sizes:
+            if n is None:
+                out.append(backend.array_module(grad).zeros((0,), dtype=grad.dtype))
+                continue
+            idx = [slice(None)] * grad.ndim
+            idx[ctx.axis] = slice(start, start + n)
+            out.append(grad[tuple(idx)])
+            start += n
+        return tuple(out)
+
+
+def _tensor_list(name: str, tensors: Sequence[Tensor]) -> list:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
+    return tensors
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+    """Join tensors along an existing dimension."""
+    tensors = _tensor_list("cat", tensors)
+    *cast, dt = prepare(*tensors)
+    # 1-D empty tensors are skipped, as torch does for legacy reasons.
+    real = [t for t in cast if not (t.ndim == 1 and t.shape[0] == 0)] or cast
+    ref = real[0]
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    axis = ref._wrap_dim(dim)
+    for i, t in enumerate(cast):
+        if t.ndim == 1 and t.shape[0] == 0 and ref.ndim != 1:
+            continue
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for d in range(ref.ndim):
+            if d != axis and t.shape[d] != ref.shape[d]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                                   f"{ref.shape[d]} but got size {t.shape[d]} for tensor number {i} in the list.")
+    res = Cat.apply(*cast, axis=axis)
+    return res if out is None else out.copy_(res)
+
+
+concat = concatenate = cat
+
+
+class Stack(Op):
+    """Join equal-shaped arrays along a new axis."""
+
+    @staticmethod
+    def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
+        ctx.axis = axis
+        xp = backend.array_module(*arrays)
+        return xp.ascontiguousarray(xp.stack(arrays, axis=axis))  # torch's stack is C-contiguous
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        xp = backend.array_module(grad)
+        return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+    """Join tensors of equal shape along a new dimension."""
+    tensors = _tensor_list("stack", tensors)
+    first = tensors[0]
+    for i, t in enumerate(tensors):
+        if tuple(t.shape) != tuple(first.shape):
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry "
+                               f"0 and {list(t.shape)} at entry {i}")
+    d = first._wrap_dim(dim, extra=1)
+    *cast, _ = prepare(*tensors)
+    res = Stack.apply(*cast, axis=d)
+    return res if out is None else out.copy_(res)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+
+
+class Split(Op):
+    """Cut one dimension into consecutive pieces (views)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axis: int, bounds: tuple) -> tuple:
+        ctx.axis, ctx.shape = axis, x.shape
+        ctx.bounds = bounds
+        pieces = []
+        for lo, hi in bounds:
+            idx = [slice(None)] * x.ndim
+            idx[axis] = slice(lo, hi)
+            pieces.append(x[tuple(idx)])
+        return tuple(pieces)
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> tuple:
+        xp = backend.array_module(*grads)
+        return xp.concatenate(grads, axis=ctx.axis), None, None
+
+
+class SplitWithSizes(Split):
+    """``split`` with an explicit list of sizes."""
+
+
+def _pieces(input: Tensor, axis: int, bounds: list, cls: type) -> tuple:
+    outs = cls.apply(input, axis, tuple(bounds))
+    views = []
+    for (lo, hi), o in zip(bounds, outs if isinstance(outs, tuple) else (outs,)):
+        def fn(a: Any, lo: int = lo, hi: int = hi) -> Any:
+            idx = [slice(None)] * a.ndim
+            idx[axis] = slice(lo, hi)
+            return a[tuple(idx)]
+        views.append(mark_view(o, input, fn))
+        if views[-1]._base is not None:
+            views[-1]._multi_view = (len(views) - 1, cls.__name__)
+    return tuple(views)
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    axis = tensor._wrap_dim(dim)
+    n = tensor.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0 and n > 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        starts = range(0, n, size) if size > 0 and n > 0 else [0]  # an empty dim still gives one piece
+        bounds = [(s, min(s + size, n)) for s in starts]
+        return _pieces(tensor, axis, bounds, Split)
+    sizes = [int(s) for s in split_size_or_sections]
+    if sum(sizes) != n:
+        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+                           f"dimension {dim}), but got split_sizes={sizes}")
+    bounds, start = [], 0
+    for s in sizes:
+        bounds.append((start, start + s))
+        start += s
+    return _pieces(tensor, axis, bounds, SplitWithSizes)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    n = input.shape[input._wrap_dim(dim)]
+    if n == 0:  # torch gives ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-n // chunks), dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """Slices along ``dim``, each without that dimension."""
+    if input.shape[input._wrap_dim(dim)] == 0:
+        return ()
+    return tuple(squeeze(p, dim) for p in split(input, 1, dim))
+
+
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """The view of ``length`` entries of ``dim`` from ``start`` (which may be negative)."""
+    d = input._wrap_dim(dim)
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    start = start + n if start < 0 else start
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    idx = [slice(None)] * input.ndim
+    idx[d] = slice(start, start + length)
+    return input[tuple(idx)]
