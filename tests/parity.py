@@ -1,7 +1,7 @@
 """Run the same function in torch and in minitorch; compare outputs and every input's gradient."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 import numpy as np
 import torch
@@ -105,3 +105,20 @@ def check_both(fn: Callable[..., Any], *inputs: Any, gradcheck: bool = True, **k
     check_parity(fn, *inputs, dtype=np.float32, **kw)
     if gradcheck and kw.get("grad", True):
         check_gradcheck(fn, *inputs)
+
+
+def raises_like(fn: Callable[[Any], Any], gist: str = "", exact: bool = False) -> None:
+    """``fn(lib)`` raises the same exception type in torch and minitorch.
+
+    Both messages must contain ``gist`` (or, with ``exact``, be identical).
+    """
+    import pytest
+    with pytest.raises(Exception) as want:
+        fn(torch)
+    with pytest.raises(type(want.value)) as got:
+        fn(minitorch)
+    if exact:
+        assert str(got.value) == str(want.value)
+        return
+    assert gist in str(want.value), f"test is stale: torch says {want.value}"
+    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"

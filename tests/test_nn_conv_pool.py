@@ -12,23 +12,13 @@ from hypothesis import strategies as st
 import minitorch
 import minitorch.nn.functional  # noqa: F401  (binds minitorch.nn)
 from tests import strategies as S
-from tests.parity import check_both, check_gradcheck, check_parity
+from tests.parity import check_both, check_gradcheck, check_parity, raises_like
 
 GRADCHECK_NUMEL = 160  # inputs + outputs; gradcheck runs a forward per input element and a backward per output
 
 
 def F(lib: Any) -> Any:
     return lib.nn.functional
-
-
-def raises_like(fn: Callable[[Any], Any], gist: str) -> None:
-    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
-    with pytest.raises(Exception) as want:
-        fn(torch)
-    with pytest.raises(type(want.value)) as got:
-        fn(minitorch)
-    assert gist in str(want.value), f"test is stale: torch says {want.value}"
-    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
 
 
 def pair_or_int(draw: Any, values: st.SearchStrategy) -> Any:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import minitorch
 import minitorch.nn.functional  # noqa: F401  (binds minitorch.nn)
 from tests import strategies as S
-from tests.parity import check_both, check_parity
+from tests.parity import check_both, check_parity, raises_like
 
 GRADCHECK_NUMEL = 48
 REDUCTIONS = st.sampled_from(["none", "mean", "sum"])
@@ -26,16 +26,6 @@ def F(lib: Any) -> Any:
 def const(lib: Any, a: Any, like: Any) -> Any:
     """A constant tensor of ``like``'s dtype (None stays None), for weights torch refuses to differentiate."""
     return None if a is None else lib.tensor(a, dtype=like.dtype)
-
-
-def raises_like(fn: Callable[[Any], Any], gist: str) -> None:
-    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
-    with pytest.raises(Exception) as want:
-        fn(torch)
-    with pytest.raises(type(want.value)) as got:
-        fn(minitorch)
-    assert gist in str(want.value), f"test is stale: torch says {want.value}"
-    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
 
 
 # ------------------------------------------------------------------ activations, linear, softmax

@@ -12,17 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import minitorch
 from tests import strategies as S
-from tests.parity import check_both
-
-
-def raises_like(fn: Callable[[Any], Any], gist: str = "") -> None:
-    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
-    with pytest.raises(Exception) as want:
-        fn(torch)
-    with pytest.raises(type(want.value)) as got:
-        fn(minitorch)
-    assert gist in str(want.value), f"test is stale: torch says {want.value}"
-    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
+from tests.parity import check_both, raises_like
 
 
 # An index is described by a tuple of items and built per library by ``build``:

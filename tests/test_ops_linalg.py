@@ -5,23 +5,12 @@ from typing import Any, Callable
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch
 from tests import strategies as S
-from tests.parity import check_both, check_parity
-
-
-def raises_like(fn: Callable[[Any], Any], gist: str = "") -> None:
-    """``fn(lib)`` raises the same exception type in torch and minitorch, both messages containing ``gist``."""
-    with pytest.raises(Exception) as want:
-        fn(torch)
-    with pytest.raises(type(want.value)) as got:
-        fn(minitorch)
-    assert gist in str(want.value), f"test is stale: torch says {want.value}"
-    assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
+from tests.parity import check_both, check_parity, raises_like
 
 
 side = st.integers(0, 3)
