@@ -25,6 +25,7 @@ from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTens
                      LongTensor, ShortTensor, Tensor)
 from . import nn  # after Tensor and the creation functions, which nn's modules use
 from . import optim
+from . import utils
 from .serialization import load, save
 
 float = float32

@@ -1,0 +1,425 @@
+"""DataLoader: batches from a dataset, in the main process or in worker processes, with torch's semantics.
+
+With ``num_workers > 0`` each worker process gets its own queue of batch indices (handed
+out round-robin, ``prefetch_factor`` per worker ahead), and all workers answer on one
+result queue; the main process puts the answers back in sampler order. A worker's
+exception comes back as text and is raised again in the main process; a worker that
+dies is reported by pid. Workers stop when the epoch ends, when the iterator is dropped,
+or (``persistent_workers``) when the loader is.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import pickle
+import queue
+import random
+import time
+import traceback
+import warnings
+import weakref
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import numpy as np
+
+from ... import cuda
+from ...random import Generator, default_generator
+from .collate import default_collate, default_convert
+from .dataset import Dataset, IterableDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+_POLL_S = 1.0  # how often a waiting process checks that the other side is still alive
+
+
+class WorkerInfo:
+    """What ``get_worker_info()`` returns inside a worker: id, num_workers, seed, dataset."""
+
+    def __init__(self, id: int, num_workers: int, seed: int, dataset: Any) -> None:
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self) -> str:
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, dataset={self.dataset!r})"
+
+
+_worker_info: Optional[WorkerInfo] = None
+
+
+def get_worker_info() -> Optional[WorkerInfo]:
+    """The current worker's ``WorkerInfo``, or None in the main process."""
+    return _worker_info
+
+
+class _KeyErrorMessage(str):
+    """KeyError shows its argument with repr(); this keeps the traceback's newlines readable."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+class _ExceptionWrapper:
+    """An exception from a worker, carried to the main process as its type and formatted traceback."""
+
+    def __init__(self, exc: BaseException, where: str) -> None:
+        exc_type = type(exc)
+        try:
+            pickle.dumps(exc_type)
+        except Exception:  # a class defined where the main process cannot import it
+            exc_type = RuntimeError
+        self.exc_type = exc_type
+        self.msg = f"Caught {type(exc).__name__} {where}.\nOriginal {traceback.format_exc()}"
+
+    def reraise(self) -> None:
+        msg: Any = _KeyErrorMessage(self.msg) if self.exc_type is KeyError else self.msg
+        try:
+            exc = self.exc_type(msg)
+        except Exception:  # an exception type whose constructor wants other arguments
+            raise RuntimeError(self.msg) from None
+        raise exc
+
+
+class _Fetcher:
+    """Turns one entry of the index sampler into a batch (module level, so spawned workers can unpickle it)."""
+
+    def __init__(self, dataset: Any, auto_collation: bool, collate_fn: Callable, default: bool) -> None:
+        self.dataset, self.auto_collation, self.collate_fn, self.default = dataset, auto_collation, collate_fn, default
+
+    def __call__(self, indices: Any) -> Any:
+        ds = self.dataset
+        if not self.auto_collation:
+            return self.collate_fn(ds[indices])
+        if self.default and isinstance(ds, Dataset) and ds._batchable():
+            return ds._get_batch(np.asarray(indices, dtype=np.int64))  # one fancy-index, no per-sample calls
+        getitems = getattr(ds, "__getitems__", None)
+        samples = getitems(list(indices)) if callable(getitems) else [ds[i] for i in indices]
+        return self.collate_fn(samples)
+
+
+class DataLoader:
+    """Iterate over a dataset in (shuffled) batches, optionally loading them in worker processes.
+
+    Args:
+        dataset: a map-style ``Dataset`` (or anything with ``__getitem__`` and ``__len__``) or an
+            ``IterableDataset``.
+        batch_size: samples per batch; None turns automatic batching off.
+        shuffle: reshuffle the indices every epoch (from ``generator``, else minitorch's default generator).
+        sampler: the order of indices (exclusive with ``shuffle``).
+        batch_sampler: yields lists of indices (exclusive with batch_size, shuffle, sampler, drop_last).
+        num_workers: worker processes; 0 loads in the main process.
+        collate_fn: merges a list of samples into a batch (default: ``default_collate``).
+        pin_memory: accepted for torch's signature; there is no pinned host memory here.
+        drop_last: drop the last, incomplete batch.
+        timeout: seconds to wait for a worker's batch (0: forever).
+        worker_init_fn: called with the worker id in each worker after seeding.
+        multiprocessing_context: a start method name or context for the workers.
+        generator: the source of the shuffle and of the workers' base seed.
+        prefetch_factor: batches loaded ahead per worker (default 2 with workers).
+        persistent_workers: keep the workers alive between epochs.
+    """
+
+    def __init__(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
+                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
+                 collate_fn: Optional[Callable] = None, pin_memory: bool = False, drop_last: bool = False,
+                 timeout: float = 0, worker_init_fn: Optional[Callable] = None, multiprocessing_context: Any = None,
+                 generator: Optional[Generator] = None, *, prefetch_factor: Optional[int] = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
+                             "multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        self.dataset = dataset
+        self.num_workers = num_workers
+        self.prefetch_factor = 2 if num_workers > 0 and prefetch_factor is None else prefetch_factor
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.persistent_workers = persistent_workers
+        self.generator = generator
+
+        if isinstance(dataset, IterableDataset):
+            if shuffle not in (None, False):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, but got "
+                                 f"shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, but got "
+                                 f"sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified batch_sampler option, but "
+                                 f"got batch_sampler={batch_sampler}")
+            if num_workers > 0:
+                raise NotImplementedError("minitorch's DataLoader reads an IterableDataset in the main process "
+                                          "only (num_workers=0)")
+        shuffle = bool(shuffle)
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
+                                 "and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
+                             "drop_last")
+        if sampler is None and not isinstance(dataset, IterableDataset):
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None and sampler is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self._default_collate = collate_fn is None or collate_fn is default_collate
+        if collate_fn is None:
+            collate_fn = default_collate if self._auto_collation else default_convert
+        self.collate_fn = collate_fn
+        self._iterator: Optional[_MultiProcessIter] = None
+
+    @property
+    def _auto_collation(self) -> bool:
+        return self.batch_sampler is not None or (isinstance(self.dataset, IterableDataset)
+                                                  and self.batch_size is not None)
+
+    @property
+    def _index_sampler(self) -> Any:
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def _fetcher(self) -> _Fetcher:
+        return _Fetcher(self.dataset, self._auto_collation, self.collate_fn, self._default_collate)
+
+    def _base_seed(self) -> int:
+        """One draw per iterator, as torch does, so shuffles match with and without workers."""
+        return int((self.generator or default_generator).rng.integers(0, 2 ** 63, dtype=np.int64))
+
+    def __len__(self) -> int:
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)
+            if self.batch_size is not None:
+                n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+            return n
+        return len(self._index_sampler)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.pin_memory and not cuda.is_available():
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.")
+        if isinstance(self.dataset, IterableDataset):
+            return _IterableIter(self)
+        if self.num_workers == 0:
+            return _SingleProcessIter(self)
+        if not self.persistent_workers:
+            return _MultiProcessIter(self)
+        if self._iterator is None or self._iterator._closed:
+            self._iterator = _MultiProcessIter(self)
+        else:
+            self._iterator._reset(self)
+        return self._iterator
+
+
+class _SingleProcessIter:
+    def __init__(self, loader: DataLoader) -> None:
+        loader._base_seed()
+        self._fetch = loader._fetcher()
+        self._indices = iter(loader._index_sampler)
+        self._len = len(loader)
+
+    def __iter__(self) -> "_SingleProcessIter":
+        return self
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __next__(self) -> Any:
+        return self._fetch(next(self._indices))
+
+
+class _IterableIter:
+    """Batches from an IterableDataset's stream, in the main process."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        loader._base_seed()
+        self._it = iter(loader.dataset)
+        self._loader = loader
+
+    def __iter__(self) -> "_IterableIter":
+        return self
+
+    def __next__(self) -> Any:
+        ld = self._loader
+        if not ld._auto_collation:
+            return ld.collate_fn(next(self._it))
+        batch = list(itertools.islice(self._it, ld.batch_size))
+        if not batch or (ld.drop_last and len(batch) < ld.batch_size):
+            raise StopIteration
+        return ld.collate_fn(batch)
+
+
+def _worker_loop(fetch: _Fetcher, index_queue: Any, result_queue: Any, seed: int, worker_id: int,
+                 num_workers: int, worker_init_fn: Optional[Callable], parent_pid: int) -> None:
+    """A worker's life: seed, run ``worker_init_fn``, then answer index lists with batches until told to stop."""
+    global _worker_info
+    random.seed(seed)
+    default_generator.manual_seed(seed)
+    _worker_info = WorkerInfo(worker_id, num_workers, seed, fetch.dataset)
+    pending: Optional[_ExceptionWrapper] = None
+    try:
+        if worker_init_fn is not None:
+            worker_init_fn(worker_id)
+    except Exception as exc:
+        pending = _ExceptionWrapper(exc, f"in DataLoader worker process {worker_id} (worker_init_fn)")
+    while True:
+        try:
+            task = index_queue.get(timeout=_POLL_S)
+        except queue.Empty:
+            if os.getppid() != parent_pid:  # the main process is gone
+                break
+            continue
+        if task is None:
+            break
+        epoch, send_idx, indices = task
+        try:
+            result = pending if pending is not None else fetch(indices)
+            payload = pickle.dumps((epoch, send_idx, result), protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            payload = pickle.dumps((epoch, send_idx, _ExceptionWrapper(exc, f"in DataLoader worker process "
+                                                                           f"{worker_id}")))
+        result_queue.put(payload)
+    # Unread batches (an epoch cut short) must not keep this process alive at exit.
+    result_queue.cancel_join_thread()
+
+
+class _WorkerPool:
+    """The worker processes and their queues, apart from the iterator so a finalizer can stop them.
+
+    The iterator may end up in a reference cycle (an exception's traceback holds its frame);
+    when the garbage collector breaks such a cycle, the queues' own finalizers could run
+    before an iterator's ``__del__`` and swallow the stop messages. A ``weakref.finalize``
+    on the iterator holding this pool runs first, with the queues still intact.
+    """
+
+    def __init__(self) -> None:
+        self.workers: List[Any] = []
+        self.index_queues: List[Any] = []
+        self.result_queue: Any = None
+        self.closed = False
+
+    def shutdown(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for iq in self.index_queues:
+            try:
+                iq.put(None)
+            except (OSError, ValueError):
+                pass
+        for w in self.workers:
+            w.join(timeout=5.0)
+            if w.is_alive():
+                w.terminate()
+                w.join()
+        for q in self.index_queues + [self.result_queue]:
+            q.cancel_join_thread()
+            q.close()
+
+
+class _MultiProcessIter:
+    """Hands batch indices to worker processes and yields their batches in sampler order."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        ctx = loader.multiprocessing_context
+        if ctx is None:
+            ctx = multiprocessing.get_context()
+        elif isinstance(ctx, str):
+            ctx = multiprocessing.get_context(ctx)
+        self._pool = pool = _WorkerPool()
+        self._finalizer = weakref.finalize(self, _WorkerPool.shutdown, pool)
+        pool.result_queue = ctx.Queue()
+        self._n = loader.num_workers
+        self._timeout = loader.timeout
+        self._persistent = loader.persistent_workers
+        self._prefetch = loader.prefetch_factor * self._n
+        self._epoch = 0
+        base_seed = loader._base_seed()
+        fetch = loader._fetcher()
+        for wid in range(self._n):
+            iq = ctx.Queue()
+            w = ctx.Process(target=_worker_loop, daemon=True,
+                            args=(fetch, iq, pool.result_queue, base_seed + wid, wid, self._n,
+                                  loader.worker_init_fn, os.getpid()))
+            w.start()
+            pool.index_queues.append(iq)
+            pool.workers.append(w)
+        self._reset(loader)
+
+    @property
+    def _closed(self) -> bool:
+        return self._pool.closed
+
+    def _shutdown(self) -> None:
+        self._finalizer()
+
+    def _reset(self, loader: DataLoader) -> None:
+        self._epoch += 1  # answers still in flight from an earlier epoch are dropped
+        self._indices = iter(loader._index_sampler)
+        self._len = len(loader)
+        self._send_idx = 0
+        self._rcvd_idx = 0
+        self._reorder: Dict[int, Any] = {}
+        self._next_worker = itertools.cycle(range(self._n))
+        for _ in range(self._prefetch):
+            self._put_task()
+
+    def _put_task(self) -> None:
+        try:
+            indices = next(self._indices)
+        except StopIteration:
+            return
+        self._pool.index_queues[next(self._next_worker)].put((self._epoch, self._send_idx, indices))
+        self._send_idx += 1
+
+    def __iter__(self) -> "_MultiProcessIter":
+        return self
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __next__(self) -> Any:
+        if self._closed:
+            raise StopIteration
+        while self._rcvd_idx not in self._reorder:
+            if self._rcvd_idx == self._send_idx:  # nothing in flight: the sampler is exhausted
+                if not self._persistent:
+                    self._shutdown()
+                raise StopIteration
+            epoch, idx, data = self._get()
+            if epoch == self._epoch:
+                self._reorder[idx] = data
+        data = self._reorder.pop(self._rcvd_idx)
+        self._rcvd_idx += 1
+        self._put_task()
+        if isinstance(data, _ExceptionWrapper):
+            data.reraise()
+        return data
+
+    def _get(self) -> Any:
+        start = time.monotonic()
+        while True:
+            try:
+                return pickle.loads(self._pool.result_queue.get(timeout=_POLL_S))
+            except queue.Empty:
+                pass
+            dead = [w for w in self._pool.workers if not w.is_alive()]
+            if dead:
+                pids = ", ".join(str(w.pid) for w in dead)
+                codes = ", ".join(str(w.exitcode) for w in dead)
+                self._shutdown()
+                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly (exit code(s) {codes})")
+            if self._timeout and time.monotonic() - start > self._timeout:
+                self._shutdown()
+                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")

@@ -1,0 +1,131 @@
+"""Samplers: which indices, in which order, grouped into which batches."""
+from __future__ import annotations
+
+from typing import Any, Iterator, List, Optional, Sequence, Sized
+
+import numpy as np
+
+from ...random import Generator, default_generator
+
+
+def _fresh_generator(generator: Optional[Generator]) -> Generator:
+    """``generator``, or (as torch does) a new one seeded from the default generator: each epoch differs,
+    and the whole run repeats after ``minitorch.manual_seed``."""
+    if generator is not None:
+        return generator
+    seed = int(default_generator.rng.integers(0, 2 ** 63, dtype=np.int64))
+    return Generator().manual_seed(seed)
+
+
+class Sampler:
+    """An iterable of dataset indices; subclasses define ``__iter__`` (and ``__len__`` when they can)."""
+
+    def __init__(self, data_source: Optional[Sized] = None) -> None:
+        pass
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+
+class SequentialSampler(Sampler):
+    """0, 1, ..., len(data_source) - 1."""
+
+    def __init__(self, data_source: Sized) -> None:
+        self.data_source = data_source
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.data_source)))
+
+    def __len__(self) -> int:
+        return len(self.data_source)
+
+
+class RandomSampler(Sampler):
+    """A random permutation of the indices (or ``num_samples`` draws with replacement).
+
+    Args:
+        data_source: the dataset to sample from.
+        replacement: draw with replacement.
+        num_samples: how many indices per epoch (default ``len(data_source)``).
+        generator: the source of randomness (default: a fresh generator seeded from minitorch's).
+    """
+
+    def __init__(self, data_source: Sized, replacement: bool = False, num_samples: Optional[int] = None,
+                 generator: Optional[Generator] = None) -> None:
+        self.data_source = data_source
+        self.replacement = replacement
+        self._num_samples = num_samples
+        self.generator = generator
+        if not isinstance(replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={replacement}")
+        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.data_source) if self._num_samples is None else self._num_samples
+
+    def __iter__(self) -> Iterator[int]:
+        n = len(self.data_source)
+        rng = _fresh_generator(self.generator).rng
+        if self.replacement:
+            return iter(rng.integers(0, n, size=self.num_samples, dtype=np.int64).tolist())
+        full, rest = divmod(self.num_samples, n)
+        order = [rng.permutation(n) for _ in range(full)] + [rng.permutation(n)[:rest]]
+        return iter(np.concatenate(order).tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+class SubsetRandomSampler(Sampler):
+    """The given indices in a random order.
+
+    Args:
+        indices: the indices to sample from.
+        generator: the source of randomness.
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Optional[Generator] = None) -> None:
+        self.indices = indices
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        perm = _fresh_generator(self.generator).rng.permutation(len(self.indices))
+        return iter([self.indices[i] for i in perm.tolist()])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class BatchSampler(Sampler):
+    """Groups another sampler's indices into lists of ``batch_size``.
+
+    Args:
+        sampler: the source of indices.
+        batch_size: indices per batch.
+        drop_last: drop the final batch when it is smaller than ``batch_size``.
+    """
+
+    def __init__(self, sampler: Any, batch_size: int, drop_last: bool) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.drop_last = drop_last
+
+    def __iter__(self) -> Iterator[List[int]]:
+        batch: List[int] = []
+        for idx in self.sampler:
+            batch.append(idx)
+            if len(batch) == self.batch_size:
+                yield batch
+                batch = []
+        if batch and not self.drop_last:
+            yield batch
+
+    def __len__(self) -> int:
+        n = len(self.sampler)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)

@@ -1,0 +1,68 @@
+"""make_grid: a batch of images tiled into one image, as torchvision.utils.make_grid."""
+from __future__ import annotations
+
+import math
+from typing import List, Optional, Tuple, Union
+
+import numpy as np
+
+from .. import backend
+from ..tensor import Tensor
+
+__all__ = ["make_grid"]
+
+
+def _normalize(arr: np.ndarray, value_range: Optional[Tuple[float, float]]) -> np.ndarray:
+    low, high = (float(arr.min()), float(arr.max())) if value_range is None else value_range
+    return (np.clip(arr, low, high) - low) / max(high - low, 1e-5)
+
+
+def make_grid(tensor: Union[Tensor, List[Tensor]], nrow: int = 8, padding: int = 2, normalize: bool = False,
+              value_range: Optional[Tuple[float, float]] = None, scale_each: bool = False,
+              pad_value: float = 0.0) -> Tensor:
+    """Tile images into a grid of ``nrow`` columns with ``padding`` pixels of ``pad_value`` around each.
+
+    Args:
+        tensor: a (B, C, H, W) tensor, a (C, H, W) or (H, W) image, or a list of same-sized images.
+            One-channel images are repeated into three channels.
+        nrow: images per row of the grid.
+        padding: pixels between images and around the border.
+        normalize: shift and scale values to [0, 1] using ``value_range`` (default: the min and max).
+        value_range: (low, high) used by ``normalize``; values outside are clamped.
+        scale_each: normalize each image by its own min and max.
+        pad_value: the value of the padding pixels.
+    """
+    if isinstance(tensor, (list, tuple)):
+        if not tensor:
+            raise ValueError("make_grid: expected a non-empty list of tensors")
+        arr = np.stack([t._cpu_array() for t in tensor])
+        like = tensor[0]
+    elif isinstance(tensor, Tensor):
+        arr, like = tensor._cpu_array(), tensor
+    else:
+        raise TypeError(f"tensor or list of tensors expected, got {type(tensor)}")
+    if arr.ndim == 2:
+        arr = arr[None]
+    if arr.ndim == 3:
+        arr = arr[None]
+    if arr.ndim != 4:
+        raise ValueError(f"make_grid: expected 2, 3 or 4 dimensions, got a tensor of shape {arr.shape}")
+    if arr.shape[1] == 1:
+        arr = np.concatenate([arr, arr, arr], axis=1)
+    if normalize:
+        if value_range is not None and not isinstance(value_range, tuple):
+            raise TypeError("value_range has to be a tuple (min, max) if specified. min and max are numbers")
+        arr = np.stack([_normalize(a, value_range) for a in arr]) if scale_each else _normalize(arr, value_range)
+        arr = arr.astype(like._cpu_array().dtype, copy=False)
+    if arr.shape[0] == 1:
+        out = arr[0]
+    else:
+        n, c, h, w = arr.shape
+        cols = min(nrow, n)
+        rows = int(math.ceil(n / cols))
+        cell_h, cell_w = h + padding, w + padding
+        out = np.full((c, cell_h * rows + padding, cell_w * cols + padding), pad_value, dtype=arr.dtype)
+        for k in range(n):
+            y, x = divmod(k, cols)
+            out[:, y * cell_h + padding:(y + 1) * cell_h, x * cell_w + padding:(x + 1) * cell_w] = arr[k]
+    return Tensor._wrap(backend.to_device(np.ascontiguousarray(out), like.device))
