@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional, Sequence
 
+from . import anomaly
 from .function import AccumulateGrad, BackwardNode, Node, grad_accumulator
 from .grad_mode import no_grad
 
@@ -88,6 +89,8 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
                 input_grads = [None] * len(node.next_functions)
             else:
                 input_grads = node.apply(grads)
+                if anomaly._enabled:
+                    anomaly.check_gradients(node, input_grads)
                 for hook in node._post_hooks:
                     hook(input_grads, grads)
             if not retain_graph:

@@ -13,6 +13,7 @@ import weakref
 from typing import Any, Callable, Optional
 
 from .. import backend
+from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -259,6 +260,8 @@ class Function:
     def _record(cls, ctx: Context, args: tuple, tensors: list, outs: list) -> None:
         node = cls._node_cls()
         ctx._node = node
+        if anomaly._enabled:  # the forward call site, for detect_anomaly's message
+            ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
         node.next_functions = tuple(_edge_to(t) for _, t in tensors)
         node._input_positions = tuple(i for i, _ in tensors)

@@ -1,0 +1,21 @@
+"""Tools for checking minitorch against PyTorch, for users as much as for minitorch's own suite.
+
+- ``assert_parity(fn, *inputs)``: run ``fn(lib, *tensors)`` in minitorch and in torch and compare
+  outputs and every input's gradient, naming the first backward Function that goes wrong.
+- ``first_divergence(model, torch_model, inputs)``: the first module whose output, then whose
+  gradients, leave tolerance; ``lockstep(...)``: the first training step where two runs separate.
+- ``gradcheck`` / ``gradgradcheck``: finite-difference checks (the second is unavailable: no create_graph).
+- ``compare`` and ``DEFAULT_TOLERANCES``: the comparison underneath, with torch.testing's tolerances.
+- ``minitorch.testing.strategies``: hypothesis strategies (needs the optional ``hypothesis``).
+
+torch is imported only when a comparison runs; ``import minitorch.testing`` needs neither torch
+nor hypothesis.
+"""
+from .comparison import DEFAULT_TOLERANCES, Mismatch, compare, default_tolerances
+from .divergence import Divergence, DivergenceReport, LockstepReport, first_divergence, lockstep
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .parity import assert_parity
+
+__all__ = ["assert_parity", "compare", "Mismatch", "DEFAULT_TOLERANCES", "default_tolerances", "first_divergence",
+           "lockstep", "Divergence", "DivergenceReport", "LockstepReport", "gradcheck", "gradgradcheck",
+           "GradcheckError"]
