@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -24,3 +25,20 @@ DEVICES = ["cpu"] + (["cuda"] if minitorch.cuda.is_available() else [])
 def device(request: pytest.FixtureRequest) -> str:
     """Each test that takes ``device`` runs on cpu and, where a GPU and CuPy are present, cuda."""
     return request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+def single_thread_numerics() -> Iterator[None]:
+    """Run BLAS (numpy's and torch's) on one thread per test process.
+
+    The suite runs under ``pytest -n 2`` on two cores: with every worker's OpenBLAS and
+    torch pools starting two threads apiece, oversubscribed BLAS threads spin against
+    each other (a 64x400 GEMM was measured 100x slower).
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(threads)
