@@ -1,18 +1,40 @@
-"""Benchmark session set-up: report the BLAS in use, since it decides matmul speed."""
+"""Benchmark session set-up: the engine fixture, and the BLAS in use (it decides matmul speed)."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import pytest
 
-def pytest_report_header(config: Any) -> list:
+from benchmarks.common import engine_params, make_engine
+from minitorch.training import Engine
+
+ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_")
+
+
+@pytest.fixture(params=engine_params())
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Each case runs for minitorch and for torch (on cpu, and on cuda where a GPU is seen)."""
+    return make_engine(request.param)
+
+
+def _blas() -> list:
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
-        return ["blas: threadpoolctl not installed"]
-    lines = []
-    for info in threadpool_info():
-        if info.get("user_api") == "blas":
-            lines.append(f"blas: {info.get('internal_api')} {info.get('version')} "
-                         f"kernel={info.get('architecture')} threads={info.get('num_threads')} "
-                         f"({info.get('filepath')})")
-    return lines or ["blas: none found"]
+        return []
+    import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
+    import torch  # noqa: F401
+    return [info for info in threadpool_info() if info.get("user_api") == "blas"]
+
+
+def pytest_report_header(config: Any) -> list:
+    lines = [f"blas: {i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
+             f"threads={i.get('num_threads')} ({i.get('filepath')})" for i in _blas()]
+    env = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES))
+    return (lines or ["blas: none found (threadpoolctl missing?)"]) + [f"environment: {env or '(none set)'}"]
+
+
+def pytest_benchmark_update_machine_info(config: Any, machine_info: dict) -> None:
+    machine_info["blas"] = _blas()
+    machine_info["environment"] = {k: v for k, v in os.environ.items() if k.startswith(ENV_PREFIXES)}

@@ -6,6 +6,7 @@ line per epoch and the per-class accuracy table of PyTorch's 'Training a Classif
 tutorial. A run directory receives ``metrics.json``, ``checkpoint.pt`` (each epoch, and
 where Ctrl-C stopped it), ``model.pt`` (the final state dict) and ``training.png``.
 ``--engine torch`` runs the same loop in real PyTorch from identical weights and batches.
+``minitorch bench`` benchmarks minitorch against torch (see :mod:`minitorch.bench`).
 
 Bad arguments and missing data give one line on stderr and exit status 2; Ctrl-C saves
 a checkpoint that ``--resume`` continues from, and exits with status 130.
@@ -95,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--limit-test", type=_number(int, 1, False), help="use only the first N test images")
     t.add_argument("--workers", type=_number(int, 0, False), help="DataLoader worker processes (default 0)")
     t.set_defaults(func=train)
+    b = sub.add_parser("bench", help="benchmark minitorch against torch and write benchmarks/REPORT.md",
+                       description="Run the benchmark suites (each case for minitorch and torch) and the "
+                                   "peak-memory cases, then write REPORT.md, results.json and PNG charts.")
+    from . import bench as _bench
+    _bench.add_arguments(b)
+    b.set_defaults(func=bench)
     return parser
 
 
@@ -418,6 +425,15 @@ class _progress:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def bench(args: argparse.Namespace) -> int:
+    """``minitorch bench``: see :mod:`minitorch.bench`."""
+    from . import bench as _bench
+    try:
+        return _bench.run(args)
+    except (FileNotFoundError, ValueError) as e:
+        raise UsageError(str(e)) from None
 
 
 def _minitorch_version() -> str:

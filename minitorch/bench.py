@@ -1,0 +1,218 @@
+"""``minitorch bench``: run the benchmark suites against torch and write the report.
+
+The suites live in the source checkout's ``benchmarks/`` (pytest-benchmark; each case
+for minitorch and torch in one session). This module runs them in a subprocess with
+``--benchmark-json``, measures peak memory of each model-level case for each engine in
+a fresh process (``benchmarks/memory.py``), probes the machine under the very same
+environment, and hands everything to :mod:`minitorch.bench_report`, which writes
+``REPORT.md``, ``results.json`` and the charts.
+
+Every benchmark process, torch's included, gets one environment: OpenBLAS's
+``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (which some machines set, and which slow
+numpy's GEMM) are removed and the BLAS/OpenMP thread counts are set to ``--threads``.
+``--keep-env`` leaves the caller's environment as it is; ``--env KEY=VALUE`` adds to it
+(e.g. glibc's ``MALLOC_MMAP_THRESHOLD_``). The test suite never goes through here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from . import bench_report
+
+UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def checkout_root() -> Path:
+    """The source checkout this minitorch was imported from (its ``benchmarks/`` holds the suites)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """``minitorch bench``'s options."""
+    p.add_argument("--quick", action="store_true", help="fewer rounds and a shorter epoch: a smoke run (~1-2 min)")
+    p.add_argument("--out", help="directory for REPORT.md, results.json and the charts (default: the checkout's "
+                                 "benchmarks/)")
+    p.add_argument("--filter", "-k", dest="filter", metavar="EXPR",
+                   help="run only the cases matching this pytest -k expression (also filters the memory cases)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS/OpenMP threads for both engines (default: the CPUs this process may use)")
+    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                   help="set an environment variable in every benchmark process (repeatable)")
+    p.add_argument("--keep-env", action="store_true",
+                   help="leave OPENBLAS_*/OMP_*/MKL_* as they are in the caller's environment")
+    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
+    p.add_argument("--report-only", action="store_true",
+                   help="re-render REPORT.md and the charts from an existing results.json in --out")
+
+
+def bench_env(threads: Optional[int], extra: List[str], keep: bool) -> Dict[str, str]:
+    """The environment every benchmark process runs with (both engines alike)."""
+    env = dict(os.environ)
+    if not keep:
+        for key in UNSET:
+            env.pop(key, None)
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        n = str(threads or usable or 1)
+        env.update({key: n for key in THREAD_VARS})
+    for item in extra:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--env expects KEY=VALUE, got {item!r}")
+        env[key] = value
+    return env
+
+
+_PROBE = r"""
+import json, platform, sys
+import numpy
+info = {"python": platform.python_version(), "numpy": numpy.__version__}
+try:
+    import torch
+    info["torch"] = torch.__version__
+    info["torch_threads"] = torch.get_num_threads()
+except ImportError:
+    info["torch"] = None
+try:
+    import cupy
+    info["cupy"] = cupy.__version__
+except Exception:
+    info["cupy"] = None
+import minitorch
+info["minitorch"] = minitorch.__version__
+if minitorch.cuda.is_available():
+    from minitorch import backend
+    info["gpu"] = backend._cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+try:
+    from threadpoolctl import threadpool_info
+    info["threadpools"] = threadpool_info()
+except ImportError:
+    info["threadpools"] = None
+print(json.dumps(info))
+"""
+
+
+def probe_machine(env: Dict[str, str], root: Path) -> dict:
+    """CPU, cores, library versions and the BLAS actually loaded, as a benchmark process sees them."""
+    machine: dict = {"cpu": _cpu_model(), "cores": os.cpu_count(),
+                     "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+                     "platform": sys.platform, "python_executable": sys.executable}
+    done = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=root, capture_output=True, text=True)
+    if done.returncode == 0:
+        machine.update(json.loads(done.stdout.strip().splitlines()[-1]))
+    else:
+        machine["probe_error"] = done.stderr.strip()[-500:]
+    try:
+        machine["loadavg"] = list(os.getloadavg())
+    except OSError:
+        pass
+    return machine
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown"
+
+
+def run_suites(root: Path, env: Dict[str, str], quick: bool, expr: Optional[str], json_path: str) -> int:
+    """pytest-benchmark over ``benchmarks/`` in a subprocess; its JSON goes to ``json_path``."""
+    cmd = [sys.executable, "-m", "pytest", str(root / "benchmarks"), "-q", "-p", "no:cacheprovider",
+           "--benchmark-only", f"--benchmark-json={json_path}", "--benchmark-sort=name",
+           "--benchmark-columns=median,iqr,rounds", "--benchmark-warmup=on"]
+    cmd += (["--benchmark-max-time=0.1", "--benchmark-min-rounds=3", "--benchmark-warmup-iterations=1"] if quick
+            else ["--benchmark-max-time=1.0", "--benchmark-min-rounds=5", "--benchmark-warmup-iterations=3"])
+    if expr:
+        cmd += ["-k", expr]
+    print("$ " + " ".join(cmd), flush=True)
+    return subprocess.run(cmd, env=env, cwd=root).returncode
+
+
+def matches(expr: Optional[str], name: str) -> bool:
+    """Whether ``name`` matches a pytest ``-k``-style expression (substrings joined by and/or/not, parentheses)."""
+    if not expr:
+        return True
+    tokens = re.findall(r"\(|\)|[^\s()]+", expr)
+    code = " ".join(t if t in ("(", ")", "and", "or", "not") else repr(t.lower() in name.lower()) for t in tokens)
+    try:
+        return bool(eval(code, {"__builtins__": {}}))  # only True/False/and/or/not/() can reach here
+    except SyntaxError:
+        raise ValueError(f"cannot parse --filter {expr!r}") from None
+
+
+def run_memory(root: Path, env: Dict[str, str], expr: Optional[str]) -> List[dict]:
+    """Peak memory of each model-level case, for each engine, each in a fresh process."""
+    listed = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--list"], env=env, cwd=root,
+                            capture_output=True, text=True, check=True)
+    rows = []
+    for case in json.loads(listed.stdout):
+        for engine in ("minitorch", "torch"):
+            if not matches(expr, f"memory {case} {engine}"):
+                continue
+            t0 = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "benchmarks.memory", case, engine], env=env, cwd=root,
+                                  capture_output=True, text=True)
+            if done.returncode != 0:
+                row = {"case": case, "engine": engine, "error": done.stderr.strip()[-500:]}
+            else:
+                row = json.loads(done.stdout.strip().splitlines()[-1])
+            shown = row.get("growth_mib")
+            print(f"memory {case:18s} {engine:9s} " + (f"+{shown:.1f} MiB" if shown is not None else
+                                                      row.get("skipped") or "failed: " + row.get("error", ""))
+                  + f" ({time.perf_counter() - t0:.1f} s)", flush=True)
+            rows.append(row)
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    """``minitorch bench``: returns the exit status (0, or 1 when a suite failed; the report is written anyway)."""
+    root = checkout_root()
+    out = Path(args.out) if args.out else root / "benchmarks"
+    if args.report_only:
+        path = out / bench_report.RESULTS
+        if not path.is_file():
+            raise FileNotFoundError(f"--report-only: no {path} to render")
+        results = json.loads(path.read_text())
+        for written in bench_report.write_report(results, out):
+            print(f"wrote {written}")
+        return 0
+    if not (root / "benchmarks" / "conftest.py").is_file():
+        raise FileNotFoundError(f"minitorch bench runs the suites in a source checkout's benchmarks/; none at "
+                                f"{root / 'benchmarks'}")
+    env = bench_env(args.threads, args.env, args.keep_env)
+    if args.quick:
+        env["MINITORCH_BENCH_QUICK"] = "1"
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    machine = probe_machine(env, root)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_path = os.path.join(tmp, "pytest-benchmark.json")
+        status = run_suites(root, env, args.quick, args.filter, raw_path)
+        raw = json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []}
+    memory = [] if args.no_memory else run_memory(root, env, args.filter)
+    try:
+        machine["loadavg_end"] = list(os.getloadavg())
+    except OSError:
+        pass
+    results = bench_report.assemble(raw, memory, machine, env, {
+        "command": " ".join(["minitorch bench"] + (sys.argv[2:] if sys.argv[1:2] == ["bench"] else [])),
+        "quick": bool(args.quick), "filter": args.filter, "seconds": time.perf_counter() - started,
+        "pytest_status": status})
+    for written in bench_report.write_report(results, out):
+        print(f"wrote {written}")
+    return 0 if status in (0, 5) else 1  # 5: the filter selected nothing

@@ -1,0 +1,83 @@
+"""The benchmark report writer on a tiny synthetic result (no timing), and ``minitorch bench --help``."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from minitorch import bench, bench_report, cli
+
+
+def _bench(case: str, engine: str, median: float, level: str = "model", **info: object) -> dict:
+    return {"name": f"test_x[{engine}-cpu-{case}]", "group": case,
+            "extra_info": {"case": case, "title": f"title of {case}", "level": level, "engine": engine,
+                           "device": "cpu", **info},
+            "stats": {"median": median, "mean": median, "min": median, "stddev": 0.0, "q1": median * 0.9,
+                      "q3": median * 1.1, "rounds": 7}}
+
+
+def _results() -> dict:
+    raw = {"benchmarks": [
+        _bench("lenet_step_b4", "minitorch", 0.001, batch=4), _bench("lenet_step_b4", "torch", 0.002, batch=4),
+        _bench("lenet_step_b64", "minitorch", 0.006, batch=64), _bench("lenet_step_b64", "torch", 0.004, batch=64),
+        _bench("lenet_step_b256", "minitorch", 0.012, batch=256),
+        _bench("lenet_step_b256", "torch", 0.012, batch=256),
+        _bench("matmul_512", "minitorch", 3e-4, level="op"), _bench("matmul_512", "torch", 4e-4, level="op"),
+    ]}
+    memory = [{"case": "lenet_step_b256", "title": "LeNet 256", "engine": "minitorch", "growth_mib": 30.0,
+               "peak_mib": 80.0}, {"case": "lenet_step_b256", "title": "LeNet 256", "engine": "torch",
+                                   "growth_mib": 20.0, "peak_mib": 300.0}]
+    machine = {"cpu": "Test CPU", "cores": 2, "python": "3.11", "numpy": "2", "torch": "2.13",
+               "threadpools": [{"user_api": "blas", "internal_api": "openblas", "version": "0.3",
+                                "architecture": "Haswell", "num_threads": 1, "filepath": "/x/libopenblas.so"}]}
+    env = {"OPENBLAS_NUM_THREADS": "1", "PATH": "/bin"}
+    return bench_report.assemble(raw, memory, machine, env, {"command": "minitorch bench", "seconds": 1.0})
+
+
+def test_pairs_engines_and_computes_ratios():
+    results = _results()
+    by_case = {r["case"]: r for r in results["cases"]}
+    assert by_case["lenet_step_b4"]["ratio"] == pytest.approx(0.5)
+    assert by_case["lenet_step_b64"]["ratio"] == pytest.approx(1.5)
+    assert by_case["matmul_512"]["ratio"] == pytest.approx(0.75)
+    assert by_case["lenet_step_b4"]["minitorch"]["iqr_s"] == pytest.approx(0.0002)
+    assert results["memory"][0]["ratio"] == pytest.approx(1.5)
+    assert results["environment"] == {"OPENBLAS_NUM_THREADS": "1"}  # only the variables that matter
+
+
+def test_writes_markdown_json_and_charts(tmp_path):
+    pytest.importorskip("matplotlib")
+    written = bench_report.write_report(_results(), tmp_path)
+    names = {p.rsplit("/", 1)[-1] for p in written}
+    assert names == {"REPORT.md", "results.json", "ratios.png", "lenet_batch.png"}
+    for png in ("ratios.png", "lenet_batch.png"):
+        assert (tmp_path / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (tmp_path / "REPORT.md").read_text()
+    assert "| case | minitorch | torch | ratio | target |" in report
+    assert "| title of lenet_step_b4 | 1.00 ms | 2.00 ms | **0.50** | ≤ 0.6 (met) |" in report
+    assert "| title of lenet_step_b64 | 6.00 ms | 4.00 ms | **1.50** | ≤ 0.8 (not met) |" in report
+    assert "| title of matmul_512 | 300.0 µs | 400.0 µs | **0.75** |" in report
+    assert "openblas 0.3, kernel Haswell, 1 threads" in report
+    assert "![ratios](ratios.png)" in report and "`OPENBLAS_NUM_THREADS=1`" in report
+    assert json.loads((tmp_path / "results.json").read_text())["format"] == bench_report.FORMAT
+
+
+def test_filter_expression_matches_like_pytest_k():
+    assert bench.matches("lenet and not b4", "memory lenet_step_b256 torch")
+    assert not bench.matches("lenet and not b4", "memory lenet_step_b4 torch")
+    assert bench.matches("(two_layer or epoch) and minitorch", "memory fashion_epoch minitorch")
+    assert bench.matches(None, "anything")
+
+
+def test_bench_env_unsets_slow_openblas_settings(monkeypatch):
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    env = bench.bench_env(1, ["MALLOC_TRIM_THRESHOLD_=1"], keep=False)
+    assert "OPENBLAS_CORETYPE" not in env and env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
+    assert env["MALLOC_TRIM_THRESHOLD_"] == "1"
+    assert bench.bench_env(None, [], keep=True)["OPENBLAS_CORETYPE"] == "Haswell"
+
+
+def test_bench_help(capsys):
+    assert cli.main(["bench", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--quick" in out and "--filter" in out and "REPORT.md" in out
