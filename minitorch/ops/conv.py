@@ -1,11 +1,11 @@
-"""2-D convolution lowered to im2col (a strided window view, copied once) and one batched GEMM.
+"""2-D convolution lowered to im2col (strided window views, copied once) and one GEMM per group.
 
-Forward: the padded input's windows become a ``(groups, N*Ho*Wo, C/groups*kh*kw)``
-matrix, multiplied by the weights in a single ``matmul`` batched over groups.
-Backward: the weight gradient is one more GEMM with those columns; the input
-gradient is a transposed convolution, computed as a stride-1 correlation of the
-output gradient spread out by ``stride`` (``spread``) with the flipped kernel,
-through the same im2col path, so there is no loop over kernel offsets.
+The columns are laid out kernel-offset-major, ``(groups, C/groups*kh*kw, N*Ho*Wo)``, so
+the copy that builds them runs along contiguous image rows, and the weights multiply
+them from the left. Backward: the weight gradient is one more GEMM with those columns, in cache-sized
+chunks when they are long; the input gradient is a transposed convolution, a stride-1
+correlation of the output gradient spread out by ``stride`` with the flipped kernel,
+through the same im2col path, so there is no loop over kernel offsets or pixels.
 """
 from __future__ import annotations
 
@@ -50,20 +50,49 @@ def spread(grad: Any, size: tuple, offset: tuple, stride: tuple) -> Any:
     return out
 
 
-def _im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
-    """The windows of a padded (N, C, H, W) array as a ``(groups, N*Ho*Wo, C/groups*kh*kw)`` matrix."""
+def im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
+    """The windows of a padded (N, C, H, W) array as a ``(groups, C/groups*kh*kw, N*Ho*Wo)`` matrix."""
     win = backend.sliding_windows(xpad, kernel, stride, dilation)
     n, c, ho, wo, kh, kw = win.shape
-    cols = win.reshape(n, groups, c // groups, ho, wo, kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-    return cols.reshape(groups, n * ho * wo, (c // groups) * kh * kw), (ho, wo)
+    # (C, kh, kw, N, Ho, Wo): the copy's inner loop runs along an output row, contiguous in the source.
+    cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(groups, (c // groups) * kh * kw, n * ho * wo)
+    return cols, (ho, wo)
+
+
+def gemm_nt(a: Any, b: Any, chunk: int = 4096) -> Any:
+    """``a @ b.T`` (batched over the first axis) for a very long shared last axis, summed in chunks.
+
+    BLAS runs a product of a few rows by a few rows over tens of thousands of columns
+    far below its peak; chunks that stay in cache are several times faster.
+    """
+    m = a.shape[-1]
+    if m <= 2 * chunk:
+        return a @ b.transpose(0, 2, 1)
+    out = a[..., :chunk] @ b[..., :chunk].transpose(0, 2, 1)
+    for s in range(chunk, m, chunk):
+        out += a[..., s:s + chunk] @ b[..., s:s + chunk].transpose(0, 2, 1)
+    return out
+
+
+def transposed(grad: Any, w: Any, shape: tuple, stride: tuple, dilation: tuple, groups: int) -> Any:
+    """Gradient of the padded (N, C, H, W) input: a stride-1 correlation of the spread output gradient
+    with the flipped kernel. (A GEMM plus col2im is cheaper, but sums in another order, and float32
+    training then leaves torch's trajectory beyond tests/test_reference.py's 1e-4.)"""
+    o, cg, kh, kw = w.shape
+    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
+    flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
+    spread_out = spread(grad, (shape[2] + eh, shape[3] + ew), (eh, ew), stride)
+    gx, _ = correlate(spread_out, flipped.reshape(groups * cg, o // groups, kh, kw), (1, 1), dilation, groups)
+    return gx
 
 
 def correlate(xpad: Any, w: Any, stride: tuple, dilation: tuple, groups: int) -> tuple:
     """Cross-correlation of a padded (N, C, H, W) array with (O, C/groups, kh, kw) weights; also the columns."""
-    cols, (ho, wo) = _im2col(xpad, w.shape[2:], stride, dilation, groups)
+    xp = backend.array_module(xpad)
+    cols, (ho, wo) = im2col(xpad, w.shape[2:], stride, dilation, groups)
     o, n = w.shape[0], xpad.shape[0]
-    out = cols @ w.reshape(groups, o // groups, -1).transpose(0, 2, 1)
-    return out.reshape(groups, n, ho, wo, o // groups).transpose(1, 0, 4, 2, 3).reshape(n, o, ho, wo), cols
+    out = w.reshape(groups, o // groups, -1) @ cols  # (groups, O/groups, N*Ho*Wo)
+    return xp.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
 
 
 class Convolution(Op):
@@ -79,25 +108,23 @@ class Convolution(Op):
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        ctx.hw, ctx.wshape, ctx.conf = x.shape[2:], w.shape, (stride, padding, dilation, groups)
+        ctx.padded, ctx.wshape, ctx.conf = xpad.shape, w.shape, (stride, padding, dilation, groups)
         return out
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         cols, w = ctx.saved_tensors
-        stride, (top, _, left, _), dilation, groups = ctx.conf
+        stride, (top, bottom, left, right), dilation, groups = ctx.conf
+        n, o, ho, wo = grad.shape
         gx = gw = gb = None
         if w is not None:
-            o, cg, kh, kw = w.shape
-            eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
-            flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
-            spread_out = spread(grad, (ctx.hw[0] + eh, ctx.hw[1] + ew), (eh - top, ew - left), stride)
-            gx, _ = correlate(spread_out, flipped.reshape(groups * cg, o // groups, kh, kw), (1, 1), dilation,
-                              groups)
+            gx = transposed(grad, w, ctx.padded, stride, dilation, groups)
+            hp, wp = ctx.padded[2:]
+            gx = gx[:, :, top:hp - bottom, left:wp - right]
+            gx = backend.array_module(gx).ascontiguousarray(gx)
         if cols is not None:
-            n, o, ho, wo = grad.shape
-            g = grad.reshape(n, groups, o // groups, ho * wo).transpose(1, 2, 0, 3).reshape(groups, o // groups, -1)
-            gw = (g @ cols).reshape(ctx.wshape)
+            g = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
+            gw = gemm_nt(g, cols).reshape(ctx.wshape)
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None

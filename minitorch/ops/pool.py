@@ -93,6 +93,69 @@ class MaxPool2DWithIndices(Op):
         return out.reshape(ctx.shape), None, None, None, None, None
 
 
+class MaxPool2DTiled(Op):
+    """Max over non-overlapping kh x kw tiles (stride = kernel, no padding or dilation), without indices.
+
+    The forward is ``maximum`` over the kh*kw strided views of the input; the backward
+    routes each gradient to the first maximum of its tile (torch's choice on ties) by
+    equality masks, one view at a time, with no gather or scatter.
+    """
+
+    node_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, kernel: tuple, out: tuple) -> Any:
+        xp = backend.array_module(x)
+        views = _tiles(x, kernel, out)
+        res = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+        for v in views[2:]:
+            xp.maximum(res, v, out=res)
+        ctx.save_for_backward(x, res)
+        ctx.conf = (kernel, out)
+        return res
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        x, res = ctx.saved_tensors
+        kernel, out = ctx.conf
+        xp = backend.array_module(grad)
+        gx = xp.zeros(x.shape, dtype=grad.dtype)
+        views, targets = _tiles(x, kernel, out), _tiles(gx, kernel, out)
+        # torch's choice in a tile: the first maximum, or the last NaN (max propagates a NaN).
+        nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and bool(xp.isnan(res).any()) else None
+        taken = None
+        for k, (v, t) in enumerate(zip(views, targets)):
+            if k == len(views) - 1 and taken is not None and nan_pick is None:
+                xp.multiply(grad, ~taken, out=t)
+                break
+            hit = v == res
+            if taken is None:
+                taken = hit.copy()
+            else:
+                hit &= ~taken
+                taken |= hit
+            if nan_pick is not None:
+                hit |= nan_pick[k]
+            xp.multiply(grad, hit, out=t)
+        return gx, None, None
+
+
+def _last_nan(xp: Any, views: list) -> list:
+    """Per tap, where it is the last NaN of its tile."""
+    later, picks = None, []
+    for v in reversed(views):
+        nan = xp.isnan(v)
+        picks.append(nan if later is None else nan & ~later)
+        later = nan if later is None else later | nan
+    return picks[::-1]
+
+
+def _tiles(x: Any, kernel: tuple, out: tuple) -> list:
+    """The kh*kw strided views of ``x`` (row-major tap order), each holding one tap of every tile."""
+    (kh, kw), (ho, wo) = kernel, out
+    return [x[..., i:i + kh * (ho - 1) + 1:kh, j:j + kw * (wo - 1) + 1:kw] for i in range(kh) for j in range(kw)]
+
+
 def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Any:
     start = _window_starts(xp, out, s, p)
     return xp.where(start < 0, start + ((-start + d - 1) // d) * d, start)
@@ -190,6 +253,10 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
                 zip(input.shape[-2:], kernel, stride, padding, dilation))
     _check_output(input, out)
     x = input if input.ndim == 4 else input.unsqueeze(0)
+    if not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
+            all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:])):
+        values = MaxPool2DTiled.apply(x, kernel, out)
+        return values if input.ndim == 4 else values.squeeze(0)
     values, index = MaxPool2DWithIndices.apply(x, kernel, stride, padding, dilation, ceil_mode)
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)
