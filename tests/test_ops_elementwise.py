@@ -113,6 +113,11 @@ UNARY = [
     ("sub_alpha_scalar", lambda lib, x: x.sub(1.5, alpha=-2), real),
     ("add_bool_scalar", lambda lib, x: x + True, real),
     ("chain", lambda lib, x: lib.sigmoid(x) * lib.tanh(x) + lib.exp(-x * x), real),
+    # piecewise constant: the result requires grad and its gradient is zero, as in torch
+    ("sign", lambda lib, x: lib.sign(x), off(0.0)),
+    ("floor", lambda lib, x: x.floor(), off(-1.0, 0.0, 1.0)),
+    ("ceil", lambda lib, x: lib.ceil(x), off(-1.0, 0.0, 1.0)),
+    ("round", lambda lib, x: x.round(), off(-0.5, 0.5)),
 ]
 
 

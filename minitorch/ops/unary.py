@@ -230,22 +230,52 @@ def square(input: Tensor) -> Tensor:
     return pow(input, 2)
 
 
+class _Stepwise(Op):
+    """A piecewise-constant function (sign, floor, ceil, round): its gradient is zero everywhere."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, fn: Any) -> Any:
+        return fn(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        return backend.array_module(grad).zeros_like(grad), None
+
+
+class Sign(_Stepwise):
+    """-1, 0 or 1 by sign."""
+
+
+class Floor(_Stepwise):
+    """Round down."""
+
+
+class Ceil(_Stepwise):
+    """Round up."""
+
+
+class Round(_Stepwise):
+    """Round half to even."""
+
+
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 by the sign of each element (no gradient flows)."""
-    return no_graph(lambda a: backend.array_module(a).sign(a), input._data)
+    """-1, 0 or 1 by the sign of each element (zero gradient, as torch)."""
+    return Sign.apply(input, lambda a: backend.array_module(a).sign(a))
 
 
 def floor(input: Tensor) -> Tensor:
-    return no_graph(lambda a: backend.array_module(a).floor(a), input._data)
+    """Largest integer not above each element (zero gradient; integer tensors unchanged)."""
+    return Floor.apply(input, lambda a: backend.array_module(a).floor(a) if a.dtype.kind == "f" else a.copy())
 
 
 def ceil(input: Tensor) -> Tensor:
-    return no_graph(lambda a: backend.array_module(a).ceil(a), input._data)
+    """Smallest integer not below each element (zero gradient; integer tensors unchanged)."""
+    return Ceil.apply(input, lambda a: backend.array_module(a).ceil(a) if a.dtype.kind == "f" else a.copy())
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:
-    """Round half to even, as torch does."""
-    return no_graph(lambda a: backend.array_module(a).round(a, decimals), input._data)
+    """Round half to even, as torch does (zero gradient)."""
+    return Round.apply(input, lambda a: backend.array_module(a).round(a, decimals))
 
 
 def isnan(input: Tensor) -> Tensor:
