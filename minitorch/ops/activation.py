@@ -17,36 +17,19 @@ def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
 
-class Softmax(Op):
-    """exp(x) / sum(exp(x)) along one axis."""
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, axis: Optional[int]) -> Any:
-        if x.size == 0:  # numpy cannot take the max of an empty axis
-            ctx.save_for_backward(None)
-            return x.copy()
-        out = backend.array_module(x).exp(log_softmax_array(x, axis))
-        ctx.save_for_backward(out)
-        ctx.axis = axis
-        return out
-
-    @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
-        (out,) = ctx.saved_tensors
-        if out is None:
-            return grad, None
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
-
-
 class LogSoftmax(Op):
     """x - log(sum(exp(x))) along one axis."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, axis: Optional[int]) -> Any:
-        if x.size == 0:
+    exponentiate = False  # Softmax reuses this forward and returns exp of the result
+
+    @classmethod
+    def forward(cls, ctx: Any, x: Any, axis: Optional[int]) -> Any:
+        if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
         out = log_softmax_array(x, axis)
+        if cls.exponentiate:
+            out = backend.array_module(x).exp(out)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
@@ -57,6 +40,19 @@ class LogSoftmax(Op):
         if out is None:
             return grad, None
         return grad - backend.array_module(out).exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
+
+
+class Softmax(LogSoftmax):
+    """exp(x) / sum(exp(x)) along one axis."""
+
+    exponentiate = True
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (out,) = ctx.saved_tensors
+        if out is None:
+            return grad, None
+        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
 class Dropout(Op):
