@@ -103,6 +103,13 @@ def device_of(array: Any) -> device:
     return CPU
 
 
+def device_name(array: Any) -> str:
+    """The device of an array as a string (``'cpu'``, ``'cuda:0'``); cheaper than :func:`device_of`."""
+    if type(array) is np.ndarray:
+        return "cpu"
+    return str(device_of(array))
+
+
 def array_module(*arrays: Any) -> Any:
     """numpy or cupy, whichever holds ``arrays`` (python scalars count as either)."""
     if _cupy is not None:
@@ -158,6 +165,13 @@ def reshape_view(array: Any, shape: tuple) -> Any:
     out = array.view()  # pragma: no cover - needs a GPU
     out.shape = shape
     return out
+
+
+def strided_view(array: Any, shape: tuple, strides: tuple) -> Any:
+    """A read-only view of ``array``'s memory with the given shape and byte strides (may overlap)."""
+    if array_module(array) is np:
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+    return _cupy.lib.stride_tricks.as_strided(array, shape, strides)  # pragma: no cover - needs a GPU
 
 
 def sliding_windows(array: Any, kernel: tuple, stride: tuple, dilation: tuple) -> Any:

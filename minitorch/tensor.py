@@ -58,7 +58,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._output_nr = 0
         self._version = _Version()
         self._accumulator = None
-        self._hooks: list = []
+        self._hooks: Any = ()  # a list once a hook is registered
         self._base: Optional[Tensor] = None
         self._view_fn: Optional[Callable] = None
         self._retains_grad = False
@@ -380,6 +380,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
+            if not isinstance(self._hooks, list):
+                self._hooks = []
             hooks = self._hooks
         else:
             hooks = self.grad_fn._pre_hooks.setdefault(self._output_nr, [])

@@ -40,15 +40,26 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 class _SavedRef:
     """One saved value plus the version its tensor had when it was saved."""
 
-    __slots__ = ("value", "counter", "version", "tensor_name", "owner", "producer")
+    __slots__ = ("value", "counter", "version", "meta", "owner", "producer")
 
     def __init__(self, value: Any, counter: Any, owner: Any = None, producer: Optional[tuple] = None) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
         self.owner = weakref.ref(owner) if owner is not None else None
-        self.tensor_name = "" if owner is None else _type_and_shape(owner)
+        # dtype and shape now; the message text only if it is ever needed (saving is on every op's path).
+        self.meta = None if owner is None else (owner._data.dtype, owner._data.shape)
         self.producer = producer  # (output_nr, node) when the saving node made this tensor
+
+    @property
+    def tensor_name(self) -> str:
+        """The saved tensor as torch's message names it, e.g. ``torch.FloatTensor [3, 4]``."""
+        if self.meta is None:
+            return ""
+        from ..dtypes import from_numpy_dtype
+        from ..tensor import _LEGACY_NAMES
+        dt = from_numpy_dtype(self.meta[0])
+        return f"{_LEGACY_NAMES.get(dt, str(dt))} [{', '.join(str(n) for n in self.meta[1])}]"
 
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
@@ -71,11 +82,12 @@ def _type_and_shape(t: Any) -> str:
 class Context:
     """What ``forward`` hands to ``backward``: saved values and free-form attributes."""
 
+    _non_differentiable: frozenset = frozenset()  # replaced per context by mark_non_differentiable
+
     def __init__(self) -> None:
         self._to_save: tuple = ()
         self._saved: Optional[list] = None
         self._freed = False
-        self._non_differentiable: set = set()
         self.needs_input_grad: tuple = ()
         self._node: Any = None
 
@@ -85,7 +97,7 @@ class Context:
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Declare outputs (e.g. indices) that never receive a gradient."""
-        self._non_differentiable.update(id(o) for o in outputs)
+        self._non_differentiable = set(self._non_differentiable) | {id(o) for o in outputs}
 
     def _saved_values(self) -> tuple:
         if self._freed:
@@ -153,7 +165,7 @@ class BackwardNode(Node):
         for i, g in enumerate(grad_outputs):
             if g is None:
                 shape, dt, dev = self._output_meta[i]
-                grad_outputs[i] = backend.module_for_device(dev).zeros(shape, dtype=dt)
+                grad_outputs[i] = backend.module_for_device(backend.as_device(dev)).zeros(shape, dtype=dt)
         if fn.array_level:
             raw = fn.backward(ctx, *grad_outputs)
         else:
@@ -228,19 +240,27 @@ class Function:
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        Tensor = _tensor_class()
-        tensors = [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
+        Tensor = _TENSOR or _tensor_class()
+        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays.
+        tensors, needs, raw = [], [], []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                tensors.append((i, a))
+                needs.append(a._requires_grad)
+                raw.append(a._data)
+            else:
+                needs.append(False)
+                raw.append(a)
         if len(tensors) > 1:
             _check_same_device(tensors)
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-        record = any(needs) and is_grad_enabled()
+        record = True in needs and is_grad_enabled()
         ctx = Context()
-        ctx.needs_input_grad = needs
+        ctx.needs_input_grad = tuple(needs)
         if cls.array_level:
             # Array-level forwards never see a Tensor, so they need no grad-mode switch.
-            raw_out = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args], **kwargs)
+            raw_out = cls.forward(ctx, *raw, **kwargs)
             multi = isinstance(raw_out, tuple)
-            outs = [Tensor._wrap(r) for r in (raw_out if multi else (raw_out,))]
+            outs = [Tensor._wrap(r) for r in raw_out] if multi else [Tensor._wrap(raw_out)]
         else:
             with no_grad():
                 res = cls.forward(ctx, *args, **kwargs)
@@ -253,29 +273,34 @@ class Function:
                     r = Tensor._wrap(r._data)  # returning an input: give the result its own identity
                 outs.append(r)
         if record:
-            cls._record(ctx, args, tensors, outs)
+            cls._record(ctx, tensors, outs)
         return tuple(outs) if multi else outs[0]
 
     @classmethod
-    def _record(cls, ctx: Context, args: tuple, tensors: list, outs: list) -> None:
+    def _record(cls, ctx: Context, tensors: list, outs: list) -> None:
         node = cls._node_cls()
         ctx._node = node
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        node.next_functions = tuple(_edge_to(t) for _, t in tensors)
-        node._input_positions = tuple(i for i, _ in tensors)
-        node._input_meta = tuple((t._data.shape, t._data.dtype) for _, t in tensors)
-        node._output_meta = tuple((o._data.shape, o._data.dtype, o.device) for o in outs)
+        node.next_functions = tuple([_edge_to(t) for _, t in tensors])
+        node._input_positions = tuple([i for i, _ in tensors])
+        node._input_meta = tuple([(t._data.shape, t._data.dtype) for _, t in tensors])
+        # The device only as a string: a missing output gradient (rare) rebuilds zeros from it.
+        node._output_meta = tuple([(o._data.shape, o._data.dtype, backend.device_name(o._data)) for o in outs])
+        skip = ctx._non_differentiable
         for nr, o in enumerate(outs):
-            if id(o) in ctx._non_differentiable or id(o._data) in ctx._non_differentiable:
+            if skip and (id(o) in skip or id(o._data) in skip):
                 continue
-            if o.dtype.is_floating_point:
-                o.requires_grad = True
+            if o._data.dtype.kind == "f":
+                o._requires_grad = True
                 o.grad_fn = node
                 o._output_nr = nr
-        ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
-        ctx._to_save = ()
+        if ctx._to_save:
+            ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
+            ctx._to_save = ()
+        else:
+            ctx._saved = []
 
 
 _TENSOR: Any = None
@@ -291,8 +316,8 @@ def _tensor_class() -> type:
 
 
 def _check_same_device(tensors: list) -> None:
-    kinds = {type(t._data) for _, t in tensors}
-    if len(kinds) == 1 and backend.is_numpy_type(next(iter(kinds))):
+    kind = type(tensors[0][1]._data)
+    if backend.is_numpy_type(kind) and all(type(t._data) is kind for _, t in tensors):
         return
     first = tensors[0][1].device
     for _, t in tensors[1:]:

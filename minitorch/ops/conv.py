@@ -1,4 +1,14 @@
-"""2-D convolution lowered to im2col (strided window views, copied once) and one GEMM per group.
+"""2-D convolution lowered to im2col (strided window views, copied once) and GEMMs.
+
+Stride-1 convolutions (LeNet's, most tutorials') take the *flat-row* path: each image
+plane, padded, is one flat row, and output pixel ``p = ho * Wp + wo`` reads input
+``p + i * Wp + j`` for tap ``(i, j)``. Computing ``Wp`` columns per output row instead
+of ``Wo`` (the extra ones are dropped) makes every tap a contiguous run of the flat
+row, so im2col is a series of long copies and col2im a series of long adds, and the
+batch goes through in chunks whose columns stay in cache. Only the padded input is
+kept for backward: the columns are rebuilt chunk by chunk.
+
+Other strides use the general path below:
 
 The columns are laid out kernel-offset-major, ``(groups, C/groups*kh*kw, N*Ho*Wo)``, so
 the copy that builds them runs along contiguous image rows, and the weights multiply
@@ -93,6 +103,133 @@ def correlate(xpad: Any, w: Any, stride: tuple, dilation: tuple, groups: int) ->
     o, n = w.shape[0], xpad.shape[0]
     out = w.reshape(groups, o // groups, -1) @ cols  # (groups, O/groups, N*Ho*Wo)
     return xp.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
+
+
+# Bytes of columns per chunk of images: large enough for efficient GEMMs, small enough to stay in cache.
+CHUNK_BYTES = 1 << 21
+
+
+def flat_padded(x: Any, padding: tuple, tail: int) -> Any:
+    """(N, C, Hp*Wp + tail) zeros holding the padded planes of x (N, C, H, W), each one flat row."""
+    xp = backend.array_module(x)
+    n, c, h, w = x.shape
+    top, bottom, left, right = padding
+    hp, wp = h + top + bottom, w + left + right
+    out = xp.zeros((n, c, hp * wp + tail), dtype=x.dtype)
+    out[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, top:top + h, left:left + w] = x
+    return out
+
+
+class FlatConvolution(Op):
+    """conv2d at stride 1 by flat-row im2col, chunked over the batch (see the module docstring)."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int) -> Any:
+        xp = backend.array_module(x)
+        n, c, h, wd = x.shape
+        o, cg, kh, kw = w.shape
+        (dh, dw), (top, bottom, left, right) = dilation, padding
+        hp, wp = h + top + bottom, wd + left + right
+        ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
+        xf = flat_padded(x, padding, dw * (kw - 1))
+        geo = _FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, ho, wo, groups, x.dtype.itemsize)
+        wm = w.reshape(groups, o // groups, geo.kg)
+        out = xp.empty((n, groups, o // groups, geo.p), dtype=x.dtype)
+        cols = geo.views(xf)
+        buf = xp.empty((geo.chunk,) + cols.shape[1:], dtype=x.dtype)
+        for s in range(0, n, geo.chunk):
+            e = min(n, s + geo.chunk)
+            part = buf[:e - s]
+            part[...] = cols[s:e]
+            xp.matmul(wm, part.reshape(e - s, groups, geo.kg, geo.p), out=out[s:e])
+        res = xp.ascontiguousarray(out.reshape(n, o, ho, wp)[..., :wo])
+        if b is not None:
+            res += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(xf if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
+        return res
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        xf, w = ctx.saved_tensors
+        geo, (xshape, wshape, (top, _, left, _)) = ctx.geo, ctx.conf
+        xp = backend.array_module(grad)
+        g = geo.widen(grad)
+        gx = gw = gb = None
+        if w is not None:
+            gxf = geo.col2im(g, w)
+            gx = xp.ascontiguousarray(gxf[:, :, :geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
+                :, :, top:top + xshape[2], left:left + xshape[3]])
+        if xf is not None:
+            gw = geo.weight_grad(xf, g).reshape(wshape)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None
+
+
+class _FlatGeometry:
+    """Shapes, strides and chunking of one flat-row convolution, shared by its forward and backward."""
+
+    def __init__(self, n: int, c: int, kh: int, kw: int, dh: int, dw: int, hp: int, wp: int, ho: int, wo: int,
+                 groups: int, itemsize: int) -> None:
+        self.n, self.c, self.kh, self.kw, self.dh, self.dw = n, c, kh, kw, dh, dw
+        self.hp, self.wp, self.ho, self.wo, self.groups = hp, wp, ho, wo, groups
+        self.p = ho * wp  # output columns per image, Wp per output row
+        self.kg = c // groups * kh * kw
+        self.chunk = max(1, min(n, CHUNK_BYTES // (c * kh * kw * self.p * itemsize)))
+
+    def views(self, xf: Any) -> Any:
+        """The columns of every image as a (N, C, kh, kw, P) view of the flat padded input."""
+        sn, sc, se = xf.strides
+        return backend.strided_view(xf, (self.n, self.c, self.kh, self.kw, self.p),
+                                    (sn, sc, self.dh * self.wp * se, self.dw * se, se))
+
+    def widen(self, grad: Any) -> Any:
+        """The output gradient as (N, O, P): zeros in the columns the forward computed and dropped."""
+        xp = backend.array_module(grad)
+        n, o, ho, wo = grad.shape
+        g = xp.zeros((n, o, ho, self.wp), dtype=grad.dtype)
+        g[..., :wo] = grad
+        return g.reshape(n, o, self.p)
+
+    def weight_grad(self, xf: Any, g: Any) -> Any:
+        """sum over images of gradient (O, P) @ columns (P, K), chunk by chunk."""
+        xp = backend.array_module(g)
+        n, o, p = g.shape
+        gr, og, kg = self.groups, o // self.groups, self.kg
+        cols = self.views(xf)
+        acc = xp.zeros((gr, og, kg), dtype=g.dtype)
+        buf = xp.empty((self.chunk,) + cols.shape[1:], dtype=g.dtype)
+        part = xp.empty((self.chunk, gr, og, kg), dtype=g.dtype)
+        for s in range(0, n, self.chunk):
+            e = min(n, s + self.chunk)
+            c = buf[:e - s]
+            c[...] = cols[s:e]
+            prod = xp.matmul(g[s:e].reshape(e - s, gr, og, p), c.reshape(e - s, gr, kg, p).transpose(0, 1, 3, 2),
+                             out=part[:e - s])
+            acc += prod.sum(axis=0)
+        return acc
+
+    def col2im(self, g: Any, w: Any) -> Any:
+        """Gradient of the flat padded input: columns' gradient (weights^T @ g) added back tap by tap."""
+        xp = backend.array_module(g)
+        n, o, p = g.shape
+        gr, og, kg = self.groups, o // self.groups, self.kg
+        wt = w.reshape(gr, og, kg).transpose(0, 2, 1)
+        out = xp.zeros((n, self.c, self.hp * self.wp + self.dw * (self.kw - 1)), dtype=g.dtype)
+        buf = xp.empty((self.chunk, self.c, self.kh, self.kw, p), dtype=g.dtype)
+        for s in range(0, n, self.chunk):
+            e = min(n, s + self.chunk)
+            d = buf[:e - s]
+            xp.matmul(wt, g[s:e].reshape(e - s, gr, og, p), out=d.reshape(e - s, gr, kg, p))
+            dst = out[s:e]
+            for i in range(self.kh):
+                for j in range(self.kw):
+                    at = i * self.dh * self.wp + j * self.dw
+                    dst[:, :, at:at + p] += d[:, :, i, j]
+        return out
 
 
 class Convolution(Op):
@@ -207,4 +344,6 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     if padded[0] < span[0] or padded[1] < span[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
                            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
+    if stride == (1, 1):
+        return FlatConvolution.apply(input, weight, bias, pads, dilation, groups)
     return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)
