@@ -195,22 +195,25 @@ class _FlatGeometry:
         return g.reshape(n, o, self.p)
 
     def weight_grad(self, xf: Any, g: Any) -> Any:
-        """sum over images of gradient (O, P) @ columns (P, K), chunk by chunk."""
+        """sum over images of columns (K, P) @ gradient^T (P, O), chunk by chunk; returned as (groups, O/groups, K).
+
+        (K, P) @ (P, O) rather than (O, P) @ (P, K): OpenBLAS runs this shape about twice as fast.
+        """
         xp = backend.array_module(g)
         n, o, p = g.shape
         gr, og, kg = self.groups, o // self.groups, self.kg
         cols = self.views(xf)
-        acc = xp.zeros((gr, og, kg), dtype=g.dtype)
+        acc = xp.zeros((gr, kg, og), dtype=g.dtype)
         buf = xp.empty((self.chunk,) + cols.shape[1:], dtype=g.dtype)
-        part = xp.empty((self.chunk, gr, og, kg), dtype=g.dtype)
+        part = xp.empty((self.chunk, gr, kg, og), dtype=g.dtype)
         for s in range(0, n, self.chunk):
             e = min(n, s + self.chunk)
             c = buf[:e - s]
             c[...] = cols[s:e]
-            prod = xp.matmul(g[s:e].reshape(e - s, gr, og, p), c.reshape(e - s, gr, kg, p).transpose(0, 1, 3, 2),
+            prod = xp.matmul(c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2),
                              out=part[:e - s])
             acc += prod.sum(axis=0)
-        return acc
+        return acc.transpose(0, 2, 1)
 
     def col2im(self, g: Any, w: Any) -> Any:
         """Gradient of the flat padded input: columns' gradient (weights^T @ g) added back tap by tap."""
