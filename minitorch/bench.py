@@ -10,8 +10,9 @@ environment, and hands everything to :mod:`minitorch.bench_report`, which writes
 Every benchmark process, torch's included, gets one environment: OpenBLAS's
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (which some machines set, and which slow
 numpy's GEMM) are removed and the BLAS/OpenMP thread counts are set to ``--threads``.
-``--keep-env`` leaves the caller's environment as it is; ``--env KEY=VALUE`` adds to it
-(e.g. glibc's ``MALLOC_MMAP_THRESHOLD_``). The test suite never goes through here.
+glibc's ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` are raised so that freed blocks are
+reused rather than returned to the kernel (``--no-malloc-env`` leaves them). ``--keep-env`` leaves the
+caller's environment as it is; ``--env KEY=VALUE`` adds to it. The test suite never goes through here.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from typing import Dict, List, Optional
 from . import bench_report
 
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# glibc malloc: serve every block from the heap and never hand freed memory back, so arrays allocated
+# afresh in each step reuse warm pages instead of faulting in new mmap'ed ones (both engines alike).
+MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -49,16 +53,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                    help="set an environment variable in every benchmark process (repeatable)")
     p.add_argument("--keep-env", action="store_true",
-                   help="leave OPENBLAS_*/OMP_*/MKL_* as they are in the caller's environment")
+                   help="leave OPENBLAS_*/OMP_*/MKL_*/MALLOC_* as they are in the caller's environment")
+    p.add_argument("--no-malloc-env", action="store_true",
+                   help="do not raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
     p.add_argument("--report-only", action="store_true",
                    help="re-render REPORT.md and the charts from an existing results.json in --out")
 
 
-def bench_env(threads: Optional[int], extra: List[str], keep: bool) -> Dict[str, str]:
+def bench_env(threads: Optional[int], extra: List[str], keep: bool, malloc: bool = True) -> Dict[str, str]:
     """The environment every benchmark process runs with (both engines alike)."""
     env = dict(os.environ)
     if not keep:
+        if malloc:
+            env.update(MALLOC)
         for key in UNSET:
             env.pop(key, None)
         usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -194,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     if not (root / "benchmarks" / "conftest.py").is_file():
         raise FileNotFoundError(f"minitorch bench runs the suites in a source checkout's benchmarks/; none at "
                                 f"{root / 'benchmarks'}")
-    env = bench_env(args.threads, args.env, args.keep_env)
+    env = bench_env(args.threads, args.env, args.keep_env, not args.no_malloc_env)
     if args.quick:
         env["MINITORCH_BENCH_QUICK"] = "1"
     out.mkdir(parents=True, exist_ok=True)

@@ -75,6 +75,9 @@ def test_bench_env_unsets_slow_openblas_settings(monkeypatch):
     assert "OPENBLAS_CORETYPE" not in env and env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
     assert env["MALLOC_TRIM_THRESHOLD_"] == "1"
     assert bench.bench_env(None, [], keep=True)["OPENBLAS_CORETYPE"] == "Haswell"
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert bench.bench_env(1, [], keep=False)["MALLOC_MMAP_THRESHOLD_"] == str(1 << 30)
+    assert "MALLOC_MMAP_THRESHOLD_" not in bench.bench_env(1, [], keep=False, malloc=False)
 
 
 def test_bench_help(capsys):
