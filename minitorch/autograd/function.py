@@ -49,7 +49,9 @@ class _SavedRef:
         self.owner = weakref.ref(owner) if owner is not None else None
         # dtype and shape now; the message text only if it is ever needed (saving is on every op's path).
         self.meta = None if owner is None else (owner._data.dtype, owner._data.shape)
-        self.producer = producer  # (output_nr, node) when the saving node made this tensor
+        # (output_nr, weak node) when the saving node made this tensor: a strong reference would make a
+        # cycle node -> ctx -> saved -> node that only the cyclic GC frees, keeping every activation alive.
+        self.producer = None if producer is None else (producer[0], weakref.ref(producer[1]))
 
     @property
     def tensor_name(self) -> str:
@@ -64,7 +66,10 @@ class _SavedRef:
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
         t = self.owner() if self.owner is not None else None
-        nr, node = self.producer or ((t._output_nr, t.grad_fn) if t is not None else (0, None))
+        if self.producer is not None:
+            nr, node = self.producer[0], self.producer[1]()
+        else:
+            nr, node = (t._output_nr, t.grad_fn) if t is not None else (0, None)
         where = ""
         if node is not None:
             where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', node.name())},"
@@ -89,7 +94,6 @@ class Context:
         self._saved: Optional[list] = None
         self._freed = False
         self.needs_input_grad: tuple = ()
-        self._node: Any = None
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (built-in ops) or tensors (user Functions) for ``backward``."""
@@ -279,7 +283,6 @@ class Function:
     @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list) -> None:
         node = cls._node_cls()
-        ctx._node = node
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
