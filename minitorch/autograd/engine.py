@@ -70,29 +70,32 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     captured: dict = {}
+    check = anomaly._enabled
     with no_grad():
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None]
-            for nr, hooks in node._pre_hooks.items():
-                if grads[nr] is not None:
-                    grads[nr] = _run_hooks(hooks, grads[nr])
+            if node._pre_hooks:
+                for nr, hooks in node._pre_hooks.items():
+                    if grads[nr] is not None:
+                        grads[nr] = _run_hooks(hooks, grads[nr])
             if capture is not None:
                 for nr, g in enumerate(grads):
                     if (node, nr) in capture:
                         captured[(node, nr)] = g
-            if isinstance(node, AccumulateGrad):
+            if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
                     _accumulate(node, grads[0])
                 continue
-            if all(g is None for g in grads):
+            if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
             else:
                 input_grads = node.apply(grads)
-                if anomaly._enabled:
+                if check:
                     anomaly.check_gradients(node, input_grads)
-                for hook in node._post_hooks:
-                    hook(input_grads, grads)
+                if node._post_hooks:
+                    for hook in node._post_hooks:
+                        hook(input_grads, grads)
             if not retain_graph:
                 node.release()
             for (child, nr), g in zip(node.next_functions, input_grads):
@@ -104,8 +107,9 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
                         n_out = len(child._output_meta) if isinstance(child, BackwardNode) else 1
                         buf = buffers[child] = [None] * n_out
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                deps[child] -= 1
-                if deps[child] == 0:
+                left = deps[child] - 1
+                deps[child] = left
+                if left == 0:
                     ready.append(child)
     return captured if capture is not None else None
 

@@ -186,10 +186,12 @@ class BackwardNode(Node):
                 raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
                                    f"(expected {expected}, got {len(raw)})")
         out = []
+        unwrap = not fn.array_level  # user Functions return tensors
         for pos, (shape, dt) in zip(self._input_positions, self._input_meta):
             g = raw[pos]
             if g is not None:
-                g = getattr(g, "_data", g)
+                if unwrap:
+                    g = getattr(g, "_data", g)
                 if g.shape != shape:
                     try:
                         g = unbroadcast(g, shape)
