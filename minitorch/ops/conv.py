@@ -4,8 +4,9 @@ Stride-1 convolutions (LeNet's, most tutorials') take the *flat-row* path: each 
 plane, padded, is one flat row, and output pixel ``p = ho * Wp + wo`` reads input
 ``p + i * Wp + j`` for tap ``(i, j)``. Computing ``Wp`` columns per output row instead
 of ``Wo`` (the extra ones are dropped) makes every tap a contiguous run of the flat
-row, so im2col is a series of long copies and col2im a series of long adds, and the
-batch goes through in chunks whose columns stay in cache. Only the padded input is
+row, so im2col is a series of long copies, and the batch goes through in chunks whose
+columns stay in cache. The input gradient is lowered by kernel rows (see
+``_FlatGeometry.input_grad``). Only the padded input is
 kept for backward: the columns are rebuilt chunk by chunk.
 
 Other strides use the general path below:
@@ -86,8 +87,7 @@ def gemm_nt(a: Any, b: Any, chunk: int = 4096) -> Any:
 
 def transposed(grad: Any, w: Any, shape: tuple, stride: tuple, dilation: tuple, groups: int) -> Any:
     """Gradient of the padded (N, C, H, W) input: a stride-1 correlation of the spread output gradient
-    with the flipped kernel. (A GEMM plus col2im is cheaper, but sums in another order, and float32
-    training then leaves torch's trajectory beyond tests/test_reference.py's 1e-4.)"""
+    with the flipped kernel (strided convolutions only; stride 1 uses ``_FlatGeometry.input_grad``)."""
     o, cg, kh, kw = w.shape
     eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
     flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
@@ -159,7 +159,7 @@ class FlatConvolution(Op):
         g = geo.widen(grad)
         gx = gw = gb = None
         if w is not None:
-            gxf = geo.col2im(g, w)
+            gxf = geo.input_grad(g, w)
             gx = xp.ascontiguousarray(gxf[:, :, :geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
                 :, :, top:top + xshape[2], left:left + xshape[3]])
         if xf is not None:
@@ -215,23 +215,38 @@ class _FlatGeometry:
             acc += prod.sum(axis=0)
         return acc.transpose(0, 2, 1)
 
-    def col2im(self, g: Any, w: Any) -> Any:
-        """Gradient of the flat padded input: columns' gradient (weights^T @ g) added back tap by tap."""
+    def input_grad(self, g: Any, w: Any) -> Any:
+        """Gradient of the flat padded input, lowered by kernel rows.
+
+        The output gradient is copied ``kw`` times, shifted by each kernel column; one GEMM per
+        image with the weights arranged (C*kh, O*kw) then gives, per kernel row, a whole shifted
+        plane of the input gradient, and ``kh`` adds put the rows in place. Compared with a
+        full col2im (a (C*kh*kw, P) GEMM result and kh*kw adds) this moves far less memory.
+        """
         xp = backend.array_module(g)
         n, o, p = g.shape
-        gr, og, kg = self.groups, o // self.groups, self.kg
-        wt = w.reshape(gr, og, kg).transpose(0, 2, 1)
-        out = xp.zeros((n, self.c, self.hp * self.wp + self.dw * (self.kw - 1)), dtype=g.dtype)
-        buf = xp.empty((self.chunk, self.c, self.kh, self.kw, p), dtype=g.dtype)
-        for s in range(0, n, self.chunk):
-            e = min(n, s + self.chunk)
-            d = buf[:e - s]
-            xp.matmul(wt, g[s:e].reshape(e - s, gr, og, p), out=d.reshape(e - s, gr, kg, p))
+        gr, og, cg = self.groups, o // self.groups, self.c // self.groups
+        kh, kw, dh, dw, wp = self.kh, self.kw, self.dh, self.dw, self.wp
+        r = p + dw * (kw - 1)
+        # (groups, C/groups*kh, O/groups*kw): row (c, i), column (o, j) holds w[o, c, i, j].
+        wr = w.reshape(gr, og, cg, kh, kw).transpose(0, 2, 3, 1, 4).reshape(gr, cg * kh, og * kw)
+        out = xp.zeros((n, self.c, self.hp * wp + dw * (kw - 1)), dtype=g.dtype)
+        chunk = max(1, min(n, CHUNK_BYTES // 2 // (o * kw * r * g.dtype.itemsize)))  # 1 MiB measured best
+        shifted = xp.zeros((chunk, gr, og, kw, r), dtype=g.dtype)
+        rows = xp.empty((chunk, gr, cg, kh, r), dtype=g.dtype)
+        for s in range(0, n, chunk):
+            e = min(n, s + chunk)
+            src = g[s:e].reshape(e - s, gr, og, p)
+            sh = shifted[:e - s]
+            for j in range(kw):
+                sh[:, :, :, j, j * dw:j * dw + p] = src
+            part = rows[:e - s]
+            xp.matmul(wr, sh.reshape(e - s, gr, og * kw, r), out=part.reshape(e - s, gr, cg * kh, r))
             dst = out[s:e]
-            for i in range(self.kh):
-                for j in range(self.kw):
-                    at = i * self.dh * self.wp + j * self.dw
-                    dst[:, :, at:at + p] += d[:, :, i, j]
+            planes = part.reshape(e - s, self.c, kh, r)
+            for i in range(kh):
+                at = i * dh * wp
+                dst[:, :, at:at + r] += planes[:, :, i]
         return out
 
 
