@@ -31,10 +31,18 @@ class _Version:
 class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_output_nr", "_version",
-                 "_accumulator", "_hooks", "_base", "_view_fn", "_retains_grad", "__weakref__",
-                 "__dict__")
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_version", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers ``ndarray op Tensor`` to our reflected operators
+
+    # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
+    # tensor, and each attribute written per tensor costs time on that path.
+    grad: Optional["Tensor"] = None
+    _output_nr = 0
+    _accumulator: Any = None
+    _hooks: Any = ()  # a list once a hook is registered
+    _base: Optional["Tensor"] = None
+    _view_fn: Optional[Callable] = None
+    _retains_grad = False
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -53,15 +61,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def _init(self, data: Any) -> None:
         self._data = data
         self._requires_grad = False
-        self.grad = None
         self.grad_fn = None
-        self._output_nr = 0
         self._version = _Version()
-        self._accumulator = None
-        self._hooks: Any = ()  # a list once a hook is registered
-        self._base: Optional[Tensor] = None
-        self._view_fn: Optional[Callable] = None
-        self._retains_grad = False
 
     @classmethod
     def _wrap(cls, data: Any) -> "Tensor":

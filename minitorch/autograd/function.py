@@ -87,13 +87,12 @@ def _type_and_shape(t: Any) -> str:
 class Context:
     """What ``forward`` hands to ``backward``: saved values and free-form attributes."""
 
-    _non_differentiable: frozenset = frozenset()  # replaced per context by mark_non_differentiable
-
-    def __init__(self) -> None:
-        self._to_save: tuple = ()
-        self._saved: Optional[list] = None
-        self._freed = False
-        self.needs_input_grad: tuple = ()
+    # Class-level defaults, replaced per context only when used (a context is made on every op call).
+    _non_differentiable: frozenset = frozenset()
+    _to_save: tuple = ()
+    _saved: Optional[list] = None
+    _freed = False
+    needs_input_grad: tuple = ()
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (built-in ops) or tensors (user Functions) for ``backward``."""
@@ -261,7 +260,7 @@ class Function:
             _check_same_device(tensors)
         record = True in needs and is_grad_enabled()
         ctx = Context()
-        ctx.needs_input_grad = tuple(needs)
+        ctx.needs_input_grad = needs = tuple(needs)
         if cls.array_level:
             # Array-level forwards never see a Tensor, so they need no grad-mode switch.
             raw_out = cls.forward(ctx, *raw, **kwargs)
@@ -288,9 +287,19 @@ class Function:
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        node.next_functions = tuple([_edge_to(t) for _, t in tensors])
-        node._input_positions = tuple([i for i, _ in tensors])
-        node._input_meta = tuple([(t._data.shape, t._data.dtype) for _, t in tensors])
+        edges, positions, meta = [], [], []
+        for i, t in tensors:
+            if not t._requires_grad:
+                edges.append((None, 0))
+            elif t.grad_fn is not None:
+                edges.append((t.grad_fn, t._output_nr))
+            else:
+                edges.append((grad_accumulator(t), 0))
+            positions.append(i)
+            meta.append((t._data.shape, t._data.dtype))
+        node.next_functions = tuple(edges)
+        node._input_positions = tuple(positions)
+        node._input_meta = tuple(meta)
         # The device only as a string: a missing output gradient (rare) rebuilds zeros from it.
         node._output_meta = tuple([(o._data.shape, o._data.dtype, backend.device_name(o._data)) for o in outs])
         skip = ctx._non_differentiable
@@ -300,12 +309,11 @@ class Function:
             if o._data.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
-                o._output_nr = nr
+                if nr:
+                    o._output_nr = nr
         if ctx._to_save:
             ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
             ctx._to_save = ()
-        else:
-            ctx._saved = []
 
 
 _TENSOR: Any = None

@@ -76,7 +76,10 @@ def _same_dtype(operands: tuple) -> Any:
 
 def check_broadcast(a: Any, b: Any, *more: Any) -> None:
     """Raise torch's message when shapes cannot broadcast together (folded left to right, as torch does)."""
-    sa, sb = tuple(getattr(a, "shape", ())), tuple(getattr(b, "shape", ()))
+    sa = a._data.shape if isinstance(a, Tensor) else tuple(getattr(a, "shape", ()))
+    sb = b._data.shape if isinstance(b, Tensor) else tuple(getattr(b, "shape", ()))
+    if sa == sb and not more:
+        return
     for i in range(1, min(len(sa), len(sb)) + 1):
         x, y = sa[-i], sb[-i]
         if x != y and x != 1 and y != 1:

@@ -161,7 +161,8 @@ class Relu(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        # A float mask multiplies several times faster than a bool one (numpy casts bool per element).
+        return grad * (out > 0).astype(grad.dtype)
 
 
 def neg(input: Tensor) -> Tensor:
