@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend, dtypes
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
 
@@ -407,5 +408,4 @@ def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
 
 
 def is_grad_needed(result: Tensor, out: Tensor) -> bool:
-    from ..autograd.grad_mode import is_grad_enabled
     return is_grad_enabled() and (result.requires_grad or out.requires_grad)

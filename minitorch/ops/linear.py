@@ -6,6 +6,7 @@ from typing import Any, Optional
 from .. import backend
 from ..tensor import _LEGACY_NAMES, Tensor
 from .base import Op
+from .linalg import matmul
 
 
 class Addmm(Op):
@@ -33,7 +34,6 @@ def _name(t: Tensor) -> str:
 
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
-    from .linalg import matmul
     if bias is None:
         return matmul(input, weight.t())
     if weight.ndim != 2:
