@@ -117,16 +117,47 @@ class InplaceMethods:
             return self
         return self._inplace(compute, src)
 
+    def _direct(self, ufunc: str, other: Any) -> bool:
+        """Apply a binary ufunc straight into this tensor's memory, when that is exactly what the general
+        path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
+        a tensor of the same dtype, shape and device. Saves the temporary and the copy of the general path."""
+        data = self._data
+        if data.dtype.kind != "f" or not data.flags.writeable:
+            return False
+        if isinstance(other, _Tensor):
+            raw = other._data
+            if raw.dtype != data.dtype or raw.shape != data.shape or type(raw) is not type(data):
+                return False
+            if is_grad_enabled() and (self._requires_grad or other._requires_grad):
+                return False
+        elif type(other) in (float, int):
+            raw = other
+            if is_grad_enabled() and self._requires_grad:
+                return False
+        else:
+            return False
+        getattr(self._xp, ufunc)(data, raw, out=data)
+        self._version.value += 1
+        return True
+
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
+        if alpha == 1 and self._direct("add", other):
+            return self
         return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+        if alpha == 1 and self._direct("subtract", other):
+            return self
         return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Any:
+        if self._direct("multiply", other):
+            return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
     def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> Any:
+        if rounding_mode is None and self._direct("true_divide", other):
+            return self
         return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent: Any) -> Any:

@@ -418,6 +418,8 @@ INPLACE = [
     "x.copy_(lib.tensor([5, 6, 7]))", "x.clamp_(0.8, 2.5)", "x.clamp_(min=1.5)", "x.clamp_(max=1.5)",
     "x.pow_(2)", "x.neg_()", "x.abs_()", "x.exp_()", "x.sqrt_()", "x.masked_fill_(x > 1.5, 0.0)",
     "x[1:].mul_(10)", "x.view(3, 1).T.add_(1)",
+    # operands the direct (no temporary) path must hand to the general one: other dtype, broadcast, 0-d
+    "x.add_(y.double())", "x.sub_(y[:1])", "x.mul_(lib.tensor(2.0))", "x.div_(lib.tensor([2, 4, 8]))",
 ]
 
 
