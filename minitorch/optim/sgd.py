@@ -58,9 +58,12 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum = _scalar(group["lr"]), _scalar(group["momentum"])
             dampening, weight_decay = _scalar(group["dampening"]), _scalar(group["weight_decay"])
-            for p, g in self._params_with_grad(group):
-                x = p._data
-                if group["maximize"]:
+            maximize, nesterov = group["maximize"], group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                g, x = p.grad._data, p._data
+                if maximize:
                     g = -g
                 if weight_decay != 0:
                     g = g + weight_decay * x
@@ -72,9 +75,12 @@ class SGD(Optimizer):
                     else:
                         b = buf._data
                         b *= momentum
-                        b += (1 - dampening) * g
+                        if dampening == 0:
+                            b += g  # (1 - 0) * g is g: no temporary
+                        else:
+                            b += (1 - dampening) * g
                         buf._version.value += 1
-                    g = g + momentum * buf._data if group["nesterov"] else buf._data
+                    g = g + momentum * buf._data if nesterov else buf._data
                 x -= lr * g
                 p._version.value += 1
         return loss

@@ -156,9 +156,15 @@ class Module(StateDictMixin):
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: look in the three registries, else a plain typo.
         d = self.__dict__
-        for table in ("_parameters", "_buffers", "_modules"):
-            if table in d and name in d[table]:
-                return d[table][name]
+        params = d.get("_parameters")
+        if params is not None:  # unrolled: every layer's forward reads its weights through here
+            if name in params:
+                return params[name]
+            buffers, modules = d.get("_buffers", ()), d.get("_modules", ())
+            if name in buffers:
+                return buffers[name]
+            if name in modules:
+                return modules[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -358,15 +364,17 @@ class Module(StateDictMixin):
         return handle
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in list(self._forward_pre_hooks.values()):
-            res = hook(self, args)
-            if res is not None:
-                args = res if isinstance(res, tuple) else (res,)
+        if self._forward_pre_hooks:
+            for hook in list(self._forward_pre_hooks.values()):
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
         out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            res = hook(self, args, out)
-            if res is not None:
-                out = res
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                res = hook(self, args, out)
+                if res is not None:
+                    out = res
         return out
 
     # ------------------------------------------------------------------ repr
