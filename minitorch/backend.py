@@ -103,6 +103,14 @@ def device_of(array: Any) -> device:
     return CPU
 
 
+def is_writeable(array: Any) -> bool:
+    """Whether ``array`` may be written in place: numpy marks broadcast and strided-trick views read-only;
+    cupy arrays have no such flag (and no read-only views)."""
+    if isinstance(array, np.ndarray):
+        return bool(array.flags.writeable)
+    return True
+
+
 def device_name(array: Any) -> str:
     """The device of an array as a string (``'cpu'``, ``'cuda:0'``); cheaper than :func:`device_of`."""
     if type(array) is np.ndarray:

@@ -72,7 +72,7 @@ class InplaceMethods:
         if src._category > self.dtype._category:
             raise RuntimeError(f"result type {_legacy_names()[src][6:-6]} can't be cast to the desired "
                                f"output type {_legacy_names()[self.dtype][6:-6]}")
-        if not self._data.flags.writeable:
+        if not backend.is_writeable(self._data):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                                "refers to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
@@ -122,7 +122,7 @@ class InplaceMethods:
         path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
         a tensor of the same dtype, shape and device. Saves the temporary and the copy of the general path."""
         data = self._data
-        if data.dtype.kind != "f" or not data.flags.writeable:
+        if data.dtype.kind != "f" or not backend.is_writeable(data):
             return False
         if isinstance(other, _Tensor):
             raw = other._data

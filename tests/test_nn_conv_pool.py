@@ -156,6 +156,19 @@ def test_pool2d_on_device(kind: str, device: str) -> None:
                  dtype=np.float32, device=device)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(padding=(2, 1), dilation=(1, 2)), dict(groups=2, padding=1)],
+                         ids=["plain", "padded_dilated", "grouped"])
+def test_conv2d_batch_split_into_many_chunks(kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stride-1 conv works through the batch in chunks; a tiny chunk size forces several, and a last
+    partial one, in the forward, the weight gradient and the input gradient."""
+    from minitorch.ops import conv
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 70_000)  # chunks of 2-4 images of 7: the last one partial
+    rng = np.random.default_rng(3)
+    x, w, b = rng.uniform(-1, 1, (7, 4, 9, 8)), rng.uniform(-1, 1, (6, 4 // kw.get("groups", 1), 3, 3)), \
+        rng.uniform(-1, 1, 6)
+    check_parity(lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kw), x, w, b)
+
+
 def test_conv2d_weight_and_bias_gradients_without_input_gradient() -> None:
     """Only the parameters require grad (the first layer of a network): no input gradient is formed."""
     rng = np.random.default_rng(2)
