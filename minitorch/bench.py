@@ -56,6 +56,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="leave OPENBLAS_*/OMP_*/MKL_*/MALLOC_* as they are in the caller's environment")
     p.add_argument("--no-malloc-env", action="store_true",
                    help="do not raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_")
+    p.add_argument("--repeat", type=int, default=1, metavar="N",
+                   help="run the suites N times and report each case's median over the sessions (steadier on a "
+                        "machine shared with other work)")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
     p.add_argument("--report-only", action="store_true",
                    help="re-render REPORT.md and the charts from an existing results.json in --out")
@@ -208,10 +211,17 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     machine = probe_machine(env, root)
+    if args.repeat < 1:
+        raise ValueError(f"--repeat expects a positive count, got {args.repeat}")
+    raws, status = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        raw_path = os.path.join(tmp, "pytest-benchmark.json")
-        status = run_suites(root, env, args.quick, args.filter, raw_path)
-        raw = json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []}
+        for session in range(args.repeat):
+            if args.repeat > 1:
+                print(f"session {session + 1} of {args.repeat}", flush=True)
+            raw_path = os.path.join(tmp, f"pytest-benchmark-{session}.json")
+            status = run_suites(root, env, args.quick, args.filter, raw_path) or status
+            raws.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
+    raw = bench_report.merge_sessions(raws)
     memory = [] if args.no_memory else run_memory(root, env, args.filter)
     try:
         machine["loadavg_end"] = list(os.getloadavg())
@@ -220,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     results = bench_report.assemble(raw, memory, machine, env, {
         "command": " ".join(["minitorch bench"] + (sys.argv[2:] if sys.argv[1:2] == ["bench"] else [])),
         "quick": bool(args.quick), "filter": args.filter, "seconds": time.perf_counter() - started,
-        "pytest_status": status})
+        "pytest_status": status, "sessions": args.repeat})
     for written in bench_report.write_report(results, out):
         print(f"wrote {written}")
     return 0 if status in (0, 5) else 1  # 5: the filter selected nothing

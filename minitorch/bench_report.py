@@ -48,9 +48,41 @@ def pair_timings(benchmarks: Iterable[dict]) -> List[dict]:
             "median_s": stats["median"], "mean_s": stats.get("mean"), "min_s": stats.get("min"),
             "stddev_s": stats.get("stddev"), "iqr_s": (q3 - q1) if q1 is not None and q3 is not None else None,
             "rounds": stats.get("rounds"), "name": b.get("fullname", b["name"])}
+        if stats.get("session_medians"):
+            row[info.get("engine", b["name"])]["session_medians_s"] = stats["session_medians"]
     for row in rows.values():
         row["ratio"] = _ratio(*(row.get(e, {}).get("median_s") for e in ENGINES))
     return list(rows.values())
+
+
+def merge_sessions(raws: List[dict]) -> dict:
+    """pytest-benchmark JSON of several sessions as one: per benchmark, the median of the sessions' medians.
+
+    A session is a minute or two; a machine shared with other work drifts over that time, and one
+    session's ratio can be off by 10-20 %. The median over sessions is far steadier.
+    """
+    if len(raws) == 1:
+        return raws[0]
+    by_name: Dict[str, List[dict]] = {}
+    for raw in raws:
+        for b in raw.get("benchmarks", []):
+            by_name.setdefault(b.get("fullname", b["name"]), []).append(b)
+    merged = []
+    for runs in by_name.values():
+        stats = [b["stats"] for b in runs]
+
+        def median_of(key: str) -> Optional[float]:
+            values = sorted(st[key] for st in stats if st.get(key) is not None)
+            if not values:
+                return None
+            mid = len(values) // 2
+            return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        combined = {key: median_of(key) for key in ("median", "mean", "stddev", "q1", "q3")}
+        combined["min"] = min(st["min"] for st in stats if st.get("min") is not None)
+        combined["rounds"] = sum(st.get("rounds") or 0 for st in stats)
+        combined["session_medians"] = [st["median"] for st in stats]
+        merged.append({**runs[0], "stats": combined})
+    return {**raws[0], "benchmarks": merged, "sessions": len(raws)}
 
 
 def pair_memory(memory: Iterable[dict], titles: Dict[str, str]) -> List[dict]:
@@ -156,8 +188,10 @@ def render_markdown(results: dict, charts: List[str]) -> str:
            + (f" in {run['seconds']:.0f} s" if run.get("seconds") else "")
            + (" (**quick run**: few rounds, short epoch)" if run.get("quick") else "")
            + (f", filter `{run['filter']}`" if run.get("filter") else "") + ".",
-           "Times are medians over pytest-benchmark's rounds, both engines in the same session with the same "
-           "environment. **ratio = minitorch / torch**: below 1.0 minitorch is faster.", ""]
+           ("Times are medians over pytest-benchmark's rounds, both engines in the same session with the same "
+            "environment" + (f"; the suites ran {run['sessions']} times and each time shown is the median of the "
+                             f"{run['sessions']} sessions' medians" if run.get("sessions", 1) > 1 else "")
+            + ". **ratio = minitorch / torch**: below 1.0 minitorch is faster."), ""]
     head = headline_rows(results)
     if head:
         out += ["## Headline", ""] + _timing_table(head, targets=True)

@@ -62,6 +62,22 @@ def test_writes_markdown_json_and_charts(tmp_path):
     assert json.loads((tmp_path / "results.json").read_text())["format"] == bench_report.FORMAT
 
 
+def test_repeated_sessions_report_the_median_of_the_session_medians(tmp_path):
+    sessions = [{"benchmarks": [_bench("lenet_step_b64", "minitorch", m), _bench("lenet_step_b64", "torch", t)]}
+                for m, t in ((0.006, 0.008), (0.009, 0.008), (0.005, 0.010))]
+    raw = bench_report.merge_sessions(sessions)
+    results = bench_report.assemble(raw, [], {}, {}, {"command": "minitorch bench --repeat 3", "sessions": 3})
+    row = results["cases"][0]
+    assert row["minitorch"]["median_s"] == pytest.approx(0.006)  # not the mean (0.00667), not the first
+    assert row["torch"]["median_s"] == pytest.approx(0.008)
+    assert row["minitorch"]["session_medians_s"] == [0.006, 0.009, 0.005]
+    assert row["minitorch"]["rounds"] == 21 and row["minitorch"]["min_s"] == pytest.approx(0.005)
+    assert row["ratio"] == pytest.approx(0.75)
+    assert bench_report.merge_sessions(sessions[:1]) is sessions[0]
+    bench_report.write_report(results, tmp_path)
+    assert "median of the 3 sessions' medians" in (tmp_path / "REPORT.md").read_text()
+
+
 def test_filter_expression_matches_like_pytest_k():
     assert bench.matches("lenet and not b4", "memory lenet_step_b256 torch")
     assert not bench.matches("lenet and not b4", "memory lenet_step_b4 torch")
