@@ -6,6 +6,12 @@ minitorch/torch. ``--profile`` also prints a cProfile of minitorch's LeNet step.
 
 Run: .venv/bin/python -m benchmarks.profile_lenet [--batches 4 64 256] [--profile 64]
 
+For the per-core comparison quoted in the README (the environment `minitorch bench --threads 1`
+gives both engines; glibc reads the MALLOC_ variables at start-up, so set them outside):
+
+    MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
+        .venv/bin/python -m benchmarks.profile_lenet --torch-threads 1
+
 The process drops ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (set on some machines,
 they slow numpy's BLAS) before numpy loads, so both engines run under one environment.
 """
@@ -98,12 +104,16 @@ def two_layer_steps() -> dict:
     return steps
 
 
-def compare(label: str, steps: dict, runs: int) -> float:
-    """Time both engines alternately (three rounds, best median each) and print the ratio."""
+def compare(label: str, steps: dict, runs: int, rounds: int = 12) -> float:
+    """Time both engines alternately (``rounds`` blocks each, best block median) and print the ratio.
+
+    Alternating blocks of a few dozen steps keep both engines under the same conditions on a
+    machine whose speed drifts; the best block is the one least disturbed by other work.
+    """
     best = {name: float("inf") for name in steps}
-    for _ in range(3):
+    for _ in range(rounds):
         for name, step in steps.items():
-            best[name] = min(best[name], median_ms(step, max(5, runs // 10), runs))
+            best[name] = min(best[name], median_ms(step, 3, runs))
     ratio = best["minitorch"] / best["torch"]
     print(f"{label:18s} minitorch {best['minitorch']:8.3f} ms  torch {best['torch']:8.3f} ms  "
           f"ratio {ratio:5.2f}", flush=True)
@@ -138,7 +148,7 @@ def main() -> None:
           f"torch threads {torch.get_num_threads()}")
     print(blas_line())
     for batch in args.batches:
-        runs = {4: 100, 64: 30}.get(batch, 12 if batch >= 256 else 30)
+        runs = {4: 100, 64: 20}.get(batch, 6 if batch >= 256 else 20)
         compare(f"lenet batch {batch}", lenet_steps(batch), runs)
     if not args.no_two_layer:
         compare("two-layer", two_layer_steps(), 100)
