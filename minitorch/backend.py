@@ -103,6 +103,31 @@ def device_of(array: Any) -> device:
     return CPU
 
 
+def partial_overlap(out: Any, other: Any) -> bool:
+    """Whether ``other`` overlaps ``out``'s memory without being the very same view of it, as torch decides it.
+
+    torch refuses such in-place ops (``x.add_(x[0])``): the result would depend on the order in
+    which elements are written. Like torch, only dense (contiguous in some order) arrays are
+    judged, by their address ranges; for others it cannot tell cheaply and lets the op run.
+    """
+    if type(out) is not type(other):
+        return False
+    dense = (out.flags.c_contiguous or out.flags.f_contiguous) and \
+        (other.flags.c_contiguous or other.flags.f_contiguous)
+    if not dense or out.size == 0 or other.size == 0:
+        return False
+    a, b = _address(out), _address(other)
+    if a == b and out.shape == other.shape and out.strides == other.strides:
+        return False
+    return a < b + other.nbytes and b < a + out.nbytes
+
+
+def _address(array: Any) -> int:
+    if isinstance(array, np.ndarray):
+        return array.__array_interface__["data"][0]
+    return array.data.ptr  # pragma: no cover - needs a GPU
+
+
 def is_writeable(array: Any) -> bool:
     """Whether ``array`` may be written in place: numpy marks broadcast and strided-trick views read-only;
     cupy arrays have no such flag (and no read-only views)."""

@@ -117,6 +117,14 @@ class InplaceMethods:
             return self
         return self._inplace(compute, src)
 
+    def _check_overlap(self, *others: Any) -> None:
+        """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
+        for o in others:
+            if isinstance(o, _Tensor) and o is not self and backend.partial_overlap(self._data, o._data):
+                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
+                                   "tensor refer to a single memory location. Please clone() the tensor before "
+                                   "performing the operation.")
+
     def _direct(self, ufunc: str, other: Any) -> bool:
         """Apply a binary ufunc straight into this tensor's memory, when that is exactly what the general
         path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
@@ -141,29 +149,35 @@ class InplaceMethods:
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
+        self._check_overlap(other)
         if alpha == 1 and self._direct("add", other):
             return self
         return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+        self._check_overlap(other)
         if alpha == 1 and self._direct("subtract", other):
             return self
         return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Any:
+        self._check_overlap(other)
         if self._direct("multiply", other):
             return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
     def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> Any:
+        self._check_overlap(other)
         if rounding_mode is None and self._direct("true_divide", other):
             return self
         return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent: Any) -> Any:
+        self._check_overlap(exponent)
         return self._inplace(lambda s: _ops.pow(s, exponent), exponent)
 
     def clamp_(self, min: Any = None, max: Any = None) -> Any:
+        self._check_overlap(min, max)
         return self._inplace(lambda s: _ops.clamp(s, min, max), min, max)
 
     clip_ = clamp_
@@ -196,12 +210,15 @@ class InplaceMethods:
         return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
 
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
+        self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
 
     def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
+        self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.div(t1, t2), alpha=value), t1, t2)
 
     def lerp_(self, end: Any, weight: Any) -> Any:
+        self._check_overlap(end, weight)
         return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:

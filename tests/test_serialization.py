@@ -40,7 +40,7 @@ def test_tensor_round_trip_keeps_dtype_shape_values(dtype: Any, shape: tuple, tm
     assert out.dtype == dtype and tuple(out.shape) == shape and not out.requires_grad
     np.testing.assert_array_equal(out.numpy(), t.detach().numpy())
     if out.numel():
-        out.add_(out[(0,) * len(shape)])  # loaded tensors are ordinary writable tensors
+        out.add_(out[(0,) * len(shape)].clone())  # loaded tensors are ordinary writable tensors
     assert out._data.flags.aligned
 
 
