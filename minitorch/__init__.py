@@ -15,7 +15,8 @@ from .ops import (abs, absolute, add, all, allclose, amax, any, argmax, argmin, 
                   div, divide, dot, eq, equal, exp, expand_as, flatten, flip, floor, floor_divide, gather, ge, gt,
                   hstack, index_select, isclose, isfinite, isinf, isnan, le, log, logical_and, logical_not,
                   logical_or, logical_xor, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
-                  multiply, mv, narrow, ne, neg, negative, nonzero, permute, pow, prod, relu, remainder, reshape,
+                  multiply, mv, narrow, ne, neg, negative, nonzero, permute, pow, prod, reciprocal, relu, remainder,
+                  reshape,
                   round, sigmoid, sign, sin, split, sqrt, square, squeeze, stack, std, sub, subtract, sum, t, tanh,
                   transpose, true_divide, unbind, unsqueeze, var, vstack, where)
 from .ops import conv2d, dropout, log_softmax, max_pool2d, softmax

@@ -188,6 +188,9 @@ class InplaceMethods:
     def abs_(self) -> Any:
         return self._inplace(_ops.abs)
 
+    def reciprocal_(self) -> Any:
+        return self._inplace(_ops.reciprocal)
+
     def exp_(self) -> Any:
         return self._inplace(_ops.exp)
 

@@ -24,7 +24,9 @@ class TensorMethods:
     def __mul__(self, other: Any) -> Any: return _ops.mul(self, other)
     def __rmul__(self, other: Any) -> Any: return _ops.mul(other, self)
     def __truediv__(self, other: Any) -> Any: return _ops.div(self, other)
-    def __rtruediv__(self, other: Any) -> Any: return _ops.div(other, self)
+    # number / tensor is reciprocal then multiply in torch (MulBackward0 over ReciprocalBackward0), rounding included
+    def __rtruediv__(self, other: Any) -> Any:
+        return _ops.mul(_ops.reciprocal(self), other) if isinstance(other, (int, float)) else _ops.div(other, self)
     def __floordiv__(self, other: Any) -> Any: return _ops.floor_divide(self, other)
     def __rfloordiv__(self, other: Any) -> Any: return _ops.floor_divide(other, self)
     def __mod__(self, other: Any) -> Any: return _ops.remainder(self, other)
@@ -91,6 +93,7 @@ class TensorMethods:
     def neg(self) -> Any: return _ops.neg(self)
     def abs(self) -> Any: return _ops.abs(self)
     def exp(self) -> Any: return _ops.exp(self)
+    def reciprocal(self) -> Any: return _ops.reciprocal(self)
     def log(self) -> Any: return _ops.log(self)
     def sqrt(self) -> Any: return _ops.sqrt(self)
     def sin(self) -> Any: return _ops.sin(self)

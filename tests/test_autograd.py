@@ -124,6 +124,8 @@ GRAD_FN_EXPRESSIONS = [
     "a.to(lib.float64)", "a.split(1)[0]", "a.chunk(3, 1)[1]", "a.narrow(1, 0, 2)", "a.flip(0)",
     "a.gather(1, lib.tensor([[0], [1]]))", "a.add(b, alpha=2)", "a.sub(b, alpha=2)", "a.exp().mean()",
     "(a * b).sum()", "a.log().sum(1)",
+    "2 / a", "a.reciprocal()", "a.prod(1)", "a.prod(0, keepdim=True)", "a.masked_fill(a > 0.5, 0.0)",
+    "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)",
 ]
 
 
@@ -139,6 +141,18 @@ def _grad_fn_name(lib, expr):
 @pytest.mark.parametrize("expr", GRAD_FN_EXPRESSIONS)
 def test_grad_fn_name_matches_torch(expr):
     assert _grad_fn_name(minitorch, expr) == _grad_fn_name(torch, expr)
+
+
+@pytest.mark.parametrize("expr", ["a.prod()", "a.prod(1)", "a.masked_fill(a > 0.5, 0.0)", "a.repeat(2, 1)",
+                                  "a.index_select(0, lib.tensor([1, 1]))", "2 / a"])
+def test_graph_edges_match_torch(expr):
+    """Where the node leads: straight to the leaf, as torch's graph does (no view or where node in between)."""
+    def edges(lib):
+        rng = np.random.default_rng(0)
+        a = lib.tensor(rng.uniform(0.1, 1.0, (2, 3)), requires_grad=True)
+        out = eval(expr, {"lib": lib, "a": a})
+        return [type(n).__name__ for n, _ in out.grad_fn.next_functions if n is not None]
+    assert edges(minitorch) == edges(torch)
 
 
 def test_grad_fn_repr_and_name():

@@ -80,6 +80,8 @@ UNARY = [
     ("abs", lambda lib, x: x.abs(), off(0.0)),
     ("abs_fn", lambda lib, x: lib.abs(x), off(0.0)),
     ("exp", lambda lib, x: lib.exp(x), real),
+    ("reciprocal", lambda lib, x: lib.reciprocal(x), nonzero),
+    ("reciprocal_method", lambda lib, x: x.reciprocal(), nonzero),
     ("log", lambda lib, x: x.log(), positive),
     ("sqrt", lambda lib, x: lib.sqrt(x), positive),
     ("sin", lambda lib, x: lib.sin(x), real),

@@ -303,6 +303,8 @@ ERRORS = [
     ("gather_size", lambda lib: x34(lib).gather(1, lib.tensor([[0, 1]] * 4)),
      "Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart from dimension 1"),
     ("gather_dtype", lambda lib: x34(lib).gather(1, lib.tensor([[0.0]])), "gather(): Expected dtype int"),
+    ("masked_fill_value_dims", lambda lib: x34(lib).masked_fill(x34(lib) > 0, lib.tensor([1.0, 2.0])),
+     "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension"),
     ("index_select_2d", lambda lib: x34(lib).index_select(0, lib.tensor([[0, 1]])),
      "index_select(): Index is supposed to be a vector"),
     ("index_select_range", lambda lib: x34(lib).index_select(0, lib.tensor([0, 5])), "index out of range in self"),

@@ -347,6 +347,8 @@ ERRORS = [
     ("unbind_dim", lambda lib: lib.ones(2, 3).unbind(2),
      "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
     ("narrow_past_end", lambda lib: lib.ones(3, 4).narrow(0, 2, 2), "start (2) + length (2) exceeds dimension size (3)."),
+    ("repeat_negative", lambda lib: lib.ones(2, 3).repeat(-1, 2),
+     "Trying to create tensor with negative dimension -2: [-2, 6]"),
     ("repeat_fewer", lambda lib: lib.ones(2, 2).repeat(2),
      "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"),
     ("flip_dim", lambda lib: lib.ones(2, 2).flip(2), "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),

@@ -14,7 +14,8 @@ from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .shape import (broadcast_to, clone, contiguous, expand, expand_as, flatten, flip, permute, repeat, reshape,
                     squeeze, swapaxes, swapdims, t, to_device, transpose, unflatten, unsqueeze, view)
-from .unary import (abs, ceil, cos, exp, floor, isfinite, isinf, isnan, log, neg, negative, relu, round, sigmoid,
+from .unary import (abs, ceil, cos, exp, floor, isfinite, isinf, isnan, log, neg, negative, reciprocal, relu, round,
+                    sigmoid,
                     sign, sin, sqrt, square, tanh)
 
 multiply, subtract, divide, absolute, greater_than = mul, sub, div, abs, gt

@@ -303,16 +303,37 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
     view.grad_fn, view._output_nr, view._requires_grad = again.grad_fn, 0, True
 
 
+class MaskedFill(Op):
+    """``x`` with a constant where ``mask`` is True; the gradient passes where it is False."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, mask: Any, value: Any) -> Any:
+        ctx.save_for_backward(mask)
+        return backend.array_module(x).where(mask, value, x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        (mask,) = ctx.saved_tensors
+        return grad * ~mask, None, None
+
+
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True."""
     from .arithmetic import where
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
-    if not isinstance(value, Tensor):
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    if isinstance(value, Tensor) and value.requires_grad:
+        return where(mask, value.to(input.dtype), input)  # the value gets a gradient too
+    if isinstance(value, Tensor):
+        value = value._data.astype(input._data.dtype)
+    else:
         dtypes.check_fits(value, input.dtype)
-        value = Tensor._wrap(input._xp.asarray(value).astype(input._data.dtype))  # -1 wraps into uint8
-    return where(mask, value.to(input.dtype), input)
+        value = input._xp.asarray(value).astype(input._data.dtype)  # -1 wraps into uint8
+    return MaskedFill.apply(input, mask._data, value)
 
 
 class Gather(Op):
@@ -371,6 +392,20 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         if flat.size != 1:
             raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {flat.size} value(s)")
         return input.clone()
-    idx = [slice(None)] * input.ndim
-    idx[d] = Tensor._wrap(flat)
-    return getitem(input, tuple(idx))
+    return IndexSelect.apply(input, d, flat)
+
+
+class IndexSelect(Op):
+    """Entries along ``axis`` at ``index`` (a vector); repeated indices accumulate their gradients."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
+        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
+        return backend.array_module(x).take(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        xp = backend.array_module(grad)
+        out = xp.zeros(ctx.shape, dtype=grad.dtype)
+        backend.scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
+        return out, None, None

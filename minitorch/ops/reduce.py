@@ -366,43 +366,47 @@ def std(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = F
 
 def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
     """Product of elements; differentiable as exp-free products of the others."""
-    from .shape import reshape
+    x = input if input.dtype.is_floating_point else to_dtype(input, dtypes.int64)  # bool/int products are int64
     if dim is None:
-        flat = reshape(input, (-1,))
-        return _prod_dim(flat, 0, False)
+        return Prod.apply(x, None, False)
     (axis,) = normalize_dims(dim, input.ndim) or (0,)
-    if input.ndim == 0:
-        return _prod_dim(reshape(input, (1,)), 0, False)
-    return _prod_dim(input, axis, keepdim)
+    return ProdDim.apply(x, axis if input.ndim else None, keepdim)
 
 
 class Prod(Op):
-    """Product along one axis; the gradient of each factor is the product of the others."""
+    """Product along one axis (None: of all elements); the gradient of each factor is the product of the others."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axis: Optional[int], keepdim: bool) -> Any:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim = axis, keepdim
-        return xp.prod(x, axis=axis, keepdims=keepdim)
+        return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
-        a = ctx.axis
-        # Product of the others without division: exclusive cumulative products from both ends.
-        if x.size == 0:
-            return xp.zeros_like(x), None, None
-        ones = xp.ones_like(xp.take(x, [0], axis=a))
-        left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
-        rev = xp.flip(x, axis=a)
-        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a),
-                                   axis=a), axis=a)
-        g = grad if ctx.keepdim else xp.expand_dims(grad, a)
-        return g * left * right, None, None
+        if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array
+            return _others_product(xp, x.reshape(-1), 0, grad.reshape(1)).reshape(x.shape), None, None
+        g = grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis)
+        return _others_product(xp, x, ctx.axis, g), None, None
 
 
-def _prod_dim(x: Tensor, axis: int, keepdim: bool) -> Tensor:
-    # Bool and integer products are int64, as torch makes them.
-    return Prod.apply(x if x.dtype.is_floating_point else to_dtype(x, dtypes.int64), axis, keepdim)
+class ProdDim(Prod):
+    """Product along one dimension (torch's second prod overload)."""
+
+    node_name = "ProdBackward1"
+
+
+def _others_product(xp: Any, x: Any, a: int, g: Any) -> Any:
+    """``g`` times, for each element, the product of the others along axis ``a`` (no division: zeros work)."""
+    if x.size == 0:
+        return xp.zeros_like(x)
+    # Exclusive cumulative products from both ends.
+    ones = xp.ones_like(xp.take(x, [0], axis=a))
+    left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
+    rev = xp.flip(x, axis=a)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a),
+                               axis=a), axis=a)
+    return g * left * right

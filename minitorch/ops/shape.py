@@ -329,19 +329,34 @@ def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
     return Flip.apply(input, axes)
 
 
+class Repeat(Op):
+    """Tile ``x`` ``reps`` times along each dimension (leading new dimensions included); always a copy."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, reps: tuple) -> Any:
+        ctx.shape, ctx.reps = x.shape, reps
+        full = (1,) * (len(reps) - x.ndim) + x.shape
+        return backend.array_module(x).tile(x.reshape(full), reps)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> tuple:
+        full = (1,) * (len(ctx.reps) - len(ctx.shape)) + ctx.shape
+        split = []
+        for r, s in zip(ctx.reps, full):
+            split += [r, s]
+        # (r0, s0, r1, s1, ...): summing the r axes adds up every tile's gradient
+        summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return summed.reshape(ctx.shape), None
+
+
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
     """Tile the tensor ``sizes`` times along each dimension."""
     sizes = _shape_args(sizes)
-    x = input
-    if len(sizes) < x.ndim:
+    if len(sizes) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
-    if len(sizes) > x.ndim:
-        x = reshape(x, (1,) * (len(sizes) - x.ndim) + tuple(x.shape))
-    # Tile through expand on interleaved size-1 dims, then merge: gradients flow via Expand.
-    inter, target = [], []
-    for r, s in zip(sizes, x.shape):
-        inter += [1, s]
-        target += [r, s]
-    tiled = expand(reshape(x, tuple(inter)), tuple(target))
-    out = reshape(tiled, tuple(r * s for r, s in zip(sizes, x.shape)))
-    return out if out._base is None else clone(out)  # repeat always copies, as in torch
+    full = (1,) * (len(sizes) - input.ndim) + tuple(input.shape)
+    target = [r * s for r, s in zip(sizes, full)]
+    if any(r < 0 for r in sizes):
+        bad = next((t for t in target if t < 0), min(sizes))
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {target}")
+    return Repeat.apply(input, tuple(sizes))

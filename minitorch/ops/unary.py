@@ -183,6 +183,27 @@ def abs(input: Tensor) -> Tensor:
     return Abs.apply(input)
 
 
+class Reciprocal(Op):
+    """1 / x."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        with backend.quiet(backend.array_module(x)):  # 1 / 0 is inf silently, as in torch
+            out = 1 / x
+        ctx.save_for_backward(out)
+        return out.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (out,) = ctx.saved_tensors
+        return grad * -(out * out)
+
+
+def reciprocal(input: Tensor) -> Tensor:
+    """1 / input (integers become the default float, as in torch)."""
+    return Reciprocal.apply(float_operand(input))
+
+
 def exp(input: Tensor) -> Tensor:
     """e ** input."""
     return Exp.apply(float_operand(input))
