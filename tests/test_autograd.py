@@ -125,7 +125,8 @@ GRAD_FN_EXPRESSIONS = [
     "a.gather(1, lib.tensor([[0], [1]]))", "a.add(b, alpha=2)", "a.sub(b, alpha=2)", "a.exp().mean()",
     "(a * b).sum()", "a.log().sum(1)",
     "2 / a", "a.reciprocal()", "a.prod(1)", "a.prod(0, keepdim=True)", "a.masked_fill(a > 0.5, 0.0)",
-    "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)",
+    "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)", "a.t().reshape(6)",
+    "a.t().flatten()",
 ]
 
 
@@ -143,7 +144,7 @@ def test_grad_fn_name_matches_torch(expr):
     assert _grad_fn_name(minitorch, expr) == _grad_fn_name(torch, expr)
 
 
-@pytest.mark.parametrize("expr", ["a.prod()", "a.prod(1)", "a.masked_fill(a > 0.5, 0.0)", "a.repeat(2, 1)",
+@pytest.mark.parametrize("expr", ["a.t().reshape(6)", "a.prod()", "a.prod(1)", "a.masked_fill(a > 0.5, 0.0)", "a.repeat(2, 1)",
                                   "a.index_select(0, lib.tensor([1, 1]))", "2 / a"])
 def test_graph_edges_match_torch(expr):
     """Where the node leads: straight to the leaf, as torch's graph does (no view or where node in between)."""

@@ -87,10 +87,21 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     return mark_view(Reshape.apply(input, target, True), input, lambda a: a.reshape(target))
 
 
+class UnsafeView(Reshape):
+    """The reshape of a fresh contiguous copy (what reshape does when no view is possible, as in torch)."""
+
+    node_name = "UnsafeViewBackward0"
+
+
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same elements with another shape: a view when possible, else a copy."""
     target = _infer_shape(_shape_args(shape), input.numel())
-    return mark_view(Reshape.apply(input, target, False), input, lambda a: a.reshape(target))
+    try:
+        backend.reshape_view(input._data, target)  # only asks whether a view is possible
+    except (ValueError, AttributeError):
+        # torch's graph for it: a contiguous clone, then an unsafe view of that clone (not a view of input)
+        return UnsafeView.apply(Clone.apply(input, "C"), target, True)
+    return mark_view(Reshape.apply(input, target, True), input, lambda a: a.reshape(target))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
