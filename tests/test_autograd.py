@@ -126,7 +126,7 @@ GRAD_FN_EXPRESSIONS = [
     "(a * b).sum()", "a.log().sum(1)",
     "2 / a", "a.reciprocal()", "a.prod(1)", "a.prod(0, keepdim=True)", "a.masked_fill(a > 0.5, 0.0)",
     "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)", "a.t().reshape(6)",
-    "a.t().flatten()",
+    "a.t().flatten()", "a.unbind(1)[2]",
 ]
 
 

@@ -6,7 +6,7 @@ from typing import Any, Optional, Sequence
 from .. import backend
 from ..tensor import Tensor
 from .base import Op, prepare
-from .shape import mark_view, squeeze, unsqueeze
+from .shape import mark_view, unsqueeze
 
 
 class Cat(Op):
@@ -179,11 +179,33 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     return split(input, -(-n // chunks), dim)
 
 
+class Unbind(Op):
+    """Every slice along one dimension, without that dimension (views, one node for all)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any, axis: int) -> tuple:
+        ctx.axis = axis
+        lead = (slice(None),) * axis
+        return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
+
+    @staticmethod
+    def backward(ctx: Any, *grads: Any) -> tuple:
+        return backend.array_module(*grads).stack(grads, axis=ctx.axis), None
+
+
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """Slices along ``dim``, each without that dimension."""
-    if input.shape[input._wrap_dim(dim)] == 0:
+    axis = input._wrap_dim(dim)
+    if input.shape[axis] == 0:
         return ()
-    return tuple(squeeze(p, dim) for p in split(input, 1, dim))
+    views = []
+    for i, o in enumerate(Unbind.apply(input, axis)):
+        def fn(a: Any, i: int = i) -> Any:
+            return a[(slice(None),) * axis + (i,)]
+        views.append(mark_view(o, input, fn))
+        if views[-1]._base is not None:
+            views[-1]._multi_view = (i, "Unbind")
+    return tuple(views)
 
 
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
