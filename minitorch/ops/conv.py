@@ -5,9 +5,9 @@ plane, padded, is one flat row, and output pixel ``p = ho * Wp + wo`` reads inpu
 ``p + i * Wp + j`` for tap ``(i, j)``. Computing ``Wp`` columns per output row instead
 of ``Wo`` (the extra ones are dropped) makes every tap a contiguous run of the flat
 row, so im2col is a series of long copies, and the batch goes through in chunks whose
-columns stay in cache. The input gradient is lowered by kernel rows (see
-``_FlatGeometry.input_grad``). Only the padded input is
-kept for backward: the columns are rebuilt chunk by chunk.
+columns stay in cache. Only the padded input is kept for backward: the columns are
+rebuilt chunk by chunk. The input gradient is lowered by kernel rows (see
+``_FlatGeometry.input_grad``).
 
 Other strides use the general path below:
 
@@ -134,7 +134,7 @@ class FlatConvolution(Op):
     def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int) -> Any:
         xp = backend.array_module(x)
         n, c, h, wd = x.shape
-        o, cg, kh, kw = w.shape
+        o, _, kh, kw = w.shape
         (dh, dw), (top, bottom, left, right) = dilation, padding
         hp, wp = h + top + bottom, wd + left + right
         ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
