@@ -79,11 +79,6 @@ class _SavedRef:
                 "backward; clone() it before changing it.")
 
 
-def _type_and_shape(t: Any) -> str:
-    from ..tensor import _LEGACY_NAMES
-    return f"{_LEGACY_NAMES.get(t.dtype, str(t.dtype))} [{', '.join(str(n) for n in t._data.shape)}]"
-
-
 class Context:
     """What ``forward`` hands to ``backward``: saved values and free-form attributes."""
 
@@ -350,14 +345,6 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _Saved
     if hasattr(value, "_version"):
         return _SavedRef(value, value._version, value)
     return _SavedRef(value, None)
-
-
-def _edge_to(t: Any) -> tuple:
-    if not t.requires_grad:
-        return (None, 0)
-    if t.grad_fn is not None:
-        return (t.grad_fn, t._output_nr)
-    return (grad_accumulator(t), 0)
 
 
 def grad_accumulator(t: Any) -> AccumulateGrad:

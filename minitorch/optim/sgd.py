@@ -59,10 +59,8 @@ class SGD(Optimizer):
             lr, momentum = _scalar(group["lr"]), _scalar(group["momentum"])
             dampening, weight_decay = _scalar(group["dampening"]), _scalar(group["weight_decay"])
             maximize, nesterov = group["maximize"], group["nesterov"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g, x = p.grad._data, p._data
+            for p, g in self._params_with_grad(group):
+                x = p._data
                 if maximize:
                     g = -g
                 if weight_decay != 0:
