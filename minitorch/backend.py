@@ -202,6 +202,12 @@ def reshape_view(array: Any, shape: tuple) -> Any:
 
 def strided_view(array: Any, shape: tuple, strides: tuple) -> Any:
     """A read-only view of ``array``'s memory with the given shape and byte strides (may overlap)."""
+    if type(array) is np.ndarray and array.flags.c_contiguous:
+        # The ndarray constructor over the array's buffer (bounds-checked) costs ~0.7 us where
+        # as_strided, going through __array_interface__, costs ~5: convolutions make several per step.
+        view = np.ndarray(shape, array.dtype, array, 0, strides)
+        view.flags.writeable = False
+        return view
     if array_module(array) is np:
         return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
     return _cupy.lib.stride_tricks.as_strided(array, shape, strides)  # pragma: no cover - needs a GPU
@@ -220,6 +226,4 @@ def sliding_windows(array: Any, kernel: tuple, stride: tuple, dilation: tuple) -
     shape = lead + out + tuple(kernel)
     strides = array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + \
         tuple(a * d for a, d in zip(st, dilation))
-    if array_module(array) is np:
-        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
-    return _cupy.lib.stride_tricks.as_strided(array, shape, strides)  # pragma: no cover - needs a GPU
+    return strided_view(array, shape, strides)

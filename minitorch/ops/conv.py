@@ -131,15 +131,11 @@ class FlatConvolution(Op):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int) -> Any:
+    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int,
+                geo: "_FlatGeometry") -> Any:
         xp = backend.array_module(x)
-        n, c, h, wd = x.shape
-        o, _, kh, kw = w.shape
-        (dh, dw), (top, bottom, left, right) = dilation, padding
-        hp, wp = h + top + bottom, wd + left + right
-        ho, wo = hp - dh * (kh - 1), wp - dw * (kw - 1)
-        xf = flat_padded(x, padding, dw * (kw - 1))
-        geo = _FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, ho, wo, groups, x.dtype.itemsize)
+        n, o, ho, wo, wp = geo.n, w.shape[0], geo.ho, geo.wo, geo.wp
+        xf = flat_padded(x, padding, geo.dw * (geo.kw - 1))
         wm = w.reshape(groups, o // groups, geo.kg)
         out = xp.empty((n, groups, o // groups, geo.p), dtype=x.dtype)
         cols = geo.views(xf)
@@ -171,7 +167,7 @@ class FlatConvolution(Op):
             gw = geo.weight_grad(xf, g).reshape(wshape)
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
-        return gx, gw, gb, None, None, None
+        return gx, gw, gb, None, None, None, None
 
 
 class _FlatGeometry:
@@ -340,8 +336,39 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
             (output as large as the input; stride 1 only; an odd total puts the extra row/column last).
         groups: channels are split into this many independent groups.
     """
-    if input.ndim == 3:
+    xd, wd = input._data, weight._data
+    key = (xd.shape, wd.shape, xd.dtype, wd.dtype, None if bias is None else (bias._data.shape, bias._data.dtype),
+           stride, padding, dilation, groups)
+    try:
+        plan = _PLANS[key]
+    except (KeyError, TypeError):  # TypeError: list arguments, which cannot key the cache
+        if input.ndim == 3:
+            return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+        plan = _plan(input, weight, bias, stride, padding, dilation, groups)
+        try:
+            if len(_PLANS) >= 256:
+                _PLANS.clear()
+            _PLANS[key] = plan
+        except TypeError:
+            pass
+    if plan is None:  # an unbatched input, checked once as a batch of one
         return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    flat, stride, pads, dilation, geo = plan
+    if flat:
+        return FlatConvolution.apply(input, weight, bias, pads, dilation, groups, geo)
+    return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)
+
+
+# Validated arguments per call signature: the checks and geometry of a layer are worked out once, not per
+# step (a LeNet forward calls conv2d twice with the same shapes every batch).
+_PLANS: dict = {}
+
+
+def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
+          dilation: IntPair, groups: int) -> Optional[tuple]:
+    """Check the arguments (torch's errors) and return (flat, stride, pads, dilation, geometry)."""
+    if input.ndim == 3:
+        return None
     _check_conv(input, weight, bias, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if any(s <= 0 for s in stride):
@@ -368,6 +395,10 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     if padded[0] < span[0] or padded[1] < span[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
                            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
-    if stride == (1, 1):
-        return FlatConvolution.apply(input, weight, bias, pads, dilation, groups)
-    return Convolution.apply(input, weight, bias, stride, pads, dilation, groups)
+    if stride != (1, 1):
+        return (False, stride, pads, dilation, None)
+    (n, c, h, wd), (o, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation
+    hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
+    geo = _FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups,
+                        input._data.dtype.itemsize)
+    return (True, stride, pads, dilation, geo)
