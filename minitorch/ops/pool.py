@@ -122,7 +122,8 @@ class MaxPool2DTiled(Op):
         gx = xp.zeros(x.shape, dtype=grad.dtype)
         views, targets = _tiles(x, kernel, out), _tiles(gx, kernel, out)
         # torch's choice in a tile: the first maximum, or the last NaN (max propagates a NaN).
-        nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and bool(xp.isnan(res).any()) else None
+        # min propagates NaN: one reduction tells whether any tile has one.
+        nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and res.size and bool(xp.isnan(res.min())) else None
         taken = None
         for k, (v, t) in enumerate(zip(views, targets)):
             if k == len(views) - 1 and taken is not None and nan_pick is None:
@@ -236,6 +237,10 @@ def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding
     return kernel, stride, _pool_pair(padding, "padding", fn)
 
 
+# Checked arguments per call signature (input shape included), so a layer's checks run once, not per batch.
+_MAX_PLANS: dict = {}
+
+
 def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
                dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
     """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf.
@@ -246,17 +251,28 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         ceil_mode: round the output size up (a last partial window, if it starts inside the input).
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
-    kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
-    dilation = _pool_pair(dilation, "dilation", "max_pool2d")
-    _check_pool(input, kernel, stride, padding, dilation)
-    out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                zip(input.shape[-2:], kernel, stride, padding, dilation))
-    _check_output(input, out)
-    x = input if input.ndim == 4 else input.unsqueeze(0)
-    if not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
-            all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:])):
+    key = (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    try:
+        kernel, stride, padding, dilation, out, tiled = _MAX_PLANS[key]
+    except (KeyError, TypeError):  # TypeError: list arguments, which cannot key the cache
+        kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
+        dilation = _pool_pair(dilation, "dilation", "max_pool2d")
+        _check_pool(input, kernel, stride, padding, dilation)
+        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+                    zip(input.shape[-2:], kernel, stride, padding, dilation))
+        _check_output(input, out)
+        tiled = not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
+            all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
+        try:
+            if len(_MAX_PLANS) >= 256:
+                _MAX_PLANS.clear()
+            _MAX_PLANS[key] = (kernel, stride, padding, dilation, out, tiled)
+        except TypeError:
+            pass
+    x = input if input._data.ndim == 4 else input.unsqueeze(0)
+    if tiled:
         values = MaxPool2DTiled.apply(x, kernel, out)
-        return values if input.ndim == 4 else values.squeeze(0)
+        return values if input._data.ndim == 4 else values.squeeze(0)
     values, index = MaxPool2DWithIndices.apply(x, kernel, stride, padding, dilation, ceil_mode)
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)
