@@ -6,6 +6,7 @@ not a rewrite of the ops. Where numpy and cupy differ, the helper lives here.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Union
 
 import numpy as np
@@ -185,7 +186,6 @@ def scatter_add(target: Any, index: Any, values: Any) -> None:
 
 def quiet(xp: Any) -> Any:
     """A context that silences divide/invalid warnings (numpy only; cupy never warns)."""
-    import contextlib
     if xp is np:
         return np.errstate(divide="ignore", invalid="ignore", over="ignore")
     return contextlib.nullcontext()

@@ -94,7 +94,9 @@ def _plain_rows(x: Any, target: Any, weight: Optional[Any], ignore_index: int, s
         return False
     if target.size == 0 or 0 <= ignore_index < x.shape[1]:
         return False
-    return bool(target.min() >= 0) and bool(target.max() < x.shape[1])
+    if target.dtype.kind == "i":  # negatives read as unsigned are huge: one reduction checks both ends
+        target = target.view(target.dtype.str.replace("i", "u"))
+    return bool(target.max() < x.shape[1])
 
 
 class CrossEntropyLoss(Op):
@@ -340,6 +342,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
             or 'sum'. ``size_average`` and ``reduce`` are the deprecated spellings.
         label_smoothing: mix the target with the uniform distribution by this amount, in [0, 1].
     """
+    xd, td = input._data, target._data
+    if (xd.ndim == 2 and td.ndim == 1 and td.shape[0] == xd.shape[0] and weight is None and size_average is None
+            and reduce is None and label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum")
+            and ((td.dtype.kind == "i" and td.dtype.itemsize == 8) or (td.dtype.kind == "u" and td.dtype.itemsize == 1))):
+        # The common call (a batch of logits, int64 class indices, defaults): every check below passes.
+        return CrossEntropyLoss.apply(input, td, None, ignore_index, 0.0, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
