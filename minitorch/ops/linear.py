@@ -7,6 +7,7 @@ from .. import backend
 from ..tensor import _LEGACY_NAMES, Tensor
 from .base import Op
 from .linalg import matmul
+from .shape import t
 
 
 class Addmm(Op):
@@ -36,19 +37,20 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
     if bias is None:
         return matmul(input, weight.t())
-    if weight.ndim != 2:
-        raise RuntimeError(f"mat2 must be a matrix, got {weight.ndim}-D tensor")
+    wd, xd, bd = weight._data, input._data, bias._data
+    if wd.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix, got {wd.ndim}-D tensor")
     for first, a in (("self", bias), ("mat1", input)):
-        if a.dtype is not weight.dtype:
+        if a._data.dtype != wd.dtype:
             raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {_name(a)} and {_name(weight)}")
-    rows = input if input.ndim == 2 else input.reshape(-1, input.shape[-1] if input.ndim else 1)
-    n, k, out = rows.shape[0], rows.shape[1], weight.shape[0]
-    if k != weight.shape[1]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {weight.shape[1]}x{out})")
-    shape = tuple(bias.shape)
+    rows = input if xd.ndim == 2 else input.reshape(-1, xd.shape[-1] if xd.ndim else 1)
+    (n, k), (out, wk) = rows._data.shape, wd.shape
+    if k != wk:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {wk}x{out})")
+    shape = bd.shape
     if len(shape) > 2 or any(s not in (1, t) for s, t in zip(shape[::-1], (out, n))):
         raise RuntimeError(f"The expanded size of the tensor ({out}) must match the existing size "
                            f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
                            f"Tensor sizes: {list(shape)}")
-    res = Addmm.apply(bias, rows, weight.t())
-    return res if input.ndim == 2 else res.reshape(tuple(input.shape[:-1]) + (out,))
+    res = Addmm.apply(bias, rows, t(weight))
+    return res if xd.ndim == 2 else res.reshape(tuple(xd.shape[:-1]) + (out,))

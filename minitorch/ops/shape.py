@@ -10,9 +10,13 @@ from ..tensor import Tensor
 from .base import Op
 
 
-def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any]) -> Tensor:
-    """Record that ``out`` aliases ``src``: shared version counter and a way back from the base."""
-    if not backend.array_module(out._data).may_share_memory(out._data, src._data) and not (
+def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = False) -> Tensor:
+    """Record that ``out`` aliases ``src``: shared version counter and a way back from the base.
+
+    ``known``: the op always returns a view (transposes, reshapes of contiguous data), so the
+    memory-overlap test is skipped.
+    """
+    if not known and not backend.array_module(out._data).may_share_memory(out._data, src._data) and not (
             out._data.size == 0 and _root(out._data) is _root(src._data)):  # empty views share no bytes
         return out
     base = src._base if src._base is not None else src
@@ -95,13 +99,14 @@ class UnsafeView(Reshape):
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     """The same elements with another shape: a view when possible, else a copy."""
-    target = _infer_shape(_shape_args(shape), input.numel())
-    try:
-        backend.reshape_view(input._data, target)  # only asks whether a view is possible
-    except (ValueError, AttributeError):
-        # torch's graph for it: a contiguous clone, then an unsafe view of that clone (not a view of input)
-        return UnsafeView.apply(Clone.apply(input, "C"), target, True)
-    return mark_view(Reshape.apply(input, target, True), input, lambda a: a.reshape(target))
+    target = _infer_shape(_shape_args(shape), input._data.size)
+    if not input._data.flags.c_contiguous:  # contiguous data always reshapes to a view
+        try:
+            backend.reshape_view(input._data, target)  # only asks whether a view is possible
+        except (ValueError, AttributeError):
+            # torch's graph for it: a contiguous clone, then an unsafe view of that clone (not a view of input)
+            return UnsafeView.apply(Clone.apply(input, "C"), target, True)
+    return mark_view(Reshape.apply(input, target, True), input, lambda a: a.reshape(target), True)
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -158,7 +163,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
                            f"equal to len(dims) = {len(dims)}")
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return mark_view(Permute.apply(input, dims), input, lambda a: a.transpose(dims))
+    return mark_view(Permute.apply(input, dims), input, lambda a: a.transpose(dims), True)
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -168,7 +173,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     if dims:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
         dims[d0], dims[d1] = dims[d1], dims[d0]
     dims = tuple(dims)
-    return mark_view(Transpose.apply(input, dims), input, lambda a: a.transpose(dims))
+    return mark_view(Transpose.apply(input, dims), input, lambda a: a.transpose(dims), True)
 
 
 swapaxes = swapdims = transpose
@@ -179,7 +184,7 @@ def t(input: Tensor) -> Tensor:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     dims = tuple(range(input.ndim))[::-1]
-    return mark_view(T.apply(input, dims), input, lambda a: a.transpose(dims))
+    return mark_view(T.apply(input, dims), input, lambda a: a.transpose(dims), True)
 
 
 class Squeeze(Op):
