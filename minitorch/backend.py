@@ -153,6 +153,11 @@ def array_module(*arrays: Any) -> Any:
     return np
 
 
+def host_array_type() -> type:
+    """The array class of host (CPU) memory: numpy's ndarray."""
+    return np.ndarray
+
+
 def is_numpy_type(cls: type) -> bool:
     """True for numpy's ndarray class (host memory)."""
     return cls is np.ndarray

@@ -43,6 +43,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _base: Optional["Tensor"] = None
     _view_fn: Optional[Callable] = None
     _retains_grad = False
+    _multi_view: Optional[tuple] = None  # (output_nr, op name) of a split/unbind piece, kept by its views
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -385,7 +386,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
                 self._hooks = []
             hooks = self._hooks
         else:
-            hooks = self.grad_fn._pre_hooks.setdefault(self._output_nr, [])
+            hooks = self.grad_fn.tensor_hooks(self._output_nr)
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 

@@ -122,18 +122,24 @@ class Node:
 
     def __init__(self) -> None:
         self.next_functions: tuple = ()
-        self._pre_hooks: dict[int, list] = {}
-        self._post_hooks: list = []
+        # Empty tuples until a hook is registered: a node is made on every recorded op.
+        self._pre_hooks: Any = ()
+        self._post_hooks: Any = ()
 
     def name(self) -> str:
         return type(self).__name__
 
     def register_hook(self, hook: Callable) -> None:
         """Call ``hook(grad_inputs, grad_outputs)`` after this node runs."""
+        if not self._post_hooks:
+            self._post_hooks = []
         self._post_hooks.append(hook)
 
-    def _register_tensor_hook(self, output_nr: int, hook: Callable) -> None:
-        self._pre_hooks.setdefault(output_nr, []).append(hook)
+    def tensor_hooks(self, output_nr: int) -> list:
+        """The (mutable) list of hooks run on the gradient arriving at output ``output_nr``."""
+        if not self._pre_hooks:
+            self._pre_hooks = {}
+        return self._pre_hooks.setdefault(output_nr, [])
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -241,19 +247,23 @@ class Function:
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         Tensor = _TENSOR or _tensor_class()
-        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays.
+        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays, and
+        # whether any lives off the host (only then can devices be mixed).
         tensors, needs, raw = [], [], []
+        foreign = False
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
+                d = a._data
                 tensors.append((i, a))
                 needs.append(a._requires_grad)
-                raw.append(a._data)
+                raw.append(d)
+                if type(d) is not _HOST:
+                    foreign = True
             else:
                 needs.append(False)
                 raw.append(a)
-        if len(tensors) > 1:
+        if foreign and len(tensors) > 1:
             _check_same_device(tensors)
-        record = True in needs and is_grad_enabled()
         ctx = Context()
         ctx.needs_input_grad = needs = tuple(needs)
         if cls.array_level:
@@ -272,7 +282,7 @@ class Function:
                 elif any(r is a for _, a in tensors):
                     r = Tensor._wrap(r._data)  # returning an input: give the result its own identity
                 outs.append(r)
-        if record:
+        if True in needs and is_grad_enabled():
             cls._record(ctx, tensors, outs)
         return tuple(outs) if multi else outs[0]
 
@@ -291,27 +301,30 @@ class Function:
             else:
                 edges.append((grad_accumulator(t), 0))
             positions.append(i)
-            meta.append((t._data.shape, t._data.dtype))
+            d = t._data
+            meta.append((d.shape, d.dtype))
         node.next_functions = tuple(edges)
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
-        # The device only as a string: a missing output gradient (rare) rebuilds zeros from it.
-        node._output_meta = tuple([(o._data.shape, o._data.dtype, backend.device_name(o._data)) for o in outs])
+        # The device only as a string, for the rare missing output gradient that must be rebuilt as zeros.
+        node._output_meta = tuple([(d.shape, d.dtype, "cpu" if type(d) is _HOST else backend.device_name(d))
+                                   for d in [o._data for o in outs]])
         skip = ctx._non_differentiable
-        for nr, o in enumerate(outs):
-            if skip and (id(o) in skip or id(o._data) in skip):
-                continue
-            if o._data.dtype.kind == "f":
+        nr = 0
+        for o in outs:
+            if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
                 if nr:
                     o._output_nr = nr
+            nr += 1
         if ctx._to_save:
             ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
             ctx._to_save = ()
 
 
 _TENSOR: Any = None
+_HOST = backend.host_array_type()
 
 
 def _tensor_class() -> type:

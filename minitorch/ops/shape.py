@@ -27,7 +27,8 @@ def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = 
         prev = src._view_fn
         out._view_fn = lambda a: fn(prev(a))
     out._version = src._version
-    out._multi_view = getattr(src, "_multi_view", None)  # (output_nr, op) of a split piece it comes from
+    if src._multi_view is not None:  # (output_nr, op) of a split piece it comes from
+        out._multi_view = src._multi_view
     return out
 
 
@@ -39,6 +40,8 @@ def _root(a: Any) -> Any:
 
 
 def _infer_shape(shape: Sequence[int], numel: int) -> tuple:
+    if type(shape) is tuple and all(type(s) is int and s >= 0 for s in shape) and math.prod(shape) == numel:
+        return shape  # the common, fully given shape
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -69,6 +72,8 @@ class Reshape(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, shape: tuple, must_view: bool) -> Any:
         ctx.shape = x.shape
+        if x.flags.c_contiguous:  # always a view
+            return x.reshape(shape)
         try:
             return backend.reshape_view(x, shape)
         except (ValueError, AttributeError):
@@ -111,14 +116,14 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
-    if input.ndim == 0:
+    shp = input._data.shape
+    if not shp:
         return reshape(input, (1,))
     s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
-    shp = input.shape
     return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
 
 
