@@ -626,3 +626,27 @@ def test_inplace_on_leaf_allowed_inside_no_grad(lib):
         x[0] = 0.5
     assert x.tolist() == [0.5, 6.0]
     assert x.requires_grad and x.is_leaf and x.grad_fn is None
+
+
+def test_leaf_gradients_never_share_memory_with_other_arrays() -> None:
+    """A leaf may take a fresh gradient as its .grad without a copy, but never one that something else holds."""
+    a, b = minitorch.ones(3, requires_grad=True), minitorch.ones(3, requires_grad=True)
+    (a + b).sum().backward()  # one gradient array flows to both leaves
+    a.grad.add_(1)
+    assert b.grad.tolist() == [1.0, 1.0, 1.0]
+    g = minitorch.full((3,), 2.0)
+    d = minitorch.ones(3, requires_grad=True)
+    d.backward(g)  # the caller's gradient reaches the leaf directly
+    d.grad.add_(1)
+    assert g.tolist() == [2.0, 2.0, 2.0]
+    e = minitorch.ones(3, requires_grad=True)
+    f = e * 2
+    f.retain_grad()
+    (f + 0).sum().backward()
+    e.grad.add_(1)
+    assert f.grad.tolist() == [1.0, 1.0, 1.0]
+    lin = minitorch.nn.Linear(3, 2)
+    lin(minitorch.ones(4, 3)).sum().backward()
+    first = lin.bias.grad.clone()
+    lin(minitorch.ones(4, 3)).sum().backward()  # a second backward adds into the (possibly taken) first
+    assert lin.bias.grad.tolist() == (2 * first).tolist()

@@ -6,8 +6,10 @@ A chain of any length backpropagates without touching Python's recursion limit.
 """
 from __future__ import annotations
 
+import sys
 from typing import Any, Iterable, Optional, Sequence
 
+from .. import backend
 from . import anomaly
 from .function import AccumulateGrad, BackwardNode, Node, _tensor_class, grad_accumulator
 from .grad_mode import no_grad
@@ -38,13 +40,28 @@ def _run_hooks(hooks: list, grad: Any) -> Any:
     return grad
 
 
-def _accumulate(node: AccumulateGrad, grad: Any) -> None:
+def _sole_owner_count() -> int:
+    """What ``sys.getrefcount`` reports for an array held only by one list slot (as the engine holds it)."""
+    box = [object()]
+    return sys.getrefcount(box[0])
+
+
+_SOLE = _sole_owner_count()
+
+
+def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
+    """Add ``grad`` into the leaf's ``.grad``; ``owned``: nothing else refers to ``grad``, so a first
+    gradient may become ``.grad`` itself instead of a copy (torch's AccumulateGrad steals it likewise)."""
     Tensor = _tensor_class()
     var = node.variable
     if var._hooks:
         grad = _run_hooks(var._hooks, grad)
+        owned = False
     if var.grad is None:
-        var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
+        if owned and grad.base is None and grad.dtype == var._data.dtype and backend.is_writeable(grad):
+            var.grad = Tensor._wrap(grad)
+        else:
+            var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
     else:
         var.grad._data += grad
         var.grad._version.value += 1
@@ -85,7 +102,9 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
                         captured[(node, nr)] = g
             if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
-                    _accumulate(node, grads[0])
+                    # Only this list refers to a fresh gradient: the producing node's list is gone (below).
+                    owned = sys.getrefcount(grads[0]) <= _SOLE
+                    _accumulate(node, grads[0], owned)
                 continue
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
@@ -111,6 +130,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
+            input_grads = g = None  # drop these references: a leaf may then take its gradient without a copy
     return captured if capture is not None else None
 
 

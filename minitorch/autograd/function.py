@@ -25,9 +25,12 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 def unbroadcast(grad: Any, shape: tuple) -> Any:
     """Sum ``grad`` over the dimensions that broadcasting added or stretched to reach it from ``shape``."""
-    if grad.shape == shape:
+    gs = grad.shape
+    if gs == shape:
         return grad
-    extra = grad.ndim - len(shape)
+    extra = len(gs) - len(shape)
+    if extra > 0 and gs[extra:] == shape:  # only leading dims added (a bias): one sum
+        return grad.sum(axis=tuple(range(extra)))
     axes = tuple(range(extra)) + tuple(
         i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if axes:
