@@ -120,6 +120,30 @@ def test_max_pool2d_overlapping_windows_accumulate_gradient(k: int, s: int, d: i
     check_both(lambda lib, t: F(lib).max_pool2d(t, k, s, k // 2, d, ceil, True), x, gradcheck=False)
 
 
+@pytest.mark.parametrize("kernel", [2, 3, (2, 3), (3, 1)])
+@pytest.mark.parametrize("size", [(6, 6), (7, 8)])
+def test_max_pool2d_tiles_with_ties_and_nans_route_the_gradient_like_torch(kernel: Any, size: tuple) -> None:
+    """Tiles with repeated maxima (ReLU zeros), -inf, +inf and NaN: the gradient goes where torch sends it
+    (the first maximum in a tile, or its last NaN), in float32 and float64; leftover rows get none."""
+    rng = np.random.default_rng(7)
+    x = np.maximum(rng.integers(-3, 3, (2, 3) + size), 0).astype(np.float64)  # many ties at 0, 1, 2
+    x[1, 0, :2, :2] = -np.inf
+    x[1, 2, 0, 0] = np.inf
+    with_nan = x.copy()  # a NaN anywhere changes how the whole batch is routed: test both ways
+    with_nan[0, 0, 0, :3] = np.nan
+    with_nan[0, 1, 1, 1] = np.nan
+    grad = rng.standard_normal((2, 3) + tuple(n // k for n, k in zip(size, as_pair(kernel))))
+    for x, dtype in ((x, np.float32), (x, np.float64), (with_nan, np.float32), (with_nan, np.float64)):
+        got, want = [], []
+        for lib, out in ((minitorch, got), (torch, want)):
+            t = lib.tensor(x.astype(dtype), requires_grad=True)
+            y = F(lib).max_pool2d(t, kernel)
+            y.backward(lib.tensor(grad.astype(dtype)))
+            out += [y.detach().numpy(), t.grad.numpy()]
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+
+
 def test_max_pool2d_windows_without_a_finite_value_point_inside_the_input() -> None:
     """An all -inf window reports, like torch, the first tap inside the input (never a padding position)."""
     x = np.full((1, 1, 5, 5), -np.inf)
