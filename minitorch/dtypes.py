@@ -153,6 +153,17 @@ _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "
             "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
+_LARGEST: dict = {}
+
+
+def largest(np_dtype: Any) -> float:
+    """The largest finite value of a floating numpy dtype (cached: np.finfo costs a microsecond a call)."""
+    lim = _LARGEST.get(np_dtype)
+    if lim is None:
+        lim = _LARGEST[np_dtype] = float(np.finfo(np_dtype).max)
+    return lim
+
+
 def check_fits(value: Any, d: dtype) -> None:
     """Raise torch's error when the Python number ``value`` overflows ``d`` (masked_fill's value, clamp's bounds).
 
@@ -163,7 +174,7 @@ def check_fits(value: Any, d: dtype) -> None:
         return
     value = value.item() if isinstance(value, np.generic) else value
     if d.is_floating_point:
-        lim = float(np.finfo(d.np_dtype).max)
+        lim = largest(d.np_dtype)
         bad = value == value and abs(value) != float("inf") and abs(value) > lim
     else:
         info = np.iinfo(d.np_dtype)

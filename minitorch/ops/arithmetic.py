@@ -94,7 +94,10 @@ class Pow(Op):
         if ctx.needs_input_grad[0]:
             # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
             with backend.quiet(xp):
-                ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
+                if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
+                    ga = grad * b * a ** (b - 1)
+                else:
+                    ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
             with backend.quiet(xp):
@@ -104,6 +107,9 @@ class Pow(Op):
 
 def _power(xp: Any, a: Any, b: Any) -> Any:
     """a ** b in the operands' dtype; integers to negative powers truncate as in torch (0, or ±1 for bases ±1)."""
+    if type(b) is int or type(b) is float:
+        if a.dtype.kind == "f":  # a Python number keeps a float array's dtype (weakly typed)
+            return xp.asarray(a ** b)  # numpy gives a 0-d result as a scalar
     dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
     if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
         out = a ** xp.where(b < 0, 0, b).astype(dtype)
@@ -183,14 +189,12 @@ class Clamp(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
         xp = backend.array_module(x)
-        keep = xp.ones(x.shape, dtype=bool)
-        out = x
-        if lo is not None:
-            keep &= x >= lo
-            out = xp.maximum(out, lo)
-        if hi is not None:
-            keep &= x <= hi
-            out = xp.minimum(out, hi)
+        if hi is None:
+            keep, out = x >= lo, xp.maximum(x, lo)
+        elif lo is None:
+            keep, out = x <= hi, xp.minimum(x, hi)
+        else:
+            keep, out = (x >= lo) & (x <= hi), xp.minimum(xp.maximum(x, lo), hi)
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(keep)
         return out.astype(x.dtype, copy=False)
@@ -247,7 +251,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None)
 
 
 def _is_bool(x: Any) -> bool:
-    return isinstance(x, bool) or (isinstance(x, Tensor) and x.dtype is dtypes.bool_)
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
@@ -365,6 +369,15 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
         hi = bounds.pop(0) if max is not None else None
         return _maybe_out(ClampTensor.apply(x, lo, hi), out)
     bounds = [v for v in (min, max) if v is not None]
+    if input._data.dtype.kind == "f" and all(type(v) is float or type(v) is int for v in bounds):
+        # Python numbers leave a floating tensor's dtype as it is (the common clamp(min=0) of the tutorials).
+        np_dtype = input._data.dtype
+        for v in bounds:
+            if v == v and abs(v) != float("inf") and abs(v) > dtypes.largest(np_dtype):
+                dtypes.check_fits(v, input.dtype)  # raises torch's overflow error
+        lo = None if min is None else input._xp.asarray(min, dtype=np_dtype)
+        hi = None if max is None else input._xp.asarray(max, dtype=np_dtype)
+        return _maybe_out(Clamp.apply(input, lo, hi), out)
     dt = dtypes.result_type(input, *bounds)
     if dt is dtypes.bool_:
         which = "" if len(bounds) == 2 else ("min_" if max is None else "max_")
