@@ -139,16 +139,19 @@ class FlatConvolution(Op):
         wm = w.reshape(groups, o // groups, geo.kg)
         out = xp.empty((n, groups, o // groups, geo.p), dtype=x.dtype)
         cols = geo.views(xf)
-        buf = xp.empty((geo.chunk,) + cols.shape[1:], dtype=x.dtype)
+        # Small batches keep their columns for the weight gradient; large ones rebuild them chunk by chunk.
+        keep = ctx.needs_input_grad[1] and geo.keep_cols
+        buf = xp.empty(((n if keep else geo.chunk),) + cols.shape[1:], dtype=x.dtype)
         for s in range(0, n, geo.chunk):
             e = min(n, s + geo.chunk)
-            part = buf[:e - s]
+            part = buf[s:e] if keep else buf[:e - s]
             part[...] = cols[s:e]
             xp.matmul(wm, part.reshape(e - s, groups, geo.kg, geo.p), out=out[s:e])
         kept = out.reshape(n, o, ho, wp)[..., :wo]
         # The bias add doubles as the copy that drops the extra columns: one pass instead of two.
         res = xp.ascontiguousarray(kept) if b is None else xp.add(kept, b.reshape(1, -1, 1, 1))
-        ctx.save_for_backward(xf if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward((buf if keep else xf) if ctx.needs_input_grad[1] else None,
+                              w if ctx.needs_input_grad[0] else None)
         ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
         return res
 
@@ -180,6 +183,9 @@ class _FlatGeometry:
         self.p = ho * wp  # output columns per image, Wp per output row
         self.kg = c // groups * kh * kw
         self.chunk = max(1, min(n, CHUNK_BYTES // (c * kh * kw * self.p * itemsize)))
+        # A batch whose columns fit one chunk keeps them for the weight gradient; larger ones rebuild them
+        # chunk by chunk in backward (measured: reading kept columns back from memory costs more).
+        self.keep_cols = self.chunk == n
 
     def views(self, xf: Any) -> Any:
         """The columns of every image as a (N, C, kh, kw, P) view of the flat padded input."""
@@ -196,22 +202,27 @@ class _FlatGeometry:
         g[..., wo:] = 0
         return g.reshape(n, o, self.p)
 
-    def weight_grad(self, xf: Any, g: Any) -> Any:
+    def weight_grad(self, saved: Any, g: Any) -> Any:
         """sum over images of columns (K, P) @ gradient^T (P, O), chunk by chunk; returned as (groups, O/groups, K).
 
+        ``saved``: the forward's columns (small batches) or the flat padded input to rebuild them from.
         (K, P) @ (P, O) rather than (O, P) @ (P, K): OpenBLAS runs this shape about twice as fast.
         """
         xp = backend.array_module(g)
         n, o, p = g.shape
         gr, og, kg = self.groups, o // self.groups, self.kg
-        cols = self.views(xf)
+        built = saved.ndim == 5
+        cols = saved if built else self.views(saved)
         acc = xp.zeros((gr, kg, og), dtype=g.dtype)
-        buf = xp.empty((self.chunk,) + cols.shape[1:], dtype=g.dtype)
+        buf = None if built else xp.empty((self.chunk,) + cols.shape[1:], dtype=g.dtype)
         part = xp.empty((self.chunk, gr, kg, og), dtype=g.dtype)
         for s in range(0, n, self.chunk):
             e = min(n, s + self.chunk)
-            c = buf[:e - s]
-            c[...] = cols[s:e]
+            if built:
+                c = cols[s:e]
+            else:
+                c = buf[:e - s]
+                c[...] = cols[s:e]
             prod = xp.matmul(c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2),
                              out=part[:e - s])
             acc += prod.sum(axis=0)
