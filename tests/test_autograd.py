@@ -645,8 +645,13 @@ def test_leaf_gradients_never_share_memory_with_other_arrays() -> None:
     (f + 0).sum().backward()
     e.grad.add_(1)
     assert f.grad.tolist() == [1.0, 1.0, 1.0]
+    w, gw = minitorch.ones(3, 2, requires_grad=True), minitorch.full((2, 3), 3.0)
+    w.t().backward(gw)  # w's gradient is a transposed view of the caller's tensor
+    w.grad.add_(1)
+    assert gw.tolist() == [[3.0] * 3] * 2
     lin = minitorch.nn.Linear(3, 2)
     lin(minitorch.ones(4, 3)).sum().backward()
     first = lin.bias.grad.clone()
     lin(minitorch.ones(4, 3)).sum().backward()  # a second backward adds into the (possibly taken) first
     assert lin.bias.grad.tolist() == (2 * first).tolist()
+    assert lin.weight.grad.is_contiguous()

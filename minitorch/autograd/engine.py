@@ -46,7 +46,29 @@ def _sole_owner_count() -> int:
     return sys.getrefcount(box[0])
 
 
+class _Holder:
+    __slots__ = ("base",)
+
+
+def _sole_base_count() -> int:
+    """What ``sys.getrefcount`` reports, in ``_accumulate``, for an array referenced only by one view's base."""
+    view = _Holder()
+    view.base = object()
+    base = view.base
+    return sys.getrefcount(base)
+
+
 _SOLE = _sole_owner_count()
+_SOLE_BASE = _sole_base_count()
+
+
+def _only_view(grad: Any) -> bool:
+    """Whether ``grad`` owns its memory, or is a contiguous view of all of an array nothing else refers to."""
+    base = grad.base
+    if base is None:
+        return True
+    return (base.base is None and base.size == grad.size and grad.flags.c_contiguous
+            and sys.getrefcount(base) <= _SOLE_BASE)
 
 
 def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
@@ -58,7 +80,7 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
         grad = _run_hooks(var._hooks, grad)
         owned = False
     if var.grad is None:
-        if owned and grad.base is None and grad.dtype == var._data.dtype and backend.is_writeable(grad):
+        if owned and grad.dtype == var._data.dtype and _only_view(grad) and backend.is_writeable(grad):
             var.grad = Tensor._wrap(grad)
         else:
             var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
