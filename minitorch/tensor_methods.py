@@ -18,11 +18,11 @@ class TensorMethods:
 
     # arithmetic operators
     def __add__(self, other: Any) -> Any: return _ops.add(self, other)
-    def __radd__(self, other: Any) -> Any: return _ops.add(other, self)
+    def __radd__(self, other: Any) -> Any: return _ops.add(self, other)  # as torch: self first in the graph
     def __sub__(self, other: Any) -> Any: return _ops.sub(self, other)
     def __rsub__(self, other: Any) -> Any: return _ops.sub(other, self)
     def __mul__(self, other: Any) -> Any: return _ops.mul(self, other)
-    def __rmul__(self, other: Any) -> Any: return _ops.mul(other, self)
+    def __rmul__(self, other: Any) -> Any: return _ops.mul(self, other)  # as torch: self first in the graph
     def __truediv__(self, other: Any) -> Any: return _ops.div(self, other)
     # number / tensor is reciprocal then multiply in torch (MulBackward0 over ReciprocalBackward0), rounding included
     def __rtruediv__(self, other: Any) -> Any:

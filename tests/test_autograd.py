@@ -1,6 +1,8 @@
 """The autograd engine against torch: graph recording, backward, grad, grad modes, hooks, Functions, errors."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -186,6 +188,25 @@ def test_next_functions_structure_matches_torch():
     mul = add.next_functions[0][0]
     assert mul.next_functions[0][0].variable is x
     assert mul.next_functions[1][0].variable is w
+
+
+@pytest.mark.parametrize("expr", ["a * 2", "2 * a", "a + 2", "2 + a", "a - 2", "2 - a", "a / 2", "2 / a",
+                                  "a ** 2", "2 ** a", "a.add(2, alpha=3)", "(a * 1).mul_(2).add_(1).sub_(3).div_(2)",
+                                  "a * 1.5 + a"])
+def test_python_numbers_get_the_edges_torch_gives_them(expr: str) -> None:
+    """torch wraps a number in a tensor for add/sub/mul/div (a (None, 0) edge), but not for rsub or pow."""
+    def name(fn: Any) -> Any:
+        return None if fn is None else type(fn).__name__.replace("torch::autograd::", "")
+
+    def shape(fn: Any) -> Any:
+        if fn is None or name(fn) == "AccumulateGrad":
+            return name(fn)
+        return (fn.name(), tuple((shape(f), n) for f, n in fn.next_functions))
+    graphs = []
+    for lib in (minitorch, torch):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        graphs.append(shape(eval(expr, {"a": a}).grad_fn))
+    assert graphs[0] == graphs[1]
 
 
 def test_leaf_accumulator_is_shared_between_uses():

@@ -190,9 +190,12 @@ class BackwardNode(Node):
                                    f"(expected {expected}, got {len(raw)})")
         out = []
         unwrap = not fn.array_level  # user Functions return tensors
-        for pos, (shape, dt) in zip(self._input_positions, self._input_meta):
+        for pos, meta in zip(self._input_positions, self._input_meta):
             g = raw[pos]
-            if g is not None:
+            if meta is None:  # a Python number's (None, 0) edge
+                g = None
+            elif g is not None:
+                shape, dt = meta
                 if unwrap:
                     g = getattr(g, "_data", g)
                 if g.shape != shape:
@@ -233,6 +236,9 @@ class Function:
 
     array_level: bool = False
     node_name: Optional[str] = None
+    # Argument positions that, given a Python number, still get an edge (None, 0), as torch's graph shows
+    # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
+    scalar_edges: tuple = ()
     _node_cls: type
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -306,6 +312,8 @@ class Function:
             positions.append(i)
             d = t._data
             meta.append((d.shape, d.dtype))
+        if cls.scalar_edges:
+            _add_scalar_edges(cls.scalar_edges, len(ctx.needs_input_grad), edges, positions, meta)
         node.next_functions = tuple(edges)
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
@@ -337,6 +345,17 @@ def _tensor_class() -> type:
         from ..tensor import Tensor
         _TENSOR = Tensor
     return _TENSOR
+
+
+def _add_scalar_edges(scalar_edges: tuple, n_args: int, edges: list, positions: list, meta: list) -> None:
+    """Give the non-tensor arguments at ``scalar_edges`` their (None, 0) edges, keeping argument order."""
+    extra = [i for i in scalar_edges if i < n_args and i not in positions]
+    if not extra:
+        return
+    rows = sorted(list(zip(positions, edges, meta)) + [(i, (None, 0), None) for i in extra], key=lambda r: r[0])
+    positions[:] = [r[0] for r in rows]
+    edges[:] = [r[1] for r in rows]
+    meta[:] = [r[2] for r in rows]
 
 
 def _check_same_device(tensors: list) -> None:

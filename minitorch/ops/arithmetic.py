@@ -12,6 +12,8 @@ from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_
 class Add(Op):
     """a + alpha * b."""
 
+    scalar_edges = (0, 1)
+
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
         ctx.alpha = alpha
@@ -24,6 +26,8 @@ class Add(Op):
 
 class Sub(Op):
     """a - alpha * b."""
+
+    scalar_edges = (0, 1)
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
@@ -39,10 +43,13 @@ class Rsub(Sub):
     """scalar - tensor, named as torch names it."""
 
     node_name = "RsubBackward1"
+    scalar_edges = ()  # torch's rsub(Tensor, Scalar) overload records only the tensor
 
 
 class Mul(Op):
     """a * b."""
+
+    scalar_edges = (0, 1)
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
@@ -59,6 +66,8 @@ class Mul(Op):
 
 class Div(Op):
     """a / b (true division)."""
+
+    scalar_edges = (0, 1)
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
