@@ -153,6 +153,31 @@ def array_module(*arrays: Any) -> Any:
     return np
 
 
+_FILLED: dict = {}
+
+
+def filled_like(array: Any, value: Any) -> Any:
+    """``value`` (a number or 0-d array) as an operand for an elementwise op with ``array``: on the host, a
+    cached read-only array of ``array``'s shape and dtype holding it; elsewhere ``value`` itself.
+
+    numpy's maximum/minimum run several times slower against a broadcast scalar than against a whole
+    array (their fast loops need unit strides): ``maximum(x, 0)`` on 256x1024 float32 takes ~98 us,
+    ``maximum(x, zeros)`` ~35 us. ReLU and clamp use this; the cache keeps a few shapes.
+    """
+    if type(array) is not np.ndarray or array.size < 4096:
+        return value
+    if type(value) is np.ndarray:  # a 0-d bound (clamp's): its number keys the cache
+        value = value.item()
+    key = (array.shape, array.dtype.str, value)
+    out = _FILLED.get(key)
+    if out is None:
+        if len(_FILLED) >= 16:
+            _FILLED.clear()
+        out = _FILLED[key] = np.full(array.shape, value, dtype=array.dtype)
+        out.flags.writeable = False
+    return out
+
+
 def host_array_type() -> type:
     """The array class of host (CPU) memory: numpy's ndarray."""
     return np.ndarray

@@ -425,3 +425,29 @@ def test_bad_arguments_raise_like_torch(fn: Callable, exc: type, match: str) -> 
         with pytest.raises(exc, match=re.escape(match)) as info:
             fn(lib)
         assert type(info.value) is exc, f"{lib.__name__}: {type(info.value).__name__}"
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, fn", [
+    ("relu", lambda t: t.relu()), ("sigmoid", lambda t: t.sigmoid()), ("clamp_min", lambda t: t.clamp(min=-0.5)),
+    ("clamp_max", lambda t: t.clamp(max=0.25)), ("clamp_both", lambda t: t.clamp(-1, 2)),
+    ("clamp_int_bound", lambda t: t.clamp(min=0)),
+])
+def test_large_inputs_take_the_whole_array_paths_like_torch(name: str, fn: Callable, dtype: Any) -> None:
+    """Above a few thousand elements relu/clamp compare against cached whole arrays and sigmoid blends
+    by its sign mask: values and gradients as torch's, infinities and NaN included, twice (cache hit)."""
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.standard_normal(6000) * 20, [np.inf, -np.inf, np.nan, 0.0, -0.0, 1e-30, -90.0, 90.0]])
+    g = rng.standard_normal(x.size)
+    for _ in range(2):
+        out = []
+        for lib in (minitorch, torch):
+            t = lib.tensor(x.astype(dtype), requires_grad=True)
+            y = fn(t)
+            y.backward(lib.tensor(g.astype(dtype)))
+            out.append((y.detach().numpy(), t.grad.numpy()))
+        # sigmoid: last-bit differences, and float32 results in the denormal range where torch gives 0
+        rtol, atol = (0, 0) if name != "sigmoid" else {np.float32: (1e-6, 1e-37), np.float64: (1e-15, 0)}[dtype]
+        np.testing.assert_allclose(out[0][0], out[1][0], rtol=rtol, atol=atol)
+        np.testing.assert_allclose(out[0][1], out[1][1], rtol=rtol * 4, atol=atol)
+        assert out[0][0].dtype == dtype
