@@ -267,3 +267,15 @@ def test_pool_errors_match_torch(kind: str, name: str, fn: Callable, gist: str) 
 def test_conv2d_empty_batch() -> None:
     check_parity(lambda lib, x, w: F(lib).conv2d(x, w, padding=1), np.zeros((0, 2, 4, 4)),
                  np.ones((3, 2, 3, 3)))
+
+
+def test_cached_layer_checks_never_let_float_arguments_through() -> None:
+    """conv2d/max_pool2d remember checked arguments per call signature; 1.0 equals 1 as a dict key, yet a
+    float argument must still fail as it does on a first call."""
+    x, w = minitorch.ones(1, 1, 6, 6), minitorch.ones(1, 1, 3, 3)
+    assert F(minitorch).conv2d(x, w, padding=1).shape == (1, 1, 6, 6)
+    assert F(minitorch).max_pool2d(x, 2).shape == (1, 1, 3, 3)
+    with pytest.raises(TypeError):
+        F(minitorch).conv2d(x, w, padding=1.0)
+    with pytest.raises(TypeError):
+        F(minitorch).max_pool2d(x, 2.0)

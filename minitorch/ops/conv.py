@@ -348,22 +348,19 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
         groups: channels are split into this many independent groups.
     """
     xd, wd = input._data, weight._data
-    key = (xd.shape, wd.shape, xd.dtype, wd.dtype, None if bias is None else (bias._data.shape, bias._data.dtype),
-           stride, padding, dilation, groups)
-    try:
-        plan = _PLANS[key]
-    except (KeyError, TypeError):  # TypeError: list arguments, which cannot key the cache
+    key = None
+    if plain_args(stride, padding, dilation, groups):
+        key = (xd.shape, wd.shape, xd.dtype, wd.dtype, None if bias is None else (bias._data.shape, bias._data.dtype),
+               stride, padding, dilation, groups, CHUNK_BYTES)
+    plan = _PLANS.get(key) if key is not None else None
+    if plan is None:
         if input.ndim == 3:
             return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
         plan = _plan(input, weight, bias, stride, padding, dilation, groups)
-        try:
+        if key is not None:
             if len(_PLANS) >= 256:
                 _PLANS.clear()
             _PLANS[key] = plan
-        except TypeError:
-            pass
-    if plan is None:  # an unbatched input, checked once as a batch of one
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
     flat, stride, pads, dilation, geo = plan
     if flat:
         return FlatConvolution.apply(input, weight, bias, pads, dilation, groups, geo)
@@ -375,11 +372,22 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
 _PLANS: dict = {}
 
 
+def plain_args(*args: Any) -> bool:
+    """Whether layer arguments can key a cache of checked arguments: ints (not bools or floats, which
+    compare equal to ints but must meet torch's own checks), strings, None, and tuples of ints."""
+    for a in args:
+        t = type(a)
+        if t is tuple:
+            if not all(type(v) is int for v in a):
+                return False
+        elif not (t is int or t is str or a is None):
+            return False
+    return True
+
+
 def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
           dilation: IntPair, groups: int) -> Optional[tuple]:
     """Check the arguments (torch's errors) and return (flat, stride, pads, dilation, geometry)."""
-    if input.ndim == 3:
-        return None
     _check_conv(input, weight, bias, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if any(s <= 0 for s in stride):

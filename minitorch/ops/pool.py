@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence, Union
 from .. import backend
 from ..tensor import Tensor
 from .base import Op
-from .conv import spread
+from .conv import plain_args, spread
 
 IntPair = Union[int, Sequence[int]]
 
@@ -251,10 +251,13 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         ceil_mode: round the output size up (a last partial window, if it starts inside the input).
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
-    key = (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
-    try:
-        kernel, stride, padding, dilation, out, tiled = _MAX_PLANS[key]
-    except (KeyError, TypeError):  # TypeError: list arguments, which cannot key the cache
+    key = (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices) \
+        if plain_args(kernel_size, stride, padding, dilation) and type(ceil_mode) is bool \
+        and type(return_indices) is bool else None
+    plan = _MAX_PLANS.get(key) if key is not None else None
+    if plan is not None:
+        kernel, stride, padding, dilation, out, tiled = plan
+    else:
         kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
         dilation = _pool_pair(dilation, "dilation", "max_pool2d")
         _check_pool(input, kernel, stride, padding, dilation)
@@ -263,12 +266,10 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         _check_output(input, out)
         tiled = not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
             all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
-        try:
+        if key is not None:
             if len(_MAX_PLANS) >= 256:
                 _MAX_PLANS.clear()
             _MAX_PLANS[key] = (kernel, stride, padding, dilation, out, tiled)
-        except TypeError:
-            pass
     x = input if input._data.ndim == 4 else input.unsqueeze(0)
     if tiled:
         values = MaxPool2DTiled.apply(x, kernel, out)
