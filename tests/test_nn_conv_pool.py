@@ -237,6 +237,18 @@ ERRORS = [
      "dilation should be greater than zero, but got dilationH: 0 dilationW: 0"),
     ("max_kernel_triple", lambda lib: F(lib).max_pool2d(X4(lib), (2, 2, 2)),
      "max_pool2d: kernel_size must either be a single int, or a tuple of two ints"),
+    ("bool_stride", lambda lib: F(lib).conv2d(X4(lib), W4(lib), stride=True),
+     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, stride=bool)"),
+    ("float_padding", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=1.0),
+     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, padding=float)"),
+    ("bool_groups", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=True),
+     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, groups=bool)"),
+    ("max_float_kernel", lambda lib: F(lib).max_pool2d(X4(lib), 2.0),
+     "max_pool2d(): argument 'kernel_size' (position 2) must be tuple of ints, not float"),
+    ("max_bool_dilation", lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=True),
+     "max_pool2d(): argument 'dilation' (position 5) must be tuple of ints, not bool"),
+    ("avg_bool_stride", lambda lib: F(lib).avg_pool2d(X4(lib), 2, True),  # torch names the position only
+     "must be tuple of ints, not bool"),                                       # when it was given by position
 ]
 
 # (name, fn(lib, pool), gist): shared by max_pool2d and avg_pool2d
@@ -279,3 +291,13 @@ def test_cached_layer_checks_never_let_float_arguments_through() -> None:
         F(minitorch).conv2d(x, w, padding=1.0)
     with pytest.raises(TypeError):
         F(minitorch).max_pool2d(x, 2.0)
+
+
+def test_numpy_integers_are_accepted_as_layer_arguments() -> None:
+    """torch's argument parser takes numpy ints (not bools) wherever it takes ints."""
+    for lib in (minitorch, torch):
+        x, w = lib.ones(1, 1, 6, 6), lib.ones(1, 1, 3, 3)
+        assert tuple(F(lib).conv2d(x, w, stride=np.int64(2), groups=np.int64(1)).shape) == (1, 1, 2, 2)
+        assert tuple(F(lib).conv2d(x, w, padding=(np.int64(1), 0)).shape) == (1, 1, 6, 4)
+        assert tuple(F(lib).max_pool2d(x, np.int64(2)).shape) == (1, 1, 3, 3)
+        assert tuple(F(lib).avg_pool2d(x, (np.int64(3), 2)).shape) == (1, 1, 2, 3)

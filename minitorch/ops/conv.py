@@ -20,6 +20,7 @@ through the same im2col path, so there is no loop over kernel offsets or pixels.
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, Optional, Sequence, Union
 
 from .. import backend
@@ -29,9 +30,15 @@ from .base import Op
 IntPair = Union[int, Sequence[int]]
 
 
+def is_int(value: Any) -> bool:
+    """An integer argument as torch's parser takes one: Python or numpy ints, not bools."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def pair(value: IntPair, name: str) -> tuple:
     """An int or a 1- or 2-sequence as a pair, with torch's message for other lengths."""
-    if isinstance(value, int):
+    if is_int(value):
+        value = int(value)
         return (value, value)
     v = tuple(int(x) for x in value)
     if len(v) == 1:
@@ -388,6 +395,13 @@ def plain_args(*args: Any) -> bool:
 def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
           dilation: IntPair, groups: int) -> Optional[tuple]:
     """Check the arguments (torch's errors) and return (flat, stride, pads, dilation, geometry)."""
+    for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation), ("groups", groups)):
+        items = value if isinstance(value, (tuple, list)) else (value,)
+        if name == "padding" and isinstance(value, str):
+            continue
+        if not all(is_int(v) for v in items) or (name == "groups" and not is_int(value)):
+            raise TypeError(f"conv2d() received an invalid combination of arguments - got (Tensor, Tensor, "
+                            f"{name}={type(value).__name__}), but expected integers or tuples of integers")
     _check_conv(input, weight, bias, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if any(s <= 0 for s in stride):

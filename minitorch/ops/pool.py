@@ -12,14 +12,20 @@ from typing import Any, Optional, Sequence, Union
 from .. import backend
 from ..tensor import Tensor
 from .base import Op
-from .conv import plain_args, spread
+from .conv import is_int, plain_args, spread
 
 IntPair = Union[int, Sequence[int]]
 
 
+_POSITIONS = {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}  # in max_pool2d's messages
+
+
 def _pool_pair(value: IntPair, name: str, fn: str) -> tuple:
-    if isinstance(value, int):
-        return (value, value)
+    if is_int(value):
+        return (int(value), int(value))
+    if not isinstance(value, (tuple, list)):  # a bool, float or string, as torch's argument parser says
+        where = f" (position {_POSITIONS[name]})" if fn == "max_pool2d" else ""
+        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
     v = tuple(int(x) for x in value)
     if len(v) not in (1, 2):
         raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
