@@ -31,7 +31,7 @@ class _Version:
 class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
 
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_version", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_counter", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers ``ndarray op Tensor`` to our reflected operators
 
     # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
@@ -63,7 +63,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._data = data
         self._requires_grad = False
         self.grad_fn = None
-        self._version = _Version()
+        self._counter = _Version()
 
     @classmethod
     def _wrap(cls, data: Any) -> "Tensor":
@@ -179,8 +179,11 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         return _ops.transpose(self, -2, -1)
 
     @property
-    def _version_value(self) -> int:
-        return self._version.value
+    def _version(self) -> int:
+        """How many in-place writes this tensor (or a view sharing its memory) has had, as torch counts."""
+        return self._counter.value
+
+    _version_value = _version
 
     # ----------------------------------------------------------- conversions
     def _cpu_array(self) -> np.ndarray:
@@ -367,7 +370,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def detach(self) -> "Tensor":
         """A tensor sharing data and version counter, cut from the graph."""
         t = Tensor._wrap(self._data)
-        t._version = self._version
+        t._counter = self._counter
         return t
 
     def detach_(self) -> "Tensor":

@@ -77,7 +77,7 @@ class InplaceMethods:
                                "refers to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
         self._xp.copyto(self._data, values, casting="unsafe")
-        self._version.value += 1
+        self._counter.value += 1
 
     def zero_(self) -> Any:
         return self.fill_(0)
@@ -91,7 +91,7 @@ class InplaceMethods:
         if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
             return self._inplace(lambda s: _ops.mul(s, 0) + v)
         self._data.fill(v)
-        self._version.value += 1
+        self._counter.value += 1
         return self
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
@@ -113,7 +113,7 @@ class InplaceMethods:
                 check_broadcast(self._data, v)
                 raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
                                    f"tensor b ({list(src.shape)})") from None
-            self._version.value += 1
+            self._counter.value += 1
             return self
         return self._inplace(compute, src)
 
@@ -145,7 +145,7 @@ class InplaceMethods:
         else:
             return False
         getattr(self._xp, ufunc)(data, raw, out=data)
-        self._version.value += 1
+        self._counter.value += 1
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
@@ -248,7 +248,7 @@ class InplaceMethods:
     def _fill_sampled(self, values: np.ndarray) -> Any:
         self._check_inplace()
         self._xp.copyto(self._data, backend.to_device(values, self.device), casting="unsafe")
-        self._version.value += 1
+        self._counter.value += 1
         return self
 
     # Augmented assignment is in place, as in torch.

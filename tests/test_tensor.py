@@ -562,3 +562,19 @@ def test_element_view_writes_through(lib):
     assert m.tolist() == [[1.0, 3.0], [5.0, 1.0]]
     t.fill_(7)
     assert v.item() == 7.0
+
+
+def test_version_is_an_int_counted_as_torch_counts() -> None:
+    """``t._version`` is torch's int: bumped by each in-place write, shared with views, kept by detach."""
+    seen = []
+    for lib in (minitorch, torch):
+        x = lib.ones(3)
+        v, d = x[1:], x.detach()
+        counts = [x._version]
+        v.add_(1)
+        x.mul_(2)
+        d.zero_()
+        counts += [x._version, v._version, d._version, lib.ones(2)._version]
+        seen.append(counts)
+        assert all(type(c) is int for c in counts)
+    assert seen[0] == seen[1]

@@ -86,7 +86,7 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
             var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
     else:
         var.grad._data += grad
-        var.grad._version.value += 1
+        var.grad._counter.value += 1
 
 
 def execute(roots: Sequence[tuple], retain_graph: bool,

@@ -373,12 +373,12 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _Saved
     """Tie a saved value to the tensor it belongs to, so in-place changes are caught."""
     for _, t in inputs:
         if value is t or value is t._data:
-            return _SavedRef(value, t._version, t)
+            return _SavedRef(value, t._counter, t)
     for nr, t in enumerate(outs):
         if value is t or value is t._data:
-            return _SavedRef(value, t._version, t, (nr, node))
-    if hasattr(value, "_version"):
-        return _SavedRef(value, value._version, value)
+            return _SavedRef(value, t._counter, t, (nr, node))
+    if hasattr(value, "_counter"):
+        return _SavedRef(value, value._counter, value)
     return _SavedRef(value, None)
 
 

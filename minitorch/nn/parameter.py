@@ -27,7 +27,7 @@ class Parameter(Tensor):
             raise TypeError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
         p = object.__new__(cls)
         p._init(data._data)
-        p._version = data._version  # shares memory with ``data``, so shares its version counter too
+        p._counter = data._counter  # shares memory with ``data``, so shares its version counter too
         p.requires_grad = requires_grad
         return p
 

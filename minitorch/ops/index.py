@@ -260,7 +260,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
                                f"cannot be broadcast to indexing result of shape "
                                f"{list(region.read(x._data).shape)}") from None
-        x._version.value += 1
+        x._counter.value += 1
         return
     if not isinstance(value, Tensor):
         value = as_tensor(value, dtype=x.dtype, device=x.device)

@@ -26,7 +26,7 @@ def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = 
     else:
         prev = src._view_fn
         out._view_fn = lambda a: fn(prev(a))
-    out._version = src._version
+    out._counter = src._counter
     if src._multi_view is not None:  # (output_nr, op) of a split piece it comes from
         out._multi_view = src._multi_view
     return out
