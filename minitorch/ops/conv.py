@@ -204,9 +204,9 @@ class _FlatGeometry:
         """The output gradient as (N, O, P): zeros in the columns the forward computed and dropped."""
         xp = backend.array_module(grad)
         n, o, ho, wo = grad.shape
-        g = xp.empty((n, o, ho, self.wp), dtype=grad.dtype)
+        # zeros, then the copy: filling the few extra columns of every row separately costs more than that
+        g = xp.zeros((n, o, ho, self.wp), dtype=grad.dtype)
         g[..., :wo] = grad
-        g[..., wo:] = 0
         return g.reshape(n, o, self.p)
 
     def weight_grad(self, saved: Any, g: Any) -> Any:
