@@ -5,9 +5,11 @@ plane, padded, is one flat row, and output pixel ``p = ho * Wp + wo`` reads inpu
 ``p + i * Wp + j`` for tap ``(i, j)``. Computing ``Wp`` columns per output row instead
 of ``Wo`` (the extra ones are dropped) makes every tap a contiguous run of the flat
 row, so im2col is a series of long copies, and the batch goes through in chunks whose
-columns stay in cache. Only the padded input is kept for backward: the columns are
-rebuilt chunk by chunk. The input gradient is lowered by kernel rows (see
-``_FlatGeometry.input_grad``).
+columns stay in cache. A batch that fits one chunk keeps its columns for the weight
+gradient; for larger ones only the padded input is kept and the columns are rebuilt
+chunk by chunk. The input gradient is lowered by kernel rows (see
+``_FlatGeometry.input_grad``). Each call signature's checks and geometry are worked out
+once (``_PLANS``).
 
 Other strides use the general path below:
 
@@ -395,7 +397,7 @@ def plain_args(*args: Any) -> bool:
 
 
 def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
-          dilation: IntPair, groups: int) -> Optional[tuple]:
+          dilation: IntPair, groups: int) -> tuple:
     """Check the arguments (torch's errors) and return (flat, stride, pads, dilation, geometry)."""
     for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation), ("groups", groups)):
         items = value if isinstance(value, (tuple, list)) else (value,)
@@ -432,7 +434,7 @@ def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair
                            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
     if stride != (1, 1):
         return (False, stride, pads, dilation, None)
-    (n, c, h, wd), (o, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation
+    (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation
     hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
     geo = _FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups,
                         input._data.dtype.itemsize)
