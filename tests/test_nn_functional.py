@@ -73,7 +73,7 @@ def test_linear_shapes(fn: Callable) -> None:
     check_both(fn, rng.uniform(-1, 1, (2, 3, 4)), rng.uniform(-1, 1, (5, 4)), rng.uniform(-1, 1, (3, 5)))
 
 
-# the graph nodes torch records, which tutorials print (cross_entropy is one fused node here, see ops/loss.py)
+# the graph nodes torch records, which tutorials print (cross_entropy is one fused node here, see ops/cross_entropy.py)
 NODE_NAMES = [
     ("linear", lambda lib, x: F(lib).linear(x[0, 0], x[1, 0, :2], x[2, 0, 0, :2])),
     ("linear_no_bias", lambda lib, x: F(lib).linear(x[0, 0], x[1, 0, :2])),

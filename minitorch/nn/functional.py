@@ -12,8 +12,8 @@ from .. import dtypes, ops
 from ..ops.activation import dropout as _dropout, log_softmax as _log_softmax, softmax as _softmax
 from ..ops.conv import conv2d
 from ..ops.linear import linear as _linear
-from ..ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss,
-                        nll_loss)
+from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from ..ops.padding import pad
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..tensor import Tensor
