@@ -156,7 +156,7 @@ _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "
 _LARGEST: dict = {}
 
 
-def largest(np_dtype: Any) -> float:
+def _largest(np_dtype: Any) -> float:
     """The largest finite value of a floating numpy dtype (cached: np.finfo costs a microsecond a call)."""
     lim = _LARGEST.get(np_dtype)
     if lim is None:
@@ -174,7 +174,7 @@ def check_fits(value: Any, d: dtype) -> None:
         return
     value = value.item() if isinstance(value, np.generic) else value
     if d.is_floating_point:
-        lim = largest(d.np_dtype)
+        lim = _largest(d.np_dtype)
         bad = value == value and abs(value) != float("inf") and abs(value) > lim
     else:
         info = np.iinfo(d.np_dtype)

@@ -183,8 +183,6 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         """How many in-place writes this tensor (or a view sharing its memory) has had, as torch counts."""
         return self._counter.value
 
-    _version_value = _version
-
     # ----------------------------------------------------------- conversions
     def _cpu_array(self) -> np.ndarray:
         return backend.to_device(self._data, backend.CPU)

@@ -484,12 +484,12 @@ def test_augmented_assignment_is_in_place(code):
 def test_inplace_bumps_version_shared_with_views():
     x = minitorch.ones(3)
     v = x[1:]
-    v0 = x._version_value
+    v0 = x._version
     v.add_(1)
     assert x.tolist() == [1.0, 2.0, 2.0]
-    assert x._version_value > v0 and v._version_value == x._version_value
+    assert x._version > v0 and v._version == x._version
     x.zero_()
-    assert v.tolist() == [0.0, 0.0] and v._version_value == x._version_value
+    assert v.tolist() == [0.0, 0.0] and v._version == x._version
 
 
 @pytest.mark.parametrize("code,match", [

@@ -22,7 +22,8 @@ _POSITIONS = {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}  # in 
 
 def _pool_pair(value: IntPair, name: str, fn: str) -> tuple:
     if is_int(value):
-        return (int(value), int(value))
+        value = int(value)
+        return (value, value)
     if not isinstance(value, (tuple, list)):  # a bool, float or string, as torch's argument parser says
         where = f" (position {_POSITIONS[name]})" if fn == "max_pool2d" else ""
         raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
