@@ -12,6 +12,9 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
+import numpy as np
+
+from .. import backend, dtypes
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -38,6 +41,47 @@ def _typename(obj: Any) -> str:
 def _scalar(x: Any) -> float:
     """A hyperparameter as a Python float, so float32 arrays stay float32 under numpy's promotion rules."""
     return float(x)
+
+
+def _check_lr(lr: Any) -> None:
+    """torch's checks of a learning rate (a number, or a one-element tensor)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_betas(betas: Tuple[float, float]) -> None:
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _step_tensor(value: float) -> Tensor:
+    """A step counter (or other per-parameter scalar): a CPU 0-d tensor, float64 when that is the default
+    dtype, else float32 (torch's ``_get_scalar_dtype``)."""
+    dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
+    return Tensor._wrap(np.array(value, dtype=dt))
+
+
+def _bump(*tensors: Optional[Tensor]) -> None:
+    """Count one in-place write on each tensor (the version counter torch's in-place ops advance)."""
+    for t in tensors:
+        if t is not None:
+            t._counter.value += 1
+
+
+def _zeros_like(p: Tensor) -> Tensor:
+    return Tensor._wrap(backend.array_module(p._data).zeros_like(p._data))
+
+
+def _check_unsupported(name: str, **flags: Any) -> None:
+    """Refuse torch's implementation switches that minitorch has no second implementation for."""
+    on = [f"{k}=True" for k, v in flags.items() if v]
+    if on:
+        raise NotImplementedError(f"minitorch's {name} has only the plain per-parameter loop: {', '.join(on)} "
+                                  "is not supported (leave it at its default)")
 
 
 class Optimizer:
@@ -215,7 +259,10 @@ class Optimizer:
         self._after_load()
 
     def _after_load(self) -> None:
-        """Hook for subclasses to upgrade loaded state (Adam turns a float ``step`` into a tensor)."""
+        """Upgrade loaded state as torch's ``__setstate__`` does: a float ``step`` becomes a scalar tensor."""
+        for state in self.state.values():
+            if isinstance(state, dict) and "step" in state and not isinstance(state["step"], Tensor):
+                state["step"] = _step_tensor(float(state["step"]))
 
 
 def _cast(param: Tensor, value: Any, key: Any = None) -> Any:
