@@ -73,7 +73,7 @@ def public_api() -> dict:
         "losses": [m for m in modules if m.endswith("Loss")],
         "optim": classes_of(optim, optim.Optimizer),
         "sched": sorted(n for n, v in vars(lr_scheduler).items() if not n.startswith("_") and inspect.isclass(v)
-                        and getattr(v, "__module__", "") == lr_scheduler.__name__ and n != "LRScheduler"),
+                        and getattr(v, "__module__", "").startswith(lr_scheduler.__name__) and n != "LRScheduler"),
     }
 
 
