@@ -355,3 +355,22 @@ def test_mixed_optimizers_are_refused_like_torch() -> None:
             return S.SequentialLR(opt, [a, b], [3]) if name == "SequentialLR" else S.ChainedScheduler([a, b])
         raises_like(build, gist="expects all schedulers to belong to the same optimizer, but got scheduler "
                               "ExponentialLR at index 1 has Adam (")
+
+
+def test_tensor_learning_rates_are_filled_in_place_like_torch() -> None:
+    made = {}
+    for lib in (torch, minitorch):
+        lr = lib.from_numpy(np.array(0.1))
+        opt = lib.optim.SGD(_p(lib), lr=lr, momentum=0.9)
+        sched = lib.optim.lr_scheduler.SequentialLR(opt, [lib.optim.lr_scheduler.LinearLR(opt, 0.5, total_iters=3),
+                                                          lib.optim.lr_scheduler.ExponentialLR(opt, 0.9)], [3])
+        lrs = []
+        for _ in range(6):
+            opt.step()
+            sched.step()
+            last = sched.get_last_lr()[0]
+            assert isinstance(last, lib.Tensor) and last is not opt.param_groups[0]["lr"]
+            lrs.append(float(last))
+        assert opt.param_groups[0]["lr"] is lr  # the optimizer's tensor, written in place
+        made[lib] = (lrs, float(opt.param_groups[0]["initial_lr"]))
+    assert made[minitorch] == made[torch]
