@@ -3,11 +3,13 @@
 ``import minitorch as torch`` and code from PyTorch's tutorials runs unchanged.
 """
 from . import accelerator, autograd, cuda, dtypes
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad,
+                       set_grad_enabled)
 from .backend import device
 from .creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
                        ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like, randperm, tensor,
                        zeros, zeros_like)
+from .creation import get_default_device, set_default_device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
                      promote_types, result_type, set_default_dtype, uint8)
 from .ops import (abs, absolute, add, all, allclose, amax, any, argmax, argmin, bitwise_and, bitwise_not, bitwise_or,

@@ -65,7 +65,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     arr = _infer_array(data)
     dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.as_dtype(dtype)
-    out = backend.to_device(np.array(arr, dtype=dt.np_dtype, copy=True), backend.as_device(device))
+    out = backend.to_device(np.array(arr, dtype=dt.np_dtype, copy=True), _device(device))
     t = Tensor._wrap(out)
     if requires_grad:
         t.requires_grad = True
@@ -78,7 +78,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data.to(device=device, dtype=dtypes.as_dtype(dtype) if dtype is not None else None)
     if isinstance(data, np.ndarray) or backend.is_array(data):
         dtypes.from_numpy_dtype(data.dtype)
-        arr = backend.to_device(data, backend.as_device(device))
+        arr = backend.to_device(data, _device(device))
         if dtype is not None:
             arr = arr.astype(dtypes.as_dtype(dtype).np_dtype, copy=False)
         return Tensor._wrap(arr)
@@ -96,6 +96,30 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._wrap(ndarray)
 
 
+_default_device: Optional[backend.device] = None
+
+
+def set_default_device(device: Any) -> None:
+    """Make the creation functions put new tensors on ``device`` when they are given none (None: the CPU again).
+
+    ``from_numpy`` and the ``*_like`` functions are unaffected, as in torch.
+
+    Args:
+        device: a device or its name ('cpu', 'cuda', 'cuda:1'), or None.
+    """
+    global _default_device
+    _default_device = None if device is None else backend.as_device(device)
+
+
+def get_default_device() -> backend.device:
+    """The device the creation functions use when given none (the CPU unless ``set_default_device`` changed it)."""
+    return _default_device if _default_device is not None else backend.as_device(None)
+
+
+def _device(device: Any) -> backend.device:
+    return backend.as_device(device if device is not None else _default_device)
+
+
 def _size(size: Sequence[Any]) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -111,7 +135,7 @@ def _size(size: Sequence[Any]) -> tuple:
 
 
 def _make(arr: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(backend.to_device(arr, backend.as_device(device)))
+    t = Tensor._wrap(backend.to_device(arr, _device(device)))
     if requires_grad:
         t.requires_grad = True
     return t
@@ -122,7 +146,7 @@ def _float_dtype(dtype: Any) -> dtypes.dtype:
 
 
 def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    dev = backend.as_device(device)
+    dev = _device(device)
     xp = backend.module_for_device(dev)
     return _make(xp.full(_size(size), value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
 
@@ -139,7 +163,7 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
     """A tensor of the given size with unspecified contents."""
-    dev = backend.as_device(device)
+    dev = _device(device)
     return _make(backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev,
                  requires_grad)
 

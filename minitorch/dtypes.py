@@ -58,9 +58,15 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating dtype (float32 or float64, as torch allows)."""
+    """Set the dtype of Python floats and floating creation functions (float16, float32 or float64).
+
+    Args:
+        d: a floating dtype.
+    """
     global _default_float
-    if not isinstance(d, dtype) or not d.is_floating_point:
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
 

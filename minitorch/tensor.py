@@ -14,7 +14,7 @@ import numpy as np
 
 from . import backend, dtypes
 from ._tensor_str import tensor_repr
-from .autograd import engine
+from .autograd import engine, grad_mode
 from .size import Size
 from . import tensor_inplace, tensor_methods
 
@@ -44,6 +44,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _view_fn: Optional[Callable] = None
     _retains_grad = False
     _multi_view: Optional[tuple] = None  # (output_nr, op name) of a split/unbind piece, kept by its views
+    _inference = False  # made inside inference_mode
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -64,6 +65,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._requires_grad = False
         self.grad_fn = None
         self._counter = _Version()
+        if grad_mode.inference_threads and grad_mode.is_inference_mode_enabled():
+            self._inference = True
 
     @classmethod
     def _wrap(cls, data: Any) -> "Tensor":
@@ -136,6 +139,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``inference_mode`` (a view answers for its base)."""
+        return (self._base if self._base is not None else self)._inference
 
     @property
     def is_leaf(self) -> bool:
