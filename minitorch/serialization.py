@@ -86,6 +86,10 @@ class _Encoder:
         if isinstance(obj, (list, tuple)):
             kind = "list" if isinstance(obj, list) else "tuple"
             return {kind: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        if callable(getattr(obj, "state_dict", None)):  # a Module, Optimizer or scheduler: say what to save
+            raise TypeError(f"minitorch.save cannot store a whole {type(obj).__name__} (at {where}; no pickle, by "
+                            "design): save its state_dict() instead, minitorch.save(obj.state_dict(), f), and "
+                            "restore it with new_obj.load_state_dict(minitorch.load(f))")
         raise TypeError(f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
                         "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
                         "dicts/lists/tuples of them (no pickle)")
