@@ -43,45 +43,58 @@ class Warmup:
 
 # name -> (optimizer, schedule); each schedule builder takes the library's lr_scheduler module and the optimizer
 CASES = {
-    "StepLR": (sgd, lambda S, o: S.StepLR(o, step_size=7, gamma=0.5)),
-    "MultiStepLR": (sgd, lambda S, o: S.MultiStepLR(o, milestones=[12, 3, 7, 7], gamma=0.5)),
-    "ExponentialLR": (adam, lambda S, o: S.ExponentialLR(o, gamma=0.9)),
-    "LambdaLR": (sgd, lambda S, o: S.LambdaLR(o, lambda e: 0.95 ** e)),
-    "LambdaLR-per-group": (sgd, lambda S, o: S.LambdaLR(o, [Warmup(6), lambda e: 1 / (1 + e)])),
-    "MultiplicativeLR": (sgd, lambda S, o: S.MultiplicativeLR(o, lambda e: 0.9 if e % 3 else 1.0)),
-    "ConstantLR": (sgd, lambda S, o: S.ConstantLR(o, factor=0.5, total_iters=4)),
-    "LinearLR-warmup": (sgd, lambda S, o: S.LinearLR(o, start_factor=0.25, total_iters=8)),
-    "LinearLR-decay": (adam, lambda S, o: S.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=10)),
-    "PolynomialLR": (sgd, lambda S, o: S.PolynomialLR(o, total_iters=12, power=2.0)),
-    "CosineAnnealingLR": (sgd, lambda S, o: S.CosineAnnealingLR(o, T_max=10, eta_min=0.001)),
-    "CosineAnnealingWarmRestarts": (sgd, lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=3)),
-    "CosineAnnealingWarmRestarts-mult": (adam, lambda S, o: S.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2,
-                                                                                         eta_min=0.001)),
-    "CyclicLR-triangular-sgd": (sgd, lambda S, o: S.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4)),
-    "CyclicLR-triangular2-adam": (adam, lambda S, o: S.CyclicLR(o, 0.01, 0.1, step_size_up=3, step_size_down=5,
-                                                                mode="triangular2", base_momentum=0.7,
-                                                                max_momentum=[0.9, 0.95])),
-    "CyclicLR-exp_range": (sgd, lambda S, o: S.CyclicLR(o, 0.001, 0.01, step_size_up=5, mode="exp_range",
-                                                        gamma=0.95)),
-    "CyclicLR-scale_fn-no-momentum": (adam, lambda S, o: S.CyclicLR(o, 0.001, 0.01, step_size_up=2,
-                                                                    scale_fn=lambda x: 1 / (1 + 0.1 * x),
-                                                                    scale_mode="iterations", cycle_momentum=False)),
-    "OneCycleLR-cos-sgd": (sgd, lambda S, o: S.OneCycleLR(o, max_lr=[0.1, 0.5], total_steps=EPOCHS + 1)),
-    "OneCycleLR-linear-adam": (adam, lambda S, o: S.OneCycleLR(o, max_lr=0.1, epochs=5, steps_per_epoch=9,
-                                                               anneal_strategy="linear", pct_start=0.25)),
-    "OneCycleLR-three-phase": (sgd, lambda S, o: S.OneCycleLR(o, max_lr=0.1, total_steps=EPOCHS, three_phase=True,
-                                                              div_factor=10.0, final_div_factor=100.0,
-                                                              base_momentum=[0.8, 0.7], max_momentum=0.95)),
-    "OneCycleLR-rmsprop-no-momentum-cycle": (rmsprop, lambda S, o: S.OneCycleLR(o, 0.1, total_steps=EPOCHS,
-                                                                                cycle_momentum=False)),
-    "SequentialLR": (sgd, lambda S, o: S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=5),
-                                                          S.ExponentialLR(o, gamma=0.9)], milestones=[5])),
-    "SequentialLR-three": (adam, lambda S, o: S.SequentialLR(o, [S.ConstantLR(o, factor=0.5, total_iters=3),
-                                                                 S.CosineAnnealingLR(o, T_max=8),
-                                                                 S.StepLR(o, step_size=4, gamma=0.5)],
-                                                             milestones=[3, 11])),
-    "ChainedScheduler": (sgd, lambda S, o: S.ChainedScheduler([S.ConstantLR(o, factor=0.5, total_iters=6),
-                                                               S.ExponentialLR(o, gamma=0.9)])),
+    "StepLR": (sgd, lambda lr_scheduler, o: lr_scheduler.StepLR(o, step_size=7, gamma=0.5)),
+    "MultiStepLR": (sgd, lambda lr_scheduler, o: lr_scheduler.MultiStepLR(o, milestones=[12, 3, 7, 7], gamma=0.5)),
+    "ExponentialLR": (adam, lambda lr_scheduler, o: lr_scheduler.ExponentialLR(o, gamma=0.9)),
+    "LambdaLR": (sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, lambda e: 0.95 ** e)),
+    "LambdaLR-per-group": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, [Warmup(6), lambda e: 1 / (1 + e)])),
+    "MultiplicativeLR": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.9 if e % 3 else 1.0)),
+    "ConstantLR": (sgd, lambda lr_scheduler, o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4)),
+    "LinearLR-warmup": (sgd, lambda lr_scheduler, o: lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=8)),
+    "LinearLR-decay": (
+        adam, lambda lr_scheduler, o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=10)),
+    "PolynomialLR": (sgd, lambda lr_scheduler, o: lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0)),
+    "CosineAnnealingLR": (sgd, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.001)),
+    "CosineAnnealingWarmRestarts": (sgd, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3)),
+    "CosineAnnealingWarmRestarts-mult": (
+        adam, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=0.001)),
+    "CyclicLR-triangular-sgd": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4)),
+    "CyclicLR-triangular2-adam": (
+        adam, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=3, step_size_down=5,
+                                                            mode="triangular2", base_momentum=0.7,
+                                                            max_momentum=[0.9, 0.95])),
+    "CyclicLR-exp_range": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.001, 0.01, step_size_up=5, mode="exp_range",
+                                                           gamma=0.95)),
+    "CyclicLR-scale_fn-no-momentum": (
+        adam, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.001, 0.01, step_size_up=2,
+                                                            scale_fn=lambda x: 1 / (1 + 0.1 * x),
+                                                            scale_mode="iterations", cycle_momentum=False)),
+    "OneCycleLR-cos-sgd": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=[0.1, 0.5], total_steps=EPOCHS + 1)),
+    "OneCycleLR-linear-adam": (
+        adam, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=0.1, epochs=5, steps_per_epoch=9,
+                                                              anneal_strategy="linear", pct_start=0.25)),
+    "OneCycleLR-three-phase": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=EPOCHS, three_phase=True,
+                                                             div_factor=10.0, final_div_factor=100.0,
+                                                             base_momentum=[0.8, 0.7], max_momentum=0.95)),
+    "OneCycleLR-rmsprop-no-momentum-cycle": (
+        rmsprop, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=EPOCHS, cycle_momentum=False)),
+    "SequentialLR": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.SequentialLR(
+            o, [lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5), lr_scheduler.ExponentialLR(o, gamma=0.9)],
+            milestones=[5])),
+    "SequentialLR-three": (
+        adam, lambda lr_scheduler, o: lr_scheduler.SequentialLR(
+            o, [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3), lr_scheduler.CosineAnnealingLR(o, T_max=8),
+                lr_scheduler.StepLR(o, step_size=4, gamma=0.5)], milestones=[3, 11])),
+    "ChainedScheduler": (
+        sgd, lambda lr_scheduler, o: lr_scheduler.ChainedScheduler(
+            [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6), lr_scheduler.ExponentialLR(o, gamma=0.9)])),
 }
 
 
@@ -294,8 +307,9 @@ def test_one_cycle_past_its_end_raises_like_torch() -> None:
 
 def _members(lib: Any) -> tuple:
     opt, other = sgd(lib), adam(lib)
-    S = lib.optim.lr_scheduler
-    return S, opt, S.ExponentialLR(opt, 0.9), S.ExponentialLR(other, 0.9), S.ReduceLROnPlateau(opt)
+    lr_scheduler = lib.optim.lr_scheduler
+    return (lr_scheduler, opt, lr_scheduler.ExponentialLR(opt, 0.9), lr_scheduler.ExponentialLR(other, 0.9),
+            lr_scheduler.ReduceLROnPlateau(opt))
 
 
 ERRORS = {
@@ -333,12 +347,15 @@ ERRORS = {
     "Plateau-min_lr-count": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(sgd(lib), min_lr=[0.1]),
     "Plateau-not-an-optimizer": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau("sgd"),
     "SequentialLR-empty": lambda lib: lib.optim.lr_scheduler.SequentialLR(sgd(lib), [], []),
-    "SequentialLR-milestones": lambda lib: (lambda S, o, a, b, p: S.SequentialLR(o, [a], [3]))(*_members(lib)),
-    "SequentialLR-plateau": lambda lib: (lambda S, o, a, b, p: S.SequentialLR(o, [a, p], [3]))(*_members(lib)),
-    "SequentialLR-not-a-scheduler": lambda lib: (lambda S, o, a, b, p: S.SequentialLR(o, [a, 3], [3]))(
-        *_members(lib)),
+    "SequentialLR-milestones": lambda lib: (
+        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a], [3]))(*_members(lib)),
+    "SequentialLR-plateau": lambda lib: (
+        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, p], [3]))(*_members(lib)),
+    "SequentialLR-not-a-scheduler": lambda lib: (
+        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, 3], [3]))(*_members(lib)),
     "ChainedScheduler-empty": lambda lib: lib.optim.lr_scheduler.ChainedScheduler([]),
-    "ChainedScheduler-plateau": lambda lib: (lambda S, o, a, b, p: S.ChainedScheduler([a, p]))(*_members(lib)),
+    "ChainedScheduler-plateau": lambda lib: (
+        lambda lr_scheduler, o, a, b, p: lr_scheduler.ChainedScheduler([a, p]))(*_members(lib)),
 }
 
 
@@ -351,8 +368,10 @@ def test_mixed_optimizers_are_refused_like_torch() -> None:
     """The message names the other optimizer by its repr, which differs only in its class's module."""
     for name in ("SequentialLR", "ChainedScheduler"):
         def build(lib: Any) -> Any:
-            S, opt, a, b, _ = _members(lib)
-            return S.SequentialLR(opt, [a, b], [3]) if name == "SequentialLR" else S.ChainedScheduler([a, b])
+            lr_scheduler, opt, a, b, _ = _members(lib)
+            if name == "SequentialLR":
+                return lr_scheduler.SequentialLR(opt, [a, b], [3])
+            return lr_scheduler.ChainedScheduler([a, b])
         raises_like(build, gist="expects all schedulers to belong to the same optimizer, but got scheduler "
                               "ExponentialLR at index 1 has Adam (")
 
