@@ -16,8 +16,11 @@ TensorOrTensors = Union[Tensor, Iterable[Tensor]]
 def _vector_norm(array: Any, norm_type: float) -> Any:
     """``linalg.vector_norm`` of an array as a 0-d array of its dtype (inf: max |x|, 0: count of non-zeros)."""
     xp = backend.array_module(array)
-    norm = xp.linalg.norm(array.reshape(-1), ord=norm_type)
-    return xp.asarray(norm, dtype=array.dtype)
+    flat = array.reshape(-1)
+    if flat.size == 1 and norm_type != 0:  # |x| itself, as torch gives it (squaring would underflow below 1e-154)
+        return xp.abs(flat[0])
+    with backend.quiet(xp):  # zeros under a negative p and overflow give inf quietly, as in torch
+        return xp.asarray(xp.linalg.norm(flat, ord=norm_type), dtype=array.dtype)
 
 
 @no_grad()

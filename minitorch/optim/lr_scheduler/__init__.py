@@ -1,5 +1,5 @@
 """Learning-rate schedules over an optimizer's parameter groups, as ``torch.optim.lr_scheduler``."""
-from .base import LRScheduler, _LRScheduler
+from .base import LRScheduler, _LRScheduler  # noqa: F401  (torch keeps the old name importable)
 from .composite import ChainedScheduler, SequentialLR
 from .cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from .decay import (ConstantLR, CosineAnnealingLR, ExponentialLR, LambdaLR, LinearLR, MultiplicativeLR, MultiStepLR,
