@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch import cli, models
 from minitorch.vision.datasets import MNIST, FashionMNIST
+from minitorch_app import cli, data, models
 
 CLASSES = FashionMNIST.classes
 
@@ -91,7 +91,7 @@ def test_padding_once_matches_pad_then_totensor_per_sample(data_dir):
     from minitorch.vision import transforms
     config = {"dataset": "fashion-mnist", "data_dir": data_dir, "download": False, "limit_train": None,
               "limit_test": 5}
-    train_set, test_set, classes, shape = cli.load_data(config, 32)
+    train_set, test_set, classes, shape = data.load_data(config, 32)
     assert shape == (1, 32, 32) and classes == CLASSES and len(test_set) == 5
     per_sample = FashionMNIST(data_dir, train=True, transform=transforms.Compose(
         [transforms.Pad(2), transforms.ToTensor(), transforms.Normalize((0.2860,), (0.3530,))]))
