@@ -25,7 +25,7 @@ import minitorch
 
 from . import models, training
 from .data import DATASETS, DataUnavailable, load_data
-from .run import CHECKPOINT, Run
+from .run import CHECKPOINT, CheckpointError, Run, read_checkpoint
 
 DEFAULTS: Dict[str, Any] = {
     "model": "lenet", "dataset": "fashion-mnist", "data_dir": "data", "download": False, "epochs": 10,
@@ -138,11 +138,14 @@ def _config(args: argparse.Namespace) -> tuple:
         raise UsageError(f"--resume {args.resume}: no checkpoint found (expected a run directory holding "
                          f"{CHECKPOINT}, or a checkpoint file)")
     try:
-        ckpt = minitorch.load(path)
-        saved = ckpt["args"]
-    except Exception as e:  # a corrupt or foreign file: say which and why, in one line
-        raise UsageError(f"--resume {args.resume}: cannot read a training checkpoint from {path}: "
-                         f"{type(e).__name__}: {e}") from None
+        ckpt = read_checkpoint(path)
+    except CheckpointError as e:
+        raise UsageError(f"--resume {args.resume}: {e}") from None
+    saved = ckpt["args"]
+    for key, table in (("model", models.MODELS), ("dataset", DATASETS), ("engine", training.ENGINES)):
+        if saved.get(key, DEFAULTS[key]) not in table:
+            raise UsageError(f"--resume {args.resume}: the checkpoint's {key} {saved[key]!r} is not one of "
+                             f"{', '.join(table)}")
     for key, value in given.items():
         if key not in RESUMABLE and value != saved.get(key):
             raise UsageError(f"--{key.replace('_', '-')} {value} conflicts with the resumed run's "
@@ -202,7 +205,7 @@ def train(args: argparse.Namespace) -> int:
     if ckpt is not None:
         try:
             trainer.load_state_dict(ckpt)
-        except (ValueError, KeyError, RuntimeError) as e:
+        except (ValueError, KeyError, TypeError, RuntimeError) as e:
             raise UsageError(f"--resume: the checkpoint does not fit this run: {e}") from None
     run = Run(config, trainer, out, classes, shape)
     print(f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "

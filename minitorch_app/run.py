@@ -12,7 +12,7 @@ import os
 import platform
 import sys
 import time
-from typing import List
+from typing import Any, List
 
 import numpy as np
 
@@ -24,6 +24,47 @@ CHECKPOINT = "checkpoint.pt"
 METRICS = "metrics.json"
 PLOT = "training.png"
 FINAL_MODEL = "model.pt"
+# A training checkpoint: Trainer.state_dict() plus the run's settings under "args".
+CHECKPOINT_KEYS = ("format", "engine", "model", "optimizer", "position", "rng", "args")
+
+
+class CheckpointError(ValueError):
+    """A file that is not a training checkpoint ``--resume`` can continue from (the message says why)."""
+
+
+def read_checkpoint(path: str) -> dict:
+    """The training checkpoint in ``path`` (as ``minitorch train`` writes it), checked before any use.
+
+    Raises:
+        CheckpointError: the file cannot be read (corrupt, truncated, not a checkpoint at all) or holds
+            something other than a training checkpoint, such as a model's state dict (``model.pt``).
+    """
+    try:
+        ckpt = minitorch.load(path)
+    except Exception as e:  # a corrupt or foreign file: the library's error names it and says why
+        raise CheckpointError(f"cannot read {path}: {type(e).__name__}: {e}") from None
+    problem = _not_a_training_checkpoint(ckpt)
+    if problem:
+        raise CheckpointError(f"{path} is not a training checkpoint: {problem}; resume from a run directory (or "
+                              f"its {CHECKPOINT}) that minitorch train wrote")
+    return ckpt
+
+
+def _not_a_training_checkpoint(obj: Any) -> str:
+    """What ``obj`` is instead of a training checkpoint ('' when it is one)."""
+    if not isinstance(obj, dict):
+        return f"it holds a {type(obj).__name__}"
+    if obj and all(isinstance(v, minitorch.Tensor) for v in obj.values()) and "format" not in obj:
+        return f"it holds a state dict of {len(obj)} tensors (a model's weights, like {FINAL_MODEL})"
+    if obj.get("format") != training.CHECKPOINT_FORMAT:
+        found = f"format {obj['format']!r}" if "format" in obj else "no 'format' entry"
+        return f"{found}, expected format {training.CHECKPOINT_FORMAT!r}"
+    missing = [k for k in CHECKPOINT_KEYS if k not in obj]
+    if missing:
+        return f"it has no {', '.join(repr(k) for k in missing)}"
+    if not isinstance(obj["args"], dict):
+        return f"its 'args' is a {type(obj['args']).__name__}, not the run's settings"
+    return ""
 
 
 class Run:
@@ -108,8 +149,8 @@ class Run:
         config, engine = self.config, self.trainer.engine
         versions = {"minitorch": _minitorch_version(), "python": platform.python_version(),
                     "numpy": np.__version__}
-        if engine.name == "torch":
-            versions["torch"] = engine.version()
+        if engine.lib is not minitorch:
+            versions[engine.name] = engine.version()
         doc = {
             "status": status,
             "engine": engine.name,
