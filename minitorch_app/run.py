@@ -83,17 +83,24 @@ class Run:
         self.parameters = sum(int(p.numel()) for p in trainer.model.parameters())
 
     def fit(self) -> int:
+        """Train the remaining epochs and write the outputs; returns the exit status (0, or 130 after Ctrl-C)."""
         trainer, epochs = self.trainer, self.config["epochs"]
-        with trainer.stop:
+        with trainer.stop:  # Ctrl-C from here on: see training.StopRequest
             try:
+                if trainer.pos.epoch >= epochs and trainer.pos.history:
+                    self._plot()  # a resumed finished run: its last plot may have been cut short
                 while trainer.pos.epoch < epochs:
-                    if trainer.stop.requested:  # Ctrl-C came during evaluation or saving
+                    if trainer.stop.requested:  # Ctrl-C came during evaluation or the outputs
                         raise training.Interrupted
                     self._epoch()
             except (training.Interrupted, KeyboardInterrupt):
                 return self._interrupted()
-        self._write_metrics("finished")
-        self._report()
+            self._write_metrics("finished")
+            self._report()
+            if trainer.stop.forced:  # stopped twice while the finished run wrote its outputs
+                print(f"minitorch train: interrupted after the last epoch; the run is complete in {self.out}",
+                      file=sys.stderr)
+                return 130
         return 0
 
     def _epoch(self) -> None:

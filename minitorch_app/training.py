@@ -189,20 +189,42 @@ class Position:
 
 
 class StopRequest:
-    """Turns the first Ctrl-C into a request to stop after the current step; a second one stops at once.
+    """What Ctrl-C does during a run: the first stops at the next step boundary, a second stops at once where safe.
 
-    Inside a ``with`` block on the main thread, SIGINT sets ``requested`` instead of raising,
-    so a step is never cut in half; elsewhere (other threads) it changes nothing.
+    Inside a ``with`` block on the main thread, SIGINT no longer raises KeyboardInterrupt
+    wherever the interpreter happens to be. The first sets ``requested``: the trainer
+    finishes its step and stops with a checkpoint of exactly that step. A later one
+    sets ``forced`` and raises KeyboardInterrupt only inside :meth:`interruptible`
+    sections: the trainer's own computation (forward and backward passes), which it
+    can drop and redo from the last step. Anywhere else - loading a batch, progress
+    bars, checkpoints, metrics, plots - the run stops as soon as that piece of work is
+    done, because third-party code is not written to be cut at an arbitrary bytecode:
+    matplotlib's first import builds its font cache under a ``threading.Timer``, and a
+    KeyboardInterrupt raised inside ``Thread.start`` left that thread running (a 5 s wait
+    at exit) or still being born while the interpreter finalised ("Fatal Python error:
+    PyThreadState_Get"). Outside the block (or on another thread) SIGINT is left as it is.
     """
 
     def __init__(self) -> None:
-        self.requested = False
+        self.requested = False  # a first Ctrl-C came: stop after the current step
+        self.forced = False  # a later one came: stop as soon as it is safe
+        self._interruptible = False  # inside an interruptible() section
+        self._section = _Interruptible(self)
         self._previous: Any = None
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
+        if not self.requested:
+            self.requested = True
+            return
+        self.forced = True
+        if self._interruptible:
+            self._interruptible = False  # one KeyboardInterrupt per section
             raise KeyboardInterrupt
-        self.requested = True
+
+    def interruptible(self) -> "_Interruptible":
+        """A ``with`` section a second Ctrl-C may cut short with KeyboardInterrupt (at once, or on entry if it
+        came before); only for the trainer's own computation, whose work is redone after a resume."""
+        return self._section
 
     def __enter__(self) -> "StopRequest":
         if threading.current_thread() is threading.main_thread():
@@ -210,9 +232,29 @@ class StopRequest:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._interruptible = False
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
+
+
+class _Interruptible:
+    """The context manager of :meth:`StopRequest.interruptible` (one object, reused for every step)."""
+
+    __slots__ = ("_stop",)
+
+    def __init__(self, stop: StopRequest) -> None:
+        self._stop = stop
+
+    def __enter__(self) -> None:
+        stop = self._stop
+        stop._interruptible = True  # before the test below: a Ctrl-C in between raises in the handler
+        if stop.forced:
+            stop._interruptible = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop._interruptible = False
 
 
 class Interrupted(Exception):
@@ -261,11 +303,14 @@ class Trainer:
         for i, (inputs, labels) in enumerate(self.train_loader):
             if i < self.pos.step:
                 continue  # done before the checkpoint this run resumed from
-            inputs, labels = self.engine.batch(inputs, labels)
-            self.optimizer.zero_grad()
-            outputs = model(inputs)
-            loss = self.criterion(outputs, labels)
-            loss.backward()
+            with self.stop.interruptible():  # nothing that outlives the step changes in here
+                inputs, labels = self.engine.batch(inputs, labels)
+                self.optimizer.zero_grad()
+                outputs = model(inputs)
+                loss = self.criterion(outputs, labels)
+                loss.backward()
+            # The update and the bookkeeping run to the end whatever Ctrl-C says (StopRequest defers it here);
+            # _updating guards against a KeyboardInterrupt raised from inside the update by other code.
             self._updating = True
             self.optimizer.step()
             self._updating = False
@@ -311,8 +356,9 @@ class Trainer:
         model.eval()
         with lib.no_grad():
             for images, labels in self.test_loader:
-                images, labels = self.engine.batch(images, labels)
-                outputs = model(images)
+                with self.stop.interruptible():
+                    images, labels = self.engine.batch(images, labels)
+                    outputs = model(images)
                 _, predicted = lib.max(outputs, 1)
                 y, hit = _numpy(labels), _numpy(predicted == labels)
                 total += np.bincount(y, minlength=self.num_classes)
