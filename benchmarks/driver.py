@@ -59,9 +59,9 @@ def check_requirements() -> None:
     """Raise :class:`MissingRequirement`, naming what to install, unless torch and pytest-benchmark are there."""
     missing = [dist for module, dist in REQUIRES.items() if importlib.util.find_spec(module) is None]
     if missing:
-        raise MissingRequirement(f"minitorch bench compares against torch with pytest-benchmark; missing: "
-                                 f"{', '.join(missing)}. Install them with: pip install 'minitorch[test]' "
-                                 f"(or pip install {' '.join(repr(m) for m in missing)})")
+        raise MissingRequirement(f"the benchmarks compare against torch with pytest-benchmark; missing: "
+                                 f"{', '.join(missing)}. Install the 'test' extra (pip install 'minitorch[test]') "
+                                 f"or pip install {' '.join(repr(m) for m in missing)}")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
