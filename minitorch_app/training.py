@@ -33,7 +33,7 @@ ENGINES = ("minitorch", "torch")
 
 
 class EngineUnavailable(Exception):
-    """The engine asked for cannot run here (PyTorch missing for ``torch``, or no GPU for ``cuda``)."""
+    """The engine asked for cannot run here: ``torch`` without PyTorch (or without ``reference``) installed."""
 
 
 def make_engine(name: str = "minitorch", device: str = "cpu", dtype: str = "float32") -> "Engine":

@@ -234,6 +234,20 @@ def test_resume_from_a_file_that_is_not_a_training_checkpoint_says_so(tmp_path, 
         assert "KeyError" not in line
 
 
+def test_engine_torch_and_bench_without_torch_say_what_to_install(tmp_path, capsys, monkeypatch):
+    no_torch = ("import sys; sys.modules['torch'] = None; from minitorch_app import cli; "
+                "sys.exit(cli.main(['train', '--engine', 'torch', '--data-dir', sys.argv[1]]))")
+    proc = subprocess.run([sys.executable, "-c", no_torch, str(tmp_path)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    line = _one_line_error(proc.returncode, proc.stderr)
+    assert "--engine torch: the torch engine needs PyTorch: pip install 'minitorch[reference]'" in line
+    from minitorch_app.benchmarks import driver
+    monkeypatch.setitem(driver.REQUIRES, "no_such_module_for_minitorch_bench", "no-such-dist")
+    line = _one_line_error(cli.main(["bench", "--quick", "--out", str(tmp_path / "bench")]), capsys.readouterr().err)
+    assert line.startswith("minitorch bench: error: the benchmarks compare against torch") and "no-such-dist" in line
+    assert not (tmp_path / "bench").exists()
+
+
 def test_python_dash_m_minitorch_reports_without_traceback():
     proc = subprocess.run([sys.executable, "-m", "minitorch", "train", "--batch-size", "0"], capture_output=True,
                           text=True, timeout=120)
