@@ -1,10 +1,10 @@
 """The model-level workloads, written once for both engines.
 
-Each ``make_*`` takes a :class:`minitorch.training.Engine` (minitorch or torch, on a
-device) and returns a zero-argument callable that runs one unit of work: a training
-step, an inference pass, an epoch. The pytest-benchmark suite times these callables
-and ``benchmarks/memory.py`` measures their peak memory in a fresh process, so both
-measure the very same work. Models come from ``minitorch.models`` through
+Each ``make_*`` takes a :class:`minitorch_app.training.Engine` (minitorch, or the torch
+twin, on a device) and returns a zero-argument callable that runs one unit of work: a
+training step, an inference pass, an epoch. The pytest-benchmark suite times these
+callables and ``memory.py`` measures their peak memory in a fresh process, so both
+measure the very same work. Models come from ``minitorch_app.models`` through
 ``Engine.build_model``: the torch twin starts from minitorch's weights.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ from typing import Callable, Dict, Tuple
 
 import numpy as np
 
-from minitorch.training import Engine
+from minitorch_app.data import load_data
+from minitorch_app.training import Engine
 
 QUICK = os.environ.get("MINITORCH_BENCH_QUICK") == "1"
 # Batches in the Fashion-MNIST epoch case (what --limit-train would cap the epoch to, in batches of 64).
@@ -59,10 +60,16 @@ def make_lenet_inference(engine: Engine, images: int = 1000) -> Callable[[], obj
     return infer
 
 
+def two_layer_problem(seed: int = 0) -> dict:
+    """Inputs, targets and weights of the tutorials' two-layer net (64x1000 -> 100 -> 10), float32 arrays."""
+    rng = np.random.default_rng(seed)
+    shapes = {"x": (64, 1000), "y": (64, 10), "w1": (1000, 100), "w2": (100, 10)}
+    return {name: rng.standard_normal(shape, dtype=np.float32) for name, shape in shapes.items()}
+
+
 def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     """One step of the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD)."""
-    from examples.two_layer_net import make_problem
-    p = make_problem(0)
+    p = two_layer_problem(0)
     lib = engine.lib
     x, y = engine.tensor(p["x"]), engine.tensor(p["y"])
     w1 = engine.tensor(p["w1"]).requires_grad_()
@@ -80,19 +87,16 @@ def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     return step
 
 
-class DataMissing(Exception):
-    """Fashion-MNIST is not installed where ``minitorch train`` looks for it."""
-
-
 @functools.lru_cache(maxsize=None)
 def _fashion_train(images: int) -> object:
-    from minitorch.cli import UsageError, load_data
+    """The first ``images`` Fashion-MNIST training images, as ``minitorch train`` prepares them.
+
+    Raises:
+        DataUnavailable: Fashion-MNIST is not where ``minitorch train`` looks (the case is skipped).
+    """
     config = {"dataset": "fashion-mnist", "data_dir": os.environ.get("MINITORCH_BENCH_DATA", "data"),
               "download": False, "limit_train": images, "limit_test": 1}
-    try:
-        train_set, _, _, _ = load_data(config, 32)
-    except UsageError as e:
-        raise DataMissing(str(e)) from None
+    train_set, _, _, _ = load_data(config, 32)
     return train_set
 
 
@@ -100,8 +104,8 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     """One epoch of ``minitorch train``'s loop (LeNet, batch 64, shuffled DataLoader) over the first
     ``batches * 64`` Fashion-MNIST training images, as ``--limit-train`` caps it; data loading included."""
     import minitorch
-    from minitorch.training import Trainer
     from minitorch.utils.data import DataLoader
+    from minitorch_app.training import Trainer
     train_set = _fashion_train(batches * EPOCH_BATCH_SIZE)
     minitorch.manual_seed(0)
     model = engine.build_model("lenet")

@@ -1,10 +1,13 @@
 """The training loop behind ``minitorch train``, written once against the PyTorch API.
 
-An :class:`Engine` is the library a run trains with (minitorch, or real PyTorch for the
-twin) plus its device and dtype; everything else - the loop, evaluation, checkpoints -
-is the same code for both. The twin gets identical starting weights (``copy_weights``)
-and identical batches (the loader's minitorch tensors, converted through numpy), so
-its per-step losses can be compared one for one with minitorch's.
+An :class:`Engine` is the library a run trains with plus its device and dtype; everything
+else - the loop, evaluation, checkpoints - is the same code whatever the library.
+:class:`Engine` itself is minitorch. The same loop in real PyTorch (the twin, for
+``--engine torch`` and the benchmarks) is ``reference``'s ``TorchEngine``, which
+:func:`make_engine` loads only when asked for: this module never imports torch. The twin
+gets identical starting weights and identical batches (the loader's minitorch tensors,
+converted through numpy), so its per-step losses can be compared one for one with
+minitorch's.
 
 A :class:`Trainer` can stop between any two steps and start again from a checkpoint to
 the very same result as an uninterrupted run: the checkpoint records the step within
@@ -21,10 +24,43 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 import numpy as np
 
-from . import random as _random
-from .tensor import Tensor
+import minitorch
+
+from . import models
 
 CHECKPOINT_FORMAT = "minitorch-train/1"
+ENGINES = ("minitorch", "torch")
+
+
+class EngineUnavailable(Exception):
+    """The engine asked for cannot run here: ``torch`` without PyTorch (or without ``reference``) installed."""
+
+
+def make_engine(name: str = "minitorch", device: str = "cpu", dtype: str = "float32") -> "Engine":
+    """The engine called ``name``: minitorch's :class:`Engine`, or the torch twin from ``reference``.
+
+    Args:
+        name: ``"minitorch"`` or ``"torch"``.
+        device: ``"cpu"`` or ``"cuda"``.
+        dtype: floating dtype of inputs and parameters, by name (``"float32"`` or ``"float64"``).
+
+    Raises:
+        EngineUnavailable: ``torch`` without PyTorch installed.
+        ValueError: an unknown name.
+    """
+    if name == "minitorch":
+        return Engine(device, dtype)
+    if name == "torch":
+        try:
+            from .reference.twin import TorchEngine
+        except ModuleNotFoundError as e:
+            if e.name not in ("torch", f"{__package__}.reference"):
+                raise
+            missing = "PyTorch" if e.name == "torch" else f"the reference package ({e.name})"
+            raise EngineUnavailable(f"the torch engine needs {missing}: pip install 'minitorch[reference]' "
+                                    "(torch==2.13.0, CPU build)") from None
+        return TorchEngine(device, dtype)
+    raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
 
 
 def _numpy(t: Any) -> np.ndarray:
@@ -32,52 +68,35 @@ def _numpy(t: Any) -> np.ndarray:
     return t.detach().cpu().numpy()
 
 
-def copy_weights(src: Any, dst: Any) -> None:
-    """Copy every parameter and buffer of ``src`` into ``dst`` exactly (bit for bit), via numpy.
-
-    Either module may be minitorch's or torch's; both must have the same state-dict keys.
-
-    Args:
-        src: the module to read.
-        dst: the module to overwrite in place.
-    """
-    values = {k: _numpy(v) for k, v in src.state_dict().items()}
-    if _is_torch_module(dst):
-        import torch
-        values = {k: torch.from_numpy(v.copy()) for k, v in values.items()}
-    dst.load_state_dict(values)
-
-
-def _is_torch_module(module: Any) -> bool:
-    from .nn import Module
-    return not isinstance(module, Module)
-
-
 class Engine:
-    """The library a run trains with, and how a batch, a state tree or an RNG state crosses into it.
+    """minitorch, on a device and in a dtype: how a batch, a state tree or an RNG state crosses into it.
+
+    A subclass for another library (``reference``'s ``TorchEngine``) sets ``name`` and ``lib``
+    and overrides the conversions marked below; the loop never asks which library it has.
 
     Args:
-        name: ``"minitorch"`` or ``"torch"``.
         device: ``"cpu"`` or ``"cuda"``.
         dtype: floating dtype of inputs and parameters, by name (``"float32"`` or ``"float64"``).
     """
 
-    def __init__(self, name: str = "minitorch", device: str = "cpu", dtype: str = "float32") -> None:
-        if name == "minitorch":
-            import minitorch as lib
-        elif name == "torch":
-            import torch as lib
-        else:
-            raise ValueError(f"unknown engine {name!r}; expected 'minitorch' or 'torch'")
-        self.name, self.lib = name, lib
+    name = "minitorch"
+
+    def __init__(self, device: str = "cpu", dtype: str = "float32") -> None:
+        self._setup(minitorch, device, dtype)
+
+    def _setup(self, lib: Any, device: str, dtype: str) -> None:
+        self.lib = lib
         self.device = lib.device(device)
         self.dtype = getattr(lib, dtype)
 
     def __repr__(self) -> str:
-        return f"Engine({self.name!r}, device={str(self.device)!r}, dtype={self.dtype})"
+        return f"{type(self).__name__}(device={str(self.device)!r}, dtype={self.dtype})"
 
     def version(self) -> str:
         return str(self.lib.__version__)
+
+    def cuda_available(self) -> bool:
+        return bool(self.lib.cuda.is_available())
 
     def tensor(self, value: Any) -> Any:
         """This library's tensor, on this device, from a minitorch or torch tensor or a numpy array (via numpy)."""
@@ -86,20 +105,14 @@ class Engine:
 
     def batch(self, inputs: Any, labels: Any) -> tuple:
         """One batch in this library: floating inputs in the engine's dtype, integer labels."""
-        x = inputs if self.name == "minitorch" and isinstance(inputs, Tensor) else self.tensor(inputs)
-        y = labels if self.name == "minitorch" and isinstance(labels, Tensor) else self.tensor(labels)
+        own = self.lib.Tensor
+        x = inputs if isinstance(inputs, own) else self.tensor(inputs)
+        y = labels if isinstance(labels, own) else self.tensor(labels)
         return x.to(device=self.device, dtype=self.dtype), y.to(self.device)
 
     def build_model(self, name: str, input_shape: Optional[tuple] = None, num_classes: int = 10) -> Any:
-        """A registered model, initialised from minitorch's default generator whatever the engine: for torch,
-        the twin built from the same definition with the minitorch model's weights copied in."""
-        from . import models
-        import minitorch
+        """A registered model (see :mod:`minitorch_app.models`), initialised from minitorch's default generator."""
         model = models.build(name, minitorch, input_shape, num_classes)
-        if self.name == "torch":
-            twin = models.build(name, self.lib, input_shape, num_classes)
-            copy_weights(model, twin)
-            model = twin
         return model.to(device=self.device, dtype=self.dtype)
 
     def optimizer(self, name: str, params: Iterable[Any], lr: float, momentum: float) -> Any:
@@ -113,10 +126,8 @@ class Engine:
     # ---------------------------------------------------------------- checkpoints
     def export(self, tree: Any) -> Any:
         """``tree`` with every tensor as a CPU minitorch tensor (what ``minitorch.save`` stores)."""
-        if isinstance(tree, Tensor):
-            return tree.detach().cpu()
-        if hasattr(tree, "detach") and hasattr(tree, "numpy"):
-            return Tensor._wrap(_numpy(tree).copy())
+        if isinstance(tree, self.lib.Tensor):
+            return self.to_minitorch(tree)
         if isinstance(tree, dict):
             return type(tree)((k, self.export(v)) for k, v in tree.items())
         if isinstance(tree, (list, tuple)):
@@ -125,25 +136,32 @@ class Engine:
 
     def restore(self, tree: Any) -> Any:
         """The inverse of ``export``: minitorch tensors become this library's (CPU) tensors."""
-        if isinstance(tree, Tensor):
-            return tree if self.name == "minitorch" else self.lib.from_numpy(tree.numpy().copy())
+        if isinstance(tree, minitorch.Tensor):
+            return self.from_minitorch(tree)
         if isinstance(tree, dict):
             return type(tree)((k, self.restore(v)) for k, v in tree.items())
         if isinstance(tree, (list, tuple)):
             return type(tree)(self.restore(v) for v in tree)
         return tree
 
+    def to_minitorch(self, t: Any) -> minitorch.Tensor:
+        """One of this library's tensors as a CPU minitorch tensor (overridden by other libraries)."""
+        return t.detach().cpu()
+
+    def from_minitorch(self, t: minitorch.Tensor) -> Any:
+        """A CPU minitorch tensor as one of this library's (overridden by other libraries)."""
+        return t
+
+    def manual_seed(self, seed: int) -> None:
+        """Seed the global generators a run draws from (minitorch's: initialisation; a subclass adds its own)."""
+        minitorch.manual_seed(seed)
+
     def rng_state(self) -> dict:
-        """The global generators' states: minitorch's always, torch's too for a torch run (dropout draws from it)."""
-        state: Dict[str, Any] = {"minitorch": _random.get_rng_state()}
-        if self.name == "torch":
-            state["torch"] = self.export(self.lib.get_rng_state())
-        return state
+        """The global generators' states (minitorch's; a subclass adds its library's, which dropout draws from)."""
+        return {"minitorch": minitorch.get_rng_state()}
 
     def set_rng_state(self, state: dict) -> None:
-        _random.set_rng_state(state["minitorch"])
-        if self.name == "torch" and "torch" in state:
-            self.lib.set_rng_state(self.restore(state["torch"]))
+        minitorch.set_rng_state(state["minitorch"])
 
 
 @dataclass
@@ -171,20 +189,42 @@ class Position:
 
 
 class StopRequest:
-    """Turns the first Ctrl-C into a request to stop after the current step; a second one stops at once.
+    """What Ctrl-C does during a run: the first stops at the next step boundary, a second stops at once where safe.
 
-    Inside a ``with`` block on the main thread, SIGINT sets ``requested`` instead of raising,
-    so a step is never cut in half; elsewhere (other threads) it changes nothing.
+    Inside a ``with`` block on the main thread, SIGINT no longer raises KeyboardInterrupt
+    wherever the interpreter happens to be. The first sets ``requested``: the trainer
+    finishes its step and stops with a checkpoint of exactly that step. A later one
+    sets ``forced`` and raises KeyboardInterrupt only inside :meth:`interruptible`
+    sections: the trainer's own computation (forward and backward passes), which it
+    can drop and redo from the last step. Anywhere else - loading a batch, progress
+    bars, checkpoints, metrics, plots - the run stops as soon as that piece of work is
+    done, because third-party code is not written to be cut at an arbitrary bytecode:
+    matplotlib's first import builds its font cache under a ``threading.Timer``, and a
+    KeyboardInterrupt raised inside ``Thread.start`` left that thread running (a 5 s wait
+    at exit) or still being born while the interpreter finalised ("Fatal Python error:
+    PyThreadState_Get"). Outside the block (or on another thread) SIGINT is left as it is.
     """
 
     def __init__(self) -> None:
-        self.requested = False
+        self.requested = False  # a first Ctrl-C came: stop after the current step
+        self.forced = False  # a later one came: stop as soon as it is safe
+        self._interruptible = False  # inside an interruptible() section
+        self._section = _Interruptible(self)
         self._previous: Any = None
 
     def _handle(self, signum: int, frame: Any) -> None:
-        if self.requested:
+        if not self.requested:
+            self.requested = True
+            return
+        self.forced = True
+        if self._interruptible:
+            self._interruptible = False  # one KeyboardInterrupt per section
             raise KeyboardInterrupt
-        self.requested = True
+
+    def interruptible(self) -> "_Interruptible":
+        """A ``with`` section a second Ctrl-C may cut short with KeyboardInterrupt (at once, or on entry if it
+        came before); only for the trainer's own computation, whose work is redone after a resume."""
+        return self._section
 
     def __enter__(self) -> "StopRequest":
         if threading.current_thread() is threading.main_thread():
@@ -192,9 +232,29 @@ class StopRequest:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._interruptible = False
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)
             self._previous = None
+
+
+class _Interruptible:
+    """The context manager of :meth:`StopRequest.interruptible` (one object, reused for every step)."""
+
+    __slots__ = ("_stop",)
+
+    def __init__(self, stop: StopRequest) -> None:
+        self._stop = stop
+
+    def __enter__(self) -> None:
+        stop = self._stop
+        stop._interruptible = True  # before the test below: a Ctrl-C in between raises in the handler
+        if stop.forced:
+            stop._interruptible = False
+            raise KeyboardInterrupt
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop._interruptible = False
 
 
 class Interrupted(Exception):
@@ -216,7 +276,7 @@ class Trainer:
     """
 
     def __init__(self, engine: Engine, model: Any, optimizer: Any, train_loader: Iterable, test_loader: Iterable,
-                 num_classes: int, shuffle: Optional[_random.Generator] = None, points_per_epoch: int = 20) -> None:
+                 num_classes: int, shuffle: Optional[minitorch.Generator] = None, points_per_epoch: int = 20) -> None:
         self.engine, self.model, self.optimizer = engine, model, optimizer
         self.criterion = engine.lib.nn.CrossEntropyLoss()
         self.train_loader, self.test_loader = train_loader, test_loader
@@ -243,11 +303,14 @@ class Trainer:
         for i, (inputs, labels) in enumerate(self.train_loader):
             if i < self.pos.step:
                 continue  # done before the checkpoint this run resumed from
-            inputs, labels = self.engine.batch(inputs, labels)
-            self.optimizer.zero_grad()
-            outputs = model(inputs)
-            loss = self.criterion(outputs, labels)
-            loss.backward()
+            with self.stop.interruptible():  # nothing that outlives the step changes in here
+                inputs, labels = self.engine.batch(inputs, labels)
+                self.optimizer.zero_grad()
+                outputs = model(inputs)
+                loss = self.criterion(outputs, labels)
+                loss.backward()
+            # The update and the bookkeeping run to the end whatever Ctrl-C says (StopRequest defers it here);
+            # _updating guards against a KeyboardInterrupt raised from inside the update by other code.
             self._updating = True
             self.optimizer.step()
             self._updating = False
@@ -293,8 +356,9 @@ class Trainer:
         model.eval()
         with lib.no_grad():
             for images, labels in self.test_loader:
-                images, labels = self.engine.batch(images, labels)
-                outputs = model(images)
+                with self.stop.interruptible():
+                    images, labels = self.engine.batch(images, labels)
+                    outputs = model(images)
                 _, predicted = lib.max(outputs, 1)
                 y, hit = _numpy(labels), _numpy(predicted == labels)
                 total += np.bincount(y, minlength=self.num_classes)

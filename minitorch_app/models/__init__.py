@@ -3,8 +3,8 @@
 Each model file's ``define(lib)`` writes its classes against ``lib.nn``, so
 ``build("lenet", lib=torch)`` gives a real PyTorch twin from the very same source
 text as ``build("lenet")``. The minitorch classes are also attributes here
-(``minitorch.models.LeNet5``). Imports point one way: models use ``nn``, never
-the reverse.
+(``minitorch_app.models.LeNet5``). Imports point one way: models use the library's
+``nn``; the library never imports them.
 
 ========================  ==========================================================
 name                      model
@@ -98,12 +98,12 @@ def build(name: str, lib: Optional[ModuleType] = None, input_shape: Optional[Seq
 
 
 def __getattr__(name: str) -> type:
-    """``minitorch.models.LeNet5`` and the other classes, written with minitorch."""
+    """``minitorch_app.models.LeNet5`` and the other classes, written with minitorch."""
     import minitorch
     table = classes(minitorch)
     if name in table:
         return table[name]
-    raise AttributeError(f"module 'minitorch.models' has no attribute {name!r}")
+    raise AttributeError(f"module 'minitorch_app.models' has no attribute {name!r}")
 
 
 __all__ = ["MODELS", "ModelSpec", "build", "classes", "names", "TwoLayerNet", "LeNet5", "CifarLeNet", "CifarCNN"]
