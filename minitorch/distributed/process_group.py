@@ -131,11 +131,12 @@ def init_process_group(backend: Optional[str] = None, init_method: Optional[str]
     else:
         raise ValueError(f"Backend {str(name)!r} is not available in minitorch.distributed: use 'mpi' (CPU tensors, "
                          "through mpi4py) or 'nccl' (CUDA tensors, through CuPy)")
-    if world_size not in (-1, None) and int(world_size) != pg.size or rank not in (-1, None) and int(rank) != pg.rank:
+    wrong_size = world_size not in (-1, None) and int(world_size) != pg.size
+    if wrong_size or (rank not in (-1, None) and int(rank) != pg.rank):
         found = (pg.rank, pg.size)
         pg.destroy()
-        raise ValueError(f"init_process_group got rank={rank}, world_size={world_size}, but mpiexec started this "
-                         f"process as rank {found[0]} of {found[1]}")
+        raise ValueError(f"init_process_group got rank={rank}, world_size={world_size}, but MPI reports this process "
+                         f"as rank {found[0]} of {found[1]} (start N ranks with mpiexec -n N)")
     _default = pg
     GroupMember.WORLD = pg
 
