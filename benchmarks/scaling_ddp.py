@@ -1,14 +1,15 @@
 """Data-parallel scaling of the LeNet training step: 1 and 2 MPI processes, one thread each.
 
-Run: .venv/bin/python -m benchmarks.scaling_ddp [--batches 64 256] [--steps 150] [--write]
+Run: .venv/bin/python -m benchmarks.scaling_ddp [--batches 64 256] [--steps 150] [--repeat 3] [--write]
 
 For each per-rank batch it times the LeNet-5 step (zero_grad, forward, cross-entropy, backward,
 SGD momentum 0.9, float32, random images) in three jobs started with ``mpiexec``: one process
 without DDP (the baseline), one process with DDP (DDP's own overhead), and two processes with
 DDP (each rank its own batch, so a global step handles twice the images). The time of a global
 step is the slowest rank's time for that step (an all-reduce MAX over ranks), median over the
-timed steps. Weak-scaling efficiency = baseline step time / two-process step time (1.0: twice
-the images in the same time). ``--write`` saves the table to benchmarks/scaling.md.
+timed steps. The jobs run ``--repeat`` times, interleaved, and the table gives the median of
+those medians (and their range). Weak-scaling efficiency = baseline step time / two-process step
+time (1.0: twice the images in the same time). ``--write`` saves the table to benchmarks/scaling.md.
 
 Every rank runs one BLAS/OpenMP thread, ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` are dropped
 and glibc's malloc thresholds raised, as ``minitorch bench`` does; the BLAS kernel and the load
@@ -95,18 +96,28 @@ def launch(world: int, batch: int, steps: int, warmup: int, use_ddp: bool) -> di
 
 
 def table(rows: List[dict]) -> str:
-    lines = ["| per-rank batch | job | images per global step | time per global step | images/s | efficiency |",
-             "|---:|---|---:|---:|---:|---:|"]
-    for batch in sorted({r["batch"] for r in rows}):
-        group = [r for r in rows if r["batch"] == batch]
-        base = next(r for r in group if r["world"] == 1 and not r["ddp"])["step_ms"]
-        for r in group:
-            job = f"{r['world']} process{'es' if r['world'] > 1 else ''}" + (", DDP" if r["ddp"] else ", no DDP")
-            images = r["batch"] * r["world"]
-            eff = f"**{base / r['step_ms']:.2f}**" if r["world"] > 1 else f"{base / r['step_ms']:.2f}"
-            lines.append(f"| {batch} | {job} | {images} | {r['step_ms']:.2f} ms | {images / r['step_ms'] * 1e3:,.0f} "
-                         f"| {eff} |")
+    """One line per (batch, job): the median over repeats of the per-job median step time, and its range."""
+    lines = ["| per-rank batch | job | images per global step | time per global step (range) | images/s "
+             "| efficiency |", "|---:|---|---:|---:|---:|---:|"]
+    jobs = sorted({(r["batch"], r["world"], r["ddp"]) for r in rows})
+    ms = {job: sorted(r["step_ms"] for r in rows if (r["batch"], r["world"], r["ddp"]) == job) for job in jobs}
+    for batch, world, ddp in jobs:
+        step = statistics.median(ms[batch, world, ddp])
+        base = statistics.median(ms[batch, 1, False])
+        name = f"{world} process{'es' if world > 1 else ''}" + (", DDP" if ddp else ", no DDP")
+        eff = f"{base / step:.2f}"
+        lines.append(f"| {batch} | {name} | {batch * world} | {step:.2f} ms ({ms[batch, world, ddp][0]:.2f}-"
+                     f"{ms[batch, world, ddp][-1]:.2f}) | {batch * world / step * 1e3:,.0f} | "
+                     + (f"**{eff}** |" if world > 1 else f"{eff} |"))
     return "\n".join(lines)
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 def main(argv: Any = None) -> None:
@@ -114,6 +125,7 @@ def main(argv: Any = None) -> None:
     parser.add_argument("--batches", type=int, nargs="+", default=[64, 256], help="per-rank batch sizes")
     parser.add_argument("--steps", type=int, default=150, help="timed steps per job")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps first")
+    parser.add_argument("--repeat", type=int, default=3, help="run every job this many times, interleaved")
     parser.add_argument("--write", action="store_true", help="save the table to benchmarks/scaling.md")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-ddp", action="store_true", help=argparse.SUPPRESS)
@@ -123,15 +135,16 @@ def main(argv: Any = None) -> None:
         return
     load_before = os.getloadavg()
     rows = []
-    for batch in args.batches:
-        for world, use_ddp in ((1, False), (1, True), (2, True)):
-            rows.append(launch(world, batch, args.steps, args.warmup, use_ddp))
-            print(f"batch {batch}, {world} process(es), ddp={use_ddp}: {rows[-1]['step_ms']:.2f} ms", flush=True)
+    for _ in range(args.repeat):
+        for batch in args.batches:
+            for world, use_ddp in ((1, False), (1, True), (2, True)):
+                rows.append(launch(world, batch, args.steps, args.warmup, use_ddp))
+                print(f"batch {batch}, {world} process(es), ddp={use_ddp}: {rows[-1]['step_ms']:.2f} ms", flush=True)
     load_after = os.getloadavg()
     report = "\n".join([
         table(rows), "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; {rows[0]['blas']}; "
-        f"one thread per rank; {args.steps} timed steps after {args.warmup} warm-up steps per job; "
+        f"Machine: {cpu_name()}, {os.cpu_count()} cores; {rows[0]['blas']}; one thread per rank; "
+        f"{args.steps} timed steps after {args.warmup} warm-up steps per job, every job {args.repeat} times; "
         f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
         "Command: `.venv/bin/python -m benchmarks.scaling_ddp " + " ".join(sys.argv[1:] if argv is None else argv)
         + "`"])

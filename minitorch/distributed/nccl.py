@@ -154,12 +154,11 @@ def _mpi_world() -> Any:
 def _pick_device(cupy: Any, world: Any, device_id: Any) -> int:
     if device_id is not None:
         return int(getattr(device_id, "index", device_id) or 0)
-    count = cupy.cuda.runtime.getDeviceCount()
     if world is None:
         return 0
-    local = world.Split_type(_mpi_shared_type())
+    local = world.Split_type(_mpi_shared_type())  # the ranks on this host
     try:
-        return local.Get_rank() % count
+        return local.Get_rank() % cupy.cuda.runtime.getDeviceCount()
     finally:
         local.Free()
 
