@@ -178,8 +178,8 @@ def test_sampler_takes_rank_and_world_from_the_group(ranks):
     ("raise", 60, 20, ["ValueError: deliberate failure on rank 1", "rank 1 of 2 stopped on an uncaught ValueError; "
                                                                    "aborting all 2 ranks"]),
     ("kill", 60, 20, []),  # mpiexec itself reports the killed rank and ends the job
-    ("hang", 2, 20, ["all_reduce did not complete within 2 s", "rank 0 of 2 stopped on an uncaught DistBackendError"]),
-    ("exit", 2, 20, ["all_reduce did not complete within 2 s"]),
+    ("hang", 3, 25, ["all_reduce did not complete within 3 s", "rank 0 of 2 stopped on an uncaught DistBackendError"]),
+    ("exit", 3, 25, ["all_reduce did not complete within 3 s"]),
 ])
 def test_a_failing_rank_ends_the_job(mode, timeout_s, limit_s, says):
     start = time.monotonic()
