@@ -108,7 +108,8 @@ class Reducer:
         self.armed = False  # a synchronising forward ran and its backward has not finished reducing
         self.marked = [False] * len(params)
         self.next_bucket = 0
-        self.handles = [p.register_post_accumulate_grad_hook(self._on_grad_ready) for p in params]
+        for p in params:
+            p.register_post_accumulate_grad_hook(self._on_grad_ready)
 
     def _build(self, order: List[int], limits: List[int]) -> None:
         """Bucket the parameters taken in ``order`` (indices into ``params``)."""
@@ -196,10 +197,6 @@ class Reducer:
                     p.grad._data[...] = averaged
             bucket.work = None
         self.armed = False
-
-    def remove_hooks(self) -> None:
-        for h in self.handles:
-            h.remove()
 
 
 def _reachable_leaves(output: Any) -> set:
