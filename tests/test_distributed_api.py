@@ -73,3 +73,12 @@ def test_work_times_out_with_a_clear_error_and_finishes_once():
     soon.then(lambda: finished.append("copy back"))
     assert soon.wait() and soon.is_completed() and soon.wait()
     assert finished == ["avg", "copy back"]
+
+
+@pytest.mark.parametrize("name", ["init_process_group", "all_reduce", "broadcast", "all_gather", "reduce", "barrier",
+                                  "destroy_process_group", "get_rank", "get_world_size", "is_initialized",
+                                  "get_backend"])
+def test_signatures_are_torchs(name):
+    import inspect
+    theirs = [p for p in inspect.signature(getattr(torch_dist, name)).parameters if not p.startswith("_")]
+    assert list(inspect.signature(getattr(dist, name)).parameters) == theirs
