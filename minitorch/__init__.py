@@ -26,6 +26,7 @@ from .random import Generator, default_generator, get_rng_state, initial_seed, m
 from .size import Size
 from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
                      LongTensor, ShortTensor, Tensor)
+from . import distributed  # imports neither mpi4py nor cupy until a process group starts
 from . import nn  # after Tensor and the creation functions, which nn's modules use
 from . import optim
 from . import utils

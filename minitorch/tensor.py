@@ -40,6 +40,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
+    _post_accumulate_hooks: Any = ()  # likewise; run by the engine after ``.grad`` of a leaf is updated
     _base: Optional["Tensor"] = None
     _view_fn: Optional[Callable] = None
     _retains_grad = False
@@ -397,6 +398,17 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             hooks = self.grad_fn.tensor_hooks(self._output_nr)
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> "_RemovableHandle":
+        """Call ``hook(tensor)`` after backward has accumulated a gradient into this leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not isinstance(self._post_accumulate_hooks, list):
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return _RemovableHandle(self._post_accumulate_hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""

@@ -87,6 +87,9 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
     else:
         var.grad._data += grad
         var.grad._counter.value += 1
+    if var._post_accumulate_hooks:
+        for hook in tuple(var._post_accumulate_hooks):
+            hook(var)
 
 
 def execute(roots: Sequence[tuple], retain_graph: bool,

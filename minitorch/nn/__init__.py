@@ -1,5 +1,5 @@
 """``minitorch.nn``: modules, parameters, layers, losses, ``functional`` and ``init``, as in ``torch.nn``."""
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .modules import (AvgPool2d, BCELoss, BCEWithLogitsLoss, Conv2d, CrossEntropyLoss, Dropout, Flatten,
                       Identity, L1Loss, Linear, LogSoftmax, MaxPool2d, Module, ModuleDict, ModuleList, MSELoss,
                       NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh, Unflatten)
@@ -8,4 +8,4 @@ from .parameter import Parameter
 __all__ = ["AvgPool2d", "BCELoss", "BCEWithLogitsLoss", "Conv2d", "CrossEntropyLoss", "Dropout", "Flatten",
            "Identity", "L1Loss", "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict",
            "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "Unflatten",
-           "functional", "init", "utils"]
+           "functional", "init", "parallel", "utils"]
