@@ -23,7 +23,7 @@ from .ops import conv2d, dropout, log_softmax, max_pool2d, softmax
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .size import Size
 from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-                     LongTensor, ShortTensor, Tensor)
+                     LongTensor, ShortTensor, Tensor, typename)
 from . import nn  # after Tensor and the creation functions, which nn's modules use
 from . import optim
 from . import utils

@@ -75,9 +75,9 @@ def test_cuda_device_tutorial_line_falls_back_to_cpu():
 
 def test_filled_like_caches_a_read_only_array_for_large_host_arrays() -> None:
     big, small = np.ones((80, 80), dtype=np.float32), np.ones(3, dtype=np.float32)
-    first = backend.filled_like(big, 0)
+    first = backend.HOST.filled_like(big, 0)
     assert first.shape == big.shape and first.dtype == big.dtype and not first.any()
     assert not first.flags.writeable
-    assert backend.filled_like(big, 0) is first  # cached
-    assert backend.filled_like(big, np.asarray(np.float32(2.5))).tolist()[0][0] == 2.5  # a 0-d bound
-    assert backend.filled_like(small, 0) == 0  # small arrays: the number itself
+    assert backend.HOST.filled_like(big, 0) is first  # cached
+    assert backend.HOST.filled_like(big, np.asarray(np.float32(2.5))).tolist()[0][0] == 2.5  # a 0-d bound
+    assert backend.HOST.filled_like(small, 0) == 0  # small arrays: the number itself

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend, dtypes
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..backend import backend_of
+from ..random import sample_uniform
+from ..tensor import Tensor
 from .base import Op, to_dtype
 
 
@@ -12,7 +14,7 @@ def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
     shift = x.max(axis=axis, keepdims=True)
-    with backend.quiet(xp):
+    with backend_of(x).quiet():
         z = x - xp.where(xp.isfinite(shift), shift, 0)  # a row of -inf stays -inf instead of nan
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
@@ -75,7 +77,7 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                                  f"'{_LEGACY_NAMES[input.dtype][6:-6]}'")
+                                  f"'{input.dtype._scalar_name}'")
     axis = input._wrap_dim(dim)
     return input, (axis if input.ndim else None)
 
@@ -93,12 +95,11 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 
 def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
-    """Keep-mask scaled by 1/(1-p), drawn from minitorch's generator, on ``input``'s device and dtype."""
-    from ..random import sample_uniform
-    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator)
+    """Keep-mask scaled by 1/(1-p), drawn on ``input``'s device (the host: from minitorch's generator)."""
+    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator, input.device)
     keep = u >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    return backend.to_device((keep * scale).astype(input._data.dtype), input.device)
+    return (keep * scale).astype(input._data.dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
@@ -109,5 +110,5 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_LEGACY_NAMES[input.dtype][6:-6]}")
+                           f"{input.dtype._scalar_name}")
     return Dropout.apply(input, dropout_mask(input, p))

@@ -1,12 +1,15 @@
 """Binary arithmetic: add, sub, mul, div, pow, maximum, minimum, where, clamp."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import backend_of
 from ..tensor import Tensor
 from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .compare import nonzero
 
 
 class Add(Op):
@@ -72,13 +75,13 @@ class Div(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with backend.quiet(backend.array_module(a, b)):  # x / 0 is inf or nan silently, as in torch
+        with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         a, b = ctx.saved_tensors
-        with backend.quiet(backend.array_module(a, b, grad)):
+        with backend_of(a, b, grad).quiet():
             ga = grad / b if ctx.needs_input_grad[0] else None
             gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -90,7 +93,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         xp = backend.array_module(a, b)
-        with backend.quiet(xp):  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
+        with backend_of(a, b).quiet():  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
             out = _power(xp, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
@@ -102,14 +105,14 @@ class Pow(Op):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
                     ga = grad * b * a ** (b - 1)
                 else:
                     ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
         return ga, gb
 
@@ -199,8 +202,8 @@ class Clamp(Op):
     def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
         xp = backend.array_module(x)
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
-        flo = None if lo is None else backend.filled_like(x, lo)
-        fhi = None if hi is None else backend.filled_like(x, hi)
+        flo = None if lo is None else backend_of(x).filled_like(x, lo)
+        fhi = None if hi is None else backend_of(x).filled_like(x, hi)
         if hi is None:
             keep, out = x >= lo, xp.maximum(x, flo)
         elif lo is None:
@@ -297,7 +300,7 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
     xp = backend.array_module(ra, rb)
     if dt.is_floating_point:
         # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend.quiet(xp):
+        with backend_of(ra, rb).quiet():
             res = xp.trunc(ra / rb) if rounding_mode == "trunc" else xp.floor_divide(ra, rb)
     else:
         if xp.any(rb == 0):
@@ -353,11 +356,10 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     if input is None and other is None:
-        from .compare import nonzero
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype._scalar_name}")
     a, b, dt = prepare(input, other)
     if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
@@ -408,18 +410,12 @@ def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-def _legacy(dt: Any) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "uint8": "Byte"}.get(dt.name, dt.name)
-
-
 def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
     """Honour ``out=``: resize-free copy into the given tensor, as the tutorials use it."""
     if out is None:
         return result
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
-            import warnings
             warnings.warn(f"An output with one or more elements was resized since it had shape "
                           f"{list(out.shape)}, which does not match the required output shape "
                           f"{list(result.shape)}.", UserWarning, stacklevel=3)

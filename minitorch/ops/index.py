@@ -6,7 +6,9 @@ from typing import Any, Callable, Optional
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import backend_of
 from ..tensor import Tensor
+from .arithmetic import where
 from .base import Op, as_tensor, check_broadcast, to_dtype
 from .shape import mark_view
 
@@ -172,7 +174,7 @@ class IndexRegion:
     def add(self, a: Any, value: Any) -> None:
         """``a[idx] += value``, repeated indices accumulating."""
         target, idx = self._target(a)
-        backend.scatter_add(target, idx, value)
+        backend_of(target).scatter_add(target, idx, value)
 
 
 def _two_steps(idx: tuple, ndim: int) -> Optional[tuple]:
@@ -260,7 +262,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
                                f"cannot be broadcast to indexing result of shape "
                                f"{list(region.read(x._data).shape)}") from None
-        x._counter.value += 1
+        x._bump_version()
         return
     if not isinstance(value, Tensor):
         value = as_tensor(value, dtype=x.dtype, device=x.device)
@@ -319,7 +321,6 @@ class MaskedFill(Op):
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True."""
-    from .arithmetic import where
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
@@ -348,7 +349,7 @@ class Gather(Op):
     def backward(ctx: Any, grad: Any) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape or (1,), dtype=grad.dtype)
-        backend.scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
+        backend_of(out).scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
         return out.reshape(ctx.shape), None, None
 
 
@@ -407,5 +408,5 @@ class IndexSelect(Op):
     def backward(ctx: Any, grad: Any) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        backend.scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
+        backend_of(out).scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
         return out, None, None

@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 from .. import backend
 from ..tensor import Tensor
+from .arithmetic import _maybe_out
 from .base import Op
 
 
@@ -106,7 +107,6 @@ def _tn(t: Tensor) -> str:
 def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
     if out is not None:
-        from .arithmetic import _maybe_out
         return _maybe_out(matmul(input, other), out)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:

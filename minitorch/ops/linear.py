@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..tensor import Tensor
 from .base import Op
 from .linalg import matmul
 from .shape import t
@@ -31,10 +31,6 @@ class Addmm(Op):
         return grad, ga, gb
 
 
-def _name(t: Tensor) -> str:
-    return _LEGACY_NAMES[t.dtype][6:-6]
-
-
 def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
     if bias is None:
@@ -44,7 +40,7 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
         raise RuntimeError(f"mat2 must be a matrix, got {wd.ndim}-D tensor")
     for first, a in (("self", bias), ("mat1", input)):
         if a._data.dtype != wd.dtype:
-            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {_name(a)} and {_name(weight)}")
+            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and {weight.dtype._scalar_name}")
     rows = input if xd.ndim == 2 else input.reshape(-1, xd.shape[-1] if xd.ndim else 1)
     (n, k), (out, wk) = rows._data.shape, wd.shape
     if k != wk:

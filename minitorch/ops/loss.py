@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..backend import backend_of
+from ..tensor import Tensor
 from .base import Op, to_dtype
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -34,7 +35,7 @@ def reduce_loss(loss: Any, reduction: str, count: Any) -> Any:
     total = loss.sum()
     if reduction == "sum":
         return xp.asarray(total)
-    with backend.quiet(xp):
+    with backend_of(loss).quiet():
         return xp.asarray(total / count).astype(loss.dtype)
 
 
@@ -42,7 +43,7 @@ def upstream_grad(grad: Any, reduction: str, count: Any) -> Any:
     """The gradient reaching each element's loss."""
     if reduction != "mean":
         return grad
-    with backend.quiet(backend.array_module(grad)):
+    with backend_of(grad).quiet():
         return (grad / count).astype(grad.dtype, copy=False)
 
 
@@ -54,7 +55,7 @@ class BinaryCrossEntropy(Op):
         xp = backend.array_module(x)
         if not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
         loss = -(t * log_x + (1 - t) * log_1mx)
         if w is not None:
@@ -74,7 +75,7 @@ class BinaryCrossEntropy(Op):
         gx = a * (x - t) / xp.maximum((1 - x) * x, 1e-12)
         gt = None
         if ctx.needs_input_grad[1]:  # torch does not clamp here: -logit(x), infinite at 0 and 1
-            with backend.quiet(xp):
+            with backend_of(x).quiet():
                 gt = a * (xp.log1p(-x) - xp.log(x))
         return gx.astype(x.dtype, copy=False), gt, None, None
 
@@ -133,10 +134,6 @@ def not_differentiable(fn: str, name: str, t: Optional[Tensor]) -> None:
     if t is not None and t.requires_grad and is_grad_enabled():
         raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
                            "This input cannot have requires_grad True.")
-
-
-def type_name(t: Tensor) -> str:
-    return _LEGACY_NAMES[t.dtype][6:-6]
 
 
 def _size_warning(input: Tensor, target: Tensor) -> None:
@@ -212,7 +209,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if target.dtype is not input.dtype:
-        raise RuntimeError(f"Found dtype {type_name(target)} but expected {type_name(input)}")
+        raise RuntimeError(f"Found dtype {target.dtype._scalar_name} but expected {input.dtype._scalar_name}")
     not_differentiable("binary_cross_entropy", "weight", weight)
     return BinaryCrossEntropy.apply(input, target, _raw_like(weight, input), reduction)
 

@@ -6,7 +6,9 @@ import collections
 from typing import Any, Optional, Sequence, Union
 
 from .. import backend, dtypes
+from ..backend import backend_of
 from ..tensor import Tensor
+from .arithmetic import maximum, minimum
 from .base import Op, float_operand, no_graph, to_dtype
 
 Dims = Union[int, Sequence[int], None]
@@ -59,9 +61,8 @@ class Mean(Op):
     @staticmethod
     def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        xp = backend.array_module(x)
         ctx.count = _count(x.shape, axes)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
@@ -190,20 +191,19 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
-        xp = backend.array_module(x)
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         ctx.save_for_backward(centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (centered,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        with backend.quiet(backend.array_module(grad)):
+        with backend_of(grad).quiet():
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
@@ -212,11 +212,10 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
-        xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
         ctx.save_for_backward(centered, out)
         return out
@@ -225,7 +224,7 @@ class Std(Op):
     def backward(ctx: Any, grad: Any) -> tuple:
         centered, out = ctx.saved_tensors
         xp = backend.array_module(grad)
-        with backend.quiet(xp):
+        with backend_of(grad).quiet():
             # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
             g = _expand_back(xp.where(out == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
@@ -280,7 +279,6 @@ def _name(dt: dtypes.dtype) -> str:
 
 
 def _minmax(kind: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
-    from .arithmetic import maximum, minimum
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         return (maximum if kind == "max" else minimum)(input, dim)
     if dim is None:

@@ -6,6 +6,7 @@ import math
 from typing import Any, Callable, Sequence
 
 from .. import backend, dtypes
+from ..backend import backend_of
 from ..tensor import Tensor
 from .base import Op
 
@@ -75,7 +76,7 @@ class Reshape(Op):
         if x.flags.c_contiguous:  # always a view
             return x.reshape(shape)
         try:
-            return backend.reshape_view(x, shape)
+            return backend_of(x).reshape_view(x, shape)
         except (ValueError, AttributeError):
             if must_view:
                 raise RuntimeError("view size is not compatible with input tensor's size and stride (at least "
@@ -107,7 +108,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     target = _infer_shape(_shape_args(shape), input._data.size)
     if not input._data.flags.c_contiguous:  # contiguous data always reshapes to a view
         try:
-            backend.reshape_view(input._data, target)  # only asks whether a view is possible
+            backend_of(input._data).reshape_view(input._data, target)  # only asks whether a view is possible
         except (ValueError, AttributeError):
             # torch's graph for it: a contiguous clone, then an unsafe view of that clone (not a view of input)
             return UnsafeView.apply(Clone.apply(input, "C"), target, True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..backend import backend_of
 from ..tensor import Tensor
+from .arithmetic import pow
 from .base import Op, float_operand, no_graph
 
 
@@ -40,7 +42,7 @@ class Exp(Op):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         xp = backend.array_module(x)
-        with backend.quiet(xp):  # overflow to inf is silent in torch
+        with backend_of(x).quiet():  # overflow to inf is silent in torch
             out = xp.exp(x)
         ctx.save_for_backward(out)
         return out
@@ -58,14 +60,13 @@ class Log(Op):
     def forward(ctx: Any, x: Any) -> Any:
         ctx.save_for_backward(x)
         xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return xp.log(x)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (x,) = ctx.saved_tensors
-        xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return grad / x
 
 
@@ -75,7 +76,7 @@ class Sqrt(Op):
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
         xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
@@ -83,8 +84,7 @@ class Sqrt(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (out,) = ctx.saved_tensors
-        xp = backend.array_module(out)
-        with backend.quiet(xp):
+        with backend_of(out).quiet():
             return grad / (2 * out)
 
 
@@ -160,7 +160,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
-        out = backend.array_module(x).maximum(x, backend.filled_like(x, 0)).astype(x.dtype, copy=False)
+        out = backend.array_module(x).maximum(x, backend_of(x).filled_like(x, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
@@ -195,7 +195,7 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any) -> Any:
-        with backend.quiet(backend.array_module(x)):  # 1 / 0 is inf silently, as in torch
+        with backend_of(x).quiet():  # 1 / 0 is inf silently, as in torch
             out = 1 / x
         ctx.save_for_backward(out)
         return out.astype(x.dtype, copy=False)
@@ -255,7 +255,6 @@ def relu(input: Tensor) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """input * input."""
-    from .arithmetic import pow
     return pow(input, 2)
 
 
