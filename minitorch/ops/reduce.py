@@ -11,6 +11,8 @@ from ..tensor import Tensor
 from .arithmetic import maximum, minimum
 from .base import Op, float_operand, no_graph, to_dtype
 
+__all__ = ["amax", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
+
 Dims = Union[int, Sequence[int], None]
 
 
@@ -212,6 +214,7 @@ class Std(Op):
 
     @staticmethod
     def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+        xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
