@@ -9,6 +9,8 @@ from ..random import sample_uniform
 from ..tensor import Tensor
 from .base import Op, to_dtype
 
+__all__ = ["dropout", "log_softmax", "softmax"]
+
 
 def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""

@@ -11,6 +11,9 @@ from ..tensor import Tensor
 from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
 from .compare import nonzero
 
+__all__ = ["add", "clamp", "clip", "div", "divide", "floor_divide", "maximum", "minimum", "mul", "multiply", "pow",
+           "remainder", "sub", "subtract", "true_divide", "where"]
+
 
 class Add(Op):
     """a + alpha * b."""
@@ -404,6 +407,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
 
 
 clip = clamp
+multiply, subtract, divide = mul, sub, div
 
 
 def _raw(x: Any) -> Any:

@@ -25,6 +25,8 @@ from . import conv_flat
 from .conv_flat import FlatConvolution, FlatGeometry
 from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 
+__all__ = ["conv2d"]
+
 
 def im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
     """The windows of a padded (N, C, H, W) array as a ``(groups, C/groups*kh*kw, N*Ho*Wo)`` matrix."""

@@ -16,6 +16,8 @@ from .activation import log_softmax_array
 from .base import Op, to_dtype
 from .loss import not_differentiable, reduce_loss, reduction_string, upstream_grad
 
+__all__ = ["cross_entropy", "nll_loss"]
+
 
 def _per_class(a: Any) -> Any:
     """A per-row array (N, d1, ...) given a class axis to broadcast against (N, C, d1, ...)."""

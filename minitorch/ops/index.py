@@ -12,6 +12,8 @@ from .arithmetic import where
 from .base import Op, as_tensor, check_broadcast, to_dtype
 from .shape import mark_view
 
+__all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
+
 
 def _convert_index(index: Any, x: Tensor) -> tuple:
     """Turn tensors and lists inside an index into arrays; say whether it is basic (a view)."""

@@ -8,6 +8,8 @@ from ..tensor import Tensor
 from .base import Op, prepare
 from .shape import mark_view, unsqueeze
 
+__all__ = ["cat", "chunk", "concat", "concatenate", "hstack", "narrow", "split", "stack", "unbind", "vstack"]
+
 
 class Cat(Op):
     """Concatenate along one dimension."""

@@ -10,6 +10,8 @@ from ..tensor import Tensor
 from .arithmetic import _maybe_out
 from .base import Op
 
+__all__ = ["bmm", "dot", "matmul", "mm", "mv"]
+
 
 class Matmul(Op):
     """numpy/torch ``matmul`` semantics: 1-D operands are promoted, batch dims broadcast."""

@@ -9,6 +9,8 @@ from .base import Op
 from .linalg import matmul
 from .shape import t
 
+__all__ = ["linear"]
+
 
 class Addmm(Op):
     """bias + a @ b for matrices a and b; the engine sums the bias gradient back to the bias's shape."""

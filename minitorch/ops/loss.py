@@ -11,6 +11,8 @@ from ..backend import backend_of
 from ..tensor import Tensor
 from .base import Op, to_dtype
 
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
+
 REDUCTIONS = ("none", "mean", "sum")
 
 

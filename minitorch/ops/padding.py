@@ -13,6 +13,8 @@ from .. import backend
 from ..tensor import Tensor
 from .base import Op
 
+__all__ = ["pad"]
+
 
 class ConstantPadNd(Op):
     """``x`` placed in an array filled with ``value``; negative pads crop."""

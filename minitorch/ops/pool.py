@@ -18,6 +18,8 @@ from .base import Op
 from .pool_tiled import MaxPool2DTiled
 from .windows import IntPair, pair, plain_args, sliding_windows, spread
 
+__all__ = ["avg_pool2d", "max_pool2d"]
+
 
 def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     """torch's pooling output length; in ceil mode the last window must start inside the input or left padding."""

@@ -10,6 +10,10 @@ from ..backend import backend_of
 from ..tensor import Tensor
 from .base import Op
 
+__all__ = ["broadcast_to", "clone", "contiguous", "expand", "expand_as", "flatten", "flip", "permute", "repeat",
+           "reshape", "squeeze", "swapaxes", "swapdims", "t", "to_device", "transpose", "unflatten", "unsqueeze",
+           "view"]
+
 
 def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = False) -> Tensor:
     """Record that ``out`` aliases ``src``: shared version counter and a way back from the base.

@@ -9,6 +9,9 @@ from ..tensor import Tensor
 from .arithmetic import pow
 from .base import Op, float_operand, no_graph
 
+__all__ = ["abs", "absolute", "ceil", "cos", "exp", "floor", "isfinite", "isinf", "isnan", "log", "neg", "negative",
+           "reciprocal", "relu", "round", "sigmoid", "sign", "sin", "sqrt", "square", "tanh"]
+
 
 class Neg(Op):
     """-x."""
@@ -188,6 +191,9 @@ def abs(input: Tensor) -> Tensor:
     if input.dtype.name == "bool":
         raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     return Abs.apply(input)
+
+
+absolute = abs
 
 
 class Reciprocal(Op):
