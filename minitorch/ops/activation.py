@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend, dtypes
-from ..backend import backend_of
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..random import sample_uniform
 from ..tensor import Tensor
 from .base import Op, to_dtype
@@ -27,7 +28,7 @@ class LogSoftmax(Op):
     exponentiate = False  # Softmax reuses this forward and returns exp of the result
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: Optional[int]) -> Any:
+    def forward(cls, ctx: Context, x: Array, axis: Optional[int]) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
@@ -39,7 +40,7 @@ class LogSoftmax(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
@@ -52,7 +53,7 @@ class Softmax(LogSoftmax):
     exponentiate = True
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
@@ -65,12 +66,12 @@ class Dropout(Op):
     node_name = "MulBackward0"  # what torch's CPU dropout records
 
     @staticmethod
-    def forward(ctx: Any, x: Any, mask: Any) -> Any:
+    def forward(ctx: Context, x: Array, mask: Array) -> Array:
         ctx.mask = mask
         return x * mask
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad * ctx.mask, None
 
 

@@ -5,10 +5,11 @@ import warnings
 from typing import Any, Optional
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
-from ..backend import backend_of
+from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .base import Op, Operand, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
 from .compare import nonzero
 
 __all__ = ["add", "clamp", "clip", "div", "divide", "floor_divide", "maximum", "minimum", "mul", "multiply", "pow",
@@ -21,12 +22,12 @@ class Add(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a + b if alpha == 1 else a + alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha), None
 
 
@@ -36,12 +37,12 @@ class Sub(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
 
 
@@ -58,14 +59,14 @@ class Mul(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
@@ -76,13 +77,13 @@ class Div(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         with backend_of(a, b, grad).quiet():
             ga = grad / b if ctx.needs_input_grad[0] else None
@@ -94,7 +95,7 @@ class Pow(Op):
     """a ** b, for tensor or constant base and exponent."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         xp = backend.array_module(a, b)
         with backend_of(a, b).quiet():  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
             out = _power(xp, a, b)
@@ -102,7 +103,7 @@ class Pow(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b, out = ctx.saved_tensors
         xp = backend.array_module(a, b, grad)
         ga = gb = None
@@ -151,12 +152,12 @@ class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).maximum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a < b, a > b, a == b)
 
@@ -165,12 +166,12 @@ class Minimum(Op):
     """Elementwise min; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).minimum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a > b, a < b, a == b)
 
@@ -186,12 +187,12 @@ class Where(Op):
     """cond ? a : b."""
 
     @staticmethod
-    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, cond: Array, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(cond)
         return backend.array_module(cond, a, b).where(cond, a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (cond,) = ctx.saved_tensors
         return None, grad * cond, grad * ~cond
 
@@ -202,7 +203,7 @@ class Clamp(Op):
     node_name = "ClampBackward1"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
         xp = backend.array_module(x)
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
         flo = None if lo is None else backend_of(x).filled_like(x, lo)
@@ -218,7 +219,7 @@ class Clamp(Op):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (keep,) = ctx.saved_tensors
         return grad * keep, None, None
 
@@ -229,14 +230,14 @@ class ClampTensor(Op):
     node_name = "ClampBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
         xp = backend.array_module(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
         out = x if lo is None else xp.maximum(x, lo)
         return out if hi is None else xp.minimum(out, hi)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, lo, hi = ctx.saved_tensors
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None

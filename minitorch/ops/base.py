@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 from .. import backend, creation, dtypes
 from ..autograd.function import Context, FunctionBase, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
-from ..backend import HOST
+from ..backend import HOST, Array
 from ..tensor import Tensor
 
 Scalar = (int, float, bool)
+# What a binary op's forward receives for each operand: an array, or a Python number it takes as a constant.
+Operand = Union[Array, float]
 _HOST = HOST.array_type
 
 
@@ -137,11 +139,11 @@ class ToDtype(Op):
     node_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, np_dtype: Any) -> Any:
+    def forward(ctx: Context, x: Array, np_dtype: Any) -> Array:
         return x.astype(np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, None
 
 

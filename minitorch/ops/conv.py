@@ -14,7 +14,7 @@ there is no loop over kernel offsets or pixels.
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional, Union
+from typing import NamedTuple, Optional, Union
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
@@ -28,7 +28,7 @@ from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 __all__ = ["conv2d"]
 
 
-def im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
+def im2col(xpad: Array, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
     """The windows of a padded (N, C, H, W) array as a ``(groups, C/groups*kh*kw, N*Ho*Wo)`` matrix."""
     win = sliding_windows(xpad, kernel, stride, dilation)
     n, c, ho, wo, kh, kw = win.shape
@@ -37,7 +37,7 @@ def im2col(xpad: Any, kernel: tuple, stride: tuple, dilation: tuple, groups: int
     return cols, (ho, wo)
 
 
-def gemm_nt(a: Any, b: Any, chunk: int = 4096) -> Any:
+def gemm_nt(a: Array, b: Array, chunk: int = 4096) -> Array:
     """``a @ b.T`` (batched over the first axis) for a very long shared last axis, summed in chunks.
 
     BLAS runs a product of a few rows by a few rows over tens of thousands of columns
@@ -52,7 +52,7 @@ def gemm_nt(a: Any, b: Any, chunk: int = 4096) -> Any:
     return out
 
 
-def transposed(grad: Any, w: Any, shape: tuple, stride: tuple, dilation: tuple, groups: int) -> Any:
+def transposed(grad: Array, w: Array, shape: tuple, stride: tuple, dilation: tuple, groups: int) -> Array:
     """Gradient of the padded (N, C, H, W) input: a stride-1 correlation of the spread output gradient
     with the flipped kernel."""
     o, cg, kh, kw = w.shape
@@ -63,7 +63,7 @@ def transposed(grad: Any, w: Any, shape: tuple, stride: tuple, dilation: tuple, 
     return gx
 
 
-def correlate(xpad: Any, w: Any, stride: tuple, dilation: tuple, groups: int) -> tuple:
+def correlate(xpad: Array, w: Array, stride: tuple, dilation: tuple, groups: int) -> tuple:
     """Cross-correlation of a padded (N, C, H, W) array with (O, C/groups, kh, kw) weights; also the columns."""
     xp = array_module(xpad)
     cols, (ho, wo) = im2col(xpad, w.shape[2:], stride, dilation, groups)
@@ -76,8 +76,8 @@ class Convolution(Op):
     """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], stride: tuple, padding: tuple, dilation: tuple,
-                groups: int) -> Any:
+    def forward(ctx: Context, x: Array, w: Array, b: Optional[Array], stride: tuple, padding: tuple, dilation: tuple,
+                groups: int) -> Array:
         xp = array_module(x)
         top, bottom, left, right = padding
         xpad = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
@@ -89,7 +89,7 @@ class Convolution(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         cols, w = ctx.saved_tensors
         stride, (top, bottom, left, right), dilation, groups = ctx.conf
         n, o, ho, wo = grad.shape

@@ -12,7 +12,7 @@ plain twin, and ``tests/test_ops_conv_kernels.py`` checks that the two agree.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
@@ -22,7 +22,7 @@ from .base import Op
 CHUNK_BYTES = 1 << 21
 
 
-def flat_padded(x: Any, padding: tuple, tail: int) -> Any:
+def flat_padded(x: Array, padding: tuple, tail: int) -> Array:
     """(N, C, Hp*Wp + tail) zeros holding the padded planes of x (N, C, H, W), each one flat row."""
     xp = array_module(x)
     n, c, h, w = x.shape
@@ -44,8 +44,8 @@ class FlatConvolution(Op):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int,
-                geo: "FlatGeometry") -> Any:
+    def forward(ctx: Context, x: Array, w: Array, b: Optional[Array], padding: tuple, dilation: tuple, groups: int,
+                geo: "FlatGeometry") -> Array:
         xp = array_module(x)
         n, o, ho, wo, wp = geo.n, w.shape[0], geo.ho, geo.wo, geo.wp
         xf = flat_padded(x, padding, geo.dw * (geo.kw - 1))
@@ -71,7 +71,7 @@ class FlatConvolution(Op):
         return res
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xf, w = ctx.saved_tensors
         geo, (xshape, wshape, (top, _, left, _)) = ctx.geo, ctx.conf
         xp = array_module(grad)
@@ -102,13 +102,13 @@ class FlatGeometry:
         # chunk by chunk in backward (measured: reading kept columns back from memory costs more).
         self.keep_cols = self.chunk == n
 
-    def views(self, xf: Any) -> Any:
+    def views(self, xf: Array) -> Array:
         """The columns of every image as a (N, C, kh, kw, P) view of the flat padded input."""
         sn, sc, se = xf.strides
         return backend_of(xf).strided_view(xf, (self.n, self.c, self.kh, self.kw, self.p),
                                            (sn, sc, self.dh * self.wp * se, self.dw * se, se))
 
-    def widen(self, grad: Any) -> Any:
+    def widen(self, grad: Array) -> Array:
         """The output gradient as (N, O, P): zeros in the columns the forward computed and dropped."""
         xp = array_module(grad)
         n, o, ho, wo = grad.shape
@@ -117,7 +117,7 @@ class FlatGeometry:
         g[..., :wo] = grad
         return g.reshape(n, o, self.p)
 
-    def weight_grad(self, saved: Any, g: Any) -> Any:
+    def weight_grad(self, saved: Array, g: Array) -> Array:
         """sum over images of columns (K, P) @ gradient^T (P, O), chunk by chunk; returned as (groups, O/groups, K).
 
         ``saved``: the forward's columns (small batches) or the flat padded input to rebuild them from.
@@ -143,7 +143,7 @@ class FlatGeometry:
             acc += prod.sum(axis=0)
         return acc.transpose(0, 2, 1)
 
-    def input_grad(self, g: Any, w: Any) -> Any:
+    def input_grad(self, g: Array, w: Array) -> Array:
         """Gradient of the flat padded input, lowered by kernel rows.
 
         The output gradient is copied ``kw`` times, shifted by each kernel column; one GEMM per

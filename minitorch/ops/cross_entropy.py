@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend, dtypes
-from ..backend import backend_of
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .activation import log_softmax_array
 from .base import Op, to_dtype
@@ -70,8 +71,8 @@ class CrossEntropyLoss(Op):
     """log_softmax along axis 1 fused with the negative log-likelihood (class indices or probabilities)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any, weight: Optional[Any], ignore_index: int, smoothing: float,
-                reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, target: Array, weight: Optional[Array], ignore_index: int, smoothing: float,
+                reduction: str) -> Array:
         xp = backend.array_module(x)
         c = x.shape[1]
         logp = log_softmax_array(x, 1)
@@ -105,7 +106,7 @@ class CrossEntropyLoss(Op):
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         logp, target, weight = ctx.saved_tensors
         smoothing, reduction, count = ctx.conf
         xp = backend.array_module(logp)
@@ -145,7 +146,7 @@ class NllLoss(Op):
     """Negative log-likelihood of class indices given log-probabilities along axis 1."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any, weight: Optional[Any], ignore_index: int, reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, target: Array, weight: Optional[Array], ignore_index: int, reduction: str) -> Array:
         xp = backend.array_module(x)
         safe, valid, wy = class_weights(target, x.shape[1], weight, ignore_index, x.dtype)
         rows = -wy * xp.where(valid, _pick(x, safe), 0)
@@ -154,7 +155,7 @@ class NllLoss(Op):
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         safe, valid, wy, shape, reduction, count = ctx.conf
         xp = backend.array_module(grad)
         a = xp.where(valid, upstream_grad(grad, reduction, count), 0)  # ignored rows: exactly 0, as torch

@@ -1,9 +1,11 @@
 """The fully connected layer: ``linear`` lowered, as torch lowers it, to one ``addmm`` (bias + input @ weight.T)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op
 from .linalg import matmul
@@ -16,14 +18,14 @@ class Addmm(Op):
     """bias + a @ b for matrices a and b; the engine sums the bias gradient back to the bias's shape."""
 
     @staticmethod
-    def forward(ctx: Any, bias: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, bias: Array, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
         out = a @ b
         out += bias
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         xp = backend.array_module(grad)
         ga = grad @ xp.swapaxes(b, 0, 1) if b is not None else None

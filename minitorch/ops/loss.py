@@ -6,8 +6,9 @@ import warnings
 from typing import Any, Optional
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
-from ..backend import backend_of
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .base import Op, to_dtype
 
@@ -53,7 +54,7 @@ class BinaryCrossEntropy(Op):
     """-w (t log x + (1 - t) log(1 - x)) on probabilities, each log clamped at -100 as torch does."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Optional[Any], reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, w: Optional[Array], reduction: str) -> Array:
         xp = backend.array_module(x)
         if not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
@@ -67,7 +68,7 @@ class BinaryCrossEntropy(Op):
         return reduce_loss(loss, reduction, loss.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         w, reduction, count = ctx.conf
         xp = backend.array_module(x)
@@ -86,7 +87,7 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(x), computed from the logits: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Optional[Any], pos_weight: Optional[Any], reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, w: Optional[Array], pos_weight: Optional[Array], reduction: str) -> Array:
         xp = backend.array_module(x)
         softplus_neg = xp.logaddexp(0, -x)  # -log(sigmoid(x)), finite for every x
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
@@ -98,7 +99,7 @@ class BinaryCrossEntropyWithLogits(Op):
         return reduce_loss(loss, reduction, loss.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         w, pos_weight, softplus_neg, reduction, count = ctx.conf
         xp = backend.array_module(x)
@@ -119,13 +120,13 @@ class MseLoss(Op):
     """Squared differences, reduced; the two operands may broadcast (torch broadcasts them first)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, reduction: str) -> Array:
         diff = x - t
         ctx.diff, ctx.conf = diff, (reduction, diff.size)
         return reduce_loss(diff * diff, reduction, diff.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         g = 2 * ctx.diff * upstream_grad(grad, *ctx.conf)
         return g, -g, None
 

@@ -30,8 +30,8 @@ def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return out
 
 
-def _pad_for_windows(x: Any, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
-                     fill: Any) -> Any:
+def _pad_for_windows(x: Array, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+                     fill: Any) -> Array:
     """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
     xp = array_module(x)
     h, w = x.shape[-2:]
@@ -44,7 +44,7 @@ def _pad_for_windows(x: Any, out: tuple, kernel: tuple, stride: tuple, padding: 
     return xpad
 
 
-def _window_starts(xp: Any, out: int, s: int, p: int) -> Any:
+def _window_starts(xp: Any, out: int, s: int, p: int) -> Array:
     return xp.arange(out) * s - p
 
 
@@ -52,7 +52,7 @@ class MaxPool2DWithIndices(Op):
     """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
+    def forward(ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
                 ceil_mode: bool) -> tuple:
         xp = array_module(x)
         h, w = x.shape[-2:]
@@ -77,7 +77,7 @@ class MaxPool2DWithIndices(Op):
         return values, index
 
     @staticmethod
-    def backward(ctx: Any, grad: Any, _grad_index: Any) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
         xp = array_module(grad)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
@@ -88,7 +88,7 @@ class MaxPool2DWithIndices(Op):
         return out.reshape(ctx.shape), None, None, None, None, None
 
 
-def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Any:
+def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Array:
     start = _window_starts(xp, out, s, p)
     return xp.where(start < 0, start + ((-start + d - 1) // d) * d, start)
 
@@ -97,8 +97,8 @@ class AvgPool2D(Op):
     """Mean over each window of a (N, C, H, W) array, with torch's divisor rules."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, ceil_mode: bool,
-                count_include_pad: bool, divisor_override: Optional[int]) -> Any:
+    def forward(ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, ceil_mode: bool,
+                count_include_pad: bool, divisor_override: Optional[int]) -> Array:
         xp = array_module(x)
         h, w = x.shape[-2:]
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
@@ -113,7 +113,7 @@ class AvgPool2D(Op):
         return (sums / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         shape, kernel, stride, padding, divisor = ctx.conf
         h, w = shape[-2:]
         g = (grad / divisor).astype(grad.dtype, copy=False)
@@ -123,7 +123,7 @@ class AvgPool2D(Op):
         return gx, None, None, None, None, None, None
 
 
-def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Any:
+def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Array:
     """Per-window count along one axis: taps inside input + padding (include_pad) or inside the input only."""
     start = _window_starts(xp, out, s, p)
     end = xp.minimum(start + k, n + p)

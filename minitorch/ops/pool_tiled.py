@@ -26,7 +26,7 @@ class MaxPool2DTiled(Op):
     node_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, out: tuple) -> Any:
+    def forward(ctx: Context, x: Array, kernel: tuple, out: tuple) -> Array:
         xp = array_module(x)
         views = _tiles(x, kernel, out)
         res = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
@@ -37,7 +37,7 @@ class MaxPool2DTiled(Op):
         return res
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, res = ctx.saved_tensors
         kernel, out = ctx.conf
         xp = array_module(grad)
@@ -73,7 +73,7 @@ def _last_nan(xp: Any, views: list) -> list:
     return picks[::-1]
 
 
-def _tiles(x: Any, kernel: tuple, out: tuple) -> list:
+def _tiles(x: Array, kernel: tuple, out: tuple) -> list:
     """The kh*kw strided views of ``x`` (row-major tap order), each holding one tap of every tile."""
     (kh, kw), (ho, wo) = kernel, out
     return [x[..., i:i + kh * (ho - 1) + 1:kh, j:j + kw * (wo - 1) + 1:kw] for i in range(kh) for j in range(kw)]

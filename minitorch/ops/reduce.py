@@ -6,7 +6,8 @@ import collections
 from typing import Any, Optional, Sequence, Union
 
 from .. import backend, dtypes
-from ..backend import backend_of
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
 from .base import Op, float_operand, no_graph, to_dtype
@@ -48,12 +49,12 @@ class Sum(Op):
     """Sum over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
 
 
@@ -61,14 +62,14 @@ class Mean(Op):
     """Mean over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = _count(x.shape, axes)
         with backend_of(x).quiet():
             return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
@@ -99,7 +100,7 @@ class MaxAll(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any) -> Any:
+    def forward(cls, ctx: Context, x: Array) -> Array:
         if x.size == 0:
             raise RuntimeError(f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -108,7 +109,7 @@ class MaxAll(Op):
         return backend.array_module(x).asarray(out)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
         hit = x == out
         return grad * hit / hit.sum()
@@ -125,7 +126,7 @@ class Amax(Op):
     """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool) -> Array:
         for a in range(x.ndim) if axes is None else axes:
             if x.shape[a] == 0:
                 if axes is None:
@@ -138,7 +139,7 @@ class Amax(Op):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
         hit = x == out
         g = grad.reshape(out.shape)
@@ -156,7 +157,7 @@ class MaxDim(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: int, keepdim: bool) -> tuple:
+    def forward(cls, ctx: Context, x: Array, axis: int, keepdim: bool) -> tuple:
         xp = backend.array_module(x)
         if x.shape[axis] == 0 if x.ndim else False:
             raise IndexError(f"{cls.reduce}(): Expected reduction dim {axis} to have non-zero size.")
@@ -171,7 +172,7 @@ class MaxDim(Op):
         return vals, idx
 
     @staticmethod
-    def backward(ctx: Any, grad: Any, _grad_idx: Any) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_idx: Array) -> tuple:
         xp = backend.array_module(grad)
         if not ctx.shape:
             return grad, None, None
@@ -192,7 +193,7 @@ class Var(Op):
     """Variance with Bessel's ``correction`` (1 by default, as torch)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], correction: float, keepdim: bool) -> Array:
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
@@ -202,7 +203,7 @@ class Var(Op):
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (centered,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
         with backend_of(grad).quiet():
@@ -213,7 +214,7 @@ class Std(Op):
     """Standard deviation with Bessel's ``correction``."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], correction: float, keepdim: bool) -> Array:
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
@@ -224,7 +225,7 @@ class Std(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         centered, out = ctx.saved_tensors
         xp = backend.array_module(grad)
         with backend_of(grad).quiet():
@@ -378,14 +379,14 @@ class Prod(Op):
     """Product along one axis (None: of all elements); the gradient of each factor is the product of the others."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: Optional[int], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axis: Optional[int], keepdim: bool) -> Array:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim = axis, keepdim
         return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
         if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array

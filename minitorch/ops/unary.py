@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..backend import backend_of
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import pow
 from .base import Op, float_operand, no_graph
@@ -17,11 +18,11 @@ class Neg(Op):
     """-x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         return -x
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         return -grad
 
 
@@ -29,12 +30,12 @@ class Abs(Op):
     """|x|; the gradient at 0 is 0."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).abs(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad * backend.array_module(x).sign(x)
 
@@ -43,7 +44,7 @@ class Exp(Op):
     """e ** x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
         with backend_of(x).quiet():  # overflow to inf is silent in torch
             out = xp.exp(x)
@@ -51,7 +52,7 @@ class Exp(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * out
 
@@ -60,14 +61,14 @@ class Log(Op):
     """Natural logarithm."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         xp = backend.array_module(x)
         with backend_of(x).quiet():
             return xp.log(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         with backend_of(x).quiet():
             return grad / x
@@ -77,7 +78,7 @@ class Sqrt(Op):
     """Square root."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
         with backend_of(x).quiet():
             out = xp.sqrt(x)
@@ -85,7 +86,7 @@ class Sqrt(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         with backend_of(out).quiet():
             return grad / (2 * out)
@@ -95,12 +96,12 @@ class Sin(Op):
     """Sine."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).sin(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad * backend.array_module(x).cos(x)
 
@@ -109,12 +110,12 @@ class Cos(Op):
     """Cosine."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).cos(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return -grad * backend.array_module(x).sin(x)
 
@@ -123,13 +124,13 @@ class Tanh(Op):
     """Hyperbolic tangent."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         out = backend.array_module(x).tanh(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
@@ -138,7 +139,7 @@ class Sigmoid(Op):
     """1 / (1 + e ** -x), computed without overflow for large |x|."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
         # exp of a non-positive number only: e = exp(-|x|) never overflows.
         e = xp.exp(-xp.abs(x))
@@ -153,7 +154,7 @@ class Sigmoid(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
@@ -162,13 +163,13 @@ class Relu(Op):
     """max(x, 0)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         out = backend.array_module(x).maximum(x, backend_of(x).filled_like(x, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
@@ -200,14 +201,14 @@ class Reciprocal(Op):
     """1 / x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         with backend_of(x).quiet():  # 1 / 0 is inf silently, as in torch
             out = 1 / x
         ctx.save_for_backward(out)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * -(out * out)
 
@@ -268,11 +269,11 @@ class _Stepwise(Op):
     """A piecewise-constant function (sign, floor, ceil, round): its gradient is zero everywhere."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, fn: Any) -> Any:
+    def forward(ctx: Context, x: Array, fn: Any) -> Array:
         return fn(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return backend.array_module(grad).zeros_like(grad), None
 
 
