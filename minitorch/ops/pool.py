@@ -64,6 +64,10 @@ class MaxPool2DWithIndices(Op):
         flat = win.reshape(win.shape[:4] + (-1,))
         pick = xp.argmax(flat, axis=-1)
         values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
+        if x.dtype.kind == "f" and values.size and bool(xp.isnan(values.min())):
+            # torch keeps a window's last NaN (its max propagates every NaN it meets); argmax finds the first.
+            last_nan = flat.shape[-1] - 1 - xp.argmax(xp.isnan(flat)[..., ::-1], axis=-1)
+            pick = xp.where(xp.isnan(values), last_nan, pick)
         # Window position -> input row/col; a window with no finite value points, as torch's does,
         # at its first tap inside the input.
         rows = _window_starts(xp, out[0], stride[0], padding[0])[:, None] + (pick // kernel[1]) * dilation[0]
