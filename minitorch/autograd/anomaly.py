@@ -1,8 +1,8 @@
 """Anomaly mode: name the backward Function that produced NaN or inf, and where its forward ran.
 
-While anomaly mode is on, ``Function.apply`` records the caller's stack (the frames
-outside minitorch) on each node's context, and the engine checks every gradient a
-node returns. Off (the default), the only cost is one boolean test per node.
+While anomaly mode is on, recording a node (``FunctionBase._record``) keeps the caller's
+stack (the frames outside minitorch) on the node's context, and the engine checks every
+gradient a node returns. Off (the default), the only cost is one boolean test per node.
 """
 from __future__ import annotations
 
