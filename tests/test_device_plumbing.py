@@ -146,9 +146,10 @@ def test_host_only_conversions_refuse_a_fake_tensor_like_torch_does_a_cuda_one()
 
 
 def test_creation_functions_and_in_place_fills_place_data_on_the_device() -> None:
-    made = [minitorch.zeros(2, 3, device="fake"), minitorch.ones(2, device="fake"), minitorch.full((2,), 7.0, device="fake"),
-            minitorch.rand(3, device="fake"), minitorch.randn(3, device="fake"), minitorch.arange(4, device="fake"),
-            minitorch.zeros_like(on("fake", M)), minitorch.empty(2, device="fake").uniform_(), 
+    made = [minitorch.zeros(2, 3, device="fake"), minitorch.ones(2, device="fake"),
+            minitorch.full((2,), 7.0, device="fake"), minitorch.rand(3, device="fake"),
+            minitorch.randn(3, device="fake"), minitorch.arange(4, device="fake"),
+            minitorch.zeros_like(on("fake", M)), minitorch.empty(2, device="fake").uniform_(),
             minitorch.empty(4, device="fake").normal_(), minitorch.empty(3, device="fake").bernoulli_(0.5)]
     for t in made:
         assert t.device.type == "fake" and type(t._data) is FakeArray

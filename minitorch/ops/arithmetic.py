@@ -363,7 +363,8 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype._scalar_name}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{cond.dtype._scalar_name}")
     a, b, dt = prepare(input, other)
     if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):

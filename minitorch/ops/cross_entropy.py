@@ -146,7 +146,8 @@ class NllLoss(Op):
     """Negative log-likelihood of class indices given log-probabilities along axis 1."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, target: Array, weight: Optional[Array], ignore_index: int, reduction: str) -> Array:
+    def forward(ctx: Context, x: Array, target: Array, weight: Optional[Array], ignore_index: int,
+                reduction: str) -> Array:
         xp = backend.array_module(x)
         safe, valid, wy = class_weights(target, x.shape[1], weight, ignore_index, x.dtype)
         rows = -wy * xp.where(valid, _pick(x, safe), 0)

@@ -44,7 +44,8 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
         raise RuntimeError(f"mat2 must be a matrix, got {wd.ndim}-D tensor")
     for first, a in (("self", bias), ("mat1", input)):
         if a._data.dtype != wd.dtype:
-            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and {weight.dtype._scalar_name}")
+            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and "
+                               f"{weight.dtype._scalar_name}")
     rows = input if xd.ndim == 2 else input.reshape(-1, xd.shape[-1] if xd.ndim else 1)
     (n, k), (out, wk) = rows._data.shape, wd.shape
     if k != wk:

@@ -87,7 +87,8 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(x), computed from the logits: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, t: Array, w: Optional[Array], pos_weight: Optional[Array], reduction: str) -> Array:
+    def forward(ctx: Context, x: Array, t: Array, w: Optional[Array], pos_weight: Optional[Array],
+                reduction: str) -> Array:
         xp = backend.array_module(x)
         softplus_neg = xp.logaddexp(0, -x)  # -log(sigmoid(x)), finite for every x
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
