@@ -125,7 +125,7 @@ import minitorch
 info["minitorch"] = minitorch.__version__
 if minitorch.cuda.is_available():
     from minitorch import backend
-    info["gpu"] = backend._cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    info["gpu"] = backend.CUDA.xp.cuda.runtime.getDeviceProperties(0)["name"].decode()
 try:
     from threadpoolctl import threadpool_info
     info["threadpools"] = threadpool_info()

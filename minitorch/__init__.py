@@ -13,19 +13,19 @@ from .creation import get_default_device, set_default_device
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
                      promote_types, result_type, set_default_dtype, uint8)
 from .ops import (abs, absolute, add, all, allclose, amax, any, argmax, argmin, bitwise_and, bitwise_not, bitwise_or,
-                  bitwise_xor, bmm, broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat, concatenate, cos,
-                  div, divide, dot, eq, equal, exp, expand_as, flatten, flip, floor, floor_divide, gather, ge, gt,
-                  hstack, index_select, isclose, isfinite, isinf, isnan, le, log, logical_and, logical_not,
-                  logical_or, logical_xor, lt, masked_fill, matmul, max, maximum, mean, min, minimum, mm, mul,
-                  multiply, mv, narrow, ne, neg, negative, nonzero, permute, pow, prod, reciprocal, relu, remainder,
-                  reshape,
-                  round, sigmoid, sign, sin, split, sqrt, square, squeeze, stack, std, sub, subtract, sum, t, tanh,
-                  transpose, true_divide, unbind, unsqueeze, var, vstack, where)
+                  bitwise_xor, bmm, broadcast_to, cat, ceil, chunk, clamp, clip, clone, concat, concatenate, cos, div,
+                  divide, dot, eq, equal, exp, expand_as, flatten, flip, floor, floor_divide, gather, ge, greater,
+                  greater_equal, gt, hstack, index_select, isclose, isfinite, isinf, isnan, le, less, less_equal, log,
+                  logical_and, logical_not, logical_or, logical_xor, lt, masked_fill, matmul, max, maximum, mean, min,
+                  minimum, mm, mul, multiply, mv, narrow, ne, neg, negative, nonzero, not_equal, permute, pow, prod,
+                  reciprocal, relu, remainder, reshape, round, sigmoid, sign, sin, split, sqrt, square, squeeze,
+                  stack, std, sub, subtract, sum, swapaxes, swapdims, t, tanh, transpose, true_divide, unbind,
+                  unflatten, unsqueeze, var, vstack, where)
 from .ops import conv2d, dropout, log_softmax, max_pool2d, softmax
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .size import Size
 from .tensor import (BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-                     LongTensor, ShortTensor, Tensor)
+                     LongTensor, ShortTensor, Tensor, typename)
 from . import distributed  # imports neither mpi4py nor cupy until a process group starts
 from . import nn  # after Tensor and the creation functions, which nn's modules use
 from . import optim

@@ -226,8 +226,7 @@ def _sampled_dtype(dtype: Any, kernel: str) -> dtypes.dtype:
     """The dtype of rand/randn samples; torch has no integer kernels for them."""
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
-        from .tensor import _LEGACY_NAMES
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[dt][6:-6]}\'')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._scalar_name}\'')
     return dt
 
 

@@ -5,19 +5,29 @@ from typing import Any
 
 import numpy as np
 
+from .caches import FLOAT_LIMITS
+
 
 class dtype:
-    """A tensor element type, printed as torch prints it (``torch.float32``)."""
+    """A tensor element type, printed as torch prints it (``torch.float32``).
 
-    __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize", "_category")
+    Two more names of it appear in torch's messages: ``_scalar_name``, its scalar type
+    (``Float``: "result type Float can't be cast to ..."), and ``_tensor_type``, its legacy tensor
+    type (``torch.FloatTensor``: what ``Tensor.type()`` returns).
+    """
 
-    def __init__(self, name: str, np_dtype: Any, category: int) -> None:
+    __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize", "_category", "_scalar_name",
+                 "_tensor_type")
+
+    def __init__(self, name: str, np_dtype: Any, category: int, scalar_name: str) -> None:
         self.name = name
         self.np_dtype = np.dtype(np_dtype)
         self._category = category  # 0 bool, 1 integer, 2 floating
         self.is_floating_point = category == 2
         self.is_signed = category == 2 or self.np_dtype.kind == "i"
         self.itemsize = self.np_dtype.itemsize
+        self._scalar_name = scalar_name
+        self._tensor_type = f"torch.{scalar_name}Tensor"
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
@@ -33,18 +43,19 @@ class dtype:
         return False
 
 
-bool_ = dtype("bool", np.bool_, 0)
-uint8 = dtype("uint8", np.uint8, 1)
-int8 = dtype("int8", np.int8, 1)
-int16 = dtype("int16", np.int16, 1)
-int32 = dtype("int32", np.int32, 1)
-int64 = dtype("int64", np.int64, 1)
-float16 = dtype("float16", np.float16, 2)
-float32 = dtype("float32", np.float32, 2)
-float64 = dtype("float64", np.float64, 2)
+bool_ = dtype("bool", np.bool_, 0, "Bool")
+uint8 = dtype("uint8", np.uint8, 1, "Byte")
+int8 = dtype("int8", np.int8, 1, "Char")
+int16 = dtype("int16", np.int16, 1, "Short")
+int32 = dtype("int32", np.int32, 1, "Int")
+int64 = dtype("int64", np.int64, 1, "Long")
+float16 = dtype("float16", np.float16, 2, "Half")
+float32 = dtype("float32", np.float32, 2, "Float")
+float64 = dtype("float64", np.float64, 2, "Double")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
+_BY_TENSOR_TYPE = {d._tensor_type: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
                  "int": int32, "short": int16, "byte": uint8, "char": int8})
@@ -82,6 +93,11 @@ def from_numpy_dtype(npd: Any) -> dtype:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(npd)}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+
+
+def from_tensor_type(name: str) -> dtype:
+    """The dtype of a legacy tensor type name (``'torch.FloatTensor'``)."""
+    return _BY_TENSOR_TYPE[name]
 
 
 def as_dtype(d: Any) -> dtype:
@@ -159,14 +175,11 @@ _C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "
             "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
-_LARGEST: dict = {}
-
-
 def _largest(np_dtype: Any) -> float:
     """The largest finite value of a floating numpy dtype (cached: np.finfo costs a microsecond a call)."""
-    lim = _LARGEST.get(np_dtype)
+    lim = FLOAT_LIMITS.get(np_dtype)
     if lim is None:
-        lim = _LARGEST[np_dtype] = float(np.finfo(np_dtype).max)
+        lim = FLOAT_LIMITS.put(np_dtype, float(np.finfo(np_dtype).max))
     return lim
 
 

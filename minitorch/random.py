@@ -6,6 +6,7 @@ from typing import Any, Optional
 import numpy as np
 
 from . import dtypes
+from .backend import CPU, all_backends, backend_for, device
 
 
 class Generator:
@@ -45,10 +46,10 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed minitorch's default generator (and, when present, the GPU's)."""
+    """Seed minitorch's default generator (and every device's own, the GPU's when present)."""
     default_generator.manual_seed(seed)
-    from . import cuda
-    cuda.manual_seed_all(seed)
+    for b in all_backends():
+        b.manual_seed(seed)
     return default_generator
 
 
@@ -72,21 +73,23 @@ def _rng(generator: Optional[Generator]) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
+# Samples are drawn by the backend of ``on`` (the host: from minitorch's generator; a GPU: its own).
 def sample_uniform(shape: tuple, low: float, high: float, dtype: dtypes.dtype,
-                   generator: Optional[Generator] = None) -> np.ndarray:
-    """U(low, high) samples of ``dtype`` (drawn in float64, then cast)."""
-    return _rng(generator).uniform(low, high, size=tuple(shape)).astype(dtype.np_dtype)
+                   generator: Optional[Generator] = None, on: device = CPU) -> Any:
+    """U(low, high) samples of ``dtype`` on device ``on`` (drawn in float64, then cast)."""
+    return backend_for(on).uniform(_rng(generator), tuple(shape), low, high).astype(dtype.np_dtype)
 
 
 def sample_normal(shape: tuple, mean: float, std: float, dtype: dtypes.dtype,
-                  generator: Optional[Generator] = None) -> np.ndarray:
-    """N(mean, std**2) samples of ``dtype``."""
-    return (_rng(generator).standard_normal(size=tuple(shape)) * std + mean).astype(dtype.np_dtype)
+                  generator: Optional[Generator] = None, on: device = CPU) -> Any:
+    """N(mean, std**2) samples of ``dtype`` on device ``on``."""
+    return (backend_for(on).normal(_rng(generator), tuple(shape)) * std + mean).astype(dtype.np_dtype)
 
 
-def sample_integers(shape: tuple, low: int, high: int, generator: Optional[Generator] = None) -> np.ndarray:
-    """Integers uniform on [low, high)."""
-    return _rng(generator).integers(low, high, size=tuple(shape), dtype=np.int64)
+def sample_integers(shape: tuple, low: int, high: int, generator: Optional[Generator] = None,
+                    on: device = CPU) -> Any:
+    """int64 integers uniform on [low, high) on device ``on``."""
+    return backend_for(on).integers(_rng(generator), tuple(shape), low, high)
 
 
 def sample_permutation(n: int, generator: Optional[Generator] = None) -> np.ndarray:

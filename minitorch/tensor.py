@@ -1,9 +1,15 @@
 """Tensor: an array (numpy or cupy) plus what autograd needs to know about it.
 
 The methods here are thin: arithmetic and shape methods call the functions in
-``minitorch.ops``, which record the graph through ``Function.apply``. This file
+``minitorch.ops``, which record the graph through ``Op.apply``. This file
 holds what belongs to the tensor itself: identity, metadata, conversion, the
 version counter, and the in-place protocol.
+
+The library's one import cycle ends here. The ops and the creation functions build on
+Tensor and import this module; Tensor's methods call them. So this module imports them
+last, once the class exists, and hands the ops package to the two method mixins
+(``tensor_methods``, ``tensor_inplace``). Every other import in the library points one way
+(``tests/test_import_graph.py`` checks it).
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import numpy as np
 
 from . import backend, dtypes
 from ._tensor_str import tensor_repr
-from .autograd import engine, grad_mode
+from .autograd import engine, grad_mode, function as autograd_function
 from .size import Size
 from . import tensor_inplace, tensor_methods
 
@@ -69,14 +75,18 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if grad_mode.inference_threads and grad_mode.is_inference_mode_enabled():
             self._inference = True
 
-    @classmethod
-    def _wrap(cls, data: Any) -> "Tensor":
-        """A tensor around an existing array, without copying (internal)."""
+    @staticmethod
+    def _wrap(data: Any) -> "Tensor":
+        """A plain tensor around an existing array, without copying (internal; also on a Parameter)."""
         if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
             data = np.asarray(data)
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)
         t._init(data)
         return t
+
+    def _bump_version(self) -> None:
+        """Record an in-place write (shared with every view of the same memory)."""
+        self._counter.value += 1
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -106,7 +116,13 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     @property
     def device(self) -> backend.device:
-        return backend.device_of(self._data)
+        d = self._data
+        return backend.backend_of(d).device_of(d)
+
+    @property
+    def backend(self) -> backend.Backend:
+        """The backend of this tensor's device: what op code asks for device-specific work."""
+        return backend.backend_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -269,7 +285,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if not self.is_leaf:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
                                "deepcopy protocol at the moment.")
-        t = type(self)._wrap(self._data.copy())
+        t = object.__new__(type(self))
+        t._init(self._data.copy())
         t._requires_grad = self._requires_grad
         if self.grad is not None:
             t.grad = Tensor._wrap(self.grad._data.copy())
@@ -307,9 +324,9 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def type(self, t: Any = None) -> Any:
         """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
         if t is None:
-            return _LEGACY_NAMES[self.dtype]
+            return self.dtype._tensor_type
         if isinstance(t, str):
-            t = {v: k for k, v in _LEGACY_NAMES.items()}[t]
+            t = dtypes.from_tensor_type(t)
         if isinstance(t, type) and issubclass(t, Tensor):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
@@ -348,24 +365,19 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
                     device=self.device if device is None else device, requires_grad=requires_grad)
 
     def new_tensor(self, data: Any, **kwargs: Any) -> "Tensor":
-        from .creation import tensor
-        return self._new(tensor, data, **kwargs)
+        return self._new(_creation.tensor, data, **kwargs)
 
     def new_zeros(self, *size: Any, **kwargs: Any) -> "Tensor":
-        from .creation import zeros
-        return self._new(zeros, *size, **kwargs)
+        return self._new(_creation.zeros, *size, **kwargs)
 
     def new_ones(self, *size: Any, **kwargs: Any) -> "Tensor":
-        from .creation import ones
-        return self._new(ones, *size, **kwargs)
+        return self._new(_creation.ones, *size, **kwargs)
 
     def new_empty(self, *size: Any, **kwargs: Any) -> "Tensor":
-        from .creation import empty
-        return self._new(empty, *size, **kwargs)
+        return self._new(_creation.empty, *size, **kwargs)
 
     def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> "Tensor":
-        from .creation import full
-        return self._new(full, size, fill_value, **kwargs)
+        return self._new(_creation.full, size, fill_value, **kwargs)
 
     # --------------------------------------------------------------- autograd
     def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
@@ -453,14 +465,6 @@ def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
     return t
 
 
-_LEGACY_NAMES = {
-    dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",
-    dtypes.float16: "torch.HalfTensor", dtypes.int64: "torch.LongTensor", dtypes.int32: "torch.IntTensor",
-    dtypes.int16: "torch.ShortTensor", dtypes.int8: "torch.CharTensor", dtypes.uint8: "torch.ByteTensor",
-    dtypes.bool_: "torch.BoolTensor",
-}
-
-
 class _LegacyMeta(type):
     """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
 
@@ -493,10 +497,19 @@ ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
 Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
 
-# ops imports Tensor, so it can only be imported once the class exists; the methods
-# (here and in tensor_methods) look ``_ops`` up at call time.
-from . import ops as _ops  # noqa: E402
 
-tensor_methods._ops = _ops
-tensor_inplace._ops = _ops
-tensor_inplace._Tensor = Tensor
+def typename(obj: Any) -> str:
+    """``torch.typename``: a tensor's legacy type name (``torch.FloatTensor``), else the qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+# autograd sits below Tensor and never imports it: it learns the class it wraps gradients in here.
+autograd_function.register_tensor_class(Tensor)
+
+# The one tie of the import cycle (see the module docstring): the modules that build on Tensor.
+from . import creation as _creation, ops as _ops  # noqa: E402
+
+tensor_methods._ops = tensor_inplace._ops = _ops

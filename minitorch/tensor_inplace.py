@@ -5,19 +5,17 @@ from __future__ import annotations
 import weakref
 from typing import Any, Callable, Optional
 
-import numpy as np
-
 from . import backend, dtypes
+from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
+from .random import sample_integers, sample_normal, sample_uniform
 
-# Bound by tensor.py once Tensor and the ops package exist (this module cannot import them: they import it).
+# The ops package, bound by tensor.py once Tensor exists: the one tie of the import cycle (see tensor.py).
 _ops: Any = None
-_Tensor: Any = None
 
 
-def _legacy_names() -> dict:
-    from .tensor import _LEGACY_NAMES
-    return _LEGACY_NAMES
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, InplaceMethods)  # a mixin of Tensor and of nothing else
 
 
 class InplaceMethods:
@@ -38,7 +36,7 @@ class InplaceMethods:
         """
         self._check_inplace()
         record = is_grad_enabled() and (self._requires_grad or any(
-            isinstance(o, _Tensor) and o.requires_grad for o in others))
+            _is_tensor(o) and o.requires_grad for o in others))
         if not record:
             with no_grad():
                 result = compute(self)
@@ -56,11 +54,10 @@ class InplaceMethods:
 
     def _snapshot(self) -> Any:
         """A copy of the current value that keeps this tensor's place in the graph."""
-        t = _Tensor._wrap(self._data.copy())
+        t = self._wrap(self._data.copy())
         t._requires_grad, t.grad_fn, t._output_nr = self._requires_grad, self.grad_fn, self._output_nr
         t._accumulator = self._accumulator if self.grad_fn is None else None
         if self.grad_fn is None and self._requires_grad:
-            from .autograd.function import grad_accumulator
             acc = grad_accumulator(self)
             t._accumulator = weakref.ref(acc)
             t._keep_acc = acc  # type: ignore[attr-defined]
@@ -70,33 +67,33 @@ class InplaceMethods:
         """Copy ``values`` into this tensor's memory, with torch's casting check."""
         src = dtypes.from_numpy_dtype(values.dtype)
         if src._category > self.dtype._category:
-            raise RuntimeError(f"result type {_legacy_names()[src][6:-6]} can't be cast to the desired "
-                               f"output type {_legacy_names()[self.dtype][6:-6]}")
-        if not backend.is_writeable(self._data):
+            raise RuntimeError(f"result type {src._scalar_name} can't be cast to the desired "
+                               f"output type {self.dtype._scalar_name}")
+        if not self.backend.is_writeable(self._data):
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                                "refers to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
         self._xp.copyto(self._data, values, casting="unsafe")
-        self._counter.value += 1
+        self._bump_version()
 
     def zero_(self) -> Any:
         return self.fill_(0)
 
     def fill_(self, value: Any) -> Any:
         """Set every element to ``value``."""
-        if isinstance(value, _Tensor) and value.requires_grad and is_grad_enabled():
+        if _is_tensor(value) and value.requires_grad and is_grad_enabled():
             return self._inplace(lambda s: _ops.expand(value.to(s.dtype), s.shape).clone(), value)
-        v = value.item() if isinstance(value, _Tensor) else value
+        v = value.item() if _is_tensor(value) else value
         self._check_inplace()
         if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
             return self._inplace(lambda s: _ops.mul(s, 0) + v)
         self._data.fill(v)
-        self._counter.value += 1
+        self._bump_version()
         return self
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
         """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
-        if not isinstance(src, _Tensor):
+        if not _is_tensor(src):
             src = _ops.as_tensor(src)
 
         def compute(s: Any) -> Any:
@@ -109,18 +106,17 @@ class InplaceMethods:
             try:
                 self._xp.copyto(self._data, v, casting="unsafe")
             except ValueError:
-                from .ops.base import check_broadcast
-                check_broadcast(self._data, v)
+                _ops.base.check_broadcast(self._data, v)
                 raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
                                    f"tensor b ({list(src.shape)})") from None
-            self._counter.value += 1
+            self._bump_version()
             return self
         return self._inplace(compute, src)
 
     def _check_overlap(self, *others: Any) -> None:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
         for o in others:
-            if isinstance(o, _Tensor) and o is not self and backend.partial_overlap(self._data, o._data):
+            if _is_tensor(o) and o is not self and self.backend.partial_overlap(self._data, o._data):
                 raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
                                    "tensor refer to a single memory location. Please clone() the tensor before "
                                    "performing the operation.")
@@ -130,9 +126,9 @@ class InplaceMethods:
         path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
         a tensor of the same dtype, shape and device. Saves the temporary and the copy of the general path."""
         data = self._data
-        if data.dtype.kind != "f" or not backend.is_writeable(data):
+        if data.dtype.kind != "f" or not backend.backend_of(data).is_writeable(data):
             return False
-        if isinstance(other, _Tensor):
+        if _is_tensor(other):
             raw = other._data
             if raw.dtype != data.dtype or raw.shape != data.shape or type(raw) is not type(data):
                 return False
@@ -145,7 +141,7 @@ class InplaceMethods:
         else:
             return False
         getattr(self._xp, ufunc)(data, raw, out=data)
-        self._counter.value += 1
+        self._bump_version()
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
@@ -224,31 +220,28 @@ class InplaceMethods:
         self._check_overlap(end, weight)
         return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
 
+    # Samples are drawn on this tensor's device (the host: from minitorch's generator).
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
-        from .random import sample_uniform
-        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
+        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator, self.device))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
-        from .random import sample_normal
-        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
+        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator, self.device))
 
     def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
-        from .random import sample_uniform
-        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
+        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator, self.device)
         return self._fill_sampled(u < p)
 
     def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> Any:
-        from .random import sample_integers
         if high is None:
             low, high = 0, low
-        return self._fill_sampled(sample_integers(self.shape, low, high, generator))
+        return self._fill_sampled(sample_integers(self.shape, low, high, generator, self.device))
 
-    def _fill_sampled(self, values: np.ndarray) -> Any:
+    def _fill_sampled(self, values: Any) -> Any:
         self._check_inplace()
-        self._xp.copyto(self._data, backend.to_device(values, self.device), casting="unsafe")
-        self._counter.value += 1
+        self._xp.copyto(self._data, values, casting="unsafe")
+        self._bump_version()
         return self
 
     # Augmented assignment is in place, as in torch.

@@ -64,6 +64,11 @@ class TensorMethods:
         return _ops.allclose(self, other, rtol, atol, equal_nan)
     def isclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Any:
         return _ops.isclose(self, other, rtol, atol, equal_nan)
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+    def bitwise_and(self, other: Any) -> Any: return _ops.bitwise_and(self, other)
+    def bitwise_or(self, other: Any) -> Any: return _ops.bitwise_or(self, other)
+    def bitwise_xor(self, other: Any) -> Any: return _ops.bitwise_xor(self, other)
+    def bitwise_not(self) -> Any: return _ops.bitwise_not(self)
     def logical_and(self, other: Any) -> Any: return _ops.logical_and(self, other)
     def logical_or(self, other: Any) -> Any: return _ops.logical_or(self, other)
     def logical_xor(self, other: Any) -> Any: return _ops.logical_xor(self, other)
@@ -82,12 +87,15 @@ class TensorMethods:
     def div(self, other: Any, *, rounding_mode: Any = None) -> Any:
         return _ops.div(self, other, rounding_mode=rounding_mode)
     def pow(self, exponent: Any) -> Any: return _ops.pow(self, exponent)
+    def floor_divide(self, other: Any) -> Any: return _ops.floor_divide(self, other)
+    def remainder(self, other: Any) -> Any: return _ops.remainder(self, other)
     def maximum(self, other: Any) -> Any: return _ops.maximum(self, other)
     def minimum(self, other: Any) -> Any: return _ops.minimum(self, other)
     def clamp(self, min: Any = None, max: Any = None) -> Any: return _ops.clamp(self, min, max)
     def where(self, condition: Any, other: Any) -> Any: return _ops.where(condition, self, other)
     def masked_fill(self, mask: Any, value: Any) -> Any: return _ops.masked_fill(self, mask, value)
-    multiply, subtract, divide, true_divide, clip = mul, sub, div, div, clamp
+    def true_divide(self, other: Any) -> Any: return _ops.true_divide(self, other)
+    multiply, subtract, divide, clip = mul, sub, div, clamp
 
     # elementwise functions
     def neg(self) -> Any: return _ops.neg(self)
@@ -106,6 +114,8 @@ class TensorMethods:
     def floor(self) -> Any: return _ops.floor(self)
     def ceil(self) -> Any: return _ops.ceil(self)
     def round(self, *, decimals: int = 0) -> Any: return _ops.round(self, decimals=decimals)
+    def softmax(self, dim: int, dtype: Any = None) -> Any: return _ops.softmax(self, dim, dtype)
+    def log_softmax(self, dim: int, dtype: Any = None) -> Any: return _ops.log_softmax(self, dim, dtype)
     negative, absolute = neg, abs
 
     # reductions
@@ -145,6 +155,7 @@ class TensorMethods:
     def unsqueeze(self, dim: int) -> Any: return _ops.unsqueeze(self, dim)
     def expand(self, *sizes: Any) -> Any: return _ops.expand(self, *sizes)
     def expand_as(self, other: Any) -> Any: return _ops.expand_as(self, other)
+    def broadcast_to(self, size: Any) -> Any: return _ops.broadcast_to(self, size)
     def split(self, split_size: Any, dim: int = 0) -> Any: return _ops.split(self, split_size, dim)
     def chunk(self, chunks: int, dim: int = 0) -> Any: return _ops.chunk(self, chunks, dim)
     def unbind(self, dim: int = 0) -> Any: return _ops.unbind(self, dim)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import sys
 from typing import Any, Callable, Optional
 
+from .mpi import AbortOnException, mpi_module
 from .work import Work
 
 
@@ -67,7 +68,6 @@ class NCCLGroup:
         self.stream = cupy.cuda.Stream(non_blocking=True)
         self._hook = None
         if world is not None and self.size > 1:
-            from .mpi import AbortOnException
             self._hook = AbortOnException(sys.excepthook, self.rank, self.size)
             sys.excepthook = self._hook
 
@@ -145,7 +145,6 @@ class NCCLGroup:
 def _mpi_world() -> Any:
     """MPI's world communicator when mpi4py is importable (a world of one without it)."""
     try:
-        from .mpi import mpi_module
         return mpi_module().COMM_WORLD
     except RuntimeError:
         return None
@@ -164,5 +163,4 @@ def _pick_device(cupy: Any, world: Any, device_id: Any) -> int:
 
 
 def _mpi_shared_type() -> Any:
-    from .mpi import mpi_module
     return mpi_module().COMM_TYPE_SHARED

@@ -15,6 +15,8 @@ from typing import Any, List, Optional
 
 from ..backend import array_module
 from ..tensor import Tensor
+from .mpi import MPIGroup
+from .nccl import NCCLGroup
 from .work import Work, _seconds
 
 default_pg_timeout = timedelta(minutes=30)  # torch's default for every backend but NCCL
@@ -123,10 +125,8 @@ def init_process_group(backend: Optional[str] = None, init_method: Optional[str]
         raise ValueError("minitorch.distributed has no key-value store: start the ranks with mpiexec, "
                          "which connects them")
     if name == Backend.MPI:
-        from .mpi import MPIGroup
         pg = MPIGroup(_seconds(timeout if timeout is not None else default_pg_timeout))
     elif name == Backend.NCCL:
-        from .nccl import NCCLGroup
         pg = NCCLGroup(_seconds(timeout if timeout is not None else default_pg_nccl_timeout), device_id)
     else:
         raise ValueError(f"Backend {str(name)!r} is not available in minitorch.distributed: use 'mpi' (CPU tensors, "

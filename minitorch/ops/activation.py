@@ -4,15 +4,20 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from .. import backend, dtypes
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..autograd.function import Context
+from ..backend import Array, backend_of
+from ..random import sample_uniform
+from ..tensor import Tensor
 from .base import Op, to_dtype
+
+__all__ = ["dropout", "log_softmax", "softmax"]
 
 
 def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
     shift = x.max(axis=axis, keepdims=True)
-    with backend.quiet(xp):
+    with backend_of(x).quiet():
         z = x - xp.where(xp.isfinite(shift), shift, 0)  # a row of -inf stays -inf instead of nan
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
@@ -23,7 +28,7 @@ class LogSoftmax(Op):
     exponentiate = False  # Softmax reuses this forward and returns exp of the result
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: Optional[int]) -> Any:
+    def forward(cls, ctx: Context, x: Array, axis: Optional[int]) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
@@ -35,7 +40,7 @@ class LogSoftmax(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
@@ -48,7 +53,7 @@ class Softmax(LogSoftmax):
     exponentiate = True
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
@@ -61,12 +66,12 @@ class Dropout(Op):
     node_name = "MulBackward0"  # what torch's CPU dropout records
 
     @staticmethod
-    def forward(ctx: Any, x: Any, mask: Any) -> Any:
+    def forward(ctx: Context, x: Array, mask: Array) -> Array:
         ctx.mask = mask
         return x * mask
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad * ctx.mask, None
 
 
@@ -75,7 +80,7 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                                  f"'{_LEGACY_NAMES[input.dtype][6:-6]}'")
+                                  f"'{input.dtype._scalar_name}'")
     axis = input._wrap_dim(dim)
     return input, (axis if input.ndim else None)
 
@@ -93,12 +98,11 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
 
 
 def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
-    """Keep-mask scaled by 1/(1-p), drawn from minitorch's generator, on ``input``'s device and dtype."""
-    from ..random import sample_uniform
-    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator)
+    """Keep-mask scaled by 1/(1-p), drawn on ``input``'s device (the host: from minitorch's generator)."""
+    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator, input.device)
     keep = u >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    return backend.to_device((keep * scale).astype(input._data.dtype), input.device)
+    return (keep * scale).astype(input._data.dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
@@ -109,5 +113,5 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_LEGACY_NAMES[input.dtype][6:-6]}")
+                           f"{input.dtype._scalar_name}")
     return Dropout.apply(input, dropout_mask(input, p))

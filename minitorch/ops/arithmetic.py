@@ -1,12 +1,19 @@
 """Binary arithmetic: add, sub, mul, div, pow, maximum, minimum, where, clamp."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .base import Op, Operand, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .compare import nonzero
+
+__all__ = ["add", "clamp", "clip", "div", "divide", "floor_divide", "maximum", "minimum", "mul", "multiply", "pow",
+           "remainder", "sub", "subtract", "true_divide", "where"]
 
 
 class Add(Op):
@@ -15,12 +22,12 @@ class Add(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a + b if alpha == 1 else a + alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha), None
 
 
@@ -30,12 +37,12 @@ class Sub(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
 
 
@@ -52,14 +59,14 @@ class Mul(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
@@ -70,15 +77,15 @@ class Div(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with backend.quiet(backend.array_module(a, b)):  # x / 0 is inf or nan silently, as in torch
+        with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        with backend.quiet(backend.array_module(a, b, grad)):
+        with backend_of(a, b, grad).quiet():
             ga = grad / b if ctx.needs_input_grad[0] else None
             gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -88,28 +95,28 @@ class Pow(Op):
     """a ** b, for tensor or constant base and exponent."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         xp = backend.array_module(a, b)
-        with backend.quiet(xp):  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
+        with backend_of(a, b).quiet():  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
             out = _power(xp, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b, out = ctx.saved_tensors
         xp = backend.array_module(a, b, grad)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
                     ga = grad * b * a ** (b - 1)
                 else:
                     ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
         return ga, gb
 
@@ -145,12 +152,12 @@ class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).maximum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a < b, a > b, a == b)
 
@@ -159,12 +166,12 @@ class Minimum(Op):
     """Elementwise min; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).minimum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a > b, a < b, a == b)
 
@@ -180,12 +187,12 @@ class Where(Op):
     """cond ? a : b."""
 
     @staticmethod
-    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, cond: Array, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(cond)
         return backend.array_module(cond, a, b).where(cond, a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (cond,) = ctx.saved_tensors
         return None, grad * cond, grad * ~cond
 
@@ -196,11 +203,11 @@ class Clamp(Op):
     node_name = "ClampBackward1"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
         xp = backend.array_module(x)
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
-        flo = None if lo is None else backend.filled_like(x, lo)
-        fhi = None if hi is None else backend.filled_like(x, hi)
+        flo = None if lo is None else backend_of(x).filled_like(x, lo)
+        fhi = None if hi is None else backend_of(x).filled_like(x, hi)
         if hi is None:
             keep, out = x >= lo, xp.maximum(x, flo)
         elif lo is None:
@@ -212,7 +219,7 @@ class Clamp(Op):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (keep,) = ctx.saved_tensors
         return grad * keep, None, None
 
@@ -223,14 +230,14 @@ class ClampTensor(Op):
     node_name = "ClampBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
         xp = backend.array_module(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
         out = x if lo is None else xp.maximum(x, lo)
         return out if hi is None else xp.minimum(out, hi)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, lo, hi = ctx.saved_tensors
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
@@ -297,7 +304,7 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
     xp = backend.array_module(ra, rb)
     if dt.is_floating_point:
         # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend.quiet(xp):
+        with backend_of(ra, rb).quiet():
             res = xp.trunc(ra / rb) if rounding_mode == "trunc" else xp.floor_divide(ra, rb)
     else:
         if xp.any(rb == 0):
@@ -353,11 +360,11 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     if input is None and other is None:
-        from .compare import nonzero
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{cond.dtype._scalar_name}")
     a, b, dt = prepare(input, other)
     if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
@@ -402,15 +409,11 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
 
 
 clip = clamp
+multiply, subtract, divide = mul, sub, div
 
 
 def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
-
-
-def _legacy(dt: Any) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "uint8": "Byte"}.get(dt.name, dt.name)
 
 
 def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
@@ -419,7 +422,6 @@ def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
         return result
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
-            import warnings
             warnings.warn(f"An output with one or more elements was resized since it had shape "
                           f"{list(out.shape)}, which does not match the required output shape "
                           f"{list(result.shape)}.", UserWarning, stacklevel=3)

@@ -7,6 +7,10 @@ from .. import backend, dtypes
 from ..tensor import Tensor
 from .base import as_tensor, check_broadcast, no_graph, prepare
 
+__all__ = ["all", "allclose", "any", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "eq", "equal", "ge",
+           "greater", "greater_equal", "greater_than", "gt", "isclose", "le", "less", "less_equal", "logical_and",
+           "logical_not", "logical_or", "logical_xor", "lt", "ne", "nonzero", "not_equal"]
+
 
 def _compare(name: str, input: Any, other: Any) -> Tensor:
     a, b, _ = prepare(input, other)
@@ -47,6 +51,7 @@ def ge(input: Any, other: Any) -> Tensor:
 
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+greater_than = gt
 
 
 def logical_and(input: Any, other: Any) -> Tensor:

@@ -5,10 +5,15 @@ import re
 from typing import Any, Callable, Optional
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .arithmetic import where
 from .base import Op, as_tensor, check_broadcast, to_dtype
 from .shape import mark_view
+
+__all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
 
 
 def _convert_index(index: Any, x: Tensor) -> tuple:
@@ -82,7 +87,7 @@ class Index(Op):
     node_name = "IndexBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, region: "IndexRegion") -> Any:
+    def forward(ctx: Context, x: Array, region: "IndexRegion") -> Array:
         ctx.shape, ctx.region = x.shape, region
         try:
             return region.read(x)
@@ -90,7 +95,7 @@ class Index(Op):
             raise _index_error(err) from None
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
         ctx.region.add(out, grad)
@@ -103,7 +108,7 @@ class Slice(Op):
     node_name = "SliceBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, idx: tuple) -> Any:
+    def forward(ctx: Context, x: Array, idx: tuple) -> Array:
         ctx.shape, ctx.idx = x.shape, idx
         try:
             return _basic_view(x, idx)
@@ -111,7 +116,7 @@ class Slice(Op):
             raise _index_error(err) from None
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         out[ctx.idx] = grad
         return out, None
@@ -172,7 +177,7 @@ class IndexRegion:
     def add(self, a: Any, value: Any) -> None:
         """``a[idx] += value``, repeated indices accumulating."""
         target, idx = self._target(a)
-        backend.scatter_add(target, idx, value)
+        backend_of(target).scatter_add(target, idx, value)
 
 
 def _two_steps(idx: tuple, ndim: int) -> Optional[tuple]:
@@ -223,7 +228,7 @@ class CopySlices(Op):
     """
 
     @staticmethod
-    def forward(ctx: Any, base: Any, value: Any, region: Any) -> Any:
+    def forward(ctx: Context, base: Array, value: Any, region: Any) -> Array:
         ctx.region = region
         out = base.copy()
         try:
@@ -233,7 +238,7 @@ class CopySlices(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         g_base = backend.array_module(grad).array(grad)  # a writable copy, even of a numpy scalar
         ctx.region.write(g_base, 0)
         return g_base, ctx.region.read(grad), None
@@ -260,7 +265,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
                                f"cannot be broadcast to indexing result of shape "
                                f"{list(region.read(x._data).shape)}") from None
-        x._counter.value += 1
+        x._bump_version()
         return
     if not isinstance(value, Tensor):
         value = as_tensor(value, dtype=x.dtype, device=x.device)
@@ -273,12 +278,12 @@ class _ViewOf(Op):
     node_name = "AsStridedBackward0"
 
     @staticmethod
-    def forward(ctx: Any, base: Any, fn: Callable[[Any], Any]) -> Any:
+    def forward(ctx: Context, base: Array, fn: Callable[[Any], Any]) -> Array:
         ctx.fn, ctx.shape = fn, base.shape
         return fn(base)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         target = ctx.fn(out)
         backend.array_module(grad).copyto(target, grad)
@@ -307,19 +312,18 @@ class MaskedFill(Op):
     """``x`` with a constant where ``mask`` is True; the gradient passes where it is False."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, mask: Any, value: Any) -> Any:
+    def forward(ctx: Context, x: Array, mask: Array, value: Any) -> Array:
         ctx.save_for_backward(mask)
         return backend.array_module(x).where(mask, value, x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (mask,) = ctx.saved_tensors
         return grad * ~mask, None, None
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True."""
-    from .arithmetic import where
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
@@ -340,15 +344,15 @@ class Gather(Op):
     """Values picked along ``axis`` by an index tensor of the output's shape."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
+    def forward(ctx: Context, x: Array, axis: int, index: Array) -> Array:
         ctx.shape, ctx.grid = x.shape, _gather_grid(x, axis, index)
         return x.reshape(x.shape or (1,))[ctx.grid].reshape(index.shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape or (1,), dtype=grad.dtype)
-        backend.scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
+        backend_of(out).scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
         return out.reshape(ctx.shape), None, None
 
 
@@ -399,13 +403,13 @@ class IndexSelect(Op):
     """Entries along ``axis`` at ``index`` (a vector); repeated indices accumulate their gradients."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
+    def forward(ctx: Context, x: Array, axis: int, index: Array) -> Array:
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return backend.array_module(x).take(x, index, axis=axis)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        backend.scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
+        backend_of(out).scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
         return out, None, None

@@ -10,15 +10,19 @@ from __future__ import annotations
 from typing import Any, Optional, Sequence
 
 from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op
+
+__all__ = ["pad"]
 
 
 class ConstantPadNd(Op):
     """``x`` placed in an array filled with ``value``; negative pads crop."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, pads: tuple, value: Any) -> Any:
+    def forward(ctx: Context, x: Array, pads: tuple, value: Any) -> Array:
         xp = backend.array_module(x)
         lead = x.ndim - len(pads)
         shape = x.shape[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads))
@@ -31,7 +35,7 @@ class ConstantPadNd(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         dst, src = ctx.regions
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         out[(Ellipsis, *src)] = grad[(Ellipsis, *dst)]
@@ -61,7 +65,7 @@ class IndexPadNd(Op):
     """Reflect, replicate or circular padding: each padded dim gathers from a source index."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, pads: tuple, mode: str) -> Any:
+    def forward(ctx: Context, x: Array, pads: tuple, mode: str) -> Array:
         xp = backend.array_module(x)
         lead = x.ndim - len(pads)
         index = [source_index(xp, x.shape[lead + i], lo, hi, mode) for i, (lo, hi) in enumerate(pads)]
@@ -71,7 +75,7 @@ class IndexPadNd(Op):
         return x
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         for i, (idx, n) in enumerate(zip(ctx.index, ctx.in_sizes)):
             axis = ctx.lead + i

@@ -6,8 +6,13 @@ import collections
 from typing import Any, Optional, Sequence, Union
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .arithmetic import maximum, minimum
 from .base import Op, float_operand, no_graph, to_dtype
+
+__all__ = ["amax", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -44,12 +49,12 @@ class Sum(Op):
     """Sum over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
 
 
@@ -57,15 +62,14 @@ class Mean(Op):
     """Mean over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        xp = backend.array_module(x)
         ctx.count = _count(x.shape, axes)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
@@ -96,7 +100,7 @@ class MaxAll(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any) -> Any:
+    def forward(cls, ctx: Context, x: Array) -> Array:
         if x.size == 0:
             raise RuntimeError(f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
@@ -105,7 +109,7 @@ class MaxAll(Op):
         return backend.array_module(x).asarray(out)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
         hit = x == out
         return grad * hit / hit.sum()
@@ -122,7 +126,7 @@ class Amax(Op):
     """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], keepdim: bool) -> Array:
         for a in range(x.ndim) if axes is None else axes:
             if x.shape[a] == 0:
                 if axes is None:
@@ -135,7 +139,7 @@ class Amax(Op):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
         hit = x == out
         g = grad.reshape(out.shape)
@@ -153,7 +157,7 @@ class MaxDim(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: int, keepdim: bool) -> tuple:
+    def forward(cls, ctx: Context, x: Array, axis: int, keepdim: bool) -> tuple:
         xp = backend.array_module(x)
         if x.shape[axis] == 0 if x.ndim else False:
             raise IndexError(f"{cls.reduce}(): Expected reduction dim {axis} to have non-zero size.")
@@ -168,7 +172,7 @@ class MaxDim(Op):
         return vals, idx
 
     @staticmethod
-    def backward(ctx: Any, grad: Any, _grad_idx: Any) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_idx: Array) -> tuple:
         xp = backend.array_module(grad)
         if not ctx.shape:
             return grad, None, None
@@ -189,21 +193,20 @@ class Var(Op):
     """Variance with Bessel's ``correction`` (1 by default, as torch)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
-        xp = backend.array_module(x)
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], correction: float, keepdim: bool) -> Array:
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         ctx.save_for_backward(centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (centered,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        with backend.quiet(backend.array_module(grad)):
+        with backend_of(grad).quiet():
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
@@ -211,21 +214,21 @@ class Std(Op):
     """Standard deviation with Bessel's ``correction``."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: Optional[tuple], correction: float, keepdim: bool) -> Array:
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
         ctx.save_for_backward(centered, out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         centered, out = ctx.saved_tensors
         xp = backend.array_module(grad)
-        with backend.quiet(xp):
+        with backend_of(grad).quiet():
             # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
             g = _expand_back(xp.where(out == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
@@ -280,7 +283,6 @@ def _name(dt: dtypes.dtype) -> str:
 
 
 def _minmax(kind: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
-    from .arithmetic import maximum, minimum
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         return (maximum if kind == "max" else minimum)(input, dim)
     if dim is None:
@@ -377,14 +379,14 @@ class Prod(Op):
     """Product along one axis (None: of all elements); the gradient of each factor is the product of the others."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: Optional[int], keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axis: Optional[int], keepdim: bool) -> Array:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim = axis, keepdim
         return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
         if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array

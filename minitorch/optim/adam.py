@@ -87,7 +87,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _zeros_like(p)
                 step_t = state["step"]
                 step_t._data += 1
-                step_t._counter.value += 1
+                step_t._bump_version()
                 self._update(p._data, -g if group["maximize"] else g, state, float(step_t._data), lr, beta1,
                              beta2, eps, weight_decay, group["amsgrad"], group["decoupled_weight_decay"])
                 _bump(p, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"))

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, typename
 
 
 class _RequiredParameter:
@@ -28,14 +28,6 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
-
-def _typename(obj: Any) -> str:
-    """``torch.typename``: the legacy tensor type name, or the qualified type name."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    cls = type(obj)
-    module = cls.__module__
-    return cls.__qualname__ if module in ("builtins", "__builtin__", None) else f"{module}.{cls.__qualname__}"
 
 
 def _scalar(x: Any) -> float:
@@ -69,7 +61,7 @@ def _bump(*tensors: Optional[Tensor]) -> None:
     """Count one in-place write on each tensor (the version counter torch's in-place ops advance)."""
     for t in tensors:
         if t is not None:
-            t._counter.value += 1
+            t._bump_version()
 
 
 def _zeros_like(p: Tensor) -> Tensor:
@@ -97,7 +89,7 @@ class Optimizer:
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            f"but got {_typename(params)}")
+                            f"but got {typename(params)}")
         self.state: defaultdict = defaultdict(dict)  # keyed by the parameter tensor (hashed by identity)
         self.param_groups: List[Dict[str, Any]] = []
         groups = list(params)
@@ -143,7 +135,7 @@ class Optimizer:
             param_group["param_names"] = names
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {typename(p)}")
             if not self.defaults.get("differentiable", None) and not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():

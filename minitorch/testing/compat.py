@@ -21,6 +21,11 @@ import os
 import sys
 from typing import Any, Iterable, Optional
 
+import minitorch
+from minitorch import nn, optim
+from minitorch.nn import functional
+from minitorch.optim import lr_scheduler
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_TESTS = os.path.join(ROOT, "tests")
 DEFAULT_OUT = os.path.join(ROOT, "docs", "COMPATIBILITY.md")
@@ -51,10 +56,6 @@ WRITER = os.path.join(ROOT, "minitorch", "utils", "tensorboard", "writer.py")
 # ------------------------------------------------------------------ the API
 def public_api() -> dict:
     """Section -> sorted public names of minitorch."""
-    import minitorch
-    from minitorch import nn, optim
-    from minitorch.nn import functional
-    from minitorch.optim import lr_scheduler
 
     def functions_of(mod: Any) -> list:
         return sorted(n for n, v in vars(mod).items() if not n.startswith("_") and callable(v)

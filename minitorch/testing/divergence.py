@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
 
+import minitorch
+
 from .comparison import Mismatch, compare, default_tolerances, import_torch, to_numpy
 from .parity import flatten, make_input
 
@@ -155,7 +157,6 @@ def _model_dtype(model: Any) -> Any:
 def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Optional[Divergence]:
     t_state = t_model.state_dict()
     if copy:
-        import minitorch
         with minitorch.no_grad():
             m_model.load_state_dict(t_state)
         return None
@@ -201,7 +202,6 @@ def first_divergence(minitorch_model: Any, torch_model: Any, inputs: Any, target
         a ``DivergenceReport``; ``str(report)`` says "no divergence" for a faithful pair.
     """
     torch = import_torch()
-    import minitorch
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol
@@ -365,7 +365,6 @@ def lockstep(minitorch_model: Any, torch_model: Any, batches: Iterable[Any],
         seed: seeds the default loss's random weighting.
     """
     torch = import_torch()
-    import minitorch
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol

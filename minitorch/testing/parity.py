@@ -5,6 +5,8 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+import minitorch
+
 from .comparison import Mismatch, compare, import_torch, to_numpy
 
 
@@ -62,7 +64,6 @@ def assert_parity(fn: Callable[..., Any], *inputs: Any, rtol: Optional[float] = 
         check_dtype: also require outputs and gradients of the same dtype.
     """
     torch = import_torch()
-    import minitorch
     t_in = [make_input(torch, a, dtype, grad) for a in inputs]
     m_in = [make_input(minitorch, a, dtype, grad, device) for a in inputs]
     t_out, m_out = flatten(fn(torch, *t_in)), flatten(fn(minitorch, *m_in))
@@ -89,7 +90,6 @@ def assert_parity(fn: Callable[..., Any], *inputs: Any, rtol: Optional[float] = 
 
 
 def _backward_roots(torch: Any, m_out: list, t_out: list, seed: int) -> Any:
-    import minitorch
     rng = np.random.default_rng(seed)
     m_roots, t_roots, m_seeds, t_seeds = [], [], [], []
     for i, (m, t) in enumerate(zip(m_out, t_out)):
@@ -153,7 +153,6 @@ def _all_close(ms: Any, ts: Any, rtol: Any, atol: Any) -> Optional[Mismatch]:
 def _locate(fn: Callable, inputs: tuple, dtype: Any, device: str, seed: int, rtol: Any, atol: Any) -> str:
     """Replay ``fn`` with hooks on every backward node and name the first one whose gradients go wrong."""
     torch = import_torch()
-    import minitorch
     try:
         t_in = [make_input(torch, a, dtype, True) for a in inputs]
         m_in = [make_input(minitorch, a, dtype, True, device) for a in inputs]

@@ -19,7 +19,7 @@ def _vector_norm(array: Any, norm_type: float) -> Any:
     flat = array.reshape(-1)
     if flat.size == 1 and norm_type != 0:  # |x| itself, as torch gives it (squaring would underflow below 1e-154)
         return xp.abs(flat[0])
-    with backend.quiet(xp):  # zeros under a negative p and overflow give inf quietly, as in torch
+    with backend.backend_of(array).quiet():  # zeros under a negative p and overflow give inf quietly, as in torch
         return xp.asarray(xp.linalg.norm(flat, ord=norm_type), dtype=array.dtype)
 
 
@@ -76,9 +76,9 @@ def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_no
     coef = xp.reciprocal(denom) * xp.asarray(max_norm, dtype=denom.dtype)
     coef = xp.minimum(coef, xp.asarray(1.0, dtype=denom.dtype))
     for g in grads:
-        with backend.quiet(xp):  # a non-finite norm scales by 0 or nan, as in torch, without numpy's warning
+        with backend.backend_of(g._data).quiet():  # a non-finite norm scales by 0 or nan, as in torch, without numpy's warning
             g._data *= backend.to_device(coef, backend.device_of(g._data)).astype(g._data.dtype)
-        g._counter.value += 1
+        g._bump_version()
 
 
 @no_grad()
@@ -134,4 +134,4 @@ def clip_grad_value_(parameters: TensorOrTensors, clip_value: float, foreach: Op
         if g is not None:
             xp = backend.array_module(g._data)
             xp.clip(g._data, -clip_value, clip_value, out=g._data)
-            g._counter.value += 1
+            g._bump_version()
