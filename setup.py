@@ -12,6 +12,7 @@ without putting generic top-level names such as ``benchmarks`` into site-package
 pyproject.toml cannot list packages found by a search and mapped ones together, hence
 this file.
 """
+
 from setuptools import find_packages, setup
 
 MAPPED = {"minitorch_app.benchmarks": "benchmarks", "minitorch_app.reference": "reference"}

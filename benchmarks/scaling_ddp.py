@@ -16,6 +16,7 @@ and glibc's malloc thresholds raised, as ``minitorch bench`` does; the BLAS kern
 average are printed with the figures. Two ranks on a 2-core machine need both cores to
 themselves: on a shared machine the figures say more about the neighbours than about DDP.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,21 +29,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-       "MALLOC_MMAP_THRESHOLD_": "1073741824", "MALLOC_TRIM_THRESHOLD_": "1073741824"}
+ENV = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "MALLOC_MMAP_THRESHOLD_": "1073741824",
+    "MALLOC_TRIM_THRESHOLD_": "1073741824",
+}
 DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def worker(batch: int, steps: int, warmup: int, use_ddp: bool) -> None:
     """One rank: time ``steps`` LeNet steps; rank 0 prints one JSON line with the result."""
     import numpy as np
+    from minitorch.models import build
 
     import minitorch
     import minitorch.distributed as dist
-    from minitorch.models import build
     from minitorch.nn.parallel import DistributedDataParallel
 
     dist.init_process_group("mpi")
@@ -73,11 +79,24 @@ def worker(batch: int, steps: int, warmup: int, use_ddp: bool) -> None:
     dist.all_reduce(slowest, op=dist.ReduceOp.MAX)
     if rank == 0:
         from threadpoolctl import threadpool_info
-        blas = [f"{i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
-                f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas"]
-        print(json.dumps({"world": world, "ddp": use_ddp, "batch": batch,
-                          "step_ms": statistics.median(slowest.tolist()) * 1e3,
-                          "rank0_ms": statistics.median(times.tolist()) * 1e3, "blas": "; ".join(blas)}))
+
+        blas = [
+            f"{i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} threads={i.get('num_threads')}"
+            for i in threadpool_info()
+            if i.get("user_api") == "blas"
+        ]
+        print(
+            json.dumps(
+                {
+                    "world": world,
+                    "ddp": use_ddp,
+                    "batch": batch,
+                    "step_ms": statistics.median(slowest.tolist()) * 1e3,
+                    "rank0_ms": statistics.median(times.tolist()) * 1e3,
+                    "blas": "; ".join(blas),
+                }
+            )
+        )
     dist.destroy_process_group()
 
 
@@ -87,18 +106,33 @@ def launch(world: int, batch: int, steps: int, warmup: int, use_ddp: bool) -> di
         raise SystemExit("mpiexec not found: pip install mpi4py mpich (minitorch's `distributed` extra)")
     env = {k: v for k, v in os.environ.items() if k not in DROP}
     env.update(ENV, PYTHONPATH=str(ROOT))
-    cmd = [mpiexec, "-n", str(world), sys.executable, "-m", "benchmarks.scaling_ddp", "--worker",
-           "--batches", str(batch), "--steps", str(steps), "--warmup", str(warmup)] + ([] if use_ddp else ["--no-ddp"])
+    cmd = [
+        mpiexec,
+        "-n",
+        str(world),
+        sys.executable,
+        "-m",
+        "benchmarks.scaling_ddp",
+        "--worker",
+        "--batches",
+        str(batch),
+        "--steps",
+        str(steps),
+        "--warmup",
+        str(warmup),
+    ] + ([] if use_ddp else ["--no-ddp"])
     out = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{out.stdout}\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def table(rows: List[dict]) -> str:
+def table(rows: list[dict]) -> str:
     """One line per (batch, job): the median over repeats of the per-job median step time, and its range."""
-    lines = ["| per-rank batch | job | images per global step | time per global step (range) | images/s "
-             "| efficiency |", "|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        "| per-rank batch | job | images per global step | time per global step (range) | images/s | efficiency |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
     jobs = sorted({(r["batch"], r["world"], r["ddp"]) for r in rows})
     ms = {job: sorted(r["step_ms"] for r in rows if (r["batch"], r["world"], r["ddp"]) == job) for job in jobs}
     for batch, world, ddp in jobs:
@@ -106,9 +140,11 @@ def table(rows: List[dict]) -> str:
         base = statistics.median(ms[batch, 1, False])
         name = f"{world} process{'es' if world > 1 else ''}" + (", DDP" if ddp else ", no DDP")
         eff = f"{base / step:.2f}"
-        lines.append(f"| {batch} | {name} | {batch * world} | {step:.2f} ms ({ms[batch, world, ddp][0]:.2f}-"
-                     f"{ms[batch, world, ddp][-1]:.2f}) | {batch * world / step * 1e3:,.0f} | "
-                     + (f"**{eff}** |" if world > 1 else f"{eff} |"))
+        lines.append(
+            f"| {batch} | {name} | {batch * world} | {step:.2f} ms ({ms[batch, world, ddp][0]:.2f}-"
+            f"{ms[batch, world, ddp][-1]:.2f}) | {batch * world / step * 1e3:,.0f} | "
+            + (f"**{eff}** |" if world > 1 else f"{eff} |")
+        )
     return "\n".join(lines)
 
 
@@ -141,13 +177,18 @@ def main(argv: Any = None) -> None:
                 rows.append(launch(world, batch, args.steps, args.warmup, use_ddp))
                 print(f"batch {batch}, {world} process(es), ddp={use_ddp}: {rows[-1]['step_ms']:.2f} ms", flush=True)
     load_after = os.getloadavg()
-    report = "\n".join([
-        table(rows), "",
-        f"Machine: {cpu_name()}, {os.cpu_count()} cores; {rows[0]['blas']}; one thread per rank; "
-        f"{args.steps} timed steps after {args.warmup} warm-up steps per job, every job {args.repeat} times; "
-        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
-        "Command: `.venv/bin/python -m benchmarks.scaling_ddp " + " ".join(sys.argv[1:] if argv is None else argv)
-        + "`"])
+    report = "\n".join(
+        [
+            table(rows),
+            "",
+            f"Machine: {cpu_name()}, {os.cpu_count()} cores; {rows[0]['blas']}; one thread per rank; "
+            f"{args.steps} timed steps after {args.warmup} warm-up steps per job, every job {args.repeat} times; "
+            f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after.",
+            "Command: `.venv/bin/python -m benchmarks.scaling_ddp "
+            + " ".join(sys.argv[1:] if argv is None else argv)
+            + "`",
+        ]
+    )
     print(report)
     if args.write:
         (ROOT / "benchmarks" / "scaling.md").write_text("# Data-parallel scaling of the LeNet step\n\n" + report + "\n")

@@ -8,9 +8,10 @@ cases in that order. The figures are the targets of the benchmarks issue (issue 
 float32, one thread or all, ratios from one run. To change a target, change this table;
 nothing else holds one.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Tuple
+from typing import NamedTuple
 
 
 class Target(NamedTuple):
@@ -21,22 +22,28 @@ class Target(NamedTuple):
     ratio: float
 
 
-TARGETS: Tuple[Target, ...] = (
+TARGETS: tuple[Target, ...] = (
     #      case               measure   at most
-    Target("lenet_step_b4",   "time",   0.6),
-    Target("lenet_step_b64",  "time",   0.8),
-    Target("lenet_step_b256", "time",   0.9),
-    Target("two_layer_step",  "time",   1.0),
-    Target("fashion_epoch",   "time",   0.9),
+    Target("lenet_step_b4", "time", 0.6),
+    Target("lenet_step_b64", "time", 0.8),
+    Target("lenet_step_b256", "time", 0.9),
+    Target("two_layer_step", "time", 1.0),
+    Target("fashion_epoch", "time", 0.9),
     Target("lenet_step_b256", "memory", 1.5),
 )
 
 # The cases of the report's headline table, in order (with or without a target).
-HEADLINE: Tuple[str, ...] = ("lenet_step_b4", "lenet_step_b64", "lenet_step_b256", "two_layer_step",
-                             "lenet_infer_1000", "fashion_epoch")
+HEADLINE: tuple[str, ...] = (
+    "lenet_step_b4",
+    "lenet_step_b64",
+    "lenet_step_b256",
+    "two_layer_step",
+    "lenet_infer_1000",
+    "fashion_epoch",
+)
 
 
-def target(case: str, measure: str = "time") -> Optional[float]:
+def target(case: str, measure: str = "time") -> float | None:
     """The largest ratio that meets ``case``'s target on ``measure``, or None where it has none."""
     for t in TARGETS:
         if t.case == case and t.measure == measure:

@@ -5,9 +5,11 @@ arguments and geometry (per call signature), a filled operand for numpy's fast `
 dtype's largest finite value. Each cache is a :class:`BoundedCache` declared below, so a reader
 finds all of the library's global state here; :func:`clear_all` empties every one (tests).
 """
+
 from __future__ import annotations
 
-from typing import Any, Hashable, Optional
+from collections.abc import Hashable
+from typing import Any
 
 
 class BoundedCache(dict):
@@ -17,7 +19,7 @@ class BoundedCache(dict):
     simpler than an LRU. Reads are plain ``dict.get`` (the hot path).
     """
 
-    def __init__(self, name: str, limit: Optional[int], holds: str) -> None:
+    def __init__(self, name: str, limit: int | None, holds: str) -> None:
         super().__init__()
         self.name, self.limit, self.holds = name, limit, holds
 
@@ -33,13 +35,15 @@ class BoundedCache(dict):
 
 
 CONV2D_PLANS = BoundedCache(
-    "conv2d plans", 256, "per conv2d call signature: the checked arguments, padding and flat-row geometry")
+    "conv2d plans", 256, "per conv2d call signature: the checked arguments, padding and flat-row geometry"
+)
 POOL2D_PLANS = BoundedCache(
-    "max_pool2d plans", 256, "per max_pool2d call signature: the checked arguments and output size")
+    "max_pool2d plans", 256, "per max_pool2d call signature: the checked arguments and output size"
+)
 FILLED_OPERANDS = BoundedCache(
-    "filled operands", 16, "read-only host arrays of one value, for maximum/minimum against a bound")
-FLOAT_LIMITS = BoundedCache(
-    "float limits", None, "the largest finite value of each floating dtype (np.finfo is slow)")
+    "filled operands", 16, "read-only host arrays of one value, for maximum/minimum against a bound"
+)
+FLOAT_LIMITS = BoundedCache("float limits", None, "the largest finite value of each floating dtype (np.finfo is slow)")
 
 ALL: tuple = (CONV2D_PLANS, POOL2D_PLANS, FILLED_OPERANDS, FLOAT_LIMITS)
 

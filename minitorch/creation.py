@@ -1,8 +1,10 @@
 """Tensor creation: tensor, from_numpy, zeros, ones, full, empty, rand, randn, randint, arange, linspace, eye."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -53,8 +55,9 @@ def _check_ragged(data: Any) -> None:
         stack.extend((y, d + 1) for y in reversed(x))
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-           pin_memory: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
 
     Args:
@@ -96,7 +99,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._wrap(ndarray)
 
 
-_default_device: Optional[backend.device] = None
+_default_device: backend.device | None = None
 
 
 def set_default_device(device: Any) -> None:
@@ -164,26 +167,28 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
     """A tensor of the given size with unspecified contents."""
     dev = _device(device)
-    return _make(backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev,
-                 requires_grad)
+    return _make(
+        backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev, requires_grad
+    )
 
 
-def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch)."""
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
     return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
 
 
-def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix."""
     return _make(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), device, requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
@@ -195,28 +200,34 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         dtype = dtypes.result_type(start, end, step)
     dt = dtypes.as_dtype(dtype)
     n = max(0, math.ceil((end - start) / step))
-    arr = (start + np.arange(n, dtype=np.float64) * step) if dt.is_floating_point else \
-        np.arange(start, end, step, dtype=np.int64)[:n]
+    arr = (
+        (start + np.arange(n, dtype=np.float64) * step)
+        if dt.is_floating_point
+        else np.arange(start, end, step, dtype=np.int64)[:n]
+    )
     return _make(arr.astype(dt.np_dtype), device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
     return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype).np_dtype), device, requires_grad)
 
 
-def rand(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Uniform samples on [0, 1) from minitorch's generator."""
     dt = _sampled_dtype(dtype, "check_uniform_bounds")
     return _make(sample_uniform(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
 
 
-def randn(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples from minitorch's generator."""
     dt = _sampled_dtype(dtype, "normal_kernel_cpu")
     return _make(sample_normal(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
@@ -226,13 +237,20 @@ def _sampled_dtype(dtype: Any, kernel: str) -> dtypes.dtype:
     """The dtype of rand/randn samples; torch has no integer kernels for them."""
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{dt._scalar_name}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt._scalar_name}'")
     return dt
 
 
-def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
-            generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers uniform on [low, high) (int64 unless ``dtype`` says otherwise); ``randint(high, size)`` too."""
     if isinstance(high, (tuple, list)):
         size, high = high, None
@@ -241,11 +259,12 @@ def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
-    return _make(sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device,
-                 requires_grad)
+    return _make(
+        sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device, requires_grad
+    )
 
 
-def randperm(n: int, *, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     return _make(sample_permutation(n, generator).astype(dt.np_dtype), device, False)
@@ -270,8 +289,9 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
     return empty(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return full(tuple(input.shape), fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
@@ -286,7 +306,6 @@ def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
     return randn(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int, high: Optional[int] = None, *, dtype: Any = None,
-                 device: Any = None) -> Tensor:
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None, device: Any = None) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return randint(low, high, tuple(input.shape), dtype=dt, device=dev)

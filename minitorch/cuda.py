@@ -1,4 +1,5 @@
 """``minitorch.cuda``: torch's names for the GPU, answered by the CUDA backend (``backend/cuda.py``)."""
+
 from __future__ import annotations
 
 from typing import Any

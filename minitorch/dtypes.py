@@ -1,4 +1,5 @@
 """dtype objects with torch's names, and torch's type-promotion rules."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,16 @@ class dtype:
     type (``torch.FloatTensor``: what ``Tensor.type()`` returns).
     """
 
-    __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize", "_category", "_scalar_name",
-                 "_tensor_type")
+    __slots__ = (
+        "name",
+        "np_dtype",
+        "is_floating_point",
+        "is_signed",
+        "itemsize",
+        "_category",
+        "_scalar_name",
+        "_tensor_type",
+    )
 
     def __init__(self, name: str, np_dtype: Any, category: int, scalar_name: str) -> None:
         self.name = name
@@ -35,7 +44,7 @@ class dtype:
     def __reduce__(self) -> str:
         return self.name
 
-    def to_real(self) -> "dtype":
+    def to_real(self) -> dtype:
         return self
 
     @property
@@ -57,8 +66,18 @@ ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
 _BY_TENSOR_TYPE = {d._tensor_type: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
-_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32, "short": int16, "byte": uint8, "char": int8})
+_BY_NAME.update(
+    {
+        "float": float32,
+        "double": float64,
+        "half": float16,
+        "long": int64,
+        "int": int32,
+        "short": int16,
+        "byte": uint8,
+        "char": int8,
+    }
+)
 
 _default_float = float32
 
@@ -92,7 +111,8 @@ def from_numpy_dtype(npd: Any) -> dtype:
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(npd)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
 
 
 def from_tensor_type(name: str) -> dtype:
@@ -156,7 +176,7 @@ def result_type(*operands: Any) -> dtype:
     """
     tiers: list[dtype | None] = [None, None, None]
     for x in operands:
-        if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(getattr(x, "dtype"), dtype):
+        if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(x.dtype, dtype):
             tier, d = (0 if x.ndim > 0 else 1), x.dtype
         else:
             tier, d = 2, _scalar_dtype(x)
@@ -171,8 +191,16 @@ def float_result(d: dtype) -> dtype:
     return d if d.is_floating_point else _default_float
 
 
-_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
-            "float16": "c10::Half", "float32": "float", "float64": "double"}
+_C_NAMES = {
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
 
 
 def _largest(np_dtype: Any) -> float:

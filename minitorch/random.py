@@ -1,7 +1,8 @@
 """minitorch's own random generator: reproducible after ``manual_seed``, independent of numpy's global state."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +17,7 @@ class Generator:
         self._seed = 67280421310721  # torch's default seed
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed``."""
         self._seed = int(seed)
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
@@ -24,7 +25,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        s = int(np.random.SeedSequence().entropy % (2**63))
         self.manual_seed(s)
         return s
 
@@ -69,28 +70,29 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
-def _rng(generator: Optional[Generator]) -> np.random.Generator:
+def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
 # Samples are drawn by the backend of ``on`` (the host: from minitorch's generator; a GPU: its own).
-def sample_uniform(shape: tuple, low: float, high: float, dtype: dtypes.dtype,
-                   generator: Optional[Generator] = None, on: device = CPU) -> Any:
+def sample_uniform(
+    shape: tuple, low: float, high: float, dtype: dtypes.dtype, generator: Generator | None = None, on: device = CPU
+) -> Any:
     """U(low, high) samples of ``dtype`` on device ``on`` (drawn in float64, then cast)."""
     return backend_for(on).uniform(_rng(generator), tuple(shape), low, high).astype(dtype.np_dtype)
 
 
-def sample_normal(shape: tuple, mean: float, std: float, dtype: dtypes.dtype,
-                  generator: Optional[Generator] = None, on: device = CPU) -> Any:
+def sample_normal(
+    shape: tuple, mean: float, std: float, dtype: dtypes.dtype, generator: Generator | None = None, on: device = CPU
+) -> Any:
     """N(mean, std**2) samples of ``dtype`` on device ``on``."""
     return (backend_for(on).normal(_rng(generator), tuple(shape)) * std + mean).astype(dtype.np_dtype)
 
 
-def sample_integers(shape: tuple, low: int, high: int, generator: Optional[Generator] = None,
-                    on: device = CPU) -> Any:
+def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None, on: device = CPU) -> Any:
     """int64 integers uniform on [low, high) on device ``on``."""
     return backend_for(on).integers(_rng(generator), tuple(shape), low, high)
 
 
-def sample_permutation(n: int, generator: Optional[Generator] = None) -> np.ndarray:
+def sample_permutation(n: int, generator: Generator | None = None) -> np.ndarray:
     return _rng(generator).permutation(n).astype(np.int64)

@@ -17,6 +17,7 @@ Files that are not ours (``torch.save`` output) are read with torch's own weight
 loader when torch is installed. Saving to a path is atomic: a crash mid-save leaves the
 previous file as it was.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -28,7 +29,7 @@ import os
 import secrets
 import struct
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -54,10 +55,10 @@ class _Encoder:
     """Turns a tree of containers and tensors into JSON-ready nodes plus a list of arrays."""
 
     def __init__(self) -> None:
-        self.arrays: List[np.ndarray] = []
-        self.entries: List[Dict[str, Any]] = []
-        self._index: Dict[int, int] = {}  # id(tensor) -> position, so a shared tensor is stored once
-        self._keep: List[Tensor] = []  # holds the tensors so their ids stay unique while encoding
+        self.arrays: list[np.ndarray] = []
+        self.entries: list[dict[str, Any]] = []
+        self._index: dict[int, int] = {}  # id(tensor) -> position, so a shared tensor is stored once
+        self._keep: list[Tensor] = []  # holds the tensors so their ids stay unique while encoding
 
     def encode(self, obj: Any, where: str) -> Any:
         if obj is None or isinstance(obj, (bool, str)):
@@ -78,7 +79,7 @@ class _Encoder:
             items = [[self.encode(k, f"{where} (a key)"), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]
             if not isinstance(obj, OrderedDict):
                 return {"dict": items}
-            node: Dict[str, Any] = {"odict": items}
+            node: dict[str, Any] = {"odict": items}
             meta = getattr(obj, "_metadata", None)  # module state dicts carry per-module versions here
             if meta is not None:
                 node["metadata"] = self.encode(meta, f"{where}._metadata")
@@ -87,12 +88,16 @@ class _Encoder:
             kind = "list" if isinstance(obj, list) else "tuple"
             return {kind: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
         if callable(getattr(obj, "state_dict", None)):  # a Module, Optimizer or scheduler: say what to save
-            raise TypeError(f"minitorch.save cannot store a whole {type(obj).__name__} (at {where}; no pickle, by "
-                            "design): save its state_dict() instead, minitorch.save(obj.state_dict(), f), and "
-                            "restore it with new_obj.load_state_dict(minitorch.load(f))")
-        raise TypeError(f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
-                        "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
-                        "dicts/lists/tuples of them (no pickle)")
+            raise TypeError(
+                f"minitorch.save cannot store a whole {type(obj).__name__} (at {where}; no pickle, by "
+                "design): save its state_dict() instead, minitorch.save(obj.state_dict(), f), and "
+                "restore it with new_obj.load_state_dict(minitorch.load(f))"
+            )
+        raise TypeError(
+            f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
+            "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
+            "dicts/lists/tuples of them (no pickle)"
+        )
 
     def _tensor(self, t: Tensor) -> int:
         if id(t) in self._index:
@@ -107,8 +112,9 @@ class _Encoder:
             offset = _round_up(last["offset"] + self.arrays[-1].nbytes)
         self._index[id(t)] = len(self.entries)
         self._keep.append(t)
-        self.entries.append({"dtype": t.dtype.name, "shape": list(arr.shape), "offset": offset,
-                             "device": str(t.device)})
+        self.entries.append(
+            {"dtype": t.dtype.name, "shape": list(arr.shape), "offset": offset, "device": str(t.device)}
+        )
         self.arrays.append(arr)
         return self._index[id(t)]
 
@@ -117,13 +123,13 @@ def _round_up(n: int) -> int:
     return -(-n // _ALIGN) * _ALIGN
 
 
-def _chunks(obj: Any) -> Tuple[bytes, List[Any]]:
+def _chunks(obj: Any) -> tuple[bytes, list[Any]]:
     """The file as (prefix, [header, data pieces...]); the pieces are views, not copies."""
     enc = _Encoder()
     tree = enc.encode(obj, "obj")
     header = json.dumps({"tree": tree, "tensors": enc.entries}, separators=(",", ":"), allow_nan=False).encode()
     header += b" " * (_round_up(len(header)) - len(header))
-    pieces: List[Any] = [header]
+    pieces: list[Any] = [header]
     size = 0
     for entry, arr in zip(enc.entries, enc.arrays):
         if entry["offset"] > size:
@@ -136,7 +142,7 @@ def _chunks(obj: Any) -> Tuple[bytes, List[Any]]:
     return _PREFIX.pack(MAGIC, VERSION, len(header), size, digest.digest()), pieces
 
 
-def _write_chunks(fh: Any, chunks: List[Any]) -> None:
+def _write_chunks(fh: Any, chunks: list[Any]) -> None:
     for chunk in chunks:
         fh.write(chunk)
 
@@ -175,7 +181,7 @@ def save(obj: Any, f: FileLike) -> None:
     _fsync_directory(directory)
 
 
-def _create_temp(path: str) -> Tuple[str, int]:
+def _create_temp(path: str) -> tuple[str, int]:
     """A new file next to ``path`` (same directory, so ``os.replace`` is atomic), with ``path``'s mode if it exists."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
@@ -205,7 +211,7 @@ def _fsync_directory(directory: str) -> None:
 
 
 # ---------------------------------------------------------------------------- decoding
-def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] = True) -> Any:
+def load(f: FileLike, map_location: Any = None, *, weights_only: bool | None = True) -> Any:
     """Read what ``save`` wrote (or a ``torch.save`` file, through torch's weights-only loader).
 
     The checksum is verified before anything is decoded; a truncated or altered file
@@ -220,8 +226,10 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] 
         weights_only: accepted for torch's signature; loading is always weights-only.
     """
     if not (map_location is None or isinstance(map_location, (str, backend.device, int, dict))):
-        raise TypeError("minitorch.load: map_location must be None, a device, a string or a dict, not "
-                        f"{type(map_location).__name__}")
+        raise TypeError(
+            "minitorch.load: map_location must be None, a device, a string or a dict, not "
+            f"{type(map_location).__name__}"
+        )
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open(name, "rb") as fh:
@@ -230,22 +238,25 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] 
     return _load_stream(f, str(name), map_location, None)
 
 
-def _load_stream(fh: Any, name: str, map_location: Any, file_size: Optional[int]) -> Any:
+def _load_stream(fh: Any, name: str, map_location: Any, file_size: int | None) -> Any:
     prefix = _read(fh, _PREFIX.size)
-    if len(prefix) < _PREFIX.size and MAGIC.startswith(bytes(prefix[:len(MAGIC)])):
-        raise CheckpointError(f"{name}: checkpoint truncated: expected a {_PREFIX.size}-byte prefix starting with "
-                              f"{MAGIC!r}, found {len(prefix)} bytes")
-    if prefix[:len(MAGIC)] != MAGIC:
+    if len(prefix) < _PREFIX.size and MAGIC.startswith(bytes(prefix[: len(MAGIC)])):
+        raise CheckpointError(
+            f"{name}: checkpoint truncated: expected a {_PREFIX.size}-byte prefix starting with "
+            f"{MAGIC!r}, found {len(prefix)} bytes"
+        )
+    if prefix[: len(MAGIC)] != MAGIC:
         if isinstance(fh, io.IOBase) and fh.seekable() and file_size is not None:
             fh.seek(0)
             source: Any = fh
         else:
             source = io.BytesIO(bytes(prefix) + fh.read())
-        return _load_foreign(source, name, bytes(prefix[:len(MAGIC)]), map_location)
+        return _load_foreign(source, name, bytes(prefix[: len(MAGIC)]), map_location)
     _, version, header_len, data_len, digest = _PREFIX.unpack(bytes(prefix))
     if version != VERSION:
-        raise CheckpointError(f"{name}: checkpoint format version {version} is not supported (this minitorch "
-                              f"reads version {VERSION})")
+        raise CheckpointError(
+            f"{name}: checkpoint format version {version} is not supported (this minitorch reads version {VERSION})"
+        )
     expected = _PREFIX.size + header_len + data_len
     if file_size is not None and file_size != expected:
         what = "truncated" if file_size < expected else "has trailing bytes"
@@ -253,12 +264,12 @@ def _load_stream(fh: Any, name: str, map_location: Any, file_size: Optional[int]
     buf = np.empty(header_len + data_len, dtype=np.uint8)  # numpy's allocation keeps the arrays aligned
     got = _readinto(fh, buf)
     if got != buf.size:
-        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found "
-                              f"{_PREFIX.size + got}")
+        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found {_PREFIX.size + got}")
     found = hashlib.sha256(buf.data).digest()
     if found != digest:
-        raise CheckpointError(f"{name}: checkpoint corrupted: SHA-256 of the contents is {found.hex()}, expected "
-                              f"{digest.hex()}")
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: SHA-256 of the contents is {found.hex()}, expected {digest.hex()}"
+        )
     try:
         header = json.loads(buf[:header_len].tobytes().decode("utf-8"))
         tensors = [_tensor_from(buf, header_len, data_len, e, map_location) for e in header["tensors"]]
@@ -285,14 +296,14 @@ def _readinto(fh: Any, buf: Any) -> int:
         else:
             data = fh.read(len(view) - total)
             n = len(data)
-            view[total:total + n] = data
+            view[total : total + n] = data
         if not n:
             break
         total += n
     return total
 
 
-def _tensor_from(buf: np.ndarray, header_len: int, data_len: int, entry: Dict[str, Any], map_location: Any) -> Tensor:
+def _tensor_from(buf: np.ndarray, header_len: int, data_len: int, entry: dict[str, Any], map_location: Any) -> Tensor:
     dt = dtypes._BY_NAME[entry["dtype"]]
     shape = tuple(int(s) for s in entry["shape"])
     if any(s < 0 for s in shape):
@@ -302,7 +313,7 @@ def _tensor_from(buf: np.ndarray, header_len: int, data_len: int, entry: Dict[st
     if offset < 0 or offset + nbytes > data_len:
         raise ValueError(f"tensor bytes [{offset}, {offset + nbytes}) lie outside the {data_len}-byte data section")
     start = header_len + offset
-    arr = buf[start:start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
+    arr = buf[start : start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
     if not arr.dtype.isnative:
         arr = arr.astype(dt.np_dtype)
     return Tensor._wrap(backend.to_device(arr, _target_device(entry["device"], map_location)))
@@ -312,16 +323,18 @@ def _target_device(saved: str, map_location: Any) -> backend.device:
     if map_location is None:
         target = backend.device(saved)
         if target.type == "cuda" and not backend.cuda_available():
-            raise RuntimeError("Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
-                               "is False. If you are running on a CPU-only machine, please use minitorch.load with "
-                               "map_location=torch.device('cpu') to map your storages to the CPU.")
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use minitorch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU."
+            )
         return target
     if isinstance(map_location, dict):
         return backend.device(map_location.get(saved, saved))
     return backend.as_device(map_location)
 
 
-def _decode(node: Any, tensors: List[Tensor]) -> Any:
+def _decode(node: Any, tensors: list[Tensor]) -> Any:
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if not isinstance(node, dict):
@@ -355,20 +368,24 @@ def _load_foreign(source: Any, name: str, head: bytes, map_location: Any) -> Any
     try:
         import torch
     except ImportError:
-        raise CheckpointError(f"{not_ours}. If it was written by torch.save, reading it needs PyTorch installed "
-                              "(pip install torch); minitorch never unpickles files itself.") from None
+        raise CheckpointError(
+            f"{not_ours}. If it was written by torch.save, reading it needs PyTorch installed "
+            "(pip install torch); minitorch never unpickles files itself."
+        ) from None
     try:
         obj = torch.load(source, map_location="cpu", weights_only=True)
     except Exception as e:
         lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
         # torch's weights-only refusal explains itself in the 'WeightsUnpickler error' line
         reason = next((ln for ln in lines if ln.startswith("WeightsUnpickler error")), lines[0] if lines else "")
-        raise CheckpointError(f"{not_ours}, and torch.load(weights_only=True) refused it "
-                              f"({type(e).__name__}: {reason}); minitorch never runs code stored in a file") from None
+        raise CheckpointError(
+            f"{not_ours}, and torch.load(weights_only=True) refused it "
+            f"({type(e).__name__}: {reason}); minitorch never runs code stored in a file"
+        ) from None
     return _from_torch(obj, torch, map_location, name, {})
 
 
-def _from_torch(obj: Any, torch: Any, map_location: Any, where: str, memo: Dict[int, Any]) -> Any:
+def _from_torch(obj: Any, torch: Any, map_location: Any, where: str, memo: dict[int, Any]) -> Any:
     if isinstance(obj, torch.Tensor):
         if id(obj) not in memo:
             try:
@@ -376,8 +393,9 @@ def _from_torch(obj: Any, torch: Any, map_location: Any, where: str, memo: Dict[
             except KeyError:
                 raise CheckpointError(f"{where}: dtype {obj.dtype} has no minitorch equivalent") from None
             arr = obj.detach().cpu().numpy()
-            memo[id(obj)] = Tensor._wrap(backend.to_device(arr, _target_device("cpu", map_location)).astype(
-                dt.np_dtype, copy=False))
+            memo[id(obj)] = Tensor._wrap(
+                backend.to_device(arr, _target_device("cpu", map_location)).astype(dt.np_dtype, copy=False)
+            )
         return memo[id(obj)]
     if isinstance(obj, torch.dtype):
         return dtypes._BY_NAME[str(obj).replace("torch.", "")]

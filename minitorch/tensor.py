@@ -11,18 +11,20 @@ last, once the class exists, and hands the ops package to the two method mixins
 (``tensor_methods``, ``tensor_inplace``). Every other import in the library points one way
 (``tests/test_import_graph.py`` checks it).
 """
+
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, tensor_inplace, tensor_methods
 from ._tensor_str import tensor_repr
-from .autograd import engine, grad_mode, function as autograd_function
+from .autograd import engine, grad_mode
+from .autograd import function as autograd_function
 from .size import Size
-from . import tensor_inplace, tensor_methods
 
 
 class _Version:
@@ -42,23 +44,26 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
     # tensor, and each attribute written per tensor costs time on that path.
-    grad: Optional["Tensor"] = None
+    grad: Tensor | None = None
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
     _post_accumulate_hooks: Any = ()  # likewise; run by the engine after ``.grad`` of a leaf is updated
-    _base: Optional["Tensor"] = None
-    _view_fn: Optional[Callable] = None
+    _base: Tensor | None = None
+    _view_fn: Callable | None = None
     _retains_grad = False
-    _multi_view: Optional[tuple] = None  # (output_nr, op name) of a split/unbind piece, kept by its views
+    _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             src = args[0]
-            arr = src._data.astype(dtypes.get_default_dtype().np_dtype) if isinstance(src, Tensor) \
+            arr = (
+                src._data.astype(dtypes.get_default_dtype().np_dtype)
+                if isinstance(src, Tensor)
                 else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
+            )
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
             # "Uninitialised" as zeros: garbage could hold NaNs that warn when a LongTensor casts them.
@@ -76,7 +81,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             self._inference = True
 
     @staticmethod
-    def _wrap(data: Any) -> "Tensor":
+    def _wrap(data: Any) -> Tensor:
         """A plain tensor around an existing array, without copying (internal; also on a Parameter)."""
         if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
             data = np.asarray(data)
@@ -97,7 +102,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: Optional[int] = None) -> Any:
+    def size(self, dim: int | None = None) -> Any:
         """The shape, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
@@ -146,7 +151,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def stride(self, dim: Optional[int] = None) -> Any:
+    def stride(self, dim: int | None = None) -> Any:
         """Strides in elements, as torch reports them."""
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[self._wrap_dim(dim)]
@@ -174,32 +179,34 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if value and not self.dtype.is_floating_point:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         if not value and self.grad_fn is not None:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
-                               "use a computed variable in a subgraph that doesn't require differentiation "
-                               "use var_no_grad = var.detach().")
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to "
+                "use a computed variable in a subgraph that doesn't require differentiation "
+                "use var_no_grad = var.detach()."
+            )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = requires_grad
         return self
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
         t = Tensor._wrap(self._data)
         return t
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         self._data = value._data if isinstance(value, Tensor) else value
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -217,8 +224,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.device.type != "cpu":
             if not force:
-                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
-                                "to copy the tensor to host memory first.")
+                raise TypeError(
+                    f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                    "to copy the tensor to host memory first."
+                )
             return self._cpu_array()
         return self._data
 
@@ -261,7 +270,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -281,10 +290,12 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         # Pickling (DataLoader workers, deepcopy) carries the data and the leaf's flag only.
         return (_rebuild, (self._cpu_array(), self._requires_grad, str(self.device)))
 
-    def __deepcopy__(self, memo: dict) -> "Tensor":
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if not self.is_leaf:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
-                               "deepcopy protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
         t = object.__new__(type(self))
         t._init(self._data.copy())
         t._requires_grad = self._requires_grad
@@ -293,7 +304,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         memo[id(self)] = t
         return t
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
         dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
@@ -314,12 +325,15 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             out = self.clone()
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, device: Any = None) -> "Tensor":
-        return self.to(backend.device("cuda", device if isinstance(device, int) else None)
-                       if not isinstance(device, (str, backend.device)) else device)
+    def cuda(self, device: Any = None) -> Tensor:
+        return self.to(
+            backend.device("cuda", device if isinstance(device, int) else None)
+            if not isinstance(device, (str, backend.device))
+            else device
+        )
 
     def type(self, t: Any = None) -> Any:
         """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
@@ -331,74 +345,80 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(dtypes.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(dtypes.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(dtypes.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(dtypes.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(dtypes.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self.to(dtypes.int16)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self.to(dtypes.uint8)
 
-    def char(self) -> "Tensor":
+    def char(self) -> Tensor:
         return self.to(dtypes.int8)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 
     # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
-    def _new(self, make: Callable, *args: Any, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> "Tensor":
-        return make(*args, dtype=self.dtype if dtype is None else dtype,
-                    device=self.device if device is None else device, requires_grad=requires_grad)
+    def _new(
+        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        return make(
+            *args,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+            requires_grad=requires_grad,
+        )
 
-    def new_tensor(self, data: Any, **kwargs: Any) -> "Tensor":
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
         return self._new(_creation.tensor, data, **kwargs)
 
-    def new_zeros(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
         return self._new(_creation.zeros, *size, **kwargs)
 
-    def new_ones(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
         return self._new(_creation.ones, *size, **kwargs)
 
-    def new_empty(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
         return self._new(_creation.empty, *size, **kwargs)
 
-    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> "Tensor":
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
         return self._new(_creation.full, size, fill_value, **kwargs)
 
     # --------------------------------------------------------------- autograd
-    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False, inputs: Any = None
+    ) -> None:
         """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing data and version counter, cut from the graph."""
         t = Tensor._wrap(self._data)
         t._counter = self._counter
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
 
-    def register_hook(self, hook: Callable) -> "_RemovableHandle":
+    def register_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -411,7 +431,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
 
-    def register_post_accumulate_grad_hook(self, hook: Callable) -> "_RemovableHandle":
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(tensor)`` after backward has accumulated a gradient into this leaf's ``.grad``."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -434,6 +454,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             t = ref()
             if t is not None:
                 t.grad = Tensor._wrap(grad._data.copy()) if t.grad is None else t.grad + grad
+
         self.register_hook(keep)
         self._retains_grad = True
 
@@ -444,7 +465,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def __setitem__(self, index: Any, value: Any) -> None:
         _ops.setitem(self, index, value)
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
 
@@ -474,6 +495,7 @@ class _LegacyMeta(type):
 
 def _legacy_class(name: str, dt: dtypes.dtype) -> type:
     """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
+
     def init(self: Tensor, *args: Any, **kwargs: Any) -> None:
         Tensor.__init__(self, *args, **kwargs)
         if self._data.dtype != dt.np_dtype:
@@ -483,6 +505,7 @@ def _legacy_class(name: str, dt: dtypes.dtype) -> type:
         t = object.__new__(Tensor)
         init(t, *args, **kwargs)
         return t
+
     return _LegacyMeta(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
 
 
@@ -510,6 +533,7 @@ def typename(obj: Any) -> str:
 autograd_function.register_tensor_class(Tensor)
 
 # The one tie of the import cycle (see the module docstring): the modules that build on Tensor.
-from . import creation as _creation, ops as _ops  # noqa: E402
+from . import creation as _creation  # noqa: E402
+from . import ops as _ops  # noqa: E402
 
 tensor_methods._ops = tensor_inplace._ops = _ops

@@ -1,9 +1,11 @@
 """In-place operations on tensors: the protocol (snapshot, write, rebase onto a view's base)
 and the ``*_`` methods and augmented assignments built on it."""
+
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from . import backend, dtypes
 from .autograd.function import grad_accumulator
@@ -35,8 +37,7 @@ class InplaceMethods:
         its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
         """
         self._check_inplace()
-        record = is_grad_enabled() and (self._requires_grad or any(
-            _is_tensor(o) and o.requires_grad for o in others))
+        record = is_grad_enabled() and (self._requires_grad or any(_is_tensor(o) and o.requires_grad for o in others))
         if not record:
             with no_grad():
                 result = compute(self)
@@ -67,12 +68,15 @@ class InplaceMethods:
         """Copy ``values`` into this tensor's memory, with torch's casting check."""
         src = dtypes.from_numpy_dtype(values.dtype)
         if src._category > self.dtype._category:
-            raise RuntimeError(f"result type {src._scalar_name} can't be cast to the desired "
-                               f"output type {self.dtype._scalar_name}")
+            raise RuntimeError(
+                f"result type {src._scalar_name} can't be cast to the desired output type {self.dtype._scalar_name}"
+            )
         if not self.backend.is_writeable(self._data):
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                               "refers to a single memory location. Please clone() the tensor before "
-                               "performing the operation.")
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
         self._xp.copyto(self._data, values, casting="unsafe")
         self._bump_version()
 
@@ -98,8 +102,10 @@ class InplaceMethods:
 
         def compute(s: Any) -> Any:
             moved = src.to(s.device).to(s.dtype)
-            return _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else \
-                _ops.expand(moved, s.shape).clone()
+            return (
+                _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else _ops.expand(moved, s.shape).clone()
+            )
+
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
             v = backend.to_device(src._data, self.device)
@@ -107,8 +113,9 @@ class InplaceMethods:
                 self._xp.copyto(self._data, v, casting="unsafe")
             except ValueError:
                 _ops.base.check_broadcast(self._data, v)
-                raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
-                                   f"tensor b ({list(src.shape)})") from None
+                raise RuntimeError(
+                    f"The size of tensor a ({list(self.shape)}) must match the size of tensor b ({list(src.shape)})"
+                ) from None
             self._bump_version()
             return self
         return self._inplace(compute, src)
@@ -117,9 +124,11 @@ class InplaceMethods:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
         for o in others:
             if _is_tensor(o) and o is not self and self.backend.partial_overlap(self._data, o._data):
-                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
-                                   "tensor refer to a single memory location. Please clone() the tensor before "
-                                   "performing the operation.")
+                raise RuntimeError(
+                    "unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation."
+                )
 
     def _direct(self, ufunc: str, other: Any) -> bool:
         """Apply a binary ufunc straight into this tensor's memory, when that is exactly what the general
@@ -162,7 +171,7 @@ class InplaceMethods:
             return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
-    def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> Any:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
         self._check_overlap(other)
         if rounding_mode is None and self._direct("true_divide", other):
             return self
@@ -233,7 +242,7 @@ class InplaceMethods:
         u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator, self.device)
         return self._fill_sampled(u < p)
 
-    def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> Any:
+    def random_(self, low: int = 0, high: int | None = None, generator: Any = None) -> Any:
         if high is None:
             low, high = 0, low
         return self._fill_sampled(sample_integers(self.shape, low, high, generator, self.device))

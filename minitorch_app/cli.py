@@ -13,13 +13,15 @@ minitorch against torch (the driver in ``benchmarks/``, installed as
 Bad arguments and missing data give one line on stderr and exit status 2; Ctrl-C saves
 a checkpoint that ``--resume`` continues from, and exits with status 130.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import sys
 import time
-from typing import Any, Dict, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import minitorch
 
@@ -27,10 +29,23 @@ from . import models, training
 from .data import DATASETS, DataUnavailable, load_data
 from .run import CHECKPOINT, CheckpointError, Run, read_checkpoint
 
-DEFAULTS: Dict[str, Any] = {
-    "model": "lenet", "dataset": "fashion-mnist", "data_dir": "data", "download": False, "epochs": 10,
-    "batch_size": 64, "lr": 0.01, "momentum": 0.9, "optimizer": "sgd", "device": "cpu", "seed": 0,
-    "engine": "minitorch", "out": None, "limit_train": None, "limit_test": None, "workers": 0,
+DEFAULTS: dict[str, Any] = {
+    "model": "lenet",
+    "dataset": "fashion-mnist",
+    "data_dir": "data",
+    "download": False,
+    "epochs": 10,
+    "batch_size": 64,
+    "lr": 0.01,
+    "momentum": 0.9,
+    "optimizer": "sgd",
+    "device": "cpu",
+    "seed": 0,
+    "engine": "minitorch",
+    "out": None,
+    "limit_train": None,
+    "limit_test": None,
+    "workers": 0,
 }
 # What a resumed run may change; everything else decides the result and comes from the checkpoint.
 RESUMABLE = {"data_dir", "download", "epochs", "device", "workers", "out"}
@@ -50,25 +65,32 @@ def _number(kind: type, minimum: float, strict: bool) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got "
-                                             f"{text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}"
+            ) from None
         if value < minimum or (strict and value == minimum) or value != value:
             bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
             raise argparse.ArgumentTypeError(f"expected a value {bound}, got {text}")
         return value
+
     return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minitorch", description="minitorch: PyTorch's API on a from-scratch autograd engine.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    t = sub.add_parser("train", help="train a model on an image data set",
-                       description="Train a model from minitorch_app.models on an image data set.")
+    t = sub.add_parser(
+        "train",
+        help="train a model on an image data set",
+        description="Train a model from minitorch_app.models on an image data set.",
+    )
     d = DEFAULTS
     t.add_argument("--model", choices=models.names(), help=f"model to train (default {d['model']})")
     t.add_argument("--dataset", choices=list(DATASETS), help=f"data set (default {d['dataset']})")
-    t.add_argument("--data-dir", help="directory holding (or receiving) the data set (default ./data; "
-                                      "/usr/share/datasets is searched too)")
+    t.add_argument(
+        "--data-dir",
+        help="directory holding (or receiving) the data set (default ./data; /usr/share/datasets is searched too)",
+    )
     t.add_argument("--download", action="store_true", default=None, help="download the data set when missing")
     t.add_argument("--epochs", type=_number(int, 1, False), help=f"epochs to train (default {d['epochs']})")
     t.add_argument("--batch-size", type=_number(int, 1, False), help=f"mini-batch size (default {d['batch_size']})")
@@ -76,27 +98,34 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--momentum", type=_number(float, 0, False), help=f"SGD momentum (default {d['momentum']})")
     t.add_argument("--optimizer", choices=["sgd", "adam"], help=f"optimizer (default {d['optimizer']})")
     t.add_argument("--device", choices=["cpu", "cuda"], help=f"device (default {d['device']})")
-    t.add_argument("--seed", type=_number(int, 0, False), help=f"seed for initialisation and shuffling "
-                                                                f"(default {d['seed']})")
-    t.add_argument("--engine", choices=["minitorch", "torch"],
-                   help="minitorch (default), or torch: the same loop in real PyTorch from identical weights "
-                        "and batches")
+    t.add_argument(
+        "--seed", type=_number(int, 0, False), help=f"seed for initialisation and shuffling (default {d['seed']})"
+    )
+    t.add_argument(
+        "--engine",
+        choices=["minitorch", "torch"],
+        help="minitorch (default), or torch: the same loop in real PyTorch from identical weights and batches",
+    )
     t.add_argument("--out", help="run directory (default runs/<timestamp>)")
     t.add_argument("--resume", help="continue the run in this directory (or from this checkpoint file)")
     t.add_argument("--limit-train", type=_number(int, 1, False), help="use only the first N training images")
     t.add_argument("--limit-test", type=_number(int, 1, False), help="use only the first N test images")
     t.add_argument("--workers", type=_number(int, 0, False), help="DataLoader worker processes (default 0)")
     t.set_defaults(func=train)
-    b = sub.add_parser("bench", help="benchmark minitorch against torch and write REPORT.md",
-                       description="Run the benchmark suites (each case for minitorch and torch) and the "
-                                   "peak-memory cases, then write REPORT.md, results.json and PNG charts.")
+    b = sub.add_parser(
+        "bench",
+        help="benchmark minitorch against torch and write REPORT.md",
+        description="Run the benchmark suites (each case for minitorch and torch) and the "
+        "peak-memory cases, then write REPORT.md, results.json and PNG charts.",
+    )
     from .benchmarks import driver
+
     driver.add_arguments(b)
     b.set_defaults(func=bench)
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = None
@@ -128,15 +157,18 @@ def _config(args: argparse.Namespace) -> tuple:
         config = {**DEFAULTS, **given}
         out = config["out"] or _fresh_run_dir()
         if os.path.exists(os.path.join(out, CHECKPOINT)):
-            raise UsageError(f"{out} already holds a run ({CHECKPOINT}); continue it with --resume {out} or pick "
-                             "another --out")
+            raise UsageError(
+                f"{out} already holds a run ({CHECKPOINT}); continue it with --resume {out} or pick another --out"
+            )
         return config, None, out
     path = args.resume
     if os.path.isdir(path):
         path = os.path.join(path, CHECKPOINT)
     if not os.path.isfile(path):
-        raise UsageError(f"--resume {args.resume}: no checkpoint found (expected a run directory holding "
-                         f"{CHECKPOINT}, or a checkpoint file)")
+        raise UsageError(
+            f"--resume {args.resume}: no checkpoint found (expected a run directory holding "
+            f"{CHECKPOINT}, or a checkpoint file)"
+        )
     try:
         ckpt = read_checkpoint(path)
     except CheckpointError as e:
@@ -144,13 +176,16 @@ def _config(args: argparse.Namespace) -> tuple:
     saved = ckpt["args"]
     for key, table in (("model", models.MODELS), ("dataset", DATASETS), ("engine", training.ENGINES)):
         if saved.get(key, DEFAULTS[key]) not in table:
-            raise UsageError(f"--resume {args.resume}: the checkpoint's {key} {saved[key]!r} is not one of "
-                             f"{', '.join(table)}")
+            raise UsageError(
+                f"--resume {args.resume}: the checkpoint's {key} {saved[key]!r} is not one of {', '.join(table)}"
+            )
     for key, value in given.items():
         if key not in RESUMABLE and value != saved.get(key):
-            raise UsageError(f"--{key.replace('_', '-')} {value} conflicts with the resumed run's "
-                             f"{saved.get(key)}; a resumed run keeps its settings (it may change "
-                             f"{', '.join('--' + k.replace('_', '-') for k in sorted(RESUMABLE))})")
+            raise UsageError(
+                f"--{key.replace('_', '-')} {value} conflicts with the resumed run's "
+                f"{saved.get(key)}; a resumed run keeps its settings (it may change "
+                f"{', '.join('--' + k.replace('_', '-') for k in sorted(RESUMABLE))})"
+            )
     config = {**DEFAULTS, **saved, **{k: v for k, v in given.items() if k in RESUMABLE}}
     out = given.get("out") or os.path.dirname(os.path.abspath(path))
     config["out"] = out
@@ -190,16 +225,19 @@ def train(args: argparse.Namespace) -> int:
     except DataUnavailable as e:
         raise UsageError(str(e)) from None
     if spec.image_size is not None and shape[1:] != (spec.image_size, spec.image_size):
-        raise UsageError(f"model {config['model']} takes {spec.image_size}x{spec.image_size} images; "
-                         f"{config['dataset']} has {shape[1]}x{shape[2]}")
+        raise UsageError(
+            f"model {config['model']} takes {spec.image_size}x{spec.image_size} images; "
+            f"{config['dataset']} has {shape[1]}x{shape[2]}"
+        )
     os.makedirs(out, exist_ok=True)
 
     engine.manual_seed(config["seed"])
     model = engine.build_model(config["model"], shape, len(classes))
     optimizer = engine.optimizer(config["optimizer"], model.parameters(), config["lr"], config["momentum"])
     shuffle = minitorch.Generator().manual_seed(config["seed"])
-    train_loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True, generator=shuffle,
-                              num_workers=config["workers"])
+    train_loader = DataLoader(
+        train_set, batch_size=config["batch_size"], shuffle=True, generator=shuffle, num_workers=config["workers"]
+    )
     test_loader = DataLoader(test_set, batch_size=1000, shuffle=False, num_workers=config["workers"])
     trainer = training.Trainer(engine, model, optimizer, train_loader, test_loader, len(classes), shuffle)
     if ckpt is not None:
@@ -208,9 +246,12 @@ def train(args: argparse.Namespace) -> int:
         except (ValueError, KeyError, TypeError, RuntimeError) as e:
             raise UsageError(f"--resume: the checkpoint does not fit this run: {e}") from None
     run = Run(config, trainer, out, classes, shape)
-    print(f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "
-          f"({len(train_set):,} train / {len(test_set):,} test images of {'x'.join(map(str, shape))}) with "
-          f"{engine.name} on {config['device']}; run directory {out}", flush=True)
+    print(
+        f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "
+        f"({len(train_set):,} train / {len(test_set):,} test images of {'x'.join(map(str, shape))}) with "
+        f"{engine.name} on {config['device']}; run directory {out}",
+        flush=True,
+    )
     if ckpt is not None:
         print(f"resuming at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}", flush=True)
     return run.fit()
@@ -219,6 +260,7 @@ def train(args: argparse.Namespace) -> int:
 def bench(args: argparse.Namespace) -> int:
     """``minitorch bench``: see :mod:`minitorch_app.benchmarks.driver`."""
     from .benchmarks import driver
+
     try:
         return driver.run(args)
     except (FileNotFoundError, ValueError, driver.MissingRequirement) as e:

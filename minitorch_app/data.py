@@ -1,7 +1,6 @@
 """The image data sets ``minitorch train`` reads, prepared once for the whole run."""
-from __future__ import annotations
 
-from typing import Dict, Optional
+from __future__ import annotations
 
 import numpy as np
 
@@ -9,7 +8,7 @@ from minitorch.utils.data import Subset
 from minitorch.vision import datasets, transforms
 
 # Dataset name -> (minitorch.vision.datasets class, per-channel mean and std of the training images).
-DATASETS: Dict[str, tuple] = {
+DATASETS: dict[str, tuple] = {
     "fashion-mnist": ("FashionMNIST", (0.2860,), (0.3530,)),
     "mnist": ("MNIST", (0.1307,), (0.3081,)),
     "cifar10": ("CIFAR10", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),  # as 'Training a Classifier' normalises
@@ -20,7 +19,7 @@ class DataUnavailable(Exception):
     """The data set is not where the run looks for it (and was not to be downloaded), or cannot be read."""
 
 
-def load_data(config: dict, image_size: Optional[int]) -> tuple:
+def load_data(config: dict, image_size: int | None) -> tuple:
     """(train set, test set, class names, one sample's shape) for ``config``'s data set.
 
     Images are normalised per channel; 28x28 digits are padded to 32x32 (zeros before

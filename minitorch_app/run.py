@@ -5,6 +5,7 @@ writer of that file), ``metrics.json`` and ``training.png``; the end of the run 
 (the final state dict) and the per-class accuracy table. Ctrl-C stops at a step boundary with a
 resumable checkpoint and exit status 130.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,7 @@ import os
 import platform
 import sys
 import time
-from typing import Any, List
+from typing import Any
 
 import numpy as np
 
@@ -45,8 +46,10 @@ def read_checkpoint(path: str) -> dict:
         raise CheckpointError(f"cannot read {path}: {type(e).__name__}: {e}") from None
     problem = _not_a_training_checkpoint(ckpt)
     if problem:
-        raise CheckpointError(f"{path} is not a training checkpoint: {problem}; resume from a run directory (or "
-                              f"its {CHECKPOINT}) that minitorch train wrote")
+        raise CheckpointError(
+            f"{path} is not a training checkpoint: {problem}; resume from a run directory (or "
+            f"its {CHECKPOINT}) that minitorch train wrote"
+        )
     return ckpt
 
 
@@ -78,7 +81,7 @@ class Run:
         shape: one sample's shape.
     """
 
-    def __init__(self, config: dict, trainer: training.Trainer, out: str, classes: List[str], shape: tuple) -> None:
+    def __init__(self, config: dict, trainer: training.Trainer, out: str, classes: list[str], shape: tuple) -> None:
         self.config, self.trainer, self.out, self.classes, self.shape = config, trainer, out, classes, shape
         self.parameters = sum(int(p.numel()) for p in trainer.model.parameters())
 
@@ -98,8 +101,10 @@ class Run:
             self._write_metrics("finished")
             self._report()
             if trainer.stop.forced:  # stopped twice while the finished run wrote its outputs
-                print(f"minitorch train: interrupted after the last epoch; the run is complete in {self.out}",
-                      file=sys.stderr)
+                print(
+                    f"minitorch train: interrupted after the last epoch; the run is complete in {self.out}",
+                    file=sys.stderr,
+                )
                 return 130
         return 0
 
@@ -116,9 +121,12 @@ class Run:
         finally:
             bar.close()  # before any message, so it starts on a line of its own
         metrics = trainer.finish_epoch(time.perf_counter() - start)
-        print(f"epoch {metrics['epoch']}/{self.config['epochs']}: train loss {metrics['train_loss']:.4f}, "
-              f"test accuracy {metrics['test_accuracy']:.2f} % ({metrics['test_samples']} images), "
-              f"{metrics['samples_per_second'] or 0:.0f} samples/s, {metrics['train_seconds']:.1f} s", flush=True)
+        print(
+            f"epoch {metrics['epoch']}/{self.config['epochs']}: train loss {metrics['train_loss']:.4f}, "
+            f"test accuracy {metrics['test_accuracy']:.2f} % ({metrics['test_samples']} images), "
+            f"{metrics['samples_per_second'] or 0:.0f} samples/s, {metrics['train_seconds']:.1f} s",
+            flush=True,
+        )
         self._save_checkpoint()
         self._write_metrics("running")
         self._plot()
@@ -126,13 +134,18 @@ class Run:
     def _interrupted(self) -> int:
         trainer = self.trainer
         if not trainer.consistent:  # stopped inside an optimizer step: the epoch checkpoint stays
-            print(f"minitorch train: interrupted during an update; {self._ckpt_path()} keeps the last epoch's "
-                  "state", file=sys.stderr)
+            print(
+                f"minitorch train: interrupted during an update; {self._ckpt_path()} keeps the last epoch's state",
+                file=sys.stderr,
+            )
             return 130
         self._save_checkpoint()
         self._write_metrics("interrupted")
-        print(f"minitorch train: interrupted at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}; "
-              f"checkpoint saved, continue with: minitorch train --resume {self.out}", file=sys.stderr)
+        print(
+            f"minitorch train: interrupted at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}; "
+            f"checkpoint saved, continue with: minitorch train --resume {self.out}",
+            file=sys.stderr,
+        )
         return 130
 
     def _ckpt_path(self) -> str:
@@ -144,7 +157,7 @@ class Run:
         minitorch.save(state, self._ckpt_path())
 
     # ------------------------------------------------------------ outputs
-    def _history(self) -> List[dict]:
+    def _history(self) -> list[dict]:
         rows = []
         for m in self.trainer.pos.history:
             row = dict(m)
@@ -154,8 +167,7 @@ class Run:
 
     def _write_metrics(self, status: str) -> None:
         config, engine = self.config, self.trainer.engine
-        versions = {"minitorch": _minitorch_version(), "python": platform.python_version(),
-                    "numpy": np.__version__}
+        versions = {"minitorch": _minitorch_version(), "python": platform.python_version(), "numpy": np.__version__}
         if engine.lib is not minitorch:
             versions[engine.name] = engine.version()
         doc = {
@@ -164,9 +176,12 @@ class Run:
             "args": config,
             "versions": versions,
             "model": {"name": config["model"], "parameters": self.parameters, "input_shape": list(self.shape)},
-            "dataset": {"name": config["dataset"], "classes": self.classes,
-                        "train_samples": len(self.trainer.train_loader.dataset),  # type: ignore[attr-defined]
-                        "test_samples": len(self.trainer.test_loader.dataset)},  # type: ignore[attr-defined]
+            "dataset": {
+                "name": config["dataset"],
+                "classes": self.classes,
+                "train_samples": len(self.trainer.train_loader.dataset),  # type: ignore[attr-defined]
+                "test_samples": len(self.trainer.test_loader.dataset),
+            },  # type: ignore[attr-defined]
             "epochs": self._history(),
             "loss_curve": self.trainer.pos.curve,
         }
@@ -201,15 +216,17 @@ class Run:
         if not history:
             return
         last = history[-1]
-        minitorch.save(self.trainer.engine.export(self.trainer.model.state_dict()),
-                       os.path.join(self.out, FINAL_MODEL))
+        minitorch.save(self.trainer.engine.export(self.trainer.model.state_dict()), os.path.join(self.out, FINAL_MODEL))
         print(f"Accuracy of the network on the {last['test_samples']} test images: {last['test_accuracy']:.1f} %")
         for classname, accuracy in zip(self.classes, last["per_class_accuracy"]):
             if accuracy is not None:
                 print(f"Accuracy for class: {classname:5s} is {accuracy:.1f} %")
         seconds = [m["train_seconds"] for m in history]
-        print(f"{len(history)} epochs, {np.mean(seconds):.1f} s per epoch on average; wrote {self.out}/"
-              f"{{{METRICS},{CHECKPOINT},{FINAL_MODEL},{PLOT}}}", flush=True)
+        print(
+            f"{len(history)} epochs, {np.mean(seconds):.1f} s per epoch on average; wrote {self.out}/"
+            f"{{{METRICS},{CHECKPOINT},{FINAL_MODEL},{PLOT}}}",
+            flush=True,
+        )
 
 
 class _progress:
@@ -223,8 +240,15 @@ class _progress:
             self._bar = None
             return
         tty = sys.stderr.isatty()
-        self._bar = tqdm(total=total, initial=initial, desc=desc, unit="batch", dynamic_ncols=True,
-                         mininterval=0.1 if tty else 30.0, leave=tty)
+        self._bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            unit="batch",
+            dynamic_ncols=True,
+            mininterval=0.1 if tty else 30.0,
+            leave=tty,
+        )
 
     def update(self, loss: float, rate: float) -> None:
         self._step += 1

@@ -15,12 +15,14 @@ the epoch, the shuffle generator's state when the epoch's order was drawn, and t
 global generators' states at the stopping point. Checkpoints always hold minitorch
 tensors (a torch run's state is converted), so one safe file format serves both engines.
 """
+
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +38,7 @@ class EngineUnavailable(Exception):
     """The engine asked for cannot run here: ``torch`` without PyTorch (or without ``reference``) installed."""
 
 
-def make_engine(name: str = "minitorch", device: str = "cpu", dtype: str = "float32") -> "Engine":
+def make_engine(name: str = "minitorch", device: str = "cpu", dtype: str = "float32") -> Engine:
     """The engine called ``name``: minitorch's :class:`Engine`, or the torch twin from ``reference``.
 
     Args:
@@ -57,8 +59,9 @@ def make_engine(name: str = "minitorch", device: str = "cpu", dtype: str = "floa
             if e.name not in ("torch", f"{__package__}.reference"):
                 raise
             missing = "PyTorch" if e.name == "torch" else f"the reference package ({e.name})"
-            raise EngineUnavailable(f"the torch engine needs {missing}: pip install 'minitorch[reference]' "
-                                    "(torch==2.13.0, CPU build)") from None
+            raise EngineUnavailable(
+                f"the torch engine needs {missing}: pip install 'minitorch[reference]' (torch==2.13.0, CPU build)"
+            ) from None
         return TorchEngine(device, dtype)
     raise ValueError(f"unknown engine {name!r}; expected one of {', '.join(ENGINES)}")
 
@@ -110,7 +113,7 @@ class Engine:
         y = labels if isinstance(labels, own) else self.tensor(labels)
         return x.to(device=self.device, dtype=self.dtype), y.to(self.device)
 
-    def build_model(self, name: str, input_shape: Optional[tuple] = None, num_classes: int = 10) -> Any:
+    def build_model(self, name: str, input_shape: tuple | None = None, num_classes: int = 10) -> Any:
         """A registered model (see :mod:`minitorch_app.models`), initialised from minitorch's default generator."""
         model = models.build(name, minitorch, input_shape, num_classes)
         return model.to(device=self.device, dtype=self.dtype)
@@ -184,8 +187,8 @@ class Position:
     samples: int = 0
     curve_sum: float = 0.0
     curve_n: int = 0
-    curve: List[list] = field(default_factory=list)
-    history: List[dict] = field(default_factory=list)
+    curve: list[list] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
 
 
 class StopRequest:
@@ -221,12 +224,12 @@ class StopRequest:
             self._interruptible = False  # one KeyboardInterrupt per section
             raise KeyboardInterrupt
 
-    def interruptible(self) -> "_Interruptible":
+    def interruptible(self) -> _Interruptible:
         """A ``with`` section a second Ctrl-C may cut short with KeyboardInterrupt (at once, or on entry if it
         came before); only for the trainer's own computation, whose work is redone after a resume."""
         return self._section
 
-    def __enter__(self) -> "StopRequest":
+    def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
@@ -275,8 +278,17 @@ class Trainer:
         points_per_epoch: loss-curve points recorded per epoch.
     """
 
-    def __init__(self, engine: Engine, model: Any, optimizer: Any, train_loader: Iterable, test_loader: Iterable,
-                 num_classes: int, shuffle: Optional[minitorch.Generator] = None, points_per_epoch: int = 20) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        model: Any,
+        optimizer: Any,
+        train_loader: Iterable,
+        test_loader: Iterable,
+        num_classes: int,
+        shuffle: minitorch.Generator | None = None,
+        points_per_epoch: int = 20,
+    ) -> None:
         self.engine, self.model, self.optimizer = engine, model, optimizer
         self.criterion = engine.lib.nn.CrossEntropyLoss()
         self.train_loader, self.test_loader = train_loader, test_loader
@@ -387,11 +399,13 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state_dict()``'s output (as ``minitorch.load`` returns it)."""
         if state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"not a training checkpoint: format {state.get('format')!r}, expected "
-                             f"{CHECKPOINT_FORMAT!r}")
+            raise ValueError(
+                f"not a training checkpoint: format {state.get('format')!r}, expected {CHECKPOINT_FORMAT!r}"
+            )
         if state["engine"] != self.engine.name:
-            raise ValueError(f"the checkpoint was written by engine {state['engine']!r}, this run uses "
-                             f"{self.engine.name!r}")
+            raise ValueError(
+                f"the checkpoint was written by engine {state['engine']!r}, this run uses {self.engine.name!r}"
+            )
         rs = self.engine.restore
         self.model.load_state_dict(rs(state["model"]))
         self.optimizer.load_state_dict(rs(state["optimizer"]))

@@ -3,6 +3,7 @@
 The loop is ``examples/two_layer_net.py``'s, so this runs from a source checkout:
 ``.venv/bin/python -m minitorch_app.reference.two_layer_net`` in the repository root.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,8 +15,10 @@ try:
 except ModuleNotFoundError as e:
     if e.name != "examples":
         raise
-    raise SystemExit("minitorch_app.reference.two_layer_net trains examples/two_layer_net.py's loop: run it in the "
-                     "root of a minitorch source checkout") from None
+    raise SystemExit(
+        "minitorch_app.reference.two_layer_net trains examples/two_layer_net.py's loop: run it in the "
+        "root of a minitorch source checkout"
+    ) from None
 
 
 def main() -> None:

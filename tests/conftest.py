@@ -1,9 +1,10 @@
 """Test configuration: hypothesis profiles, the device fixture and a tiny Fashion-MNIST for the trainer."""
+
 from __future__ import annotations
 
 import gzip
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -13,10 +14,19 @@ import minitorch
 
 # 'ci' (default): derandomised and sized so the whole suite stays within minutes on 2 cores.
 # 'thorough': at least 200 examples per property; select it with MINITORCH_HYPOTHESIS_PROFILE=thorough.
-settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("thorough", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS_PROFILE", "ci"))
 
 
@@ -39,6 +49,7 @@ def single_thread_numerics() -> Iterator[None]:
     """
     import torch
     from threadpoolctl import threadpool_limits
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):
@@ -59,7 +70,7 @@ def _images(n: int, seed: int) -> tuple:
     rng.shuffle(labels)
     images = rng.integers(0, 60, (n, 28, 28))
     for i, c in enumerate(labels):
-        images[i, 2 + 2 * c: 4 + 2 * c, 4:24] = 255
+        images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 255
     return images, labels
 
 

@@ -6,6 +6,7 @@ single-process run, so the expectations live in the test file, not here. ``input
 with the tests: rank r's contribution to the collectives, rebuilt there to compute the expected
 results.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,7 +49,7 @@ def train_lenet(model: Any, x: np.ndarray, y: np.ndarray, batch: int, offset: in
     for step in range(STEPS):
         lo = step * stride + offset
         opt.zero_grad()
-        loss_fn(model(minitorch.tensor(x[lo:lo + batch])), minitorch.tensor(y[lo:lo + batch])).backward()
+        loss_fn(model(minitorch.tensor(x[lo : lo + batch])), minitorch.tensor(y[lo : lo + batch])).backward()
         opt.step()
 
 
@@ -109,8 +110,7 @@ def check_collectives(rank: int, arrays: dict, info: dict) -> None:
     info["errors"] = {
         "gather_length": _message(lambda: dist.all_gather([minitorch.zeros(2)], minitorch.zeros(2))),
         "broadcast_no_src": _message(lambda: dist.broadcast(minitorch.zeros(2))),
-        "avg_int": _message(lambda: dist.all_reduce(minitorch.zeros(2, dtype=minitorch.int64),
-                                                    op=dist.ReduceOp.AVG)),
+        "avg_int": _message(lambda: dist.all_reduce(minitorch.zeros(2, dtype=minitorch.int64), op=dist.ReduceOp.AVG)),
         "bad_root": _message(lambda: dist.broadcast(minitorch.zeros(2), src=5)),
         "not_tensor": _message(lambda: dist.all_reduce([1.0])),
         "second_init": _message(lambda: dist.init_process_group("mpi")),
@@ -126,6 +126,7 @@ def check_lenet_equivalence(rank: int, arrays: dict, info: dict) -> None:
 
     def buckets_started(param: Any) -> None:  # conv2.weight's gradient: after the fully connected weights'
         seen["started"] = [b.work is not None for b in ddp.reducer.buckets]
+
     model.conv2.weight.register_post_accumulate_grad_hook(buckets_started)  # before DDP's: runs first
     ddp = DDP(model, bucket_cap_mb=0.05)
     names = {id(p): n for n, p in model.named_parameters()}

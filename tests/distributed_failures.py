@@ -5,6 +5,7 @@ At step 2 rank 1 raises (``raise``), sleeps for ten minutes (``hang``), kills it
 waits for rank 1's gradients. tests/test_distributed.py checks that the whole job ends, non-zero,
 quickly and with a message saying why; it must never hang.
 """
+
 from __future__ import annotations
 
 import os

@@ -9,11 +9,13 @@ optimizers, and the mixed-device errors; it says nothing about GPU numerics or s
     with fake_device():
         x = minitorch.ones(3, device="fake")
 """
+
 from __future__ import annotations
 
 import contextlib
 import functools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
@@ -68,9 +70,11 @@ class _FakeNumpy:
     def __getattr__(self, name: str) -> Any:
         obj = getattr(np, name)
         if callable(obj) and not isinstance(obj, (type, np.ufunc)):
+
             @functools.wraps(obj)
             def placed(*args: Any, **kwargs: Any) -> Any:
                 return on_fake(obj(*args, **kwargs))
+
             return placed
         return obj
 

@@ -1,4 +1,5 @@
 """The autograd engine against torch: graph recording, backward, grad, grad modes, hooks, Functions, errors."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,14 @@ def test_requires_grad_results_match_torch():
     for lib in (torch, minitorch):
         a = lib.tensor([1.0, 2.0], requires_grad=True)
         b = lib.tensor([3.0, 4.0])
-        flags = [(a + b).requires_grad, (b + b).requires_grad, (a > b).requires_grad,
-                 a.argmax().requires_grad, a.detach().requires_grad, (a * 1).is_leaf]
+        flags = [
+            (a + b).requires_grad,
+            (b + b).requires_grad,
+            (a > b).requires_grad,
+            a.argmax().requires_grad,
+            a.detach().requires_grad,
+            (a * 1).is_leaf,
+        ]
         if lib is torch:
             want = flags
         else:
@@ -112,23 +119,104 @@ def test_broadcast_gradients_reduce_to_input_shape():
 # ---------------------------------------------------------------- grad_fn names
 
 GRAD_FN_EXPRESSIONS = [
-    "a + b", "a + 1", "1 + a", "a - b", "a - 1", "1 - a", "a * b", "a * 2", "a / b", "a / 2", "a ** 2",
-    "a ** b", "2 ** a", "-a", "a.sum()", "a.sum(0)", "a.sum(dim=1, keepdim=True)", "a.mean()", "a.mean(1)",
-    "a.exp()", "a.log()", "a.sin()", "a.cos()", "a.tanh()", "a.sigmoid()", "a.relu()", "a.abs()",
-    "a.sqrt()", "a.square()", "a.pow(3)", "lib.pow(a, b)", "a @ b.T", "a.mm(b.T)", "a @ v", "v @ v",
-    "lib.dot(v, v)", "lib.mv(a, v)", "a3.bmm(a3.transpose(1, 2))", "a3 @ a3.transpose(1, 2)",
-    "a.view(6)", "a.reshape(3, 2)", "a.flatten()", "a.view_as(b)", "a.t()", "a.T", "a.transpose(0, 1)",
-    "a.permute(1, 0)", "a[0]", "a[:, 1:]", "a[0, 1]", "a[[0, 1]]", "a[a > 0]", "a.unsqueeze(0)",
-    "a.unsqueeze(0).squeeze(0)", "a.unsqueeze(0).squeeze()", "lib.cat([a, b])", "lib.stack([a, b])",
-    "lib.hstack([a, b])", "a.amax(0)", "a.max()", "a.min()", "a.max(0)[0]", "a.min(dim=1).values", "a.clamp(-0.5, 0.5)",
-    "a.clone()", "a.contiguous()", "a.T.contiguous()", "a.expand(4, 2, 3)", "lib.where(a > 0, a, b)",
-    "a.maximum(b)", "a.minimum(b)", "a.var()", "a.std()", "a.var(0)", "a.prod()", "a.double()",
-    "a.to(lib.float64)", "a.split(1)[0]", "a.chunk(3, 1)[1]", "a.narrow(1, 0, 2)", "a.flip(0)",
-    "a.gather(1, lib.tensor([[0], [1]]))", "a.add(b, alpha=2)", "a.sub(b, alpha=2)", "a.exp().mean()",
-    "(a * b).sum()", "a.log().sum(1)",
-    "2 / a", "a.reciprocal()", "a.prod(1)", "a.prod(0, keepdim=True)", "a.masked_fill(a > 0.5, 0.0)",
-    "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)", "a.t().reshape(6)",
-    "a.t().flatten()", "a.unbind(1)[2]",
+    "a + b",
+    "a + 1",
+    "1 + a",
+    "a - b",
+    "a - 1",
+    "1 - a",
+    "a * b",
+    "a * 2",
+    "a / b",
+    "a / 2",
+    "a ** 2",
+    "a ** b",
+    "2 ** a",
+    "-a",
+    "a.sum()",
+    "a.sum(0)",
+    "a.sum(dim=1, keepdim=True)",
+    "a.mean()",
+    "a.mean(1)",
+    "a.exp()",
+    "a.log()",
+    "a.sin()",
+    "a.cos()",
+    "a.tanh()",
+    "a.sigmoid()",
+    "a.relu()",
+    "a.abs()",
+    "a.sqrt()",
+    "a.square()",
+    "a.pow(3)",
+    "lib.pow(a, b)",
+    "a @ b.T",
+    "a.mm(b.T)",
+    "a @ v",
+    "v @ v",
+    "lib.dot(v, v)",
+    "lib.mv(a, v)",
+    "a3.bmm(a3.transpose(1, 2))",
+    "a3 @ a3.transpose(1, 2)",
+    "a.view(6)",
+    "a.reshape(3, 2)",
+    "a.flatten()",
+    "a.view_as(b)",
+    "a.t()",
+    "a.T",
+    "a.transpose(0, 1)",
+    "a.permute(1, 0)",
+    "a[0]",
+    "a[:, 1:]",
+    "a[0, 1]",
+    "a[[0, 1]]",
+    "a[a > 0]",
+    "a.unsqueeze(0)",
+    "a.unsqueeze(0).squeeze(0)",
+    "a.unsqueeze(0).squeeze()",
+    "lib.cat([a, b])",
+    "lib.stack([a, b])",
+    "lib.hstack([a, b])",
+    "a.amax(0)",
+    "a.max()",
+    "a.min()",
+    "a.max(0)[0]",
+    "a.min(dim=1).values",
+    "a.clamp(-0.5, 0.5)",
+    "a.clone()",
+    "a.contiguous()",
+    "a.T.contiguous()",
+    "a.expand(4, 2, 3)",
+    "lib.where(a > 0, a, b)",
+    "a.maximum(b)",
+    "a.minimum(b)",
+    "a.var()",
+    "a.std()",
+    "a.var(0)",
+    "a.prod()",
+    "a.double()",
+    "a.to(lib.float64)",
+    "a.split(1)[0]",
+    "a.chunk(3, 1)[1]",
+    "a.narrow(1, 0, 2)",
+    "a.flip(0)",
+    "a.gather(1, lib.tensor([[0], [1]]))",
+    "a.add(b, alpha=2)",
+    "a.sub(b, alpha=2)",
+    "a.exp().mean()",
+    "(a * b).sum()",
+    "a.log().sum(1)",
+    "2 / a",
+    "a.reciprocal()",
+    "a.prod(1)",
+    "a.prod(0, keepdim=True)",
+    "a.masked_fill(a > 0.5, 0.0)",
+    "a.index_select(1, lib.tensor([2, 0]))",
+    "a.repeat(2, 1)",
+    "a.repeat(3, 1, 2)",
+    "a.t().reshape(6)",
+    "a.t().flatten()",
+    "a.unbind(1)[2]",
 ]
 
 
@@ -146,15 +234,27 @@ def test_grad_fn_name_matches_torch(expr):
     assert _grad_fn_name(minitorch, expr) == _grad_fn_name(torch, expr)
 
 
-@pytest.mark.parametrize("expr", ["a.t().reshape(6)", "a.prod()", "a.prod(1)", "a.masked_fill(a > 0.5, 0.0)", "a.repeat(2, 1)",
-                                  "a.index_select(0, lib.tensor([1, 1]))", "2 / a"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a.t().reshape(6)",
+        "a.prod()",
+        "a.prod(1)",
+        "a.masked_fill(a > 0.5, 0.0)",
+        "a.repeat(2, 1)",
+        "a.index_select(0, lib.tensor([1, 1]))",
+        "2 / a",
+    ],
+)
 def test_graph_edges_match_torch(expr):
     """Where the node leads: straight to the leaf, as torch's graph does (no view or where node in between)."""
+
     def edges(lib):
         rng = np.random.default_rng(0)
         a = lib.tensor(rng.uniform(0.1, 1.0, (2, 3)), requires_grad=True)
         out = eval(expr, {"lib": lib, "a": a})
         return [type(n).__name__ for n, _ in out.grad_fn.next_functions if n is not None]
+
     assert edges(minitorch) == edges(torch)
 
 
@@ -178,6 +278,7 @@ def test_next_functions_structure_matches_torch():
         w = lib.tensor([3.0, 4.0], requires_grad=True)
         c = lib.tensor([5.0, 6.0])
         return (x * w + c).sum() * x.exp().mean(), x, w
+
     got, x, w = build(minitorch)
     want, _, _ = build(torch)
     assert _structure(got.grad_fn) == _structure(want.grad_fn)
@@ -190,11 +291,27 @@ def test_next_functions_structure_matches_torch():
     assert mul.next_functions[1][0].variable is w
 
 
-@pytest.mark.parametrize("expr", ["a * 2", "2 * a", "a + 2", "2 + a", "a - 2", "2 - a", "a / 2", "2 / a",
-                                  "a ** 2", "2 ** a", "a.add(2, alpha=3)", "(a * 1).mul_(2).add_(1).sub_(3).div_(2)",
-                                  "a * 1.5 + a"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a * 2",
+        "2 * a",
+        "a + 2",
+        "2 + a",
+        "a - 2",
+        "2 - a",
+        "a / 2",
+        "2 / a",
+        "a ** 2",
+        "2 ** a",
+        "a.add(2, alpha=3)",
+        "(a * 1).mul_(2).add_(1).sub_(3).div_(2)",
+        "a * 1.5 + a",
+    ],
+)
 def test_python_numbers_get_the_edges_torch_gives_them(expr: str) -> None:
     """torch wraps a number in a tensor for add/sub/mul/div (a (None, 0) edge), but not for rsub or pow."""
+
     def name(fn: Any) -> Any:
         return None if fn is None else type(fn).__name__.replace("torch::autograd::", "")
 
@@ -202,6 +319,7 @@ def test_python_numbers_get_the_edges_torch_gives_them(expr: str) -> None:
         if fn is None or name(fn) == "AccumulateGrad":
             return name(fn)
         return (fn.name(), tuple((shape(f), n) for f, n in fn.next_functions))
+
     graphs = []
     for lib in (minitorch, torch):
         a = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -221,7 +339,7 @@ def test_leaf_accumulator_is_shared_between_uses():
 @LIBS
 def test_autograd_grad_returns_without_touching_grad(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
-    (gx,) = lib.autograd.grad((x ** 3).sum(), x)
+    (gx,) = lib.autograd.grad((x**3).sum(), x)
     np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])
     assert x.grad is None
 
@@ -416,10 +534,11 @@ def _my_relu(lib):
 
         @staticmethod
         def backward(ctx, grad_output):
-            input, = ctx.saved_tensors
+            (input,) = ctx.saved_tensors
             grad_input = grad_output.clone()
             grad_input[input < 0] = 0
             return grad_input
+
     return MyReLU
 
 
@@ -428,12 +547,13 @@ def _legendre(lib):
         @staticmethod
         def forward(ctx, input):
             ctx.save_for_backward(input)
-            return 0.5 * (5 * input ** 3 - 3 * input)
+            return 0.5 * (5 * input**3 - 3 * input)
 
         @staticmethod
         def backward(ctx, grad_output):
-            input, = ctx.saved_tensors
-            return grad_output * 1.5 * (5 * input ** 2 - 1)
+            (input,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input**2 - 1)
+
     return LegendrePolynomial3
 
 
@@ -470,6 +590,7 @@ def test_custom_function_in_tutorial_training_loop():
                     p -= 5e-6 * p.grad
                     p.grad = None
         return losses, [p.item() for p in (a, b, c, d)]
+
     got, want = fit(minitorch), fit(torch)
     assert got[0][-1] < 0.5 * got[0][0]
     np.testing.assert_allclose(got[0], want[0], rtol=1e-9)
@@ -520,7 +641,7 @@ def test_backward_through_10000_op_chain_is_iterative():
     for _ in range(10_000):
         y = y * 1.0001
     y.backward()
-    assert x.grad.item() == pytest.approx(1.0001 ** 10_000, rel=1e-9)
+    assert x.grad.item() == pytest.approx(1.0001**10_000, rel=1e-9)
 
 
 def test_gradcheck_passes_on_correct_function():
@@ -540,7 +661,7 @@ def test_gradcheck_fails_on_wrong_backward():
 
         @staticmethod
         def backward(ctx, g):
-            x, = ctx.saved_tensors
+            (x,) = ctx.saved_tensors
             return 3 * x * g  # should be 2 * x * g
 
     x = minitorch.tensor([0.5, 1.5, -2.0], dtype=minitorch.float64, requires_grad=True)
@@ -564,8 +685,10 @@ def _raises_like_torch(code, match):
 
 
 def test_error_non_scalar_backward_without_gradient():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); (x * 2).backward()",
-                       "grad can be implicitly created only for scalar outputs")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); (x * 2).backward()",
+        "grad can be implicitly created only for scalar outputs",
+    )
 
 
 def test_error_gradient_of_wrong_shape():
@@ -573,33 +696,48 @@ def test_error_gradient_of_wrong_shape():
 
 
 def test_error_second_backward_through_freed_graph():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y.backward()",
-                       "Trying to backward through the graph a second time")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y.backward()",
+        "Trying to backward through the graph a second time",
+    )
 
 
 def test_error_backward_on_tensor_not_requiring_grad():
     _raises_like_torch("lib.ones(2).sum().backward()", "does not require grad")
 
 
-@pytest.mark.parametrize("code", ["lib.tensor([1, 2], requires_grad=True)",
-                                  "lib.ones(2, dtype=lib.int64, requires_grad=True)",
-                                  "lib.tensor([1, 2]).requires_grad_()"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.tensor([1, 2], requires_grad=True)",
+        "lib.ones(2, dtype=lib.int64, requires_grad=True)",
+        "lib.tensor([1, 2]).requires_grad_()",
+    ],
+)
 def test_error_int_tensor_requiring_grad(code):
     _raises_like_torch(code, "(?i)only Tensors of floating point")
 
 
 def test_error_inplace_change_of_saved_tensor():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = x * 1; z = y * y; y.add_(1); z.sum().backward()",
-                       r"modified by an inplace operation: \[torch.FloatTensor \[2\]\], which is output 0 of Add")
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = x.sigmoid(); y.mul_(2); y.sum().backward()",
-                       "modified by an inplace operation")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = x * 1; z = y * y; y.add_(1); z.sum().backward()",
+        r"modified by an inplace operation: \[torch.FloatTensor \[2\]\], which is output 0 of Add",
+    )
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = x.sigmoid(); y.mul_(2); y.sum().backward()",
+        "modified by an inplace operation",
+    )
 
 
 def test_error_inplace_change_of_saved_output_through_view():
-    _raises_like_torch("x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y.add_(1); y.sum().backward()",
-                       r"\[torch.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0")
-    _raises_like_torch("x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y[0].mul_(2); y.sum().backward()",
-                       "which is output 0 of Exp, is at version 1")
+    _raises_like_torch(
+        "x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y.add_(1); y.sum().backward()",
+        r"\[torch.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0",
+    )
+    _raises_like_torch(
+        "x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y[0].mul_(2); y.sum().backward()",
+        "which is output 0 of Exp, is at version 1",
+    )
 
 
 def test_inplace_through_view_of_non_leaf_is_differentiable():
@@ -616,8 +754,10 @@ def test_inplace_through_view_of_non_leaf_is_differentiable():
 
 
 def test_error_inplace_change_of_saved_leaf():
-    _raises_like_torch("x = lib.ones(2, 3, requires_grad=True); y = x * x\nwith lib.no_grad(): x.add_(1)\n"
-                       "y.sum().backward()", r"inplace operation: \[torch.FloatTensor \[2, 3\]\] is at version 1")
+    _raises_like_torch(
+        "x = lib.ones(2, 3, requires_grad=True); y = x * x\nwith lib.no_grad(): x.add_(1)\ny.sum().backward()",
+        r"inplace operation: \[torch.FloatTensor \[2, 3\]\] is at version 1",
+    )
 
 
 def test_inplace_on_tensor_not_saved_is_fine():
@@ -632,8 +772,10 @@ def test_inplace_on_tensor_not_saved_is_fine():
 
 
 def test_error_inplace_on_leaf_requiring_grad():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); x.add_(1)",
-                       "a leaf Variable that requires grad is being used in an in-place operation")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); x.add_(1)",
+        "a leaf Variable that requires grad is being used in an in-place operation",
+    )
     _raises_like_torch("x = lib.ones(2, requires_grad=True); x += 1", "a leaf Variable that requires grad")
     _raises_like_torch("x = lib.ones(2, requires_grad=True); x[0] = 5.0", "a leaf Variable that requires grad")
 

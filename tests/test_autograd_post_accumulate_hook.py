@@ -1,4 +1,5 @@
 """Tensor.register_post_accumulate_grad_hook against torch: when it runs, what it sees, its errors."""
+
 from __future__ import annotations
 
 import numpy as np

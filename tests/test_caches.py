@@ -1,4 +1,5 @@
 """The library's global state: every cache declared in minitorch/caches.py, bounded, and cleared by clear_all()."""
+
 from __future__ import annotations
 
 import ast
@@ -50,8 +51,11 @@ def test_no_module_keeps_a_cache_of_its_own() -> None:
     for path in root.rglob("*.py"):
         for node in ast.parse(path.read_text()).body:
             value = getattr(node, "value", None)
-            empty = ((isinstance(value, ast.Dict) and not value.keys) or (isinstance(value, ast.List) and not value.elts)
-                     or (isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("dict", "list", "OrderedDict")))
+            empty = (
+                (isinstance(value, ast.Dict) and not value.keys)
+                or (isinstance(value, ast.List) and not value.elts)
+                or (isinstance(value, ast.Call) and getattr(value.func, "id", "") in ("dict", "list", "OrderedDict"))
+            )
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and empty:
                 found.append(f"{path.relative_to(root)}:{node.lineno}")
     assert not found, found

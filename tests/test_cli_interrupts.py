@@ -8,6 +8,7 @@ raised inside ``Thread.start`` while matplotlib built its font cache left the ca
 thread running (5 s at exit and a stray warning) or starting during interpreter shutdown
 ("Fatal Python error: PyThreadState_Get").
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,20 @@ import pytest
 import minitorch
 from minitorch_app import cli, run
 
-ARGS = ["--epochs", "2", "--batch-size", "32", "--limit-train", "64", "--limit-test", "20", "--seed", "3",
-        "--lr", "0.05"]
+ARGS = [
+    "--epochs",
+    "2",
+    "--batch-size",
+    "32",
+    "--limit-train",
+    "64",
+    "--limit-test",
+    "20",
+    "--seed",
+    "3",
+    "--lr",
+    "0.05",
+]
 STEPS_PER_EPOCH = 2
 
 # The first Ctrl-C as matplotlib starts to load (inside the import machinery); the second just after its
@@ -82,8 +95,9 @@ sys.exit(main(sys.argv[1:]))
 
 def _child(code: str, argv: list, tmp_path, **env: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, "MPLCONFIGDIR": str(tmp_path / "mpl"), **env}  # a fresh matplotlib: no font cache
-    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path,
-                          env=environ, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=tmp_path, env=environ, timeout=300
+    )
 
 
 def _messages(stderr: str) -> list:
@@ -123,8 +137,12 @@ def _assert_resumes_to(straight: dict, out) -> None:
 
 def test_two_ctrl_c_during_the_first_plot_end_cleanly_with_130(tiny_fashion_mnist, tmp_path, straight, capsys):
     out, log = tmp_path / "run", tmp_path / "harness.log"
-    done = _child(TWO_CTRL_C_IN_THE_FIRST_PLOT, ["train", "--data-dir", tiny_fashion_mnist, "--out", str(out), *ARGS],
-                  tmp_path, HARNESS_LOG=str(log))
+    done = _child(
+        TWO_CTRL_C_IN_THE_FIRST_PLOT,
+        ["train", "--data-dir", tiny_fashion_mnist, "--out", str(out), *ARGS],
+        tmp_path,
+        HARNESS_LOG=str(log),
+    )
     sent = log.read_text().splitlines() if log.exists() else []
     if len(sent) == 1 and done.returncode == 130:
         pytest.skip("this matplotlib built its font cache without a Timer thread: the second Ctrl-C had no moment")
@@ -149,8 +167,9 @@ MOMENTS = {
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
-def test_a_second_ctrl_c_outside_the_computation_waits_for_the_work_in_hand(tiny_fashion_mnist, tmp_path, straight,
-                                                                            monkeypatch, capsys, moment):
+def test_a_second_ctrl_c_outside_the_computation_waits_for_the_work_in_hand(
+    tiny_fashion_mnist, tmp_path, straight, monkeypatch, capsys, moment
+):
     owner, name, position = MOMENTS[moment]
     original, calls = getattr(owner, name), []
 
@@ -200,10 +219,14 @@ def test_ctrl_c_storm_during_the_first_epochs_outputs(tiny_fashion_mnist, tmp_pa
     rng = random.Random(0)
     for trial in range(int(os.environ.get("MINITORCH_STORM_TRIALS", "40"))):
         out, mpl = tmp_path / f"run{trial}", tmp_path / f"mpl{trial}"
-        proc = subprocess.Popen([sys.executable, "-m", "minitorch", "train", "--data-dir", tiny_fashion_mnist,
-                                 "--out", str(out), *ARGS], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=tmp_path, env={**os.environ, "MPLCONFIGDIR": str(mpl),
-                                                              "PYTHONUNBUFFERED": "1"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "minitorch", "train", "--data-dir", tiny_fashion_mnist, "--out", str(out), *ARGS],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "MPLCONFIGDIR": str(mpl), "PYTHONUNBUFFERED": "1"},
+        )
         for line in proc.stdout:
             if line.startswith("epoch 1/2:"):
                 break
@@ -238,8 +261,9 @@ def test_resume_after_a_kill_while_writing_a_file(tiny_fashion_mnist, tmp_path, 
     killed = _child(KILL_BEFORE_REPLACE, argv, tmp_path, KILL_AT=target, KILL_NTH=str(nth))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     _assert_resumes_to(straight, out)
-    left = sorted(p.name for p in out.iterdir() if p.name not in {"checkpoint.pt", "metrics.json", "model.pt",
-                                                                  "training.png"})
+    left = sorted(
+        p.name for p in out.iterdir() if p.name not in {"checkpoint.pt", "metrics.json", "model.pt", "training.png"}
+    )
     assert [name for name in left if not name.startswith(".")] == []  # the trainer's own: metrics.json.tmp, ...
     orphans = [out / name for name in left]  # minitorch.save's own, of the checkpoint it was writing when killed
     assert all(p.name.startswith(".checkpoint.pt.") for p in orphans), left

@@ -1,4 +1,5 @@
 """DistributedSampler against torch's: the same shards, padding and order for every rank, seed and epoch."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,12 +17,14 @@ from minitorch.utils.data.distributed import DistributedSampler, torch_randperm
 @pytest.mark.parametrize("shuffle, drop_last", [(True, False), (True, True), (False, False), (False, True)])
 def test_shards_match_torch(n, shuffle, drop_last):
     data = list(range(n))
-    for replicas, seed in itertools.product([1, 2, 3, 4], [0, 7, 2 ** 33 + 5]):
+    for replicas, seed in itertools.product([1, 2, 3, 4], [0, 7, 2**33 + 5]):
         for rank in range(replicas):
-            ours = DistributedSampler(data, num_replicas=replicas, rank=rank, shuffle=shuffle, seed=seed,
-                                      drop_last=drop_last)
-            theirs = TorchSampler(data, num_replicas=replicas, rank=rank, shuffle=shuffle, seed=seed,
-                                  drop_last=drop_last)
+            ours = DistributedSampler(
+                data, num_replicas=replicas, rank=rank, shuffle=shuffle, seed=seed, drop_last=drop_last
+            )
+            theirs = TorchSampler(
+                data, num_replicas=replicas, rank=rank, shuffle=shuffle, seed=seed, drop_last=drop_last
+            )
             for epoch in range(3):
                 ours.set_epoch(epoch)
                 theirs.set_epoch(epoch)
@@ -29,7 +32,7 @@ def test_shards_match_torch(n, shuffle, drop_last):
                 assert len(ours) == len(theirs) and ours.total_size == theirs.total_size
 
 
-@pytest.mark.parametrize("n, seed", [(2, 1), (60000, 3), (1000, -7), (1000, 2 ** 63 - 1)])
+@pytest.mark.parametrize("n, seed", [(2, 1), (60000, 3), (1000, -7), (1000, 2**63 - 1)])
 def test_permutation_is_torch_randperm(n, seed):
     assert torch_randperm(n, seed) == torch.randperm(n, generator=torch.Generator().manual_seed(seed)).tolist()
 
@@ -37,8 +40,10 @@ def test_permutation_is_torch_randperm(n, seed):
 @pytest.mark.parametrize("n, replicas", [(12, 3), (13, 3), (5, 4), (100, 2)])
 def test_shards_partition_the_data_set_every_epoch(n, replicas):
     for drop_last in (False, True):
-        samplers = [DistributedSampler(range(n), num_replicas=replicas, rank=r, seed=5, drop_last=drop_last)
-                    for r in range(replicas)]
+        samplers = [
+            DistributedSampler(range(n), num_replicas=replicas, rank=r, seed=5, drop_last=drop_last)
+            for r in range(replicas)
+        ]
         orders = set()
         for epoch in range(4):
             shards = []
@@ -56,8 +61,11 @@ def test_shards_partition_the_data_set_every_epoch(n, replicas):
 
 
 def test_without_shuffle_the_shards_interleave():
-    assert [list(DistributedSampler(range(7), 3, r, shuffle=False)) for r in range(3)] == [[0, 3, 6], [1, 4, 0],
-                                                                                          [2, 5, 1]]
+    assert [list(DistributedSampler(range(7), 3, r, shuffle=False)) for r in range(3)] == [
+        [0, 3, 6],
+        [1, 4, 0],
+        [2, 5, 1],
+    ]
 
 
 def test_errors_match_torch():

@@ -3,9 +3,11 @@
 Results must stay on their inputs' device through every op, gradients must come back on each
 leaf's device, mixing devices must fail naming both, and the numbers must be the host's.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -40,7 +42,7 @@ OPS: dict = {
     "add_scalar": lambda t: t + 1.5,
     "mul": lambda t: t * t,
     "div": lambda t: t / (t.abs() + 1),
-    "pow": lambda t: t ** 2,
+    "pow": lambda t: t**2,
     "exp_log": lambda t: (t.exp() + 1).log(),
     "sigmoid_tanh": lambda t: t.sigmoid() + t.tanh(),
     "relu": F.relu,
@@ -81,9 +83,31 @@ def test_an_op_keeps_its_result_on_the_fake_device_with_the_host_s_values(name: 
         np.testing.assert_array_equal(host(g), host(w))
 
 
-@pytest.mark.parametrize("name", ["mul", "div", "exp_log", "relu", "clamp", "where", "mean_dim", "max_dim", "var",
-                                  "reshape_t", "index", "index_tensor", "cat", "softmax", "conv2d", "conv2d_strided",
-                                  "max_pool_tiled", "max_pool_general", "avg_pool", "pad"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mul",
+        "div",
+        "exp_log",
+        "relu",
+        "clamp",
+        "where",
+        "mean_dim",
+        "max_dim",
+        "var",
+        "reshape_t",
+        "index",
+        "index_tensor",
+        "cat",
+        "softmax",
+        "conv2d",
+        "conv2d_strided",
+        "max_pool_tiled",
+        "max_pool_general",
+        "avg_pool",
+        "pad",
+    ],
+)
 def test_gradients_come_back_on_the_fake_device(name: str) -> None:
     grads = []
     for device in ("cpu", "fake"):
@@ -146,11 +170,18 @@ def test_host_only_conversions_refuse_a_fake_tensor_like_torch_does_a_cuda_one()
 
 
 def test_creation_functions_and_in_place_fills_place_data_on_the_device() -> None:
-    made = [minitorch.zeros(2, 3, device="fake"), minitorch.ones(2, device="fake"),
-            minitorch.full((2,), 7.0, device="fake"), minitorch.rand(3, device="fake"),
-            minitorch.randn(3, device="fake"), minitorch.arange(4, device="fake"),
-            minitorch.zeros_like(on("fake", M)), minitorch.empty(2, device="fake").uniform_(),
-            minitorch.empty(4, device="fake").normal_(), minitorch.empty(3, device="fake").bernoulli_(0.5)]
+    made = [
+        minitorch.zeros(2, 3, device="fake"),
+        minitorch.ones(2, device="fake"),
+        minitorch.full((2,), 7.0, device="fake"),
+        minitorch.rand(3, device="fake"),
+        minitorch.randn(3, device="fake"),
+        minitorch.arange(4, device="fake"),
+        minitorch.zeros_like(on("fake", M)),
+        minitorch.empty(2, device="fake").uniform_(),
+        minitorch.empty(4, device="fake").normal_(),
+        minitorch.empty(3, device="fake").bernoulli_(0.5),
+    ]
     for t in made:
         assert t.device.type == "fake" and type(t._data) is FakeArray
 

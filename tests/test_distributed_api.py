@@ -1,4 +1,5 @@
 """minitorch.distributed without a running job: names, errors before init, backends, Work's timeout."""
+
 from __future__ import annotations
 
 import subprocess
@@ -22,17 +23,22 @@ def test_reduce_ops_and_backend_names_are_torchs():
     assert dist.default_pg_timeout.total_seconds() == 1800 and dist.is_available()
 
 
-@pytest.mark.parametrize("call", [
-    lambda lib: lib.distributed.get_rank(),
-    lambda lib: lib.distributed.get_world_size(),
-    lambda lib: lib.distributed.barrier(),
-    lambda lib: lib.distributed.all_reduce(lib.ones(2)),
-    lambda lib: lib.distributed.broadcast(lib.ones(2), src=0),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.distributed.get_rank(),
+        lambda lib: lib.distributed.get_world_size(),
+        lambda lib: lib.distributed.barrier(),
+        lambda lib: lib.distributed.all_reduce(lib.ones(2)),
+        lambda lib: lib.distributed.broadcast(lib.ones(2), src=0),
+    ],
+)
 def test_collectives_before_init_raise_torchs_error(call):
     for lib in (torch, minitorch):
-        with pytest.raises(ValueError, match="Default process group has not been initialized, please make sure "
-                                             "to call init_process_group."):
+        with pytest.raises(
+            ValueError,
+            match="Default process group has not been initialized, please make sure to call init_process_group.",
+        ):
             call(lib)
     assert not dist.is_initialized() and not torch_dist.is_initialized()
 
@@ -63,8 +69,13 @@ def test_importing_loads_neither_mpi_nor_cupy():
 
 def test_work_times_out_with_a_clear_error_and_finishes_once():
     aborted, finished = [], []
-    never = Work("all_reduce", lambda: False, 0.05, "minitorch.distributed (mpi, rank 0 of 2)",
-                 on_timeout=lambda: aborted.append(True))
+    never = Work(
+        "all_reduce",
+        lambda: False,
+        0.05,
+        "minitorch.distributed (mpi, rank 0 of 2)",
+        on_timeout=lambda: aborted.append(True),
+    )
     with pytest.raises(DistBackendError, match=r"rank 0 of 2\): all_reduce did not complete within 0.05 s"):
         never.wait()
     assert aborted == [True] and not never.is_completed()
@@ -75,10 +86,24 @@ def test_work_times_out_with_a_clear_error_and_finishes_once():
     assert finished == ["avg", "copy back"]
 
 
-@pytest.mark.parametrize("name", ["init_process_group", "all_reduce", "broadcast", "all_gather", "reduce", "barrier",
-                                  "destroy_process_group", "get_rank", "get_world_size", "is_initialized",
-                                  "get_backend"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "init_process_group",
+        "all_reduce",
+        "broadcast",
+        "all_gather",
+        "reduce",
+        "barrier",
+        "destroy_process_group",
+        "get_rank",
+        "get_world_size",
+        "is_initialized",
+        "get_backend",
+    ],
+)
 def test_signatures_are_torchs(name):
     import inspect
+
     theirs = [p for p in inspect.signature(getattr(torch_dist, name)).parameters if not p.startswith("_")]
     assert list(inspect.signature(getattr(dist, name)).parameters) == theirs

@@ -1,8 +1,10 @@
 """inference_mode, the default dtype and the default device, against torch's."""
+
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,6 +45,7 @@ def test_inference_mode_switches_like_torch() -> None:
 def test_inference_mode_decorates_with_and_without_parentheses() -> None:
     made = {}
     for lib in LIBS:
+
         @lib.inference_mode
         def bare() -> tuple:
             return modes(lib)
@@ -54,6 +57,7 @@ def test_inference_mode_decorates_with_and_without_parentheses() -> None:
         @lib.inference_mode(False)
         def off() -> tuple:
             return modes(lib)
+
         made[lib] = [bare(), called(), off(), bare(), modes(lib)]
         assert bare.__name__ == "bare"
     assert made[minitorch] == made[torch]
@@ -74,9 +78,16 @@ def test_tensors_made_inside_are_inference_tensors_like_torch() -> None:
         n = lib.arange(6.0)
         with lib.inference_mode():
             y = x * 2
-            cases = {"op result": y, "factory": lib.zeros(2), "tensor()": lib.tensor([1.0]), "clone": n.clone(),
-                     "view of a normal tensor": n[1:4], "reshape view of a normal tensor": n.view(2, 3),
-                     "view of an inference tensor": y[0], "sum": x.sum()}
+            cases = {
+                "op result": y,
+                "factory": lib.zeros(2),
+                "tensor()": lib.tensor([1.0]),
+                "clone": n.clone(),
+                "view of a normal tensor": n[1:4],
+                "reshape view of a normal tensor": n.view(2, 3),
+                "view of an inference tensor": y[0],
+                "sum": x.sum(),
+            }
             cases["requires_grad"] = y.requires_grad
             with lib.inference_mode(False):
                 cases["made with inference_mode(False)"] = lib.ones(1)
@@ -95,6 +106,7 @@ def test_inference_mode_is_per_thread_like_torch() -> None:
         def work() -> None:
             other["modes"] = modes(lib)
             other["tensor"] = lib.ones(2).is_inference()
+
         with lib.inference_mode():
             thread = threading.Thread(target=work)
             thread.start()
@@ -118,17 +130,26 @@ def test_set_default_dtype_changes_what_floats_become(name: str) -> None:
     for lib in LIBS:
         lib.set_default_dtype(getattr(lib, name))
         try:
-            made[lib] = [str(lib.get_default_dtype()), str(lib.tensor(1.5).dtype), str(lib.tensor([1, 2]).dtype),
-                         str(lib.zeros(2).dtype), str(lib.arange(0.0, 2.0).dtype), str(lib.arange(3).dtype),
-                         str(lib.randn(2).dtype), str((lib.tensor([1, 2]) / 2).dtype)]
+            made[lib] = [
+                str(lib.get_default_dtype()),
+                str(lib.tensor(1.5).dtype),
+                str(lib.tensor([1, 2]).dtype),
+                str(lib.zeros(2).dtype),
+                str(lib.arange(0.0, 2.0).dtype),
+                str(lib.arange(3).dtype),
+                str(lib.randn(2).dtype),
+                str((lib.tensor([1, 2]) / 2).dtype),
+            ]
         finally:
             lib.set_default_dtype(lib.float32)
     assert [s.replace("minitorch.", "torch.") for s in made[minitorch]] == made[torch]
 
 
-@pytest.mark.parametrize("bad", [lambda lib: lib.int64, lambda lib: lib.bool, lambda lib: "float64",
-                                 lambda lib: float, lambda lib: None],
-                         ids=["int64", "bool", "a-string", "python-float", "None"])
+@pytest.mark.parametrize(
+    "bad",
+    [lambda lib: lib.int64, lambda lib: lib.bool, lambda lib: "float64", lambda lib: float, lambda lib: None],
+    ids=["int64", "bool", "a-string", "python-float", "None"],
+)
 def test_set_default_dtype_errors_like_torch(bad: Callable) -> None:
     try:
         raises_like(lambda lib: lib.set_default_dtype(bad(lib)), exact=True)

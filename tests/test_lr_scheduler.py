@@ -1,10 +1,12 @@
 """Learning-rate schedules against torch's: every rate (and cycled momentum) equal as floats, step for step,
 through checkpoints and state dicts exchanged with torch both ways; the same warnings and errors."""
+
 from __future__ import annotations
 
 import copy
 import warnings
-from typing import Any, Callable, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,55 +48,111 @@ CASES = {
     "StepLR": (sgd, lambda lr_scheduler, o: lr_scheduler.StepLR(o, step_size=7, gamma=0.5)),
     "MultiStepLR": (sgd, lambda lr_scheduler, o: lr_scheduler.MultiStepLR(o, milestones=[12, 3, 7, 7], gamma=0.5)),
     "ExponentialLR": (adam, lambda lr_scheduler, o: lr_scheduler.ExponentialLR(o, gamma=0.9)),
-    "LambdaLR": (sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, lambda e: 0.95 ** e)),
-    "LambdaLR-per-group": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, [Warmup(6), lambda e: 1 / (1 + e)])),
+    "LambdaLR": (sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, lambda e: 0.95**e)),
+    "LambdaLR-per-group": (sgd, lambda lr_scheduler, o: lr_scheduler.LambdaLR(o, [Warmup(6), lambda e: 1 / (1 + e)])),
     "MultiplicativeLR": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.9 if e % 3 else 1.0)),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.9 if e % 3 else 1.0),
+    ),
     "ConstantLR": (sgd, lambda lr_scheduler, o: lr_scheduler.ConstantLR(o, factor=0.5, total_iters=4)),
     "LinearLR-warmup": (sgd, lambda lr_scheduler, o: lr_scheduler.LinearLR(o, start_factor=0.25, total_iters=8)),
     "LinearLR-decay": (
-        adam, lambda lr_scheduler, o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=10)),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.LinearLR(o, start_factor=1.0, end_factor=0.1, total_iters=10),
+    ),
     "PolynomialLR": (sgd, lambda lr_scheduler, o: lr_scheduler.PolynomialLR(o, total_iters=12, power=2.0)),
     "CosineAnnealingLR": (sgd, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.001)),
     "CosineAnnealingWarmRestarts": (sgd, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=3)),
     "CosineAnnealingWarmRestarts-mult": (
-        adam, lambda lr_scheduler, o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=0.001)),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=0.001),
+    ),
     "CyclicLR-triangular-sgd": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4)),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=4),
+    ),
     "CyclicLR-triangular2-adam": (
-        adam, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.01, 0.1, step_size_up=3, step_size_down=5,
-                                                            mode="triangular2", base_momentum=0.7,
-                                                            max_momentum=[0.9, 0.95])),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.CyclicLR(
+            o,
+            0.01,
+            0.1,
+            step_size_up=3,
+            step_size_down=5,
+            mode="triangular2",
+            base_momentum=0.7,
+            max_momentum=[0.9, 0.95],
+        ),
+    ),
     "CyclicLR-exp_range": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.001, 0.01, step_size_up=5, mode="exp_range",
-                                                           gamma=0.95)),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.001, 0.01, step_size_up=5, mode="exp_range", gamma=0.95),
+    ),
     "CyclicLR-scale_fn-no-momentum": (
-        adam, lambda lr_scheduler, o: lr_scheduler.CyclicLR(o, 0.001, 0.01, step_size_up=2,
-                                                            scale_fn=lambda x: 1 / (1 + 0.1 * x),
-                                                            scale_mode="iterations", cycle_momentum=False)),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.CyclicLR(
+            o,
+            0.001,
+            0.01,
+            step_size_up=2,
+            scale_fn=lambda x: 1 / (1 + 0.1 * x),
+            scale_mode="iterations",
+            cycle_momentum=False,
+        ),
+    ),
     "OneCycleLR-cos-sgd": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=[0.1, 0.5], total_steps=EPOCHS + 1)),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=[0.1, 0.5], total_steps=EPOCHS + 1),
+    ),
     "OneCycleLR-linear-adam": (
-        adam, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=0.1, epochs=5, steps_per_epoch=9,
-                                                              anneal_strategy="linear", pct_start=0.25)),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.OneCycleLR(
+            o, max_lr=0.1, epochs=5, steps_per_epoch=9, anneal_strategy="linear", pct_start=0.25
+        ),
+    ),
     "OneCycleLR-three-phase": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=EPOCHS, three_phase=True,
-                                                             div_factor=10.0, final_div_factor=100.0,
-                                                             base_momentum=[0.8, 0.7], max_momentum=0.95)),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.OneCycleLR(
+            o,
+            max_lr=0.1,
+            total_steps=EPOCHS,
+            three_phase=True,
+            div_factor=10.0,
+            final_div_factor=100.0,
+            base_momentum=[0.8, 0.7],
+            max_momentum=0.95,
+        ),
+    ),
     "OneCycleLR-rmsprop-no-momentum-cycle": (
-        rmsprop, lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=EPOCHS, cycle_momentum=False)),
+        rmsprop,
+        lambda lr_scheduler, o: lr_scheduler.OneCycleLR(o, 0.1, total_steps=EPOCHS, cycle_momentum=False),
+    ),
     "SequentialLR": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.SequentialLR(
-            o, [lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5), lr_scheduler.ExponentialLR(o, gamma=0.9)],
-            milestones=[5])),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.SequentialLR(
+            o,
+            [lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=5), lr_scheduler.ExponentialLR(o, gamma=0.9)],
+            milestones=[5],
+        ),
+    ),
     "SequentialLR-three": (
-        adam, lambda lr_scheduler, o: lr_scheduler.SequentialLR(
-            o, [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3), lr_scheduler.CosineAnnealingLR(o, T_max=8),
-                lr_scheduler.StepLR(o, step_size=4, gamma=0.5)], milestones=[3, 11])),
+        adam,
+        lambda lr_scheduler, o: lr_scheduler.SequentialLR(
+            o,
+            [
+                lr_scheduler.ConstantLR(o, factor=0.5, total_iters=3),
+                lr_scheduler.CosineAnnealingLR(o, T_max=8),
+                lr_scheduler.StepLR(o, step_size=4, gamma=0.5),
+            ],
+            milestones=[3, 11],
+        ),
+    ),
     "ChainedScheduler": (
-        sgd, lambda lr_scheduler, o: lr_scheduler.ChainedScheduler(
-            [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6), lr_scheduler.ExponentialLR(o, gamma=0.9)])),
+        sgd,
+        lambda lr_scheduler, o: lr_scheduler.ChainedScheduler(
+            [lr_scheduler.ConstantLR(o, factor=0.5, total_iters=6), lr_scheduler.ExponentialLR(o, gamma=0.9)]
+        ),
+    ),
 }
 
 
@@ -102,8 +160,9 @@ def _momenta(opt: Any) -> list:
     return [g.get("momentum", g.get("betas")) for g in opt.param_groups]
 
 
-def trace(lib: Any, name: str, epochs: int = EPOCHS, resume_at: Optional[int] = None,
-          handover: Optional[tuple] = None) -> List[tuple]:
+def trace(
+    lib: Any, name: str, epochs: int = EPOCHS, resume_at: int | None = None, handover: tuple | None = None
+) -> list[tuple]:
     """(last lr, group lrs, momenta, last_epoch) after each epoch of one optimizer step and one schedule step.
 
     ``resume_at``: after that epoch, rebuild both from their state dicts (a checkpoint) and go on;
@@ -112,13 +171,20 @@ def trace(lib: Any, name: str, epochs: int = EPOCHS, resume_at: Optional[int] = 
     make_opt, make_sched = CASES[name]
     opt = make_opt(lib)
     sched = make_sched(lib.optim.lr_scheduler, opt)
-    out = [(sched.get_last_lr(), [g["lr"] for g in opt.param_groups], _momenta(opt),
-            getattr(sched, "last_epoch", None))]  # ChainedScheduler has none
+    out = [
+        (sched.get_last_lr(), [g["lr"] for g in opt.param_groups], _momenta(opt), getattr(sched, "last_epoch", None))
+    ]  # ChainedScheduler has none
     for epoch in range(epochs):
         opt.step()
         sched.step()
-        out.append((list(sched.get_last_lr()), [g["lr"] for g in opt.param_groups], _momenta(opt),
-                    getattr(sched, "last_epoch", None)))
+        out.append(
+            (
+                list(sched.get_last_lr()),
+                [g["lr"] for g in opt.param_groups],
+                _momenta(opt),
+                getattr(sched, "last_epoch", None),
+            )
+        )
         if epoch == resume_at:
             opt_state, sched_state = copy.deepcopy(opt.state_dict()), copy.deepcopy(sched.state_dict())
             opt = make_opt(lib)
@@ -184,8 +250,17 @@ def test_state_dict_matches_torch(name: str) -> None:
     assert made[minitorch] == made[torch]
 
 
-CLOSED_FORM = ["StepLR", "MultiStepLR", "ExponentialLR", "ConstantLR", "LinearLR-warmup", "PolynomialLR",
-               "CosineAnnealingLR", "LambdaLR", "CosineAnnealingWarmRestarts-mult"]
+CLOSED_FORM = [
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "ConstantLR",
+    "LinearLR-warmup",
+    "PolynomialLR",
+    "CosineAnnealingLR",
+    "LambdaLR",
+    "CosineAnnealingWarmRestarts-mult",
+]
 
 
 @pytest.mark.parametrize("name", CLOSED_FORM)
@@ -214,19 +289,53 @@ PLATEAUS = {
     "max-abs": dict(mode="max", threshold=0.1, threshold_mode="abs", patience=0, min_lr=0.004),
     "eps-skips-small-cuts": dict(patience=0, eps=0.02, factor=0.5),
 }
-METRICS = [1.0, 0.9, 0.95, 0.9, 0.91, 0.92, 0.5, 0.5, 0.5, 0.49999, 0.6, 0.7, 0.3, 0.31, 0.32, 0.33, 0.34, 0.2,
-           0.2, 0.2, 0.25, 0.1, 0.1, 0.1, 0.1, 0.1]
+METRICS = [
+    1.0,
+    0.9,
+    0.95,
+    0.9,
+    0.91,
+    0.92,
+    0.5,
+    0.5,
+    0.5,
+    0.49999,
+    0.6,
+    0.7,
+    0.3,
+    0.31,
+    0.32,
+    0.33,
+    0.34,
+    0.2,
+    0.2,
+    0.2,
+    0.25,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+]
 
 
-def plateau(lib: Any, kw: dict, metrics: list, resume_at: Optional[int] = None) -> list:
+def plateau(lib: Any, kw: dict, metrics: list, resume_at: int | None = None) -> list:
     opt = sgd(lib)
     sched = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, **kw)
     out = []
     for i, m in enumerate(metrics):
         opt.step()
         sched.step(m if i % 2 else lib.tensor(m))  # a number or a one-element tensor
-        out.append((sched.get_last_lr(), [g["lr"] for g in opt.param_groups], sched.num_bad_epochs,
-                    sched.cooldown_counter, sched.best, sched.last_epoch))
+        out.append(
+            (
+                sched.get_last_lr(),
+                [g["lr"] for g in opt.param_groups],
+                sched.num_bad_epochs,
+                sched.cooldown_counter,
+                sched.best,
+                sched.last_epoch,
+            )
+        )
         if i == resume_at:
             state = copy.deepcopy(sched.state_dict())
             sched = lib.optim.lr_scheduler.ReduceLROnPlateau(opt, **kw)
@@ -302,14 +411,20 @@ def test_one_cycle_past_its_end_raises_like_torch() -> None:
         for _ in range(6):
             opt.step()
             sched.step()
+
     raises_like(overrun, exact=True)
 
 
 def _members(lib: Any) -> tuple:
     opt, other = sgd(lib), adam(lib)
     lr_scheduler = lib.optim.lr_scheduler
-    return (lr_scheduler, opt, lr_scheduler.ExponentialLR(opt, 0.9), lr_scheduler.ExponentialLR(other, 0.9),
-            lr_scheduler.ReduceLROnPlateau(opt))
+    return (
+        lr_scheduler,
+        opt,
+        lr_scheduler.ExponentialLR(opt, 0.9),
+        lr_scheduler.ExponentialLR(other, 0.9),
+        lr_scheduler.ReduceLROnPlateau(opt),
+    )
 
 
 ERRORS = {
@@ -323,19 +438,17 @@ ERRORS = {
     "WarmRestarts-T_0": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), T_0=0),
     "WarmRestarts-T_0-float": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), T_0=2.0),
     "WarmRestarts-T_mult": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), 2, T_mult=0),
-    "WarmRestarts-eta_min": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), 2,
-                                                                                           eta_min="0"),
-    "WarmRestarts-negative-epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(
-        sgd(lib), 2).step(-1),
+    "WarmRestarts-eta_min": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), 2, eta_min="0"),
+    "WarmRestarts-negative-epoch": lambda lib: lib.optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd(lib), 2).step(-1),
     "CyclicLR-mode": lambda lib: lib.optim.lr_scheduler.CyclicLR(sgd(lib), 0.01, 0.1, mode="square"),
     "CyclicLR-no-momentum": lambda lib: lib.optim.lr_scheduler.CyclicLR(lib.optim.Adagrad(_p(lib)), 0.01, 0.1),
     "CyclicLR-max_lr-count": lambda lib: lib.optim.lr_scheduler.CyclicLR(sgd(lib), 0.01, [0.1, 0.2, 0.3]),
     "OneCycleLR-no-length": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1),
     "OneCycleLR-total_steps": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, total_steps=0),
-    "OneCycleLR-epochs": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, epochs=-1,
-                                                                       steps_per_epoch=3),
-    "OneCycleLR-steps_per_epoch": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, epochs=2,
-                                                                                steps_per_epoch=1.5),
+    "OneCycleLR-epochs": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, epochs=-1, steps_per_epoch=3),
+    "OneCycleLR-steps_per_epoch": lambda lib: lib.optim.lr_scheduler.OneCycleLR(
+        sgd(lib), 0.1, epochs=2, steps_per_epoch=1.5
+    ),
     "OneCycleLR-pct_start": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, 10, pct_start=1.5),
     "OneCycleLR-pct_start-int": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, 10, pct_start=1),
     "OneCycleLR-anneal": lambda lib: lib.optim.lr_scheduler.OneCycleLR(sgd(lib), 0.1, 10, anneal_strategy="exp"),
@@ -347,15 +460,19 @@ ERRORS = {
     "Plateau-min_lr-count": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau(sgd(lib), min_lr=[0.1]),
     "Plateau-not-an-optimizer": lambda lib: lib.optim.lr_scheduler.ReduceLROnPlateau("sgd"),
     "SequentialLR-empty": lambda lib: lib.optim.lr_scheduler.SequentialLR(sgd(lib), [], []),
-    "SequentialLR-milestones": lambda lib: (
-        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a], [3]))(*_members(lib)),
-    "SequentialLR-plateau": lambda lib: (
-        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, p], [3]))(*_members(lib)),
+    "SequentialLR-milestones": lambda lib: (lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a], [3]))(
+        *_members(lib)
+    ),
+    "SequentialLR-plateau": lambda lib: (lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, p], [3]))(
+        *_members(lib)
+    ),
     "SequentialLR-not-a-scheduler": lambda lib: (
-        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, 3], [3]))(*_members(lib)),
+        lambda lr_scheduler, o, a, b, p: lr_scheduler.SequentialLR(o, [a, 3], [3])
+    )(*_members(lib)),
     "ChainedScheduler-empty": lambda lib: lib.optim.lr_scheduler.ChainedScheduler([]),
-    "ChainedScheduler-plateau": lambda lib: (
-        lambda lr_scheduler, o, a, b, p: lr_scheduler.ChainedScheduler([a, p]))(*_members(lib)),
+    "ChainedScheduler-plateau": lambda lib: (lambda lr_scheduler, o, a, b, p: lr_scheduler.ChainedScheduler([a, p]))(
+        *_members(lib)
+    ),
 }
 
 
@@ -367,13 +484,18 @@ def test_errors_match_torch(build: Callable) -> None:
 def test_mixed_optimizers_are_refused_like_torch() -> None:
     """The message names the other optimizer by its repr, which differs only in its class's module."""
     for name in ("SequentialLR", "ChainedScheduler"):
+
         def build(lib: Any) -> Any:
             lr_scheduler, opt, a, b, _ = _members(lib)
             if name == "SequentialLR":
                 return lr_scheduler.SequentialLR(opt, [a, b], [3])
             return lr_scheduler.ChainedScheduler([a, b])
-        raises_like(build, gist="expects all schedulers to belong to the same optimizer, but got scheduler "
-                              "ExponentialLR at index 1 has Adam (")
+
+        raises_like(
+            build,
+            gist="expects all schedulers to belong to the same optimizer, but got scheduler "
+            "ExponentialLR at index 1 has Adam (",
+        )
 
 
 def test_tensor_learning_rates_are_filled_in_place_like_torch() -> None:
@@ -381,8 +503,11 @@ def test_tensor_learning_rates_are_filled_in_place_like_torch() -> None:
     for lib in (torch, minitorch):
         lr = lib.from_numpy(np.array(0.1))
         opt = lib.optim.SGD(_p(lib), lr=lr, momentum=0.9)
-        sched = lib.optim.lr_scheduler.SequentialLR(opt, [lib.optim.lr_scheduler.LinearLR(opt, 0.5, total_iters=3),
-                                                          lib.optim.lr_scheduler.ExponentialLR(opt, 0.9)], [3])
+        sched = lib.optim.lr_scheduler.SequentialLR(
+            opt,
+            [lib.optim.lr_scheduler.LinearLR(opt, 0.5, total_iters=3), lib.optim.lr_scheduler.ExponentialLR(opt, 0.9)],
+            [3],
+        )
         lrs = []
         for _ in range(6):
             opt.step()

@@ -1,8 +1,10 @@
 """nn.init and the layers' default initialisation: the same distributions as torch's (fixed seeds)."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -47,6 +49,7 @@ def test_default_init_is_reproducible_from_the_seed() -> None:
     def weights(seed: int) -> np.ndarray:
         minitorch.manual_seed(seed)
         return minitorch.nn.Conv2d(3, 4, 3).weight.detach().numpy().copy()
+
     assert np.array_equal(weights(7), weights(7))
     assert not np.array_equal(weights(7), weights(8))
 
@@ -56,14 +59,15 @@ INITS = {
     "uniform_": (lambda init, t: init.uniform_(t, -0.3, 0.7), "uniform"),
     "normal_": (lambda init, t: init.normal_(t, 0.5, 2.0), "normal"),
     "kaiming_uniform_": (lambda init, t: init.kaiming_uniform_(t), "uniform"),
-    "kaiming_uniform_ relu fan_out": (lambda init, t: init.kaiming_uniform_(t, mode="fan_out",
-                                                                              nonlinearity="relu"), "uniform"),
+    "kaiming_uniform_ relu fan_out": (
+        lambda init, t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
+        "uniform",
+    ),
     "kaiming_uniform_ a=sqrt(5)": (lambda init, t: init.kaiming_uniform_(t, a=math.sqrt(5)), "uniform"),
     "kaiming_normal_": (lambda init, t: init.kaiming_normal_(t, nonlinearity="relu"), "normal"),
     "kaiming_normal_ fan_out": (lambda init, t: init.kaiming_normal_(t, a=0.2, mode="fan_out"), "normal"),
     "xavier_uniform_": (lambda init, t: init.xavier_uniform_(t), "uniform"),
-    "xavier_uniform_ tanh gain": (lambda init, t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")),
-                                  "uniform"),
+    "xavier_uniform_ tanh gain": (lambda init, t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")), "uniform"),
     "xavier_normal_": (lambda init, t: init.xavier_normal_(t, gain=2.0), "normal"),
 }
 
@@ -88,11 +92,14 @@ def test_init_functions_match_torch_statistics(fill: Callable, kind: str) -> Non
         assert abs(lo - t_lo) < width * 1e-3 and abs(hi - t_hi) < width * 1e-3
 
 
-@pytest.mark.parametrize("name, value, fill", [
-    ("constant_", 0.25, lambda init, t: init.constant_(t, 0.25)),
-    ("zeros_", 0.0, lambda init, t: init.zeros_(t)),
-    ("ones_", 1.0, lambda init, t: init.ones_(t)),
-])
+@pytest.mark.parametrize(
+    "name, value, fill",
+    [
+        ("constant_", 0.25, lambda init, t: init.constant_(t, 0.25)),
+        ("zeros_", 0.0, lambda init, t: init.zeros_(t)),
+        ("ones_", 1.0, lambda init, t: init.ones_(t)),
+    ],
+)
 def test_constant_fills(name: str, value: float, fill: Callable) -> None:
     p = minitorch.nn.Parameter(minitorch.randn(3, 2))
     assert fill(minitorch.nn.init, p) is p
@@ -110,18 +117,33 @@ def test_init_uses_the_given_generator() -> None:
         t = minitorch.empty(100)
         minitorch.nn.init.normal_(t, generator=minitorch.Generator().manual_seed(seed))
         return t.numpy().copy()
+
     assert np.array_equal(draw(3), draw(3)) and not np.array_equal(draw(3), draw(4))
 
 
-@pytest.mark.parametrize("args", [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("selu",),
-                                  ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1), ("leaky_relu", True),
-                                  ("gelu",)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("linear",),
+        ("conv2d",),
+        ("sigmoid",),
+        ("tanh",),
+        ("relu",),
+        ("selu",),
+        ("leaky_relu",),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 1),
+        ("leaky_relu", True),
+        ("gelu",),
+    ],
+)
 def test_calculate_gain_matches_torch(args: tuple) -> None:
     def gain(lib: Any) -> Any:
         try:
             return lib.nn.init.calculate_gain(*args)
         except ValueError as e:
             return str(e)
+
     assert gain(minitorch) == gain(torch)
 
 
@@ -132,6 +154,7 @@ def test_fan_in_and_fan_out_match_torch(shape: tuple) -> None:
             return lib.nn.init._calculate_fan_in_and_fan_out(lib.empty(*shape))
         except ValueError as e:
             return str(e)
+
     assert fans(minitorch) == fans(torch)
 
 
@@ -146,8 +169,9 @@ def test_every_torch_init_but_sparse_exists() -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("nonlinearity", ["linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu",
-                                          "leaky_relu"])
+@pytest.mark.parametrize(
+    "nonlinearity", ["linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"]
+)
 def test_calculate_gain_has_torch_types(nonlinearity: str) -> None:
     got, want = minitorch.nn.init.calculate_gain(nonlinearity), torch.nn.init.calculate_gain(nonlinearity)
     assert got == want and type(got) is type(want)
@@ -163,8 +187,10 @@ def test_eye_matches_torch(shape: tuple) -> None:
     np.testing.assert_array_equal(made[minitorch], made[torch])
 
 
-@pytest.mark.parametrize("shape, groups", [((4, 3, 5), 1), ((6, 2, 3, 3), 1), ((6, 2, 3, 4), 2), ((4, 4, 2, 3, 3), 4),
-                                           ((2, 5, 1, 1), 1), ((8, 1, 5, 5), 4)])
+@pytest.mark.parametrize(
+    "shape, groups",
+    [((4, 3, 5), 1), ((6, 2, 3, 3), 1), ((6, 2, 3, 4), 2), ((4, 4, 2, 3, 3), 4), ((2, 5, 1, 1), 1), ((8, 1, 5, 5), 4)],
+)
 def test_dirac_matches_torch(shape: tuple, groups: int) -> None:
     made = {}
     for lib in (torch, minitorch):
@@ -174,14 +200,18 @@ def test_dirac_matches_torch(shape: tuple, groups: int) -> None:
     np.testing.assert_array_equal(made[minitorch], made[torch])
 
 
-@pytest.mark.parametrize("fill", [
-    lambda lib: lib.nn.init.eye_(lib.empty(2, 2, 2)),
-    lambda lib: lib.nn.init.eye_(lib.empty(3)),
-    lambda lib: lib.nn.init.dirac_(lib.empty(3, 3)),
-    lambda lib: lib.nn.init.dirac_(lib.empty(3, 3, 3, 3, 3, 3)),
-    lambda lib: lib.nn.init.dirac_(lib.empty(5, 2, 3), groups=2),
-    lambda lib: lib.nn.init.orthogonal_(lib.empty(4)),
-], ids=["eye-3d", "eye-1d", "dirac-2d", "dirac-6d", "dirac-groups", "orthogonal-1d"])
+@pytest.mark.parametrize(
+    "fill",
+    [
+        lambda lib: lib.nn.init.eye_(lib.empty(2, 2, 2)),
+        lambda lib: lib.nn.init.eye_(lib.empty(3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(3, 3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(3, 3, 3, 3, 3, 3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(5, 2, 3), groups=2),
+        lambda lib: lib.nn.init.orthogonal_(lib.empty(4)),
+    ],
+    ids=["eye-3d", "eye-1d", "dirac-2d", "dirac-6d", "dirac-groups", "orthogonal-1d"],
+)
 def test_init_errors_match_torch(fill: Callable) -> None:
     raises_like(fill, exact=True)
 
@@ -199,15 +229,20 @@ def test_orthogonal_is_orthogonal(lib: Any, shape: tuple, gain: float, dtype: st
     if shape == (64, 64):
         # Haar-distributed (uniform over orthogonal matrices): the diagonal averages 0 within ~1/n. Without the
         # sign correction of QR's factors it averages about -0.07 at this size.
-        diagonals = [np.diag(lib.nn.init.orthogonal_(lib.empty(64, 64, dtype=lib.float64)).numpy()).mean()
-                     for _ in range(4)]
+        diagonals = [
+            np.diag(lib.nn.init.orthogonal_(lib.empty(64, 64, dtype=lib.float64)).numpy()).mean() for _ in range(4)
+        ]
         assert abs(np.mean(diagonals)) < 4 / 64 / 2
 
 
 def test_orthogonal_follows_the_generator_and_skips_empty() -> None:
     def draw(seed: int) -> np.ndarray:
-        return minitorch.nn.init.orthogonal_(minitorch.empty(4, 4),
-                                             generator=minitorch.Generator().manual_seed(seed)).numpy().copy()
+        return (
+            minitorch.nn.init.orthogonal_(minitorch.empty(4, 4), generator=minitorch.Generator().manual_seed(seed))
+            .numpy()
+            .copy()
+        )
+
     assert np.array_equal(draw(1), draw(1)) and not np.array_equal(draw(1), draw(2))
     assert minitorch.nn.init.orthogonal_(minitorch.empty(0, 3)).shape == (0, 3)
 
@@ -218,17 +253,26 @@ def _truncated_moments(mean: float, std: float, a: float, b: float) -> tuple:
     alpha, beta = (a - mean) / std, (b - mean) / std
     z = cdf(beta) - cdf(alpha)
     m = mean + std * (pdf(alpha) - pdf(beta)) / z
-    var = std ** 2 * (1 + (alpha * pdf(alpha) - beta * pdf(beta)) / z - ((pdf(alpha) - pdf(beta)) / z) ** 2)
+    var = std**2 * (1 + (alpha * pdf(alpha) - beta * pdf(beta)) / z - ((pdf(alpha) - pdf(beta)) / z) ** 2)
     return m, var
 
 
 @pytest.mark.parametrize("lib", [torch, minitorch], ids=["torch", "minitorch"])
-@pytest.mark.parametrize("mean, std, a, b", [(0.0, 1.0, -2.0, 2.0), (0.0, 0.02, -0.04, 0.04), (0.5, 1.0, 0.0, 3.0),
-                                             (0.0, 1.0, 1.0, 1.5), (2.0, 0.5, -1.0, 1.0)],
-                         ids=["default", "vit-style", "shifted", "narrow-tail", "mean-outside"])
+@pytest.mark.parametrize(
+    "mean, std, a, b",
+    [
+        (0.0, 1.0, -2.0, 2.0),
+        (0.0, 0.02, -0.04, 0.04),
+        (0.5, 1.0, 0.0, 3.0),
+        (0.0, 1.0, 1.0, 1.5),
+        (2.0, 0.5, -1.0, 1.0),
+    ],
+    ids=["default", "vit-style", "shifted", "narrow-tail", "mean-outside"],
+)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_trunc_normal_stays_in_bounds_with_the_truncated_moments(lib: Any, mean: float, std: float, a: float,
-                                                                  b: float, dtype: str) -> None:
+def test_trunc_normal_stays_in_bounds_with_the_truncated_moments(
+    lib: Any, mean: float, std: float, a: float, b: float, dtype: str
+) -> None:
     # "narrow-tail" and "mean-outside" hold under 30 % of the mass: torch's uniform-proposal branch
     lib.manual_seed(5)
     t = lib.empty(200, 100, dtype=getattr(lib, dtype))
@@ -249,11 +293,16 @@ def test_trunc_normal_warns_when_the_mean_is_far_outside_like_torch() -> None:
 
 
 DEPRECATED = {
-    "uniform": lambda init, t: init.uniform(t), "normal": lambda init, t: init.normal(t),
-    "constant": lambda init, t: init.constant(t, 0.5), "eye": lambda init, t: init.eye(t),
-    "dirac": lambda init, t: init.dirac(t), "xavier_uniform": lambda init, t: init.xavier_uniform(t),
-    "xavier_normal": lambda init, t: init.xavier_normal(t), "kaiming_uniform": lambda init, t: init.kaiming_uniform(t),
-    "kaiming_normal": lambda init, t: init.kaiming_normal(t), "orthogonal": lambda init, t: init.orthogonal(t),
+    "uniform": lambda init, t: init.uniform(t),
+    "normal": lambda init, t: init.normal(t),
+    "constant": lambda init, t: init.constant(t, 0.5),
+    "eye": lambda init, t: init.eye(t),
+    "dirac": lambda init, t: init.dirac(t),
+    "xavier_uniform": lambda init, t: init.xavier_uniform(t),
+    "xavier_normal": lambda init, t: init.xavier_normal(t),
+    "kaiming_uniform": lambda init, t: init.kaiming_uniform(t),
+    "kaiming_normal": lambda init, t: init.kaiming_normal(t),
+    "orthogonal": lambda init, t: init.orthogonal(t),
 }
 
 

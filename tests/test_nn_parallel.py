@@ -2,6 +2,7 @@
 
 The data-parallel training itself runs in a 2-process job: tests/test_distributed.py.
 """
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,8 @@ import sys
 import pytest
 import torch
 import torch.distributed as torch_dist
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minitorch
 from minitorch.nn.parallel import DistributedDataParallel
@@ -19,8 +21,10 @@ DTYPES = [torch.float32, torch.float64, torch.float16]
 MIB = 1024 * 1024
 
 
-@given(st.lists(st.tuples(st.integers(1, 400_000), st.integers(0, 2)), min_size=1, max_size=30),
-       st.lists(st.integers(1, 2 * MIB), min_size=1, max_size=3))
+@given(
+    st.lists(st.tuples(st.integers(1, 400_000), st.integers(0, 2)), min_size=1, max_size=30),
+    st.lists(st.integers(1, 2 * MIB), min_size=1, max_size=3),
+)
 def test_assign_buckets_is_torchs_rule(tensors, limits):
     made = [torch.empty(n, dtype=DTYPES[k]) for n, k in tensors]
     want, _ = torch_dist._compute_bucket_assignment_by_size(made, limits)

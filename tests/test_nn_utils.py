@@ -1,9 +1,10 @@
 """minitorch.nn.utils against torch.nn.utils: gradient clipping and parameter vectors."""
+
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, List, Optional
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from tests.strategies import arrays, shapes
 NORMS = [2.0, 1.0, math.inf, -math.inf, 0.0, 3.5, 0.5, -2.0]
 
 
-def with_grads(lib: Any, grads: List[Optional[np.ndarray]]) -> list:
+def with_grads(lib: Any, grads: list[np.ndarray | None]) -> list:
     params = []
     for g in grads:
         shape = (3,) if g is None else g.shape
@@ -48,8 +49,7 @@ def check_clip(grads: list, max_norm: float, norm_type: float, rtol: float = 1e-
             np.testing.assert_allclose(m, t, rtol=rtol, atol=1e-300)
 
 
-@given(st.lists(arrays(shapes(0, 3)), min_size=1, max_size=4), st.sampled_from(NORMS),
-       st.sampled_from([0.1, 1.0, 1e3]))
+@given(st.lists(arrays(shapes(0, 3)), min_size=1, max_size=4), st.sampled_from(NORMS), st.sampled_from([0.1, 1.0, 1e3]))
 def test_clip_grad_norm_matches_torch(grads: list, norm_type: float, max_norm: float) -> None:
     check_clip(grads, max_norm, norm_type)
 
@@ -63,7 +63,7 @@ def test_clip_grad_norm_float32_and_mixed_dtypes(norm_type: float) -> None:
 
 
 @pytest.mark.parametrize("foreach", [None, True, False])
-def test_clip_grad_norm_takes_one_tensor_and_foreach(foreach: Optional[bool]) -> None:
+def test_clip_grad_norm_takes_one_tensor_and_foreach(foreach: bool | None) -> None:
     grads = [np.array([3.0, -4.0])]
     out = {}
     for lib in (torch, minitorch):
@@ -76,10 +76,15 @@ def test_clip_grad_norm_takes_one_tensor_and_foreach(foreach: Optional[bool]) ->
 def test_nonfinite_norm_raises_or_scales_like_torch() -> None:
     for bad in (np.nan, np.inf):
         grads = [np.array([1.0, bad]), np.array([2.0])]
-        raises_like(lambda lib: lib.nn.utils.clip_grad_norm_(with_grads(lib, grads), 1.0, error_if_nonfinite=True),
-                    exact=True)
-        raises_like(lambda lib: lib.nn.utils.clip_grad_norm_(with_grads(lib, grads), 1.0, norm_type="inf",
-                                                             error_if_nonfinite=True), exact=True)
+        raises_like(
+            lambda lib: lib.nn.utils.clip_grad_norm_(with_grads(lib, grads), 1.0, error_if_nonfinite=True), exact=True
+        )
+        raises_like(
+            lambda lib: lib.nn.utils.clip_grad_norm_(
+                with_grads(lib, grads), 1.0, norm_type="inf", error_if_nonfinite=True
+            ),
+            exact=True,
+        )
         out = {}
         for lib in (torch, minitorch):
             params = with_grads(lib, grads)
@@ -151,8 +156,12 @@ def test_parameters_to_vector_and_back_match_torch() -> None:
         new = lib.arange(14, dtype=lib.float64) * 0.5
         lib.nn.utils.vector_to_parameters(new, params)
         new[0] = 100.0  # the parameters now share the vector's memory
-        out[lib] = vec.detach().numpy().copy(), grads, [p.detach().numpy().copy() for p in params], \
-            [tuple(p.shape) for p in params]
+        out[lib] = (
+            vec.detach().numpy().copy(),
+            grads,
+            [p.detach().numpy().copy() for p in params],
+            [tuple(p.shape) for p in params],
+        )
     np.testing.assert_array_equal(out[minitorch][0], out[torch][0])
     for i in (1, 2):
         for m, t in zip(out[minitorch][i], out[torch][i]):

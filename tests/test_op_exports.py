@@ -3,6 +3,7 @@
 Adding an op means listing it in its module's ``__all__``; these tests then say where else it
 must appear (``docs/ADDING_AN_OP.md``).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -23,10 +24,16 @@ HELPERS = {"as_tensor", "to_dtype"}
 # Ops torch also has at its top level with another signature, so minitorch does not export them there.
 NOT_AT_TOP_LEVEL = {"binary_cross_entropy_with_logits": "torch's takes the reduction as an enum number"}
 
-OP_MODULES = sorted(p.stem for p in pathlib.Path(ops.__file__).parent.glob("*.py")
-                    if p.stem != "__init__" and p.stem not in INFRASTRUCTURE)
-ALL_OPS = {name: importlib.import_module(f"minitorch.ops.{m}") for m in OP_MODULES
-           for name in importlib.import_module(f"minitorch.ops.{m}").__all__}
+OP_MODULES = sorted(
+    p.stem
+    for p in pathlib.Path(ops.__file__).parent.glob("*.py")
+    if p.stem != "__init__" and p.stem not in INFRASTRUCTURE
+)
+ALL_OPS = {
+    name: importlib.import_module(f"minitorch.ops.{m}")
+    for m in OP_MODULES
+    for name in importlib.import_module(f"minitorch.ops.{m}").__all__
+}
 
 
 @pytest.mark.parametrize("module", OP_MODULES)

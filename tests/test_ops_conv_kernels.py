@@ -5,6 +5,7 @@
 - ``MaxPool2DTiled`` (pool_tiled.py) against ``MaxPool2DWithIndices`` (pool.py): a maximum and its
   routing involve no arithmetic, so bit for bit, ties, infinities and NaN included.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,8 +41,15 @@ def _conv_pair(case: dict, dtype: Any, monkeypatch: pytest.MonkeyPatch) -> tuple
     x = rng.standard_normal((case["n"], case["c"]) + case["hw"]).astype(dtype)
     w = rng.standard_normal((case["o"], case["c"] // groups) + case["k"]).astype(dtype)
     b = rng.standard_normal(case["o"]).astype(dtype)
-    plan = conv._plan(minitorch.tensor(x), minitorch.tensor(w), minitorch.tensor(b), 1, case.get("padding", 0),
-                      case.get("dilation", 1), groups)
+    plan = conv._plan(
+        minitorch.tensor(x),
+        minitorch.tensor(w),
+        minitorch.tensor(b),
+        1,
+        case.get("padding", 0),
+        case.get("dilation", 1),
+        groups,
+    )
     assert plan.flat is not None  # stride 1: the flat kernel's geometry
 
     def run(apply: Any) -> list:
@@ -58,8 +66,7 @@ def _conv_pair(case: dict, dtype: Any, monkeypatch: pytest.MonkeyPatch) -> tuple
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_flat_convolution_agrees_with_the_general_path(case: dict, dtype: Any,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flat_convolution_agrees_with_the_general_path(case: dict, dtype: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     flat, plain = _conv_pair(case, dtype, monkeypatch)
     for what, f, p in zip(("output", "input grad", "weight grad", "bias grad"), flat, plain):
         assert f.shape == p.shape and f.dtype == p.dtype, what
@@ -93,8 +100,10 @@ def test_tiled_max_pool_agrees_bitwise_with_the_general_path(dtype: Any, kernel:
         out_hw = tuple(n // k for n, k in zip(x.shape[-2:], kernel))
         g = np.random.default_rng(4).standard_normal(x.shape[:2] + out_hw).astype(dtype)
         results = []
-        for run in (lambda t: MaxPool2DTiled.apply(t, kernel, out_hw),
-                    lambda t: MaxPool2DWithIndices.apply(t, kernel, kernel, (0, 0), (1, 1), False)[0]):
+        for run in (
+            lambda t: MaxPool2DTiled.apply(t, kernel, out_hw),
+            lambda t: MaxPool2DWithIndices.apply(t, kernel, kernel, (0, 0), (1, 1), False)[0],
+        ):
             t = minitorch.tensor(x, requires_grad=True)
             out = run(t)
             out.backward(minitorch.tensor(g))
@@ -149,6 +158,7 @@ def test_pool_and_conv_share_one_pair_parser() -> None:
 def test_the_general_max_pool_indexes_a_window_s_last_nan_as_torch_does() -> None:
     """Found by the twin test above: argmax picked a window's first NaN, torch's kernel keeps the last."""
     import torch
+
     x = np.array([[[[np.nan, 1.0, 0.0], [np.nan, 2.0, np.nan], [0.0, np.nan, 0.0]]]])
     for kernel, stride in ((2, 1), (2, 2), (3, 1)):
         ours = minitorch.nn.functional.max_pool2d(minitorch.tensor(x), kernel, stride, return_indices=True)[1]

@@ -1,9 +1,11 @@
 """RMSprop, Adagrad, Adadelta, NAdam and RAdam against torch: trajectories, state, state-dict exchange, errors."""
+
 from __future__ import annotations
 
 import copy
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,58 +41,97 @@ def radam(**kw: Any) -> Callable:
 
 
 GRIDS = {
-    "RMSprop": (rmsprop, [dict(lr=0.01, momentum=m, centered=c, weight_decay=wd, maximize=mx, alpha=a)
-                          for m, c, wd, mx, a in itertools.product((0, 0.9), (False, True), (0, 0.1),
-                                                                   (False, True), (0.99, 0.7))]),
-    "Adagrad": (adagrad, [dict(lr=0.1, lr_decay=d, weight_decay=wd, initial_accumulator_value=iv, maximize=mx,
-                               eps=eps)
-                          for d, wd, iv, mx, eps in itertools.product((0, 0.05), (0, 0.1), (0, 0.5), (False, True),
-                                                                      (1e-10, 1e-3))]),
-    "Adadelta": (adadelta, [dict(lr=lr, rho=rho, eps=eps, weight_decay=wd, maximize=mx)
-                            for lr, rho, eps, wd, mx in itertools.product((1.0, 0.3), (0.9, 0.5), (1e-6, 1e-2),
-                                                                          (0, 0.1), (False, True))]),
-    "NAdam": (nadam, [dict(lr=0.01, betas=b, weight_decay=wd, decoupled_weight_decay=dw, momentum_decay=md,
-                           maximize=mx)
-                      for b, wd, dw, md, mx in itertools.product(((0.9, 0.999), (0.3, 0.8)), (0, 0.1),
-                                                                 (False, True), (4e-3, 0.1), (False, True))]),
-    "RAdam": (radam, [dict(lr=0.01, betas=b, eps=eps, weight_decay=wd, decoupled_weight_decay=dw, maximize=mx)
-                      # beta2 = 0.8 reaches rho_t > 5 (the rectified branch) at step 6, 0.999 at step 6 too;
-                      # beta1 = 0.3 takes lerp's other branch
-                      for b, eps, wd, dw, mx in itertools.product(((0.9, 0.999), (0.3, 0.8)), (1e-8, 1e-3),
-                                                                  (0, 0.1), (False, True), (False, True))]),
+    "RMSprop": (
+        rmsprop,
+        [
+            dict(lr=0.01, momentum=m, centered=c, weight_decay=wd, maximize=mx, alpha=a)
+            for m, c, wd, mx, a in itertools.product((0, 0.9), (False, True), (0, 0.1), (False, True), (0.99, 0.7))
+        ],
+    ),
+    "Adagrad": (
+        adagrad,
+        [
+            dict(lr=0.1, lr_decay=d, weight_decay=wd, initial_accumulator_value=iv, maximize=mx, eps=eps)
+            for d, wd, iv, mx, eps in itertools.product((0, 0.05), (0, 0.1), (0, 0.5), (False, True), (1e-10, 1e-3))
+        ],
+    ),
+    "Adadelta": (
+        adadelta,
+        [
+            dict(lr=lr, rho=rho, eps=eps, weight_decay=wd, maximize=mx)
+            for lr, rho, eps, wd, mx in itertools.product((1.0, 0.3), (0.9, 0.5), (1e-6, 1e-2), (0, 0.1), (False, True))
+        ],
+    ),
+    "NAdam": (
+        nadam,
+        [
+            dict(lr=0.01, betas=b, weight_decay=wd, decoupled_weight_decay=dw, momentum_decay=md, maximize=mx)
+            for b, wd, dw, md, mx in itertools.product(
+                ((0.9, 0.999), (0.3, 0.8)), (0, 0.1), (False, True), (4e-3, 0.1), (False, True)
+            )
+        ],
+    ),
+    "RAdam": (
+        radam,
+        [
+            dict(lr=0.01, betas=b, eps=eps, weight_decay=wd, decoupled_weight_decay=dw, maximize=mx)
+            # beta2 = 0.8 reaches rho_t > 5 (the rectified branch) at step 6, 0.999 at step 6 too;
+            # beta1 = 0.3 takes lerp's other branch
+            for b, eps, wd, dw, mx in itertools.product(
+                ((0.9, 0.999), (0.3, 0.8)), (1e-8, 1e-3), (0, 0.1), (False, True), (False, True)
+            )
+        ],
+    ),
 }
 CASES = [pytest.param(make(**kw), id=_id(name, kw)) for name, (make, grid) in GRIDS.items() for kw in grid]
 
 
 def groups_rmsprop(lib: Any, p: list) -> Any:
-    return lib.optim.RMSprop([{"params": [p[0]], "momentum": 0.5, "centered": True},
-                              {"params": [p[1], p[2], p[3]], "lr": 0.05, "alpha": 0.9, "weight_decay": 0.1}],
-                             lr=0.01)
+    return lib.optim.RMSprop(
+        [
+            {"params": [p[0]], "momentum": 0.5, "centered": True},
+            {"params": [p[1], p[2], p[3]], "lr": 0.05, "alpha": 0.9, "weight_decay": 0.1},
+        ],
+        lr=0.01,
+    )
 
 
 def groups_adagrad(lib: Any, p: list) -> Any:
     # a group's own initial_accumulator_value is ignored at construction, as in torch
-    return lib.optim.Adagrad([{"params": [p[0], p[3]], "lr_decay": 0.1, "initial_accumulator_value": 3.0},
-                              {"params": [p[1], p[2]], "lr": 0.5, "maximize": True}],
-                             lr=0.1, initial_accumulator_value=0.25)
+    return lib.optim.Adagrad(
+        [
+            {"params": [p[0], p[3]], "lr_decay": 0.1, "initial_accumulator_value": 3.0},
+            {"params": [p[1], p[2]], "lr": 0.5, "maximize": True},
+        ],
+        lr=0.1,
+        initial_accumulator_value=0.25,
+    )
 
 
 def groups_adadelta(lib: Any, p: list) -> Any:
-    return lib.optim.Adadelta([{"params": [p[0]], "rho": 0.5},
-                               {"params": [p[1], p[2], p[3]], "lr": 0.5, "weight_decay": 0.1}], eps=1e-4)
+    return lib.optim.Adadelta(
+        [{"params": [p[0]], "rho": 0.5}, {"params": [p[1], p[2], p[3]], "lr": 0.5, "weight_decay": 0.1}], eps=1e-4
+    )
 
 
 def groups_nadam(lib: Any, p: list) -> Any:
-    return lib.optim.NAdam([{"params": [p[0], p[3]], "momentum_decay": 0.05, "decoupled_weight_decay": True,
-                             "weight_decay": 0.1},
-                            {"params": [p[1], p[2]], "lr": 0.1, "betas": (0.5, 0.6), "weight_decay": 0.05}],
-                           lr=0.01)
+    return lib.optim.NAdam(
+        [
+            {"params": [p[0], p[3]], "momentum_decay": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1},
+            {"params": [p[1], p[2]], "lr": 0.1, "betas": (0.5, 0.6), "weight_decay": 0.05},
+        ],
+        lr=0.01,
+    )
 
 
 def groups_radam(lib: Any, p: list) -> Any:
-    return lib.optim.RAdam([{"params": [p[0]], "betas": (0.5, 0.7)},
-                            {"params": [p[1], p[2], p[3]], "lr": 0.1, "weight_decay": 0.05,
-                             "decoupled_weight_decay": True}], lr=0.01)
+    return lib.optim.RAdam(
+        [
+            {"params": [p[0]], "betas": (0.5, 0.7)},
+            {"params": [p[1], p[2], p[3]], "lr": 0.1, "weight_decay": 0.05, "decoupled_weight_decay": True},
+        ],
+        lr=0.01,
+    )
 
 
 GROUPS = [groups_rmsprop, groups_adagrad, groups_adadelta, groups_nadam, groups_radam]
@@ -98,16 +139,27 @@ DEFAULTS = [rmsprop(), adagrad(), adadelta(), nadam(), radam()]
 NAMES = ["RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam"]
 
 
-@pytest.mark.parametrize("factory", CASES + [pytest.param(f, id=f.__name__) for f in GROUPS]
-                         + [pytest.param(f, id=f"{n}-defaults") for f, n in zip(DEFAULTS, NAMES)])
+@pytest.mark.parametrize(
+    "factory",
+    CASES
+    + [pytest.param(f, id=f.__name__) for f in GROUPS]
+    + [pytest.param(f, id=f"{n}-defaults") for f, n in zip(DEFAULTS, NAMES)],
+)
 def test_trajectory_and_state_match_torch(factory: Callable) -> None:
     check_against_torch(factory)  # 50 steps, float64, rtol 1e-10; parameters and the whole state_dict
 
 
-@pytest.mark.parametrize("factory", [rmsprop(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1),
-                                     adagrad(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
-                                     adadelta(weight_decay=0.1), nadam(decoupled_weight_decay=True, weight_decay=0.1),
-                                     radam(weight_decay=0.1)], ids=NAMES)
+@pytest.mark.parametrize(
+    "factory",
+    [
+        rmsprop(lr=0.01, momentum=0.9, centered=True, weight_decay=0.1),
+        adagrad(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1),
+        adadelta(weight_decay=0.1),
+        nadam(decoupled_weight_decay=True, weight_decay=0.1),
+        radam(weight_decay=0.1),
+    ],
+    ids=NAMES,
+)
 def test_float32_stays_float32(factory: Callable) -> None:
     params, opt = check_against_torch(factory, np.float32, rtol=1e-5, atol=1e-6)
     assert all(p._data.dtype == np.float32 for p in params)
@@ -194,6 +246,7 @@ def test_closure_and_in_place_updates() -> None:
             loss = (w * w).sum()
             loss.backward()
             return loss
+
         with minitorch.no_grad():
             loss = opt.step(closure)
         assert float(loss) == 5.0 and w._data is data and w._version == 1, name
@@ -202,31 +255,54 @@ def test_closure_and_in_place_updates() -> None:
 
 ARG_ERRORS = {
     "RMSprop": [dict(lr=-0.1), dict(eps=-1.0), dict(momentum=-0.1), dict(weight_decay=-1.0), dict(alpha=-0.5)],
-    "Adagrad": [dict(lr=-0.1), dict(lr_decay=-1.0), dict(weight_decay=-1.0), dict(initial_accumulator_value=-1.0),
-                dict(eps=-1.0)],
+    "Adagrad": [
+        dict(lr=-0.1),
+        dict(lr_decay=-1.0),
+        dict(weight_decay=-1.0),
+        dict(initial_accumulator_value=-1.0),
+        dict(eps=-1.0),
+    ],
     "Adadelta": [dict(lr=-0.1), dict(rho=1.5), dict(rho=-0.1), dict(eps=-1.0), dict(weight_decay=-1.0)],
-    "NAdam": [dict(lr=-0.1), dict(eps=-1.0), dict(betas=(1.0, 0.9)), dict(betas=(0.9, -0.1)),
-              dict(weight_decay=-1.0), dict(momentum_decay=-1.0)],
-    "RAdam": [dict(lr=-0.1), dict(eps=-1.0), dict(betas=(-0.1, 0.9)), dict(betas=(0.9, 1.0)),
-              dict(weight_decay=-1.0)],
+    "NAdam": [
+        dict(lr=-0.1),
+        dict(eps=-1.0),
+        dict(betas=(1.0, 0.9)),
+        dict(betas=(0.9, -0.1)),
+        dict(weight_decay=-1.0),
+        dict(momentum_decay=-1.0),
+    ],
+    "RAdam": [dict(lr=-0.1), dict(eps=-1.0), dict(betas=(-0.1, 0.9)), dict(betas=(0.9, 1.0)), dict(weight_decay=-1.0)],
 }
-BUILDERS = {"RMSprop": lambda lib, kw: lib.optim.RMSprop(_p(lib), **kw),
-            "Adagrad": lambda lib, kw: lib.optim.Adagrad(_p(lib), **kw),
-            "Adadelta": lambda lib, kw: lib.optim.Adadelta(_p(lib), **kw),
-            "NAdam": lambda lib, kw: lib.optim.NAdam(_p(lib), **kw),
-            "RAdam": lambda lib, kw: lib.optim.RAdam(_p(lib), **kw)}
+BUILDERS = {
+    "RMSprop": lambda lib, kw: lib.optim.RMSprop(_p(lib), **kw),
+    "Adagrad": lambda lib, kw: lib.optim.Adagrad(_p(lib), **kw),
+    "Adadelta": lambda lib, kw: lib.optim.Adadelta(_p(lib), **kw),
+    "NAdam": lambda lib, kw: lib.optim.NAdam(_p(lib), **kw),
+    "RAdam": lambda lib, kw: lib.optim.RAdam(_p(lib), **kw),
+}
 
 
-@pytest.mark.parametrize("name,kw", [(n, kw) for n, kws in ARG_ERRORS.items() for kw in kws],
-                         ids=[_id(n, kw) for n, kws in ARG_ERRORS.items() for kw in kws])
+@pytest.mark.parametrize(
+    "name,kw",
+    [(n, kw) for n, kws in ARG_ERRORS.items() for kw in kws],
+    ids=[_id(n, kw) for n, kws in ARG_ERRORS.items() for kw in kws],
+)
 def test_bad_arguments_raise_like_torch(name: str, kw: dict) -> None:
     raises_like(lambda lib: BUILDERS[name](lib, kw), exact=True)
 
 
-@pytest.mark.parametrize("name,flag", [("RMSprop", "capturable"), ("RMSprop", "differentiable"),
-                                       ("Adagrad", "fused"), ("Adagrad", "differentiable"),
-                                       ("Adadelta", "capturable"), ("NAdam", "capturable"),
-                                       ("RAdam", "differentiable")])
+@pytest.mark.parametrize(
+    "name,flag",
+    [
+        ("RMSprop", "capturable"),
+        ("RMSprop", "differentiable"),
+        ("Adagrad", "fused"),
+        ("Adagrad", "differentiable"),
+        ("Adadelta", "capturable"),
+        ("NAdam", "capturable"),
+        ("RAdam", "differentiable"),
+    ],
+)
 def test_other_implementations_are_refused_clearly(name: str, flag: str) -> None:
     with pytest.raises(NotImplementedError, match=f"{flag}=True is not supported"):
         BUILDERS[name](minitorch, {flag: True})

@@ -5,6 +5,7 @@ installed inside it) is the application built on it. The library never imports t
 application. The one exception is ``minitorch/__main__.py``, which ``python -m minitorch``
 runs (``import minitorch`` never does) to hand over to the application's command line.
 """
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,7 @@ import json
 import pathlib
 import subprocess
 import sys
-from typing import Iterator, Tuple
+from collections.abc import Iterator
 
 import pytest
 
@@ -29,14 +30,16 @@ def _loaded_after(code: str, cwd: pathlib.Path) -> dict:
     """The modules in sys.modules (``all``) and their top-level names (``top``) after running ``code`` in a fresh
     interpreter started in ``cwd``."""
     probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=cwd,
-                         timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=cwd, timeout=120
+    ).stdout
     names = set(json.loads(out.strip().splitlines()[-1]))
     return {"top": {n.split(".")[0] for n in names}, "all": names}
 
 
-@pytest.mark.parametrize("code", ["import minitorch",
-                                  "import minitorch, minitorch.nn, minitorch.optim, minitorch.utils.data"])
+@pytest.mark.parametrize(
+    "code", ["import minitorch", "import minitorch, minitorch.nn, minitorch.optim, minitorch.utils.data"]
+)
 def test_importing_the_library_loads_no_torch_plotting_progress_bars_or_application(code, tmp_path):
     loaded = _loaded_after(code, tmp_path)
     assert "minitorch" in loaded["top"]
@@ -51,7 +54,7 @@ def test_the_application_loads_torch_only_when_asked_for_it(tmp_path):
     assert loaded["top"] & {"torch", "matplotlib", "tqdm", "pytest", "benchmarks", "reference"} == set()
 
 
-def _imports(path: pathlib.Path, package: str) -> Iterator[Tuple[int, str]]:
+def _imports(path: pathlib.Path, package: str) -> Iterator[tuple[int, str]]:
     """(line, absolute module name) of every import in ``path``, a module of ``package``, including
     ``importlib.import_module("...")`` and ``__import__("...")`` with a literal name."""
     tree = ast.parse(path.read_text(), str(path))
@@ -60,17 +63,22 @@ def _imports(path: pathlib.Path, package: str) -> Iterator[Tuple[int, str]]:
         if isinstance(node, ast.Import):
             yield from ((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = here[:len(here) - node.level] if node.level else []
+            base = here[: len(here) - node.level] if node.level else []
             module = ".".join(base + ([node.module] if node.module else []))
-            yield from ((node.lineno, f"{module}.{alias.name}" if node.module is None else module)
-                        for alias in node.names)
-        elif (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None))
-              in ("import_module", "__import__") and node.args and isinstance(node.args[0], ast.Constant)
-              and isinstance(node.args[0].value, str)):
+            yield from (
+                (node.lineno, f"{module}.{alias.name}" if node.module is None else module) for alias in node.names
+            )
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
             yield node.lineno, node.args[0].value
 
 
-def _modules(root: pathlib.Path) -> Iterator[Tuple[pathlib.Path, str]]:
+def _modules(root: pathlib.Path) -> Iterator[tuple[pathlib.Path, str]]:
     for path in sorted(root.rglob("*.py")):
         parts = path.relative_to(root.parent).with_suffix("").parts
         yield path, ".".join(parts[:-1])
@@ -94,7 +102,13 @@ def test_the_application_is_built_on_the_library():
 def test_the_import_check_sees_relative_lazy_and_dynamic_imports(tmp_path):
     module = tmp_path / "minitorch" / "nn" / "probe.py"
     module.parent.mkdir(parents=True)
-    module.write_text("from ..ops import add\nfrom . import init\n\ndef f():\n    import minitorch_app.cli\n"
-                      "    importlib.import_module('benchmarks.driver')\n")
+    module.write_text(
+        "from ..ops import add\nfrom . import init\n\ndef f():\n    import minitorch_app.cli\n"
+        "    importlib.import_module('benchmarks.driver')\n"
+    )
     assert [name for _, name in _imports(module, "minitorch.nn")] == [
-        "minitorch.ops", "minitorch.nn.init", "minitorch_app.cli", "benchmarks.driver"]
+        "minitorch.ops",
+        "minitorch.nn.init",
+        "minitorch_app.cli",
+        "benchmarks.driver",
+    ]

@@ -1,14 +1,16 @@
 """The PyTorch twins in reference/: exact weight copies, and training trajectories that match step for step."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from minitorch_app.reference import twin
 
 import minitorch
-from examples.two_layer_net import make_problem, train as two_layer_train
+from examples.two_layer_net import make_problem
+from examples.two_layer_net import train as two_layer_train
 from minitorch_app import models
-from minitorch_app.reference import twin
 from minitorch_app.training import make_engine
 
 FASHION = "/usr/share/datasets/fashion-mnist"
@@ -44,11 +46,17 @@ def test_weight_copy_is_exact_both_ways(name, dtype):
 @pytest.fixture(scope="module")
 def fashion_batches():
     """200 shuffled batches of 32 real Fashion-MNIST images, padded and normalised as `minitorch train` does."""
-    from minitorch_app.data import load_data
     from minitorch.utils.data import DataLoader
     from minitorch.vision.datasets import DatasetError
-    config = {"dataset": "fashion-mnist", "data_dir": FASHION, "download": False, "limit_train": 200 * BATCH,
-              "limit_test": 1}
+    from minitorch_app.data import load_data
+
+    config = {
+        "dataset": "fashion-mnist",
+        "data_dir": FASHION,
+        "download": False,
+        "limit_train": 200 * BATCH,
+        "limit_test": 1,
+    }
     try:
         train_set, _, classes, shape = load_data(config, 32)
     except Exception as e:  # noqa: BLE001 - any reason the real data is not there

@@ -1,5 +1,6 @@
 """minitorch.utils.tensorboard.SummaryWriter against torch's: the same calls, read back with TensorBoard's own
 EventAccumulator, give the same runs, tags, steps, values, images, histograms, text and hparams."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,7 @@ import re
 import socket
 import subprocess
 import sys
-from typing import Any, Dict
+from typing import Any
 
 import numpy as np
 import pytest
@@ -35,28 +36,40 @@ def log_everything(lib: Any, log_dir: str) -> None:
         for step in range(6):
             w.add_scalar("Loss/train", 1.0 / (step + 1), step, walltime=WALL + step)
             w.add_scalar("Accuracy", t(np.array(0.5 + step / 20)), step, walltime=WALL + step)
-            w.add_scalars("lr", {"group0": 0.1 * 0.9 ** step, "group1": 0.01}, step, walltime=WALL + step)
+            w.add_scalars("lr", {"group0": 0.1 * 0.9**step, "group1": 0.01}, step, walltime=WALL + step)
         w.add_scalar("new-style", 3.25, 1, walltime=WALL, new_style=True)
         weights = rng.standard_normal(2000)
         w.add_histogram("weights", t(weights), 0, walltime=WALL)
         w.add_histogram("weights-numpy-bins", weights, 1, bins=20, walltime=WALL)
         w.add_histogram("weights-auto-merged", t(weights * 1e-3), 2, bins="auto", max_bins=7, walltime=WALL)
         w.add_histogram("ints", t(rng.integers(0, 5, 100)), 0, walltime=WALL)
-        w.add_histogram_raw("raw", min=-1.0, max=2.0, num=5, sum=3.0, sum_squares=7.0, bucket_limits=[0.0, 1.0, 2.0],
-                            bucket_counts=[1, 3, 1], global_step=4, walltime=WALL)
+        w.add_histogram_raw(
+            "raw",
+            min=-1.0,
+            max=2.0,
+            num=5,
+            sum=3.0,
+            sum_squares=7.0,
+            bucket_limits=[0.0, 1.0, 2.0],
+            bucket_counts=[1, 3, 1],
+            global_step=4,
+            walltime=WALL,
+        )
         w.add_image("chw", t(rng.random((3, 10, 7))), 0, walltime=WALL)
-        w.add_image("hw-uint8", t(rng.integers(0, 256, (6, 9)).astype(np.uint8)), 1, walltime=WALL,
-                    dataformats="HW")
+        w.add_image("hw-uint8", t(rng.integers(0, 256, (6, 9)).astype(np.uint8)), 1, walltime=WALL, dataformats="HW")
         w.add_image("hwc-one-channel", t(rng.random((5, 4, 1))), 2, walltime=WALL, dataformats="HWC")
         w.add_images("batch", t(rng.random((11, 1, 6, 5))), 0, walltime=WALL)
         w.add_images("batch-nhwc", t(rng.random((3, 4, 4, 3))), 0, walltime=WALL, dataformats="NHWC")
         w.add_text("notes", "lr **0.1**, momentum 0.9 — ünïcode", 3, walltime=WALL)
-        w.add_hparams({"lr": 0.1, "optimizer": "SGD", "bn": True, "depth": 3, "skip": None},
-                      {"hparam/accuracy": 0.91, "hparam/loss": 0.3}, hparam_domain_discrete={"depth": [2, 3, 4]},
-                      run_name="trial-1")
+        w.add_hparams(
+            {"lr": 0.1, "optimizer": "SGD", "bn": True, "depth": 3, "skip": None},
+            {"hparam/accuracy": 0.91, "hparam/loss": 0.3},
+            hparam_domain_discrete={"depth": [2, 3, 4]},
+            run_name="trial-1",
+        )
 
 
-def read(log_dir: str) -> Dict[str, Any]:
+def read(log_dir: str) -> dict[str, Any]:
     """Everything in every run under ``log_dir``, by run path, without wall times of hparams runs."""
     runs = {}
     for root, _, files in sorted(os.walk(log_dir)):
@@ -65,20 +78,27 @@ def read(log_dir: str) -> Dict[str, Any]:
         ea = EventAccumulator(root, size_guidance={"scalars": 0, "images": 0, "histograms": 0, "tensors": 0})
         ea.Reload()
         tags = ea.Tags()
-        run: Dict[str, Any] = {"tags": {k: sorted(v) for k, v in tags.items() if isinstance(v, list)}}
+        run: dict[str, Any] = {"tags": {k: sorted(v) for k, v in tags.items() if isinstance(v, list)}}
         hparams_run = os.path.basename(root) == "trial-1"
         for tag in tags["scalars"]:
-            run["scalar " + tag] = [((None if hparams_run else e.wall_time), e.step, e.value)
-                                    for e in ea.Scalars(tag)]
+            run["scalar " + tag] = [((None if hparams_run else e.wall_time), e.step, e.value) for e in ea.Scalars(tag)]
         for tag in tags["histograms"]:
             run["histogram " + tag] = [(e.wall_time, e.step, e.histogram_value) for e in ea.Histograms(tag)]
         for tag in tags["images"]:
-            run["image " + tag] = [(e.wall_time, e.step, e.width, e.height,
-                                    np.asarray(Image.open(io.BytesIO(e.encoded_image_string))).tolist())
-                                   for e in ea.Images(tag)]
+            run["image " + tag] = [
+                (
+                    e.wall_time,
+                    e.step,
+                    e.width,
+                    e.height,
+                    np.asarray(Image.open(io.BytesIO(e.encoded_image_string))).tolist(),
+                )
+                for e in ea.Images(tag)
+            ]
         for tag in tags["tensors"]:
-            run["tensor " + tag] = [((None if hparams_run else e.wall_time), e.step, e.tensor_proto)
-                                    for e in ea.Tensors(tag)]
+            run["tensor " + tag] = [
+                ((None if hparams_run else e.wall_time), e.step, e.tensor_proto) for e in ea.Tensors(tag)
+            ]
         run["plugins"] = {name: _plugin_content(ea, name) for name in ("hparams", "text", "scalars")}
         runs[os.path.relpath(root, log_dir)] = run
     return runs
@@ -137,17 +157,29 @@ def test_purge_step_writes_torchs_session_start(tmp_path: Any) -> None:
     assert read(str(tmp_path / "minitorch")) == read(str(tmp_path / "torch"))
 
 
-@pytest.mark.parametrize("call", [
-    lambda w, lib: w.add_hparams([("lr", 0.1)], {"acc": 1.0}),
-    lambda w, lib: w.add_hparams({"lr": [0.1]}, {"acc": 1.0}),
-    lambda w, lib: w.add_hparams({"lr": 0.1}, {"acc": 1.0}, hparam_domain_discrete={"lr": [1, 2]}),
-    lambda w, lib: w.add_histogram_raw("h", 0, 1, 1, 1, 1, [1.0, 2.0], [1]),
-    lambda w, lib: w.add_histogram("h", np.zeros(0)),
-    lambda w, lib: w.add_scalar("s", lib.ones(2)),
-    lambda w, lib: w.add_image("i", lib.ones(3, 4, 4), dataformats="CHWC"),
-    lambda w, lib: w.add_image("i", lib.ones(3, 4, 4), dataformats="CCH"),
-], ids=["hparams-not-dict", "hparam-type", "domain-type", "raw-lengths", "empty-histogram", "non-scalar",
-        "format-length", "format-repeat"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w, lib: w.add_hparams([("lr", 0.1)], {"acc": 1.0}),
+        lambda w, lib: w.add_hparams({"lr": [0.1]}, {"acc": 1.0}),
+        lambda w, lib: w.add_hparams({"lr": 0.1}, {"acc": 1.0}, hparam_domain_discrete={"lr": [1, 2]}),
+        lambda w, lib: w.add_histogram_raw("h", 0, 1, 1, 1, 1, [1.0, 2.0], [1]),
+        lambda w, lib: w.add_histogram("h", np.zeros(0)),
+        lambda w, lib: w.add_scalar("s", lib.ones(2)),
+        lambda w, lib: w.add_image("i", lib.ones(3, 4, 4), dataformats="CHWC"),
+        lambda w, lib: w.add_image("i", lib.ones(3, 4, 4), dataformats="CCH"),
+    ],
+    ids=[
+        "hparams-not-dict",
+        "hparam-type",
+        "domain-type",
+        "raw-lengths",
+        "empty-histogram",
+        "non-scalar",
+        "format-length",
+        "format-repeat",
+    ],
+)
 def test_bad_input_is_refused_like_torch(call: Any, tmp_path: Any) -> None:
     errors = []
     for lib in WRITERS:
@@ -162,6 +194,7 @@ def test_figures_are_logged_as_images(tmp_path: Any) -> None:
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     for lib in WRITERS:
         with WRITERS[lib](str(tmp_path / lib.__name__)) as w:
             fig = plt.figure(figsize=(2, 1), dpi=50)
@@ -177,14 +210,20 @@ def _run(code: str, tmp_path: Any) -> subprocess.CompletedProcess:
 
 
 def test_the_writer_never_imports_torch(tmp_path: Any) -> None:
-    done = _run("import sys\nfrom minitorch.utils.tensorboard import SummaryWriter\nimport minitorch\n"
-                "with SummaryWriter('run') as w:\n    w.add_scalar('a', minitorch.tensor(1.0), 0)\n"
-                "    w.add_histogram('h', minitorch.randn(10), 0)\n    w.add_hparams({'lr': 0.1}, {'a': 1.0})\n"
-                "print('torch' in sys.modules)", tmp_path)
+    done = _run(
+        "import sys\nfrom minitorch.utils.tensorboard import SummaryWriter\nimport minitorch\n"
+        "with SummaryWriter('run') as w:\n    w.add_scalar('a', minitorch.tensor(1.0), 0)\n"
+        "    w.add_histogram('h', minitorch.randn(10), 0)\n    w.add_hparams({'lr': 0.1}, {'a': 1.0})\n"
+        "print('torch' in sys.modules)",
+        tmp_path,
+    )
     assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
 
 
 def test_missing_tensorboard_says_how_to_install_it(tmp_path: Any) -> None:
-    done = _run("import sys\nsys.modules['tensorboard'] = None\nimport minitorch\n"
-                "from minitorch.utils.tensorboard import SummaryWriter", tmp_path)
+    done = _run(
+        "import sys\nsys.modules['tensorboard'] = None\nimport minitorch\n"
+        "from minitorch.utils.tensorboard import SummaryWriter",
+        tmp_path,
+    )
     assert done.returncode == 1 and "pip install 'minitorch[tensorboard]'" in done.stderr

@@ -8,10 +8,12 @@ The engine moves raw arrays between nodes. It knows tensors only by the protocol
 ``function.py`` (``grad_fn``, ``_output_nr``, ``_data``, ``grad``, ...) and hands a gradient
 to user code (hooks, ``.grad``, ``grad()``'s results) through ``function.wrap``.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..backend import backend_of
 from . import anomaly
@@ -74,8 +76,9 @@ def _only_view(grad: Any) -> bool:
     base = grad.base
     if base is None:
         return True
-    return (base.base is None and base.size == grad.size and grad.flags.c_contiguous
-            and sys.getrefcount(base) <= _SOLE_BASE)
+    return (
+        base.base is None and base.size == grad.size and grad.flags.c_contiguous and sys.getrefcount(base) <= _SOLE_BASE
+    )
 
 
 def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
@@ -98,8 +101,7 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
             hook(var)
 
 
-def execute(roots: Sequence[tuple], retain_graph: bool,
-            capture: Optional[dict] = None) -> Optional[dict]:
+def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None) -> dict | None:
     """Propagate ``roots`` ((node, output_nr, grad array) triples) through the graph.
 
     Without ``capture``, leaf gradients accumulate into ``.grad``. With it (a dict
@@ -165,7 +167,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool,
     return captured if capture is not None else None
 
 
-def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any]) -> list:
+def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any]) -> list:
     roots = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -181,7 +183,8 @@ def _root_grads(outputs: Sequence["Tensor"], grad_outputs: Sequence[Any]) -> lis
             if tuple(arr.shape) != tuple(out._data.shape):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(arr.shape)}) and "
-                    f"output[{i}] has a shape of torch.Size({list(out._data.shape)}).")
+                    f"output[{i}] has a shape of torch.Size({list(out._data.shape)})."
+                )
             if arr.dtype != out._data.dtype:
                 arr = arr.astype(out._data.dtype)
         node, nr = (out.grad_fn, out._output_nr) if out.grad_fn is not None else (grad_accumulator(out), 0)
@@ -197,8 +200,13 @@ def _as_seq(x: Any) -> list:
     return list(x)
 
 
-def backward(tensors: Any, grad_tensors: Any = None, retain_graph: Optional[bool] = None,
-             create_graph: bool = False, inputs: Any = None) -> None:
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
     """Accumulate into the leaves' ``.grad`` the gradients of ``tensors``.
 
     Args:
@@ -231,9 +239,15 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: Optional[bool
             t.grad._data += g._data
 
 
-def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Optional[bool] = None,
-         create_graph: bool = False, allow_unused: Optional[bool] = None,
-         materialize_grads: bool = False) -> tuple:
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching ``.grad``.
 
     Args:
@@ -266,7 +280,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Opti
             if materialize_grads:
                 g = t._xp.zeros_like(t._data)
             elif not (allow_unused or materialize_grads):
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
         result.append(None if g is None else wrap(g))
     return tuple(result)

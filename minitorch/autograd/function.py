@@ -19,11 +19,13 @@ small protocol (``_data``, ``_requires_grad``, ``grad_fn``, ``_output_nr``, ``_c
 ``_hooks``, ``_accumulator``) and wraps arrays with the class ``minitorch.tensor`` registers
 (``register_tensor_class``).
 """
+
 from __future__ import annotations
 
 import re
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import backend, dtypes
 from ..backend import HOST, Array
@@ -33,11 +35,13 @@ from .grad_mode import is_grad_enabled, no_grad
 if TYPE_CHECKING:
     from ..tensor import Tensor
 
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
-          "after they have already been freed). Saved intermediate values of the graph are freed "
-          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-          "backward through the graph a second time or if you need to access saved tensors after "
-          "calling backward.")
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
 
 
 def unbroadcast(grad: Any, shape: tuple) -> Any:
@@ -48,8 +52,7 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     extra = len(gs) - len(shape)
     if extra > 0 and gs[extra:] == shape:  # only leading dims added (a bias): one sum
         return grad.sum(axis=tuple(range(extra)))
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if extra:
@@ -62,7 +65,7 @@ class _SavedRef:
 
     __slots__ = ("value", "counter", "version", "meta", "owner", "producer")
 
-    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: Optional[tuple] = None) -> None:
+    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: tuple | None = None) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
@@ -91,10 +94,12 @@ class _SavedRef:
         where = ""
         if node is not None:
             where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', node.name())},"
-        return ("one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
-                f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
-                "backward; clone() it before changing it.")
+        return (
+            "one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
+            f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
+            "backward; clone() it before changing it."
+        )
 
 
 class Context:
@@ -103,7 +108,7 @@ class Context:
     # Class-level defaults, replaced per context only when used (a context is made on every op call).
     _non_differentiable: frozenset = frozenset()
     _to_save: tuple = ()
-    _saved: Optional[list] = None
+    _saved: list | None = None
     _freed = False
     needs_input_grad: tuple = ()
 
@@ -133,6 +138,7 @@ class Context:
     saved_arrays = saved_tensors
 
     if TYPE_CHECKING:  # ops keep free-form attributes on their context
+
         def __getattr__(self, name: str) -> Any: ...
         def __setattr__(self, name: str, value: Any) -> None: ...
 
@@ -205,8 +211,10 @@ class BackwardNode(Node):
             if len(raw) > expected and all(r is None for r in raw[expected:]):
                 raw = raw[:expected]
             else:
-                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                                   f"(expected {expected}, got {len(raw)})")
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {expected}, got {len(raw)})"
+                )
         out = []
         for pos, meta in zip(self._input_positions, self._input_meta):
             g = raw[pos]
@@ -220,7 +228,8 @@ class BackwardNode(Node):
                     except ValueError:
                         raise RuntimeError(
                             f"Function {self.name()} returned an invalid gradient at index {pos} - got "
-                            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+                            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+                        ) from None
                 if g.dtype != dt:
                     g = g.astype(dt)
             out.append(g)
@@ -259,7 +268,7 @@ class FunctionBase:
     or need none). ``apply`` (per kind: ``Op.apply``, ``Function.apply``) runs them.
     """
 
-    node_name: Optional[str] = None
+    node_name: str | None = None
     # Argument positions that, given a Python number, still get an edge (None, 0), as torch's graph shows
     # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
     scalar_edges: tuple = ()
@@ -304,8 +313,12 @@ class FunctionBase:
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
         # The device too, for the rare missing output gradient that must be rebuilt as zeros.
-        node._output_meta = tuple([(d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
-                                   for d in [o._data for o in outs]])
+        node._output_meta = tuple(
+            [
+                (d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
+                for d in [o._data for o in outs]
+            ]
+        )
         skip = ctx._non_differentiable
         nr = 0
         for o in outs:
@@ -346,7 +359,7 @@ class Function(FunctionBase):
             res = cls.forward(ctx, *args, **kwargs)
         multi = isinstance(res, tuple)
         outs = []
-        for r in (res if multi else (res,)):
+        for r in res if multi else (res,):
             if not is_tensor(r):
                 r = _TENSOR(r)
             elif any(r is a for _, a in tensors):
@@ -368,7 +381,7 @@ def register_tensor_class(cls: type) -> None:
     _TENSOR = cls
 
 
-def wrap(array: Array) -> "Tensor":
+def wrap(array: Array) -> Tensor:
     """A tensor around ``array`` (no copy): how a gradient reaches user code (hooks, ``.grad``, ``grad()``)."""
     return _TENSOR._wrap(array)
 
@@ -395,8 +408,10 @@ def check_same_device(tensors: list) -> None:
     first = tensors[0][1].device
     for _, t in tensors[1:]:
         if t.device != first:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                               f"two devices, {first} and {t.device}!")
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least "
+                f"two devices, {first} and {t.device}!"
+            )
 
 
 def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _SavedRef:

@@ -10,9 +10,11 @@ scatter-add, window views, writeability, random numbers, fast kernels (see ``Bac
     base.py    Backend, the interface both answer
     device.py  minitorch.device
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,9 +27,26 @@ from .host import HOST
 # A numpy array, or an array of another backend with numpy's API (a cupy array): what ops work on.
 Array = npt.NDArray[Any]
 
-__all__ = ["Array", "Backend", "CPU", "CUDA", "DeviceLike", "HOST", "all_backends", "array_module", "as_device",
-           "backend_for", "backend_of", "cuda_available", "device", "device_of", "is_array", "module_for_device",
-           "register_backend", "to_device"]
+__all__ = [
+    "Array",
+    "Backend",
+    "CPU",
+    "CUDA",
+    "DeviceLike",
+    "HOST",
+    "all_backends",
+    "array_module",
+    "as_device",
+    "backend_for",
+    "backend_of",
+    "cuda_available",
+    "device",
+    "device_of",
+    "is_array",
+    "module_for_device",
+    "register_backend",
+    "to_device",
+]
 
 _BY_DEVICE_TYPE: dict = {"cpu": HOST, "cuda": CUDA}
 _BY_ARRAY_TYPE: dict = {np.ndarray: HOST, CUDA.array_type: CUDA}
@@ -114,4 +133,5 @@ def register_backend(backend: Backend) -> Callable[[], None]:
         del _BY_DEVICE_TYPE[backend.type]
         del _BY_ARRAY_TYPE[backend.array_type]
         _FOREIGN = tuple(t for t in _FOREIGN if t is not backend.array_type)
+
     return unregister

@@ -6,10 +6,13 @@ scatter-add, strided window views, writeability and overlap tests, random number
 synchronisation, and the fast kernels registered for that device. The defaults here are
 written against the array API numpy and CuPy share; a backend overrides what differs.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, ContextManager, TypeVar
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -100,8 +103,9 @@ class Backend:
         """
         if type(out) is not type(other):
             return False
-        dense = (out.flags.c_contiguous or out.flags.f_contiguous) and \
-            (other.flags.c_contiguous or other.flags.f_contiguous)
+        dense = (out.flags.c_contiguous or out.flags.f_contiguous) and (
+            other.flags.c_contiguous or other.flags.f_contiguous
+        )
         if not dense or out.size == 0 or other.size == 0:
             return False
         a, b = self._address(out), self._address(other)
@@ -113,7 +117,7 @@ class Backend:
         """The address of ``array``'s first element."""
         raise NotImplementedError
 
-    def quiet(self) -> ContextManager[Any]:
+    def quiet(self) -> AbstractContextManager[Any]:
         """A context that silences divide/invalid/overflow warnings (torch computes inf and nan silently)."""
         return contextlib.nullcontext()
 
@@ -155,6 +159,7 @@ class Backend:
         def unregister() -> None:
             if self._kernels.get(plain) is fast:
                 del self._kernels[plain]
+
         return unregister
 
     def kernels(self) -> dict:

@@ -3,6 +3,7 @@
 Written against CuPy's API; nothing here runs on a machine without a GPU, so every method
 that touches CuPy is marked as needing one for coverage.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,10 @@ try:  # CuPy is optional: minitorch imports and works without it.
 except Exception:  # pragma: no cover - depends on the machine
     cupy = cupyx = None
 
-_NO_CUDA = ("Torch not compiled with CUDA enabled: minitorch found no usable CuPy/GPU "
-            "(install the 'cuda' extra on a machine with an NVIDIA GPU)")
+_NO_CUDA = (
+    "Torch not compiled with CUDA enabled: minitorch found no usable CuPy/GPU "
+    "(install the 'cuda' extra on a machine with an NVIDIA GPU)"
+)
 
 
 class CudaBackend(Backend):

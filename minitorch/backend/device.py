@@ -1,4 +1,5 @@
 """``minitorch.device``: where a tensor's data lives, parsed and printed as torch does."""
+
 from __future__ import annotations
 
 from typing import Union
@@ -12,7 +13,7 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: Union[str, "device"], index: int | None = None) -> None:
+    def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -21,14 +22,17 @@ class device:
         name = type.strip()
         if ":" in name:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {name}")
+                raise RuntimeError(
+                    f"type (string) must not include an index because index was passed explicitly: {name}"
+                )
             name, _, idx = name.partition(":")
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
         if name not in DEVICE_TYPES:
             raise RuntimeError(
-                f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: {type}")
+                f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device string: {type}"
+            )
         if index is not None and index < 0:
             raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type = name

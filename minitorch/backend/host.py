@@ -1,7 +1,9 @@
 """The host backend: numpy arrays in CPU memory."""
+
 from __future__ import annotations
 
-from typing import Any, ContextManager
+from contextlib import AbstractContextManager
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +49,7 @@ class HostBackend(Backend):
     def _address(self, array: Any) -> int:
         return array.__array_interface__["data"][0]
 
-    def quiet(self) -> ContextManager[Any]:
+    def quiet(self) -> AbstractContextManager[Any]:
         return np.errstate(divide="ignore", invalid="ignore", over="ignore")
 
     def filled_like(self, array: Any, value: Any) -> Any:

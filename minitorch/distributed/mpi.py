@@ -11,12 +11,14 @@ calls ``MPI_Abort``, which makes ``mpiexec`` end every rank at once. A rank that
 while the others are inside a collective, lets their waits run into the timeout, whose error is an
 uncaught exception on them, and so aborts the job.
 """
+
 from __future__ import annotations
 
 import os
 import sys
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -33,8 +35,10 @@ def mpi_module() -> Any:
         try:
             from mpi4py import MPI
         except ImportError as e:
-            raise RuntimeError("the 'mpi' backend needs mpi4py and an MPI library: pip install mpi4py mpich "
-                               "(or minitorch's `distributed` extra)") from e
+            raise RuntimeError(
+                "the 'mpi' backend needs mpi4py and an MPI library: pip install mpi4py mpich "
+                "(or minitorch's `distributed` extra)"
+            ) from e
         _MPI = MPI
     return _MPI
 
@@ -65,8 +69,11 @@ class AbortOnException:
         try:
             self.previous(exc_type, exc, tb)
         finally:
-            _abort_job(1, f"minitorch.distributed: rank {self.rank} of {self.size} stopped on an uncaught "
-                          f"{exc_type.__name__}; aborting all {self.size} ranks (MPI_Abort)")
+            _abort_job(
+                1,
+                f"minitorch.distributed: rank {self.rank} of {self.size} stopped on an uncaught "
+                f"{exc_type.__name__}; aborting all {self.size} ranks (MPI_Abort)",
+            )
 
 
 _MPI_OPS = {"SUM": "SUM", "AVG": "SUM", "PRODUCT": "PROD", "MIN": "MIN", "MAX": "MAX"}
@@ -83,12 +90,12 @@ class MPIGroup:
         self.comm = MPI.COMM_WORLD.Dup()
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         self.where = f"minitorch.distributed (mpi, rank {self.rank} of {self.size})"
-        self._hook: Optional[AbortOnException] = None
+        self._hook: AbortOnException | None = None
         if self.size > 1:
             self._hook = AbortOnException(sys.excepthook, self.rank, self.size)
             sys.excepthook = self._hook
 
-    def _work(self, name: str, request: Any, finish: Optional[Callable] = None) -> Work:
+    def _work(self, name: str, request: Any, finish: Callable | None = None) -> Work:
         return Work(name, request.Test, self.timeout, self.where, finish)
 
     def _op(self, op: str) -> Any:
@@ -120,6 +127,7 @@ class MPIGroup:
 
         def divide() -> None:
             array[...] /= size
+
         return divide
 
     def destroy(self) -> None:

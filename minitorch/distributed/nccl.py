@@ -14,10 +14,12 @@ waits for the current stream, so they see the values computed before the call; `
 polls a CUDA event recorded after the collective and, on timeout, aborts the communicator.
 NCCL has no average in CuPy's constants: AVG is a sum followed by a division on that stream.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .mpi import AbortOnException, mpi_module
 from .work import Work
@@ -29,17 +31,26 @@ def cupy_nccl() -> tuple:
         import cupy
         from cupy.cuda import nccl
     except ImportError as e:
-        raise RuntimeError("the 'nccl' backend needs CuPy built with NCCL (cupy-cuda12x or cupy-cuda13x, and a GPU); "
-                           "use backend='mpi' for CPU tensors") from e
+        raise RuntimeError(
+            "the 'nccl' backend needs CuPy built with NCCL (cupy-cuda12x or cupy-cuda13x, and a GPU); "
+            "use backend='mpi' for CPU tensors"
+        ) from e
     if not getattr(nccl, "available", True):
         raise RuntimeError("this CuPy was built without NCCL; the 'nccl' backend cannot start")
     return cupy, nccl
 
 
 def _nccl_dtype(nccl: Any, dtype: Any) -> int:
-    table = {"float16": nccl.NCCL_FLOAT16, "float32": nccl.NCCL_FLOAT32, "float64": nccl.NCCL_FLOAT64,
-             "int8": nccl.NCCL_INT8, "uint8": nccl.NCCL_UINT8, "int32": nccl.NCCL_INT32,
-             "int64": nccl.NCCL_INT64, "bool": nccl.NCCL_UINT8}
+    table = {
+        "float16": nccl.NCCL_FLOAT16,
+        "float32": nccl.NCCL_FLOAT32,
+        "float64": nccl.NCCL_FLOAT64,
+        "int8": nccl.NCCL_INT8,
+        "uint8": nccl.NCCL_UINT8,
+        "int32": nccl.NCCL_INT32,
+        "int64": nccl.NCCL_INT64,
+        "bool": nccl.NCCL_UINT8,
+    }
     try:
         return table[str(dtype)]
     except KeyError:
@@ -71,8 +82,7 @@ class NCCLGroup:
             self._hook = AbortOnException(sys.excepthook, self.rank, self.size)
             sys.excepthook = self._hook
 
-    def _launch(self, name: str, call: Callable[[int], None], finish: Optional[Callable] = None,
-                keep: tuple = ()) -> Work:
+    def _launch(self, name: str, call: Callable[[int], None], finish: Callable | None = None, keep: tuple = ()) -> Work:
         """Run ``call(stream_ptr)`` on the communication stream after the work queued so far; ``keep``:
         arrays the collective uses that nothing else holds, kept alive until it completes."""
         cupy = self.cupy
@@ -89,28 +99,36 @@ class NCCLGroup:
                 cupy.cuda.get_current_stream().wait_event(done)
                 return True
             return False
+
         return Work(name, test, self.timeout, self.where, on_timeout=self.comm.abort, keep=keep)
 
     def _op(self, op: str) -> int:
         n = self.nccl
-        return {"SUM": n.NCCL_SUM, "AVG": n.NCCL_SUM, "PRODUCT": n.NCCL_PROD, "MIN": n.NCCL_MIN,
-                "MAX": n.NCCL_MAX}[op]
+        return {"SUM": n.NCCL_SUM, "AVG": n.NCCL_SUM, "PRODUCT": n.NCCL_PROD, "MIN": n.NCCL_MIN, "MAX": n.NCCL_MAX}[op]
 
     def all_reduce(self, array: Any, op: str) -> Work:
         dt, ptr = _nccl_dtype(self.nccl, array.dtype), array.data.ptr
-        return self._launch("all_reduce",
-                            lambda s: self.comm.allReduce(ptr, ptr, array.size, dt, self._op(op), s),
-                            self._average(array) if op == "AVG" else None)
+        return self._launch(
+            "all_reduce",
+            lambda s: self.comm.allReduce(ptr, ptr, array.size, dt, self._op(op), s),
+            self._average(array) if op == "AVG" else None,
+        )
 
     def reduce(self, array: Any, dst: int, op: str) -> Work:
         dt, ptr = _nccl_dtype(self.nccl, array.dtype), array.data.ptr
         if self.rank == dst:
-            return self._launch("reduce", lambda s: self.comm.reduce(ptr, ptr, array.size, dt, self._op(op), dst, s),
-                                self._average(array) if op == "AVG" else None)
+            return self._launch(
+                "reduce",
+                lambda s: self.comm.reduce(ptr, ptr, array.size, dt, self._op(op), dst, s),
+                self._average(array) if op == "AVG" else None,
+            )
         # NCCL writes the receive buffer only on the root; a scratch one keeps this rank's tensor as it was.
         scratch = self.cupy.empty_like(array)
-        return self._launch("reduce", lambda s: self.comm.reduce(ptr, scratch.data.ptr, array.size, dt,
-                                                                 self._op(op), dst, s), keep=(scratch,))
+        return self._launch(
+            "reduce",
+            lambda s: self.comm.reduce(ptr, scratch.data.ptr, array.size, dt, self._op(op), dst, s),
+            keep=(scratch,),
+        )
 
     def broadcast(self, array: Any, src: int) -> Work:
         dt, ptr = _nccl_dtype(self.nccl, array.dtype), array.data.ptr
@@ -118,20 +136,23 @@ class NCCLGroup:
 
     def all_gather(self, out: Any, array: Any) -> Work:
         dt = _nccl_dtype(self.nccl, array.dtype)
-        return self._launch("all_gather",
-                            lambda s: self.comm.allGather(array.data.ptr, out.data.ptr, array.size, dt, s))
+        return self._launch(
+            "all_gather", lambda s: self.comm.allGather(array.data.ptr, out.data.ptr, array.size, dt, s)
+        )
 
     def barrier(self) -> Work:
         token = self.cupy.zeros(1, dtype=self.cupy.float32)
         ptr, dt = token.data.ptr, self.nccl.NCCL_FLOAT32
-        return self._launch("barrier", lambda s: self.comm.allReduce(ptr, ptr, 1, dt, self.nccl.NCCL_SUM, s),
-                            keep=(token,))
+        return self._launch(
+            "barrier", lambda s: self.comm.allReduce(ptr, ptr, 1, dt, self.nccl.NCCL_SUM, s), keep=(token,)
+        )
 
     def _average(self, array: Any) -> Callable[[], None]:
         size = self.size
 
         def divide() -> None:
             array[...] /= size
+
         return divide
 
     def destroy(self) -> None:

@@ -6,12 +6,13 @@ backend (CUDA tensors). Each collective checks its arguments as torch does, hand
 contiguous arrays (staging a copy for a non-contiguous tensor) and returns a ``Work`` handle with
 ``async_op=True``, or waits for it (never longer than the group's timeout) and returns None.
 """
+
 from __future__ import annotations
 
 import enum
 import importlib.util
 from datetime import timedelta
-from typing import Any, List, Optional
+from typing import Any
 
 from ..backend import array_module
 from ..tensor import Tensor
@@ -33,7 +34,7 @@ class Backend(str):
     NCCL = "nccl"
     MPI = "mpi"
 
-    def __new__(cls, name: str) -> "Backend":
+    def __new__(cls, name: str) -> Backend:
         if not isinstance(name, str):
             raise ValueError(f"Backend constructor parameter must be string-ish, but got: {type(name)}")
         return super().__new__(cls, name.lower())
@@ -98,10 +99,17 @@ def is_initialized() -> bool:
     return _default is not None
 
 
-def init_process_group(backend: Optional[str] = None, init_method: Optional[str] = None,
-                       timeout: Optional[timedelta] = None, world_size: int = -1, rank: int = -1,
-                       store: Any = None, group_name: str = "", pg_options: Any = None,
-                       device_id: Any = None) -> None:
+def init_process_group(
+    backend: str | None = None,
+    init_method: str | None = None,
+    timeout: timedelta | None = None,
+    world_size: int = -1,
+    rank: int = -1,
+    store: Any = None,
+    group_name: str = "",
+    pg_options: Any = None,
+    device_id: Any = None,
+) -> None:
     """Join the processes that ``mpiexec`` started into the default process group.
 
     Args:
@@ -122,21 +130,26 @@ def init_process_group(backend: Optional[str] = None, init_method: Optional[str]
         raise ValueError("trying to initialize the default process group twice!")
     name = Backend(backend if backend is not None else Backend.MPI)
     if store is not None:
-        raise ValueError("minitorch.distributed has no key-value store: start the ranks with mpiexec, "
-                         "which connects them")
+        raise ValueError(
+            "minitorch.distributed has no key-value store: start the ranks with mpiexec, which connects them"
+        )
     if name == Backend.MPI:
         pg = MPIGroup(_seconds(timeout if timeout is not None else default_pg_timeout))
     elif name == Backend.NCCL:
         pg = NCCLGroup(_seconds(timeout if timeout is not None else default_pg_nccl_timeout), device_id)
     else:
-        raise ValueError(f"Backend {str(name)!r} is not available in minitorch.distributed: use 'mpi' (CPU tensors, "
-                         "through mpi4py) or 'nccl' (CUDA tensors, through CuPy)")
+        raise ValueError(
+            f"Backend {str(name)!r} is not available in minitorch.distributed: use 'mpi' (CPU tensors, "
+            "through mpi4py) or 'nccl' (CUDA tensors, through CuPy)"
+        )
     wrong_size = world_size not in (-1, None) and int(world_size) != pg.size
     if wrong_size or (rank not in (-1, None) and int(rank) != pg.rank):
         found = (pg.rank, pg.size)
         pg.destroy()
-        raise ValueError(f"init_process_group got rank={rank}, world_size={world_size}, but MPI reports this process "
-                         f"as rank {found[0]} of {found[1]} (start N ranks with mpiexec -n N)")
+        raise ValueError(
+            f"init_process_group got rank={rank}, world_size={world_size}, but MPI reports this process "
+            f"as rank {found[0]} of {found[1]} (start N ranks with mpiexec -n N)"
+        )
     _default = pg
     GroupMember.WORLD = pg
 
@@ -181,8 +194,10 @@ def get_backend(group: Any = None) -> Backend:
 
 def _check_tensor(tensor: Any, name: str = "tensor") -> None:
     if not isinstance(tensor, Tensor):
-        raise TypeError(f"Invalid function argument. Expected parameter `{name}` of type torch.Tensor\n"
-                        f"             but got {type(tensor)} instead.")
+        raise TypeError(
+            f"Invalid function argument. Expected parameter `{name}` of type torch.Tensor\n"
+            f"             but got {type(tensor)} instead."
+        )
 
 
 def _check_op(op: Any, tensor: Tensor) -> str:
@@ -193,7 +208,7 @@ def _check_op(op: Any, tensor: Tensor) -> str:
     return op.name
 
 
-def _check_root(root: Optional[int], pg: Any, kind: str) -> int:
+def _check_root(root: int | None, pg: Any, kind: str) -> int:
     if root is None:
         raise ValueError("Must specify global_rank or group_rank")
     if not 0 <= int(root) < pg.size:
@@ -204,11 +219,14 @@ def _check_root(root: Optional[int], pg: Any, kind: str) -> int:
 def _check_device(tensor: Tensor, pg: Any) -> None:
     on_host = tensor.device.type == "cpu"
     if pg.backend == Backend.MPI and not on_host:
-        raise RuntimeError(f"the mpi backend communicates CPU tensors; this one is on {tensor.device} "
-                           "(use backend='nccl' for CUDA tensors)")
+        raise RuntimeError(
+            f"the mpi backend communicates CPU tensors; this one is on {tensor.device} "
+            "(use backend='nccl' for CUDA tensors)"
+        )
     if pg.backend == Backend.NCCL and on_host:
-        raise RuntimeError("the nccl backend communicates CUDA tensors; this one is on the CPU "
-                           "(use backend='mpi' for CPU tensors)")
+        raise RuntimeError(
+            "the nccl backend communicates CUDA tensors; this one is on the CPU (use backend='mpi' for CPU tensors)"
+        )
 
 
 def _contiguous(tensor: Tensor) -> tuple:
@@ -220,18 +238,18 @@ def _contiguous(tensor: Tensor) -> tuple:
 
     def copy_back() -> None:
         tensor._data[...] = staged
+
     return staged, copy_back
 
 
-def _finish(work: Work, async_op: bool) -> Optional[Work]:
+def _finish(work: Work, async_op: bool) -> Work | None:
     if async_op:
         return work
     work.wait()
     return None
 
 
-def all_reduce(tensor: Tensor, op: RedOpType = ReduceOp.SUM, group: Any = None,
-               async_op: bool = False) -> Optional[Work]:
+def all_reduce(tensor: Tensor, op: RedOpType = ReduceOp.SUM, group: Any = None, async_op: bool = False) -> Work | None:
     """Reduce ``tensor`` across all ranks, in place, so that every rank holds the result.
 
     Args:
@@ -251,8 +269,14 @@ def all_reduce(tensor: Tensor, op: RedOpType = ReduceOp.SUM, group: Any = None,
     return _finish(work, async_op)
 
 
-def reduce(tensor: Tensor, dst: Optional[int] = None, op: RedOpType = ReduceOp.SUM, group: Any = None,
-           async_op: bool = False, group_dst: Optional[int] = None) -> Optional[Work]:
+def reduce(
+    tensor: Tensor,
+    dst: int | None = None,
+    op: RedOpType = ReduceOp.SUM,
+    group: Any = None,
+    async_op: bool = False,
+    group_dst: int | None = None,
+) -> Work | None:
     """Reduce ``tensor`` across all ranks into rank ``dst``'s ``tensor`` (the others' are left as they were).
 
     Args:
@@ -275,8 +299,9 @@ def reduce(tensor: Tensor, dst: Optional[int] = None, op: RedOpType = ReduceOp.S
     return _finish(work, async_op)
 
 
-def broadcast(tensor: Tensor, src: Optional[int] = None, group: Any = None, async_op: bool = False,
-              group_src: Optional[int] = None) -> Optional[Work]:
+def broadcast(
+    tensor: Tensor, src: int | None = None, group: Any = None, async_op: bool = False, group_src: int | None = None
+) -> Work | None:
     """Copy rank ``src``'s ``tensor`` into ``tensor`` on every other rank.
 
     Args:
@@ -297,8 +322,7 @@ def broadcast(tensor: Tensor, src: Optional[int] = None, group: Any = None, asyn
     return _finish(work, async_op)
 
 
-def all_gather(tensor_list: List[Tensor], tensor: Tensor, group: Any = None,
-               async_op: bool = False) -> Optional[Work]:
+def all_gather(tensor_list: list[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False) -> Work | None:
     """Gather every rank's ``tensor`` into ``tensor_list`` (entry i: rank i's) on every rank.
 
     Args:
@@ -312,14 +336,17 @@ def all_gather(tensor_list: List[Tensor], tensor: Tensor, group: Any = None,
     if not isinstance(tensor_list, (list, tuple)) or not all(isinstance(t, Tensor) for t in tensor_list):
         raise TypeError("all_gather: tensor_list must be a list of tensors")
     if len(tensor_list) != pg.size:
-        raise RuntimeError(f"all_gather: invalid output tensor list at index 0 (expected length {pg.size}, "
-                           f"got {len(tensor_list)})")
+        raise RuntimeError(
+            f"all_gather: invalid output tensor list at index 0 (expected length {pg.size}, got {len(tensor_list)})"
+        )
     for i, t in enumerate(tensor_list):
         if t.dtype != tensor.dtype:
             raise ValueError(f"Invalid usage of tensors with different dtypes: found {t.dtype} and {tensor.dtype}")
         if t.shape != tensor.shape:
-            raise RuntimeError(f"all_gather: invalid tensor size at index {i} (expected "
-                               f"({', '.join(map(str, tensor.shape))}), got ({', '.join(map(str, t.shape))}))")
+            raise RuntimeError(
+                f"all_gather: invalid tensor size at index {i} (expected "
+                f"({', '.join(map(str, tensor.shape))}), got ({', '.join(map(str, t.shape))}))"
+            )
     _check_device(tensor, pg)
     xp = array_module(tensor._data)
     source = xp.ascontiguousarray(tensor._data)
@@ -328,11 +355,13 @@ def all_gather(tensor_list: List[Tensor], tensor: Tensor, group: Any = None,
     def scatter_out() -> None:
         for t, part in zip(tensor_list, gathered):
             t._data[...] = part
+
     return _finish(pg.all_gather(gathered, source).then(scatter_out), async_op)
 
 
-def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None,
-            timeout: Optional[timedelta] = None) -> Optional[Work]:
+def barrier(
+    group: Any = None, async_op: bool = False, device_ids: Any = None, timeout: timedelta | None = None
+) -> Work | None:
     """Wait until every rank has reached this call.
 
     Args:

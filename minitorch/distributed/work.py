@@ -5,11 +5,13 @@ the backend's request until it completes or the process group's timeout passes, 
 ``DistBackendError`` naming the collective, so that a peer that died, hangs or called a different
 collective never leaves this rank waiting forever (uncaught, the error ends the whole job).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable, Optional
+from typing import Any
 
 # Polling: spin this long first (a collective between ranks in step finishes within microseconds to a
 # millisecond), then sleep between polls, doubling up to the cap, so a long wait leaves the core to others.
@@ -39,9 +41,16 @@ class Work:
     (buffers the collective uses that nothing else holds, kept alive until it is done).
     """
 
-    def __init__(self, name: str, test: Callable[[], bool], timeout: float, where: str,
-                 finish: Optional[Callable[[], None]] = None,
-                 on_timeout: Optional[Callable[[], None]] = None, keep: tuple = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        test: Callable[[], bool],
+        timeout: float,
+        where: str,
+        finish: Callable[[], None] | None = None,
+        on_timeout: Callable[[], None] | None = None,
+        keep: tuple = (),
+    ) -> None:
         self._name = name
         self._test = test
         self._timeout = timeout
@@ -60,7 +69,7 @@ class Work:
     def is_success(self) -> bool:
         return self.is_completed()
 
-    def wait(self, timeout: Optional[timedelta] = None) -> bool:
+    def wait(self, timeout: timedelta | None = None) -> bool:
         """Block until the collective completes; raise ``DistBackendError`` after ``timeout``.
 
         Args:
@@ -79,14 +88,15 @@ class Work:
                     self._on_timeout()
                 raise DistBackendError(
                     f"{self._where}: {self._name} did not complete within {limit:g} s; another rank has "
-                    "probably died, hung, or called a different collective")
+                    "probably died, hung, or called a different collective"
+                )
             if now > spin_until:
                 time.sleep(pause)
                 pause = min(pause * 2, _MAX_SLEEP_S)
         self._complete()
         return True
 
-    def then(self, step: Callable[[], None]) -> "Work":
+    def then(self, step: Callable[[], None]) -> Work:
         """Run ``step`` after this collective's own finishing step, once it completes; returns self."""
         first = self._finish
         if self._done:
@@ -94,9 +104,11 @@ class Work:
         elif first is None:
             self._finish = step
         else:
+
             def both() -> None:
                 first()
                 step()
+
             self._finish = both
         return self
 
@@ -113,4 +125,3 @@ class Work:
 
     def __repr__(self) -> str:
         return f"<Work {self._name} {'completed' if self._done else 'pending'}>"
-

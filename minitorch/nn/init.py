@@ -3,12 +3,14 @@
 Everything of torch's but ``sparse_``. The random fills draw from minitorch's own generator, so
 they follow torch's distributions but not its numbers.
 """
+
 from __future__ import annotations
 
 import functools
 import math
 import warnings
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,15 +21,14 @@ from ..random import sample_normal, sample_uniform
 from ..tensor import Tensor
 
 
-def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (e.g. sqrt(2) for relu, 5/3 for tanh).
 
     Args:
         nonlinearity: the function's name as in torch ('relu', 'leaky_relu', 'tanh', 'conv2d', ...).
         param: the negative slope of leaky_relu (default 0.01).
     """
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d")
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
     if nonlinearity in linear or nonlinearity == "sigmoid":
         return 1
     if nonlinearity == "tanh":
@@ -41,7 +42,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
             slope = param
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
@@ -67,7 +68,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def _no_op_if_empty(tensor: Tensor) -> bool:
     if tensor.numel() == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op")
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return True
     return False
 
@@ -108,8 +109,9 @@ def _copy_in(tensor: Tensor, values: np.ndarray) -> Tensor:
     return tensor
 
 
-def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
-                  generator: Any = None) -> Tensor:
+def trunc_normal_(
+    tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, generator: Any = None
+) -> Tensor:
     """Fill ``tensor`` with N(mean, std**2) samples truncated to [a, b] (redrawn until inside).
 
     Args:
@@ -118,8 +120,11 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         generator: the random generator to draw from (default: minitorch's).
     """
     if mean < a - 2 * std or mean > b + 2 * std:
-        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
-                      "may be incorrect.", stacklevel=2)
+        warnings.warn(
+            "mean is more than 2 std from [a, b] in nn.init.trunc_normal_. The distribution of values "
+            "may be incorrect.",
+            stacklevel=2,
+        )
     np_dtype = tensor.dtype.np_dtype
     lo, hi = float(np.dtype(np_dtype).type(a)), float(np.dtype(np_dtype).type(b))
     shape = tuple(tensor.shape)
@@ -185,8 +190,9 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: Any = None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
+) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan).
 
     Args:
@@ -201,8 +207,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: Any = None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
+) -> Tensor:
     """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
     if _no_op_if_empty(tensor):
         return tensor
@@ -241,9 +248,11 @@ def _deprecated(new: Callable) -> Callable:
 
     @functools.wraps(new)
     def old_name(*args: Any, **kwargs: Any) -> Any:
-        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.", FutureWarning, stacklevel=2
+        )
         return new(*args, **kwargs)
+
     old_name.__name__ = old_name.__qualname__ = old
     old_name.__doc__ = f"Deprecated: use ``{new.__name__}``."
     return old_name

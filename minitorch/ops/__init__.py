@@ -4,13 +4,55 @@ Each module lists its ops in ``__all__``; this package exports exactly those (an
 and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` holds
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
 """
+
 from .activation import dropout, log_softmax, softmax
-from .arithmetic import (add, clamp, clip, div, divide, floor_divide, maximum, minimum, mul, multiply, pow, remainder,
-                         sub, subtract, true_divide, where)
+from .arithmetic import (
+    add,
+    clamp,
+    clip,
+    div,
+    divide,
+    floor_divide,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    pow,
+    remainder,
+    sub,
+    subtract,
+    true_divide,
+    where,
+)
 from .base import as_tensor, to_dtype
-from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge, greater,
-                      greater_equal, greater_than, gt, isclose, le, less, less_equal, logical_and, logical_not,
-                      logical_or, logical_xor, lt, ne, nonzero, not_equal)
+from .compare import (
+    all,
+    allclose,
+    any,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    eq,
+    equal,
+    ge,
+    greater,
+    greater_equal,
+    greater_than,
+    gt,
+    isclose,
+    le,
+    less,
+    less_equal,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    nonzero,
+    not_equal,
+)
 from .conv import conv2d
 from .cross_entropy import cross_entropy, nll_loss
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
@@ -21,7 +63,47 @@ from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_los
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
-from .shape import (broadcast_to, clone, contiguous, expand, expand_as, flatten, flip, permute, repeat, reshape,
-                    squeeze, swapaxes, swapdims, t, to_device, transpose, unflatten, unsqueeze, view)
-from .unary import (abs, absolute, ceil, cos, exp, floor, isfinite, isinf, isnan, log, neg, negative, reciprocal,
-                    relu, round, sigmoid, sign, sin, sqrt, square, tanh)
+from .shape import (
+    broadcast_to,
+    clone,
+    contiguous,
+    expand,
+    expand_as,
+    flatten,
+    flip,
+    permute,
+    repeat,
+    reshape,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    to_device,
+    transpose,
+    unflatten,
+    unsqueeze,
+    view,
+)
+from .unary import (
+    abs,
+    absolute,
+    ceil,
+    cos,
+    exp,
+    floor,
+    isfinite,
+    isinf,
+    isnan,
+    log,
+    neg,
+    negative,
+    reciprocal,
+    relu,
+    round,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    square,
+    tanh,
+)

@@ -1,7 +1,8 @@
 """Normalising activations and dropout: softmax, log_softmax (both shift by the max first), dropout."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context
@@ -13,7 +14,7 @@ from .base import Op, to_dtype
 __all__ = ["dropout", "log_softmax", "softmax"]
 
 
-def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
+def log_softmax_array(x: Any, axis: int | None) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
     shift = x.max(axis=axis, keepdims=True)
@@ -28,7 +29,7 @@ class LogSoftmax(Op):
     exponentiate = False  # Softmax reuses this forward and returns exp of the result
 
     @classmethod
-    def forward(cls, ctx: Context, x: Array, axis: Optional[int]) -> Array:
+    def forward(cls, ctx: Context, x: Array, axis: int | None) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
@@ -79,8 +80,7 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
     if dtype is not None:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                                  f"'{input.dtype._scalar_name}'")
+        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{input.dtype._scalar_name}'")
     axis = input._wrap_dim(dim)
     return input, (axis if input.ndim else None)
 
@@ -112,6 +112,5 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
     if not train:
         return input
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{input.dtype._scalar_name}")
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
     return Dropout.apply(input, dropout_mask(input, p))

@@ -1,8 +1,9 @@
 """Binary arithmetic: add, sub, mul, div, pow, maximum, minimum, where, clamp."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context
@@ -12,8 +13,24 @@ from ..tensor import Tensor
 from .base import Op, Operand, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
 from .compare import nonzero
 
-__all__ = ["add", "clamp", "clip", "div", "divide", "floor_divide", "maximum", "minimum", "mul", "multiply", "pow",
-           "remainder", "sub", "subtract", "true_divide", "where"]
+__all__ = [
+    "add",
+    "clamp",
+    "clip",
+    "div",
+    "divide",
+    "floor_divide",
+    "maximum",
+    "minimum",
+    "mul",
+    "multiply",
+    "pow",
+    "remainder",
+    "sub",
+    "subtract",
+    "true_divide",
+    "where",
+]
 
 
 class Add(Op):
@@ -61,8 +78,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         # Save only what the gradients that are needed will read.
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
@@ -125,14 +141,14 @@ def _power(xp: Any, a: Any, b: Any) -> Any:
     """a ** b in the operands' dtype; integers to negative powers truncate as in torch (0, or ±1 for bases ±1)."""
     if type(b) is int or type(b) is float:
         if a.dtype.kind == "f":  # a Python number keeps a float array's dtype (weakly typed)
-            return xp.asarray(a ** b)  # numpy gives a 0-d result as a scalar
+            return xp.asarray(a**b)  # numpy gives a 0-d result as a scalar
     dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
     if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
         out = a ** xp.where(b < 0, 0, b).astype(dtype)
         inverse = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
         out = xp.where(b < 0, inverse, out)
     else:
-        out = a ** b
+        out = a**b
     return xp.asarray(out, dtype=dtype)  # numpy raises bool ** bool to int8
 
 
@@ -203,7 +219,7 @@ class Clamp(Op):
     node_name = "ClampBackward1"
 
     @staticmethod
-    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
+    def forward(ctx: Context, x: Array, lo: Array | None, hi: Array | None) -> Array:
         xp = backend.array_module(x)
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
         flo = None if lo is None else backend_of(x).filled_like(x, lo)
@@ -230,7 +246,7 @@ class ClampTensor(Op):
     node_name = "ClampBackward0"
 
     @staticmethod
-    def forward(ctx: Context, x: Array, lo: Optional[Array], hi: Optional[Array]) -> Array:
+    def forward(ctx: Context, x: Array, lo: Array | None, hi: Array | None) -> Array:
         xp = backend.array_module(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
         out = x if lo is None else xp.maximum(x, lo)
@@ -248,21 +264,25 @@ class ClampTensor(Op):
 
 
 # ------------------------------------------------------------------ wrappers
-def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting and promoting as torch does."""
     a, b, dt = prepare(input, other)
     check_broadcast(a, b)
     return _maybe_out(_scaled(Add, a, b, alpha, dt), out)
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other."""
     if _is_bool(input) and _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     if _is_bool(input) or _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     a, b, dt = prepare(input, other)
     check_broadcast(a, b)
     cls = Rsub if not isinstance(input, Tensor) else Sub
@@ -279,14 +299,14 @@ def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
     return cls.apply(a, b, alpha)
 
 
-def mul(input: Any, other: Any, *, out: Optional[Tensor] = None) -> Tensor:
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input * other."""
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return _maybe_out(Mul.apply(a, b), out)
 
 
-def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None) -> Tensor:
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded (non-differentiable) quotient."""
     if rounding_mode is None:
         a, b, dt = prepare(input, other)
@@ -296,7 +316,9 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
         check_broadcast(a, b)
         return _maybe_out(Div.apply(a, b), out)
     if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+        raise RuntimeError(
+            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
+        )
     a, b, dt = prepare(input, other)
     if dt is dtypes.bool_:
         raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
@@ -309,8 +331,11 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
     else:
         if xp.any(rb == 0):
             raise RuntimeError("ZeroDivisionError")
-        res = xp.floor_divide(ra, rb) if rounding_mode == "floor" else \
-            (xp.abs(ra) // xp.abs(rb)) * xp.sign(ra) * xp.sign(rb)
+        res = (
+            xp.floor_divide(ra, rb)
+            if rounding_mode == "floor"
+            else (xp.abs(ra) // xp.abs(rb)) * xp.sign(ra) * xp.sign(rb)
+        )
     return _maybe_out(no_graph(lambda r: r.astype(dt.np_dtype, copy=False), res), out)
 
 
@@ -325,11 +350,10 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 def remainder(input: Any, other: Any) -> Tensor:
     """Python-style modulus (sign of the divisor); not differentiable here."""
     a, b, dt = prepare(input, other)
-    return no_graph(lambda x, y: backend.array_module(x, y).mod(x, y).astype(dt.np_dtype, copy=False),
-                    _raw(a), _raw(b))
+    return no_graph(lambda x, y: backend.array_module(x, y).mod(x, y).astype(dt.np_dtype, copy=False), _raw(a), _raw(b))
 
 
-def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent."""
     a, b, dt = prepare(input, exponent)
     if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
@@ -363,8 +387,9 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
-        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
-                           f"{cond.dtype._scalar_name}")
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype._scalar_name}"
+        )
     a, b, dt = prepare(input, other)
     if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
@@ -374,7 +399,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return Where.apply(cond, a, b)
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tensor] = None) -> Tensor:
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
     """Limit values to [min, max]; either bound may be None, or a tensor."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -416,19 +441,25 @@ def _raw(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
+def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
     """Honour ``out=``: resize-free copy into the given tensor, as the tutorials use it."""
     if out is None:
         return result
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out.shape)}, which does not match the required output shape "
-                          f"{list(result.shape)}.", UserWarning, stacklevel=3)
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}.",
+                UserWarning,
+                stacklevel=3,
+            )
         out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
     if is_grad_needed(result, out):
-        raise RuntimeError("add(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
+        raise RuntimeError(
+            "add(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
     out._write(result._data)
     return out
 

@@ -1,8 +1,10 @@
 """What every built-in op shares: the ``Op`` base (the built-in path of autograd) and operand preparation."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable, Union
+from typing import Any, Union
 
 from .. import backend, creation, dtypes
 from ..autograd.function import Context, FunctionBase, check_same_device
@@ -109,7 +111,7 @@ def _same_dtype(operands: tuple) -> Any:
         if isinstance(x, Tensor):
             continue
         t = type(x)
-        small_int = t is int and -2**31 <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
+        small_int = t is int and -(2**31) <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
         if not ((t is float and kind == "f") or small_int):
             return None
     return dtypes.from_numpy_dtype(np_dtype)
@@ -125,8 +127,10 @@ def check_broadcast(a: Any, b: Any, *more: Any) -> None:
         x, y = sa[-i], sb[-i]
         if x != y and x != 1 and y != 1:
             ndim = max(len(sa), len(sb))
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {ndim - i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {ndim - i}"
+            )
     if more:
         n = max(len(sa), len(sb))
         sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb

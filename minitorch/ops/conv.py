@@ -12,16 +12,17 @@ when they are long; the input gradient is a transposed convolution, a stride-1 c
 output gradient spread out by ``stride`` with the flipped kernel, through the same im2col path, so
 there is no loop over kernel offsets or pixels.
 """
+
 from __future__ import annotations
 
-from typing import NamedTuple, Optional, Union
+from typing import NamedTuple
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..caches import CONV2D_PLANS
 from ..tensor import Tensor
-from .base import Op
 from . import conv_flat
+from .base import Op
 from .conv_flat import FlatConvolution, FlatGeometry
 from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 
@@ -48,7 +49,7 @@ def gemm_nt(a: Array, b: Array, chunk: int = 4096) -> Array:
         return a @ b.transpose(0, 2, 1)
     out = a[..., :chunk] @ b[..., :chunk].transpose(0, 2, 1)
     for s in range(chunk, m, chunk):
-        out += a[..., s:s + chunk] @ b[..., s:s + chunk].transpose(0, 2, 1)
+        out += a[..., s : s + chunk] @ b[..., s : s + chunk].transpose(0, 2, 1)
     return out
 
 
@@ -76,8 +77,9 @@ class Convolution(Op):
     """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, w: Array, b: Optional[Array], stride: tuple, padding: tuple, dilation: tuple,
-                groups: int) -> Array:
+    def forward(
+        ctx: Context, x: Array, w: Array, b: Array | None, stride: tuple, padding: tuple, dilation: tuple, groups: int
+    ) -> Array:
         xp = array_module(x)
         top, bottom, left, right = padding
         xpad = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
@@ -97,7 +99,7 @@ class Convolution(Op):
         if w is not None:
             gx = transposed(grad, w, ctx.padded, stride, dilation, groups)
             hp, wp = ctx.padded[2:]
-            gx = gx[:, :, top:hp - bottom, left:wp - right]
+            gx = gx[:, :, top : hp - bottom, left : wp - right]
             gx = array_module(gx).ascontiguousarray(gx)
         if cols is not None:
             g = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
@@ -116,31 +118,44 @@ def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
     return tuple(out)
 
 
-def _check_conv(x: Tensor, w: Tensor, b: Optional[Tensor], groups: int) -> None:
+def _check_conv(x: Tensor, w: Tensor, b: Tensor | None, groups: int) -> None:
     if x.ndim != 4:
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                           f"{list(x.shape)}")
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: {list(x.shape)}"
+        )
     if w.ndim != 4:
-        raise RuntimeError(f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
-                           f"{w.ndim}-dimensional weight of size {list(w.shape)} instead")
+        raise RuntimeError(
+            f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
+            f"{w.ndim}-dimensional weight of size {list(w.shape)} instead"
+        )
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if w.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size [{list(w.shape)}] instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{list(w.shape)}] instead"
+        )
     if x.shape[1] != w.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} "
-                           f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} "
+            f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
+        )
     if x.dtype is not w.dtype:
-        raise RuntimeError(f"Input type ({x.dtype._tensor_type}) and weight type ({w.dtype._tensor_type}) "
-                           "should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(
+            f"Input type ({x.dtype._tensor_type}) and weight type ({w.dtype._tensor_type}) "
+            "should be the same or input should be a MKLDNN tensor and weight is a dense tensor"
+        )
     if b is not None:
         if b.ndim != 1 or b.shape[0] != w.shape[0]:
-            raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
-                               f"{w.shape[0]} elements, but got bias of size {list(b.shape)} instead")
+            raise RuntimeError(
+                f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+                f"{w.shape[0]} elements, but got bias of size {list(b.shape)} instead"
+            )
         if b.dtype is not x.dtype:
-            raise RuntimeError(f"Input type ({x.dtype._scalar_name.lower()}) and bias type "
-                               f"({b.dtype._scalar_name.lower()}) should be the same")
+            raise RuntimeError(
+                f"Input type ({x.dtype._scalar_name.lower()}) and bias type "
+                f"({b.dtype._scalar_name.lower()}) should be the same"
+            )
 
 
 class ConvPlan(NamedTuple):
@@ -149,11 +164,18 @@ class ConvPlan(NamedTuple):
     stride: tuple
     pads: tuple  # (top, bottom, left, right)
     dilation: tuple
-    flat: Optional[FlatGeometry]  # stride 1: the flat-row kernel's geometry; else None (the general path)
+    flat: FlatGeometry | None  # stride 1: the flat-row kernel's geometry; else None (the general path)
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
-           padding: Union[IntPair, str] = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,
+    padding: IntPair | str = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation of a (N, C, H, W) or unbatched (C, H, W) input, as ``torch.nn.functional.conv2d``.
 
     Args:
@@ -168,8 +190,18 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     xd, wd = input._data, weight._data
     key = None
     if plain_args(stride, padding, dilation, groups):
-        key = (xd.shape, wd.shape, xd.dtype, wd.dtype, None if bias is None else (bias._data.shape, bias._data.dtype),
-               stride, padding, dilation, groups, conv_flat.CHUNK_BYTES)  # the chunk size: tests change it
+        key = (
+            xd.shape,
+            wd.shape,
+            xd.dtype,
+            wd.dtype,
+            None if bias is None else (bias._data.shape, bias._data.dtype),
+            stride,
+            padding,
+            dilation,
+            groups,
+            conv_flat.CHUNK_BYTES,
+        )  # the chunk size: tests change it
     plan = CONV2D_PLANS.get(key) if key is not None else None
     if plan is None:
         if input.ndim == 3:
@@ -185,16 +217,25 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     return backend_of(xd).kernel(Convolution).apply(input, weight, bias, stride, pads, dilation, groups)
 
 
-def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
-          dilation: IntPair, groups: int) -> ConvPlan:
+def _plan(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntPair,
+    padding: IntPair | str,
+    dilation: IntPair,
+    groups: int,
+) -> ConvPlan:
     """Check the arguments (torch's errors) and work out the plan of this call signature."""
     for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation), ("groups", groups)):
         items = value if isinstance(value, (tuple, list)) else (value,)
         if name == "padding" and isinstance(value, str):
             continue
         if not all(is_int(v) for v in items) or (name == "groups" and not is_int(value)):
-            raise TypeError(f"conv2d() received an invalid combination of arguments - got (Tensor, Tensor, "
-                            f"{name}={type(value).__name__}), but expected integers or tuples of integers")
+            raise TypeError(
+                f"conv2d() received an invalid combination of arguments - got (Tensor, Tensor, "
+                f"{name}={type(value).__name__}), but expected integers or tuples of integers"
+            )
     _check_conv(input, weight, bias, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if any(s <= 0 for s in stride):
@@ -219,12 +260,15 @@ def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair
     padded = (input.shape[2] + pads[0] + pads[1], input.shape[3] + pads[2] + pads[3])
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if padded[0] < span[0] or padded[1] < span[1]:
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
-                           f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
+            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size"
+        )
     if stride != (1, 1):
         return ConvPlan(stride, pads, dilation, None)
     (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation
     hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
-    geo = FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups,
-                       input._data.dtype.itemsize)
+    geo = FlatGeometry(
+        n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups, input._data.dtype.itemsize
+    )
     return ConvPlan(stride, pads, dilation, geo)

@@ -10,9 +10,8 @@ rows (see ``FlatGeometry.input_grad``). ``conv.py`` works the geometry out once 
 (its plan cache) and picks this kernel for every stride-1 convolution; the general path is its
 plain twin, and ``tests/test_ops_conv_kernels.py`` checks that the two agree.
 """
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
@@ -30,11 +29,11 @@ def flat_padded(x: Array, padding: tuple, tail: int) -> Array:
     hp, wp = h + top + bottom, w + left + right
     if any(padding):
         out = xp.zeros((n, c, hp * wp + tail), dtype=x.dtype)
-        out[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, top:top + h, left:left + w] = x
+        out[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
         return out
     out = xp.empty((n, c, hp * wp + tail), dtype=x.dtype)  # written once: the planes, then the tails
-    out[:, :, :hp * wp] = x.reshape(n, c, hp * wp)
-    out[:, :, hp * wp:] = 0
+    out[:, :, : hp * wp] = x.reshape(n, c, hp * wp)
+    out[:, :, hp * wp :] = 0
     return out
 
 
@@ -44,8 +43,16 @@ class FlatConvolution(Op):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx: Context, x: Array, w: Array, b: Optional[Array], padding: tuple, dilation: tuple, groups: int,
-                geo: "FlatGeometry") -> Array:
+    def forward(
+        ctx: Context,
+        x: Array,
+        w: Array,
+        b: Array | None,
+        padding: tuple,
+        dilation: tuple,
+        groups: int,
+        geo: FlatGeometry,
+    ) -> Array:
         xp = array_module(x)
         n, o, ho, wo, wp = geo.n, w.shape[0], geo.ho, geo.wo, geo.wp
         xf = flat_padded(x, padding, geo.dw * (geo.kw - 1))
@@ -57,7 +64,7 @@ class FlatConvolution(Op):
         buf = xp.empty(((n if keep else geo.chunk),) + cols.shape[1:], dtype=x.dtype)
         for s in range(0, n, geo.chunk):
             e = min(n, s + geo.chunk)
-            part = buf[s:e] if keep else buf[:e - s]
+            part = buf[s:e] if keep else buf[: e - s]
             part[...] = cols[s:e]
             xp.matmul(wm, part.reshape(e - s, groups, geo.kg, geo.p), out=out[s:e])
         # Drop the extra columns, then add the bias in place: measured faster than one strided add that
@@ -65,8 +72,9 @@ class FlatConvolution(Op):
         res = xp.ascontiguousarray(out.reshape(n, o, ho, wp)[..., :wo])
         if b is not None:
             res += b.reshape(1, -1, 1, 1)
-        ctx.save_for_backward((buf if keep else xf) if ctx.needs_input_grad[1] else None,
-                              w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            (buf if keep else xf) if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+        )
         ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
         return res
 
@@ -79,8 +87,11 @@ class FlatConvolution(Op):
         gx = gw = gb = None
         if w is not None:
             gxf = geo.input_grad(g, w)
-            gx = xp.ascontiguousarray(gxf[:, :, :geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
-                :, :, top:top + xshape[2], left:left + xshape[3]])
+            gx = xp.ascontiguousarray(
+                gxf[:, :, : geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
+                    :, :, top : top + xshape[2], left : left + xshape[3]
+                ]
+            )
         if xf is not None:
             gw = geo.weight_grad(xf, g).reshape(wshape)
         if ctx.needs_input_grad[2]:
@@ -91,8 +102,21 @@ class FlatConvolution(Op):
 class FlatGeometry:
     """Shapes, strides and chunking of one flat-row convolution, shared by its forward and backward."""
 
-    def __init__(self, n: int, c: int, kh: int, kw: int, dh: int, dw: int, hp: int, wp: int, ho: int, wo: int,
-                 groups: int, itemsize: int) -> None:
+    def __init__(
+        self,
+        n: int,
+        c: int,
+        kh: int,
+        kw: int,
+        dh: int,
+        dw: int,
+        hp: int,
+        wp: int,
+        ho: int,
+        wo: int,
+        groups: int,
+        itemsize: int,
+    ) -> None:
         self.n, self.c, self.kh, self.kw, self.dh, self.dw = n, c, kh, kw, dh, dw
         self.hp, self.wp, self.ho, self.wo, self.groups = hp, wp, ho, wo, groups
         self.p = ho * wp  # output columns per image, Wp per output row
@@ -105,8 +129,9 @@ class FlatGeometry:
     def views(self, xf: Array) -> Array:
         """The columns of every image as a (N, C, kh, kw, P) view of the flat padded input."""
         sn, sc, se = xf.strides
-        return backend_of(xf).strided_view(xf, (self.n, self.c, self.kh, self.kw, self.p),
-                                           (sn, sc, self.dh * self.wp * se, self.dw * se, se))
+        return backend_of(xf).strided_view(
+            xf, (self.n, self.c, self.kh, self.kw, self.p), (sn, sc, self.dh * self.wp * se, self.dw * se, se)
+        )
 
     def widen(self, grad: Array) -> Array:
         """The output gradient as (N, O, P): zeros in the columns the forward computed and dropped."""
@@ -136,10 +161,11 @@ class FlatGeometry:
             if built:
                 c = cols[s:e]
             else:
-                c = buf[:e - s]
+                c = buf[: e - s]
                 c[...] = cols[s:e]
-            prod = xp.matmul(c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2),
-                             out=part[:e - s])
+            prod = xp.matmul(
+                c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2), out=part[: e - s]
+            )
             acc += prod.sum(axis=0)
         return acc.transpose(0, 2, 1)
 
@@ -165,14 +191,14 @@ class FlatGeometry:
         for s in range(0, n, chunk):
             e = min(n, s + chunk)
             src = g[s:e].reshape(e - s, gr, og, p)
-            sh = shifted[:e - s]
+            sh = shifted[: e - s]
             for j in range(kw):
-                sh[:, :, :, j, j * dw:j * dw + p] = src
-            part = rows[:e - s]
+                sh[:, :, :, j, j * dw : j * dw + p] = src
+            part = rows[: e - s]
             xp.matmul(wr, sh.reshape(e - s, gr, og * kw, r), out=part.reshape(e - s, gr, cg * kh, r))
             dst = out[s:e]
             planes = part.reshape(e - s, self.c, kh, r)
             for i in range(kh):
                 at = i * dh * wp
-                dst[:, :, at:at + r] += planes[:, :, i]
+                dst[:, :, at : at + r] += planes[:, :, i]
         return out

@@ -1,7 +1,6 @@
 """The fully connected layer: ``linear`` lowered, as torch lowers it, to one ``addmm`` (bias + input @ weight.T)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from .. import backend
 from ..autograd.function import Context
@@ -35,7 +34,7 @@ class Addmm(Op):
         return grad, ga, gb
 
 
-def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
     if bias is None:
         return matmul(input, weight.t())
@@ -44,16 +43,20 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
         raise RuntimeError(f"mat2 must be a matrix, got {wd.ndim}-D tensor")
     for first, a in (("self", bias), ("mat1", input)):
         if a._data.dtype != wd.dtype:
-            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and "
-                               f"{weight.dtype._scalar_name}")
+            raise RuntimeError(
+                f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and "
+                f"{weight.dtype._scalar_name}"
+            )
     rows = input if xd.ndim == 2 else input.reshape(-1, xd.shape[-1] if xd.ndim else 1)
     (n, k), (out, wk) = rows._data.shape, wd.shape
     if k != wk:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {wk}x{out})")
     shape = bd.shape
     if len(shape) > 2 or any(s not in (1, t) for s, t in zip(shape[::-1], (out, n))):
-        raise RuntimeError(f"The expanded size of the tensor ({out}) must match the existing size "
-                           f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
-                           f"Tensor sizes: {list(shape)}")
+        raise RuntimeError(
+            f"The expanded size of the tensor ({out}) must match the existing size "
+            f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
+            f"Tensor sizes: {list(shape)}"
+        )
     res = Addmm.apply(bias, rows, t(weight))
     return res if xd.ndim == 2 else res.reshape(tuple(xd.shape[:-1]) + (out,))

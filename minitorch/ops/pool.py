@@ -6,9 +6,10 @@ transposed window sum (the output gradient spread by ``stride``, summed over
 stride-1 windows), so neither backward loops in Python. Non-overlapping max pooling
 without indices takes the tiled fast kernel in ``pool_tiled.py``.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
@@ -30,8 +31,9 @@ def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return out
 
 
-def _pad_for_windows(x: Array, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
-                     fill: Any) -> Array:
+def _pad_for_windows(
+    x: Array, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, fill: Any
+) -> Array:
     """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
     xp = array_module(x)
     h, w = x.shape[-2:]
@@ -40,7 +42,7 @@ def _pad_for_windows(x: Array, out: tuple, kernel: tuple, stride: tuple, padding
     if size == (h, w):
         return x
     xpad = xp.full(x.shape[:-2] + size, fill, dtype=x.dtype)
-    xpad[..., padding[0]:padding[0] + h, padding[1]:padding[1] + w] = x
+    xpad[..., padding[0] : padding[0] + h, padding[1] : padding[1] + w] = x
     return xpad
 
 
@@ -52,12 +54,14 @@ class MaxPool2DWithIndices(Op):
     """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
-                ceil_mode: bool) -> tuple:
+    def forward(
+        ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+    ) -> tuple:
         xp = array_module(x)
         h, w = x.shape[-2:]
-        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                    zip((h, w), kernel, stride, padding, dilation))
+        out = tuple(
+            output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+        )
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
         win = sliding_windows(xpad, kernel, stride, dilation)
@@ -101,8 +105,16 @@ class AvgPool2D(Op):
     """Mean over each window of a (N, C, H, W) array, with torch's divisor rules."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, ceil_mode: bool,
-                count_include_pad: bool, divisor_override: Optional[int]) -> Array:
+    def forward(
+        ctx: Context,
+        x: Array,
+        kernel: tuple,
+        stride: tuple,
+        padding: tuple,
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: int | None,
+    ) -> Array:
         xp = array_module(x)
         h, w = x.shape[-2:]
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
@@ -138,31 +150,37 @@ def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool)
 
 def _check_pool(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
     if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[-3:]):
-        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-                           f"but got:{list(x.shape)}")
+        raise RuntimeError(
+            f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:{list(x.shape)}"
+        )
     if min(kernel) <= 0:
         raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}")
     if min(stride) <= 0:
         raise RuntimeError(f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}")
     if min(dilation) <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
-                           f"dilationW: {dilation[1]}")
+        raise RuntimeError(
+            f"dilation should be greater than zero, but got dilationH: {dilation[0]} dilationW: {dilation[1]}"
+        )
     for p, k, d in zip(padding, kernel, dilation):
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > k // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
-                               f"kernel_size={k} and dilation={d}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
 
 
 def _check_output(x: Tensor, out: tuple) -> None:
     if min(out) < 1:
         c, h, w = x.shape[-3:]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
-                           "Output size is too small")
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
+            "Output size is too small"
+        )
 
 
-def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding: IntPair) -> tuple:
+def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple:
     kernel = pair(kernel_size, "kernel_size", fn)
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
         stride = kernel
@@ -172,8 +190,15 @@ def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding
     return kernel, stride, pair(padding, "padding", fn)
 
 
-def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
-               dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf.
 
     Args:
@@ -182,9 +207,13 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         ceil_mode: round the output size up (a last partial window, if it starts inside the input).
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
-    key = (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices) \
-        if plain_args(kernel_size, stride, padding, dilation) and type(ceil_mode) is bool \
-        and type(return_indices) is bool else None
+    key = (
+        (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        if plain_args(kernel_size, stride, padding, dilation)
+        and type(ceil_mode) is bool
+        and type(return_indices) is bool
+        else None
+    )
     plan = POOL2D_PLANS.get(key) if key is not None else None
     if plan is not None:
         kernel, stride, padding, dilation, out, tiled = plan
@@ -192,11 +221,18 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
         dilation = pair(dilation, "dilation", "max_pool2d")
         _check_pool(input, kernel, stride, padding, dilation)
-        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                    zip(input.shape[-2:], kernel, stride, padding, dilation))
+        out = tuple(
+            output_size(n, k, s, p, d, ceil_mode)
+            for n, k, s, p, d in zip(input.shape[-2:], kernel, stride, padding, dilation)
+        )
         _check_output(input, out)
-        tiled = not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
-            all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
+        tiled = (
+            not return_indices
+            and kernel == stride
+            and padding == (0, 0)
+            and dilation == (1, 1)
+            and all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
+        )
         if key is not None:  # checked once per call signature (input shape included), not per batch
             POOL2D_PLANS.put(key, (kernel, stride, padding, dilation, out, tiled))
     x = input if input._data.ndim == 4 else input.unsqueeze(0)
@@ -205,16 +241,23 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     if tiled:
         values = backend_of(x._data).kernel(MaxPool2DTiled).apply(x, kernel, out)
         return values if input._data.ndim == 4 else values.squeeze(0)
-    values, index = backend_of(x._data).kernel(MaxPool2DWithIndices).apply(x, kernel, stride, padding, dilation,
-                                                                             ceil_mode)
+    values, index = (
+        backend_of(x._data).kernel(MaxPool2DWithIndices).apply(x, kernel, stride, padding, dilation, ceil_mode)
+    )
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)
     return (values, index) if return_indices else values
 
 
-def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               divisor_override: Optional[int] = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """Mean over windows of a (N, C, H, W) or (C, H, W) input (zero padding).
 
     Args:
@@ -228,8 +271,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in
-                zip(input.shape[-2:], kernel, stride, padding))
+    out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(input.shape[-2:], kernel, stride, padding))
     _check_output(input, out)
     x = input if input.ndim == 4 else input.unsqueeze(0)
     res = AvgPool2D.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)

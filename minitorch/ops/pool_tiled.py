@@ -6,6 +6,7 @@ and the backward routes each gradient by equality masks, with no gather or scatt
 picks it in one place; the general windows path is its plain twin, and
 ``tests/test_ops_conv_kernels.py`` checks that the two agree bit for bit.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -76,4 +77,6 @@ def _last_nan(xp: Any, views: list) -> list:
 def _tiles(x: Array, kernel: tuple, out: tuple) -> list:
     """The kh*kw strided views of ``x`` (row-major tap order), each holding one tap of every tile."""
     (kh, kw), (ho, wo) = kernel, out
-    return [x[..., i:i + kh * (ho - 1) + 1:kh, j:j + kw * (wo - 1) + 1:kw] for i in range(kh) for j in range(kw)]
+    return [
+        x[..., i : i + kh * (ho - 1) + 1 : kh, j : j + kw * (wo - 1) + 1 : kw] for i in range(kh) for j in range(kw)
+    ]

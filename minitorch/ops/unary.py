@@ -1,4 +1,5 @@
 """Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,29 @@ from ..tensor import Tensor
 from .arithmetic import pow
 from .base import Op, float_operand, no_graph
 
-__all__ = ["abs", "absolute", "ceil", "cos", "exp", "floor", "isfinite", "isinf", "isnan", "log", "neg", "negative",
-           "reciprocal", "relu", "round", "sigmoid", "sign", "sin", "sqrt", "square", "tanh"]
+__all__ = [
+    "abs",
+    "absolute",
+    "ceil",
+    "cos",
+    "exp",
+    "floor",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "log",
+    "neg",
+    "negative",
+    "reciprocal",
+    "relu",
+    "round",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "tanh",
+]
 
 
 class Neg(Op):
@@ -179,8 +201,10 @@ class Relu(Op):
 def neg(input: Tensor) -> Tensor:
     """-input."""
     if input.dtype.name == "bool":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(input)
 
 

@@ -3,10 +3,12 @@
 Used by ``conv.py``, ``conv_flat.py``, ``pool.py`` and ``nn.Conv2d``; the plan caches themselves
 live with the library's other caches (``minitorch.caches``).
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 from ..backend import Array, array_module, backend_of
 
@@ -40,8 +42,10 @@ def pair(value: IntPair, name: str, op: str = "conv2d") -> tuple:
         return v * 2
     if len(v) != 2:
         if op == "conv2d":
-            raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values to match "
-                               f"the convolution dimensions, but got {name}={list(v)}")
+            raise RuntimeError(
+                f"expected {name} to be a single integer value or a list of 2 values to match "
+                f"the convolution dimensions, but got {name}={list(v)}"
+            )
         raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints")
     return v
 
@@ -76,8 +80,9 @@ def sliding_windows(array: Array, kernel: tuple, stride: tuple, dilation: tuple)
     out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(space, kernel, stride, dilation))
     st = array.strides[-nd:]
     shape = lead + out + tuple(kernel)
-    strides = array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + \
-        tuple(a * d for a, d in zip(st, dilation))
+    strides = (
+        array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + tuple(a * d for a, d in zip(st, dilation))
+    )
     return backend_of(array).strided_view(array, shape, strides)
 
 

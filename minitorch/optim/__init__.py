@@ -1,4 +1,5 @@
 """Optimizers (SGD, the Adam family, RMSprop, Adagrad, Adadelta) and learning-rate schedules, with torch's API."""
+
 from . import lr_scheduler
 from .adadelta import Adadelta
 from .adagrad import Adagrad

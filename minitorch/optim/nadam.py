@@ -1,14 +1,15 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .adam import _lerp_
-from .optimizer import (Optimizer, _bump, _check_betas, _check_lr, _check_unsupported, _scalar, _step_tensor,
-                        _zeros_like)
+from .optimizer import Optimizer, _bump, _check_betas, _check_lr, _check_unsupported, _scalar, _step_tensor, _zeros_like
 
 
 class NAdam(Optimizer):
@@ -31,10 +32,21 @@ class NAdam(Optimizer):
         capturable, differentiable: accepted for torch's signature; only False is supported.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: Tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, *, foreach: Optional[bool] = None, maximize: bool = False,
-                 capturable: bool = False, differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum_decay: float = 4e-3,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
@@ -44,9 +56,18 @@ class NAdam(Optimizer):
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         _check_unsupported("NAdam", capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
-                        decoupled_weight_decay=decoupled_weight_decay, maximize=maximize, foreach=foreach,
-                        capturable=capturable, differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum_decay=momentum_decay,
+            decoupled_weight_decay=decoupled_weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     def _after_load(self) -> None:
@@ -56,7 +77,7 @@ class NAdam(Optimizer):
                 state["mu_product"] = _step_tensor(float(state["mu_product"]))
 
     @no_grad()
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
 
         Args:
@@ -80,7 +101,7 @@ class NAdam(Optimizer):
                     g = -g
                 state["step"]._data += 1
                 step = float(state["step"]._data)
-                bias_correction2 = 1 - beta2 ** step
+                bias_correction2 = 1 - beta2**step
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
                         x *= 1 - lr * weight_decay

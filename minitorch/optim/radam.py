@@ -1,13 +1,14 @@
 """RAdam: Adam whose adaptive step is switched on, and rectified, once its variance estimate is reliable."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from .adam import _lerp_
-from .optimizer import (Optimizer, _bump, _check_betas, _check_lr, _check_unsupported, _scalar, _step_tensor,
-                        _zeros_like)
+from .optimizer import Optimizer, _bump, _check_betas, _check_lr, _check_unsupported, _scalar, _step_tensor, _zeros_like
 
 
 class RAdam(Optimizer):
@@ -30,10 +31,20 @@ class RAdam(Optimizer):
         capturable, differentiable: accepted for torch's signature; only False is supported.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
-                 foreach: Optional[bool] = None, maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        decoupled_weight_decay: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+    ) -> None:
         _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
@@ -41,13 +52,21 @@ class RAdam(Optimizer):
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         _check_unsupported("RAdam", capturable=capturable, differentiable=differentiable)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, maximize=maximize,
-                        foreach=foreach, capturable=capturable, decoupled_weight_decay=decoupled_weight_decay,
-                        differentiable=differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            decoupled_weight_decay=decoupled_weight_decay,
+            differentiable=differentiable,
+        )
         super().__init__(params, defaults)
 
     @no_grad()
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
 
         Args:
@@ -80,18 +99,18 @@ class RAdam(Optimizer):
                 sq = (1 - beta2) * g
                 sq *= g
                 exp_avg_sq += sq
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
+                bias_correction1 = 1 - beta1**step
+                bias_correction2 = 1 - beta2**step
                 update = exp_avg / bias_correction1
                 rho_inf = 2 / (1 - beta2) - 1
-                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                rho_t = rho_inf - 2 * step * (beta2**step) / bias_correction2
                 update *= lr
                 if rho_t > 5.0:
                     rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
                     adaptive = xp.sqrt(exp_avg_sq, out=sq)
                     adaptive += eps
                     xp.reciprocal(adaptive, out=adaptive)  # torch's scalar / tensor is reciprocal(tensor) * scalar
-                    adaptive *= bias_correction2 ** 0.5
+                    adaptive *= bias_correction2**0.5
                     update *= adaptive
                     update *= rect
                 x -= update

@@ -1,13 +1,15 @@
 """Conv2d: a learnable 2-d convolution (cross-correlation, as in torch)."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any
 
 from ...creation import empty
 from ...ops.windows import expand_pair
 from ...tensor import Tensor
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -27,9 +29,20 @@ class Conv2d(Module):
         device, dtype: where and of what type the parameters are created.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Union[str, Any] = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: str | Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -47,8 +60,10 @@ class Conv2d(Module):
         else:
             padding = expand_pair(padding)
         if padding_mode not in _PADDING_MODES:
-            raise ValueError("padding_mode must be one of {'zeros', 'circular', 'replicate', 'reflect'}, "
-                             f"but got padding_mode='{padding_mode}'")
+            raise ValueError(
+                "padding_mode must be one of {'zeros', 'circular', 'replicate', 'reflect'}, "
+                f"but got padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.padding = padding
         self.transposed = False
@@ -56,8 +71,9 @@ class Conv2d(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._pad_amounts()
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size,
-                                      device=device, dtype=dtype))
+        self.weight = Parameter(
+            empty((out_channels, in_channels // groups) + self.kernel_size, device=device, dtype=dtype)
+        )
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:

@@ -1,8 +1,10 @@
 """DistributedDataParallel: one model replica per rank, gradients averaged across ranks during backward."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional
+from typing import Any
 
 from ... import distributed as dist
 from ...autograd.grad_mode import is_grad_enabled, no_grad
@@ -42,11 +44,21 @@ class DistributedDataParallel(Module):
         static_graph: accepted, unused.
     """
 
-    def __init__(self, module: Module, device_ids: Optional[List[Any]] = None, output_device: Any = None,
-                 dim: int = 0, broadcast_buffers: bool = True, init_sync: bool = True, process_group: Any = None,
-                 bucket_cap_mb: Optional[float] = None, find_unused_parameters: bool = False,
-                 check_reduction: bool = False, gradient_as_bucket_view: bool = False,
-                 static_graph: bool = False) -> None:
+    def __init__(
+        self,
+        module: Module,
+        device_ids: list[Any] | None = None,
+        output_device: Any = None,
+        dim: int = 0,
+        broadcast_buffers: bool = True,
+        init_sync: bool = True,
+        process_group: Any = None,
+        bucket_cap_mb: float | None = None,
+        find_unused_parameters: bool = False,
+        check_reduction: bool = False,
+        gradient_as_bucket_view: bool = False,
+        static_graph: bool = False,
+    ) -> None:
         super().__init__()
         if process_group is not None and process_group is not dist.group.WORLD:
             raise ValueError("minitorch's DistributedDataParallel works on the default process group only")
@@ -63,8 +75,10 @@ class DistributedDataParallel(Module):
         self.require_forward_param_sync = True
         params = [p for p in module.parameters() if p.requires_grad]
         if not params:
-            raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any parameter "
-                               "that requires a gradient.")
+            raise RuntimeError(
+                "DistributedDataParallel is not needed when a module doesn't have any parameter "
+                "that requires a gradient."
+            )
         self._module_buffers = list(module.buffers())
         _verify_same_model(params)
         if init_sync:
@@ -102,22 +116,23 @@ class DistributedDataParallel(Module):
             self.require_backward_grad_sync = before
 
 
-def _verify_same_model(params: List[Tensor]) -> None:
+def _verify_same_model(params: list[Tensor]) -> None:
     """Fail on every rank, with each rank's figures, unless all ranks hold parameters of the same shapes."""
     xp = array_module(params[0]._data)
     # Hashes of ints and tuples of ints do not depend on PYTHONHASHSEED, so every rank computes the same.
-    shapes = hash(tuple(tuple(p.shape) for p in params)) % (2 ** 62)
+    shapes = hash(tuple(tuple(p.shape) for p in params)) % (2**62)
     mine = Tensor._wrap(xp.asarray([len(params), sum(p.numel() for p in params), shapes], dtype="int64"))
     everyone = [Tensor._wrap(xp.zeros(3, dtype="int64")) for _ in range(dist.get_world_size())]
     dist.all_gather(everyone, mine)
     rows = [t._data.tolist() for t in everyone]
     if any(r != rows[0] for r in rows):
         detail = "; ".join(f"rank {i}: {r[0]} parameters, {r[1]} elements" for i, r in enumerate(rows))
-        raise RuntimeError(f"DDP expects same model across all ranks, but the ranks differ ({detail}, or parameter "
-                           "shapes differ)")
+        raise RuntimeError(
+            f"DDP expects same model across all ranks, but the ranks differ ({detail}, or parameter shapes differ)"
+        )
 
 
-def _broadcast_coalesced(tensors: List[Tensor]) -> None:
+def _broadcast_coalesced(tensors: list[Tensor]) -> None:
     """Copy rank 0's values of ``tensors`` to every rank, one broadcast per dtype and device."""
     groups: dict = {}
     for t in tensors:
@@ -130,5 +145,5 @@ def _broadcast_coalesced(tensors: List[Tensor]) -> None:
             start = 0
             for t in group:
                 n = t.numel()
-                t._data[...] = flat[start:start + n].reshape(t._data.shape)
+                t._data[...] = flat[start : start + n].reshape(t._data.shape)
                 start += n

@@ -19,26 +19,30 @@ collective only inside MPI calls). When the last bucket has started, the reducer
 them and writes the averaged gradients back into ``.grad``: backward returns with gradients
 already identical on every rank.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Hashable, List, Optional, Sequence
+from collections.abc import Hashable, Sequence
+from typing import Any
 
 from ... import distributed as dist
 from ...autograd.function import AccumulateGrad
 from ...backend import array_module
 from ...tensor import Tensor
 
-_UNFINISHED = ("Expected to have finished reduction in the prior iteration before starting a new one. This error "
-               "indicates that your module has parameters that were not used in producing loss. You can enable "
-               "unused parameter detection by passing the keyword argument `find_unused_parameters=True` to "
-               "`torch.nn.parallel.DistributedDataParallel`, and by making sure all `forward` function outputs "
-               "participate in calculating loss. (A forward with gradients enabled that is not followed by "
-               "backward leaves the reduction unfinished too.)\nParameter indices which did not receive grad "
-               "for rank {rank}: {missing}")
+_UNFINISHED = (
+    "Expected to have finished reduction in the prior iteration before starting a new one. This error "
+    "indicates that your module has parameters that were not used in producing loss. You can enable "
+    "unused parameter detection by passing the keyword argument `find_unused_parameters=True` to "
+    "`torch.nn.parallel.DistributedDataParallel`, and by making sure all `forward` function outputs "
+    "participate in calculating loss. (A forward with gradients enabled that is not followed by "
+    "backward leaves the reduction unfinished too.)\nParameter indices which did not receive grad "
+    "for rank {rank}: {missing}"
+)
 
 
-def assign_buckets(sizes: Sequence[int], keys: Sequence[Hashable], limits: Sequence[int]) -> List[List[int]]:
+def assign_buckets(sizes: Sequence[int], keys: Sequence[Hashable], limits: Sequence[int]) -> list[list[int]]:
     """Group tensors into buckets as torch's ``_compute_bucket_assignment_by_size`` does.
 
     Tensors are taken in order; each kind (dtype, device) fills its own open bucket, which closes as soon
@@ -50,7 +54,7 @@ def assign_buckets(sizes: Sequence[int], keys: Sequence[Hashable], limits: Seque
         keys: each tensor's kind; tensors of different kinds never share a bucket.
         limits: bucket size limits in bytes.
     """
-    closed: List[List[int]] = []
+    closed: list[list[int]] = []
     open_: dict = {}
     limit_index: dict = {}
     for i, (size, key) in enumerate(zip(sizes, keys)):
@@ -69,7 +73,7 @@ def assign_buckets(sizes: Sequence[int], keys: Sequence[Hashable], limits: Seque
 class _Bucket:
     """Parameters whose gradients travel together in one flat buffer."""
 
-    def __init__(self, params: List[Tensor], with_flags: bool) -> None:
+    def __init__(self, params: list[Tensor], with_flags: bool) -> None:
         self.params = params
         self.offsets = []
         n = 0
@@ -81,7 +85,7 @@ class _Bucket:
         # With find_unused_parameters, one extra element per parameter counts the ranks that used it.
         self.buffer = array_module(first).zeros(n + (len(params) if with_flags else 0), dtype=first.dtype)
         self.pending = len(params)
-        self.work: Optional[dist.Work] = None
+        self.work: dist.Work | None = None
 
 
 class Reducer:
@@ -93,7 +97,7 @@ class Reducer:
         find_unused_parameters: see DistributedDataParallel.
     """
 
-    def __init__(self, params: List[Tensor], limits: List[int], find_unused_parameters: bool) -> None:
+    def __init__(self, params: list[Tensor], limits: list[int], find_unused_parameters: bool) -> None:
         self.params = params
         self.limits = limits
         self.find_unused = find_unused_parameters
@@ -103,7 +107,7 @@ class Reducer:
         # As torch: with find_unused_parameters, buckets in reverse registration order for good; otherwise
         # one bucket for the first iteration, which records the order gradients arrive in, then buckets
         # rebuilt once from rank 0's order (so that each bucket is ready as early as backward allows).
-        self.ready_order: Optional[List[int]] = None if find_unused_parameters else []
+        self.ready_order: list[int] | None = None if find_unused_parameters else []
         self._build(list(range(len(params)))[::-1], limits if find_unused_parameters else [sys.maxsize])
         self.armed = False  # a synchronising forward ran and its backward has not finished reducing
         self.marked = [False] * len(params)
@@ -111,11 +115,12 @@ class Reducer:
         for p in params:
             p.register_post_accumulate_grad_hook(self._on_grad_ready)
 
-    def _build(self, order: List[int], limits: List[int]) -> None:
+    def _build(self, order: list[int], limits: list[int]) -> None:
         """Bucket the parameters taken in ``order`` (indices into ``params``)."""
         ordered = [self.params[i] for i in order]
-        groups = assign_buckets([p.numel() * p.element_size() for p in ordered],
-                                [(p.dtype, str(p.device)) for p in ordered], limits)
+        groups = assign_buckets(
+            [p.numel() * p.element_size() for p in ordered], [(p.dtype, str(p.device)) for p in ordered], limits
+        )
         self.buckets = [_Bucket([ordered[i] for i in g], self.find_unused) for g in groups]
         self.slot = {}  # id(param) -> its bucket
         for b in self.buckets:
@@ -157,8 +162,10 @@ class Reducer:
     def _mark(self, param: Tensor) -> None:
         bucket, index = self.slot[id(param)], self.index[id(param)]
         if self.marked[index]:
-            raise RuntimeError(f"Expected to mark a variable ready only once (parameter index {index} on rank "
-                               f"{self.rank}): the same parameters went through backward twice in one iteration")
+            raise RuntimeError(
+                f"Expected to mark a variable ready only once (parameter index {index} on rank "
+                f"{self.rank}): the same parameters went through backward twice in one iteration"
+            )
         self.marked[index] = True
         if self.ready_order is not None:
             self.ready_order.append(index)
@@ -166,7 +173,7 @@ class Reducer:
         while self.next_bucket < len(self.buckets) and self.buckets[self.next_bucket].pending == 0:
             self._launch(self.buckets[self.next_bucket])
             self.next_bucket += 1
-        for b in self.buckets[:self.next_bucket]:
+        for b in self.buckets[: self.next_bucket]:
             b.work.is_completed()  # let the backend progress the collectives in flight
         if self.next_bucket == len(self.buckets):
             self._finalize()
@@ -174,7 +181,7 @@ class Reducer:
     def _launch(self, bucket: _Bucket) -> None:
         buf, xp = bucket.buffer, array_module(bucket.buffer)
         for j, (p, start) in enumerate(zip(bucket.params, bucket.offsets)):
-            view = buf[start:start + p.numel()]
+            view = buf[start : start + p.numel()]
             if p.grad is None:
                 view[...] = 0
             else:
@@ -190,7 +197,7 @@ class Reducer:
             for j, (p, start) in enumerate(zip(bucket.params, bucket.offsets)):
                 if self.find_unused and buf[bucket.numel + j] == 0:
                     continue  # no rank computed a gradient for it: leave .grad as it is
-                averaged = buf[start:start + p.numel()].reshape(p._data.shape)
+                averaged = buf[start : start + p.numel()].reshape(p._data.shape)
                 if p.grad is None:
                     p.grad = Tensor._wrap(averaged.copy())
                 else:

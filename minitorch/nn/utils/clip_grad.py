@@ -1,9 +1,11 @@
 """Gradient clipping: by the total norm of all gradients, or elementwise by value (``torch.nn.utils.clip_grad``)."""
+
 from __future__ import annotations
 
 import types
 import warnings
-from typing import Any, Iterable, List, Optional, Union
+from collections.abc import Iterable
+from typing import Any, Union
 
 from ... import backend
 from ...autograd.grad_mode import no_grad
@@ -24,8 +26,9 @@ def _vector_norm(array: Any, norm_type: float) -> Any:
 
 
 @no_grad()
-def get_total_norm(tensors: TensorOrTensors, norm_type: float = 2.0, error_if_nonfinite: bool = False,
-                   foreach: Optional[bool] = None) -> Tensor:
+def get_total_norm(
+    tensors: TensorOrTensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach: bool | None = None
+) -> Tensor:
     """The norm of the norms of ``tensors`` (as if all were concatenated into one vector).
 
     Args:
@@ -47,15 +50,18 @@ def get_total_norm(tensors: TensorOrTensors, norm_type: float = 2.0, error_if_no
     stacked = xp.stack(norms)  # numpy's promotion: float32 and float64 norms stack as float64, as in torch
     total = Tensor._wrap(_vector_norm(stacked, norm_type))
     if error_if_nonfinite and not bool(xp.isfinite(total._data)):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
-                           "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
-                           "norm anyway, set `error_if_nonfinite=False`")
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
+            "it cannot be clipped. To disable this error and scale the gradients by the non-finite "
+            "norm anyway, set `error_if_nonfinite=False`"
+        )
     return total
 
 
 @no_grad()
-def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_norm: Tensor,
-                          foreach: Optional[bool] = None) -> None:
+def clip_grads_with_norm_(
+    parameters: TensorOrTensors, max_norm: float, total_norm: Tensor, foreach: bool | None = None
+) -> None:
     """Scale the parameters' gradients in place by ``min(1, max_norm / (total_norm + 1e-6))``.
 
     Args:
@@ -76,14 +82,21 @@ def clip_grads_with_norm_(parameters: TensorOrTensors, max_norm: float, total_no
     coef = xp.reciprocal(denom) * xp.asarray(max_norm, dtype=denom.dtype)
     coef = xp.minimum(coef, xp.asarray(1.0, dtype=denom.dtype))
     for g in grads:
-        with backend.backend_of(g._data).quiet():  # a non-finite norm scales by 0 or nan, as in torch, without numpy's warning
+        with backend.backend_of(
+            g._data
+        ).quiet():  # a non-finite norm scales by 0 or nan, as in torch, without numpy's warning
             g._data *= backend.to_device(coef, backend.device_of(g._data)).astype(g._data.dtype)
         g._bump_version()
 
 
 @no_grad()
-def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = False, foreach: Optional[bool] = None) -> Tensor:
+def clip_grad_norm_(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Rescale the gradients of ``parameters`` in place so that their total norm is at most ``max_norm``.
 
     Args:
@@ -103,22 +116,30 @@ def clip_grad_norm_(parameters: TensorOrTensors, max_norm: float, norm_type: flo
         parameters = list(parameters)
         if is_generator and len(parameters) == 0:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=3)
-    grads: List[Tensor] = [p.grad for p in parameters if p.grad is not None]
+    grads: list[Tensor] = [p.grad for p in parameters if p.grad is not None]
     total_norm = get_total_norm(grads, norm_type, error_if_nonfinite, foreach)
     clip_grads_with_norm_(parameters, max_norm, total_norm, foreach)
     return total_norm
 
 
-def clip_grad_norm(parameters: TensorOrTensors, max_norm: float, norm_type: float = 2.0,
-                   error_if_nonfinite: bool = False, foreach: Optional[bool] = None) -> Tensor:
+def clip_grad_norm(
+    parameters: TensorOrTensors,
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
     """Deprecated spelling of :func:`clip_grad_norm_` (warns, then clips)."""
-    warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of `nn.utils.clip_grad_norm_`.",
-                  FutureWarning, stacklevel=2)
+    warnings.warn(
+        "`nn.utils.clip_grad_norm` is now deprecated in favor of `nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 @no_grad()
-def clip_grad_value_(parameters: TensorOrTensors, clip_value: float, foreach: Optional[bool] = None) -> None:
+def clip_grad_value_(parameters: TensorOrTensors, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient element of ``parameters`` into ``[-clip_value, clip_value]``, in place.
 
     Args:

@@ -1,7 +1,8 @@
 """Parameters as one flat vector and back (``torch.nn.utils.convert_parameters``)."""
+
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from collections.abc import Iterable
 
 from ...ops import cat
 from ...tensor import Tensor
@@ -13,7 +14,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     Args:
         parameters: the tensors, e.g. ``model.parameters()`` (all on one device).
     """
-    device: Optional[int] = None
+    device: int | None = None
     pieces = []
     for param in parameters:
         device = _check_param_device(param, device)
@@ -32,16 +33,16 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         cls = type(vec)
         name = cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
         raise TypeError(f"expected torch.Tensor, but got: {name}")
-    device: Optional[int] = None
+    device: int | None = None
     pointer = 0
     for param in parameters:
         device = _check_param_device(param, device)
         n = param.numel()
-        param.data = vec[pointer:pointer + n].view_as(param).data
+        param.data = vec[pointer : pointer + n].view_as(param).data
         pointer += n
 
 
-def _check_param_device(param: Tensor, old: Optional[int]) -> int:
+def _check_param_device(param: Tensor, old: int | None) -> int:
     """The GPU index of ``param`` (-1 on the CPU); TypeError when it differs from the parameters' before it."""
     here = (param.device.index or 0) if param.device.type == "cuda" else -1
     if old is not None and here != old:

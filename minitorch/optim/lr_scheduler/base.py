@@ -1,10 +1,11 @@
 """LRScheduler, the base of every schedule, and the helpers they share for reading and writing group options."""
+
 from __future__ import annotations
 
 import warnings
 import weakref
 from functools import wraps
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from ...tensor import Tensor
 from ..optimizer import Optimizer
@@ -13,26 +14,29 @@ EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where possible. Please "
     "use `scheduler.step()` to step the scheduler. During the deprecation, if epoch is different from None, the "
     "closed form is used instead of the new chainable form, where available. Please open an issue if you are "
-    "unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.")
+    "unable to replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose."
+)
 
 
-def _format_param(name: str, optimizer: Optimizer, param: Any) -> List[Any]:
+def _format_param(name: str, optimizer: Optimizer, param: Any) -> list[Any]:
     """One value per parameter group: a list of the right length as given, or one value repeated."""
     if isinstance(param, (list, tuple)):
         if len(param) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. {name} has {len(param)} "
-                             f"values, param_groups has {len(optimizer.param_groups)}.")
+            raise ValueError(
+                f"{name} must have the same length as optimizer.param_groups. {name} has {len(param)} "
+                f"values, param_groups has {len(optimizer.param_groups)}."
+            )
     else:
         param = [param] * len(optimizer.param_groups)
     return [p.clone() if isinstance(p, Tensor) else p for p in param]
 
 
-def _group_values(optimizer: Optimizer, key: str) -> List[Any]:
+def _group_values(optimizer: Optimizer, key: str) -> list[Any]:
     """Each group's ``key`` (tensors copied, so a caller cannot change a group's value through the list)."""
     return [g[key].clone() if isinstance(g[key], Tensor) else g[key] for g in optimizer.param_groups]
 
 
-def _set_group_value(group: Dict[str, Any], key: str, value: Any) -> None:
+def _set_group_value(group: dict[str, Any], key: str, value: Any) -> None:
     """Write ``group[key]``: a tensor option is filled in place (optimizers may hold it), a number replaced."""
     if isinstance(group[key], Tensor):
         group[key].fill_(float(value))
@@ -71,8 +75,9 @@ class LRScheduler:
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming scheduler with "
                         "last_epoch >= 0.\nThis typically happens when:\n1. You're trying to resume training from a "
                         "checkpoint but haven't properly loaded the optimizer state\n2. You're using last_epoch >= 0 "
-                        "for a fresh training run (not recommended)")
-        self.base_lrs: List[Any] = _group_values(optimizer, "initial_lr")
+                        "for a fresh training run (not recommended)"
+                    )
+        self.base_lrs: list[Any] = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._initial_step()
@@ -86,11 +91,11 @@ class LRScheduler:
         finally:
             self._is_initial = False
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer (plain numbers and lists, so ``minitorch.save`` can store it)."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned (also a torch scheduler's state dict of the same class).
 
         Args:
@@ -98,15 +103,15 @@ class LRScheduler:
         """
         self.__dict__.update(state_dict)
 
-    def get_last_lr(self) -> List[Any]:
+    def get_last_lr(self) -> list[Any]:
         """The learning rates the last ``step`` set, one per parameter group."""
         return self._last_lr
 
-    def get_lr(self) -> List[Any]:
+    def get_lr(self) -> list[Any]:
         """The next learning rates (called by ``step``; to read the current ones use ``get_last_lr``)."""
         raise NotImplementedError
 
-    def step(self, epoch: Optional[int] = None) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance the schedule one epoch (call after ``optimizer.step()``) and set each group's ``lr``.
 
         Args:
@@ -114,24 +119,30 @@ class LRScheduler:
         """
         if self._step_count == 1:
             if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
-                warnings.warn("Seems like `optimizer.step()` has been overridden after learning rate scheduler "
-                              "initialization. Please, make sure to call `optimizer.step()` before "
-                              "`lr_scheduler.step()`. See more details at "
-                              "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                              UserWarning, stacklevel=2)
+                warnings.warn(
+                    "Seems like `optimizer.step()` has been overridden after learning rate scheduler "
+                    "initialization. Please, make sure to call `optimizer.step()` before "
+                    "`lr_scheduler.step()`. See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning,
+                    stacklevel=2,
+                )
             elif not getattr(self.optimizer, "_opt_called", False):
-                warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 "
-                              "and later, you should call them in the opposite order: `optimizer.step()` before "
-                              "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
-                              "value of the learning rate schedule. See more details at "
-                              "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                              UserWarning, stacklevel=2)
+                warnings.warn(
+                    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 "
+                    "and later, you should call them in the opposite order: `optimizer.step()` before "
+                    "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                    "value of the learning rate schedule. See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning,
+                    stacklevel=2,
+                )
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
         self._update_lr(epoch)
 
-    def _update_lr(self, epoch: Optional[int] = None) -> None:
+    def _update_lr(self, epoch: int | None = None) -> None:
         """Compute the rates for the next epoch (or for ``epoch``) and write them into the groups."""
         self._get_lr_called_within_step = True
         try:
@@ -150,8 +161,11 @@ class LRScheduler:
 
     def _warn_outside_step(self) -> None:
         if not self._get_lr_called_within_step:
-            warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 class _LRScheduler(LRScheduler):
@@ -171,5 +185,6 @@ def _track_optimizer_steps(optimizer: Optimizer) -> None:
         opt = ref()
         opt._opt_called = True  # type: ignore[union-attr]
         return func(opt, *args, **kwargs) if func is not None else step(*args, **kwargs)
+
     wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
     optimizer.step = wrapper  # type: ignore[method-assign]

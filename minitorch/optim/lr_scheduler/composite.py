@@ -1,8 +1,10 @@
 """Schedules made of schedules: SequentialLR (one after another) and ChainedScheduler (all at once)."""
+
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..optimizer import Optimizer
 from .base import LRScheduler, _group_values, _set_group_value
@@ -14,13 +16,17 @@ def _check_members(owner: str, optimizer: Optimizer, schedulers: Sequence[Any]) 
         if not hasattr(scheduler, "optimizer"):
             raise TypeError(f"{owner} at index {i} should have `optimizer` as its attribute.")
         if isinstance(scheduler, ReduceLROnPlateau):
-            raise ValueError(f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
-                             "kwargs to be specified when calling `step`, but got one at index "
-                             f"{i} in the given schedulers sequence.")
+            raise ValueError(
+                f"{owner} does not support `ReduceLROnPlateau` scheduler as it requires additional "
+                "kwargs to be specified when calling `step`, but got one at index "
+                f"{i} in the given schedulers sequence."
+            )
         if optimizer != scheduler.optimizer:
-            raise ValueError(f"{owner} expects all schedulers to belong to the same optimizer, but got scheduler "
-                             f"{scheduler.__class__.__name__} at index {i} has {scheduler.optimizer}, which is "
-                             f"different from {optimizer.__class__.__name__}.")
+            raise ValueError(
+                f"{owner} expects all schedulers to belong to the same optimizer, but got scheduler "
+                f"{scheduler.__class__.__name__} at index {i} has {scheduler.optimizer}, which is "
+                f"different from {optimizer.__class__.__name__}."
+            )
 
 
 class _Composite(LRScheduler):
@@ -28,13 +34,13 @@ class _Composite(LRScheduler):
 
     _schedulers: Sequence[LRScheduler]
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """The state, with each member schedule's state dict."""
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
         state["_schedulers"] = [s.state_dict() for s in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state and each member's.
 
         Args:
@@ -59,15 +65,18 @@ class SequentialLR(_Composite):
         last_epoch: index of the last epoch (-1 to start).
     """
 
-    def __init__(self, optimizer: Optimizer, schedulers: List[LRScheduler], milestones: List[int],
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, schedulers: list[LRScheduler], milestones: list[int], last_epoch: int = -1
+    ) -> None:
         if len(schedulers) < 1:
             raise ValueError(f"{self.__class__.__name__} expects at least one scheduler, but got no scheduler.")
         _check_members(self.__class__.__name__, optimizer, schedulers)
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError("Sequential Schedulers expects number of schedulers provided to be one more than the "
-                             f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
-                             f"number of milestones to be equal to {len(milestones)}")
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more than the "
+                f"number of milestone points, but got number of schedulers {len(schedulers)} and the "
+                f"number of milestones to be equal to {len(milestones)}"
+            )
         self._schedulers = schedulers
         self._milestones = milestones
         self.last_epoch = last_epoch + 1
@@ -80,7 +89,7 @@ class SequentialLR(_Composite):
         self._schedulers[idx]._initial_step()
         self._last_lr = schedulers[idx].get_last_lr()
 
-    def recursive_undo(self, sched: Optional[Any] = None) -> None:
+    def recursive_undo(self, sched: Any | None = None) -> None:
         """Step every member schedule (and members of members) back one epoch."""
         scheds = self if sched is None else sched
         if hasattr(scheds, "_schedulers"):
@@ -109,10 +118,11 @@ class ChainedScheduler(_Composite):
         optimizer: that optimizer (default: the first schedule's).
     """
 
-    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optional[Optimizer] = None) -> None:
+    def __init__(self, schedulers: Sequence[LRScheduler], optimizer: Optimizer | None = None) -> None:
         if len(schedulers) < 1:
-            raise ValueError(f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no "
-                             "scheduler.")
+            raise ValueError(
+                f"{self.__class__.__name__} expects at least one scheduler to be chained, but got no scheduler."
+            )
         optimizer = optimizer or schedulers[0].optimizer
         _check_members(self.__class__.__name__, optimizer, schedulers)
         self._schedulers = schedulers

@@ -3,28 +3,29 @@
 CyclicLR and OneCycleLR also cycle the momentum (``momentum``, or Adam's ``beta1``) inversely to
 the rate; like torch, they compute every value from the epoch, not from the current rate.
 """
+
 from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Union
 
 from ..optimizer import Optimizer
 from .base import LRScheduler, _format_param, _group_values, _set_group_value
 
-FloatOrList = Union[float, List[float]]
+FloatOrList = Union[float, list[float]]
 
 
-def _set_momentum(group: Dict[str, Any], momentum: float, use_beta1: bool) -> None:
+def _set_momentum(group: dict[str, Any], momentum: float, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (momentum, *group["betas"][1:])
     else:
         group["momentum"] = momentum
 
 
-def _init_momentum(sched: Any, optimizer: Optimizer, base_momentum: Any, max_momentum: Any,
-                   last_epoch: int) -> tuple:
+def _init_momentum(sched: Any, optimizer: Optimizer, base_momentum: Any, max_momentum: Any, last_epoch: int) -> tuple:
     """Check the optimizer has a momentum to cycle; on a fresh start set it to ``max_momentum``."""
     if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
         raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
@@ -52,8 +53,9 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         last_epoch: index of the last epoch (-1 to start).
     """
 
-    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
         if T_mult < 1 or not isinstance(T_mult, int):
@@ -67,12 +69,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_cur = last_epoch
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> List[Any]:
+    def get_lr(self) -> list[Any]:
         self._warn_outside_step()
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
-                for base_lr in self.base_lrs]
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base_lr in self.base_lrs
+        ]
 
-    def step(self, epoch: Optional[float] = None) -> None:
+    def step(self, epoch: float | None = None) -> None:
         """Advance one epoch, or go to ``epoch`` (which may be fractional).
 
         Args:
@@ -94,8 +98,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                     self.T_cur = epoch % self.T_0
                 else:
                     n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
-                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
-                    self.T_i = self.T_0 * self.T_mult ** n
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
             else:
                 self.T_i = self.T_0
                 self.T_cur = epoch
@@ -131,11 +135,22 @@ class CyclicLR(LRScheduler):
         last_epoch: index of the last batch (-1 to start).
     """
 
-    def __init__(self, optimizer: Optimizer, base_lr: FloatOrList, max_lr: FloatOrList, step_size_up: int = 2000,
-                 step_size_down: Optional[int] = None, mode: str = "triangular", gamma: float = 1.0,
-                 scale_fn: Optional[Callable[[float], float]] = None, scale_mode: str = "cycle",
-                 cycle_momentum: bool = True, base_momentum: FloatOrList = 0.8, max_momentum: FloatOrList = 0.9,
-                 last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: FloatOrList,
+        max_lr: FloatOrList,
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: FloatOrList = 0.8,
+        max_momentum: FloatOrList = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -157,8 +172,9 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            self.base_momentums, self.max_momentums = _init_momentum(self, optimizer, base_momentum, max_momentum,
-                                                                     last_epoch)
+            self.base_momentums, self.max_momentums = _init_momentum(
+                self, optimizer, base_momentum, max_momentum, last_epoch
+            )
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -181,7 +197,7 @@ class CyclicLR(LRScheduler):
             return self._scale_fn_custom(x)
         return self._scale_fn_ref(x)
 
-    def get_lr(self) -> List[Any]:
+    def get_lr(self) -> list[Any]:
         self._warn_outside_step()
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
@@ -190,16 +206,20 @@ class CyclicLR(LRScheduler):
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
         at = cycle if self.scale_mode == "cycle" else self.last_epoch
-        lrs = [base_lr + (max_lr - base_lr) * scale_factor * self.scale_fn(at)
-               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        lrs = [
+            base_lr + (max_lr - base_lr) * scale_factor * self.scale_fn(at)
+            for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)
+        ]
         if self.cycle_momentum:
-            momentums = [max_m - (max_m - base_m) * scale_factor * self.scale_fn(at)
-                         for base_m, max_m in zip(self.base_momentums, self.max_momentums)]
+            momentums = [
+                max_m - (max_m - base_m) * scale_factor * self.scale_fn(at)
+                for base_m, max_m in zip(self.base_momentums, self.max_momentums)
+            ]
             for group, momentum in zip(self.optimizer.param_groups, momentums):
                 _set_momentum(group, momentum, self.use_beta1)
         return lrs
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """The state; a custom ``scale_fn`` is saved as its ``__dict__`` when it is a callable object."""
         state = super().state_dict()
         state.pop("_scale_fn_ref", None)
@@ -207,7 +227,7 @@ class CyclicLR(LRScheduler):
         state["_scale_fn_custom"] = None if fn is None or isinstance(fn, types.FunctionType) else fn.__dict__.copy()
         return state
 
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state (and a callable ``scale_fn``'s attributes).
 
         Args:
@@ -229,7 +249,7 @@ def _triangular2_scale_fn(x: float) -> float:
 
 
 def _exp_range_scale_fn(gamma: float, x: float) -> float:
-    return gamma ** x
+    return gamma**x
 
 
 class OneCycleLR(LRScheduler):
@@ -254,11 +274,23 @@ class OneCycleLR(LRScheduler):
         last_epoch: index of the last batch (-1 to start).
     """
 
-    def __init__(self, optimizer: Optimizer, max_lr: FloatOrList, total_steps: Optional[int] = None,
-                 epochs: Optional[int] = None, steps_per_epoch: Optional[int] = None, pct_start: float = 0.3,
-                 anneal_strategy: str = "cos", cycle_momentum: bool = True, base_momentum: FloatOrList = 0.85,
-                 max_momentum: FloatOrList = 0.95, div_factor: float = 25.0, final_div_factor: float = 1e4,
-                 three_phase: bool = False, last_epoch: int = -1) -> None:
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        max_lr: FloatOrList,
+        total_steps: int | None = None,
+        epochs: int | None = None,
+        steps_per_epoch: int | None = None,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        cycle_momentum: bool = True,
+        base_momentum: FloatOrList = 0.85,
+        max_momentum: FloatOrList = 0.95,
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+        last_epoch: int = -1,
+    ) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -274,20 +306,42 @@ class OneCycleLR(LRScheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
-        rise = {"end_step": float(pct_start * self.total_steps) - 1, "start_lr": "initial_lr", "end_lr": "max_lr",
-                "start_momentum": "max_momentum", "end_momentum": "base_momentum"}
+        rise = {
+            "end_step": float(pct_start * self.total_steps) - 1,
+            "start_lr": "initial_lr",
+            "end_lr": "max_lr",
+            "start_momentum": "max_momentum",
+            "end_momentum": "base_momentum",
+        }
         if three_phase:
             self._schedule_phases = [
                 rise,
-                {"end_step": float(2 * pct_start * self.total_steps) - 2, "start_lr": "max_lr",
-                 "end_lr": "initial_lr", "start_momentum": "base_momentum", "end_momentum": "max_momentum"},
-                {"end_step": self.total_steps - 1, "start_lr": "initial_lr", "end_lr": "min_lr",
-                 "start_momentum": "max_momentum", "end_momentum": "max_momentum"}]
+                {
+                    "end_step": float(2 * pct_start * self.total_steps) - 2,
+                    "start_lr": "max_lr",
+                    "end_lr": "initial_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+                {
+                    "end_step": self.total_steps - 1,
+                    "start_lr": "initial_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "max_momentum",
+                    "end_momentum": "max_momentum",
+                },
+            ]
         else:
             self._schedule_phases = [
                 rise,
-                {"end_step": self.total_steps - 1, "start_lr": "max_lr", "end_lr": "min_lr",
-                 "start_momentum": "base_momentum", "end_momentum": "max_momentum"}]
+                {
+                    "end_step": self.total_steps - 1,
+                    "start_lr": "max_lr",
+                    "end_lr": "min_lr",
+                    "start_momentum": "base_momentum",
+                    "end_momentum": "max_momentum",
+                },
+            ]
         if pct_start < 0 or pct_start > 1 or not isinstance(pct_start, float):
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ["cos", "linear"]:
@@ -309,12 +363,13 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self) -> List[Any]:
+    def get_lr(self) -> list[Any]:
         self._warn_outside_step()
         step_num = self.last_epoch
         if step_num > self.total_steps:
-            raise ValueError(f"Tried to step {step_num} times. The specified number of total steps is "
-                             f"{self.total_steps}")
+            raise ValueError(
+                f"Tried to step {step_num} times. The specified number of total steps is {self.total_steps}"
+            )
         lrs = []
         for group in self.optimizer.param_groups:
             start_step = 0.0

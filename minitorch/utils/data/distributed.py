@@ -11,22 +11,23 @@ minitorch's own generator (PCG64) is not involved: like torch's sampler, this on
 ``seed`` and the epoch, never on ``manual_seed``. Above n = 2**32 / 20 torch switches to another
 algorithm; there this sampler falls back to a seeded PCG64 permutation (not torch's order).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Iterator, Optional, Sized
+from collections.abc import Iterator, Sized
 
 import numpy as np
 
 from ... import distributed as dist
 from .sampler import Sampler
 
-_TORCH_SMALL_N = (2 ** 32 - 1) // 20  # torch's randperm keeps the Fisher-Yates shuffle below this size
+_TORCH_SMALL_N = (2**32 - 1) // 20  # torch's randperm keeps the Fisher-Yates shuffle below this size
 
 
 def torch_randperm(n: int, seed: int) -> list:
     """torch.randperm(n) on a CPU generator seeded with ``seed``, as a list of ints."""
-    seed32 = int(seed) % 2 ** 32  # torch seeds MT19937 with the low 32 bits (negative seeds wrap as uint64)
+    seed32 = int(seed) % 2**32  # torch seeds MT19937 with the low 32 bits (negative seeds wrap as uint64)
     if n >= _TORCH_SMALL_N:
         return np.random.Generator(np.random.PCG64(seed32)).permutation(n).tolist()
     state = np.random.RandomState(seed32).get_state(legacy=False)
@@ -54,8 +55,15 @@ class DistributedSampler(Sampler):
         drop_last: cut the tail so the shards divide the data evenly, instead of padding.
     """
 
-    def __init__(self, dataset: Sized, num_replicas: Optional[int] = None, rank: Optional[int] = None,
-                 shuffle: bool = True, seed: int = 0, drop_last: bool = False) -> None:
+    def __init__(
+        self,
+        dataset: Sized,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
         if num_replicas is None:
             num_replicas = dist.get_world_size()
         if rank is None:
@@ -80,11 +88,11 @@ class DistributedSampler(Sampler):
         n = len(self.dataset)
         indices = torch_randperm(n, self.seed + self.epoch) if self.shuffle else list(range(n))
         if self.drop_last:
-            indices = indices[:self.total_size]
+            indices = indices[: self.total_size]
         else:
             short = self.total_size - len(indices)
             indices += (indices * math.ceil(short / len(indices)))[:short] if short > 0 else []
-        return iter(indices[self.rank:self.total_size:self.num_replicas])
+        return iter(indices[self.rank : self.total_size : self.num_replicas])
 
     def __len__(self) -> int:
         return self.num_samples

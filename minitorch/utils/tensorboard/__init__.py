@@ -2,11 +2,14 @@
 
 Needs the ``tensorboard`` package (``pip install 'minitorch[tensorboard]'``); torch is never imported.
 """
+
 try:
     import tensorboard  # noqa: F401
 except ImportError as err:  # pragma: no cover - depends on the environment
-    raise ImportError("minitorch.utils.tensorboard needs the tensorboard package: pip install "
-                      "'minitorch[tensorboard]' (or pip install tensorboard pillow)") from err
+    raise ImportError(
+        "minitorch.utils.tensorboard needs the tensorboard package: pip install "
+        "'minitorch[tensorboard]' (or pip install tensorboard pillow)"
+    ) from err
 
 from .writer import FileWriter, SummaryWriter
 

@@ -3,10 +3,12 @@
 The records are the ones ``torch.utils.tensorboard`` writes (``simple_value`` scalars, ``HistogramProto``
 histograms, PNG images, text and hparams plugin data), so TensorBoard shows them alike.
 """
+
 from __future__ import annotations
 
 import io
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary, SummaryMetadata
@@ -31,18 +33,23 @@ def scalar(tag: str, value: Any, new_style: bool = False, double_precision: bool
     """A scalar summary: ``simple_value`` (or, ``new_style``, a float/double tensor for the scalars plugin)."""
     array = to_numpy(value).squeeze()
     if array.ndim != 0:
-        raise AssertionError(f"Tensor should contain one element (0 dimensions). Was given size: {array.size} and "
-                             f"{array.ndim} dimensions.")
+        raise AssertionError(
+            f"Tensor should contain one element (0 dimensions). Was given size: {array.size} and "
+            f"{array.ndim} dimensions."
+        )
     number = float(array)
     if not new_style:
         return Summary(value=[Summary.Value(tag=tag, simple_value=number)])
-    proto = (TensorProto(double_val=[number], dtype="DT_DOUBLE") if double_precision
-             else TensorProto(float_val=[number], dtype="DT_FLOAT"))
+    proto = (
+        TensorProto(double_val=[number], dtype="DT_DOUBLE")
+        if double_precision
+        else TensorProto(float_val=[number], dtype="DT_FLOAT")
+    )
     metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="scalars"))
     return Summary(value=[Summary.Value(tag=tag, tensor=proto, metadata=metadata)])
 
 
-def default_bins() -> List[float]:
+def default_bins() -> list[float]:
     """TensorFlow's histogram buckets: +-1e-12 growing by 10 % per bucket up to 1e20, and 0."""
     edges = []
     v = 1e-12
@@ -52,16 +59,24 @@ def default_bins() -> List[float]:
     return [-e for e in reversed(edges)] + [0] + edges
 
 
-def histogram_raw(tag: str, min: float, max: float, num: int, sum: float, sum_squares: float,
-                  bucket_limits: Sequence[float], bucket_counts: Sequence[float]) -> Summary:
+def histogram_raw(
+    tag: str,
+    min: float,
+    max: float,
+    num: int,
+    sum: float,
+    sum_squares: float,
+    bucket_limits: Sequence[float],
+    bucket_counts: Sequence[float],
+) -> Summary:
     """A histogram summary from ready statistics (``bucket_limits[i]`` is the right edge of bucket ``i``)."""
-    histo = HistogramProto(min=min, max=max, num=num, sum=sum, sum_squares=sum_squares, bucket_limit=bucket_limits,
-                           bucket=bucket_counts)
+    histo = HistogramProto(
+        min=min, max=max, num=num, sum=sum, sum_squares=sum_squares, bucket_limit=bucket_limits, bucket=bucket_counts
+    )
     return Summary(value=[Summary.Value(tag=tag, histo=histo)])
 
 
-def histogram(tag: str, values: Any, bins: Union[str, int, Sequence[float]],
-              max_bins: Optional[int] = None) -> Summary:
+def histogram(tag: str, values: Any, bins: str | int | Sequence[float], max_bins: int | None = None) -> Summary:
     """A histogram summary of ``values`` with numpy's ``bins``; at most ``max_bins`` buckets if given."""
     values = to_numpy(values).reshape(-1)
     if values.size == 0:
@@ -76,10 +91,18 @@ def histogram(tag: str, values: Any, bins: Union[str, int, Sequence[float]],
         raise ValueError("The histogram is empty, please file a bug report.")
     first, last = int(filled[0]), int(filled[-1])
     # TensorBoard reads bucket i as (limit[i-1], limit[i]]: lead with an empty bucket ending at the first edge
-    limits = edges[first:last + 2]
-    buckets = np.concatenate([[0], counts[first:last + 1]])
-    return histogram_raw(tag, values.min(), values.max(), len(values), values.sum(), values.dot(values),
-                         limits.tolist(), buckets.tolist())
+    limits = edges[first : last + 2]
+    buckets = np.concatenate([[0], counts[first : last + 1]])
+    return histogram_raw(
+        tag,
+        values.min(),
+        values.max(),
+        len(values),
+        values.sum(),
+        values.dot(values),
+        limits.tolist(),
+        buckets.tolist(),
+    )
 
 
 def make_grid(images: np.ndarray, ncols: int = 8) -> np.ndarray:
@@ -101,8 +124,10 @@ def to_hwc(array: np.ndarray, dataformats: str) -> np.ndarray:
     if len(set(dataformats)) != len(dataformats):
         raise AssertionError(f"You can not use the same dimension shorthand twice. input_format: {dataformats}")
     if array.ndim != len(dataformats):
-        raise AssertionError(f"size of input tensor and input format are different. tensor shape: {array.shape}, "
-                             f"input_format: {dataformats}")
+        raise AssertionError(
+            f"size of input tensor and input format are different. tensor shape: {array.shape}, "
+            f"input_format: {dataformats}"
+        )
     dataformats = dataformats.upper()
     if len(dataformats) == 4:
         grid = make_grid(array.transpose([dataformats.find(c) for c in "NCHW"]))
@@ -132,14 +157,18 @@ def text(tag: str, text_string: str) -> Summary:
     """A text summary (markdown) under ``tag + '/text_summary'``, as torch names it."""
     from tensorboard.plugins.text.metadata import create_summary_metadata
 
-    proto = TensorProto(dtype="DT_STRING", string_val=[text_string.encode("utf_8")],
-                        tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]))
+    proto = TensorProto(
+        dtype="DT_STRING",
+        string_val=[text_string.encode("utf_8")],
+        tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)]),
+    )
     metadata = create_summary_metadata(display_name=None, description=None)
     return Summary(value=[Summary.Value(tag=tag + "/text_summary", metadata=metadata, tensor=proto)])
 
 
-def hparams(hparam_dict: Dict[str, Any], metric_dict: Dict[str, Any],
-            hparam_domain_discrete: Optional[Dict[str, list]] = None) -> tuple:
+def hparams(
+    hparam_dict: dict[str, Any], metric_dict: dict[str, Any], hparam_domain_discrete: dict[str, list] | None = None
+) -> tuple:
     """The three hparams-plugin summaries of one run: (experiment, session start, session end)."""
     from google.protobuf import struct_pb2
     from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
@@ -153,8 +182,9 @@ def hparams(hparam_dict: Dict[str, Any], metric_dict: Dict[str, Any],
         raise TypeError("parameter: hparam_domain_discrete should be a dictionary, nothing logged.")
     for k, v in hparam_domain_discrete.items():
         if k not in hparam_dict or not isinstance(v, list) or not all(isinstance(d, type(hparam_dict[k])) for d in v):
-            raise TypeError(f"parameter: hparam_domain_discrete[{k}] should be a list of same type as "
-                            f"hparam_dict[{k}].")
+            raise TypeError(
+                f"parameter: hparam_domain_discrete[{k}] should be a list of same type as hparam_dict[{k}]."
+            )
     start = plugin_data_pb2.SessionStartInfo()
     infos = []
     for k, v in hparam_dict.items():
@@ -170,24 +200,30 @@ def hparams(hparam_dict: Dict[str, Any], metric_dict: Dict[str, Any],
         else:
             raise ValueError("value should be one of int, float, str, bool, or torch.Tensor")
         setattr(start.hparams[k], field, v)
-        domain = (struct_pb2.ListValue(values=[make(d) for d in hparam_domain_discrete[k]])
-                  if k in hparam_domain_discrete else None)
+        domain = (
+            struct_pb2.ListValue(values=[make(d) for d in hparam_domain_discrete[k]])
+            if k in hparam_domain_discrete
+            else None
+        )
         infos.append(api_pb2.HParamInfo(name=k, type=api_pb2.DataType.Value(kind), domain_discrete=domain))
-    experiment = api_pb2.Experiment(hparam_infos=infos,
-                                    metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag=k))
-                                                  for k in metric_dict])
+    experiment = api_pb2.Experiment(
+        hparam_infos=infos, metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag=k)) for k in metric_dict]
+    )
     end = plugin_data_pb2.SessionEndInfo(status=api_pb2.Status.Value("STATUS_SUCCESS"))
 
     def summary(tag: str, **content: Any) -> Summary:
         data = plugin_data_pb2.HParamsPluginData(version=metadata.PLUGIN_DATA_VERSION, **content)
         plugin = SummaryMetadata.PluginData(plugin_name=metadata.PLUGIN_NAME, content=data.SerializeToString())
         return Summary(value=[Summary.Value(tag=tag, metadata=SummaryMetadata(plugin_data=plugin))])
-    return (summary(metadata.EXPERIMENT_TAG, experiment=experiment),
-            summary(metadata.SESSION_START_INFO_TAG, session_start_info=start),
-            summary(metadata.SESSION_END_INFO_TAG, session_end_info=end))
+
+    return (
+        summary(metadata.EXPERIMENT_TAG, experiment=experiment),
+        summary(metadata.SESSION_START_INFO_TAG, session_start_info=start),
+        summary(metadata.SESSION_END_INFO_TAG, session_end_info=end),
+    )
 
 
-def figures_to_chw(figures: List[Any], close: bool = True) -> np.ndarray:
+def figures_to_chw(figures: list[Any], close: bool = True) -> np.ndarray:
     """Matplotlib figures rendered (by the Agg canvas) to an NCHW uint8 RGB array."""
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg

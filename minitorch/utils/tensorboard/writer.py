@@ -1,11 +1,12 @@
 """SummaryWriter: TensorBoard event files from minitorch, through tensorboard's own event-file writer."""
+
 from __future__ import annotations
 
 import os
 import socket
 import time
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from tensorboard.compat.proto.summary_pb2 import Summary
@@ -24,21 +25,21 @@ class FileWriter:
         filename_suffix: appended to the event file's name.
     """
 
-    def __init__(self, log_dir: Union[str, os.PathLike], max_queue: int = 10, flush_secs: int = 120,
-                 filename_suffix: str = "") -> None:
+    def __init__(
+        self, log_dir: str | os.PathLike, max_queue: int = 10, flush_secs: int = 120, filename_suffix: str = ""
+    ) -> None:
         self.event_writer = EventFileWriter(str(log_dir), max_queue, flush_secs, filename_suffix)
 
     def get_logdir(self) -> str:
         return self.event_writer.get_logdir()
 
-    def add_event(self, event: Event, step: Optional[int] = None, walltime: Optional[float] = None) -> None:
+    def add_event(self, event: Event, step: int | None = None, walltime: float | None = None) -> None:
         event.wall_time = time.time() if walltime is None else walltime
         if step is not None:
             event.step = int(step)
         self.event_writer.add_event(event)
 
-    def add_summary(self, summary: Summary, global_step: Optional[int] = None,
-                    walltime: Optional[float] = None) -> None:
+    def add_summary(self, summary: Summary, global_step: int | None = None, walltime: float | None = None) -> None:
         self.add_event(Event(summary=summary), global_step, walltime)
 
     def flush(self) -> None:
@@ -61,9 +62,15 @@ class SummaryWriter:
         filename_suffix: appended to the event files' names.
     """
 
-    def __init__(self, log_dir: Optional[Union[str, os.PathLike]] = None, comment: str = "",
-                 purge_step: Optional[int] = None, max_queue: int = 10, flush_secs: int = 120,
-                 filename_suffix: str = "") -> None:
+    def __init__(
+        self,
+        log_dir: str | os.PathLike | None = None,
+        comment: str = "",
+        purge_step: int | None = None,
+        max_queue: int = 10,
+        flush_secs: int = 120,
+        filename_suffix: str = "",
+    ) -> None:
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", stamp + "_" + socket.gethostname() + comment)
@@ -72,8 +79,8 @@ class SummaryWriter:
         self.max_queue = max_queue
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        self.file_writer: Optional[FileWriter] = None
-        self.all_writers: Optional[Dict[str, FileWriter]] = None
+        self.file_writer: FileWriter | None = None
+        self.all_writers: dict[str, FileWriter] | None = None
         self._get_file_writer()
         self.default_bins = _summary.default_bins()
 
@@ -84,17 +91,23 @@ class SummaryWriter:
             self.all_writers = {self.file_writer.get_logdir(): self.file_writer}
             if self.purge_step is not None:
                 self.file_writer.add_event(Event(step=self.purge_step, file_version="brain.Event:2"))
-                self.file_writer.add_event(Event(step=self.purge_step,
-                                                 session_log=SessionLog(status=SessionLog.START)))
+                self.file_writer.add_event(Event(step=self.purge_step, session_log=SessionLog(status=SessionLog.START)))
                 self.purge_step = None
         return self.file_writer
 
-    def get_logdir(self) -> Union[str, os.PathLike]:
+    def get_logdir(self) -> str | os.PathLike:
         """The directory this writer writes to."""
         return self.log_dir
 
-    def add_scalar(self, tag: str, scalar_value: Any, global_step: Optional[int] = None,
-                   walltime: Optional[float] = None, new_style: bool = False, double_precision: bool = False) -> None:
+    def add_scalar(
+        self,
+        tag: str,
+        scalar_value: Any,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        new_style: bool = False,
+        double_precision: bool = False,
+    ) -> None:
         """Log one number.
 
         Args:
@@ -108,8 +121,13 @@ class SummaryWriter:
         summary = _summary.scalar(tag, scalar_value, new_style=new_style, double_precision=double_precision)
         self._get_file_writer().add_summary(summary, global_step, walltime)
 
-    def add_scalars(self, main_tag: str, tag_scalar_dict: Dict[str, Any], global_step: Optional[int] = None,
-                    walltime: Optional[float] = None) -> None:
+    def add_scalars(
+        self,
+        main_tag: str,
+        tag_scalar_dict: dict[str, Any],
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
         """Log several numbers in one chart: each goes to its own run ``<log_dir>/<main_tag>_<tag>``.
 
         Args:
@@ -127,9 +145,15 @@ class SummaryWriter:
                 self.all_writers[run] = FileWriter(run, self.max_queue, self.flush_secs, self.filename_suffix)
             self.all_writers[run].add_summary(_summary.scalar(main_tag, value), global_step, walltime)
 
-    def add_histogram(self, tag: str, values: Any, global_step: Optional[int] = None,
-                      bins: Union[str, int, List[float]] = "tensorflow", walltime: Optional[float] = None,
-                      max_bins: Optional[int] = None) -> None:
+    def add_histogram(
+        self,
+        tag: str,
+        values: Any,
+        global_step: int | None = None,
+        bins: str | int | list[float] = "tensorflow",
+        walltime: float | None = None,
+        max_bins: int | None = None,
+    ) -> None:
         """Log the distribution of ``values`` (weights, gradients, activations).
 
         Args:
@@ -142,21 +166,40 @@ class SummaryWriter:
         """
         if isinstance(bins, str) and bins == "tensorflow":
             bins = self.default_bins
-        self._get_file_writer().add_summary(_summary.histogram(tag, values, bins, max_bins=max_bins), global_step,
-                                            walltime)
+        self._get_file_writer().add_summary(
+            _summary.histogram(tag, values, bins, max_bins=max_bins), global_step, walltime
+        )
 
-    def add_histogram_raw(self, tag: str, min: float, max: float, num: int, sum: float, sum_squares: float,
-                          bucket_limits: List[float], bucket_counts: List[float], global_step: Optional[int] = None,
-                          walltime: Optional[float] = None) -> None:
+    def add_histogram_raw(
+        self,
+        tag: str,
+        min: float,
+        max: float,
+        num: int,
+        sum: float,
+        sum_squares: float,
+        bucket_limits: list[float],
+        bucket_counts: list[float],
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
         """Log a histogram from its statistics (``bucket_limits[i]`` is bucket ``i``'s right edge)."""
         if len(bucket_limits) != len(bucket_counts):
             raise ValueError("len(bucket_limits) != len(bucket_counts), see the document.")
         self._get_file_writer().add_summary(
             _summary.histogram_raw(tag, min, max, num, sum, sum_squares, bucket_limits, bucket_counts),
-            global_step, walltime)
+            global_step,
+            walltime,
+        )
 
-    def add_image(self, tag: str, img_tensor: Any, global_step: Optional[int] = None,
-                  walltime: Optional[float] = None, dataformats: str = "CHW") -> None:
+    def add_image(
+        self,
+        tag: str,
+        img_tensor: Any,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        dataformats: str = "CHW",
+    ) -> None:
         """Log one image: floats in [0, 1] or uint8 in [0, 255], 1 or 3 channels.
 
         Args:
@@ -166,11 +209,18 @@ class SummaryWriter:
             walltime: seconds since the epoch (default now).
             dataformats: 'CHW', 'HWC', 'HW' (or a 4-letter batch layout, tiled into a grid).
         """
-        self._get_file_writer().add_summary(_summary.image(tag, img_tensor, dataformats=dataformats), global_step,
-                                            walltime)
+        self._get_file_writer().add_summary(
+            _summary.image(tag, img_tensor, dataformats=dataformats), global_step, walltime
+        )
 
-    def add_images(self, tag: str, img_tensor: Any, global_step: Optional[int] = None,
-                   walltime: Optional[float] = None, dataformats: str = "NCHW") -> None:
+    def add_images(
+        self,
+        tag: str,
+        img_tensor: Any,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        dataformats: str = "NCHW",
+    ) -> None:
         """Log a batch of images, tiled eight to a row into one image.
 
         Args:
@@ -180,11 +230,13 @@ class SummaryWriter:
             walltime: seconds since the epoch (default now).
             dataformats: the layout.
         """
-        self._get_file_writer().add_summary(_summary.image(tag, img_tensor, dataformats=dataformats), global_step,
-                                            walltime)
+        self._get_file_writer().add_summary(
+            _summary.image(tag, img_tensor, dataformats=dataformats), global_step, walltime
+        )
 
-    def add_figure(self, tag: str, figure: Any, global_step: Optional[int] = None, close: bool = True,
-                   walltime: Optional[float] = None) -> None:
+    def add_figure(
+        self, tag: str, figure: Any, global_step: int | None = None, close: bool = True, walltime: float | None = None
+    ) -> None:
         """Log a matplotlib figure (or a list of them, tiled) as an image.
 
         Args:
@@ -199,8 +251,9 @@ class SummaryWriter:
         else:
             self.add_image(tag, _summary.figures_to_chw([figure], close)[0], global_step, walltime)
 
-    def add_text(self, tag: str, text_string: str, global_step: Optional[int] = None,
-                 walltime: Optional[float] = None) -> None:
+    def add_text(
+        self, tag: str, text_string: str, global_step: int | None = None, walltime: float | None = None
+    ) -> None:
         """Log text (markdown) under ``tag + '/text_summary'``.
 
         Args:
@@ -211,9 +264,14 @@ class SummaryWriter:
         """
         self._get_file_writer().add_summary(_summary.text(tag, text_string), global_step, walltime)
 
-    def add_hparams(self, hparam_dict: Dict[str, Any], metric_dict: Dict[str, Any],
-                    hparam_domain_discrete: Optional[Dict[str, list]] = None, run_name: Optional[str] = None,
-                    global_step: Optional[int] = None) -> None:
+    def add_hparams(
+        self,
+        hparam_dict: dict[str, Any],
+        metric_dict: dict[str, Any],
+        hparam_domain_discrete: dict[str, list] | None = None,
+        run_name: str | None = None,
+        global_step: int | None = None,
+    ) -> None:
         """Log one run's hyperparameters with its final metrics, for TensorBoard's HPARAMS tab.
 
         They go to the run ``<log_dir>/<run_name>``, each metric also as a scalar there.
@@ -250,7 +308,7 @@ class SummaryWriter:
             writer.close()
         self.file_writer = self.all_writers = None
 
-    def __enter__(self) -> "SummaryWriter":
+    def __enter__(self) -> SummaryWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
