@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
+from collections.abc import Sequence as SequenceABC
 from typing import Any
 
-from .. import backend, dtypes
+from .. import backend, creation, dtypes
 from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
@@ -18,11 +20,49 @@ from .shape import mark_view
 __all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
 
 
+_LEGACY_TUPLE = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
+    "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result"
+)
+
+
+def _is_sequence(it: Any) -> bool:
+    """A Python sequence (list, tuple, range, ...) or a host/device array: what torch turns into an index tensor."""
+    return isinstance(it, SequenceABC) and not isinstance(it, (str, bytes)) or backend.is_array(it)
+
+
+def index_items(index: Any) -> tuple:
+    """The items of an index, as torch splits them: a tuple is a tuple; a short list holding a tensor,
+    sequence, slice, None or ``...`` is one too (numpy's legacy rule, deprecated in torch, with its warning);
+    anything else (an int, a tensor, a list of numbers, a range) is one item."""
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, Tensor) or backend.is_array(index) or not _is_sequence(index) or len(index) >= 32:
+        return (index,)
+    if any(isinstance(it, (Tensor, slice)) or it is None or it is Ellipsis or _is_sequence(it) for it in index):
+        warnings.warn(_LEGACY_TUPLE, UserWarning, stacklevel=5)  # at the user's x[...]
+        return tuple(index)
+    return (index,)
+
+
+def _sequence_index(seq: Any, x: Tensor) -> Any:
+    """A sequence or array as an index array on ``x``'s device: bools stay masks, uint8 becomes one (torch's
+    deprecated byte masks), anything else int64 (floats truncated), as torch's indexing_tensor_from_data."""
+    arr = seq if backend.is_array(seq) else creation.tensor(seq)._data  # ragged lists fail with torch's errors
+    if arr.dtype == "uint8":
+        msg = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
+        warnings.warn(msg, UserWarning, stacklevel=5)  # at the user's x[...]
+        arr = arr.astype(bool)
+    elif arr.dtype.kind != "b":
+        arr = arr.astype("int64", copy=False)
+    return backend.to_device(arr, x.device)
+
+
 def _convert_index(index: Any, x: Tensor) -> tuple:
-    """Turn tensors and lists inside an index into arrays; say whether it is basic (a view)."""
-    items = index if isinstance(index, tuple) else (index,)
+    """Turn tensors and sequences inside an index into arrays; say whether it is basic (a view)."""
     out, basic = [], True
-    for it in items:
+    for it in index_items(index):
         if isinstance(it, Tensor):
             if it.device != x.device and it.device.type != "cpu":
                 raise RuntimeError(
@@ -30,13 +70,17 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
                 )
             if it.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            it = backend.to_device(it._data, x.device)  # cpu indices serve a tensor on any device
-            basic = False
-        elif isinstance(it, (list,)) or backend.is_array(it):
-            empty_list = isinstance(it, list) and not it
-            it = backend.array_module(x._data).asarray(it, dtype="int64" if empty_list else None)
-            if it.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            if it.ndim == 0 and it.dtype not in (dtypes.bool_, dtypes.uint8):
+                it = int(it.item())  # a 0-dim integer tensor selects, as an int does (a view)
+            else:
+                it = _sequence_index(it._data, x)  # cpu indices serve a tensor on any device
+                basic = False
+        elif backend.is_array(it) and it.ndim == 0 and it.dtype.kind in "iu" and it.dtype != "uint8":
+            it = int(it)
+        elif isinstance(it, (str, bytes)):
+            raise TypeError(f"new(): invalid data type '{type(it).__name__}'")
+        elif _is_sequence(it):
+            it = _sequence_index(it, x)
             basic = False
         elif isinstance(it, bool):
             basic = False
@@ -146,15 +190,14 @@ class Select(Slice):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` with torch's (numpy's) indexing rules; basic indexing returns a view."""
-    items = index if isinstance(index, tuple) else (index,)
-    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in items):
+    idx, basic = _convert_index(index, x)
+    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in idx):
         raise IndexError(
             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
         )
-    if x.ndim == 0 and any(isinstance(i, slice) for i in items):
+    if x.ndim == 0 and any(isinstance(i, slice) for i in idx):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-    idx, basic = _convert_index(index, x)
     if not basic:
         return Index.apply(x, IndexRegion(idx, x.ndim))
     cls = Select if all(isinstance(i, int) for i in idx) else Slice
