@@ -217,6 +217,28 @@ class InplaceMethods:
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
 
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.scatter(s, dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
+        return self._inplace(lambda s: _ops.scatter_add(s, dim, index, src), src)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return self._inplace(lambda s: _ops.scatter_reduce(s, dim, index, src, reduce, include_self=include_self), src)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.index_add(s, dim, index, source, alpha=alpha), source)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_fill(s, dim, index, value), value)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_copy(s, dim, index, source), source)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Any:
+        # the mask broadcasts to this tensor, never the tensor to the mask (torch's expand error otherwise)
+        return self._inplace(lambda s: _ops.masked_scatter(s, _ops.expand(mask, s.shape), source), source)
+
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)

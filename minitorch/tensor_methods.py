@@ -391,11 +391,32 @@ class TensorMethods:
     def repeat(self, *sizes: Any) -> Any:
         return _ops.repeat(self, *sizes)
 
-    def gather(self, dim: int, index: Any) -> Any:
-        return _ops.gather(self, dim, index)
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def index_select(self, dim: int, index: Any) -> Any:
         return _ops.index_select(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: Any = None) -> Any:
+        return _ops.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Any:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Any:
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Any:
+        return _ops.index_copy(self, dim, index, source)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Any:
+        return _ops.masked_scatter(self, mask, source)
 
     def clone(self, *, memory_format: Any = None) -> Any:
         return _ops.clone(self)

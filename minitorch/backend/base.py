@@ -79,6 +79,11 @@ class Backend:
         """``target[index] += values`` with repeated indices accumulating."""
         raise NotImplementedError
 
+    def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:
+        """``target[index] = reduce(target[index], values)`` with repeated indices combining, for ``reduce`` in
+        ``'sum'``, ``'prod'``, ``'amax'``, ``'amin'`` (NaN wins a max or min, as in torch)."""
+        raise NotImplementedError
+
     def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
         """A view of ``array``'s memory with the given shape and byte strides (windows may overlap);
         read-only where the array library can mark it so."""

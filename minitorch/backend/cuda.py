@@ -79,6 +79,20 @@ class CudaBackend(Backend):
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:  # pragma: no cover - needs a GPU
         cupyx.scatter_add(target, index, values)
 
+    def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:  # pragma: no cover
+        if reduce == "sum":
+            cupyx.scatter_add(target, index, values)
+        elif reduce == "amax":
+            cupyx.scatter_max(target, index, values)
+        elif reduce == "amin":
+            cupyx.scatter_min(target, index, values)
+        else:  # CuPy has no scatter-multiply: through the host, correct but not fast
+            host = cupy.asnumpy(target)
+            np.multiply.at(
+                host, tuple(cupy.asnumpy(i) if isinstance(i, cupy.ndarray) else i for i in index), cupy.asnumpy(values)
+            )
+            target[...] = cupy.asarray(host)
+
     def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr
 

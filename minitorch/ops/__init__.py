@@ -63,6 +63,7 @@ from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_los
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
+from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,
     clone,

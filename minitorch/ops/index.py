@@ -9,7 +9,7 @@ from collections.abc import Sequence as SequenceABC
 from typing import Any
 
 from .. import backend, creation, dtypes
-from ..autograd.function import Context
+from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
@@ -424,10 +424,17 @@ def _gather_grid(x: Any, axis: int, index: Any) -> tuple:
     return tuple(grids)
 
 
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere)."""
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere).
+
+    Args:
+        sparse_grad: must stay False: minitorch has no sparse tensors, so the gradient is always dense.
+    """
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): minitorch has no sparse tensors")
     if index.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    check_same_device([(0, input), (2, index)])
     axis = input._wrap_dim(dim)
     shape, ishape = tuple(input.shape) or (1,), tuple(index.shape) or (1,)
     if len(ishape) != len(shape):
