@@ -239,6 +239,12 @@ class InplaceMethods:
         # the mask broadcasts to this tensor, never the tensor to the mask (torch's expand error otherwise)
         return self._inplace(lambda s: _ops.masked_scatter(s, _ops.expand(mask, s.shape), source), source)
 
+    def cumsum_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumsum(s, dim, dtype=dtype))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumprod(s, dim, dtype=dtype))
+
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)

@@ -314,6 +314,44 @@ class TensorMethods:
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Any:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
 
+    # ordering
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _ops.argsort(self, dim, descending, stable)
+
+    def msort(self) -> Any:
+        return _ops.msort(self)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.mode(self, dim, keepdim)
+
+    # running reductions
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Any:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Any:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim: int) -> Any:
+        return _ops.logcumsumexp(self, dim)
+
     # matrix products
     def matmul(self, other: Any) -> Any:
         return _ops.matmul(self, other)

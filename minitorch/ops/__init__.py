@@ -55,6 +55,7 @@ from .compare import (
 )
 from .conv import conv2d
 from .cross_entropy import cross_entropy, nll_loss
+from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
@@ -85,6 +86,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
 from .unary import (
     abs,
     absolute,

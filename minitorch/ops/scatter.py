@@ -1,9 +1,8 @@
 """Writing along a dimension: scatter (src or value, add/multiply), scatter_add, scatter_reduce, index_add,
 index_fill, index_copy, masked_scatter.
 
-Each op's gradient routes through the same array helpers its forward uses: ``_picked`` (gather),
-``_written`` (scatter) and ``_combined`` (scatter with a reduction), so a backward reads as the
-formula torch documents for it.
+Each op's gradient routes through the array helpers its forward uses (``along.py``: ``gather_along``,
+``write_along``, ``scatter_along``), so a backward reads as the formula torch documents for it.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context, check_same_device
 from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .along import as_vector, gather_along, head, padded, put_slices, scatter_along, take_slices, write_along
 from .base import Op, check_broadcast
 
 __all__ = [
@@ -30,77 +30,6 @@ __all__ = [
 REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
 
-# ---------------------------------------------------------------- array helpers (gather / scatter)
-def _vec(a: Any) -> Any:
-    """``a`` with a 0-dim array as 1-dim: torch's scatter and gather treat the two alike."""
-    return a.reshape(a.shape or (1,))
-
-
-def _grid(index: Any, axis: int) -> tuple:
-    """Advanced-index arrays addressing, for each entry of ``index``, its place along ``axis``."""
-    index = _vec(index)
-    grids = list(backend.array_module(index).indices(index.shape, sparse=True))
-    grids[axis] = index
-    return tuple(grids)
-
-
-def _head(src: Any, shape: tuple) -> Any:
-    """The leading ``shape`` block of ``src`` (scatter reads only as much of src as index covers)."""
-    src = _vec(src)
-    return src[tuple(slice(0, n) for n in (shape or (1,)))]
-
-
-def _padded(g: Any, shape: tuple) -> Any:
-    """``g`` (the gradient of ``src``'s leading block) zero-padded to ``src``'s ``shape``."""
-    g = _vec(g)
-    if g.shape == (shape or (1,)):
-        return g.reshape(shape)
-    out = backend.array_module(g).zeros(shape or (1,), dtype=g.dtype)
-    out[tuple(slice(0, n) for n in g.shape)] = g
-    return out.reshape(shape)
-
-
-def _picked(a: Any, axis: int, index: Any) -> Any:
-    """``out[i][j] = a[i][index[i][j]]`` along ``axis``: gather on arrays."""
-    return _vec(a)[_grid(index, axis)].reshape(index.shape)
-
-
-def _written(a: Any, axis: int, index: Any, values: Any) -> Any:
-    """A copy of ``a`` with ``values`` written along ``axis`` at ``index``: scatter on arrays."""
-    out = _vec(a).copy()
-    out[_grid(index, axis)] = _vec(values) if backend.is_array(values) else values
-    return out.reshape(a.shape)
-
-
-def _identity(reduce: str, dtype: Any) -> Any:
-    """The value a reduction starts from where ``include_self=False`` leaves ``self`` out."""
-    if reduce in ("sum", "mean"):
-        return 0
-    if reduce == "prod":
-        return 1
-    if dtype.kind == "f":
-        return -float("inf") if reduce == "amax" else float("inf")
-    bits = 8 * dtype.itemsize
-    low, high = (0, 2**bits - 1) if dtype.kind in "ub" else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
-    return (low if reduce == "amax" else high) if dtype.kind != "b" else reduce == "amin"
-
-
-def _combined(a: Any, axis: int, index: Any, values: Any, reduce: str, include_self: bool = True) -> Any:
-    """A copy of ``a`` with ``values`` reduced into it along ``axis`` at ``index``: scatter_reduce on arrays."""
-    xp = backend.array_module(a)
-    out, grid = _vec(a).copy(), _grid(index, axis)
-    values = _vec(values)
-    if not include_self:
-        out[grid] = _identity(reduce, out.dtype)
-    backend_of(out).scatter_reduce(out, grid, values, "sum" if reduce == "mean" else reduce)
-    if reduce == "mean":
-        count = xp.full(out.shape, 1 if include_self else 0, dtype=out.dtype)
-        backend_of(count).scatter_reduce(count, grid, xp.ones(values.shape, dtype=out.dtype), "sum")
-        count[count == 0] = 1
-        out = out / count if out.dtype.kind == "f" else out // count  # integers round down, as torch
-    return out.reshape(a.shape)
-
-
 # ------------------------------------------------------------------------------------------ ops
 class Scatter(Op):
     """``x`` with ``src``'s entries written along ``axis`` at ``index``; the overwritten entries get no gradient."""
@@ -108,12 +37,12 @@ class Scatter(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, src: Array) -> Array:
         ctx.axis, ctx.index, ctx.src_shape = axis, index, src.shape
-        return _written(x, axis, index, _head(src, index.shape))
+        return write_along(x, axis, index, head(src, index.shape))
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_src = _padded(_picked(grad, ctx.axis, ctx.index), ctx.src_shape)
-        return _written(grad, ctx.axis, ctx.index, 0), None, None, g_src
+        g_src = padded(gather_along(grad, ctx.axis, ctx.index), ctx.src_shape)
+        return write_along(grad, ctx.axis, ctx.index, 0), None, None, g_src
 
 
 class ScatterValue(Op):
@@ -124,11 +53,11 @@ class ScatterValue(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, value: Any) -> Array:
         ctx.axis, ctx.index = axis, index
-        return _written(x, axis, index, value)
+        return write_along(x, axis, index, value)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return _written(grad, ctx.axis, ctx.index, 0), None, None, None
+        return write_along(grad, ctx.axis, ctx.index, 0), None, None, None
 
 
 class ScatterAdd(Op):
@@ -137,11 +66,11 @@ class ScatterAdd(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, src: Array) -> Array:
         ctx.axis, ctx.index, ctx.src_shape = axis, index, src.shape
-        return _combined(x, axis, index, _head(src, index.shape), "sum")
+        return scatter_along(x, axis, index, head(src, index.shape), "sum")
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return grad, None, None, _padded(_picked(grad, ctx.axis, ctx.index), ctx.src_shape)
+        return grad, None, None, padded(gather_along(grad, ctx.axis, ctx.index), ctx.src_shape)
 
 
 class ScatterReduce(Op):
@@ -150,8 +79,8 @@ class ScatterReduce(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, src: Array, reduce: str, include_self: bool) -> Array:
         ctx.axis, ctx.index, ctx.reduce, ctx.include_self = axis, index, reduce, include_self
-        out = _combined(
-            x, axis, index, _head(src, index.shape), "a" + reduce if reduce in ("max", "min") else reduce, include_self
+        out = scatter_along(
+            x, axis, index, head(src, index.shape), "a" + reduce if reduce in ("max", "min") else reduce, include_self
         )
         ctx.save_for_backward(x, src, out)
         return out
@@ -165,25 +94,25 @@ class ScatterReduce(Op):
                 f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {reduce}."
             )
         xp = backend.array_module(grad)
-        src_h = _head(src, index.shape).reshape(index.shape)
+        src_h = head(src, index.shape).reshape(index.shape)
         with backend_of(grad).quiet():
             if reduce == "sum":
-                g_x, g_src = grad, _picked(grad, axis, index)
+                g_x, g_src = grad, gather_along(grad, axis, index)
             elif reduce == "mean":
                 ones = xp.ones(index.shape, dtype=grad.dtype)
-                count = _combined(xp.full(grad.shape, float(include_self), grad.dtype), axis, index, ones, "sum")
+                count = scatter_along(xp.full(grad.shape, float(include_self), grad.dtype), axis, index, ones, "sum")
                 g_x = grad / xp.where(count == 0, 1, count)
-                g_src = _picked(g_x, axis, index)
+                g_src = gather_along(g_x, axis, index)
             elif reduce == "prod":
                 g_x, g_src = _prod_grads(x, src_h, out, grad, axis, index, include_self)
             else:  # amax, amin: ties share the gradient evenly
-                x_won, src_won = x == out, src_h == _picked(out, axis, index)
-                ties = _combined(x_won.astype(grad.dtype), axis, index, src_won.astype(grad.dtype), "sum")
+                x_won, src_won = x == out, src_h == gather_along(out, axis, index)
+                ties = scatter_along(x_won.astype(grad.dtype), axis, index, src_won.astype(grad.dtype), "sum")
                 share = grad / ties
-                g_x, g_src = x_won * share, src_won * _picked(share, axis, index)
+                g_x, g_src = x_won * share, src_won * gather_along(share, axis, index)
         if not include_self:
-            g_x = _written(g_x, axis, index, 0)
-        return g_x, None, None, _padded(g_src, src.shape), None, None
+            g_x = write_along(g_x, axis, index, 0)
+        return g_x, None, None, padded(g_src, src.shape), None, None
 
 
 def _prod_grads(x: Any, src: Any, out: Any, grad: Any, axis: int, index: Any, include_self: bool) -> tuple:
@@ -191,13 +120,17 @@ def _prod_grads(x: Any, src: Any, out: Any, grad: Any, axis: int, index: Any, in
     the factor is non-zero, and by a product with the zero left out where one factor alone is zero."""
     xp = backend.array_module(grad)
     x_nz = xp.where(x == 0, 1, x)
-    g_x = grad * _combined(x_nz, axis, index, src, "prod", include_self) / x_nz
+    g_x = grad * scatter_along(x_nz, axis, index, src, "prod", include_self) / x_nz
     src_zero = src == 0
-    zeros_here = _picked(_combined(xp.zeros_like(grad), axis, index, src_zero.astype(grad.dtype), "sum"), axis, index)
+    zeros_here = gather_along(
+        scatter_along(xp.zeros_like(grad), axis, index, src_zero.astype(grad.dtype), "sum"), axis, index
+    )
     lone_zero = src_zero & (zeros_here == 1)
-    without = _combined(x, axis, index, xp.where(lone_zero, 1, src), "prod", include_self)
+    without = scatter_along(x, axis, index, xp.where(lone_zero, 1, src), "prod", include_self)
     g_src = xp.where(
-        lone_zero, _picked(grad * without, axis, index), _picked(grad * out, axis, index) / xp.where(src_zero, 1, src)
+        lone_zero,
+        gather_along(grad * without, axis, index),
+        gather_along(grad * out, axis, index) / xp.where(src_zero, 1, src),
     )
     return g_x, g_src
 
@@ -210,8 +143,8 @@ class ScatterWithReduce(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, src: Any, reduce: str) -> Array:
         xp = backend.array_module(x)
-        values = _head(src, index.shape) if src.ndim else xp.full(_vec(index).shape, src, dtype=x.dtype)
-        return _combined(x, axis, index, values, reduce)
+        values = head(src, index.shape) if src.ndim else xp.full(as_vector(index).shape, src, dtype=x.dtype)
+        return scatter_along(x, axis, index, values, reduce)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -227,27 +160,15 @@ class IndexAdd(Op):
         ctx.axis, ctx.index, ctx.alpha = axis, index, alpha
         out = x.copy()
         values = source if alpha == 1 else source * alpha
-        backend_of(out).scatter_add(xp.moveaxis(_vec(out), axis, 0), index, xp.moveaxis(_vec(values), axis, 0))
+        backend_of(out).scatter_add(
+            xp.moveaxis(as_vector(out), axis, 0), index, xp.moveaxis(as_vector(values), axis, 0)
+        )
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_source = _taken(grad, ctx.axis, ctx.index)
+        g_source = take_slices(grad, ctx.axis, ctx.index)
         return grad, None, None, (g_source if ctx.alpha == 1 else g_source * ctx.alpha), None
-
-
-def _taken(a: Any, axis: int, index: Any) -> Any:
-    """``a``'s slices along ``axis`` at ``index`` (index_select on arrays; 0-dim ``a`` as 1-dim)."""
-    return backend.array_module(a).take(_vec(a), index, axis=axis)
-
-
-def _put(a: Any, axis: int, index: Any, values: Any) -> Any:
-    """A copy of ``a`` with its slices along ``axis`` at ``index`` set to ``values``."""
-    xp = backend.array_module(a)
-    out = _vec(a).copy()
-    moved = backend.is_array(values) and values.ndim  # a source's slices; a fill value (0-dim) as it is
-    xp.moveaxis(out, axis, 0)[index] = xp.moveaxis(values, axis, 0) if moved else values
-    return out.reshape(a.shape)
 
 
 class IndexFill(Op):
@@ -256,11 +177,11 @@ class IndexFill(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, value: Any) -> Array:
         ctx.axis, ctx.index = axis, index
-        return _put(x, axis, index, value)
+        return put_slices(x, axis, index, value)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return _put(grad, ctx.axis, ctx.index, 0), None, None, None
+        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, None
 
 
 class IndexFillTensor(IndexFill):
@@ -270,8 +191,8 @@ class IndexFillTensor(IndexFill):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_value = _taken(grad, ctx.axis, backend.array_module(grad).unique(ctx.index)).sum()  # each slot once
-        return _put(grad, ctx.axis, ctx.index, 0), None, None, g_value
+        g_value = take_slices(grad, ctx.axis, backend.array_module(grad).unique(ctx.index)).sum()  # each slot once
+        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, g_value
 
 
 class IndexCopy(Op):
@@ -280,11 +201,11 @@ class IndexCopy(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array, source: Array) -> Array:
         ctx.axis, ctx.index = axis, index
-        return _put(x, axis, index, source)
+        return put_slices(x, axis, index, source)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return _put(grad, ctx.axis, ctx.index, 0), None, None, _taken(grad, ctx.axis, ctx.index)
+        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, take_slices(grad, ctx.axis, ctx.index)
 
 
 class MaskedScatter(Op):
