@@ -175,6 +175,27 @@ class TensorMethods:
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         return _ops.nonzero(self, as_tuple=as_tuple)
 
+    def argwhere(self) -> Any:
+        return _ops.argwhere(self)
+
+    def count_nonzero(self, dim: Any = None) -> Any:
+        return _ops.count_nonzero(self, dim)
+
+    # counting
+    def unique(
+        self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: Any = None
+    ) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False, dim: Any = None) -> Any:
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Any:
+        return _ops.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
+        return _ops.histc(self, bins, min, max)
+
     def isnan(self) -> Any:
         return _ops.isnan(self)
 

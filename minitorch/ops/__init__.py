@@ -29,10 +29,12 @@ from .compare import (
     all,
     allclose,
     any,
+    argwhere,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
+    count_nonzero,
     eq,
     equal,
     ge,
@@ -54,6 +56,7 @@ from .compare import (
     not_equal,
 )
 from .conv import conv2d
+from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
