@@ -255,7 +255,28 @@ class InplaceMethods:
 
     def lerp_(self, end: Any, weight: Any) -> Any:
         self._check_overlap(end, weight)
-        return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
+        return self._inplace(lambda s: _ops.lerp(s, end, weight), end, weight)
+
+    def clamp_min_(self, min: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_min(s, min), min)
+
+    def clamp_max_(self, max: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_max(s, max), max)
+
+    def tril_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.tril(s, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.triu(s, diagonal))
+
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmm(s, mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmv(s, mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.baddbmm(s, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
 
     # Samples are drawn on this tensor's device (the host: from minitorch's generator).
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:

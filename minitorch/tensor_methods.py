@@ -236,6 +236,15 @@ class TensorMethods:
     def clamp(self, min: Any = None, max: Any = None) -> Any:
         return _ops.clamp(self, min, max)
 
+    def clamp_min(self, min: Any) -> Any:
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Any:
+        return _ops.clamp_max(self, max)
+
+    def lerp(self, end: Any, weight: Any) -> Any:
+        return _ops.lerp(self, end, weight)
+
     def where(self, condition: Any, other: Any) -> Any:
         return _ops.where(condition, self, other)
 
@@ -320,6 +329,12 @@ class TensorMethods:
     def amax(self, dim: Any = (), keepdim: bool = False) -> Any:
         return _ops.amax(self, dim, keepdim)
 
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Any:
+        return _ops.amin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
+        return _ops.logsumexp(self, dim, keepdim)
+
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.argmax(self, dim, keepdim)
 
@@ -389,6 +404,45 @@ class TensorMethods:
     def mv(self, vec: Any) -> Any:
         return _ops.mv(self, vec)
 
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def outer(self, vec2: Any) -> Any:
+        return _ops.outer(self, vec2)
+
+    ger = outer
+
+    def kron(self, other: Any) -> Any:
+        return _ops.kron(self, other)
+
+    # parts of matrices
+    def tril(self, diagonal: int = 0) -> Any:
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Any:
+        return _ops.triu(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Any:
+        return _ops.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self) -> Any:
+        return _ops.trace(self)
+
     # shape and layout
     def view(self, *shape: Any) -> Any:
         return _ops.view(self, *shape)
@@ -449,6 +503,35 @@ class TensorMethods:
 
     def repeat(self, *sizes: Any) -> Any:
         return _ops.repeat(self, *sizes)
+
+    def tile(self, *dims: Any) -> Any:
+        return _ops.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def repeat_interleave(self, repeats: Any = None, dim: Any = None, *, output_size: Any = None) -> Any:
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Any:
+        return _ops.roll(self, shifts, dims)
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def fliplr(self) -> Any:
+        return _ops.fliplr(self)
+
+    def flipud(self) -> Any:
+        return _ops.flipud(self)
+
+    def take(self, index: Any) -> Any:
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices: Any, dim: Any = None) -> Any:
+        return _ops.take_along_dim(self, indices, dim)
+
+    def masked_select(self, mask: Any) -> Any:
+        return _ops.masked_select(self, mask)
 
     def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
         return _ops.gather(self, dim, index, sparse_grad=sparse_grad)

@@ -5,7 +5,7 @@ and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` 
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
 """
 
-from .activation import dropout, log_softmax, softmax
+from .activation import dropout, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,
     clamp,
@@ -59,14 +59,31 @@ from .conv import conv2d
 from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .einsum import einsum
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from .matrix import diag, diag_embed, diagonal, trace, tril, triu
+from .movement import (
+    fliplr,
+    flipud,
+    masked_select,
+    meshgrid,
+    moveaxis,
+    movedim,
+    repeat_interleave,
+    roll,
+    take,
+    take_along_dim,
+    tile,
+)
 from .padding import pad
+from .pointwise import clamp_max, clamp_min, lerp
 from .pool import avg_pool2d, max_pool2d
-from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
+from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
+from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
 from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,

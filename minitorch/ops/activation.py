@@ -9,9 +9,10 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..random import sample_uniform
 from ..tensor import Tensor
-from .base import Op, to_dtype
+from .base import Op, float_operand, to_dtype
+from .reduce import normalize_dims
 
-__all__ = ["dropout", "log_softmax", "softmax"]
+__all__ = ["dropout", "log_softmax", "logsumexp", "softmax"]
 
 
 def log_softmax_array(x: Any, axis: int | None) -> Any:
@@ -61,6 +62,30 @@ class Softmax(LogSoftmax):
         return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
 
 
+class Logsumexp(Op):
+    """``log(sum(exp(x)))`` over ``axes``, shifted by the largest element so nothing overflows; the gradient is
+    ``exp(x - out)`` (the softmax) times the incoming one."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
+        xp = backend.array_module(x)
+        with backend_of(x).quiet():
+            top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, dtype=x.dtype)
+            top = xp.where(xp.isfinite(top), top, 0)  # all -inf (or inf) slices: no shift
+            out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        ctx.save_for_backward(x, out)
+        ctx.keepdim_shape = out.shape
+        return (
+            out if keepdim else out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
+        )
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, out = ctx.saved_tensors
+        with backend_of(grad).quiet():
+            return grad.reshape(ctx.keepdim_shape) * backend.array_module(x).exp(x - out), None, None
+
+
 class Dropout(Op):
     """x * mask, where the mask holds 0 or 1/(1-p)."""
 
@@ -95,6 +120,12 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """log(softmax(input)) along ``dim``, without forming softmax (no underflow to -inf)."""
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, axis)
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim`` (an int or a tuple of ints), computed without overflow."""
+    x = float_operand(input)
+    return Logsumexp.apply(x, normalize_dims(dim, x.ndim) if x.ndim else None, keepdim)
 
 
 def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
