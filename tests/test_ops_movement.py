@@ -254,3 +254,36 @@ def test_movement_node_names_are_torchs() -> None:
         return [y.grad_fn.name() for y in outs]
 
     assert names(minitorch) == names(torch)
+
+
+def test_other_spellings() -> None:
+    """The function spelling of ops tested as methods above (and the reverse), and more in-place forms."""
+    rng = np.random.default_rng(3)
+    a, b, c = rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (3, 4)), rng.uniform(-1, 1, (2, 3, 4))
+    index, mask = np.array([[0, 3], [1, 1], [2, 0]]), np.arange(12).reshape(3, 4) % 3 == 0
+
+    def spellings(lib: Any, a: Any, b: Any, c: Any, i: Any, m: Any) -> tuple:
+        return (
+            lib.masked_scatter(a, m, b),
+            lib.scatter_reduce(a, 1, i, b[:, :2], "amax"),
+            (a * 1).scatter_reduce_(1, i, b[:, :2], "sum", include_self=False),
+            tuple(lib.mode(a, 1)),
+            lib.fliplr(a),
+            a.flipud(),
+            lib.movedim(c, 0, 1),
+            c.moveaxis(0, 2),
+            lib.take(a, i),
+            a.clamp_max(0.1),
+            (a * 1).clamp_max_(0.2),
+            (a * 1).clamp_min_(-0.2),
+            (a * 1).cumprod_(1),
+            a[0].ger(b[0]),
+            (a * 1).lerp_(b, 0.3),
+            a.addmm(b[:, :2], b[:2, :], beta=2),
+            a[:, 0].addmv(a, b[0]),
+            c[:, :, :3].baddbmm(c, c.transpose(1, 2)),
+            (c[:, :, :3] * 1).baddbmm_(c, c.transpose(1, 2), alpha=0.5),
+            a[:, :3].addbmm(c, c.transpose(1, 2)),
+        )
+
+    check_both(spellings, a, b, c, index, mask, gradcheck=False)
