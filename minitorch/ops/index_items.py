@@ -37,10 +37,21 @@ def index_items(index: Any) -> tuple:
     return (index,)
 
 
+def _numbers(seq: Any, x: Tensor) -> Any:
+    """A Python sequence of numbers (nested evenly) as an array on ``x``'s device, else None."""
+    try:
+        arr = backend.array_module(x._data).asarray(seq)
+    except (ValueError, TypeError):
+        return None
+    return arr if arr.dtype.kind in "biuf" else None
+
+
 def _sequence_index(seq: Any, x: Tensor) -> Any:
     """A sequence or array as an index array on ``x``'s device: bools stay masks, uint8 becomes one (torch's
     deprecated byte masks), anything else int64 (floats truncated), as torch's indexing_tensor_from_data."""
-    arr = seq if backend.is_array(seq) else creation.tensor(seq)._data  # ragged lists fail with torch's errors
+    arr = seq if backend.is_array(seq) else _numbers(seq, x)
+    if arr is None:  # ragged, or holding something else: as torch.tensor reads it (and fails with its errors)
+        arr = creation.tensor(seq)._data
     if arr.dtype == "uint8":
         msg = "indexing with dtype torch.uint8 is now deprecated, please use a dtype torch.bool instead."
         warnings.warn(msg, UserWarning, stacklevel=5)  # at the user's x[...]
@@ -54,7 +65,9 @@ def convert_index(index: Any, x: Tensor) -> tuple:
     """Turn tensors and sequences inside an index into arrays; say whether it is basic (a view)."""
     out, basic = [], True
     for it in index_items(index):
-        if isinstance(it, Tensor):
+        if type(it) is int or it is None or it is Ellipsis:  # the common items first: nothing to convert
+            pass
+        elif isinstance(it, Tensor):
             if it.device != x.device and it.device.type != "cpu":
                 raise RuntimeError(
                     f"indices should be either on cpu or on the same device as the indexed tensor ({x.device})"

@@ -15,7 +15,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, check_broadcast
+from .base import Op, broadcast_shape, check_broadcast
 from .index import gather, index_select
 from .shape import expand, flip, permute, repeat, reshape
 
@@ -204,7 +204,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     rest_x = tuple(n for d, n in enumerate(input.shape) if d != axis)
     rest_i = tuple(n for d, n in enumerate(indices.shape) if d != axis)
     check_broadcast(SimpleNamespace(shape=rest_x), SimpleNamespace(shape=rest_i))
-    common = list(input._xp.broadcast_shapes(rest_x, rest_i))
+    common = list(broadcast_shape(rest_x, rest_i))
     x_shape = tuple(common[:axis]) + (input.shape[axis],) + tuple(common[axis:])
     i_shape = tuple(common[:axis]) + (indices.shape[axis],) + tuple(common[axis:])
     x = expand(input, x_shape) if x_shape != tuple(input.shape) else input
@@ -231,7 +231,7 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     check_broadcast(mask, input)
-    shape = tuple(input._xp.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
+    shape = broadcast_shape(tuple(input.shape), tuple(mask.shape))
     x = expand(input, shape) if tuple(input.shape) != shape else input
     m = expand(mask, shape) if tuple(mask.shape) != shape else mask
     return x[m]

@@ -15,7 +15,7 @@ from ..autograd.function import Context, check_same_device
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .along import as_vector, gather_along, head, padded, put_slices, scatter_along, take_slices, write_along
-from .base import Op, check_broadcast
+from .base import Op, broadcast_shape, check_broadcast
 
 __all__ = [
     "index_add",
@@ -214,7 +214,7 @@ class MaskedScatter(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, mask: Array, source: Array) -> Array:
         xp = backend.array_module(x)
-        shape = xp.broadcast_shapes(x.shape, mask.shape)
+        shape = broadcast_shape(x.shape, mask.shape)
         mask = xp.broadcast_to(mask, shape)
         ctx.mask, ctx.source_shape = mask, source.shape
         out = xp.array(xp.broadcast_to(x, shape))
@@ -450,9 +450,6 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
         )
     check_broadcast(mask, input)
     xp = input._xp
-    if (
-        int(xp.broadcast_to(mask._data, xp.broadcast_shapes(input._data.shape, mask._data.shape)).sum())
-        > source.numel()
-    ):
+    if int(xp.broadcast_to(mask._data, broadcast_shape(input._data.shape, mask._data.shape)).sum()) > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return MaskedScatter.apply(input, mask._data, source)
