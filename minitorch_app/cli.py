@@ -122,13 +122,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="minitorch (default), or torch: the same loop in real PyTorch from identical weights and batches",
     )
     t.add_argument("--out", help="run directory (default runs/<timestamp>)")
-    t.add_argument("--resume", help="continue the run in this directory (or from this checkpoint file)")
+    t.add_argument(
+        "--resume",
+        help="continue the run in this directory (or from this checkpoint file), with its settings and --nproc",
+    )
     t.add_argument("--limit-train", type=_number(int, 1, False), help="use only the first N training images")
     t.add_argument("--limit-test", type=_number(int, 1, False), help="use only the first N test images")
     t.add_argument("--workers", type=_number(int, 0, False), help="DataLoader worker processes (default 0)")
     t.add_argument(
         "--nproc",
         type=_number(int, 1, False),
+        metavar="N",
         help="train data-parallel in N processes started with mpiexec, each on batch-size/N images of every "
         "batch (default 1; needs the 'distributed' extra; the BLAS threads are shared out unless "
         "OMP_NUM_THREADS is set)",
@@ -281,6 +285,11 @@ def _check_parallel(config: dict, size: int) -> None:
             f"--engine {config['engine']} cannot train data-parallel (it would need torch.distributed's gloo "
             "backend); --nproc trains with --engine minitorch"
         )
+    if size > 1 and config["device"] != "cpu":
+        raise UsageError(
+            f"--device {config['device']} cannot train data-parallel yet: --nproc runs its processes on the "
+            "CPU (the mpi backend); start them with --device cpu"
+        )
     if config["batch_size"] % size:
         raise UsageError(
             f"--batch-size {config['batch_size']} cannot be split evenly among {size} processes; "
@@ -337,6 +346,8 @@ def _setup(world: parallel.World, args: argparse.Namespace, resolved: tuple | No
         raise UsageError(f"--nproc {args.nproc} does not match the {world.size} processes mpiexec started")
     config["nproc"] = world.size
     _check_parallel(config, world.size)
+    if config["tensorboard"] and world.main:
+        _check_tensorboard()
     engine = _engine(config)
     spec = models.MODELS[config["model"]]
     try:
@@ -348,8 +359,6 @@ def _setup(world: parallel.World, args: argparse.Namespace, resolved: tuple | No
             f"model {config['model']} takes {spec.image_size}x{spec.image_size} images; "
             f"{config['dataset']} has {shape[1]}x{shape[2]}"
         )
-    if config["tensorboard"] and world.main:
-        _check_tensorboard()
     if world.main:
         os.makedirs(out, exist_ok=True)
 
