@@ -114,7 +114,8 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     ``batches * 64`` Fashion-MNIST training images, as ``--limit-train`` caps it; data loading included."""
     import minitorch
     from minitorch.utils.data import DataLoader
-    from minitorch_app.training import Trainer
+    from minitorch_app.parallel import World
+    from minitorch_app.training import Trainer, train_sampler
 
     train_set = _fashion_train(batches * EPOCH_BATCH_SIZE)
     minitorch.manual_seed(0)
@@ -122,9 +123,9 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
 
     def epoch() -> int:
-        shuffle = minitorch.Generator().manual_seed(0)
-        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, shuffle=True, generator=shuffle)
-        trainer = Trainer(engine, model, opt, loader, [], 10, shuffle)
+        sampler = train_sampler(train_set, 0, World())
+        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, sampler=sampler)
+        trainer = Trainer(engine, model, opt, loader, [], 10, sampler)
         return sum(1 for _ in trainer.steps())
 
     return epoch
