@@ -55,6 +55,7 @@ from .compare import (
 )
 from .conv import conv2d
 from .cross_entropy import cross_entropy, nll_loss
+from .embedding import embedding, embedding_renorm_
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
@@ -63,6 +64,7 @@ from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_los
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
+from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .shape import (
     broadcast_to,
     clone,
