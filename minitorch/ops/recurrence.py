@@ -53,6 +53,12 @@ def _sigmoid_(xp: Any, a: Array) -> None:
     xp.reciprocal(a, out=a)
 
 
+def _transposed(xp: Any, w: Array, steps: Steps) -> Array:
+    """w.T for the per-step GEMMs, copied to row-major once when there are several steps: BLAS multiplies by a
+    row-major right operand measurably faster than by a transposed view, and one copy serves every step."""
+    return xp.ascontiguousarray(w.T) if len(steps) > 1 else w.T
+
+
 class LSTMLayer(Op):
     """One LSTM layer, one direction: gates i, f, g, o from ``xw`` (input projection with both biases)
     plus ``h @ W_hh.T``; c' = f*c + i*g, h' = o*tanh(c') (times ``W_hr.T`` with a projection).
@@ -73,7 +79,8 @@ class LSTMLayer(Op):
         h_prev = xp.empty((rows, h0.shape[1]), xw.dtype)
         out = xp.empty_like(h_prev)
         h, c = h0.copy(), c0.copy()
-        w_hh_t = w_hh.T
+        ig = xp.empty_like(c)
+        w_hh_t = _transposed(xp, w_hh, steps)
         with backend_of(xw).quiet():
             for start, b in _order(steps, reverse):
                 r = slice(start, start + b)
@@ -87,7 +94,7 @@ class LSTMLayer(Op):
                 xp.tanh(g[:, 2 * hid : 3 * hid], out=g[:, 2 * hid : 3 * hid])
                 i, f, gg, o = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid : 3 * hid], g[:, 3 * hid :]
                 cb *= f
-                cb += i * gg
+                cb += xp.multiply(i, gg, out=ig[:b])
                 tc = tanh_c[r]
                 xp.tanh(cb, out=tc)
                 if w_hr is None:
@@ -107,9 +114,11 @@ class LSTMLayer(Op):
         d_gates = xp.empty_like(gates)
         dh, dc = g_h.copy(), g_c.copy()  # running gradients of the state, rows of finished sequences kept
         dh_all = None if w_hr is None else xp.empty_like(h_prev)
+        slope = xp.empty((dh.shape[0], 4 * hid), gates.dtype)  # each gate's derivative at its pre-activation
+        tmp = xp.empty_like(dc)
         for start, b in _order(ctx.steps, not ctx.reverse):
             r = slice(start, start + b)
-            dhb, dcb, d = dh[:b], dc[:b], d_gates[r]
+            dhb, dcb, d, sb, tb = dh[:b], dc[:b], d_gates[r], slope[:b], tmp[:b]
             dhb += g_out[r]
             if w_hr is None:
                 d_hraw = dhb
@@ -118,12 +127,23 @@ class LSTMLayer(Op):
                 d_hraw = dhb @ w_hr
             g, tc = gates[r], tanh_c[r]
             i, f, gg, o = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid : 3 * hid], g[:, 3 * hid :]
-            xp.multiply(d_hraw, tc, out=d[:, 3 * hid :])
-            d[:, 3 * hid :] *= o * (1 - o)
-            dcb += d_hraw * o * (1 - tc * tc)
-            xp.multiply(dcb, gg * i * (1 - i), out=d[:, :hid])
-            xp.multiply(dcb, c_prev[r] * f * (1 - f), out=d[:, hid : 2 * hid])
-            xp.multiply(dcb, i * (1 - gg * gg), out=d[:, 2 * hid : 3 * hid])
+            # The gradients of the four activations, into their columns of d ...
+            xp.multiply(d_hraw, tc, out=d[:, 3 * hid :])  # o
+            xp.multiply(tc, tc, out=tb)
+            xp.subtract(1, tb, out=tb)
+            tb *= o
+            tb *= d_hraw
+            dcb += tb  # c' = f*c + i*g feeds h' = o*tanh(c')
+            xp.multiply(dcb, gg, out=d[:, :hid])  # i
+            xp.multiply(dcb, c_prev[r], out=d[:, hid : 2 * hid])  # f
+            xp.multiply(dcb, i, out=d[:, 2 * hid : 3 * hid])  # g
+            # ... then times each activation's slope, one pass over the whole block: s(1-s) for the
+            # sigmoid gates, 1-g^2 for the tanh one.
+            xp.multiply(g, g, out=sb)
+            xp.subtract(g, sb, out=sb)
+            xp.multiply(gg, gg, out=sb[:, 2 * hid : 3 * hid])
+            xp.subtract(1, sb[:, 2 * hid : 3 * hid], out=sb[:, 2 * hid : 3 * hid])
+            d *= sb
             dcb *= f
             xp.matmul(d, w_hh, out=dhb)
         need = ctx.needs_input_grad
@@ -149,7 +169,7 @@ class GRULayer(Op):
         out = xp.empty_like(h_prev)
         hw = xp.empty((h0.shape[0], 3 * hid), xw.dtype)
         h = h0.copy()
-        w_hh_t = w_hh.T
+        w_hh_t = _transposed(xp, w_hh, steps)
         with backend_of(xw).quiet():
             for start, b in _order(steps, reverse):
                 r = slice(start, start + b)
@@ -219,7 +239,7 @@ class RNNLayer(Op):
         h_prev = xp.empty_like(xw)
         out = xp.empty_like(xw)
         h = h0.copy()
-        w_hh_t = w_hh.T
+        w_hh_t = _transposed(xp, w_hh, steps)
         for start, b in _order(steps, reverse):
             r = slice(start, start + b)
             hb, o = h[:b], out[r]
