@@ -23,8 +23,6 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from .base import Op
 
-__all__: list[str] = []  # the Ops only; their public functions are in rnn.py
-
 Steps = tuple  # ((first_row, batch), ...) in time order
 
 
