@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+import minitorch
+from minitorch_app import models
 from minitorch_app.data import load_data
 from minitorch_app.training import Engine
 
@@ -91,6 +93,35 @@ def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     return step
 
 
+def make_lstm_step(
+    engine: Engine, batch: int = 64, steps: int = 35, hidden: int = 256, embed: int = 128, vocab: int = 128
+) -> Callable[[], float]:
+    """One step of a character-level LSTM language model (``CharLSTM``: embedding, one LSTM layer, linear decoder;
+    cross-entropy over every position, SGD momentum 0.9) on random characters; the torch twin starts from
+    minitorch's weights."""
+    minitorch.manual_seed(0)
+    ours = models.classes(minitorch)["CharLSTM"](vocab, embed, hidden)
+    model = ours
+    if engine.lib is not minitorch:
+        model = models.classes(engine.lib)["CharLSTM"](vocab, embed, hidden)
+        model.load_state_dict({k: engine.tensor(v) for k, v in ours.state_dict().items()})
+    model = model.to(device=engine.device, dtype=engine.dtype)
+    opt = engine.optimizer("sgd", model.parameters(), 0.1, 0.9)
+    lib = engine.lib
+    text = np.random.default_rng(0).integers(0, vocab, (batch, steps + 1))
+    x, y = engine.tensor(text[:, :-1]), engine.tensor(text[:, 1:])
+
+    def step() -> float:
+        opt.zero_grad()
+        logits, _ = model(x)
+        loss = lib.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 @functools.cache
 def _fashion_train(images: int) -> object:
     """The first ``images`` Fashion-MNIST training images, as ``minitorch train`` prepares them.
@@ -138,6 +169,12 @@ MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
+    "lstm_step": (
+        "char LSTM train step, batch 64, seq 35, hidden 256 (embedding + LSTM + decoder)",
+        make_lstm_step,
+        {},
+        {"batch": 64},
+    ),
     "fashion_epoch": (
         f"Fashion-MNIST epoch, {EPOCH_BATCHES} batches of 64 (train loop + data loading)",
         make_epoch,

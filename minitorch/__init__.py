@@ -225,6 +225,8 @@ from .ops import (
     vstack,
     where,
 )
+from .ops.embedding import embedding, embedding_renorm_
+from .ops.rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .size import Size

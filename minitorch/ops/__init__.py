@@ -60,6 +60,7 @@ from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .einsum import einsum
+from .embedding import embedding, embedding_renorm_
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
@@ -84,6 +85,7 @@ from .pointwise import clamp_max, clamp_min, lerp
 from .pool import avg_pool2d, max_pool2d
 from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
 from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
+from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,

@@ -106,7 +106,7 @@ NOT_TENSORS = {
     "hashlib",
     "zipfile",
 }
-PARITY_HELPERS = {"check_parity", "check_both", "check_layer", "assert_parity", "check_against_torch"}
+PARITY_HELPERS = {"check_parity", "check_both", "check_layer", "check_module", "assert_parity", "check_against_torch"}
 SECTIONS = [
     ("functions", "Functions (`minitorch.*`)"),
     ("functional", "`minitorch.nn.functional`"),
@@ -167,7 +167,7 @@ def public_api() -> dict:
             and n != "LRScheduler"
         ),
         "init": own_functions_of(nn.init),
-        "nn_utils": own_functions_of(nn.utils),
+        "nn_utils": own_functions_of(nn.utils) + sorted(f"rnn.{n}" for n in nn.utils.rnn.__all__),
         "tensorboard": _writer_methods(),
     }
 
@@ -267,7 +267,7 @@ class _FileScan:
         if base == "init":  # a lambda's ``init`` parameter; the name was long read as a tensor method too
             return [("init", name), ("tensor", name)]
         if "utils" in middle and "nn" in middle:
-            return [("nn_utils", name)]
+            return [("nn_utils", f"rnn.{name}" if "rnn" in middle else name)]
         if base == "F" or "functional" in middle:
             return [("functional", name)]
         if "lr_scheduler" in middle or base == "lr_scheduler":

@@ -15,6 +15,9 @@ name                      model
 ``lenet-blitz3``          LeNet5 with the blitz tutorial's 3x3 convs
 ``cifar-cnn``             CifarCNN: padded 3x3 convs, Dropout, Flatten
 ========================  ==========================================================
+
+Not in the registry (``minitorch train`` classifies images): ``CharLSTM``, the character-level
+LSTM language model of ``examples/char_lstm.py`` and the LSTM benchmark case.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Optional
 
-from . import cnn, lenet, twolayer
+from . import charlm, cnn, lenet, twolayer
 
 
 @functools.cache
 def classes(lib: ModuleType) -> dict[str, type]:
     """Every model class written with ``lib.nn``, by class name (one set of classes per library)."""
-    table = {"TwoLayerNet": twolayer.define(lib), **lenet.define(lib), "CifarCNN": cnn.define(lib)}
+    table = {
+        "TwoLayerNet": twolayer.define(lib),
+        **lenet.define(lib),
+        "CifarCNN": cnn.define(lib),
+        "CharLSTM": charlm.define(lib),
+    }
     for name, cls in table.items():
         cls.__qualname__ = name  # not 'define.<locals>.LeNet5'
     return table
@@ -112,4 +120,15 @@ def __getattr__(name: str) -> type:
     raise AttributeError(f"module 'minitorch_app.models' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "ModelSpec", "build", "classes", "names", "TwoLayerNet", "LeNet5", "CifarLeNet", "CifarCNN"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "build",
+    "classes",
+    "names",
+    "TwoLayerNet",
+    "LeNet5",
+    "CifarLeNet",
+    "CifarCNN",
+    "CharLSTM",
+]
