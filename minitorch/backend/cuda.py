@@ -16,6 +16,7 @@ from .device import device
 try:  # CuPy is optional: minitorch imports and works without it.
     import cupy  # type: ignore[import-not-found]
     import cupyx  # type: ignore[import-not-found]
+    import cupyx.scipy.special  # type: ignore[import-not-found]
 except Exception:  # pragma: no cover - depends on the machine
     cupy = cupyx = None
 
@@ -78,6 +79,9 @@ class CudaBackend(Backend):
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:  # pragma: no cover - needs a GPU
         cupyx.scatter_add(target, index, values)
+
+    def erf(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.erf(x)
 
     def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr

@@ -60,6 +60,28 @@ from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack,
 from .linalg import bmm, dot, matmul, mm, mv
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from .nonlinearity import (
+    celu,
+    elu,
+    gelu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
