@@ -259,6 +259,7 @@ ERRORS = {
     "integer input": (lambda lib: F(lib).gelu(lib.tensor([1, 2])), "not implemented for 'Long'"),
     "integer leaky_relu": (lambda lib: F(lib).leaky_relu(lib.tensor([1, 2])), '"leaky_relu_cpu" not implemented'),
     "integer softplus": (lambda lib: F(lib).softplus(lib.tensor([1])), '"softplus_cpu" not implemented'),
+    "celu alpha": (lambda lib: F(lib).celu(lib.ones(2), 0.0), "ZeroDivisionError: alpha cannot be 0 for CELU"),
     "gelu approximate": (lambda lib: F(lib).gelu(lib.ones(2), approximate="exact"), "must be either none or tanh"),
     "hardtanh bounds": (lambda lib: F(lib).hardtanh(lib.ones(2), 1.0, -1.0), "min_val cannot be greater than max_val"),
     "Hardtanh bounds": (lambda lib: lib.nn.Hardtanh(1.0, 1.0), "max_val (1.0) must be greater than min_val (1.0)"),

@@ -55,11 +55,21 @@ from .compare import (
 )
 from .conv import conv2d
 from .cross_entropy import cross_entropy, nll_loss
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from .loss_margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from .nonlinearity import (
     celu,
     elu,

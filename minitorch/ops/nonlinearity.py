@@ -368,7 +368,7 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         inplace: write the result into ``input``.
     """
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     _floating(input, "elu_cpu")
     return _apply(input, inplace, Celu, alpha, 1.0, 1.0 / alpha)
 
