@@ -60,6 +60,7 @@ from .dtypes import (
 from .ops import (
     abs,
     absolute,
+    adaptive_avg_pool1d,
     add,
     all,
     allclose,
@@ -67,6 +68,7 @@ from .ops import (
     any,
     argmax,
     argmin,
+    avg_pool1d,
     bitwise_and,
     bitwise_not,
     bitwise_or,
@@ -122,6 +124,7 @@ from .ops import (
     masked_fill,
     matmul,
     max,
+    max_pool1d,
     max_pool2d,
     maximum,
     mean,

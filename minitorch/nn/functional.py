@@ -52,9 +52,18 @@ from ..ops.nonlinearity import (
 from ..ops.nonlinearity import threshold as _threshold
 from ..ops.padding import pad
 from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.pool1d import avg_pool1d, max_pool1d
+from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from ..tensor import Tensor
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "avg_pool1d",
     "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -84,7 +93,10 @@ __all__ = [
     "log_softmax",
     "logsigmoid",
     "margin_ranking_loss",
+    "max_pool1d",
+    "max_pool1d_with_indices",
     "max_pool2d",
+    "max_pool2d_with_indices",
     "mish",
     "mse_loss",
     "multilabel_soft_margin_loss",
@@ -160,6 +172,28 @@ def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """In-place ``threshold``."""
     return _threshold(input, threshold, value, inplace=True)
+
+
+def max_pool1d_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
+    """``max_pool1d`` returning (values, indices)."""
+    kwargs["return_indices"] = True
+    return max_pool1d(input, *args, **kwargs)
+
+
+def max_pool2d_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
+    """``max_pool2d`` returning (values, indices)."""
+    kwargs["return_indices"] = True
+    return max_pool2d(input, *args, **kwargs)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False) -> tuple:
+    """``adaptive_max_pool1d`` returning (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False) -> tuple:
+    """``adaptive_max_pool2d`` returning (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:

@@ -94,6 +94,8 @@ from .nonlinearity import (
 )
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
+from .pool1d import avg_pool1d, max_pool1d
+from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
 from .shape import (
     broadcast_to,
