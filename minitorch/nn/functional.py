@@ -14,6 +14,8 @@ from ..ops.activation import dropout as _dropout
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
+from ..ops.conv1d import conv1d, conv_transpose1d
+from ..ops.conv_transpose import conv_transpose2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance
 from ..ops.linear import linear as _linear
@@ -69,7 +71,10 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "celu",
     "celu_",
+    "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",

@@ -54,6 +54,8 @@ from .compare import (
     not_equal,
 )
 from .conv import conv2d
+from .conv1d import conv1d, conv_transpose1d
+from .conv_transpose import conv_transpose2d
 from .cross_entropy import cross_entropy, nll_loss
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
