@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import dtypes, ops
 from ..ops.activation import dropout as _dropout
+from ..ops.activation import dropout1d, dropout2d
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
@@ -52,6 +53,7 @@ from ..ops.nonlinearity import (
     threshold,
 )
 from ..ops.nonlinearity import threshold as _threshold
+from ..ops.normalization import batch_norm, group_norm, layer_norm
 from ..ops.padding import pad
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.pool1d import avg_pool1d, max_pool1d
@@ -67,6 +69,7 @@ __all__ = [
     "adaptive_max_pool2d_with_indices",
     "avg_pool1d",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -79,10 +82,13 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
     "elu",
     "elu_",
     "gaussian_nll_loss",
     "gelu",
+    "group_norm",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -92,6 +98,7 @@ __all__ = [
     "huber_loss",
     "kl_div",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "leaky_relu_",
     "linear",

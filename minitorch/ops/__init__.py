@@ -5,7 +5,7 @@ and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` 
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
 """
 
-from .activation import dropout, log_softmax, softmax
+from .activation import dropout, dropout1d, dropout2d, log_softmax, softmax
 from .arithmetic import (
     add,
     clamp,
@@ -94,6 +94,7 @@ from .nonlinearity import (
     tanhshrink,
     threshold,
 )
+from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
