@@ -101,10 +101,13 @@ class BatchNorm(Op):
         if ctx.needs_input_grad[0]:
             a = invstd if w is None else invstd * w
             gx = grad * a.reshape(shape)
-            if training:  # grad_x = a * (g - mean(g) - xhat * mean(g * xhat)), gathered per channel
+            if training:
+                # grad_x = a * (g - mean(g) - xhat * mean(g * xhat)) = a g + d * k + c per channel,
+                # accumulated in d's memory: fresh arrays of activation size cost page faults
                 n = x.size // x.shape[1]
-                gx += d * (-a * invstd * invstd * sum_gd / n).reshape(shape)
-                gx -= (a * sum_g / n).reshape(shape)
+                d *= (-a * invstd * invstd * sum_gd / n).reshape(shape)
+                d -= (a * sum_g / n).reshape(shape)
+                gx += d
         if ctx.needs_input_grad[1]:
             gw = sum_gd * invstd
         if ctx.needs_input_grad[2]:
