@@ -74,6 +74,9 @@ from .modules import (
     Threshold,
     TripletMarginLoss,
     Unflatten,
+    Upsample,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
 )
 from .parameter import Parameter
 
@@ -151,6 +154,9 @@ __all__ = [
     "Threshold",
     "TripletMarginLoss",
     "Unflatten",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "functional",
     "init",
     "parallel",

@@ -58,6 +58,7 @@ from ..ops.padding import pad
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.pool1d import avg_pool1d, max_pool1d
 from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
+from ..ops.upsample import interpolate
 from ..tensor import Tensor
 
 __all__ = [
@@ -96,6 +97,7 @@ __all__ = [
     "hardtanh_",
     "hinge_embedding_loss",
     "huber_loss",
+    "interpolate",
     "kl_div",
     "l1_loss",
     "layer_norm",
@@ -138,6 +140,9 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -206,6 +211,30 @@ def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any, return_ind
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False) -> tuple:
     """``adaptive_max_pool2d`` returning (values, indices)."""
     return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def upsample(
+    input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest", align_corners: bool | None = None
+) -> Tensor:
+    """Deprecated spelling of ``interpolate`` (warns, as torch's does)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated spelling of ``interpolate(..., mode='nearest')`` (warns, as torch's does)."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated spelling of ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as torch's does)."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:

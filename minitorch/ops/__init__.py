@@ -144,3 +144,4 @@ from .unary import (
     square,
     tanh,
 )
+from .upsample import interpolate

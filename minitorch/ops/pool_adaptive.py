@@ -44,14 +44,12 @@ def window_taps(xp: Any, n: int, n_out: int) -> Array:
     return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
 
 
-class AdaptiveAvgPool2D(Op):
-    """Mean over adaptive windows of a (N, C, H, W) array: A @ x @ B^T."""
+class Separable2D(Op):
+    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B)."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, out: tuple) -> Array:
+    def forward(ctx: Context, x: Array, a: Array, b: Array) -> Array:
         xp = array_module(x)
-        a = averaging_matrix(xp, x.shape[-2], out[0], x.dtype)
-        b = averaging_matrix(xp, x.shape[-1], out[1], x.dtype)
         ctx.mats = (a, b)  # constants of the shapes, not of the data
         return xp.matmul(xp.matmul(a, x), b.T)
 
@@ -59,7 +57,11 @@ class AdaptiveAvgPool2D(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
         xp = array_module(grad)
-        return xp.matmul(xp.matmul(a.T, grad), b), None
+        return xp.matmul(xp.matmul(a.T, grad), b), None, None
+
+
+class AdaptiveAvgPool2D(Separable2D):
+    """Mean over adaptive windows of a (N, C, H, W) array: A @ x @ B^T with the averaging matrices."""
 
 
 class AdaptiveMaxPool2D(Op):
@@ -143,7 +145,10 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     out = _output_size("adaptive_avg_pool2d", input, output_size, 2)
     if out == (1, 1):  # global average pooling, as torch computes it
         return input.mean((-2, -1), keepdim=True)
-    res = AdaptiveAvgPool2D.apply(_as_batch(input), out)
+    x = _as_batch(input)
+    xp, dtype = x._xp, x._data.dtype
+    a, b = averaging_matrix(xp, x.shape[-2], out[0], dtype), averaging_matrix(xp, x.shape[-1], out[1], dtype)
+    res = AdaptiveAvgPool2D.apply(x, a, b)
     return res if input.ndim == 4 else res.squeeze(0)
 
 
