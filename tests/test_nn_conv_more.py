@@ -88,26 +88,33 @@ def transposed_cases(draw: Any, dims: int) -> tuple:
     return x, weight, bias, kw
 
 
+TRANSPOSED = {
+    2: lambda lib, x, w, b, kw: F(lib).conv_transpose2d(x, w, b, **kw),
+    1: lambda lib, x, w, b, kw: F(lib).conv_transpose1d(x, w, b, **kw),
+}
+
+
 @pytest.mark.parametrize("dims", [2, 1])
 def test_conv_transpose_parity(dims: int) -> None:
     @given(transposed_cases(dims))
     def run(case: tuple) -> None:
         x, weight, bias, kw = case
-        fn = getattr(F(minitorch), f"conv_transpose{dims}d")
-        out = getattr(torch.nn.functional, f"conv_transpose{dims}d")(
-            torch.tensor(x), torch.tensor(weight), None if bias is None else torch.tensor(bias), **kw
+        out = TRANSPOSED[dims](
+            torch, torch.tensor(x), torch.tensor(weight), None if bias is None else torch.tensor(bias), kw
         )
         small = x.size + weight.size + out.numel() <= GRADCHECK_NUMEL
-        assert fn is getattr(minitorch, f"conv_transpose{dims}d")
-        check_both(
-            lambda lib, x, w, b: getattr(F(lib), f"conv_transpose{dims}d")(x, w, b, **kw),
-            x,
-            weight,
-            bias,
-            gradcheck=small,
-        )
+        check_both(lambda lib, x, w, b: TRANSPOSED[dims](lib, x, w, b, kw), x, weight, bias, gradcheck=small)
 
     run()
+
+
+def test_top_level_spellings() -> None:
+    """torch.conv1d, conv_transpose1d/2d: the functional ones, called with torch's positional order."""
+    rng = np.random.default_rng(0)
+    x, w1, w2 = rng.uniform(-1, 1, (2, 3, 5, 4)), rng.uniform(-1, 1, (2, 3, 2)), rng.uniform(-1, 1, (3, 2, 2, 2))
+    check_both(lambda lib, x, w: lib.conv1d(x[:, :, 0], w, None, 2, 1, 1, 1), x, w1, gradcheck=False)
+    check_both(lambda lib, x, w: lib.conv_transpose2d(x, w, None, 2, 1, 1, 1, 1), x, w2, gradcheck=False)
+    check_both(lambda lib, x, w: lib.conv_transpose1d(x[:, :, 0], w[:, :, 0], None, 3), x, w2, gradcheck=False)
 
 
 # ---------------------------------------------------------------- modules

@@ -98,14 +98,22 @@ def pool1d_cases(draw: Any, kind: str) -> tuple:
     return draw(distinct(batch + (draw(st.integers(1, 2)), length))), kw
 
 
+POOL1D = {
+    "max": (lambda lib, t, kw: F(lib).max_pool1d(t, **kw), lambda lib, t, kw: lib.max_pool1d(t, **kw)),
+    "avg": (lambda lib, t, kw: F(lib).avg_pool1d(t, **kw), lambda lib, t, kw: lib.avg_pool1d(t, **kw)),
+}
+
+
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pool1d(kind: str) -> None:
+    functional, top_level = POOL1D[kind]
+
     @given(pool1d_cases(kind))
     def run(case: tuple) -> None:
         x, kw = case
-        check_both(lambda lib, t: getattr(F(lib), f"{kind}_pool1d")(t, **kw), x)
-        kw.pop("return_indices", None)
-        check_both(lambda lib, t: getattr(lib, f"{kind}_pool1d")(t, **kw), x, gradcheck=False)
+        check_both(lambda lib, t: functional(lib, t, kw), x)
+        kw.pop("return_indices", None)  # torch.max_pool1d has no return_indices
+        check_both(lambda lib, t: top_level(lib, t, kw), x, gradcheck=False)
 
     run()
 
