@@ -30,31 +30,21 @@ from ..ops.loss_margin import (
     triplet_margin_loss,
 )
 from ..ops.loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
-from ..ops.nonlinearity import (
-    celu,
-    elu,
-    gelu,
+from ..ops.nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
+from ..ops.normalization import batch_norm, group_norm, layer_norm
+from ..ops.padding import pad
+from ..ops.piecewise import (
     hardshrink,
     hardsigmoid,
     hardswish,
     hardtanh,
     leaky_relu,
-    logsigmoid,
-    mish,
     prelu,
     relu6,
-    selu,
-    silu,
-    softmin,
-    softplus,
     softshrink,
-    softsign,
-    tanhshrink,
     threshold,
 )
-from ..ops.nonlinearity import threshold as _threshold
-from ..ops.normalization import batch_norm, group_norm, layer_norm
-from ..ops.padding import pad
+from ..ops.piecewise import threshold as _threshold
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.pool1d import avg_pool1d, max_pool1d
 from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
