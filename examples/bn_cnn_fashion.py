@@ -115,8 +115,8 @@ def run(lib: ModuleType, model: Any, data: dict, orders: list, lr: float, quiet:
 
 
 def torch_twin(model: Any) -> Any:
-    """The same model in real PyTorch, with ``model``'s exact weights and buffers (imports torch)."""
-    import torch
+    """The same model in real PyTorch, with ``model``'s exact weights and buffers."""
+    import torch  # here, not at the top: ``--no-torch`` runs without torch installed
     from minitorch_app.reference.twin import copy_weights
 
     twin = define(torch)()
