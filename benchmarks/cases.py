@@ -51,6 +51,24 @@ def make_lenet_step(engine: Engine, batch: int) -> Callable[[], float]:
     return step
 
 
+def make_bn_cnn_step(engine: Engine, batch: int) -> Callable[[], float]:
+    """One training step of the BatchNorm CNN (``bn-cnn``: three conv + BatchNorm2d + ReLU blocks,
+    AdaptiveAvgPool2d, a linear layer; 1x28x28 images) with SGD momentum 0.9, batch norm in training mode."""
+    model = engine.build_model("bn-cnn")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = engine.lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch, (1, 28, 28))
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 def make_lenet_inference(engine: Engine, images: int = 1000) -> Callable[[], object]:
     """LeNet-5 predictions for ``images`` images in one batch (eval mode, no_grad, argmax)."""
     model = engine.build_model("lenet")
@@ -168,6 +186,7 @@ MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "lenet_step_b4": ("LeNet train step, batch 4", make_lenet_step, {"batch": 4}, {"batch": 4}),
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
+    "bn_cnn_step_b64": ("BatchNorm CNN train step, batch 64", make_bn_cnn_step, {"batch": 64}, {"batch": 64}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
     "lstm_step": (
         "char LSTM train step, batch 64, seq 35, hidden 256 (embedding + LSTM + decoder)",

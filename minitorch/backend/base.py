@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import special
 from .device import device
 
 T = TypeVar("T")
@@ -130,6 +131,11 @@ class Backend:
         """``value`` as the other operand of an elementwise op with ``array``: the value itself, or where
         the array library is faster against a whole array (numpy's maximum), a cached filled one."""
         return value
+
+    def erf(self, x: Any) -> Any:
+        """The error function of a floating array, elementwise (numpy has none; see ``special.py``)."""
+        with self.quiet():  # x * x overflows far out, where erf is +-1 anyway
+            return special.erf(self.xp, x)
 
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:

@@ -16,6 +16,7 @@ from .device import device
 try:  # CuPy is optional: minitorch imports and works without it.
     import cupy  # type: ignore[import-not-found]
     import cupyx  # type: ignore[import-not-found]
+    import cupyx.scipy.special  # type: ignore[import-not-found]
 except Exception:  # pragma: no cover - depends on the machine
     cupy = cupyx = None
 
@@ -92,6 +93,9 @@ class CudaBackend(Backend):
                 host, tuple(cupy.asnumpy(i) if isinstance(i, cupy.ndarray) else i for i in index), cupy.asnumpy(values)
             )
             target[...] = cupy.asarray(host)
+
+    def erf(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.erf(x)
 
     def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr
