@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 
 import minitorch
 
+from .fake_device import fake_device
+
 # 'ci' (default): derandomised and sized so the whole suite stays within minutes on 2 cores.
 # 'thorough': at least 200 examples per property; select it with MINITORCH_HYPOTHESIS_PROFILE=thorough.
 settings.register_profile(
@@ -30,13 +32,18 @@ settings.register_profile(
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS_PROFILE", "ci"))
 
 
-DEVICES = ["cpu"] + (["cuda"] if minitorch.cuda.is_available() else [])
+DEVICES = ["cpu", "fake"] + (["cuda"] if minitorch.cuda.is_available() else [])
 
 
 @pytest.fixture(params=DEVICES)
-def device(request: pytest.FixtureRequest) -> str:
-    """Each test that takes ``device`` runs on cpu and, where a GPU and CuPy are present, cuda."""
-    return request.param
+def device(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test that takes ``device`` runs on cpu, on the host-backed test device ``fake``
+    (tests/fake_device.py: plumbing only) and, where a GPU and CuPy are present, on cuda."""
+    if request.param == "fake":
+        with fake_device():
+            yield "fake"
+    else:
+        yield request.param
 
 
 @pytest.fixture(scope="session", autouse=True)
