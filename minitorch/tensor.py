@@ -242,7 +242,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.reshape(()).item()
+        d = self._data
+        return d.reshape(()).item() if type(d) is np.ndarray else backend.backend_of(d).item(d)
 
     def __float__(self) -> float:
         return float(self._scalar())

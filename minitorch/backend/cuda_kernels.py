@@ -54,6 +54,9 @@ MAX_STATIC_SHARED = 48 * 1024
 MAX_TABLE = 32  # tensors per TensorTable launch: the struct stays well under the 4 KiB parameter limit
 
 
+KERNELS: list = []  # every CudaKernel defined (the kernel modules are imported with minitorch)
+
+
 def grid_for(n: int, block: int = 256, cap: int = 4096) -> tuple:
     """A 1-D grid for ``n`` elements with grid-stride loops: enough blocks to fill the GPU, at most ``cap``."""
     return (max(1, min(cap, -(-int(n) // block))),)
@@ -140,6 +143,7 @@ class CudaKernel:
         self.name, self.body, self.emulate, self.preamble = name, body, emulate, preamble
         self.param_list = params
         self.params = [Param(p) for p in params.split(",")]
+        KERNELS.append(self)
 
     def __repr__(self) -> str:
         return f"<CudaKernel {self.name}>"
@@ -205,7 +209,7 @@ def prepare_launch(
                 for k, x in enumerate(arrays):
                     if x is not None:
                         _check_array(where, x, dtype, array_type)
-                        if x.size != a.sizes[k]:
+                        if x.size != a.sizes[k] and x.ndim != 0:  # 0-d: a per-tensor scalar (a counter)
                             raise ValueError(
                                 f"{where}: tensor {k} has {x.size} elements in one role, {a.sizes[k]} in another"
                             )
@@ -271,6 +275,11 @@ def nvrtc_available() -> bool:
         return False
 
 
+def combined_source(sources: list) -> str:
+    """Several kernels' sources as one translation unit, each in a namespace of its own (one nvcc run)."""
+    return "\n".join(f"namespace unit{i} {{\n{src}\n}}" for i, src in enumerate(sources))
+
+
 def compile_source(source: str, name: str = "kernel.cu", arch: str = "90", compiler: str = "nvrtc") -> str:
     """Compile ``source`` for ``sm_<arch>`` with CuPy's options; returns the compiler's log, raises on error.
 
@@ -295,7 +304,7 @@ def compile_source(source: str, name: str = "kernel.cu", arch: str = "90", compi
         path = os.path.join(tmp, name)
         with open(path, "w") as fh:
             fh.write(source)
-        flags = ["-std=c++17", "-ftz=true", "-default-device", f"-arch=sm_{arch}", "-cubin", "-Xptxas", "-v"]
+        flags = ["-std=c++17", "-ftz=true", f"-arch=sm_{arch}", "-cubin", "-Xptxas", "-v"]
         run = subprocess.run(
             [nvcc, *flags, "-o", os.path.join(tmp, "out.cubin"), path], capture_output=True, text=True, timeout=300
         )

@@ -64,7 +64,7 @@ MAX_POOL_FORWARD = CudaKernel(
         while (hstart < 0) hstart += dh;
         while (wstart < 0) wstart += dw;
         const T* src = x + plane * h * w;
-        T best = -INFINITY;
+        T best = -(T)__longlong_as_double(0x7ff0000000000000ULL);  /* -inf without a header */
         long long pick = (long long)hstart * w + wstart;
         for (int ih = hstart; ih < hend; ih += dh) {{
             for (int iw = wstart; iw < wend; iw += dw) {{
