@@ -39,8 +39,10 @@ class Adam(Optimizer):
         amsgrad: divide by the running maximum of the second moment.
         maximize: ascend the objective instead of descending it.
         decoupled_weight_decay: apply weight decay to the parameter directly (AdamW).
-        foreach, capturable, differentiable, fused: accepted for torch's signature; only
-            the plain per-parameter loop exists here.
+        capturable: accepted; off the host minitorch's Adam always runs as torch's ``capturable=True``
+            (step counters on the parameter's device), so a step can be captured into a CUDA graph.
+        foreach, differentiable, fused: accepted for torch's signature; asking for the last two
+            raises (on a GPU every group is updated by one fused kernel anyway, ``optim/fused_cuda.py``).
     """
 
     def __init__(
@@ -73,7 +75,8 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")
-        _check_unsupported(type(self).__name__, capturable=capturable, differentiable=differentiable, fused=fused)
+        # capturable=True is how minitorch's Adam always runs off the host (its counters on the device)
+        _check_unsupported(type(self).__name__, differentiable=differentiable, fused=fused)
         betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
         defaults = dict(
             lr=lr,
@@ -192,7 +195,10 @@ def _update(
         update /= denom
         x += update
         return
-    step_size_neg = -lr / (1 - beta1**step)  # 0-d arrays on the device, in the counter's dtype
+    step = step.astype(
+        "float64"
+    )  # 0-d on the device; in float64, as the fused kernel computes it (1 - beta2**t cancels)
+    step_size_neg = -lr / (1 - beta1**step)
     bias_correction2_sqrt = xp.sqrt(1 - beta2**step)
     denom = xp.sqrt(second, out=sq)
     denom /= (bias_correction2_sqrt * step_size_neg).astype(x.dtype)
