@@ -46,6 +46,16 @@ def device(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.param
 
 
+@pytest.fixture(params=DEVICES[1:])
+def offhost(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The ``device`` fixture without cpu: for parity tables whose host runs are tested elsewhere."""
+    if request.param == "fake":
+        with fake_device():
+            yield "fake"
+    else:
+        yield request.param
+
+
 @pytest.fixture(scope="session", autouse=True)
 def single_thread_numerics() -> Iterator[None]:
     """Run BLAS (numpy's and torch's) on one thread per test process.
