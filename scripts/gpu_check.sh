@@ -98,11 +98,11 @@ PY
     "$PY" - >"$OUT/kernels.txt" 2>&1 <<'PY' || echo "(no ptxas report: see kernels.txt)"
 import numpy as np, minitorch
 from minitorch.backend import cuda_kernels as ck
-print("kernels:", ", ".join(k.name for k in ck.KERNELS))
+print("kernels:", ", ".join(k.name for k in ck.kernels_of(minitorch.backend.CUDA)))
 if ck.nvcc_path():
-    print(ck.compile_source(ck.combined_source([k.source(np.float32) for k in ck.KERNELS]), "kernels.cu", compiler="nvcc"))
+    print(ck.compile_source(ck.combined_source([k.source(np.float32) for k in ck.kernels_of(minitorch.backend.CUDA)]), "kernels.cu", compiler="nvcc"))
 elif ck.nvrtc_available():
-    for k in ck.KERNELS:
+    for k in ck.kernels_of(minitorch.backend.CUDA):
         ck.compile_source(k.source(np.float32), k.name + ".cu")
     print("compiled with NVRTC (no nvcc for a ptxas report)")
 PY

@@ -46,6 +46,19 @@ def device(request: pytest.FixtureRequest) -> Iterator[str]:
         yield request.param
 
 
+@pytest.fixture(autouse=True)
+def fresh_generators() -> None:
+    """Each test starts from the random state of a fresh process (torch's and minitorch's default seed), so that
+    a test drawing unseeded numbers (a tutorial's) does not depend on which tests ran before it in its worker."""
+    import torch
+
+    minitorch.random.default_generator.manual_seed(DEFAULT_SEED)
+    torch.manual_seed(DEFAULT_SEED)
+
+
+DEFAULT_SEED = 67280421310721  # torch's default seed, and minitorch's
+
+
 @pytest.fixture(params=DEVICES[1:])
 def offhost(request: pytest.FixtureRequest) -> Iterator[str]:
     """The ``device`` fixture without cpu: for parity tables whose host runs are tested elsewhere."""

@@ -272,7 +272,7 @@ def test_a_tensor_table_packs_pointers_sizes_and_count() -> None:
 
 
 def test_every_kernel_registers_a_variant_on_the_cuda_backend() -> None:
-    assert {k.name for k in ck.KERNELS} >= {"relu_backward", "im2col", "max_pool_forward", "adam_step"}
+    assert {k.name for k in ck.kernels_of(CUDA)} >= {"relu_backward", "im2col", "max_pool_forward", "adam_step"}
     for plain, fast in VARIANTS.items():
         assert CUDA.kernel(plain) is fast
 
@@ -286,9 +286,9 @@ COMPILER = "nvrtc" if ck.nvrtc_available() else ("nvcc" if ck.nvcc_path() else N
 def test_every_kernel_compiles_for_hopper(dtype: Any) -> None:
     """Each kernel's source, as CuPy will compile it on the GPU, compiles for sm_90 (the H200)."""
     if COMPILER == "nvrtc":
-        for k in ck.KERNELS:
+        for k in ck.kernels_of(CUDA):
             ck.compile_source(k.source(dtype), f"{k.name}.cu", arch="90")
     else:  # one nvcc run for all of them: each is seconds
         ck.compile_source(
-            ck.combined_source([k.source(dtype) for k in ck.KERNELS]), "kernels.cu", arch="90", compiler="nvcc"
+            ck.combined_source([k.source(dtype) for k in ck.kernels_of(CUDA)]), "kernels.cu", arch="90", compiler="nvcc"
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -54,7 +55,15 @@ MAX_STATIC_SHARED = 48 * 1024
 MAX_TABLE = 32  # tensors per TensorTable launch: the struct stays well under the 4 KiB parameter limit
 
 
-KERNELS: list = []  # every CudaKernel defined (the kernel modules are imported with minitorch)
+def kernels_of(backend: Any) -> list:
+    """Every CudaKernel behind the variants registered on ``backend``: each kernel module lists its own in
+    ``KERNELS`` (the modules are imported with minitorch)."""
+    found: list = []
+    for fast in backend.kernels().values():
+        for k in getattr(sys.modules[fast.__module__], "KERNELS", ()):
+            if k not in found:
+                found.append(k)
+    return found
 
 
 def grid_for(n: int, block: int = 256, cap: int = 4096) -> tuple:
@@ -143,7 +152,6 @@ class CudaKernel:
         self.name, self.body, self.emulate, self.preamble = name, body, emulate, preamble
         self.param_list = params
         self.params = [Param(p) for p in params.split(",")]
-        KERNELS.append(self)
 
     def __repr__(self) -> str:
         return f"<CudaKernel {self.name}>"
