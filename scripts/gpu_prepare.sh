@@ -3,7 +3,7 @@
 # Fashion-MNIST's four IDX files (~30 MiB, laid out as `minitorch train --data-dir` expects) and
 # cpu_metrics.json, the same two training epochs on this CPU, which the GPU run's accuracy is compared with.
 # .gpu_data/ is ignored by git (.gitignore); the device tool takes it along when `carry` names it:
-#     run(command="bash scripts/gpu_check.sh", carry=[".gpu_data"], timeout_s=540)
+#     run(command="bash scripts/gpu_check.sh", carry=[".gpu_data"], timeout_s=580)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SRC=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
@@ -20,4 +20,4 @@ if [[ ! -f .gpu_data/cpu_metrics.json ]]; then
     rm -rf "$run"
 fi
 du -sh .gpu_data
-echo "ready: run(command=\"bash scripts/gpu_check.sh\", carry=[\".gpu_data\"], timeout_s=540)"
+echo "ready: run(command=\"bash scripts/gpu_check.sh\", carry=[\".gpu_data\"], timeout_s=580)"
