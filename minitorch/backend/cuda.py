@@ -18,6 +18,7 @@ Choices that differ from CuPy's defaults, each for torch's semantics:
 from __future__ import annotations
 
 import contextlib
+import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -28,12 +29,27 @@ from .base import Backend
 from .cuda_kernels import CudaKernel, TensorTable, prepare_launch
 from .device import device
 
-try:  # CuPy is optional: minitorch imports and works without it.
-    import cupy  # type: ignore[import-not-found]
-    import cupyx  # type: ignore[import-not-found]
-    from cupy._core import _routines_linalg as _linalg  # type: ignore[import-not-found]
-except Exception:  # pragma: no cover - depends on the machine
-    cupy = cupyx = _linalg = None
+# CuPy is optional, and importing minitorch does not load it (as importing torch does not start CUDA): the
+# CUDA backend imports it the first time it is asked whether a GPU is usable (``_import_cupy``).
+cupy: Any = None
+cupyx: Any = None
+_linalg: Any = None
+_CUPY_TRIED = False
+
+
+def _import_cupy() -> bool:
+    """Import CuPy once; False when it is not installed (or does not load)."""
+    global cupy, cupyx, _linalg, _CUPY_TRIED
+    if not _CUPY_TRIED:
+        _CUPY_TRIED = True
+        try:
+            cupy = importlib.import_module("cupy")
+            cupyx = importlib.import_module("cupyx")
+            _linalg = importlib.import_module("cupy._core._routines_linalg")
+        except Exception:  # pragma: no cover - depends on the machine
+            cupy = cupyx = _linalg = None
+    return cupy is not None
+
 
 _NO_CUDA = (
     "Torch not compiled with CUDA enabled: minitorch found no usable CuPy/GPU "
@@ -76,9 +92,12 @@ class CudaBackend(Backend):
 
     def __init__(self) -> None:
         super().__init__()
-        self.xp = cupy
-        # Without CuPy no array is ever of this type: a class nothing instantiates keeps lookups uniform.
-        self.array_type = cupy.ndarray if cupy is not None else type("NoCupyArray", (), {})
+        # Until CuPy is loaded no array is of this type: a class nothing instantiates keeps lookups uniform.
+        self.xp = None
+        self.array_type = type("NoCupyArray", (), {})
+        self._loaded = False
+        self._on_load: list = []
+        self._seed: int | None = None
         self._ready = False
         self._allow_tf32 = False
         self._pending: list = []
@@ -87,9 +106,25 @@ class CudaBackend(Backend):
         self._peak: _PeakTracker | None = None
 
     # ------------------------------------------------------------------ devices
+    def load(self) -> bool:
+        """Import CuPy (once) and adopt its array type; False without CuPy."""
+        if not self._loaded:
+            self._loaded = True
+            if _import_cupy():  # pragma: no cover - depends on the machine
+                self.xp, self.array_type = cupy, cupy.ndarray
+                for fn in self._on_load:
+                    fn(self)
+        return self.xp is not None
+
+    def when_loaded(self, fn: Callable[[CudaBackend], None]) -> None:
+        """Call ``fn(self)`` once CuPy is loaded (at once if it already is): the array lookups adopt its type."""
+        self._on_load.append(fn)
+        if self.xp is not None:  # pragma: no cover - depends on the machine
+            fn(self)
+
     def is_available(self) -> bool:
         """True when CuPy is importable and sees at least one GPU."""
-        if cupy is None:
+        if not self.load():
             return False
         try:  # pragma: no cover - needs a GPU
             return cupy.cuda.runtime.getDeviceCount() > 0
@@ -104,9 +139,12 @@ class CudaBackend(Backend):
         self._initialise()  # pragma: no cover - needs a GPU
 
     def _initialise(self) -> None:  # pragma: no cover - needs a GPU
-        """Once, before the first CUDA tensor: torch's float32 GEMM precision (no TF32 unless allowed)."""
+        """Once, before the first CUDA tensor: torch's float32 GEMM precision (no TF32 unless allowed), and a
+        seed given before CuPy was loaded."""
         self._ready = True
         self.set_allow_tf32(self._allow_tf32)
+        if self._seed is not None:
+            cupy.random.seed(self._seed)
 
     def set_allow_tf32(self, allow: bool) -> None:
         """Let float32 matrix products use TF32 tensor cores (``torch.backends.cuda.matmul.allow_tf32``)."""
@@ -137,7 +175,7 @@ class CudaBackend(Backend):
         return device("cuda", array.device.id)
 
     def synchronize(self, device: Any = None) -> None:
-        if self.is_available():  # pragma: no cover - needs a GPU
+        if self.xp is not None and self.is_available():  # pragma: no cover - needs a GPU
             index = getattr(device, "index", device)
             cupy.cuda.Device(index if isinstance(index, int) else None).synchronize()
             self._raise_pending()
@@ -165,7 +203,7 @@ class CudaBackend(Backend):
         return out
 
     def is_pinned(self, array: np.ndarray) -> bool:
-        if cupy is None or not self.is_available() or array.size == 0:
+        if self.xp is None or array.size == 0 or not self.is_available():  # nothing is pinned before CuPy loads
             return False
         return bool(cupy.cuda.pinned_memory.is_memory_pinned(array.ctypes.data))  # pragma: no cover
 
@@ -182,7 +220,7 @@ class CudaBackend(Backend):
 
     def memory_stats(self) -> dict:
         """Bytes in use by arrays, held by the pool, and the peak in use since ``reset_peak``."""
-        if not self.is_available():
+        if self.xp is None or not self.is_available():
             return {"allocated": 0, "reserved": 0, "peak": 0}
         pool = cupy.get_default_memory_pool()  # pragma: no cover - needs a GPU
         used, held = pool.used_bytes(), pool.total_bytes()  # pragma: no cover
@@ -191,7 +229,7 @@ class CudaBackend(Backend):
         return {"allocated": used, "reserved": held, "peak": peak}  # pragma: no cover
 
     def reset_peak(self) -> None:
-        if not self.is_available():
+        if self.xp is None or not self.is_available():
             return
         if self._peak is None:  # pragma: no cover - needs a GPU
             self._peak = _PeakTracker()
@@ -199,7 +237,7 @@ class CudaBackend(Backend):
         self._peak.peak = self._peak.current  # pragma: no cover - needs a GPU
 
     def empty_cache(self) -> None:
-        if self.is_available():  # pragma: no cover - needs a GPU
+        if self.xp is not None and self.is_available():  # pragma: no cover - needs a GPU
             cupy.get_default_memory_pool().free_all_blocks()
             cupy.get_default_pinned_memory_pool().free_all_blocks()
 
@@ -222,7 +260,8 @@ class CudaBackend(Backend):
 
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
-        if self.is_available():  # pragma: no cover - needs a GPU
+        self._seed = int(seed)  # applied when CuPy is loaded, if it is not yet (torch seeds CUDA lazily too)
+        if self._ready:  # pragma: no cover - needs a GPU
             cupy.random.seed(seed)
 
     # Random numbers from CuPy's generator on the device (seeded by manual_seed): drawing on the host

@@ -20,6 +20,7 @@ CuPy's binding, else ``nvcc``): the test suite and ``scripts/gpu_check.sh`` chec
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -29,11 +30,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-try:  # CuPy's NVRTC binding compiles without a GPU; optional like CuPy itself
-    from cupy.cuda import nvrtc  # type: ignore[import-not-found]
-except Exception:  # pragma: no cover - depends on the machine
-    nvrtc = None
 
 # The C type of each scalar parameter -> the numpy type a launch converts the argument to.
 SCALAR_TYPES = {
@@ -272,12 +268,15 @@ def _listdir(path: str) -> list:
         return []
 
 
+def _nvrtc() -> Any:
+    """CuPy's NVRTC binding (it compiles without a GPU), imported when first needed, like CuPy itself."""
+    return importlib.import_module("cupy.cuda.nvrtc")
+
+
 def nvrtc_available() -> bool:
     """Whether CuPy's NVRTC binding loads (it needs no GPU)."""
-    if nvrtc is None:
-        return False
     try:
-        nvrtc.getVersion()
+        _nvrtc().getVersion()
         return True
     except Exception:
         return False
@@ -295,6 +294,7 @@ def compile_source(source: str, name: str = "kernel.cu", arch: str = "90", compi
     """
     options = OPTIONS + CUPY_OPTIONS
     if compiler == "nvrtc":
+        nvrtc = _nvrtc()
         prog = nvrtc.createProgram(source, name, [], [])
         try:
             try:

@@ -23,4 +23,4 @@ matmul = _MatmulSettings()
 
 def is_built() -> bool:
     """Whether CUDA can be used at all (CuPy is installed)."""
-    return CUDA.xp is not None
+    return CUDA.load()
