@@ -6,6 +6,7 @@
 from . import (
     accelerator,
     autograd,
+    backends,
     cuda,
     distributed,  # imports neither mpi4py nor cupy until a process group starts
     dtypes,

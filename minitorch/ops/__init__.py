@@ -5,6 +5,8 @@ and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` 
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
 """
 
+# The GPU's kernels register themselves on the CUDA backend as variants of their plain twins (inert without CuPy).
+from . import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda  # noqa: E402, F401
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,
