@@ -5,8 +5,9 @@ and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` 
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
 """
 
-# The GPU's kernels register themselves on the CUDA backend as variants of their plain twins (inert without CuPy).
-from . import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda  # noqa: E402, F401
+# Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
+# without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use).
+from . import conv_cuda, conv_numba, cross_entropy_cuda, pool_cuda, pool_numba, unary_cuda  # noqa: E402, F401
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,

@@ -1,0 +1,96 @@
+"""A small pool of worker threads that share a batch's independent work with the calling thread.
+
+A host kernel splits its batch into ``get_num_threads()`` contiguous slices and calls
+``run(work, n)``: the calling thread takes the first slice, the workers the others, and ``run``
+returns when all are done. The work must release the GIL to gain anything: numba kernels compiled
+``nogil`` and numpy's copies and matrix products do. The BLAS then runs single-threaded inside
+each slice (see ``threads.py``), so the process has one set of threads, which sleep on a lock when
+idle instead of spinning: OpenBLAS's own threads spin for a while after every product, and with
+two pools on two cores each product left the other core busy doing nothing.
+
+Workers start on first use and are daemon threads; a pool of one thread runs everything inline.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+from . import threads
+
+# The task queue of each worker thread, in start order; the lock guards starting them.
+_pool: dict = {"queues": [], "lock": threading.Lock()}
+
+
+def _serve(tasks: queue.SimpleQueue) -> None:
+    while True:
+        job = tasks.get()
+        job()
+
+
+def _ensure(count: int) -> None:
+    """Start worker threads until there are ``count`` of them."""
+    with _pool["lock"]:
+        if count:
+            threads.own_pool_started()
+        while len(_pool["queues"]) < count:
+            tasks: queue.SimpleQueue = queue.SimpleQueue()
+            thread = threading.Thread(
+                target=_serve, args=(tasks,), name=f"minitorch-worker-{len(_pool['queues'])}", daemon=True
+            )
+            thread.start()
+            _pool["queues"].append(tasks)
+
+
+def slices(n: int, parts: int) -> list:
+    """``range(n)`` cut into at most ``parts`` contiguous (start, stop) slices of near-equal size."""
+    parts = max(1, min(parts, n))
+    bounds = [n * k // parts for k in range(parts + 1)]
+    return [(bounds[k], bounds[k + 1]) for k in range(parts)]
+
+
+def parts_for(n: int, cost: float, min_cost: float = 2e5) -> int:
+    """How many slices to cut ``n`` items into: one per thread, but only while each slice's ``cost``
+    (an estimate in multiply-adds or bytes moved) stays above ``min_cost``; waking a worker costs
+    tens of microseconds, more than a small slice takes."""
+    wanted = threads.get_num_threads()
+    if wanted <= 1 or n <= 1:
+        return 1
+    return max(1, min(wanted, n, int(cost // min_cost)))
+
+
+def run(work: Callable[[int, int, int], None], n: int, parts: int) -> None:
+    """Call ``work(start, stop, part)`` for each of ``parts`` slices of ``range(n)``, slices in parallel.
+
+    ``part`` numbers the slices from 0, so that each may accumulate into its own buffer. The first
+    slice runs on the calling thread; an exception in any slice is raised here after all finish.
+    """
+    cuts = slices(n, parts)
+    if len(cuts) == 1:
+        work(0, n, 0)
+        return
+    _ensure(len(cuts) - 1)
+    done = threading.Semaphore(0)
+    errors: list = []
+
+    def job(start: int, stop: int, part: int) -> Callable[[], None]:
+        def call() -> None:
+            try:
+                work(start, stop, part)
+            except BaseException as exc:  # handed to the caller
+                errors.append(exc)
+            finally:
+                done.release()
+
+        return call
+
+    for part, (start, stop) in enumerate(cuts[1:], start=1):
+        _pool["queues"][part - 1].put(job(start, stop, part))
+    try:
+        work(cuts[0][0], cuts[0][1], 0)
+    finally:
+        for _ in cuts[1:]:
+            done.acquire()
+    if errors:
+        raise errors[0]
