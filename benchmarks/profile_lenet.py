@@ -36,6 +36,7 @@ import torch  # noqa: E402
 from minitorch_app.reference.twin import twins  # noqa: E402
 
 import minitorch  # noqa: E402
+from minitorch.backend import jit  # noqa: E402
 
 from .cases import two_layer_problem  # noqa: E402
 
@@ -165,20 +166,26 @@ def main() -> None:
     parser.add_argument("--no-two-layer", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="BATCH", help="cProfile the step at BATCH")
     parser.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0: leave)")
+    parser.add_argument("--threads", type=int, default=0, help="set_num_threads of both engines (0: their defaults)")
+    parser.add_argument("--rounds", type=int, default=12, help="alternating blocks per case")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        minitorch.set_num_threads(args.threads)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     print(
         f"numpy {np.__version__}  torch {torch.__version__}  cores {os.cpu_count()}  "
-        f"torch threads {torch.get_num_threads()}"
+        f"torch threads {torch.get_num_threads()}  minitorch threads {minitorch.get_num_threads()}  "
+        f"numba {jit.version() or 'off (plain numpy kernels)'}"
     )
     print(blas_line())
     print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for batch in args.batches:
         runs = {4: 100, 64: 20}.get(batch, 6 if batch >= 256 else 20)
-        compare(f"lenet batch {batch}", lenet_steps(batch), runs)
+        compare(f"lenet batch {batch}", lenet_steps(batch), runs, args.rounds)
     if not args.no_two_layer:
-        compare("two-layer", two_layer_steps(), 100)
+        compare("two-layer", two_layer_steps(), 100, args.rounds)
     print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if args.profile:
         profile(args.profile, 50)

@@ -2,7 +2,7 @@
 
 One intra-op count governs every pool a host op can use: numba's parallel kernels
 (``numba.set_num_threads``) and the BLAS behind numpy's matrix products (through threadpoolctl,
-when it is installed). The default, as torch's, is ``OMP_NUM_THREADS`` when set, else the cores
+when it is installed). The default, as torch's, is ``OMP_NUM_THREADS`` when set (capped at the machine's CPUs), else the cores
 this process may run on (``os.sched_getaffinity``), so a process pinned to one core, or started
 under ``taskset``, uses one thread.
 
@@ -33,10 +33,11 @@ def usable_cores() -> int:
 
 
 def _from_environment() -> int:
-    """``OMP_NUM_THREADS`` (its first number, as OpenMP reads a list) when valid, else the usable cores."""
+    """``OMP_NUM_THREADS`` (its first number, as OpenMP reads a list; at most the machine's CPUs, as torch
+    caps it) when valid, else the usable cores."""
     value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if value.isdigit() and int(value) > 0:
-        return int(value)
+        return min(int(value), os.cpu_count() or int(value))
     return usable_cores()
 
 

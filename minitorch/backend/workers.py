@@ -50,14 +50,18 @@ def slices(n: int, parts: int) -> list:
     return [(bounds[k], bounds[k + 1]) for k in range(parts)]
 
 
-def parts_for(n: int, cost: float, min_cost: float = 2e5) -> int:
+# Work (multiply-adds or bytes) per slice below which waking a worker costs more than it saves.
+MIN_COST = 2e5
+
+
+def parts_for(n: int, cost: float, min_cost: float | None = None) -> int:
     """How many slices to cut ``n`` items into: one per thread, but only while each slice's ``cost``
     (an estimate in multiply-adds or bytes moved) stays above ``min_cost``; waking a worker costs
     tens of microseconds, more than a small slice takes."""
     wanted = threads.get_num_threads()
     if wanted <= 1 or n <= 1:
         return 1
-    return max(1, min(wanted, n, int(cost // min_cost)))
+    return max(1, min(wanted, n, int(cost // (MIN_COST if min_cost is None else min_cost))))
 
 
 def run(work: Callable[[int, int, int], None], n: int, parts: int) -> None:
