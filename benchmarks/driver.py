@@ -176,6 +176,10 @@ info["minitorch"] = minitorch.__version__
 info["minitorch_threads"] = minitorch.get_num_threads()
 info["numba"] = jit.version()
 info["fast_kernels"] = sorted(v.__name__ for v in HOST.kernels().values() if v.__module__.endswith("_numba"))
+if info["numba"]:  # what a user's first step pays: compiling the kernels (or loading them from numba's cache)
+    x = minitorch.randn(2, 1, 12, 12, requires_grad=True)
+    minitorch.nn.functional.max_pool2d(minitorch.nn.functional.conv2d(x, minitorch.randn(2, 1, 3, 3)), 2).sum().backward()
+    info["numba_load_seconds"] = jit.compile_seconds()
 if minitorch.cuda.is_available():
     info["gpu"] = minitorch.cuda.get_device_name(0)
 try:

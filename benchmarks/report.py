@@ -351,7 +351,8 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         out.append(
             f"- minitorch threads: {machine['minitorch_threads']}; host kernels: "
             + (
-                f"numba {machine['numba']} ({', '.join(kernels)})"
+                f"numba {machine['numba']} ({', '.join(kernels)}; first use in a fresh process: "
+                f"{machine.get('numba_load_seconds', 0):.2f} s to compile or load them)"
                 if machine.get("numba")
                 else "plain numpy (numba not installed or turned off)"
             )
