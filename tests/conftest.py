@@ -80,11 +80,13 @@ def single_thread_numerics() -> Iterator[None]:
     import torch
     from threadpoolctl import threadpool_limits
 
-    threads = torch.get_num_threads()
+    threads, ours = torch.get_num_threads(), minitorch.get_num_threads()
     torch.set_num_threads(1)
+    minitorch.set_num_threads(1)  # its worker threads and the BLAS count it sets (tests that change it restore 1)
     with threadpool_limits(limits=1):
         yield
     torch.set_num_threads(threads)
+    minitorch.set_num_threads(ours)
 
 
 def _write_idx(path: str, array: np.ndarray, magic: int) -> None:

@@ -43,7 +43,7 @@ OP_MODULES = sorted(
     for p in pathlib.Path(ops.__file__).parent.glob("*.py")
     if p.stem != "__init__"
     and p.stem not in INFRASTRUCTURE
-    and not p.stem.endswith(("_cuda", "_numba"))  # fast kernels
+    and not p.stem.endswith(("_cuda", "_numba", "_threads"))  # fast kernels
 )
 ALL_OPS = {
     name: importlib.import_module(f"minitorch.ops.{m}")

@@ -6,8 +6,17 @@ and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` 
 """
 
 # Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
-# without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use).
-from . import conv_cuda, conv_numba, cross_entropy_cuda, pool_cuda, pool_numba, unary_cuda  # noqa: E402, F401
+# without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
+# and the host's products on its worker threads.
+from . import (  # noqa: E402, F401
+    conv_cuda,
+    conv_numba,
+    cross_entropy_cuda,
+    linalg_threads,
+    pool_cuda,
+    pool_numba,
+    unary_cuda,
+)
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,
