@@ -323,7 +323,9 @@ def run(args: argparse.Namespace) -> int:
     machine = probe_machine(env)
     if args.repeat < 1:
         raise ValueError(f"--repeat expects a positive count, got {args.repeat}")
-    raws, raws1, status = [], [], 0
+    raws: list[dict] = []
+    raws1: list[dict] = []
+    status = 0
     with tempfile.TemporaryDirectory() as tmp:
         for session in range(args.repeat):
             if args.repeat > 1:

@@ -89,6 +89,21 @@ def single_thread_numerics() -> Iterator[None]:
     minitorch.set_num_threads(ours)
 
 
+@pytest.fixture
+def plain_host_kernels() -> Iterator[None]:
+    """The host without its registered fast variants for one test (they are restored after): for tests that
+    compare the host bit for bit with the fake device, which runs the plain kernels."""
+    from minitorch.backend import HOST
+
+    saved = dict(HOST._kernels)
+    HOST._kernels.clear()
+    try:
+        yield
+    finally:
+        HOST._kernels.clear()
+        HOST._kernels.update(saved)
+
+
 def _write_idx(path: str, array: np.ndarray, magic: int) -> None:
     header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
     with gzip.open(path, "wb") as fh:

@@ -121,7 +121,7 @@ def test_max_pool2d_takes_the_tiled_kernel_only_where_it_applies() -> None:
     assert F.max_pool2d(x, 2, return_indices=True)[0].grad_fn._function is MaxPool2DWithIndices
 
 
-def test_a_device_registered_kernel_replaces_the_plain_one_and_unregisters() -> None:
+def test_a_device_registered_kernel_replaces_the_plain_one_and_unregisters(plain_host_kernels: None) -> None:
     calls = []
 
     class CountingFlat(FlatConvolution):

@@ -254,3 +254,17 @@ def test_importing_minitorch_neither_imports_numba_nor_compiles() -> None:
     code = "import sys, minitorch\nassert 'numba' not in sys.modules\nprint('ok')\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [1, 4, 9, 64])
+def test_numba_convolution_gives_the_same_bits_on_any_number_of_threads(n: int) -> None:
+    """A run resumed on another machine (or with another OMP_NUM_THREADS) continues the same numbers."""
+    case = dict(n=n, c=6, o=16, hw=(14, 14), k=(5, 5), padding=(0, 0), dilation=(1, 1), groups=1, bias=True, seed=n)
+    runs = []
+    for count in (1, 2, 3):
+        with thread_count(count):
+            runs.append(_conv_run(case, np.float32, FlatConvolutionNumba))
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_array_equal(a, b)

@@ -119,3 +119,16 @@ def test_one_thread_means_one_slice() -> None:
         assert workers.parts_for(1000, 10.0) == 1  # too little work to wake a worker
     finally:
         minitorch.set_num_threads(before)
+
+
+def test_a_slice_that_splits_its_own_work_runs_it_inline_instead_of_waiting_on_itself() -> None:
+    seen: list = []
+
+    def inner(start: int, stop: int, part: int) -> None:
+        seen.append((start, stop))
+
+    def outer(start: int, stop: int, part: int) -> None:
+        workers.run(inner, 4, 2)
+
+    workers.run(outer, 2, 2)  # deadlocks if a worker queued the inner slices on itself
+    assert sorted(seen) == [(0, 2), (0, 2), (2, 4), (2, 4)]

@@ -95,7 +95,7 @@ class Kernel:
         try:
             import numba
 
-            options = dict(OPTIONS, parallel=self.parallel)
+            options: dict[str, Any] = dict(OPTIONS, parallel=self.parallel)
             if self.parallel:
                 threads.apply_numba()
             try:

@@ -19,11 +19,13 @@ from collections.abc import Callable
 
 from . import threads
 
-# The task queue of each worker thread, in start order; the lock guards starting them.
-_pool: dict = {"queues": [], "lock": threading.Lock()}
+# The task queue of each worker thread, in start order; the lock guards starting them; "local" marks
+# the workers' own threads.
+_pool: dict = {"queues": [], "lock": threading.Lock(), "local": threading.local()}
 
 
 def _serve(tasks: queue.SimpleQueue) -> None:
+    _pool["local"].worker = True
     while True:
         job = tasks.get()
         job()
@@ -71,8 +73,11 @@ def run(work: Callable[[int, int, int], None], n: int, parts: int) -> None:
     slice runs on the calling thread; an exception in any slice is raised here after all finish.
     """
     cuts = slices(n, parts)
-    if len(cuts) == 1:
-        work(0, n, 0)
+    if len(cuts) == 1 or getattr(_pool["local"], "worker", False):
+        # one slice; or called from a slice already running on a worker, which must not wait on its
+        # own queue: the slices run here, in order
+        for part, (start, stop) in enumerate(cuts):
+            work(start, stop, part)
         return
     _ensure(len(cuts) - 1)
     done = threading.Semaphore(0)

@@ -16,6 +16,8 @@ kernels do not cover, or a process where numba failed, runs the plain twin.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd.function import Context
@@ -26,6 +28,8 @@ from .conv_flat import FlatConvolution, FlatGeometry
 # Columns kept from forward for the weight gradient up to this many bytes (LeNet's at batch 64 are 5 MiB).
 KEEP_BYTES = 8 << 20
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Multiply-adds of a backward block at least (smaller blocks cost more in Python than they split).
+BLOCK_WORK = 1 << 20
 
 
 @jit.kernel
@@ -101,12 +105,12 @@ class FlatConvolutionNumba(FlatConvolution):
         wm = np.ascontiguousarray(w).reshape(groups, o // groups, geo.kg)
         out = np.empty((n, o, geo.ho, geo.wo), dtype=x.dtype)
         keep = ctx.needs_input_grad[1] and n * k * p * x.itemsize <= KEEP_BYTES
-        cols = np.empty((n, k, p), dtype=x.dtype) if keep else None
+        cols: Any = np.empty((n, k, p), dtype=x.dtype) if keep else None
         chunk = _chunk(k * p * x.itemsize)
         bias = None if b is None else b.reshape(groups, o // groups, 1)
 
         def work(start: int, stop: int, part: int) -> None:
-            scratch = None if keep else np.empty((min(chunk, stop - start), k, p), dtype=x.dtype)
+            scratch: Any = None if keep else np.empty((min(chunk, stop - start), k, p), dtype=x.dtype)
             for s in range(start, stop, chunk):
                 e = min(stop, s + chunk)
                 c = cols[s:e] if keep else scratch[: e - s]
@@ -139,20 +143,24 @@ class FlatConvolutionNumba(FlatConvolution):
         k = kg * groups
         g = np.ascontiguousarray(grad).reshape(n, groups, og, p)
         kept = saved is not None and saved.ndim == 3
-        parts = workers.parts_for(n, 2.0 * o * k * p * n * ((saved is not None) + (w is not None)))
-        gw_parts = np.zeros((parts, groups, kg, og), dtype=grad.dtype) if saved is not None else None
-        gxpad = np.zeros((n, geo.c, geo.hp, geo.wp), dtype=grad.dtype) if w is not None else None
-        wt = None if w is None else np.ascontiguousarray(w.reshape(groups, og, kg).transpose(0, 2, 1))
-        chunk = _chunk(k * p * grad.itemsize)
+        # The batch goes in blocks whose size depends on the shapes only, never on the thread count: each
+        # block's weight gradient is summed on its own and the blocks in order, so the result is the same
+        # bits on any number of threads (a resumed run on another machine continues the same numbers).
+        block = _block(n, o * k * p, _chunk(k * p * grad.itemsize))
+        blocks = -(-n // block)
+        parts = workers.parts_for(blocks, 2.0 * o * k * p * n * ((saved is not None) + (w is not None)))
+        gw_blocks: Any = np.empty((blocks, groups, kg, og), dtype=grad.dtype) if saved is not None else None
+        gxpad: Any = np.zeros((n, geo.c, geo.hp, geo.wp), dtype=grad.dtype) if w is not None else None
+        wt: Any = None if w is None else np.ascontiguousarray(w.reshape(groups, og, kg).transpose(0, 2, 1))
 
-        def work(start: int, stop: int, part: int) -> None:
-            size = min(chunk, stop - start)
-            scratch = (
+        def work(first: int, last: int, part: int) -> None:
+            size = min(block, n)
+            scratch: Any = (
                 np.empty((size, k, p), dtype=grad.dtype) if (saved is not None and not kept) or w is not None else None
             )
-            prod = np.empty((size, groups, kg, og), dtype=grad.dtype) if saved is not None else None
-            for s in range(start, stop, chunk):
-                e = min(stop, s + chunk)
+            prod: Any = np.empty((size, groups, kg, og), dtype=grad.dtype) if saved is not None else None
+            for b in range(first, last):
+                s, e = b * block, min(n, (b + 1) * block)
                 gs = g[s:e]
                 if saved is not None:
                     if kept:
@@ -164,7 +172,7 @@ class FlatConvolutionNumba(FlatConvolution):
                         )
                     # (K, P) @ (P, O) per image: OpenBLAS runs this shape faster than (O, P) @ (P, K)
                     pr = np.matmul(c.reshape(e - s, groups, kg, p), gs.transpose(0, 1, 3, 2), out=prod[: e - s])
-                    gw_parts[part] += pr.sum(axis=0)
+                    pr.sum(axis=0, out=gw_blocks[b])
                 if w is not None:
                     gc = scratch[: e - s]
                     np.matmul(wt, gs, out=gc.reshape(e - s, groups, kg, p))
@@ -172,17 +180,24 @@ class FlatConvolutionNumba(FlatConvolution):
                         gc.reshape(-1), geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, gxpad[s:e].reshape(-1)
                     )
 
-        workers.run(work, n, parts)
+        workers.run(work, blocks, parts)
         gx = gw = gb = None
         if gxpad is not None:
             gx = gxpad[:, :, top : top + xshape[2], left : left + xshape[3]]
             gx = gx if gx.flags.c_contiguous else np.ascontiguousarray(gx)
-        if gw_parts is not None:
-            acc = gw_parts[0] if parts == 1 else gw_parts.sum(axis=0)
+        if gw_blocks is not None:
+            acc = gw_blocks[0] if blocks == 1 else gw_blocks.sum(axis=0)
             gw = np.ascontiguousarray(acc.transpose(0, 2, 1)).reshape(wshape)
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None
+
+
+def _block(n: int, work_per_image: int, chunk: int) -> int:
+    """Images per block of the backward: about an eighth of the batch (so that the blocks share out over a few
+    threads), at least BLOCK_WORK multiply-adds, at most one chunk; a function of the shapes alone."""
+    least = -(-BLOCK_WORK // max(1, work_per_image))
+    return max(1, min(chunk, n, max(least, -(-n // 8))))
 
 
 def _chunk(bytes_per_image: int) -> int:
