@@ -28,11 +28,11 @@ SETTINGS = settings(max_examples=25, deadline=None)
 
 
 @contextlib.contextmanager
-def thread_count(count: int) -> Iterator[None]:
-    """minitorch on ``count`` threads with every product split; restored after."""
+def thread_count(count: int, min_block: int = 1) -> Iterator[None]:
+    """minitorch on ``count`` threads, products cut into blocks of ``min_block`` multiply-adds; restored after."""
     before, block, cost = minitorch.get_num_threads(), linalg_threads.MIN_BLOCK, workers.MIN_COST
     minitorch.set_num_threads(count)
-    linalg_threads.MIN_BLOCK = workers.MIN_COST = 1
+    linalg_threads.MIN_BLOCK, workers.MIN_COST = min_block, 1
     try:
         yield
     finally:
@@ -95,3 +95,27 @@ def test_integer_products_split_like_float_ones() -> None:
     with thread_count(2):
         np.testing.assert_array_equal(linalg_threads.product(a, b), a @ b)
         np.testing.assert_array_equal(linalg_threads.product(b.T, a.T), b.T @ a.T)  # columns split
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "m, k, n", [(64, 1000, 100), (1000, 64, 100), (64, 400, 120), (120, 64, 400), (64, 120, 84), (4, 400, 120)]
+)
+def test_a_product_has_the_same_bits_on_any_number_of_threads(dtype: Any, m: int, k: int, n: int) -> None:
+    """The blocks follow the shape, not the thread count: a resumed run on other threads continues the same numbers."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    results = []
+    for count in (1, 2, 3):
+        with thread_count(count, min_block=50_000):
+            assert linalg_threads.blocks_for(m, k, n) > 1  # cut into blocks on one thread too
+            results.append(linalg_threads.product(a, b))
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0], other)
+
+
+def test_blocks_depend_on_the_shape_alone() -> None:
+    assert linalg_threads.blocks_for(64, 1000, 100) == 4  # 6.4M multiply-adds: 6 blocks wanted, a power of two
+    assert linalg_threads.blocks_for(64, 100, 10) == 1
+    assert linalg_threads.blocks_for(2, 10**6, 3) == 2  # never more blocks than rows (or columns)
+    assert linalg_threads.blocks_for(4096, 4096, 4096) == linalg_threads.MAX_BLOCKS

@@ -4,13 +4,15 @@ With two or more threads, OpenBLAS parallelises each product on its own threads,
 a while after it returns: on two cores a step of small products kept both cores busy for the speed
 of one, and on a machine with other work the spinning threads slowed a 64x1000 @ 1000x100 product
 from 0.17 ms to tens of milliseconds. Here the BLAS runs on one thread (``threads.own_pool_started``)
-and a product large enough to pay for waking a worker is cut into row (or column) blocks, one per
-thread (``backend/workers.py``), each a single-threaded BLAS call writing its block of the result;
-the workers sleep on a lock when idle. On one thread, or for a small product, it is one BLAS call,
-as in the plain twins. numpy releases the GIL inside the BLAS, so the blocks run at once.
+and a product large enough to pay for waking a worker is cut into row (or column) blocks, shared
+over the threads (``backend/workers.py``), each a single-threaded BLAS call writing its block of the result;
+the workers sleep on a lock when idle. A small product is one BLAS call, as in the plain twins.
+numpy releases the GIL inside the BLAS, so the blocks run at once. The blocks depend on the shape
+alone, so the bits do not depend on the thread count.
 
-Each block is the same BLAS kernel over fewer rows (or columns), so results agree with the plain
-twins to float rounding; ``tests/test_ops_threads.py`` checks them against the twins and torch.
+Each block is the same BLAS product over fewer rows (or columns), so results agree with the plain
+twins to float rounding; ``tests/test_ops_threads.py`` checks them against the twins and torch, and
+that one, two and three threads give the same bits.
 Registered on the host whether or not numba is installed: it needs numpy only.
 """
 
@@ -23,29 +25,45 @@ from ..backend import HOST, Array, threads, workers
 from .linalg import Mm
 from .linear import Addmm
 
-# Multiply-adds per block below which waking a worker costs more than the block saves (~10 us of work).
+# Multiply-adds per block below which waking a worker costs more than the block saves (~10 us of work),
+# and the most blocks a product is cut into.
 MIN_BLOCK = 1 << 20
+MAX_BLOCKS = 8
+
+
+def blocks_for(m: int, k: int, n: int) -> int:
+    """How many blocks a product of (m, k) @ (k, n) is cut into: a power of two, each block at least
+    ``MIN_BLOCK`` multiply-adds, at most ``MAX_BLOCKS``; a function of the shape alone."""
+    wanted = min(MAX_BLOCKS, max(m, n), (m * k * n) // MIN_BLOCK)
+    return 1 << (max(1, wanted).bit_length() - 1)
 
 
 def product(a: Array, b: Array) -> Array:
-    """``a @ b`` for matrices, split over the worker threads by rows of ``a`` or columns of ``b``."""
+    """``a @ b`` for matrices, cut by rows of ``a`` or columns of ``b`` into blocks shared over the threads.
+
+    The blocks depend on the shapes alone, never on the thread count, so the result has the same bits
+    on any number of threads (a block is one BLAS call, and OpenBLAS may sum a small block in another
+    order than a large one: cutting by the thread count would make the bits depend on it).
+    """
     if threads.get_num_threads() > 1:
         threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on the workers
     m, k = a.shape
     n = b.shape[1]
-    split_rows = m >= n
-    parts = workers.parts_for(m if split_rows else n, float(m) * n * k, MIN_BLOCK)
-    if parts == 1 or type(a) is not np.ndarray or type(b) is not np.ndarray:
+    count = blocks_for(m, k, n)
+    if count == 1 or type(a) is not np.ndarray or type(b) is not np.ndarray:
         return a @ b
+    split_rows = m >= n
+    cuts = workers.slices(m if split_rows else n, count)
     out = np.empty((m, n), dtype=np.result_type(a, b))
 
-    def work(start: int, stop: int, part: int) -> None:
-        if split_rows:
-            np.matmul(a[start:stop], b, out=out[start:stop])
-        else:
-            np.matmul(a, b[:, start:stop], out=out[:, start:stop])
+    def work(first: int, last: int, part: int) -> None:
+        for start, stop in cuts[first:last]:
+            if split_rows:
+                np.matmul(a[start:stop], b, out=out[start:stop])
+            else:
+                np.matmul(a, b[:, start:stop], out=out[:, start:stop])
 
-    workers.run(work, m if split_rows else n, parts)
+    workers.run(work, count, workers.parts_for(count, float(m) * n * k, MIN_BLOCK))
     return out
 
 
