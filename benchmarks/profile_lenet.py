@@ -6,11 +6,11 @@ minitorch/torch. ``--profile`` also prints a cProfile of minitorch's LeNet step.
 
 Run: .venv/bin/python -m minitorch_app.benchmarks.profile_lenet [--batches 4 64 256] [--profile 64]
 
-For the per-core comparison quoted in the README (the environment `minitorch bench --threads 1`
-gives both engines; glibc reads the MALLOC_ variables at start-up, so set them outside):
-
-    MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
-        .venv/bin/python -m minitorch_app.benchmarks.profile_lenet --torch-threads 1
+By default both engines use their default thread counts (every usable core), as users run them;
+``--threads 1`` gives both one thread (the per-core comparison; ``OPENBLAS_NUM_THREADS=1`` in the
+environment keeps numpy's BLAS from starting threads at all). Each case prints the median of the
+per-block ratios with their spread, and the ratio of CPU time (all threads of the process: BLAS
+threads spinning after a product count, other processes' load does not).
 
 The process drops ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (set on some machines,
 they slow numpy's BLAS) before numpy loads, so both engines run under one environment.

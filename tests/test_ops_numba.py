@@ -215,7 +215,8 @@ def test_a_kernel_that_cannot_compile_turns_numba_off_and_the_plain_twins_take_o
 
     monkeypatch.setattr(kernel, "_compile", broken)
     try:
-        HOST.register_kernel(FlatConvolution, FlatConvolutionNumba)
+        jit.register(HOST, FlatConvolution, FlatConvolutionNumba)  # as conv_numba does where numba is present
+        assert HOST.kernel(FlatConvolution) is FlatConvolutionNumba
         case = dict(n=2, c=2, o=3, hw=(6, 6), k=(3, 3), padding=(1, 1), dilation=(1, 1), groups=1, bias=True, seed=5)
         fast = _conv_run(case, np.float64, FlatConvolutionNumba)  # falls back inside the variant
         assert jit.failure() == "numba: broken for this test"
