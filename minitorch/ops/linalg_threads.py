@@ -25,9 +25,9 @@ from ..backend import HOST, Array, threads, workers
 from .linalg import Mm
 from .linear import Addmm
 
-# Multiply-adds per block below which waking a worker costs more than the block saves (~10 us of work),
-# and the most blocks a product is cut into.
-MIN_BLOCK = 1 << 20
+# Multiply-adds per block at least (~25 us of work: far more than waking a worker; on one thread, where
+# the blocks run in turn, cutting a product in two costs 3-14 % of it, measured), and the most blocks.
+MIN_BLOCK = 1 << 21
 MAX_BLOCKS = 8
 
 
