@@ -115,7 +115,8 @@ def test_a_product_has_the_same_bits_on_any_number_of_threads(dtype: Any, m: int
 
 
 def test_blocks_depend_on_the_shape_alone() -> None:
-    assert linalg_threads.blocks_for(64, 1000, 100) == 2  # 6.4M multiply-adds: 3 blocks wanted, a power of two
+    assert linalg_threads.blocks_for(64, 1000, 100) == 1  # 6.4M multiply-adds: less than one block's worth
+    assert linalg_threads.blocks_for(256, 1000, 300) == 8  # 77M: 9 blocks wanted, at most 8
     assert linalg_threads.blocks_for(64, 100, 10) == 1
     assert linalg_threads.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
     assert linalg_threads.blocks_for(4096, 4096, 4096) == linalg_threads.MAX_BLOCKS

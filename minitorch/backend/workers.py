@@ -52,14 +52,15 @@ def slices(n: int, parts: int) -> list:
     return [(bounds[k], bounds[k + 1]) for k in range(parts)]
 
 
-# Work (multiply-adds or bytes) per slice below which waking a worker costs more than it saves.
-MIN_COST = 2e5
+# Work (flops or bytes) per slice below which waking a worker costs more than it saves: a round trip to a
+# worker thread was measured at 76 us on a 2-core VM (the OS waking a thread), ~1e7 flops of one core's BLAS.
+MIN_COST = 1e7
 
 
 def parts_for(n: int, cost: float, min_cost: float | None = None) -> int:
     """How many slices to cut ``n`` items into: one per thread, but only while each slice's ``cost``
-    (an estimate in multiply-adds or bytes moved) stays above ``min_cost``; waking a worker costs
-    tens of microseconds, more than a small slice takes."""
+    (an estimate in flops or bytes moved) stays above ``min_cost`` (default ``MIN_COST``); waking a
+    worker costs tens of microseconds, more than a small slice takes."""
     wanted = threads.get_num_threads()
     if wanted <= 1 or n <= 1:
         return 1

@@ -25,9 +25,10 @@ from ..backend import HOST, Array, threads, workers
 from .linalg import Mm
 from .linear import Addmm
 
-# Multiply-adds per block at least (~25 us of work: far more than waking a worker; on one thread, where
-# the blocks run in turn, cutting a product in two costs 3-14 % of it, measured), and the most blocks.
-MIN_BLOCK = 1 << 21
+# Multiply-adds per block at least (~100 us of one core's work: a round trip to a worker thread costs
+# ~76 us on a 2-core VM; on one thread, where the blocks run in turn, cutting a product in two costs 3-14 %
+# of it, measured), and the most blocks.
+MIN_BLOCK = 1 << 23
 MAX_BLOCKS = 8
 
 

@@ -21,7 +21,7 @@ from .pool_tiled import MaxPool2DTiled
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Elements per slice below which waking a worker thread costs more than it saves.
-MIN_SLICE = 1 << 18
+MIN_SLICE = 1 << 20
 
 
 _U = np.uint64  # unsigned indices spare numba's negative-index checks, which stop vectorisation
