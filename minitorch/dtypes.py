@@ -180,7 +180,8 @@ def result_type(*operands: Any) -> dtype:
             tier, d = (0 if x.ndim > 0 else 1), x.dtype
         else:
             tier, d = 2, _scalar_dtype(x)
-        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
+        prev = tiers[tier]
+        tiers[tier] = d if prev is None else promote_types(prev, d)
     out = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     assert out is not None
     return out

@@ -14,9 +14,10 @@ last, once the class exists, and hands the ops package to the two method mixins
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar, SupportsIndex
 
 import numpy as np
 
@@ -54,6 +55,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _retains_grad = False
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
+    _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below the legacy classes), FloatTensor's float32, ...
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -287,7 +289,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         # Pickling (DataLoader workers, deepcopy) carries the data and the leaf's flag only.
         return (_rebuild, (self._cpu_array(), self._requires_grad, str(self.device)))
 
@@ -388,7 +390,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
     def _new(
-        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
     ) -> Tensor:
         return make(
             *args,
@@ -414,7 +416,11 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # --------------------------------------------------------------- autograd
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False, inputs: Any = None
+        self,
+        gradient: Any = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
@@ -473,7 +479,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._retains_grad = True
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         return self._retains_grad
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -502,6 +508,8 @@ def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
 
 class _LegacyMeta(type):
     """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
+
+    _legacy_dtype: dtypes.dtype  # set by _legacy_class
 
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype and obj.device.type == "cpu"
@@ -532,7 +540,7 @@ ShortTensor = _legacy_class("ShortTensor", dtypes.int16)
 CharTensor = _legacy_class("CharTensor", dtypes.int8)
 ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
-Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
+Tensor._legacy_dtype = dtypes.float32
 
 
 def typename(obj: Any) -> str:

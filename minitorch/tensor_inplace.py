@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import backend, dtypes
 from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .random import sample_integers, sample_normal, sample_uniform
+
+if TYPE_CHECKING:
+    from .autograd.function import BackwardNode
+    from .size import Size
+    from .tensor import Tensor
 
 # The ops package, bound by tensor.py once Tensor exists: the one tie of the import cycle (see tensor.py).
 _ops: Any = None
@@ -23,7 +28,32 @@ def _is_tensor(x: Any) -> bool:
 class InplaceMethods:
     """Mixin of Tensor: every in-place method goes through ``_inplace`` or ``_write``."""
 
-    __slots__ = ()
+    if TYPE_CHECKING:
+        # What the mixin uses of Tensor, the one class it is mixed into (which holds the slots, and a
+        # __dict__: the checker reads no __slots__ here, as any attribute can be set on a Tensor).
+        _data: backend.Array
+        _requires_grad: bool
+        grad_fn: BackwardNode | None
+        _output_nr: int
+        _base: Tensor | None
+        _accumulator: Any
+        requires_grad: bool
+
+        @staticmethod
+        def _wrap(data: Any) -> Tensor: ...
+        def _bump_version(self) -> None: ...
+        @property
+        def _xp(self) -> Any: ...
+        @property
+        def shape(self) -> Size: ...
+        @property
+        def dtype(self) -> dtypes.dtype: ...
+        @property
+        def device(self) -> backend.device: ...
+        @property
+        def backend(self) -> backend.Backend: ...
+    else:
+        __slots__ = ()
 
     def _check_inplace(self) -> None:
         if self.grad_fn is None and self._requires_grad and is_grad_enabled():

@@ -75,10 +75,10 @@ class TensorMethods:
 
     # comparisons and logic (bool tensors, no gradient)
     def __eq__(self, other: Any) -> Any:
-        return _ops.eq(self, other)  # type: ignore[override]
+        return _ops.eq(self, other)
 
     def __ne__(self, other: Any) -> Any:
-        return _ops.ne(self, other)  # type: ignore[override]
+        return _ops.ne(self, other)
 
     def __lt__(self, other: Any) -> Any:
         return _ops.lt(self, other)

@@ -57,6 +57,7 @@ def _sole_owner_count() -> int:
 
 class _Holder:
     __slots__ = ("base",)
+    base: object
 
 
 def _sole_base_count() -> int:
@@ -163,7 +164,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
-            input_grads = g = None  # drop these references: a leaf may then take its gradient without a copy
+            input_grads, g = [], None  # drop these references: a leaf may then take its gradient without a copy
     return captured if capture is not None else None
 
 
@@ -273,6 +274,7 @@ def grad(
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         keys.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator(t), 0))
     captured = execute(roots, bool(retain_graph), capture=dict.fromkeys(keys))
+    assert captured is not None  # execute returns what it captured when asked to capture
     result = []
     for i, (t, key) in enumerate(zip(ins, keys)):
         g = captured.get(key)

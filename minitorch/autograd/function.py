@@ -106,7 +106,7 @@ class Context:
     """What ``forward`` hands to ``backward``: saved values and free-form attributes (``ctx.shape = ...``)."""
 
     # Class-level defaults, replaced per context only when used (a context is made on every op call).
-    _non_differentiable: frozenset = frozenset()
+    _non_differentiable: frozenset | set = frozenset()
     _to_save: tuple = ()
     _saved: list | None = None
     _freed = False
@@ -192,6 +192,10 @@ class BackwardNode(Node):
     """
 
     __slots__ = ("_ctx", "_input_meta", "_output_meta", "_input_positions")
+    _ctx: Context
+    _input_meta: tuple  # (shape, dtype) per tensor input, None for a number's edge
+    _output_meta: tuple  # (shape, dtype, device) per output
+    _input_positions: tuple  # the forward argument each edge comes from
     _function: Any = None
 
     def apply(self, grad_outputs: list) -> list:
@@ -296,7 +300,8 @@ class FunctionBase:
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        edges, positions, meta = [], [], []
+        edges: list[tuple[Node | None, int]] = []
+        positions, meta = [], []
         for i, t in tensors:
             if not t._requires_grad:
                 edges.append((None, 0))
