@@ -39,7 +39,7 @@ class Add(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
         return a + b if alpha == 1 else a + alpha * b
 
@@ -54,7 +54,7 @@ class Sub(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
@@ -67,7 +67,7 @@ class Rsub(Sub):
     """scalar - tensor, named as torch names it."""
 
     node_name = "RsubBackward1"
-    scalar_edges = ()  # torch's rsub(Tensor, Scalar) overload records only the tensor
+    scalar_edges: tuple = ()  # torch's rsub(Tensor, Scalar) overload records only the tensor
 
 
 class Mul(Op):
@@ -76,7 +76,7 @@ class Mul(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
@@ -93,7 +93,7 @@ class Div(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
@@ -293,7 +293,7 @@ def _is_bool(x: Any) -> bool:
     return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
-def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
+def _scaled(cls: type[Op], a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
     if alpha != 1 and not dt.is_floating_point and isinstance(alpha, float):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
     return cls.apply(a, b, alpha)

@@ -46,7 +46,7 @@ class Op(FunctionBase):
         if foreign:
             check_same_device(tensors)
         ctx = Context()
-        ctx.needs_input_grad = needs = tuple(needs)
+        ctx.needs_input_grad = tuple(needs)
         raw_out = cls.forward(ctx, *raw, **kwargs)
         if isinstance(raw_out, tuple):
             outs = [Tensor._wrap(r) for r in raw_out]

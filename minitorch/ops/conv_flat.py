@@ -158,7 +158,7 @@ class FlatGeometry:
         part = xp.empty((self.chunk, gr, kg, og), dtype=g.dtype)
         for s in range(0, n, self.chunk):
             e = min(n, s + self.chunk)
-            if built:
+            if buf is None:  # built
                 c = cols[s:e]
             else:
                 c = buf[: e - s]

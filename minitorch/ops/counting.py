@@ -98,6 +98,7 @@ def unique(
         return_counts: also return how often each value occurs.
         dim: compare whole slices along this dimension instead of elements.
     """
+    out: tuple[Tensor, Tensor, Tensor]  # values, inverse, counts
     if dim is None:
         out = Unique.apply(input)
     else:
@@ -115,7 +116,7 @@ def unique_consecutive(
         return_counts: also return the length of each run.
         dim: compare whole slices along this dimension instead of the flattened elements.
     """
-    out = UniqueConsecutive.apply(input, None if dim is None else input._wrap_dim(dim))
+    out: tuple[Tensor, Tensor, Tensor] = UniqueConsecutive.apply(input, None if dim is None else input._wrap_dim(dim))
     return _chosen(*out, return_inverse, return_counts)
 
 

@@ -247,6 +247,7 @@ class _ViewOf(Op):
 def rebase_view(view: Tensor, result: Tensor) -> None:
     """After an in-place op on ``view`` was recorded as ``result``, move the change onto its base."""
     base, fn = view._base, view._view_fn
+    assert base is not None and fn is not None  # a view: only views are rebased
     multi = getattr(view, "_multi_view", None)
     if multi is not None:  # torch cannot rebase one output of split/unbind/chunk; neither do we
         raise RuntimeError(

@@ -15,8 +15,10 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
+from .arithmetic import mul
 from .base import Op, check_broadcast, to_dtype
 from .loss import _size_warning, reduce_loss, reduction_string, upstream_grad
+from .shape import clone, unsqueeze
 
 __all__ = ["gaussian_nll_loss", "huber_loss", "kl_div", "poisson_nll_loss", "smooth_l1_loss"]
 
@@ -254,17 +256,17 @@ def gaussian_nll_loss(
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = var * input.new_ones(input.shape)
+        var = mul(input.new_ones(input.shape), var)  # the functions, not Tensor's spellings: typed as Tensors
     elif bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
-            var = var.unsqueeze(-1)
+            var = unsqueeze(var, -1)
         elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    var = var.clone()
+    var = clone(var)
     with no_grad():
         var.clamp_(min=eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)

@@ -231,12 +231,15 @@ def batch_norm(
     c = input.shape[1]
     for name, t in (("weight", weight), ("bias", bias), ("running_mean", running_mean), ("running_var", running_var)):
         _check_vector(name, t, c)
-    if not training and running_mean is None:
-        raise RuntimeError("running_mean must be defined in evaluation mode")
     dt = input._data.dtype
-    stats = (None, None) if training else (running_mean._data.astype(dt), running_var._data.astype(dt))
+    if training:
+        stats: tuple = (None, None)
+    elif running_mean is None or running_var is None:  # both or neither (checked above)
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    else:
+        stats = (running_mean._data.astype(dt), running_var._data.astype(dt))
     out, mean, var = BatchNorm.apply(input, weight, bias, *stats, bool(training), float(eps))
-    if training and running_mean is not None:
+    if training and running_mean is not None and running_var is not None:
         n = input.numel() // c
         with backend_of(mean._data).quiet():
             unbiased = var._data * (n / (n - 1))

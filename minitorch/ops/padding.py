@@ -88,7 +88,7 @@ class IndexPadNd(Op):
 
 # One subclass per mode and number of padded dims, for torch's node names (ReflectionPad2DBackward0, ...);
 # torch builds circular padding from slices, so its node is CopySlices.
-_INDEX_PADS = {
+_INDEX_PADS: dict[tuple[str, int], type[Op]] = {
     (mode, k): type(
         f"{name}Pad{k}D",
         (IndexPadNd,),

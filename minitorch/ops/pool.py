@@ -65,7 +65,7 @@ class MaxPool2DWithIndices(Op):
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
         win = sliding_windows(xpad, kernel, stride, dilation)
-        flat = win.reshape(win.shape[:4] + (-1,))
+        flat: Array = win.reshape(win.shape[:4] + (-1,))
         pick = xp.argmax(flat, axis=-1)
         values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
         if x.dtype.kind == "f" and values.size and bool(xp.isnan(values.min())):
@@ -120,6 +120,7 @@ class AvgPool2D(Op):
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
         xpad = _pad_for_windows(x, out, kernel, stride, padding, (1, 1), 0)
         sums = sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
+        divisor: int | Array
         if divisor_override:
             divisor = divisor_override
         else:
@@ -180,7 +181,7 @@ def _check_output(x: Tensor, out: tuple) -> None:
         )
 
 
-def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple:
+def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple[tuple, tuple, tuple]:
     kernel = pair(kernel_size, "kernel_size", fn)
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
         stride = kernel

@@ -123,7 +123,7 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
     return Addmv.apply(input, mat, vec, beta, alpha)
 
 
-def _batched(cls: type, input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
+def _batched(cls: type[Op], input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
     _rank("batch1", batch1, 3)
     _rank("batch2", batch2, 3)
     (b, n, k), (b2, k2, p) = batch1.shape, batch2.shape
