@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -25,7 +25,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        s = int(np.random.SeedSequence().entropy % (2**63))
+        s = int(cast(int, np.random.SeedSequence().entropy) % (2**63))  # fresh entropy: an int
         self.manual_seed(s)
         return s
 
@@ -33,7 +33,7 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+        return dict(self._rng.bit_generator.state)  # numpy builds a new dict per read; its stubs say Mapping
 
     def set_state(self, state: dict) -> None:
         self._rng.bit_generator.state = state
