@@ -140,6 +140,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
                     owned = sys.getrefcount(grads[0]) <= _SOLE
                     _accumulate(node, grads[0], owned)
                 continue
+            input_grads: list | None  # None once handed on (below)
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
             else:
@@ -164,7 +165,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
                 deps[child] = left
                 if left == 0:
                     ready.append(child)
-            input_grads, g = [], None  # drop these references: a leaf may then take its gradient without a copy
+            input_grads = g = None  # drop these references: a leaf may then take its gradient without a copy
     return captured if capture is not None else None
 
 
