@@ -577,6 +577,31 @@ def test_error_second_backward_through_freed_graph():
                        "Trying to backward through the graph a second time")
 
 
+# Graphs that saved nothing for backward: torch walks them again without retain_graph.
+_NOTHING_SAVED = ["x + 1", "1 - x", "-x", "x.sum()", "x.mean(1)", "x.view(4)", "x.t()", "x[0]", "x.expand(3, 2, 2)",
+                  "x.permute(1, 0)", "x.double()", "lib.cat([x, x])", "x.split(1)[0]", "x.flip(0)", "x.repeat(2, 1)",
+                  "x.add(x, alpha=2)", "x.round()", "x.sum(dtype=lib.float64)", "lib.zeros(2, 2).copy_(x)",
+                  "x.clone().add_(1)"]
+
+
+@pytest.mark.parametrize("expr", _NOTHING_SAVED)
+def test_second_backward_through_a_graph_that_saved_nothing(expr):
+    grads = []
+    for lib in (torch, minitorch):
+        x = lib.tensor([[1., -2.], [3., 4.]], requires_grad=True)
+        y = eval(expr, {"x": x, "lib": lib}).sum()
+        y.backward()
+        y.backward()  # only a freed saved value may stop a second walk
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]
+
+
+def test_second_backward_still_refused_where_values_were_saved():
+    for expr in ["x * x", "x.exp()", "x.sigmoid()", "x @ x", "x.clone().mul_(2)"]:
+        _raises_like_torch(f"x = lib.ones(2, 2, requires_grad=True); y = ({expr}).sum(); y.backward(); y.backward()",
+                           "Trying to backward through the graph a second time")
+
+
 def test_error_backward_on_tensor_not_requiring_grad():
     _raises_like_torch("lib.ones(2).sum().backward()", "does not require grad")
 
