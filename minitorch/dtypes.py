@@ -1,7 +1,7 @@
 """dtype objects with torch's names, and torch's type-promotion rules."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
@@ -149,8 +149,9 @@ def float_result(d: dtype) -> dtype:
     return d if d.is_floating_point else _default_float
 
 
-_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t",
-            "float16": "c10::Half", "float32": "float", "float64": "double"}
+# c10's names of the C types, as torch's conversion errors spell them.
+_C_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
 _LARGEST: dict = {}
@@ -164,25 +165,92 @@ def _largest(np_dtype: Any) -> float:
     return lim
 
 
-def check_fits(value: Any, d: dtype) -> None:
-    """Raise torch's error when the Python number ``value`` overflows ``d`` (masked_fill's value, clamp's bounds).
+_NUMBER = (bool, int, float, complex, np.bool_, np.number)
 
-    Arithmetic wraps such numbers silently (uint8 tensor + 300); these ops convert with a check
-    instead. As in torch, a negative int may still wrap into an unsigned type when its magnitude fits.
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a number torch accepts as a Scalar argument (Python or numpy; not a tensor)."""
+    return isinstance(value, _NUMBER)
+
+
+def scalar(value: Any) -> Any:
+    """``value`` as torch's Scalar holds it: np.bool_, np.int64 (np.uint64 above int64's range) or np.float64.
+
+    A complex number keeps its type here; converting one with an imaginary part overflows every real type.
     """
-    if d is bool_ or isinstance(value, (bool, np.bool_)):
-        return
-    value = value.item() if isinstance(value, np.generic) else value
-    if d.is_floating_point:
-        lim = _largest(d.np_dtype)
-        bad = value == value and abs(value) != float("inf") and abs(value) > lim
-    else:
+    if isinstance(value, (bool, np.bool_)):
+        return np.bool_(value)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        if -2**63 <= v < 2**63:
+            return np.int64(v)
+        if 0 <= v < 2**64:
+            return np.uint64(v)
+        raise OverflowError("can't convert negative int to unsigned" if v < 0 else "int too big to convert")
+    if isinstance(value, (complex, np.complexfloating)):
+        return complex(value)
+    return np.float64(value)
+
+
+def overflows(value: Any, d: dtype) -> bool:
+    """c10's ``overflows``: whether the Scalar ``value`` (see ``scalar``) lies outside ``d``'s range.
+
+    Infinities and NaN fit a floating type; NaN fits no integer type. A negative integer may still
+    wrap into an unsigned type when its magnitude fits (uint8 takes -255 as 1), as in torch.
+    """
+    if d is bool_ or isinstance(value, np.bool_):
+        return False
+    if isinstance(value, complex):
+        return value.imag != 0 or overflows(np.float64(value.real), d)
+    if value.dtype.kind in "iu":
+        v = int(value)
+        if d.is_floating_point:
+            return abs(v) > _largest(d.np_dtype)
         info = np.iinfo(d.np_dtype)
-        if isinstance(value, float):
-            bad = not info.min <= value <= info.max  # NaN fails too
-        elif info.min == 0:
-            bad = value > info.max or -value > info.max
-        else:
-            bad = not info.min <= value <= info.max
-    if bad:
-        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[d.name]} without overflow")
+        if info.min == 0 and v < 0 and value.dtype.kind == "i":
+            return -v > info.max
+        return not info.min <= v <= info.max
+    f = float(value)
+    if d.is_floating_point:
+        return f == f and abs(f) != float("inf") and abs(f) > _largest(d.np_dtype)
+    info = np.iinfo(d.np_dtype)
+    return not float(info.min) <= f <= float(info.max)  # NaN fails too
+
+
+def overflow_error(d: dtype, name: Optional[str] = None) -> RuntimeError:
+    """torch's error for a number that does not fit ``d`` (``name``: the type as the caller spells it)."""
+    return RuntimeError(f"value cannot be converted to type {name or _C_NAMES[d.name]} without overflow")
+
+
+def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: Optional[dtype] = None) -> Any:
+    """A Python or numpy number as a numpy scalar of ``d``, converted as torch converts a Scalar argument.
+
+    Python floats go straight to ``d`` (one rounding from the double they are), except float16, which
+    c10 reaches through float32. Integers beyond ``d`` wrap as a C cast does.
+
+    Args:
+        value: the number.
+        d: the target dtype.
+        checked: raise torch's overflow error when the value does not fit (``c10::checked_convert``,
+            as fill_, masked_fill, clamp and alpha do); False converts without a check, as the Python
+            number operand of arithmetic is.
+        check_as: the dtype whose range is checked, when not ``d`` (fill_ checks float16 against float32,
+            the type it computes in).
+    """
+    s = scalar(value)
+    if checked and overflows(s, check_as or d):
+        raise overflow_error(check_as or d)
+    if isinstance(s, complex):
+        s = np.float64(s.real)
+    if d is bool_:
+        return np.bool_(s != 0)
+    with np.errstate(all="ignore"):  # wrapping casts (unchecked, or -1 into uint8) are meant
+        if d is float16 and s.dtype.kind != "b":
+            return s.astype(np.float32).astype(np.float16)
+        return s.astype(d.np_dtype)
+
+
+def check_fits(value: Any, d: dtype) -> None:
+    """Raise torch's error when the Python number ``value`` overflows ``d`` (see ``overflows``)."""
+    if overflows(scalar(value), d):
+        raise overflow_error(d)

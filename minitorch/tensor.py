@@ -47,14 +47,19 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
+        self._init_legacy(args, dtypes.get_default_dtype(), requires_grad, device)
+
+    def _init_legacy(self, args: tuple, dt: dtypes.dtype, requires_grad: bool, device: Any) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            from .creation import _infer_array  # creation imports this module
             src = args[0]
-            arr = src._data.astype(dtypes.get_default_dtype().np_dtype) if isinstance(src, Tensor) \
-                else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
+            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _infer_array(src, dt)
+            if arr is src:
+                arr = arr.copy()
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
             # "Uninitialised" as zeros: garbage could hold NaNs that warn when a LongTensor casts them.
-            arr = np.zeros(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
+            arr = np.zeros(tuple(int(s) for s in shape), dtype=dt.np_dtype)
         self._init(backend.to_device(arr, backend.as_device(device)))
         if requires_grad:
             self.requires_grad = True
@@ -451,10 +456,8 @@ class _LegacyMeta(type):
 
 def _legacy_class(name: str, dt: dtypes.dtype) -> type:
     """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
-    def init(self: Tensor, *args: Any, **kwargs: Any) -> None:
-        Tensor.__init__(self, *args, **kwargs)
-        if self._data.dtype != dt.np_dtype:
-            self._data = self._data.astype(dt.np_dtype)
+    def init(self: Tensor, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
+        self._init_legacy(args, dt, requires_grad, device)
 
     def new(cls: type, *args: Any, **kwargs: Any) -> Tensor:
         t = object.__new__(Tensor)
