@@ -98,9 +98,10 @@ def _from_python(data: Any, dtype: Optional[dtypes.dtype]) -> np.ndarray:
         out = flat.astype(np.bool_)  # truth values: NaN is True
     elif dtype.is_floating_point:
         out = flat.astype(np.float64)  # float() of each: exact for numpy floats, one rounding for big ints
-        if dtype is dtypes.float16:  # c10 converts a double to half through float
-            out = out.astype(np.float32)
-        out = out.astype(dtype.np_dtype)
+        with np.errstate(over="ignore"):  # too large for float32 or float16 becomes inf, as in torch
+            if dtype is dtypes.float16:  # c10 converts a double to half through float
+                out = out.astype(np.float32)
+            out = out.astype(dtype.np_dtype)
     else:
         out = _to_integers(flat, kinds, dtype)
     return out.reshape(leaves.shape)
@@ -261,10 +262,19 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 
 def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch)."""
-    if dtype is None:
-        dtype = dtypes.result_type(fill_value)
-    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch).
+
+    The value is converted as ``fill_`` converts it: straight to the dtype, with torch's overflow error.
+    """
+    if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
+        fill_value = fill_value.item()
+    if not dtypes.is_number(fill_value):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
+    dt = dtypes.result_type(fill_value) if dtype is None else dtypes.as_dtype(dtype)
+    shape = _size((tuple(size),))
+    one = int(np.prod(shape)) == 1  # torch's one-element fill checks float16 as float32 (see fill_)
+    value = dtypes.cast_scalar(fill_value, dt, check_as=dtypes.float32 if dt is dtypes.float16 and one else None)
+    return _filled(shape, value, dt, device, requires_grad)
 
 
 def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = None,

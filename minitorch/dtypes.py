@@ -106,8 +106,10 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def _scalar_dtype(x: Any) -> dtype:
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, bool):
         return bool_
+    if isinstance(x, np.bool_):  # torch's argument parser reads a numpy bool as a float
+        return _default_float
     if isinstance(x, (int, np.integer)):
         return int64
     if isinstance(x, (float, np.floating)):
@@ -133,14 +135,20 @@ def result_type(*operands: Any) -> dtype:
     tensors, then Python numbers (which count as the default dtype of their kind).
     """
     tiers: list[dtype | None] = [None, None, None]
+    unsigned = False  # a Python int above int64's range is torch's uint64 number
     for x in operands:
         if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(getattr(x, "dtype"), dtype):
             tier, d = (0 if x.ndim > 0 else 1), x.dtype
         else:
             tier, d = 2, _scalar_dtype(x)
+            if type(x) is int and not -2**63 <= x < 2**63:
+                unsigned = scalar(x).dtype.kind == "u"  # beyond uint64 too: torch's OverflowError
         tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
     out = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     assert out is not None
+    if unsigned and out is int64 and bool_ in tiers[:2] and all(t in (None, bool_) for t in tiers[:2]):
+        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
+                           "Bool and UInt64")
     return out
 
 
@@ -166,6 +174,8 @@ def _largest(np_dtype: Any) -> float:
 
 
 _NUMBER = (bool, int, float, complex, np.bool_, np.number)
+REAL_SCALARS = (int, float, bool, np.bool_, np.integer, np.floating)
+INTEGER_SCALARS = (int, np.integer)  # Python's (bool included) and numpy's integers, not numpy's bools
 
 
 def is_number(value: Any) -> bool:
@@ -176,9 +186,10 @@ def is_number(value: Any) -> bool:
 def scalar(value: Any) -> Any:
     """``value`` as torch's Scalar holds it: np.bool_, np.int64 (np.uint64 above int64's range) or np.float64.
 
-    A complex number keeps its type here; converting one with an imaginary part overflows every real type.
+    A numpy bool counts as a float, as torch's argument parser reads it. A complex number keeps its type
+    here; converting one with an imaginary part overflows every real type.
     """
-    if isinstance(value, (bool, np.bool_)):
+    if isinstance(value, bool):
         return np.bool_(value)
     if isinstance(value, (int, np.integer)):
         v = int(value)
@@ -189,7 +200,7 @@ def scalar(value: Any) -> Any:
         raise OverflowError("can't convert negative int to unsigned" if v < 0 else "int too big to convert")
     if isinstance(value, (complex, np.complexfloating)):
         return complex(value)
-    return np.float64(value)
+    return np.float64(value)  # Python and numpy floats, numpy bools
 
 
 def overflows(value: Any, d: dtype) -> bool:

@@ -80,16 +80,34 @@ class InplaceMethods:
         self._counter.value += 1
 
     def zero_(self) -> Any:
-        return self.fill_(0)
+        """Set every element to zero."""
+        self._check_inplace()
+        if self._requires_grad and is_grad_enabled():
+            return self._inplace(_ops.zero)
+        self._data.fill(0)
+        self._counter.value += 1
+        return self
 
     def fill_(self, value: Any) -> Any:
-        """Set every element to ``value``."""
-        if isinstance(value, _Tensor) and value.requires_grad and is_grad_enabled():
-            return self._inplace(lambda s: _ops.expand(value.to(s.dtype), s.shape).clone(), value)
-        v = value.item() if isinstance(value, _Tensor) else value
+        """Set every element to ``value`` (a number, converted with torch's overflow check, or a 0-d tensor)."""
+        if isinstance(value, _Tensor):
+            if value.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
+                                   "dimensions.")
+            if is_grad_enabled() and (self._requires_grad or value.requires_grad):
+                return self._inplace(lambda s: _ops.fill(s, value), value)
+            v = value._cpu_array().astype(self._data.dtype)  # a tensor value is cast, wrapping, as in torch
+        elif dtypes.is_number(value):
+            # torch checks float16 against its own range, except in its one-element fast path, which fills
+            # through float32 and checks float32's.
+            half = self.dtype is dtypes.float16 and self._data.size == 1
+            v = dtypes.cast_scalar(value, self.dtype, check_as=dtypes.float32 if half else None)
+        else:
+            raise TypeError(f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
+                            "but expected one of:\n * (Tensor value)\n * (Number value)")
         self._check_inplace()
-        if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
-            return self._inplace(lambda s: _ops.mul(s, 0) + v)
+        if self._requires_grad and is_grad_enabled():
+            return self._inplace(lambda s: _ops.fill(s, v))
         self._data.fill(v)
         self._counter.value += 1
         return self
@@ -97,25 +115,18 @@ class InplaceMethods:
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
         """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
         if not isinstance(src, _Tensor):
-            src = _ops.as_tensor(src)
-
-        def compute(s: Any) -> Any:
-            moved = src.to(s.device).to(s.dtype)
-            return _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else \
-                _ops.expand(moved, s.shape).clone()
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
+        from .ops.base import check_broadcast
+        check_broadcast(self, src)
+        if tuple(np.broadcast_shapes(src.shape, self.shape)) != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(np.broadcast_shapes(src.shape, self.shape))}")
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
-            v = backend.to_device(src._data, self.device)
-            try:
-                self._xp.copyto(self._data, v, casting="unsafe")
-            except ValueError:
-                from .ops.base import check_broadcast
-                check_broadcast(self._data, v)
-                raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
-                                   f"tensor b ({list(src.shape)})") from None
+            self._xp.copyto(self._data, backend.to_device(src._data, self.device), casting="unsafe")
             self._counter.value += 1
             return self
-        return self._inplace(compute, src)
+        return self._inplace(lambda s: _ops.copy_from(s, src.to(s.device)), src)
 
     def _check_overlap(self, *others: Any) -> None:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
@@ -138,8 +149,8 @@ class InplaceMethods:
                 return False
             if is_grad_enabled() and (self._requires_grad or other._requires_grad):
                 return False
-        elif type(other) in (float, int):
-            raw = other
+        elif (type(other) is int and -2**63 <= other < 2**63) or (type(other) is float and data.itemsize > 2):
+            raw = other  # (numpy rounds a Python float to float16 directly; torch goes through float32)
             if is_grad_enabled() and self._requires_grad:
                 return False
         else:

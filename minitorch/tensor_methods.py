@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import backend, dtypes
+
 _ops: Any = None
+
+
+def _operand(other: Any) -> bool:
+    """Whether an operator takes ``other``: a tensor, a number or an array. For anything else (None, a
+    string, a list) the operator returns NotImplemented, so ``x == None`` is False and ``x + "a"`` raises
+    Python's TypeError, as in torch."""
+    return isinstance(other, TensorMethods) or dtypes.is_number(other) or backend.is_array(other)
 
 
 class TensorMethods:
@@ -17,21 +26,35 @@ class TensorMethods:
     __slots__ = ()
 
     # arithmetic operators
-    def __add__(self, other: Any) -> Any: return _ops.add(self, other)
-    def __radd__(self, other: Any) -> Any: return _ops.add(self, other)  # as torch: self first in the graph
-    def __sub__(self, other: Any) -> Any: return _ops.sub(self, other)
-    def __rsub__(self, other: Any) -> Any: return _ops.sub(other, self)
-    def __mul__(self, other: Any) -> Any: return _ops.mul(self, other)
-    def __rmul__(self, other: Any) -> Any: return _ops.mul(self, other)  # as torch: self first in the graph
-    def __truediv__(self, other: Any) -> Any: return _ops.div(self, other)
+    def __add__(self, other: Any) -> Any:
+        return _ops.add(self, other) if _operand(other) else NotImplemented
+    def __radd__(self, other: Any) -> Any:  # as torch: self first in the graph
+        return _ops.add(self, other) if _operand(other) else NotImplemented
+    def __sub__(self, other: Any) -> Any:
+        return _ops.sub(self, other) if _operand(other) else NotImplemented
+    def __rsub__(self, other: Any) -> Any:
+        return _ops.sub(other, self) if _operand(other) else NotImplemented
+    def __mul__(self, other: Any) -> Any:
+        return _ops.mul(self, other) if _operand(other) else NotImplemented
+    def __rmul__(self, other: Any) -> Any:  # as torch: self first in the graph
+        return _ops.mul(self, other) if _operand(other) else NotImplemented
+    def __truediv__(self, other: Any) -> Any:
+        return _ops.div(self, other) if _operand(other) else NotImplemented
     # number / tensor is reciprocal then multiply in torch (MulBackward0 over ReciprocalBackward0), rounding included
     def __rtruediv__(self, other: Any) -> Any:
+        if not _operand(other):
+            return NotImplemented
         return _ops.mul(_ops.reciprocal(self), other) if isinstance(other, (int, float)) else _ops.div(other, self)
-    def __floordiv__(self, other: Any) -> Any: return _ops.floor_divide(self, other)
-    def __rfloordiv__(self, other: Any) -> Any: return _ops.floor_divide(other, self)
-    def __mod__(self, other: Any) -> Any: return _ops.remainder(self, other)
-    def __pow__(self, other: Any) -> Any: return _ops.pow(self, other)
-    def __rpow__(self, other: Any) -> Any: return _ops.pow(other, self)
+    def __floordiv__(self, other: Any) -> Any:
+        return _ops.floor_divide(self, other) if _operand(other) else NotImplemented
+    def __rfloordiv__(self, other: Any) -> Any:
+        return _ops.floor_divide(other, self) if _operand(other) else NotImplemented
+    def __mod__(self, other: Any) -> Any:
+        return _ops.remainder(self, other) if _operand(other) else NotImplemented
+    def __pow__(self, other: Any) -> Any:
+        return _ops.pow(self, other) if _operand(other) else NotImplemented
+    def __rpow__(self, other: Any) -> Any:
+        return _ops.pow(other, self) if _operand(other) else NotImplemented
     def __matmul__(self, other: Any) -> Any: return _ops.matmul(self, _ops.as_tensor(other))
     def __rmatmul__(self, other: Any) -> Any: return _ops.matmul(_ops.as_tensor(other), self)
     def __neg__(self) -> Any: return _ops.neg(self)
@@ -39,18 +62,30 @@ class TensorMethods:
     def __abs__(self) -> Any: return _ops.abs(self)
 
     # comparisons and logic (bool tensors, no gradient)
-    def __eq__(self, other: Any) -> Any: return _ops.eq(self, other)  # type: ignore[override]
-    def __ne__(self, other: Any) -> Any: return _ops.ne(self, other)  # type: ignore[override]
-    def __lt__(self, other: Any) -> Any: return _ops.lt(self, other)
-    def __le__(self, other: Any) -> Any: return _ops.le(self, other)
-    def __gt__(self, other: Any) -> Any: return _ops.gt(self, other)
-    def __ge__(self, other: Any) -> Any: return _ops.ge(self, other)
-    def __and__(self, other: Any) -> Any: return _ops.bitwise_and(self, other)
-    def __rand__(self, other: Any) -> Any: return _ops.bitwise_and(other, self)
-    def __or__(self, other: Any) -> Any: return _ops.bitwise_or(self, other)
-    def __ror__(self, other: Any) -> Any: return _ops.bitwise_or(other, self)
-    def __xor__(self, other: Any) -> Any: return _ops.bitwise_xor(self, other)
-    def __rxor__(self, other: Any) -> Any: return _ops.bitwise_xor(other, self)
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.eq(self, other) if _operand(other) else NotImplemented
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _ops.ne(self, other) if _operand(other) else NotImplemented
+    def __lt__(self, other: Any) -> Any:
+        return _ops.lt(self, other) if _operand(other) else NotImplemented
+    def __le__(self, other: Any) -> Any:
+        return _ops.le(self, other) if _operand(other) else NotImplemented
+    def __gt__(self, other: Any) -> Any:
+        return _ops.gt(self, other) if _operand(other) else NotImplemented
+    def __ge__(self, other: Any) -> Any:
+        return _ops.ge(self, other) if _operand(other) else NotImplemented
+    def __and__(self, other: Any) -> Any:
+        return _ops.bitwise_and(self, other) if _operand(other) else NotImplemented
+    def __rand__(self, other: Any) -> Any:
+        return _ops.bitwise_and(other, self) if _operand(other) else NotImplemented
+    def __or__(self, other: Any) -> Any:
+        return _ops.bitwise_or(self, other) if _operand(other) else NotImplemented
+    def __ror__(self, other: Any) -> Any:
+        return _ops.bitwise_or(other, self) if _operand(other) else NotImplemented
+    def __xor__(self, other: Any) -> Any:
+        return _ops.bitwise_xor(self, other) if _operand(other) else NotImplemented
+    def __rxor__(self, other: Any) -> Any:
+        return _ops.bitwise_xor(other, self) if _operand(other) else NotImplemented
     def __invert__(self) -> Any: return _ops.bitwise_not(self)
 
     def eq(self, other: Any) -> Any: return _ops.eq(self, other)

@@ -581,7 +581,7 @@ def test_error_second_backward_through_freed_graph():
 _NOTHING_SAVED = ["x + 1", "1 - x", "-x", "x.sum()", "x.mean(1)", "x.view(4)", "x.t()", "x[0]", "x.expand(3, 2, 2)",
                   "x.permute(1, 0)", "x.double()", "lib.cat([x, x])", "x.split(1)[0]", "x.flip(0)", "x.repeat(2, 1)",
                   "x.add(x, alpha=2)", "x.round()", "x.sum(dtype=lib.float64)", "lib.zeros(2, 2).copy_(x)",
-                  "x.clone().add_(1)"]
+                  "x.clone().add_(1)", "x.clone().zero_()", "x.clone().fill_(3.)"]
 
 
 @pytest.mark.parametrize("expr", _NOTHING_SAVED)

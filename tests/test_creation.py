@@ -2,7 +2,7 @@
 numpy scalars and bools, and the errors torch raises for numbers that do not fit."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch
+from tests.parity import assert_same_as_torch
 
 DTYPES = [None, "bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
 NUMPY_TYPES = [np.bool_, np.uint8, np.int8, np.int16, np.int32, np.int64, np.float16, np.float32, np.float64]
@@ -50,29 +51,6 @@ def nested(draw: Any, leaves: st.SearchStrategy = LEAVES) -> Any:
     for n in reversed(shape[1:]):
         flat = [flat[i:i + n] for i in range(0, len(flat), n)]
     return flat
-
-
-def _outcome(make: Callable[[Any], Any], lib: Any) -> tuple:
-    """What ``make(lib)`` gives: (error type, message) or (dtype name, values as bits)."""
-    try:
-        t = make(lib)
-    except Exception as err:  # noqa: BLE001 - the error itself is what is compared
-        return type(err), str(err)
-    a = np.asarray(t.detach().numpy() if lib is torch else t.numpy())
-    bits = a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
-    # NaN payloads are not part of the contract: compare NaN positions, bits elsewhere.
-    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
-    return str(t.dtype), a.shape, nan.tolist(), np.where(nan, 0, bits).tolist()
-
-
-def assert_same_as_torch(make: Callable[[Any], Any]) -> None:
-    want, got = _outcome(make, torch), _outcome(make, minitorch)
-    if isinstance(want[0], type) and issubclass(want[0], Exception):
-        assert isinstance(got[0], type) and issubclass(got[0], want[0]), (want, got)
-        if "overflow" in want[1] or "Overflow" in want[1]:
-            assert got[1] == want[1], (want, got)
-        return
-    assert got == want
 
 
 def _dtype(lib: Any, name: Any) -> Any:

@@ -7,6 +7,7 @@ from .conv import conv2d
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge,
                       greater, greater_equal, gt, isclose, le, less, less_equal, logical_and, logical_not,
                       logical_or, logical_xor, lt, ne, nonzero, not_equal)
+from .fill import copy_from, fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .linalg import bmm, dot, matmul, mm, mv
 from .pool import avg_pool2d, max_pool2d

@@ -201,12 +201,18 @@ class Clamp(Op):
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
         flo = None if lo is None else backend.filled_like(x, lo)
         fhi = None if hi is None else backend.filled_like(x, hi)
-        if hi is None:
-            keep, out = x >= lo, xp.maximum(x, flo)
-        elif lo is None:
-            keep, out = x <= hi, xp.minimum(x, fhi)
+        # On a tie (only +0 and -0 tie with different bits) torch keeps x. numpy's maximum and minimum return
+        # their second operand on a tie for float32 and float64 and their first for float16: x goes there.
+        if x.dtype.itemsize > 2:
+            lower, upper = (lambda v: xp.maximum(flo, v)), (lambda v: xp.minimum(fhi, v))
         else:
-            keep, out = (x >= lo) & (x <= hi), xp.minimum(xp.maximum(x, flo), fhi)
+            lower, upper = (lambda v: xp.maximum(v, flo)), (lambda v: xp.minimum(v, fhi))
+        if hi is None:
+            keep, out = x >= lo, lower(x)
+        elif lo is None:
+            keep, out = x <= hi, upper(x)
+        else:
+            keep, out = (x >= lo) & (x <= hi), upper(lower(x))
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(keep)
         return out.astype(x.dtype, copy=False)
@@ -250,6 +256,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None)
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
     """input - alpha * other."""
+    for x in (input, other):  # torch converts a number (and raises for a huge int) before anything else
+        if type(x) is int:
+            dtypes.scalar(x)
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
@@ -267,8 +276,13 @@ def _is_bool(x: Any) -> bool:
 
 
 def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
-    if alpha != 1 and not dt.is_floating_point and isinstance(alpha, float):
+    if isinstance(alpha, bool) and dt is not dtypes.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not dt.is_floating_point and not isinstance(alpha, dtypes.INTEGER_SCALARS):  # numpy bools read as floats
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if alpha != 1:
+        # Converted to the operands' type with a check, as in torch (a Python int would make a bool sum int64).
+        alpha = dtypes.cast_scalar(alpha, dt)
     return cls.apply(a, b, alpha)
 
 
@@ -338,6 +352,7 @@ def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors."""
+    _check_tensors("maximum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Maximum.apply(a, b)
@@ -345,9 +360,18 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors."""
+    _check_tensors("minimum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Minimum.apply(a, b)
+
+
+def _check_tensors(name: str, *operands: Any) -> None:
+    """torch's TypeError for an op that takes tensors only (maximum(x, 0.5))."""
+    for i, x in enumerate(operands):
+        if not isinstance(x, Tensor):
+            which = ("input", "other")[i]
+            raise TypeError(f"{name}(): argument '{which}' (position {i + 1}) must be Tensor, not {type(x).__name__}")
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
@@ -359,7 +383,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     if cond.dtype is not dtypes.bool_:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
     a, b, dt = prepare(input, other)
-    if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
+    if dt is not dtypes.float16:  # torch checks a number's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
             if isinstance(v, Scalar):
                 dtypes.check_fits(v, dt)
@@ -383,21 +407,21 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
     bounds = [v for v in (min, max) if v is not None]
     if input._data.dtype.kind == "f" and all(type(v) is float or type(v) is int for v in bounds):
         # Python numbers leave a floating tensor's dtype as it is (the common clamp(min=0) of the tutorials).
-        np_dtype = input._data.dtype
-        for v in bounds:
-            dtypes.check_fits(v, input.dtype)
-        lo = None if min is None else input._xp.asarray(min, dtype=np_dtype)
-        hi = None if max is None else input._xp.asarray(max, dtype=np_dtype)
+        lo = None if min is None else input._xp.asarray(dtypes.cast_scalar(min, input.dtype))
+        hi = None if max is None else input._xp.asarray(dtypes.cast_scalar(max, input.dtype))
         return _maybe_out(Clamp.apply(input, lo, hi), out)
+    for v in bounds:
+        if not dtypes.is_number(v):
+            raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                            f"({type(v).__name__}), but expected one of:\n * (Tensor min = None, Tensor max = None)"
+                            "\n * (Number min = None, Number max = None)")
     dt = dtypes.result_type(input, *bounds)
     if dt is dtypes.bool_:
         which = "" if len(bounds) == 2 else ("min_" if max is None else "max_")
         raise NotImplementedError(f"\"clamp_{which}scalar_cpu\" not implemented for 'Bool'")
-    for v in bounds:
-        dtypes.check_fits(v, dt)
     x = to_dtype(input, dt)
-    lo = None if min is None else x._xp.asarray(min).astype(dt.np_dtype)
-    hi = None if max is None else x._xp.asarray(max).astype(dt.np_dtype)
+    lo = None if min is None else x._xp.asarray(dtypes.cast_scalar(min, dt))
+    hi = None if max is None else x._xp.asarray(dtypes.cast_scalar(max, dt))
     return _maybe_out(Clamp.apply(x, lo, hi), out)
 
 

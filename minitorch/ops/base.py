@@ -8,7 +8,9 @@ from .. import backend, dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor
 
-Scalar = (int, float, bool)
+# Numbers that take part in an op as torch's wrapped numbers: Python's, and numpy's scalars, which torch's
+# argument parser reads the same way.
+Scalar = dtypes.REAL_SCALARS
 
 
 class Op(Function):
@@ -42,8 +44,9 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
         if isinstance(x, Tensor):
             out.append(x if x._data.dtype == target.np_dtype else to_dtype(x, target))
         else:
-            # An int out of the target's range wraps, as torch's cast does (uint8 tensor + 300).
-            out.append(xp.asarray(x).astype(target.np_dtype))
+            # Unchecked, as torch converts a wrapped number: an int out of the target's range wraps
+            # (uint8 tensor + 300), a float reaches float16 through float32.
+            out.append(xp.asarray(dtypes.cast_scalar(x, target, checked=False)))
     return tuple(out) + (target,)
 
 
@@ -69,7 +72,8 @@ def _same_dtype(operands: tuple) -> Any:
             continue
         t = type(x)
         small_int = t is int and -2**31 <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
-        if not ((t is float and kind == "f") or small_int):
+        # Not float16: numpy rounds a Python float to it directly, torch through float32.
+        if not ((t is float and kind == "f" and np_dtype.itemsize > 2) or small_int):
             return None
     return dtypes.from_numpy_dtype(np_dtype)
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .base import Op, as_tensor, check_broadcast, to_dtype
+from .base import Op, check_broadcast, to_dtype
 from .shape import mark_view
 
 
@@ -247,6 +247,16 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
         if not (value.dtype is x.dtype):
             value = to_dtype(value, x.dtype)
+    elif isinstance(value, (float, complex) + dtypes.INTEGER_SCALARS):  # torch's rule: not numpy's float32, bool
+        if isinstance(value, dtypes.INTEGER_SCALARS) and not -2**63 <= int(value) < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+        # Checked as torch checks it, except float16, which it takes unchecked (1e300 becomes inf).
+        value = dtypes.cast_scalar(value, x.dtype, checked=x.dtype is not dtypes.float16)
+    else:
+        kind = type(value)
+        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        from ..tensor import _LEGACY_NAMES
+        raise TypeError(f"can't assign a {name} to a {_LEGACY_NAMES[x.dtype]}")
     record = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not record:
         x._check_inplace()
@@ -263,7 +273,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         x._counter.value += 1
         return
     if not isinstance(value, Tensor):
-        value = as_tensor(value, dtype=x.dtype, device=x.device)
+        value = Tensor._wrap(x._xp.asarray(value))
     x._inplace(lambda s: CopySlices.apply(s, value, IndexRegion(idx, x.ndim)), value)
 
 
@@ -330,9 +340,12 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         return where(mask, value.to(input.dtype), input)  # the value gets a gradient too
     if isinstance(value, Tensor):
         value = value._data.astype(input._data.dtype)
+    elif dtypes.is_number(value):
+        value = input._xp.asarray(dtypes.cast_scalar(value, input.dtype))  # checked; -1 still wraps into uint8
     else:
-        dtypes.check_fits(value, input.dtype)
-        value = input._xp.asarray(value).astype(input._data.dtype)  # -1 wraps into uint8
+        raise TypeError(f"masked_fill() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(value).__name__}), but expected one of:\n * (Tensor mask, Tensor value)\n"
+                        " * (Tensor mask, Number value)")
     return MaskedFill.apply(input, mask._data, value)
 
 
