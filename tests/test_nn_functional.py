@@ -1,6 +1,7 @@
 """nn.functional against torch: activations, linear, softmax, dropout, losses, pad, one_hot (values, grads, errors)."""
 from __future__ import annotations
 
+import itertools
 import warnings
 from typing import Any, Callable
 
@@ -108,6 +109,45 @@ def test_softmax_of_huge_logits_is_finite_in_float32() -> None:
     for fn in (lambda lib, t: F(lib).softmax(t, 1), lambda lib, t: F(lib).log_softmax(t, 1),
                lambda lib, t: F(lib).cross_entropy(t, lib.tensor([0, 1]))):
         check_parity(fn, x, dtype=np.float32)
+
+
+_INF_ROWS = np.array(list(itertools.product([np.inf, -np.inf, 1.0, -2.0, np.nan], repeat=3)))
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("softmax", lambda lib, t: F(lib).softmax(t, 1)),
+    ("softmax_dim0", lambda lib, t: F(lib).softmax(t.t(), 0)),
+    ("log_softmax", lambda lib, t: F(lib).log_softmax(t, 1)),
+    ("log_softmax_dim0", lambda lib, t: F(lib).log_softmax(t.t(), 0)),
+    ("cross_entropy_fast_path", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3)),
+    ("cross_entropy_none", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, reduction="none")),
+    ("cross_entropy_smoothed", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, label_smoothing=0.1,
+                                                                    reduction="none")),
+    ("cross_entropy_ignored", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, ignore_index=1,
+                                                                   reduction="none")),
+    ("cross_entropy_probabilities", lambda lib, t: F(lib).cross_entropy(t, lib.full_like(t.detach(), 1 / 3),
+                                                                        reduction="none")),
+])
+def test_infinite_and_nan_logits_give_torchs_values_and_gradients(name: str, fn: Callable) -> None:
+    """A row holding +inf is all NaN (inf - inf), as is a row of only -inf; -inf among finite values is 0/-inf."""
+    for dtype in (np.float64, np.float32):
+        check_parity(fn, _INF_ROWS, dtype=dtype)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x, t: x.sign(),
+    lambda lib, x, t: x.abs(),
+    lambda lib, x, t: F(lib).l1_loss(x, t, reduction="none"),
+    lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(x, t, reduction="none",
+                                                              pos_weight=lib.tensor([2.0, 0.5], dtype=x.dtype)),
+], ids=["sign", "abs", "l1_loss", "bce_with_logits_pos_weight"])
+def test_nan_and_inf_give_torchs_values_and_gradients(fn: Callable) -> None:
+    """sign(NaN) is 0 in torch (numpy: NaN), so |x|' and L1's gradient are 0 there; torch's grouping of
+    BCE-with-logits' gradient turns an infinite target into NaN."""
+    x = np.array(list(itertools.product([np.inf, -np.inf, 1.0, -0.0, np.nan], repeat=2)))
+    t = np.resize(np.array([0.0, 1.0, 0.3, np.nan, np.inf, -np.inf]), x.shape)
+    for dtype in (np.float64, np.float32):
+        check_parity(lambda lib, a: fn(lib, a, lib.tensor(t, dtype=a.dtype)), x, dtype=dtype)
 
 
 def test_softmax_without_dim_warns_and_picks_torchs_dim() -> None:

@@ -13,7 +13,8 @@ def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
     xp = backend.array_module(x)
     shift = x.max(axis=axis, keepdims=True)
     with backend.quiet(xp):
-        z = x - xp.where(xp.isfinite(shift), shift, 0)  # a row of -inf stays -inf instead of nan
+        # Shifted by the max itself, as torch: a row holding +inf (inf - inf) or only -inf is all NaN.
+        z = x - shift
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
 

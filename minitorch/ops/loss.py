@@ -107,7 +107,8 @@ class BinaryCrossEntropyWithLogits(Op):
             gx = a * (sigmoid - t)
             gt = -a * x if ctx.needs_input_grad[1] else None
         else:
-            gx = a * ((1 + (pos_weight - 1) * t) * sigmoid - pos_weight * t)
+            pt = pos_weight * t  # grouped as torch groups it: an out-of-range target gives torch's inf or NaN
+            gx = a * ((pt + 1 - t) * sigmoid - pt)
             gt = a * ((pos_weight - 1) * softplus_neg - x) if ctx.needs_input_grad[1] else None
         return gx, gt, None, None, None
 

@@ -31,7 +31,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         (x,) = ctx.saved_tensors
-        return grad * backend.array_module(x).sign(x)
+        return grad * sign_array(x)
 
 
 class Exp(Op):
@@ -287,9 +287,18 @@ class Round(_Stepwise):
     """Round half to even."""
 
 
+def sign_array(x: Any) -> Any:
+    """-1, 0 or 1 by sign on a raw array, as torch's: 0 for NaN (numpy's sign gives NaN), a bool stays a bool."""
+    xp = backend.array_module(x)
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = xp.sign(x)
+    return xp.where(s == s, s, 0) if s.dtype.kind == "f" else xp.asarray(s)
+
+
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 by the sign of each element (zero gradient, as torch)."""
-    return Sign.apply(input, lambda a: backend.array_module(a).sign(a))
+    """-1, 0 or 1 by the sign of each element (0 for NaN; zero gradient, as torch)."""
+    return Sign.apply(input, sign_array)
 
 
 def floor(input: Tensor) -> Tensor:
