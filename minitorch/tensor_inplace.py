@@ -20,6 +20,12 @@ def _legacy_names() -> dict:
     return _LEGACY_NAMES
 
 
+def _check_operand(method: str, name: str, value: Any) -> None:
+    """torch's TypeError for an operand that is neither a tensor nor a number (a list, None, a string)."""
+    if not (isinstance(value, _Tensor) or dtypes.is_number(value) or backend.is_array(value)):
+        raise TypeError(f"{method}(): argument '{name}' (position 1) must be Tensor, not {type(value).__name__}")
+
+
 class InplaceMethods:
     """Mixin of Tensor: every in-place method goes through ``_inplace`` or ``_write``."""
 
@@ -42,10 +48,12 @@ class InplaceMethods:
         if not record:
             with no_grad():
                 result = compute(self)
+            self._check_result_shape(result)
             self._write(result._data)
             return self
         src = self._snapshot()
         result = compute(src)
+        self._check_result_shape(result)
         if self._base is not None:
             _ops.rebase_view(self, result)
         else:
@@ -53,6 +61,13 @@ class InplaceMethods:
             self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
             self._requires_grad = result.requires_grad
         return self
+
+    def _check_result_shape(self, result: Any) -> None:
+        """torch's error when the operands broadcast beyond this tensor's shape (``a.mul_(ones(2, 3))`` for a
+        3-vector): an in-place result must fit where it is written."""
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(result._data.shape)}")
 
     def _snapshot(self) -> Any:
         """A copy of the current value that keeps this tensor's place in the graph."""
@@ -160,30 +175,35 @@ class InplaceMethods:
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
+        _check_operand("add_", "other", other)
         self._check_overlap(other)
         if alpha == 1 and self._direct("add", other):
             return self
         return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+        _check_operand("sub_", "other", other)
         self._check_overlap(other)
         if alpha == 1 and self._direct("subtract", other):
             return self
         return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Any:
+        _check_operand("mul_", "other", other)
         self._check_overlap(other)
         if self._direct("multiply", other):
             return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
     def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> Any:
+        _check_operand("div_", "other", other)
         self._check_overlap(other)
         if rounding_mode is None and self._direct("true_divide", other):
             return self
         return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent: Any) -> Any:
+        _check_operand("pow_", "exponent", exponent)
         self._check_overlap(exponent)
         return self._inplace(lambda s: _ops.pow(s, exponent), exponent)
 
@@ -238,15 +258,21 @@ class InplaceMethods:
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
         from .random import sample_uniform
+        if a > b:
+            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
         return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
         from .random import sample_normal
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
 
     def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
         from .random import sample_uniform
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
         return self._fill_sampled(u < p)
 
@@ -254,6 +280,8 @@ class InplaceMethods:
         from .random import sample_integers
         if high is None:
             low, high = 0, low
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
         return self._fill_sampled(sample_integers(self.shape, low, high, generator))
 
     def _fill_sampled(self, values: np.ndarray) -> Any:

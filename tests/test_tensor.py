@@ -503,6 +503,39 @@ def test_inplace_errors_like_torch(code, match):
             exec(code, {"lib": lib})
 
 
+# Every in-place op whose operands broadcast beyond the written tensor, recorded or not.
+_TOO_BIG = ["a.add_(b)", "a.sub_(b)", "a.mul_(b)", "a.div_(b)", "a.pow_(b)", "a.clamp_(b)", "a.clamp_(max=b)",
+            "a.masked_fill_(b > 0, 1.)", "a += b", "a -= b", "a *= b", "a /= b", "a **= b", "a.addcmul_(b, a)",
+            "a.addcdiv_(a, b)", "a.lerp_(b, 0.5)", "a.lerp_(a, b)", "a.copy_(b)"]
+
+
+@pytest.mark.parametrize("op", _TOO_BIG)
+@pytest.mark.parametrize("shapes", [((3,), (2, 3)), ((1,), (3,)), ((), (3,)), ((3, 1), (1, 3))])
+@pytest.mark.parametrize("recorded", [False, True])
+def test_inplace_with_operands_that_broadcast_beyond_self_raises_as_torch(op, shapes, recorded):
+    messages = []
+    for lib in (torch, minitorch):
+        a = lib.ones(shapes[0], requires_grad=recorded).clone()
+        b = lib.ones(shapes[1]) * 2
+        with pytest.raises(RuntimeError) as info:
+            exec(op, {"a": a, "b": b})
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize("code", [
+    "lib.ones(3).add_(None)", "lib.ones(3).add_([1, 2, 3])", "lib.ones(3).mul_('a')", "lib.ones(3).pow_([2])",
+    "lib.ones(3).uniform_(2, 1)", "lib.ones(3).normal_(0, -1)", "lib.ones(3).random_(5, 2)", "lib.ones(3).bernoulli_(1.5)",
+])
+def test_inplace_bad_arguments_raise_as_torch(code):
+    errors = []
+    for lib in (torch, minitorch):
+        with pytest.raises((TypeError, RuntimeError)) as info:
+            eval(code, {"lib": lib})
+        errors.append((type(info.value), str(info.value).split("(")[0]))  # torch lists overloads at length
+    assert errors[1] == errors[0]
+
+
 OUT_CASES = ["lib.add(x, y, out=r)", "lib.sub(x, y, out=r)", "lib.mul(x, 3, out=r)", "lib.div(x, y, out=r)",
              "lib.matmul(m, m, out=r)", "lib.pow(x, 2, out=r)", "lib.clamp(x, 0, 1.5, out=r)"]
 
