@@ -505,3 +505,48 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[c[0] for c in ERRORS])
 def test_errors_match_torch(name: str, fn: Callable, gist: str) -> None:
     raises_like(fn, gist)
+
+
+# Every loss given operands of the wrong shape or dtype: torch's own error (not numpy's), word for word.
+LOSS_ERRORS = [
+    "F.mse_loss(L.ones(3), L.ones(4))", "F.mse_loss(L.ones(3, 2), L.ones(2, 3))",
+    "F.mse_loss(L.ones(3), L.ones(4), reduction='none')", "nn.MSELoss()(L.ones(3), L.ones(4))",
+    "F.mse_loss(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64))", "F.l1_loss(L.ones(3), L.ones(4))",
+    "nn.L1Loss()(L.ones(3), L.ones(4))", "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(4))",
+    "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(3), weight=L.ones(4))",
+    "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(3), weight=L.ones(2, 3))",
+    "nn.BCELoss()(L.ones(3) * 0.5, L.ones(4))", "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), weight=L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), weight=L.ones(2, 3))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), pos_weight=L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), pos_weight=L.ones(2, 3))",
+    "F.binary_cross_entropy_with_logits(L.ones(2, 3), L.ones(2, 3), pos_weight=L.ones(2))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3, dtype=L.int64))",
+    "F.binary_cross_entropy_with_logits(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64))",
+    "nn.BCEWithLogitsLoss()(L.ones(3), L.ones(4))", "F.cross_entropy(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.cross_entropy(L.ones(3, 5), L.ones(2, 5))", "F.cross_entropy(L.ones(3, 5), L.ones(3, 4))",
+    "F.cross_entropy(L.ones(3, 5, dtype=L.int64), L.tensor([0, 1, 2]))",
+    "F.cross_entropy(L.ones(3, 5, 2, dtype=L.int64), L.zeros(3, 2, dtype=L.int64))",
+    "F.cross_entropy(L.ones(3, 5, dtype=L.int64), L.ones(3, 5))", "F.cross_entropy(L.ones(3, 0), L.tensor([0, 0, 0]))",
+    "nn.CrossEntropyLoss()(L.ones(3, 5), L.tensor([0, 1]))", "F.nll_loss(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.nll_loss(L.ones(3, 5, dtype=L.int64), L.tensor([0, 1, 2]))", "nn.NLLLoss()(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.nll_loss(L.ones(3, 5, 2, dtype=L.int64), L.zeros(3, 2, dtype=L.int64))",
+]
+
+
+@pytest.mark.parametrize("code", LOSS_ERRORS)
+def test_loss_shape_and_dtype_errors_match_torch(code: str) -> None:
+    errors = []
+    for lib in (torch, minitorch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(Exception) as info:
+                eval(code, {"L": lib, "F": F(lib), "nn": lib.nn})
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
+
+
+def test_negative_label_smoothing_is_accepted_as_in_torch() -> None:
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    check_parity(lambda lib, t: F(lib).cross_entropy(t, lib.tensor([0, 1, 2]), label_smoothing=-0.3), x)
+    check_parity(lambda lib, t: F(lib).cross_entropy(t, F(lib).softmax(t.detach() * 2, 1), label_smoothing=-0.3), x)

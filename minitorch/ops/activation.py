@@ -11,6 +11,8 @@ from .base import Op, to_dtype
 def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
+    if x.size == 0:  # numpy cannot take the max of an empty axis
+        return x.copy()
     shift = x.max(axis=axis, keepdims=True)
     with backend.quiet(xp):
         # Shifted by the max itself, as torch: a row holding +inf (inf - inf) or only -inf is all NaN.

@@ -161,22 +161,29 @@ class NllLoss(Op):
 
 
 def _check_class_target(input: Tensor, target: Tensor, weight: Optional[Tensor], prefix: str = "") -> None:
+    """torch's checks of class-index targets, in torch's order (shapes before the target's dtype)."""
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if target.dtype not in (dtypes.int64, dtypes.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target)}")
+    if input.ndim > 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                         f"({target.shape[0] if target.ndim else 1}).")
     if input.ndim == 1:
         if target.ndim > 1 or target.numel() != 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    elif target.ndim == 0 or input.shape[0] != target.shape[0]:
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 1}).")
     elif tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
         if input.ndim == 2:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
                            f"got {list(target.shape)}")
+    if target.dtype not in (dtypes.int64, dtypes.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target)}")
     _check_weight(input, weight, prefix)
+
+
+def _check_floating(input: Tensor, kernel: str) -> None:
+    """torch's NotImplementedError for integer logits (no integer kernel behind the loss)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(input)}\'')
 
 
 def _check_weight(input: Tensor, weight: Optional[Tensor], prefix: str = "") -> None:
@@ -214,18 +221,22 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
         label_smoothing: mix the target with the uniform distribution by this amount, in [0, 1].
     """
     xd, td = input._data, target._data
-    if (xd.ndim == 2 and td.ndim == 1 and td.shape[0] == xd.shape[0] and weight is None and size_average is None
+    if (xd.ndim == 2 and td.ndim == 1 and td.shape[0] == xd.shape[0] and xd.dtype.kind == "f" and weight is None
+            and size_average is None
             and reduce is None and label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum")
             and ((td.dtype.kind == "i" and td.dtype.itemsize == 8) or (td.dtype.kind == "u" and td.dtype.itemsize == 1))):
         # The common call (a batch of logits, int64 class indices, defaults): every check below passes.
         return CrossEntropyLoss.apply(input, td, None, ignore_index, 0.0, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch lets a negative value through and smooths nothing
+    kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
     if tuple(input.shape) == tuple(target.shape):
         if not target.dtype.is_floating_point:
             raise RuntimeError("Expected floating point type for target with class probabilities, got "
                                f"{type_name(target)}")
+        _check_floating(input, kernel)
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         _check_weight(input, weight, "cross_entropy: ")
@@ -233,6 +244,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
         input, target = to_dtype(input, dt), to_dtype(target, dt)
         return _batched(input, target, reduction, lambda x, t: CrossEntropyLoss.apply(
             x, t, weight, ignore_index, label_smoothing, reduction))
+    _check_floating(input, kernel)  # torch takes the log-softmax before it looks at the target
     _check_class_target(input, target, weight)
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
@@ -253,6 +265,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, siz
     """
     reduction = reduction_string(size_average, reduce, reduction)
     _check_class_target(input, target, weight)
+    _check_floating(input, "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame")
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
     return _batched(input, target, reduction,

@@ -8,7 +8,7 @@ from typing import Any, Optional
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import _LEGACY_NAMES, Tensor
-from .base import Op, to_dtype
+from .base import Op, check_broadcast, to_dtype
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -140,6 +140,27 @@ def type_name(t: Tensor) -> str:
     return _LEGACY_NAMES[t.dtype][6:-6]
 
 
+def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> None:
+    """torch's errors for a weight that does not broadcast to ``input``'s shape.
+
+    Args:
+        expanded: the loss expands the weight to the input (binary_cross_entropy: torch's expand message),
+            rather than broadcasting the two together.
+    """
+    ws, xs = tuple(weight.shape), tuple(input.shape)
+    for i in range(1, min(len(ws), len(xs)) + 1):
+        if ws[-i] != xs[-i] and ws[-i] != 1 and xs[-i] != 1:
+            if expanded:
+                raise RuntimeError(f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
+                                   f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
+                                   f"broadcastable to {list(xs)}")
+            check_broadcast(input, weight)
+    n = max(len(ws), len(xs))
+    full = tuple(b if a == 1 else a for a, b in zip((1,) * (n - len(ws)) + ws, (1,) * (n - len(xs)) + xs))
+    if full != xs:
+        raise RuntimeError(f"output with shape {list(xs)} doesn't match the broadcast shape {list(full)}")
+
+
 def _size_warning(input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
@@ -169,9 +190,12 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None,
         weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
     """
     _size_warning(input, target)
+    check_broadcast(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
     if weight is None:
         dt = dtypes.promote_types(input.dtype, target.dtype)
+        if not dt.is_floating_point:
+            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
         return MseLoss.apply(to_dtype(input, dt), to_dtype(target, dt), reduction)
     diff = input - target
     return _pointwise_loss(diff * diff, input, weight, reduction)
@@ -214,6 +238,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_name(target)} but expected {type_name(input)}")
+    if weight is not None:
+        _check_fits_input(weight, input, expanded=True)
     not_differentiable("binary_cross_entropy", "weight", weight)
     return BinaryCrossEntropy.apply(input, target, _raw_like(weight, input), reduction)
 
@@ -233,6 +259,18 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Opti
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{type_name(input)}'")
+    if target.dtype is dtypes.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {type_name(target)}")
+    if pos_weight is not None:
+        check_broadcast(pos_weight, target)
+        _check_fits_input(pos_weight, input)
+    if weight is not None:
+        _check_fits_input(weight, input)
     not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     dt = dtypes.promote_types(input.dtype, target.dtype)
