@@ -180,7 +180,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     """
     arr = _infer_array(data, None if dtype is None else dtypes.as_dtype(dtype))
     if arr is data or (isinstance(data, Tensor) and arr is data._data):
-        arr = arr.copy()
+        arr = np.array(arr, copy=True)  # order "K": a strided array keeps its layout, as in torch
     out = backend.to_device(arr, backend.as_device(device))
     t = Tensor._wrap(out)
     if requires_grad:

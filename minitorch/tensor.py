@@ -55,7 +55,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             src = args[0]
             arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _infer_array(src, dt)
             if arr is src:
-                arr = arr.copy()
+                arr = np.array(arr, copy=True)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
             # "Uninitialised" as zeros: garbage could hold NaNs that warn when a LongTensor casts them.
