@@ -193,7 +193,7 @@ class _FlatGeometry:
         self.hp, self.wp, self.ho, self.wo, self.groups = hp, wp, ho, wo, groups
         self.p = ho * wp  # output columns per image, Wp per output row
         self.kg = c // groups * kh * kw
-        self.chunk = max(1, min(n, CHUNK_BYTES // (c * kh * kw * self.p * itemsize)))
+        self.chunk = max(1, min(n, CHUNK_BYTES // max(1, c * kh * kw * self.p * itemsize)))  # c may be 0
         # A batch whose columns fit one chunk keeps them for the weight gradient; larger ones rebuild them
         # chunk by chunk in backward (measured: reading kept columns back from memory costs more).
         self.keep_cols = self.chunk == n
@@ -327,6 +327,9 @@ def _check_conv(x: Tensor, w: Tensor, b: Optional[Tensor], groups: int) -> None:
                            f"{w.ndim}-dimensional weight of size {list(w.shape)} instead")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {list(w.shape)} instead")
     if w.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size [{list(w.shape)}] instead")
@@ -432,6 +435,9 @@ def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair
     if padded[0] < span[0] or padded[1] < span[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
                            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
+    if kernel[0] <= 0 or kernel[1] <= 0:
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                           f"kernel_width: {kernel[1]}")
     if stride != (1, 1):
         return (False, stride, pads, dilation, None)
     (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation

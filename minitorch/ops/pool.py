@@ -299,6 +299,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
             mode); otherwise by the number of input elements in the window.
         divisor_override: divide every window by this instead.
     """
+    input.size(-3)  # torch reads the channel count first: IndexError for a 1-D or 0-D input
     kernel, stride, padding = _pool_args("avg_pool2d", kernel_size, stride, padding)
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:

@@ -117,9 +117,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
     shp = input._data.shape
+    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)  # a 0-d tensor takes dims 0 and -1 only
     if not shp:
         return reshape(input, (1,))
-    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
