@@ -125,3 +125,10 @@ def test_tensors_inside_a_list_keep_their_dtype() -> None:
                  lambda lib: lib.tensor([lib.tensor(2, dtype=lib.int32), lib.tensor(1, dtype=lib.int8)]),
                  lambda lib: lib.tensor([np.array([1.5]), np.array([1])])]:
         assert_same_as_torch(make)
+
+
+def test_a_strided_array_keeps_its_layout_as_in_torch() -> None:
+    a = np.arange(6.0).reshape(2, 3)
+    for x in (a.T, a[:, ::2], a):
+        assert minitorch.tensor(x).stride() == torch.tensor(x).stride()
+        assert minitorch.tensor(x, dtype=minitorch.float32).stride() == torch.tensor(x, dtype=torch.float32).stride()
