@@ -36,7 +36,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
     # tensor, and each attribute written per tensor costs time on that path.
-    grad: Optional["Tensor"] = None
+    _grad: Optional["Tensor"] = None
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
@@ -166,6 +166,39 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         return self
 
     @property
+    def grad(self) -> Optional["Tensor"]:
+        """The gradient accumulated by backward (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Optional["Tensor"]) -> None:
+        # torch refuses a gradient that backward could not accumulate into: another type, dtype, device or size.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
+                                f"{_type_name(value)}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{_C_TYPES[value.dtype]}' to a tensor "
+                                   f"with grad_dtype '{_LEGACY_NAMES[self.dtype][6:-6]}'. The gradient must match "
+                                   "the tensor's grad_dtype (defaults to the tensor's dtype).")
+            here, there = self.device, value.device
+            if here.type != there.type:
+                raise RuntimeError(f"attempting to assign a gradient with device type '{there.type}' to a tensor with "
+                                   f"device type '{here.type}'. Please ensure that the gradient and the tensor are "
+                                   "on the same device")
+            if here != there:
+                raise RuntimeError(f"attempting to assign a gradient located on device with index '{there.index}' to "
+                                   f"a tensor located on device with index '{here.index}'. Please ensure that the "
+                                   "gradient and the tensor are on the same device")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   "tensor are the same size")
+        self._grad = value
+
+    @property
     def data(self) -> "Tensor":
         """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
         t = Tensor._wrap(self._data)
@@ -173,7 +206,9 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     @data.setter
     def data(self, value: "Tensor") -> None:
-        self._data = value._data if isinstance(value, Tensor) else value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+        self._data = value._data
 
     @property
     def T(self) -> "Tensor":
@@ -438,6 +473,19 @@ def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
     t._requires_grad = requires_grad
     return t
 
+
+def _type_name(value: Any) -> str:
+    """A value's type as torch's messages name it: ``list``, ``numpy.ndarray``."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
+# The C++ type names torch's messages give dtypes (``attempting to assign a gradient with dtype 'double'``).
+_C_TYPES = {
+    dtypes.float64: "double", dtypes.float32: "float", dtypes.float16: "c10::Half", dtypes.int64: "long int",
+    dtypes.int32: "int", dtypes.int16: "short int", dtypes.int8: "signed char", dtypes.uint8: "unsigned char",
+    dtypes.bool_: "bool",
+}
 
 _LEGACY_NAMES = {
     dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",

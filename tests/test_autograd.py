@@ -1,6 +1,7 @@
 """The autograd engine against torch: graph recording, backward, grad, grad modes, hooks, Functions, errors."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -600,6 +601,35 @@ def test_second_backward_still_refused_where_values_were_saved():
     for expr in ["x * x", "x.exp()", "x.sigmoid()", "x @ x", "x.clone().mul_(2)"]:
         _raises_like_torch(f"x = lib.ones(2, 2, requires_grad=True); y = ({expr}).sum(); y.backward(); y.backward()",
                            "Trying to backward through the graph a second time")
+
+
+@pytest.mark.parametrize("value, gist", [
+    ("lib.zeros(3)", "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"),
+    ("lib.zeros(1, 2)", "attempting to assign a gradient of size '[1, 2]' to a tensor of size '[2]'"),
+    ("lib.zeros(2, dtype=lib.float64)", "attempting to assign a gradient with dtype 'double' to a tensor with "
+                                        "grad_dtype 'Float'"),
+    ("lib.zeros(3, dtype=lib.float64)", "with dtype 'double'"),
+    ("lib.zeros(2, dtype=lib.int64)", "with dtype 'long int'"),
+    ("lib.zeros(2, dtype=lib.float16)", "with dtype 'c10::Half'"),
+    ("[1., 2.]", "assigned grad expected to be a Tensor or None but got grad of type list"),
+    ("lib.zeros(2).numpy()", "but got grad of type numpy.ndarray"),
+    ("x", "can't assign Variable as its own grad"),
+])
+def test_grad_assignment_is_refused_as_in_torch(value, gist):
+    """A gradient backward could not accumulate into is refused when assigned, not inside the next backward."""
+    _raises_like_torch(f"x = lib.ones(2, requires_grad=True); x.grad = {value}", re.escape(gist))
+
+
+def test_grad_assignment_accepted_as_in_torch():
+    for lib in (torch, minitorch):
+        x = lib.ones(2, requires_grad=True)
+        x.grad = lib.zeros(4)[::2]
+        (x * 2).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+        x.grad = None
+        assert x.grad is None
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got numpy.ndarray"):
+        minitorch.ones(2).data = np.zeros(2)
 
 
 def test_error_backward_on_tensor_not_requiring_grad():
