@@ -451,3 +451,27 @@ def test_large_inputs_take_the_whole_array_paths_like_torch(name: str, fn: Calla
         np.testing.assert_allclose(out[0][0], out[1][0], rtol=rtol, atol=atol)
         np.testing.assert_allclose(out[0][1], out[1][1], rtol=rtol * 4, atol=atol)
         assert out[0][0].dtype == dtype
+
+
+# Backward formulas that select (torch: where(mask, grad, 0)) give 0, not NaN, where the mask stops an
+# infinite or NaN gradient: here sqrt'(0) = inf arrives at elements the op cut off.
+_STOPPED = {
+    "relu": lambda lib, x, y: x.relu().sqrt(),
+    "clamp_min": lambda lib, x, y: x.clamp(min=0).sqrt(),
+    "clamp_max": lambda lib, x, y: x.clamp(max=0).neg().sqrt(),
+    "clamp_tensor": lambda lib, x, y: x.clamp(min=y * 0, max=y + 1).sqrt(),
+    "masked_fill": lambda lib, x, y: x.masked_fill(x.detach() < 0, 0.0).sqrt(),
+    "where": lambda lib, x, y: lib.where(x.detach() > 0, x, y * 0).sqrt(),
+    "maximum": lambda lib, x, y: lib.maximum(x, y * 0).sqrt(),
+    "minimum": lambda lib, x, y: lib.minimum(x, y * 0).neg().sqrt(),
+    "min_then_var": lambda lib, x, y: x.min().var(),  # var of one element: a NaN gradient for the minimum only
+    "max_of_nan": lambda lib, x, y: (x / x.detach().sign().abs()).max(),  # 0 / 0: the NaN is the maximum
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STOPPED))
+def test_a_stopped_gradient_is_zero_even_when_infinite(name):
+    x = np.array([-1.0, 0.0, 2.0, -0.5, 3.0])
+    y = np.array([0.5, 1.0, -1.0, 2.0, 0.25])
+    for dtype in (np.float64, np.float32):
+        check_parity(_STOPPED[name], x, y, dtype=dtype)

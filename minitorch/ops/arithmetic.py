@@ -173,7 +173,7 @@ def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
     # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
     # (which neither wins nor loses) passes the whole gradient to both inputs.
     g = backend.array_module(grad).where(tie, grad * 0.5, grad)
-    return g * ~a_loses, g * ~b_loses
+    return backend.masked_grad(g, ~a_loses), backend.masked_grad(g, ~b_loses)
 
 
 class Where(Op):
@@ -187,7 +187,7 @@ class Where(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (cond,) = ctx.saved_tensors
-        return None, grad * cond, grad * ~cond
+        return None, backend.masked_grad(grad, cond), backend.masked_grad(grad, ~cond)
 
 
 class Clamp(Op):
@@ -220,7 +220,7 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (keep,) = ctx.saved_tensors
-        return grad * keep, None, None
+        return backend.masked_grad(grad, keep), None, None
 
 
 class ClampTensor(Op):
@@ -241,9 +241,9 @@ class ClampTensor(Op):
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
         keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
-        g_lo = grad * ((x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
-        g_hi = grad * ((x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
-        return grad * keep, g_lo, g_hi
+        g_lo = backend.masked_grad(grad, (x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
+        g_hi = backend.masked_grad(grad, (x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
+        return backend.masked_grad(grad, keep), g_lo, g_hi
 
 
 # ------------------------------------------------------------------ wrappers

@@ -324,7 +324,7 @@ class MaskedFill(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (mask,) = ctx.saved_tensors
-        return grad * ~mask, None, None
+        return backend.masked_grad(grad, ~mask), None, None
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:

@@ -107,8 +107,10 @@ class MaxAll(Op):
     @staticmethod
     def backward(ctx: Any, grad: Any) -> Any:
         x, out = ctx.saved_tensors
-        hit = x == out
-        return grad * hit / hit.sum()
+        xp = backend.array_module(x)
+        hit = xp.where(xp.isnan(out), xp.isnan(x), x == out)  # torch: a NaN result comes from the NaNs
+        # Shared evenly among the ties and 0 elsewhere, even for an inf or NaN gradient (torch fills zeros).
+        return backend.masked_grad(grad / xp.asarray(hit.sum(), dtype=grad.dtype), hit)
 
 
 class MinAll(MaxAll):

@@ -169,7 +169,7 @@ class Relu(Op):
         (out,) = ctx.saved_tensors
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
-        return grad * (out != 0).astype(grad.dtype)
+        return backend.masked_grad(grad, (out != 0).astype(grad.dtype))
 
 
 def neg(input: Tensor) -> Tensor:
