@@ -51,6 +51,8 @@ class TensorMethods:
         return _ops.floor_divide(other, self) if _operand(other) else NotImplemented
     def __mod__(self, other: Any) -> Any:
         return _ops.remainder(self, other) if _operand(other) else NotImplemented
+    def __rmod__(self, other: Any) -> Any:
+        return _ops.remainder(other, self) if _operand(other) else NotImplemented
     def __pow__(self, other: Any) -> Any:
         return _ops.pow(self, other) if _operand(other) else NotImplemented
     def __rpow__(self, other: Any) -> Any:
@@ -117,6 +119,8 @@ class TensorMethods:
     def div(self, other: Any, *, rounding_mode: Any = None) -> Any:
         return _ops.div(self, other, rounding_mode=rounding_mode)
     def pow(self, exponent: Any) -> Any: return _ops.pow(self, exponent)
+    def remainder(self, other: Any) -> Any: return _ops.remainder(self, other)
+    def floor_divide(self, other: Any) -> Any: return _ops.floor_divide(self, other)
     def maximum(self, other: Any) -> Any: return _ops.maximum(self, other)
     def minimum(self, other: Any) -> Any: return _ops.minimum(self, other)
     def clamp(self, min: Any = None, max: Any = None) -> Any: return _ops.clamp(self, min, max)

@@ -475,3 +475,39 @@ def test_a_stopped_gradient_is_zero_even_when_infinite(name):
     y = np.array([0.5, 1.0, -1.0, 2.0, 0.25])
     for dtype in (np.float64, np.float32):
         check_parity(_STOPPED[name], x, y, dtype=dtype)
+
+
+@pytest.mark.parametrize("expr", ["x % y", "x % 1.5", "x.remainder(y)", "x.div(y, rounding_mode='floor')",
+                                  "x.div(y, rounding_mode='trunc')", "x.div(2.0, rounding_mode='trunc') + x"])
+def test_rounding_division_gradients_match_torch(expr):
+    """remainder differentiates (1, -floor(a / b)); a rounded quotient has a zero gradient (DivBackward2)."""
+    x = np.array([1.5, -2.5, 3.0, -0.25])
+    y = np.array([0.7, 1.1, -2.0, 0.3])
+    check_parity(lambda lib, a, b: eval(expr, {"x": a, "y": b}), x, y)
+    got, want = (type(eval(expr, {"x": lib.tensor(x, requires_grad=True), "y": lib.tensor(y)}).grad_fn).__name__
+                 for lib in (minitorch, torch))
+    assert got == want
+
+
+@pytest.mark.parametrize("expr, op", [("x // y", "floor_divide"), ("x // 2", "floor_divide"),
+                                      ("2.5 % x", "remainder")])
+def test_operations_without_a_derivative_refuse_backward_as_torch(expr, op):
+    for lib in (torch, minitorch):
+        x, y = lib.tensor([1.5, -2.5], requires_grad=True), lib.tensor([0.7, 1.1])
+        out = eval(expr, {"x": x, "y": y})
+        assert out.requires_grad
+        with pytest.raises(RuntimeError, match=f"derivative for aten::{op} is not implemented"):
+            out.sum().backward()
+
+
+@pytest.mark.parametrize("x", [[np.inf, 2.0, -3.0], [1e300, 1e10, -2.0], [0.0, 2.0, -3.0], [0.0, 0.0, np.inf]], ids=str)
+def test_prod_gradient_follows_torchs_formula(x):
+    """Without a zero, torch's gradient is prod / x (NaN for an infinite factor); with zeros, the product of
+    the others."""
+    check_parity(lambda lib, a: a.prod(), np.array(x))
+    check_parity(lambda lib, a: a.reshape(1, 3).prod(1), np.array(x))
+
+
+def test_pow_exponent_gradient_multiplies_after_selecting_as_torch():
+    # sqrt'(0) = inf reaches 0 ** 2, whose exponent gradient torch selects as 0 and then multiplies: NaN.
+    check_parity(lambda lib, a, b: (a ** b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))

@@ -1,7 +1,6 @@
 """Every built-in differentiable op, grouped by kind; public names follow torch."""
 from .activation import dropout, log_softmax, softmax
-from .arithmetic import (add, clamp, clip, div, floor_divide, maximum, minimum, mul, pow, remainder, sub,
-                         true_divide, where)
+from .arithmetic import add, clamp, clip, div, maximum, minimum, mul, pow, sub, true_divide, where
 from .base import as_tensor, to_dtype
 from .conv import conv2d
 from .compare import (all, allclose, any, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, eq, equal, ge,
@@ -11,6 +10,7 @@ from .fill import copy_from, fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .linalg import bmm, dot, matmul, mm, mv
 from .pool import avg_pool2d, max_pool2d
+from .rounding import floor_divide, remainder
 from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .shape import (broadcast_to, clone, contiguous, expand, expand_as, flatten, flip, permute, repeat, reshape,

@@ -6,7 +6,8 @@ from typing import Any, Optional
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from .base import Op, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .base import Op, Scalar, as_tensor, check_broadcast, prepare, to_dtype
+from .rounding import rounded_div
 
 
 class Add(Op):
@@ -108,9 +109,10 @@ class Pow(Op):
                 else:
                     ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
         if ctx.needs_input_grad[1]:
-            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
+            # the selection, as in torch (an infinite gradient there gives NaN, not 0).
             with backend.quiet(xp):
-                gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
+                gb = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return ga, gb
 
 
@@ -294,7 +296,7 @@ def mul(input: Any, other: Any, *, out: Optional[Tensor] = None) -> Tensor:
 
 
 def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None) -> Tensor:
-    """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded (non-differentiable) quotient."""
+    """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded quotient (zero gradient)."""
     if rounding_mode is None:
         a, b, dt = prepare(input, other)
         if not dt.is_floating_point:
@@ -302,38 +304,12 @@ def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Opt
             a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
         check_broadcast(a, b)
         return _maybe_out(Div.apply(a, b), out)
-    if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
     a, b, dt = prepare(input, other)
-    if dt is dtypes.bool_:
-        raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
-    ra, rb = _raw(a), _raw(b)
-    xp = backend.array_module(ra, rb)
-    if dt.is_floating_point:
-        # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend.quiet(xp):
-            res = xp.trunc(ra / rb) if rounding_mode == "trunc" else xp.floor_divide(ra, rb)
-    else:
-        if xp.any(rb == 0):
-            raise RuntimeError("ZeroDivisionError")
-        res = xp.floor_divide(ra, rb) if rounding_mode == "floor" else \
-            (xp.abs(ra) // xp.abs(rb)) * xp.sign(ra) * xp.sign(rb)
-    return _maybe_out(no_graph(lambda r: r.astype(dt.np_dtype, copy=False), res), out)
+    return _maybe_out(rounded_div(a, b, rounding_mode, dt), out)
 
 
 def true_divide(input: Any, other: Any) -> Tensor:
     return div(input, other)
-
-
-def floor_divide(input: Any, other: Any) -> Tensor:
-    return div(input, other, rounding_mode="floor")
-
-
-def remainder(input: Any, other: Any) -> Tensor:
-    """Python-style modulus (sign of the divisor); not differentiable here."""
-    a, b, dt = prepare(input, other)
-    return no_graph(lambda x, y: backend.array_module(x, y).mod(x, y).astype(dt.np_dtype, copy=False),
-                    _raw(a), _raw(b))
 
 
 def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
@@ -426,10 +402,6 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
 
 
 clip = clamp
-
-
-def _raw(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _legacy(dt: Any) -> str:

@@ -267,14 +267,21 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         except IndexError as err:
             raise _index_error(err) from None
         except ValueError:
-            raise RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
-                               f"cannot be broadcast to indexing result of shape "
-                               f"{list(region.read(x._data).shape)}") from None
+            raise _shape_mismatch(raw, region, x) from None
         x._counter.value += 1
         return
     if not isinstance(value, Tensor):
         value = Tensor._wrap(x._xp.asarray(value))
-    x._inplace(lambda s: CopySlices.apply(s, value, IndexRegion(idx, x.ndim)), value)
+    region = IndexRegion(idx, x.ndim)
+    try:
+        x._inplace(lambda s: CopySlices.apply(s, value, region), value)
+    except ValueError:  # the same check as above, when the graph is recorded
+        raise _shape_mismatch(value._data, region, x) from None
+
+
+def _shape_mismatch(raw: Any, region: Any, x: Tensor) -> RuntimeError:
+    return RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} cannot be "
+                        f"broadcast to indexing result of shape {list(region.read(x._data).shape)}")
 
 
 class _ViewOf(Op):

@@ -382,17 +382,27 @@ class Prod(Op):
     def forward(ctx: Any, x: Any, axis: Optional[int], keepdim: bool) -> Any:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
-        ctx.axis, ctx.keepdim = axis, keepdim
+        ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
         return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
-        if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array
-            return _others_product(xp, x.reshape(-1), 0, grad.reshape(1)).reshape(x.shape), None, None
-        g = grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis)
-        return _others_product(xp, x, ctx.axis, g), None, None
+        if x.ndim == 0:
+            return grad, None, None
+        if ctx.axis is None:  # all elements: the same along the flattened array
+            x, axis, g = x.reshape(-1), 0, grad.reshape(1)
+        else:
+            axis, g = ctx.axis, (grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis))
+        zeros = int((x == 0).sum())
+        if zeros > 1 and ctx.axis is None:  # every other-factors product holds a zero: torch's zeros
+            return xp.zeros(ctx.shape, dtype=grad.dtype), None, None
+        if zeros:
+            return _others_product(xp, x, axis, g).reshape(ctx.shape), None, None
+        # No zero: torch's product / x (its roundings, and its NaN for an infinite factor).
+        with backend.quiet(xp):
+            return (g * (xp.prod(x, axis=axis, keepdims=True) / x)).reshape(ctx.shape), None, None
 
 
 class ProdDim(Prod):
