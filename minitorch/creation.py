@@ -280,6 +280,9 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
 def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _make(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), device, requires_grad)
 
 
@@ -288,8 +291,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
-    if step == 0:
+    if step == 0 or step != step:
         raise RuntimeError("step must be nonzero")
+    for v in (start, end):
+        if not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
@@ -349,6 +355,8 @@ def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
 
 def randperm(n: int, *, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     return _make(sample_permutation(n, generator).astype(dt.np_dtype), device, False)
 

@@ -16,8 +16,12 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> "Generator":
-        """Restart the stream from ``seed``."""
-        self._seed = int(seed)
+        """Restart the stream from ``seed`` (an int; a negative one is taken modulo 2**64, as torch does)."""
+        if not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        if not -2**63 <= int(seed) < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = int(seed) % 2**64
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
@@ -46,6 +50,7 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Seed minitorch's default generator (and, when present, the GPU's)."""
+    seed = int(seed)  # as torch: 1.7 seeds with 1
     default_generator.manual_seed(seed)
     from . import cuda
     cuda.manual_seed_all(seed)

@@ -341,7 +341,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if t is None:
             return _LEGACY_NAMES[self.dtype]
         if isinstance(t, str):
-            t = {v: k for k, v in _LEGACY_NAMES.items()}[t]
+            by_name = {v: k for k, v in _LEGACY_NAMES.items()}
+            if t not in by_name:
+                raise ValueError(f"invalid type: '{t}'")
+            t = by_name[t]
         if isinstance(t, type) and issubclass(t, Tensor):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))

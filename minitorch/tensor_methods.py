@@ -188,7 +188,7 @@ class TensorMethods:
     def chunk(self, chunks: int, dim: int = 0) -> Any: return _ops.chunk(self, chunks, dim)
     def unbind(self, dim: int = 0) -> Any: return _ops.unbind(self, dim)
     def narrow(self, dim: int, start: int, length: int) -> Any: return _ops.narrow(self, dim, start, length)
-    def flip(self, dims: Any) -> Any: return _ops.flip(self, dims)
+    def flip(self, *dims: Any) -> Any: return _ops.flip(self, *dims)
     def repeat(self, *sizes: Any) -> Any: return _ops.repeat(self, *sizes)
     def gather(self, dim: int, index: Any) -> Any: return _ops.gather(self, dim, index)
     def index_select(self, dim: int, index: Any) -> Any: return _ops.index_select(self, dim, index)

@@ -611,3 +611,32 @@ def test_version_is_an_int_counted_as_torch_counts() -> None:
         seen.append(counts)
         assert all(type(c) is int for c in counts)
     assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize("code", [
+    "lib.ones(2, 3).flip(0, 0)", "lib.ones(2, 3).flip()", "lib.ones(2).type('torch.BadTensor')",
+    "lib.arange(0, float('inf'))", "lib.arange(float('-inf'), 0)", "lib.arange(0, float('nan'))",
+    "lib.arange(0, 5, float('nan'))", "lib.eye(-1)", "lib.eye(2, -1)", "lib.randperm(-1)",
+    "lib.ones(2, requires_grad=True).sum().backward(inputs=[])",
+    "lib.autograd.grad(lib.ones(2, requires_grad=True).sum(), [])",
+    "lib.clamp(lib.ones(2), min=lib.ones(2), max=1)", "lib.Generator().manual_seed(1.5)", "lib.manual_seed(2**64)",
+])
+def test_bad_arguments_raise_as_torch(code):
+    errors = []
+    for lib in (torch, minitorch):
+        with pytest.raises(Exception) as info:
+            eval(code, {"lib": lib})
+        errors.append((type(info.value), str(info.value).split("\n")[0][:60]))
+    assert errors[1] == errors[0]
+
+
+def test_flip_takes_dims_as_arguments_and_seeds_wrap_as_in_torch():
+    states = torch.get_rng_state(), minitorch.get_rng_state()
+    try:
+        for lib in (torch, minitorch):
+            assert lib.arange(6).reshape(2, 3).flip(0, 1).tolist() == [[5, 4, 3], [2, 1, 0]]
+            assert lib.manual_seed(-1).initial_seed() == 2**64 - 1
+            assert lib.manual_seed(1.7).initial_seed() == 1
+    finally:
+        torch.set_rng_state(states[0])
+        minitorch.set_rng_state(states[1])

@@ -372,6 +372,10 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if not all(v is None or isinstance(v, Tensor) for v in (min, max)):  # torch has no mixed overload
+            raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
+                            f"max={type(max).__name__}, min={type(min).__name__}), but expected one of:\n"
+                            " * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)")
         given = [v for v in (min, max) if v is not None]
         x, *bounds, dt = prepare(input, *given)
         if dt is dtypes.bool_ and len(bounds) == 2:

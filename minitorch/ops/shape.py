@@ -342,9 +342,13 @@ class Flip(Op):
         return backend.array_module(grad).flip(grad, axis=ctx.axes), None
 
 
-def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
-    """Reverse the order of elements along ``dims``."""
-    axes = tuple(input._wrap_dim(d) for d in ((dims,) if isinstance(dims, int) else dims))
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a sequence, or the dims themselves: ``x.flip(0, 1)``)."""
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    axes = tuple(input._wrap_dim(d) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return Flip.apply(input, axes)
