@@ -237,20 +237,21 @@ def _float_dtype(dtype: Any) -> dtypes.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
 
 
-def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    """A tensor of the (checked) ``shape`` holding ``value``."""
     dev = backend.as_device(device)
     xp = backend.module_for_device(dev)
-    return _make(xp.full(_size(size), value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
+    return _make(xp.full(shape, value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
     """A tensor of zeros of the given size."""
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(_size(size), 0, dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
     """A tensor of ones of the given size."""
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(_size(size), 1, dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
@@ -272,8 +273,8 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     dt = dtypes.result_type(fill_value) if dtype is None else dtypes.as_dtype(dtype)
     shape = _size((tuple(size),))
-    one = int(np.prod(shape)) == 1  # torch's one-element fill checks float16 as float32 (see fill_)
-    value = dtypes.cast_scalar(fill_value, dt, check_as=dtypes.float32 if dt is dtypes.float16 and one else None)
+    one = dt is dtypes.float16 and math.prod(shape) == 1  # torch's one-element fill checks float16 as float32
+    value = dtypes.cast_scalar(fill_value, dt, check_as=dtypes.float32 if one else None)
     return _filled(shape, value, dt, device, requires_grad)
 
 

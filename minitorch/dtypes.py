@@ -173,6 +173,18 @@ def _largest(np_dtype: Any) -> float:
     return lim
 
 
+_BOUNDS: dict = {}
+
+
+def _bounds(d: dtype) -> tuple:
+    """The smallest and largest value of ``d`` (cached)."""
+    b = _BOUNDS.get(d.name)
+    if b is None:
+        info = np.finfo(d.np_dtype) if d.is_floating_point else np.iinfo(d.np_dtype)
+        b = _BOUNDS[d.name] = (info.min, info.max) if d.is_floating_point else (int(info.min), int(info.max))
+    return b
+
+
 _NUMBER = (bool, int, float, complex, np.bool_, np.number)
 REAL_SCALARS = (int, float, bool, np.bool_, np.integer, np.floating)
 INTEGER_SCALARS = (int, np.integer)  # Python's (bool included) and numpy's integers, not numpy's bools
@@ -248,6 +260,15 @@ def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: Optional[d
         check_as: the dtype whose range is checked, when not ``d`` (fill_ checks float16 against float32,
             the type it computes in).
     """
+    kind = type(value)
+    if kind is float and d.is_floating_point and d is not float16:  # the common case, without numpy scalars
+        if checked and abs(value) > _largest((check_as or d).np_dtype) and abs(value) != float("inf"):
+            raise overflow_error(check_as or d)  # (NaN compares False above)
+        return d.np_dtype.type(value)
+    if kind is int and d is not bool_ and d is not float16 and -2**53 <= value <= 2**53:
+        low, high = _bounds(d)
+        if low <= value <= high:  # fits: no check, no wrap, and exact in a double
+            return d.np_dtype.type(value)
     s = scalar(value)
     if checked and overflows(s, check_as or d):
         raise overflow_error(check_as or d)
