@@ -321,7 +321,8 @@ def test_index_errors(name: str, fn: Callable, gist: str) -> None:
 
 
 @pytest.mark.parametrize("recorded", [False, True])
-@pytest.mark.parametrize("code", ["x[0] = lib.ones(3)", "x[..., 0] = lib.ones(2, 3)", "x[lib.tensor([0, 1])] = lib.ones(3)"])
+@pytest.mark.parametrize("code", ["x[0] = lib.ones(3)", "x[..., 0] = lib.ones(2, 3)",
+                                  "x[lib.tensor([0, 1])] = lib.ones(3)"])
 def test_setitem_with_a_value_that_does_not_fit_raises_runtime_error(recorded, code):
     """Recorded or not, a value that cannot broadcast to the indexed region is torch's RuntimeError."""
     for lib in (torch, minitorch):

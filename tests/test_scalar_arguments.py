@@ -79,7 +79,8 @@ def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) 
 
 
 @pytest.mark.parametrize("code, error, gist", [
-    ("lib.full((2,), 300, dtype=lib.uint8)", RuntimeError, "value cannot be converted to type uint8_t without overflow"),
+    ("lib.full((2,), 300, dtype=lib.uint8)", RuntimeError,
+     "value cannot be converted to type uint8_t without overflow"),
     ("lib.full((2,), 2**63)", RuntimeError, "value cannot be converted to type int64_t without overflow"),
     ("lib.full((2,), 1e300)", RuntimeError, "value cannot be converted to type float without overflow"),
     ("lib.full((2,), 'a')", TypeError, "must be Number, not str"),
