@@ -7,7 +7,8 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from . import backend, dtypes
-from .random import Generator, sample_integers, sample_normal, sample_permutation, sample_uniform
+from .random import (Generator, check_integer_bounds, sample_integers, sample_normal, sample_permutation,
+                     sample_uniform)
 from .tensor import Tensor
 
 
@@ -302,6 +303,12 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
     dt = dtypes.as_dtype(dtype)
+    if not dt.is_floating_point:  # torch steps in int64: the bounds convert to it (checked, truncated)
+        for v in (start, end, step):
+            dtypes.check_fits(v, dtypes.int64)
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     n = max(0, math.ceil((end - start) / step))
     arr = (start + np.arange(n, dtype=np.float64) * step) if dt.is_floating_point else \
         np.arange(start, end, step, dtype=np.int64)[:n]
@@ -313,7 +320,10 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype).np_dtype), device, requires_grad)
+    dt = _float_dtype(dtype)
+    for v in (start, end):  # torch converts both ends to the dtype, checked
+        dtypes.check_fits(v, dt)
+    return _make(np.linspace(start, end, steps).astype(dt.np_dtype), device, requires_grad)
 
 
 def rand(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
@@ -347,9 +357,8 @@ def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
         size, high = high, None
     if high is None:
         low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    check_integer_bounds(low, high, dt)
     return _make(sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device,
                  requires_grad)
 

@@ -162,6 +162,13 @@ _C_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int1
             "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
 
 
+# The C++ type names of other messages (``attempting to assign a gradient with dtype 'double'``, ``from is
+# out of bounds for signed char``).
+CPP_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
+                  "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                  "bool": "bool"}
+
+
 _LARGEST: dict = {}
 
 

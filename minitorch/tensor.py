@@ -180,7 +180,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             if value is self:
                 raise RuntimeError("can't assign Variable as its own grad")
             if value.dtype is not self.dtype:
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{_C_TYPES[value.dtype]}' to a tensor "
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
                                    f"with grad_dtype '{_LEGACY_NAMES[self.dtype][6:-6]}'. The gradient must match "
                                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
             here, there = self.device, value.device
@@ -482,13 +482,6 @@ def _type_name(value: Any) -> str:
     kind = type(value)
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
-
-# The C++ type names torch's messages give dtypes (``attempting to assign a gradient with dtype 'double'``).
-_C_TYPES = {
-    dtypes.float64: "double", dtypes.float32: "float", dtypes.float16: "c10::Half", dtypes.int64: "long int",
-    dtypes.int32: "int", dtypes.int16: "short int", dtypes.int8: "signed char", dtypes.uint8: "unsigned char",
-    dtypes.bool_: "bool",
-}
 
 _LEGACY_NAMES = {
     dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",

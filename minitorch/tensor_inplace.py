@@ -257,14 +257,15 @@ class InplaceMethods:
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
-        from .random import sample_uniform
-        if a > b:
-            raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+        from .random import check_uniform_bounds, sample_uniform
+        check_uniform_bounds(a, b, self.dtype)
         return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
         from .random import sample_normal
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_legacy_names()[self.dtype][6:-6]}'")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
@@ -277,11 +278,10 @@ class InplaceMethods:
         return self._fill_sampled(u < p)
 
     def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> Any:
-        from .random import sample_integers
+        from .random import check_integer_bounds, sample_integers
         if high is None:
             low, high = 0, low
-        if low >= high:
-            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        check_integer_bounds(low, high, self.dtype)
         return self._fill_sampled(sample_integers(self.shape, low, high, generator))
 
     def _fill_sampled(self, values: np.ndarray) -> Any:

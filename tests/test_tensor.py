@@ -621,6 +621,18 @@ def test_version_is_an_int_counted_as_torch_counts() -> None:
     "lib.ones(2, requires_grad=True).sum().backward(inputs=[])",
     "lib.autograd.grad(lib.ones(2, requires_grad=True).sum(), [])",
     "lib.clamp(lib.ones(2), min=lib.ones(2), max=1)", "lib.Generator().manual_seed(1.5)", "lib.manual_seed(2**64)",
+    # numbers out of the range of the dtype they go into
+    "lib.randint(0, 300, (3,), dtype=lib.uint8)", "lib.randint(-1, 5, (3,), dtype=lib.uint8)",
+    "lib.randint(0, 200, (3,), dtype=lib.int8)", "lib.randint(0, 2**63, (3,))", "lib.randint(0, 3, (3,), dtype=lib.bool)",
+    "lib.ones(3, dtype=lib.int16).random_(0, 2**40)", "lib.ones(3, dtype=lib.int8).random_(300)",
+    "lib.ones(3).uniform_(0, 1e39)", "lib.ones(3, dtype=lib.float16).uniform_(-1e10, 0)",
+    "lib.ones(3, dtype=lib.float64).uniform_(0, float('inf'))", "lib.ones(3).uniform_(-3e38, 3e38)",
+    "lib.ones(3, dtype=lib.int8).uniform_()", "lib.ones(3, dtype=lib.bool).normal_()",
+    "lib.linspace(-1, 300, 3, dtype=lib.uint8)", "lib.linspace(0, 1e300, 3)", "lib.linspace(0, 2**70, 3)",
+    "lib.arange(0, 2**63, 2**62)", "lib.arange(0, 3, 0.5, dtype=lib.int64)",
+    "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(200))",
+    "lib.ones(3, dtype=lib.int8) % lib.zeros(3, dtype=lib.int8)", "lib.ones(3, dtype=lib.int64).remainder(0)",
+    "2 % lib.zeros(3, dtype=lib.int64)",
 ])
 def test_bad_arguments_raise_as_torch(code):
     errors = []
@@ -641,3 +653,15 @@ def test_flip_takes_dims_as_arguments_and_seeds_wrap_as_in_torch():
     finally:
         torch.set_rng_state(states[0])
         minitorch.set_rng_state(states[1])
+
+
+@pytest.mark.parametrize("code", [
+    "lib.arange(0.5, 3.7, 1, dtype=lib.int64)", "lib.arange(0, 300, 100, dtype=lib.int8)",
+    "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(2.7))",
+    "lib.ones(3, dtype=lib.uint8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(-1))",
+    "lib.linspace(0, 1e300, 3, dtype=lib.float64)",
+])
+def test_numbers_at_the_edge_of_a_dtype_convert_as_torch(code):
+    got, want = (eval(code, {"lib": lib}) for lib in (minitorch, torch))
+    assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+

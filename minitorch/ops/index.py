@@ -345,8 +345,8 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
                            f"{value.ndim} dimension(s).")
     if isinstance(value, Tensor) and value.requires_grad:
         return where(mask, value.to(input.dtype), input)  # the value gets a gradient too
-    if isinstance(value, Tensor):
-        value = value._data.astype(input._data.dtype)
+    if isinstance(value, Tensor):  # its number, converted as a number is (checked)
+        value = input._xp.asarray(dtypes.cast_scalar(value.item(), input.dtype))
     elif dtypes.is_number(value):
         value = input._xp.asarray(dtypes.cast_scalar(value, input.dtype))  # checked; -1 still wraps into uint8
     else:

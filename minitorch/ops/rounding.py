@@ -13,6 +13,15 @@ from ..tensor import Tensor
 from .base import Op, check_broadcast, prepare
 
 
+def _modulus(a: Any, b: Any, np_dtype: Any) -> Any:
+    """a mod b with the divisor's sign; an integer divisor of 0 raises as in torch (numpy gives 0)."""
+    xp = backend.array_module(a, b)
+    if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    with backend.quiet(xp):
+        return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
+
+
 def rounded_quotient(a: Any, b: Any, mode: str, np_dtype: Any) -> Any:
     """a / b rounded toward zero ('trunc') or down ('floor') on raw arrays, in ``np_dtype``."""
     xp = backend.array_module(a, b)
@@ -59,11 +68,9 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, np_dtype: Any) -> Any:
-        xp = backend.array_module(a, b)
         if ctx.needs_input_grad[1]:
             ctx.save_for_backward(a, b)
-        with backend.quiet(xp):
-            return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
+        return _modulus(a, b, np_dtype)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
@@ -87,9 +94,7 @@ class RRemainder(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any, np_dtype: Any) -> Any:
-        xp = backend.array_module(a, b)
-        with backend.quiet(xp):
-            return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
+        return _modulus(a, b, np_dtype)
 
     @staticmethod
     def backward(ctx: Any, grad: Any) -> tuple:
