@@ -188,7 +188,8 @@ def masked_grad(grad: Any, keep: Any) -> Any:
     """
     if type(grad) is not np.ndarray:
         return array_module(grad).where(keep, grad, 0)
-    out = grad * keep
+    with np.errstate(invalid="ignore"):  # inf * 0: redone below
+        out = grad * keep
     if out.dtype.kind == "f" and out.size and np.isnan(out.max()):  # max: NaN-propagating, faster than sum
         out = np.where(keep, grad, 0).astype(grad.dtype, copy=False)
     return out

@@ -269,8 +269,11 @@ def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: Optional[d
     """
     kind = type(value)
     if kind is float and d.is_floating_point and d is not float16:  # the common case, without numpy scalars
-        if checked and abs(value) > _largest((check_as or d).np_dtype) and abs(value) != float("inf"):
-            raise overflow_error(check_as or d)  # (NaN compares False above)
+        if abs(value) > _largest((check_as or d).np_dtype) and abs(value) != float("inf"):  # (not NaN)
+            if checked:
+                raise overflow_error(check_as or d)
+            with np.errstate(over="ignore"):  # inf, silently, as torch
+                return d.np_dtype.type(value)
         return d.np_dtype.type(value)
     if kind is int and d is not bool_ and d is not float16 and -2**53 <= value <= 2**53:
         low, high = _bounds(d)
