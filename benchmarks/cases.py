@@ -7,11 +7,12 @@ and ``benchmarks/memory.py`` measures their peak memory in a fresh process, so b
 measure the very same work. Models come from ``minitorch.models`` through
 ``Engine.build_model``: the torch twin starts from minitorch's weights.
 """
+
 from __future__ import annotations
 
 import functools
 import os
-from typing import Callable, Dict, Tuple
+from collections.abc import Callable
 
 import numpy as np
 
@@ -43,6 +44,7 @@ def make_lenet_step(engine: Engine, batch: int) -> Callable[[], float]:
         loss.backward()
         opt.step()
         return loss.item()
+
     return step
 
 
@@ -56,12 +58,14 @@ def make_lenet_inference(engine: Engine, images: int = 1000) -> Callable[[], obj
     def infer() -> object:
         with lib.no_grad():
             return model(x).argmax(1)
+
     return infer
 
 
 def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     """One step of the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD)."""
     from examples.two_layer_net import make_problem
+
     p = make_problem(0)
     lib = engine.lib
     x, y = engine.tensor(p["x"]), engine.tensor(p["y"])
@@ -77,6 +81,7 @@ def make_two_layer_step(engine: Engine) -> Callable[[], float]:
             w1.grad.zero_()
             w2.grad.zero_()
         return loss.item()
+
     return step
 
 
@@ -84,11 +89,17 @@ class DataMissing(Exception):
     """Fashion-MNIST is not installed where ``minitorch train`` looks for it."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _fashion_train(images: int) -> object:
     from minitorch.cli import UsageError, load_data
-    config = {"dataset": "fashion-mnist", "data_dir": os.environ.get("MINITORCH_BENCH_DATA", "data"),
-              "download": False, "limit_train": images, "limit_test": 1}
+
+    config = {
+        "dataset": "fashion-mnist",
+        "data_dir": os.environ.get("MINITORCH_BENCH_DATA", "data"),
+        "download": False,
+        "limit_train": images,
+        "limit_test": 1,
+    }
     try:
         train_set, _, _, _ = load_data(config, 32)
     except UsageError as e:
@@ -102,6 +113,7 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     import minitorch
     from minitorch.training import Trainer
     from minitorch.utils.data import DataLoader
+
     train_set = _fashion_train(batches * EPOCH_BATCH_SIZE)
     minitorch.manual_seed(0)
     model = engine.build_model("lenet")
@@ -112,16 +124,21 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
         loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, shuffle=True, generator=shuffle)
         trainer = Trainer(engine, model, opt, loader, [], 10, shuffle)
         return sum(1 for _ in trainer.steps())
+
     return epoch
 
 
 # case id -> (title, factory, keyword arguments, extra info for the report)
-MODEL_CASES: Dict[str, Tuple[str, Callable, dict, dict]] = {
+MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "two_layer_step": ("two-layer net step (64x1000->100->10)", make_two_layer_step, {}, {"batch": 64}),
     "lenet_step_b4": ("LeNet train step, batch 4", make_lenet_step, {"batch": 4}, {"batch": 4}),
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
-    "fashion_epoch": (f"Fashion-MNIST epoch, {EPOCH_BATCHES} batches of 64 (train loop + data loading)",
-                      make_epoch, {}, {"batch": EPOCH_BATCH_SIZE, "batches": EPOCH_BATCHES}),
+    "fashion_epoch": (
+        f"Fashion-MNIST epoch, {EPOCH_BATCHES} batches of 64 (train loop + data loading)",
+        make_epoch,
+        {},
+        {"batch": EPOCH_BATCH_SIZE, "batches": EPOCH_BATCHES},
+    ),
 }

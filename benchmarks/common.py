@@ -5,9 +5,11 @@ pytest-benchmark group named after the case, so the two rows sit together and th
 ratio is read off directly (``minitorch bench`` computes it into benchmarks/REPORT.md).
 GPU pairs join when CuPy (for minitorch) or torch sees a GPU.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -19,6 +21,7 @@ ENGINES = ("minitorch", "torch")
 
 def _torch_cuda() -> bool:
     import torch
+
     return bool(torch.cuda.is_available())
 
 
@@ -26,7 +29,7 @@ def _cuda_for(name: str) -> bool:
     return minitorch.cuda.is_available() if name == "minitorch" else _torch_cuda()
 
 
-def engine_params() -> List[Any]:
+def engine_params() -> list[Any]:
     """pytest params ``(engine, device)``: cpu for both engines, plus cuda where either sees a GPU."""
     devices = ["cpu"] + (["cuda"] if any(_cuda_for(n) for n in ENGINES) else [])
     return [pytest.param((name, dev), id=f"{name}-{dev}") for dev in devices for name in ENGINES]
@@ -48,11 +51,20 @@ def _synced(engine: Engine, fn: Callable[[], Any]) -> Callable[[], Any]:
         out = fn()
         sync()
         return out
+
     return call
 
 
-def measure(benchmark: Any, engine: Engine, case: str, title: str, fn: Callable[[], Any], level: str = "op",
-            pedantic: Optional[dict] = None, **info: Any) -> Any:
+def measure(
+    benchmark: Any,
+    engine: Engine,
+    case: str,
+    title: str,
+    fn: Callable[[], Any],
+    level: str = "op",
+    pedantic: dict | None = None,
+    **info: Any,
+) -> Any:
     """Time ``fn`` as ``case`` for ``engine``: group, labels for the report, a GPU sync after each call.
 
     Args:

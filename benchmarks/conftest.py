@@ -1,4 +1,5 @@
 """Benchmark session set-up: the engine fixture, and the BLAS in use (it decides matmul speed)."""
+
 from __future__ import annotations
 
 import os
@@ -25,12 +26,16 @@ def _blas() -> list:
         return []
     import numpy  # noqa: F401  (loads the BLAS so threadpoolctl can see it)
     import torch  # noqa: F401
+
     return [info for info in threadpool_info() if info.get("user_api") == "blas"]
 
 
 def pytest_report_header(config: Any) -> list:
-    lines = [f"blas: {i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
-             f"threads={i.get('num_threads')} ({i.get('filepath')})" for i in _blas()]
+    lines = [
+        f"blas: {i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
+        f"threads={i.get('num_threads')} ({i.get('filepath')})"
+        for i in _blas()
+    ]
     env = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(ENV_PREFIXES))
     return (lines or ["blas: none found (threadpoolctl missing?)"]) + [f"environment: {env or '(none set)'}"]
 

@@ -7,6 +7,7 @@ inputs), the resident-set high-water mark is reset (``/proc/self/clear_refs``), 
 peak over a warm-up call and ``N`` more is compared with the resident set before them.
 Only the engine's own library is imported: torch is never loaded for minitorch's row.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,14 +15,13 @@ import gc
 import json
 import resource
 import sys
-from typing import Dict, Optional
 
 from benchmarks.cases import MODEL_CASES, QUICK, DataMissing
 
 MiB = 1024 * 1024
 
 
-def _status() -> Dict[str, int]:
+def _status() -> dict[str, int]:
     """VmRSS and VmHWM in bytes (from /proc/self/status; ru_maxrss as the high-water mark elsewhere)."""
     out = {}
     try:
@@ -49,6 +49,7 @@ def _reset_peak() -> bool:
 def measure(case: str, engine_name: str, steps: int, device: str = "cpu") -> dict:
     """Peak resident memory of ``steps`` calls of ``case`` (after one warm-up call) with ``engine_name``."""
     from minitorch.training import Engine
+
     title, factory, kwargs, _ = MODEL_CASES[case]
     engine = Engine(engine_name, device)
     fn = factory(engine, **kwargs)
@@ -59,13 +60,20 @@ def measure(case: str, engine_name: str, steps: int, device: str = "cpu") -> dic
     for _ in range(1 + steps):
         fn()
     after = _status()
-    return {"case": case, "title": title, "engine": engine_name, "device": device, "steps": steps,
-            "baseline_mib": baseline / MiB, "peak_mib": after["VmHWM"] / MiB,
-            "growth_mib": max(0, after["VmHWM"] - baseline) / MiB,
-            "method": "VmHWM after clear_refs" if reset else "ru_maxrss (peak not resettable: includes set-up)"}
+    return {
+        "case": case,
+        "title": title,
+        "engine": engine_name,
+        "device": device,
+        "steps": steps,
+        "baseline_mib": baseline / MiB,
+        "peak_mib": after["VmHWM"] / MiB,
+        "growth_mib": max(0, after["VmHWM"] - baseline) / MiB,
+        "method": "VmHWM after clear_refs" if reset else "ru_maxrss (peak not resettable: includes set-up)",
+    }
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description="Peak memory of one model-level benchmark case.")
     parser.add_argument("case", nargs="?", choices=list(MODEL_CASES))
     parser.add_argument("engine", nargs="?", choices=["minitorch", "torch"])
@@ -81,8 +89,12 @@ def main(argv: Optional[list] = None) -> int:
     try:
         result = measure(args.case, args.engine, steps)
     except DataMissing as e:
-        result = {"case": args.case, "title": MODEL_CASES[args.case][0], "engine": args.engine,
-                  "skipped": f"Fashion-MNIST not found: {e}"}
+        result = {
+            "case": args.case,
+            "title": MODEL_CASES[args.case][0],
+            "engine": args.engine,
+            "skipped": f"Fashion-MNIST not found: {e}",
+        }
     print(json.dumps(result))
     return 0
 

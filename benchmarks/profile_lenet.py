@@ -15,6 +15,7 @@ gives both engines; glibc reads the MALLOC_ variables at start-up, so set them o
 The process drops ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (set on some machines,
 they slow numpy's BLAS) before numpy loads, so both engines run under one environment.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,8 @@ if "numpy" not in sys.modules:  # the BLAS reads these when it loads
 import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -43,8 +45,11 @@ def blas_line() -> str:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "blas: threadpoolctl not installed"
-    rows = [f"{i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} "
-            f"threads={i.get('num_threads')}" for i in threadpool_info() if i.get("user_api") == "blas"]
+    rows = [
+        f"{i.get('internal_api')} {i.get('version')} kernel={i.get('architecture')} threads={i.get('num_threads')}"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
     return "blas: " + ("; ".join(rows) or "none found")
 
 
@@ -70,6 +75,7 @@ def lenet_step(lib: Any, model: Any, x: Any, y: Any) -> Callable[[], Any]:
         loss.backward()
         opt.step()
         return loss
+
     return step
 
 
@@ -79,8 +85,10 @@ def lenet_steps(batch: int) -> dict:
     rng = np.random.default_rng(batch)
     xs = rng.standard_normal((batch, 1, 32, 32), dtype=np.float32)
     ys = rng.integers(0, 10, batch)
-    return {"minitorch": lenet_step(minitorch, ours, minitorch.tensor(xs), minitorch.tensor(ys)),
-            "torch": lenet_step(torch, theirs, torch.tensor(xs), torch.tensor(ys))}
+    return {
+        "minitorch": lenet_step(minitorch, ours, minitorch.tensor(xs), minitorch.tensor(ys)),
+        "torch": lenet_step(torch, theirs, torch.tensor(xs), torch.tensor(ys)),
+    }
 
 
 def two_layer_steps() -> dict:
@@ -100,6 +108,7 @@ def two_layer_steps() -> dict:
                 w2 -= 1e-6 * w2.grad
                 w1.grad.zero_()
                 w2.grad.zero_()
+
         steps[name] = step
     return steps
 
@@ -115,8 +124,10 @@ def compare(label: str, steps: dict, runs: int, rounds: int = 12) -> float:
         for name, step in steps.items():
             best[name] = min(best[name], median_ms(step, 3, runs))
     ratio = best["minitorch"] / best["torch"]
-    print(f"{label:18s} minitorch {best['minitorch']:8.3f} ms  torch {best['torch']:8.3f} ms  "
-          f"ratio {ratio:5.2f}", flush=True)
+    print(
+        f"{label:18s} minitorch {best['minitorch']:8.3f} ms  torch {best['torch']:8.3f} ms  ratio {ratio:5.2f}",
+        flush=True,
+    )
     return ratio
 
 
@@ -124,6 +135,7 @@ def profile(batch: int, steps: int) -> None:
     """cProfile of ``steps`` minitorch LeNet steps at ``batch``, sorted by own time."""
     import cProfile
     import pstats
+
     step = lenet_steps(batch)["minitorch"]
     for _ in range(10):
         step()
@@ -144,8 +156,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
-    print(f"numpy {np.__version__}  torch {torch.__version__}  cores {os.cpu_count()}  "
-          f"torch threads {torch.get_num_threads()}")
+    print(
+        f"numpy {np.__version__}  torch {torch.__version__}  cores {os.cpu_count()}  "
+        f"torch threads {torch.get_num_threads()}"
+    )
     print(blas_line())
     for batch in args.batches:
         runs = {4: 100, 64: 20}.get(batch, 6 if batch >= 256 else 20)

@@ -3,6 +3,7 @@
 The workloads live in benchmarks/cases.py, shared with the peak-memory measurement
 (benchmarks/memory.py), so time and memory are taken of the same work.
 """
+
 from __future__ import annotations
 
 import pytest

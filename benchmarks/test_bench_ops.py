@@ -4,6 +4,7 @@ Run all suites with ``minitorch bench`` (report in benchmarks/REPORT.md), or by 
 ``.venv/bin/python -m pytest benchmarks --benchmark-sort=name``; each group holds one
 case's minitorch and torch rows.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,6 +60,7 @@ def test_conv2d_forward_backward(benchmark, engine, case):
     def step() -> None:
         F.conv2d(x, w, b, padding=pad).backward(g)
         x.grad = w.grad = b.grad = None
+
     measure(benchmark, engine, f"{case}_fwd_bwd", f"{title}: forward+backward", step)
 
 
@@ -75,6 +77,7 @@ def test_max_pool2d_forward_backward(benchmark, engine):
     def step() -> None:
         F.max_pool2d(x, 2).backward(g)
         x.grad = None
+
     measure(benchmark, engine, "maxpool_fwd_bwd", "max_pool2d 2x2 on 64x6x28x28: forward+backward", step)
 
 
@@ -86,7 +89,9 @@ def _logits(engine: Engine, grad: bool) -> tuple:
 def test_cross_entropy_forward(benchmark, engine):
     F = engine.lib.nn.functional
     x, y = _logits(engine, False)
-    measure(benchmark, engine, "cross_entropy_fwd", "softmax cross-entropy 64x10: forward", lambda: F.cross_entropy(x, y))
+    measure(
+        benchmark, engine, "cross_entropy_fwd", "softmax cross-entropy 64x10: forward", lambda: F.cross_entropy(x, y)
+    )
 
 
 def test_cross_entropy_forward_backward(benchmark, engine):
@@ -96,6 +101,7 @@ def test_cross_entropy_forward_backward(benchmark, engine):
     def step() -> None:
         F.cross_entropy(x, y).backward()
         x.grad = None
+
     measure(benchmark, engine, "cross_entropy_fwd_bwd", "softmax cross-entropy 64x10: forward+backward", step)
 
 
@@ -105,8 +111,14 @@ def test_elementwise_chain_forward_backward(benchmark, engine):
     def step() -> None:
         ((x * 2 + 1).tanh() * x.sigmoid()).relu().sum().backward()
         x.grad = None
-    measure(benchmark, engine, "elementwise_chain", "elementwise chain on 256x1024 (mul add tanh sigmoid relu sum)"
-            ": forward+backward", step)
+
+    measure(
+        benchmark,
+        engine,
+        "elementwise_chain",
+        "elementwise chain on 256x1024 (mul add tanh sigmoid relu sum): forward+backward",
+        step,
+    )
 
 
 def test_sgd_momentum_step(benchmark, engine):

@@ -6,13 +6,11 @@ as in "Learning PyTorch with Examples". The training loop is written against the
 PyTorch API and takes the library as an argument, so ``reference/`` runs the very
 same loop in real PyTorch from the same starting point.
 """
+
 from __future__ import annotations
 
 import argparse
 from types import ModuleType
-from typing import Optional
-
-import numpy as np
 
 import minitorch
 
@@ -26,8 +24,13 @@ def make_problem(seed: int = 0) -> dict:
     return {name: minitorch.randn(*shape).numpy() for name, shape in shapes.items()}
 
 
-def train(torch: ModuleType = minitorch, problem: Optional[dict] = None, iterations: int = 500,
-          lr: float = 1e-6, log_every: int = 0) -> list:
+def train(
+    torch: ModuleType = minitorch,
+    problem: dict | None = None,
+    iterations: int = 500,
+    lr: float = 1e-6,
+    log_every: int = 0,
+) -> list:
     """Train with ``torch`` (minitorch or real PyTorch) and return every iteration's loss.
 
     Args:

@@ -1,4 +1,5 @@
 """Tensor printing with torch's rules (precision 4, summarised past 1000 elements)."""
+
 from __future__ import annotations
 
 import math
@@ -70,11 +71,14 @@ class _Formatter:
 def _vector(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
     per_line = max(1, int(math.floor((LINEWIDTH - indent) / (fmt.max_width + 2))))
     if summarize and a.shape[0] > 2 * EDGEITEMS:
-        items = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
-                 + [fmt.format(v) for v in a[-EDGEITEMS:].tolist()])
+        items = (
+            [fmt.format(v) for v in a[:EDGEITEMS].tolist()]
+            + [" ..."]
+            + [fmt.format(v) for v in a[-EDGEITEMS:].tolist()]
+        )
     else:
         items = [fmt.format(v) for v in a.tolist()]
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    lines = [", ".join(items[i : i + per_line]) for i in range(0, len(items), per_line)]
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
@@ -84,8 +88,11 @@ def _nested(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str
     if a.ndim == 1:
         return _vector(a, indent, summarize, fmt)
     if summarize and a.shape[0] > 2 * EDGEITEMS:
-        parts = ([_nested(a[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)] + ["..."]
-                 + [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0] - EDGEITEMS, a.shape[0])])
+        parts = (
+            [_nested(a[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)]
+            + ["..."]
+            + [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0] - EDGEITEMS, a.shape[0])]
+        )
     else:
         parts = [_nested(a[i], indent + 1, summarize, fmt) for i in range(a.shape[0])]
     return "[" + ("," + "\n" * (a.ndim - 1) + " " * (indent + 1)).join(parts) + "]"
@@ -108,6 +115,7 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 def tensor_repr(t: Any, prefix: str = "tensor(") -> str:
     """``tensor([...], dtype=..., grad_fn=<...>)`` as torch prints it."""
     from .dtypes import bool_, get_default_dtype, int64
+
     a = np.asarray(t._cpu_array())
     indent = len(prefix)
     suffixes = []

@@ -1,7 +1,6 @@
 """``minitorch.accelerator``: the device-neutral spelling the current tutorials use (CUDA via CuPy here)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from . import backend, cuda
 
@@ -11,7 +10,7 @@ def is_available() -> bool:
     return cuda.is_available()
 
 
-def current_accelerator(check_available: bool = False) -> Optional[backend.device]:
+def current_accelerator(check_available: bool = False) -> backend.device | None:
     """``device('cuda')`` when a GPU is usable, else None (as torch on a CPU-only machine)."""
     return backend.device("cuda") if cuda.is_available() else None
 

@@ -3,13 +3,13 @@
 Where the platform has ``flock`` (POSIX), a temporary is locked for as long as its writer lives, so the
 temporaries that a killed save left behind can be told from ones being written, and removed.
 """
+
 from __future__ import annotations
 
 import contextlib
 import os
 import re
 import secrets
-from typing import Tuple
 
 try:  # POSIX: locks tell a temporary being written from one a killed save left behind
     import fcntl
@@ -22,7 +22,7 @@ def temp_name(path: str) -> str:
     return os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
 
 
-def create_temp(path: str) -> Tuple[str, int]:
+def create_temp(path: str) -> tuple[str, int]:
     """A new file next to ``path`` (same directory, so ``os.replace`` is atomic), with ``path``'s mode if it exists.
 
     Where the platform has ``flock``, the file is locked for as long as this process writes it: the kernel

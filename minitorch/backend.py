@@ -4,6 +4,7 @@ Op code asks this module for the array module of its inputs (``array_module``)
 instead of importing numpy or cupy itself, so a GPU backend is an addition here,
 not a rewrite of the ops. Where numpy and cupy differ, the helper lives here.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -22,7 +23,7 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: Union[str, "device"], index: int | None = None) -> None:
+    def __init__(self, type: Union[str, device], index: int | None = None) -> None:
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
@@ -31,14 +32,15 @@ class device:
         name = type.strip()
         if ":" in name:
             if index is not None:
-                raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {name}")
+                raise RuntimeError(
+                    f"type (string) must not include an index because index was passed explicitly: {name}"
+                )
             name, _, idx = name.partition(":")
             if not idx.isdigit():
                 raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
         if name not in ("cpu", "cuda"):
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
         if index is not None and index < 0:
             raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type = name
@@ -91,7 +93,8 @@ def module_for_device(d: device) -> Any:
     if not cuda_available():
         raise RuntimeError(
             "Torch not compiled with CUDA enabled: minitorch found no usable CuPy/GPU "
-            "(install the 'cuda' extra on a machine with an NVIDIA GPU)")
+            "(install the 'cuda' extra on a machine with an NVIDIA GPU)"
+        )
     return _cupy
 
 
@@ -113,8 +116,9 @@ def partial_overlap(out: Any, other: Any) -> bool:
     """
     if type(out) is not type(other):
         return False
-    dense = (out.flags.c_contiguous or out.flags.f_contiguous) and \
-        (other.flags.c_contiguous or other.flags.f_contiguous)
+    dense = (out.flags.c_contiguous or out.flags.f_contiguous) and (
+        other.flags.c_contiguous or other.flags.f_contiguous
+    )
     if not dense or out.size == 0 or other.size == 0:
         return False
     a, b = _address(out), _address(other)
@@ -228,6 +232,7 @@ def scatter_add(target: Any, index: Any, values: Any) -> None:
         np.add.at(target, index, values)
     else:  # pragma: no cover - needs a GPU
         import cupyx
+
         cupyx.scatter_add(target, index, values)
 
 
@@ -271,6 +276,7 @@ def sliding_windows(array: Any, kernel: tuple, stride: tuple, dilation: tuple) -
     out = tuple((n - d * (k - 1) - 1) // s + 1 for n, k, s, d in zip(space, kernel, stride, dilation))
     st = array.strides[-nd:]
     shape = lead + out + tuple(kernel)
-    strides = array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + \
-        tuple(a * d for a, d in zip(st, dilation))
+    strides = (
+        array.strides[:-nd] + tuple(a * s for a, s in zip(st, stride)) + tuple(a * d for a, d in zip(st, dilation))
+    )
     return strided_view(array, shape, strides)

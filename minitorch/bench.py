@@ -14,6 +14,7 @@ glibc's ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` are raised so that
 reused rather than returned to the kernel (``--no-malloc-env`` leaves them). ``--keep-env`` leaves the
 caller's environment as it is; ``--env KEY=VALUE`` adds to it. The test suite never goes through here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
 
 from . import bench_report
 
@@ -44,27 +44,56 @@ def checkout_root() -> Path:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """``minitorch bench``'s options."""
     p.add_argument("--quick", action="store_true", help="fewer rounds and a shorter epoch: a smoke run (~1-2 min)")
-    p.add_argument("--out", help="directory for REPORT.md, results.json and the charts (default: the checkout's "
-                                 "benchmarks/)")
-    p.add_argument("--filter", "-k", dest="filter", metavar="EXPR",
-                   help="run only the cases matching this pytest -k expression (also filters the memory cases)")
-    p.add_argument("--threads", type=int, default=None,
-                   help="BLAS/OpenMP threads for both engines (default: the CPUs this process may use)")
-    p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
-                   help="set an environment variable in every benchmark process (repeatable)")
-    p.add_argument("--keep-env", action="store_true",
-                   help="leave OPENBLAS_*/OMP_*/MKL_*/MALLOC_* as they are in the caller's environment")
-    p.add_argument("--no-malloc-env", action="store_true",
-                   help="do not raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_")
-    p.add_argument("--repeat", type=int, default=1, metavar="N",
-                   help="run the suites N times and report each case's median over the sessions (steadier on a "
-                        "machine shared with other work)")
+    p.add_argument(
+        "--out", help="directory for REPORT.md, results.json and the charts (default: the checkout's benchmarks/)"
+    )
+    p.add_argument(
+        "--filter",
+        "-k",
+        dest="filter",
+        metavar="EXPR",
+        help="run only the cases matching this pytest -k expression (also filters the memory cases)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="BLAS/OpenMP threads for both engines (default: the CPUs this process may use)",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set an environment variable in every benchmark process (repeatable)",
+    )
+    p.add_argument(
+        "--keep-env",
+        action="store_true",
+        help="leave OPENBLAS_*/OMP_*/MKL_*/MALLOC_* as they are in the caller's environment",
+    )
+    p.add_argument(
+        "--no-malloc-env",
+        action="store_true",
+        help="do not raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the suites N times and report each case's median over the sessions (steadier on a "
+        "machine shared with other work)",
+    )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
-    p.add_argument("--report-only", action="store_true",
-                   help="re-render REPORT.md and the charts from an existing results.json in --out")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="re-render REPORT.md and the charts from an existing results.json in --out",
+    )
 
 
-def bench_env(threads: Optional[int], extra: List[str], keep: bool, malloc: bool = True) -> Dict[str, str]:
+def bench_env(threads: int | None, extra: list[str], keep: bool, malloc: bool = True) -> dict[str, str]:
     """The environment every benchmark process runs with (both engines alike)."""
     env = dict(os.environ)
     if not keep:
@@ -112,11 +141,15 @@ print(json.dumps(info))
 """
 
 
-def probe_machine(env: Dict[str, str], root: Path) -> dict:
+def probe_machine(env: dict[str, str], root: Path) -> dict:
     """CPU, cores, library versions and the BLAS actually loaded, as a benchmark process sees them."""
-    machine: dict = {"cpu": _cpu_model(), "cores": os.cpu_count(),
-                     "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-                     "platform": sys.platform, "python_executable": sys.executable}
+    machine: dict = {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "platform": sys.platform,
+        "python_executable": sys.executable,
+    }
     done = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=root, capture_output=True, text=True)
     if done.returncode == 0:
         machine.update(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -138,23 +171,38 @@ def _cpu_model() -> str:
     except OSError:
         pass
     import platform
+
     return platform.processor() or "unknown"
 
 
-def run_suites(root: Path, env: Dict[str, str], quick: bool, expr: Optional[str], json_path: str) -> int:
+def run_suites(root: Path, env: dict[str, str], quick: bool, expr: str | None, json_path: str) -> int:
     """pytest-benchmark over ``benchmarks/`` in a subprocess; its JSON goes to ``json_path``."""
-    cmd = [sys.executable, "-m", "pytest", str(root / "benchmarks"), "-q", "-p", "no:cacheprovider",
-           "--benchmark-only", f"--benchmark-json={json_path}", "--benchmark-sort=name",
-           "--benchmark-columns=median,iqr,rounds", "--benchmark-warmup=on"]
-    cmd += (["--benchmark-max-time=0.1", "--benchmark-min-rounds=3", "--benchmark-warmup-iterations=1"] if quick
-            else ["--benchmark-max-time=1.0", "--benchmark-min-rounds=5", "--benchmark-warmup-iterations=3"])
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(root / "benchmarks"),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--benchmark-only",
+        f"--benchmark-json={json_path}",
+        "--benchmark-sort=name",
+        "--benchmark-columns=median,iqr,rounds",
+        "--benchmark-warmup=on",
+    ]
+    cmd += (
+        ["--benchmark-max-time=0.1", "--benchmark-min-rounds=3", "--benchmark-warmup-iterations=1"]
+        if quick
+        else ["--benchmark-max-time=1.0", "--benchmark-min-rounds=5", "--benchmark-warmup-iterations=3"]
+    )
     if expr:
         cmd += ["-k", expr]
     print("$ " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, env=env, cwd=root).returncode
 
 
-def matches(expr: Optional[str], name: str) -> bool:
+def matches(expr: str | None, name: str) -> bool:
     """Whether ``name`` matches a pytest ``-k``-style expression (substrings joined by and/or/not, parentheses)."""
     if not expr:
         return True
@@ -166,26 +214,44 @@ def matches(expr: Optional[str], name: str) -> bool:
         raise ValueError(f"cannot parse --filter {expr!r}") from None
 
 
-def run_memory(root: Path, env: Dict[str, str], expr: Optional[str]) -> List[dict]:
+def run_memory(root: Path, env: dict[str, str], expr: str | None) -> list[dict]:
     """Peak memory of each model-level case, for each engine, each in a fresh process."""
-    listed = subprocess.run([sys.executable, "-m", "benchmarks.memory", "--list"], env=env, cwd=root,
-                            capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.memory", "--list"],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = []
     for case in json.loads(listed.stdout):
         for engine in ("minitorch", "torch"):
             if not matches(expr, f"memory {case} {engine}"):
                 continue
             t0 = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "benchmarks.memory", case, engine], env=env, cwd=root,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.memory", case, engine],
+                env=env,
+                cwd=root,
+                capture_output=True,
+                text=True,
+            )
             if done.returncode != 0:
                 row = {"case": case, "engine": engine, "error": done.stderr.strip()[-500:]}
             else:
                 row = json.loads(done.stdout.strip().splitlines()[-1])
             shown = row.get("growth_mib")
-            print(f"memory {case:18s} {engine:9s} " + (f"+{shown:.1f} MiB" if shown is not None else
-                                                      row.get("skipped") or "failed: " + row.get("error", ""))
-                  + f" ({time.perf_counter() - t0:.1f} s)", flush=True)
+            print(
+                f"memory {case:18s} {engine:9s} "
+                + (
+                    f"+{shown:.1f} MiB"
+                    if shown is not None
+                    else row.get("skipped") or "failed: " + row.get("error", "")
+                )
+                + f" ({time.perf_counter() - t0:.1f} s)",
+                flush=True,
+            )
             rows.append(row)
     return rows
 
@@ -203,8 +269,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {written}")
         return 0
     if not (root / "benchmarks" / "conftest.py").is_file():
-        raise FileNotFoundError(f"minitorch bench runs the suites in a source checkout's benchmarks/; none at "
-                                f"{root / 'benchmarks'}")
+        raise FileNotFoundError(
+            f"minitorch bench runs the suites in a source checkout's benchmarks/; none at {root / 'benchmarks'}"
+        )
     env = bench_env(args.threads, args.env, args.keep_env, not args.no_malloc_env)
     if args.quick:
         env["MINITORCH_BENCH_QUICK"] = "1"
@@ -227,10 +294,20 @@ def run(args: argparse.Namespace) -> int:
         machine["loadavg_end"] = list(os.getloadavg())
     except OSError:
         pass
-    results = bench_report.assemble(raw, memory, machine, env, {
-        "command": " ".join(["minitorch bench"] + (sys.argv[2:] if sys.argv[1:2] == ["bench"] else [])),
-        "quick": bool(args.quick), "filter": args.filter, "seconds": time.perf_counter() - started,
-        "pytest_status": status, "sessions": args.repeat})
+    results = bench_report.assemble(
+        raw,
+        memory,
+        machine,
+        env,
+        {
+            "command": " ".join(["minitorch bench"] + (sys.argv[2:] if sys.argv[1:2] == ["bench"] else [])),
+            "quick": bool(args.quick),
+            "filter": args.filter,
+            "seconds": time.perf_counter() - started,
+            "pytest_status": status,
+            "sessions": args.repeat,
+        },
+    )
     for written in bench_report.write_report(results, out):
         print(f"wrote {written}")
     return 0 if status in (0, 5) else 1  # 5: the filter selected nothing

@@ -4,13 +4,15 @@
 results document; :func:`write_report` renders it. The ratio is always minitorch / torch
 (median time, or peak memory growth): below 1.0, minitorch is faster (or smaller).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any
 
 FORMAT = "minitorch-bench/1"
 RESULTS = "results.json"
@@ -20,34 +22,46 @@ BATCH_CHART = "lenet_batch.png"
 ENGINES = ("minitorch", "torch")
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_", "MINITORCH_BENCH_")
 # The issue's targets (ratio minitorch/torch at most this), by case id; "memory:" for peak memory.
-TARGETS = {"lenet_step_b4": 0.6, "lenet_step_b64": 0.8, "lenet_step_b256": 0.9, "two_layer_step": 1.0,
-           "fashion_epoch": 0.9, "memory:lenet_step_b256": 1.5}
-HEADLINE = ["lenet_step_b4", "lenet_step_b64", "lenet_step_b256", "two_layer_step", "lenet_infer_1000",
-            "fashion_epoch"]
+TARGETS = {
+    "lenet_step_b4": 0.6,
+    "lenet_step_b64": 0.8,
+    "lenet_step_b256": 0.9,
+    "two_layer_step": 1.0,
+    "fashion_epoch": 0.9,
+    "memory:lenet_step_b256": 1.5,
+}
+HEADLINE = ["lenet_step_b4", "lenet_step_b64", "lenet_step_b256", "two_layer_step", "lenet_infer_1000", "fashion_epoch"]
 LENET_STEPS = {4: "lenet_step_b4", 64: "lenet_step_b64", 256: "lenet_step_b256"}
 
 
 # ---------------------------------------------------------------------------- assembling
-def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
-def pair_timings(benchmarks: Iterable[dict]) -> List[dict]:
+def pair_timings(benchmarks: Iterable[dict]) -> list[dict]:
     """One row per (case, device) from pytest-benchmark's ``benchmarks`` list, both engines' stats side by side."""
-    rows: Dict[tuple, dict] = {}
+    rows: dict[tuple, dict] = {}
     for b in benchmarks:
         info, stats = b.get("extra_info", {}), b["stats"]
         key = (info.get("case", b.get("group") or b["name"]), info.get("device", "cpu"))
-        row = rows.setdefault(key, {"case": key[0], "device": key[1], "title": info.get("title", key[0]),
-                                    "level": info.get("level", "op")})
+        row = rows.setdefault(
+            key,
+            {"case": key[0], "device": key[1], "title": info.get("title", key[0]), "level": info.get("level", "op")},
+        )
         for extra in ("batch", "batches"):
             if extra in info:
                 row[extra] = info[extra]
         q1, q3 = stats.get("q1"), stats.get("q3")
         row[info.get("engine", b["name"])] = {
-            "median_s": stats["median"], "mean_s": stats.get("mean"), "min_s": stats.get("min"),
-            "stddev_s": stats.get("stddev"), "iqr_s": (q3 - q1) if q1 is not None and q3 is not None else None,
-            "rounds": stats.get("rounds"), "name": b.get("fullname", b["name"])}
+            "median_s": stats["median"],
+            "mean_s": stats.get("mean"),
+            "min_s": stats.get("min"),
+            "stddev_s": stats.get("stddev"),
+            "iqr_s": (q3 - q1) if q1 is not None and q3 is not None else None,
+            "rounds": stats.get("rounds"),
+            "name": b.get("fullname", b["name"]),
+        }
         if stats.get("session_medians"):
             row[info.get("engine", b["name"])]["session_medians_s"] = stats["session_medians"]
     for row in rows.values():
@@ -55,7 +69,7 @@ def pair_timings(benchmarks: Iterable[dict]) -> List[dict]:
     return list(rows.values())
 
 
-def merge_sessions(raws: List[dict]) -> dict:
+def merge_sessions(raws: list[dict]) -> dict:
     """pytest-benchmark JSON of several sessions as one: per benchmark, the median of the sessions' medians.
 
     A session is a minute or two; a machine shared with other work drifts over that time, and one
@@ -63,7 +77,7 @@ def merge_sessions(raws: List[dict]) -> dict:
     """
     if len(raws) == 1:
         return raws[0]
-    by_name: Dict[str, List[dict]] = {}
+    by_name: dict[str, list[dict]] = {}
     for raw in raws:
         for b in raw.get("benchmarks", []):
             by_name.setdefault(b.get("fullname", b["name"]), []).append(b)
@@ -71,12 +85,13 @@ def merge_sessions(raws: List[dict]) -> dict:
     for runs in by_name.values():
         stats = [b["stats"] for b in runs]
 
-        def median_of(key: str) -> Optional[float]:
+        def median_of(key: str) -> float | None:
             values = sorted(st[key] for st in stats if st.get(key) is not None)
             if not values:
                 return None
             mid = len(values) // 2
             return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
         combined = {key: median_of(key) for key in ("median", "mean", "stddev", "q1", "q3")}
         combined["min"] = min(st["min"] for st in stats if st.get("min") is not None)
         combined["rounds"] = sum(st.get("rounds") or 0 for st in stats)
@@ -85,9 +100,9 @@ def merge_sessions(raws: List[dict]) -> dict:
     return {**raws[0], "benchmarks": merged, "sessions": len(raws)}
 
 
-def pair_memory(memory: Iterable[dict], titles: Dict[str, str]) -> List[dict]:
+def pair_memory(memory: Iterable[dict], titles: dict[str, str]) -> list[dict]:
     """One row per case from ``benchmarks/memory.py``'s per-engine rows; the ratio is of peak growth."""
-    rows: Dict[str, dict] = {}
+    rows: dict[str, dict] = {}
     for m in memory:
         title = titles.get(m["case"]) or m.get("title") or m["case"]
         row = rows.setdefault(m["case"], {"case": m["case"], "title": title})
@@ -97,7 +112,7 @@ def pair_memory(memory: Iterable[dict], titles: Dict[str, str]) -> List[dict]:
     return list(rows.values())
 
 
-def assemble(raw: dict, memory: List[dict], machine: dict, env: Dict[str, str], run: dict) -> dict:
+def assemble(raw: dict, memory: list[dict], machine: dict, env: dict[str, str], run: dict) -> dict:
     """The results document from pytest-benchmark's JSON, the memory rows, the machine and the environment."""
     cases = pair_timings(raw.get("benchmarks", []))
     titles = {c["case"]: c["title"] for c in cases}
@@ -114,7 +129,7 @@ def assemble(raw: dict, memory: List[dict], machine: dict, env: Dict[str, str], 
 
 
 # ---------------------------------------------------------------------------- Markdown
-def _time(seconds: Optional[float]) -> str:
+def _time(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     if seconds < 1e-3:
@@ -124,7 +139,7 @@ def _time(seconds: Optional[float]) -> str:
     return f"{seconds:.2f} s"
 
 
-def _num(x: Optional[float], fmt: str = "{:.2f}") -> str:
+def _num(x: float | None, fmt: str = "{:.2f}") -> str:
     return "-" if x is None else fmt.format(x)
 
 
@@ -132,7 +147,7 @@ def _label(row: dict) -> str:
     return row["title"] + ("" if row.get("device", "cpu") == "cpu" else f" [{row['device']}]")
 
 
-def _target(key: str, ratio: Optional[float]) -> str:
+def _target(key: str, ratio: float | None) -> str:
     if key not in TARGETS:
         return ""
     if ratio is None:
@@ -140,7 +155,7 @@ def _target(key: str, ratio: Optional[float]) -> str:
     return f"≤ {TARGETS[key]:g} ({'met' if ratio <= TARGETS[key] else 'not met'})"
 
 
-def _timing_table(rows: List[dict], targets: bool = False) -> List[str]:
+def _timing_table(rows: list[dict], targets: bool = False) -> list[str]:
     head = "| case | minitorch | torch | ratio |" + (" target |" if targets else "")
     lines = [head, "|---|---:|---:|---:|" + ("---|" if targets else "")]
     for r in rows:
@@ -152,53 +167,76 @@ def _timing_table(rows: List[dict], targets: bool = False) -> List[str]:
     return lines
 
 
-def _memory_table(rows: List[dict]) -> List[str]:
-    lines = ["| case | minitorch growth | torch growth | ratio | minitorch peak RSS | torch peak RSS | target |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+def _memory_table(rows: list[dict]) -> list[str]:
+    lines = [
+        "| case | minitorch growth | torch growth | ratio | minitorch peak RSS | torch peak RSS | target |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         m, t = r.get("minitorch", {}), r.get("torch", {})
-        lines.append(f"| {r['title']} | {_num(m.get('growth_mib'), '{:.1f} MiB')} | "
-                     f"{_num(t.get('growth_mib'), '{:.1f} MiB')} | **{_num(r['ratio'])}** | "
-                     f"{_num(m.get('peak_mib'), '{:.0f} MiB')} | {_num(t.get('peak_mib'), '{:.0f} MiB')} | "
-                     f"{_target('memory:' + r['case'], r['ratio'])} |")
+        lines.append(
+            f"| {r['title']} | {_num(m.get('growth_mib'), '{:.1f} MiB')} | "
+            f"{_num(t.get('growth_mib'), '{:.1f} MiB')} | **{_num(r['ratio'])}** | "
+            f"{_num(m.get('peak_mib'), '{:.0f} MiB')} | {_num(t.get('peak_mib'), '{:.0f} MiB')} | "
+            f"{_target('memory:' + r['case'], r['ratio'])} |"
+        )
     return lines
 
 
-def blas_summary(machine: dict) -> List[str]:
+def blas_summary(machine: dict) -> list[str]:
     """One line per BLAS library loaded in a benchmark process (threadpoolctl's view)."""
     pools = machine.get("threadpools") or []
-    return [f"{p.get('internal_api')} {p.get('version')}, kernel {p.get('architecture')}, {p.get('num_threads')} "
-            f"threads ({os.path.basename(str(p.get('filepath')))})" for p in pools if p.get("user_api") == "blas"]
+    return [
+        f"{p.get('internal_api')} {p.get('version')}, kernel {p.get('architecture')}, {p.get('num_threads')} "
+        f"threads ({os.path.basename(str(p.get('filepath')))})"
+        for p in pools
+        if p.get("user_api") == "blas"
+    ]
 
 
-def headline_rows(results: dict) -> List[dict]:
+def headline_rows(results: dict) -> list[dict]:
     """The headline cases (CPU), in HEADLINE's order, as present in ``results``."""
     by_case = {r["case"]: r for r in results.get("cases", []) if r.get("device", "cpu") == "cpu"}
     return [by_case[c] for c in HEADLINE if c in by_case]
 
 
-def render_markdown(results: dict, charts: List[str]) -> str:
+def render_markdown(results: dict, charts: list[str]) -> str:
     """REPORT.md's text."""
     run, machine = results.get("run", {}), results.get("machine", {})
     cases = results.get("cases", [])
     model = [r for r in cases if r.get("level") == "model"]
     ops = [r for r in cases if r.get("level") != "model"]
-    out = ["# minitorch vs torch: benchmark report", "",
-           f"Written by `{run.get('command', 'minitorch bench')}` on {results.get('created', '?')}"
-           + (f" in {run['seconds']:.0f} s" if run.get("seconds") else "")
-           + (" (**quick run**: few rounds, short epoch)" if run.get("quick") else "")
-           + (f", filter `{run['filter']}`" if run.get("filter") else "") + ".",
-           ("Times are medians over pytest-benchmark's rounds, both engines in the same session with the same "
-            "environment" + (f"; the suites ran {run['sessions']} times and each time shown is the median of the "
-                             f"{run['sessions']} sessions' medians" if run.get("sessions", 1) > 1 else "")
-            + ". **ratio = minitorch / torch**: below 1.0 minitorch is faster."), ""]
+    out = [
+        "# minitorch vs torch: benchmark report",
+        "",
+        f"Written by `{run.get('command', 'minitorch bench')}` on {results.get('created', '?')}"
+        + (f" in {run['seconds']:.0f} s" if run.get("seconds") else "")
+        + (" (**quick run**: few rounds, short epoch)" if run.get("quick") else "")
+        + (f", filter `{run['filter']}`" if run.get("filter") else "")
+        + ".",
+        (
+            "Times are medians over pytest-benchmark's rounds, both engines in the same session with the same "
+            "environment"
+            + (
+                f"; the suites ran {run['sessions']} times and each time shown is the median of the "
+                f"{run['sessions']} sessions' medians"
+                if run.get("sessions", 1) > 1
+                else ""
+            )
+            + ". **ratio = minitorch / torch**: below 1.0 minitorch is faster."
+        ),
+        "",
+    ]
     head = headline_rows(results)
     if head:
         out += ["## Headline", ""] + _timing_table(head, targets=True)
         lenet_mem = [m for m in results.get("memory", []) if m["case"] == "lenet_step_b256"]
         if lenet_mem and lenet_mem[0].get("ratio") is not None:
-            out += ["", f"Peak memory growth of the LeNet step at batch 256: ratio **{lenet_mem[0]['ratio']:.2f}** "
-                        f"({_target('memory:lenet_step_b256', lenet_mem[0]['ratio'])})."]
+            out += [
+                "",
+                f"Peak memory growth of the LeNet step at batch 256: ratio **{lenet_mem[0]['ratio']:.2f}** "
+                f"({_target('memory:lenet_step_b256', lenet_mem[0]['ratio'])}).",
+            ]
         out.append("")
     for chart in charts:
         out += [f"![{Path(chart).stem}]({Path(chart).name})", ""]
@@ -207,33 +245,54 @@ def render_markdown(results: dict, charts: List[str]) -> str:
     if ops:
         out += ["## Op level", ""] + _timing_table(ops) + [""]
     if results.get("memory"):
-        out += ["## Peak memory (model level)", "",
-                "Each case and engine in a fresh process: set-up, then the resident-set high-water mark is reset "
-                "and one warm-up call plus a few more run; *growth* is that peak minus the resident set before "
-                "them (what the work itself needs), *peak RSS* includes the imported libraries.", ""]
+        out += [
+            "## Peak memory (model level)",
+            "",
+            "Each case and engine in a fresh process: set-up, then the resident-set high-water mark is reset "
+            "and one warm-up call plus a few more run; *growth* is that peak minus the resident set before "
+            "them (what the work itself needs), *peak RSS* includes the imported libraries.",
+            "",
+        ]
         out += _memory_table(results["memory"]) + [""]
-    out += ["## Machine", "",
-            f"- CPU: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores "
-            f"({machine.get('usable_cores', '?')} usable)"]
+    out += [
+        "## Machine",
+        "",
+        f"- CPU: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores "
+        f"({machine.get('usable_cores', '?')} usable)",
+    ]
     if machine.get("gpu"):
         out.append(f"- GPU: {machine['gpu']}")
-    out.append("- versions: " + ", ".join(f"{k} {machine.get(k) or '-'}"
-                                          for k in ("python", "minitorch", "numpy", "torch", "cupy")))
+    out.append(
+        "- versions: "
+        + ", ".join(f"{k} {machine.get(k) or '-'}" for k in ("python", "minitorch", "numpy", "torch", "cupy"))
+    )
     for line in blas_summary(machine) or ["none found (threadpoolctl missing?)"]:
         out.append(f"- BLAS: {line}")
     if machine.get("torch_threads") is not None:
         out.append(f"- torch intra-op threads: {machine['torch_threads']}")
     if machine.get("loadavg"):
-        out.append("- load average (1, 5, 15 min) at start: " + ", ".join(f"{x:.2f}" for x in machine["loadavg"])
-                   + ("; at end: " + ", ".join(f"{x:.2f}" for x in machine["loadavg_end"])
-                      if machine.get("loadavg_end") else ""))
+        out.append(
+            "- load average (1, 5, 15 min) at start: "
+            + ", ".join(f"{x:.2f}" for x in machine["loadavg"])
+            + (
+                "; at end: " + ", ".join(f"{x:.2f}" for x in machine["loadavg_end"])
+                if machine.get("loadavg_end")
+                else ""
+            )
+        )
     env = results.get("environment", {})
     out += ["", "## Environment of the benchmark processes (both engines)", ""]
     out += [f"- `{k}={v}`" for k, v in env.items()] or ["- (no BLAS/OpenMP/malloc variables set)"]
     if run.get("environment_removed"):
-        out.append("- removed from the caller's environment: " + ", ".join(f"`{k}`" for k in run["environment_removed"]))
-    out += ["", "Re-run with `minitorch bench` (`--quick` for a smoke run, `--filter EXPR` for some cases); "
-                "the raw numbers are in [results.json](results.json).", ""]
+        out.append(
+            "- removed from the caller's environment: " + ", ".join(f"`{k}`" for k in run["environment_removed"])
+        )
+    out += [
+        "",
+        "Re-run with `minitorch bench` (`--quick` for a smoke run, `--filter EXPR` for some cases); "
+        "the raw numbers are in [results.json](results.json).",
+        "",
+    ]
     return "\n".join(out)
 
 
@@ -241,6 +300,7 @@ def render_markdown(results: dict, charts: List[str]) -> str:
 def _figure(size: tuple) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+
     fig = Figure(figsize=size)
     FigureCanvasAgg(fig)
     return fig
@@ -253,11 +313,14 @@ def _save(fig: Any, path: Path) -> str:
     return str(path)
 
 
-def ratio_chart(results: dict, path: Path) -> Optional[str]:
+def ratio_chart(results: dict, path: Path) -> str | None:
     """Horizontal bars of minitorch/torch per case (log scale) with a line at 1.0."""
     rows = [r for r in results.get("cases", []) if r.get("ratio")]
-    rows += [{"title": "peak memory: " + m["title"], "ratio": m["ratio"]} for m in results.get("memory", [])
-             if m.get("ratio")]
+    rows += [
+        {"title": "peak memory: " + m["title"], "ratio": m["ratio"]}
+        for m in results.get("memory", [])
+        if m.get("ratio")
+    ]
     if not rows:
         return None
     fig = _figure((10, 0.32 * len(rows) + 1.4))
@@ -274,7 +337,7 @@ def ratio_chart(results: dict, path: Path) -> Optional[str]:
     return _save(fig, path)
 
 
-def batch_chart(results: dict, path: Path) -> Optional[str]:
+def batch_chart(results: dict, path: Path) -> str | None:
     """LeNet training-step time against batch size, both engines (log-log)."""
     by_case = {r["case"]: r for r in results.get("cases", []) if r.get("device", "cpu") == "cpu"}
     points = [(b, by_case[c]) for b, c in LENET_STEPS.items() if c in by_case]
@@ -296,7 +359,7 @@ def batch_chart(results: dict, path: Path) -> Optional[str]:
     return _save(fig, path)
 
 
-def write_report(results: dict, out: Any) -> List[str]:
+def write_report(results: dict, out: Any) -> list[str]:
     """Write results.json, the charts (when matplotlib is installed) and REPORT.md into ``out``; returns the paths."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -306,7 +369,7 @@ def write_report(results: dict, out: Any) -> List[str]:
     tmp.write_text(json.dumps(results, indent=1) + "\n")
     os.replace(tmp, path)
     written.append(str(path))
-    charts: List[str] = []
+    charts: list[str] = []
     try:
         import matplotlib  # noqa: F401
     except ImportError:

@@ -11,6 +11,7 @@ where Ctrl-C stopped it), ``model.pt`` (the final state dict) and ``training.png
 Bad arguments and missing data give one line on stderr and exit status 2; Ctrl-C saves
 a checkpoint that ``--resume`` continues from, and exits with status 130.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,8 @@ import os
 import platform
 import sys
 import time
-from typing import Any, Dict, List, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,15 +33,28 @@ PLOT = "training.png"
 FINAL_MODEL = "model.pt"
 
 # Dataset name -> (minitorch.vision.datasets class, per-channel mean and std of the training images).
-DATASETS: Dict[str, tuple] = {
+DATASETS: dict[str, tuple] = {
     "fashion-mnist": ("FashionMNIST", (0.2860,), (0.3530,)),
     "mnist": ("MNIST", (0.1307,), (0.3081,)),
     "cifar10": ("CIFAR10", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),  # as 'Training a Classifier' normalises
 }
-DEFAULTS: Dict[str, Any] = {
-    "model": "lenet", "dataset": "fashion-mnist", "data_dir": "data", "download": False, "epochs": 10,
-    "batch_size": 64, "lr": 0.01, "momentum": 0.9, "optimizer": "sgd", "device": "cpu", "seed": 0,
-    "engine": "minitorch", "out": None, "limit_train": None, "limit_test": None, "workers": 0,
+DEFAULTS: dict[str, Any] = {
+    "model": "lenet",
+    "dataset": "fashion-mnist",
+    "data_dir": "data",
+    "download": False,
+    "epochs": 10,
+    "batch_size": 64,
+    "lr": 0.01,
+    "momentum": 0.9,
+    "optimizer": "sgd",
+    "device": "cpu",
+    "seed": 0,
+    "engine": "minitorch",
+    "out": None,
+    "limit_train": None,
+    "limit_test": None,
+    "workers": 0,
 }
 # What a resumed run may change; everything else decides the result and comes from the checkpoint.
 RESUMABLE = {"data_dir", "download", "epochs", "device", "workers", "out"}
@@ -59,25 +74,32 @@ def _number(kind: type, minimum: float, strict: bool) -> Any:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got "
-                                             f"{text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}"
+            ) from None
         if value < minimum or (strict and value == minimum) or value != value:
             bound = f"> {minimum:g}" if strict else f">= {minimum:g}"
             raise argparse.ArgumentTypeError(f"expected a value {bound}, got {text}")
         return value
+
     return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="minitorch", description="minitorch: PyTorch's API on a from-scratch autograd engine.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    t = sub.add_parser("train", help="train a model on an image data set",
-                       description="Train a model from minitorch.models on an image data set.")
+    t = sub.add_parser(
+        "train",
+        help="train a model on an image data set",
+        description="Train a model from minitorch.models on an image data set.",
+    )
     d = DEFAULTS
     t.add_argument("--model", choices=models.names(), help=f"model to train (default {d['model']})")
     t.add_argument("--dataset", choices=list(DATASETS), help=f"data set (default {d['dataset']})")
-    t.add_argument("--data-dir", help="directory holding (or receiving) the data set (default ./data; "
-                                      "/usr/share/datasets is searched too)")
+    t.add_argument(
+        "--data-dir",
+        help="directory holding (or receiving) the data set (default ./data; /usr/share/datasets is searched too)",
+    )
     t.add_argument("--download", action="store_true", default=None, help="download the data set when missing")
     t.add_argument("--epochs", type=_number(int, 1, False), help=f"epochs to train (default {d['epochs']})")
     t.add_argument("--batch-size", type=_number(int, 1, False), help=f"mini-batch size (default {d['batch_size']})")
@@ -85,27 +107,34 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--momentum", type=_number(float, 0, False), help=f"SGD momentum (default {d['momentum']})")
     t.add_argument("--optimizer", choices=["sgd", "adam"], help=f"optimizer (default {d['optimizer']})")
     t.add_argument("--device", choices=["cpu", "cuda"], help=f"device (default {d['device']})")
-    t.add_argument("--seed", type=_number(int, 0, False), help=f"seed for initialisation and shuffling "
-                                                                f"(default {d['seed']})")
-    t.add_argument("--engine", choices=["minitorch", "torch"],
-                   help="minitorch (default), or torch: the same loop in real PyTorch from identical weights "
-                        "and batches")
+    t.add_argument(
+        "--seed", type=_number(int, 0, False), help=f"seed for initialisation and shuffling (default {d['seed']})"
+    )
+    t.add_argument(
+        "--engine",
+        choices=["minitorch", "torch"],
+        help="minitorch (default), or torch: the same loop in real PyTorch from identical weights and batches",
+    )
     t.add_argument("--out", help="run directory (default runs/<timestamp>)")
     t.add_argument("--resume", help="continue the run in this directory (or from this checkpoint file)")
     t.add_argument("--limit-train", type=_number(int, 1, False), help="use only the first N training images")
     t.add_argument("--limit-test", type=_number(int, 1, False), help="use only the first N test images")
     t.add_argument("--workers", type=_number(int, 0, False), help="DataLoader worker processes (default 0)")
     t.set_defaults(func=train)
-    b = sub.add_parser("bench", help="benchmark minitorch against torch and write benchmarks/REPORT.md",
-                       description="Run the benchmark suites (each case for minitorch and torch) and the "
-                                   "peak-memory cases, then write REPORT.md, results.json and PNG charts.")
+    b = sub.add_parser(
+        "bench",
+        help="benchmark minitorch against torch and write benchmarks/REPORT.md",
+        description="Run the benchmark suites (each case for minitorch and torch) and the "
+        "peak-memory cases, then write REPORT.md, results.json and PNG charts.",
+    )
     from . import bench as _bench
+
     _bench.add_arguments(b)
     b.set_defaults(func=bench)
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
     parser = build_parser()
     args = None
@@ -137,27 +166,34 @@ def _config(args: argparse.Namespace) -> tuple:
         config = {**DEFAULTS, **given}
         out = config["out"] or _fresh_run_dir()
         if os.path.exists(os.path.join(out, CHECKPOINT)):
-            raise UsageError(f"{out} already holds a run ({CHECKPOINT}); continue it with --resume {out} or pick "
-                             "another --out")
+            raise UsageError(
+                f"{out} already holds a run ({CHECKPOINT}); continue it with --resume {out} or pick another --out"
+            )
         return config, None, out
     path = args.resume
     if os.path.isdir(path):
         path = os.path.join(path, CHECKPOINT)
     if not os.path.isfile(path):
-        raise UsageError(f"--resume {args.resume}: no checkpoint found (expected a run directory holding "
-                         f"{CHECKPOINT}, or a checkpoint file)")
+        raise UsageError(
+            f"--resume {args.resume}: no checkpoint found (expected a run directory holding "
+            f"{CHECKPOINT}, or a checkpoint file)"
+        )
     import minitorch
+
     try:
         ckpt = minitorch.load(path)
         saved = ckpt["args"]
     except Exception as e:  # a corrupt or foreign file: say which and why, in one line
-        raise UsageError(f"--resume {args.resume}: cannot read a training checkpoint from {path}: "
-                         f"{type(e).__name__}: {e}") from None
+        raise UsageError(
+            f"--resume {args.resume}: cannot read a training checkpoint from {path}: {type(e).__name__}: {e}"
+        ) from None
     for key, value in given.items():
         if key not in RESUMABLE and value != saved.get(key):
-            raise UsageError(f"--{key.replace('_', '-')} {value} conflicts with the resumed run's "
-                             f"{saved.get(key)}; a resumed run keeps its settings (it may change "
-                             f"{', '.join('--' + k.replace('_', '-') for k in sorted(RESUMABLE))})")
+            raise UsageError(
+                f"--{key.replace('_', '-')} {value} conflicts with the resumed run's "
+                f"{saved.get(key)}; a resumed run keeps its settings (it may change "
+                f"{', '.join('--' + k.replace('_', '-') for k in sorted(RESUMABLE))})"
+            )
     config = {**DEFAULTS, **saved, **{k: v for k, v in given.items() if k in RESUMABLE}}
     out = given.get("out") or os.path.dirname(os.path.abspath(path))
     config["out"] = out
@@ -183,6 +219,7 @@ def _engine(config: dict) -> training.Engine:
         available = torch.cuda.is_available()
     else:
         import minitorch
+
         available = minitorch.cuda.is_available()
     if device == "cuda" and not available:
         raise UsageError(f"--device cuda: CUDA is not available to {name} ({name}.cuda.is_available() is False)")
@@ -190,7 +227,7 @@ def _engine(config: dict) -> training.Engine:
 
 
 # ---------------------------------------------------------------------------- data
-def load_data(config: dict, image_size: Optional[int]) -> tuple:
+def load_data(config: dict, image_size: int | None) -> tuple:
     """(train set, test set, class names, one sample's shape) for ``config``'s data set.
 
     Images are normalised per channel; 28x28 digits are padded to 32x32 (zeros before
@@ -232,6 +269,7 @@ def load_data(config: dict, image_size: Optional[int]) -> tuple:
 def train(args: argparse.Namespace) -> int:
     """``minitorch train``: see the module docstring."""
     import minitorch
+
     from .utils.data import DataLoader
 
     config, ckpt, out = _config(args)
@@ -239,8 +277,10 @@ def train(args: argparse.Namespace) -> int:
     spec = models.MODELS[config["model"]]
     train_set, test_set, classes, shape = load_data(config, spec.image_size)
     if spec.image_size is not None and shape[1:] != (spec.image_size, spec.image_size):
-        raise UsageError(f"model {config['model']} takes {spec.image_size}x{spec.image_size} images; "
-                         f"{config['dataset']} has {shape[1]}x{shape[2]}")
+        raise UsageError(
+            f"model {config['model']} takes {spec.image_size}x{spec.image_size} images; "
+            f"{config['dataset']} has {shape[1]}x{shape[2]}"
+        )
     os.makedirs(out, exist_ok=True)
 
     minitorch.manual_seed(config["seed"])
@@ -249,8 +289,9 @@ def train(args: argparse.Namespace) -> int:
     model = engine.build_model(config["model"], shape, len(classes))
     optimizer = engine.optimizer(config["optimizer"], model.parameters(), config["lr"], config["momentum"])
     shuffle = minitorch.Generator().manual_seed(config["seed"])
-    train_loader = DataLoader(train_set, batch_size=config["batch_size"], shuffle=True, generator=shuffle,
-                              num_workers=config["workers"])
+    train_loader = DataLoader(
+        train_set, batch_size=config["batch_size"], shuffle=True, generator=shuffle, num_workers=config["workers"]
+    )
     test_loader = DataLoader(test_set, batch_size=1000, shuffle=False, num_workers=config["workers"])
     trainer = training.Trainer(engine, model, optimizer, train_loader, test_loader, len(classes), shuffle)
     if ckpt is not None:
@@ -259,9 +300,12 @@ def train(args: argparse.Namespace) -> int:
         except (ValueError, KeyError, RuntimeError) as e:
             raise UsageError(f"--resume: the checkpoint does not fit this run: {e}") from None
     run = _Run(config, trainer, out, classes, shape)
-    print(f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "
-          f"({len(train_set):,} train / {len(test_set):,} test images of {'x'.join(map(str, shape))}) with "
-          f"{engine.name} on {config['device']}; run directory {out}", flush=True)
+    print(
+        f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "
+        f"({len(train_set):,} train / {len(test_set):,} test images of {'x'.join(map(str, shape))}) with "
+        f"{engine.name} on {config['device']}; run directory {out}",
+        flush=True,
+    )
     if ckpt is not None:
         print(f"resuming at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}", flush=True)
     return run.fit()
@@ -270,7 +314,7 @@ def train(args: argparse.Namespace) -> int:
 class _Run:
     """One invocation of ``train``: the loop with its progress bar, checkpoints, metrics and plot."""
 
-    def __init__(self, config: dict, trainer: training.Trainer, out: str, classes: List[str], shape: tuple) -> None:
+    def __init__(self, config: dict, trainer: training.Trainer, out: str, classes: list[str], shape: tuple) -> None:
         self.config, self.trainer, self.out, self.classes, self.shape = config, trainer, out, classes, shape
         self.parameters = sum(int(p.numel()) for p in trainer.model.parameters())
 
@@ -301,9 +345,12 @@ class _Run:
         finally:
             bar.close()  # before any message, so it starts on a line of its own
         metrics = trainer.finish_epoch(time.perf_counter() - start)
-        print(f"epoch {metrics['epoch']}/{self.config['epochs']}: train loss {metrics['train_loss']:.4f}, "
-              f"test accuracy {metrics['test_accuracy']:.2f} % ({metrics['test_samples']} images), "
-              f"{metrics['samples_per_second'] or 0:.0f} samples/s, {metrics['train_seconds']:.1f} s", flush=True)
+        print(
+            f"epoch {metrics['epoch']}/{self.config['epochs']}: train loss {metrics['train_loss']:.4f}, "
+            f"test accuracy {metrics['test_accuracy']:.2f} % ({metrics['test_samples']} images), "
+            f"{metrics['samples_per_second'] or 0:.0f} samples/s, {metrics['train_seconds']:.1f} s",
+            flush=True,
+        )
         self._save_checkpoint()
         self._write_metrics("running")
         self._plot()
@@ -311,13 +358,18 @@ class _Run:
     def _interrupted(self) -> int:
         trainer = self.trainer
         if not trainer.consistent:  # stopped inside an optimizer step: the epoch checkpoint stays
-            print(f"minitorch train: interrupted during an update; {self._ckpt_path()} keeps the last epoch's "
-                  "state", file=sys.stderr)
+            print(
+                f"minitorch train: interrupted during an update; {self._ckpt_path()} keeps the last epoch's state",
+                file=sys.stderr,
+            )
             return 130
         self._save_checkpoint()
         self._write_metrics("interrupted")
-        print(f"minitorch train: interrupted at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}; "
-              f"checkpoint saved, continue with: minitorch train --resume {self.out}", file=sys.stderr)
+        print(
+            f"minitorch train: interrupted at epoch {trainer.pos.epoch + 1}, step {trainer.pos.step}; "
+            f"checkpoint saved, continue with: minitorch train --resume {self.out}",
+            file=sys.stderr,
+        )
         return 130
 
     def _ckpt_path(self) -> str:
@@ -325,12 +377,13 @@ class _Run:
 
     def _save_checkpoint(self) -> None:
         import minitorch
+
         state = self.trainer.state_dict()
         state["args"] = {k: v for k, v in self.config.items()}
         minitorch.save(state, self._ckpt_path())
 
     # ------------------------------------------------------------ outputs
-    def _history(self) -> List[dict]:
+    def _history(self) -> list[dict]:
         rows = []
         for m in self.trainer.pos.history:
             row = dict(m)
@@ -340,8 +393,7 @@ class _Run:
 
     def _write_metrics(self, status: str) -> None:
         config, engine = self.config, self.trainer.engine
-        versions = {"minitorch": _minitorch_version(), "python": platform.python_version(),
-                    "numpy": np.__version__}
+        versions = {"minitorch": _minitorch_version(), "python": platform.python_version(), "numpy": np.__version__}
         if engine.name == "torch":
             versions["torch"] = engine.version()
         doc = {
@@ -350,9 +402,12 @@ class _Run:
             "args": config,
             "versions": versions,
             "model": {"name": config["model"], "parameters": self.parameters, "input_shape": list(self.shape)},
-            "dataset": {"name": config["dataset"], "classes": self.classes,
-                        "train_samples": len(self.trainer.train_loader.dataset),  # type: ignore[attr-defined]
-                        "test_samples": len(self.trainer.test_loader.dataset)},  # type: ignore[attr-defined]
+            "dataset": {
+                "name": config["dataset"],
+                "classes": self.classes,
+                "train_samples": len(self.trainer.train_loader.dataset),  # type: ignore[attr-defined]
+                "test_samples": len(self.trainer.test_loader.dataset),
+            },  # type: ignore[attr-defined]
             "epochs": self._history(),
             "loss_curve": self.trainer.pos.curve,
         }
@@ -384,19 +439,22 @@ class _Run:
 
     def _report(self) -> None:
         import minitorch
+
         history = self.trainer.pos.history
         if not history:
             return
         last = history[-1]
-        minitorch.save(self.trainer.engine.export(self.trainer.model.state_dict()),
-                       os.path.join(self.out, FINAL_MODEL))
+        minitorch.save(self.trainer.engine.export(self.trainer.model.state_dict()), os.path.join(self.out, FINAL_MODEL))
         print(f"Accuracy of the network on the {last['test_samples']} test images: {last['test_accuracy']:.1f} %")
         for classname, accuracy in zip(self.classes, last["per_class_accuracy"]):
             if accuracy is not None:
                 print(f"Accuracy for class: {classname:5s} is {accuracy:.1f} %")
         seconds = [m["train_seconds"] for m in history]
-        print(f"{len(history)} epochs, {np.mean(seconds):.1f} s per epoch on average; wrote {self.out}/"
-              f"{{{METRICS},{CHECKPOINT},{FINAL_MODEL},{PLOT}}}", flush=True)
+        print(
+            f"{len(history)} epochs, {np.mean(seconds):.1f} s per epoch on average; wrote {self.out}/"
+            f"{{{METRICS},{CHECKPOINT},{FINAL_MODEL},{PLOT}}}",
+            flush=True,
+        )
 
 
 class _progress:
@@ -410,8 +468,15 @@ class _progress:
             self._bar = None
             return
         tty = sys.stderr.isatty()
-        self._bar = tqdm(total=total, initial=initial, desc=desc, unit="batch", dynamic_ncols=True,
-                         mininterval=0.1 if tty else 30.0, leave=tty)
+        self._bar = tqdm(
+            total=total,
+            initial=initial,
+            desc=desc,
+            unit="batch",
+            dynamic_ncols=True,
+            mininterval=0.1 if tty else 30.0,
+            leave=tty,
+        )
 
     def update(self, loss: float, rate: float) -> None:
         self._step += 1
@@ -430,6 +495,7 @@ class _progress:
 def bench(args: argparse.Namespace) -> int:
     """``minitorch bench``: see :mod:`minitorch.bench`."""
     from . import bench as _bench
+
     try:
         return _bench.run(args)
     except (FileNotFoundError, ValueError) as e:
@@ -438,6 +504,7 @@ def bench(args: argparse.Namespace) -> int:
 
 def _minitorch_version() -> str:
     from . import __version__
+
     return __version__
 
 

@@ -1,18 +1,19 @@
 """Tensor creation: tensor, from_numpy, zeros, ones, full, empty, rand, randn, randint, arange, linspace, eye."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import backend, dtypes
-from .random import (Generator, check_integer_bounds, sample_integers, sample_normal, sample_permutation,
-                     sample_uniform)
+from .random import Generator, check_integer_bounds, sample_integers, sample_normal, sample_permutation, sample_uniform
 from .tensor import Tensor
 
 
-def _infer_array(data: Any, dtype: Optional[dtypes.dtype] = None) -> np.ndarray:
+def _infer_array(data: Any, dtype: dtypes.dtype | None = None) -> np.ndarray:
     """A numpy array for ``data`` with torch's dtype inference; ``dtype``, when given, is the target.
 
     Arrays and tensors are cast as torch casts them (wrapping); Python data is converted element by
@@ -74,7 +75,7 @@ def _leaf_dtype(kind: type) -> dtypes.dtype:
     raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
 
 
-def _from_python(data: Any, dtype: Optional[dtypes.dtype]) -> np.ndarray:
+def _from_python(data: Any, dtype: dtypes.dtype | None) -> np.ndarray:
     """Python numbers (nested sequences, numpy scalars, one-element tensors) as torch.tensor stores them.
 
     Each number goes straight from its Python value to the target dtype: a float through its own
@@ -115,11 +116,15 @@ def _to_integers(flat: np.ndarray, kinds: set, dtype: dtypes.dtype) -> np.ndarra
     errors = []  # (position, error) of the first bad number of each kind
     if not_int:  # numpy's other floats and bools have no __index__, and are not Python floats
         first = next(i for i, x in enumerate(flat) if isinstance(x, not_int))
-        errors.append((first, TypeError(f"'numpy.{type(flat[first]).__name__}' object cannot be interpreted "
-                                        "as an integer")))
+        errors.append(
+            (first, TypeError(f"'numpy.{type(flat[first]).__name__}' object cannot be interpreted as an integer"))
+        )
         flat = np.where([isinstance(x, not_int) for x in flat], 0, flat)
-    is_float = np.fromiter((isinstance(x, float) for x in flat), dtype=bool, count=flat.size) \
-        if any(issubclass(k, float) for k in kinds) else np.zeros(flat.size, dtype=bool)
+    is_float = (
+        np.fromiter((isinstance(x, float) for x in flat), dtype=bool, count=flat.size)
+        if any(issubclass(k, float) for k in kinds)
+        else np.zeros(flat.size, dtype=bool)
+    )
     info = np.iinfo(dtype.np_dtype)
     out = np.empty(flat.size, dtype=dtype.np_dtype)
     with np.errstate(invalid="ignore"):
@@ -133,7 +138,7 @@ def _to_integers(flat: np.ndarray, kinds: set, dtype: dtypes.dtype) -> np.ndarra
         where = np.flatnonzero(~is_float)
         if where.size:
             ints = flat[where]
-            huge = ((ints < -2**63) | (ints >= 2**63)).astype(bool)  # Python comparisons: exact for any int
+            huge = ((ints < -(2**63)) | (ints >= 2**63)).astype(bool)  # Python comparisons: exact for any int
             if huge.any():
                 errors.append((where[huge.argmax()], ValueError("Overflow when unpacking long long")))
             i = np.where(huge, 0, ints).astype(np.int64)
@@ -168,8 +173,9 @@ def _check_ragged(data: Any) -> None:
         stack.extend((y, d + 1) for y in reversed(x))
 
 
-def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-           pin_memory: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, pin_memory: bool = False
+) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
 
     Args:
@@ -258,12 +264,14 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
     """A tensor of the given size with unspecified contents."""
     dev = backend.as_device(device)
-    return _make(backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev,
-                 requires_grad)
+    return _make(
+        backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev, requires_grad
+    )
 
 
-def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(
+    size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch).
 
     The value is converted as ``fill_`` converts it: straight to the dtype, with torch's overflow error.
@@ -279,8 +287,7 @@ def full(size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any
     return _filled(shape, value, dt, device, requires_grad)
 
 
-def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix."""
     for name, v in (("n", n), ("m", m)):
         if v is not None and v < 0:
@@ -288,8 +295,9 @@ def eye(n: int, m: Optional[int] = None, *, dtype: Any = None, device: Any = Non
     return _make(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), device, requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(
+    start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
@@ -310,13 +318,17 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None, dev
         if step == 0:
             raise ValueError("step must be nonzero")
     n = max(0, math.ceil((end - start) / step))
-    arr = (start + np.arange(n, dtype=np.float64) * step) if dt.is_floating_point else \
-        np.arange(start, end, step, dtype=np.int64)[:n]
+    arr = (
+        (start + np.arange(n, dtype=np.float64) * step)
+        if dt.is_floating_point
+        else np.arange(start, end, step, dtype=np.int64)[:n]
+    )
     return _make(arr.astype(dt.np_dtype), device, requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+def linspace(
+    start: float, end: float, steps: int, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
@@ -326,15 +338,17 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None, device:
     return _make(np.linspace(start, end, steps).astype(dt.np_dtype), device, requires_grad)
 
 
-def rand(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def rand(
+    *size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Uniform samples on [0, 1) from minitorch's generator."""
     dt = _sampled_dtype(dtype, "check_uniform_bounds")
     return _make(sample_uniform(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
 
 
-def randn(*size: Any, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def randn(
+    *size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples from minitorch's generator."""
     dt = _sampled_dtype(dtype, "normal_kernel_cpu")
     return _make(sample_normal(_size(size), 0.0, 1.0, dt, generator), device, requires_grad)
@@ -345,13 +359,21 @@ def _sampled_dtype(dtype: Any, kernel: str) -> dtypes.dtype:
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
         from .tensor import _LEGACY_NAMES
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_LEGACY_NAMES[dt][6:-6]}\'')
+
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
     return dt
 
 
-def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
-            generator: Optional[Generator] = None, dtype: Any = None, device: Any = None,
-            requires_grad: bool = False) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: Sequence[int] = (),
+    *,
+    generator: Generator | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
     """Integers uniform on [low, high) (int64 unless ``dtype`` says otherwise); ``randint(high, size)`` too."""
     if isinstance(high, (tuple, list)):
         size, high = high, None
@@ -359,11 +381,12 @@ def randint(low: int, high: Optional[int] = None, size: Sequence[int] = (), *,
         low, high = 0, low
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     check_integer_bounds(low, high, dt)
-    return _make(sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device,
-                 requires_grad)
+    return _make(
+        sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device, requires_grad
+    )
 
 
-def randperm(n: int, *, generator: Optional[Generator] = None, dtype: Any = None, device: Any = None) -> Tensor:
+def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
@@ -390,8 +413,9 @@ def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
     return empty(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
-              requires_grad: bool = False) -> Tensor:
+def full_like(
+    input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return full(tuple(input.shape), fill_value, dtype=dt, device=dev, requires_grad=requires_grad)
 
@@ -406,7 +430,6 @@ def randn_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires
     return randn(tuple(input.shape), dtype=dt, device=dev, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int, high: Optional[int] = None, *, dtype: Any = None,
-                 device: Any = None) -> Tensor:
+def randint_like(input: Tensor, low: int, high: int | None = None, *, dtype: Any = None, device: Any = None) -> Tensor:
     dt, dev = _like(input, dtype, device)
     return randint(low, high, tuple(input.shape), dtype=dt, device=dev)

@@ -1,4 +1,5 @@
 """``minitorch.cuda``: GPU availability and seeding (CuPy-backed when present)."""
+
 from __future__ import annotations
 
 from . import backend

@@ -1,7 +1,8 @@
 """dtype objects with torch's names, and torch's type-promotion rules."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ class dtype:
     def __reduce__(self) -> str:
         return self.name
 
-    def to_real(self) -> "dtype":
+    def to_real(self) -> dtype:
         return self
 
     @property
@@ -46,8 +47,18 @@ float64 = dtype("float64", np.float64, 2)
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
-_BY_NAME.update({"float": float32, "double": float64, "half": float16, "long": int64,
-                 "int": int32, "short": int16, "byte": uint8, "char": int8})
+_BY_NAME.update(
+    {
+        "float": float32,
+        "double": float64,
+        "half": float16,
+        "long": int64,
+        "int": int32,
+        "short": int16,
+        "byte": uint8,
+        "char": int8,
+    }
+)
 
 _default_float = float32
 
@@ -75,7 +86,8 @@ def from_numpy_dtype(npd: Any) -> dtype:
     except KeyError:
         raise TypeError(
             f"can't convert np.ndarray of type numpy.{np.dtype(npd)}. The only supported types are: "
-            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.") from None
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
 
 
 def as_dtype(d: Any) -> dtype:
@@ -137,18 +149,19 @@ def result_type(*operands: Any) -> dtype:
     tiers: list[dtype | None] = [None, None, None]
     unsigned = False  # a Python int above int64's range is torch's uint64 number
     for x in operands:
-        if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(getattr(x, "dtype"), dtype):
+        if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(x.dtype, dtype):
             tier, d = (0 if x.ndim > 0 else 1), x.dtype
         else:
             tier, d = 2, _scalar_dtype(x)
-            if type(x) is int and not -2**63 <= x < 2**63:
+            if type(x) is int and not -(2**63) <= x < 2**63:
                 unsigned = scalar(x).dtype.kind == "u"  # beyond uint64 too: torch's OverflowError
         tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
     out = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     assert out is not None
     if unsigned and out is int64 and bool_ in tiers[:2] and all(t in (None, bool_) for t in tiers[:2]):
-        raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted to promote "
-                           "Bool and UInt64")
+        raise RuntimeError(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64"
+        )
     return out
 
 
@@ -158,15 +171,32 @@ def float_result(d: dtype) -> dtype:
 
 
 # c10's names of the C types, as torch's conversion errors spell them.
-_C_NAMES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+_C_NAMES = {
+    "bool": "bool",
+    "uint8": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int",
+    "int64": "int64_t",
+    "float16": "c10::Half",
+    "float32": "float",
+    "float64": "double",
+}
 
 
 # The C++ type names of other messages (``attempting to assign a gradient with dtype 'double'``, ``from is
 # out of bounds for signed char``).
-CPP_TYPE_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int",
-                  "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-                  "bool": "bool"}
+CPP_TYPE_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
 
 
 _LARGEST: dict = {}
@@ -212,7 +242,7 @@ def scalar(value: Any) -> Any:
         return np.bool_(value)
     if isinstance(value, (int, np.integer)):
         v = int(value)
-        if -2**63 <= v < 2**63:
+        if -(2**63) <= v < 2**63:
             return np.int64(v)
         if 0 <= v < 2**64:
             return np.uint64(v)
@@ -247,12 +277,12 @@ def overflows(value: Any, d: dtype) -> bool:
     return not float(info.min) <= f <= float(info.max)  # NaN fails too
 
 
-def overflow_error(d: dtype, name: Optional[str] = None) -> RuntimeError:
+def overflow_error(d: dtype, name: str | None = None) -> RuntimeError:
     """torch's error for a number that does not fit ``d`` (``name``: the type as the caller spells it)."""
     return RuntimeError(f"value cannot be converted to type {name or _C_NAMES[d.name]} without overflow")
 
 
-def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: Optional[dtype] = None) -> Any:
+def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: dtype | None = None) -> Any:
     """A Python or numpy number as a numpy scalar of ``d``, converted as torch converts a Scalar argument.
 
     Python floats go straight to ``d`` (one rounding from the double they are), except float16, which
@@ -275,7 +305,7 @@ def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: Optional[d
             with np.errstate(over="ignore"):  # inf, silently, as torch
                 return d.np_dtype.type(value)
         return d.np_dtype.type(value)
-    if kind is int and d is not bool_ and d is not float16 and -2**53 <= value <= 2**53:
+    if kind is int and d is not bool_ and d is not float16 and -(2**53) <= value <= 2**53:
         low, high = _bounds(d)
         if low <= value <= high:  # fits: no check, no wrap, and exact in a double
             return d.np_dtype.type(value)

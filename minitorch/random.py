@@ -1,7 +1,8 @@
 """minitorch's own random generator: reproducible after ``manual_seed``, independent of numpy's global state."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -15,11 +16,11 @@ class Generator:
         self._seed = 67280421310721  # torch's default seed
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
-    def manual_seed(self, seed: int) -> "Generator":
+    def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from ``seed`` (an int; a negative one is taken modulo 2**64, as torch does)."""
         if not isinstance(seed, (int, np.integer)):
             raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
-        if not -2**63 <= int(seed) < 2**64:
+        if not -(2**63) <= int(seed) < 2**64:
             raise ValueError("Overflow when unpacking long long")
         self._seed = int(seed) % 2**64
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
@@ -27,7 +28,7 @@ class Generator:
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        s = int(np.random.SeedSequence().entropy % (2 ** 63))
+        s = int(np.random.SeedSequence().entropy % (2**63))
         self.manual_seed(s)
         return s
 
@@ -53,6 +54,7 @@ def manual_seed(seed: int) -> Generator:
     seed = int(seed)  # as torch: 1.7 seeds with 1
     default_generator.manual_seed(seed)
     from . import cuda
+
     cuda.manual_seed_all(seed)
     return default_generator
 
@@ -73,28 +75,30 @@ def set_rng_state(state: dict) -> None:
     default_generator.set_state(state)
 
 
-def _rng(generator: Optional[Generator]) -> np.random.Generator:
+def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
-def sample_uniform(shape: tuple, low: float, high: float, dtype: dtypes.dtype,
-                   generator: Optional[Generator] = None) -> np.ndarray:
+def sample_uniform(
+    shape: tuple, low: float, high: float, dtype: dtypes.dtype, generator: Generator | None = None
+) -> np.ndarray:
     """U(low, high) samples of ``dtype`` (drawn in float64, then cast)."""
     return _rng(generator).uniform(low, high, size=tuple(shape)).astype(dtype.np_dtype)
 
 
-def sample_normal(shape: tuple, mean: float, std: float, dtype: dtypes.dtype,
-                  generator: Optional[Generator] = None) -> np.ndarray:
+def sample_normal(
+    shape: tuple, mean: float, std: float, dtype: dtypes.dtype, generator: Generator | None = None
+) -> np.ndarray:
     """N(mean, std**2) samples of ``dtype``."""
     return (_rng(generator).standard_normal(size=tuple(shape)) * std + mean).astype(dtype.np_dtype)
 
 
-def sample_integers(shape: tuple, low: int, high: int, generator: Optional[Generator] = None) -> np.ndarray:
+def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None) -> np.ndarray:
     """Integers uniform on [low, high)."""
     return _rng(generator).integers(low, high, size=tuple(shape), dtype=np.int64)
 
 
-def sample_permutation(n: int, generator: Optional[Generator] = None) -> np.ndarray:
+def sample_permutation(n: int, generator: Generator | None = None) -> np.ndarray:
     return _rng(generator).permutation(n).astype(np.int64)
 
 
@@ -103,7 +107,7 @@ def check_integer_bounds(low: Any, high: Any, dt: dtypes.dtype) -> None:
     for v in (low, high):
         if not isinstance(v, (int, np.integer)):
             raise TypeError(f"random_(): from and to must be integers, not {type(v).__name__}")
-        if not -2**63 <= int(v) < 2**63:
+        if not -(2**63) <= int(v) < 2**63:
             raise ValueError("Overflow when unpacking long long")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
@@ -121,6 +125,7 @@ def check_uniform_bounds(low: float, high: float, dt: dtypes.dtype) -> None:
     """torch's checks of uniform_'s [low, high) against the (floating) dtype the samples go into."""
     if not dt.is_floating_point:
         from .tensor import _LEGACY_NAMES
+
         raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
     largest = float(np.finfo(dt.np_dtype).max)
     for name, v in (("from", low), ("to", high)):
@@ -130,5 +135,8 @@ def check_uniform_bounds(low: float, high: float, dt: dtypes.dtype) -> None:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
     if high - low > largest:
         from .tensor import _LEGACY_NAMES
-        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_LEGACY_NAMES[dt][6:-6]}>::max(), but "
-                           f"found to={high} and from={low} which result in to-from to exceed the limit")
+
+        raise RuntimeError(
+            f"uniform_ expects to-from <= std::numeric_limits<{_LEGACY_NAMES[dt][6:-6]}>::max(), but "
+            f"found to={high} and from={low} which result in to-from to exceed the limit"
+        )

@@ -22,6 +22,7 @@ Files that are not ours (``torch.save`` output) are read with torch's own weight
 loader when torch is installed. Saving to a path is atomic: a crash mid-save leaves the
 previous file as it was.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,7 +33,7 @@ import math
 import os
 import struct
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -58,10 +59,10 @@ class _Encoder:
     """Turns a tree of containers and tensors into JSON-ready nodes plus a list of arrays."""
 
     def __init__(self) -> None:
-        self.arrays: List[np.ndarray] = []
-        self.entries: List[Dict[str, Any]] = []
-        self._index: Dict[int, int] = {}  # id(tensor) -> position, so a shared tensor is stored once
-        self._keep: List[Tensor] = []  # holds the tensors so their ids stay unique while encoding
+        self.arrays: list[np.ndarray] = []
+        self.entries: list[dict[str, Any]] = []
+        self._index: dict[int, int] = {}  # id(tensor) -> position, so a shared tensor is stored once
+        self._keep: list[Tensor] = []  # holds the tensors so their ids stay unique while encoding
 
     def encode(self, obj: Any, where: str) -> Any:
         if obj is None or isinstance(obj, (bool, str)):
@@ -82,7 +83,7 @@ class _Encoder:
             items = [[self.encode(k, f"{where} (a key)"), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]
             if not isinstance(obj, OrderedDict):
                 return {"dict": items}
-            node: Dict[str, Any] = {"odict": items}
+            node: dict[str, Any] = {"odict": items}
             meta = getattr(obj, "_metadata", None)  # module state dicts carry per-module versions here
             if meta is not None:
                 node["metadata"] = self.encode(meta, f"{where}._metadata")
@@ -90,9 +91,11 @@ class _Encoder:
         if isinstance(obj, (list, tuple)):
             kind = "list" if isinstance(obj, list) else "tuple"
             return {kind: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
-        raise TypeError(f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
-                        "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
-                        "dicts/lists/tuples of them (no pickle)")
+        raise TypeError(
+            f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
+            "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
+            "dicts/lists/tuples of them (no pickle)"
+        )
 
     def _tensor(self, t: Tensor) -> int:
         if id(t) in self._index:
@@ -107,8 +110,9 @@ class _Encoder:
             offset = _round_up(last["offset"] + self.arrays[-1].nbytes)
         self._index[id(t)] = len(self.entries)
         self._keep.append(t)
-        self.entries.append({"dtype": t.dtype.name, "shape": list(arr.shape), "offset": offset,
-                             "device": str(t.device)})
+        self.entries.append(
+            {"dtype": t.dtype.name, "shape": list(arr.shape), "offset": offset, "device": str(t.device)}
+        )
         self.arrays.append(arr)
         return self._index[id(t)]
 
@@ -117,13 +121,13 @@ def _round_up(n: int) -> int:
     return -(-n // _ALIGN) * _ALIGN
 
 
-def _chunks(obj: Any) -> Tuple[bytes, List[Any]]:
+def _chunks(obj: Any) -> tuple[bytes, list[Any]]:
     """The file as (prefix, [header, data pieces...]); the pieces are views, not copies."""
     enc = _Encoder()
     tree = enc.encode(obj, "obj")
     header = json.dumps({"tree": tree, "tensors": enc.entries}, separators=(",", ":"), allow_nan=False).encode()
     header += b" " * (_round_up(len(header)) - len(header))
-    pieces: List[Any] = [header]
+    pieces: list[Any] = [header]
     size = 0
     for entry, arr in zip(enc.entries, enc.arrays):
         if entry["offset"] > size:
@@ -136,7 +140,7 @@ def _chunks(obj: Any) -> Tuple[bytes, List[Any]]:
     return _PREFIX.pack(MAGIC, VERSION, len(header), size, digest.digest(), bytes(4)), pieces
 
 
-def _write_chunks(fh: Any, chunks: List[Any]) -> None:
+def _write_chunks(fh: Any, chunks: list[Any]) -> None:
     for chunk in chunks:
         fh.write(chunk)
 
@@ -181,7 +185,7 @@ def save(obj: Any, f: FileLike) -> None:
 
 
 # ---------------------------------------------------------------------------- decoding
-def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] = True) -> Any:
+def load(f: FileLike, map_location: Any = None, *, weights_only: bool | None = True) -> Any:
     """Read what ``save`` wrote (or a ``torch.save`` file, through torch's weights-only loader).
 
     The checksum is verified before anything is decoded; a truncated or altered file
@@ -196,8 +200,10 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] 
         weights_only: accepted for torch's signature; loading is always weights-only.
     """
     if not (map_location is None or isinstance(map_location, (str, backend.device, int, dict))):
-        raise TypeError("minitorch.load: map_location must be None, a device, a string or a dict, not "
-                        f"{type(map_location).__name__}")
+        raise TypeError(
+            "minitorch.load: map_location must be None, a device, a string or a dict, not "
+            f"{type(map_location).__name__}"
+        )
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open(name, "rb") as fh:
@@ -206,42 +212,48 @@ def load(f: FileLike, map_location: Any = None, *, weights_only: Optional[bool] 
     return _load_stream(f, str(name), map_location, None)
 
 
-def _load_stream(fh: Any, name: str, map_location: Any, file_size: Optional[int]) -> Any:
+def _load_stream(fh: Any, name: str, map_location: Any, file_size: int | None) -> Any:
     prefix = _read(fh, _PREFIX.size)
-    if len(prefix) < _PREFIX.size and MAGIC.startswith(bytes(prefix[:len(MAGIC)])):
-        raise CheckpointError(f"{name}: checkpoint truncated: expected a {_PREFIX.size}-byte prefix starting with "
-                              f"{MAGIC!r}, found {len(prefix)} bytes")
-    if prefix[:len(MAGIC)] != MAGIC:
+    if len(prefix) < _PREFIX.size and MAGIC.startswith(bytes(prefix[: len(MAGIC)])):
+        raise CheckpointError(
+            f"{name}: checkpoint truncated: expected a {_PREFIX.size}-byte prefix starting with "
+            f"{MAGIC!r}, found {len(prefix)} bytes"
+        )
+    if prefix[: len(MAGIC)] != MAGIC:
         if isinstance(fh, io.IOBase) and fh.seekable() and file_size is not None:
             fh.seek(0)
             source: Any = fh
         else:
             source = io.BytesIO(bytes(prefix) + fh.read())
         from .torch_checkpoints import load_foreign  # torch's files are read by torch (imported only then)
-        return load_foreign(source, name, bytes(prefix[:len(MAGIC)]), map_location)
+
+        return load_foreign(source, name, bytes(prefix[: len(MAGIC)]), map_location)
     _, version, header_len, data_len, digest, reserved = _PREFIX.unpack(bytes(prefix))
     if version != VERSION:
-        raise CheckpointError(f"{name}: checkpoint format version {version} is not supported (this minitorch "
-                              f"reads version {VERSION})")
+        raise CheckpointError(
+            f"{name}: checkpoint format version {version} is not supported (this minitorch reads version {VERSION})"
+        )
     if reserved != bytes(4):
-        raise CheckpointError(f"{name}: checkpoint corrupted: the reserved prefix bytes are {reserved.hex()}, "
-                              "expected zeros")
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: the reserved prefix bytes are {reserved.hex()}, expected zeros"
+        )
     if header_len == 0 or header_len % _ALIGN:
-        raise CheckpointError(f"{name}: checkpoint corrupted: header length {header_len} is not a positive "
-                              f"multiple of {_ALIGN}")
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: header length {header_len} is not a positive multiple of {_ALIGN}"
+        )
     expected = _PREFIX.size + header_len + data_len
     if file_size is not None and file_size != expected:
         what = "truncated" if file_size < expected else "has trailing bytes"
         raise CheckpointError(f"{name}: checkpoint {what}: expected {expected} bytes, found {file_size}")
     left = _bytes_left(fh) if file_size is None else None
     if left is not None and left < header_len + data_len:  # a stream: what follows may belong to someone else
-        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found "
-                              f"{_PREFIX.size + left}")
+        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found {_PREFIX.size + left}")
     buf = _read_body(fh, header_len + data_len, name, expected, known=file_size is not None or left is not None)
     found = hashlib.sha256(buf.data).digest()
     if found != digest:
-        raise CheckpointError(f"{name}: checkpoint corrupted: SHA-256 of the contents is {found.hex()}, expected "
-                              f"{digest.hex()}")
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: SHA-256 of the contents is {found.hex()}, expected {digest.hex()}"
+        )
     try:
         header = _parse_header(buf[:header_len].tobytes())
         tensors = _tensors_from(buf, header_len, data_len, header["tensors"], map_location)
@@ -259,7 +271,7 @@ def _load_stream(fh: Any, name: str, map_location: Any, file_size: Optional[int]
 _PIECE = 16 << 20
 
 
-def _bytes_left(fh: Any) -> Optional[int]:
+def _bytes_left(fh: Any) -> int | None:
     """How many bytes a seekable stream holds after its current position (None when it cannot tell)."""
     try:
         if not fh.seekable():
@@ -293,7 +305,7 @@ def _read_body(fh: Any, n: int, name: str, expected: int, known: bool) -> np.nda
     return buf
 
 
-def _parse_header(raw: bytes) -> Dict[str, Any]:
+def _parse_header(raw: bytes) -> dict[str, Any]:
     """The header's JSON, which must be padded exactly as ``save`` pads it (spaces up to the next 64 bytes)."""
     text = raw.rstrip(b" ")
     if _round_up(len(text)) != len(raw):
@@ -307,7 +319,7 @@ def _parse_header(raw: bytes) -> Dict[str, Any]:
 _DTYPE_NAMES = {d.name: d for d in dtypes.ALL}
 
 
-def _tensors_from(buf: np.ndarray, header_len: int, data_len: int, entries: List[Any], map_location: Any) -> List[Any]:
+def _tensors_from(buf: np.ndarray, header_len: int, data_len: int, entries: list[Any], map_location: Any) -> list[Any]:
     """The tensors of the data section, which must be laid out exactly as ``save`` lays them out."""
     tensors, end = [], 0
     for i, entry in enumerate(entries):
@@ -324,13 +336,14 @@ def _tensors_from(buf: np.ndarray, header_len: int, data_len: int, entries: List
             raise ValueError(f"tensor {i}: offset {entry['offset']!r}, expected {offset}")
         nbytes = math.prod(shape) * dt.itemsize
         if offset + nbytes > data_len:
-            raise ValueError(f"tensor {i}: bytes [{offset}, {offset + nbytes}) lie outside the {data_len}-byte data "
-                             "section")
-        if buf[header_len + end:header_len + offset].any():
+            raise ValueError(
+                f"tensor {i}: bytes [{offset}, {offset + nbytes}) lie outside the {data_len}-byte data section"
+            )
+        if buf[header_len + end : header_len + offset].any():
             raise ValueError(f"tensor {i}: nonzero bytes in the padding before offset {offset}")
         device = _saved_device(entry["device"], f"tensor {i}")
         start = header_len + offset
-        arr = buf[start:start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
+        arr = buf[start : start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
         if not arr.dtype.isnative:
             arr = arr.astype(dt.np_dtype)
         tensors.append(Tensor._wrap(backend.to_device(arr, _target_device(device, map_location))))
@@ -364,7 +377,7 @@ def _readinto(fh: Any, buf: Any) -> int:
         else:
             data = fh.read(len(view) - total)
             n = len(data)
-            view[total:total + n] = data
+            view[total : total + n] = data
         if not n:
             break
         total += n
@@ -375,9 +388,11 @@ def _target_device(saved: str, map_location: Any) -> backend.device:
     if map_location is None:
         target = backend.device(saved)
         if target.type == "cuda" and not backend.cuda_available():
-            raise RuntimeError("Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
-                               "is False. If you are running on a CPU-only machine, please use minitorch.load with "
-                               "map_location=torch.device('cpu') to map your storages to the CPU.")
+            raise RuntimeError(
+                "Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
+                "is False. If you are running on a CPU-only machine, please use minitorch.load with "
+                "map_location=torch.device('cpu') to map your storages to the CPU."
+            )
         return target
     if isinstance(map_location, dict):
         return backend.device(map_location.get(saved, saved))
@@ -387,7 +402,7 @@ def _target_device(saved: str, map_location: Any) -> backend.device:
 _NON_FINITE = {"inf", "-inf", "nan"}
 
 
-def _decode(node: Any, tensors: List[Tensor]) -> Any:
+def _decode(node: Any, tensors: list[Tensor]) -> Any:
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if not isinstance(node, dict) or len(node) != 1 + ("metadata" in node and "odict" in node):

@@ -1,4 +1,5 @@
 """torch.Size: a tuple of dimensions that prints as ``torch.Size([4, 4])``."""
+
 from __future__ import annotations
 
 

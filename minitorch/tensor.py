@@ -5,18 +5,19 @@ The methods here are thin: arithmetic and shape methods call the functions in
 holds what belongs to the tensor itself: identity, metadata, conversion, the
 version counter, and the in-place protocol.
 """
+
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
-from . import backend, dtypes
+from . import backend, dtypes, tensor_inplace, tensor_methods
 from ._tensor_str import tensor_repr
 from .autograd import engine
 from .size import Size
-from . import tensor_inplace, tensor_methods
 
 
 class _Version:
@@ -36,14 +37,14 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
     # tensor, and each attribute written per tensor costs time on that path.
-    _grad: Optional["Tensor"] = None
+    _grad: Tensor | None = None
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
-    _base: Optional["Tensor"] = None
-    _view_fn: Optional[Callable] = None
+    _base: Tensor | None = None
+    _view_fn: Callable | None = None
     _retains_grad = False
-    _multi_view: Optional[tuple] = None  # (output_nr, op name) of a split/unbind piece, kept by its views
+    _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -52,6 +53,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def _init_legacy(self, args: tuple, dt: dtypes.dtype, requires_grad: bool, device: Any) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             from .creation import _infer_array  # creation imports this module
+
             src = args[0]
             arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _infer_array(src, dt)
             if arr is src:
@@ -71,7 +73,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._counter = _Version()
 
     @classmethod
-    def _wrap(cls, data: Any) -> "Tensor":
+    def _wrap(cls, data: Any) -> Tensor:
         """A tensor around an existing array, without copying (internal)."""
         if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
             data = np.asarray(data)
@@ -88,7 +90,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def shape(self) -> Size:
         return Size(self._data.shape)
 
-    def size(self, dim: Optional[int] = None) -> Any:
+    def size(self, dim: int | None = None) -> Any:
         """The shape, or the length of dimension ``dim``."""
         if dim is None:
             return Size(self._data.shape)
@@ -131,7 +133,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def element_size(self) -> int:
         return self._data.itemsize
 
-    def stride(self, dim: Optional[int] = None) -> Any:
+    def stride(self, dim: int | None = None) -> Any:
         """Strides in elements, as torch reports them."""
         st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[self._wrap_dim(dim)]
@@ -155,67 +157,78 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if value and not self.dtype.is_floating_point:
             raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         if not value and self.grad_fn is not None:
-            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to "
-                               "use a computed variable in a subgraph that doesn't require differentiation "
-                               "use var_no_grad = var.detach().")
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to "
+                "use a computed variable in a subgraph that doesn't require differentiation "
+                "use var_no_grad = var.detach()."
+            )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return self."""
         self.requires_grad = requires_grad
         return self
 
     @property
-    def grad(self) -> Optional["Tensor"]:
+    def grad(self) -> Tensor | None:
         """The gradient accumulated by backward (None until then)."""
         return self._grad
 
     @grad.setter
-    def grad(self, value: Optional["Tensor"]) -> None:
+    def grad(self, value: Tensor | None) -> None:
         # torch refuses a gradient that backward could not accumulate into: another type, dtype, device or size.
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{_type_name(value)}")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {_type_name(value)}"
+                )
             if value is self:
                 raise RuntimeError("can't assign Variable as its own grad")
             if value.dtype is not self.dtype:
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
-                                   f"with grad_dtype '{_LEGACY_NAMES[self.dtype][6:-6]}'. The gradient must match "
-                                   "the tensor's grad_dtype (defaults to the tensor's dtype).")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{_LEGACY_NAMES[self.dtype][6:-6]}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype)."
+                )
             here, there = self.device, value.device
             if here.type != there.type:
-                raise RuntimeError(f"attempting to assign a gradient with device type '{there.type}' to a tensor with "
-                                   f"device type '{here.type}'. Please ensure that the gradient and the tensor are "
-                                   "on the same device")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with device type '{there.type}' to a tensor with "
+                    f"device type '{here.type}'. Please ensure that the gradient and the tensor are "
+                    "on the same device"
+                )
             if here != there:
-                raise RuntimeError(f"attempting to assign a gradient located on device with index '{there.index}' to "
-                                   f"a tensor located on device with index '{here.index}'. Please ensure that the "
-                                   "gradient and the tensor are on the same device")
+                raise RuntimeError(
+                    f"attempting to assign a gradient located on device with index '{there.index}' to "
+                    f"a tensor located on device with index '{here.index}'. Please ensure that the "
+                    "gradient and the tensor are on the same device"
+                )
             if value._data.shape != self._data.shape:
-                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
-                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
-                                   "tensor are the same size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                    f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size"
+                )
         self._grad = value
 
     @property
-    def data(self) -> "Tensor":
+    def data(self) -> Tensor:
         """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
         t = Tensor._wrap(self._data)
         return t
 
     @data.setter
-    def data(self, value: "Tensor") -> None:
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
         self._data = value._data
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         return _ops.permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
-    def mT(self) -> "Tensor":
+    def mT(self) -> Tensor:
         return _ops.transpose(self, -2, -1)
 
     @property
@@ -233,8 +246,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.device.type != "cpu":
             if not force:
-                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
-                                "to copy the tensor to host memory first.")
+                raise TypeError(
+                    f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() "
+                    "to copy the tensor to host memory first."
+                )
             return self._cpu_array()
         return self._data
 
@@ -277,7 +292,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             raise TypeError("len() of a 0-d tensor")
         return self._data.shape[0]
 
-    def __iter__(self) -> Iterator["Tensor"]:
+    def __iter__(self) -> Iterator[Tensor]:
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
@@ -297,10 +312,12 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         # Pickling (DataLoader workers, deepcopy) carries the data and the leaf's flag only.
         return (_rebuild, (self._cpu_array(), self._requires_grad, str(self.device)))
 
-    def __deepcopy__(self, memo: dict) -> "Tensor":
+    def __deepcopy__(self, memo: dict) -> Tensor:
         if not self.is_leaf:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
-                               "deepcopy protocol at the moment.")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment."
+            )
         t = type(self)._wrap(self._data.copy())
         t._requires_grad = self._requires_grad
         if self.grad is not None:
@@ -308,7 +325,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         memo[id(self)] = t
         return t
 
-    def to(self, *args: Any, **kwargs: Any) -> "Tensor":
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
         dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
         copy = kwargs.pop("copy", False)
@@ -329,12 +346,15 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             out = self.clone()
         return out
 
-    def cpu(self) -> "Tensor":
+    def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self, device: Any = None) -> "Tensor":
-        return self.to(backend.device("cuda", device if isinstance(device, int) else None)
-                       if not isinstance(device, (str, backend.device)) else device)
+    def cuda(self, device: Any = None) -> Tensor:
+        return self.to(
+            backend.device("cuda", device if isinstance(device, int) else None)
+            if not isinstance(device, (str, backend.device))
+            else device
+        )
 
     def type(self, t: Any = None) -> Any:
         """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
@@ -349,79 +369,90 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
 
-    def float(self) -> "Tensor":
+    def float(self) -> Tensor:
         return self.to(dtypes.float32)
 
-    def double(self) -> "Tensor":
+    def double(self) -> Tensor:
         return self.to(dtypes.float64)
 
-    def half(self) -> "Tensor":
+    def half(self) -> Tensor:
         return self.to(dtypes.float16)
 
-    def long(self) -> "Tensor":
+    def long(self) -> Tensor:
         return self.to(dtypes.int64)
 
-    def int(self) -> "Tensor":
+    def int(self) -> Tensor:
         return self.to(dtypes.int32)
 
-    def short(self) -> "Tensor":
+    def short(self) -> Tensor:
         return self.to(dtypes.int16)
 
-    def byte(self) -> "Tensor":
+    def byte(self) -> Tensor:
         return self.to(dtypes.uint8)
 
-    def char(self) -> "Tensor":
+    def char(self) -> Tensor:
         return self.to(dtypes.int8)
 
-    def bool(self) -> "Tensor":
+    def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 
     # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
-    def _new(self, make: Callable, *args: Any, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> "Tensor":
-        return make(*args, dtype=self.dtype if dtype is None else dtype,
-                    device=self.device if device is None else device, requires_grad=requires_grad)
+    def _new(
+        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        return make(
+            *args,
+            dtype=self.dtype if dtype is None else dtype,
+            device=self.device if device is None else device,
+            requires_grad=requires_grad,
+        )
 
-    def new_tensor(self, data: Any, **kwargs: Any) -> "Tensor":
+    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
         from .creation import tensor
+
         return self._new(tensor, data, **kwargs)
 
-    def new_zeros(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
         from .creation import zeros
+
         return self._new(zeros, *size, **kwargs)
 
-    def new_ones(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
         from .creation import ones
+
         return self._new(ones, *size, **kwargs)
 
-    def new_empty(self, *size: Any, **kwargs: Any) -> "Tensor":
+    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
         from .creation import empty
+
         return self._new(empty, *size, **kwargs)
 
-    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> "Tensor":
+    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
         from .creation import full
+
         return self._new(full, size, fill_value, **kwargs)
 
     # --------------------------------------------------------------- autograd
-    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False, inputs: Any = None
+    ) -> None:
         """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
-    def detach(self) -> "Tensor":
+    def detach(self) -> Tensor:
         """A tensor sharing data and version counter, cut from the graph."""
         t = Tensor._wrap(self._data)
         t._counter = self._counter
         return t
 
-    def detach_(self) -> "Tensor":
+    def detach_(self) -> Tensor:
         if self._base is not None and self._base.requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
 
-    def register_hook(self, hook: Callable) -> "_RemovableHandle":
+    def register_hook(self, hook: Callable) -> _RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -446,6 +477,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             t = ref()
             if t is not None:
                 t.grad = Tensor._wrap(grad._data.copy()) if t.grad is None else t.grad + grad
+
         self.register_hook(keep)
         self._retains_grad = True
 
@@ -456,7 +488,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def __setitem__(self, index: Any, value: Any) -> None:
         _ops.setitem(self, index, value)
 
-    def __getitem__(self, index: Any) -> "Tensor":
+    def __getitem__(self, index: Any) -> Tensor:
         return _ops.getitem(self, index)
 
 
@@ -484,9 +516,14 @@ def _type_name(value: Any) -> str:
 
 
 _LEGACY_NAMES = {
-    dtypes.float32: "torch.FloatTensor", dtypes.float64: "torch.DoubleTensor",
-    dtypes.float16: "torch.HalfTensor", dtypes.int64: "torch.LongTensor", dtypes.int32: "torch.IntTensor",
-    dtypes.int16: "torch.ShortTensor", dtypes.int8: "torch.CharTensor", dtypes.uint8: "torch.ByteTensor",
+    dtypes.float32: "torch.FloatTensor",
+    dtypes.float64: "torch.DoubleTensor",
+    dtypes.float16: "torch.HalfTensor",
+    dtypes.int64: "torch.LongTensor",
+    dtypes.int32: "torch.IntTensor",
+    dtypes.int16: "torch.ShortTensor",
+    dtypes.int8: "torch.CharTensor",
+    dtypes.uint8: "torch.ByteTensor",
     dtypes.bool_: "torch.BoolTensor",
 }
 
@@ -500,6 +537,7 @@ class _LegacyMeta(type):
 
 def _legacy_class(name: str, dt: dtypes.dtype) -> type:
     """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
+
     def init(self: Tensor, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
         self._init_legacy(args, dt, requires_grad, device)
 
@@ -507,6 +545,7 @@ def _legacy_class(name: str, dt: dtypes.dtype) -> type:
         t = object.__new__(Tensor)
         init(t, *args, **kwargs)
         return t
+
     return _LegacyMeta(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
 
 

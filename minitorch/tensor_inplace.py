@@ -1,9 +1,11 @@
 """In-place operations on tensors: the protocol (snapshot, write, rebase onto a view's base)
 and the ``*_`` methods and augmented assignments built on it."""
+
 from __future__ import annotations
 
 import weakref
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +19,7 @@ _Tensor: Any = None
 
 def _legacy_names() -> dict:
     from .tensor import _LEGACY_NAMES
+
     return _LEGACY_NAMES
 
 
@@ -43,8 +46,9 @@ class InplaceMethods:
         its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
         """
         self._check_inplace()
-        record = is_grad_enabled() and (self._requires_grad or any(
-            isinstance(o, _Tensor) and o.requires_grad for o in others))
+        record = is_grad_enabled() and (
+            self._requires_grad or any(isinstance(o, _Tensor) and o.requires_grad for o in others)
+        )
         if not record:
             with no_grad():
                 result = compute(self)
@@ -66,8 +70,10 @@ class InplaceMethods:
         """torch's error when the operands broadcast beyond this tensor's shape (``a.mul_(ones(2, 3))`` for a
         3-vector): an in-place result must fit where it is written."""
         if result._data.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
-                               f"{list(result._data.shape)}")
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(result._data.shape)}"
+            )
 
     def _snapshot(self) -> Any:
         """A copy of the current value that keeps this tensor's place in the graph."""
@@ -76,6 +82,7 @@ class InplaceMethods:
         t._accumulator = self._accumulator if self.grad_fn is None else None
         if self.grad_fn is None and self._requires_grad:
             from .autograd.function import grad_accumulator
+
             acc = grad_accumulator(self)
             t._accumulator = weakref.ref(acc)
             t._keep_acc = acc  # type: ignore[attr-defined]
@@ -85,12 +92,16 @@ class InplaceMethods:
         """Copy ``values`` into this tensor's memory, with torch's casting check."""
         src = dtypes.from_numpy_dtype(values.dtype)
         if src._category > self.dtype._category:
-            raise RuntimeError(f"result type {_legacy_names()[src][6:-6]} can't be cast to the desired "
-                               f"output type {_legacy_names()[self.dtype][6:-6]}")
+            raise RuntimeError(
+                f"result type {_legacy_names()[src][6:-6]} can't be cast to the desired "
+                f"output type {_legacy_names()[self.dtype][6:-6]}"
+            )
         if not backend.is_writeable(self._data):
-            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
-                               "refers to a single memory location. Please clone() the tensor before "
-                               "performing the operation.")
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation."
+            )
         self._xp.copyto(self._data, values, casting="unsafe")
         self._counter.value += 1
 
@@ -107,8 +118,9 @@ class InplaceMethods:
         """Set every element to ``value`` (a number, converted with torch's overflow check, or a 0-d tensor)."""
         if isinstance(value, _Tensor):
             if value.ndim:
-                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} "
-                                   "dimensions.")
+                raise RuntimeError(
+                    f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+                )
             if is_grad_enabled() and (self._requires_grad or value.requires_grad):
                 return self._inplace(lambda s: _ops.fill(s, value), value)
             v = value._cpu_array().astype(self._data.dtype)  # a tensor value is cast, wrapping, as in torch
@@ -118,8 +130,10 @@ class InplaceMethods:
             half = self.dtype is dtypes.float16 and self._data.size == 1
             v = dtypes.cast_scalar(value, self.dtype, check_as=dtypes.float32 if half else None)
         else:
-            raise TypeError(f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
-                            "but expected one of:\n * (Tensor value)\n * (Number value)")
+            raise TypeError(
+                f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
+                "but expected one of:\n * (Tensor value)\n * (Number value)"
+            )
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(lambda s: _ops.fill(s, v))
@@ -132,10 +146,13 @@ class InplaceMethods:
         if not isinstance(src, _Tensor):
             raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
         from .ops.base import check_broadcast
+
         check_broadcast(self, src)
         if tuple(np.broadcast_shapes(src.shape, self.shape)) != tuple(self.shape):
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                               f"{list(np.broadcast_shapes(src.shape, self.shape))}")
+            raise RuntimeError(
+                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(np.broadcast_shapes(src.shape, self.shape))}"
+            )
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
             self._xp.copyto(self._data, backend.to_device(src._data, self.device), casting="unsafe")
@@ -147,9 +164,11 @@ class InplaceMethods:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
         for o in others:
             if isinstance(o, _Tensor) and o is not self and backend.partial_overlap(self._data, o._data):
-                raise RuntimeError("unsupported operation: some elements of the input tensor and the written-to "
-                                   "tensor refer to a single memory location. Please clone() the tensor before "
-                                   "performing the operation.")
+                raise RuntimeError(
+                    "unsupported operation: some elements of the input tensor and the written-to "
+                    "tensor refer to a single memory location. Please clone() the tensor before "
+                    "performing the operation."
+                )
 
     def _direct(self, ufunc: str, other: Any) -> bool:
         """Apply a binary ufunc straight into this tensor's memory, when that is exactly what the general
@@ -164,7 +183,7 @@ class InplaceMethods:
                 return False
             if is_grad_enabled() and (self._requires_grad or other._requires_grad):
                 return False
-        elif (type(other) is int and -2**63 <= other < 2**63) or (type(other) is float and data.itemsize > 2):
+        elif (type(other) is int and -(2**63) <= other < 2**63) or (type(other) is float and data.itemsize > 2):
             raw = other  # (numpy rounds a Python float to float16 directly; torch goes through float32)
             if is_grad_enabled() and self._requires_grad:
                 return False
@@ -195,7 +214,7 @@ class InplaceMethods:
             return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
-    def div_(self, other: Any, *, rounding_mode: Optional[str] = None) -> Any:
+    def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
         _check_operand("div_", "other", other)
         self._check_overlap(other)
         if rounding_mode is None and self._direct("true_divide", other):
@@ -258,27 +277,33 @@ class InplaceMethods:
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
         from .random import check_uniform_bounds, sample_uniform
+
         check_uniform_bounds(a, b, self.dtype)
         return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
         from .random import sample_normal
+
         if not self.dtype.is_floating_point:
-            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{_legacy_names()[self.dtype][6:-6]}'")
+            raise NotImplementedError(
+                f"\"normal_kernel_cpu\" not implemented for '{_legacy_names()[self.dtype][6:-6]}'"
+            )
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
 
     def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
         from .random import sample_uniform
+
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
         return self._fill_sampled(u < p)
 
-    def random_(self, low: int = 0, high: Optional[int] = None, generator: Any = None) -> Any:
+    def random_(self, low: int = 0, high: int | None = None, generator: Any = None) -> Any:
         from .random import check_integer_bounds, sample_integers
+
         if high is None:
             low, high = 0, low
         check_integer_bounds(low, high, self.dtype)

@@ -12,12 +12,14 @@ the epoch, the shuffle generator's state when the epoch's order was drawn, and t
 global generators' states at the stopping point. Checkpoints always hold minitorch
 tensors (a torch run's state is converted), so one safe file format serves both engines.
 """
+
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, Iterable, Iterator, List, Optional
+from typing import Any
 
 import numpy as np
 
@@ -44,12 +46,14 @@ def copy_weights(src: Any, dst: Any) -> None:
     values = {k: _numpy(v) for k, v in src.state_dict().items()}
     if _is_torch_module(dst):
         import torch
+
         values = {k: torch.from_numpy(v.copy()) for k, v in values.items()}
     dst.load_state_dict(values)
 
 
 def _is_torch_module(module: Any) -> bool:
     from .nn import Module
+
     return not isinstance(module, Module)
 
 
@@ -90,11 +94,13 @@ class Engine:
         y = labels if self.name == "minitorch" and isinstance(labels, Tensor) else self.tensor(labels)
         return x.to(device=self.device, dtype=self.dtype), y.to(self.device)
 
-    def build_model(self, name: str, input_shape: Optional[tuple] = None, num_classes: int = 10) -> Any:
+    def build_model(self, name: str, input_shape: tuple | None = None, num_classes: int = 10) -> Any:
         """A registered model, initialised from minitorch's default generator whatever the engine: for torch,
         the twin built from the same definition with the minitorch model's weights copied in."""
-        from . import models
         import minitorch
+
+        from . import models
+
         model = models.build(name, minitorch, input_shape, num_classes)
         if self.name == "torch":
             twin = models.build(name, self.lib, input_shape, num_classes)
@@ -135,7 +141,7 @@ class Engine:
 
     def rng_state(self) -> dict:
         """The global generators' states: minitorch's always, torch's too for a torch run (dropout draws from it)."""
-        state: Dict[str, Any] = {"minitorch": _random.get_rng_state()}
+        state: dict[str, Any] = {"minitorch": _random.get_rng_state()}
         if self.name == "torch":
             state["torch"] = self.export(self.lib.get_rng_state())
         return state
@@ -166,8 +172,8 @@ class Position:
     samples: int = 0
     curve_sum: float = 0.0
     curve_n: int = 0
-    curve: List[list] = field(default_factory=list)
-    history: List[dict] = field(default_factory=list)
+    curve: list[list] = field(default_factory=list)
+    history: list[dict] = field(default_factory=list)
 
 
 class StopRequest:
@@ -186,7 +192,7 @@ class StopRequest:
             raise KeyboardInterrupt
         self.requested = True
 
-    def __enter__(self) -> "StopRequest":
+    def __enter__(self) -> StopRequest:
         if threading.current_thread() is threading.main_thread():
             self._previous = signal.signal(signal.SIGINT, self._handle)
         return self
@@ -215,8 +221,17 @@ class Trainer:
         points_per_epoch: loss-curve points recorded per epoch.
     """
 
-    def __init__(self, engine: Engine, model: Any, optimizer: Any, train_loader: Iterable, test_loader: Iterable,
-                 num_classes: int, shuffle: Optional[_random.Generator] = None, points_per_epoch: int = 20) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        model: Any,
+        optimizer: Any,
+        train_loader: Iterable,
+        test_loader: Iterable,
+        num_classes: int,
+        shuffle: _random.Generator | None = None,
+        points_per_epoch: int = 20,
+    ) -> None:
         self.engine, self.model, self.optimizer = engine, model, optimizer
         self.criterion = engine.lib.nn.CrossEntropyLoss()
         self.train_loader, self.test_loader = train_loader, test_loader
@@ -323,11 +338,13 @@ class Trainer:
     def load_state_dict(self, state: dict) -> None:
         """Continue from ``state_dict()``'s output (as ``minitorch.load`` returns it)."""
         if state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"not a training checkpoint: format {state.get('format')!r}, expected "
-                             f"{CHECKPOINT_FORMAT!r}")
+            raise ValueError(
+                f"not a training checkpoint: format {state.get('format')!r}, expected {CHECKPOINT_FORMAT!r}"
+            )
         if state["engine"] != self.engine.name:
-            raise ValueError(f"the checkpoint was written by engine {state['engine']!r}, this run uses "
-                             f"{self.engine.name!r}")
+            raise ValueError(
+                f"the checkpoint was written by engine {state['engine']!r}, this run uses {self.engine.name!r}"
+            )
         rs = self.engine.restore
         self.model.load_state_dict(rs(state["model"]))
         self.optimizer.load_state_dict(rs(state["optimizer"]))

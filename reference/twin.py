@@ -6,10 +6,12 @@ libraries exactly, through numpy; and the loop is minitorch's own ``Trainer`` ru
 torch ``Engine``. ``python -m reference.twin`` trains both twins side by side on
 Fashion-MNIST and prints their per-step losses.
 """
+
 from __future__ import annotations
 
 import argparse
-from typing import Any, Iterable, List, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import torch
 
@@ -18,7 +20,7 @@ from minitorch import models
 from minitorch.training import Engine, Trainer, copy_weights
 
 
-def build(name: str, input_shape: Optional[Sequence[int]] = None, num_classes: int = 10) -> torch.nn.Module:
+def build(name: str, input_shape: Sequence[int] | None = None, num_classes: int = 10) -> torch.nn.Module:
     """The torch model registered as ``name`` in ``minitorch.models`` (torch's own initialisation)."""
     return models.build(name, torch, input_shape, num_classes)
 
@@ -35,8 +37,9 @@ def to_minitorch(model: torch.nn.Module, twin: minitorch.nn.Module) -> minitorch
     return twin
 
 
-def twins(name: str, input_shape: Optional[Sequence[int]] = None, num_classes: int = 10, seed: int = 0,
-          dtype: str = "float32") -> tuple:
+def twins(
+    name: str, input_shape: Sequence[int] | None = None, num_classes: int = 10, seed: int = 0, dtype: str = "float32"
+) -> tuple:
     """(minitorch model, torch model) with identical weights, initialised by minitorch's generator from ``seed``."""
     minitorch.manual_seed(seed)
     ours = models.build(name, minitorch, input_shape, num_classes).to(getattr(minitorch, dtype))
@@ -44,8 +47,9 @@ def twins(name: str, input_shape: Optional[Sequence[int]] = None, num_classes: i
     return ours, theirs
 
 
-def step_losses(engine: Engine, model: Any, batches: Iterable, optimizer: str = "sgd", lr: float = 0.01,
-                momentum: float = 0.9) -> List[float]:
+def step_losses(
+    engine: Engine, model: Any, batches: Iterable, optimizer: str = "sgd", lr: float = 0.01, momentum: float = 0.9
+) -> list[float]:
     """The loss of every step of the ``minitorch train`` loop over ``batches`` (a list of (inputs, labels)), with
     ``engine``'s library; ``model`` is of that library."""
     opt = engine.optimizer(optimizer, model.parameters(), lr, momentum)
@@ -63,11 +67,18 @@ def main() -> None:
     args = parser.parse_args()
     from minitorch.cli import load_data
     from minitorch.utils.data import DataLoader
-    config = {"dataset": "fashion-mnist", "data_dir": args.data_dir, "download": False,
-              "limit_train": args.steps * args.batch_size, "limit_test": 1}
+
+    config = {
+        "dataset": "fashion-mnist",
+        "data_dir": args.data_dir,
+        "download": False,
+        "limit_train": args.steps * args.batch_size,
+        "limit_test": 1,
+    }
     train_set, _, classes, shape = load_data(config, models.MODELS[args.model].image_size)
-    loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True,
-                        generator=minitorch.Generator().manual_seed(0))
+    loader = DataLoader(
+        train_set, batch_size=args.batch_size, shuffle=True, generator=minitorch.Generator().manual_seed(0)
+    )
     batches = list(loader)
     ours, theirs = twins(args.model, shape, len(classes))
     lr = 0.01 if args.optimizer == "sgd" else 1e-3

@@ -1,4 +1,5 @@
 """The two-layer ReLU net in real PyTorch, from the same data and weights as minitorch's run."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,8 +1,9 @@
 """Test configuration: hypothesis profiles and the device fixture."""
+
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -11,10 +12,19 @@ import minitorch
 
 # 'ci' (default): derandomised and sized so the whole suite stays within minutes on 2 cores.
 # 'thorough': at least 200 examples per property; select it with MINITORCH_HYPOTHESIS_PROFILE=thorough.
-settings.register_profile("ci", max_examples=25, derandomize=True, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("thorough", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS_PROFILE", "ci"))
 
 
@@ -37,6 +47,7 @@ def single_thread_numerics() -> Iterator[None]:
     """
     import torch
     from threadpoolctl import threadpool_limits
+
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     with threadpool_limits(limits=1):

@@ -3,6 +3,7 @@
 ``build(lib, name)`` defines the classes with ``lib.nn`` (torch or minitorch), so the
 torch model and its minitorch twin come from the very same source text.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
@@ -16,7 +17,7 @@ def blitz_net(lib: Any, k: int = 5) -> Any:
 
     class Net(nn.Module):
         def __init__(self):
-            super(Net, self).__init__()
+            super().__init__()
             self.conv1 = nn.Conv2d(1, 6, k)
             self.conv2 = nn.Conv2d(6, 16, k)
             self.fc1 = nn.Linear(16 * side * side, 120)
@@ -32,6 +33,7 @@ def blitz_net(lib: Any, k: int = 5) -> Any:
             f5 = F.relu(self.fc1(s4))
             f6 = F.relu(self.fc2(f5))
             return self.fc3(f6)
+
     return Net()
 
 
@@ -56,6 +58,7 @@ def cifar_lenet(lib: Any) -> Any:
             x = F.relu(self.fc1(x))
             x = F.relu(self.fc2(x))
             return self.fc3(x)
+
     return Net()
 
 
@@ -73,16 +76,26 @@ def cifar_cnn(lib: Any) -> Any:
         def __init__(self):
             super().__init__()
             self.features = nn.Sequential(
-                nn.Conv2d(3, 8, kernel_size=3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-                nn.Conv2d(8, 16, kernel_size=3, padding="same", bias=False), nn.ReLU(), nn.AvgPool2d(2, 2),
+                nn.Conv2d(3, 8, kernel_size=3, padding=1),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+                nn.Conv2d(8, 16, kernel_size=3, padding="same", bias=False),
+                nn.ReLU(),
+                nn.AvgPool2d(2, 2),
             )
             self.classifier = nn.Sequential(
-                nn.Flatten(), nn.Dropout(0.25), nn.Linear(16 * 8 * 8, 32), nn.ReLU(), nn.Dropout(p=0.5),
-                nn.Linear(32, 10), nn.LogSoftmax(dim=1),
+                nn.Flatten(),
+                nn.Dropout(0.25),
+                nn.Linear(16 * 8 * 8, 32),
+                nn.ReLU(),
+                nn.Dropout(p=0.5),
+                nn.Linear(32, 10),
+                nn.LogSoftmax(dim=1),
             )
 
         def forward(self, x):
             return self.classifier(self.features(x))
+
     return CifarCNN()
 
 
@@ -95,11 +108,16 @@ def quickstart(lib: Any) -> Any:
             super().__init__()
             self.flatten = nn.Flatten()
             self.linear_relu_stack = nn.Sequential(
-                nn.Linear(28 * 28, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10),
+                nn.Linear(28 * 28, 64),
+                nn.ReLU(),
+                nn.Linear(64, 64),
+                nn.ReLU(),
+                nn.Linear(64, 10),
             )
 
         def forward(self, x):
             return self.linear_relu_stack(self.flatten(x))
+
     return NeuralNetwork()
 
 
@@ -136,6 +154,7 @@ def composite(lib: Any) -> Any:
             for block in self.blocks:
                 x = block(x)
             return self.head(x) / self.temperature
+
     return Composite()
 
 

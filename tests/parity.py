@@ -1,14 +1,17 @@
 """Run the same function in torch and in minitorch; compare outputs and every input's gradient."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 
 import minitorch
 from minitorch.testing import assert_parity, compare
-from minitorch.testing.parity import flatten as _flat, make_input  # noqa: F401 (_flat: used by test_nn_layers)
+from minitorch.testing.parity import flatten as _flat  # noqa: F401 (_flat: used by test_nn_layers)
+from minitorch.testing.parity import make_input
 
 # The suite's tolerances, tighter in float64 and looser in float32 than minitorch.testing's defaults.
 TOL = {np.float64: (1e-7, 1e-9), np.float32: (1e-4, 1e-5)}
@@ -20,9 +23,16 @@ def assert_close(got: Any, want: Any, rtol: float, atol: float, what: str) -> No
     assert problem is None, str(problem)
 
 
-def check_parity(fn: Callable[..., Any], *inputs: Any, dtype: Any = np.float64, grad: bool = True,
-                 rtol: Optional[float] = None, atol: Optional[float] = None, device: str = "cpu",
-                 seed: int = 0) -> None:
+def check_parity(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    dtype: Any = np.float64,
+    grad: bool = True,
+    rtol: float | None = None,
+    atol: float | None = None,
+    device: str = "cpu",
+    seed: int = 0,
+) -> None:
     """``fn(lib, *tensors)`` gives the same outputs and input gradients in torch and in minitorch.
 
     Float arrays among ``inputs`` become tensors of ``dtype`` that require grad; integer
@@ -30,12 +40,21 @@ def check_parity(fn: Callable[..., Any], *inputs: Any, dtype: Any = np.float64, 
     This is ``minitorch.testing.assert_parity`` at the suite's tolerances (``TOL``).
     """
     dr, da = TOL[np.dtype(dtype).type]
-    assert_parity(fn, *inputs, rtol=dr if rtol is None else rtol, atol=da if atol is None else atol, grad=grad,
-                  dtype=dtype, device=device, seed=seed)
+    assert_parity(
+        fn,
+        *inputs,
+        rtol=dr if rtol is None else rtol,
+        atol=da if atol is None else atol,
+        grad=grad,
+        dtype=dtype,
+        device=device,
+        seed=seed,
+    )
 
 
-def check_gradcheck(fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-                    rtol: float = 1e-3) -> None:
+def check_gradcheck(
+    fn: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3
+) -> None:
     """minitorch's analytical gradients of ``fn(minitorch, *tensors)`` match central differences (float64)."""
     m_in = [make_input(minitorch, a, np.float64, True, "cpu") for a in inputs]
     assert minitorch.autograd.gradcheck(lambda *xs: fn(minitorch, *xs), tuple(m_in), eps=eps, atol=atol, rtol=rtol)
@@ -55,6 +74,7 @@ def raises_like(fn: Callable[[Any], Any], gist: str = "", exact: bool = False) -
     Both messages must contain ``gist`` (or, with ``exact``, be identical).
     """
     import pytest
+
     with pytest.raises(Exception) as want:
         fn(torch)
     with pytest.raises(type(want.value)) as got:

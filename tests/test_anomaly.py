@@ -1,4 +1,5 @@
 """detect_anomaly: a NaN or inf gradient raises, naming the backward Function and the forward call site."""
+
 from __future__ import annotations
 
 import inspect
@@ -19,7 +20,8 @@ def _line() -> int:
 def test_sqrt_of_a_negative_names_the_op_and_the_call_site():
     x = minitorch.tensor([-1.0, 4.0], requires_grad=True)
     with detect_anomaly():
-        y = (minitorch.sqrt(x) * 2).sum(); line = _line()  # noqa: E702 (the call site is this line)
+        y = (minitorch.sqrt(x) * 2).sum()
+        line = _line()  # noqa: E702 (the call site is this line)
         with pytest.raises(RuntimeError) as err:
             y.backward()
     msg = str(err.value)
@@ -76,6 +78,7 @@ def test_set_detect_anomaly_as_call_and_context_manager_and_decorator():
         x = minitorch.tensor([2.0], requires_grad=True)
         (x * x).sum().backward()
         return x.grad
+
     assert step().tolist() == [4.0] and not is_anomaly_enabled()
 
 

@@ -1,4 +1,5 @@
 """The autograd engine against torch: graph recording, backward, grad, grad modes, hooks, Functions, errors."""
+
 from __future__ import annotations
 
 import re
@@ -32,8 +33,14 @@ def test_requires_grad_results_match_torch():
     for lib in (torch, minitorch):
         a = lib.tensor([1.0, 2.0], requires_grad=True)
         b = lib.tensor([3.0, 4.0])
-        flags = [(a + b).requires_grad, (b + b).requires_grad, (a > b).requires_grad,
-                 a.argmax().requires_grad, a.detach().requires_grad, (a * 1).is_leaf]
+        flags = [
+            (a + b).requires_grad,
+            (b + b).requires_grad,
+            (a > b).requires_grad,
+            a.argmax().requires_grad,
+            a.detach().requires_grad,
+            (a * 1).is_leaf,
+        ]
         if lib is torch:
             want = flags
         else:
@@ -113,23 +120,104 @@ def test_broadcast_gradients_reduce_to_input_shape():
 # ---------------------------------------------------------------- grad_fn names
 
 GRAD_FN_EXPRESSIONS = [
-    "a + b", "a + 1", "1 + a", "a - b", "a - 1", "1 - a", "a * b", "a * 2", "a / b", "a / 2", "a ** 2",
-    "a ** b", "2 ** a", "-a", "a.sum()", "a.sum(0)", "a.sum(dim=1, keepdim=True)", "a.mean()", "a.mean(1)",
-    "a.exp()", "a.log()", "a.sin()", "a.cos()", "a.tanh()", "a.sigmoid()", "a.relu()", "a.abs()",
-    "a.sqrt()", "a.square()", "a.pow(3)", "lib.pow(a, b)", "a @ b.T", "a.mm(b.T)", "a @ v", "v @ v",
-    "lib.dot(v, v)", "lib.mv(a, v)", "a3.bmm(a3.transpose(1, 2))", "a3 @ a3.transpose(1, 2)",
-    "a.view(6)", "a.reshape(3, 2)", "a.flatten()", "a.view_as(b)", "a.t()", "a.T", "a.transpose(0, 1)",
-    "a.permute(1, 0)", "a[0]", "a[:, 1:]", "a[0, 1]", "a[[0, 1]]", "a[a > 0]", "a.unsqueeze(0)",
-    "a.unsqueeze(0).squeeze(0)", "a.unsqueeze(0).squeeze()", "lib.cat([a, b])", "lib.stack([a, b])",
-    "lib.hstack([a, b])", "a.amax(0)", "a.max()", "a.min()", "a.max(0)[0]", "a.min(dim=1).values", "a.clamp(-0.5, 0.5)",
-    "a.clone()", "a.contiguous()", "a.T.contiguous()", "a.expand(4, 2, 3)", "lib.where(a > 0, a, b)",
-    "a.maximum(b)", "a.minimum(b)", "a.var()", "a.std()", "a.var(0)", "a.prod()", "a.double()",
-    "a.to(lib.float64)", "a.split(1)[0]", "a.chunk(3, 1)[1]", "a.narrow(1, 0, 2)", "a.flip(0)",
-    "a.gather(1, lib.tensor([[0], [1]]))", "a.add(b, alpha=2)", "a.sub(b, alpha=2)", "a.exp().mean()",
-    "(a * b).sum()", "a.log().sum(1)",
-    "2 / a", "a.reciprocal()", "a.prod(1)", "a.prod(0, keepdim=True)", "a.masked_fill(a > 0.5, 0.0)",
-    "a.index_select(1, lib.tensor([2, 0]))", "a.repeat(2, 1)", "a.repeat(3, 1, 2)", "a.t().reshape(6)",
-    "a.t().flatten()", "a.unbind(1)[2]",
+    "a + b",
+    "a + 1",
+    "1 + a",
+    "a - b",
+    "a - 1",
+    "1 - a",
+    "a * b",
+    "a * 2",
+    "a / b",
+    "a / 2",
+    "a ** 2",
+    "a ** b",
+    "2 ** a",
+    "-a",
+    "a.sum()",
+    "a.sum(0)",
+    "a.sum(dim=1, keepdim=True)",
+    "a.mean()",
+    "a.mean(1)",
+    "a.exp()",
+    "a.log()",
+    "a.sin()",
+    "a.cos()",
+    "a.tanh()",
+    "a.sigmoid()",
+    "a.relu()",
+    "a.abs()",
+    "a.sqrt()",
+    "a.square()",
+    "a.pow(3)",
+    "lib.pow(a, b)",
+    "a @ b.T",
+    "a.mm(b.T)",
+    "a @ v",
+    "v @ v",
+    "lib.dot(v, v)",
+    "lib.mv(a, v)",
+    "a3.bmm(a3.transpose(1, 2))",
+    "a3 @ a3.transpose(1, 2)",
+    "a.view(6)",
+    "a.reshape(3, 2)",
+    "a.flatten()",
+    "a.view_as(b)",
+    "a.t()",
+    "a.T",
+    "a.transpose(0, 1)",
+    "a.permute(1, 0)",
+    "a[0]",
+    "a[:, 1:]",
+    "a[0, 1]",
+    "a[[0, 1]]",
+    "a[a > 0]",
+    "a.unsqueeze(0)",
+    "a.unsqueeze(0).squeeze(0)",
+    "a.unsqueeze(0).squeeze()",
+    "lib.cat([a, b])",
+    "lib.stack([a, b])",
+    "lib.hstack([a, b])",
+    "a.amax(0)",
+    "a.max()",
+    "a.min()",
+    "a.max(0)[0]",
+    "a.min(dim=1).values",
+    "a.clamp(-0.5, 0.5)",
+    "a.clone()",
+    "a.contiguous()",
+    "a.T.contiguous()",
+    "a.expand(4, 2, 3)",
+    "lib.where(a > 0, a, b)",
+    "a.maximum(b)",
+    "a.minimum(b)",
+    "a.var()",
+    "a.std()",
+    "a.var(0)",
+    "a.prod()",
+    "a.double()",
+    "a.to(lib.float64)",
+    "a.split(1)[0]",
+    "a.chunk(3, 1)[1]",
+    "a.narrow(1, 0, 2)",
+    "a.flip(0)",
+    "a.gather(1, lib.tensor([[0], [1]]))",
+    "a.add(b, alpha=2)",
+    "a.sub(b, alpha=2)",
+    "a.exp().mean()",
+    "(a * b).sum()",
+    "a.log().sum(1)",
+    "2 / a",
+    "a.reciprocal()",
+    "a.prod(1)",
+    "a.prod(0, keepdim=True)",
+    "a.masked_fill(a > 0.5, 0.0)",
+    "a.index_select(1, lib.tensor([2, 0]))",
+    "a.repeat(2, 1)",
+    "a.repeat(3, 1, 2)",
+    "a.t().reshape(6)",
+    "a.t().flatten()",
+    "a.unbind(1)[2]",
 ]
 
 
@@ -147,15 +235,27 @@ def test_grad_fn_name_matches_torch(expr):
     assert _grad_fn_name(minitorch, expr) == _grad_fn_name(torch, expr)
 
 
-@pytest.mark.parametrize("expr", ["a.t().reshape(6)", "a.prod()", "a.prod(1)", "a.masked_fill(a > 0.5, 0.0)", "a.repeat(2, 1)",
-                                  "a.index_select(0, lib.tensor([1, 1]))", "2 / a"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a.t().reshape(6)",
+        "a.prod()",
+        "a.prod(1)",
+        "a.masked_fill(a > 0.5, 0.0)",
+        "a.repeat(2, 1)",
+        "a.index_select(0, lib.tensor([1, 1]))",
+        "2 / a",
+    ],
+)
 def test_graph_edges_match_torch(expr):
     """Where the node leads: straight to the leaf, as torch's graph does (no view or where node in between)."""
+
     def edges(lib):
         rng = np.random.default_rng(0)
         a = lib.tensor(rng.uniform(0.1, 1.0, (2, 3)), requires_grad=True)
         out = eval(expr, {"lib": lib, "a": a})
         return [type(n).__name__ for n, _ in out.grad_fn.next_functions if n is not None]
+
     assert edges(minitorch) == edges(torch)
 
 
@@ -179,6 +279,7 @@ def test_next_functions_structure_matches_torch():
         w = lib.tensor([3.0, 4.0], requires_grad=True)
         c = lib.tensor([5.0, 6.0])
         return (x * w + c).sum() * x.exp().mean(), x, w
+
     got, x, w = build(minitorch)
     want, _, _ = build(torch)
     assert _structure(got.grad_fn) == _structure(want.grad_fn)
@@ -191,11 +292,27 @@ def test_next_functions_structure_matches_torch():
     assert mul.next_functions[1][0].variable is w
 
 
-@pytest.mark.parametrize("expr", ["a * 2", "2 * a", "a + 2", "2 + a", "a - 2", "2 - a", "a / 2", "2 / a",
-                                  "a ** 2", "2 ** a", "a.add(2, alpha=3)", "(a * 1).mul_(2).add_(1).sub_(3).div_(2)",
-                                  "a * 1.5 + a"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a * 2",
+        "2 * a",
+        "a + 2",
+        "2 + a",
+        "a - 2",
+        "2 - a",
+        "a / 2",
+        "2 / a",
+        "a ** 2",
+        "2 ** a",
+        "a.add(2, alpha=3)",
+        "(a * 1).mul_(2).add_(1).sub_(3).div_(2)",
+        "a * 1.5 + a",
+    ],
+)
 def test_python_numbers_get_the_edges_torch_gives_them(expr: str) -> None:
     """torch wraps a number in a tensor for add/sub/mul/div (a (None, 0) edge), but not for rsub or pow."""
+
     def name(fn: Any) -> Any:
         return None if fn is None else type(fn).__name__.replace("torch::autograd::", "")
 
@@ -203,6 +320,7 @@ def test_python_numbers_get_the_edges_torch_gives_them(expr: str) -> None:
         if fn is None or name(fn) == "AccumulateGrad":
             return name(fn)
         return (fn.name(), tuple((shape(f), n) for f, n in fn.next_functions))
+
     graphs = []
     for lib in (minitorch, torch):
         a = lib.tensor([1.0, 2.0], requires_grad=True)
@@ -222,7 +340,7 @@ def test_leaf_accumulator_is_shared_between_uses():
 @LIBS
 def test_autograd_grad_returns_without_touching_grad(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
-    (gx,) = lib.autograd.grad((x ** 3).sum(), x)
+    (gx,) = lib.autograd.grad((x**3).sum(), x)
     np.testing.assert_allclose(gx.numpy(), [3.0, 12.0])
     assert x.grad is None
 
@@ -417,10 +535,11 @@ def _my_relu(lib):
 
         @staticmethod
         def backward(ctx, grad_output):
-            input, = ctx.saved_tensors
+            (input,) = ctx.saved_tensors
             grad_input = grad_output.clone()
             grad_input[input < 0] = 0
             return grad_input
+
     return MyReLU
 
 
@@ -429,12 +548,13 @@ def _legendre(lib):
         @staticmethod
         def forward(ctx, input):
             ctx.save_for_backward(input)
-            return 0.5 * (5 * input ** 3 - 3 * input)
+            return 0.5 * (5 * input**3 - 3 * input)
 
         @staticmethod
         def backward(ctx, grad_output):
-            input, = ctx.saved_tensors
-            return grad_output * 1.5 * (5 * input ** 2 - 1)
+            (input,) = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input**2 - 1)
+
     return LegendrePolynomial3
 
 
@@ -471,6 +591,7 @@ def test_custom_function_in_tutorial_training_loop():
                     p -= 5e-6 * p.grad
                     p.grad = None
         return losses, [p.item() for p in (a, b, c, d)]
+
     got, want = fit(minitorch), fit(torch)
     assert got[0][-1] < 0.5 * got[0][0]
     np.testing.assert_allclose(got[0], want[0], rtol=1e-9)
@@ -521,7 +642,7 @@ def test_backward_through_10000_op_chain_is_iterative():
     for _ in range(10_000):
         y = y * 1.0001
     y.backward()
-    assert x.grad.item() == pytest.approx(1.0001 ** 10_000, rel=1e-9)
+    assert x.grad.item() == pytest.approx(1.0001**10_000, rel=1e-9)
 
 
 def test_gradcheck_passes_on_correct_function():
@@ -541,7 +662,7 @@ def test_gradcheck_fails_on_wrong_backward():
 
         @staticmethod
         def backward(ctx, g):
-            x, = ctx.saved_tensors
+            (x,) = ctx.saved_tensors
             return 3 * x * g  # should be 2 * x * g
 
     x = minitorch.tensor([0.5, 1.5, -2.0], dtype=minitorch.float64, requires_grad=True)
@@ -565,8 +686,10 @@ def _raises_like_torch(code, match):
 
 
 def test_error_non_scalar_backward_without_gradient():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); (x * 2).backward()",
-                       "grad can be implicitly created only for scalar outputs")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); (x * 2).backward()",
+        "grad can be implicitly created only for scalar outputs",
+    )
 
 
 def test_error_gradient_of_wrong_shape():
@@ -574,22 +697,44 @@ def test_error_gradient_of_wrong_shape():
 
 
 def test_error_second_backward_through_freed_graph():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y.backward()",
-                       "Trying to backward through the graph a second time")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y.backward()",
+        "Trying to backward through the graph a second time",
+    )
 
 
 # Graphs that saved nothing for backward: torch walks them again without retain_graph.
-_NOTHING_SAVED = ["x + 1", "1 - x", "-x", "x.sum()", "x.mean(1)", "x.view(4)", "x.t()", "x[0]", "x.expand(3, 2, 2)",
-                  "x.permute(1, 0)", "x.double()", "lib.cat([x, x])", "x.split(1)[0]", "x.flip(0)", "x.repeat(2, 1)",
-                  "x.add(x, alpha=2)", "x.round()", "x.sum(dtype=lib.float64)", "lib.zeros(2, 2).copy_(x)",
-                  "x.clone().add_(1)", "x.clone().zero_()", "x.clone().fill_(3.)"]
+_NOTHING_SAVED = [
+    "x + 1",
+    "1 - x",
+    "-x",
+    "x.sum()",
+    "x.mean(1)",
+    "x.view(4)",
+    "x.t()",
+    "x[0]",
+    "x.expand(3, 2, 2)",
+    "x.permute(1, 0)",
+    "x.double()",
+    "lib.cat([x, x])",
+    "x.split(1)[0]",
+    "x.flip(0)",
+    "x.repeat(2, 1)",
+    "x.add(x, alpha=2)",
+    "x.round()",
+    "x.sum(dtype=lib.float64)",
+    "lib.zeros(2, 2).copy_(x)",
+    "x.clone().add_(1)",
+    "x.clone().zero_()",
+    "x.clone().fill_(3.)",
+]
 
 
 @pytest.mark.parametrize("expr", _NOTHING_SAVED)
 def test_second_backward_through_a_graph_that_saved_nothing(expr):
     grads = []
     for lib in (torch, minitorch):
-        x = lib.tensor([[1., -2.], [3., 4.]], requires_grad=True)
+        x = lib.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
         y = eval(expr, {"x": x, "lib": lib}).sum()
         y.backward()
         y.backward()  # only a freed saved value may stop a second walk
@@ -599,22 +744,29 @@ def test_second_backward_through_a_graph_that_saved_nothing(expr):
 
 def test_second_backward_still_refused_where_values_were_saved():
     for expr in ["x * x", "x.exp()", "x.sigmoid()", "x @ x", "x.clone().mul_(2)"]:
-        _raises_like_torch(f"x = lib.ones(2, 2, requires_grad=True); y = ({expr}).sum(); y.backward(); y.backward()",
-                           "Trying to backward through the graph a second time")
+        _raises_like_torch(
+            f"x = lib.ones(2, 2, requires_grad=True); y = ({expr}).sum(); y.backward(); y.backward()",
+            "Trying to backward through the graph a second time",
+        )
 
 
-@pytest.mark.parametrize("value, gist", [
-    ("lib.zeros(3)", "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"),
-    ("lib.zeros(1, 2)", "attempting to assign a gradient of size '[1, 2]' to a tensor of size '[2]'"),
-    ("lib.zeros(2, dtype=lib.float64)", "attempting to assign a gradient with dtype 'double' to a tensor with "
-                                        "grad_dtype 'Float'"),
-    ("lib.zeros(3, dtype=lib.float64)", "with dtype 'double'"),
-    ("lib.zeros(2, dtype=lib.int64)", "with dtype 'long int'"),
-    ("lib.zeros(2, dtype=lib.float16)", "with dtype 'c10::Half'"),
-    ("[1., 2.]", "assigned grad expected to be a Tensor or None but got grad of type list"),
-    ("lib.zeros(2).numpy()", "but got grad of type numpy.ndarray"),
-    ("x", "can't assign Variable as its own grad"),
-])
+@pytest.mark.parametrize(
+    "value, gist",
+    [
+        ("lib.zeros(3)", "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"),
+        ("lib.zeros(1, 2)", "attempting to assign a gradient of size '[1, 2]' to a tensor of size '[2]'"),
+        (
+            "lib.zeros(2, dtype=lib.float64)",
+            "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype 'Float'",
+        ),
+        ("lib.zeros(3, dtype=lib.float64)", "with dtype 'double'"),
+        ("lib.zeros(2, dtype=lib.int64)", "with dtype 'long int'"),
+        ("lib.zeros(2, dtype=lib.float16)", "with dtype 'c10::Half'"),
+        ("[1., 2.]", "assigned grad expected to be a Tensor or None but got grad of type list"),
+        ("lib.zeros(2).numpy()", "but got grad of type numpy.ndarray"),
+        ("x", "can't assign Variable as its own grad"),
+    ],
+)
 def test_grad_assignment_is_refused_as_in_torch(value, gist):
     """A gradient backward could not accumulate into is refused when assigned, not inside the next backward."""
     _raises_like_torch(f"x = lib.ones(2, requires_grad=True); x.grad = {value}", re.escape(gist))
@@ -636,25 +788,38 @@ def test_error_backward_on_tensor_not_requiring_grad():
     _raises_like_torch("lib.ones(2).sum().backward()", "does not require grad")
 
 
-@pytest.mark.parametrize("code", ["lib.tensor([1, 2], requires_grad=True)",
-                                  "lib.ones(2, dtype=lib.int64, requires_grad=True)",
-                                  "lib.tensor([1, 2]).requires_grad_()"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.tensor([1, 2], requires_grad=True)",
+        "lib.ones(2, dtype=lib.int64, requires_grad=True)",
+        "lib.tensor([1, 2]).requires_grad_()",
+    ],
+)
 def test_error_int_tensor_requiring_grad(code):
     _raises_like_torch(code, "(?i)only Tensors of floating point")
 
 
 def test_error_inplace_change_of_saved_tensor():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = x * 1; z = y * y; y.add_(1); z.sum().backward()",
-                       r"modified by an inplace operation: \[torch.FloatTensor \[2\]\], which is output 0 of Add")
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); y = x.sigmoid(); y.mul_(2); y.sum().backward()",
-                       "modified by an inplace operation")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = x * 1; z = y * y; y.add_(1); z.sum().backward()",
+        r"modified by an inplace operation: \[torch.FloatTensor \[2\]\], which is output 0 of Add",
+    )
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); y = x.sigmoid(); y.mul_(2); y.sum().backward()",
+        "modified by an inplace operation",
+    )
 
 
 def test_error_inplace_change_of_saved_output_through_view():
-    _raises_like_torch("x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y.add_(1); y.sum().backward()",
-                       r"\[torch.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0")
-    _raises_like_torch("x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y[0].mul_(2); y.sum().backward()",
-                       "which is output 0 of Exp, is at version 1")
+    _raises_like_torch(
+        "x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y.add_(1); y.sum().backward()",
+        r"\[torch.FloatTensor \[2\]\], which is output 0 of Exp, is at version 1; expected version 0",
+    )
+    _raises_like_torch(
+        "x = lib.tensor([1., 2.], requires_grad=True); y = x.exp(); y[0].mul_(2); y.sum().backward()",
+        "which is output 0 of Exp, is at version 1",
+    )
 
 
 def test_inplace_through_view_of_non_leaf_is_differentiable():
@@ -671,8 +836,10 @@ def test_inplace_through_view_of_non_leaf_is_differentiable():
 
 
 def test_error_inplace_change_of_saved_leaf():
-    _raises_like_torch("x = lib.ones(2, 3, requires_grad=True); y = x * x\nwith lib.no_grad(): x.add_(1)\n"
-                       "y.sum().backward()", r"inplace operation: \[torch.FloatTensor \[2, 3\]\] is at version 1")
+    _raises_like_torch(
+        "x = lib.ones(2, 3, requires_grad=True); y = x * x\nwith lib.no_grad(): x.add_(1)\ny.sum().backward()",
+        r"inplace operation: \[torch.FloatTensor \[2, 3\]\] is at version 1",
+    )
 
 
 def test_inplace_on_tensor_not_saved_is_fine():
@@ -687,8 +854,10 @@ def test_inplace_on_tensor_not_saved_is_fine():
 
 
 def test_error_inplace_on_leaf_requiring_grad():
-    _raises_like_torch("x = lib.ones(2, requires_grad=True); x.add_(1)",
-                       "a leaf Variable that requires grad is being used in an in-place operation")
+    _raises_like_torch(
+        "x = lib.ones(2, requires_grad=True); x.add_(1)",
+        "a leaf Variable that requires grad is being used in an in-place operation",
+    )
     _raises_like_torch("x = lib.ones(2, requires_grad=True); x += 1", "a leaf Variable that requires grad")
     _raises_like_torch("x = lib.ones(2, requires_grad=True); x[0] = 5.0", "a leaf Variable that requires grad")
 

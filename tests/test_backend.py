@@ -1,4 +1,5 @@
 """Device plumbing that needs no GPU: parsing, errors, and life without CuPy."""
+
 import subprocess
 import sys
 
@@ -56,12 +57,14 @@ def test_moving_to_cuda_without_a_gpu_is_a_clear_error():
 
 
 def test_imports_and_works_without_cupy():
-    code = ("import sys; sys.modules['cupy'] = None\n"
-            "import minitorch as torch\n"
-            "assert not torch.cuda.is_available()\n"
-            "x = torch.ones(3, requires_grad=True); (x * 2).sum().backward()\n"
-            "assert x.grad.tolist() == [2.0, 2.0, 2.0]\n"
-            "print('ok')")
+    code = (
+        "import sys; sys.modules['cupy'] = None\n"
+        "import minitorch as torch\n"
+        "assert not torch.cuda.is_available()\n"
+        "x = torch.ones(3, requires_grad=True); (x * 2).sum().backward()\n"
+        "assert x.grad.tolist() == [2.0, 2.0, 2.0]\n"
+        "print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"

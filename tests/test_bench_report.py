@@ -1,4 +1,5 @@
 """The benchmark report writer on a tiny synthetic result (no timing), and ``minitorch bench --help``."""
+
 from __future__ import annotations
 
 import json
@@ -9,27 +10,63 @@ from minitorch import bench, bench_report, cli
 
 
 def _bench(case: str, engine: str, median: float, level: str = "model", **info: object) -> dict:
-    return {"name": f"test_x[{engine}-cpu-{case}]", "group": case,
-            "extra_info": {"case": case, "title": f"title of {case}", "level": level, "engine": engine,
-                           "device": "cpu", **info},
-            "stats": {"median": median, "mean": median, "min": median, "stddev": 0.0, "q1": median * 0.9,
-                      "q3": median * 1.1, "rounds": 7}}
+    return {
+        "name": f"test_x[{engine}-cpu-{case}]",
+        "group": case,
+        "extra_info": {
+            "case": case,
+            "title": f"title of {case}",
+            "level": level,
+            "engine": engine,
+            "device": "cpu",
+            **info,
+        },
+        "stats": {
+            "median": median,
+            "mean": median,
+            "min": median,
+            "stddev": 0.0,
+            "q1": median * 0.9,
+            "q3": median * 1.1,
+            "rounds": 7,
+        },
+    }
 
 
 def _results() -> dict:
-    raw = {"benchmarks": [
-        _bench("lenet_step_b4", "minitorch", 0.001, batch=4), _bench("lenet_step_b4", "torch", 0.002, batch=4),
-        _bench("lenet_step_b64", "minitorch", 0.006, batch=64), _bench("lenet_step_b64", "torch", 0.004, batch=64),
-        _bench("lenet_step_b256", "minitorch", 0.012, batch=256),
-        _bench("lenet_step_b256", "torch", 0.012, batch=256),
-        _bench("matmul_512", "minitorch", 3e-4, level="op"), _bench("matmul_512", "torch", 4e-4, level="op"),
-    ]}
-    memory = [{"case": "lenet_step_b256", "title": "LeNet 256", "engine": "minitorch", "growth_mib": 30.0,
-               "peak_mib": 80.0}, {"case": "lenet_step_b256", "title": "LeNet 256", "engine": "torch",
-                                   "growth_mib": 20.0, "peak_mib": 300.0}]
-    machine = {"cpu": "Test CPU", "cores": 2, "python": "3.11", "numpy": "2", "torch": "2.13",
-               "threadpools": [{"user_api": "blas", "internal_api": "openblas", "version": "0.3",
-                                "architecture": "Haswell", "num_threads": 1, "filepath": "/x/libopenblas.so"}]}
+    raw = {
+        "benchmarks": [
+            _bench("lenet_step_b4", "minitorch", 0.001, batch=4),
+            _bench("lenet_step_b4", "torch", 0.002, batch=4),
+            _bench("lenet_step_b64", "minitorch", 0.006, batch=64),
+            _bench("lenet_step_b64", "torch", 0.004, batch=64),
+            _bench("lenet_step_b256", "minitorch", 0.012, batch=256),
+            _bench("lenet_step_b256", "torch", 0.012, batch=256),
+            _bench("matmul_512", "minitorch", 3e-4, level="op"),
+            _bench("matmul_512", "torch", 4e-4, level="op"),
+        ]
+    }
+    memory = [
+        {"case": "lenet_step_b256", "title": "LeNet 256", "engine": "minitorch", "growth_mib": 30.0, "peak_mib": 80.0},
+        {"case": "lenet_step_b256", "title": "LeNet 256", "engine": "torch", "growth_mib": 20.0, "peak_mib": 300.0},
+    ]
+    machine = {
+        "cpu": "Test CPU",
+        "cores": 2,
+        "python": "3.11",
+        "numpy": "2",
+        "torch": "2.13",
+        "threadpools": [
+            {
+                "user_api": "blas",
+                "internal_api": "openblas",
+                "version": "0.3",
+                "architecture": "Haswell",
+                "num_threads": 1,
+                "filepath": "/x/libopenblas.so",
+            }
+        ],
+    }
     env = {"OPENBLAS_NUM_THREADS": "1", "PATH": "/bin"}
     return bench_report.assemble(raw, memory, machine, env, {"command": "minitorch bench", "seconds": 1.0})
 
@@ -63,8 +100,10 @@ def test_writes_markdown_json_and_charts(tmp_path):
 
 
 def test_repeated_sessions_report_the_median_of_the_session_medians(tmp_path):
-    sessions = [{"benchmarks": [_bench("lenet_step_b64", "minitorch", m), _bench("lenet_step_b64", "torch", t)]}
-                for m, t in ((0.006, 0.008), (0.009, 0.008), (0.005, 0.010))]
+    sessions = [
+        {"benchmarks": [_bench("lenet_step_b64", "minitorch", m), _bench("lenet_step_b64", "torch", t)]}
+        for m, t in ((0.006, 0.008), (0.009, 0.008), (0.005, 0.010))
+    ]
     raw = bench_report.merge_sessions(sessions)
     results = bench_report.assemble(raw, [], {}, {}, {"command": "minitorch bench --repeat 3", "sessions": 3})
     row = results["cases"][0]

@@ -5,6 +5,7 @@ format (pickled batches in ``cifar-10-batches-py``), so the tutorial's
 ``torchvision.datasets.CIFAR10(root=..., download=False)`` call reads it unchanged. A
 second test trains briefly on the real Fashion-MNIST.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,7 @@ import re
 import numpy as np
 import pytest
 
-
-CLASSES = ('plane', 'car', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 def _write_cifar(root: str, per_batch: int, seed: int) -> None:
@@ -28,12 +28,15 @@ def _write_cifar(root: str, per_batch: int, seed: int) -> None:
         images = rng.integers(0, 80, (per_batch, 3, 32, 32))
         for i, c in enumerate(labels):
             images[i, c % 3] += 120
-            images[i, :, 3 * c: 3 * c + 2, :] = 255
+            images[i, :, 3 * c : 3 * c + 2, :] = 255
         with open(os.path.join(folder, name), "wb") as fh:
             pickle.dump({"data": images.astype(np.uint8).reshape(per_batch, -1), "labels": labels}, fh, protocol=2)
     with open(os.path.join(folder, "batches.meta"), "wb") as fh:
-        pickle.dump({"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
-                                     "ship", "truck"]}, fh, protocol=2)
+        pickle.dump(
+            {"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]},
+            fh,
+            protocol=2,
+        )
 
 
 def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
@@ -43,24 +46,17 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
     import minitorch.vision as torchvision
     import minitorch.vision.transforms as transforms
 
-    transform = transforms.Compose(
-        [transforms.ToTensor(),
-         transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
+    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])
 
     batch_size = 4
 
-    trainset = torchvision.datasets.CIFAR10(root=root, train=True,
-                                            download=False, transform=transform)
-    trainloader = torch.utils.data.DataLoader(trainset, batch_size=batch_size,
-                                              shuffle=True, num_workers=0)
+    trainset = torchvision.datasets.CIFAR10(root=root, train=True, download=False, transform=transform)
+    trainloader = torch.utils.data.DataLoader(trainset, batch_size=batch_size, shuffle=True, num_workers=0)
 
-    testset = torchvision.datasets.CIFAR10(root=root, train=False,
-                                           download=False, transform=transform)
-    testloader = torch.utils.data.DataLoader(testset, batch_size=batch_size,
-                                             shuffle=False, num_workers=0)
+    testset = torchvision.datasets.CIFAR10(root=root, train=False, download=False, transform=transform)
+    testloader = torch.utils.data.DataLoader(testset, batch_size=batch_size, shuffle=False, num_workers=0)
 
-    classes = ('plane', 'car', 'bird', 'cat',
-               'deer', 'dog', 'frog', 'horse', 'ship', 'truck')
+    classes = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
     import minitorch.nn as nn
     import minitorch.nn.functional as F
@@ -92,7 +88,6 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
     optimizer = optim.SGD(net.parameters(), lr=0.001, momentum=0.9)
 
     for epoch in range(epochs):  # loop over the dataset multiple times
-
         running_loss = 0.0
         for i, data in enumerate(trainloader, 0):
             # get the inputs; data is a list of [inputs, labels]
@@ -109,18 +104,18 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
 
             # print statistics
             running_loss += loss.item()
-            if i % 50 == 49:    # print every 50 mini-batches
-                print(f'[{epoch + 1}, {i + 1:5d}] loss: {running_loss / 50:.3f}')
+            if i % 50 == 49:  # print every 50 mini-batches
+                print(f"[{epoch + 1}, {i + 1:5d}] loss: {running_loss / 50:.3f}")
                 running_loss = 0.0
 
-    print('Finished Training')
+    print("Finished Training")
 
     torch.save(net.state_dict(), PATH)
 
     dataiter = iter(testloader)
     images, labels = next(dataiter)
 
-    print('GroundTruth: ', ' '.join(f'{classes[labels[j]]:5s}' for j in range(4)))
+    print("GroundTruth: ", " ".join(f"{classes[labels[j]]:5s}" for j in range(4)))
 
     net = Net()
     net.load_state_dict(torch.load(PATH, weights_only=True))
@@ -129,8 +124,7 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
 
     _, predicted = torch.max(outputs, 1)
 
-    print('Predicted: ', ' '.join(f'{classes[predicted[j]]:5s}'
-                                  for j in range(4)))
+    print("Predicted: ", " ".join(f"{classes[predicted[j]]:5s}" for j in range(4)))
 
     correct = 0
     total = 0
@@ -145,7 +139,7 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
             total += labels.size(0)
             correct += (predicted == labels).sum().item()
 
-    print(f'Accuracy of the network on the {total} test images: {100 * correct // total} %')
+    print(f"Accuracy of the network on the {total} test images: {100 * correct // total} %")
 
     # prepare to count predictions for each class
     correct_pred = {classname: 0 for classname in classes}
@@ -166,13 +160,14 @@ def training_a_classifier(root: str, PATH: str, epochs: int = 2) -> dict:
     # print accuracy for each class
     for classname, correct_count in correct_pred.items():
         accuracy = 100 * float(correct_count) / total_pred[classname]
-        print(f'Accuracy for class: {classname:5s} is {accuracy:.1f} %')
+        print(f"Accuracy for class: {classname:5s} is {accuracy:.1f} %")
 
     return {"correct": correct, "total": total, "correct_pred": correct_pred, "total_pred": total_pred}
 
 
 def test_training_a_classifier_runs_under_minitorch(tmp_path, capsys):
     import minitorch
+
     _write_cifar(str(tmp_path), per_batch=200, seed=0)
     minitorch.manual_seed(0)
     result = training_a_classifier(str(tmp_path), str(tmp_path / "cifar_net.pth"), epochs=2)
@@ -195,6 +190,7 @@ def test_training_a_classifier_runs_under_minitorch(tmp_path, capsys):
 
 def test_losses_fall_during_the_tutorial_loop(tmp_path, capsys):
     import minitorch
+
     _write_cifar(str(tmp_path), per_batch=100, seed=1)
     minitorch.manual_seed(1)
     training_a_classifier(str(tmp_path), str(tmp_path / "net.pth"), epochs=2)
@@ -217,13 +213,14 @@ def test_brief_training_on_real_fashion_mnist():
     except RuntimeError as e:
         pytest.skip(f"Fashion-MNIST is not available: {e}")
     torch.manual_seed(0)
-    trainloader = torch.utils.data.DataLoader(torch.utils.data.Subset(trainset, range(10000)), batch_size=32,
-                                              shuffle=True)
+    trainloader = torch.utils.data.DataLoader(
+        torch.utils.data.Subset(trainset, range(10000)), batch_size=32, shuffle=True
+    )
     testloader = torch.utils.data.DataLoader(torch.utils.data.Subset(testset, range(2000)), batch_size=500)
     net = models.build("lenet")
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    for i, data in enumerate(trainloader, 0):
+    for _i, data in enumerate(trainloader, 0):
         inputs, labels = data
         optimizer.zero_grad()
         loss = criterion(net(inputs), labels)

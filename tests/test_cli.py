@@ -1,4 +1,5 @@
 """``minitorch train`` end to end on a tiny generated Fashion-MNIST (IDX files written into tmp_path)."""
+
 from __future__ import annotations
 
 import gzip
@@ -31,7 +32,7 @@ def _images(n: int, seed: int) -> tuple:
     rng.shuffle(labels)
     images = rng.integers(0, 60, (n, 28, 28))
     for i, c in enumerate(labels):
-        images[i, 2 + 2 * c: 4 + 2 * c, 4:24] = 255
+        images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 255
     return images, labels
 
 
@@ -48,8 +49,25 @@ def data_dir(tmp_path_factory) -> str:
 
 
 def _train(data_dir: str, out, *extra: str) -> int:
-    argv = ["train", "--data-dir", data_dir, "--out", str(out), "--epochs", "2", "--batch-size", "32",
-            "--limit-train", "256", "--limit-test", "100", "--seed", "3", "--lr", "0.05"]
+    argv = [
+        "train",
+        "--data-dir",
+        data_dir,
+        "--out",
+        str(out),
+        "--epochs",
+        "2",
+        "--batch-size",
+        "32",
+        "--limit-train",
+        "256",
+        "--limit-test",
+        "100",
+        "--seed",
+        "3",
+        "--lr",
+        "0.05",
+    ]
     return cli.main(argv + list(extra))
 
 
@@ -89,12 +107,17 @@ def test_train_writes_metrics_checkpoint_model_and_plot(data_dir, tmp_path, caps
 
 def test_padding_once_matches_pad_then_totensor_per_sample(data_dir):
     from minitorch.vision import transforms
-    config = {"dataset": "fashion-mnist", "data_dir": data_dir, "download": False, "limit_train": None,
-              "limit_test": 5}
+
+    config = {"dataset": "fashion-mnist", "data_dir": data_dir, "download": False, "limit_train": None, "limit_test": 5}
     train_set, test_set, classes, shape = cli.load_data(config, 32)
     assert shape == (1, 32, 32) and classes == CLASSES and len(test_set) == 5
-    per_sample = FashionMNIST(data_dir, train=True, transform=transforms.Compose(
-        [transforms.Pad(2), transforms.ToTensor(), transforms.Normalize((0.2860,), (0.3530,))]))
+    per_sample = FashionMNIST(
+        data_dir,
+        train=True,
+        transform=transforms.Compose(
+            [transforms.Pad(2), transforms.ToTensor(), transforms.Normalize((0.2860,), (0.3530,))]
+        ),
+    )
     for i in (0, 7, 319):
         np.testing.assert_allclose(train_set[i][0].numpy(), per_sample[i][0].numpy(), rtol=1e-6, atol=1e-6)
         assert train_set[i][1] == per_sample[i][1]
@@ -105,6 +128,7 @@ def _interrupt_at(monkeypatch, engine: str, call: int, how: str) -> None:
     KeyboardInterrupt raised inside the forward pass."""
     if engine == "torch":
         import torch
+
         sgd, loss = torch.optim.SGD, torch.nn.CrossEntropyLoss
     else:
         sgd, loss = minitorch.optim.SGD, minitorch.nn.CrossEntropyLoss
@@ -117,6 +141,7 @@ def _interrupt_at(monkeypatch, engine: str, call: int, how: str) -> None:
             if count["n"] == call:
                 os.kill(os.getpid(), signal.SIGINT)
             return original(self, *args, **kwargs)
+
         monkeypatch.setattr(sgd, "step", step)
     else:
         original = loss.forward
@@ -127,15 +152,18 @@ def _interrupt_at(monkeypatch, engine: str, call: int, how: str) -> None:
                 if count["n"] == call:
                     raise KeyboardInterrupt
             return original(self, *args, **kwargs)
+
         monkeypatch.setattr(loss, "forward", forward)
 
 
 # cifar-cnn has Dropout, so these runs also need the global generators restored (minitorch's, and torch's).
-@pytest.mark.parametrize("engine,how,call,model", [("minitorch", "sigint", 11, "cifar-cnn"),
-                                                   ("minitorch", "raise", 4, "lenet"),
-                                                   ("torch", "sigint", 6, "cifar-cnn")])
-def test_resume_after_ctrl_c_gives_the_uninterrupted_result(data_dir, tmp_path, capsys, monkeypatch, engine, how,
-                                                            call, model):
+@pytest.mark.parametrize(
+    "engine,how,call,model",
+    [("minitorch", "sigint", 11, "cifar-cnn"), ("minitorch", "raise", 4, "lenet"), ("torch", "sigint", 6, "cifar-cnn")],
+)
+def test_resume_after_ctrl_c_gives_the_uninterrupted_result(
+    data_dir, tmp_path, capsys, monkeypatch, engine, how, call, model
+):
     straight, stopped = tmp_path / "straight", tmp_path / "stopped"
     assert _train(data_dir, straight, "--engine", engine, "--model", model) == 0
     with monkeypatch.context() as patch:
@@ -188,16 +216,19 @@ def _one_line_error(rc: int, err: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["train", "--model", "resnet"], "invalid choice: 'resnet'"),
-    (["train", "--batch-size", "0"], "--batch-size: expected a value >= 1, got 0"),
-    (["train", "--lr", "-0.1"], "--lr: expected a value > 0, got -0.1"),
-    (["train", "--epochs", "two"], "--epochs: expected an integer, got 'two'"),
-    (["train", "--momentum", "-1"], "--momentum: expected a value >= 0"),
-    (["train", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
-    (["train", "--resume", "/nonexistent/run"], "no checkpoint found"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["train", "--model", "resnet"], "invalid choice: 'resnet'"),
+        (["train", "--batch-size", "0"], "--batch-size: expected a value >= 1, got 0"),
+        (["train", "--lr", "-0.1"], "--lr: expected a value > 0, got -0.1"),
+        (["train", "--epochs", "two"], "--epochs: expected an integer, got 'two'"),
+        (["train", "--momentum", "-1"], "--momentum: expected a value >= 0"),
+        (["train", "--optimizer", "rmsprop"], "invalid choice: 'rmsprop'"),
+        (["train", "--resume", "/nonexistent/run"], "no checkpoint found"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_bad_arguments_give_one_line_and_status_2(argv, expected, capsys):
     line = _one_line_error(cli.main(argv), capsys.readouterr().err)
     assert expected in line
@@ -214,8 +245,7 @@ def test_missing_data_set_without_download(tmp_path, capsys, monkeypatch):
 
 def test_cuda_without_a_gpu_and_reused_run_directory(data_dir, tmp_path, capsys):
     if not minitorch.cuda.is_available():
-        line = _one_line_error(cli.main(["train", "--device", "cuda", "--data-dir", data_dir]),
-                               capsys.readouterr().err)
+        line = _one_line_error(cli.main(["train", "--device", "cuda", "--data-dir", data_dir]), capsys.readouterr().err)
         assert "CUDA is not available" in line
     out = tmp_path / "run"
     assert _train(data_dir, out, "--epochs", "1") == 0
@@ -226,10 +256,12 @@ def test_cuda_without_a_gpu_and_reused_run_directory(data_dir, tmp_path, capsys)
 
 
 def test_python_dash_m_minitorch_reports_without_traceback():
-    proc = subprocess.run([sys.executable, "-m", "minitorch", "train", "--batch-size", "0"], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "minitorch", "train", "--batch-size", "0"], capture_output=True, text=True, timeout=120
+    )
     assert _one_line_error(proc.returncode, proc.stderr).startswith("minitorch train: error:")
     assert proc.stdout == ""
-    help_ = subprocess.run([sys.executable, "-m", "minitorch", "train", "--help"], capture_output=True, text=True,
-                           timeout=120)
+    help_ = subprocess.run(
+        [sys.executable, "-m", "minitorch", "train", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert help_.returncode == 0 and "--limit-train" in help_.stdout and "--engine" in help_.stdout

@@ -1,4 +1,5 @@
 """docs/COMPATIBILITY.md is generated from the suite and must be current (this is how CI catches a stale table)."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,10 @@ def test_the_table_is_current():
     assert time.perf_counter() - start < 10
     with open(TABLE, encoding="utf-8") as f:
         current = f.read()
-    assert current == fresh, ("docs/COMPATIBILITY.md is stale (the tests or the API changed): regenerate it with "
-                              "`.venv/bin/python -m minitorch.testing.compat --write`")
+    assert current == fresh, (
+        "docs/COMPATIBILITY.md is stale (the tests or the API changed): regenerate it with "
+        "`.venv/bin/python -m minitorch.testing.compat --write`"
+    )
     assert compat.generate() == fresh  # deterministic
 
 
@@ -32,7 +35,8 @@ def test_known_rows():
 
 
 def test_the_scan_reads_calls_tables_and_tolerances(tmp_path):
-    (tmp_path / "test_fake.py").write_text(textwrap.dedent('''
+    (tmp_path / "test_fake.py").write_text(
+        textwrap.dedent("""
         import numpy as np
         import torch
         CASES = [("exp", lambda lib, x: lib.exp(x).sum())]
@@ -47,7 +51,8 @@ def test_the_scan_reads_calls_tables_and_tolerances(tmp_path):
             m = nn.Linear(2, 2)
             opt = lib.optim.SGD(m.parameters())
             check_parity(lambda lib, x: x[0] - x.mean(), 1)
-    '''))
+    """)
+    )
     cover = compat.scan(str(tmp_path))
     assert cover[("functions", "exp")] == {"test_fake::test_a": {"rtol 1e-3 atol 0"}}
     assert set(cover[("functional", "relu")]) == {"test_fake::test_a"}

@@ -1,4 +1,5 @@
 """minitorch.utils.data against torch.utils.data: batches, collation, shuffling, workers, splits."""
+
 from __future__ import annotations
 
 import collections
@@ -13,9 +14,19 @@ import torch
 import torch.utils.data as tud
 
 import minitorch
-from minitorch.utils.data import (BatchSampler, DataLoader, Dataset, IterableDataset, RandomSampler,
-                                  SequentialSampler, Subset, TensorDataset, default_collate, get_worker_info,
-                                  random_split)
+from minitorch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    get_worker_info,
+    random_split,
+)
 
 Point = collections.namedtuple("Point", "x y")
 
@@ -23,8 +34,12 @@ Point = collections.namedtuple("Point", "x y")
 def as_plain(obj):
     """Batches of either library as plain Python, tensors as (dtype name, shape, values)."""
     if isinstance(obj, (minitorch.Tensor, torch.Tensor)):
-        return ("tensor", str(obj.dtype), tuple(obj.shape), np.asarray(obj.detach() if isinstance(obj, torch.Tensor)
-                                                                       else obj).tolist())
+        return (
+            "tensor",
+            str(obj.dtype),
+            tuple(obj.shape),
+            np.asarray(obj.detach() if isinstance(obj, torch.Tensor) else obj).tolist(),
+        )
     if isinstance(obj, dict):
         return {k: as_plain(v) for k, v in obj.items()}
     if isinstance(obj, tuple) and hasattr(obj, "_fields"):
@@ -38,8 +53,10 @@ def both_datasets(n: int = 23):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, 3)).astype(np.float32)
     y = rng.integers(0, 10, n)
-    return (TensorDataset(minitorch.tensor(x), minitorch.tensor(y)),
-            tud.TensorDataset(torch.tensor(x), torch.tensor(y)))
+    return (
+        TensorDataset(minitorch.tensor(x), minitorch.tensor(y)),
+        tud.TensorDataset(torch.tensor(x), torch.tensor(y)),
+    )
 
 
 def per_sample(batch):
@@ -57,8 +74,10 @@ def no_workers_left(timeout: float = 5.0) -> bool:
 
 # ------------------------------------------------------------------ batches like torch's
 @pytest.mark.parametrize("path", ["fast", "per-sample"])
-@pytest.mark.parametrize("batch_size,drop_last", [(1, False), (4, False), (4, True), (7, False), (10, True),
-                                                  (23, False), (30, True), (None, False)])
+@pytest.mark.parametrize(
+    "batch_size,drop_last",
+    [(1, False), (4, False), (4, True), (7, False), (10, True), (23, False), (30, True), (None, False)],
+)
 def test_batches_match_torch(batch_size, drop_last, path):
     ours, theirs = both_datasets()
     kwargs = dict(batch_size=batch_size, drop_last=drop_last)
@@ -69,12 +88,16 @@ def test_batches_match_torch(batch_size, drop_last, path):
     assert got == want
 
 
-@pytest.mark.parametrize("samples", [
-    [{"x": np.arange(3, dtype=np.float32) + i, "y": i, "z": 0.5 * i, "name": f"s{i}"} for i in range(4)],
-    [(np.float64(i), i, [i, 2 * i], True) for i in range(3)],
-    [Point(np.int32(i), np.ones((2, 2), dtype=np.uint8) * i) for i in range(3)],
-    [[1.5, {"a": np.int64(i)}] for i in range(2)],
-], ids=["dicts", "tuples", "namedtuples", "nested"])
+@pytest.mark.parametrize(
+    "samples",
+    [
+        [{"x": np.arange(3, dtype=np.float32) + i, "y": i, "z": 0.5 * i, "name": f"s{i}"} for i in range(4)],
+        [(np.float64(i), i, [i, 2 * i], True) for i in range(3)],
+        [Point(np.int32(i), np.ones((2, 2), dtype=np.uint8) * i) for i in range(3)],
+        [[1.5, {"a": np.int64(i)}] for i in range(2)],
+    ],
+    ids=["dicts", "tuples", "namedtuples", "nested"],
+)
 def test_default_collate_matches_torch(samples):
     assert as_plain(default_collate(samples)) == as_plain(tud.default_collate(samples))
 
@@ -148,8 +171,12 @@ class PerSampleDataset(Dataset):
         info = get_worker_info()
         if i in self.slow and info is not None:
             time.sleep(0.3)  # holds worker 0 back, so worker 1's batches arrive first
-        return {"x": np.full(3, i, dtype=np.float32), "i": i, "worker": -1 if info is None else info.id,
-                "pid": os.getpid()}
+        return {
+            "x": np.full(3, i, dtype=np.float32),
+            "i": i,
+            "worker": -1 if info is None else info.id,
+            "pid": os.getpid(),
+        }
 
 
 class FailingDataset(PerSampleDataset):
@@ -185,14 +212,16 @@ def test_workers_are_seeded_from_the_loader():
     def run():
         minitorch.manual_seed(11)
         return [b.flatten().tolist() for b in DataLoader(RandomDataset(), batch_size=2, num_workers=2)]
+
     first = run()
     assert first == run()
     assert first[0] != first[1]  # the two workers draw from different seeds
 
 
 def test_worker_info_and_init_fn():
-    loader = DataLoader(PerSampleDataset(12), batch_size=3, num_workers=2,
-                        worker_init_fn=lambda wid: np.random.seed(wid))
+    loader = DataLoader(
+        PerSampleDataset(12), batch_size=3, num_workers=2, worker_init_fn=lambda wid: np.random.seed(wid)
+    )
     workers = [b["worker"].tolist() for b in loader]
     assert workers == [[0] * 3, [1] * 3, [0] * 3, [1] * 3]  # round-robin, one worker per batch
     assert get_worker_info() is None
@@ -238,14 +267,17 @@ def test_persistent_workers_survive_epochs():
 
 
 # ------------------------------------------------------------------ arguments
-@pytest.mark.parametrize("kwargs,error", [
-    (dict(shuffle=True, sampler=[0, 1]), "mutually exclusive with shuffle"),
-    (dict(batch_sampler=[[0]], batch_size=2), "batch_sampler option is mutually exclusive"),
-    (dict(batch_size=None, drop_last=True), "disables auto-batching"),
-    (dict(num_workers=-1), "num_workers option should be non-negative"),
-    (dict(persistent_workers=True), "persistent_workers option needs num_workers > 0"),
-    (dict(prefetch_factor=2), "prefetch_factor option could only be specified"),
-])
+@pytest.mark.parametrize(
+    "kwargs,error",
+    [
+        (dict(shuffle=True, sampler=[0, 1]), "mutually exclusive with shuffle"),
+        (dict(batch_sampler=[[0]], batch_size=2), "batch_sampler option is mutually exclusive"),
+        (dict(batch_size=None, drop_last=True), "disables auto-batching"),
+        (dict(num_workers=-1), "num_workers option should be non-negative"),
+        (dict(persistent_workers=True), "persistent_workers option needs num_workers > 0"),
+        (dict(prefetch_factor=2), "prefetch_factor option could only be specified"),
+    ],
+)
 def test_invalid_arguments(kwargs, error):
     with pytest.raises(ValueError, match=error):
         DataLoader(list(range(4)), **kwargs)
@@ -286,8 +318,10 @@ def test_random_split_sizes_match_torch(lengths):
 
 def test_random_split_is_seeded_and_validated():
     ds = TensorDataset(minitorch.arange(20))
+
     def split(seed):
         return [s.indices for s in random_split(ds, [15, 5], generator=minitorch.Generator().manual_seed(seed))]
+
     assert split(4) == split(4) and split(4) != split(5)
     with pytest.raises(ValueError, match="Sum of input lengths"):
         random_split(ds, [15, 4])

@@ -3,10 +3,12 @@
 Every case runs in torch and in minitorch and compares the outcome: the result's
 dtype and values, or the type and message of the error both raise.
 """
+
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -53,7 +55,7 @@ BINARY = {
     "mul": lambda x, y: x * y,
     "div": lambda x, y: x / y,
     "floordiv": lambda x, y: x // y,
-    "pow": lambda x, y: x ** y,
+    "pow": lambda x, y: x**y,
     "maximum": lambda x, y: x.maximum(y),
     "eq": lambda x, y: x == y,
     "lt": lambda x, y: x < y,
@@ -69,8 +71,9 @@ LAYOUTS = [(False, False), (False, True), (True, False), (True, True)]  # zero-d
 def test_tensor_tensor_promotion(a: str, b: str) -> None:
     """Every op, with tensors of dimensions and zero-dim tensors on each side."""
     for (op, fn), (za, zb) in itertools.product(BINARY.items(), LAYOUTS):
-        assert_same_outcome(lambda lib: fn(make(lib, a, za), make(lib, b, zb, (2, 1))),
-                            f"{op}({a}{'[0d]' * za}, {b}{'[0d]' * zb})")
+        assert_same_outcome(
+            lambda lib: fn(make(lib, a, za), make(lib, b, zb, (2, 1))), f"{op}({a}{'[0d]' * za}, {b}{'[0d]' * zb})"
+        )
 
 
 SCALARS = [2, -3, 300, -255, 2.5, -0.5, 1e6, True, False]
@@ -82,8 +85,8 @@ SCALAR_OPS = {
     "mul": lambda x, s: x * s,
     "div": lambda x, s: x / s,
     "rdiv": lambda x, s: s / x,
-    "pow": lambda x, s: x ** s,
-    "rpow": lambda x, s: s ** x,
+    "pow": lambda x, s: x**s,
+    "rpow": lambda x, s: s**x,
     "eq": lambda x, s: x == s,
     "gt": lambda x, s: x > s,
     "rlt": lambda x, s: s < x,
@@ -99,17 +102,27 @@ def test_tensor_scalar_promotion(name: str, scalar: Any) -> None:
     """A Python number counts as the default dtype of its kind, below any tensor of that kind;
     an int outside the tensor's range wraps around (uint8 tensor + 300)."""
     for (op, fn), zero_dim in itertools.product(SCALAR_OPS.items(), (False, True)):
-        assert_same_outcome(lambda lib: fn(make(lib, name, zero_dim), scalar),
-                            f"{op}({name}{'[0d]' * zero_dim}, {scalar!r})")
+        assert_same_outcome(
+            lambda lib: fn(make(lib, name, zero_dim), scalar), f"{op}({name}{'[0d]' * zero_dim}, {scalar!r})"
+        )
 
 
 UNARY = {
-    "exp": lambda lib, x: lib.exp(x), "log": lambda lib, x: x.log(), "sqrt": lambda lib, x: lib.sqrt(x),
-    "sin": lambda lib, x: lib.sin(x), "cos": lambda lib, x: x.cos(), "tanh": lambda lib, x: lib.tanh(x),
-    "sigmoid": lambda lib, x: lib.sigmoid(x), "abs": lambda lib, x: lib.abs(x), "neg": lambda lib, x: -x,
-    "relu": lambda lib, x: lib.relu(x), "square": lambda lib, x: lib.square(x),
-    "clamp_int": lambda lib, x: x.clamp(0, 1), "clamp_float": lambda lib, x: lib.clamp(x, min=0.5),
-    "logical_not": lambda lib, x: lib.logical_not(x), "invert": lambda lib, x: ~x,
+    "exp": lambda lib, x: lib.exp(x),
+    "log": lambda lib, x: x.log(),
+    "sqrt": lambda lib, x: lib.sqrt(x),
+    "sin": lambda lib, x: lib.sin(x),
+    "cos": lambda lib, x: x.cos(),
+    "tanh": lambda lib, x: lib.tanh(x),
+    "sigmoid": lambda lib, x: lib.sigmoid(x),
+    "abs": lambda lib, x: lib.abs(x),
+    "neg": lambda lib, x: -x,
+    "relu": lambda lib, x: lib.relu(x),
+    "square": lambda lib, x: lib.square(x),
+    "clamp_int": lambda lib, x: x.clamp(0, 1),
+    "clamp_float": lambda lib, x: lib.clamp(x, min=0.5),
+    "logical_not": lambda lib, x: lib.logical_not(x),
+    "invert": lambda lib, x: ~x,
 }
 
 
@@ -149,12 +162,19 @@ def test_named_promotions(fn: Callable[[Any], Any], want: str) -> None:
     assert_same_outcome(fn, "values")
 
 
-@pytest.mark.parametrize("fn,exc,match", [
-    (lambda lib: lib.tensor([2, 3]) ** -1, RuntimeError, "Integers to negative integer powers are not allowed"),
-    (lambda lib: lib.tensor([2], dtype=lib.uint8).pow(-2), RuntimeError, "Integers to negative integer powers"),
-    (lambda lib: lib.tensor([True]) ** lib.tensor([True]), NotImplementedError, "\"pow\" not implemented for 'Bool'"),
-    (lambda lib: lib.tensor([1, 2]).add(1, alpha=0.5), RuntimeError, "alpha must not be a floating point"),
-])
+@pytest.mark.parametrize(
+    "fn,exc,match",
+    [
+        (lambda lib: lib.tensor([2, 3]) ** -1, RuntimeError, "Integers to negative integer powers are not allowed"),
+        (lambda lib: lib.tensor([2], dtype=lib.uint8).pow(-2), RuntimeError, "Integers to negative integer powers"),
+        (
+            lambda lib: lib.tensor([True]) ** lib.tensor([True]),
+            NotImplementedError,
+            "\"pow\" not implemented for 'Bool'",
+        ),
+        (lambda lib: lib.tensor([1, 2]).add(1, alpha=0.5), RuntimeError, "alpha must not be a floating point"),
+    ],
+)
 def test_promotion_errors(fn: Callable[[Any], Any], exc: type, match: str) -> None:
     for lib in (torch, minitorch):
         with pytest.raises(exc, match=match) as info:
@@ -174,14 +194,17 @@ def float64_default() -> Iterator[None]:
         minitorch.set_default_dtype(minitorch.float32)
 
 
-@pytest.mark.parametrize("fn", [
-    lambda lib: lib.tensor([1, 2]) / lib.tensor([2, 2]),
-    lambda lib: lib.tensor([1, 2], dtype=lib.int32) + 2.5,
-    lambda lib: lib.exp(lib.tensor([1, 2])),
-    lambda lib: lib.tensor([True]) * 0.5,
-    lambda lib: lib.ones(2, dtype=lib.float32) + 2.5,  # a float tensor keeps its own dtype
-    lambda lib: lib.ones(2, dtype=lib.float16) / 3,
-])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib: lib.tensor([1, 2]) / lib.tensor([2, 2]),
+        lambda lib: lib.tensor([1, 2], dtype=lib.int32) + 2.5,
+        lambda lib: lib.exp(lib.tensor([1, 2])),
+        lambda lib: lib.tensor([True]) * 0.5,
+        lambda lib: lib.ones(2, dtype=lib.float32) + 2.5,  # a float tensor keeps its own dtype
+        lambda lib: lib.ones(2, dtype=lib.float16) / 3,
+    ],
+)
 def test_promotion_follows_default_dtype(float64_default: None, fn: Callable[[Any], Any]) -> None:
     assert_same_outcome(fn, "with float64 as the default")
 
@@ -215,6 +238,7 @@ def test_inplace_cast_rule(name: str, op: Callable[[Any, Any], Any]) -> None:
         out = op(x, lib)
         assert out is x and out.dtype == dt(lib, name)
         return x
+
     assert_same_outcome(run, f"in place on {name}", message=True)
 
 

@@ -1,4 +1,5 @@
 """first_divergence and lockstep on LeNet pairs: faithful, a perturbed weight, a wrong backward, a bad step."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,6 +41,7 @@ def test_a_perturbed_conv2_weight_is_named():
 
 def with_custom_layer(wrong: bool):
     """LeNet with a custom 'Double' layer after fc1; in minitorch its backward may be wrong."""
+
     def make(lib):
         class Double(lib.autograd.Function):
             @staticmethod
@@ -66,7 +68,9 @@ def with_custom_layer(wrong: bool):
                 x = F.max_pool2d(F.relu(self.conv1(x)), 2)
                 x = F.max_pool2d(F.relu(self.conv2(x)), 2)
                 return self.fc2(self.act(F.relu(self.fc1(lib.flatten(x, 1)))))
+
         return Net()
+
     return make
 
 
@@ -85,6 +89,7 @@ def test_functional_code_between_modules_is_pointed_at():
         if lib is minitorch:  # a bug in the 'functional' part: conv2's input is off, conv1's output is not
             net.conv2.register_forward_pre_hook(lambda mod, args: (args[0] * 1.001,))
         return net
+
     report = first_divergence(*pair(make), DATA)
     assert (report.forward.module, report.forward.tensor) == ("conv2", "input 0")
     assert "conv1's output agreed" in report.forward.note
@@ -118,8 +123,10 @@ def test_lockstep_names_the_step_and_tensor():
                 if len(calls) == 3:
                     with minitorch.no_grad():
                         ours.fc2.bias[5] += 1e-4
+
             opt.step = bad_step
         return opt
+
     report = lockstep(ours, theirs, BATCHES, make_optimizer, steps=5)
     assert (report.step, report.tensor, report.phase) == (3, "fc2.bias", "parameter after the optimizer step")
     assert report.mismatch.abs_index == (5,)

@@ -1,4 +1,5 @@
 """to_dot: LeNet's autograd graph as Graphviz DOT, with every layer's ops and named parameters."""
+
 from __future__ import annotations
 
 import re
@@ -24,12 +25,26 @@ def test_lenet_graph_has_every_layer_op_and_parameter():
     for name, p in net.named_parameters():
         shape = "[" + ", ".join(str(n) for n in p.shape) + "]"
         assert f'label="{name}\\n{shape} float32"' in dot, name
-    counts = {op: len(re.findall(rf'label="{op}\\n', dot)) for op in
-              ("ConvolutionBackward0", "ReluBackward0", "MaxPool2DWithIndicesBackward0", "AddmmBackward0",
-               "ViewBackward0", "TBackward0")}
-    assert counts == {"ConvolutionBackward0": 2, "ReluBackward0": 4, "MaxPool2DWithIndicesBackward0": 2,
-                      "AddmmBackward0": 3, "ViewBackward0": 1, "TBackward0": 3}
-    assert 'label="output\\n[2, 10] float32"' in dot and 'ConvolutionBackward0\\n[2, 16, 10, 10] float32' in dot
+    counts = {
+        op: len(re.findall(rf'label="{op}\\n', dot))
+        for op in (
+            "ConvolutionBackward0",
+            "ReluBackward0",
+            "MaxPool2DWithIndicesBackward0",
+            "AddmmBackward0",
+            "ViewBackward0",
+            "TBackward0",
+        )
+    }
+    assert counts == {
+        "ConvolutionBackward0": 2,
+        "ReluBackward0": 4,
+        "MaxPool2DWithIndicesBackward0": 2,
+        "AddmmBackward0": 3,
+        "ViewBackward0": 1,
+        "TBackward0": 3,
+    }
+    assert 'label="output\\n[2, 10] float32"' in dot and "ConvolutionBackward0\\n[2, 16, 10, 10] float32" in dot
 
 
 def test_every_node_is_connected_and_the_text_is_deterministic():

@@ -1,4 +1,5 @@
 """minitorch.models: shapes, parameter counts and printing, each against the torch twin built from the same source."""
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,13 @@ from minitorch import models
 from minitorch.training import copy_weights
 
 # Parameter counts worked out by hand (LeNet-5's 61,706 and the CIFAR tutorial's 62,006 are the known figures).
-PARAMETERS = {"twolayer": 1000 * 100 + 100 + 100 * 10 + 10, "lenet": 61706, "lenet-cifar": 62006,
-              "lenet-blitz3": 81194, "cifar-cnn": 268650}
+PARAMETERS = {
+    "twolayer": 1000 * 100 + 100 + 100 * 10 + 10,
+    "lenet": 61706,
+    "lenet-cifar": 62006,
+    "lenet-blitz3": 81194,
+    "cifar-cnn": 268650,
+}
 
 
 def _count(model) -> int:
@@ -28,8 +34,9 @@ def test_output_shape_and_parameters_match_the_torch_twin(name):
     shape = models.MODELS[name].input_shape
     assert tuple(ours(minitorch.randn(3, *shape)).shape) == (3, 10)
     assert _count(ours) == _count(theirs) == PARAMETERS[name]
-    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
-           [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == [
+        (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
+    ]
     assert repr(ours) == repr(theirs)
 
 
@@ -40,8 +47,9 @@ def test_forward_matches_torch_from_the_same_weights(name):
     copy_weights(ours, theirs)
     x = np.random.default_rng(0).standard_normal((4, *models.MODELS[name].input_shape))
     with minitorch.no_grad(), torch.no_grad():
-        np.testing.assert_allclose(ours(minitorch.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(),
-                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(
+            ours(minitorch.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-10, atol=1e-12
+        )
 
 
 def test_lenet_prints_like_torch():
@@ -52,7 +60,8 @@ def test_lenet_prints_like_torch():
         "  (fc1): Linear(in_features=400, out_features=120, bias=True)\n"
         "  (fc2): Linear(in_features=120, out_features=84, bias=True)\n"
         "  (fc3): Linear(in_features=84, out_features=10, bias=True)\n"
-        ")")
+        ")"
+    )
 
 
 def test_input_shape_sets_channels_and_features():

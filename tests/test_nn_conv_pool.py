@@ -1,7 +1,9 @@
 """conv2d, max_pool2d and avg_pool2d against torch: outputs, indices, gradients, gradcheck, errors."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -71,8 +73,9 @@ def _small(*arrays: Any, out: int) -> bool:
 def test_conv2d_parity(case: tuple) -> None:
     x, weight, bias, kw = case
     fn = lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kw)  # noqa: E731
-    out = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight),
-                                     None if bias is None else torch.tensor(bias), **kw)
+    out = torch.nn.functional.conv2d(
+        torch.tensor(x), torch.tensor(weight), None if bias is None else torch.tensor(bias), **kw
+    )
     check_both(fn, x, weight, bias, gradcheck=_small(x, weight, bias, out=out.numel()))
 
 
@@ -109,6 +112,7 @@ def test_pool2d_parity(kind: str) -> None:
         x, kw = case
         fn = lambda lib, x: getattr(F(lib), f"{kind}_pool2d")(x, **kw)  # noqa: E731
         check_both(fn, x, gradcheck=x.size <= GRADCHECK_NUMEL // 2)
+
     run()
 
 
@@ -161,12 +165,16 @@ def test_max_pool2d_window_that_misses_the_input() -> None:
     np.testing.assert_array_equal(t.grad.numpy(), np.zeros_like(x))
 
 
-@pytest.mark.parametrize("fn", [
-    lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1),
-    lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same", dilation=(2, 1)),
-    lambda lib, x, w, b: F(lib).conv2d(x, w[:2, :1], b[:2], groups=2),
-    lambda lib, x, w, b: lib.max_pool2d(lib.conv2d(x, w, b, 1, 1, 2), 2, 1, 1, 1, True),
-], ids=["strided", "same_dilated", "grouped", "torch_namespace"])
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1),
+        lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding="same", dilation=(2, 1)),
+        lambda lib, x, w, b: F(lib).conv2d(x, w[:2, :1], b[:2], groups=2),
+        lambda lib, x, w, b: lib.max_pool2d(lib.conv2d(x, w, b, 1, 1, 2), 2, 1, 1, 1, True),
+    ],
+    ids=["strided", "same_dilated", "grouped", "torch_namespace"],
+)
 def test_conv2d_float32_stays_float32_on_device(fn: Callable, device: str) -> None:
     rng = np.random.default_rng(0)
     x, w, b = rng.uniform(-1, 1, (2, 2, 6, 5)), rng.uniform(-1, 1, (4, 2, 3, 2)), rng.uniform(-1, 1, 4)
@@ -176,20 +184,28 @@ def test_conv2d_float32_stays_float32_on_device(fn: Callable, device: str) -> No
 @pytest.mark.parametrize("kind", ["max", "avg"])
 def test_pool2d_on_device(kind: str, device: str) -> None:
     x = np.random.default_rng(1).permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 252.0
-    check_parity(lambda lib, t: getattr(F(lib), f"{kind}_pool2d")(t, 3, 2, 1, ceil_mode=True), x,
-                 dtype=np.float32, device=device)
+    check_parity(
+        lambda lib, t: getattr(F(lib), f"{kind}_pool2d")(t, 3, 2, 1, ceil_mode=True), x, dtype=np.float32, device=device
+    )
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(padding=(2, 1), dilation=(1, 2)), dict(groups=2, padding=1)],
-                         ids=["plain", "padded_dilated", "grouped"])
+@pytest.mark.parametrize(
+    "kw",
+    [dict(), dict(padding=(2, 1), dilation=(1, 2)), dict(groups=2, padding=1)],
+    ids=["plain", "padded_dilated", "grouped"],
+)
 def test_conv2d_batch_split_into_many_chunks(kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stride-1 conv works through the batch in chunks; a tiny chunk size forces several, and a last
     partial one, in the forward, the weight gradient and the input gradient."""
     from minitorch.ops import conv
+
     monkeypatch.setattr(conv, "CHUNK_BYTES", 70_000)  # chunks of 2-4 images of 7: the last one partial
     rng = np.random.default_rng(3)
-    x, w, b = rng.uniform(-1, 1, (7, 4, 9, 8)), rng.uniform(-1, 1, (6, 4 // kw.get("groups", 1), 3, 3)), \
-        rng.uniform(-1, 1, 6)
+    x, w, b = (
+        rng.uniform(-1, 1, (7, 4, 9, 8)),
+        rng.uniform(-1, 1, (6, 4 // kw.get("groups", 1), 3, 3)),
+        rng.uniform(-1, 1, 6),
+    )
     check_parity(lambda lib, x, w, b: F(lib).conv2d(x, w, b, **kw), x, w, b)
 
 
@@ -197,8 +213,9 @@ def test_conv2d_weight_and_bias_gradients_without_input_gradient() -> None:
     """Only the parameters require grad (the first layer of a network): no input gradient is formed."""
     rng = np.random.default_rng(2)
     x = minitorch.tensor(rng.uniform(-1, 1, (2, 3, 5, 5)))
-    check_gradcheck(lambda lib, w, b: F(lib).conv2d(x, w, b, stride=2), rng.uniform(-1, 1, (2, 3, 2, 2)),
-                    rng.uniform(-1, 1, 2))
+    check_gradcheck(
+        lambda lib, w, b: F(lib).conv2d(x, w, b, stride=2), rng.uniform(-1, 1, (2, 3, 2, 2)), rng.uniform(-1, 1, 2)
+    )
 
 
 X4 = lambda lib: lib.ones(2, 3, 6, 6)  # noqa: E731
@@ -206,78 +223,168 @@ W4 = lambda lib: lib.ones(4, 3, 3, 3)  # noqa: E731
 
 ERRORS = [
     ("channels", lambda lib: F(lib).conv2d(lib.ones(2, 5, 6, 6), W4(lib)), "to have 3 channels"),
-    ("kernel_too_big", lambda lib: F(lib).conv2d(lib.ones(1, 3, 2, 2), W4(lib)),
-     "Kernel size can't be greater than actual input size"),
-    ("dilated_kernel_too_big", lambda lib: F(lib).conv2d(lib.ones(1, 3, 4, 4), W4(lib), dilation=2),
-     "Kernel size: (5 x 5)"),
-    ("same_strided", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="same", stride=2),
-     "padding='same' is not supported for strided convolutions"),
-    ("bad_padding_string", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="full"),
-     "Invalid padding string: 'full'"),
+    (
+        "kernel_too_big",
+        lambda lib: F(lib).conv2d(lib.ones(1, 3, 2, 2), W4(lib)),
+        "Kernel size can't be greater than actual input size",
+    ),
+    (
+        "dilated_kernel_too_big",
+        lambda lib: F(lib).conv2d(lib.ones(1, 3, 4, 4), W4(lib), dilation=2),
+        "Kernel size: (5 x 5)",
+    ),
+    (
+        "same_strided",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="same", stride=2),
+        "padding='same' is not supported for strided convolutions",
+    ),
+    (
+        "bad_padding_string",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding="full"),
+        "Invalid padding string: 'full'",
+    ),
     ("groups_channels", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=2), "to have 6 channels"),
-    ("groups_out", lambda lib: F(lib).conv2d(lib.ones(2, 4, 6, 6), lib.ones(3, 2, 3, 3), groups=2),
-     "expected weight to be divisible by 2 at dimension 0"),
+    (
+        "groups_out",
+        lambda lib: F(lib).conv2d(lib.ones(2, 4, 6, 6), lib.ones(3, 2, 3, 3), groups=2),
+        "expected weight to be divisible by 2 at dimension 0",
+    ),
     ("groups_zero", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=0), "non-positive groups is not supported"),
-    ("input_2d", lambda lib: F(lib).conv2d(lib.ones(6, 6), W4(lib)),
-     "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [6, 6]"),
-    ("bias_size", lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(3)),
-     "expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead"),
-    ("weight_dtype", lambda lib: F(lib).conv2d(X4(lib), W4(lib).double()),
-     "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the same"),
-    ("bias_dtype", lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(4).double()),
-     "Input type (float) and bias type (double) should be the same"),
+    (
+        "input_2d",
+        lambda lib: F(lib).conv2d(lib.ones(6, 6), W4(lib)),
+        "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: [6, 6]",
+    ),
+    (
+        "bias_size",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(3)),
+        "expected bias to be 1-dimensional with 4 elements, but got bias of size [3] instead",
+    ),
+    (
+        "weight_dtype",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib).double()),
+        "Input type (torch.FloatTensor) and weight type (torch.DoubleTensor) should be the same",
+    ),
+    (
+        "bias_dtype",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), lib.ones(4).double()),
+        "Input type (float) and bias type (double) should be the same",
+    ),
     ("negative_padding", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=-1), "negative padding is not supported"),
     ("zero_stride", lambda lib: F(lib).conv2d(X4(lib), W4(lib), stride=0), "non-positive stride is not supported"),
-    ("zero_dilation", lambda lib: F(lib).conv2d(X4(lib), W4(lib), dilation=(1, 0)),
-     "non-positive dilation is not supported"),
-    ("padding_triple", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=(1, 1, 1)),
-     "expected padding to be a single integer value or a list of 2 values"),
+    (
+        "zero_dilation",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), dilation=(1, 0)),
+        "non-positive dilation is not supported",
+    ),
+    (
+        "padding_triple",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=(1, 1, 1)),
+        "expected padding to be a single integer value or a list of 2 values",
+    ),
     ("avg_zero_divisor", lambda lib: F(lib).avg_pool2d(X4(lib), 2, divisor_override=0), "divisor must be not zero"),
-    ("max_zero_dilation", lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=0),
-     "dilation should be greater than zero, but got dilationH: 0 dilationW: 0"),
-    ("max_kernel_triple", lambda lib: F(lib).max_pool2d(X4(lib), (2, 2, 2)),
-     "max_pool2d: kernel_size must either be a single int, or a tuple of two ints"),
-    ("bool_stride", lambda lib: F(lib).conv2d(X4(lib), W4(lib), stride=True),
-     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, stride=bool)"),
-    ("float_padding", lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=1.0),
-     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, padding=float)"),
-    ("bool_groups", lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=True),
-     "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, groups=bool)"),
-    ("max_float_kernel", lambda lib: F(lib).max_pool2d(X4(lib), 2.0),
-     "max_pool2d(): argument 'kernel_size' (position 2) must be tuple of ints, not float"),
-    ("max_bool_dilation", lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=True),
-     "max_pool2d(): argument 'dilation' (position 5) must be tuple of ints, not bool"),
-    ("avg_bool_stride", lambda lib: F(lib).avg_pool2d(X4(lib), 2, True),  # torch names the position only
-     "must be tuple of ints, not bool"),                                       # when it was given by position
-    ("zero_kernel_module", lambda lib: lib.nn.Conv2d(1, 1, 0)(lib.ones(1, 1, 4, 4)),
-     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0"),
-    ("zero_kernel_weight", lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 0)),
-     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0"),
-    ("zero_kernel_height", lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 2), stride=2),
-     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 2"),
-    ("no_out_channels", lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(0, 1, 2, 2)),
-     "Given groups=1, expected weight to be at least 1 at dimension 0, but got weight of size [0, 1, 2, 2] instead"),
-    ("avg_1d_input", lambda lib: F(lib).avg_pool2d(lib.ones(4), 2),
-     "Dimension out of range (expected to be in range of [-1, 0], but got -3)"),
-    ("pad_value_type", lambda lib: F(lib).pad(lib.ones(3), (1, 1), value="a"),
-     "pad(): argument 'value' (position 4) must be float, not str"),
-    ("pad_value_range", lambda lib: F(lib).pad(lib.ones(3, dtype=lib.uint8), (1, 1), value=-1),
-     "value cannot be converted to type uint8_t without overflow"),
-    ("flatten_0d", lambda lib: lib.nn.Flatten()(lib.ones(())),
-     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    (
+        "max_zero_dilation",
+        lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=0),
+        "dilation should be greater than zero, but got dilationH: 0 dilationW: 0",
+    ),
+    (
+        "max_kernel_triple",
+        lambda lib: F(lib).max_pool2d(X4(lib), (2, 2, 2)),
+        "max_pool2d: kernel_size must either be a single int, or a tuple of two ints",
+    ),
+    (
+        "bool_stride",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), stride=True),
+        "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, stride=bool)",
+    ),
+    (
+        "float_padding",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), padding=1.0),
+        "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, padding=float)",
+    ),
+    (
+        "bool_groups",
+        lambda lib: F(lib).conv2d(X4(lib), W4(lib), groups=True),
+        "conv2d() received an invalid combination of arguments - got (Tensor, Tensor, groups=bool)",
+    ),
+    (
+        "max_float_kernel",
+        lambda lib: F(lib).max_pool2d(X4(lib), 2.0),
+        "max_pool2d(): argument 'kernel_size' (position 2) must be tuple of ints, not float",
+    ),
+    (
+        "max_bool_dilation",
+        lambda lib: F(lib).max_pool2d(X4(lib), 2, dilation=True),
+        "max_pool2d(): argument 'dilation' (position 5) must be tuple of ints, not bool",
+    ),
+    (
+        "avg_bool_stride",
+        lambda lib: F(lib).avg_pool2d(X4(lib), 2, True),  # torch names the position only
+        "must be tuple of ints, not bool",
+    ),  # when it was given by position
+    (
+        "zero_kernel_module",
+        lambda lib: lib.nn.Conv2d(1, 1, 0)(lib.ones(1, 1, 4, 4)),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0",
+    ),
+    (
+        "zero_kernel_weight",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 0)),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0",
+    ),
+    (
+        "zero_kernel_height",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 2), stride=2),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 2",
+    ),
+    (
+        "no_out_channels",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(0, 1, 2, 2)),
+        "Given groups=1, expected weight to be at least 1 at dimension 0, but got weight of size [0, 1, 2, 2] instead",
+    ),
+    (
+        "avg_1d_input",
+        lambda lib: F(lib).avg_pool2d(lib.ones(4), 2),
+        "Dimension out of range (expected to be in range of [-1, 0], but got -3)",
+    ),
+    (
+        "pad_value_type",
+        lambda lib: F(lib).pad(lib.ones(3), (1, 1), value="a"),
+        "pad(): argument 'value' (position 4) must be float, not str",
+    ),
+    (
+        "pad_value_range",
+        lambda lib: F(lib).pad(lib.ones(3, dtype=lib.uint8), (1, 1), value=-1),
+        "value cannot be converted to type uint8_t without overflow",
+    ),
+    (
+        "flatten_0d",
+        lambda lib: lib.nn.Flatten()(lib.ones(())),
+        "Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+    ),
 ]
 
 # (name, fn(lib, pool), gist): shared by max_pool2d and avg_pool2d
 POOL_ERRORS = [
-    ("big_pad", lambda lib, pool: pool(X4(lib), 3, padding=2),
-     "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3"),
+    (
+        "big_pad",
+        lambda lib, pool: pool(X4(lib), 3, padding=2),
+        "pad should be at most half of effective kernel size, but got pad=2, kernel_size=3",
+    ),
     ("negative_pad", lambda lib, pool: pool(X4(lib), 2, padding=-1), "pad must be non-negative, but got pad: -1"),
-    ("big_kernel", lambda lib, pool: pool(X4(lib), 7),
-     "Given input size: (3x6x6). Calculated output size: (3x0x0). Output size is too small"),
+    (
+        "big_kernel",
+        lambda lib, pool: pool(X4(lib), 7),
+        "Given input size: (3x6x6). Calculated output size: (3x0x0). Output size is too small",
+    ),
     ("zero_stride", lambda lib, pool: pool(X4(lib), 2, 0), "stride should not be zero"),
     ("zero_kernel", lambda lib, pool: pool(X4(lib), 0), "stride should not be zero"),
-    ("empty_plane", lambda lib, pool: pool(lib.ones(1, 1, 0, 4), 2),
-     "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input"),
+    (
+        "empty_plane",
+        lambda lib, pool: pool(lib.ones(1, 1, 0, 4), 2),
+        "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input",
+    ),
 ]
 
 
@@ -303,16 +410,22 @@ def test_conv2d_without_input_channels_is_its_bias() -> None:
 
 
 def test_pad_value_is_converted_as_torch_converts_it() -> None:
-    for dtype, value in [("float64", 0.7363953285123457), ("float16", 1.0 + 2**-11 + 2**-40), ("uint8", 2.7),
-                         ("int64", 2**63), ("bool", 2)]:
-        got, want = (F(lib).pad(lib.ones(3, dtype=getattr(lib, dtype)), (1, 1), value=value).tolist()
-                     for lib in (minitorch, torch))
+    for dtype, value in [
+        ("float64", 0.7363953285123457),
+        ("float16", 1.0 + 2**-11 + 2**-40),
+        ("uint8", 2.7),
+        ("int64", 2**63),
+        ("bool", 2),
+    ]:
+        got, want = (
+            F(lib).pad(lib.ones(3, dtype=getattr(lib, dtype)), (1, 1), value=value).tolist()
+            for lib in (minitorch, torch)
+        )
         assert got == want
 
 
 def test_conv2d_empty_batch() -> None:
-    check_parity(lambda lib, x, w: F(lib).conv2d(x, w, padding=1), np.zeros((0, 2, 4, 4)),
-                 np.ones((3, 2, 3, 3)))
+    check_parity(lambda lib, x, w: F(lib).conv2d(x, w, padding=1), np.zeros((0, 2, 4, 4)), np.ones((3, 2, 3, 3)))
 
 
 def test_cached_layer_checks_never_let_float_arguments_through() -> None:

@@ -1,8 +1,10 @@
 """nn.init and the layers' default initialisation: the same distributions as torch's (fixed seeds)."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -46,6 +48,7 @@ def test_default_init_is_reproducible_from_the_seed() -> None:
     def weights(seed: int) -> np.ndarray:
         minitorch.manual_seed(seed)
         return minitorch.nn.Conv2d(3, 4, 3).weight.detach().numpy().copy()
+
     assert np.array_equal(weights(7), weights(7))
     assert not np.array_equal(weights(7), weights(8))
 
@@ -55,14 +58,15 @@ INITS = {
     "uniform_": (lambda init, t: init.uniform_(t, -0.3, 0.7), "uniform"),
     "normal_": (lambda init, t: init.normal_(t, 0.5, 2.0), "normal"),
     "kaiming_uniform_": (lambda init, t: init.kaiming_uniform_(t), "uniform"),
-    "kaiming_uniform_ relu fan_out": (lambda init, t: init.kaiming_uniform_(t, mode="fan_out",
-                                                                              nonlinearity="relu"), "uniform"),
+    "kaiming_uniform_ relu fan_out": (
+        lambda init, t: init.kaiming_uniform_(t, mode="fan_out", nonlinearity="relu"),
+        "uniform",
+    ),
     "kaiming_uniform_ a=sqrt(5)": (lambda init, t: init.kaiming_uniform_(t, a=math.sqrt(5)), "uniform"),
     "kaiming_normal_": (lambda init, t: init.kaiming_normal_(t, nonlinearity="relu"), "normal"),
     "kaiming_normal_ fan_out": (lambda init, t: init.kaiming_normal_(t, a=0.2, mode="fan_out"), "normal"),
     "xavier_uniform_": (lambda init, t: init.xavier_uniform_(t), "uniform"),
-    "xavier_uniform_ tanh gain": (lambda init, t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")),
-                                  "uniform"),
+    "xavier_uniform_ tanh gain": (lambda init, t: init.xavier_uniform_(t, gain=init.calculate_gain("tanh")), "uniform"),
     "xavier_normal_": (lambda init, t: init.xavier_normal_(t, gain=2.0), "normal"),
 }
 
@@ -87,11 +91,14 @@ def test_init_functions_match_torch_statistics(fill: Callable, kind: str) -> Non
         assert abs(lo - t_lo) < width * 1e-3 and abs(hi - t_hi) < width * 1e-3
 
 
-@pytest.mark.parametrize("name, value, fill", [
-    ("constant_", 0.25, lambda init, t: init.constant_(t, 0.25)),
-    ("zeros_", 0.0, lambda init, t: init.zeros_(t)),
-    ("ones_", 1.0, lambda init, t: init.ones_(t)),
-])
+@pytest.mark.parametrize(
+    "name, value, fill",
+    [
+        ("constant_", 0.25, lambda init, t: init.constant_(t, 0.25)),
+        ("zeros_", 0.0, lambda init, t: init.zeros_(t)),
+        ("ones_", 1.0, lambda init, t: init.ones_(t)),
+    ],
+)
 def test_constant_fills(name: str, value: float, fill: Callable) -> None:
     p = minitorch.nn.Parameter(minitorch.randn(3, 2))
     assert fill(minitorch.nn.init, p) is p
@@ -109,18 +116,33 @@ def test_init_uses_the_given_generator() -> None:
         t = minitorch.empty(100)
         minitorch.nn.init.normal_(t, generator=minitorch.Generator().manual_seed(seed))
         return t.numpy().copy()
+
     assert np.array_equal(draw(3), draw(3)) and not np.array_equal(draw(3), draw(4))
 
 
-@pytest.mark.parametrize("args", [("linear",), ("conv2d",), ("sigmoid",), ("tanh",), ("relu",), ("selu",),
-                                  ("leaky_relu",), ("leaky_relu", 0.2), ("leaky_relu", 1), ("leaky_relu", True),
-                                  ("gelu",)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("linear",),
+        ("conv2d",),
+        ("sigmoid",),
+        ("tanh",),
+        ("relu",),
+        ("selu",),
+        ("leaky_relu",),
+        ("leaky_relu", 0.2),
+        ("leaky_relu", 1),
+        ("leaky_relu", True),
+        ("gelu",),
+    ],
+)
 def test_calculate_gain_matches_torch(args: tuple) -> None:
     def gain(lib: Any) -> Any:
         try:
             return lib.nn.init.calculate_gain(*args)
         except ValueError as e:
             return str(e)
+
     assert gain(minitorch) == gain(torch)
 
 
@@ -131,6 +153,7 @@ def test_fan_in_and_fan_out_match_torch(shape: tuple) -> None:
             return lib.nn.init._calculate_fan_in_and_fan_out(lib.empty(*shape))
         except ValueError as e:
             return str(e)
+
     assert fans(minitorch) == fans(torch)
 
 

@@ -1,13 +1,16 @@
 """Each layer, loss and tutorial model against torch: outputs and the gradients of the input and of
 every parameter, after copying torch's weights into the minitorch twin; float64 and float32."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import minitorch
 from tests.nn_models import MODELS, build
@@ -23,8 +26,14 @@ def _as_tensor(lib: Any, a: np.ndarray, dtype: Any, grad: bool) -> Any:
     return lib.tensor(a.astype(dtype)).requires_grad_(grad)
 
 
-def check_layer(make: Callable[[Any], Any], inputs: Sequence[np.ndarray], dtype: Any, grad_args: tuple = (0,),
-                train: bool = False, seed: int = 0) -> None:
+def check_layer(
+    make: Callable[[Any], Any],
+    inputs: Sequence[np.ndarray],
+    dtype: Any,
+    grad_args: tuple = (0,),
+    train: bool = False,
+    seed: int = 0,
+) -> None:
     """``make(lib)`` gives the same outputs, input gradients and parameter gradients in both libraries."""
     rtol, atol = TOL[np.dtype(dtype).type]
     theirs, ours = make(torch), make(minitorch)
@@ -60,8 +69,13 @@ def _uniform(seed: int, shape: tuple, low: float = -1.0, high: float = 1.0) -> n
 
 # ---------------------------------------------------------------- hypothesis over hyper-parameters
 @DTYPES
-@given(in_f=st.integers(1, 6), out_f=st.integers(1, 6), bias=st.booleans(),
-       lead=st.sampled_from([(), (3,), (2, 3)]), seed=st.integers(0, 2 ** 16))
+@given(
+    in_f=st.integers(1, 6),
+    out_f=st.integers(1, 6),
+    bias=st.booleans(),
+    lead=st.sampled_from([(), (3,), (2, 3)]),
+    seed=st.integers(0, 2**16),
+)
 def test_linear(dtype: Any, in_f: int, out_f: int, bias: bool, lead: tuple, seed: int) -> None:
     check_layer(lambda lib: lib.nn.Linear(in_f, out_f, bias=bias), [_uniform(seed, lead + (in_f,))], dtype)
 
@@ -86,7 +100,7 @@ def conv_cases(draw: Any) -> tuple:
 
 @pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # torch's own performance note
 @DTYPES
-@given(case=conv_cases(), seed=st.integers(0, 2 ** 16))
+@given(case=conv_cases(), seed=st.integers(0, 2**16))
 def test_conv2d(dtype: Any, case: tuple, seed: int) -> None:
     args, kwargs, shape = case
     check_layer(lambda lib: lib.nn.Conv2d(*args, **kwargs), [_uniform(seed, shape)], dtype)
@@ -113,14 +127,14 @@ def pool_cases(draw: Any, max_pool: bool) -> tuple:
 
 
 @DTYPES
-@given(case=pool_cases(max_pool=True), seed=st.integers(0, 2 ** 16))
+@given(case=pool_cases(max_pool=True), seed=st.integers(0, 2**16))
 def test_maxpool2d(dtype: Any, case: tuple, seed: int) -> None:
     kernel, kwargs, shape = case
     check_layer(lambda lib: lib.nn.MaxPool2d(kernel, **kwargs), [_uniform(seed, shape)], dtype)
 
 
 @DTYPES
-@given(case=pool_cases(max_pool=False), seed=st.integers(0, 2 ** 16))
+@given(case=pool_cases(max_pool=False), seed=st.integers(0, 2**16))
 def test_avgpool2d(dtype: Any, case: tuple, seed: int) -> None:
     kernel, kwargs, shape = case
     check_layer(lambda lib: lib.nn.AvgPool2d(kernel, **kwargs), [_uniform(seed, shape)], dtype)
@@ -130,7 +144,7 @@ def test_avgpool2d(dtype: Any, case: tuple, seed: int) -> None:
 def classification_cases(draw: Any, soft_targets: bool) -> tuple:
     c, n = draw(st.integers(2, 5)), draw(st.integers(1, 4))
     extra = draw(st.sampled_from([(), (3,)]))  # the K-dimensional form (N, C, d1)
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     kwargs: dict = dict(reduction=draw(st.sampled_from(["mean", "sum", "none"])))
     weight = rng.uniform(0.5, 2.0, c) if draw(st.booleans()) else None
     if soft_targets:
@@ -147,6 +161,7 @@ def _with_weight(cls: str, kwargs: dict, weight: Any) -> Callable[[Any], Any]:
     def make(lib: Any) -> Any:
         w = None if weight is None else lib.tensor(weight.astype(np.float32))
         return getattr(lib.nn, cls)(weight=w, **kwargs)
+
     return make
 
 
@@ -179,8 +194,10 @@ def _x(*shape: int) -> np.ndarray:
 _W = np.array([0.5, 1.0, 2.0, 1.5])
 FIXED: dict = {
     "ReLU": (lambda lib: lib.nn.ReLU(), [away_from(_x(3, 4))]),
-    "ReLU inplace in a stack": (lambda lib: lib.nn.Sequential(lib.nn.Linear(4, 5), lib.nn.ReLU(inplace=True),
-                                                              lib.nn.Linear(5, 2)), [_x(3, 4)]),
+    "ReLU inplace in a stack": (
+        lambda lib: lib.nn.Sequential(lib.nn.Linear(4, 5), lib.nn.ReLU(inplace=True), lib.nn.Linear(5, 2)),
+        [_x(3, 4)],
+    ),
     "Sigmoid": (lambda lib: lib.nn.Sigmoid(), [_x(3, 4) * 4]),
     "Tanh": (lambda lib: lib.nn.Tanh(), [_x(3, 4) * 4]),
     "Softmax dim=1": (lambda lib: lib.nn.Softmax(dim=1), [_x(3, 4, 2) * 3]),
@@ -192,24 +209,34 @@ FIXED: dict = {
     "Identity": (lambda lib: lib.nn.Identity(), [_x(2, 3)]),
     "Dropout in eval": (lambda lib: lib.nn.Dropout(0.5), [_x(4, 5)]),
     "Conv2d reflect": (lambda lib: lib.nn.Conv2d(2, 3, 3, padding=1, padding_mode="reflect"), [_x(1, 2, 5, 6)]),
-    "Conv2d circular same": (lambda lib: lib.nn.Conv2d(2, 3, (3, 2), padding="same", padding_mode="circular"),
-                             [_x(2, 2, 4, 5)]),
+    "Conv2d circular same": (
+        lambda lib: lib.nn.Conv2d(2, 3, (3, 2), padding="same", padding_mode="circular"),
+        [_x(2, 2, 4, 5)],
+    ),
     "MSELoss": (lambda lib: lib.nn.MSELoss(), [_x(3, 4), _uniform(2, (3, 4))]),
     "MSELoss sum": (lambda lib: lib.nn.MSELoss(reduction="sum"), [_x(3, 4), _uniform(2, (3, 4))]),
     "L1Loss none": (lambda lib: lib.nn.L1Loss(reduction="none"), [_x(3, 4), _uniform(2, (3, 4))]),
     "L1Loss": (lambda lib: lib.nn.L1Loss(), [_x(5), _uniform(2, (5,))]),
     "BCELoss": (lambda lib: lib.nn.BCELoss(), [_uniform(3, (6,), 0.05, 0.95), _uniform(4, (6,), 0, 1)]),
-    "BCELoss weight sum": (lambda lib: lib.nn.BCELoss(weight=lib.tensor(_W), reduction="sum"),
-                           [_uniform(3, (3, 4), 0.05, 0.95), _uniform(4, (3, 4), 0, 1)]),
+    "BCELoss weight sum": (
+        lambda lib: lib.nn.BCELoss(weight=lib.tensor(_W), reduction="sum"),
+        [_uniform(3, (3, 4), 0.05, 0.95), _uniform(4, (3, 4), 0, 1)],
+    ),
     "BCEWithLogitsLoss": (lambda lib: lib.nn.BCEWithLogitsLoss(), [_x(3, 4) * 5, _uniform(4, (3, 4), 0, 1)]),
-    "BCEWithLogitsLoss pos_weight": (lambda lib: lib.nn.BCEWithLogitsLoss(pos_weight=lib.tensor(_W),
-                                                                          weight=lib.tensor(_W[::-1].copy()),
-                                                                          reduction="none"),
-                                     [_x(3, 4) * 5, _uniform(4, (3, 4), 0, 1)]),
+    "BCEWithLogitsLoss pos_weight": (
+        lambda lib: lib.nn.BCEWithLogitsLoss(
+            pos_weight=lib.tensor(_W), weight=lib.tensor(_W[::-1].copy()), reduction="none"
+        ),
+        [_x(3, 4) * 5, _uniform(4, (3, 4), 0, 1)],
+    ),
 }
 # Whole tutorial models (eval mode: Dropout is the identity), every parameter's gradient compared.
-FIXED.update({f"model {name}": (lambda lib, name=name: build(lib, name), [_uniform(5, shape)])
-              for name, (_, shape) in MODELS.items()})
+FIXED.update(
+    {
+        f"model {name}": (lambda lib, name=name: build(lib, name), [_uniform(5, shape)])
+        for name, (_, shape) in MODELS.items()
+    }
+)
 
 
 @DTYPES
@@ -245,6 +272,7 @@ def test_dropout_masks_follow_the_seed_and_vanish_in_eval() -> None:
     def mask(seed: int) -> np.ndarray:
         minitorch.manual_seed(seed)
         return drop(x).numpy() == 0
+
     assert np.array_equal(mask(1), mask(1)) and not np.array_equal(mask(1), mask(2))
     drop.eval()
     np.testing.assert_array_equal(drop(x).numpy(), x.numpy())

@@ -1,10 +1,12 @@
 """Module: registration, traversal, modes, dtype conversion and state dicts, checked against torch."""
+
 from __future__ import annotations
 
 import copy
 import pickle
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,8 +44,12 @@ def _inventory(model: Any) -> dict:
         "buffers": [(n, tuple(b.shape), str(b.dtype)) for n, b in model.named_buffers()],
         "state_dict": [(k, tuple(v.shape), str(v.dtype)) for k, v in model.state_dict().items()],
         "apply_order": order,
-        "counts": (len(list(model.parameters())), len(list(model.modules())), len(list(model.children())),
-                   len(list(model.buffers()))),
+        "counts": (
+            len(list(model.parameters())),
+            len(list(model.modules())),
+            len(list(model.children())),
+            len(list(model.buffers())),
+        ),
         "non_recursive": [n for n, _ in model.named_parameters(recurse=False)],
     }
 
@@ -98,6 +104,7 @@ def _before_init(lib: Any) -> None:
     class Early(lib.nn.Module):
         def __init__(self):
             self.w = lib.nn.Parameter(lib.zeros(1))
+
     Early()
 
 
@@ -105,12 +112,14 @@ def _module_before_init(lib: Any) -> None:
     class Early(lib.nn.Module):
         def __init__(self):
             self.fc = lib.nn.Linear(1, 1)
+
     Early()
 
 
 def _no_forward(lib: Any) -> None:
     class NoForward(lib.nn.Module):
         pass
+
     NoForward()(lib.zeros(1))
 
 
@@ -192,8 +201,7 @@ def test_train_eval_reach_every_module() -> None:
     assert model.eval() is model
     assert not any(m.training for m in model.modules())
     model.classifier.train()
-    assert [m.training for m in model.modules()] == \
-        [False] + [False] * 7 + [True] * 8
+    assert [m.training for m in model.modules()] == [False] + [False] * 7 + [True] * 8
     assert model.train() is model and all(m.training for m in model.modules())
 
 
@@ -207,15 +215,19 @@ def test_requires_grad_and_apply() -> None:
     assert seen[-1] is model and len(seen) == 6
 
 
-@pytest.mark.parametrize("convert, want", [
-    (lambda m, lib: m.double(), "torch.float64"),
-    (lambda m, lib: m.double().float(), "torch.float32"),
-    (lambda m, lib: m.to(lib.float64), "torch.float64"),
-    (lambda m, lib: m.to(dtype=lib.float64), "torch.float64"),
-    (lambda m, lib: m.to("cpu", lib.float64), "torch.float64"),
-    (lambda m, lib: m.to(lib.zeros(1, dtype=lib.float64)), "torch.float64"),
-    (lambda m, lib: m.cpu(), "torch.float32"),
-], ids=["double", "double-float", "to(dtype)", "to(dtype=)", "to(device, dtype)", "to(tensor)", "cpu"])
+@pytest.mark.parametrize(
+    "convert, want",
+    [
+        (lambda m, lib: m.double(), "torch.float64"),
+        (lambda m, lib: m.double().float(), "torch.float32"),
+        (lambda m, lib: m.to(lib.float64), "torch.float64"),
+        (lambda m, lib: m.to(dtype=lib.float64), "torch.float64"),
+        (lambda m, lib: m.to("cpu", lib.float64), "torch.float64"),
+        (lambda m, lib: m.to(lib.zeros(1, dtype=lib.float64)), "torch.float64"),
+        (lambda m, lib: m.cpu(), "torch.float32"),
+    ],
+    ids=["double", "double-float", "to(dtype)", "to(dtype=)", "to(device, dtype)", "to(tensor)", "cpu"],
+)
 def test_to_converts_floats_in_place(convert: Callable, want: str) -> None:
     model = build(minitorch, "composite")
     _loss_and_grads(model, minitorch, MODELS["composite"][1])
@@ -225,8 +237,9 @@ def test_to_converts_floats_in_place(convert: Callable, want: str) -> None:
     assert {str(p.dtype) for p in model.parameters()} == {want}
     assert {str(p.grad.dtype) for p in model.parameters() if p.grad is not None} == {want}
     twin = convert(build(torch, "composite"), torch)
-    assert [str(v.dtype) for v in model.state_dict().values()] == \
-           [str(v.dtype) for v in twin.state_dict().values()]  # the int64 buffer stays int64
+    assert [str(v.dtype) for v in model.state_dict().values()] == [
+        str(v.dtype) for v in twin.state_dict().values()
+    ]  # the int64 buffer stays int64
     x = minitorch.zeros(2, 4, dtype=model.stem.weight.dtype)
     assert str(model(x).dtype) == want
 
@@ -259,6 +272,7 @@ def _mutations() -> dict:
         sd["fc1.weight"] = lib.zeros(120, 401)
         sd["conv2.bias"] = lib.zeros(3)
         return sd
+
     return {
         "missing": lambda lib, sd: drop(sd),
         "unexpected": lambda lib, sd: extra(sd),
@@ -277,6 +291,7 @@ def test_load_state_dict_reports_like_torch(mutation: Callable, strict: bool) ->
     def case(lib: Any) -> Any:
         model = build(lib, "blitz_net5")
         return model.load_state_dict(mutation(lib, model.state_dict()), strict=strict)
+
     want = _raised(lambda: case(torch))
     assert _raised(lambda: case(minitorch)) == want
     if want is None:
@@ -305,8 +320,7 @@ def test_torch_weights_round_trip(name: str) -> None:
     assert_close(_outputs(ours, minitorch, shape), _outputs(theirs, torch, shape), 1e-4, 1e-5, "torch -> ours")
     fresh = build(minitorch, name)  # different weights, sent back to torch through numpy
     theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in fresh.state_dict().items()})
-    assert_close(_outputs(theirs, torch, shape, 1), _outputs(fresh, minitorch, shape, 1), 1e-4, 1e-5,
-                 "ours -> torch")
+    assert_close(_outputs(theirs, torch, shape, 1), _outputs(fresh, minitorch, shape, 1), 1e-4, 1e-5, "ours -> torch")
 
 
 def test_load_accepts_numpy_and_casts_to_the_parameter_dtype() -> None:
@@ -319,28 +333,48 @@ def test_load_accepts_numpy_and_casts_to_the_parameter_dtype() -> None:
     assert model[0].weight is not weight and isinstance(model[0].weight, minitorch.nn.Parameter)
 
 
-@pytest.mark.parametrize("op", [
-    lambda lib, s: [type(m).__name__ for m in s[1:3]],
-    lambda lib, s: [type(m).__name__ for m in s[::-2]],
-    lambda lib, s: type(s[-1]).__name__,
-    lambda lib, s: type(s[1:3]).__name__,
-    lambda lib, s: (len(s), [type(m).__name__ for m in s]),
-    lambda lib, s: [n for n, _ in s.append(lib.nn.Tanh()).named_children()],
-    lambda lib, s: [n for n, _ in s.insert(1, lib.nn.Tanh()).named_children()],
-    lambda lib, s: [n for n, _ in s.extend([lib.nn.Tanh(), lib.nn.ReLU()]).named_children()],
-    lambda lib, s: [n for n, _ in (s + s).named_children()],
-    lambda lib, s: (s.__delitem__(1), [n for n, _ in s.named_children()], len(s))[1:],
-    lambda lib, s: (s.__delitem__(slice(0, 2)), [type(m).__name__ for m in s])[1],
-    lambda lib, s: (type(s.pop(0)).__name__, len(s)),
-    lambda lib, s: (s.__setitem__(0, lib.nn.Tanh()), [type(m).__name__ for m in s])[1],
-    lambda lib, s: [n for n, _ in lib.nn.Sequential(OrderedDict([("a", s[0]), ("b", s[1])])).named_children()],
-    lambda lib, s: [n for n, _ in lib.nn.Sequential(OrderedDict([("a", s[0]), ("b", s[1])]))[1:].named_children()],
-], ids=["slice", "step slice", "negative index", "slice type", "len/iter", "append", "insert", "extend", "add",
-        "del", "del slice", "pop", "setitem", "OrderedDict names", "OrderedDict slice names"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda lib, s: [type(m).__name__ for m in s[1:3]],
+        lambda lib, s: [type(m).__name__ for m in s[::-2]],
+        lambda lib, s: type(s[-1]).__name__,
+        lambda lib, s: type(s[1:3]).__name__,
+        lambda lib, s: (len(s), [type(m).__name__ for m in s]),
+        lambda lib, s: [n for n, _ in s.append(lib.nn.Tanh()).named_children()],
+        lambda lib, s: [n for n, _ in s.insert(1, lib.nn.Tanh()).named_children()],
+        lambda lib, s: [n for n, _ in s.extend([lib.nn.Tanh(), lib.nn.ReLU()]).named_children()],
+        lambda lib, s: [n for n, _ in (s + s).named_children()],
+        lambda lib, s: (s.__delitem__(1), [n for n, _ in s.named_children()], len(s))[1:],
+        lambda lib, s: (s.__delitem__(slice(0, 2)), [type(m).__name__ for m in s])[1],
+        lambda lib, s: (type(s.pop(0)).__name__, len(s)),
+        lambda lib, s: (s.__setitem__(0, lib.nn.Tanh()), [type(m).__name__ for m in s])[1],
+        lambda lib, s: [n for n, _ in lib.nn.Sequential(OrderedDict([("a", s[0]), ("b", s[1])])).named_children()],
+        lambda lib, s: [n for n, _ in lib.nn.Sequential(OrderedDict([("a", s[0]), ("b", s[1])]))[1:].named_children()],
+    ],
+    ids=[
+        "slice",
+        "step slice",
+        "negative index",
+        "slice type",
+        "len/iter",
+        "append",
+        "insert",
+        "extend",
+        "add",
+        "del",
+        "del slice",
+        "pop",
+        "setitem",
+        "OrderedDict names",
+        "OrderedDict slice names",
+    ],
+)
 def test_sequential_behaves_like_torch(op: Callable) -> None:
     def make(lib: Any) -> Any:
         nn = lib.nn
         return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2), nn.Sigmoid())
+
     assert op(minitorch, make(minitorch)) == op(torch, make(torch))
 
 
@@ -354,22 +388,27 @@ def test_sequential_shares_modules_and_chains_forward() -> None:
     assert np.array_equal(seq(x).detach().numpy(), manual.detach().numpy())
 
 
-@pytest.mark.parametrize("op", [
-    lambda lib, ml: [type(m).__name__ for m in ml[1:]],
-    lambda lib, ml: type(ml[1:]).__name__,
-    lambda lib, ml: type(ml[-1]).__name__,
-    lambda lib, ml: [n for n, _ in ml.append(lib.nn.Tanh()).named_children()],
-    lambda lib, ml: (ml.insert(0, lib.nn.Tanh()), [type(m).__name__ for m in ml])[1],
-    lambda lib, ml: (ml.__iadd__([lib.nn.Tanh()]), len(ml))[1],
-    lambda lib, ml: [type(m).__name__ for m in ml + [lib.nn.Tanh()]],
-    lambda lib, ml: (ml.__delitem__(0), [n for n, _ in ml.named_children()])[1],
-    lambda lib, ml: (type(ml.pop(-1)).__name__, len(ml)),
-    lambda lib, ml: [n for n, _ in ml.named_parameters()],
-], ids=["slice", "slice type", "negative index", "append", "insert", "iadd", "add", "del", "pop", "params"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda lib, ml: [type(m).__name__ for m in ml[1:]],
+        lambda lib, ml: type(ml[1:]).__name__,
+        lambda lib, ml: type(ml[-1]).__name__,
+        lambda lib, ml: [n for n, _ in ml.append(lib.nn.Tanh()).named_children()],
+        lambda lib, ml: (ml.insert(0, lib.nn.Tanh()), [type(m).__name__ for m in ml])[1],
+        lambda lib, ml: (ml.__iadd__([lib.nn.Tanh()]), len(ml))[1],
+        lambda lib, ml: [type(m).__name__ for m in ml + [lib.nn.Tanh()]],
+        lambda lib, ml: (ml.__delitem__(0), [n for n, _ in ml.named_children()])[1],
+        lambda lib, ml: (type(ml.pop(-1)).__name__, len(ml)),
+        lambda lib, ml: [n for n, _ in ml.named_parameters()],
+    ],
+    ids=["slice", "slice type", "negative index", "append", "insert", "iadd", "add", "del", "pop", "params"],
+)
 def test_modulelist_behaves_like_torch(op: Callable) -> None:
     def make(lib: Any) -> Any:
         nn = lib.nn
         return nn.ModuleList([nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)])
+
     assert op(minitorch, make(minitorch)) == op(torch, make(torch))
 
 

@@ -1,8 +1,10 @@
 """print(model) gives exactly torch's text, for the tutorials' models and for each layer's options."""
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import torch
@@ -18,13 +20,16 @@ def test_model_repr_matches_torch(name: str) -> None:
 
 def test_blitz_net_text() -> None:
     # Pinned as well, so a change on both sides (a torch upgrade) is noticed.
-    assert str(build(minitorch, "blitz_net5")) == """Net(
+    assert (
+        str(build(minitorch, "blitz_net5"))
+        == """Net(
   (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))
   (conv2): Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))
   (fc1): Linear(in_features=400, out_features=120, bias=True)
   (fc2): Linear(in_features=120, out_features=84, bias=True)
   (fc3): Linear(in_features=84, out_features=10, bias=True)
 )"""
+    )
 
 
 LAYERS: dict = {
@@ -44,13 +49,23 @@ LAYERS: dict = {
     "Flatten": lambda nn: nn.Flatten(0, 2),
     "Unflatten": lambda nn: nn.Unflatten(1, (2, 5)),
     "Identity": lambda nn: nn.Identity(54, unused="x"),
-    "losses": lambda nn: nn.Sequential(nn.CrossEntropyLoss(label_smoothing=0.1), nn.NLLLoss(), nn.MSELoss(),
-                                       nn.BCELoss(), nn.BCEWithLogitsLoss(), nn.L1Loss()),
+    "losses": lambda nn: nn.Sequential(
+        nn.CrossEntropyLoss(label_smoothing=0.1),
+        nn.NLLLoss(),
+        nn.MSELoss(),
+        nn.BCELoss(),
+        nn.BCEWithLogitsLoss(),
+        nn.L1Loss(),
+    ),
     "empty Sequential": lambda nn: nn.Sequential(),
-    "nested Sequential": lambda nn: nn.Sequential(OrderedDict([
-        ("block", nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Tanh()))), ("out", nn.Sigmoid())])),
-    "ModuleList runs": lambda nn: nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2),
-                                                 nn.ReLU(), nn.ReLU(), nn.ReLU()]),
+    "nested Sequential": lambda nn: nn.Sequential(
+        OrderedDict(
+            [("block", nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Tanh()))), ("out", nn.Sigmoid())]
+        )
+    ),
+    "ModuleList runs": lambda nn: nn.ModuleList(
+        [nn.Linear(2, 2), nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2), nn.ReLU(), nn.ReLU(), nn.ReLU()]
+    ),
     "ModuleList nested": lambda nn: nn.ModuleList([nn.Sequential(nn.Linear(1, 1), nn.ReLU())] * 2),
     "empty ModuleList": lambda nn: nn.ModuleList(),
     "ModuleDict": lambda nn: nn.ModuleDict({"act": nn.ReLU(), "lin": nn.Linear(1, 2)}),
@@ -71,13 +86,15 @@ def test_extra_repr_lines_are_indented_like_torch() -> None:
 
             def extra_repr(self):
                 return "scale=2\nshift=1"
+
         return lib.nn.Sequential(Scaled(), lib.nn.ReLU())
+
     assert repr(make(minitorch)) == repr(make(torch))
 
 
 def test_parameter_repr_matches_torch() -> None:
     values = [[0.5, -1.25], [3.0, 4.0]]
-    assert repr(minitorch.nn.Parameter(minitorch.tensor(values))) == \
-        repr(torch.nn.Parameter(torch.tensor(values)))
-    assert repr(minitorch.nn.Parameter(minitorch.tensor([1.0]), requires_grad=False)) == \
-        repr(torch.nn.Parameter(torch.tensor([1.0]), requires_grad=False))
+    assert repr(minitorch.nn.Parameter(minitorch.tensor(values))) == repr(torch.nn.Parameter(torch.tensor(values)))
+    assert repr(minitorch.nn.Parameter(minitorch.tensor([1.0]), requires_grad=False)) == repr(
+        torch.nn.Parameter(torch.tensor([1.0]), requires_grad=False)
+    )

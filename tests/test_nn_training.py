@@ -3,6 +3,7 @@
 Each twin starts from the same weights (copied through the state dict) and sees the
 same batches; after every optimizer step the parameters must still agree.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,9 @@ def _train(lib, net, batches, make_opt, criterion, dtype: str) -> list:
 OPTIMIZERS = {
     "sgd-momentum": lambda lib, net: lib.optim.SGD(net.parameters(), lr=0.01, momentum=0.9),
     "adam": lambda lib, net: lib.optim.Adam(net.parameters(), lr=1e-3),
-    "sgd-nesterov-wd": lambda lib, net: lib.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, nesterov=True,
-                                                      weight_decay=1e-4),
+    "sgd-nesterov-wd": lambda lib, net: lib.optim.SGD(
+        net.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4
+    ),
 }
 TOL = {"float64": (1e-9, 1e-11), "float32": (2e-4, 2e-5)}
 
@@ -62,8 +64,7 @@ def test_classifier_training_matches_torch(model, shape, optimizer, dtype):
     rtol, atol = TOL[dtype]
     np.testing.assert_allclose(our_losses, their_losses, rtol=rtol, atol=atol)
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=rtol * 10, atol=atol * 10,
-                                   err_msg=name)
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=rtol * 10, atol=atol * 10, err_msg=name)
 
 
 def test_blitz_update_loop_with_mse_and_sgd():

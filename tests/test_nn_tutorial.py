@@ -1,4 +1,5 @@
 """The 60-minute blitz 'Neural Networks' section, run unchanged after ``import minitorch as torch``."""
+
 from __future__ import annotations
 
 import re
@@ -13,7 +14,7 @@ from tests.nn_models import blitz_net
 from tests.parity import assert_close
 
 # The tutorial's code, in its order; only the import lines differ from the original.
-BLITZ = '''
+BLITZ = """
 import minitorch as torch
 import minitorch.nn as nn
 import minitorch.nn.functional as F
@@ -100,7 +101,7 @@ print(net.conv1.bias.grad)
 learning_rate = 0.01
 for f in net.parameters():
     f.data.sub_(f.grad.data * learning_rate)
-'''
+"""
 
 
 def _printed(source: str, capsys: pytest.CaptureFixture) -> tuple:
@@ -151,15 +152,22 @@ def _tutorial_steps(lib: Any, net: Any, arrays: dict) -> dict:
     grads = {n: p.grad.numpy().copy() for n, p in net.named_parameters()}
     for f in net.parameters():
         f.data.sub_(f.grad.data * 0.01)
-    return {"out": out.detach().numpy(), "first_grads": first_grads, "loss": loss.item(), "grads": grads,
-            "updated": {n: p.detach().numpy().copy() for n, p in net.named_parameters()}}
+    return {
+        "out": out.detach().numpy(),
+        "first_grads": first_grads,
+        "loss": loss.item(),
+        "grads": grads,
+        "updated": {n: p.detach().numpy().copy() for n, p in net.named_parameters()},
+    }
 
 
 def test_blitz_numbers_match_torch_with_the_same_weights() -> None:
     rng = np.random.default_rng(0)
-    arrays = {"input": rng.standard_normal((1, 1, 32, 32)).astype(np.float32),
-              "out_grad": rng.standard_normal((1, 10)).astype(np.float32),
-              "target": rng.standard_normal(10).astype(np.float32)}
+    arrays = {
+        "input": rng.standard_normal((1, 1, 32, 32)).astype(np.float32),
+        "out_grad": rng.standard_normal((1, 10)).astype(np.float32),
+        "target": rng.standard_normal(10).astype(np.float32),
+    }
     theirs, ours = blitz_net(torch), blitz_net(minitorch)
     ours.load_state_dict(theirs.state_dict())
     want, got = _tutorial_steps(torch, theirs, arrays), _tutorial_steps(minitorch, ours, arrays)
@@ -173,10 +181,12 @@ def test_blitz_numbers_match_torch_with_the_same_weights() -> None:
 
 def test_blitz_graph_nodes_are_named_like_torch() -> None:
     """What the tutorial prints for loss.grad_fn and the two nodes below it (MSELoss, Linear, ...)."""
+
     def names(lib: Any) -> list:
         net = blitz_net(lib)
         loss = lib.nn.MSELoss()(net(lib.randn(1, 1, 32, 32)), lib.randn(1, 10))
         node = loss.grad_fn
         first = node.next_functions[0][0]
         return [type(n).__name__ for n in (node, first, first.next_functions[0][0])]
+
     assert names(minitorch) == names(torch)

@@ -5,10 +5,12 @@ hypothesis test over it. Domains keep gradient tests off the points where an op 
 not differentiable (|x| at 0, ties of maximum, clamp's bounds); what happens exactly
 at those points is checked separately, on fixed inputs, in ``test_nondifferentiable_points``.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,8 +20,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minitorch
-from tests import strategies as S
 from tests import parity
+from tests import strategies as S
 
 MAX_DIMS = 3  # gradcheck runs one backward per output element: keep tensors small
 
@@ -70,7 +72,8 @@ def check_parity(fn: Callable, *arrays: Any, **kw: Any) -> None:
 def operands(n: int, min_side: int = 1) -> st.SearchStrategy:
     """``n`` float arrays in [-1, 1] whose shapes broadcast together."""
     return S.broadcastable_shapes(n, max_dims=MAX_DIMS, min_side=min_side).flatmap(
-        lambda shapes: st.tuples(*(S.arrays(s) for s in shapes)))
+        lambda shapes: st.tuples(*(S.arrays(s) for s in shapes))
+    )
 
 
 # ------------------------------------------------------- one-tensor ops
@@ -104,13 +107,13 @@ UNARY = [
     ("rmul_scalar", lambda lib, x: -1.5 * x, real),
     ("div_scalar", lambda lib, x: x / 2, real),
     ("rdiv_scalar", lambda lib, x: 2 / x, nonzero),
-    ("pow_int", lambda lib, x: x ** 3, real),
-    ("pow_float", lambda lib, x: x ** 2.5, positive),
+    ("pow_int", lambda lib, x: x**3, real),
+    ("pow_float", lambda lib, x: x**2.5, positive),
     ("pow_half", lambda lib, x: x.pow(0.5), positive),
-    ("pow_neg", lambda lib, x: x ** -1, nonzero),
-    ("pow_zero", lambda lib, x: x ** 0, real),
-    ("rpow", lambda lib, x: 2 ** x, real),
-    ("rpow_float", lambda lib, x: 0.5 ** x, real),
+    ("pow_neg", lambda lib, x: x**-1, nonzero),
+    ("pow_zero", lambda lib, x: x**0, real),
+    ("rpow", lambda lib, x: 2**x, real),
+    ("rpow_float", lambda lib, x: 0.5**x, real),
     ("add_alpha_scalar", lambda lib, x: lib.add(x, 2, alpha=3), real),
     ("sub_alpha_scalar", lambda lib, x: x.sub(1.5, alpha=-2), real),
     ("add_bool_scalar", lambda lib, x: x + True, real),
@@ -141,7 +144,7 @@ BINARY = [
     ("mul_reuse", lambda lib, x, y: x * y + x, real, real),
     ("div", lambda lib, x, y: x / y, real, nonzero),
     ("div_fn", lambda lib, x, y: lib.div(x, y), real, nonzero),
-    ("pow", lambda lib, x, y: x ** y, positive, real),
+    ("pow", lambda lib, x, y: x**y, positive, real),
     ("pow_fn", lambda lib, x, y: lib.pow(x, 3 * y), positive, real),
     ("maximum", lambda lib, x, y: lib.maximum(x, y), grid(0), grid(1)),
     ("minimum", lambda lib, x, y: x.minimum(y), grid(0), grid(1)),
@@ -206,9 +209,10 @@ def test_masked_fill(value: str, data: st.DataObject) -> None:
 @pytest.mark.parametrize("name,fn,dom_x,dom_y", BINARY, ids=[b[0] for b in BINARY])
 @given(data=st.data())
 def test_binary_empty(name: str, fn: Callable, dom_x: Callable, dom_y: Callable, data: st.DataObject) -> None:
-    shape = data.draw(S.shapes(min_dims=1, max_dims=MAX_DIMS, min_side=0, max_side=3)
-                      .filter(lambda s: 0 in s), label="shape")
-    other = tuple(1 if data.draw(st.booleans()) else n for n in shape)[data.draw(st.integers(0, len(shape))):]
+    shape = data.draw(
+        S.shapes(min_dims=1, max_dims=MAX_DIMS, min_side=0, max_side=3).filter(lambda s: 0 in s), label="shape"
+    )
+    other = tuple(1 if data.draw(st.booleans()) else n for n in shape)[data.draw(st.integers(0, len(shape))) :]
     a, b = data.draw(S.arrays(shape)), data.draw(S.arrays(other))
     if data.draw(st.booleans(), label="swap"):
         a, b = b, a
@@ -233,17 +237,20 @@ POINTS = [
     ("clamp_min_at_bound", lambda lib, x: x.clamp(min=0.0), [[-0.5, 0.0, 0.5]]),
     ("clamp_crossed_scalars", lambda lib, x: x.clamp(0.5, -0.5), [[-1.0, 0.0, 1.0]]),
     # x == lo, x == hi, lo == hi, x == lo == hi, lo > hi
-    ("clamp_tensor_ties", lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
-     [[0.0, 1.0, 2.0, 0.0, 5.0, 1.0, 0.5], [0.0, 0.0, 2.0, 1.0, 3.0, 2.0, 2.0], [1.0, 1.0, 2.0, 1.0, 3.0, 0.0, 2.0]]),
+    (
+        "clamp_tensor_ties",
+        lambda lib, x, lo, hi: lib.clamp(x, lo, hi),
+        [[0.0, 1.0, 2.0, 0.0, 5.0, 1.0, 0.5], [0.0, 0.0, 2.0, 1.0, 3.0, 2.0, 2.0], [1.0, 1.0, 2.0, 1.0, 3.0, 0.0, 2.0]],
+    ),
     ("clamp_tensor_min_tie", lambda lib, x, lo: lib.clamp(x, min=lo), [[0.0, 1.0, 2.0], [0.0, 2.0, 1.0]]),
     ("clamp_tensor_max_tie", lambda lib, x, hi: lib.clamp(x, max=hi), [[0.0, 1.0, 2.0], [0.0, 2.0, 1.0]]),
     ("sqrt_at_0", lambda lib, x: x.sqrt(), [[0.0, 1.0, -1.0]]),
     ("log_at_0", lambda lib, x: x.log(), [[0.0, 1.0, -1.0]]),
-    ("pow_at_0", lambda lib, x, y: x ** y, [[0.0, 0.0, 0.0, 2.0, -2.0], [0.0, 2.0, 0.5, 0.0, 2.0]]),
-    ("pow_scalar_at_0", lambda lib, x: (x ** 2) + (x ** 0) + (x ** 0.5), [[0.0, 1.0]]),
-    ("pow_half_negative_base", lambda lib, x: x ** 0.5, [[-2.0, 0.0, 4.0]]),
-    ("pow_neg_at_0", lambda lib, x: x ** -1.0, [[-2.0, 0.0, 4.0]]),
-    ("rpow_zero_base", lambda lib, x: 0 ** x, [[0.0, 1.0, -1.0]]),
+    ("pow_at_0", lambda lib, x, y: x**y, [[0.0, 0.0, 0.0, 2.0, -2.0], [0.0, 2.0, 0.5, 0.0, 2.0]]),
+    ("pow_scalar_at_0", lambda lib, x: (x**2) + (x**0) + (x**0.5), [[0.0, 1.0]]),
+    ("pow_half_negative_base", lambda lib, x: x**0.5, [[-2.0, 0.0, 4.0]]),
+    ("pow_neg_at_0", lambda lib, x: x**-1.0, [[-2.0, 0.0, 4.0]]),
+    ("rpow_zero_base", lambda lib, x: 0**x, [[0.0, 1.0, -1.0]]),
     ("div_by_0", lambda lib, x, y: x / y, [[1.0, 0.0, -1.0], [0.0, 0.0, 0.0]]),
     ("where_nan_branch", lambda lib, x: lib.where(x > 0, x.sqrt(), x), [[-1.0, 4.0]]),
     ("sigmoid_extremes", lambda lib, x: lib.sigmoid(x), [[-1000.0, -100.0, -20.0, 0.0, 20.0, 100.0, 1000.0]]),
@@ -278,9 +285,14 @@ COMPARE = [
 ]
 
 # x's and y's dtypes; small integer values make ties common.
-KINDS = {"float64": (np.float64, np.float64), "float32": (np.float32, np.float32),
-         "int64": (np.int64, np.int64), "uint8_int8": (np.uint8, np.int8), "int32_float": (np.int32, np.float64),
-         "bool_int": (np.bool_, np.int64)}
+KINDS = {
+    "float64": (np.float64, np.float64),
+    "float32": (np.float32, np.float32),
+    "int64": (np.int64, np.int64),
+    "uint8_int8": (np.uint8, np.int8),
+    "int32_float": (np.int32, np.float64),
+    "bool_int": (np.bool_, np.int64),
+}
 
 
 @pytest.mark.parametrize("name,fn", COMPARE, ids=[c[0] for c in COMPARE])
@@ -312,8 +324,11 @@ LOGIC = [
 
 
 @pytest.mark.parametrize("name,fn", LOGIC, ids=[c[0] for c in LOGIC])
-@given(xy=S.broadcastable_shapes(2, max_dims=MAX_DIMS, min_side=0).flatmap(
-    lambda s: st.tuples(hnp.arrays(np.bool_, s[0]), hnp.arrays(np.bool_, s[1]))))
+@given(
+    xy=S.broadcastable_shapes(2, max_dims=MAX_DIMS, min_side=0).flatmap(
+        lambda s: st.tuples(hnp.arrays(np.bool_, s[0]), hnp.arrays(np.bool_, s[1]))
+    )
+)
 def test_logical_bool(name: str, fn: Callable, xy: tuple) -> None:
     check_parity(fn, *xy, grad=False)
 
@@ -323,8 +338,11 @@ def test_logical_bool(name: str, fn: Callable, xy: tuple) -> None:
 def test_logical_of_numbers(op: str, xy: tuple) -> None:
     """Logical ops read any dtype as zero / non-zero and return bool."""
     x, y = (np.round(v) for v in xy)  # plenty of zeros
-    fn = (lambda lib, a, b: lib.logical_not(a)) if op == "logical_not" else \
-        (lambda lib, a, b: getattr(lib, op)(a, b.to(lib.int64)))
+    fn = (
+        (lambda lib, a, b: lib.logical_not(a))
+        if op == "logical_not"
+        else (lambda lib, a, b: getattr(lib, op)(a, b.to(lib.int64)))
+    )
     check_parity(fn, x, y, grad=False)
 
 
@@ -350,8 +368,9 @@ def test_div_rounding_forward(mode: str, kind: str, xy: tuple) -> None:
 def test_floor_division_corrects_rounding(dtype: Any) -> None:
     """floor(a / b) is off by one where a / b rounds up to an integer (1 // 0.1 is 9, not 10)."""
     a, b = np.array([1.0, 0.3, -1.0, 0.7, 1.0, 0.0, -1.0]), np.array([0.1, 0.1, 0.1, -0.1, 0.0, 0.0, 0.0])
-    check_parity(lambda lib, x, y: (x // y, lib.div(x, y, rounding_mode="floor"), x // 0.1), a, b,
-                 dtype=dtype, grad=False)
+    check_parity(
+        lambda lib, x, y: (x // y, lib.div(x, y, rounding_mode="floor"), x // 0.1), a, b, dtype=dtype, grad=False
+    )
 
 
 def test_integer_division_by_zero_raises() -> None:
@@ -366,7 +385,7 @@ BROADCASTING_OPS = {
     "sub": lambda lib, x, y, z: lib.sub(x, y, alpha=2),
     "mul": lambda lib, x, y, z: x * y,
     "div": lambda lib, x, y, z: x / y,
-    "pow": lambda lib, x, y, z: x ** y,
+    "pow": lambda lib, x, y, z: x**y,
     "maximum": lambda lib, x, y, z: lib.maximum(x, y),
     "minimum": lambda lib, x, y, z: lib.minimum(x, y),
     "lt": lambda lib, x, y, z: x < y,
@@ -400,26 +419,31 @@ def test_mismatched_shapes_raise(op: str, data: st.DataObject) -> None:
 
 
 def test_mismatched_shapes_message() -> None:
-    with pytest.raises(RuntimeError, match=re.escape(
-            "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"),
+    ):
         minitorch.ones(2, 3) + minitorch.ones(2, 4)
 
 
-@pytest.mark.parametrize("fn,exc,match", [
-    (lambda lib: lib.tensor([True]) - lib.tensor([False]), RuntimeError, "two bool tensors"),
-    (lambda lib: lib.ones(2) - lib.tensor([True, False]), RuntimeError, "with a bool tensor"),
-    (lambda lib: lib.tensor([True]) - 1, RuntimeError, "with a bool tensor"),
-    (lambda lib: 2.5 - lib.tensor([True]), RuntimeError, "with a bool tensor"),
-    (lambda lib: lib.ones(2) - True, RuntimeError, "with a bool tensor"),
-    (lambda lib: -lib.tensor([True]), RuntimeError, "Negation, the `-` operator, on a bool tensor"),
-    (lambda lib: lib.ones(2) & lib.ones(2), NotImplementedError, "bitwise_and_cpu\" not implemented for 'Float'"),
-    (lambda lib: ~lib.ones(2), TypeError, "only implemented on integer and Boolean"),
-    (lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.zeros(2)), RuntimeError, "condition to be a boolean"),
-    (lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0), RuntimeError, "only supports boolean masks"),
-    (lambda lib: lib.clamp(lib.ones(2)), RuntimeError, "At least one of 'min' or 'max' must not be None"),
-    (lambda lib: lib.div(lib.ones(2), 2, rounding_mode="round"), RuntimeError, "rounding_mode"),
-    (lambda lib: lib.add(lib.tensor([1, 2]), 1, alpha=0.5), RuntimeError, "alpha must not be a floating"),
-])
+@pytest.mark.parametrize(
+    "fn,exc,match",
+    [
+        (lambda lib: lib.tensor([True]) - lib.tensor([False]), RuntimeError, "two bool tensors"),
+        (lambda lib: lib.ones(2) - lib.tensor([True, False]), RuntimeError, "with a bool tensor"),
+        (lambda lib: lib.tensor([True]) - 1, RuntimeError, "with a bool tensor"),
+        (lambda lib: 2.5 - lib.tensor([True]), RuntimeError, "with a bool tensor"),
+        (lambda lib: lib.ones(2) - True, RuntimeError, "with a bool tensor"),
+        (lambda lib: -lib.tensor([True]), RuntimeError, "Negation, the `-` operator, on a bool tensor"),
+        (lambda lib: lib.ones(2) & lib.ones(2), NotImplementedError, "bitwise_and_cpu\" not implemented for 'Float'"),
+        (lambda lib: ~lib.ones(2), TypeError, "only implemented on integer and Boolean"),
+        (lambda lib: lib.where(lib.ones(2), lib.ones(2), lib.zeros(2)), RuntimeError, "condition to be a boolean"),
+        (lambda lib: lib.ones(2).masked_fill(lib.ones(2), 0.0), RuntimeError, "only supports boolean masks"),
+        (lambda lib: lib.clamp(lib.ones(2)), RuntimeError, "At least one of 'min' or 'max' must not be None"),
+        (lambda lib: lib.div(lib.ones(2), 2, rounding_mode="round"), RuntimeError, "rounding_mode"),
+        (lambda lib: lib.add(lib.tensor([1, 2]), 1, alpha=0.5), RuntimeError, "alpha must not be a floating"),
+    ],
+)
 def test_bad_arguments_raise_like_torch(fn: Callable, exc: type, match: str) -> None:
     for lib in (torch, minitorch):
         with pytest.raises(exc, match=re.escape(match)) as info:
@@ -428,11 +452,17 @@ def test_bad_arguments_raise_like_torch(fn: Callable, exc: type, match: str) -> 
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("name, fn", [
-    ("relu", lambda t: t.relu()), ("sigmoid", lambda t: t.sigmoid()), ("clamp_min", lambda t: t.clamp(min=-0.5)),
-    ("clamp_max", lambda t: t.clamp(max=0.25)), ("clamp_both", lambda t: t.clamp(-1, 2)),
-    ("clamp_int_bound", lambda t: t.clamp(min=0)),
-])
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("relu", lambda t: t.relu()),
+        ("sigmoid", lambda t: t.sigmoid()),
+        ("clamp_min", lambda t: t.clamp(min=-0.5)),
+        ("clamp_max", lambda t: t.clamp(max=0.25)),
+        ("clamp_both", lambda t: t.clamp(-1, 2)),
+        ("clamp_int_bound", lambda t: t.clamp(min=0)),
+    ],
+)
 def test_large_inputs_take_the_whole_array_paths_like_torch(name: str, fn: Callable, dtype: Any) -> None:
     """Above a few thousand elements relu/clamp compare against cached whole arrays and sigmoid blends
     by its sign mask: values and gradients as torch's, infinities and NaN included, twice (cache hit)."""
@@ -477,20 +507,30 @@ def test_a_stopped_gradient_is_zero_even_when_infinite(name):
         check_parity(_STOPPED[name], x, y, dtype=dtype)
 
 
-@pytest.mark.parametrize("expr", ["x % y", "x % 1.5", "x.remainder(y)", "x.div(y, rounding_mode='floor')",
-                                  "x.div(y, rounding_mode='trunc')", "x.div(2.0, rounding_mode='trunc') + x"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x % y",
+        "x % 1.5",
+        "x.remainder(y)",
+        "x.div(y, rounding_mode='floor')",
+        "x.div(y, rounding_mode='trunc')",
+        "x.div(2.0, rounding_mode='trunc') + x",
+    ],
+)
 def test_rounding_division_gradients_match_torch(expr):
     """remainder differentiates (1, -floor(a / b)); a rounded quotient has a zero gradient (DivBackward2)."""
     x = np.array([1.5, -2.5, 3.0, -0.25])
     y = np.array([0.7, 1.1, -2.0, 0.3])
     check_parity(lambda lib, a, b: eval(expr, {"x": a, "y": b}), x, y)
-    got, want = (type(eval(expr, {"x": lib.tensor(x, requires_grad=True), "y": lib.tensor(y)}).grad_fn).__name__
-                 for lib in (minitorch, torch))
+    got, want = (
+        type(eval(expr, {"x": lib.tensor(x, requires_grad=True), "y": lib.tensor(y)}).grad_fn).__name__
+        for lib in (minitorch, torch)
+    )
     assert got == want
 
 
-@pytest.mark.parametrize("expr, op", [("x // y", "floor_divide"), ("x // 2", "floor_divide"),
-                                      ("2.5 % x", "remainder")])
+@pytest.mark.parametrize("expr, op", [("x // y", "floor_divide"), ("x // 2", "floor_divide"), ("2.5 % x", "remainder")])
 def test_operations_without_a_derivative_refuse_backward_as_torch(expr, op):
     for lib in (torch, minitorch):
         x, y = lib.tensor([1.5, -2.5], requires_grad=True), lib.tensor([0.7, 1.1])
@@ -510,4 +550,4 @@ def test_prod_gradient_follows_torchs_formula(x):
 
 def test_pow_exponent_gradient_multiplies_after_selecting_as_torch():
     # sqrt'(0) = inf reaches 0 ** 2, whose exponent gradient torch selects as 0 and then multiplies: NaN.
-    check_parity(lambda lib, a, b: (a ** b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))
+    check_parity(lambda lib, a, b: (a**b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))

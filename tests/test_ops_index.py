@@ -1,7 +1,9 @@
 """Indexing against torch: reading, differentiable writing, in-place through views, gather, index_select, errors."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -60,7 +62,7 @@ def index_for(draw: Any, shape: tuple, advanced: int = 2, unique: bool = False) 
             form = draw(st.sampled_from(["tensor", "array", "list"]))
             if choice == "ints" and size:
                 if unique:
-                    vals = draw(st.permutations(range(size)))[:draw(st.integers(1, 4))]
+                    vals = draw(st.permutations(range(size)))[: draw(st.integers(1, 4))]
                     arr = np.array([v - size if draw(st.booleans()) else v for v in vals], dtype=np.int64)
                 else:
                     arr = np.array(draw(st.lists(st.integers(-size, size - 1), min_size=1, max_size=4)), np.int64)
@@ -68,7 +70,7 @@ def index_for(draw: Any, shape: tuple, advanced: int = 2, unique: bool = False) 
                 n_adv, dim = n_adv + 1, dim + 1
             elif choice == "mask":
                 k = draw(st.integers(1, min(2, stop - dim)))
-                mask = draw(hnp.arrays(np.bool_, shape[dim:dim + k]))
+                mask = draw(hnp.arrays(np.bool_, shape[dim : dim + k]))
                 # A multi-dim mask goes as a tensor: torch miscounts a numpy one's dims next to ``...``.
                 out.append(("mask", mask, form if k == 1 else "tensor"))
                 n_adv, dim = n_adv + 1, dim + k
@@ -156,17 +158,25 @@ def test_fixed_index_kinds(name: str, index: Callable, device: str) -> None:
         y = t * 1
         y[index(lib)] = v
         return y
+
     region = torch.zeros(3, 4, 5)[index(torch)].shape
     if name not in ("tensor", "list", "two_arrays", "array_then_int", "broadcast_arrays"):  # no repeats in writes
-        check_both(write, x, np.linspace(-0.5, 0.5, max(int(np.prod(region)), 1))[: int(np.prod(region))]
-                   .reshape(region), gradcheck=False, device=device)
+        check_both(
+            write,
+            x,
+            np.linspace(-0.5, 0.5, max(int(np.prod(region)), 1))[: int(np.prod(region))].reshape(region),
+            gradcheck=False,
+            device=device,
+        )
 
 
 def test_repeated_indices_accumulate_gradient() -> None:
     x = np.linspace(-1, 1, 12).reshape(3, 4)
     idx = np.array([0, 2, 0, 0, 1])
-    check_both(lambda lib, t: (t[lib.tensor(idx)], t[:, [3, 3, 1]], t[idx, (idx + 1) % 4],
-                               t.index_select(1, lib.tensor(idx))), x)
+    check_both(
+        lambda lib, t: (t[lib.tensor(idx)], t[:, [3, 3, 1]], t[idx, (idx + 1) % 4], t.index_select(1, lib.tensor(idx))),
+        x,
+    )
 
 
 @st.composite
@@ -192,6 +202,7 @@ def test_setitem_grads_reach_target_and_value(c: tuple) -> None:
         x = t.clone()
         x[build(lib, spec)] = v[0] if v else value
         return x * t
+
     args = (a,) if isinstance(value, float) else (a, value)
     check_both(fn, *args, gradcheck=a.size <= 24)
 
@@ -205,6 +216,7 @@ def test_setitem_on_nonleaf_with_value_as_zero_dim_tensor(c: tuple) -> None:
         x = t * 2
         x[build(lib, spec)] = s
         return x
+
     check_both(fn, a, v, gradcheck=a.size <= 24)
 
 
@@ -231,23 +243,29 @@ def test_inplace_through_view_of_nonleaf(name: str, write: Callable, device: str
         y = a * 1
         write(lib, y, w)
         return y * a
+
     rng = np.random.default_rng(1)
     check_both(fn, rng.uniform(-1, 1, (2, 3)), rng.uniform(-1, 1, (2, 3)), device=device)
 
 
 def test_view_of_leaf_inplace_errors_like_torch() -> None:
-    raises_like(lambda lib: lib.ones(2, 3, requires_grad=True)[0].mul_(2),
-                "a view of a leaf Variable that requires grad is being used in an in-place operation.")
-    raises_like(lambda lib: lib.ones(2, 3, requires_grad=True).__setitem__(0, 1.0),
-                "a leaf Variable that requires grad is being used in an in-place operation.")
+    raises_like(
+        lambda lib: lib.ones(2, 3, requires_grad=True)[0].mul_(2),
+        "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+    )
+    raises_like(
+        lambda lib: lib.ones(2, 3, requires_grad=True).__setitem__(0, 1.0),
+        "a leaf Variable that requires grad is being used in an in-place operation.",
+    )
 
 
 @st.composite
 def gather_case(draw: Any) -> tuple:
     shape = tuple(draw(S.shapes(1, 3, 1, 4)))
     dim = draw(st.integers(-len(shape), len(shape) - 1))
-    ishape = tuple(draw(st.integers(0, s + 1)) if i == dim % len(shape) else draw(st.integers(0, s))
-                   for i, s in enumerate(shape))
+    ishape = tuple(
+        draw(st.integers(0, s + 1)) if i == dim % len(shape) else draw(st.integers(0, s)) for i, s in enumerate(shape)
+    )
     index = draw(hnp.arrays(np.int64, ishape, elements=st.integers(0, shape[dim] - 1)))
     return draw(S.arrays(shape)), dim, index
 
@@ -263,16 +281,20 @@ def test_gather_parity(c: tuple, itype: Any) -> None:
 def select_case(draw: Any) -> tuple:
     shape = tuple(draw(S.shapes(1, 3, 1, 4)))
     dim = draw(st.integers(-len(shape), len(shape) - 1))
-    index = draw(hnp.arrays(np.int64, draw(st.sampled_from([(), (draw(st.integers(0, 5)),)])),
-                              elements=st.integers(0, shape[dim] - 1)))
+    index = draw(
+        hnp.arrays(
+            np.int64, draw(st.sampled_from([(), (draw(st.integers(0, 5)),)])), elements=st.integers(0, shape[dim] - 1)
+        )
+    )
     return draw(S.arrays(shape)), dim, index
 
 
 @given(select_case())
 def test_index_select_parity(c: tuple) -> None:
     x, dim, index = c
-    check_both(lambda lib, t, i: (t.index_select(dim, i), lib.index_select(t, dim, i)), x, index,
-               gradcheck=x.size <= 24)
+    check_both(
+        lambda lib, t, i: (t.index_select(dim, i), lib.index_select(t, dim, i)), x, index, gradcheck=x.size <= 24
+    )
 
 
 def _set(lib: Any, index: Any, value: Any) -> None:
@@ -286,32 +308,69 @@ ERRORS = [
     ("negative_past_start", lambda lib: x34(lib)[-4], "index -4 is out of bounds for dimension 0 with size 3"),
     ("second_dim", lambda lib: x34(lib)[:, 4], "index 4 is out of bounds for dimension 1 with size 4"),
     ("too_many", lambda lib: x34(lib)[0, 0, 0], "too many indices for tensor of dimension 2"),
-    ("tensor_past_end", lambda lib: x34(lib)[lib.tensor([0, 5])], "index 5 is out of bounds for dimension 0 with size 3"),
+    (
+        "tensor_past_end",
+        lambda lib: x34(lib)[lib.tensor([0, 5])],
+        "index 5 is out of bounds for dimension 0 with size 3",
+    ),
     ("list_past_end", lambda lib: x34(lib)[[0, 5]], "index 5 is out of bounds for dimension 0 with size 3"),
     ("float_index", lambda lib: x34(lib)[1.5], "only integers, slices (`:`), ellipsis (`...`), None"),
-    ("float_tensor_index", lambda lib: x34(lib)[lib.tensor([0.0])], "tensors used as indices must be long, int, byte or bool"),
-    ("mask_shape", lambda lib: x34(lib)[lib.tensor([True, False])], "The shape of the mask [2] at index 0 does not match"),
+    (
+        "float_tensor_index",
+        lambda lib: x34(lib)[lib.tensor([0.0])],
+        "tensors used as indices must be long, int, byte or bool",
+    ),
+    (
+        "mask_shape",
+        lambda lib: x34(lib)[lib.tensor([True, False])],
+        "The shape of the mask [2] at index 0 does not match",
+    ),
     ("negative_step", lambda lib: x34(lib)[::-1], "step must be greater than zero"),
     ("zero_dim", lambda lib: lib.tensor(1.0)[0], "invalid index of a 0-dim tensor"),
-    ("set_shape", lambda lib: _set(lib, [0, 1], lib.ones(3, 4)),
-     "shape mismatch: value tensor of shape [3, 4] cannot be broadcast to indexing result of shape [2, 4]"),
+    (
+        "set_shape",
+        lambda lib: _set(lib, [0, 1], lib.ones(3, 4)),
+        "shape mismatch: value tensor of shape [3, 4] cannot be broadcast to indexing result of shape [2, 4]",
+    ),
     ("set_past_end", lambda lib: _set(lib, 3, 1.0), "index 3 is out of bounds for dimension 0 with size 3"),
-    ("gather_range", lambda lib: x34(lib).gather(1, lib.tensor([[0, 5]])), "index 5 is out of bounds for dimension 1 with size 4"),
-    ("gather_ndim", lambda lib: x34(lib).gather(1, lib.tensor([0, 1])),
-     "Index tensor must have the same number of dimensions as input tensor"),
+    (
+        "gather_range",
+        lambda lib: x34(lib).gather(1, lib.tensor([[0, 5]])),
+        "index 5 is out of bounds for dimension 1 with size 4",
+    ),
+    (
+        "gather_ndim",
+        lambda lib: x34(lib).gather(1, lib.tensor([0, 1])),
+        "Index tensor must have the same number of dimensions as input tensor",
+    ),
     ("gather_dim", lambda lib: x34(lib).gather(2, lib.tensor([[0, 1]])), "Dimension out of range"),
-    ("gather_size", lambda lib: x34(lib).gather(1, lib.tensor([[0, 1]] * 4)),
-     "Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart from dimension 1"),
+    (
+        "gather_size",
+        lambda lib: x34(lib).gather(1, lib.tensor([[0, 1]] * 4)),
+        "Size does not match at dimension 0 expected index [4, 2] to be no larger than self [3, 4] apart from dimension 1",
+    ),
     ("gather_dtype", lambda lib: x34(lib).gather(1, lib.tensor([[0.0]])), "gather(): Expected dtype int"),
-    ("masked_fill_value_dims", lambda lib: x34(lib).masked_fill(x34(lib) > 0, lib.tensor([1.0, 2.0])),
-     "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension"),
-    ("index_select_2d", lambda lib: x34(lib).index_select(0, lib.tensor([[0, 1]])),
-     "index_select(): Index is supposed to be a vector"),
+    (
+        "masked_fill_value_dims",
+        lambda lib: x34(lib).masked_fill(x34(lib) > 0, lib.tensor([1.0, 2.0])),
+        "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 dimension",
+    ),
+    (
+        "index_select_2d",
+        lambda lib: x34(lib).index_select(0, lib.tensor([[0, 1]])),
+        "index_select(): Index is supposed to be a vector",
+    ),
     ("index_select_range", lambda lib: x34(lib).index_select(0, lib.tensor([0, 5])), "index out of range in self"),
-    ("index_select_dtype", lambda lib: x34(lib).index_select(0, lib.tensor([0.0, 1.0])),
-     "index_select(): Expected dtype int32 or int64 for index"),
-    ("index_select_dim", lambda lib: x34(lib).index_select(2, lib.tensor([0])),
-     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    (
+        "index_select_dtype",
+        lambda lib: x34(lib).index_select(0, lib.tensor([0.0, 1.0])),
+        "index_select(): Expected dtype int32 or int64 for index",
+    ),
+    (
+        "index_select_dim",
+        lambda lib: x34(lib).index_select(2, lib.tensor([0])),
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+    ),
 ]
 
 
@@ -321,8 +380,9 @@ def test_index_errors(name: str, fn: Callable, gist: str) -> None:
 
 
 @pytest.mark.parametrize("recorded", [False, True])
-@pytest.mark.parametrize("code", ["x[0] = lib.ones(3)", "x[..., 0] = lib.ones(2, 3)",
-                                  "x[lib.tensor([0, 1])] = lib.ones(3)"])
+@pytest.mark.parametrize(
+    "code", ["x[0] = lib.ones(3)", "x[..., 0] = lib.ones(2, 3)", "x[lib.tensor([0, 1])] = lib.ones(3)"]
+)
 def test_setitem_with_a_value_that_does_not_fit_raises_runtime_error(recorded, code):
     """Recorded or not, a value that cannot broadcast to the indexed region is torch's RuntimeError."""
     for lib in (torch, minitorch):

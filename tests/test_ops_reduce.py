@@ -1,7 +1,9 @@
 """Reductions against torch: sum, mean, max/min, argmax/argmin, var/std, prod (values, dtypes, gradients, errors)."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -66,13 +68,28 @@ DIM_REDUCTIONS = [
     ("mean_method", lambda lib, x, d, k: x.mean(d, keepdim=k), case(NONEMPTY)),
     ("var", lambda lib, x, d, k: lib.var(x, d, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
     ("var_biased", lambda lib, x, d, k: x.var(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
-    ("var_correction0", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct, VAR_DIMS)),
-    ("var_correction2", lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=2), case(NONEMPTY, distinct, VAR_DIMS)),
+    (
+        "var_correction0",
+        lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=0),
+        case(NONEMPTY, distinct, VAR_DIMS),
+    ),
+    (
+        "var_correction2",
+        lambda lib, x, d, k: lib.var(x, d, keepdim=k, correction=2),
+        case(NONEMPTY, distinct, VAR_DIMS),
+    ),
     ("std", lambda lib, x, d, k: lib.std(x, d, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
     ("std_biased", lambda lib, x, d, k: x.std(d, unbiased=False, keepdim=k), case(NONEMPTY, distinct, VAR_DIMS)),
-    ("std_correction0", lambda lib, x, d, k: lib.std(x, d, keepdim=k, correction=0), case(NONEMPTY, distinct, VAR_DIMS)),
-    ("prod", lambda lib, x, d, k: lib.prod(x, d, keepdim=k) if d is not None else lib.prod(x),
-     case(SMALL, snap_tiny, ("none", "int"))),
+    (
+        "std_correction0",
+        lambda lib, x, d, k: lib.std(x, d, keepdim=k, correction=0),
+        case(NONEMPTY, distinct, VAR_DIMS),
+    ),
+    (
+        "prod",
+        lambda lib, x, d, k: lib.prod(x, d, keepdim=k) if d is not None else lib.prod(x),
+        case(SMALL, snap_tiny, ("none", "int")),
+    ),
     ("max_dim", lambda lib, x, d, k: tuple(lib.max(x, d, keepdim=k)), case(NONEMPTY, distinct, ("int",))),
     ("min_dim", lambda lib, x, d, k: tuple(x.min(d, keepdim=k)), case(NONEMPTY, distinct, ("int",))),
     ("argmax", lambda lib, x, d, k: lib.argmax(x, d, keepdim=k), case(NONEMPTY, distinct, ("none", "int"))),
@@ -99,6 +116,7 @@ def test_reduction_parity(name: str, op: Callable, cases: st.SearchStrategy, dev
             check_both(lambda lib, t: op(lib, t, dim, keepdim), x, grad=False, device=device)
             return
         check_both(lambda lib, t: op(lib, t, dim, keepdim), x, gradcheck=x.size <= 24, device=device)
+
     run()
 
 
@@ -106,27 +124,45 @@ def test_reduction_parity(name: str, op: Callable, cases: st.SearchStrategy, dev
 def test_sum_mean_of_views(c: tuple) -> None:
     """Reducing non-contiguous views (a transpose, a strided slice) of a graph tensor."""
     x, dim, keepdim = c
+
     def fn(lib: Any, t: Any) -> Any:
         flipped = t.permute(tuple(reversed(range(t.ndim))))
         return (flipped.sum(dim, keepdim) if dim is not None else flipped.sum()), t[..., ::2].mean()
+
     check_both(fn, x)
 
 
-@pytest.mark.parametrize("op", [
-    lambda lib, x: x.max(), lambda lib, x: lib.min(x), lambda lib, x: x.amax(), lambda lib, x: lib.amax(x, (0, 1)),
-    lambda lib, x: lib.amax(x, 1, keepdim=True),
-], ids=["max", "min", "amax", "amax_dims", "amax_dim"])
-@pytest.mark.parametrize("x", [
-    [[1.0, 3.0, 3.0], [2.0, 3.0, -1.0]], [[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]], [[0.5, 0.0, 0.5], [0.0, 0.5, 0.5]],
-], ids=["three_max_ties", "all_tied", "ties_in_rows"])
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda lib, x: x.max(),
+        lambda lib, x: lib.min(x),
+        lambda lib, x: x.amax(),
+        lambda lib, x: lib.amax(x, (0, 1)),
+        lambda lib, x: lib.amax(x, 1, keepdim=True),
+    ],
+    ids=["max", "min", "amax", "amax_dims", "amax_dim"],
+)
+@pytest.mark.parametrize(
+    "x",
+    [
+        [[1.0, 3.0, 3.0], [2.0, 3.0, -1.0]],
+        [[-1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]],
+        [[0.5, 0.0, 0.5], [0.0, 0.5, 0.5]],
+    ],
+    ids=["three_max_ties", "all_tied", "ties_in_rows"],
+)
 def test_full_max_min_split_gradient_among_ties(op: Callable, x: list) -> None:
     check_both(op, np.array(x), gradcheck=False)
 
 
 def test_max_dim_ties_pick_the_index_torch_picks() -> None:
     x = np.array([[1.0, 3.0, 3.0, 2.0], [0.0, 0.0, -2.0, -2.0]])
-    check_both(lambda lib, t: (tuple(t.max(1)), tuple(t.min(1)), t.argmax(1), t.argmin(1), t.argmax(), t.argmin()),
-               x, gradcheck=False)
+    check_both(
+        lambda lib, t: (tuple(t.max(1)), tuple(t.min(1)), t.argmax(1), t.argmin(1), t.argmax(), t.argmin()),
+        x,
+        gradcheck=False,
+    )
 
 
 def test_max_dim_returns_named_tuple() -> None:
@@ -145,8 +181,11 @@ def _split(values: np.ndarray, sa: tuple, sb: tuple) -> tuple:
     return values[:n].reshape(sa), values[n:].reshape(sb)
 
 
-@given(S.broadcastable_shapes(2, max_dims=3).flatmap(
-    lambda s: distinct((int(np.prod(s[0])) + int(np.prod(s[1])),)).map(lambda v: _split(v, s[0], s[1]))))
+@given(
+    S.broadcastable_shapes(2, max_dims=3).flatmap(
+        lambda s: distinct((int(np.prod(s[0])) + int(np.prod(s[1])),)).map(lambda v: _split(v, s[0], s[1]))
+    )
+)
 def test_max_min_elementwise(ab: tuple) -> None:
     """No element of ``a`` ties with any of ``b``, so finite differences are valid."""
     a, b = ab
@@ -154,8 +193,12 @@ def test_max_min_elementwise(ab: tuple) -> None:
 
 
 # (dtype, op) -> result must match torch's values and dtype exactly
-INT_INPUTS = [np.array([[3, -1, 2], [0, 5, 5]], dtype=np.int32), np.array([[True, False, True], [True, True, True]]),
-              np.array([[3, -1, 2], [0, 5, 5]], dtype=np.int64), np.array([[2, 1, 7]], dtype=np.uint8)]
+INT_INPUTS = [
+    np.array([[3, -1, 2], [0, 5, 5]], dtype=np.int32),
+    np.array([[True, False, True], [True, True, True]]),
+    np.array([[3, -1, 2], [0, 5, 5]], dtype=np.int64),
+    np.array([[2, 1, 7]], dtype=np.uint8),
+]
 INT_OPS = [
     ("sum", lambda lib, x: (x.sum(), x.sum(0), x.sum(1, keepdim=True))),
     ("sum_dtype", lambda lib, x: x.sum(dtype=lib.float64)),
@@ -176,13 +219,22 @@ def test_integer_and_bool_reductions(name: str, op: Callable, x: np.ndarray) -> 
 
 
 ERRORS = [
-    ("dim_out_of_range", lambda lib: lib.ones(2, 3).sum(2),
-     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
-    ("neg_dim_out_of_range", lambda lib: lib.ones(2, 3).mean(-3),
-     "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
+    (
+        "dim_out_of_range",
+        lambda lib: lib.ones(2, 3).sum(2),
+        "Dimension out of range (expected to be in range of [-2, 1], but got 2)",
+    ),
+    (
+        "neg_dim_out_of_range",
+        lambda lib: lib.ones(2, 3).mean(-3),
+        "Dimension out of range (expected to be in range of [-2, 1], but got -3)",
+    ),
     ("tuple_dim_out_of_range", lambda lib: lib.ones(2, 3).sum((0, 5)), "Dimension out of range"),
-    ("scalar_dim", lambda lib: lib.tensor(1.0).sum(1),
-     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    (
+        "scalar_dim",
+        lambda lib: lib.tensor(1.0).sum(1),
+        "Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+    ),
     ("max_dim_out_of_range", lambda lib: lib.ones(2, 3).max(2), "Dimension out of range"),
     ("argmax_dim_out_of_range", lambda lib: lib.ones(2, 3).argmax(-3), "Dimension out of range"),
     ("var_dim_out_of_range", lambda lib: lib.ones(2, 3).var(3), "Dimension out of range"),
@@ -190,8 +242,11 @@ ERRORS = [
     ("mean_of_ints", lambda lib: lib.tensor([1, 2]).mean(), "mean(): could not infer output dtype"),
     ("max_of_empty", lambda lib: lib.ones(0).max(), "Expected reduction dim to be specified for input.numel() == 0"),
     ("max_dim_of_empty", lambda lib: lib.ones(2, 0).max(1), "Expected reduction dim 1 to have non-zero size"),
-    ("argmax_of_empty", lambda lib: lib.ones(0, 3).argmax(),
-     "Expected reduction dim to be specified for input.numel() == 0"),
+    (
+        "argmax_of_empty",
+        lambda lib: lib.ones(0, 3).argmax(),
+        "Expected reduction dim to be specified for input.numel() == 0",
+    ),
     ("argmax_dim_of_empty", lambda lib: lib.ones(0, 3).argmax(0), "Expected reduction dim 0 to have non-zero size"),
     ("amax_of_empty", lambda lib: lib.ones(0).amax(), "Expected reduction dim to be specified for input.numel() == 0"),
     ("amax_dim_of_empty", lambda lib: lib.ones(2, 0).amax((0, 1)), "Expected reduction dim 1 to have non-zero size"),

@@ -1,10 +1,12 @@
 """minitorch.optim against torch.optim: same parameters, same gradients, same trajectory and state."""
+
 from __future__ import annotations
 
 import copy
 import itertools
 import warnings
-from typing import Any, Callable, List, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,7 +24,7 @@ def make_params(lib: Any, dtype: Any = np.float64, seed: int = 0) -> list:
     return [lib.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True) for s in SHAPES]
 
 
-def make_grads(steps: int, dtype: Any = np.float64, seed: int = 1) -> List[List[Optional[np.ndarray]]]:
+def make_grads(steps: int, dtype: Any = np.float64, seed: int = 1) -> list[list[np.ndarray | None]]:
     rng = np.random.default_rng(seed)
     seq = []
     for i in range(steps):
@@ -73,8 +75,9 @@ def assert_same_tree_exact(got: Any, want: Any) -> None:
         assert got == want
 
 
-def check_against_torch(factory: Callable[[Any, list], Any], dtype: Any = np.float64, rtol: float = 1e-10,
-                        atol: float = 1e-12) -> tuple:
+def check_against_torch(
+    factory: Callable[[Any, list], Any], dtype: Any = np.float64, rtol: float = 1e-10, atol: float = 1e-12
+) -> tuple:
     t_params, m_params = make_params(torch, dtype), make_params(minitorch, dtype)
     t_opt, m_opt = factory(torch, t_params), factory(minitorch, m_params)
     grads = make_grads(STEPS, dtype)
@@ -82,8 +85,9 @@ def check_against_torch(factory: Callable[[Any, list], Any], dtype: Any = np.flo
     run(minitorch, m_params, m_opt, grads)
     for i, (m, t) in enumerate(zip(m_params, t_params)):
         assert m.dtype == getattr(minitorch, str(t.dtype).replace("torch.", ""))
-        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol,
-                                   err_msg=f"parameter {i}")
+        np.testing.assert_allclose(
+            m.detach().numpy(), t.detach().numpy(), rtol=rtol, atol=atol, err_msg=f"parameter {i}"
+        )
     assert_same_tree(m_opt.state_dict(), t_opt.state_dict(), rtol, atol, "state_dict()")
     return m_params, m_opt
 
@@ -96,33 +100,54 @@ def adam(cls: str, **kw: Any) -> Callable:
     return lambda lib, params: getattr(lib.optim, cls)(params, **kw)
 
 
-SGD_GRID = [dict(lr=0.05, momentum=m, dampening=d, nesterov=n, weight_decay=wd, maximize=mx)
-            for m, d, n, wd, mx in itertools.product((0, 0.9), (0, 0.1), (False, True), (0, 1e-2), (False, True))]
+SGD_GRID = [
+    dict(lr=0.05, momentum=m, dampening=d, nesterov=n, weight_decay=wd, maximize=mx)
+    for m, d, n, wd, mx in itertools.product((0, 0.9), (0, 0.1), (False, True), (0, 1e-2), (False, True))
+]
 SGD_VALID = [kw for kw in SGD_GRID if not kw["nesterov"] or (kw["momentum"] > 0 and kw["dampening"] == 0)]
 SGD_INVALID = [kw for kw in SGD_GRID if kw not in SGD_VALID]
-ADAM_GRID = [(cls, dict(lr=0.01, amsgrad=ams, weight_decay=wd, maximize=mx, betas=betas, eps=eps))
-             for cls, ams, wd, mx, (betas, eps) in itertools.product(
-                 ("Adam", "AdamW"), (False, True), (0, 1e-2), (False, True),
-                 [((0.9, 0.999), 1e-8), ((0.3, 0.8), 1e-3)])]  # beta1 = 0.3 takes lerp's other branch
+ADAM_GRID = [
+    (cls, dict(lr=0.01, amsgrad=ams, weight_decay=wd, maximize=mx, betas=betas, eps=eps))
+    for cls, ams, wd, mx, (betas, eps) in itertools.product(
+        ("Adam", "AdamW"), (False, True), (0, 1e-2), (False, True), [((0.9, 0.999), 1e-8), ((0.3, 0.8), 1e-3)]
+    )
+]  # beta1 = 0.3 takes lerp's other branch
 
 
 def groups_sgd(lib: Any, p: list) -> Any:
-    return lib.optim.SGD([{"params": [p[0]], "lr": 0.1, "nesterov": True, "momentum": 0.9},
-                          {"params": [p[1], p[2], p[3]], "weight_decay": 0.1, "maximize": True}],
-                         lr=0.01, momentum=0.5)
+    return lib.optim.SGD(
+        [
+            {"params": [p[0]], "lr": 0.1, "nesterov": True, "momentum": 0.9},
+            {"params": [p[1], p[2], p[3]], "weight_decay": 0.1, "maximize": True},
+        ],
+        lr=0.01,
+        momentum=0.5,
+    )
 
 
 def groups_adam(lib: Any, p: list) -> Any:
-    return lib.optim.Adam([{"params": [p[0], p[3]], "amsgrad": True},
-                           {"params": [p[1], p[2]], "lr": 0.1, "betas": (0.5, 0.6), "weight_decay": 0.05}],
-                          lr=0.01)
+    return lib.optim.Adam(
+        [
+            {"params": [p[0], p[3]], "amsgrad": True},
+            {"params": [p[1], p[2]], "lr": 0.1, "betas": (0.5, 0.6), "weight_decay": 0.05},
+        ],
+        lr=0.01,
+    )
 
 
-CASES = ([pytest.param(sgd(**kw), id="SGD-" + "-".join(f"{k}={v}" for k, v in kw.items())) for kw in SGD_VALID]
-         + [pytest.param(adam(cls, **kw), id=f"{cls}-" + "-".join(f"{k}={v}" for k, v in kw.items()))
-            for cls, kw in ADAM_GRID]
-         + [pytest.param(groups_sgd, id="SGD-two-groups"), pytest.param(groups_adam, id="Adam-two-groups"),
-            pytest.param(adam("AdamW"), id="AdamW-defaults"), pytest.param(sgd(), id="SGD-defaults")])
+CASES = (
+    [pytest.param(sgd(**kw), id="SGD-" + "-".join(f"{k}={v}" for k, v in kw.items())) for kw in SGD_VALID]
+    + [
+        pytest.param(adam(cls, **kw), id=f"{cls}-" + "-".join(f"{k}={v}" for k, v in kw.items()))
+        for cls, kw in ADAM_GRID
+    ]
+    + [
+        pytest.param(groups_sgd, id="SGD-two-groups"),
+        pytest.param(groups_adam, id="Adam-two-groups"),
+        pytest.param(adam("AdamW"), id="AdamW-defaults"),
+        pytest.param(sgd(), id="SGD-defaults"),
+    ]
+)
 
 
 @pytest.mark.parametrize("factory", CASES)
@@ -130,9 +155,15 @@ def test_trajectory_and_state_match_torch(factory: Callable) -> None:
     check_against_torch(factory)
 
 
-@pytest.mark.parametrize("factory", [sgd(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
-                                     adam("Adam", lr=0.01, amsgrad=True, weight_decay=1e-2),
-                                     adam("AdamW", lr=0.01)], ids=["SGD", "Adam", "AdamW"])
+@pytest.mark.parametrize(
+    "factory",
+    [
+        sgd(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-2),
+        adam("Adam", lr=0.01, amsgrad=True, weight_decay=1e-2),
+        adam("AdamW", lr=0.01),
+    ],
+    ids=["SGD", "Adam", "AdamW"],
+)
 def test_float32_stays_float32(factory: Callable) -> None:
     params, opt = check_against_torch(factory, np.float32, rtol=1e-5, atol=1e-6)  # dtypes checked there too
     assert all(p._data.dtype == np.float32 for p in params)
@@ -159,6 +190,7 @@ def test_step_runs_the_closure_with_grad_enabled() -> None:
             loss = (w * w).sum()
             loss.backward()
             return loss
+
         with lib.no_grad():
             loss = opt.step(closure)
         assert float(loss.detach()) == 5.0
@@ -176,6 +208,7 @@ def test_add_param_group_midway(name: str) -> None:
         run(lib, params, opt, grads[10:])
         assert opt.param_groups[1]["lr"] == 0.5 and opt.param_groups[1]["params"][0] is params[2]
         return [p.detach().numpy().copy() for p in params]
+
     for m, t in zip(train(minitorch), train(torch)):
         np.testing.assert_allclose(m, t, rtol=1e-10, atol=1e-12)
 
@@ -190,31 +223,52 @@ PARAM_ERRORS = {
     "set": lambda lib: lib.optim.SGD([{"params": set(_p(lib))}], lr=0.1),
     "not-a-tensor": lambda lib: lib.optim.SGD([_p(lib)[0], 3], lr=0.1),
     "non-leaf": lambda lib: lib.optim.Adam([_p(lib)[0] * 2]),
-    "in-two-groups": lambda lib: (lambda a, b: lib.optim.SGD([{"params": [a]}, {"params": [b, a]}], lr=0.1))(
-        *_p(lib)),
+    "in-two-groups": lambda lib: (lambda a, b: lib.optim.SGD([{"params": [a]}, {"params": [b, a]}], lr=0.1))(*_p(lib)),
     "added-twice": lambda lib: (lambda a, b: lib.optim.Adam([a, b]).add_param_group({"params": a}))(*_p(lib)),
     "names-missing": lambda lib: lib.optim.SGD([("w", _p(lib)[0]), _p(lib)[1]], lr=0.1),
     "names-mixed-groups": lambda lib: lib.optim.SGD([{"params": [("w", _p(lib)[0])]}, {"params": [_p(lib)[1]]}]),
 }
-ARG_ERRORS = {f"SGD-{kw}": (lambda kw: lambda lib: lib.optim.SGD(_p(lib), **kw))(kw) for kw in [
-    dict(lr=-0.1), dict(momentum=-0.5), dict(weight_decay=-1.0)] + SGD_INVALID}
-ARG_ERRORS.update({f"{cls}-{kw}": (lambda cls, kw: lambda lib: getattr(lib.optim, cls)(_p(lib), **kw))(cls, kw)
-                   for cls in ("Adam", "AdamW") for kw in [
-                       dict(lr=-1.0), dict(eps=-1e-8), dict(betas=(1.0, 0.999)), dict(betas=(0.9, -0.1)),
-                       dict(weight_decay=-0.1), dict(betas=(0, 0.9))]})
+ARG_ERRORS = {
+    f"SGD-{kw}": (lambda kw: lambda lib: lib.optim.SGD(_p(lib), **kw))(kw)
+    for kw in [dict(lr=-0.1), dict(momentum=-0.5), dict(weight_decay=-1.0)] + SGD_INVALID
+}
+ARG_ERRORS.update(
+    {
+        f"{cls}-{kw}": (lambda cls, kw: lambda lib: getattr(lib.optim, cls)(_p(lib), **kw))(cls, kw)
+        for cls in ("Adam", "AdamW")
+        for kw in [
+            dict(lr=-1.0),
+            dict(eps=-1e-8),
+            dict(betas=(1.0, 0.999)),
+            dict(betas=(0.9, -0.1)),
+            dict(weight_decay=-0.1),
+            dict(betas=(0, 0.9)),
+        ]
+    }
+)
 LOAD_ERRORS = {
-    "group-size": lambda lib: (lambda a, b: lib.optim.SGD([a], lr=0.1).load_state_dict(
-        lib.optim.SGD([a, b], lr=0.1).state_dict()))(*_p(lib)),
-    "group-count": lambda lib: (lambda a, b: lib.optim.Adam([a, b]).load_state_dict(
-        lib.optim.Adam([{"params": [a]}, {"params": [b]}]).state_dict()))(*_p(lib)),
+    "group-size": lambda lib: (
+        lambda a, b: lib.optim.SGD([a], lr=0.1).load_state_dict(lib.optim.SGD([a, b], lr=0.1).state_dict())
+    )(*_p(lib)),
+    "group-count": lambda lib: (
+        lambda a, b: lib.optim.Adam([a, b]).load_state_dict(
+            lib.optim.Adam([{"params": [a]}, {"params": [b]}]).state_dict()
+        )
+    )(*_p(lib)),
 }
 SCHED_ERRORS = {
     "not-an-optimizer": lambda lib: lib.optim.lr_scheduler.StepLR([1, 2], step_size=2),
 }
 
 
-@pytest.mark.parametrize("build", [pytest.param(f, id=k) for table in (PARAM_ERRORS, ARG_ERRORS, LOAD_ERRORS,
-                                                                         SCHED_ERRORS) for k, f in table.items()])
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(f, id=k)
+        for table in (PARAM_ERRORS, ARG_ERRORS, LOAD_ERRORS, SCHED_ERRORS)
+        for k, f in table.items()
+    ],
+)
 def test_errors_match_torch(build: Callable) -> None:
     raises_like(build, exact=True)
 
@@ -249,10 +303,17 @@ def test_zero_grad_defaults_to_none() -> None:
     assert a.grad is None
 
 
-@pytest.mark.parametrize("factory", [sgd(lr=0.05, momentum=0.9, nesterov=True), sgd(lr=0.05, momentum=0.9,
-                                     dampening=0.1, weight_decay=1e-2), adam("Adam", lr=0.01, amsgrad=True),
-                                     groups_adam, adam("AdamW", lr=0.01, maximize=True)],
-                         ids=["SGD-nesterov", "SGD-dampening", "Adam-amsgrad", "Adam-groups", "AdamW"])
+@pytest.mark.parametrize(
+    "factory",
+    [
+        sgd(lr=0.05, momentum=0.9, nesterov=True),
+        sgd(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=1e-2),
+        adam("Adam", lr=0.01, amsgrad=True),
+        groups_adam,
+        adam("AdamW", lr=0.01, maximize=True),
+    ],
+    ids=["SGD-nesterov", "SGD-dampening", "Adam-amsgrad", "Adam-groups", "AdamW"],
+)
 def test_state_dict_round_trip_mid_training(factory: Callable) -> None:
     grads = make_grads(20)
     straight = make_params(minitorch)
@@ -288,17 +349,23 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype() -> None:
 
 
 # ------------------------------------------------------------------ learning-rate schedules
-SCHEDULES = [("StepLR", dict(step_size=7)), ("StepLR", dict(step_size=3, gamma=0.5)),
-             ("CosineAnnealingLR", dict(T_max=10, eta_min=0.001)), ("CosineAnnealingLR", dict(T_max=30)),
-             ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01))]
+SCHEDULES = [
+    ("StepLR", dict(step_size=7)),
+    ("StepLR", dict(step_size=3, gamma=0.5)),
+    ("CosineAnnealingLR", dict(T_max=10, eta_min=0.001)),
+    ("CosineAnnealingLR", dict(T_max=30)),
+    ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01)),
+]
 
 
-def schedule(lib: Any, name: str, kw: dict, epochs: int, resume_at: Optional[int] = None) -> list:
+def schedule(lib: Any, name: str, kw: dict, epochs: int, resume_at: int | None = None) -> list:
     """Learning rates over ``epochs`` (one optimizer step each); optionally checkpoint and resume midway."""
+
     def build() -> tuple:
         a, b = _p(lib)
         opt = lib.optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.02}], lr=0.1, momentum=0.9)
         return opt, getattr(lib.optim.lr_scheduler, name)(opt, **kw)
+
     opt, sched = build()
     lrs = [sched.get_last_lr()]
     for epoch in range(epochs):

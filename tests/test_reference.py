@@ -1,4 +1,5 @@
 """The PyTorch twins in reference/: exact weight copies, and training trajectories that match step for step."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,8 @@ import pytest
 import torch
 
 import minitorch
-from examples.two_layer_net import make_problem, train as two_layer_train
+from examples.two_layer_net import make_problem
+from examples.two_layer_net import train as two_layer_train
 from minitorch import models
 from minitorch.training import Engine
 from reference import twin
@@ -47,8 +49,14 @@ def fashion_batches():
     from minitorch.cli import load_data
     from minitorch.utils.data import DataLoader
     from minitorch.vision.datasets import DatasetError
-    config = {"dataset": "fashion-mnist", "data_dir": FASHION, "download": False, "limit_train": 200 * BATCH,
-              "limit_test": 1}
+
+    config = {
+        "dataset": "fashion-mnist",
+        "data_dir": FASHION,
+        "download": False,
+        "limit_train": 200 * BATCH,
+        "limit_test": 1,
+    }
     try:
         train_set, _, classes, shape = load_data(config, 32)
     except Exception as e:  # noqa: BLE001 - any reason the real data is not there

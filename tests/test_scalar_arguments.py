@@ -1,5 +1,6 @@
 """Python numbers as op arguments (full, fill_, x[i] = v, masked_fill, clamp, where, alpha, arithmetic and
 comparison operands) against torch, bit for bit, in every dtype; and what torch refuses."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -55,8 +56,28 @@ USES = {
 }
 # float16 arithmetic in torch computes in float32 with the number as a float32 (its "opmath"); numpy
 # computes in float16 with the number rounded to float16. Only these uses are exact there.
-HALF_EXACT = {"full", "full_inferred", "full_like", "new_full", "fill_", "setitem", "setitem_slice", "setitem_mask",
-              "masked_fill", "clamp_min", "clamp_max", "where", "add", "radd", "sub", "rsub", "eq", "lt", "ge", "add_"}
+HALF_EXACT = {
+    "full",
+    "full_inferred",
+    "full_like",
+    "new_full",
+    "fill_",
+    "setitem",
+    "setitem_slice",
+    "setitem_mask",
+    "masked_fill",
+    "clamp_min",
+    "clamp_max",
+    "where",
+    "add",
+    "radd",
+    "sub",
+    "rsub",
+    "eq",
+    "lt",
+    "ge",
+    "add_",
+}
 
 
 @pytest.mark.parametrize("use", sorted(USES))
@@ -68,46 +89,66 @@ def test_numbers_as_arguments_match_torch_bit_for_bit(use: str, dtype: str, valu
 
 
 @pytest.mark.parametrize("use", ["fill_", "setitem", "setitem_mask", "masked_fill", "clamp_min", "add"])
-@given(dtype=st.sampled_from(["float16", "float32", "float64"]),
-       value=st.one_of(st.floats(width=64), st.integers(-2**64, 2**64)))
+@given(
+    dtype=st.sampled_from(["float16", "float32", "float64"]),
+    value=st.one_of(st.floats(width=64), st.integers(-(2**64), 2**64)),
+)
 def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) -> None:
     """The same conversions when autograd records the op (a non-leaf that requires grad)."""
-    ops = {"fill_": lambda x, v: x.fill_(v), "setitem": lambda x, v: _setitem(x, 1, v),
-           "setitem_mask": lambda x, v: _setitem(x, x.detach() > 0, v), "masked_fill": lambda x, v: x.masked_fill(
-               x.detach() > 0, v), "clamp_min": lambda x, v: x.clamp(min=v), "add": lambda x, v: x + v}
+    ops = {
+        "fill_": lambda x, v: x.fill_(v),
+        "setitem": lambda x, v: _setitem(x, 1, v),
+        "setitem_mask": lambda x, v: _setitem(x, x.detach() > 0, v),
+        "masked_fill": lambda x, v: x.masked_fill(x.detach() > 0, v),
+        "clamp_min": lambda x, v: x.clamp(min=v),
+        "add": lambda x, v: x + v,
+    }
     assert_same_as_torch(lambda lib: ops[use](_base(lib, dtype, requires_grad=True), value))
 
 
-@pytest.mark.parametrize("code, error, gist", [
-    ("lib.full((2,), 300, dtype=lib.uint8)", RuntimeError,
-     "value cannot be converted to type uint8_t without overflow"),
-    ("lib.full((2,), 2**63)", RuntimeError, "value cannot be converted to type int64_t without overflow"),
-    ("lib.full((2,), 1e300)", RuntimeError, "value cannot be converted to type float without overflow"),
-    ("lib.full((2,), 'a')", TypeError, "must be Number, not str"),
-    ("lib.zeros(2).fill_('a')", TypeError, "fill_() received an invalid combination of arguments - got (str)"),
-    ("lib.zeros(2).fill_(None)", TypeError, "fill_() received an invalid combination of arguments"),
-    ("lib.zeros(2).fill_([1])", TypeError, "fill_() received an invalid combination of arguments"),
-    ("lib.zeros(2).fill_(lib.ones(2))", RuntimeError, "fill_ only supports 0-dimension value tensor"),
-    ("lib.zeros(2, dtype=lib.uint8).fill_(300)", RuntimeError, "uint8_t without overflow"),
-    ("lib.zeros(2, dtype=lib.int64).fill_(2**64)", OverflowError, "int too big to convert"),
-    ("lib.zeros(2, dtype=lib.int64).fill_(-2**63 - 1)", OverflowError, "can't convert negative int to unsigned"),
-    ("lib.zeros(2, dtype=lib.int64).fill_(float('nan'))", RuntimeError, "int64_t without overflow"),
-    ("lib.zeros(2).__setitem__(0, 'a')", TypeError, "can't assign a str to a torch.FloatTensor"),
-    ("lib.zeros(2).__setitem__(slice(None), [1., 2.])", TypeError, "can't assign a list to a torch.FloatTensor"),
-    ("lib.zeros(2).__setitem__(slice(None), np.ones(2))", TypeError, "can't assign a numpy.ndarray"),
-    ("lib.zeros(2, dtype=lib.uint8).__setitem__(0, 300)", RuntimeError, "uint8_t without overflow"),
-    ("lib.zeros(2).masked_fill(lib.tensor([True, False]), 'a')", TypeError, "received an invalid combination"),
-    ("lib.zeros(2).clamp(min='a')", TypeError, "received an invalid combination"),
-    ("lib.zeros(2, dtype=lib.uint8).add(lib.ones(2, dtype=lib.uint8), alpha=300)", RuntimeError,
-     "uint8_t without overflow"),
-    ("lib.zeros(2, dtype=lib.uint8) + 2**70", OverflowError, "int too big to convert"),
-    ("lib.zeros(2) + 2**70", OverflowError, "int too big to convert"),
-    ("lib.zeros(2) + 'a'", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'str'"),
-    ("lib.zeros(2) + [1., 2.]", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'list'"),
-    ("None - lib.zeros(2)", TypeError, "unsupported operand type(s) for -: 'NoneType' and 'Tensor'"),
-    ("lib.zeros(2) < None", TypeError, "'<' not supported between instances of 'Tensor' and 'NoneType'"),
-    ("lib.maximum(lib.zeros(2), 0.5)", TypeError, "maximum(): argument 'other' (position 2) must be Tensor, not float"),
-])
+@pytest.mark.parametrize(
+    "code, error, gist",
+    [
+        (
+            "lib.full((2,), 300, dtype=lib.uint8)",
+            RuntimeError,
+            "value cannot be converted to type uint8_t without overflow",
+        ),
+        ("lib.full((2,), 2**63)", RuntimeError, "value cannot be converted to type int64_t without overflow"),
+        ("lib.full((2,), 1e300)", RuntimeError, "value cannot be converted to type float without overflow"),
+        ("lib.full((2,), 'a')", TypeError, "must be Number, not str"),
+        ("lib.zeros(2).fill_('a')", TypeError, "fill_() received an invalid combination of arguments - got (str)"),
+        ("lib.zeros(2).fill_(None)", TypeError, "fill_() received an invalid combination of arguments"),
+        ("lib.zeros(2).fill_([1])", TypeError, "fill_() received an invalid combination of arguments"),
+        ("lib.zeros(2).fill_(lib.ones(2))", RuntimeError, "fill_ only supports 0-dimension value tensor"),
+        ("lib.zeros(2, dtype=lib.uint8).fill_(300)", RuntimeError, "uint8_t without overflow"),
+        ("lib.zeros(2, dtype=lib.int64).fill_(2**64)", OverflowError, "int too big to convert"),
+        ("lib.zeros(2, dtype=lib.int64).fill_(-2**63 - 1)", OverflowError, "can't convert negative int to unsigned"),
+        ("lib.zeros(2, dtype=lib.int64).fill_(float('nan'))", RuntimeError, "int64_t without overflow"),
+        ("lib.zeros(2).__setitem__(0, 'a')", TypeError, "can't assign a str to a torch.FloatTensor"),
+        ("lib.zeros(2).__setitem__(slice(None), [1., 2.])", TypeError, "can't assign a list to a torch.FloatTensor"),
+        ("lib.zeros(2).__setitem__(slice(None), np.ones(2))", TypeError, "can't assign a numpy.ndarray"),
+        ("lib.zeros(2, dtype=lib.uint8).__setitem__(0, 300)", RuntimeError, "uint8_t without overflow"),
+        ("lib.zeros(2).masked_fill(lib.tensor([True, False]), 'a')", TypeError, "received an invalid combination"),
+        ("lib.zeros(2).clamp(min='a')", TypeError, "received an invalid combination"),
+        (
+            "lib.zeros(2, dtype=lib.uint8).add(lib.ones(2, dtype=lib.uint8), alpha=300)",
+            RuntimeError,
+            "uint8_t without overflow",
+        ),
+        ("lib.zeros(2, dtype=lib.uint8) + 2**70", OverflowError, "int too big to convert"),
+        ("lib.zeros(2) + 2**70", OverflowError, "int too big to convert"),
+        ("lib.zeros(2) + 'a'", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'str'"),
+        ("lib.zeros(2) + [1., 2.]", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'list'"),
+        ("None - lib.zeros(2)", TypeError, "unsupported operand type(s) for -: 'NoneType' and 'Tensor'"),
+        ("lib.zeros(2) < None", TypeError, "'<' not supported between instances of 'Tensor' and 'NoneType'"),
+        (
+            "lib.maximum(lib.zeros(2), 0.5)",
+            TypeError,
+            "maximum(): argument 'other' (position 2) must be Tensor, not float",
+        ),
+    ],
+)
 def test_refused_numbers_raise_as_torch(code: str, error: Any, gist: str) -> None:
     for lib in (torch, minitorch):
         with pytest.raises(error) as info:
@@ -126,7 +167,7 @@ def test_fill_zero_and_copy_keep_old_inf_and_nan_out_of_the_result() -> None:
     for expr in ["y.fill_(3.)", "y.zero_()", "y.copy_(lib.tensor([5., 6., 7.]))", "y.fill_(lib.tensor(2.))"]:
         grads = []
         for lib in (torch, minitorch):
-            x = lib.tensor([float("inf"), float("nan"), 1.], requires_grad=True)
+            x = lib.tensor([float("inf"), float("nan"), 1.0], requires_grad=True)
             y = x.clone()
             out = eval(expr, {"y": y, "lib": lib})
             assert out.tolist() == eval(expr, {"y": torch.zeros(3), "lib": torch}).tolist()

@@ -1,4 +1,5 @@
 """minitorch.save / minitorch.load: round trips, integrity checks, atomic writes, torch files, and no pickle."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,8 @@ import pathlib
 import pickle
 import sys
 from collections import OrderedDict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,8 +20,17 @@ import minitorch
 from minitorch import serialization
 from minitorch.serialization import CheckpointError
 
-DTYPES = [minitorch.bool, minitorch.uint8, minitorch.int8, minitorch.int16, minitorch.int32, minitorch.int64,
-          minitorch.float16, minitorch.float32, minitorch.float64]
+DTYPES = [
+    minitorch.bool,
+    minitorch.uint8,
+    minitorch.int8,
+    minitorch.int16,
+    minitorch.int32,
+    minitorch.int64,
+    minitorch.float16,
+    minitorch.float32,
+    minitorch.float64,
+]
 
 
 def round_trip(obj: Any, path: pathlib.Path, **load_kw: Any) -> Any:
@@ -54,18 +65,30 @@ def test_non_contiguous_and_shared_tensors(tmp_path: pathlib.Path) -> None:
 
 
 def test_nested_containers_round_trip(tmp_path: pathlib.Path) -> None:
-    sd: OrderedDict = OrderedDict([("fc.weight", minitorch.ones(2, 3)), ("fc.bias", minitorch.zeros(2)),
-                                   ("bn.num_batches_tracked", minitorch.tensor(7))])
+    sd: OrderedDict = OrderedDict(
+        [
+            ("fc.weight", minitorch.ones(2, 3)),
+            ("fc.bias", minitorch.zeros(2)),
+            ("bn.num_batches_tracked", minitorch.tensor(7)),
+        ]
+    )
     sd._metadata = OrderedDict([("", {"version": 1}), ("bn", {"version": 2})])  # type: ignore[attr-defined]
-    obj = {"model": sd, 3: [1, 2.5, (None, True, "ünï"), []], "floats": [math.inf, -math.inf, 1e-310, 0.1],
-           "big": 2 ** 70, "np": np.float32(0.5), "dtype": minitorch.float16, "device": minitorch.device("cpu"),
-           (1, "k"): {}}
+    obj = {
+        "model": sd,
+        3: [1, 2.5, (None, True, "ünï"), []],
+        "floats": [math.inf, -math.inf, 1e-310, 0.1],
+        "big": 2**70,
+        "np": np.float32(0.5),
+        "dtype": minitorch.float16,
+        "device": minitorch.device("cpu"),
+        (1, "k"): {},
+    }
     out = round_trip(obj, tmp_path / "nested.mt")
     assert type(out["model"]) is OrderedDict and list(out["model"]) == list(sd)
     assert out["model"]._metadata == sd._metadata  # type: ignore[attr-defined]
     assert out["model"]["bn.num_batches_tracked"].dtype == minitorch.int64
     assert out[3] == [1, 2.5, (None, True, "ünï"), []] and isinstance(out[3][2], tuple)
-    assert out["floats"] == obj["floats"] and out["big"] == 2 ** 70 and out["np"] == 0.5
+    assert out["floats"] == obj["floats"] and out["big"] == 2**70 and out["np"] == 0.5
     assert out["dtype"] is minitorch.float16 and out["device"] == minitorch.device("cpu") and out[(1, "k")] == {}
     nan = round_trip([math.nan], tmp_path / "nan.mt")[0]
     assert math.isnan(nan)
@@ -91,8 +114,10 @@ def test_optimizer_state_dict_round_trip_resumes_training(tmp_path: pathlib.Path
 
     def make(arrays: list) -> tuple:
         params = [minitorch.tensor(a.copy(), requires_grad=True) for a in arrays]
-        return params, minitorch.optim.Adam([{"params": params[:1]}, {"params": params[1:], "lr": 0.1}],
-                                            lr=0.01, amsgrad=True)
+        return params, minitorch.optim.Adam(
+            [{"params": params[:1]}, {"params": params[1:], "lr": 0.1}], lr=0.01, amsgrad=True
+        )
+
     straight, opt = make(init)
     steps(straight, opt, grads)
     first, opt = make(init)
@@ -141,14 +166,14 @@ def test_save_replaces_the_file_and_keeps_its_mode(tmp_path: pathlib.Path) -> No
 
 
 def _flip(i: int) -> Callable[[bytes], bytes]:
-    return lambda b: b[:i % len(b)] + bytes([b[i % len(b)] ^ 0x01]) + b[i % len(b) + 1:]
+    return lambda b: b[: i % len(b)] + bytes([b[i % len(b)] ^ 0x01]) + b[i % len(b) + 1 :]
 
 
 CORRUPTIONS = {
     "empty": (lambda b: b"", "truncated.*found 0 bytes"),
     "inside-magic": (lambda b: b[:5], "truncated.*found 5 bytes"),
     "inside-prefix": (lambda b: b[:40], "truncated.*found 40 bytes"),
-    "half": (lambda b: b[:len(b) // 2], "truncated: expected \\d+ bytes, found \\d+"),
+    "half": (lambda b: b[: len(b) // 2], "truncated: expected \\d+ bytes, found \\d+"),
     "last-byte": (lambda b: b[:-1], "truncated: expected \\d+ bytes, found \\d+"),
     "trailing-byte": (lambda b: b + b"\0", "trailing bytes: expected \\d+ bytes, found \\d+"),
     "flip-data": (_flip(-3), "corrupted: SHA-256 .* is [0-9a-f]{64}, expected [0-9a-f]{64}"),
@@ -179,12 +204,14 @@ def _fail_midway(exc: BaseException) -> Callable:
         fh.write(chunks[0])
         fh.write(bytes(chunks[1])[:10])
         raise exc
+
     return write
 
 
 def _raise(exc: BaseException) -> Callable:
     def fail(*args: Any, **kwargs: Any) -> None:
         raise exc
+
     return fail
 
 
@@ -197,8 +224,9 @@ CRASHES = {
 
 
 @pytest.mark.parametrize("module,name,fake", CRASHES.values(), ids=CRASHES.keys())
-def test_crash_mid_save_leaves_previous_checkpoint(module: Any, name: str, fake: Callable,
-                                                   tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_save_leaves_previous_checkpoint(
+    module: Any, name: str, fake: Callable, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "ckpt.mt"
     minitorch.save({"epoch": 1, "w": minitorch.ones(64)}, path)
     before = path.read_bytes()
@@ -231,8 +259,16 @@ def test_loads_torch_save_state_dicts_and_resumes_torch_training(tmp_path: pathl
             p.grad = torch.tensor(gi)
         opt.step()
     shared = torch.arange(4)
-    torch.save({"model": model.state_dict(), "optim": opt.state_dict(), "a": shared, "b": shared,
-                "half": torch.ones(2, dtype=torch.float16)}, tmp_path / "torch.pt")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optim": opt.state_dict(),
+            "a": shared,
+            "b": shared,
+            "half": torch.ones(2, dtype=torch.float16),
+        },
+        tmp_path / "torch.pt",
+    )
     ckpt = minitorch.load(tmp_path / "torch.pt")
 
     sd, want = ckpt["model"], model.state_dict()
@@ -281,8 +317,9 @@ class _Evil:
 
 @pytest.mark.parametrize("container", ["pickle", "torch.save"])
 @pytest.mark.parametrize("setting", ["default", "weights_only=False", "torch-absent"])
-def test_malicious_pickle_is_refused(container: str, setting: str, tmp_path: pathlib.Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malicious_pickle_is_refused(
+    container: str, setting: str, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     control = tmp_path / "control-marker"
     pickle.loads(pickle.dumps(_Evil(control)))
     assert control.exists()  # the payload does run when unpickled
@@ -301,10 +338,17 @@ def test_malicious_pickle_is_refused(container: str, setting: str, tmp_path: pat
 
 
 # ---------------------------------------------------------------- issue 13: every byte, bounded work, clear errors
-def _handmade(path: pathlib.Path, header: bytes, data: bytes = b"", header_len: Any = None, data_len: Any = None,
-              reserved: bytes = bytes(4)) -> pathlib.Path:
+def _handmade(
+    path: pathlib.Path,
+    header: bytes,
+    data: bytes = b"",
+    header_len: Any = None,
+    data_len: Any = None,
+    reserved: bytes = bytes(4),
+) -> pathlib.Path:
     """A file in minitorch's format whose checksum is valid whatever its header says."""
     import hashlib
+
     body_header = header + b" " * (-len(header) % 64)
     h = len(body_header) if header_len is None else header_len
     d = len(data) if data_len is None else data_len
@@ -319,12 +363,16 @@ def _entry(**kw: Any) -> dict:
 
 def _header(tree: Any, tensors: list) -> bytes:
     import json
+
     return json.dumps({"tree": tree, "tensors": tensors}, separators=(",", ":")).encode()
 
 
 HANDMADE = {
-    "deep-tree": (lambda: b'{"tree":' + b'{"list":[' * 100_000 + b"1" + b"]}" * 100_000 + b',"tensors":[]}', b"",
-                  "nested too deeply"),
+    "deep-tree": (
+        lambda: b'{"tree":' + b'{"list":[' * 100_000 + b"1" + b"]}" * 100_000 + b',"tensors":[]}',
+        b"",
+        "nested too deeply",
+    ),
     "tpu-device": (lambda: _header({"tensor": 0}, [_entry(device="tpu:0")]), bytes(8), "device 'tpu:0'"),
     "device-in-tree": (lambda: _header({"device": "tpu"}, []), b"", "device 'tpu'"),
     "unknown-dtype": (lambda: _header({"tensor": 0}, [_entry(dtype="complex64")]), bytes(8), "unknown dtype"),
@@ -333,10 +381,16 @@ HANDMADE = {
     "negative-shape": (lambda: _header({"tensor": 0}, [_entry(shape=[-2])]), bytes(8), "not a list of sizes"),
     "huge-shape": (lambda: _header({"tensor": 0}, [_entry(shape=[2**40, 2**40])]), bytes(8), "lie outside"),
     "moved-offset": (lambda: _header({"tensor": 0}, [_entry(offset=8)]), bytes(16), "offset 8, expected 0"),
-    "second-offset": (lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=8)]),
-                      bytes(72), "offset 8, expected 64"),
-    "nonzero-gap": (lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=64)]),
-                    bytes(8) + b"\1" + bytes(63), "nonzero bytes in the padding"),
+    "second-offset": (
+        lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=8)]),
+        bytes(72),
+        "offset 8, expected 64",
+    ),
+    "nonzero-gap": (
+        lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=64)]),
+        bytes(8) + b"\1" + bytes(63),
+        "nonzero bytes in the padding",
+    ),
     "extra-data": (lambda: _header({"tensor": 0}, [_entry()]), bytes(16), "tensors end at 8"),
     "negative-index": (lambda: _header({"tensor": -1}, [_entry()]), bytes(8), "tensor index -1"),
     "float-node": (lambda: _header({"float": "1.5"}, []), b"", "not inf, -inf or nan"),
@@ -347,8 +401,9 @@ HANDMADE = {
 
 
 @pytest.mark.parametrize("make,data,pattern", HANDMADE.values(), ids=HANDMADE.keys())
-def test_handmade_files_with_a_valid_checksum_give_one_clear_error(make: Callable, data: bytes, pattern: str,
-                                                                     tmp_path: pathlib.Path) -> None:
+def test_handmade_files_with_a_valid_checksum_give_one_clear_error(
+    make: Callable, data: bytes, pattern: str, tmp_path: pathlib.Path
+) -> None:
     path = _handmade(tmp_path / "made.mt", make(), data)
     with pytest.raises(CheckpointError, match=pattern) as err:
         minitorch.load(path)
@@ -366,7 +421,7 @@ def test_every_byte_of_a_checkpoint_is_checked(tmp_path: pathlib.Path) -> None:
     bad = tmp_path / "bad.mt"
     for i in range(len(raw)):
         for bit in (0x01, 0x80):
-            bad.write_bytes(raw[:i] + bytes([raw[i] ^ bit]) + raw[i + 1:])
+            bad.write_bytes(raw[:i] + bytes([raw[i] ^ bit]) + raw[i + 1 :])
             with pytest.raises(CheckpointError, match="bad.mt"):
                 minitorch.load(bad)
     _, _, h, d, digest, _ = serialization._PREFIX.unpack(raw[:64])
@@ -400,6 +455,7 @@ class _Pipe(io.RawIOBase):
 @pytest.mark.parametrize("kind", ["seekable", "pipe"])
 def test_a_stream_claiming_huge_sizes_fails_before_allocating(kind: str) -> None:
     import tracemalloc
+
     raw = serialization._PREFIX.pack(serialization.MAGIC, 1, 64, 2**62, bytes(32), bytes(4)) + b" " * 64
     stream = io.BytesIO(raw) if kind == "seekable" else _Pipe(raw)
     tracemalloc.start()
@@ -464,6 +520,7 @@ time.sleep(60)
 @pytest.mark.skipif(sys.platform == "win32", reason="needs flock (POSIX)")
 def test_next_save_removes_what_a_killed_save_left_but_never_a_live_writers_file(tmp_path: pathlib.Path) -> None:
     import subprocess
+
     path = tmp_path / "ckpt.mt"
     minitorch.save({"epoch": 1}, path)
     killed = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(path)])

@@ -1,4 +1,5 @@
 """The Tensor API against torch: creation, dtypes, metadata, conversions, printing, in-place ops and out=."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -28,24 +29,64 @@ def _both(expr, **env):
 # ---------------------------------------------------------------- creation
 
 CREATION = [
-    "lib.tensor(3.5)", "lib.tensor(3)", "lib.tensor(True)", "lib.tensor([1, 2.5])", "lib.tensor([True, 1])",
-    "lib.tensor([[1, 2], [3, 4]])", "lib.tensor([])", "lib.tensor([1.5, 2], dtype=lib.int64)",
-    "lib.tensor([1, 2], dtype=lib.float64)", "lib.tensor([lib.tensor(1.0), lib.tensor(2.0)])",
-    "lib.tensor(np.array([1, 2], dtype=np.int32))", "lib.tensor(np.array([1.0, 2.0]))",
-    "lib.tensor(np.float64(2.0))", "lib.tensor(np.array([1.5], dtype=np.float16))",
-    "lib.Tensor([1, 2, 3])", "lib.Tensor([[1, 2], [3, 4]])", "lib.Tensor()", "lib.FloatTensor([1, 2])",
-    "lib.LongTensor([1.7, 2])", "lib.DoubleTensor([1])", "lib.BoolTensor([1, 0])", "lib.IntTensor([3])",
-    "lib.zeros(2, 3)", "lib.zeros((2, 3))", "lib.zeros([2, 3], dtype=lib.int32)", "lib.zeros(lib.Size([2]))",
-    "lib.zeros(())", "lib.ones(3, dtype=lib.long)", "lib.ones(2, 2, dtype=lib.bool)", "lib.full((2, 2), 7)",
-    "lib.full((2,), 7.0)", "lib.full((2,), True)", "lib.full([2], 3, dtype=lib.float)", "lib.arange(5)",
-    "lib.arange(1, 4)", "lib.arange(0, 1, 0.25)", "lib.arange(5.0)", "lib.arange(1, 2.5, 0.5)",
-    "lib.arange(0, 10, 3)", "lib.arange(10, 0, -3)", "lib.arange(5, dtype=lib.float32)", "lib.arange(-1, 1, 0.3)",
-    "lib.linspace(0, 1, 5)", "lib.linspace(-1, 1, 1)", "lib.linspace(3, 10, steps=5)", "lib.linspace(0, 1, 0)",
-    "lib.linspace(0, 10, 5, dtype=lib.int64)", "lib.eye(3)", "lib.eye(2, 3)", "lib.eye(2, dtype=lib.int64)",
-    "lib.zeros_like(lib.ones(2, dtype=lib.int32))", "lib.ones_like(lib.ones(2), dtype=lib.float64)",
-    "lib.full_like(lib.ones(2), 5)", "lib.full_like(lib.ones(2, dtype=lib.int64), 2.7)",
-    "lib.ones(2, 3).new_zeros(2, 3)", "lib.ones(2, dtype=lib.int32).new_tensor([1.5])",
-    "lib.ones(2, dtype=lib.int32).new_full((2,), 1.5)", "lib.ones(2, dtype=lib.float64).new_ones(3)",
+    "lib.tensor(3.5)",
+    "lib.tensor(3)",
+    "lib.tensor(True)",
+    "lib.tensor([1, 2.5])",
+    "lib.tensor([True, 1])",
+    "lib.tensor([[1, 2], [3, 4]])",
+    "lib.tensor([])",
+    "lib.tensor([1.5, 2], dtype=lib.int64)",
+    "lib.tensor([1, 2], dtype=lib.float64)",
+    "lib.tensor([lib.tensor(1.0), lib.tensor(2.0)])",
+    "lib.tensor(np.array([1, 2], dtype=np.int32))",
+    "lib.tensor(np.array([1.0, 2.0]))",
+    "lib.tensor(np.float64(2.0))",
+    "lib.tensor(np.array([1.5], dtype=np.float16))",
+    "lib.Tensor([1, 2, 3])",
+    "lib.Tensor([[1, 2], [3, 4]])",
+    "lib.Tensor()",
+    "lib.FloatTensor([1, 2])",
+    "lib.LongTensor([1.7, 2])",
+    "lib.DoubleTensor([1])",
+    "lib.BoolTensor([1, 0])",
+    "lib.IntTensor([3])",
+    "lib.zeros(2, 3)",
+    "lib.zeros((2, 3))",
+    "lib.zeros([2, 3], dtype=lib.int32)",
+    "lib.zeros(lib.Size([2]))",
+    "lib.zeros(())",
+    "lib.ones(3, dtype=lib.long)",
+    "lib.ones(2, 2, dtype=lib.bool)",
+    "lib.full((2, 2), 7)",
+    "lib.full((2,), 7.0)",
+    "lib.full((2,), True)",
+    "lib.full([2], 3, dtype=lib.float)",
+    "lib.arange(5)",
+    "lib.arange(1, 4)",
+    "lib.arange(0, 1, 0.25)",
+    "lib.arange(5.0)",
+    "lib.arange(1, 2.5, 0.5)",
+    "lib.arange(0, 10, 3)",
+    "lib.arange(10, 0, -3)",
+    "lib.arange(5, dtype=lib.float32)",
+    "lib.arange(-1, 1, 0.3)",
+    "lib.linspace(0, 1, 5)",
+    "lib.linspace(-1, 1, 1)",
+    "lib.linspace(3, 10, steps=5)",
+    "lib.linspace(0, 1, 0)",
+    "lib.linspace(0, 10, 5, dtype=lib.int64)",
+    "lib.eye(3)",
+    "lib.eye(2, 3)",
+    "lib.eye(2, dtype=lib.int64)",
+    "lib.zeros_like(lib.ones(2, dtype=lib.int32))",
+    "lib.ones_like(lib.ones(2), dtype=lib.float64)",
+    "lib.full_like(lib.ones(2), 5)",
+    "lib.full_like(lib.ones(2, dtype=lib.int64), 2.7)",
+    "lib.ones(2, 3).new_zeros(2, 3)",
+    "lib.ones(2, dtype=lib.int32).new_tensor([1.5])",
+    "lib.ones(2, dtype=lib.int32).new_full((2,), 1.5)",
+    "lib.ones(2, dtype=lib.float64).new_ones(3)",
 ]
 
 
@@ -54,15 +95,31 @@ def test_creation_matches_torch(expr):
     _same(*_both(expr))
 
 
-@pytest.mark.parametrize("expr", ["lib.empty(2, 3)", "lib.empty((2, 3))", "lib.empty([4], dtype=lib.int64)",
-                                  "lib.Tensor(2, 3)", "lib.LongTensor(2, 3)", "lib.Tensor(lib.Size([2, 3]))",
-                                  "lib.IntTensor(lib.Size([4]))", "lib.rand(2, 3)", "lib.rand((2, 3))",
-                                  "lib.randn(4)", "lib.randn(2, 2, dtype=lib.float64)", "lib.randint(0, 10, (3,))",
-                                  "lib.randint(5, (2, 2))", "lib.randint(3, 10, size=(4,))",
-                                  "lib.empty_like(lib.ones(2, 3, dtype=lib.int32))",
-                                  "lib.rand_like(lib.ones(2, 3))", "lib.randn_like(lib.ones(2), dtype=lib.float64)",
-                                  "lib.rand_like(lib.ones(2, dtype=lib.int64), dtype=lib.float)",
-                                  "lib.ones(1).new_empty((2,))", "lib.randperm(5)"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.empty(2, 3)",
+        "lib.empty((2, 3))",
+        "lib.empty([4], dtype=lib.int64)",
+        "lib.Tensor(2, 3)",
+        "lib.LongTensor(2, 3)",
+        "lib.Tensor(lib.Size([2, 3]))",
+        "lib.IntTensor(lib.Size([4]))",
+        "lib.rand(2, 3)",
+        "lib.rand((2, 3))",
+        "lib.randn(4)",
+        "lib.randn(2, 2, dtype=lib.float64)",
+        "lib.randint(0, 10, (3,))",
+        "lib.randint(5, (2, 2))",
+        "lib.randint(3, 10, size=(4,))",
+        "lib.empty_like(lib.ones(2, 3, dtype=lib.int32))",
+        "lib.rand_like(lib.ones(2, 3))",
+        "lib.randn_like(lib.ones(2), dtype=lib.float64)",
+        "lib.rand_like(lib.ones(2, dtype=lib.int64), dtype=lib.float)",
+        "lib.ones(1).new_empty((2,))",
+        "lib.randperm(5)",
+    ],
+)
 def test_uninitialised_and_random_creation_shape_and_dtype(expr):
     got, want = _both(expr)
     assert tuple(got.shape) == tuple(want.shape)
@@ -102,15 +159,18 @@ def test_generator_argument_and_rng_state():
     assert minitorch.randn(4).tolist() == x
 
 
-@pytest.mark.parametrize("code,exc,match", [
-    ("lib.rand_like(lib.ones(2, dtype=lib.int64))", NotImplementedError, "not implemented for 'Long'"),
-    ("lib.randn(2, dtype=lib.int32)", NotImplementedError, "not implemented for 'Int'"),
-    ("lib.tensor([[1, 2], [3]])", ValueError, r"expected sequence of length 2 at dim 1 \(got 1\)"),
-    ("lib.tensor([[1, 2], 3])", TypeError, "not a sequence"),
-    ("lib.zeros(2, 2.5)", TypeError, "argument 'size'"),
-    ("lib.arange(0, 5, 0)", RuntimeError, "step must be nonzero"),
-    ("lib.from_numpy([1, 2])", TypeError, "expected np.ndarray"),
-])
+@pytest.mark.parametrize(
+    "code,exc,match",
+    [
+        ("lib.rand_like(lib.ones(2, dtype=lib.int64))", NotImplementedError, "not implemented for 'Long'"),
+        ("lib.randn(2, dtype=lib.int32)", NotImplementedError, "not implemented for 'Int'"),
+        ("lib.tensor([[1, 2], [3]])", ValueError, r"expected sequence of length 2 at dim 1 \(got 1\)"),
+        ("lib.tensor([[1, 2], 3])", TypeError, "not a sequence"),
+        ("lib.zeros(2, 2.5)", TypeError, "argument 'size'"),
+        ("lib.arange(0, 5, 0)", RuntimeError, "step must be nonzero"),
+        ("lib.from_numpy([1, 2])", TypeError, "expected np.ndarray"),
+    ],
+)
 def test_creation_errors_like_torch(code, exc, match):
     for lib in (torch, minitorch):
         with pytest.raises(exc, match=match):
@@ -149,9 +209,20 @@ def test_as_tensor_shares_numpy_memory(lib):
 
 
 def test_dtype_inference_like_torch():
-    for data in (1.5, 2, True, [1, 2], [1.0, 2], [True, False], [[1, 2.5]], np.array([1, 2], dtype=np.int16),
-                 np.array([1.0], dtype=np.float64), np.array([1.0], dtype=np.float32), np.uint8(3),
-                 np.array([True])):
+    for data in (
+        1.5,
+        2,
+        True,
+        [1, 2],
+        [1.0, 2],
+        [True, False],
+        [[1, 2.5]],
+        np.array([1, 2], dtype=np.int16),
+        np.array([1.0], dtype=np.float64),
+        np.array([1.0], dtype=np.float32),
+        np.uint8(3),
+        np.array([True]),
+    ):
         got, want = minitorch.tensor(data).dtype, torch.tensor(data).dtype
         assert repr(got) == repr(want), data
 
@@ -167,11 +238,18 @@ def test_dtype_aliases():
     assert m.get_default_dtype() is m.float32
 
 
-TYPE_CASES = [("lib.tensor([1.5])", None), ("lib.tensor([1])", None), ("lib.tensor([True])", None),
-              ("lib.tensor([1.0]).double()", None), ("lib.tensor([1]).int()", None),
-              ("lib.tensor([1.7, -2.7])", "lib.LongTensor"), ("lib.tensor([1, 2])", "lib.FloatTensor"),
-              ("lib.tensor([1.5])", "'torch.DoubleTensor'"), ("lib.tensor([1.5])", "lib.float64"),
-              ("lib.tensor([0.0, 2.0])", "lib.BoolTensor")]
+TYPE_CASES = [
+    ("lib.tensor([1.5])", None),
+    ("lib.tensor([1])", None),
+    ("lib.tensor([True])", None),
+    ("lib.tensor([1.0]).double()", None),
+    ("lib.tensor([1]).int()", None),
+    ("lib.tensor([1.7, -2.7])", "lib.LongTensor"),
+    ("lib.tensor([1, 2])", "lib.FloatTensor"),
+    ("lib.tensor([1.5])", "'torch.DoubleTensor'"),
+    ("lib.tensor([1.5])", "lib.float64"),
+    ("lib.tensor([0.0, 2.0])", "lib.BoolTensor"),
+]
 
 
 @pytest.mark.parametrize("expr,to", TYPE_CASES)
@@ -191,9 +269,23 @@ def test_legacy_classes_isinstance():
         assert isinstance(lib.tensor([1]), lib.LongTensor)
 
 
-CONVERSIONS = ["x.float()", "x.double()", "x.long()", "x.int()", "x.bool()", "x.half()", "x.short()", "x.byte()",
-               "x.to(lib.float64)", "x.to(lib.int32)", "x.to('cpu')", "x.to(lib.device('cpu'))",
-               "x.to('cpu', lib.float64)", "x.to(dtype=lib.int64)", "x.to(lib.tensor([1]))"]
+CONVERSIONS = [
+    "x.float()",
+    "x.double()",
+    "x.long()",
+    "x.int()",
+    "x.bool()",
+    "x.half()",
+    "x.short()",
+    "x.byte()",
+    "x.to(lib.float64)",
+    "x.to(lib.int32)",
+    "x.to('cpu')",
+    "x.to(lib.device('cpu'))",
+    "x.to('cpu', lib.float64)",
+    "x.to(dtype=lib.int64)",
+    "x.to(lib.tensor([1]))",
+]
 
 
 @pytest.mark.parametrize("conv", CONVERSIONS)
@@ -300,27 +392,65 @@ def test_len_and_iteration(lib):
 # ---------------------------------------------------------------- printing
 
 REPRS = [
-    "lib.tensor(3.5)", "lib.tensor(3)", "lib.tensor(-2.5)", "lib.tensor(True)", "lib.tensor([1, 2, 3])",
-    "lib.tensor([True, False])", "lib.tensor([1.5, 2.25, -3.0])", "lib.tensor([1.0, 2.0, 3.0])",
-    "lib.tensor([-1.0, 2.0, -3.0])", "lib.tensor([1e-5, 1.0])", "lib.tensor([1e10, 1.0])",
-    "lib.tensor([123456789.0])", "lib.tensor([0.0001, 0.5])", "lib.tensor([1e-8])", "lib.tensor([1e-3, 1e3])",
-    "lib.tensor([-1e-5, 3.0])", "lib.tensor([-1234567.0, 3.0])", "lib.tensor([12345.678])", "lib.tensor(1e20)",
-    "lib.tensor([[1.0, 2.0], [3.0, 4.0]])", "lib.arange(24.0).reshape(2, 3, 4)", "lib.arange(24).reshape(2, 3, 4)",
-    "lib.arange(2000.0).reshape(40, 50)", "lib.arange(2000)", "lib.arange(5000.0).reshape(10, 10, 50)",
-    "lib.arange(-5000, 5000, 7)", "lib.linspace(0, 1, 100)", "lib.linspace(-10, 10, 30, dtype=lib.float64)",
-    "lib.tensor([1.0, 2.0], dtype=lib.float64)", "lib.tensor([1, 2], dtype=lib.int32)",
-    "lib.tensor([1, 2, 3], dtype=lib.uint8)", "lib.tensor([1.0, 2.0], dtype=lib.float16)",
-    "lib.tensor([1.5, 2.0], requires_grad=True)", "lib.tensor([1.5, 2.0], requires_grad=True) * 2",
+    "lib.tensor(3.5)",
+    "lib.tensor(3)",
+    "lib.tensor(-2.5)",
+    "lib.tensor(True)",
+    "lib.tensor([1, 2, 3])",
+    "lib.tensor([True, False])",
+    "lib.tensor([1.5, 2.25, -3.0])",
+    "lib.tensor([1.0, 2.0, 3.0])",
+    "lib.tensor([-1.0, 2.0, -3.0])",
+    "lib.tensor([1e-5, 1.0])",
+    "lib.tensor([1e10, 1.0])",
+    "lib.tensor([123456789.0])",
+    "lib.tensor([0.0001, 0.5])",
+    "lib.tensor([1e-8])",
+    "lib.tensor([1e-3, 1e3])",
+    "lib.tensor([-1e-5, 3.0])",
+    "lib.tensor([-1234567.0, 3.0])",
+    "lib.tensor([12345.678])",
+    "lib.tensor(1e20)",
+    "lib.tensor([[1.0, 2.0], [3.0, 4.0]])",
+    "lib.arange(24.0).reshape(2, 3, 4)",
+    "lib.arange(24).reshape(2, 3, 4)",
+    "lib.arange(2000.0).reshape(40, 50)",
+    "lib.arange(2000)",
+    "lib.arange(5000.0).reshape(10, 10, 50)",
+    "lib.arange(-5000, 5000, 7)",
+    "lib.linspace(0, 1, 100)",
+    "lib.linspace(-10, 10, 30, dtype=lib.float64)",
+    "lib.tensor([1.0, 2.0], dtype=lib.float64)",
+    "lib.tensor([1, 2], dtype=lib.int32)",
+    "lib.tensor([1, 2, 3], dtype=lib.uint8)",
+    "lib.tensor([1.0, 2.0], dtype=lib.float16)",
+    "lib.tensor([1.5, 2.0], requires_grad=True)",
+    "lib.tensor([1.5, 2.0], requires_grad=True) * 2",
     "lib.tensor([0.1, 0.2], dtype=lib.float64, requires_grad=True)",
     "lib.ones(2, 2, dtype=lib.float64, requires_grad=True).sum(0)",
-    "lib.tensor(2.0, requires_grad=True).sum()", "lib.ones(2, 2, requires_grad=True).mean()",
-    "lib.ones(3, 30, requires_grad=True) @ lib.ones(30, 12)", "lib.ones(1, 1, 20, dtype=lib.float64) / 3",
-    "lib.tensor([])", "lib.zeros(0, 3)", "lib.zeros(0, dtype=lib.int64)", "lib.zeros(2, 0, dtype=lib.float64)",
-    "lib.tensor([float('nan'), float('inf'), 1.5])", "lib.tensor([float('nan'), float('inf'), 1.0])",
-    "lib.tensor([-float('inf'), 2.0])", "lib.tensor([0.0, 0.0])", "lib.tensor([-0.0])",
-    "lib.tensor([[1e-5, 2.5], [100.0, 1000.0]])", "lib.full((3,), 7)", "lib.full((2,), 1.5)",
-    "lib.tensor([[1.0] * 30] * 2)", "lib.tensor([1.0 / 3] * 30)", "lib.tensor([1e9, 2.0])", "lib.tensor([1e8])",
-    "lib.tensor([[True, False], [False, True]])", "lib.eye(4)[:, 1:]", "lib.arange(12.0).reshape(3, 4).T",
+    "lib.tensor(2.0, requires_grad=True).sum()",
+    "lib.ones(2, 2, requires_grad=True).mean()",
+    "lib.ones(3, 30, requires_grad=True) @ lib.ones(30, 12)",
+    "lib.ones(1, 1, 20, dtype=lib.float64) / 3",
+    "lib.tensor([])",
+    "lib.zeros(0, 3)",
+    "lib.zeros(0, dtype=lib.int64)",
+    "lib.zeros(2, 0, dtype=lib.float64)",
+    "lib.tensor([float('nan'), float('inf'), 1.5])",
+    "lib.tensor([float('nan'), float('inf'), 1.0])",
+    "lib.tensor([-float('inf'), 2.0])",
+    "lib.tensor([0.0, 0.0])",
+    "lib.tensor([-0.0])",
+    "lib.tensor([[1e-5, 2.5], [100.0, 1000.0]])",
+    "lib.full((3,), 7)",
+    "lib.full((2,), 1.5)",
+    "lib.tensor([[1.0] * 30] * 2)",
+    "lib.tensor([1.0 / 3] * 30)",
+    "lib.tensor([1e9, 2.0])",
+    "lib.tensor([1e8])",
+    "lib.tensor([[True, False], [False, True]])",
+    "lib.eye(4)[:, 1:]",
+    "lib.arange(12.0).reshape(3, 4).T",
 ]
 
 
@@ -338,7 +468,7 @@ def _printable(draw):
     if kind == "bool":
         return draw(hnp.arrays(np.bool_, shape))
     if kind == "int":
-        return draw(hnp.arrays(np.int64, shape, elements=st.integers(-10 ** 6, 10 ** 6)))
+        return draw(hnp.arrays(np.int64, shape, elements=st.integers(-(10**6), 10**6)))
     if kind == "intfloat":
         return draw(hnp.arrays(np.float32, shape, elements=st.integers(-2000, 2000).map(float)))
     base = draw(hnp.arrays(np.float32, shape, elements=st.floats(-10, 10, width=32)))
@@ -413,13 +543,36 @@ def test_contiguous(lib):
 # ---------------------------------------------------------------- in-place ops and out=
 
 INPLACE = [
-    "x.add_(1)", "x.add_(y)", "x.add_(y, alpha=2)", "x.sub_(0.5)", "x.sub_(y)", "x.mul_(2)", "x.mul_(y)",
-    "x.div_(4)", "x.div_(y)", "x.zero_()", "x.fill_(3)", "x.fill_(lib.tensor(2.5))", "x.copy_(y)",
-    "x.copy_(lib.tensor([5, 6, 7]))", "x.clamp_(0.8, 2.5)", "x.clamp_(min=1.5)", "x.clamp_(max=1.5)",
-    "x.pow_(2)", "x.neg_()", "x.abs_()", "x.exp_()", "x.sqrt_()", "x.masked_fill_(x > 1.5, 0.0)",
-    "x[1:].mul_(10)", "x.view(3, 1).T.add_(1)",
+    "x.add_(1)",
+    "x.add_(y)",
+    "x.add_(y, alpha=2)",
+    "x.sub_(0.5)",
+    "x.sub_(y)",
+    "x.mul_(2)",
+    "x.mul_(y)",
+    "x.div_(4)",
+    "x.div_(y)",
+    "x.zero_()",
+    "x.fill_(3)",
+    "x.fill_(lib.tensor(2.5))",
+    "x.copy_(y)",
+    "x.copy_(lib.tensor([5, 6, 7]))",
+    "x.clamp_(0.8, 2.5)",
+    "x.clamp_(min=1.5)",
+    "x.clamp_(max=1.5)",
+    "x.pow_(2)",
+    "x.neg_()",
+    "x.abs_()",
+    "x.exp_()",
+    "x.sqrt_()",
+    "x.masked_fill_(x > 1.5, 0.0)",
+    "x[1:].mul_(10)",
+    "x.view(3, 1).T.add_(1)",
     # operands the direct (no temporary) path must hand to the general one: other dtype, broadcast, 0-d
-    "x.add_(y.double())", "x.sub_(y[:1])", "x.mul_(lib.tensor(2.0))", "x.div_(lib.tensor([2, 4, 8]))",
+    "x.add_(y.double())",
+    "x.sub_(y[:1])",
+    "x.mul_(lib.tensor(2.0))",
+    "x.div_(lib.tensor([2, 4, 8]))",
 ]
 
 
@@ -438,10 +591,18 @@ def test_inplace_ops_match_torch(code):
 
 # torch refuses an in-place op whose operand partly overlaps the written tensor, judged for dense tensors
 # by their memory ranges; the same view is fine, and strided views it cannot judge go through.
-OVERLAP = [("a.add_(a[0])", True), ("b[1:].add_(b[:-1])", True), ("a.clamp_(min=a[0, 0])", True),
-           ("s.mul_(s.t())", True), ("a.add_(a)", False), ("a.mul_(a.view(2, 3))", False),
-           ("a[0].add_(a[1])", False), ("a.addcmul_(a, a)", False), ("a.masked_fill_(a > 2, a[0, 0])", False),
-           ("a[:, :2].mul_(a[:, 1:])", False)]
+OVERLAP = [
+    ("a.add_(a[0])", True),
+    ("b[1:].add_(b[:-1])", True),
+    ("a.clamp_(min=a[0, 0])", True),
+    ("s.mul_(s.t())", True),
+    ("a.add_(a)", False),
+    ("a.mul_(a.view(2, 3))", False),
+    ("a[0].add_(a[1])", False),
+    ("a.addcmul_(a, a)", False),
+    ("a.masked_fill_(a > 2, a[0, 0])", False),
+    ("a[:, :2].mul_(a[:, 1:])", False),
+]
 
 
 @pytest.mark.parametrize("code,refused", OVERLAP, ids=[c for c, _ in OVERLAP])
@@ -461,8 +622,14 @@ def test_inplace_with_overlapping_operand_like_torch(code, refused):
 @LIBS
 def test_inplace_returns_self(lib):
     x = lib.tensor([1.0, 2.0])
-    for op in (lambda t: t.add_(1), lambda t: t.mul_(2), lambda t: t.zero_(), lambda t: t.fill_(1),
-               lambda t: t.clamp_(0, 1), lambda t: t.copy_(lib.ones(2))):
+    for op in (
+        lambda t: t.add_(1),
+        lambda t: t.mul_(2),
+        lambda t: t.zero_(),
+        lambda t: t.fill_(1),
+        lambda t: t.clamp_(0, 1),
+        lambda t: t.copy_(lib.ones(2)),
+    ):
         assert op(x) is x
 
 
@@ -492,11 +659,17 @@ def test_inplace_bumps_version_shared_with_views():
     assert v.tolist() == [0.0, 0.0] and v._version == x._version
 
 
-@pytest.mark.parametrize("code,match", [
-    ("x = lib.tensor([1, 2]); x.add_(1.5)", "result type Float can't be cast to the desired output type Long"),
-    ("x = lib.tensor([1, 2]); x /= 2", "result type Float can't be cast to the desired output type Long"),
-    ("x = lib.zeros(2, 2); x.copy_(lib.ones(3))", "The size of tensor a \\(2\\) must match the size of tensor b \\(3\\)"),
-])
+@pytest.mark.parametrize(
+    "code,match",
+    [
+        ("x = lib.tensor([1, 2]); x.add_(1.5)", "result type Float can't be cast to the desired output type Long"),
+        ("x = lib.tensor([1, 2]); x /= 2", "result type Float can't be cast to the desired output type Long"),
+        (
+            "x = lib.zeros(2, 2); x.copy_(lib.ones(3))",
+            "The size of tensor a \\(2\\) must match the size of tensor b \\(3\\)",
+        ),
+    ],
+)
 def test_inplace_errors_like_torch(code, match):
     for lib in (torch, minitorch):
         with pytest.raises(RuntimeError, match=match):
@@ -504,9 +677,26 @@ def test_inplace_errors_like_torch(code, match):
 
 
 # Every in-place op whose operands broadcast beyond the written tensor, recorded or not.
-_TOO_BIG = ["a.add_(b)", "a.sub_(b)", "a.mul_(b)", "a.div_(b)", "a.pow_(b)", "a.clamp_(b)", "a.clamp_(max=b)",
-            "a.masked_fill_(b > 0, 1.)", "a += b", "a -= b", "a *= b", "a /= b", "a **= b", "a.addcmul_(b, a)",
-            "a.addcdiv_(a, b)", "a.lerp_(b, 0.5)", "a.lerp_(a, b)", "a.copy_(b)"]
+_TOO_BIG = [
+    "a.add_(b)",
+    "a.sub_(b)",
+    "a.mul_(b)",
+    "a.div_(b)",
+    "a.pow_(b)",
+    "a.clamp_(b)",
+    "a.clamp_(max=b)",
+    "a.masked_fill_(b > 0, 1.)",
+    "a += b",
+    "a -= b",
+    "a *= b",
+    "a /= b",
+    "a **= b",
+    "a.addcmul_(b, a)",
+    "a.addcdiv_(a, b)",
+    "a.lerp_(b, 0.5)",
+    "a.lerp_(a, b)",
+    "a.copy_(b)",
+]
 
 
 @pytest.mark.parametrize("op", _TOO_BIG)
@@ -523,11 +713,19 @@ def test_inplace_with_operands_that_broadcast_beyond_self_raises_as_torch(op, sh
     assert messages[1] == messages[0]
 
 
-@pytest.mark.parametrize("code", [
-    "lib.ones(3).add_(None)", "lib.ones(3).add_([1, 2, 3])", "lib.ones(3).mul_('a')", "lib.ones(3).pow_([2])",
-    "lib.ones(3).uniform_(2, 1)", "lib.ones(3).normal_(0, -1)", "lib.ones(3).random_(5, 2)",
-    "lib.ones(3).bernoulli_(1.5)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.ones(3).add_(None)",
+        "lib.ones(3).add_([1, 2, 3])",
+        "lib.ones(3).mul_('a')",
+        "lib.ones(3).pow_([2])",
+        "lib.ones(3).uniform_(2, 1)",
+        "lib.ones(3).normal_(0, -1)",
+        "lib.ones(3).random_(5, 2)",
+        "lib.ones(3).bernoulli_(1.5)",
+    ],
+)
 def test_inplace_bad_arguments_raise_as_torch(code):
     errors = []
     for lib in (torch, minitorch):
@@ -537,16 +735,28 @@ def test_inplace_bad_arguments_raise_as_torch(code):
     assert errors[1] == errors[0]
 
 
-OUT_CASES = ["lib.add(x, y, out=r)", "lib.sub(x, y, out=r)", "lib.mul(x, 3, out=r)", "lib.div(x, y, out=r)",
-             "lib.matmul(m, m, out=r)", "lib.pow(x, 2, out=r)", "lib.clamp(x, 0, 1.5, out=r)"]
+OUT_CASES = [
+    "lib.add(x, y, out=r)",
+    "lib.sub(x, y, out=r)",
+    "lib.mul(x, 3, out=r)",
+    "lib.div(x, y, out=r)",
+    "lib.matmul(m, m, out=r)",
+    "lib.pow(x, 2, out=r)",
+    "lib.clamp(x, 0, 1.5, out=r)",
+]
 
 
 @pytest.mark.parametrize("code", OUT_CASES)
 def test_out_argument(code):
     results = {}
     for lib in (torch, minitorch):
-        env = {"lib": lib, "x": lib.tensor([[1.0, 2.0], [3.0, 4.0]]), "y": lib.tensor([[0.5, 4.0], [-1.0, 2.0]]),
-               "m": lib.tensor([[1.0, 2.0], [3.0, 4.0]]), "r": lib.empty(2, 2)}
+        env = {
+            "lib": lib,
+            "x": lib.tensor([[1.0, 2.0], [3.0, 4.0]]),
+            "y": lib.tensor([[0.5, 4.0], [-1.0, 2.0]]),
+            "m": lib.tensor([[1.0, 2.0], [3.0, 4.0]]),
+            "r": lib.empty(2, 2),
+        }
         res = eval(code, env)
         assert res is env["r"]
         results[lib] = env["r"]
@@ -569,12 +779,20 @@ def test_indexed_assignment(lib):
     t[0] = lib.tensor([5.0, 6.0, 7.0, 8.0])
     t[3, 3] = 9
     t[t > 6] = -1
-    assert t.tolist() == [[5.0, 6.0, -1.0, -1.0], [1.0, 0.0, 1.0, 1.0], [1.0, 0.0, 1.0, 1.0],
-                          [1.0, 0.0, 1.0, -1.0]]
+    assert t.tolist() == [[5.0, 6.0, -1.0, -1.0], [1.0, 0.0, 1.0, 1.0], [1.0, 0.0, 1.0, 1.0], [1.0, 0.0, 1.0, -1.0]]
 
 
-@pytest.mark.parametrize("expr", ["lib.randn(())", "lib.ones(3).sum()", "lib.tensor(2.0) * 3", "lib.ones(2, 2).mean()",
-                                  "lib.tensor([1.0, 2.0]).max()", "lib.tensor(5).sum()"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.randn(())",
+        "lib.ones(3).sum()",
+        "lib.tensor(2.0) * 3",
+        "lib.ones(2, 2).mean()",
+        "lib.tensor([1.0, 2.0]).max()",
+        "lib.tensor(5).sum()",
+    ],
+)
 def test_zero_dim_results_support_inplace_ops(expr):
     for lib in (torch, minitorch):
         s = eval(expr, {"lib": lib})
@@ -614,26 +832,49 @@ def test_version_is_an_int_counted_as_torch_counts() -> None:
     assert seen[0] == seen[1]
 
 
-@pytest.mark.parametrize("code", [
-    "lib.ones(2, 3).flip(0, 0)", "lib.ones(2, 3).flip()", "lib.ones(2).type('torch.BadTensor')",
-    "lib.arange(0, float('inf'))", "lib.arange(float('-inf'), 0)", "lib.arange(0, float('nan'))",
-    "lib.arange(0, 5, float('nan'))", "lib.eye(-1)", "lib.eye(2, -1)", "lib.randperm(-1)",
-    "lib.ones(2, requires_grad=True).sum().backward(inputs=[])",
-    "lib.autograd.grad(lib.ones(2, requires_grad=True).sum(), [])",
-    "lib.clamp(lib.ones(2), min=lib.ones(2), max=1)", "lib.Generator().manual_seed(1.5)", "lib.manual_seed(2**64)",
-    # numbers out of the range of the dtype they go into
-    "lib.randint(0, 300, (3,), dtype=lib.uint8)", "lib.randint(-1, 5, (3,), dtype=lib.uint8)",
-    "lib.randint(0, 200, (3,), dtype=lib.int8)", "lib.randint(0, 2**63, (3,))", "lib.randint(0, 3, (3,), dtype=lib.bool)",
-    "lib.ones(3, dtype=lib.int16).random_(0, 2**40)", "lib.ones(3, dtype=lib.int8).random_(300)",
-    "lib.ones(3).uniform_(0, 1e39)", "lib.ones(3, dtype=lib.float16).uniform_(-1e10, 0)",
-    "lib.ones(3, dtype=lib.float64).uniform_(0, float('inf'))", "lib.ones(3).uniform_(-3e38, 3e38)",
-    "lib.ones(3, dtype=lib.int8).uniform_()", "lib.ones(3, dtype=lib.bool).normal_()",
-    "lib.linspace(-1, 300, 3, dtype=lib.uint8)", "lib.linspace(0, 1e300, 3)", "lib.linspace(0, 2**70, 3)",
-    "lib.arange(0, 2**63, 2**62)", "lib.arange(0, 3, 0.5, dtype=lib.int64)",
-    "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(200))",
-    "lib.ones(3, dtype=lib.int8) % lib.zeros(3, dtype=lib.int8)", "lib.ones(3, dtype=lib.int64).remainder(0)",
-    "2 % lib.zeros(3, dtype=lib.int64)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.ones(2, 3).flip(0, 0)",
+        "lib.ones(2, 3).flip()",
+        "lib.ones(2).type('torch.BadTensor')",
+        "lib.arange(0, float('inf'))",
+        "lib.arange(float('-inf'), 0)",
+        "lib.arange(0, float('nan'))",
+        "lib.arange(0, 5, float('nan'))",
+        "lib.eye(-1)",
+        "lib.eye(2, -1)",
+        "lib.randperm(-1)",
+        "lib.ones(2, requires_grad=True).sum().backward(inputs=[])",
+        "lib.autograd.grad(lib.ones(2, requires_grad=True).sum(), [])",
+        "lib.clamp(lib.ones(2), min=lib.ones(2), max=1)",
+        "lib.Generator().manual_seed(1.5)",
+        "lib.manual_seed(2**64)",
+        # numbers out of the range of the dtype they go into
+        "lib.randint(0, 300, (3,), dtype=lib.uint8)",
+        "lib.randint(-1, 5, (3,), dtype=lib.uint8)",
+        "lib.randint(0, 200, (3,), dtype=lib.int8)",
+        "lib.randint(0, 2**63, (3,))",
+        "lib.randint(0, 3, (3,), dtype=lib.bool)",
+        "lib.ones(3, dtype=lib.int16).random_(0, 2**40)",
+        "lib.ones(3, dtype=lib.int8).random_(300)",
+        "lib.ones(3).uniform_(0, 1e39)",
+        "lib.ones(3, dtype=lib.float16).uniform_(-1e10, 0)",
+        "lib.ones(3, dtype=lib.float64).uniform_(0, float('inf'))",
+        "lib.ones(3).uniform_(-3e38, 3e38)",
+        "lib.ones(3, dtype=lib.int8).uniform_()",
+        "lib.ones(3, dtype=lib.bool).normal_()",
+        "lib.linspace(-1, 300, 3, dtype=lib.uint8)",
+        "lib.linspace(0, 1e300, 3)",
+        "lib.linspace(0, 2**70, 3)",
+        "lib.arange(0, 2**63, 2**62)",
+        "lib.arange(0, 3, 0.5, dtype=lib.int64)",
+        "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(200))",
+        "lib.ones(3, dtype=lib.int8) % lib.zeros(3, dtype=lib.int8)",
+        "lib.ones(3, dtype=lib.int64).remainder(0)",
+        "2 % lib.zeros(3, dtype=lib.int64)",
+    ],
+)
 def test_bad_arguments_raise_as_torch(code):
     errors = []
     for lib in (torch, minitorch):
@@ -655,13 +896,16 @@ def test_flip_takes_dims_as_arguments_and_seeds_wrap_as_in_torch():
         minitorch.set_rng_state(states[1])
 
 
-@pytest.mark.parametrize("code", [
-    "lib.arange(0.5, 3.7, 1, dtype=lib.int64)", "lib.arange(0, 300, 100, dtype=lib.int8)",
-    "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(2.7))",
-    "lib.ones(3, dtype=lib.uint8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(-1))",
-    "lib.linspace(0, 1e300, 3, dtype=lib.float64)",
-])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.arange(0.5, 3.7, 1, dtype=lib.int64)",
+        "lib.arange(0, 300, 100, dtype=lib.int8)",
+        "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(2.7))",
+        "lib.ones(3, dtype=lib.uint8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(-1))",
+        "lib.linspace(0, 1e300, 3, dtype=lib.float64)",
+    ],
+)
 def test_numbers_at_the_edge_of_a_dtype_convert_as_torch(code):
     got, want = (eval(code, {"lib": lib}) for lib in (minitorch, torch))
     assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
-

@@ -1,4 +1,5 @@
 """minitorch.testing: assert_parity's reports, tolerances, gradcheck re-exports and the strategies."""
+
 from __future__ import annotations
 
 import subprocess
@@ -11,13 +12,13 @@ from hypothesis import given
 
 import minitorch
 import minitorch.testing.strategies as MS
-from minitorch.testing import (DEFAULT_TOLERANCES, GradcheckError, assert_parity, compare, gradcheck,
-                               gradgradcheck)
+from minitorch.testing import DEFAULT_TOLERANCES, GradcheckError, assert_parity, compare, gradcheck, gradgradcheck
 from tests import strategies as S
 
 
 def make_square(lib, wrong: bool = False):
     """x * x as a custom Function; ``wrong`` forgets the factor 2 in backward."""
+
     class MySquare(lib.autograd.Function):
         @staticmethod
         def forward(ctx, x):
@@ -26,8 +27,9 @@ def make_square(lib, wrong: bool = False):
 
         @staticmethod
         def backward(ctx, grad):
-            x, = ctx.saved_tensors
+            (x,) = ctx.saved_tensors
             return grad * x if wrong else 2 * grad * x
+
     return MySquare
 
 
@@ -46,6 +48,7 @@ def test_assert_parity_names_a_wrong_custom_backward():
 
     def fn(lib, x, y):
         return (squares[lib].apply(x.tanh()) * y).exp()
+
     with pytest.raises(AssertionError) as err:
         assert_parity(fn, X, Y)
     msg = str(err.value)
@@ -66,6 +69,7 @@ def test_assert_parity_reports_the_output_and_index_of_a_forward_mismatch():
         if lib is minitorch:
             out = out + minitorch.tensor(np.where(np.arange(12).reshape(3, 4) == 6, 1e-3, 0.0))
         return x.sum(), out
+
     with pytest.raises(AssertionError) as err:
         assert_parity(fn, X)
     msg = str(err.value)
@@ -109,9 +113,11 @@ def test_missing_torch_is_a_clear_error(monkeypatch):
 
 
 def test_importing_minitorch_testing_needs_no_hypothesis():
-    code = ("import sys; sys.modules['hypothesis'] = None\n"
-            "import minitorch.testing\n"
-            "try:\n    import minitorch.testing.strategies\nexcept ImportError as e:\n    print('ERR', e)\n")
+    code = (
+        "import sys; sys.modules['hypothesis'] = None\n"
+        "import minitorch.testing\n"
+        "try:\n    import minitorch.testing.strategies\nexcept ImportError as e:\n    print('ERR', e)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "ERR" in out and "hypothesis" in out
 

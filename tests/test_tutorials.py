@@ -4,6 +4,7 @@ Each snippet is a function of ``torch`` written as the tutorial writes it. Deter
 print exactly what real torch prints; random ones are checked for what the tutorial promises (the
 numpy bridge shares memory, the loss falls) and, given the same starting values, for torch's numbers.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -49,7 +50,10 @@ def tensors_tutorial(torch):
     x_rand = torch.rand_like(x_data, dtype=torch.float)  # overrides the datatype of x_data
     print(f"Random Tensor: {x_rand.shape} {x_rand.dtype} \n")
 
-    shape = (2, 3,)
+    shape = (
+        2,
+        3,
+    )
     rand_tensor = torch.rand(shape)
     ones_tensor = torch.ones(shape)
     zeros_tensor = torch.zeros(shape)
@@ -193,14 +197,14 @@ def test_blitz_tensor_tutorial():
 
 
 def blitz_autograd(torch):
-    a = torch.tensor([2., 3.], requires_grad=True)
-    b = torch.tensor([6., 4.], requires_grad=True)
-    Q = 3*a**3 - b**2
-    external_grad = torch.tensor([1., 1.])
+    a = torch.tensor([2.0, 3.0], requires_grad=True)
+    b = torch.tensor([6.0, 4.0], requires_grad=True)
+    Q = 3 * a**3 - b**2
+    external_grad = torch.tensor([1.0, 1.0])
     Q.backward(gradient=external_grad)
     # check if collected gradients are correct
-    print(9*a**2 == a.grad)
-    print(-2*b == b.grad)
+    print(9 * a**2 == a.grad)
+    print(-2 * b == b.grad)
     print(Q, a.grad, b.grad)
 
     x = torch.rand(5, 5)
@@ -228,7 +232,7 @@ def autograd_basics(torch, start=None):
     b = torch.randn(3, requires_grad=True)
     if start is not None:  # replaying another run's random draws
         w, b = (torch.tensor(v, requires_grad=True) for v in start)
-    z = torch.matmul(x, w)+b
+    z = torch.matmul(x, w) + b
     # binary cross entropy with logits, written out by hand
     p = torch.sigmoid(z)
     loss = -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
@@ -239,14 +243,14 @@ def autograd_basics(torch, start=None):
     loss.backward()
     grads = (w.grad.clone(), b.grad.clone())
 
-    z = torch.matmul(x, w)+b
+    z = torch.matmul(x, w) + b
     print(z.requires_grad)
 
     with torch.no_grad():
-        z = torch.matmul(x, w)+b
+        z = torch.matmul(x, w) + b
     print(z.requires_grad)
 
-    z = torch.matmul(x, w)+b
+    z = torch.matmul(x, w) + b
     z_det = z.detach()
     print(z_det.requires_grad)
     return (w.detach().numpy().copy(), b.detach().numpy().copy()), loss.item(), grads
@@ -266,7 +270,7 @@ def test_autograd_basics_matches_torch():
 
 def jacobian_products(torch):
     inp = torch.eye(4, 5, requires_grad=True)
-    out = (inp+1).pow(2).t()
+    out = (inp + 1).pow(2).t()
     out.backward(torch.ones_like(out), retain_graph=True)
     print(f"First call\n{inp.grad}")
     out.backward(torch.ones_like(out), retain_graph=True)
@@ -291,15 +295,15 @@ def polynomial_numpy(start, steps):
     a, b, c, d = start
     learning_rate = 1e-6
     losses = []
-    for t in range(steps):
-        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+    for _t in range(steps):
+        y_pred = a + b * x + c * x**2 + d * x**3
         loss = np.square(y_pred - y).sum()
         losses.append(loss)
         grad_y_pred = 2.0 * (y_pred - y)
         grad_a = grad_y_pred.sum()
         grad_b = (grad_y_pred * x).sum()
-        grad_c = (grad_y_pred * x ** 2).sum()
-        grad_d = (grad_y_pred * x ** 3).sum()
+        grad_c = (grad_y_pred * x**2).sum()
+        grad_d = (grad_y_pred * x**3).sum()
         a -= learning_rate * grad_a
         b -= learning_rate * grad_b
         c -= learning_rate * grad_c
@@ -321,26 +325,26 @@ def polynomial_tensors(torch, steps, start=None):
     initial = (a.item(), b.item(), c.item(), d.item())
     learning_rate = 1e-6
     losses = []
-    for t in range(steps):
-        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+    for _t in range(steps):
+        y_pred = a + b * x + c * x**2 + d * x**3
         loss = (y_pred - y).pow(2).sum().item()
         losses.append(loss)
         grad_y_pred = 2.0 * (y_pred - y)
         grad_a = grad_y_pred.sum()
         grad_b = (grad_y_pred * x).sum()
-        grad_c = (grad_y_pred * x ** 2).sum()
-        grad_d = (grad_y_pred * x ** 3).sum()
+        grad_c = (grad_y_pred * x**2).sum()
+        grad_d = (grad_y_pred * x**3).sum()
         a -= learning_rate * grad_a
         b -= learning_rate * grad_b
         c -= learning_rate * grad_c
         d -= learning_rate * grad_d
-    print(f'Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3')
+    print(f"Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3")
     return losses, initial
 
 
 def polynomial_autograd(torch, steps, start=None):
     dtype = torch.float64
-    device = torch.device("cpu")
+    torch.device("cpu")
     x = torch.linspace(-math.pi, math.pi, 2000, dtype=dtype)
     y = torch.sin(x)
     a = torch.randn((), dtype=dtype, requires_grad=True)
@@ -352,8 +356,8 @@ def polynomial_autograd(torch, steps, start=None):
     initial = (a.item(), b.item(), c.item(), d.item())
     learning_rate = 1e-6
     losses = []
-    for t in range(steps):
-        y_pred = a + b * x + c * x ** 2 + d * x ** 3
+    for _t in range(steps):
+        y_pred = a + b * x + c * x**2 + d * x**3
         loss = (y_pred - y).pow(2).sum()
         losses.append(loss.item())
         loss.backward()
@@ -366,7 +370,7 @@ def polynomial_autograd(torch, steps, start=None):
             b.grad = None
             c.grad = None
             d.grad = None
-    print(f'Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3')
+    print(f"Result: y = {a.item()} + {b.item()} x + {c.item()} x^2 + {d.item()} x^3")
     return losses, initial
 
 

@@ -1,4 +1,5 @@
 """The main job: the two-layer net learns, and follows torch's trajectory step for step."""
+
 import numpy as np
 import torch
 

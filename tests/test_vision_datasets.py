@@ -1,5 +1,6 @@
 """minitorch.vision.datasets: IDX and CIFAR-10 files written here (gzipped and raw), their corruptions, downloads,
 the real Debian Fashion-MNIST when installed, and the DataLoader's batched path over them."""
+
 from __future__ import annotations
 
 import gzip
@@ -16,7 +17,8 @@ from PIL import Image
 
 import minitorch
 from minitorch.utils.data import DataLoader, default_collate
-from minitorch.vision import datasets, transforms as T
+from minitorch.vision import datasets
+from minitorch.vision import transforms as T
 from minitorch.vision.datasets import CIFAR10, MNIST, DatasetError, FashionMNIST, files
 
 DEBIAN_FASHION = "/usr/share/datasets/fashion-mnist"
@@ -120,9 +122,21 @@ def corrupt(kind: str, folder) -> tuple:
     return pattern
 
 
-@pytest.mark.parametrize("kind", ["truncated", "trailing", "truncated header", "bad magic", "wrong dims",
-                                  "label out of range", "count mismatch", "truncated gzip", "corrupted gzip",
-                                  "checksum"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "truncated",
+        "trailing",
+        "truncated header",
+        "bad magic",
+        "wrong dims",
+        "label out of range",
+        "count mismatch",
+        "truncated gzip",
+        "corrupted gzip",
+        "checksum",
+    ],
+)
 def test_defective_idx_files_are_rejected(tmp_path, kind):
     pattern = corrupt(kind, tmp_path)
     with pytest.raises(DatasetError, match=pattern):
@@ -171,6 +185,7 @@ def test_download_with_wrong_checksum_leaves_nothing(tmp_path, mirror, monkeypat
 def test_download_failure_is_a_dataset_error(tmp_path, monkeypatch):
     def offline(url):
         raise OSError("network is unreachable")
+
     monkeypatch.setattr(files, "urlopen", offline)
     with pytest.raises(DatasetError, match=r"could not download train-images-idx3-ubyte.gz.*unreachable"):
         MNIST(tmp_path, download=True)
@@ -194,9 +209,15 @@ CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
 def cifar_batch(n: int, seed: int, protocol: int, labels=None) -> bytes:
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, n).tolist() if labels is None else labels
-    return pickle.dumps({"batch_label": f"batch {seed}", "labels": labels,
-                         "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
-                         "filenames": [f"img{i}.png" for i in range(n)]}, protocol=protocol)
+    return pickle.dumps(
+        {
+            "batch_label": f"batch {seed}",
+            "labels": labels,
+            "data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+            "filenames": [f"img{i}.png" for i in range(n)],
+        },
+        protocol=protocol,
+    )
 
 
 def cifar_files(protocol: int = 2) -> dict:
@@ -239,14 +260,20 @@ class Exploit:
         return (os.mkdir, ("/tmp/minitorch-cifar-exploit-ran",))
 
 
-@pytest.mark.parametrize("defect,pattern", [
-    ("truncated", r"data_batch_1: not a readable CIFAR-10 pickle"),
-    ("code", r"data_batch_1: .*global 'posix.mkdir' is not allowed"),
-    ("label out of range", r"data_batch_1: label 10 at index 1 is out of range 0..9"),
-    ("wrong shape", r"data_batch_1: 'data' should be a uint8 array of shape \(N, 3072\), found a uint8 array of "
-                    r"shape \(2, 100\)"),
-    ("missing", r"data_batch_3 is missing"),
-])
+@pytest.mark.parametrize(
+    "defect,pattern",
+    [
+        ("truncated", r"data_batch_1: not a readable CIFAR-10 pickle"),
+        ("code", r"data_batch_1: .*global 'posix.mkdir' is not allowed"),
+        ("label out of range", r"data_batch_1: label 10 at index 1 is out of range 0..9"),
+        (
+            "wrong shape",
+            r"data_batch_1: 'data' should be a uint8 array of shape \(N, 3072\), found a uint8 array of "
+            r"shape \(2, 100\)",
+        ),
+        ("missing", r"data_batch_3 is missing"),
+    ],
+)
 def test_defective_cifar_files_are_rejected(tmp_path, defect, pattern):
     members = cifar_files()
     if defect == "truncated":
@@ -307,8 +334,13 @@ def test_batched_path_equals_per_sample_path(tmp_path, which, pipeline):
     sampler = [7, 0, 3, 11, 5, 2, 9]
     fast = list(DataLoader(ds, batch_size=3, sampler=sampler))
     if transform is None:  # PIL images have no collation; compare with the arrays they hold
-        slow = [[minitorch.from_numpy(np.stack([np.asarray(ds[i][0]) for i in chunk])),
-                 minitorch.tensor([ds[i][1] for i in chunk])] for chunk in ([7, 0, 3], [11, 5, 2], [9])]
+        slow = [
+            [
+                minitorch.from_numpy(np.stack([np.asarray(ds[i][0]) for i in chunk])),
+                minitorch.tensor([ds[i][1] for i in chunk]),
+            ]
+            for chunk in ([7, 0, 3], [11, 5, 2], [9])
+        ]
     else:
         slow = list(DataLoader(ds, batch_size=3, sampler=sampler, collate_fn=lambda b: default_collate(b)))
     for (fx, fy), (sx, sy) in zip(fast, slow):
@@ -317,12 +349,15 @@ def test_batched_path_equals_per_sample_path(tmp_path, which, pipeline):
         np.testing.assert_array_equal(fy.numpy(), sy.numpy())
 
 
-@pytest.mark.parametrize("transform,target_transform", [
-    (T.Compose([T.ToTensor(), T.Lambda(lambda x: x)]), None),
-    (T.Compose([T.RandomHorizontalFlip(), T.ToTensor()]), None),
-    (T.ToTensor(), lambda y: y),
-    (type("MyToTensor", (T.ToTensor,), {"__call__": lambda self, pic: T.ToTensor()(pic) * 2})(), None),
-])
+@pytest.mark.parametrize(
+    "transform,target_transform",
+    [
+        (T.Compose([T.ToTensor(), T.Lambda(lambda x: x)]), None),
+        (T.Compose([T.RandomHorizontalFlip(), T.ToTensor()]), None),
+        (T.ToTensor(), lambda y: y),
+        (type("MyToTensor", (T.ToTensor,), {"__call__": lambda self, pic: T.ToTensor()(pic) * 2})(), None),
+    ],
+)
 def test_per_sample_transforms_are_not_batched(tmp_path, transform, target_transform):
     make_split(tmp_path, "train", N_TRAIN, True)
     assert not MNIST(tmp_path, transform=transform, target_transform=target_transform)._batchable()

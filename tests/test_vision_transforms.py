@@ -1,4 +1,5 @@
 """minitorch.vision.transforms and make_grid against hand-computed values and torch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -62,23 +63,30 @@ def test_normalize_keeps_the_graph():
     assert x.grad.tolist() == [[[4.0, 4.0], [4.0, 4.0]]]
 
 
-@pytest.mark.parametrize("tensor,std,error,match", [
-    (minitorch.zeros(1, 2, 2, dtype=minitorch.uint8), (1.0,), TypeError, "should be a float tensor"),
-    (minitorch.zeros(1, 2, 2), (0.0,), ValueError, "std evaluated to zero"),
-    (minitorch.zeros(2, 2), (1.0,), ValueError, r"size \(..., C, H, W\)"),
-])
+@pytest.mark.parametrize(
+    "tensor,std,error,match",
+    [
+        (minitorch.zeros(1, 2, 2, dtype=minitorch.uint8), (1.0,), TypeError, "should be a float tensor"),
+        (minitorch.zeros(1, 2, 2), (0.0,), ValueError, "std evaluated to zero"),
+        (minitorch.zeros(2, 2), (1.0,), ValueError, r"size \(..., C, H, W\)"),
+    ],
+)
 def test_normalize_rejects(tensor, std, error, match):
     with pytest.raises(error, match=match):
         T.Normalize((0.0,), std)(tensor)
 
 
 @pytest.mark.parametrize("channels", [1, 3])
-@pytest.mark.parametrize("steps", [
-    lambda c: [T.ToTensor(), T.Normalize((0.1, 0.2, 0.3)[:c], (0.3, 0.2, 0.1)[:c])],
-    lambda c: [T.Pad(2), T.ToTensor(), T.Normalize((0.5,) * c, (0.2,) * c)],
-    lambda c: [T.Pad((1, 2), fill=(7, 8, 9)[:c] if c == 3 else 7), T.ToTensor(), T.Pad((0, 1, 2, 3), fill=0.5)],
-    lambda c: [T.Pad(1, padding_mode="reflect"), T.ToTensor()],
-], ids=["normalize", "pad-normalize", "pad-fill", "pad-reflect"])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        lambda c: [T.ToTensor(), T.Normalize((0.1, 0.2, 0.3)[:c], (0.3, 0.2, 0.1)[:c])],
+        lambda c: [T.Pad(2), T.ToTensor(), T.Normalize((0.5,) * c, (0.2,) * c)],
+        lambda c: [T.Pad((1, 2), fill=(7, 8, 9)[:c] if c == 3 else 7), T.ToTensor(), T.Pad((0, 1, 2, 3), fill=0.5)],
+        lambda c: [T.Pad(1, padding_mode="reflect"), T.ToTensor()],
+    ],
+    ids=["normalize", "pad-normalize", "pad-fill", "pad-reflect"],
+)
 def test_batch_transform_equals_per_sample(steps, channels):
     shape = (4, 6, 5, 3) if channels == 3 else (4, 6, 5)
     images = RNG.integers(0, 256, shape, dtype=np.uint8)
@@ -88,8 +96,15 @@ def test_batch_transform_equals_per_sample(steps, channels):
     np.testing.assert_array_equal(batch.numpy(), np.stack([pipeline(Image.fromarray(i)).numpy() for i in images]))
 
 
-@pytest.mark.parametrize("steps", [[T.Normalize((0.5,), (0.5,))], [T.ToTensor(), T.ToTensor()],
-                                   [T.ToTensor(), T.RandomCrop(3)], [T.RandomHorizontalFlip(), T.ToTensor()]])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [T.Normalize((0.5,), (0.5,))],
+        [T.ToTensor(), T.ToTensor()],
+        [T.ToTensor(), T.RandomCrop(3)],
+        [T.RandomHorizontalFlip(), T.ToTensor()],
+    ],
+)
 def test_batch_transform_refuses_other_pipelines(steps):
     assert not T._can_batch(T.Compose(steps))
 
@@ -99,21 +114,23 @@ SMALL = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.uint8)
 
 
 @pytest.mark.parametrize("padding", [1, (2, 1), (1, 0, 2, 1)], ids=["int", "lr-tb", "ltrb"])
-@pytest.mark.parametrize("mode,torch_mode", [("constant", "constant"), ("edge", "replicate"),
-                                              ("reflect", "reflect")])
+@pytest.mark.parametrize("mode,torch_mode", [("constant", "constant"), ("edge", "replicate"), ("reflect", "reflect")])
 def test_pad_matches_torch(padding, mode, torch_mode):
     l, t, r, b = T._pad_widths(padding)
     x = minitorch.tensor(SMALL.astype(np.float32)[None])
     want = F.pad(torch.tensor(SMALL.astype(np.float32))[None, None], (l, r, t, b), mode=torch_mode)[0]
     got = T.Pad(padding, padding_mode=mode)(x)
     np.testing.assert_array_equal(got.numpy(), want.numpy())
-    np.testing.assert_array_equal(np.asarray(T.Pad(padding, padding_mode=mode)(Image.fromarray(SMALL))),
-                                  want[0].numpy().astype(np.uint8))
+    np.testing.assert_array_equal(
+        np.asarray(T.Pad(padding, padding_mode=mode)(Image.fromarray(SMALL))), want[0].numpy().astype(np.uint8)
+    )
 
 
 def test_pad_symmetric_and_fill_by_hand():
-    assert np.asarray(T.Pad((2, 0), padding_mode="symmetric")(SMALL)).tolist() == [[2, 1, 1, 2, 3, 3, 2],
-                                                                                  [5, 4, 4, 5, 6, 6, 5]]
+    assert np.asarray(T.Pad((2, 0), padding_mode="symmetric")(SMALL)).tolist() == [
+        [2, 1, 1, 2, 3, 3, 2],
+        [5, 4, 4, 5, 6, 6, 5],
+    ]
     rgb = T.Pad(1, fill=(9, 8, 7))(Image.fromarray(np.zeros((1, 1, 3), np.uint8)))
     arr = np.asarray(rgb)
     assert arr.shape == (3, 3, 3) and arr[0, 0].tolist() == [9, 8, 7] and arr[1, 1].tolist() == [0, 0, 0]
@@ -123,7 +140,7 @@ def test_pad_symmetric_and_fill_by_hand():
 
 def windows(padded: np.ndarray, size: int) -> list:
     h, w = padded.shape[:2]
-    return [padded[i:i + size, j:j + size] for i in range(h - size + 1) for j in range(w - size + 1)]
+    return [padded[i : i + size, j : j + size] for i in range(h - size + 1) for j in range(w - size + 1)]
 
 
 def test_random_crop_takes_every_window_reproducibly():
@@ -158,6 +175,7 @@ def test_half_flip_is_seeded_and_mixed():
     def draws():
         minitorch.manual_seed(3)
         return [np.asarray(T.RandomHorizontalFlip()(SMALL))[0, 0] == 3 for _ in range(40)]
+
     first = draws()
     assert first == draws() and 5 < sum(first) < 35
 
@@ -175,8 +193,7 @@ def test_center_crop_lambda_compose_resize():
 
 # ------------------------------------------------------------------ make_grid
 def test_make_grid_layout_by_hand():
-    images = minitorch.tensor(np.arange(1, 4, dtype=np.float32).reshape(3, 1, 1, 1) * np.ones((3, 1, 2, 2),
-                                                                                              np.float32))
+    images = minitorch.tensor(np.arange(1, 4, dtype=np.float32).reshape(3, 1, 1, 1) * np.ones((3, 1, 2, 2), np.float32))
     grid = make_grid(images, nrow=2, padding=1, pad_value=9.0)
     assert tuple(grid.shape) == (3, 7, 7)  # one channel repeated; 2 rows x 2 columns of 2x2 cells
     g = grid.numpy()[0]

@@ -1,14 +1,34 @@
 """Reverse-mode automatic differentiation: Function, backward, grad, grad modes, gradcheck."""
+
 from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
-from .graph_export import render_dot, to_dot
 from .function import AccumulateGrad, BackwardNode, Context, Function, Node, unbroadcast
-from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
+from .graph_export import render_dot, to_dot
 
 FunctionCtx = Context
 
-__all__ = ["Function", "Context", "FunctionCtx", "Node", "AccumulateGrad", "BackwardNode", "backward", "grad",
-           "gradcheck", "GradcheckError", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "unbroadcast", "detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
-           "is_anomaly_check_nan_enabled", "to_dot", "render_dot"]
+__all__ = [
+    "Function",
+    "Context",
+    "FunctionCtx",
+    "Node",
+    "AccumulateGrad",
+    "BackwardNode",
+    "backward",
+    "grad",
+    "gradcheck",
+    "GradcheckError",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "is_grad_enabled",
+    "unbroadcast",
+    "detect_anomaly",
+    "set_detect_anomaly",
+    "is_anomaly_enabled",
+    "is_anomaly_check_nan_enabled",
+    "to_dot",
+    "render_dot",
+]

@@ -4,11 +4,12 @@ While anomaly mode is on, ``Function.apply`` records the caller's stack (the fra
 outside minitorch) on each node's context, and the engine checks every gradient a
 node returns. Off (the default), the only cost is one boolean test per node.
 """
+
 from __future__ import annotations
 
 import os
 import traceback
-from typing import Any, Optional
+from typing import Any
 
 _enabled = False
 _check_nan = True
@@ -47,7 +48,7 @@ class detect_anomaly:
         self.check_nan = check_nan
         self.prev = (_enabled, _check_nan)
 
-    def __enter__(self) -> "detect_anomaly":
+    def __enter__(self) -> detect_anomaly:
         self.prev = (_enabled, _check_nan)
         _set(True, self.check_nan)
         return self
@@ -62,6 +63,7 @@ class detect_anomaly:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with detect_anomaly(self.check_nan):
                 return fn(*args, **kwargs)
+
         return wrapper
 
 
@@ -77,7 +79,7 @@ class set_detect_anomaly:
         self.prev = (_enabled, _check_nan)
         _set(mode, check_nan)
 
-    def __enter__(self) -> "set_detect_anomaly":
+    def __enter__(self) -> set_detect_anomaly:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -108,19 +110,24 @@ def check_gradients(node: Any, grads: list) -> None:
 
 def _array_module(g: Any) -> Any:
     from .. import backend
+
     return backend.array_module(g)
 
 
 def _message(node: Any, index: int, what: str) -> str:
     msg = f"Function '{node.name()}' returned {what} values in its {index}th output."
-    stack: Optional[traceback.StackSummary] = getattr(getattr(node, "_ctx", None), "_anomaly_stack", None)
+    stack: traceback.StackSummary | None = getattr(getattr(node, "_ctx", None), "_anomaly_stack", None)
     if stack:
         last = stack[-1]
-        msg += (f"\nIts forward was called at {last.filename}:{last.lineno}, in {last.name}"
-                + (f"\n    {last.line}" if last.line else "")
-                + "\nTraceback of the forward call that created it (innermost 8 frames):\n"
-                + "".join(traceback.StackSummary.from_list(stack[-8:]).format()).rstrip())
+        msg += (
+            f"\nIts forward was called at {last.filename}:{last.lineno}, in {last.name}"
+            + (f"\n    {last.line}" if last.line else "")
+            + "\nTraceback of the forward call that created it (innermost 8 frames):\n"
+            + "".join(traceback.StackSummary.from_list(stack[-8:]).format()).rstrip()
+        )
     else:
-        msg += ("\nThe forward call site was not recorded: run the forward pass inside "
-                "minitorch.autograd.detect_anomaly() too.")
+        msg += (
+            "\nThe forward call site was not recorded: run the forward pass inside "
+            "minitorch.autograd.detect_anomaly() too."
+        )
     return msg

@@ -4,10 +4,12 @@ Nodes run in dependency order (Kahn's algorithm): a node runs once every node
 that feeds it a gradient has run, so each gradient is complete before it is used.
 A chain of any length backpropagates without touching Python's recursion limit.
 """
+
 from __future__ import annotations
 
 import sys
-from typing import Any, Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .. import backend
 from . import anomaly
@@ -67,8 +69,9 @@ def _only_view(grad: Any) -> bool:
     base = grad.base
     if base is None:
         return True
-    return (base.base is None and base.size == grad.size and grad.flags.c_contiguous
-            and sys.getrefcount(base) <= _SOLE_BASE)
+    return (
+        base.base is None and base.size == grad.size and grad.flags.c_contiguous and sys.getrefcount(base) <= _SOLE_BASE
+    )
 
 
 def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
@@ -89,8 +92,7 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
         var.grad._counter.value += 1
 
 
-def execute(roots: Sequence[tuple], retain_graph: bool,
-            capture: Optional[dict] = None) -> Optional[dict]:
+def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None) -> dict | None:
     """Propagate ``roots`` ((node, output_nr, grad array) triples) through the graph.
 
     Without ``capture``, leaf gradients accumulate into ``.grad``. With it (a dict
@@ -173,7 +175,8 @@ def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> list:
             if tuple(arr.shape) != tuple(out._data.shape):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(arr.shape)}) and "
-                    f"output[{i}] has a shape of torch.Size({list(out._data.shape)}).")
+                    f"output[{i}] has a shape of torch.Size({list(out._data.shape)})."
+                )
             if arr.dtype != out._data.dtype:
                 arr = arr.astype(out._data.dtype)
         node, nr = (out.grad_fn, out._output_nr) if out.grad_fn is not None else (grad_accumulator(out), 0)
@@ -190,8 +193,13 @@ def _as_seq(x: Any) -> list:
     return list(x)
 
 
-def backward(tensors: Any, grad_tensors: Any = None, retain_graph: Optional[bool] = None,
-             create_graph: bool = False, inputs: Any = None) -> None:
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Any = None,
+) -> None:
     """Accumulate into the leaves' ``.grad`` the gradients of ``tensors``.
 
     Args:
@@ -226,9 +234,15 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: Optional[bool
             t.grad._data += g._data
 
 
-def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Optional[bool] = None,
-         create_graph: bool = False, allow_unused: Optional[bool] = None,
-         materialize_grads: bool = False) -> tuple:
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+    materialize_grads: bool = False,
+) -> tuple:
     """Return the gradients of ``outputs`` w.r.t. ``inputs`` without touching ``.grad``.
 
     Args:
@@ -264,7 +278,9 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: Opti
             if materialize_grads:
                 g = t._xp.zeros_like(t._data)
             elif not (allow_unused or materialize_grads):
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the "
-                                   "graph. Set allow_unused=True if this is the desired behavior.")
+                raise RuntimeError(
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
         result.append(None if g is None else Tensor._wrap(g))
     return tuple(result)

@@ -6,21 +6,25 @@ node keeps the context (what forward saved), the edges to the inputs' nodes
 (``next_functions``) and the inputs' shapes and dtypes, so that the engine, not
 each op, reduces a broadcast gradient back to its input's shape.
 """
+
 from __future__ import annotations
 
 import re
 import weakref
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .. import backend
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
 
-_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
-          "after they have already been freed). Saved intermediate values of the graph are freed "
-          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
-          "backward through the graph a second time or if you need to access saved tensors after "
-          "calling backward.")
+_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
 
 
 def unbroadcast(grad: Any, shape: tuple) -> Any:
@@ -31,8 +35,7 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     extra = len(gs) - len(shape)
     if extra > 0 and gs[extra:] == shape:  # only leading dims added (a bias): one sum
         return grad.sum(axis=tuple(range(extra)))
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)
     if extra:
@@ -45,7 +48,7 @@ class _SavedRef:
 
     __slots__ = ("value", "counter", "version", "meta", "owner", "producer")
 
-    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: Optional[tuple] = None) -> None:
+    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: tuple | None = None) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
@@ -63,6 +66,7 @@ class _SavedRef:
             return ""
         from ..dtypes import from_numpy_dtype
         from ..tensor import _LEGACY_NAMES
+
         dt = from_numpy_dtype(self.meta[0])
         return f"{_LEGACY_NAMES.get(dt, str(dt))} [{', '.join(str(n) for n in self.meta[1])}]"
 
@@ -76,10 +80,12 @@ class _SavedRef:
         where = ""
         if node is not None:
             where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', node.name())},"
-        return ("one of the variables needed for gradient computation has been modified by an inplace "
-                f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
-                f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
-                "backward; clone() it before changing it.")
+        return (
+            "one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{self.tensor_name}]{where} is at version {self.counter.value}; expected version "
+            f"{self.version} instead. Hint: the tensor was changed in place after it was saved for "
+            "backward; clone() it before changing it."
+        )
 
 
 class Context:
@@ -88,7 +94,7 @@ class Context:
     # Class-level defaults, replaced per context only when used (a context is made on every op call).
     _non_differentiable: frozenset = frozenset()
     _to_save: tuple = ()
-    _saved: Optional[list] = None
+    _saved: list | None = None
     _freed = False
     needs_input_grad: tuple = ()
 
@@ -177,6 +183,7 @@ class BackwardNode(Node):
             raw = fn.backward(ctx, *grad_outputs)
         else:
             from ..tensor import Tensor
+
             with no_grad():
                 raw = fn.backward(ctx, *(Tensor._wrap(g) for g in grad_outputs))
         if not isinstance(raw, tuple):
@@ -186,8 +193,10 @@ class BackwardNode(Node):
             if len(raw) > expected and all(r is None for r in raw[expected:]):
                 raw = raw[:expected]
             else:
-                raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                                   f"(expected {expected}, got {len(raw)})")
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients "
+                    f"(expected {expected}, got {len(raw)})"
+                )
         out = []
         unwrap = not fn.array_level  # user Functions return tensors
         for pos, meta in zip(self._input_positions, self._input_meta):
@@ -204,7 +213,8 @@ class BackwardNode(Node):
                     except ValueError:
                         raise RuntimeError(
                             f"Function {self.name()} returned an invalid gradient at index {pos} - got "
-                            f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+                            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+                        ) from None
                 if g.dtype != dt:
                     g = g.astype(dt)
             out.append(g)
@@ -223,8 +233,7 @@ class BackwardNode(Node):
 
 
 def _node_class(fn_cls: type) -> type:
-    name = fn_cls.__dict__.get("node_name") or (
-        fn_cls.__name__ + ("Backward0" if fn_cls.array_level else "Backward"))
+    name = fn_cls.__dict__.get("node_name") or (fn_cls.__name__ + ("Backward0" if fn_cls.array_level else "Backward"))
     return type(name, (BackwardNode,), {"__slots__": (), "_function": fn_cls})
 
 
@@ -241,7 +250,7 @@ class Function:
     """
 
     array_level: bool = False
-    node_name: Optional[str] = None
+    node_name: str | None = None
     # Argument positions that, given a Python number, still get an edge (None, 0), as torch's graph shows
     # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
     scalar_edges: tuple = ()
@@ -291,7 +300,7 @@ class Function:
                 res = cls.forward(ctx, *args, **kwargs)
             multi = isinstance(res, tuple)
             outs = []
-            for r in (res if multi else (res,)):
+            for r in res if multi else (res,):
                 if not isinstance(r, Tensor):
                     r = Tensor(r)
                 elif any(r is a for _, a in tensors):
@@ -324,8 +333,9 @@ class Function:
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
         # The device only as a string, for the rare missing output gradient that must be rebuilt as zeros.
-        node._output_meta = tuple([(d.shape, d.dtype, "cpu" if type(d) is _HOST else backend.device_name(d))
-                                   for d in [o._data for o in outs]])
+        node._output_meta = tuple(
+            [(d.shape, d.dtype, "cpu" if type(d) is _HOST else backend.device_name(d)) for d in [o._data for o in outs]]
+        )
         skip = ctx._non_differentiable
         nr = 0
         for o in outs:
@@ -349,6 +359,7 @@ def _tensor_class() -> type:
     global _TENSOR
     if _TENSOR is None:
         from ..tensor import Tensor
+
         _TENSOR = Tensor
     return _TENSOR
 
@@ -371,8 +382,10 @@ def _check_same_device(tensors: list) -> None:
     first = tensors[0][1].device
     for _, t in tensors[1:]:
         if t.device != first:
-            raise RuntimeError("Expected all tensors to be on the same device, but found at least "
-                               f"two devices, {first} and {t.device}!")
+            raise RuntimeError(
+                "Expected all tensors to be on the same device, but found at least "
+                f"two devices, {first} and {t.device}!"
+            )
 
 
 def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _SavedRef:

@@ -1,9 +1,11 @@
 """Whether operations record the autograd graph: no_grad, enable_grad, set_grad_enabled."""
+
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,9 +38,10 @@ class _GradMode:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self._fresh():
                 return fn(*args, **kwargs)
+
         return wrapper  # type: ignore[return-value]
 
-    def _fresh(self) -> "_GradMode":
+    def _fresh(self) -> _GradMode:
         return self.__class__()
 
 
@@ -82,7 +85,7 @@ class set_grad_enabled(_GradMode):
         _set_enabled(self._prev)  # used as a decorator: the switch applies inside calls only
         return super().__call__(fn)
 
-    def _fresh(self) -> "_GradMode":
+    def _fresh(self) -> _GradMode:
         prev = is_grad_enabled()
         ctx = set_grad_enabled(self.mode)
         ctx._prev = prev

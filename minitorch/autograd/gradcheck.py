@@ -1,7 +1,9 @@
 """Finite-difference checks of a Function's backward (central differences, float64)."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -12,8 +14,8 @@ def _as_tuple(x: Any) -> tuple:
 
 def _flat_outputs(fn: Callable, inputs: Sequence[Any]) -> np.ndarray:
     from ..tensor import Tensor
-    parts = [np.asarray(o._data, dtype=np.float64).ravel() for o in _as_tuple(fn(*inputs))
-             if isinstance(o, Tensor)]
+
+    parts = [np.asarray(o._data, dtype=np.float64).ravel() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -21,6 +23,7 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6) -
     """Jacobians d(flattened outputs)/d(each differentiable input) by central differences."""
     from ..tensor import Tensor
     from .grad_mode import no_grad
+
     jacobians = []
     with no_grad():
         outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
@@ -47,6 +50,7 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list:
     """Jacobians built row by row with ``autograd.grad`` (one backward per output element)."""
     from ..tensor import Tensor
     from .engine import grad
+
     diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
     outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
     n_out = sum(o.numel() for o in outs)
@@ -57,8 +61,7 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list:
             if o.requires_grad:
                 seed = np.zeros(o.numel(), dtype=o._data.dtype)
                 seed[j] = 1
-                gs = grad([o], diff, [Tensor._wrap(seed.reshape(o._data.shape))],
-                          retain_graph=True, allow_unused=True)
+                gs = grad([o], diff, [Tensor._wrap(seed.reshape(o._data.shape))], retain_graph=True, allow_unused=True)
                 for jac, g in zip(jacs, gs):
                     if g is not None:
                         jac[:, col] = np.asarray(g._data, dtype=np.float64).ravel()
@@ -66,8 +69,16 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list:
     return jacs
 
 
-def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True, **_: Any) -> bool:
+def gradcheck(
+    func: Callable,
+    inputs: Any,
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    **_: Any,
+) -> bool:
     """Compare ``func``'s backward with central differences on float64 inputs.
 
     Args:
@@ -79,13 +90,18 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
         raise_exception: raise ``GradcheckError`` on a mismatch instead of returning False.
     """
     from ..tensor import Tensor
+
     inputs = _as_tuple(inputs)
     for x in inputs:
         if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64":
             import warnings
-            warnings.warn("Input #0 requires gradient and is not a double precision floating point. "
-                          "This check will likely fail if all the inputs are not of double precision "
-                          "floating point.", stacklevel=2)
+
+            warnings.warn(
+                "Input #0 requires gradient and is not a double precision floating point. "
+                "This check will likely fail if all the inputs are not of double precision "
+                "floating point.",
+                stacklevel=2,
+            )
     numerical = numerical_jacobian(func, inputs, eps)
     analytical = analytical_jacobian(func, inputs)
     for i, (n, a) in enumerate(zip(numerical, analytical)):
@@ -95,7 +111,8 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
             err = np.abs(a - n)
             raise GradcheckError(
                 f"Jacobian mismatch for output 0 with respect to input {i},\n"
-                f"numerical:{n}\nanalytical:{a}\nlargest difference {err.max():.3e} at {np.unravel_index(err.argmax(), err.shape)}")
+                f"numerical:{n}\nanalytical:{a}\nlargest difference {err.max():.3e} at {np.unravel_index(err.argmax(), err.shape)}"
+            )
     return True
 
 

@@ -1,9 +1,11 @@
 """The autograd graph of a result as Graphviz DOT text, and rendering it with the ``dot`` binary."""
+
 from __future__ import annotations
 
 import shutil
 import subprocess
-from typing import Any, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Union
 
 from .function import AccumulateGrad, BackwardNode
 
@@ -20,8 +22,9 @@ def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(tensor: Any, params: Union[Mapping[str, Any], Any, None] = None, name: str = "output",
-           graph_name: str = "autograd") -> str:
+def to_dot(
+    tensor: Any, params: Union[Mapping[str, Any], Any, None] = None, name: str = "output", graph_name: str = "autograd"
+) -> str:
     """The backward graph that produced ``tensor``, written as Graphviz DOT text.
 
     Each recorded op is a box labelled with its node name (``AddmmBackward0``) and the
@@ -40,8 +43,11 @@ def to_dot(tensor: Any, params: Union[Mapping[str, Any], Any, None] = None, name
     if params is not None and hasattr(params, "named_parameters"):
         params = dict(params.named_parameters())
     names = {id(t): n for n, t in (params or {}).items()}
-    lines = [f"digraph {graph_name} {{", '  graph [rankdir=BT, fontname="Helvetica"];',
-             '  node [fontname="Helvetica", fontsize=10];']
+    lines = [
+        f"digraph {graph_name} {{",
+        '  graph [rankdir=BT, fontname="Helvetica"];',
+        '  node [fontname="Helvetica", fontsize=10];',
+    ]
     out_label = f"{name}\n{_shape(tuple(tensor.shape))} {_dtype(tensor.dtype)}"
     lines.append(f"  out [label={_quote(out_label)}, shape=box, style=filled, fillcolor=darkolivegreen1];")
     root = tensor.grad_fn
@@ -85,7 +91,7 @@ def _node_attrs(node: Any, names: dict) -> str:
     return f"label={_quote(label)}, shape=box"
 
 
-def render_dot(dot_text: str, path: str, format: Optional[str] = None) -> str:
+def render_dot(dot_text: str, path: str, format: str | None = None) -> str:
     """Render DOT text to an image file with Graphviz's ``dot`` binary; returns ``path``.
 
     Args:
@@ -98,8 +104,10 @@ def render_dot(dot_text: str, path: str, format: Optional[str] = None) -> str:
     """
     exe = shutil.which("dot")
     if exe is None:
-        raise RuntimeError("rendering needs Graphviz's `dot` binary, which is not on PATH "
-                           "(install graphviz, e.g. `apt-get install graphviz`); to_dot's text needs nothing")
+        raise RuntimeError(
+            "rendering needs Graphviz's `dot` binary, which is not on PATH "
+            "(install graphviz, e.g. `apt-get install graphviz`); to_dot's text needs nothing"
+        )
     fmt = format or (path.rsplit(".", 1)[-1] if "." in path else "svg")
     subprocess.run([exe, f"-T{fmt}", "-o", path], input=dot_text.encode(), check=True, capture_output=True)
     return path

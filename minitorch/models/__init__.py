@@ -16,18 +16,20 @@ name                      model
 ``cifar-cnn``             CifarCNN: padded 3x3 convs, Dropout, Flatten
 ========================  ==========================================================
 """
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional
 
 from . import cnn, lenet, twolayer
 
 
-@functools.lru_cache(maxsize=None)
-def classes(lib: ModuleType) -> Dict[str, type]:
+@functools.cache
+def classes(lib: ModuleType) -> dict[str, type]:
     """Every model class written with ``lib.nn``, by class name (one set of classes per library)."""
     table = {"TwoLayerNet": twolayer.define(lib), **lenet.define(lib), "CifarCNN": cnn.define(lib)}
     for name, cls in table.items():
@@ -49,17 +51,18 @@ class ModelSpec:
 
     cls: str
     input_shape: tuple
-    image_size: Optional[int]
+    image_size: int | None
     summary: str
     kwargs: dict = field(default_factory=dict)
 
 
-MODELS: Dict[str, ModelSpec] = {
+MODELS: dict[str, ModelSpec] = {
     "twolayer": ModelSpec("TwoLayerNet", (1000,), None, "two-layer ReLU net on flattened input"),
     "lenet": ModelSpec("LeNet5", (1, 32, 32), 32, "LeNet-5, 5x5 convs, 32x32 input"),
     "lenet-cifar": ModelSpec("CifarLeNet", (3, 32, 32), 32, "the 'Training a Classifier' CIFAR-10 net"),
-    "lenet-blitz3": ModelSpec("LeNet5", (1, 32, 32), 32, "LeNet with the blitz tutorial's 3x3 convs",
-                              {"kernel_size": 3}),
+    "lenet-blitz3": ModelSpec(
+        "LeNet5", (1, 32, 32), 32, "LeNet with the blitz tutorial's 3x3 convs", {"kernel_size": 3}
+    ),
     "cifar-cnn": ModelSpec("CifarCNN", (3, 32, 32), 32, "CNN with padding, Dropout and Flatten"),
 }
 
@@ -69,8 +72,9 @@ def names() -> list:
     return list(MODELS)
 
 
-def build(name: str, lib: Optional[ModuleType] = None, input_shape: Optional[Sequence[int]] = None,
-          num_classes: int = 10) -> Any:
+def build(
+    name: str, lib: ModuleType | None = None, input_shape: Sequence[int] | None = None, num_classes: int = 10
+) -> Any:
     """A fresh model from the registry, initialised from ``lib``'s default generator.
 
     Args:
@@ -92,14 +96,16 @@ def build(name: str, lib: Optional[ModuleType] = None, input_shape: Optional[Seq
             features *= int(s)
         return cls(features, 100, num_classes, **spec.kwargs)
     if len(shape) != 3 or shape[1:] != (spec.image_size, spec.image_size):
-        raise ValueError(f"model {name!r} takes (C, {spec.image_size}, {spec.image_size}) images, got input shape "
-                         f"{shape}")
+        raise ValueError(
+            f"model {name!r} takes (C, {spec.image_size}, {spec.image_size}) images, got input shape {shape}"
+        )
     return cls(in_channels=shape[0], num_classes=num_classes, **spec.kwargs)
 
 
 def __getattr__(name: str) -> type:
     """``minitorch.models.LeNet5`` and the other classes, written with minitorch."""
     import minitorch
+
     table = classes(minitorch)
     if name in table:
         return table[name]

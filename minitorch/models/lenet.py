@@ -1,5 +1,6 @@
 """LeNet-5 as PyTorch's tutorials write it: the blitz's 1x32x32 net (5x5 or 3x3 kernels) and
 the 3-channel net of 'Training a Classifier' (CIFAR-10)."""
+
 from __future__ import annotations
 
 from types import ModuleType

@@ -1,4 +1,5 @@
 """The two-layer ReLU net of 'Learning PyTorch with Examples', as an ``nn.Module``."""
+
 from __future__ import annotations
 
 from types import ModuleType

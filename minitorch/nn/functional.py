@@ -3,24 +3,45 @@
 The differentiable work lives in ``minitorch.ops`` (``conv``, ``pool``, ``activation``,
 ``loss``, ``padding``); this module gives it torch's names and signatures.
 """
+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from .. import dtypes, ops
-from ..ops.activation import dropout as _dropout, log_softmax as _log_softmax, softmax as _softmax
+from ..ops.activation import dropout as _dropout
+from ..ops.activation import log_softmax as _log_softmax
+from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
-from ..ops.linear import linear as _linear
 from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.linear import linear as _linear
 from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from ..ops.padding import pad
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..tensor import Tensor
 
-__all__ = ["avg_pool2d", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d", "cross_entropy",
-           "dropout", "l1_loss", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "one_hot", "pad",
-           "relu", "relu_", "sigmoid", "softmax", "tanh"]
+__all__ = [
+    "avg_pool2d",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "conv2d",
+    "cross_entropy",
+    "dropout",
+    "l1_loss",
+    "linear",
+    "log_softmax",
+    "max_pool2d",
+    "mse_loss",
+    "nll_loss",
+    "one_hot",
+    "pad",
+    "relu",
+    "relu_",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -48,7 +69,7 @@ def tanh(input: Tensor) -> Tensor:
     return ops.tanh(input)
 
 
-def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` (one ``AddmmBackward0`` node, as in torch).
 
     Args:
@@ -60,12 +81,14 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
 
 
 def _softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
-                  "as an argument.", stacklevel=stacklevel)
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as an argument.",
+        stacklevel=stacklevel,
+    )
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """exp(input) normalised along ``dim`` (stable: the max is subtracted first).
 
     Args:
@@ -78,7 +101,7 @@ def softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtyp
     return _softmax(input, dim, dtype)
 
 
-def log_softmax(input: Tensor, dim: Optional[int] = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
     """log(softmax(input)) along ``dim``, computed without forming softmax.
 
     Args:

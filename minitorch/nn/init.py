@@ -1,23 +1,23 @@
 """Weight initialisation (``torch.nn.init``): in-place fills under no_grad from minitorch's generator."""
+
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
 
-def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The recommended gain for a nonlinearity (e.g. sqrt(2) for relu, 5/3 for tanh).
 
     Args:
         nonlinearity: the function's name as in torch ('relu', 'leaky_relu', 'tanh', 'conv2d', ...).
         param: the negative slope of leaky_relu (default 0.01).
     """
-    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-              "conv_transpose3d")
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
     if nonlinearity in linear or nonlinearity == "sigmoid":
         return 1.0
     if nonlinearity == "tanh":
@@ -31,7 +31,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
             slope = param
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + slope ** 2))
+        return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
@@ -57,7 +57,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 
 def _no_op_if_empty(tensor: Tensor) -> bool:
     if tensor.numel() == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op")
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=2)
         return True
     return False
 
@@ -101,8 +101,9 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / float(fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                     generator: Any = None) -> Tensor:
+def kaiming_uniform_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
+) -> Tensor:
     """He uniform: U(-b, b) with b = gain * sqrt(3 / fan).
 
     Args:
@@ -117,8 +118,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonline
     return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
-                    generator: Any = None) -> Tensor:
+def kaiming_normal_(
+    tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", generator: Any = None
+) -> Tensor:
     """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
     if _no_op_if_empty(tensor):
         return tensor

@@ -1,7 +1,8 @@
 """Parameter: a tensor that a Module registers as one of its learnable weights."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __new__(cls, data: Optional[Tensor] = None, requires_grad: bool = True) -> "Parameter":
+    def __new__(cls, data: Tensor | None = None, requires_grad: bool = True) -> Parameter:
         if data is None:
             data = empty(0)
         if not isinstance(data, Tensor):
@@ -31,7 +32,7 @@ class Parameter(Tensor):
         p.requires_grad = requires_grad
         return p
 
-    def __init__(self, data: Optional[Tensor] = None, requires_grad: bool = True) -> None:
+    def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         pass  # all the work is in __new__; Tensor.__init__ is the legacy constructor
 
     def __repr__(self) -> str:

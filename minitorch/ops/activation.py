@@ -1,14 +1,15 @@
 """Normalising activations and dropout: softmax, log_softmax (both shift by the max first), dropout."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import _LEGACY_NAMES, Tensor
 from .base import Op, to_dtype
 
 
-def log_softmax_array(x: Any, axis: Optional[int]) -> Any:
+def log_softmax_array(x: Any, axis: int | None) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
     if x.size == 0:  # numpy cannot take the max of an empty axis
@@ -26,7 +27,7 @@ class LogSoftmax(Op):
     exponentiate = False  # Softmax reuses this forward and returns exp of the result
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: Optional[int]) -> Any:
+    def forward(cls, ctx: Any, x: Any, axis: int | None) -> Any:
         if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
@@ -77,8 +78,9 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
     if dtype is not None:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for '
-                                  f"'{_LEGACY_NAMES[input.dtype][6:-6]}'")
+        raise NotImplementedError(
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_LEGACY_NAMES[input.dtype][6:-6]}'"
+        )
     axis = input._wrap_dim(dim)
     return input, (axis if input.ndim else None)
 
@@ -98,6 +100,7 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
 def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
     """Keep-mask scaled by 1/(1-p), drawn from minitorch's generator, on ``input``'s device and dtype."""
     from ..random import sample_uniform
+
     u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator)
     keep = u >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
@@ -111,6 +114,7 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
     if not train:
         return input
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f"result type Float can't be cast to the desired output type "
-                           f"{_LEGACY_NAMES[input.dtype][6:-6]}")
+        raise RuntimeError(
+            f"result type Float can't be cast to the desired output type {_LEGACY_NAMES[input.dtype][6:-6]}"
+        )
     return Dropout.apply(input, dropout_mask(input, p))

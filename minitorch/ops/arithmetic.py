@@ -1,7 +1,8 @@
 """Binary arithmetic: add, sub, mul, div, pow, maximum, minimum, where, clamp."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
@@ -55,8 +56,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
         # Save only what the gradients that are needed will read.
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
@@ -120,14 +120,14 @@ def _power(xp: Any, a: Any, b: Any) -> Any:
     """a ** b in the operands' dtype; integers to negative powers truncate as in torch (0, or ±1 for bases ±1)."""
     if type(b) is int or type(b) is float:
         if a.dtype.kind == "f":  # a Python number keeps a float array's dtype (weakly typed)
-            return xp.asarray(a ** b)  # numpy gives a 0-d result as a scalar
+            return xp.asarray(a**b)  # numpy gives a 0-d result as a scalar
     dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
     if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
         out = a ** xp.where(b < 0, 0, b).astype(dtype)
         inverse = xp.where(a == 1, 1, xp.where(a == -1, 1 - 2 * (b % 2), 0))
         out = xp.where(b < 0, inverse, out)
     else:
-        out = a ** b
+        out = a**b
     return xp.asarray(out, dtype=dtype)  # numpy raises bool ** bool to int8
 
 
@@ -249,24 +249,28 @@ class ClampTensor(Op):
 
 
 # ------------------------------------------------------------------ wrappers
-def add(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting and promoting as torch does."""
     a, b, dt = prepare(input, other)
     check_broadcast(a, b)
     return _maybe_out(_scaled(Add, a, b, alpha, dt), out)
 
 
-def sub(input: Any, other: Any, *, alpha: Any = 1, out: Optional[Tensor] = None) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other."""
     for x in (input, other):  # torch converts a number (and raises for a huge int) before anything else
         if type(x) is int:
             dtypes.scalar(x)
     if _is_bool(input) and _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     if _is_bool(input) or _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     a, b, dt = prepare(input, other)
     check_broadcast(a, b)
     cls = Rsub if not isinstance(input, Tensor) else Sub
@@ -288,14 +292,14 @@ def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
     return cls.apply(a, b, alpha)
 
 
-def mul(input: Any, other: Any, *, out: Optional[Tensor] = None) -> Tensor:
+def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input * other."""
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return _maybe_out(Mul.apply(a, b), out)
 
 
-def div(input: Any, other: Any, *, rounding_mode: Optional[str] = None, out: Optional[Tensor] = None) -> Tensor:
+def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
     """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded quotient (zero gradient)."""
     if rounding_mode is None:
         a, b, dt = prepare(input, other)
@@ -312,7 +316,7 @@ def true_divide(input: Any, other: Any) -> Tensor:
     return div(input, other)
 
 
-def pow(input: Any, exponent: Any, *, out: Optional[Tensor] = None) -> Tensor:
+def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent."""
     a, b, dt = prepare(input, exponent)
     if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
@@ -354,10 +358,13 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     if input is None and other is None:
         from .compare import nonzero
+
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}")
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}"
+        )
     a, b, dt = prepare(input, other)
     if dt is not dtypes.float16:  # torch checks a number's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
@@ -367,15 +374,17 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return Where.apply(cond, a, b)
 
 
-def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tensor] = None) -> Tensor:
+def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
     """Limit values to [min, max]; either bound may be None, or a tensor."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         if not all(v is None or isinstance(v, Tensor) for v in (min, max)):  # torch has no mixed overload
-            raise TypeError(f"clamp() received an invalid combination of arguments - got (Tensor, "
-                            f"max={type(max).__name__}, min={type(min).__name__}), but expected one of:\n"
-                            " * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)")
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got (Tensor, "
+                f"max={type(max).__name__}, min={type(min).__name__}), but expected one of:\n"
+                " * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)"
+            )
         given = [v for v in (min, max) if v is not None]
         x, *bounds, dt = prepare(input, *given)
         if dt is dtypes.bool_ and len(bounds) == 2:
@@ -392,9 +401,11 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Optional[Tens
         return _maybe_out(Clamp.apply(input, lo, hi), out)
     for v in bounds:
         if not dtypes.is_number(v):
-            raise TypeError(f"clamp() received an invalid combination of arguments - got "
-                            f"({type(v).__name__}), but expected one of:\n * (Tensor min = None, Tensor max = None)"
-                            "\n * (Number min = None, Number max = None)")
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got "
+                f"({type(v).__name__}), but expected one of:\n * (Tensor min = None, Tensor max = None)"
+                "\n * (Number min = None, Number max = None)"
+            )
     dt = dtypes.result_type(input, *bounds)
     if dt is dtypes.bool_:
         which = "" if len(bounds) == 2 else ("min_" if max is None else "max_")
@@ -409,24 +420,32 @@ clip = clamp
 
 
 def _legacy(dt: Any) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "uint8": "Byte"}.get(dt.name, dt.name)
+    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte"}.get(
+        dt.name, dt.name
+    )
 
 
-def _maybe_out(result: Tensor, out: Optional[Tensor]) -> Tensor:
+def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
     """Honour ``out=``: resize-free copy into the given tensor, as the tutorials use it."""
     if out is None:
         return result
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
             import warnings
-            warnings.warn(f"An output with one or more elements was resized since it had shape "
-                          f"{list(out.shape)}, which does not match the required output shape "
-                          f"{list(result.shape)}.", UserWarning, stacklevel=3)
+
+            warnings.warn(
+                f"An output with one or more elements was resized since it had shape "
+                f"{list(out.shape)}, which does not match the required output shape "
+                f"{list(result.shape)}.",
+                UserWarning,
+                stacklevel=3,
+            )
         out._data = out._xp.empty(result._data.shape, dtype=out._data.dtype)
     if is_grad_needed(result, out):
-        raise RuntimeError("add(): functions with out=... arguments don't support automatic "
-                           "differentiation, but one of the arguments requires grad.")
+        raise RuntimeError(
+            "add(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
     out._write(result._data)
     return out
 

@@ -1,8 +1,10 @@
 """What every built-in op shares: the array-level Function base and operand preparation."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Function
@@ -22,6 +24,7 @@ class Op(Function):
 def as_tensor(x: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``x`` as a tensor: tensors pass through; arrays and Python data are converted (see ``tensor``)."""
     from ..creation import as_tensor as _as_tensor
+
     return _as_tensor(x, dtype=dtype, device=device)
 
 
@@ -71,7 +74,7 @@ def _same_dtype(operands: tuple) -> Any:
         if isinstance(x, Tensor):
             continue
         t = type(x)
-        small_int = t is int and -2**31 <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
+        small_int = t is int and -(2**31) <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
         # Not float16: numpy rounds a Python float to it directly, torch through float32.
         if not ((t is float and kind == "f" and np_dtype.itemsize > 2) or small_int):
             return None
@@ -88,8 +91,10 @@ def check_broadcast(a: Any, b: Any, *more: Any) -> None:
         x, y = sa[-i], sb[-i]
         if x != y and x != 1 and y != 1:
             ndim = max(len(sa), len(sb))
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {ndim - i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {ndim - i}"
+            )
     if more:
         n = max(len(sa), len(sb))
         sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb

@@ -1,7 +1,8 @@
 """Comparisons and logical ops: bool results that carry no gradient."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import Tensor
@@ -97,12 +98,12 @@ def _short(dt: dtypes.dtype) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(dt.name, dt.name)
 
 
-def all(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+def all(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """True where every element (along ``dim``) is non-zero."""
     return no_graph(lambda a: backend.array_module(a).all(a, axis=dim, keepdims=keepdim), input._data)
 
 
-def any(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """True where some element (along ``dim``) is non-zero."""
     return no_graph(lambda a: backend.array_module(a).any(a, axis=dim, keepdims=keepdim), input._data)
 
@@ -116,15 +117,16 @@ def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
     return Tensor._wrap(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((1, 0), xp.int64))
 
 
-def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-            equal_nan: bool = False) -> Tensor:
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise."""
-    return no_graph(lambda a, b: backend.array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
-                    input._data, as_tensor(other)._data)
+    return no_graph(
+        lambda a, b: backend.array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
+        input._data,
+        as_tensor(other)._data,
+    )
 
 
-def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
-             equal_nan: bool = False) -> bool:
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
     """True when every element is close (see ``isclose``)."""
     return bool(isclose(input, other, rtol, atol, equal_nan)._data.all())
 

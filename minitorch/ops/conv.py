@@ -20,13 +20,15 @@ chunks when they are long; the input gradient is a transposed convolution, a str
 correlation of the output gradient spread out by ``stride`` with the flipped kernel,
 through the same im2col path, so there is no loop over kernel offsets or pixels.
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 from .. import backend
-from ..tensor import Tensor, _LEGACY_NAMES
+from ..tensor import _LEGACY_NAMES, Tensor
 from .base import Op
 
 IntPair = Union[int, Sequence[int]]
@@ -46,8 +48,10 @@ def pair(value: IntPair, name: str) -> tuple:
     if len(v) == 1:
         return v * 2
     if len(v) != 2:
-        raise RuntimeError(f"expected {name} to be a single integer value or a list of 2 values to match the "
-                           f"convolution dimensions, but got {name}={list(v)}")
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of 2 values to match the "
+            f"convolution dimensions, but got {name}={list(v)}"
+        )
     return v
 
 
@@ -90,7 +94,7 @@ def gemm_nt(a: Any, b: Any, chunk: int = 4096) -> Any:
         return a @ b.transpose(0, 2, 1)
     out = a[..., :chunk] @ b[..., :chunk].transpose(0, 2, 1)
     for s in range(chunk, m, chunk):
-        out += a[..., s:s + chunk] @ b[..., s:s + chunk].transpose(0, 2, 1)
+        out += a[..., s : s + chunk] @ b[..., s : s + chunk].transpose(0, 2, 1)
     return out
 
 
@@ -126,11 +130,11 @@ def flat_padded(x: Any, padding: tuple, tail: int) -> Any:
     hp, wp = h + top + bottom, w + left + right
     if any(padding):
         out = xp.zeros((n, c, hp * wp + tail), dtype=x.dtype)
-        out[:, :, :hp * wp].reshape(n, c, hp, wp)[:, :, top:top + h, left:left + w] = x
+        out[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
         return out
     out = xp.empty((n, c, hp * wp + tail), dtype=x.dtype)  # written once: the planes, then the tails
-    out[:, :, :hp * wp] = x.reshape(n, c, hp * wp)
-    out[:, :, hp * wp:] = 0
+    out[:, :, : hp * wp] = x.reshape(n, c, hp * wp)
+    out[:, :, hp * wp :] = 0
     return out
 
 
@@ -140,8 +144,9 @@ class FlatConvolution(Op):
     node_name = "ConvolutionBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], padding: tuple, dilation: tuple, groups: int,
-                geo: "_FlatGeometry") -> Any:
+    def forward(
+        ctx: Any, x: Any, w: Any, b: Any | None, padding: tuple, dilation: tuple, groups: int, geo: _FlatGeometry
+    ) -> Any:
         xp = backend.array_module(x)
         n, o, ho, wo, wp = geo.n, w.shape[0], geo.ho, geo.wo, geo.wp
         xf = flat_padded(x, padding, geo.dw * (geo.kw - 1))
@@ -153,7 +158,7 @@ class FlatConvolution(Op):
         buf = xp.empty(((n if keep else geo.chunk),) + cols.shape[1:], dtype=x.dtype)
         for s in range(0, n, geo.chunk):
             e = min(n, s + geo.chunk)
-            part = buf[s:e] if keep else buf[:e - s]
+            part = buf[s:e] if keep else buf[: e - s]
             part[...] = cols[s:e]
             xp.matmul(wm, part.reshape(e - s, groups, geo.kg, geo.p), out=out[s:e])
         # Drop the extra columns, then add the bias in place: measured faster than one strided add that
@@ -161,8 +166,9 @@ class FlatConvolution(Op):
         res = xp.ascontiguousarray(out.reshape(n, o, ho, wp)[..., :wo])
         if b is not None:
             res += b.reshape(1, -1, 1, 1)
-        ctx.save_for_backward((buf if keep else xf) if ctx.needs_input_grad[1] else None,
-                              w if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(
+            (buf if keep else xf) if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+        )
         ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
         return res
 
@@ -175,8 +181,11 @@ class FlatConvolution(Op):
         gx = gw = gb = None
         if w is not None:
             gxf = geo.input_grad(g, w)
-            gx = xp.ascontiguousarray(gxf[:, :, :geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
-                :, :, top:top + xshape[2], left:left + xshape[3]])
+            gx = xp.ascontiguousarray(
+                gxf[:, :, : geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
+                    :, :, top : top + xshape[2], left : left + xshape[3]
+                ]
+            )
         if xf is not None:
             gw = geo.weight_grad(xf, g).reshape(wshape)
         if ctx.needs_input_grad[2]:
@@ -187,8 +196,21 @@ class FlatConvolution(Op):
 class _FlatGeometry:
     """Shapes, strides and chunking of one flat-row convolution, shared by its forward and backward."""
 
-    def __init__(self, n: int, c: int, kh: int, kw: int, dh: int, dw: int, hp: int, wp: int, ho: int, wo: int,
-                 groups: int, itemsize: int) -> None:
+    def __init__(
+        self,
+        n: int,
+        c: int,
+        kh: int,
+        kw: int,
+        dh: int,
+        dw: int,
+        hp: int,
+        wp: int,
+        ho: int,
+        wo: int,
+        groups: int,
+        itemsize: int,
+    ) -> None:
         self.n, self.c, self.kh, self.kw, self.dh, self.dw = n, c, kh, kw, dh, dw
         self.hp, self.wp, self.ho, self.wo, self.groups = hp, wp, ho, wo, groups
         self.p = ho * wp  # output columns per image, Wp per output row
@@ -201,8 +223,9 @@ class _FlatGeometry:
     def views(self, xf: Any) -> Any:
         """The columns of every image as a (N, C, kh, kw, P) view of the flat padded input."""
         sn, sc, se = xf.strides
-        return backend.strided_view(xf, (self.n, self.c, self.kh, self.kw, self.p),
-                                    (sn, sc, self.dh * self.wp * se, self.dw * se, se))
+        return backend.strided_view(
+            xf, (self.n, self.c, self.kh, self.kw, self.p), (sn, sc, self.dh * self.wp * se, self.dw * se, se)
+        )
 
     def widen(self, grad: Any) -> Any:
         """The output gradient as (N, O, P): zeros in the columns the forward computed and dropped."""
@@ -232,10 +255,11 @@ class _FlatGeometry:
             if built:
                 c = cols[s:e]
             else:
-                c = buf[:e - s]
+                c = buf[: e - s]
                 c[...] = cols[s:e]
-            prod = xp.matmul(c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2),
-                             out=part[:e - s])
+            prod = xp.matmul(
+                c.reshape(e - s, gr, kg, p), g[s:e].reshape(e - s, gr, og, p).transpose(0, 1, 3, 2), out=part[: e - s]
+            )
             acc += prod.sum(axis=0)
         return acc.transpose(0, 2, 1)
 
@@ -261,16 +285,16 @@ class _FlatGeometry:
         for s in range(0, n, chunk):
             e = min(n, s + chunk)
             src = g[s:e].reshape(e - s, gr, og, p)
-            sh = shifted[:e - s]
+            sh = shifted[: e - s]
             for j in range(kw):
-                sh[:, :, :, j, j * dw:j * dw + p] = src
-            part = rows[:e - s]
+                sh[:, :, :, j, j * dw : j * dw + p] = src
+            part = rows[: e - s]
             xp.matmul(wr, sh.reshape(e - s, gr, og * kw, r), out=part.reshape(e - s, gr, cg * kh, r))
             dst = out[s:e]
             planes = part.reshape(e - s, self.c, kh, r)
             for i in range(kh):
                 at = i * dh * wp
-                dst[:, :, at:at + r] += planes[:, :, i]
+                dst[:, :, at : at + r] += planes[:, :, i]
         return out
 
 
@@ -278,8 +302,9 @@ class Convolution(Op):
     """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, w: Any, b: Optional[Any], stride: tuple, padding: tuple, dilation: tuple,
-                groups: int) -> Any:
+    def forward(
+        ctx: Any, x: Any, w: Any, b: Any | None, stride: tuple, padding: tuple, dilation: tuple, groups: int
+    ) -> Any:
         xp = backend.array_module(x)
         top, bottom, left, right = padding
         xpad = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
@@ -299,7 +324,7 @@ class Convolution(Op):
         if w is not None:
             gx = transposed(grad, w, ctx.padded, stride, dilation, groups)
             hp, wp = ctx.padded[2:]
-            gx = gx[:, :, top:hp - bottom, left:wp - right]
+            gx = gx[:, :, top : hp - bottom, left : wp - right]
             gx = backend.array_module(gx).ascontiguousarray(gx)
         if cols is not None:
             g = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
@@ -318,38 +343,60 @@ def _same_padding(kernel: tuple, dilation: tuple) -> tuple:
     return tuple(out)
 
 
-def _check_conv(x: Tensor, w: Tensor, b: Optional[Tensor], groups: int) -> None:
+def _check_conv(x: Tensor, w: Tensor, b: Tensor | None, groups: int) -> None:
     if x.ndim != 4:
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
-                           f"{list(x.shape)}")
+        raise RuntimeError(
+            f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: {list(x.shape)}"
+        )
     if w.ndim != 4:
-        raise RuntimeError(f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
-                           f"{w.ndim}-dimensional weight of size {list(w.shape)} instead")
+        raise RuntimeError(
+            f"Expected 4-dimensional weight for 4-dimensional input {list(x.shape)}, but got "
+            f"{w.ndim}-dimensional weight of size {list(w.shape)} instead"
+        )
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if w.shape[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
-                           f"weight of size {list(w.shape)} instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+            f"weight of size {list(w.shape)} instead"
+        )
     if w.shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-                           f"but got weight of size [{list(w.shape)}] instead")
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{list(w.shape)}] instead"
+        )
     if x.shape[1] != w.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} "
-                           f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead")
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(w.shape)}, expected input{list(x.shape)} "
+            f"to have {w.shape[1] * groups} channels, but got {x.shape[1]} channels instead"
+        )
     if x.dtype is not w.dtype:
-        raise RuntimeError(f"Input type ({_LEGACY_NAMES[x.dtype]}) and weight type ({_LEGACY_NAMES[w.dtype]}) "
-                           "should be the same or input should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(
+            f"Input type ({_LEGACY_NAMES[x.dtype]}) and weight type ({_LEGACY_NAMES[w.dtype]}) "
+            "should be the same or input should be a MKLDNN tensor and weight is a dense tensor"
+        )
     if b is not None:
         if b.ndim != 1 or b.shape[0] != w.shape[0]:
-            raise RuntimeError(f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
-                               f"{w.shape[0]} elements, but got bias of size {list(b.shape)} instead")
+            raise RuntimeError(
+                f"Given weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+                f"{w.shape[0]} elements, but got bias of size {list(b.shape)} instead"
+            )
         if b.dtype is not x.dtype:
-            raise RuntimeError(f"Input type ({_LEGACY_NAMES[x.dtype][6:-6].lower()}) and bias type "
-                               f"({_LEGACY_NAMES[b.dtype][6:-6].lower()}) should be the same")
+            raise RuntimeError(
+                f"Input type ({_LEGACY_NAMES[x.dtype][6:-6].lower()}) and bias type "
+                f"({_LEGACY_NAMES[b.dtype][6:-6].lower()}) should be the same"
+            )
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride: IntPair = 1,
-           padding: Union[IntPair, str] = 0, dilation: IntPair = 1, groups: int = 1) -> Tensor:
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,
+    padding: Union[IntPair, str] = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
     """2-D cross-correlation of a (N, C, H, W) or unbatched (C, H, W) input, as ``torch.nn.functional.conv2d``.
 
     Args:
@@ -364,8 +411,18 @@ def conv2d(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None, stride:
     xd, wd = input._data, weight._data
     key = None
     if plain_args(stride, padding, dilation, groups):
-        key = (xd.shape, wd.shape, xd.dtype, wd.dtype, None if bias is None else (bias._data.shape, bias._data.dtype),
-               stride, padding, dilation, groups, CHUNK_BYTES)
+        key = (
+            xd.shape,
+            wd.shape,
+            xd.dtype,
+            wd.dtype,
+            None if bias is None else (bias._data.shape, bias._data.dtype),
+            stride,
+            padding,
+            dilation,
+            groups,
+            CHUNK_BYTES,
+        )
     plan = _PLANS.get(key) if key is not None else None
     if plan is None:
         if input.ndim == 3:
@@ -399,16 +456,25 @@ def plain_args(*args: Any) -> bool:
     return True
 
 
-def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair, padding: Union[IntPair, str],
-          dilation: IntPair, groups: int) -> tuple:
+def _plan(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    stride: IntPair,
+    padding: Union[IntPair, str],
+    dilation: IntPair,
+    groups: int,
+) -> tuple:
     """Check the arguments (torch's errors) and return (flat, stride, pads, dilation, geometry)."""
     for name, value in (("stride", stride), ("padding", padding), ("dilation", dilation), ("groups", groups)):
         items = value if isinstance(value, (tuple, list)) else (value,)
         if name == "padding" and isinstance(value, str):
             continue
         if not all(is_int(v) for v in items) or (name == "groups" and not is_int(value)):
-            raise TypeError(f"conv2d() received an invalid combination of arguments - got (Tensor, Tensor, "
-                            f"{name}={type(value).__name__}), but expected integers or tuples of integers")
+            raise TypeError(
+                f"conv2d() received an invalid combination of arguments - got (Tensor, Tensor, "
+                f"{name}={type(value).__name__}), but expected integers or tuples of integers"
+            )
     _check_conv(input, weight, bias, groups)
     stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
     if any(s <= 0 for s in stride):
@@ -433,15 +499,19 @@ def _plan(input: Tensor, weight: Tensor, bias: Optional[Tensor], stride: IntPair
     padded = (input.shape[2] + pads[0] + pads[1], input.shape[3] + pads[2] + pads[3])
     span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
     if padded[0] < span[0] or padded[1] < span[1]:
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
-                           f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size")
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
+            f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size"
+        )
     if kernel[0] <= 0 or kernel[1] <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
-                           f"kernel_width: {kernel[1]}")
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} kernel_width: {kernel[1]}"
+        )
     if stride != (1, 1):
         return (False, stride, pads, dilation, None)
     (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation
     hp, wp = h + pads[0] + pads[1], wd + pads[2] + pads[3]
-    geo = _FlatGeometry(n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups,
-                        input._data.dtype.itemsize)
+    geo = _FlatGeometry(
+        n, c, kh, kw, dh, dw, hp, wp, hp - dh * (kh - 1), wp - dw * (kw - 1), groups, input._data.dtype.itemsize
+    )
     return (True, stride, pads, dilation, geo)

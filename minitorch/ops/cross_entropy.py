@@ -5,9 +5,10 @@ negative log-likelihood share a single forward and a single backward,
 ``grad * (softmax * sum(q) - q)``, where ``q`` holds each class's coefficient in the
 loss (weights, label smoothing and ignored entries folded in).
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import Tensor
@@ -25,7 +26,7 @@ def _class_axis(weight: Any, ndim: int) -> Any:
     return weight.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def class_weights(target: Any, classes: int, weight: Optional[Any], ignore_index: int, np_dtype: Any) -> tuple:
+def class_weights(target: Any, classes: int, weight: Any | None, ignore_index: int, np_dtype: Any) -> tuple:
     """For class-index targets: indices safe to gather with, the not-ignored mask, and each row's weight.
 
     Raises torch's IndexError for a target outside ``[0, classes)`` that is not ``ignore_index``.
@@ -51,8 +52,7 @@ def _one_hot(index: Any, classes: int, ndim: int, np_dtype: Any) -> Any:
     return (xp.arange(classes).reshape((1, -1) + (1,) * (ndim - 2)) == xp.expand_dims(index, 1)).astype(np_dtype)
 
 
-def _plain_rows(x: Any, target: Any, weight: Optional[Any], ignore_index: int, smoothing: float,
-                reduction: str) -> bool:
+def _plain_rows(x: Any, target: Any, weight: Any | None, ignore_index: int, smoothing: float, reduction: str) -> bool:
     """Whether cross-entropy can take its fast path: (N, C) logits and class indices, all in range."""
     if x.ndim != 2 or weight is not None or smoothing or reduction == "none" or target.dtype.kind not in "iu":
         return False
@@ -67,8 +67,9 @@ class CrossEntropyLoss(Op):
     """log_softmax along axis 1 fused with the negative log-likelihood (class indices or probabilities)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any, weight: Optional[Any], ignore_index: int, smoothing: float,
-                reduction: str) -> Any:
+    def forward(
+        ctx: Any, x: Any, target: Any, weight: Any | None, ignore_index: int, smoothing: float, reduction: str
+    ) -> Any:
         xp = backend.array_module(x)
         c = x.shape[1]
         logp = log_softmax_array(x, 1)
@@ -142,7 +143,7 @@ class NllLoss(Op):
     """Negative log-likelihood of class indices given log-probabilities along axis 1."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any, weight: Optional[Any], ignore_index: int, reduction: str) -> Any:
+    def forward(ctx: Any, x: Any, target: Any, weight: Any | None, ignore_index: int, reduction: str) -> Any:
         xp = backend.array_module(x)
         safe, valid, wy = class_weights(target, x.shape[1], weight, ignore_index, x.dtype)
         rows = -wy * xp.where(valid, _pick(x, safe), 0)
@@ -160,21 +161,22 @@ class NllLoss(Op):
         return gx, None, None, None, None
 
 
-def _check_class_target(input: Tensor, target: Tensor, weight: Optional[Tensor], prefix: str = "") -> None:
+def _check_class_target(input: Tensor, target: Tensor, weight: Tensor | None, prefix: str = "") -> None:
     """torch's checks of class-index targets, in torch's order (shapes before the target's dtype)."""
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
     if input.ndim > 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
-                         f"({target.shape[0] if target.ndim else 1}).")
+        raise ValueError(
+            f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+            f"({target.shape[0] if target.ndim else 1})."
+        )
     if input.ndim == 1:
         if target.ndim > 1 or target.numel() != 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     elif tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
         if input.ndim == 2:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
-                           f"got {list(target.shape)}")
+        raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got {list(target.shape)}")
     if target.dtype not in (dtypes.int64, dtypes.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target)}")
     _check_weight(input, weight, prefix)
@@ -183,16 +185,18 @@ def _check_class_target(input: Tensor, target: Tensor, weight: Optional[Tensor],
 def _check_floating(input: Tensor, kernel: str) -> None:
     """torch's NotImplementedError for integer logits (no integer kernel behind the loss)."""
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{type_name(input)}\'')
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input)}'")
 
 
-def _check_weight(input: Tensor, weight: Optional[Tensor], prefix: str = "") -> None:
+def _check_weight(input: Tensor, weight: Tensor | None, prefix: str = "") -> None:
     if weight is None:
         return
     c = input.shape[0 if input.ndim == 1 else 1]
     if weight.ndim != 1 or weight.shape[0] != c:
-        raise RuntimeError(f"{prefix}weight tensor should be defined either for all {c} classes or no classes "
-                           f"but got weight tensor of shape: {list(weight.shape)}")
+        raise RuntimeError(
+            f"{prefix}weight tensor should be defined either for all {c} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
     if weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {type_name(input)} but found {type_name(weight)}")
 
@@ -201,14 +205,23 @@ def _batched(input: Tensor, target: Tensor, reduction: str, run: Any) -> Tensor:
     """Run a class-axis loss on a 1-D (C) input as a batch of one, giving back torch's result shape."""
     if input.ndim != 1:
         return run(input, target)
-    out = run(input.unsqueeze(0), target.unsqueeze(0) if target.ndim == 1 and target.dtype.is_floating_point
-              else target.reshape(1))
+    out = run(
+        input.unsqueeze(0),
+        target.unsqueeze(0) if target.ndim == 1 and target.dtype.is_floating_point else target.reshape(1),
+    )
     return out.reshape(()) if reduction == "none" else out
 
 
-def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
-                  size_average: Optional[bool] = None, ignore_index: int = -100, reduce: Optional[bool] = None,
-                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Cross-entropy between logits and class indices or class probabilities, as one stable fused op.
 
     Args:
@@ -221,10 +234,18 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
         label_smoothing: mix the target with the uniform distribution by this amount, in [0, 1].
     """
     xd, td = input._data, target._data
-    if (xd.ndim == 2 and td.ndim == 1 and td.shape[0] == xd.shape[0] and xd.dtype.kind == "f" and weight is None
-            and size_average is None
-            and reduce is None and label_smoothing == 0.0 and (reduction == "mean" or reduction == "sum")
-            and ((td.dtype.kind == "i" and td.dtype.itemsize == 8) or (td.dtype.kind == "u" and td.dtype.itemsize == 1))):
+    if (
+        xd.ndim == 2
+        and td.ndim == 1
+        and td.shape[0] == xd.shape[0]
+        and xd.dtype.kind == "f"
+        and weight is None
+        and size_average is None
+        and reduce is None
+        and label_smoothing == 0.0
+        and (reduction == "mean" or reduction == "sum")
+        and ((td.dtype.kind == "i" and td.dtype.itemsize == 8) or (td.dtype.kind == "u" and td.dtype.itemsize == 1))
+    ):
         # The common call (a batch of logits, int64 class indices, defaults): every check below passes.
         return CrossEntropyLoss.apply(input, td, None, ignore_index, 0.0, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
@@ -234,26 +255,42 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None
     kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
     if tuple(input.shape) == tuple(target.shape):
         if not target.dtype.is_floating_point:
-            raise RuntimeError("Expected floating point type for target with class probabilities, got "
-                               f"{type_name(target)}")
+            raise RuntimeError(
+                f"Expected floating point type for target with class probabilities, got {type_name(target)}"
+            )
         _check_floating(input, kernel)
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         _check_weight(input, weight, "cross_entropy: ")
         dt = dtypes.promote_types(input.dtype, target.dtype)
         input, target = to_dtype(input, dt), to_dtype(target, dt)
-        return _batched(input, target, reduction, lambda x, t: CrossEntropyLoss.apply(
-            x, t, weight, ignore_index, label_smoothing, reduction))
+        return _batched(
+            input,
+            target,
+            reduction,
+            lambda x, t: CrossEntropyLoss.apply(x, t, weight, ignore_index, label_smoothing, reduction),
+        )
     _check_floating(input, kernel)  # torch takes the log-softmax before it looks at the target
     _check_class_target(input, target, weight)
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
-    return _batched(input, target, reduction, lambda x, t: CrossEntropyLoss.apply(
-        x, t._data, raw_weight, ignore_index, label_smoothing, reduction))
+    return _batched(
+        input,
+        target,
+        reduction,
+        lambda x, t: CrossEntropyLoss.apply(x, t._data, raw_weight, ignore_index, label_smoothing, reduction),
+    )
 
 
-def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
-             ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean") -> Tensor:
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Negative log-likelihood of class indices under log-probabilities.
 
     Args:
@@ -268,5 +305,6 @@ def nll_loss(input: Tensor, target: Tensor, weight: Optional[Tensor] = None, siz
     _check_floating(input, "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame")
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
-    return _batched(input, target, reduction,
-                    lambda x, t: NllLoss.apply(x, t._data, raw_weight, ignore_index, reduction))
+    return _batched(
+        input, target, reduction, lambda x, t: NllLoss.apply(x, t._data, raw_weight, ignore_index, reduction)
+    )

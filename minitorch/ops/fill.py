@@ -3,6 +3,7 @@
 They are ops of their own, not arithmetic on the old values (``x * 0 + v`` would turn an old inf or
 NaN into NaN), and they save nothing, so their graphs can be walked again as torch's can.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,8 +1,10 @@
 """Indexing: reading (``x[idx]``), writing (``x[idx] = v``) and in-place writes through views."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
@@ -18,8 +20,9 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
     for it in items:
         if isinstance(it, Tensor):
             if it.device != x.device and it.device.type != "cpu":
-                raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed "
-                                   f"tensor ({x.device})")
+                raise RuntimeError(
+                    f"indices should be either on cpu or on the same device as the indexed tensor ({x.device})"
+                )
             if it.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             it = backend.to_device(it._data, x.device)  # cpu indices serve a tensor on any device
@@ -36,8 +39,10 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
             if hasattr(it, "__index__"):
                 it = it.__index__()
             else:
-                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                                 "Variables are valid indices (got " + type(it).__name__ + ")")
+                raise IndexError(
+                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                    "Variables are valid indices (got " + type(it).__name__ + ")"
+                )
         if isinstance(it, slice) and it.step is not None and it.step <= 0:
             raise ValueError("step must be greater than zero")
         out.append(it)
@@ -47,20 +52,24 @@ def _convert_index(index: Any, x: Tensor) -> tuple:
 
 def _check_masks(items: list, shape: tuple) -> None:
     """torch's error for a boolean mask whose shape differs from the dimensions it covers."""
+
     def width(it: Any) -> int:
         if it is None or it is Ellipsis or isinstance(it, bool):
             return 0
         return it.ndim if backend.is_array(it) and it.dtype.kind == "b" else 1
+
     dim = 0
     for i, it in enumerate(items):
         if it is Ellipsis:
-            dim = len(shape) - sum(width(rest) for rest in items[i + 1:])
+            dim = len(shape) - sum(width(rest) for rest in items[i + 1 :])
             continue
         if backend.is_array(it) and it.dtype.kind == "b":
             for j, n in enumerate(it.shape):
                 if dim + j < len(shape) and shape[dim + j] != n:
-                    raise IndexError(f"The shape of the mask {list(it.shape)} at index {j} does not match the shape "
-                                     f"of the indexed tensor {list(shape)} at index {dim + j}")
+                    raise IndexError(
+                        f"The shape of the mask {list(it.shape)} at index {j} does not match the shape "
+                        f"of the indexed tensor {list(shape)} at index {dim + j}"
+                    )
         dim += width(it)
 
 
@@ -82,7 +91,7 @@ class Index(Op):
     node_name = "IndexBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, region: "IndexRegion") -> Any:
+    def forward(ctx: Any, x: Any, region: IndexRegion) -> Any:
         ctx.shape, ctx.region = x.shape, region
         try:
             return region.read(x)
@@ -134,8 +143,10 @@ def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` with torch's (numpy's) indexing rules; basic indexing returns a view."""
     items = index if isinstance(index, tuple) else (index,)
     if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in items):
-        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+            "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+        )
     if x.ndim == 0 and any(isinstance(i, slice) for i in items):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     idx, basic = _convert_index(index, x)
@@ -154,7 +165,7 @@ class IndexRegion:
     a basic one (integers, slices, None), then the advanced one on the view it gives.
     """
 
-    def __init__(self, idx: tuple, ndim: Optional[int] = None) -> None:
+    def __init__(self, idx: tuple, ndim: int | None = None) -> None:
         self.idx = idx
         self.steps = _two_steps(idx, ndim) if ndim is not None else None
 
@@ -175,16 +186,17 @@ class IndexRegion:
         backend.scatter_add(target, idx, value)
 
 
-def _two_steps(idx: tuple, ndim: int) -> Optional[tuple]:
+def _two_steps(idx: tuple, ndim: int) -> tuple | None:
     """(basic index, advanced index on its result) when ``idx`` mixes integers and advanced indices."""
+
     def is_adv(it: Any) -> bool:
         return backend.is_array(it)
+
     if not (any(is_adv(it) for it in idx) and any(isinstance(it, int) and not isinstance(it, bool) for it in idx)):
         return None
     if any(isinstance(it, bool) or (is_adv(it) and it.dtype.kind == "b" and it.ndim == 0) for it in idx):
         return None
-    width = [0 if it is None or it is Ellipsis else it.ndim if is_adv(it) and it.dtype.kind == "b" else 1
-             for it in idx]
+    width = [0 if it is None or it is Ellipsis else it.ndim if is_adv(it) and it.dtype.kind == "b" else 1 for it in idx]
     if sum(width) > ndim or sum(it is Ellipsis for it in idx) > 1:
         return None  # numpy raises its error on the one-step index
     first, second = [], []
@@ -245,10 +257,10 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
     if isinstance(value, Tensor):
         if value.device != x.device:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
-        if not (value.dtype is x.dtype):
+        if value.dtype is not x.dtype:
             value = to_dtype(value, x.dtype)
     elif isinstance(value, (float, complex) + dtypes.INTEGER_SCALARS):  # torch's rule: not numpy's float32, bool
-        if isinstance(value, dtypes.INTEGER_SCALARS) and not -2**63 <= int(value) < 2**63:
+        if isinstance(value, dtypes.INTEGER_SCALARS) and not -(2**63) <= int(value) < 2**63:
             raise ValueError("Overflow when unpacking long long")
         # Checked as torch checks it, except float16, which it takes unchecked (1e300 becomes inf).
         value = dtypes.cast_scalar(value, x.dtype, checked=x.dtype is not dtypes.float16)
@@ -256,6 +268,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         kind = type(value)
         name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
         from ..tensor import _LEGACY_NAMES
+
         raise TypeError(f"can't assign a {name} to a {_LEGACY_NAMES[x.dtype]}")
     record = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not record:
@@ -280,8 +293,10 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
 
 
 def _shape_mismatch(raw: Any, region: Any, x: Tensor) -> RuntimeError:
-    return RuntimeError(f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} cannot be "
-                        f"broadcast to indexing result of shape {list(region.read(x._data).shape)}")
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} cannot be "
+        f"broadcast to indexing result of shape {list(region.read(x._data).shape)}"
+    )
 
 
 class _ViewOf(Op):
@@ -307,10 +322,12 @@ def rebase_view(view: Tensor, result: Tensor) -> None:
     base, fn = view._base, view._view_fn
     multi = getattr(view, "_multi_view", None)
     if multi is not None:  # torch cannot rebase one output of split/unbind/chunk; neither do we
-        raise RuntimeError(f"Output {multi[0]} of {multi[1]} is a view and is being modified inplace. This view is "
-                           "the output of a function that returns multiple views. Such functions do not allow the "
-                           "output views to be modified inplace. You should replace the inplace operation by an "
-                           "out-of-place one.")
+        raise RuntimeError(
+            f"Output {multi[0]} of {multi[1]} is a view and is being modified inplace. This view is "
+            "the output of a function that returns multiple views. Such functions do not allow the "
+            "output views to be modified inplace. You should replace the inplace operation by an "
+            "out-of-place one."
+        )
     if base.grad_fn is None and base.requires_grad:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     new_base = CopySlices.apply(base, result, ViewRegion(fn))
@@ -337,12 +354,14 @@ class MaskedFill(Op):
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True."""
     from .arithmetic import where
+
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
     if isinstance(value, Tensor) and value.ndim:
-        raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                           f"{value.ndim} dimension(s).")
+        raise RuntimeError(
+            f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with {value.ndim} dimension(s)."
+        )
     if isinstance(value, Tensor) and value.requires_grad:
         return where(mask, value.to(input.dtype), input)  # the value gets a gradient too
     if isinstance(value, Tensor):  # its number, converted as a number is (checked)
@@ -350,9 +369,11 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     elif dtypes.is_number(value):
         value = input._xp.asarray(dtypes.cast_scalar(value, input.dtype))  # checked; -1 still wraps into uint8
     else:
-        raise TypeError(f"masked_fill() received an invalid combination of arguments - got (Tensor, "
-                        f"{type(value).__name__}), but expected one of:\n * (Tensor mask, Tensor value)\n"
-                        " * (Tensor mask, Number value)")
+        raise TypeError(
+            f"masked_fill() received an invalid combination of arguments - got (Tensor, "
+            f"{type(value).__name__}), but expected one of:\n * (Tensor mask, Tensor value)\n"
+            " * (Tensor mask, Number value)"
+        )
     return MaskedFill.apply(input, mask._data, value)
 
 
@@ -390,11 +411,15 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for d, (n, m) in enumerate(zip(shape, ishape)):
         if d != axis and m > n:
-            raise RuntimeError(f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
-                               f"larger than self {list(input.shape)} apart from dimension {axis}")
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                f"larger than self {list(input.shape)} apart from dimension {axis}"
+            )
     bad = index._data[(index._data < 0) | (index._data >= shape[axis])]
     if bad.size:
-        raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {axis} with size {shape[axis]}")
+        raise RuntimeError(
+            f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {axis} with size {shape[axis]}"
+        )
     return Gather.apply(input, axis, index._data)
 
 

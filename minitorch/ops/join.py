@@ -1,7 +1,9 @@
 """Joining and splitting along a dimension: cat, stack, hstack, vstack, split, chunk, unbind, narrow."""
+
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
@@ -46,7 +48,7 @@ def _tensor_list(name: str, tensors: Sequence[Tensor]) -> list:
     return tensors
 
 
-def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors along an existing dimension."""
     tensors = _tensor_list("cat", tensors)
     *cast, dt = prepare(*tensors)
@@ -63,8 +65,10 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None
             raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
         for d in range(ref.ndim):
             if d != axis and t.shape[d] != ref.shape[d]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {axis}. Expected size "
-                                   f"{ref.shape[d]} but got size {t.shape[d]} for tensor number {i} in the list.")
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                    f"{ref.shape[d]} but got size {t.shape[d]} for tensor number {i} in the list."
+                )
     res = Cat.apply(*cast, axis=axis)
     return res if out is None else out.copy_(res)
 
@@ -87,14 +91,16 @@ class Stack(Op):
         return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
 
 
-def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Optional[Tensor] = None) -> Tensor:
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
     tensors = _tensor_list("stack", tensors)
     first = tensors[0]
     for i, t in enumerate(tensors):
         if tuple(t.shape) != tuple(first.shape):
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry "
-                               f"0 and {list(t.shape)} at entry {i}")
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(first.shape)} at entry "
+                f"0 and {list(t.shape)} at entry {i}"
+            )
     d = first._wrap_dim(dim, extra=1)
     *cast, _ = prepare(*tensors)
     res = Stack.apply(*cast, axis=d)
@@ -137,10 +143,12 @@ def _pieces(input: Tensor, axis: int, bounds: list, cls: type) -> tuple:
     outs = cls.apply(input, axis, tuple(bounds))
     views = []
     for (lo, hi), o in zip(bounds, outs if isinstance(outs, tuple) else (outs,)):
+
         def fn(a: Any, lo: int = lo, hi: int = hi) -> Any:
             idx = [slice(None)] * a.ndim
             idx[axis] = slice(lo, hi)
             return a[tuple(idx)]
+
         views.append(mark_view(o, input, fn))
         if views[-1]._base is not None:
             views[-1]._multi_view = (len(views) - 1, cls.__name__)
@@ -160,8 +168,10 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         return _pieces(tensor, axis, bounds, Split)
     sizes = [int(s) for s in split_size_or_sections]
     if sum(sizes) != n:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
-                           f"dimension {dim}), but got split_sizes={sizes}")
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
+            f"dimension {dim}), but got split_sizes={sizes}"
+        )
     bounds, start = [], 0
     for s in sizes:
         bounds.append((start, start + s))
@@ -200,8 +210,10 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
         return ()
     views = []
     for i, o in enumerate(Unbind.apply(input, axis)):
+
         def fn(a: Any, i: int = i) -> Any:
             return a[(slice(None),) * axis + (i,)]
+
         views.append(mark_view(o, input, fn))
         if views[-1]._base is not None:
             views[-1]._multi_view = (i, "Unbind")

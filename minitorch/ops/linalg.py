@@ -1,9 +1,10 @@
 """Matrix products: matmul, mm, bmm, dot, mv."""
+
 from __future__ import annotations
 
 import builtins
 import math
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend
 from ..tensor import Tensor
@@ -17,8 +18,7 @@ class Matmul(Op):
 
     @staticmethod
     def forward(ctx: Any, a: Any, b: Any) -> Any:
-        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
-                              b if ctx.needs_input_grad[0] else None)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.ndims = (a.ndim, b.ndim)
         return a @ b
 
@@ -83,8 +83,10 @@ def _same_dtype(a: Tensor, b: Tensor) -> None:
 
 def _addmv_dtypes(mat: Tensor, vec: Tensor) -> None:
     if mat.dtype is not vec.dtype:
-        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_scalar_name(vec)}, "
-                           f"{_scalar_name(mat)}, and {_scalar_name(vec)}")
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {_scalar_name(vec)}, "
+            f"{_scalar_name(mat)}, and {_scalar_name(vec)}"
+        )
 
 
 def _bmm_dtypes(a: Tensor, b: Tensor) -> None:
@@ -94,19 +96,30 @@ def _bmm_dtypes(a: Tensor, b: Tensor) -> None:
 
 def _scalar_name(t: Tensor) -> str:
     """torch's ScalarType name of a tensor's dtype (``Float``, ``Double``, ``Long``)."""
-    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(t.dtype.name, t.dtype.name)
+    return {
+        "float32": "Float",
+        "float64": "Double",
+        "float16": "Half",
+        "int64": "Long",
+        "int32": "Int",
+        "int16": "Short",
+        "int8": "Char",
+        "uint8": "Byte",
+        "bool": "Bool",
+    }.get(t.dtype.name, t.dtype.name)
 
 
 def _tn(t: Tensor) -> str:
-    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int",
-            "float16": "c10::Half"}.get(t.dtype.name, t.dtype.name)
+    return {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "float16": "c10::Half"}.get(
+        t.dtype.name, t.dtype.name
+    )
 
 
-def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Tensor:
+def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
     if out is not None:
         from .arithmetic import _maybe_out
+
         return _maybe_out(matmul(input, other), out)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:
@@ -127,14 +140,17 @@ def matmul(input: Tensor, other: Tensor, *, out: Optional[Tensor] = None) -> Ten
     elif b.ndim == 2:
         _same_dtype(a, b)
         if a.shape[-1] != b.shape[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and "
-                               f"{_shape_str(b.shape)})")
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({rows}x{a.shape[-1]} and {_shape_str(b.shape)})"
+            )
     else:
         batch = _broadcast_batch(a.shape[:-2], b.shape[:-2])
         _bmm_dtypes(a, b)
         if a.shape[-1] != b.shape[-2]:
-            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                               f"[{math.prod(batch)}, {a.shape[-1]}] but got: [{math.prod(batch)}, {b.shape[-2]}].")
+            raise RuntimeError(
+                f"Expected size for first two dimensions of batch2 tensor to be: "
+                f"[{math.prod(batch)}, {a.shape[-1]}] but got: [{math.prod(batch)}, {b.shape[-2]}]."
+            )
     return Matmul.apply(a, b)
 
 
@@ -144,8 +160,9 @@ def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
     sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
     for i, (x, y) in enumerate(zip(sa, sb)):
         if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                               f"non-singleton dimension {i}")
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton dimension {i}"
+            )
     return tuple(builtins.max(x, y) for x, y in zip(sa, sb))
 
 
@@ -156,8 +173,9 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} and "
-                           f"{_shape_str(mat2.shape)})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} and {_shape_str(mat2.shape)})"
+        )
     _same_dtype(input, mat2)
     return Mm.apply(input, mat2)
 
@@ -169,8 +187,10 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if mat2.ndim != 3:
         raise RuntimeError("batch2 must be a 3D tensor")
     if mat2.shape[0] != input.shape[0] or mat2.shape[1] != input.shape[2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{input.shape[0]}, {input.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}]."
+        )
     _bmm_dtypes(input, mat2)
     return Bmm.apply(input, mat2)
 
@@ -180,12 +200,15 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape[0] != other.shape[0]:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
-                           f"[{other.shape[0]}] to have the same number of elements, but got "
-                           f"{input.shape[0]} and {other.shape[0]} elements respectively")
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+            f"[{other.shape[0]}] to have the same number of elements, but got "
+            f"{input.shape[0]} and {other.shape[0]} elements respectively"
+        )
     if input.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_scalar_name(input)} "
-                           f"and {_scalar_name(other)}")
+        raise RuntimeError(
+            f"dot : expected both vectors to have same dtype, but found {_scalar_name(input)} and {_scalar_name(other)}"
+        )
     return Dot.apply(input, other)
 
 
@@ -194,7 +217,8 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(input.shape)}), "
-                           f"vec ({vec.shape[0]})")
+        raise RuntimeError(
+            f"size mismatch, got input ({input.shape[0]}), mat ({_shape_str(input.shape)}), vec ({vec.shape[0]})"
+        )
     _addmv_dtypes(input, vec)
     return Mv.apply(input, vec)

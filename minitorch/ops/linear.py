@@ -1,7 +1,8 @@
 """The fully connected layer: ``linear`` lowered, as torch lowers it, to one ``addmm`` (bias + input @ weight.T)."""
+
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend
 from ..tensor import _LEGACY_NAMES, Tensor
@@ -35,7 +36,7 @@ def _name(t: Tensor) -> str:
     return _LEGACY_NAMES[t.dtype][6:-6]
 
 
-def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
     if bias is None:
         return matmul(input, weight.t())
@@ -51,8 +52,10 @@ def linear(input: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tens
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {wk}x{out})")
     shape = bd.shape
     if len(shape) > 2 or any(s not in (1, t) for s, t in zip(shape[::-1], (out, n))):
-        raise RuntimeError(f"The expanded size of the tensor ({out}) must match the existing size "
-                           f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
-                           f"Tensor sizes: {list(shape)}")
+        raise RuntimeError(
+            f"The expanded size of the tensor ({out}) must match the existing size "
+            f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
+            f"Tensor sizes: {list(shape)}"
+        )
     res = Addmm.apply(bias, rows, t(weight))
     return res if xd.ndim == 2 else res.reshape(tuple(xd.shape[:-1]) + (out,))

@@ -1,9 +1,10 @@
 """Pointwise losses (MSE, L1, binary cross-entropy on probabilities and on logits) and the reduction
 helpers every loss shares; the class-axis losses live in ``cross_entropy.py``."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional
+from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import is_grad_enabled
@@ -13,14 +14,16 @@ from .base import Op, check_broadcast, to_dtype
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def reduction_string(size_average: Optional[bool], reduce: Optional[bool], reduction: str) -> str:
+def reduction_string(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
     """The reduction to use, honouring the deprecated ``size_average``/``reduce`` pair as torch does."""
     if size_average is not None or reduce is not None:
         size_average = True if size_average is None else size_average
         reduce = True if reduce is None else reduce
         reduction = "mean" if size_average and reduce else ("sum" if reduce else "none")
-        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
-                      "instead.", stacklevel=3)
+        warnings.warn(
+            f"size_average and reduce args will be deprecated, please use reduction='{reduction}' instead.",
+            stacklevel=3,
+        )
     if reduction not in REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
     return reduction
@@ -50,7 +53,7 @@ class BinaryCrossEntropy(Op):
     """-w (t log x + (1 - t) log(1 - x)) on probabilities, each log clamped at -100 as torch does."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Optional[Any], reduction: str) -> Any:
+    def forward(ctx: Any, x: Any, t: Any, w: Any | None, reduction: str) -> Any:
         xp = backend.array_module(x)
         if not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
@@ -83,7 +86,7 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(x), computed from the logits: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Optional[Any], pos_weight: Optional[Any], reduction: str) -> Any:
+    def forward(ctx: Any, x: Any, t: Any, w: Any | None, pos_weight: Any | None, reduction: str) -> Any:
         xp = backend.array_module(x)
         softplus_neg = xp.logaddexp(0, -x)  # -log(sigmoid(x)), finite for every x
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
@@ -130,10 +133,13 @@ class MseLoss(Op):
 
 # ------------------------------------------------------------------ public functions
 
-def not_differentiable(fn: str, name: str, t: Optional[Tensor]) -> None:
+
+def not_differentiable(fn: str, name: str, t: Tensor | None) -> None:
     if t is not None and t.requires_grad and is_grad_enabled():
-        raise RuntimeError(f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
-                           "This input cannot have requires_grad True.")
+        raise RuntimeError(
+            f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
+            "This input cannot have requires_grad True."
+        )
 
 
 def type_name(t: Tensor) -> str:
@@ -151,9 +157,11 @@ def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> 
     for i in range(1, min(len(ws), len(xs)) + 1):
         if ws[-i] != xs[-i] and ws[-i] != 1 and xs[-i] != 1:
             if expanded:
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
-                                   f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
-                                   f"broadcastable to {list(xs)}")
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
+                    f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
+                    f"broadcastable to {list(xs)}"
+                )
             check_broadcast(input, weight)
     n = max(len(ws), len(xs))
     full = tuple(b if a == 1 else a for a, b in zip((1,) * (n - len(ws)) + ws, (1,) * (n - len(xs)) + xs))
@@ -163,12 +171,15 @@ def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> 
 
 def _size_warning(input: Tensor, target: Tensor) -> None:
     if tuple(target.shape) != tuple(input.shape):
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
-                      "This will likely lead to incorrect results due to broadcasting. "
-                      "Please ensure they have the same size.", stacklevel=3)
+        warnings.warn(
+            f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+            "This will likely lead to incorrect results due to broadcasting. "
+            "Please ensure they have the same size.",
+            stacklevel=3,
+        )
 
 
-def _pointwise_loss(loss: Tensor, input: Tensor, weight: Optional[Tensor], reduction: str) -> Tensor:
+def _pointwise_loss(loss: Tensor, input: Tensor, weight: Tensor | None, reduction: str) -> Tensor:
     if weight is None:
         if reduction == "none":
             return loss
@@ -181,8 +192,14 @@ def _pointwise_loss(loss: Tensor, input: Tensor, weight: Optional[Tensor], reduc
     return loss.sum() if reduction == "sum" else loss.sum() / weight.sum()
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
-             reduction: str = "mean", weight: Optional[Tensor] = None) -> Tensor:
+def mse_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
     """Squared error, reduced; warns when ``target``'s shape differs from ``input``'s (they broadcast).
 
     Args:
@@ -201,8 +218,14 @@ def mse_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None,
     return _pointwise_loss(diff * diff, input, weight, reduction)
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
-            reduction: str = "mean", weight: Optional[Tensor] = None) -> Tensor:
+def l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    weight: Tensor | None = None,
+) -> Tensor:
     """Absolute error, reduced; warns when ``target``'s shape differs from ``input``'s (they broadcast).
 
     Args:
@@ -214,16 +237,21 @@ def l1_loss(input: Tensor, target: Tensor, size_average: Optional[bool] = None, 
     return _pointwise_loss((input - target).abs(), input, weight, reduction)
 
 
-def _raw_like(t: Optional[Tensor], like: Tensor) -> Optional[Any]:
+def _raw_like(t: Tensor | None, like: Tensor) -> Any | None:
     """A non-differentiable weight as a raw array of ``like``'s dtype."""
     if t is None:
         return None
     return t._data.astype(like._data.dtype, copy=False)
 
 
-def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
-                         size_average: Optional[bool] = None, reduce: Optional[bool] = None,
-                         reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
     """Binary cross-entropy between probabilities, each log clamped at -100 as torch does.
 
     Args:
@@ -234,8 +262,10 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
     """
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
-                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+        raise ValueError(
+            f"Using a target size ({target.shape}) that is different to the input size "
+            f"({input.shape}) is deprecated. Please ensure they have the same size."
+        )
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_name(target)} but expected {type_name(input)}")
     if weight is not None:
@@ -244,9 +274,15 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Optional[Tensor]
     return BinaryCrossEntropy.apply(input, target, _raw_like(weight, input), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Optional[Tensor] = None,
-                                     size_average: Optional[bool] = None, reduce: Optional[bool] = None,
-                                     reduction: str = "mean", pos_weight: Optional[Tensor] = None) -> Tensor:
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
     """Binary cross-entropy of sigmoid(``input``), computed stably from the logits.
 
     Args:
@@ -262,8 +298,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Opti
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{type_name(input)}'")
     if target.dtype is dtypes.bool_:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
     if not target.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type {type_name(target)}")
     if pos_weight is not None:
@@ -275,5 +313,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Opti
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     dt = dtypes.promote_types(input.dtype, target.dtype)
     input, target = to_dtype(input, dt), to_dtype(target, dt)
-    return BinaryCrossEntropyWithLogits.apply(input, target, _raw_like(weight, input), _raw_like(pos_weight, input),
-                                              reduction)
+    return BinaryCrossEntropyWithLogits.apply(
+        input, target, _raw_like(weight, input), _raw_like(pos_weight, input), reduction
+    )

@@ -5,9 +5,11 @@ slice). The other modes read every output position from a source index per padde
 dimension, so their gradient sums over those indices: a product with the 0/1
 matrix of the index map, one per dimension, instead of a scatter loop.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import Tensor
@@ -82,18 +84,25 @@ class IndexPadNd(Op):
 
 # One subclass per mode and number of padded dims, for torch's node names (ReflectionPad2DBackward0, ...);
 # torch builds circular padding from slices, so its node is CopySlices.
-_INDEX_PADS = {(mode, k): type(f"{name}Pad{k}D", (IndexPadNd,), {
-    "__doc__": f"{mode} padding of the last {k} dims.", "node_name": "CopySlices" if mode == "circular" else None})
+_INDEX_PADS = {
+    (mode, k): type(
+        f"{name}Pad{k}D",
+        (IndexPadNd,),
+        {"__doc__": f"{mode} padding of the last {k} dims.", "node_name": "CopySlices" if mode == "circular" else None},
+    )
     for mode, name in (("reflect", "Reflection"), ("replicate", "Replication"), ("circular", "Circular"))
-    for k in (1, 2, 3)}
+    for k in (1, 2, 3)
+}
 
-_COMBINATIONS = ("Supported combinations for non-constant padding:\n"
-                 "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
-                 "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
-                 "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+_COMBINATIONS = (
+    "Supported combinations for non-constant padding:\n"
+    "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+    "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+    "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)"
+)
 
 
-def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Optional[float] = None) -> Tensor:
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad trailing dims, as ``torch.nn.functional.pad``.
 
     Args:
@@ -109,8 +118,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Option
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.ndim:
-        raise RuntimeError("Padding length should be less than or equal to two times the input dimension but got "
-                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but got "
+            f"padding length {len(pad)} and input of dimension {input.ndim}"
+        )
     pairs = tuple((pad[i], pad[i + 1]) for i in range(0, len(pad), 2))[::-1]  # first padded dim first
     if mode == "constant":
         fill = 0
@@ -123,14 +134,17 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: Option
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     k = len(pairs)
     if not 1 <= k <= 3 or input.ndim not in (k + 1, k + 2):
-        raise NotImplementedError(f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
-                                  + _COMBINATIONS)
-    sizes = input.shape[input.ndim - k:]
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n" + _COMBINATIONS
+        )
+    sizes = input.shape[input.ndim - k :]
     for i, ((lo, hi), n) in enumerate(zip(pairs, sizes)):
         if mode == "reflect" and (lo >= n or hi >= n):
-            raise RuntimeError(f"Argument #{4 + 2 * (k - 1 - i)}: Padding size should be less than the corresponding "
-                               f"input dimension, but got: padding ({lo}, {hi}) at dimension "
-                               f"{input.ndim - k + i} of input {list(input.shape)}")
+            raise RuntimeError(
+                f"Argument #{4 + 2 * (k - 1 - i)}: Padding size should be less than the corresponding "
+                f"input dimension, but got: padding ({lo}, {hi}) at dimension "
+                f"{input.ndim - k + i} of input {list(input.shape)}"
+            )
         if mode == "circular" and (lo > n or hi > n):
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if n + lo + hi < 0 or n == 0:

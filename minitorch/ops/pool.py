@@ -5,9 +5,11 @@ gradient back through it in one ``scatter_add``; average pooling's gradient is a
 transposed window sum (the output gradient spread by ``stride``, summed over
 stride-1 windows), so neither backward loops in Python.
 """
+
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 from .. import backend
 from ..tensor import Tensor
@@ -42,8 +44,9 @@ def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
     return out
 
 
-def _pad_for_windows(x: Any, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
-                     fill: Any) -> Any:
+def _pad_for_windows(
+    x: Any, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, fill: Any
+) -> Any:
     """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
     xp = backend.array_module(x)
     h, w = x.shape[-2:]
@@ -52,7 +55,7 @@ def _pad_for_windows(x: Any, out: tuple, kernel: tuple, stride: tuple, padding: 
     if size == (h, w):
         return x
     xpad = xp.full(x.shape[:-2] + size, fill, dtype=x.dtype)
-    xpad[..., padding[0]:padding[0] + h, padding[1]:padding[1] + w] = x
+    xpad[..., padding[0] : padding[0] + h, padding[1] : padding[1] + w] = x
     return xpad
 
 
@@ -64,12 +67,14 @@ class MaxPool2DWithIndices(Op):
     """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple,
-                ceil_mode: bool) -> tuple:
+    def forward(
+        ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+    ) -> tuple:
         xp = backend.array_module(x)
         h, w = x.shape[-2:]
-        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                    zip((h, w), kernel, stride, padding, dilation))
+        out = tuple(
+            output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+        )
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
         win = backend.sliding_windows(xpad, kernel, stride, dilation)
@@ -161,7 +166,9 @@ def _last_nan(xp: Any, views: list) -> list:
 def _tiles(x: Any, kernel: tuple, out: tuple) -> list:
     """The kh*kw strided views of ``x`` (row-major tap order), each holding one tap of every tile."""
     (kh, kw), (ho, wo) = kernel, out
-    return [x[..., i:i + kh * (ho - 1) + 1:kh, j:j + kw * (wo - 1) + 1:kw] for i in range(kh) for j in range(kw)]
+    return [
+        x[..., i : i + kh * (ho - 1) + 1 : kh, j : j + kw * (wo - 1) + 1 : kw] for i in range(kh) for j in range(kw)
+    ]
 
 
 def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Any:
@@ -173,8 +180,16 @@ class AvgPool2D(Op):
     """Mean over each window of a (N, C, H, W) array, with torch's divisor rules."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, ceil_mode: bool,
-                count_include_pad: bool, divisor_override: Optional[int]) -> Any:
+    def forward(
+        ctx: Any,
+        x: Any,
+        kernel: tuple,
+        stride: tuple,
+        padding: tuple,
+        ceil_mode: bool,
+        count_include_pad: bool,
+        divisor_override: int | None,
+    ) -> Any:
         xp = backend.array_module(x)
         h, w = x.shape[-2:]
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
@@ -210,31 +225,37 @@ def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool)
 
 def _check_pool(x: Tensor, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple) -> None:
     if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[-3:]):
-        raise RuntimeError("Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
-                           f"but got:{list(x.shape)}")
+        raise RuntimeError(
+            f"Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:{list(x.shape)}"
+        )
     if min(kernel) <= 0:
         raise RuntimeError(f"kernel size should be greater than zero, but got kH: {kernel[0]} kW: {kernel[1]}")
     if min(stride) <= 0:
         raise RuntimeError(f"stride should be greater than zero, but got dH: {stride[0]} dW: {stride[1]}")
     if min(dilation) <= 0:
-        raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
-                           f"dilationW: {dilation[1]}")
+        raise RuntimeError(
+            f"dilation should be greater than zero, but got dilationH: {dilation[0]} dilationW: {dilation[1]}"
+        )
     for p, k, d in zip(padding, kernel, dilation):
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
         if p > k // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p}, "
-                               f"kernel_size={k} and dilation={d}")
+            raise RuntimeError(
+                f"pad should be at most half of effective kernel size, but got pad={p}, "
+                f"kernel_size={k} and dilation={d}"
+            )
 
 
 def _check_output(x: Tensor, out: tuple) -> None:
     if min(out) < 1:
         c, h, w = x.shape[-3:]
-        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
-                           "Output size is too small")
+        raise RuntimeError(
+            f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{out[0]}x{out[1]}). "
+            "Output size is too small"
+        )
 
 
-def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding: IntPair) -> tuple:
+def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple:
     kernel = _pool_pair(kernel_size, "kernel_size", fn)
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
         stride = kernel
@@ -248,8 +269,15 @@ def _pool_args(fn: str, kernel_size: IntPair, stride: Optional[IntPair], padding
 _MAX_PLANS: dict = {}
 
 
-def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
-               dilation: IntPair = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """Max over windows of a (N, C, H, W) or (C, H, W) input, padding with -inf.
 
     Args:
@@ -258,9 +286,13 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         ceil_mode: round the output size up (a last partial window, if it starts inside the input).
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
-    key = (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices) \
-        if plain_args(kernel_size, stride, padding, dilation) and type(ceil_mode) is bool \
-        and type(return_indices) is bool else None
+    key = (
+        (input._data.shape, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+        if plain_args(kernel_size, stride, padding, dilation)
+        and type(ceil_mode) is bool
+        and type(return_indices) is bool
+        else None
+    )
     plan = _MAX_PLANS.get(key) if key is not None else None
     if plan is not None:
         kernel, stride, padding, dilation, out, tiled = plan
@@ -268,11 +300,18 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
         kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
         dilation = _pool_pair(dilation, "dilation", "max_pool2d")
         _check_pool(input, kernel, stride, padding, dilation)
-        out = tuple(output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
-                    zip(input.shape[-2:], kernel, stride, padding, dilation))
+        out = tuple(
+            output_size(n, k, s, p, d, ceil_mode)
+            for n, k, s, p, d in zip(input.shape[-2:], kernel, stride, padding, dilation)
+        )
         _check_output(input, out)
-        tiled = not return_indices and kernel == stride and padding == (0, 0) and dilation == (1, 1) and \
-            all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
+        tiled = (
+            not return_indices
+            and kernel == stride
+            and padding == (0, 0)
+            and dilation == (1, 1)
+            and all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
+        )
         if key is not None:
             if len(_MAX_PLANS) >= 256:
                 _MAX_PLANS.clear()
@@ -287,9 +326,15 @@ def max_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     return (values, index) if return_indices else values
 
 
-def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = None, padding: IntPair = 0,
-               ceil_mode: bool = False, count_include_pad: bool = True,
-               divisor_override: Optional[int] = None) -> Tensor:
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
     """Mean over windows of a (N, C, H, W) or (C, H, W) input (zero padding).
 
     Args:
@@ -304,8 +349,7 @@ def avg_pool2d(input: Tensor, kernel_size: IntPair, stride: Optional[IntPair] = 
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in
-                zip(input.shape[-2:], kernel, stride, padding))
+    out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(input.shape[-2:], kernel, stride, padding))
     _check_output(input, out)
     x = input if input.ndim == 4 else input.unsqueeze(0)
     res = AvgPool2D.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)

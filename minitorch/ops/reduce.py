@@ -1,9 +1,11 @@
 """Reductions: sum, mean, max, min, argmax, argmin, var, std."""
+
 from __future__ import annotations
 
 import builtins
 import collections
-from typing import Any, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any, Union
 
 from .. import backend, dtypes
 from ..tensor import Tensor
@@ -12,7 +14,7 @@ from .base import Op, float_operand, no_graph, to_dtype
 Dims = Union[int, Sequence[int], None]
 
 
-def normalize_dims(dim: Dims, ndim: int) -> Optional[tuple]:
+def normalize_dims(dim: Dims, ndim: int) -> tuple | None:
     """``dim`` as a sorted tuple of non-negative axes (None means all), with torch's range error."""
     if dim is None:
         return None
@@ -30,7 +32,7 @@ def normalize_dims(dim: Dims, ndim: int) -> Optional[tuple]:
     return tuple(sorted(out)) if ndim > 0 else ()
 
 
-def _expand_back(grad: Any, shape: tuple, axes: Optional[tuple], keepdim: bool) -> Any:
+def _expand_back(grad: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
     """Broadcast a reduced gradient back to the input's shape."""
     xp = backend.array_module(grad)
     if axes is not None and not keepdim:
@@ -44,7 +46,7 @@ class Sum(Op):
     """Sum over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool, np_dtype: Any) -> Any:
+    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool, np_dtype: Any) -> Any:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
@@ -57,7 +59,7 @@ class Mean(Op):
     """Mean over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool) -> Any:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         xp = backend.array_module(x)
         ctx.count = _count(x.shape, axes)
@@ -81,7 +83,7 @@ class MeanDim(Mean):
     node_name = "MeanBackward1"
 
 
-def _count(shape: tuple, axes: Optional[tuple]) -> int:
+def _count(shape: tuple, axes: tuple | None) -> int:
     n = 1
     for i, s in enumerate(shape):
         if axes is None or i in axes:
@@ -98,8 +100,10 @@ class MaxAll(Op):
     @classmethod
     def forward(cls, ctx: Any, x: Any) -> Any:
         if x.size == 0:
-            raise RuntimeError(f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(
+                f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
         out = x.max() if cls.reduce == "max" else x.min()
         ctx.save_for_backward(x, out)
         return backend.array_module(x).asarray(out)
@@ -124,12 +128,14 @@ class Amax(Op):
     """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool) -> Any:
         for a in range(x.ndim) if axes is None else axes:
             if x.shape[a] == 0:
                 if axes is None:
-                    raise RuntimeError("amax(): Expected reduction dim to be specified for input.numel() == 0. "
-                                       "Specify the reduction dim with the 'dim' argument.")
+                    raise RuntimeError(
+                        "amax(): Expected reduction dim to be specified for input.numel() == 0. "
+                        "Specify the reduction dim with the 'dim' argument."
+                    )
                 raise IndexError(f"amax(): Expected reduction dim {a} to have non-zero size.")
         out = x.max(axis=axes, keepdims=True)
         ctx.save_for_backward(x, out)
@@ -144,7 +150,7 @@ class Amax(Op):
         return g * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
 
 
-def _reduced_shape(shape: tuple, axes: Optional[tuple]) -> tuple:
+def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
 
 
@@ -159,8 +165,11 @@ class MaxDim(Op):
         xp = backend.array_module(x)
         if x.shape[axis] == 0 if x.ndim else False:
             raise IndexError(f"{cls.reduce}(): Expected reduction dim {axis} to have non-zero size.")
-        idx = (xp.argmax if cls.reduce == "max" else xp.argmin)(x, axis=axis, keepdims=True) if x.ndim else \
-            xp.zeros((), dtype=xp.int64)
+        idx = (
+            (xp.argmax if cls.reduce == "max" else xp.argmin)(x, axis=axis, keepdims=True)
+            if x.ndim
+            else xp.zeros((), dtype=xp.int64)
+        )
         vals = xp.take_along_axis(x, idx, axis=axis) if x.ndim else x.copy()
         ctx.shape, ctx.axis, ctx.idx = x.shape, axis, idx
         if not keepdim and x.ndim:
@@ -191,7 +200,7 @@ class Var(Op):
     """Variance with Bessel's ``correction`` (1 by default, as torch)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axes: tuple | None, correction: float, keepdim: bool) -> Any:
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
@@ -213,13 +222,15 @@ class Std(Op):
     """Standard deviation with Bessel's ``correction``."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: Optional[tuple], correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axes: tuple | None, correction: float, keepdim: bool) -> Any:
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
         with backend.quiet(xp):
-            out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
+            out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(
+                x.dtype, copy=False
+            )
         ctx.save_for_backward(centered, out)
         return out
 
@@ -270,19 +281,23 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
     if dtype is not None:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
-        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating point "
-                           f"or complex dtype. Got: {_name(input.dtype)}")
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {_name(input.dtype)}"
+        )
     axes = normalize_dims(dim, input.ndim)
     return (Mean if axes is None else MeanDim).apply(input, axes, keepdim)
 
 
 def _name(dt: dtypes.dtype) -> str:
-    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short",
-            "int8": "Char"}.get(dt.name, dt.name)
+    return {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte", "int16": "Short", "int8": "Char"}.get(
+        dt.name, dt.name
+    )
 
 
 def _minmax(kind: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
     from .arithmetic import maximum, minimum
+
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         return (maximum if kind == "max" else minimum)(input, dim)
     if dim is None:
@@ -307,7 +322,7 @@ def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     return Amax.apply(input, normalize_dims(dim, input.ndim), keepdim)
 
 
-def _arg(kind: str, input: Tensor, dim: Optional[int], keepdim: bool) -> Tensor:
+def _arg(kind: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     xp = input._xp
     fn = xp.argmax if kind == "max" else xp.argmin
     if input.dtype is dtypes.bool_:
@@ -325,12 +340,12 @@ def _arg(kind: str, input: Tensor, dim: Optional[int], keepdim: bool) -> Tensor:
     return no_graph(lambda a: fn(a, axis=axis, keepdims=keepdim).astype(xp.int64), input._data)
 
 
-def argmax(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest element (of the flattened tensor, or along ``dim``)."""
     return _arg("max", input, dim, keepdim)
 
 
-def argmin(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest element (of the flattened tensor, or along ``dim``)."""
     return _arg("min", input, dim, keepdim)
 
@@ -350,23 +365,25 @@ def _var_args(dim: Any, unbiased: Any) -> tuple:
     return dim, unbiased
 
 
-def var(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *,
-        correction: Optional[float] = None) -> Tensor:
+def var(
+    input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *, correction: float | None = None
+) -> Tensor:
     """Variance over ``dim`` (all when None) with ``correction`` (default 1, Bessel's)."""
     dim, unbiased = _var_args(dim, unbiased)
     x = float_operand(input)
     return Var.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
 
 
-def std(input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *,
-        correction: Optional[float] = None) -> Tensor:
+def std(
+    input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *, correction: float | None = None
+) -> Tensor:
     """Standard deviation over ``dim`` (all when None) with ``correction`` (default 1)."""
     dim, unbiased = _var_args(dim, unbiased)
     x = float_operand(input)
     return Std.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
 
 
-def prod(input: Tensor, dim: Optional[int] = None, keepdim: bool = False) -> Tensor:
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Product of elements; differentiable as exp-free products of the others."""
     x = input if input.dtype.is_floating_point else to_dtype(input, dtypes.int64)  # bool/int products are int64
     if dim is None:
@@ -379,7 +396,7 @@ class Prod(Op):
     """Product along one axis (None: of all elements); the gradient of each factor is the product of the others."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: Optional[int], keepdim: bool) -> Any:
+    def forward(ctx: Any, x: Any, axis: int | None, keepdim: bool) -> Any:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
@@ -419,6 +436,7 @@ def _others_product(xp: Any, x: Any, a: int, g: Any) -> Any:
     ones = xp.ones_like(xp.take(x, [0], axis=a))
     left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
     rev = xp.flip(x, axis=a)
-    right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a),
-                               axis=a), axis=a)
+    right = xp.flip(
+        xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a), axis=a), axis=a
+    )
     return g * left * right

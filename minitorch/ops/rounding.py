@@ -4,6 +4,7 @@ As in torch, a rounded quotient has a zero gradient (DivBackward2), floor_divide
 all (its backward raises), and remainder's gradient is 1 for the dividend and -floor(a / b) for the
 divisor (a number divided by a tensor has none).
 """
+
 from __future__ import annotations
 
 from typing import Any

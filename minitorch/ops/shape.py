@@ -1,9 +1,11 @@
 """Shape and layout: view, reshape, permute, transpose, squeeze, unsqueeze, expand, flatten,
 clone, contiguous, flip, repeat, and moves between devices (joining and splitting: join.py)."""
+
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import Tensor
@@ -16,8 +18,11 @@ def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = 
     ``known``: the op always returns a view (transposes, reshapes of contiguous data), so the
     memory-overlap test is skipped.
     """
-    if not known and not backend.array_module(out._data).may_share_memory(out._data, src._data) and not (
-            out._data.size == 0 and _root(out._data) is _root(src._data)):  # empty views share no bytes
+    if (
+        not known
+        and not backend.array_module(out._data).may_share_memory(out._data, src._data)
+        and not (out._data.size == 0 and _root(out._data) is _root(src._data))
+    ):  # empty views share no bytes
         return out
     base = src._base if src._base is not None else src
     out._base = base
@@ -48,8 +53,10 @@ def _infer_shape(shape: Sequence[int], numel: int) -> tuple:
     known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 and numel == 0:
-            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
-                               "unspecified dimension size -1 can be any value and is ambiguous")
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
@@ -78,9 +85,11 @@ class Reshape(Op):
             return backend.reshape_view(x, shape)
         except (ValueError, AttributeError):
             if must_view:
-                raise RuntimeError("view size is not compatible with input tensor's size and stride (at least "
-                                   "one dimension spans across two contiguous subspaces). Use .reshape(...) "
-                                   "instead.") from None
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at least "
+                    "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                    "instead."
+                ) from None
             return x.reshape(shape)
 
     @staticmethod
@@ -124,13 +133,13 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return input
-    return reshape(input, shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:])
+    return reshape(input, shp[:s] + (math.prod(shp[s : e + 1]),) + shp[e + 1 :])
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
     d = input._wrap_dim(dim)
     shp = input.shape
-    return reshape(input, tuple(shp[:d]) + tuple(sizes) + tuple(shp[d + 1:]))
+    return reshape(input, tuple(shp[:d]) + tuple(sizes) + tuple(shp[d + 1 :]))
 
 
 class Permute(Op):
@@ -163,9 +172,11 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     """Reorder the dimensions (a view)."""
     dims = tuple(input._wrap_dim(d) for d in _shape_args(dims))
     if len(dims) != input.ndim:
-        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
-                           f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
-                           f"equal to len(dims) = {len(dims)}")
+        raise RuntimeError(
+            f"permute(sparse_coo): number of dimensions in the tensor input does not match the "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
+            f"equal to len(dims) = {len(dims)}"
+        )
     if len(set(dims)) != len(dims):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     return mark_view(Permute.apply(input, dims), input, lambda a: a.transpose(dims), True)
@@ -252,28 +263,32 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
     """View with size-1 dimensions repeated to ``sizes`` (-1 keeps a dimension)."""
     sizes = tuple(int(s) for s in _shape_args(sizes))
     if len(sizes) < input.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the number of "
-                           f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
-                           f"in the tensor ({input.ndim})")
+        raise RuntimeError(
+            f"expand(torch.FloatTensor{{{list(input.shape)}}}, size={list(sizes)}): the number of "
+            f"sizes provided ({len(sizes)}) must be greater or equal to the number of dimensions "
+            f"in the tensor ({input.ndim})"
+        )
     lead = len(sizes) - input.ndim
     target = []
     for i, s in enumerate(sizes):
         cur = input.shape[i - lead] if i >= lead else None
         if s == -1:
             if cur is None:
-                raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
-                                   f"non-existing dimension {i}")
+                raise RuntimeError(
+                    f"The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension {i}"
+                )
             s = cur
         elif cur is not None and cur != 1 and cur != s:
-            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
-                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
-                               f"{list(input.shape)}")
+            raise RuntimeError(
+                f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(input.shape)}"
+            )
         target.append(s)
     target = tuple(target)
     if target == tuple(input.shape):
         return mark_view(Expand.apply(input, target), input, lambda a: a)
-    return mark_view(Expand.apply(input, target), input,
-                     lambda a: backend.array_module(a).broadcast_to(a, target))
+    return mark_view(Expand.apply(input, target), input, lambda a: backend.array_module(a).broadcast_to(a, target))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:

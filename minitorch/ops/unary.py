@@ -1,4 +1,5 @@
 """Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -175,8 +176,10 @@ class Relu(Op):
 def neg(input: Tensor) -> Tensor:
     """-input."""
     if input.dtype.name == "bool":
-        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     return Neg.apply(input)
 
 
@@ -256,6 +259,7 @@ def relu(input: Tensor) -> Tensor:
 def square(input: Tensor) -> Tensor:
     """input * input."""
     from .arithmetic import pow
+
     return pow(input, 2)
 
 

@@ -1,4 +1,5 @@
 """Optimizers (``SGD``, ``Adam``, ``AdamW``) and learning-rate schedules, with torch's API."""
+
 from . import lr_scheduler
 from .adam import Adam, AdamW
 from .optimizer import Optimizer

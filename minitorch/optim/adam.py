@@ -1,7 +1,9 @@
 """Adam and AdamW: adaptive moments with bias correction, optional AMSGrad."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional, Tuple
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -42,11 +44,22 @@ class Adam(Optimizer):
             the plain per-parameter loop exists here.
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
-                 foreach: Optional[bool] = None, maximize: bool = False, capturable: bool = False,
-                 differentiable: bool = False, fused: Optional[bool] = None,
-                 decoupled_weight_decay: bool = False) -> None:
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        foreach: bool | None = None,
+        maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:
             raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
@@ -62,12 +75,23 @@ class Adam(Optimizer):
         if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")
         if capturable or differentiable or fused:
-            raise NotImplementedError(f"minitorch's {type(self).__name__} supports none of capturable=True, "
-                                      "differentiable=True, fused=True")
+            raise NotImplementedError(
+                f"minitorch's {type(self).__name__} supports none of capturable=True, differentiable=True, fused=True"
+            )
         betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
-                        foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
-                        decoupled_weight_decay=decoupled_weight_decay)
+        defaults = dict(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
         super().__init__(params, defaults)
 
     def _after_load(self) -> None:
@@ -76,7 +100,7 @@ class Adam(Optimizer):
                 state["step"] = _step_tensor(float(state["step"]))
 
     @no_grad()
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
 
         Args:
@@ -98,16 +122,38 @@ class Adam(Optimizer):
                 step_t = state["step"]
                 step_t._data += 1
                 step_t._counter.value += 1
-                self._update(p._data, -g if group["maximize"] else g, state, float(step_t._data), lr, beta1,
-                             beta2, eps, weight_decay, group["amsgrad"], group["decoupled_weight_decay"])
+                self._update(
+                    p._data,
+                    -g if group["maximize"] else g,
+                    state,
+                    float(step_t._data),
+                    lr,
+                    beta1,
+                    beta2,
+                    eps,
+                    weight_decay,
+                    group["amsgrad"],
+                    group["decoupled_weight_decay"],
+                )
                 for t in (p, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")):
                     if t is not None:
                         t._counter.value += 1
         return loss
 
     @staticmethod
-    def _update(x: Any, g: Any, state: dict, step: float, lr: float, beta1: float, beta2: float, eps: float,
-                weight_decay: float, amsgrad: bool, decoupled: bool) -> None:
+    def _update(
+        x: Any,
+        g: Any,
+        state: dict,
+        step: float,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        eps: float,
+        weight_decay: float,
+        amsgrad: bool,
+        decoupled: bool,
+    ) -> None:
         """One Adam update of the raw parameter array ``x`` from gradient ``g`` (torch's operation order)."""
         xp = backend.array_module(x)
         if weight_decay != 0:
@@ -121,8 +167,8 @@ class Adam(Optimizer):
         sq = (1 - beta2) * g
         sq *= g
         exp_avg_sq += sq
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
         second = exp_avg_sq
         if amsgrad:
             second = state["max_exp_avg_sq"]._data
@@ -143,13 +189,35 @@ class AdamW(Adam):
         weight_decay: decoupled weight decay coefficient (default 1e-2).
     """
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: Tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
-                 foreach: Optional[bool] = None, capturable: bool = False, differentiable: bool = False,
-                 fused: Optional[bool] = None) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
-                         capturable=capturable, differentiable=differentiable, fused=fused,
-                         decoupled_weight_decay=True)
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+    ) -> None:
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            foreach=foreach,
+            maximize=maximize,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
+            decoupled_weight_decay=True,
+        )
 
     def _after_load(self) -> None:
         super()._after_load()

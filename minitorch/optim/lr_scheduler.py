@@ -1,11 +1,12 @@
 """Learning-rate schedules: StepLR and CosineAnnealingLR over an optimizer's parameter groups."""
+
 from __future__ import annotations
 
 import math
 import warnings
 import weakref
 from functools import wraps
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from .optimizer import Optimizer
 
@@ -34,9 +35,10 @@ class LRScheduler:
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
-                    raise KeyError(f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an "
-                                   "optimizer")
-        self.base_lrs: List[float] = [group["initial_lr"] for group in optimizer.param_groups]
+                    raise KeyError(
+                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming an optimizer"
+                    )
+        self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._step_count = 0
@@ -45,11 +47,11 @@ class LRScheduler:
         self.step()
         self._is_initial = False
 
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """Every attribute but the optimizer (plain numbers and lists, so ``minitorch.save`` can store it)."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what ``state_dict`` returned.
 
         Args:
@@ -57,26 +59,29 @@ class LRScheduler:
         """
         self.__dict__.update(state_dict)
 
-    def get_last_lr(self) -> List[float]:
+    def get_last_lr(self) -> list[float]:
         """The learning rates the last ``step`` set, one per parameter group."""
         return self._last_lr
 
-    def get_lr(self) -> List[float]:
+    def get_lr(self) -> list[float]:
         raise NotImplementedError
 
-    def step(self, epoch: Optional[int] = None) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance the schedule one epoch (call after ``optimizer.step()``) and set each group's ``lr``.
 
         Args:
             epoch: deprecated; jump to this epoch using the closed form.
         """
         if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
-            warnings.warn("Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
-                          "later, you should call them in the opposite order: `optimizer.step()` before "
-                          "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
-                          "value of the learning rate schedule. See more details at "
-                          "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
-                          UserWarning, stacklevel=2)
+            warnings.warn(
+                "Detected call of `lr_scheduler.step()` before `optimizer.step()`. In PyTorch 1.1.0 and "
+                "later, you should call them in the opposite order: `optimizer.step()` before "
+                "`lr_scheduler.step()`.  Failure to do this will result in PyTorch skipping the first "
+                "value of the learning rate schedule. See more details at "
+                "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                UserWarning,
+                stacklevel=2,
+            )
         self._step_count += 1
         self._get_lr_called_within_step = True
         try:
@@ -84,12 +89,15 @@ class LRScheduler:
                 self.last_epoch += 1
                 values = self.get_lr()
             else:
-                warnings.warn("The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
-                              "where possible. Please use `scheduler.step()` to step the scheduler. During the "
-                              "deprecation, if epoch is different from None, the closed form is used instead of the "
-                              "new chainable form, where available. Please open an issue if you are unable to "
-                              "replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.",
-                              UserWarning, stacklevel=2)
+                warnings.warn(
+                    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated "
+                    "where possible. Please use `scheduler.step()` to step the scheduler. During the "
+                    "deprecation, if epoch is different from None, the closed form is used instead of the "
+                    "new chainable form, where available. Please open an issue if you are unable to "
+                    "replicate your use case: https://github.com/pytorch/pytorch/issues/new/choose.",
+                    UserWarning,
+                    stacklevel=2,
+                )
                 self.last_epoch = epoch
                 values = self._get_closed_form_lr()
         finally:
@@ -98,15 +106,18 @@ class LRScheduler:
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
-    def _get_closed_form_lr(self) -> List[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         return self.get_lr()
 
     def _warn_outside_step(self) -> None:
         if not self._get_lr_called_within_step:
-            warnings.warn("To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
-                          UserWarning, stacklevel=3)
+            warnings.warn(
+                "To get the last learning rate computed by the scheduler, please use `get_last_lr()`.",
+                UserWarning,
+                stacklevel=3,
+            )
 
-    def _current_lrs(self) -> List[float]:
+    def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
 
@@ -123,6 +134,7 @@ def _track_optimizer_steps(optimizer: Optimizer) -> None:
         opt = ref()
         opt._opt_called = True  # type: ignore[union-attr]
         return func(opt, *args, **kwargs) if func is not None else step(*args, **kwargs)
+
     wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
     optimizer.step = wrapper  # type: ignore[method-assign]
 
@@ -142,13 +154,13 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> List[float]:
+    def get_lr(self) -> list[float]:
         self._warn_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
-    def _get_closed_form_lr(self) -> List[float]:
+    def _get_closed_form_lr(self) -> list[float]:
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs]
 
 
@@ -170,7 +182,7 @@ class CosineAnnealingLR(LRScheduler):
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self) -> List[float]:
+    def get_lr(self) -> list[float]:
         self._warn_outside_step()
         if self._is_initial:
             return self._current_lrs()
@@ -178,12 +190,20 @@ class CosineAnnealingLR(LRScheduler):
             return self._get_closed_form_lr()
         groups = self.optimizer.param_groups
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
-            return [group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
-                    for base_lr, group in zip(self.base_lrs, groups)]
-        return [(1 + math.cos(math.pi * self.last_epoch / self.T_max))
-                / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max))
-                * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
+            return [
+                group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
+                for base_lr, group in zip(self.base_lrs, groups)
+            ]
+        return [
+            (1 + math.cos(math.pi * self.last_epoch / self.T_max))
+            / (1 + math.cos(math.pi * (self.last_epoch - 1) / self.T_max))
+            * (group["lr"] - self.eta_min)
+            + self.eta_min
+            for group in groups
+        ]
 
-    def _get_closed_form_lr(self) -> List[float]:
-        return [self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-                for base_lr in self.base_lrs]
+    def _get_closed_form_lr(self) -> list[float]:
+        return [
+            self.eta_min + (base_lr - self.eta_min) * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+            for base_lr in self.base_lrs
+        ]

@@ -4,13 +4,15 @@ Subclasses implement ``step``; they update ``param._data`` in place on the raw a
 (numpy or cupy) and bump the version counter, so an update records no graph and
 allocates no more than the formula needs.
 """
+
 from __future__ import annotations
 
 import warnings
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from copy import deepcopy
 from itertools import chain
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any
 
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
@@ -49,13 +51,15 @@ class Optimizer:
         defaults: the options a group takes when it does not give them itself.
     """
 
-    def __init__(self, params: Iterable[Any], defaults: Dict[str, Any]) -> None:
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         if isinstance(params, Tensor):
-            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                            f"but got {_typename(params)}")
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                f"but got {_typename(params)}"
+            )
         self.state: defaultdict = defaultdict(dict)  # keyed by the parameter tensor (hashed by identity)
-        self.param_groups: List[Dict[str, Any]] = []
+        self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
         if len(groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -74,7 +78,7 @@ class Optimizer:
         return out + ")"
 
     # ------------------------------------------------------------ groups
-    def add_param_group(self, param_group: Dict[str, Any]) -> None:
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters with its own options (fine-tuning, unfrozen layers).
 
         Args:
@@ -86,8 +90,10 @@ class Optimizer:
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
-            raise TypeError("optimizer parameters need to be organized in ordered collections, but the ordering "
-                            "of tensors in sets will change between runs. Please use a list instead.")
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering "
+                "of tensors in sets will change between runs. Please use a list instead."
+            )
         else:
             params = list(params)
         names = [p[0] for p in params if isinstance(p, tuple)]
@@ -108,21 +114,25 @@ class Optimizer:
             param_group.setdefault(name, default)
         ids = [id(p) for p in params]
         if len(ids) != len(set(ids)):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this will "
-                          "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will "
+                "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=3,
+            )
         seen = set()
         for group in self.param_groups:
             seen.update(id(p) for p in group["params"])
             if ("param_names" in param_group) != ("param_names" in group):
                 which = "with names" if "param_names" in param_group else "without names"
-                raise ValueError("all optimizer param groups should be with/without names. "
-                                 f"cannot add param group {which} to the optimizer")
+                raise ValueError(
+                    "all optimizer param groups should be with/without names. "
+                    f"cannot add param group {which} to the optimizer"
+                )
         if not seen.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
 
-    def _params_with_grad(self, group: Dict[str, Any]) -> Iterator[Tuple[Tensor, Any]]:
+    def _params_with_grad(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Any]]:
         """Each parameter of ``group`` that has a gradient, with the gradient's raw array."""
         for p in group["params"]:
             if p.grad is not None:
@@ -148,13 +158,13 @@ class Optimizer:
                     p.grad.requires_grad_(False)
                 p.grad.zero_()
 
-    def _run_closure(self, closure: Optional[Callable[[], Any]]) -> Any:
+    def _run_closure(self, closure: Callable[[], Any] | None) -> Any:
         if closure is None:
             return None
         with enable_grad():
             return closure()
 
-    def step(self, closure: Optional[Callable[[], Any]] = None) -> Any:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update the parameters once; ``closure`` re-evaluates the model and returns the loss.
 
         Args:
@@ -163,13 +173,13 @@ class Optimizer:
         raise NotImplementedError
 
     # ------------------------------------------------------------ state dicts
-    def state_dict(self) -> Dict[str, Any]:
+    def state_dict(self) -> dict[str, Any]:
         """The optimizer's state: ``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}``.
 
         Parameters are replaced by their position across all groups; the state tensors
         are the optimizer's own (not copies), as in torch.
         """
-        index: Dict[int, int] = {}
+        index: dict[int, int] = {}
         start = 0
         groups = []
         for group in self.param_groups:
@@ -182,7 +192,7 @@ class Optimizer:
         state = {(index[id(k)] if isinstance(k, Tensor) else k): v for k, v in self.state.items()}
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict: Dict[str, Any]) -> None:
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state saved by ``state_dict`` into an optimizer over matching parameters.
 
         Args:
@@ -193,10 +203,14 @@ class Optimizer:
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
-            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
-                             "optimizer's group")
-        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                          chain.from_iterable(g["params"] for g in groups)))
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
+        id_map = dict(
+            zip(
+                chain.from_iterable(g["params"] for g in saved_groups), chain.from_iterable(g["params"] for g in groups)
+            )
+        )
         state: defaultdict = defaultdict(dict)
         for k, v in state_dict["state"].items():
             if k in id_map:

@@ -11,11 +11,24 @@
 torch is imported only when a comparison runs; ``import minitorch.testing`` needs neither torch
 nor hypothesis.
 """
+
 from .comparison import DEFAULT_TOLERANCES, Mismatch, compare, default_tolerances
 from .divergence import Divergence, DivergenceReport, LockstepReport, first_divergence, lockstep
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .parity import assert_parity
 
-__all__ = ["assert_parity", "compare", "Mismatch", "DEFAULT_TOLERANCES", "default_tolerances", "first_divergence",
-           "lockstep", "Divergence", "DivergenceReport", "LockstepReport", "gradcheck", "gradgradcheck",
-           "GradcheckError"]
+__all__ = [
+    "assert_parity",
+    "compare",
+    "Mismatch",
+    "DEFAULT_TOLERANCES",
+    "default_tolerances",
+    "first_divergence",
+    "lockstep",
+    "Divergence",
+    "DivergenceReport",
+    "LockstepReport",
+    "gradcheck",
+    "gradgradcheck",
+    "GradcheckError",
+]

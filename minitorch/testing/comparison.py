@@ -1,8 +1,9 @@
 """Comparing an array with torch's: tolerances per dtype, and a mismatch report with the error figures."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,10 @@ def import_torch() -> Any:
     try:
         import torch
     except ImportError as e:
-        raise ImportError("minitorch.testing compares minitorch with PyTorch, which is not installed: "
-                          "pip install torch (the CPU wheel is enough)") from e
+        raise ImportError(
+            "minitorch.testing compares minitorch with PyTorch, which is not installed: "
+            "pip install torch (the CPU wheel is enough)"
+        ) from e
     return torch
 
 
@@ -61,17 +64,25 @@ class Mismatch:
         """The error figures on one line (no name)."""
         if self.reason != "values":
             return self.reason
-        return (f"{self.n_bad} of {self.n_total} elements differ; largest absolute error {self.max_abs:.3g} "
-                f"at index {list(self.abs_index)} (minitorch {self.ours:.8g}, torch {self.theirs:.8g}), largest "
-                f"relative error {self.max_rel:.3g} at index {list(self.rel_index)} "
-                f"(rtol {self.rtol:g}, atol {self.atol:g})")
+        return (
+            f"{self.n_bad} of {self.n_total} elements differ; largest absolute error {self.max_abs:.3g} "
+            f"at index {list(self.abs_index)} (minitorch {self.ours:.8g}, torch {self.theirs:.8g}), largest "
+            f"relative error {self.max_rel:.3g} at index {list(self.rel_index)} "
+            f"(rtol {self.rtol:g}, atol {self.atol:g})"
+        )
 
     def __str__(self) -> str:
         return f"{self.what}: {self.figures()}"
 
 
-def compare(ours: Any, theirs: Any, rtol: Optional[float] = None, atol: Optional[float] = None,
-            what: str = "value", check_dtype: bool = True) -> Optional[Mismatch]:
+def compare(
+    ours: Any,
+    theirs: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    what: str = "value",
+    check_dtype: bool = True,
+) -> Mismatch | None:
     """None when ``ours`` matches ``theirs`` (torch's) within tolerance, else the Mismatch.
 
     An element passes when ``|ours - theirs| <= atol + rtol * |theirs|``, as in
@@ -106,6 +117,17 @@ def compare(ours: Any, theirs: Any, rtol: Optional[float] = None, atol: Optional
         rel = np.where(diff == 0, 0.0, diff / np.abs(b64))
         rel = np.where(np.isnan(rel), np.inf, rel)
     i_abs, i_rel = int(np.argmax(diff)), int(np.argmax(rel))
-    return Mismatch(what, "values", float(diff.flat[i_abs]), _index(i_abs, a.shape), float(rel.flat[i_rel]),
-                    _index(i_rel, a.shape), int((~ok).sum()), int(a.size), float(a64.flat[i_abs]),
-                    float(b64.flat[i_abs]), rtol, atol)
+    return Mismatch(
+        what,
+        "values",
+        float(diff.flat[i_abs]),
+        _index(i_abs, a.shape),
+        float(rel.flat[i_rel]),
+        _index(i_rel, a.shape),
+        int((~ok).sum()),
+        int(a.size),
+        float(a64.flat[i_abs]),
+        float(b64.flat[i_abs]),
+        rtol,
+        atol,
+    )

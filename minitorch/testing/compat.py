@@ -12,6 +12,7 @@ are read the same way: the parity helpers' ``TOL`` and any literal ``rtol=``/``a
 Nothing is imported from the tests and nothing runs, so the output is deterministic
 and takes about a second.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,30 +20,98 @@ import ast
 import inspect
 import os
 import sys
-from typing import Any, Iterable, Optional
+from collections.abc import Iterable
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_TESTS = os.path.join(ROOT, "tests")
 DEFAULT_OUT = os.path.join(ROOT, "docs", "COMPATIBILITY.md")
 
-OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.Div: "__truediv__",
-             ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__", ast.Pow: "__pow__", ast.MatMult: "__matmul__",
-             ast.BitAnd: "__and__", ast.BitOr: "__or__", ast.BitXor: "__xor__", ast.USub: "__neg__",
-             ast.Invert: "__invert__", ast.Eq: "__eq__", ast.NotEq: "__ne__", ast.Lt: "__lt__",
-             ast.LtE: "__le__", ast.Gt: "__gt__", ast.GtE: "__ge__"}
-SYMBOLS = {"__add__": "x + y", "__sub__": "x - y", "__mul__": "x * y", "__truediv__": "x / y",
-           "__floordiv__": "x // y", "__mod__": "x % y", "__pow__": "x ** y", "__matmul__": "x @ y",
-           "__and__": "x & y", "__or__": "x | y", "__xor__": "x ^ y", "__neg__": "-x", "__invert__": "~x",
-           "__eq__": "x == y", "__ne__": "x != y", "__lt__": "x < y", "__le__": "x <= y", "__gt__": "x > y",
-           "__ge__": "x >= y", "__getitem__": "x[i]", "__setitem__": "x[i] = v"}
-NOT_TENSORS = {"np", "numpy", "pytest", "st", "hnp", "S", "math", "os", "re", "io", "json", "random", "sys",
-               "parity", "strategies", "hypothesis", "warnings", "time", "tempfile", "pathlib", "shutil",
-               "itertools", "functools", "collections", "subprocess", "struct", "hashlib", "zipfile"}
+OPERATORS = {
+    ast.Add: "__add__",
+    ast.Sub: "__sub__",
+    ast.Mult: "__mul__",
+    ast.Div: "__truediv__",
+    ast.FloorDiv: "__floordiv__",
+    ast.Mod: "__mod__",
+    ast.Pow: "__pow__",
+    ast.MatMult: "__matmul__",
+    ast.BitAnd: "__and__",
+    ast.BitOr: "__or__",
+    ast.BitXor: "__xor__",
+    ast.USub: "__neg__",
+    ast.Invert: "__invert__",
+    ast.Eq: "__eq__",
+    ast.NotEq: "__ne__",
+    ast.Lt: "__lt__",
+    ast.LtE: "__le__",
+    ast.Gt: "__gt__",
+    ast.GtE: "__ge__",
+}
+SYMBOLS = {
+    "__add__": "x + y",
+    "__sub__": "x - y",
+    "__mul__": "x * y",
+    "__truediv__": "x / y",
+    "__floordiv__": "x // y",
+    "__mod__": "x % y",
+    "__pow__": "x ** y",
+    "__matmul__": "x @ y",
+    "__and__": "x & y",
+    "__or__": "x | y",
+    "__xor__": "x ^ y",
+    "__neg__": "-x",
+    "__invert__": "~x",
+    "__eq__": "x == y",
+    "__ne__": "x != y",
+    "__lt__": "x < y",
+    "__le__": "x <= y",
+    "__gt__": "x > y",
+    "__ge__": "x >= y",
+    "__getitem__": "x[i]",
+    "__setitem__": "x[i] = v",
+}
+NOT_TENSORS = {
+    "np",
+    "numpy",
+    "pytest",
+    "st",
+    "hnp",
+    "S",
+    "math",
+    "os",
+    "re",
+    "io",
+    "json",
+    "random",
+    "sys",
+    "parity",
+    "strategies",
+    "hypothesis",
+    "warnings",
+    "time",
+    "tempfile",
+    "pathlib",
+    "shutil",
+    "itertools",
+    "functools",
+    "collections",
+    "subprocess",
+    "struct",
+    "hashlib",
+    "zipfile",
+}
 PARITY_HELPERS = {"check_parity", "check_both", "check_layer", "assert_parity", "check_against_torch"}
-SECTIONS = [("functions", "Functions (`minitorch.*`)"), ("functional", "`minitorch.nn.functional`"),
-            ("tensor", "Tensor methods and properties"), ("operators", "Tensor operators"),
-            ("modules", "Modules (`minitorch.nn`)"), ("losses", "Losses (`minitorch.nn`)"),
-            ("optim", "Optimizers (`minitorch.optim`)"), ("sched", "LR schedulers (`minitorch.optim.lr_scheduler`)")]
+SECTIONS = [
+    ("functions", "Functions (`minitorch.*`)"),
+    ("functional", "`minitorch.nn.functional`"),
+    ("tensor", "Tensor methods and properties"),
+    ("operators", "Tensor operators"),
+    ("modules", "Modules (`minitorch.nn`)"),
+    ("losses", "Losses (`minitorch.nn`)"),
+    ("optim", "Optimizers (`minitorch.optim`)"),
+    ("sched", "LR schedulers (`minitorch.optim.lr_scheduler`)"),
+]
 
 
 # ------------------------------------------------------------------ the API
@@ -54,13 +123,22 @@ def public_api() -> dict:
     from minitorch.optim import lr_scheduler
 
     def functions_of(mod: Any) -> list:
-        return sorted(n for n, v in vars(mod).items() if not n.startswith("_") and callable(v)
-                      and not inspect.isclass(v) and not inspect.ismodule(v)
-                      and not type(v).__name__ in ("dtype", "device"))
+        return sorted(
+            n
+            for n, v in vars(mod).items()
+            if not n.startswith("_")
+            and callable(v)
+            and not inspect.isclass(v)
+            and not inspect.ismodule(v)
+            and type(v).__name__ not in ("dtype", "device")
+        )
 
     def classes_of(mod: Any, base: type) -> list:
-        return sorted(n for n, v in vars(mod).items() if not n.startswith("_") and inspect.isclass(v)
-                      and issubclass(v, base) and v is not base)
+        return sorted(
+            n
+            for n, v in vars(mod).items()
+            if not n.startswith("_") and inspect.isclass(v) and issubclass(v, base) and v is not base
+        )
 
     modules = classes_of(nn, nn.Module)
     tensor_names = sorted(n for n in dir(minitorch.Tensor) if not n.startswith("_"))
@@ -72,8 +150,14 @@ def public_api() -> dict:
         "modules": [m for m in modules if not m.endswith("Loss")],
         "losses": [m for m in modules if m.endswith("Loss")],
         "optim": classes_of(optim, optim.Optimizer),
-        "sched": sorted(n for n, v in vars(lr_scheduler).items() if not n.startswith("_") and inspect.isclass(v)
-                        and getattr(v, "__module__", "") == lr_scheduler.__name__ and n != "LRScheduler"),
+        "sched": sorted(
+            n
+            for n, v in vars(lr_scheduler).items()
+            if not n.startswith("_")
+            and inspect.isclass(v)
+            and getattr(v, "__module__", "") == lr_scheduler.__name__
+            and n != "LRScheduler"
+        ),
     }
 
 
@@ -109,7 +193,7 @@ class _FileScan:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 self.globals[node.name] = node
             elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-                for t in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     if isinstance(t, ast.Name):
                         self.globals[t.id] = node
 
@@ -141,8 +225,9 @@ class _FileScan:
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Attribute):
                     found.update(self._attribute(_chain(sub)))
-                elif isinstance(sub, ast.BinOp) and not (isinstance(sub.left, ast.Constant)
-                                                         and isinstance(sub.right, ast.Constant)):
+                elif isinstance(sub, ast.BinOp) and not (
+                    isinstance(sub.left, ast.Constant) and isinstance(sub.right, ast.Constant)
+                ):
                     found.add(("operators", OPERATORS.get(type(sub.op), "")))
                 elif isinstance(sub, ast.UnaryOp) and not isinstance(sub.operand, ast.Constant):
                     found.add(("operators", OPERATORS.get(type(sub.op), "")))
@@ -180,14 +265,13 @@ class _FileScan:
                         tols.add(parity_tol)
                     vals = {k: _number(v) for k, v in kw.items() if k in ("rtol", "atol")}
                     if any(v is not None for v in vals.values()):
-                        tols.add(" ".join(f"{k} {_fmt(vals[k])}" for k in ("rtol", "atol")
-                                          if vals.get(k) is not None))
+                        tols.add(" ".join(f"{k} {_fmt(vals[k])}" for k in ("rtol", "atol") if vals.get(k) is not None))
                     if fname in ("assert_array_equal", "equal") or (fname == "raises_like"):
                         tols.add("exact" if fname != "raises_like" else "same error")
         return tols
 
 
-def _number(node: ast.AST) -> Optional[float]:
+def _number(node: ast.AST) -> float | None:
     try:
         v = ast.literal_eval(node)
     except ValueError:
@@ -211,8 +295,11 @@ def _parity_tolerance(tests_dir: str) -> str:
     with open(path, encoding="utf-8") as f:
         tree = ast.parse(f.read())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TOL" for t in node.targets) \
-                and isinstance(node.value, ast.Dict):
+        if (
+            isinstance(node, ast.Assign)
+            and any(getattr(t, "id", "") == "TOL" for t in node.targets)
+            and isinstance(node.value, ast.Dict)
+        ):
             parts = []
             for k, v in zip(node.value.keys, node.value.values):
                 dt = k.attr if isinstance(k, ast.Attribute) else ast.literal_eval(k)
@@ -242,14 +329,19 @@ def scan(tests_dir: str = DEFAULT_TESTS) -> dict:
 def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
     """The whole of COMPATIBILITY.md as text."""
     api, cover = public_api(), scan(tests_dir)
-    out = ["# minitorch compatibility table", "",
-           "Generated from the test suite by `python -m minitorch.testing.compat --write`; do not edit by hand",
-           "(`tests/test_compat_table.py` fails when this file is stale).", "",
-           "Each public name of minitorch, with the tests that exercise it (a static scan of `tests/test_*.py`:",
-           "a test counts when its body or a table or helper it uses calls the name) and the tolerances",
-           "those tests compare with PyTorch at. `f64: rtol 1e-7 atol 1e-9, f32: ...` is the parity helpers'",
-           "`TOL` (outputs and every input's gradient against torch's); `same error` means the test checks",
-           "that minitorch raises torch's exception type and message; `exact` means bit-for-bit equality.", ""]
+    out = [
+        "# minitorch compatibility table",
+        "",
+        "Generated from the test suite by `python -m minitorch.testing.compat --write`; do not edit by hand",
+        "(`tests/test_compat_table.py` fails when this file is stale).",
+        "",
+        "Each public name of minitorch, with the tests that exercise it (a static scan of `tests/test_*.py`:",
+        "a test counts when its body or a table or helper it uses calls the name) and the tolerances",
+        "those tests compare with PyTorch at. `f64: rtol 1e-7 atol 1e-9, f32: ...` is the parity helpers'",
+        "`TOL` (outputs and every input's gradient against torch's); `same error` means the test checks",
+        "that minitorch raises torch's exception type and message; `exact` means bit-for-bit equality.",
+        "",
+    ]
     summary = []
     body = []
     for key, title in SECTIONS:
@@ -265,14 +357,15 @@ def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
             if len(tols) > 4:
                 tols = tols[:4] + [f"+{len(tols) - 4} more"]
             label = f"`{SYMBOLS[n]}`" if key == "operators" else f"`{n}`"
-            body.append(f"| {label} | {', '.join(f'`{t}`' for t in shown) + more or 'not covered'} | "
-                        f"{'; '.join(tols) or '-'} |")
+            body.append(
+                f"| {label} | {', '.join(f'`{t}`' for t in shown) + more or 'not covered'} | {'; '.join(tols) or '-'} |"
+            )
         body.append("")
     out += ["| section | names | covered by a test |", "|---|---|---|"] + summary + [""] + body
     return "\n".join(out).rstrip() + "\n"
 
 
-def main(argv: Optional[list] = None) -> int:
+def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m minitorch.testing.compat", description=__doc__.split("\n")[0])
     parser.add_argument("--write", action="store_true", help="write the table to --out")
     parser.add_argument("--check", action="store_true", help="exit 1 when --out differs from a fresh table")

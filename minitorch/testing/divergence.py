@@ -7,11 +7,13 @@ for the forward (each module's inputs, then its output), in reverse for the back
 of its input), and names the first place that leaves tolerance. ``lockstep`` trains
 both side by side and names the first step and tensor where they separate.
 """
+
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Union
 
 import numpy as np
 
@@ -45,9 +47,9 @@ class DivergenceReport:
     atol: float
     dtype: str
     losses: tuple = (None, None)
-    weights: Optional[Divergence] = None
-    forward: Optional[Divergence] = None
-    backward: Optional[Divergence] = None
+    weights: Divergence | None = None
+    forward: Divergence | None = None
+    backward: Divergence | None = None
     structure: str = ""
 
     @property
@@ -59,11 +61,15 @@ class DivergenceReport:
         return self.diverged
 
     def __str__(self) -> str:
-        head = (f"first_divergence: {len(self.calls)} module calls, {self.dtype}, rtol {self.rtol:g}, "
-                f"atol {self.atol:g}; loss minitorch {_num(self.losses[0])}, torch {_num(self.losses[1])}")
+        head = (
+            f"first_divergence: {len(self.calls)} module calls, {self.dtype}, rtol {self.rtol:g}, "
+            f"atol {self.atol:g}; loss minitorch {_num(self.losses[0])}, torch {_num(self.losses[1])}"
+        )
         if not self.diverged:
-            return (head + "\nno divergence: every module's output, input gradient and parameter gradient "
-                    "agrees with torch's")
+            return (
+                head + "\nno divergence: every module's output, input gradient and parameter gradient "
+                "agrees with torch's"
+            )
         lines = [head]
         if self.structure:
             lines.append("structure: " + self.structure)
@@ -92,15 +98,22 @@ class _Recorder:
     def _hook(self, name: str) -> Callable:
         def hook(module: Any, args: tuple, output: Any) -> None:
             n = self.counts[name] = self.counts.get(name, 0) + 1
-            rec = {"name": name, "n": n, "module": module, "kind": type(module).__name__,
-                   "inputs": [to_numpy(a).copy() for a in args if _is_tensor(a)],
-                   "outputs": [to_numpy(o).copy() for o in flatten(output) if _is_tensor(o)],
-                   "grad_in": {}, "grad_out": {}}
+            rec = {
+                "name": name,
+                "n": n,
+                "module": module,
+                "kind": type(module).__name__,
+                "inputs": [to_numpy(a).copy() for a in args if _is_tensor(a)],
+                "outputs": [to_numpy(o).copy() for o in flatten(output) if _is_tensor(o)],
+                "grad_in": {},
+                "grad_out": {},
+            }
             for i, a in enumerate(x for x in args if _is_tensor(x)):
                 _grab(a, rec["grad_in"], i)
             for i, o in enumerate(o for o in flatten(output) if _is_tensor(o)):
                 _grab(o, rec["grad_out"], i)
             self.calls.append(rec)
+
         return hook
 
     def remove(self) -> None:
@@ -141,8 +154,10 @@ def _loss(lib: Any, loss: LossSpec, out: Any, targets: Any, weights: np.ndarray)
         return F.cross_entropy(out, targets)
     if loss == "mse":
         return F.mse_loss(out, targets)
-    raise ValueError(f"loss must be a callable loss(lib, output, targets) or one of 'cross_entropy', 'mse', "
-                     f"'sum', 'weighted_sum', but got {loss!r}")
+    raise ValueError(
+        f"loss must be a callable loss(lib, output, targets) or one of 'cross_entropy', 'mse', "
+        f"'sum', 'weighted_sum', but got {loss!r}"
+    )
 
 
 def _model_dtype(model: Any) -> Any:
@@ -152,10 +167,11 @@ def _model_dtype(model: Any) -> Any:
     return np.dtype(np.float32)
 
 
-def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Optional[Divergence]:
+def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Divergence | None:
     t_state = t_model.state_dict()
     if copy:
         import minitorch
+
         with minitorch.no_grad():
             m_model.load_state_dict(t_state)
         return None
@@ -170,9 +186,17 @@ def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any)
     return None
 
 
-def first_divergence(minitorch_model: Any, torch_model: Any, inputs: Any, targets: Any = None,
-                     loss: LossSpec = None, copy_weights: bool = True, rtol: Optional[float] = None,
-                     atol: Optional[float] = None, seed: int = 0) -> DivergenceReport:
+def first_divergence(
+    minitorch_model: Any,
+    torch_model: Any,
+    inputs: Any,
+    targets: Any = None,
+    loss: LossSpec = None,
+    copy_weights: bool = True,
+    rtol: float | None = None,
+    atol: float | None = None,
+    seed: int = 0,
+) -> DivergenceReport:
     """Run both models forward and backward on the same data and name where they first disagree.
 
     Forward hooks on every leaf module record, in execution order, each call's inputs
@@ -202,6 +226,7 @@ def first_divergence(minitorch_model: Any, torch_model: Any, inputs: Any, target
     """
     torch = import_torch()
     import minitorch
+
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol
@@ -222,15 +247,23 @@ def first_divergence(minitorch_model: Any, torch_model: Any, inputs: Any, target
     finally:
         rec_t.remove()
         rec_m.remove()
-    report = DivergenceReport([(_label(r, rec_m.counts), r["kind"]) for r in rec_m.calls], rtol, atol, str(dtype),
-                              (float(to_numpy(m_loss)), float(to_numpy(t_loss))), weights)
+    report = DivergenceReport(
+        [(_label(r, rec_m.counts), r["kind"]) for r in rec_m.calls],
+        rtol,
+        atol,
+        str(dtype),
+        (float(to_numpy(m_loss)), float(to_numpy(t_loss))),
+        weights,
+    )
     names_m = [(r["name"], r["n"]) for r in rec_m.calls]
     names_t = [(r["name"], r["n"]) for r in rec_t.calls]
     if names_m != names_t:
         k = next((i for i, (a, b) in enumerate(zip(names_m, names_t)) if a != b), min(len(names_m), len(names_t)))
-        report.structure = (f"the models ran different modules: call {k} is "
-                            f"{names_m[k][0] if k < len(names_m) else 'nothing'} in minitorch, "
-                            f"{names_t[k][0] if k < len(names_t) else 'nothing'} in torch")
+        report.structure = (
+            f"the models ran different modules: call {k} is "
+            f"{names_m[k][0] if k < len(names_m) else 'nothing'} in minitorch, "
+            f"{names_t[k][0] if k < len(names_t) else 'nothing'} in torch"
+        )
         return report
     report.forward = _forward(rec_m, rec_t, m_out, t_out, m_loss, t_loss, rtol, atol)
     report.backward = _backward(rec_m, rec_t, minitorch_model, torch_model, m_in, t_in, rtol, atol)
@@ -239,16 +272,23 @@ def first_divergence(minitorch_model: Any, torch_model: Any, inputs: Any, target
     return report
 
 
-def _forward(rec_m: _Recorder, rec_t: _Recorder, m_out: Any, t_out: Any, m_loss: Any, t_loss: Any,
-             rtol: float, atol: float) -> Optional[Divergence]:
+def _forward(
+    rec_m: _Recorder, rec_t: _Recorder, m_out: Any, t_out: Any, m_loss: Any, t_loss: Any, rtol: float, atol: float
+) -> Divergence | None:
     prev_ok = None
     for rm, rt in zip(rec_m.calls, rec_t.calls):
         label = _label(rm, rec_m.counts)
         for i, (a, b) in enumerate(zip(rm["inputs"], rt["inputs"])):
             p = compare(a, b, rtol, atol, f"input {i}")
             if p is not None:
-                note = (f"{prev_ok}'s output agreed: the divergence is in the code that runs between the two "
-                        "(functional ops in the parent's forward)") if prev_ok else ""
+                note = (
+                    (
+                        f"{prev_ok}'s output agreed: the divergence is in the code that runs between the two "
+                        "(functional ops in the parent's forward)"
+                    )
+                    if prev_ok
+                    else ""
+                )
                 return Divergence(label, rm["kind"], f"input {i}", p, note)
         for i, (a, b) in enumerate(zip(rm["outputs"], rt["outputs"])):
             p = compare(a, b, rtol, atol, f"output {i}")
@@ -257,16 +297,18 @@ def _forward(rec_m: _Recorder, rec_t: _Recorder, m_out: Any, t_out: Any, m_loss:
         prev_ok = label
     p = compare(m_out, t_out, rtol, atol, "model output")
     if p is not None:
-        return Divergence("model output", "", "value", p, "every module agreed: the divergence is in the "
-                          "code after the last module")
+        return Divergence(
+            "model output", "", "value", p, "every module agreed: the divergence is in the code after the last module"
+        )
     p = compare(m_loss, t_loss, rtol, atol, "loss")
     if p is not None:
         return Divergence("loss", "", "value", p)
     return None
 
 
-def _backward(rec_m: _Recorder, rec_t: _Recorder, m_model: Any, t_model: Any, m_in: list, t_in: list,
-              rtol: float, atol: float) -> Optional[Divergence]:
+def _backward(
+    rec_m: _Recorder, rec_t: _Recorder, m_model: Any, t_model: Any, m_in: list, t_in: list, rtol: float, atol: float
+) -> Divergence | None:
     t_params = dict(t_model.named_parameters())
     m_params = dict(m_model.named_parameters())
     prefix = {id(mod): name for name, mod in m_model.named_modules()}
@@ -276,9 +318,15 @@ def _backward(rec_m: _Recorder, rec_t: _Recorder, m_model: Any, t_model: Any, m_
         for i in sorted(set(rm["grad_out"]) & set(rt["grad_out"])):
             p = compare(rm["grad_out"][i], rt["grad_out"][i], rtol, atol, "grad of output")
             if p is not None:
-                return Divergence(label, rm["kind"], "grad of output", p, "the gradient reaching this module's "
-                                  "output already differs: the divergence is after it (code between this module "
-                                  "and the next, or the loss)")
+                return Divergence(
+                    label,
+                    rm["kind"],
+                    "grad of output",
+                    p,
+                    "the gradient reaching this module's "
+                    "output already differs: the divergence is after it (code between this module "
+                    "and the next, or the loss)",
+                )
         mod_prefix = prefix.get(id(rm["module"]), rm["name"])
         for pname, _ in rm["module"].named_parameters(recurse=False):
             full = f"{mod_prefix}.{pname}" if mod_prefix else pname
@@ -305,12 +353,15 @@ def _backward(rec_m: _Recorder, rec_t: _Recorder, m_model: Any, t_model: Any, m_
     return None
 
 
-def _grad_of(m: Any, t: Any, rtol: float, atol: float, what: str) -> Optional[Mismatch]:
+def _grad_of(m: Any, t: Any, rtol: float, atol: float, what: str) -> Mismatch | None:
     if t.grad is None and m.grad is None:
         return None
     if t.grad is None or m.grad is None:
-        return Mismatch(what, f"gradient is {'missing' if m.grad is None else 'present'} in minitorch and "
-                              f"{'missing' if t.grad is None else 'present'} in torch")
+        return Mismatch(
+            what,
+            f"gradient is {'missing' if m.grad is None else 'present'} in minitorch and "
+            f"{'missing' if t.grad is None else 'present'} in torch",
+        )
     return compare(m.grad, t.grad, rtol, atol, what)
 
 
@@ -322,10 +373,10 @@ class LockstepReport:
     rtol: float
     atol: float
     losses: list = field(default_factory=list)
-    step: Optional[int] = None
+    step: int | None = None
     tensor: str = ""
     phase: str = ""
-    mismatch: Optional[Mismatch] = None
+    mismatch: Mismatch | None = None
 
     @property
     def diverged(self) -> bool:
@@ -337,16 +388,28 @@ class LockstepReport:
     def __str__(self) -> str:
         if not self.diverged:
             last = self.losses[-1] if self.losses else (None, None)
-            return (f"lockstep: no divergence in {self.steps} steps (rtol {self.rtol:g}, atol {self.atol:g}); "
-                    f"final loss minitorch {_num(last[0])}, torch {_num(last[1])}")
-        return (f"lockstep: the trajectories separate at step {self.step} (of {self.steps}), {self.phase}, "
-                f"{self.tensor}: {self.mismatch.figures()}")
+            return (
+                f"lockstep: no divergence in {self.steps} steps (rtol {self.rtol:g}, atol {self.atol:g}); "
+                f"final loss minitorch {_num(last[0])}, torch {_num(last[1])}"
+            )
+        return (
+            f"lockstep: the trajectories separate at step {self.step} (of {self.steps}), {self.phase}, "
+            f"{self.tensor}: {self.mismatch.figures()}"
+        )
 
 
-def lockstep(minitorch_model: Any, torch_model: Any, batches: Iterable[Any],
-             make_optimizer: Callable[[Any, list], Any], loss: LossSpec = None, steps: Optional[int] = None,
-             copy_weights: bool = True, rtol: Optional[float] = None, atol: Optional[float] = None,
-             seed: int = 0) -> LockstepReport:
+def lockstep(
+    minitorch_model: Any,
+    torch_model: Any,
+    batches: Iterable[Any],
+    make_optimizer: Callable[[Any, list], Any],
+    loss: LossSpec = None,
+    steps: int | None = None,
+    copy_weights: bool = True,
+    rtol: float | None = None,
+    atol: float | None = None,
+    seed: int = 0,
+) -> LockstepReport:
     """Train both models side by side and report the first step and tensor where they separate.
 
     Each step zeroes the gradients, runs forward and the loss, compares the losses,
@@ -366,6 +429,7 @@ def lockstep(minitorch_model: Any, torch_model: Any, batches: Iterable[Any],
     """
     torch = import_torch()
     import minitorch
+
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol
@@ -400,20 +464,32 @@ def lockstep(minitorch_model: Any, torch_model: Any, batches: Iterable[Any],
             return report
         t_opt.step()
         m_opt.step()
-        if _first_param(report, step, "parameter after the optimizer step", m_params, t_params, lambda p: p,
-                        rtol, atol):
+        if _first_param(
+            report, step, "parameter after the optimizer step", m_params, t_params, lambda p: p, rtol, atol
+        ):
             return report
     return report
 
 
-def _first_param(report: LockstepReport, step: int, phase: str, m_params: dict, t_params: dict,
-                 get: Callable, rtol: float, atol: float) -> bool:
+def _first_param(
+    report: LockstepReport,
+    step: int,
+    phase: str,
+    m_params: dict,
+    t_params: dict,
+    get: Callable,
+    rtol: float,
+    atol: float,
+) -> bool:
     for name, tp in t_params.items():
         mv, tv = get(m_params[name]), get(tp)
         if mv is None and tv is None:
             continue
-        p = (Mismatch(name, "gradient missing on one side") if mv is None or tv is None
-             else compare(mv, tv, rtol, atol, name))
+        p = (
+            Mismatch(name, "gradient missing on one side")
+            if mv is None or tv is None
+            else compare(mv, tv, rtol, atol, name)
+        )
         if p is not None:
             report.step, report.phase, report.tensor, report.mismatch = step, phase, name, p
             return True

@@ -1,7 +1,9 @@
 """Finite-difference checks, under the names torch.autograd gives them."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..autograd.gradcheck import GradcheckError, gradcheck
 
@@ -19,6 +21,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, **kwarg
     Args:
         func, inputs, grad_outputs: as in ``torch.autograd.gradgradcheck``.
     """
-    raise NotImplementedError("gradgradcheck needs second derivatives, and minitorch's backward does not build a "
-                              "graph of itself (create_graph=True is unsupported); use gradcheck for first "
-                              "derivatives")
+    raise NotImplementedError(
+        "gradgradcheck needs second derivatives, and minitorch's backward does not build a "
+        "graph of itself (create_graph=True is unsupported); use gradcheck for first "
+        "derivatives"
+    )

@@ -1,7 +1,9 @@
 """assert_parity: run one function in minitorch and in torch and compare outputs and input gradients."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -35,9 +37,17 @@ def _fail(problems: list, fn: Callable) -> None:
     raise AssertionError(f"minitorch and torch disagree on {name}:\n  " + "\n  ".join(str(p) for p in problems))
 
 
-def assert_parity(fn: Callable[..., Any], *inputs: Any, rtol: Optional[float] = None, atol: Optional[float] = None,
-                  grad: bool = True, dtype: Any = None, device: str = "cpu", seed: int = 0,
-                  check_dtype: bool = True) -> None:
+def assert_parity(
+    fn: Callable[..., Any],
+    *inputs: Any,
+    rtol: float | None = None,
+    atol: float | None = None,
+    grad: bool = True,
+    dtype: Any = None,
+    device: str = "cpu",
+    seed: int = 0,
+    check_dtype: bool = True,
+) -> None:
     """Check that ``fn`` gives the same outputs, and the same gradient for every input, in both libraries.
 
     ``fn(lib, *tensors)`` is written against the PyTorch API and called once with
@@ -63,13 +73,17 @@ def assert_parity(fn: Callable[..., Any], *inputs: Any, rtol: Optional[float] = 
     """
     torch = import_torch()
     import minitorch
+
     t_in = [make_input(torch, a, dtype, grad) for a in inputs]
     m_in = [make_input(minitorch, a, dtype, grad, device) for a in inputs]
     t_out, m_out = flatten(fn(torch, *t_in)), flatten(fn(minitorch, *m_in))
     if len(t_out) != len(m_out):
         _fail([f"minitorch returned {len(m_out)} outputs, torch {len(t_out)}"], fn)
-    problems = [p for i, (m, t) in enumerate(zip(m_out, t_out))
-                if (p := compare(m, t, rtol, atol, f"output {i}", check_dtype)) is not None]
+    problems = [
+        p
+        for i, (m, t) in enumerate(zip(m_out, t_out))
+        if (p := compare(m, t, rtol, atol, f"output {i}", check_dtype)) is not None
+    ]
     if problems:
         _fail(problems, fn)
     if not grad:
@@ -90,6 +104,7 @@ def assert_parity(fn: Callable[..., Any], *inputs: Any, rtol: Optional[float] = 
 
 def _backward_roots(torch: Any, m_out: list, t_out: list, seed: int) -> Any:
     import minitorch
+
     rng = np.random.default_rng(seed)
     m_roots, t_roots, m_seeds, t_seeds = [], [], [], []
     for i, (m, t) in enumerate(zip(m_out, t_out)):
@@ -140,7 +155,7 @@ def _live(node: Any, values: Any) -> list:
     return [v for (child, _), v in zip(node.next_functions, values) if child is not None]
 
 
-def _all_close(ms: Any, ts: Any, rtol: Any, atol: Any) -> Optional[Mismatch]:
+def _all_close(ms: Any, ts: Any, rtol: Any, atol: Any) -> Mismatch | None:
     """The first mismatch between two lists of gradients (None entries skipped)."""
     for i, (m, t) in enumerate(zip(ms, ts)):
         if m is not None and t is not None:
@@ -154,6 +169,7 @@ def _locate(fn: Callable, inputs: tuple, dtype: Any, device: str, seed: int, rto
     """Replay ``fn`` with hooks on every backward node and name the first one whose gradients go wrong."""
     torch = import_torch()
     import minitorch
+
     try:
         t_in = [make_input(torch, a, dtype, True) for a in inputs]
         m_in = [make_input(minitorch, a, dtype, True, device) for a in inputs]
@@ -161,10 +177,13 @@ def _locate(fn: Callable, inputs: tuple, dtype: Any, device: str, seed: int, rto
         m_roots, t_roots, m_seeds, t_seeds = _backward_roots(torch, m_out, t_out, seed)
         seen: dict = {}
         pairs = [(m, t) for m, t in _pairs(m_roots, t_roots) if not isinstance(m, minitorch.autograd.AccumulateGrad)]
+
         def keep(key: tuple) -> Callable:
             def hook(grad_inputs: Any, grad_outputs: Any) -> None:
                 seen.setdefault(key, (list(grad_inputs), list(grad_outputs)))
+
             return hook
+
         for k, (m, t) in enumerate(pairs):
             m.register_hook(keep(("m", k)))
             t.register_hook(keep(("t", k)))
@@ -184,9 +203,13 @@ def _locate(fn: Callable, inputs: tuple, dtype: Any, device: str, seed: int, rto
         if len(m_gi) == len(t_gi):
             bad = _all_close(m_gi, t_gi, rtol, atol)
             if bad is not None:
-                return (f"first wrong backward: {names} received the same gradient as torch's but returned a "
-                        f"different one for its input {bad.what.split()[-1]}: {bad.figures()}")
+                return (
+                    f"first wrong backward: {names} received the same gradient as torch's but returned a "
+                    f"different one for its input {bad.what.split()[-1]}: {bad.figures()}"
+                )
         elif frontier is None:
-            frontier = (f"first wrong backward: at or below {names}: it received the same gradient as torch's, "
-                        f"and below it the two graphs differ ({len(m_gi)} vs {len(t_gi)} inputs)")
+            frontier = (
+                f"first wrong backward: at or below {names}: it received the same gradient as torch's, "
+                f"and below it the two graphs differ ({len(m_gi)} vs {len(t_gi)} inputs)"
+            )
     return frontier or ""

@@ -12,6 +12,7 @@ optional ``hypothesis`` package (``pip install hypothesis``); the rest of
     def test_my_tanh(x):
         assert_parity(lambda lib, t: my_tanh(t) if lib is minitorch else lib.tanh(t), x)
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,8 +23,10 @@ try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
 except ImportError as e:  # pragma: no cover - exercised only without hypothesis
-    raise ImportError("minitorch.testing.strategies needs the optional `hypothesis` package "
-                      "(pip install hypothesis); the rest of minitorch.testing works without it") from e
+    raise ImportError(
+        "minitorch.testing.strategies needs the optional `hypothesis` package "
+        "(pip install hypothesis); the rest of minitorch.testing works without it"
+    ) from e
 
 __all__ = ["shapes", "broadcastable_shapes", "arrays", "away_from", "ints"]
 
@@ -40,21 +43,24 @@ def shapes(min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: in
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
 
 
-def broadcastable_shapes(num: int = 2, min_dims: int = 0, max_dims: int = 4, min_side: int = 1,
-                         max_side: int = 4) -> st.SearchStrategy:
+def broadcastable_shapes(
+    num: int = 2, min_dims: int = 0, max_dims: int = 4, min_side: int = 1, max_side: int = 4
+) -> st.SearchStrategy:
     """``num`` shapes that broadcast together (size-1 and missing dims included).
 
     Args:
         num: how many shapes to draw.
         min_dims, max_dims, min_side, max_side: bounds as in ``shapes``.
     """
-    return hnp.mutually_broadcastable_shapes(num_shapes=num, min_dims=min_dims, max_dims=max_dims,
-                                             min_side=min_side, max_side=max_side).map(lambda r: r.input_shapes)
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=num, min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    ).map(lambda r: r.input_shapes)
 
 
 @st.composite
-def arrays(draw: Any, shape: Any, low: float = -1.0, high: float = 1.0, dtype: Any = np.float64,
-           noncontiguous: bool = True) -> np.ndarray:
+def arrays(
+    draw: Any, shape: Any, low: float = -1.0, high: float = 1.0, dtype: Any = np.float64, noncontiguous: bool = True
+) -> np.ndarray:
     """Float values in [low, high]; sometimes a non-contiguous (transposed or strided) view.
 
     Args:

@@ -5,17 +5,19 @@ torchvision does. ``Pad``, ``ToTensor`` and ``Normalize`` (and a ``Compose`` of 
 one ToTensor) also transform a whole batch at once; vision datasets use that to build
 DataLoader batches without a Python call per sample.
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, List, Sequence, Tuple, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 import numpy as np
 
 from .. import backend
 from ..creation import from_numpy
-from ..random import sample_integers, sample_uniform
 from ..dtypes import float64
+from ..random import sample_integers, sample_uniform
 from ..tensor import Tensor
 
 try:
@@ -23,15 +25,24 @@ try:
 except ImportError:  # pillow is optional
     Image = None
 
-__all__ = ["CenterCrop", "Compose", "Lambda", "Normalize", "Pad", "RandomCrop", "RandomHorizontalFlip", "Resize",
-           "ToTensor"]
+__all__ = [
+    "CenterCrop",
+    "Compose",
+    "Lambda",
+    "Normalize",
+    "Pad",
+    "RandomCrop",
+    "RandomHorizontalFlip",
+    "Resize",
+    "ToTensor",
+]
 
 
 def _is_pil(img: Any) -> bool:
     return Image is not None and isinstance(img, Image.Image)
 
 
-def _size(img: Any) -> Tuple[int, int]:
+def _size(img: Any) -> tuple[int, int]:
     """(height, width) of a PIL image, an HxW[xC] array or a (..., H, W) tensor."""
     if _is_pil(img):
         return img.height, img.width
@@ -42,7 +53,7 @@ def _size(img: Any) -> Tuple[int, int]:
     raise TypeError(f"img should be PIL Image, ndarray or Tensor. Got {type(img)}")
 
 
-def _pair(size: Union[int, Sequence[int]], name: str) -> Tuple[int, int]:
+def _pair(size: Union[int, Sequence[int]], name: str) -> tuple[int, int]:
     if isinstance(size, numbers.Number):
         return int(size), int(size)
     if isinstance(size, Sequence) and len(size) == 1:
@@ -78,7 +89,7 @@ class Compose:
         transforms: the transforms, in order.
     """
 
-    def __init__(self, transforms: List[Callable]) -> None:
+    def __init__(self, transforms: list[Callable]) -> None:
         self.transforms = transforms
 
     def __call__(self, img: Any) -> Any:
@@ -140,8 +151,10 @@ class Normalize:
         if not tensor.is_floating_point():
             raise TypeError(f"Input tensor should be a float tensor. Got {tensor.dtype}.")
         if tensor.dim() < 3:
-            raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
-                             f"{tuple(tensor.shape)}.")
+            raise ValueError(
+                "Expected tensor to be a tensor image of size (..., C, H, W). Got tensor.size() = "
+                f"{tuple(tensor.shape)}."
+            )
         xp = backend.array_module(tensor._data)
         dt = tensor._data.dtype
         mean = xp.asarray(np.asarray(self.mean, dtype=dt).reshape(-1, 1, 1))
@@ -180,7 +193,7 @@ class Lambda:
         return f"{type(self).__name__}()"
 
 
-def _pad_widths(padding: Any) -> Tuple[int, int, int, int]:
+def _pad_widths(padding: Any) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) from torchvision's int / (lr, tb) / (l, t, r, b)."""
     if isinstance(padding, numbers.Number):
         p = int(padding)
@@ -192,8 +205,10 @@ def _pad_widths(padding: Any) -> Tuple[int, int, int, int]:
         if len(p) == 2:
             return p[0], p[1], p[0], p[1]
         return p[0], p[1], p[2], p[3]
-    raise ValueError("Padding must be an int or a 1, 2, or 4 element tuple, not a "
-                     f"{len(padding) if isinstance(padding, Sequence) else type(padding).__name__} element tuple")
+    raise ValueError(
+        "Padding must be an int or a 1, 2, or 4 element tuple, not a "
+        f"{len(padding) if isinstance(padding, Sequence) else type(padding).__name__} element tuple"
+    )
 
 
 _NP_PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
@@ -236,8 +251,8 @@ def _pad_array(arr: np.ndarray, padding: Any, fill: Any, padding_mode: str, firs
     out = np.pad(arr, widths, mode="constant")
     fill_value = np.asarray(fill, dtype=arr.dtype)
     if fill_value.any():
-        inside = np.zeros(out.shape[first:first + 2], dtype=bool)
-        inside[top:top + arr.shape[first], left:left + arr.shape[first + 1]] = True
+        inside = np.zeros(out.shape[first : first + 2], dtype=bool)
+        inside[top : top + arr.shape[first], left : left + arr.shape[first + 1]] = True
         moved = np.moveaxis(out, (first, first + 1), (0, 1))  # a view: writes land in ``out``
         moved[~inside] = fill_value
     return out
@@ -259,8 +274,9 @@ class RandomCrop:
         padding_mode: padding mode.
     """
 
-    def __init__(self, size: Any, padding: Any = None, pad_if_needed: bool = False, fill: Any = 0,
-                 padding_mode: str = "constant") -> None:
+    def __init__(
+        self, size: Any, padding: Any = None, pad_if_needed: bool = False, fill: Any = 0, padding_mode: str = "constant"
+    ) -> None:
         self.size = _pair(size, "size")
         self.padding, self.pad_if_needed, self.fill, self.padding_mode = padding, pad_if_needed, fill, padding_mode
 
@@ -286,7 +302,7 @@ class RandomCrop:
 
 def crop(img: Any, top: int, left: int, height: int, width: int) -> Any:
     """The ``height`` x ``width`` region of ``img`` whose top-left corner is (top, left)."""
-    return _map_spatial(img, lambda a: a[top:top + height, left:left + width])
+    return _map_spatial(img, lambda a: a[top : top + height, left : left + width])
 
 
 class CenterCrop:
@@ -303,8 +319,15 @@ class CenterCrop:
         h, w = _size(img)
         th, tw = self.size
         if th > h or tw > w:
-            img = pad(img, [(tw - w) // 2 if tw > w else 0, (th - h) // 2 if th > h else 0,
-                            (tw - w + 1) // 2 if tw > w else 0, (th - h + 1) // 2 if th > h else 0])
+            img = pad(
+                img,
+                [
+                    (tw - w) // 2 if tw > w else 0,
+                    (th - h) // 2 if th > h else 0,
+                    (tw - w + 1) // 2 if tw > w else 0,
+                    (th - h + 1) // 2 if th > h else 0,
+                ],
+            )
             h, w = _size(img)
         return crop(img, int(round((h - th) / 2.0)), int(round((w - tw) / 2.0)), th, tw)
 
@@ -345,8 +368,9 @@ class Resize:
 
     def __call__(self, img: Any) -> Any:
         if not _is_pil(img):
-            raise TypeError(f"minitorch's Resize works on PIL images; got {type(img).__name__} (resize before "
-                            "ToTensor)")
+            raise TypeError(
+                f"minitorch's Resize works on PIL images; got {type(img).__name__} (resize before ToTensor)"
+            )
         h, w = img.height, img.width
         if isinstance(self.size, numbers.Number) or len(self.size) == 1:
             s = int(self.size if isinstance(self.size, numbers.Number) else self.size[0])
@@ -363,7 +387,7 @@ class Resize:
         return f"{type(self).__name__}(size={self.size})"
 
 
-def _flat(transform: Any) -> List[Any]:
+def _flat(transform: Any) -> list[Any]:
     if type(transform) is Compose:
         return [t for sub in transform.transforms for t in _flat(sub)]
     return [transform]
@@ -377,7 +401,7 @@ def _can_batch(transform: Any) -> bool:
     if kinds.count(ToTensor) != 1:
         return False
     at = kinds.index(ToTensor)
-    return all(k is Pad for k in kinds[:at]) and all(k in (Normalize, Pad) for k in kinds[at + 1:])
+    return all(k is Pad for k in kinds[:at]) and all(k in (Normalize, Pad) for k in kinds[at + 1 :])
 
 
 def _apply_batch(transform: Any, images: np.ndarray) -> Tensor:

@@ -1,8 +1,9 @@
 """make_grid: a batch of images tiled into one image, as torchvision.utils.make_grid."""
+
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Tuple, Union
+from typing import Union
 
 import numpy as np
 
@@ -12,14 +13,20 @@ from ..tensor import Tensor
 __all__ = ["make_grid"]
 
 
-def _normalize(arr: np.ndarray, value_range: Optional[Tuple[float, float]]) -> np.ndarray:
+def _normalize(arr: np.ndarray, value_range: tuple[float, float] | None) -> np.ndarray:
     low, high = (float(arr.min()), float(arr.max())) if value_range is None else value_range
     return (np.clip(arr, low, high) - low) / max(high - low, 1e-5)
 
 
-def make_grid(tensor: Union[Tensor, List[Tensor]], nrow: int = 8, padding: int = 2, normalize: bool = False,
-              value_range: Optional[Tuple[float, float]] = None, scale_each: bool = False,
-              pad_value: float = 0.0) -> Tensor:
+def make_grid(
+    tensor: Union[Tensor, list[Tensor]],
+    nrow: int = 8,
+    padding: int = 2,
+    normalize: bool = False,
+    value_range: tuple[float, float] | None = None,
+    scale_each: bool = False,
+    pad_value: float = 0.0,
+) -> Tensor:
     """Tile images into a grid of ``nrow`` columns with ``padding`` pixels of ``pad_value`` around each.
 
     Args:
@@ -64,5 +71,5 @@ def make_grid(tensor: Union[Tensor, List[Tensor]], nrow: int = 8, padding: int =
         out = np.full((c, cell_h * rows + padding, cell_w * cols + padding), pad_value, dtype=arr.dtype)
         for k in range(n):
             y, x = divmod(k, cols)
-            out[:, y * cell_h + padding:(y + 1) * cell_h, x * cell_w + padding:(x + 1) * cell_w] = arr[k]
+            out[:, y * cell_h + padding : (y + 1) * cell_h, x * cell_w + padding : (x + 1) * cell_w] = arr[k]
     return Tensor._wrap(backend.to_device(np.ascontiguousarray(out), like.device))

@@ -1,7 +1,6 @@
 """Activation modules: thin wrappers over the functions in ``nn.functional``."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from ...tensor import Tensor
 from .. import functional as F
@@ -47,7 +46,7 @@ class Softmax(Module):
         dim: the dimension that sums to 1.
     """
 
-    def __init__(self, dim: Optional[int] = None) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
@@ -65,7 +64,7 @@ class LogSoftmax(Module):
         dim: the dimension to normalise over.
     """
 
-    def __init__(self, dim: Optional[int] = None) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 

@@ -1,9 +1,11 @@
 """Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections)."""
+
 from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator, Mapping, Optional, Union
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Union
 
 from .module import Module, _addindent
 
@@ -32,7 +34,7 @@ class _Numbered(Module):
 
     def __delitem__(self, idx: Union[int, slice]) -> None:
         keys = list(self._modules.keys())
-        for key in (keys[idx] if isinstance(idx, slice) else [self._key(idx)]):
+        for key in keys[idx] if isinstance(idx, slice) else [self._key(idx)]:
             delattr(self, key)
         # torch renumbers the survivors so that indices stay 0..n-1
         self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
@@ -42,20 +44,21 @@ class _Numbered(Module):
         del self[key]
         return value
 
-    def append(self, module: Module) -> "_Numbered":
+    def append(self, module: Module) -> _Numbered:
         """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules: Iterable[Module]) -> "_Numbered":
+    def extend(self, modules: Iterable[Module]) -> _Numbered:
         if not isinstance(modules, Iterable):
-            raise TypeError(f"{type(self).__name__}.extend should be called with an iterable, "
-                            f"but got {type(modules).__name__}")
+            raise TypeError(
+                f"{type(self).__name__}.extend should be called with an iterable, but got {type(modules).__name__}"
+            )
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> "_Numbered":
+    def insert(self, index: int, module: Module) -> _Numbered:
         n = len(self._modules)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
@@ -87,16 +90,14 @@ class Sequential(_Numbered):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return list(self._modules.values())[_abs_index(idx, len(self))]
 
-    def __add__(self, other: "Sequential") -> "Sequential":
+    def __add__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, "
-                             f"but {type(other)} is given.")
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
         return Sequential().extend(self).extend(other)
 
-    def __iadd__(self, other: "Sequential") -> "Sequential":
+    def __iadd__(self, other: Sequential) -> Sequential:
         if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, "
-                             f"but {type(other)} is given.")
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
         return self.extend(other)
 
     def forward(self, input: Any) -> Any:
@@ -112,7 +113,7 @@ class ModuleList(_Numbered):
         modules: an iterable of modules to start with.
     """
 
-    def __init__(self, modules: Optional[Iterable[Module]] = None) -> None:
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.extend(modules)
@@ -122,10 +123,10 @@ class ModuleList(_Numbered):
             return type(self)(list(self._modules.values())[idx])
         return self._modules[str(_abs_index(idx, len(self)))]
 
-    def __iadd__(self, modules: Iterable[Module]) -> "ModuleList":
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
         return self.extend(modules)
 
-    def __add__(self, other: Iterable[Module]) -> "ModuleList":
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList(list(self) + list(other))
 
     def __repr__(self) -> str:
@@ -150,7 +151,7 @@ class ModuleDict(Module):
         modules: a mapping (or iterable of pairs) of name -> module.
     """
 
-    def __init__(self, modules: Optional[Any] = None) -> None:
+    def __init__(self, modules: Any | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)

@@ -1,4 +1,5 @@
 """Conv2d: a learnable 2-d convolution (cross-correlation, as in torch)."""
+
 from __future__ import annotations
 
 import math
@@ -6,7 +7,8 @@ from typing import Any, Union
 
 from ...creation import empty
 from ...tensor import Tensor
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -30,9 +32,20 @@ class Conv2d(Module):
         device, dtype: where and of what type the parameters are created.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Union[str, Any] = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Union[str, Any] = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__()
         if groups <= 0:
             raise ValueError("groups must be a positive integer")
@@ -49,8 +62,10 @@ class Conv2d(Module):
         else:
             padding = _pair(padding)
         if padding_mode not in _PADDING_MODES:
-            raise ValueError("padding_mode must be one of {'zeros', 'circular', 'replicate', 'reflect'}, "
-                             f"but got padding_mode='{padding_mode}'")
+            raise ValueError(
+                "padding_mode must be one of {'zeros', 'circular', 'replicate', 'reflect'}, "
+                f"but got padding_mode='{padding_mode}'"
+            )
         self.in_channels, self.out_channels = in_channels, out_channels
         self.padding = padding
         self.transposed = False
@@ -58,8 +73,9 @@ class Conv2d(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = self._pad_amounts()
-        self.weight = Parameter(empty((out_channels, in_channels // groups) + self.kernel_size,
-                                      device=device, dtype=dtype))
+        self.weight = Parameter(
+            empty((out_channels, in_channels // groups) + self.kernel_size, device=device, dtype=dtype)
+        )
         if bias:
             self.bias = Parameter(empty(out_channels, device=device, dtype=dtype))
         else:

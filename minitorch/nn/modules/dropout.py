@@ -1,4 +1,5 @@
 """Dropout: zero elements at random while training, scaling the rest by 1/(1-p)."""
+
 from __future__ import annotations
 
 from ...tensor import Tensor

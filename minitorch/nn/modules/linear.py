@@ -1,4 +1,5 @@
 """Linear layers and the shape-only modules that usually sit next to them (Identity, Flatten, Unflatten)."""
+
 from __future__ import annotations
 
 import math
@@ -6,7 +7,8 @@ from typing import Any
 
 from ...creation import empty
 from ...tensor import Tensor
-from .. import functional as F, init
+from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -31,8 +33,9 @@ class Linear(Module):
         device, dtype: where and of what type the parameters are created.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None,
-                 dtype: Any = None) -> None:
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features

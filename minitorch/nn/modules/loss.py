@@ -1,17 +1,17 @@
 """Loss modules: each holds its options (reduction, weight, ...) and calls ``nn.functional``."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Optional
 
 from ...tensor import Tensor
 from .. import functional as F
 from .module import Module
 
 
-def _legacy_reduction(size_average: Optional[bool], reduce: Optional[bool]) -> str:
+def _legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     """The ``reduction`` that the deprecated ``size_average``/``reduce`` flags mean."""
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' instead.")
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='mean' instead.", stacklevel=2)
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     if not reduce:
@@ -20,8 +20,7 @@ def _legacy_reduction(size_average: Optional[bool], reduce: Optional[bool]) -> s
 
 
 class _Loss(Module):
-    def __init__(self, size_average: Optional[bool] = None, reduce: Optional[bool] = None,
-                 reduction: str = "mean") -> None:
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = _legacy_reduction(size_average, reduce)
@@ -29,8 +28,13 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    def __init__(self, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
-                 reduce: Optional[bool] = None, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)  # a buffer: moves with .to() and is saved in state_dict
 
@@ -58,14 +62,19 @@ class NLLLoss(_WeightedLoss):
         reduction: 'mean' (weighted), 'sum' or 'none'.
     """
 
-    def __init__(self, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
-                 ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean") -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                          reduction=self.reduction)
+        return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_WeightedLoss):
@@ -78,16 +87,28 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: mix the target with the uniform distribution by this amount.
     """
 
-    def __init__(self, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
-                 ignore_index: int = -100, reduce: Optional[bool] = None, reduction: str = "mean",
-                 label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        ignore_index: int = -100,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
-                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class BCELoss(_WeightedLoss):
@@ -111,12 +132,19 @@ class BCEWithLogitsLoss(_Loss):
         pos_weight: a weight on the positive examples, per class.
     """
 
-    def __init__(self, weight: Optional[Tensor] = None, size_average: Optional[bool] = None,
-                 reduce: Optional[bool] = None, reduction: str = "mean", pos_weight: Optional[Tensor] = None) -> None:
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+        pos_weight: Tensor | None = None,
+    ) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.weight, pos_weight=self.pos_weight,
-                                                  reduction=self.reduction)
+        return F.binary_cross_entropy_with_logits(
+            input, target, self.weight, pos_weight=self.pos_weight, reduction=self.reduction
+        )

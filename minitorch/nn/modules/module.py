@@ -5,10 +5,12 @@ files it in ``_parameters``, ``_modules`` or ``_buffers``; everything that walks
 model (``parameters()``, ``state_dict()``, ``to()``, ``print(model)``) reads those
 three ordered dicts, so names and order come out exactly as in torch.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ... import backend, dtypes
 from ...autograd.grad_mode import no_grad
@@ -47,7 +49,7 @@ def _addindent(text: str, spaces: int) -> str:
     return lines[0] + "\n" + "\n".join(" " * spaces + ln if ln.strip() else "" for ln in lines[1:])
 
 
-def _forward_unimplemented(self: "Module", *input: Any) -> None:
+def _forward_unimplemented(self: Module, *input: Any) -> None:
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
 
@@ -80,38 +82,45 @@ class Module(StateDictMixin):
         if hasattr(self, name) and name not in table:
             raise KeyError(f"attribute '{name}' already exists")
 
-    def register_parameter(self, name: str, param: Optional[Parameter]) -> None:
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add ``param`` (a Parameter, or None for an absent one such as ``bias=False``) under ``name``."""
-        self._check_name("parameter", name, self.__dict__.get("_parameters"),
-                         "cannot assign parameter before Module.__init__() call")
+        self._check_name(
+            "parameter", name, self.__dict__.get("_parameters"), "cannot assign parameter before Module.__init__() call"
+        )
         if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
-                            "(torch.nn.Parameter or None required)")
+            raise TypeError(
+                f"cannot assign '{_typename(param)}' object to parameter '{name}' (torch.nn.Parameter or None required)"
+            )
         if param is not None and param.grad_fn is not None:
-            raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
-                             f"created explicitly. To express '{name}' as a function of another Tensor, "
-                             "compute the value in the forward() method.")
+            raise ValueError(
+                f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be "
+                f"created explicitly. To express '{name}' as a function of another Tensor, "
+                "compute the value in the forward() method."
+            )
         self._parameters[name] = param
 
-    def register_buffer(self, name: str, tensor: Optional[Tensor], persistent: bool = True) -> None:
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add a tensor that is state but not a parameter (saved in ``state_dict`` when ``persistent``)."""
-        self._check_name("buffer", name, self.__dict__.get("_buffers"),
-                         "cannot assign buffer before Module.__init__() call")
+        self._check_name(
+            "buffer", name, self.__dict__.get("_buffers"), "cannot assign buffer before Module.__init__() call"
+        )
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' "
-                            "(torch Tensor or None required)")
+            raise TypeError(
+                f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)"
+            )
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def add_module(self, name: str, module: Optional["Module"]) -> None:
+    def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name`` (reachable as an attribute)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{_typename(module)} is not a Module subclass")
-        self._check_name("module", name, self.__dict__.get("_modules"),
-                         "cannot assign module before Module.__init__() call")
+        self._check_name(
+            "module", name, self.__dict__.get("_modules"), "cannot assign module before Module.__init__() call"
+        )
         self._modules[name] = module
 
     register_module = add_module
@@ -132,8 +141,9 @@ class Module(StateDictMixin):
             self.register_parameter(name, value)
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
-                                "(torch.nn.Parameter or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as parameter '{name}' (torch.nn.Parameter or None expected)"
+                )
             params[name] = None
         elif isinstance(value, Module):
             if modules is None:
@@ -142,13 +152,16 @@ class Module(StateDictMixin):
             modules[name] = value
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
-                                "(torch.nn.Module or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
+                )
             modules[name] = None
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                "(torch.nn.Buffer, torch.Tensor or None expected)")
+                raise TypeError(
+                    f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                    "(torch.nn.Buffer, torch.Tensor or None expected)"
+                )
             buffers[name] = value
         else:
             object.__setattr__(self, name, value)
@@ -181,8 +194,9 @@ class Module(StateDictMixin):
         return sorted(k for k in set(keys) if not k[0].isdigit())
 
     # --------------------------------------------------------------- traversal
-    def named_modules(self, memo: Optional[set] = None, prefix: str = "",
-                      remove_duplicate: bool = True) -> Iterator[tuple]:
+    def named_modules(
+        self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+    ) -> Iterator[tuple]:
         """(name, module) for this module and every descendant, depth first; a shared module once."""
         if memo is None:
             memo = set()
@@ -195,7 +209,7 @@ class Module(StateDictMixin):
             if module is not None:
                 yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
-    def modules(self) -> Iterator["Module"]:
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
@@ -207,15 +221,13 @@ class Module(StateDictMixin):
                 seen.add(module)
                 yield name, module
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def _named_members(self, members: Callable, prefix: str, recurse: bool,
-                       remove_duplicate: bool) -> Iterator[tuple]:
+    def _named_members(self, members: Callable, prefix: str, recurse: bool, remove_duplicate: bool) -> Iterator[tuple]:
         seen = set()
-        owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse \
-            else [(prefix, self)]
+        owners = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for owner_prefix, owner in owners:
             for name, value in members(owner):
                 if value is None or value in seen:
@@ -224,8 +236,9 @@ class Module(StateDictMixin):
                     seen.add(value)
                 yield owner_prefix + ("." if owner_prefix else "") + name, value
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple]:
         """('conv1.weight', parameter) pairs, in registration order, a shared parameter once."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
 
@@ -233,15 +246,14 @@ class Module(StateDictMixin):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple]:
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True) -> Iterator[tuple]:
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def get_submodule(self, target: str) -> "Module":
+    def get_submodule(self, target: str) -> Module:
         """The descendant at a dotted path such as ``'features.0'``."""
         mod = self
         for item in target.split(".") if target else []:
@@ -252,7 +264,7 @@ class Module(StateDictMixin):
                 raise AttributeError("`" + item + "` is not an nn.Module")
         return mod
 
-    def apply(self, fn: Callable[["Module"], None]) -> "Module":
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every child (recursively), then on this module; returns self."""
         for module in self.children():
             module.apply(fn)
@@ -260,7 +272,7 @@ class Module(StateDictMixin):
         return self
 
     # ------------------------------------------------------------ mode, grads
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and every descendant."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
@@ -269,10 +281,10 @@ class Module(StateDictMixin):
             module.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -292,7 +304,7 @@ class Module(StateDictMixin):
                 p.grad.zero_()
 
     # ------------------------------------------------------ dtype and device
-    def _apply(self, fn: Callable[[Tensor], Tensor]) -> "Module":
+    def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
         """Convert every parameter (in place, so optimizers keep them), gradient and buffer with ``fn``."""
         for module in self.children():
             module._apply(fn)
@@ -308,7 +320,7 @@ class Module(StateDictMixin):
                     self._buffers[name] = fn(b)
         return self
 
-    def to(self, *args: Any, **kwargs: Any) -> "Module":
+    def to(self, *args: Any, **kwargs: Any) -> Module:
         """Move and/or cast: ``to(device)``, ``to(dtype)``, ``to(tensor)``, ``to(device, dtype)``."""
         device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
         kwargs.pop("non_blocking", None)
@@ -322,32 +334,34 @@ class Module(StateDictMixin):
             elif isinstance(a, (str, backend.device, int)) and not isinstance(a, bool):
                 device = a
         if dtype is not None and not dtype.is_floating_point:
-            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, "
-                            f"but got desired dtype={dtype}")
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype={dtype}"
+            )
 
         def convert(t: Tensor) -> Tensor:
             return t.to(device, dtype if t.is_floating_point() else None)
+
         return self._apply(convert)
 
-    def cpu(self) -> "Module":
+    def cpu(self) -> Module:
         return self._apply(lambda t: t.cpu())
 
-    def cuda(self, device: Any = None) -> "Module":
+    def cuda(self, device: Any = None) -> Module:
         return self._apply(lambda t: t.cuda(device))
 
-    def _cast_floats(self, dt: dtypes.dtype) -> "Module":
+    def _cast_floats(self, dt: dtypes.dtype) -> Module:
         return self._apply(lambda t: t.to(dt) if t.is_floating_point() else t)
 
-    def float(self) -> "Module":
+    def float(self) -> Module:
         return self._cast_floats(dtypes.float32)
 
-    def double(self) -> "Module":
+    def double(self) -> Module:
         return self._cast_floats(dtypes.float64)
 
-    def half(self) -> "Module":
+    def half(self) -> Module:
         return self._cast_floats(dtypes.float16)
 
-    def type(self, dst_type: Any) -> "Module":
+    def type(self, dst_type: Any) -> Module:
         return self._apply(lambda t: t.type(dst_type))
 
     # ---------------------------------------------------------------- calling

@@ -1,9 +1,11 @@
 """state_dict and load_state_dict: a module's tensors by dotted name, in torch's order and with its errors."""
+
 from __future__ import annotations
 
 import itertools
 from collections import OrderedDict, namedtuple
-from typing import Any, Iterator, Mapping, Optional
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +28,7 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
     __str__ = __repr__
 
 
-def _checkpoint_tensor(value: Any) -> Optional[Tensor]:
+def _checkpoint_tensor(value: Any) -> Tensor | None:
     """A minitorch tensor for a state-dict value: ours, a numpy array, or a real torch tensor."""
     if isinstance(value, Tensor):
         return value
@@ -40,8 +42,9 @@ def _checkpoint_tensor(value: Any) -> Optional[Tensor]:
 class StateDictMixin:
     """Mixin of Module: saving and loading parameters and persistent buffers."""
 
-    def state_dict(self, destination: Optional[dict] = None, prefix: str = "",
-                   keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+    def state_dict(
+        self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
+    ) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name ('conv1.weight'), detached unless ``keep_vars``."""
         if destination is None:
             destination = OrderedDict()
@@ -56,8 +59,9 @@ class StateDictMixin:
         buffers = ((k, v) for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set)
         return {k: v for k, v in itertools.chain(self._parameters.items(), buffers) if v is not None}
 
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False
+    ) -> _IncompatibleKeys:
         """Copy parameters and buffers from ``state_dict`` into this module and its descendants.
 
         Args:
@@ -77,17 +81,20 @@ class StateDictMixin:
             module._load_local(state_dict, prefix, assign, missing, unexpected, errors)
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
+                errors.insert(
+                    0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in unexpected))
+                )
             if missing:
                 errors.insert(0, "Missing key(s) in state_dict: {}. ".format(", ".join(f'"{k}"' for k in missing)))
         if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(errors)))
+            raise RuntimeError(
+                "Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__, "\n\t".join(errors))
+            )
         return _IncompatibleKeys(missing, unexpected)
 
-    def _load_local(self, state_dict: dict, prefix: str, assign: bool, missing: list,
-                    unexpected: list, errors: list) -> None:
+    def _load_local(
+        self, state_dict: dict, prefix: str, assign: bool, missing: list, unexpected: list, errors: list
+    ) -> None:
         local = self._local_state()
         for name, param in local.items():
             key = prefix + name
@@ -97,14 +104,18 @@ class StateDictMixin:
             raw = state_dict[key]
             value = _checkpoint_tensor(raw)
             if value is None:
-                errors.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
-                              f"Tensor-like object from checkpoint but received {type(raw)}")
+                errors.append(
+                    f'While copying the parameter named "{key}", expected torch.Tensor or '
+                    f"Tensor-like object from checkpoint but received {type(raw)}"
+                )
                 continue
             if param.ndim == 0 and value.shape == (1,):  # checkpoints from torch 0.3 stored scalars as [1]
                 value = value.reshape(())
             if value.shape != param.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                              f"checkpoint, the shape in current model is {param.shape}.")
+                errors.append(
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                    f"checkpoint, the shape in current model is {param.shape}."
+                )
                 continue
             with no_grad():
                 if not assign:
@@ -116,7 +127,7 @@ class StateDictMixin:
         for key in state_dict:
             if not key.startswith(prefix):
                 continue
-            head = key[len(prefix):].split(".", 1)
+            head = key[len(prefix) :].split(".", 1)
             if (len(head) > 1 and head[0] not in self._modules) or (len(head) == 1 and head[0] not in local):
                 unexpected.append(key)
 

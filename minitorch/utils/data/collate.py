@@ -5,10 +5,11 @@ a float64 tensor, ints an int64 tensor, bools a bool tensor; strings stay a list
 namedtuples, tuples and lists are collated field by field (a tuple of fields becomes a
 list, as in torch).
 """
+
 from __future__ import annotations
 
 import collections.abc
-from typing import Any, List
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def _numeric_array(arr: np.ndarray) -> bool:
     return arr.dtype.kind in "biuf" and arr.dtype.itemsize <= 8
 
 
-def default_collate(batch: List[Any]) -> Any:
+def default_collate(batch: list[Any]) -> Any:
     """Merge a list of samples into a batch (see the module docstring for the rules).
 
     Args:

@@ -7,6 +7,7 @@ exception comes back as text and is raised again in the main process; a worker t
 dies is reported by pid. Workers stop when the epoch ends, when the iterator is dropped,
 or (``persistent_workers``) when the loader is.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -19,7 +20,8 @@ import time
 import traceback
 import warnings
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -42,10 +44,10 @@ class WorkerInfo:
         return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, dataset={self.dataset!r})"
 
 
-_worker_info: Optional[WorkerInfo] = None
+_worker_info: WorkerInfo | None = None
 
 
-def get_worker_info() -> Optional[WorkerInfo]:
+def get_worker_info() -> WorkerInfo | None:
     """The current worker's ``WorkerInfo``, or None in the main process."""
     return _worker_info
 
@@ -117,20 +119,36 @@ class DataLoader:
         persistent_workers: keep the workers alive between epochs.
     """
 
-    def __init__(self, dataset: Any, batch_size: Optional[int] = 1, shuffle: Optional[bool] = None,
-                 sampler: Any = None, batch_sampler: Any = None, num_workers: int = 0,
-                 collate_fn: Optional[Callable] = None, pin_memory: bool = False, drop_last: bool = False,
-                 timeout: float = 0, worker_init_fn: Optional[Callable] = None, multiprocessing_context: Any = None,
-                 generator: Optional[Generator] = None, *, prefetch_factor: Optional[int] = None,
-                 persistent_workers: bool = False, pin_memory_device: str = "", in_order: bool = True) -> None:
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        num_workers: int = 0,
+        collate_fn: Callable | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        multiprocessing_context: Any = None,
+        generator: Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
+    ) -> None:
         if num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
-                             "multiprocessing.")
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
         if num_workers == 0 and prefetch_factor is not None:
-            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
-                             "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None.")
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+            )
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
@@ -145,28 +163,33 @@ class DataLoader:
 
         if isinstance(dataset, IterableDataset):
             if shuffle not in (None, False):
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, but got "
-                                 f"shuffle={shuffle}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle={shuffle}"
+                )
             if sampler is not None:
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified sampler option, but got "
-                                 f"sampler={sampler}")
+                raise ValueError(
+                    f"DataLoader with IterableDataset: expected unspecified sampler option, but got sampler={sampler}"
+                )
             if batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified batch_sampler option, but "
-                                 f"got batch_sampler={batch_sampler}")
+                raise ValueError(
+                    "DataLoader with IterableDataset: expected unspecified batch_sampler option, but "
+                    f"got batch_sampler={batch_sampler}"
+                )
             if num_workers > 0:
-                raise NotImplementedError("minitorch's DataLoader reads an IterableDataset in the main process "
-                                          "only (num_workers=0)")
+                raise NotImplementedError(
+                    "minitorch's DataLoader reads an IterableDataset in the main process only (num_workers=0)"
+                )
         shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, "
-                                 "and drop_last")
+                raise ValueError(
+                    "batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and drop_last"
+                )
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
-                             "drop_last")
+            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with drop_last")
         if sampler is None and not isinstance(dataset, IterableDataset):
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None and sampler is not None:
@@ -179,12 +202,13 @@ class DataLoader:
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
-        self._iterator: Optional[_MultiProcessIter] = None
+        self._iterator: _MultiProcessIter | None = None
 
     @property
     def _auto_collation(self) -> bool:
-        return self.batch_sampler is not None or (isinstance(self.dataset, IterableDataset)
-                                                  and self.batch_size is not None)
+        return self.batch_sampler is not None or (
+            isinstance(self.dataset, IterableDataset) and self.batch_size is not None
+        )
 
     @property
     def _index_sampler(self) -> Any:
@@ -195,7 +219,7 @@ class DataLoader:
 
     def _base_seed(self) -> int:
         """One draw per iterator, as torch does, so shuffles match with and without workers."""
-        return int((self.generator or default_generator).rng.integers(0, 2 ** 63, dtype=np.int64))
+        return int((self.generator or default_generator).rng.integers(0, 2**63, dtype=np.int64))
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
@@ -207,8 +231,11 @@ class DataLoader:
 
     def __iter__(self) -> Iterator[Any]:
         if self.pin_memory and not cuda.is_available():
-            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
-                          "memory won't be used.")
+            warnings.warn(
+                "'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                "memory won't be used.",
+                stacklevel=2,
+            )
         if isinstance(self.dataset, IterableDataset):
             return _IterableIter(self)
         if self.num_workers == 0:
@@ -229,7 +256,7 @@ class _SingleProcessIter:
         self._indices = iter(loader._index_sampler)
         self._len = len(loader)
 
-    def __iter__(self) -> "_SingleProcessIter":
+    def __iter__(self) -> _SingleProcessIter:
         return self
 
     def __len__(self) -> int:
@@ -247,7 +274,7 @@ class _IterableIter:
         self._it = iter(loader.dataset)
         self._loader = loader
 
-    def __iter__(self) -> "_IterableIter":
+    def __iter__(self) -> _IterableIter:
         return self
 
     def __next__(self) -> Any:
@@ -260,14 +287,22 @@ class _IterableIter:
         return ld.collate_fn(batch)
 
 
-def _worker_loop(fetch: _Fetcher, index_queue: Any, result_queue: Any, seed: int, worker_id: int,
-                 num_workers: int, worker_init_fn: Optional[Callable], parent_pid: int) -> None:
+def _worker_loop(
+    fetch: _Fetcher,
+    index_queue: Any,
+    result_queue: Any,
+    seed: int,
+    worker_id: int,
+    num_workers: int,
+    worker_init_fn: Callable | None,
+    parent_pid: int,
+) -> None:
     """A worker's life: seed, run ``worker_init_fn``, then answer index lists with batches until told to stop."""
     global _worker_info
     random.seed(seed)
     default_generator.manual_seed(seed)
     _worker_info = WorkerInfo(worker_id, num_workers, seed, fetch.dataset)
-    pending: Optional[_ExceptionWrapper] = None
+    pending: _ExceptionWrapper | None = None
     try:
         if worker_init_fn is not None:
             worker_init_fn(worker_id)
@@ -287,8 +322,9 @@ def _worker_loop(fetch: _Fetcher, index_queue: Any, result_queue: Any, seed: int
             result = pending if pending is not None else fetch(indices)
             payload = pickle.dumps((epoch, send_idx, result), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:
-            payload = pickle.dumps((epoch, send_idx, _ExceptionWrapper(exc, f"in DataLoader worker process "
-                                                                           f"{worker_id}")))
+            payload = pickle.dumps(
+                (epoch, send_idx, _ExceptionWrapper(exc, f"in DataLoader worker process {worker_id}"))
+            )
         result_queue.put(payload)
     # Unread batches (an epoch cut short) must not keep this process alive at exit.
     result_queue.cancel_join_thread()
@@ -304,8 +340,8 @@ class _WorkerPool:
     """
 
     def __init__(self) -> None:
-        self.workers: List[Any] = []
-        self.index_queues: List[Any] = []
+        self.workers: list[Any] = []
+        self.index_queues: list[Any] = []
         self.result_queue: Any = None
         self.closed = False
 
@@ -349,9 +385,11 @@ class _MultiProcessIter:
         fetch = loader._fetcher()
         for wid in range(self._n):
             iq = ctx.Queue()
-            w = ctx.Process(target=_worker_loop, daemon=True,
-                            args=(fetch, iq, pool.result_queue, base_seed + wid, wid, self._n,
-                                  loader.worker_init_fn, os.getpid()))
+            w = ctx.Process(
+                target=_worker_loop,
+                daemon=True,
+                args=(fetch, iq, pool.result_queue, base_seed + wid, wid, self._n, loader.worker_init_fn, os.getpid()),
+            )
             w.start()
             pool.index_queues.append(iq)
             pool.workers.append(w)
@@ -370,7 +408,7 @@ class _MultiProcessIter:
         self._len = len(loader)
         self._send_idx = 0
         self._rcvd_idx = 0
-        self._reorder: Dict[int, Any] = {}
+        self._reorder: dict[int, Any] = {}
         self._next_worker = itertools.cycle(range(self._n))
         for _ in range(self._prefetch):
             self._put_task()
@@ -383,7 +421,7 @@ class _MultiProcessIter:
         self._pool.index_queues[next(self._next_worker)].put((self._epoch, self._send_idx, indices))
         self._send_idx += 1
 
-    def __iter__(self) -> "_MultiProcessIter":
+    def __iter__(self) -> _MultiProcessIter:
         return self
 
     def __len__(self) -> int:

@@ -7,12 +7,14 @@ DataLoader uses it instead of ``len(indices)`` Python calls plus a collate whene
 collate function is the default one; the result must equal
 ``default_collate([self[i] for i in indices])``.
 """
+
 from __future__ import annotations
 
 import bisect
 import math
 import warnings
-from typing import Any, Iterator, List, Optional, Sequence, Union
+from collections.abc import Iterator, Sequence
+from typing import Any, Union
 
 import numpy as np
 
@@ -27,7 +29,7 @@ class Dataset:
     def __getitem__(self, index: Any) -> Any:
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
 
-    def __add__(self, other: "Dataset") -> "ConcatDataset":
+    def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
 
     def _batchable(self) -> bool:
@@ -106,7 +108,7 @@ class Subset(Dataset):
             return self.dataset[[self.indices[i] for i in idx]]
         return self.dataset[self.indices[idx]]
 
-    def __getitems__(self, indices: List[int]) -> List[Any]:
+    def __getitems__(self, indices: list[int]) -> list[Any]:
         getitems = getattr(self.dataset, "__getitems__", None)
         if callable(getitems):
             return getitems([self.indices[i] for i in indices])
@@ -145,7 +147,7 @@ class ConcatDataset(Dataset):
         for d in self.datasets:
             if isinstance(d, IterableDataset):
                 raise AssertionError("ConcatDataset does not support IterableDataset")
-        self.cumulative_sizes: List[int] = list(np.cumsum([len(d) for d in self.datasets]).tolist())
+        self.cumulative_sizes: list[int] = list(np.cumsum([len(d) for d in self.datasets]).tolist())
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]
@@ -160,8 +162,9 @@ class ConcatDataset(Dataset):
         return self.datasets[which][idx - start]
 
 
-def random_split(dataset: Dataset, lengths: Sequence[Union[int, float]],
-                 generator: Optional[Generator] = default_generator) -> List[Subset]:
+def random_split(
+    dataset: Dataset, lengths: Sequence[Union[int, float]], generator: Generator | None = default_generator
+) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random subsets.
 
     Args:
@@ -180,13 +183,15 @@ def random_split(dataset: Dataset, lengths: Sequence[Union[int, float]],
             counts[i % len(counts)] += 1
         for i, c in enumerate(counts):
             if c == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an empty dataset.")
+                warnings.warn(
+                    f"Length of split at index {i} is 0. This might result in an empty dataset.", stacklevel=2
+                )
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     perm = sample_permutation(n, generator).tolist()
     out, start = [], 0
     for length in lengths:
-        out.append(Subset(dataset, perm[start:start + int(length)]))
+        out.append(Subset(dataset, perm[start : start + int(length)]))
         start += int(length)
     return out

@@ -1,26 +1,28 @@
 """Samplers: which indices, in which order, grouped into which batches."""
+
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Sequence, Sized
+from collections.abc import Iterator, Sequence, Sized
+from typing import Any
 
 import numpy as np
 
 from ...random import Generator, default_generator
 
 
-def _fresh_generator(generator: Optional[Generator]) -> Generator:
+def _fresh_generator(generator: Generator | None) -> Generator:
     """``generator``, or (as torch does) a new one seeded from the default generator: each epoch differs,
     and the whole run repeats after ``minitorch.manual_seed``."""
     if generator is not None:
         return generator
-    seed = int(default_generator.rng.integers(0, 2 ** 63, dtype=np.int64))
+    seed = int(default_generator.rng.integers(0, 2**63, dtype=np.int64))
     return Generator().manual_seed(seed)
 
 
 class Sampler:
     """An iterable of dataset indices; subclasses define ``__iter__`` (and ``__len__`` when they can)."""
 
-    def __init__(self, data_source: Optional[Sized] = None) -> None:
+    def __init__(self, data_source: Sized | None = None) -> None:
         pass
 
     def __iter__(self) -> Iterator[Any]:
@@ -50,8 +52,13 @@ class RandomSampler(Sampler):
         generator: the source of randomness (default: a fresh generator seeded from minitorch's).
     """
 
-    def __init__(self, data_source: Sized, replacement: bool = False, num_samples: Optional[int] = None,
-                 generator: Optional[Generator] = None) -> None:
+    def __init__(
+        self,
+        data_source: Sized,
+        replacement: bool = False,
+        num_samples: int | None = None,
+        generator: Generator | None = None,
+    ) -> None:
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
@@ -86,7 +93,7 @@ class SubsetRandomSampler(Sampler):
         generator: the source of randomness.
     """
 
-    def __init__(self, indices: Sequence[int], generator: Optional[Generator] = None) -> None:
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
         self.indices = indices
         self.generator = generator
 
@@ -116,8 +123,8 @@ class BatchSampler(Sampler):
         self.batch_size = batch_size
         self.drop_last = drop_last
 
-    def __iter__(self) -> Iterator[List[int]]:
-        batch: List[int] = []
+    def __iter__(self) -> Iterator[list[int]]:
+        batch: list[int] = []
         for idx in self.sampler:
             batch.append(idx)
             if len(batch) == self.batch_size:

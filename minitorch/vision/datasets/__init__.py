@@ -1,4 +1,5 @@
 """Image data sets with torchvision's constructors: MNIST, FashionMNIST, CIFAR10."""
+
 from .cifar import CIFAR10
 from .files import DatasetError
 from .mnist import MNIST, FashionMNIST

@@ -9,6 +9,7 @@ protocol 2); every other global raises. Those functions only allocate arrays fro
 shapes, dtypes and bytes, so a crafted batch can at worst fail to load -- and the result
 is then checked for exactly the expected types, shapes and label range.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -17,7 +18,8 @@ import io
 import os
 import pickle
 import tarfile
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -44,8 +46,12 @@ def _numpy_function(module: str, name: str) -> Any:
 class _BatchUnpickler(pickle.Unpickler):
     """An unpickler that resolves only numpy's array-rebuilding globals (see the module docstring)."""
 
-    _NUMPY = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-              ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer")}
+    _NUMPY = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+    }
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in self._NUMPY:
@@ -62,21 +68,25 @@ def read_pickle(path: str, data: bytes) -> Any:
     try:
         return _BatchUnpickler(io.BytesIO(data), encoding="latin1").load()
     except Exception as err:  # any failure to decode means the file is not a valid batch
-        raise DatasetError(f"{path}: not a readable CIFAR-10 pickle ({type(err).__name__}: {err}); the file is "
-                           "corrupted or not a CIFAR-10 batch") from None
+        raise DatasetError(
+            f"{path}: not a readable CIFAR-10 pickle ({type(err).__name__}: {err}); the file is "
+            "corrupted or not a CIFAR-10 batch"
+        ) from None
 
 
-def parse_batch(path: str, data: bytes, num_classes: int) -> Tuple[np.ndarray, List[int]]:
+def parse_batch(path: str, data: bytes, num_classes: int) -> tuple[np.ndarray, list[int]]:
     """The (N x 3072 uint8) pixels and labels of one batch file, after checking its structure."""
     obj = read_pickle(path, data)
     if not isinstance(obj, dict) or "data" not in obj or "labels" not in obj:
         found = sorted(map(str, obj)) if isinstance(obj, dict) else type(obj).__name__
         raise DatasetError(f"{path}: expected a dict with 'data' and 'labels', found {found}")
     pixels, labels = obj["data"], obj["labels"]
-    if not (isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.ndim == 2
-            and pixels.shape[1] == _PIXELS):
-        what = f"{pixels.dtype} array of shape {pixels.shape}" if isinstance(pixels, np.ndarray) \
-            else type(pixels).__name__
+    if not (
+        isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.ndim == 2 and pixels.shape[1] == _PIXELS
+    ):
+        what = (
+            f"{pixels.dtype} array of shape {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
+        )
         raise DatasetError(f"{path}: 'data' should be a uint8 array of shape (N, {_PIXELS}), found a {what}")
     if not isinstance(labels, list) or not all(type(x) is int for x in labels):
         raise DatasetError(f"{path}: 'labels' should be a list of ints")
@@ -84,8 +94,10 @@ def parse_batch(path: str, data: bytes, num_classes: int) -> Tuple[np.ndarray, L
         raise DatasetError(f"{path}: {len(pixels)} images but {len(labels)} labels")
     bad = [i for i, x in enumerate(labels) if not 0 <= x < num_classes]
     if bad:
-        raise DatasetError(f"{path}: label {labels[bad[0]]} at index {bad[0]} is out of range 0..{num_classes - 1} "
-                           f"({len(bad)} such labels); the file is corrupted")
+        raise DatasetError(
+            f"{path}: label {labels[bad[0]]} at index {bad[0]} is out of range 0..{num_classes - 1} "
+            f"({len(bad)} such labels); the file is corrupted"
+        )
     return pixels, labels
 
 
@@ -108,18 +120,26 @@ class CIFAR10(VisionDataset):
     url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
     filename = _ARCHIVE
     tgz_md5 = "c58f30108f718f92721af3b95e74349a"
-    train_list = [["data_batch_1", "c99cafc152244af753f735de768cd75f"],
-                  ["data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"],
-                  ["data_batch_3", "54ebc095f3ab1f0389bbae665268c751"],
-                  ["data_batch_4", "634d18415352ddfa80567beed471001a"],
-                  ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"]]
+    train_list = [
+        ["data_batch_1", "c99cafc152244af753f735de768cd75f"],
+        ["data_batch_2", "d4bba439e000b95fd0a9bffe97cbabec"],
+        ["data_batch_3", "54ebc095f3ab1f0389bbae665268c751"],
+        ["data_batch_4", "634d18415352ddfa80567beed471001a"],
+        ["data_batch_5", "482c414d41f54cd18b22e5b47cb7c3cb"],
+    ]
     test_list = [["test_batch", "40351d587109b95175f43aff81a1287e"]]
     meta = {"filename": "batches.meta", "key": "label_names", "md5": "5ff9c542aee3614f3951f8cda6e48888"}
-    system_dirs: List[str] = ["/usr/share/datasets/cifar-10"]
+    system_dirs: list[str] = ["/usr/share/datasets/cifar-10"]
     num_classes = 10
 
-    def __init__(self, root: Any, train: bool = True, transform: Optional[Callable] = None,
-                 target_transform: Optional[Callable] = None, download: bool = False) -> None:
+    def __init__(
+        self,
+        root: Any,
+        train: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        download: bool = False,
+    ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if download:
@@ -151,14 +171,15 @@ class CIFAR10(VisionDataset):
         self.classes = names
         self.class_to_idx = {c: i for i, c in enumerate(names)}
 
-    def _bases(self) -> List[str]:
+    def _bases(self) -> list[str]:
         return [self.root] + list(self.system_dirs)
 
     def _check_exists(self) -> bool:
-        return any(os.path.isdir(os.path.join(b, _FOLDER)) or os.path.isfile(os.path.join(b, _ARCHIVE))
-                   for b in self._bases())
+        return any(
+            os.path.isdir(os.path.join(b, _FOLDER)) or os.path.isfile(os.path.join(b, _ARCHIVE)) for b in self._bases()
+        )
 
-    def _reader(self) -> Callable[[str], Tuple[str, bytes]]:
+    def _reader(self) -> Callable[[str], tuple[str, bytes]]:
         """A function from a batch name to (path for messages, its bytes), over the first source found."""
         for base in self._bases():
             folder = os.path.join(base, _FOLDER)
@@ -172,20 +193,21 @@ class CIFAR10(VisionDataset):
         raise DatasetError(f"CIFAR10 not found: looked for {', '.join(looked)}. Pass download=True to download it.")
 
     @staticmethod
-    def _read_file(path: str) -> Tuple[str, bytes]:
+    def _read_file(path: str) -> tuple[str, bytes]:
         try:
             with open(path, "rb") as fh:
                 return path, fh.read()
         except FileNotFoundError:
-            raise DatasetError(f"{path} is missing: the CIFAR-10 folder is incomplete (pass download=True to "
-                               "fetch the data set again)") from None
+            raise DatasetError(
+                f"{path} is missing: the CIFAR-10 folder is incomplete (pass download=True to fetch the data set again)"
+            ) from None
         except OSError as err:
             raise DatasetError(f"{path}: cannot be read ({err.strerror or err})") from None
 
-    def _read_archive(self, archive: str) -> Dict[str, bytes]:
+    def _read_archive(self, archive: str) -> dict[str, bytes]:
         """The regular files of the archive's batch folder, by name (nothing is written to disk)."""
         wanted = {name for name, _ in self.train_list + self.test_list} | {self.meta["filename"]}
-        out: Dict[str, bytes] = {}
+        out: dict[str, bytes] = {}
         try:
             with tarfile.open(archive, "r:gz") as tar:
                 for member in tar:
@@ -193,12 +215,14 @@ class CIFAR10(VisionDataset):
                     if folder == _FOLDER and name in wanted and member.isfile():
                         out[name] = tar.extractfile(member).read()  # type: ignore[union-attr]
         except (tarfile.TarError, EOFError, OSError) as err:
-            raise DatasetError(f"{archive}: not a readable .tar.gz archive ({type(err).__name__}: {err}); the file "
-                               "is truncated or corrupted") from None
+            raise DatasetError(
+                f"{archive}: not a readable .tar.gz archive ({type(err).__name__}: {err}); the file "
+                "is truncated or corrupted"
+            ) from None
         return out
 
     @staticmethod
-    def _member(archive: str, members: Dict[str, bytes], name: str) -> bytes:
+    def _member(archive: str, members: dict[str, bytes], name: str) -> bytes:
         if name not in members:
             raise DatasetError(f"{archive}: has no {_FOLDER}/{name}; expected the CIFAR-10 python archive")
         return members[name]

@@ -5,6 +5,7 @@ was found. Downloads go to a temporary file next to their destination, are check
 against the published MD5 while they stream in, and are renamed into place only when
 they match, so an interrupted or altered download never leaves a file that looks valid.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,7 +15,7 @@ import os
 import secrets
 import urllib.request
 import zlib
-from typing import Callable, Iterable, List, Optional, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 _CHUNK = 1 << 20
 
@@ -38,7 +39,7 @@ def md5_file(path: str) -> str:
     return digest.hexdigest()
 
 
-def find(dirs: Iterable[str], names: Sequence[str]) -> Optional[str]:
+def find(dirs: Iterable[str], names: Sequence[str]) -> str | None:
     """The first ``dir/name`` that exists, trying every name in each directory before the next one."""
     for d in dirs:
         for name in names:
@@ -59,8 +60,10 @@ def read_maybe_gzip(path: str) -> bytes:
             with gzip.GzipFile(fileobj=fh) as gz:
                 return gz.read()
     except EOFError:
-        raise DatasetError(f"{path}: the gzip stream ends early (the file is truncated); delete it and pass "
-                           "download=True, or copy it again") from None
+        raise DatasetError(
+            f"{path}: the gzip stream ends early (the file is truncated); delete it and pass "
+            "download=True, or copy it again"
+        ) from None
     except (gzip.BadGzipFile, zlib.error) as err:
         raise DatasetError(f"{path}: not a valid gzip file ({err}); the file is corrupted") from None
     except OSError as err:
@@ -71,11 +74,13 @@ def check_md5(path: str, data: bytes, expected: str, what: str) -> None:
     """Compare ``data``'s MD5 with the published one for the canonical file."""
     got = md5_bytes(data)
     if got != expected:
-        raise DatasetError(f"{path}: {what} has MD5 {got}, expected {expected} (the canonical file's); the file "
-                           "is corrupted: delete it and pass download=True")
+        raise DatasetError(
+            f"{path}: {what} has MD5 {got}, expected {expected} (the canonical file's); the file "
+            "is corrupted: delete it and pass download=True"
+        )
 
 
-def download(url: str, dest: str, md5: Optional[str]) -> None:
+def download(url: str, dest: str, md5: str | None) -> None:
     """Fetch ``url`` into ``dest`` atomically, verifying ``md5`` (when given) before the file appears.
 
     Args:
@@ -98,8 +103,10 @@ def download(url: str, dest: str, md5: Optional[str]) -> None:
         except OSError as err:  # URLError is an OSError
             raise DatasetError(f"downloading {url} to {dest} failed: {getattr(err, 'reason', err)}") from None
         if md5 is not None and digest.hexdigest() != md5:
-            raise DatasetError(f"downloaded {url}: MD5 {digest.hexdigest()}, expected {md5}; the download is "
-                               "corrupted or the server sent something else, and was discarded")
+            raise DatasetError(
+                f"downloaded {url}: MD5 {digest.hexdigest()}, expected {md5}; the download is "
+                "corrupted or the server sent something else, and was discarded"
+            )
         os.replace(tmp, dest)
     finally:
         with contextlib.suppress(OSError):
@@ -120,10 +127,19 @@ def write_atomic(dest: str, data: bytes) -> None:
             os.unlink(tmp)
 
 
-def missing_message(name: str, looked: List[str], wanted: Sequence[str]) -> str:
-    return (f"{name} not found: looked for {', '.join(wanted)} in {', '.join(looked)}. "
-            "Pass download=True to download it.")
+def missing_message(name: str, looked: list[str], wanted: Sequence[str]) -> str:
+    return (
+        f"{name} not found: looked for {', '.join(wanted)} in {', '.join(looked)}. Pass download=True to download it."
+    )
 
 
-__all__ = ["DatasetError", "check_md5", "download", "find", "md5_file", "missing_message", "read_maybe_gzip",
-           "write_atomic"]
+__all__ = [
+    "DatasetError",
+    "check_md5",
+    "download",
+    "find",
+    "md5_file",
+    "missing_message",
+    "read_maybe_gzip",
+    "write_atomic",
+]

@@ -8,10 +8,12 @@ with the MD5 of the canonical file's decompressed content, which holds whether i
 fetched gzipped from upstream, recompressed by a distribution (Debian's Fashion-MNIST
 is) or stored uncompressed.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,8 +26,7 @@ _IMAGES_MAGIC = 2051
 _LABELS_MAGIC = 2049
 
 
-def read_idx(path: str, magic: int, item_shape: Tuple[int, ...],
-             known: Optional[Tuple[str, int]] = None) -> np.ndarray:
+def read_idx(path: str, magic: int, item_shape: tuple[int, ...], known: tuple[str, int] | None = None) -> np.ndarray:
     """The uint8 array in an IDX file, after checking its header against ``magic`` and ``item_shape``.
 
     Args:
@@ -39,12 +40,16 @@ def read_idx(path: str, magic: int, item_shape: Tuple[int, ...],
     ndim = 1 + len(item_shape)
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise DatasetError(f"{path}: {len(raw)} bytes, too short for the {header}-byte header of an IDX {kind} "
-                           "file (the file is truncated)")
+        raise DatasetError(
+            f"{path}: {len(raw)} bytes, too short for the {header}-byte header of an IDX {kind} "
+            "file (the file is truncated)"
+        )
     found = int.from_bytes(raw[:4], "big")
     if found != magic:
-        raise DatasetError(f"{path}: magic number {found} (0x{found:08x}), expected {magic} (0x{magic:08x}) for "
-                           f"an IDX {kind} file: this is not an MNIST {kind} file, or it is corrupted")
+        raise DatasetError(
+            f"{path}: magic number {found} (0x{found:08x}), expected {magic} (0x{magic:08x}) for "
+            f"an IDX {kind} file: this is not an MNIST {kind} file, or it is corrupted"
+        )
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     if dims[1:] != item_shape:
         shape = "x".join(map(str, dims[1:]))
@@ -54,8 +59,9 @@ def read_idx(path: str, magic: int, item_shape: Tuple[int, ...],
     expected = header + count * per_item
     if len(raw) != expected:
         how = "the file is truncated" if len(raw) < expected else "the file has trailing bytes"
-        raise DatasetError(f"{path}: {len(raw)} bytes, expected {expected} for the {count} {kind}s its header "
-                           f"announces ({how})")
+        raise DatasetError(
+            f"{path}: {len(raw)} bytes, expected {expected} for the {count} {kind}s its header announces ({how})"
+        )
     if known is not None and len(raw) == known[1]:
         files.check_md5(path, raw, known[0], "the decompressed content")
     return np.frombuffer(raw, dtype=np.uint8, count=count * per_item, offset=header).reshape(dims).copy()
@@ -76,28 +82,44 @@ class MNIST(VisionDataset):
         download: fetch the files that are missing from the canonical source.
     """
 
-    mirrors: List[str] = ["https://ossci-datasets.s3.amazonaws.com/mnist/"]
+    mirrors: list[str] = ["https://ossci-datasets.s3.amazonaws.com/mnist/"]
     # Published MD5s of the gzipped files, as served (checked on download).
-    resources: List[Tuple[str, str]] = [
+    resources: list[tuple[str, str]] = [
         ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
         ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
         ("t10k-images-idx3-ubyte.gz", "9fb629c4189551a2d022fa330f9573f3"),
         ("t10k-labels-idx1-ubyte.gz", "ec29112dd5afa0611ce80d1b7f02629c"),
     ]
     # MD5 and size of the decompressed canonical files (checked on every load).
-    contents: Dict[str, Tuple[str, int]] = {
+    contents: dict[str, tuple[str, int]] = {
         "train-images-idx3-ubyte": ("6bbc9ace898e44ae57da46a324031adb", 47040016),
         "train-labels-idx1-ubyte": ("a25bea736e30d166cdddb491f175f624", 60008),
         "t10k-images-idx3-ubyte": ("2646ac647ad5339dbf082846283269ea", 7840016),
         "t10k-labels-idx1-ubyte": ("27ae3e4e09519cfbb04c329615203637", 10008),
     }
-    system_dirs: List[str] = ["/usr/share/datasets/mnist"]
-    classes: List[str] = ["0 - zero", "1 - one", "2 - two", "3 - three", "4 - four", "5 - five", "6 - six",
-                          "7 - seven", "8 - eight", "9 - nine"]
-    image_shape: Tuple[int, int] = (28, 28)
+    system_dirs: list[str] = ["/usr/share/datasets/mnist"]
+    classes: list[str] = [
+        "0 - zero",
+        "1 - one",
+        "2 - two",
+        "3 - three",
+        "4 - four",
+        "5 - five",
+        "6 - six",
+        "7 - seven",
+        "8 - eight",
+        "9 - nine",
+    ]
+    image_shape: tuple[int, int] = (28, 28)
 
-    def __init__(self, root: Any, train: bool = True, transform: Optional[Callable] = None,
-                 target_transform: Optional[Callable] = None, download: bool = False) -> None:
+    def __init__(
+        self,
+        root: Any,
+        train: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+        download: bool = False,
+    ) -> None:
         super().__init__(root, transform=transform, target_transform=target_transform)
         self.train = train
         if download:
@@ -111,18 +133,18 @@ class MNIST(VisionDataset):
         return os.path.join(self.root, type(self).__name__, "raw")
 
     @property
-    def class_to_idx(self) -> Dict[str, int]:
+    def class_to_idx(self) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.classes)}
 
-    def _dirs(self) -> List[str]:
+    def _dirs(self) -> list[str]:
         return [self.raw_folder, os.path.join(self.root, type(self).__name__), self.root] + list(self.system_dirs)
 
     @staticmethod
-    def _stems(train: bool) -> Tuple[str, str]:
+    def _stems(train: bool) -> tuple[str, str]:
         prefix = "train" if train else "t10k"
         return f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte"
 
-    def _locate(self, stem: str) -> Optional[str]:
+    def _locate(self, stem: str) -> str | None:
         return files.find(self._dirs(), [stem + ".gz", stem])
 
     def _check_exists(self) -> bool:
@@ -145,24 +167,29 @@ class MNIST(VisionDataset):
             else:
                 raise DatasetError(f"could not download {filename} for {type(self).__name__}: " + "; ".join(errors))
 
-    def _load(self) -> Tuple[np.ndarray, np.ndarray]:
+    def _load(self) -> tuple[np.ndarray, np.ndarray]:
         paths = []
         for stem in self._stems(self.train):
             path = self._locate(stem)
             if path is None:
-                raise DatasetError(files.missing_message(f"{type(self).__name__} ({stem})", self._dirs(),
-                                                         [stem + ".gz", stem]))
+                raise DatasetError(
+                    files.missing_message(f"{type(self).__name__} ({stem})", self._dirs(), [stem + ".gz", stem])
+                )
             paths.append(path)
         img_stem, lbl_stem = self._stems(self.train)
         images = read_idx(paths[0], _IMAGES_MAGIC, self.image_shape, self.contents.get(img_stem))
         labels = read_idx(paths[1], _LABELS_MAGIC, (), self.contents.get(lbl_stem))
         if len(images) != len(labels):
-            raise DatasetError(f"{paths[0]} holds {len(images)} images but {paths[1]} holds {len(labels)} labels; "
-                               "the two files must come from the same split")
+            raise DatasetError(
+                f"{paths[0]} holds {len(images)} images but {paths[1]} holds {len(labels)} labels; "
+                "the two files must come from the same split"
+            )
         bad = np.flatnonzero(labels >= len(self.classes))
         if bad.size:
-            raise DatasetError(f"{paths[1]}: label {int(labels[bad[0]])} at index {int(bad[0])} is out of range "
-                               f"0..{len(self.classes) - 1} ({bad.size} such labels); the file is corrupted")
+            raise DatasetError(
+                f"{paths[1]}: label {int(labels[bad[0]])} at index {int(bad[0])} is out of range "
+                f"0..{len(self.classes) - 1} ({bad.size} such labels); the file is corrupted"
+            )
         return images, labels
 
 
@@ -183,5 +210,4 @@ class FashionMNIST(MNIST):
         "t10k-labels-idx1-ubyte": ("15d484375f8d13e6eb1aabb0c3f46965", 10008),
     }
     system_dirs = ["/usr/share/datasets/fashion-mnist"]
-    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-               "Ankle boot"]
+    classes = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]

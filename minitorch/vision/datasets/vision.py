@@ -1,8 +1,10 @@
 """VisionDataset: an image data set decoded once into a uint8 array, served as torchvision serves it."""
+
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,8 +29,7 @@ class VisionDataset(Dataset):
     batch with one fancy-index and transforms it at once; the result is the same.
     """
 
-    def __init__(self, root: Any, transform: Optional[Callable] = None,
-                 target_transform: Optional[Callable] = None) -> None:
+    def __init__(self, root: Any, transform: Callable | None = None, target_transform: Callable | None = None) -> None:
         self.root = os.path.expanduser(os.fspath(root)) if root is not None else None
         self.transform = transform
         self.target_transform = target_transform
@@ -70,8 +71,10 @@ class VisionDataset(Dataset):
         pixels = self._pixels()
         n = len(pixels)
         if indices.size and (indices.min() < -n or indices.max() >= n):
-            raise IndexError(f"index {int(indices[(indices < -n) | (indices >= n)][0])} is out of bounds for "
-                             f"dimension 0 with size {n}")
+            raise IndexError(
+                f"index {int(indices[(indices < -n) | (indices >= n)][0])} is out of bounds for "
+                f"dimension 0 with size {n}"
+            )
         images = pixels[indices]
         targets = self._targets_at(indices)
         batch = from_numpy(images) if self.transform is None else T._apply_batch(self.transform, images)
