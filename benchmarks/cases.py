@@ -1,10 +1,10 @@
 """The model-level workloads, written once for both engines.
 
-Each ``make_*`` takes a :class:`minitorch.training.Engine` (minitorch or torch, on a
-device) and returns a zero-argument callable that runs one unit of work: a training
-step, an inference pass, an epoch. The pytest-benchmark suite times these callables
-and ``benchmarks/memory.py`` measures their peak memory in a fresh process, so both
-measure the very same work. Models come from ``minitorch.models`` through
+Each ``make_*`` takes a :class:`minitorch_app.training.Engine` (minitorch, or the torch
+twin, on a device) and returns a zero-argument callable that runs one unit of work: a
+training step, an inference pass, an epoch. The pytest-benchmark suite times these
+callables and ``memory.py`` measures their peak memory in a fresh process, so both
+measure the very same work. Models come from ``minitorch_app.models`` through
 ``Engine.build_model``: the torch twin starts from minitorch's weights.
 """
 
@@ -16,7 +16,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from minitorch.training import Engine
+import minitorch
+from minitorch_app import models
+from minitorch_app.data import load_data
+from minitorch_app.training import Engine
 
 QUICK = os.environ.get("MINITORCH_BENCH_QUICK") == "1"
 # Batches in the Fashion-MNIST epoch case (what --limit-train would cap the epoch to, in batches of 64).
@@ -62,11 +65,16 @@ def make_lenet_inference(engine: Engine, images: int = 1000) -> Callable[[], obj
     return infer
 
 
+def two_layer_problem(seed: int = 0) -> dict:
+    """Inputs, targets and weights of the tutorials' two-layer net (64x1000 -> 100 -> 10), float32 arrays."""
+    rng = np.random.default_rng(seed)
+    shapes = {"x": (64, 1000), "y": (64, 10), "w1": (1000, 100), "w2": (100, 10)}
+    return {name: rng.standard_normal(shape, dtype=np.float32) for name, shape in shapes.items()}
+
+
 def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     """One step of the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD)."""
-    from examples.two_layer_net import make_problem
-
-    p = make_problem(0)
+    p = two_layer_problem(0)
     lib = engine.lib
     x, y = engine.tensor(p["x"]), engine.tensor(p["y"])
     w1 = engine.tensor(p["w1"]).requires_grad_()
@@ -85,14 +93,42 @@ def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     return step
 
 
-class DataMissing(Exception):
-    """Fashion-MNIST is not installed where ``minitorch train`` looks for it."""
+def make_lstm_step(
+    engine: Engine, batch: int = 64, steps: int = 35, hidden: int = 256, embed: int = 128, vocab: int = 128
+) -> Callable[[], float]:
+    """One step of a character-level LSTM language model (``CharLSTM``: embedding, one LSTM layer, linear decoder;
+    cross-entropy over every position, SGD momentum 0.9) on random characters; the torch twin starts from
+    minitorch's weights."""
+    minitorch.manual_seed(0)
+    ours = models.classes(minitorch)["CharLSTM"](vocab, embed, hidden)
+    model = ours
+    if engine.lib is not minitorch:
+        model = models.classes(engine.lib)["CharLSTM"](vocab, embed, hidden)
+        model.load_state_dict({k: engine.tensor(v) for k, v in ours.state_dict().items()})
+    model = model.to(device=engine.device, dtype=engine.dtype)
+    opt = engine.optimizer("sgd", model.parameters(), 0.1, 0.9)
+    lib = engine.lib
+    text = np.random.default_rng(0).integers(0, vocab, (batch, steps + 1))
+    x, y = engine.tensor(text[:, :-1]), engine.tensor(text[:, 1:])
+
+    def step() -> float:
+        opt.zero_grad()
+        logits, _ = model(x)
+        loss = lib.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
 
 
 @functools.cache
 def _fashion_train(images: int) -> object:
-    from minitorch.cli import UsageError, load_data
+    """The first ``images`` Fashion-MNIST training images, as ``minitorch train`` prepares them.
 
+    Raises:
+        DataUnavailable: Fashion-MNIST is not where ``minitorch train`` looks (the case is skipped).
+    """
     config = {
         "dataset": "fashion-mnist",
         "data_dir": os.environ.get("MINITORCH_BENCH_DATA", "data"),
@@ -100,10 +136,7 @@ def _fashion_train(images: int) -> object:
         "limit_train": images,
         "limit_test": 1,
     }
-    try:
-        train_set, _, _, _ = load_data(config, 32)
-    except UsageError as e:
-        raise DataMissing(str(e)) from None
+    train_set, _, _, _ = load_data(config, 32)
     return train_set
 
 
@@ -111,8 +144,9 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     """One epoch of ``minitorch train``'s loop (LeNet, batch 64, shuffled DataLoader) over the first
     ``batches * 64`` Fashion-MNIST training images, as ``--limit-train`` caps it; data loading included."""
     import minitorch
-    from minitorch.training import Trainer
     from minitorch.utils.data import DataLoader
+    from minitorch_app.parallel import World
+    from minitorch_app.training import Trainer, train_sampler
 
     train_set = _fashion_train(batches * EPOCH_BATCH_SIZE)
     minitorch.manual_seed(0)
@@ -120,9 +154,9 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
 
     def epoch() -> int:
-        shuffle = minitorch.Generator().manual_seed(0)
-        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, shuffle=True, generator=shuffle)
-        trainer = Trainer(engine, model, opt, loader, [], 10, shuffle)
+        sampler = train_sampler(train_set, 0, World())
+        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, sampler=sampler)
+        trainer = Trainer(engine, model, opt, loader, [], 10, sampler)
         return sum(1 for _ in trainer.steps())
 
     return epoch
@@ -135,6 +169,12 @@ MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
+    "lstm_step": (
+        "char LSTM train step, batch 64, seq 35, hidden 256 (embedding + LSTM + decoder)",
+        make_lstm_step,
+        {},
+        {"batch": 64},
+    ),
     "fashion_epoch": (
         f"Fashion-MNIST epoch, {EPOCH_BATCHES} batches of 64 (train loop + data loading)",
         make_epoch,

@@ -2,7 +2,7 @@
 
 Each case runs once per engine in the same session, minitorch's row first, in one
 pytest-benchmark group named after the case, so the two rows sit together and their
-ratio is read off directly (``minitorch bench`` computes it into benchmarks/REPORT.md).
+ratio is read off directly (``minitorch bench`` computes it into REPORT.md).
 GPU pairs join when CuPy (for minitorch) or torch sees a GPU.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import minitorch
-from minitorch.training import Engine
+from minitorch_app.training import Engine, make_engine
 
 ENGINES = ("minitorch", "torch")
 
@@ -35,11 +35,12 @@ def engine_params() -> list[Any]:
     return [pytest.param((name, dev), id=f"{name}-{dev}") for dev in devices for name in ENGINES]
 
 
-def make_engine(param: tuple) -> Engine:
+def engine_for(param: tuple) -> Engine:
+    """The engine of an ``engine_params()`` entry (the case is skipped where its device is missing)."""
     name, device = param
     if device == "cuda" and not _cuda_for(name):
         pytest.skip(f"{name} sees no GPU here" + (" (CuPy not installed)" if name == "minitorch" else ""))
-    return Engine(name, device)
+    return make_engine(name, device)
 
 
 def _synced(engine: Engine, fn: Callable[[], Any]) -> Callable[[], Any]:

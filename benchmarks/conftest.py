@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from benchmarks.common import engine_params, make_engine
-from minitorch.training import Engine
+from minitorch_app.training import Engine
+
+from .common import engine_for, engine_params
 
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_")
 
@@ -16,7 +17,7 @@ ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_")
 @pytest.fixture(params=engine_params())
 def engine(request: pytest.FixtureRequest) -> Engine:
     """Each case runs for minitorch and for torch (on cpu, and on cuda where a GPU is seen)."""
-    return make_engine(request.param)
+    return engine_for(request.param)
 
 
 def _blas() -> list:

@@ -1,6 +1,6 @@
 """Peak memory of one model-level case for one engine, measured in this (fresh) process.
 
-``python -m benchmarks.memory CASE ENGINE [--steps N]`` prints one JSON object;
+``python -m minitorch_app.benchmarks.memory CASE ENGINE [--steps N]`` prints one JSON object;
 ``--list`` prints the case ids. tracemalloc misses numpy's and torch's own allocators,
 so this reads the kernel's counters instead: the case is set up (model, optimizer,
 inputs), the resident-set high-water mark is reset (``/proc/self/clear_refs``), and the
@@ -16,7 +16,10 @@ import json
 import resource
 import sys
 
-from benchmarks.cases import MODEL_CASES, QUICK, DataMissing
+from minitorch_app.data import DataUnavailable
+from minitorch_app.training import make_engine
+
+from .cases import MODEL_CASES, QUICK
 
 MiB = 1024 * 1024
 
@@ -48,10 +51,8 @@ def _reset_peak() -> bool:
 
 def measure(case: str, engine_name: str, steps: int, device: str = "cpu") -> dict:
     """Peak resident memory of ``steps`` calls of ``case`` (after one warm-up call) with ``engine_name``."""
-    from minitorch.training import Engine
-
     title, factory, kwargs, _ = MODEL_CASES[case]
-    engine = Engine(engine_name, device)
+    engine = make_engine(engine_name, device)
     fn = factory(engine, **kwargs)
     gc.collect()
     reset = _reset_peak()
@@ -88,7 +89,7 @@ def main(argv: list | None = None) -> int:
     steps = 1 if args.case == "fashion_epoch" else args.steps
     try:
         result = measure(args.case, args.engine, steps)
-    except DataMissing as e:
+    except DataUnavailable as e:
         result = {
             "case": args.case,
             "title": MODEL_CASES[args.case][0],

@@ -1,16 +1,16 @@
 """Time minitorch against torch on the LeNet training step and the two-layer net step, in one process.
 
-Both engines start from identical weights (``reference.twin.twins``) and see the same
+Both engines start from identical weights (``minitorch_app.reference.twin.twins``) and see the same
 batches; each case reports the median of many steps after warm-up and the ratio
 minitorch/torch. ``--profile`` also prints a cProfile of minitorch's LeNet step.
 
-Run: .venv/bin/python -m benchmarks.profile_lenet [--batches 4 64 256] [--profile 64]
+Run: .venv/bin/python -m minitorch_app.benchmarks.profile_lenet [--batches 4 64 256] [--profile 64]
 
 For the per-core comparison quoted in the README (the environment `minitorch bench --threads 1`
 gives both engines; glibc reads the MALLOC_ variables at start-up, so set them outside):
 
     MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
-        .venv/bin/python -m benchmarks.profile_lenet --torch-threads 1
+        .venv/bin/python -m minitorch_app.benchmarks.profile_lenet --torch-threads 1
 
 The process drops ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (set on some machines,
 they slow numpy's BLAS) before numpy loads, so both engines run under one environment.
@@ -33,10 +33,11 @@ from typing import Any
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from minitorch_app.reference.twin import twins  # noqa: E402
 
 import minitorch  # noqa: E402
-from examples.two_layer_net import make_problem  # noqa: E402
-from reference.twin import twins  # noqa: E402
+
+from .cases import two_layer_problem  # noqa: E402
 
 
 def blas_line() -> str:
@@ -93,7 +94,7 @@ def lenet_steps(batch: int) -> dict:
 
 def two_layer_steps() -> dict:
     """The tutorials' two-layer net step (64x1000 -> 100 -> 10, squared error, manual SGD) for both engines."""
-    p = make_problem(0)
+    p = two_layer_problem(0)
     steps = {}
     for name, lib in (("minitorch", minitorch), ("torch", torch)):
         x, y = lib.tensor(p["x"]), lib.tensor(p["y"])

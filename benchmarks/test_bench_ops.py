@@ -1,8 +1,8 @@
 """Op-level benchmarks at the shapes LeNet-5 and the two-layer net use, for minitorch and torch.
 
 Run all suites with ``minitorch bench`` (report in benchmarks/REPORT.md), or by hand:
-``.venv/bin/python -m pytest benchmarks --benchmark-sort=name``; each group holds one
-case's minitorch and torch rows.
+``.venv/bin/python -m pytest benchmarks --benchmark-only --benchmark-sort=name``; each
+group holds one case's minitorch and torch rows.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.common import measure
-from minitorch.training import Engine
+from minitorch_app.training import Engine
+
+from .common import measure
 
 
 def _randn(engine: Engine, *shape: int, seed: int = 0, grad: bool = False) -> object:

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .dtypes import bool_, get_default_dtype, int64
+
 PRECISION = 4
 THRESHOLD = 1000
 EDGEITEMS = 3
@@ -114,8 +116,6 @@ def _add_suffixes(text: str, suffixes: list, indent: int) -> str:
 
 def tensor_repr(t: Any, prefix: str = "tensor(") -> str:
     """``tensor([...], dtype=..., grad_fn=<...>)`` as torch prints it."""
-    from .dtypes import bool_, get_default_dtype, int64
-
     a = np.asarray(t._cpu_array())
     indent = len(prefix)
     suffixes = []

@@ -188,7 +188,7 @@ def tensor(
     arr = _infer_array(data, None if dtype is None else dtypes.as_dtype(dtype))
     if arr is data or (isinstance(data, Tensor) and arr is data._data):
         arr = np.array(arr, copy=True)  # order "K": a strided array keeps its layout, as in torch
-    out = backend.to_device(arr, backend.as_device(device))
+    out = backend.to_device(arr, _device(device))
     t = Tensor._wrap(out)
     if requires_grad:
         t.requires_grad = True
@@ -201,7 +201,7 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
         return data.to(device=device, dtype=dtypes.as_dtype(dtype) if dtype is not None else None)
     if isinstance(data, np.ndarray) or backend.is_array(data):
         dtypes.from_numpy_dtype(data.dtype)
-        arr = backend.to_device(data, backend.as_device(device))
+        arr = backend.to_device(data, _device(device))
         if dtype is not None:
             arr = arr.astype(dtypes.as_dtype(dtype).np_dtype, copy=False)
         return Tensor._wrap(arr)
@@ -219,6 +219,30 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return Tensor._wrap(ndarray)
 
 
+_default_device: backend.device | None = None
+
+
+def set_default_device(device: Any) -> None:
+    """Make the creation functions put new tensors on ``device`` when they are given none (None: the CPU again).
+
+    ``from_numpy`` and the ``*_like`` functions are unaffected, as in torch.
+
+    Args:
+        device: a device or its name ('cpu', 'cuda', 'cuda:1'), or None.
+    """
+    global _default_device
+    _default_device = None if device is None else backend.as_device(device)
+
+
+def get_default_device() -> backend.device:
+    """The device the creation functions use when given none (the CPU unless ``set_default_device`` changed it)."""
+    return _default_device if _default_device is not None else backend.as_device(None)
+
+
+def _device(device: Any) -> backend.device:
+    return backend.as_device(device if device is not None else _default_device)
+
+
 def _size(size: Sequence[Any]) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
@@ -234,7 +258,7 @@ def _size(size: Sequence[Any]) -> tuple:
 
 
 def _make(arr: np.ndarray, device: Any, requires_grad: bool) -> Tensor:
-    t = Tensor._wrap(backend.to_device(arr, backend.as_device(device)))
+    t = Tensor._wrap(backend.to_device(arr, _device(device)))
     if requires_grad:
         t.requires_grad = True
     return t
@@ -246,7 +270,7 @@ def _float_dtype(dtype: Any) -> dtypes.dtype:
 
 def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
     """A tensor of the (checked) ``shape`` holding ``value``."""
-    dev = backend.as_device(device)
+    dev = _device(device)
     xp = backend.module_for_device(dev)
     return _make(xp.full(shape, value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
 
@@ -263,7 +287,7 @@ def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
     """A tensor of the given size with unspecified contents."""
-    dev = backend.as_device(device)
+    dev = _device(device)
     return _make(
         backend.module_for_device(dev).empty(_size(size), dtype=_float_dtype(dtype).np_dtype), dev, requires_grad
     )
@@ -282,8 +306,7 @@ def full(
         raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     dt = dtypes.result_type(fill_value) if dtype is None else dtypes.as_dtype(dtype)
     shape = _size((tuple(size),))
-    one = dt is dtypes.float16 and math.prod(shape) == 1  # torch's one-element fill checks float16 as float32
-    value = dtypes.cast_scalar(fill_value, dt, check_as=dtypes.float32 if one else None)
+    value = dtypes.fill_scalar(fill_value, dt, math.prod(shape))
     return _filled(shape, value, dt, device, requires_grad)
 
 
@@ -358,9 +381,7 @@ def _sampled_dtype(dtype: Any, kernel: str) -> dtypes.dtype:
     """The dtype of rand/randn samples; torch has no integer kernels for them."""
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
-        from .tensor import _LEGACY_NAMES
-
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{dt._scalar_name}'")
     return dt
 
 

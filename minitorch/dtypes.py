@@ -6,19 +6,37 @@ from typing import Any
 
 import numpy as np
 
+from .caches import FLOAT_LIMITS
+
 
 class dtype:
-    """A tensor element type, printed as torch prints it (``torch.float32``)."""
+    """A tensor element type, printed as torch prints it (``torch.float32``).
 
-    __slots__ = ("name", "np_dtype", "is_floating_point", "is_signed", "itemsize", "_category")
+    Two more names of it appear in torch's messages: ``_scalar_name``, its scalar type
+    (``Float``: "result type Float can't be cast to ..."), and ``_tensor_type``, its legacy tensor
+    type (``torch.FloatTensor``: what ``Tensor.type()`` returns).
+    """
 
-    def __init__(self, name: str, np_dtype: Any, category: int) -> None:
+    __slots__ = (
+        "name",
+        "np_dtype",
+        "is_floating_point",
+        "is_signed",
+        "itemsize",
+        "_category",
+        "_scalar_name",
+        "_tensor_type",
+    )
+
+    def __init__(self, name: str, np_dtype: Any, category: int, scalar_name: str) -> None:
         self.name = name
         self.np_dtype = np.dtype(np_dtype)
         self._category = category  # 0 bool, 1 integer, 2 floating
         self.is_floating_point = category == 2
         self.is_signed = category == 2 or self.np_dtype.kind == "i"
         self.itemsize = self.np_dtype.itemsize
+        self._scalar_name = scalar_name
+        self._tensor_type = f"torch.{scalar_name}Tensor"
 
     def __repr__(self) -> str:
         return f"torch.{self.name}"
@@ -34,18 +52,19 @@ class dtype:
         return False
 
 
-bool_ = dtype("bool", np.bool_, 0)
-uint8 = dtype("uint8", np.uint8, 1)
-int8 = dtype("int8", np.int8, 1)
-int16 = dtype("int16", np.int16, 1)
-int32 = dtype("int32", np.int32, 1)
-int64 = dtype("int64", np.int64, 1)
-float16 = dtype("float16", np.float16, 2)
-float32 = dtype("float32", np.float32, 2)
-float64 = dtype("float64", np.float64, 2)
+bool_ = dtype("bool", np.bool_, 0, "Bool")
+uint8 = dtype("uint8", np.uint8, 1, "Byte")
+int8 = dtype("int8", np.int8, 1, "Char")
+int16 = dtype("int16", np.int16, 1, "Short")
+int32 = dtype("int32", np.int32, 1, "Int")
+int64 = dtype("int64", np.int64, 1, "Long")
+float16 = dtype("float16", np.float16, 2, "Half")
+float32 = dtype("float32", np.float32, 2, "Float")
+float64 = dtype("float64", np.float64, 2, "Double")
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _BY_NUMPY = {d.np_dtype: d for d in ALL}
+_BY_TENSOR_TYPE = {d._tensor_type: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(
     {
@@ -69,9 +88,15 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """Set the default floating dtype (float32 or float64, as torch allows)."""
+    """Set the dtype of Python floats and floating creation functions (float16, float32 or float64).
+
+    Args:
+        d: a floating dtype.
+    """
     global _default_float
-    if not isinstance(d, dtype) or not d.is_floating_point:
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
     _default_float = d
 
@@ -88,6 +113,11 @@ def from_numpy_dtype(npd: Any) -> dtype:
             f"can't convert np.ndarray of type numpy.{np.dtype(npd)}. The only supported types are: "
             "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
         ) from None
+
+
+def from_tensor_type(name: str) -> dtype:
+    """The dtype of a legacy tensor type name (``'torch.FloatTensor'``)."""
+    return _BY_TENSOR_TYPE[name]
 
 
 def as_dtype(d: Any) -> dtype:
@@ -199,27 +229,31 @@ CPP_TYPE_NAMES = {
 }
 
 
-_LARGEST: dict = {}
-
-
 def _largest(np_dtype: Any) -> float:
     """The largest finite value of a floating numpy dtype (cached: np.finfo costs a microsecond a call)."""
-    lim = _LARGEST.get(np_dtype)
+    lim = FLOAT_LIMITS.get(np_dtype)
     if lim is None:
-        lim = _LARGEST[np_dtype] = float(np.finfo(np_dtype).max)
+        lim = FLOAT_LIMITS.put(np_dtype, float(np.finfo(np_dtype).max))
     return lim
 
 
-_BOUNDS: dict = {}
+def _range_of(d: dtype) -> tuple:
+    if d is bool_:
+        return 0, 1
+    if d.is_floating_point:
+        info = np.finfo(d.np_dtype)
+        return info.min, info.max
+    info = np.iinfo(d.np_dtype)
+    return int(info.min), int(info.max)
+
+
+# The smallest and largest value of each dtype (np.finfo/np.iinfo cost a microsecond a call).
+_BOUNDS = {d.name: _range_of(d) for d in ALL}
 
 
 def _bounds(d: dtype) -> tuple:
-    """The smallest and largest value of ``d`` (cached)."""
-    b = _BOUNDS.get(d.name)
-    if b is None:
-        info = np.finfo(d.np_dtype) if d.is_floating_point else np.iinfo(d.np_dtype)
-        b = _BOUNDS[d.name] = (info.min, info.max) if d.is_floating_point else (int(info.min), int(info.max))
-    return b
+    """The smallest and largest value of ``d``."""
+    return _BOUNDS[d.name]
 
 
 _NUMBER = (bool, int, float, complex, np.bool_, np.number)
@@ -320,6 +354,13 @@ def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: dtype | No
         if d is float16 and s.dtype.kind != "b":
             return s.astype(np.float32).astype(np.float16)
         return s.astype(d.np_dtype)
+
+
+def fill_scalar(value: Any, d: dtype, numel: int) -> Any:
+    """A number as torch fills ``numel`` elements of ``d`` with it (fill_, fill, full): converted checked,
+    except that a one-element float16 is checked against float32 (torch's one-element fast path fills
+    through float32)."""
+    return cast_scalar(value, d, check_as=float32 if d is float16 and numel == 1 else None)
 
 
 def check_fits(value: Any, d: dtype) -> None:

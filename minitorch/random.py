@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .backend import CPU, all_backends, backend_for, device
 
 
 class Generator:
@@ -50,12 +51,11 @@ default_generator = Generator()
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed minitorch's default generator (and, when present, the GPU's)."""
+    """Seed minitorch's default generator (and every device's own, the GPU's when present)."""
     seed = int(seed)  # as torch: 1.7 seeds with 1
     default_generator.manual_seed(seed)
-    from . import cuda
-
-    cuda.manual_seed_all(seed)
+    for b in all_backends():
+        b.manual_seed(seed)
     return default_generator
 
 
@@ -79,23 +79,24 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator).rng
 
 
+# Samples are drawn by the backend of ``on`` (the host: from minitorch's generator; a GPU: its own).
 def sample_uniform(
-    shape: tuple, low: float, high: float, dtype: dtypes.dtype, generator: Generator | None = None
-) -> np.ndarray:
-    """U(low, high) samples of ``dtype`` (drawn in float64, then cast)."""
-    return _rng(generator).uniform(low, high, size=tuple(shape)).astype(dtype.np_dtype)
+    shape: tuple, low: float, high: float, dtype: dtypes.dtype, generator: Generator | None = None, on: device = CPU
+) -> Any:
+    """U(low, high) samples of ``dtype`` on device ``on`` (drawn in float64, then cast)."""
+    return backend_for(on).uniform(_rng(generator), tuple(shape), low, high).astype(dtype.np_dtype)
 
 
 def sample_normal(
-    shape: tuple, mean: float, std: float, dtype: dtypes.dtype, generator: Generator | None = None
-) -> np.ndarray:
-    """N(mean, std**2) samples of ``dtype``."""
-    return (_rng(generator).standard_normal(size=tuple(shape)) * std + mean).astype(dtype.np_dtype)
+    shape: tuple, mean: float, std: float, dtype: dtypes.dtype, generator: Generator | None = None, on: device = CPU
+) -> Any:
+    """N(mean, std**2) samples of ``dtype`` on device ``on``."""
+    return (backend_for(on).normal(_rng(generator), tuple(shape)) * std + mean).astype(dtype.np_dtype)
 
 
-def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None) -> np.ndarray:
-    """Integers uniform on [low, high)."""
-    return _rng(generator).integers(low, high, size=tuple(shape), dtype=np.int64)
+def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None, on: device = CPU) -> Any:
+    """int64 integers uniform on [low, high) on device ``on``."""
+    return backend_for(on).integers(_rng(generator), tuple(shape), low, high)
 
 
 def sample_permutation(n: int, generator: Generator | None = None) -> np.ndarray:
@@ -124,9 +125,7 @@ def check_integer_bounds(low: Any, high: Any, dt: dtypes.dtype) -> None:
 def check_uniform_bounds(low: float, high: float, dt: dtypes.dtype) -> None:
     """torch's checks of uniform_'s [low, high) against the (floating) dtype the samples go into."""
     if not dt.is_floating_point:
-        from .tensor import _LEGACY_NAMES
-
-        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{dt._scalar_name}'")
     largest = float(np.finfo(dt.np_dtype).max)
     for name, v in (("from", low), ("to", high)):
         if not -largest <= v <= largest:  # NaN and infinities too
@@ -134,9 +133,7 @@ def check_uniform_bounds(low: float, high: float, dt: dtypes.dtype) -> None:
     if low > high:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
     if high - low > largest:
-        from .tensor import _LEGACY_NAMES
-
         raise RuntimeError(
-            f"uniform_ expects to-from <= std::numeric_limits<{_LEGACY_NAMES[dt][6:-6]}>::max(), but "
+            f"uniform_ expects to-from <= std::numeric_limits<{dt._scalar_name}>::max(), but "
             f"found to={high} and from={low} which result in to-from to exceed the limit"
         )

@@ -38,20 +38,17 @@ from typing import Any, Union
 import numpy as np
 
 from . import atomic_files, backend, dtypes
+from .checkpoint_base import MAGIC, CheckpointError, target_device
 from .tensor import Tensor
+from .torch_checkpoints import load_foreign
 
 __all__ = ["save", "load", "CheckpointError"]
 
-MAGIC = b"\x89MTC\r\n\x1a\n"
 VERSION = 1
 _PREFIX = struct.Struct("<8sIQQ32s4s")  # magic, version, header length, data length, sha256, reserved
 _ALIGN = 64
 
 FileLike = Union[str, os.PathLike, io.IOBase, Any]
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be read: corrupt, truncated, not a checkpoint, or unsupported."""
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -91,6 +88,12 @@ class _Encoder:
         if isinstance(obj, (list, tuple)):
             kind = "list" if isinstance(obj, list) else "tuple"
             return {kind: [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        if callable(getattr(obj, "state_dict", None)):  # a Module, Optimizer or scheduler: say what to save
+            raise TypeError(
+                f"minitorch.save cannot store a whole {type(obj).__name__} (at {where}; no pickle, by "
+                "design): save its state_dict() instead, minitorch.save(obj.state_dict(), f), and "
+                "restore it with new_obj.load_state_dict(minitorch.load(f))"
+            )
         raise TypeError(
             f"minitorch.save cannot store {type(obj).__module__}.{type(obj).__qualname__} at {where}: "
             "checkpoints hold tensors, numbers, strings, bools, None, dtypes, devices and "
@@ -225,8 +228,6 @@ def _load_stream(fh: Any, name: str, map_location: Any, file_size: int | None) -
             source: Any = fh
         else:
             source = io.BytesIO(bytes(prefix) + fh.read())
-        from .torch_checkpoints import load_foreign  # torch's files are read by torch (imported only then)
-
         return load_foreign(source, name, bytes(prefix[: len(MAGIC)]), map_location)
     _, version, header_len, data_len, digest, reserved = _PREFIX.unpack(bytes(prefix))
     if version != VERSION:
@@ -346,7 +347,7 @@ def _tensors_from(buf: np.ndarray, header_len: int, data_len: int, entries: list
         arr = buf[start : start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
         if not arr.dtype.isnative:
             arr = arr.astype(dt.np_dtype)
-        tensors.append(Tensor._wrap(backend.to_device(arr, _target_device(device, map_location))))
+        tensors.append(Tensor._wrap(backend.to_device(arr, target_device(device, map_location))))
         end = offset + nbytes
     if end != data_len:
         raise ValueError(f"the data section holds {data_len} bytes, its tensors end at {end}")
@@ -382,21 +383,6 @@ def _readinto(fh: Any, buf: Any) -> int:
             break
         total += n
     return total
-
-
-def _target_device(saved: str, map_location: Any) -> backend.device:
-    if map_location is None:
-        target = backend.device(saved)
-        if target.type == "cuda" and not backend.cuda_available():
-            raise RuntimeError(
-                "Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
-                "is False. If you are running on a CPU-only machine, please use minitorch.load with "
-                "map_location=torch.device('cpu') to map your storages to the CPU."
-            )
-        return target
-    if isinstance(map_location, dict):
-        return backend.device(map_location.get(saved, saved))
-    return backend.as_device(map_location)
 
 
 _NON_FINITE = {"inf", "-inf", "nan"}

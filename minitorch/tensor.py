@@ -1,9 +1,15 @@
 """Tensor: an array (numpy or cupy) plus what autograd needs to know about it.
 
 The methods here are thin: arithmetic and shape methods call the functions in
-``minitorch.ops``, which record the graph through ``Function.apply``. This file
+``minitorch.ops``, which record the graph through ``Op.apply``. This file
 holds what belongs to the tensor itself: identity, metadata, conversion, the
 version counter, and the in-place protocol.
+
+The library's one import cycle ends here. The ops and the creation functions build on
+Tensor and import this module; Tensor's methods call them. So this module imports them
+last, once the class exists, and hands the ops package to the two method mixins
+(``tensor_methods``, ``tensor_inplace``). Every other import in the library points one way
+(``tests/test_import_graph.py`` checks it).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import numpy as np
 
 from . import backend, dtypes, tensor_inplace, tensor_methods
 from ._tensor_str import tensor_repr
-from .autograd import engine
+from .autograd import engine, grad_mode
+from .autograd import function as autograd_function
 from .size import Size
 
 
@@ -41,10 +48,12 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
+    _post_accumulate_hooks: Any = ()  # likewise; run by the engine after ``.grad`` of a leaf is updated
     _base: Tensor | None = None
     _view_fn: Callable | None = None
     _retains_grad = False
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
+    _inference = False  # made inside inference_mode
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -52,10 +61,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     def _init_legacy(self, args: tuple, dt: dtypes.dtype, requires_grad: bool, device: Any) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
-            from .creation import _infer_array  # creation imports this module
-
             src = args[0]
-            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _infer_array(src, dt)
+            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _creation._infer_array(src, dt)
             if arr is src:
                 arr = np.array(arr, copy=True)
         else:
@@ -71,15 +78,21 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._requires_grad = False
         self.grad_fn = None
         self._counter = _Version()
+        if grad_mode.inference_threads and grad_mode.is_inference_mode_enabled():
+            self._inference = True
 
-    @classmethod
-    def _wrap(cls, data: Any) -> Tensor:
-        """A tensor around an existing array, without copying (internal)."""
+    @staticmethod
+    def _wrap(data: Any) -> Tensor:
+        """A plain tensor around an existing array, without copying (internal; also on a Parameter)."""
         if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
             data = np.asarray(data)
-        t = object.__new__(cls)
+        t = object.__new__(Tensor)
         t._init(data)
         return t
+
+    def _bump_version(self) -> None:
+        """Record an in-place write (shared with every view of the same memory)."""
+        self._counter.value += 1
 
     # ----------------------------------------------------------------- metadata
     @property
@@ -109,7 +122,13 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     @property
     def device(self) -> backend.device:
-        return backend.device_of(self._data)
+        d = self._data
+        return backend.backend_of(d).device_of(d)
+
+    @property
+    def backend(self) -> backend.Backend:
+        """The backend of this tensor's device: what op code asks for device-specific work."""
+        return backend.backend_of(self._data)
 
     @property
     def is_cuda(self) -> bool:
@@ -143,6 +162,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
+
+    def is_inference(self) -> bool:
+        """True for a tensor made inside ``inference_mode`` (a view answers for its base)."""
+        return (self._base if self._base is not None else self)._inference
 
     @property
     def is_leaf(self) -> bool:
@@ -187,7 +210,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             if value.dtype is not self.dtype:
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
-                    f"with grad_dtype '{_LEGACY_NAMES[self.dtype][6:-6]}'. The gradient must match "
+                    f"with grad_dtype '{self.dtype._scalar_name}'. The gradient must match "
                     "the tensor's grad_dtype (defaults to the tensor's dtype)."
                 )
             here, there = self.device, value.device
@@ -318,7 +341,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
                 "Only Tensors created explicitly by the user (graph leaves) support the "
                 "deepcopy protocol at the moment."
             )
-        t = type(self)._wrap(self._data.copy())
+        t = object.__new__(type(self))
+        t._init(self._data.copy())
         t._requires_grad = self._requires_grad
         if self.grad is not None:
             t.grad = Tensor._wrap(self.grad._data.copy())
@@ -359,12 +383,12 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     def type(self, t: Any = None) -> Any:
         """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
         if t is None:
-            return _LEGACY_NAMES[self.dtype]
+            return self.dtype._tensor_type
         if isinstance(t, str):
-            by_name = {v: k for k, v in _LEGACY_NAMES.items()}
-            if t not in by_name:
-                raise ValueError(f"invalid type: '{t}'")
-            t = by_name[t]
+            try:
+                t = dtypes.from_tensor_type(t)
+            except KeyError:
+                raise ValueError(f"invalid type: '{t}'") from None
         if isinstance(t, type) and issubclass(t, Tensor):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
@@ -408,29 +432,19 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         )
 
     def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
-        from .creation import tensor
-
-        return self._new(tensor, data, **kwargs)
+        return self._new(_creation.tensor, data, **kwargs)
 
     def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
-        from .creation import zeros
-
-        return self._new(zeros, *size, **kwargs)
+        return self._new(_creation.zeros, *size, **kwargs)
 
     def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
-        from .creation import ones
-
-        return self._new(ones, *size, **kwargs)
+        return self._new(_creation.ones, *size, **kwargs)
 
     def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
-        from .creation import empty
-
-        return self._new(empty, *size, **kwargs)
+        return self._new(_creation.empty, *size, **kwargs)
 
     def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
-        from .creation import full
-
-        return self._new(full, size, fill_value, **kwargs)
+        return self._new(_creation.full, size, fill_value, **kwargs)
 
     # --------------------------------------------------------------- autograd
     def backward(
@@ -464,6 +478,17 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             hooks = self.grad_fn.tensor_hooks(self._output_nr)
         hooks.append(hook)
         return _RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable) -> _RemovableHandle:
+        """Call ``hook(tensor)`` after backward has accumulated a gradient into this leaf's ``.grad``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if not isinstance(self._post_accumulate_hooks, list):
+            self._post_accumulate_hooks = []
+        self._post_accumulate_hooks.append(hook)
+        return _RemovableHandle(self._post_accumulate_hooks, hook)
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -515,19 +540,6 @@ def _type_name(value: Any) -> str:
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
-_LEGACY_NAMES = {
-    dtypes.float32: "torch.FloatTensor",
-    dtypes.float64: "torch.DoubleTensor",
-    dtypes.float16: "torch.HalfTensor",
-    dtypes.int64: "torch.LongTensor",
-    dtypes.int32: "torch.IntTensor",
-    dtypes.int16: "torch.ShortTensor",
-    dtypes.int8: "torch.CharTensor",
-    dtypes.uint8: "torch.ByteTensor",
-    dtypes.bool_: "torch.BoolTensor",
-}
-
-
 class _LegacyMeta(type):
     """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
 
@@ -560,10 +572,20 @@ ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
 Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
 
-# ops imports Tensor, so it can only be imported once the class exists; the methods
-# (here and in tensor_methods) look ``_ops`` up at call time.
+
+def typename(obj: Any) -> str:
+    """``torch.typename``: a tensor's legacy type name (``torch.FloatTensor``), else the qualified class name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = type(obj)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+# autograd sits below Tensor and never imports it: it learns the class it wraps gradients in here.
+autograd_function.register_tensor_class(Tensor)
+
+# The one tie of the import cycle (see the module docstring): the modules that build on Tensor.
+from . import creation as _creation  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
-tensor_methods._ops = _ops
-tensor_inplace._ops = _ops
-tensor_inplace._Tensor = Tensor
+tensor_methods._ops = tensor_inplace._ops = _ops

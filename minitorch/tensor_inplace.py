@@ -7,25 +7,22 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from . import backend, dtypes
+from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
+from .random import check_integer_bounds, check_uniform_bounds, sample_integers, sample_normal, sample_uniform
 
-# Bound by tensor.py once Tensor and the ops package exist (this module cannot import them: they import it).
+# The ops package, bound by tensor.py once Tensor exists: the one tie of the import cycle (see tensor.py).
 _ops: Any = None
-_Tensor: Any = None
 
 
-def _legacy_names() -> dict:
-    from .tensor import _LEGACY_NAMES
-
-    return _LEGACY_NAMES
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, InplaceMethods)  # a mixin of Tensor and of nothing else
 
 
 def _check_operand(method: str, name: str, value: Any) -> None:
     """torch's TypeError for an operand that is neither a tensor nor a number (a list, None, a string)."""
-    if not (isinstance(value, _Tensor) or dtypes.is_number(value) or backend.is_array(value)):
+    if not (_is_tensor(value) or dtypes.is_number(value) or backend.is_array(value)):
         raise TypeError(f"{method}(): argument '{name}' (position 1) must be Tensor, not {type(value).__name__}")
 
 
@@ -46,9 +43,7 @@ class InplaceMethods:
         its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
         """
         self._check_inplace()
-        record = is_grad_enabled() and (
-            self._requires_grad or any(isinstance(o, _Tensor) and o.requires_grad for o in others)
-        )
+        record = is_grad_enabled() and (self._requires_grad or any(_is_tensor(o) and o.requires_grad for o in others))
         if not record:
             with no_grad():
                 result = compute(self)
@@ -77,12 +72,10 @@ class InplaceMethods:
 
     def _snapshot(self) -> Any:
         """A copy of the current value that keeps this tensor's place in the graph."""
-        t = _Tensor._wrap(self._data.copy())
+        t = self._wrap(self._data.copy())
         t._requires_grad, t.grad_fn, t._output_nr = self._requires_grad, self.grad_fn, self._output_nr
         t._accumulator = self._accumulator if self.grad_fn is None else None
         if self.grad_fn is None and self._requires_grad:
-            from .autograd.function import grad_accumulator
-
             acc = grad_accumulator(self)
             t._accumulator = weakref.ref(acc)
             t._keep_acc = acc  # type: ignore[attr-defined]
@@ -93,17 +86,16 @@ class InplaceMethods:
         src = dtypes.from_numpy_dtype(values.dtype)
         if src._category > self.dtype._category:
             raise RuntimeError(
-                f"result type {_legacy_names()[src][6:-6]} can't be cast to the desired "
-                f"output type {_legacy_names()[self.dtype][6:-6]}"
+                f"result type {src._scalar_name} can't be cast to the desired output type {self.dtype._scalar_name}"
             )
-        if not backend.is_writeable(self._data):
+        if not self.backend.is_writeable(self._data):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location. Please clone() the tensor before "
                 "performing the operation."
             )
         self._xp.copyto(self._data, values, casting="unsafe")
-        self._counter.value += 1
+        self._bump_version()
 
     def zero_(self) -> Any:
         """Set every element to zero."""
@@ -111,24 +103,21 @@ class InplaceMethods:
         if self._requires_grad and is_grad_enabled():
             return self._inplace(_ops.zero)
         self._data.fill(0)
-        self._counter.value += 1
+        self._bump_version()
         return self
 
     def fill_(self, value: Any) -> Any:
         """Set every element to ``value`` (a number, converted with torch's overflow check, or a 0-d tensor)."""
-        if isinstance(value, _Tensor):
+        if _is_tensor(value):
             if value.ndim:
                 raise RuntimeError(
                     f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
                 )
             if is_grad_enabled() and (self._requires_grad or value.requires_grad):
-                return self._inplace(lambda s: _ops.fill(s, value), value)
+                return self._inplace(lambda s: _ops.inplace_fill(s, value), value)
             v = value._cpu_array().astype(self._data.dtype)  # a tensor value is cast, wrapping, as in torch
         elif dtypes.is_number(value):
-            # torch checks float16 against its own range, except in its one-element fast path, which fills
-            # through float32 and checks float32's.
-            half = self.dtype is dtypes.float16 and self._data.size == 1
-            v = dtypes.cast_scalar(value, self.dtype, check_as=dtypes.float32 if half else None)
+            v = dtypes.fill_scalar(value, self.dtype, self._data.size)
         else:
             raise TypeError(
                 f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
@@ -136,34 +125,31 @@ class InplaceMethods:
             )
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
-            return self._inplace(lambda s: _ops.fill(s, v))
+            return self._inplace(lambda s: _ops.inplace_fill(s, v))
         self._data.fill(v)
-        self._counter.value += 1
+        self._bump_version()
         return self
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
         """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
-        if not isinstance(src, _Tensor):
+        if not _is_tensor(src):
             raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
-        from .ops.base import check_broadcast
 
-        check_broadcast(self, src)
-        if tuple(np.broadcast_shapes(src.shape, self.shape)) != tuple(self.shape):
-            raise RuntimeError(
-                f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                f"{list(np.broadcast_shapes(src.shape, self.shape))}"
-            )
+        _ops.base.check_broadcast(self, src)
+        shape = _ops.base.broadcast_shape(tuple(src.shape), tuple(self.shape))
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(shape)}")
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
             self._xp.copyto(self._data, backend.to_device(src._data, self.device), casting="unsafe")
-            self._counter.value += 1
+            self._bump_version()
             return self
         return self._inplace(lambda s: _ops.copy_from(s, src.to(s.device)), src)
 
     def _check_overlap(self, *others: Any) -> None:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
         for o in others:
-            if isinstance(o, _Tensor) and o is not self and backend.partial_overlap(self._data, o._data):
+            if _is_tensor(o) and o is not self and self.backend.partial_overlap(self._data, o._data):
                 raise RuntimeError(
                     "unsupported operation: some elements of the input tensor and the written-to "
                     "tensor refer to a single memory location. Please clone() the tensor before "
@@ -175,9 +161,9 @@ class InplaceMethods:
         path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
         a tensor of the same dtype, shape and device. Saves the temporary and the copy of the general path."""
         data = self._data
-        if data.dtype.kind != "f" or not backend.is_writeable(data):
+        if data.dtype.kind != "f" or not backend.backend_of(data).is_writeable(data):
             return False
-        if isinstance(other, _Tensor):
+        if _is_tensor(other):
             raw = other._data
             if raw.dtype != data.dtype or raw.shape != data.shape or type(raw) is not type(data):
                 return False
@@ -190,7 +176,7 @@ class InplaceMethods:
         else:
             return False
         getattr(self._xp, ufunc)(data, raw, out=data)
-        self._counter.value += 1
+        self._bump_version()
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
@@ -262,6 +248,34 @@ class InplaceMethods:
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
 
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.scatter(s, dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
+        return self._inplace(lambda s: _ops.scatter_add(s, dim, index, src), src)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return self._inplace(lambda s: _ops.scatter_reduce(s, dim, index, src, reduce, include_self=include_self), src)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.index_add(s, dim, index, source, alpha=alpha), source)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_fill(s, dim, index, value), value)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_copy(s, dim, index, source), source)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Any:
+        # the mask broadcasts to this tensor, never the tensor to the mask (torch's expand error otherwise)
+        return self._inplace(lambda s: _ops.masked_scatter(s, _ops.expand(mask, s.shape), source), source)
+
+    def cumsum_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumsum(s, dim, dtype=dtype))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumprod(s, dim, dtype=dtype))
+
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
@@ -272,47 +286,59 @@ class InplaceMethods:
 
     def lerp_(self, end: Any, weight: Any) -> Any:
         self._check_overlap(end, weight)
-        return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
+        return self._inplace(lambda s: _ops.lerp(s, end, weight), end, weight)
 
+    def clamp_min_(self, min: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_min(s, min), min)
+
+    def clamp_max_(self, max: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_max(s, max), max)
+
+    def tril_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.tril(s, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.triu(s, diagonal))
+
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmm(s, mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmv(s, mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.baddbmm(s, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    # Samples are drawn on this tensor's device (the host: from minitorch's generator).
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
-        from .random import check_uniform_bounds, sample_uniform
-
         check_uniform_bounds(a, b, self.dtype)
-        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator))
+        return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator, self.device))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
-        from .random import sample_normal
-
         if not self.dtype.is_floating_point:
-            raise NotImplementedError(
-                f"\"normal_kernel_cpu\" not implemented for '{_legacy_names()[self.dtype][6:-6]}'"
-            )
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{self.dtype._scalar_name}'")
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator))
+        return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator, self.device))
 
     def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
-        from .random import sample_uniform
-
         if not 0 <= p <= 1:
             raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
-        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator)
+        u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator, self.device)
         return self._fill_sampled(u < p)
 
     def random_(self, low: int = 0, high: int | None = None, generator: Any = None) -> Any:
-        from .random import check_integer_bounds, sample_integers
-
         if high is None:
             low, high = 0, low
         check_integer_bounds(low, high, self.dtype)
-        return self._fill_sampled(sample_integers(self.shape, low, high, generator))
+        return self._fill_sampled(sample_integers(self.shape, low, high, generator, self.device))
 
-    def _fill_sampled(self, values: np.ndarray) -> Any:
+    def _fill_sampled(self, values: Any) -> Any:
         self._check_inplace()
-        self._xp.copyto(self._data, backend.to_device(values, self.device), casting="unsafe")
-        self._counter.value += 1
+        self._xp.copyto(self._data, values, casting="unsafe")
+        self._bump_version()
         return self
 
     # Augmented assignment is in place, as in torch.

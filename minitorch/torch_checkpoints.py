@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Any
 
 from . import backend, dtypes
-from .serialization import MAGIC, CheckpointError, _target_device
+from .checkpoint_base import MAGIC, CheckpointError, target_device
 from .tensor import Tensor
 
 
@@ -53,7 +53,7 @@ def _from_torch(obj: Any, torch: Any, map_location: Any, where: str, memo: dict[
             raise CheckpointError(f"{where}: dtype {obj.dtype} has no minitorch equivalent") from None
         arr = obj.detach().cpu().numpy()
         memo[key] = Tensor._wrap(
-            backend.to_device(arr, _target_device("cpu", map_location)).astype(dt.np_dtype, copy=False)
+            backend.to_device(arr, target_device("cpu", map_location)).astype(dt.np_dtype, copy=False)
         )
         return memo[key]
     if isinstance(obj, torch.dtype):

@@ -1,10 +1,14 @@
 """minitorch's models and training loop in real PyTorch: the twins every run is checked against.
 
 The torch models come from the very same definitions as minitorch's
-(``minitorch.models``, written against ``lib.nn``); weights cross between the two
-libraries exactly, through numpy; and the loop is minitorch's own ``Trainer`` run by a
-torch ``Engine``. ``python -m reference.twin`` trains both twins side by side on
-Fashion-MNIST and prints their per-step losses.
+(``minitorch_app.models``, written against ``lib.nn``); weights cross between the two
+libraries exactly, through numpy; and the loop is the application's own ``Trainer`` run
+by a :class:`TorchEngine` (what ``minitorch train --engine torch`` and the benchmarks'
+torch rows use). ``python -m minitorch_app.reference.twin`` trains both twins side by
+side on Fashion-MNIST and prints their per-step losses.
+
+This directory is installed as ``minitorch_app.reference`` (see ``setup.py``): the
+application loads it for ``--engine torch``; minitorch itself never imports torch.
 """
 
 from __future__ import annotations
@@ -13,15 +17,75 @@ import argparse
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
 import minitorch
-from minitorch import models
-from minitorch.training import Engine, Trainer, copy_weights
+from minitorch_app import models
+from minitorch_app.training import Engine, Trainer, make_engine
+
+
+def copy_weights(src: Any, dst: Any) -> None:
+    """Copy every parameter and buffer of ``src`` into ``dst`` exactly (bit for bit), via numpy.
+
+    Either module may be minitorch's or torch's; both must have the same state-dict keys.
+
+    Args:
+        src: the module to read.
+        dst: the module to overwrite in place.
+    """
+    values = {k: v.detach().cpu().numpy() for k, v in src.state_dict().items()}
+    if isinstance(dst, torch.nn.Module):
+        values = {k: torch.from_numpy(v.copy()) for k, v in values.items()}
+    dst.load_state_dict(values)
+
+
+class TorchEngine(Engine):
+    """The training loop's engine in real PyTorch: the twin of minitorch's :class:`Engine`.
+
+    Models start from minitorch's weights (built by minitorch from its generator, then
+    copied), so a torch run follows a minitorch run with the same seed step for step;
+    checkpoints hold minitorch tensors, and torch's global generator state besides
+    minitorch's (dropout draws from it).
+
+    Args:
+        device: ``"cpu"`` or ``"cuda"``.
+        dtype: floating dtype of inputs and parameters, by name.
+    """
+
+    name = "torch"
+
+    def __init__(self, device: str = "cpu", dtype: str = "float32") -> None:
+        self._setup(torch, device, dtype)
+
+    def build_model(self, name: str, input_shape: tuple | None = None, num_classes: int = 10) -> Any:
+        """The registered model built by minitorch from its default generator, as a torch twin with those weights."""
+        ours = models.build(name, minitorch, input_shape, num_classes)
+        twin = models.build(name, torch, input_shape, num_classes)
+        copy_weights(ours, twin)
+        return twin.to(device=self.device, dtype=self.dtype)
+
+    def to_minitorch(self, t: Any) -> minitorch.Tensor:
+        return minitorch.from_numpy(np.array(t.detach().cpu().numpy()))
+
+    def from_minitorch(self, t: minitorch.Tensor) -> Any:
+        return torch.from_numpy(t.numpy().copy())
+
+    def manual_seed(self, seed: int) -> None:
+        super().manual_seed(seed)
+        torch.manual_seed(seed)
+
+    def rng_state(self) -> dict:
+        return {**super().rng_state(), "torch": self.export(torch.get_rng_state())}
+
+    def set_rng_state(self, state: dict) -> None:
+        super().set_rng_state(state)
+        if "torch" in state:
+            torch.set_rng_state(self.restore(state["torch"]))
 
 
 def build(name: str, input_shape: Sequence[int] | None = None, num_classes: int = 10) -> torch.nn.Module:
-    """The torch model registered as ``name`` in ``minitorch.models`` (torch's own initialisation)."""
+    """The torch model registered as ``name`` in ``minitorch_app.models`` (torch's own initialisation)."""
     return models.build(name, torch, input_shape, num_classes)
 
 
@@ -65,8 +129,8 @@ def main() -> None:
     parser.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
     parser.add_argument("--data-dir", default="data")
     args = parser.parse_args()
-    from minitorch.cli import load_data
     from minitorch.utils.data import DataLoader
+    from minitorch_app.data import load_data
 
     config = {
         "dataset": "fashion-mnist",
@@ -82,8 +146,8 @@ def main() -> None:
     batches = list(loader)
     ours, theirs = twins(args.model, shape, len(classes))
     lr = 0.01 if args.optimizer == "sgd" else 1e-3
-    a = step_losses(Engine("minitorch"), ours, batches, args.optimizer, lr)
-    b = step_losses(Engine("torch"), theirs, batches, args.optimizer, lr)
+    a = step_losses(make_engine("minitorch"), ours, batches, args.optimizer, lr)
+    b = step_losses(TorchEngine(), theirs, batches, args.optimizer, lr)
     for i, (x, y) in enumerate(zip(a, b), 1):
         print(f"step {i:4d}  minitorch {x:.7f}  torch {y:.7f}  rel diff {abs(x - y) / abs(y):.2e}")
 

@@ -1,4 +1,8 @@
-"""The two-layer ReLU net in real PyTorch, from the same data and weights as minitorch's run."""
+"""The two-layer ReLU net in real PyTorch, from the same data and weights as minitorch's run.
+
+The loop is ``examples/two_layer_net.py``'s, so this runs from a source checkout:
+``.venv/bin/python -m minitorch_app.reference.two_layer_net`` in the repository root.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ import argparse
 
 import torch
 
-from examples.two_layer_net import make_problem, train
+try:
+    from examples.two_layer_net import make_problem, train
+except ModuleNotFoundError as e:
+    if e.name != "examples":
+        raise
+    raise SystemExit(
+        "minitorch_app.reference.two_layer_net trains examples/two_layer_net.py's loop: run it in the "
+        "root of a minitorch source checkout"
+    ) from None
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
-"""Test configuration: hypothesis profiles and the device fixture."""
+"""Test configuration: hypothesis profiles, the device fixture and a tiny Fashion-MNIST for the trainer."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -53,3 +55,33 @@ def single_thread_numerics() -> Iterator[None]:
     with threadpool_limits(limits=1):
         yield
     torch.set_num_threads(threads)
+
+
+def _write_idx(path: str, array: np.ndarray, magic: int) -> None:
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as fh:
+        fh.write(header + array.astype(np.uint8).tobytes())
+
+
+def _images(n: int, seed: int) -> tuple:
+    """Class c is a bright horizontal bar at row 2 + 2c (plus noise): learnable in a few steps."""
+    rng = np.random.default_rng(seed)
+    labels = np.arange(n) % 10
+    rng.shuffle(labels)
+    images = rng.integers(0, 60, (n, 28, 28))
+    for i, c in enumerate(labels):
+        images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 255
+    return images, labels
+
+
+@pytest.fixture(scope="session")
+def tiny_fashion_mnist(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A data directory holding a 320/100-image Fashion-MNIST in IDX files, for ``minitorch train --data-dir``."""
+    root = tmp_path_factory.mktemp("data")
+    raw = root / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for split, n, seed in (("train", 320, 0), ("t10k", 100, 1)):
+        images, labels = _images(n, seed)
+        _write_idx(str(raw / f"{split}-images-idx3-ubyte.gz"), images, 2051)
+        _write_idx(str(raw / f"{split}-labels-idx1-ubyte.gz"), labels, 2049)
+    return str(root)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from minitorch_app.benchmarks import driver
+from minitorch_app.benchmarks import report as bench_report
 
-from minitorch import bench, bench_report, cli
+from minitorch_app import cli
 
 
 def _bench(case: str, engine: str, median: float, level: str = "model", **info: object) -> dict:
@@ -118,21 +120,21 @@ def test_repeated_sessions_report_the_median_of_the_session_medians(tmp_path):
 
 
 def test_filter_expression_matches_like_pytest_k():
-    assert bench.matches("lenet and not b4", "memory lenet_step_b256 torch")
-    assert not bench.matches("lenet and not b4", "memory lenet_step_b4 torch")
-    assert bench.matches("(two_layer or epoch) and minitorch", "memory fashion_epoch minitorch")
-    assert bench.matches(None, "anything")
+    assert driver.matches("lenet and not b4", "memory lenet_step_b256 torch")
+    assert not driver.matches("lenet and not b4", "memory lenet_step_b4 torch")
+    assert driver.matches("(two_layer or epoch) and minitorch", "memory fashion_epoch minitorch")
+    assert driver.matches(None, "anything")
 
 
 def test_bench_env_unsets_slow_openblas_settings(monkeypatch):
     monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
-    env = bench.bench_env(1, ["MALLOC_TRIM_THRESHOLD_=1"], keep=False)
+    env = driver.bench_env(1, ["MALLOC_TRIM_THRESHOLD_=1"], keep=False)
     assert "OPENBLAS_CORETYPE" not in env and env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == "1"
     assert env["MALLOC_TRIM_THRESHOLD_"] == "1"
-    assert bench.bench_env(None, [], keep=True)["OPENBLAS_CORETYPE"] == "Haswell"
+    assert driver.bench_env(None, [], keep=True)["OPENBLAS_CORETYPE"] == "Haswell"
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    assert bench.bench_env(1, [], keep=False)["MALLOC_MMAP_THRESHOLD_"] == str(1 << 30)
-    assert "MALLOC_MMAP_THRESHOLD_" not in bench.bench_env(1, [], keep=False, malloc=False)
+    assert driver.bench_env(1, [], keep=False)["MALLOC_MMAP_THRESHOLD_"] == str(1 << 30)
+    assert "MALLOC_MMAP_THRESHOLD_" not in driver.bench_env(1, [], keep=False, malloc=False)
 
 
 def test_bench_help(capsys):

@@ -203,7 +203,7 @@ def test_brief_training_on_real_fashion_mnist():
     import minitorch as torch
     import minitorch.vision as torchvision
     import minitorch.vision.transforms as transforms
-    from minitorch import models
+    from minitorch_app import models
 
     root = "/usr/share/datasets/fashion-mnist"
     transform = transforms.Compose([transforms.Pad(2), transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])

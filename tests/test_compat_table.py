@@ -71,3 +71,25 @@ def test_check_fails_on_a_stale_file(tmp_path, capsys):
     assert "stale" in capsys.readouterr().err
     assert compat.main(["--write", "--out", str(out)]) == 0
     assert compat.main(["--check", "--out", str(out)]) == 0
+
+
+def test_sections_of_optim_init_utils_and_tensorboard(tmp_path):
+    api = compat.public_api()
+    assert {"RMSprop", "Adagrad", "Adadelta", "NAdam", "RAdam"} <= set(api["optim"])
+    assert {"OneCycleLR", "ReduceLROnPlateau", "SequentialLR"} <= set(api["sched"])
+    assert "orthogonal_" in api["init"] and "from_numpy" not in api["init"]  # its own functions, not imports
+    assert "clip_grad_norm_" in api["nn_utils"] and "add_scalar" in api["tensorboard"]
+    (tmp_path / "test_fake.py").write_text(
+        textwrap.dedent("""
+        from minitorch.utils.tensorboard import SummaryWriter
+
+        def test_a(lib, w):
+            lib.nn.init.eye_(x)
+            lib.nn.utils.clip_grad_norm_(p, 1.0)
+            w.add_scalar("a", 1.0)
+            (lambda lr_scheduler, o: lr_scheduler.StepLR(o, 2))(lib.optim.lr_scheduler, o)
+    """)
+    )
+    cover = compat.scan(str(tmp_path))
+    for key in [("init", "eye_"), ("nn_utils", "clip_grad_norm_"), ("tensorboard", "add_scalar"), ("sched", "StepLR")]:
+        assert set(cover[key]) == {"test_fake::test_a"}, key

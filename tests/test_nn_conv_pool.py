@@ -197,9 +197,9 @@ def test_pool2d_on_device(kind: str, device: str) -> None:
 def test_conv2d_batch_split_into_many_chunks(kw: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     """Stride-1 conv works through the batch in chunks; a tiny chunk size forces several, and a last
     partial one, in the forward, the weight gradient and the input gradient."""
-    from minitorch.ops import conv
+    from minitorch.ops import conv_flat
 
-    monkeypatch.setattr(conv, "CHUNK_BYTES", 70_000)  # chunks of 2-4 images of 7: the last one partial
+    monkeypatch.setattr(conv_flat, "CHUNK_BYTES", 70_000)  # chunks of 2-4 images of 7: the last one partial
     rng = np.random.default_rng(3)
     x, w, b = (
         rng.uniform(-1, 1, (7, 4, 9, 8)),

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import minitorch
+from tests.parity import raises_like
 
 # Default initialisation: weight and bias both uniform on +-1/sqrt(fan_in).
 DEFAULTS = {
@@ -161,3 +162,154 @@ def test_kaiming_on_empty_tensor_warns_and_does_nothing() -> None:
     t = minitorch.empty(0, 3)
     with pytest.warns(UserWarning, match="zero-element"):
         assert minitorch.nn.init.kaiming_uniform_(t) is t
+
+
+def test_every_torch_init_but_sparse_exists() -> None:
+    missing = [n for n in torch.nn.init.__all__ if n not in ("sparse", "sparse_") and not hasattr(minitorch.nn.init, n)]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "nonlinearity", ["linear", "conv1d", "conv_transpose3d", "sigmoid", "tanh", "relu", "selu", "leaky_relu"]
+)
+def test_calculate_gain_has_torch_types(nonlinearity: str) -> None:
+    got, want = minitorch.nn.init.calculate_gain(nonlinearity), torch.nn.init.calculate_gain(nonlinearity)
+    assert got == want and type(got) is type(want)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 5), (6, 1), (0, 4)])
+def test_eye_matches_torch(shape: tuple) -> None:
+    made = {}
+    for lib in (torch, minitorch):
+        t = lib.full(shape, 7.0, requires_grad=True)
+        assert lib.nn.init.eye_(t) is t and t.requires_grad and t.is_leaf
+        made[lib] = t.detach().numpy()
+    np.testing.assert_array_equal(made[minitorch], made[torch])
+
+
+@pytest.mark.parametrize(
+    "shape, groups",
+    [((4, 3, 5), 1), ((6, 2, 3, 3), 1), ((6, 2, 3, 4), 2), ((4, 4, 2, 3, 3), 4), ((2, 5, 1, 1), 1), ((8, 1, 5, 5), 4)],
+)
+def test_dirac_matches_torch(shape: tuple, groups: int) -> None:
+    made = {}
+    for lib in (torch, minitorch):
+        t = lib.full(shape, 7.0, dtype=lib.float64)
+        assert lib.nn.init.dirac_(t, groups=groups) is t
+        made[lib] = t.numpy()
+    np.testing.assert_array_equal(made[minitorch], made[torch])
+
+
+@pytest.mark.parametrize(
+    "fill",
+    [
+        lambda lib: lib.nn.init.eye_(lib.empty(2, 2, 2)),
+        lambda lib: lib.nn.init.eye_(lib.empty(3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(3, 3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(3, 3, 3, 3, 3, 3)),
+        lambda lib: lib.nn.init.dirac_(lib.empty(5, 2, 3), groups=2),
+        lambda lib: lib.nn.init.orthogonal_(lib.empty(4)),
+    ],
+    ids=["eye-3d", "eye-1d", "dirac-2d", "dirac-6d", "dirac-groups", "orthogonal-1d"],
+)
+def test_init_errors_match_torch(fill: Callable) -> None:
+    raises_like(fill, exact=True)
+
+
+@pytest.mark.parametrize("lib", [torch, minitorch], ids=["torch", "minitorch"])
+@pytest.mark.parametrize("shape, gain", [((5, 3), 1.0), ((3, 5), 2.0), ((4, 2, 3), 0.5), ((64, 64), 1.0)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_orthogonal_is_orthogonal(lib: Any, shape: tuple, gain: float, dtype: str) -> None:
+    lib.manual_seed(3)
+    t = lib.empty(*shape, dtype=getattr(lib, dtype), requires_grad=True)
+    assert lib.nn.init.orthogonal_(t, gain=gain) is t and t.is_leaf and t.grad_fn is None
+    q = t.detach().numpy().astype(np.float64).reshape(shape[0], -1) / gain
+    small = q @ q.T if q.shape[0] <= q.shape[1] else q.T @ q
+    np.testing.assert_allclose(small, np.eye(len(small)), atol=1e-12 if dtype == "float64" else 1e-5)
+    if shape == (64, 64):
+        # Haar-distributed (uniform over orthogonal matrices): the diagonal averages 0 within ~1/n. Without the
+        # sign correction of QR's factors it averages about -0.07 at this size.
+        diagonals = [
+            np.diag(lib.nn.init.orthogonal_(lib.empty(64, 64, dtype=lib.float64)).numpy()).mean() for _ in range(4)
+        ]
+        assert abs(np.mean(diagonals)) < 4 / 64 / 2
+
+
+def test_orthogonal_follows_the_generator_and_skips_empty() -> None:
+    def draw(seed: int) -> np.ndarray:
+        return (
+            minitorch.nn.init.orthogonal_(minitorch.empty(4, 4), generator=minitorch.Generator().manual_seed(seed))
+            .numpy()
+            .copy()
+        )
+
+    assert np.array_equal(draw(1), draw(1)) and not np.array_equal(draw(1), draw(2))
+    assert minitorch.nn.init.orthogonal_(minitorch.empty(0, 3)).shape == (0, 3)
+
+
+def _truncated_moments(mean: float, std: float, a: float, b: float) -> tuple:
+    pdf = lambda x: math.exp(-x * x / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda x: (1 + math.erf(x / math.sqrt(2))) / 2  # noqa: E731
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    z = cdf(beta) - cdf(alpha)
+    m = mean + std * (pdf(alpha) - pdf(beta)) / z
+    var = std**2 * (1 + (alpha * pdf(alpha) - beta * pdf(beta)) / z - ((pdf(alpha) - pdf(beta)) / z) ** 2)
+    return m, var
+
+
+@pytest.mark.parametrize("lib", [torch, minitorch], ids=["torch", "minitorch"])
+@pytest.mark.parametrize(
+    "mean, std, a, b",
+    [
+        (0.0, 1.0, -2.0, 2.0),
+        (0.0, 0.02, -0.04, 0.04),
+        (0.5, 1.0, 0.0, 3.0),
+        (0.0, 1.0, 1.0, 1.5),
+        (2.0, 0.5, -1.0, 1.0),
+    ],
+    ids=["default", "vit-style", "shifted", "narrow-tail", "mean-outside"],
+)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_trunc_normal_stays_in_bounds_with_the_truncated_moments(
+    lib: Any, mean: float, std: float, a: float, b: float, dtype: str
+) -> None:
+    # "narrow-tail" and "mean-outside" hold under 30 % of the mass: torch's uniform-proposal branch
+    lib.manual_seed(5)
+    t = lib.empty(200, 100, dtype=getattr(lib, dtype))
+    assert lib.nn.init.trunc_normal_(t, mean, std, a, b) is t
+    v = t.numpy().astype(np.float64)
+    assert v.min() >= a and v.max() <= b
+    want_mean, want_var = _truncated_moments(mean, std, a, b)
+    n = v.size
+    assert abs(v.mean() - want_mean) < 5 * math.sqrt(want_var / n)
+    assert abs(v.var() / want_var - 1) < 5 * math.sqrt(2 / n) * 1.5  # truncation lightens the tails: 1.5 is ample
+    assert (b - a) * 0.01 > min(v.min() - a, b - v.max())  # the samples reach toward the bounds
+
+
+def test_trunc_normal_warns_when_the_mean_is_far_outside_like_torch() -> None:
+    for lib in (torch, minitorch):
+        with pytest.warns(UserWarning, match="mean is more than 2 std from"):
+            lib.nn.init.trunc_normal_(lib.empty(10), mean=5.0, std=1.0, a=-1.0, b=1.0)
+
+
+DEPRECATED = {
+    "uniform": lambda init, t: init.uniform(t),
+    "normal": lambda init, t: init.normal(t),
+    "constant": lambda init, t: init.constant(t, 0.5),
+    "eye": lambda init, t: init.eye(t),
+    "dirac": lambda init, t: init.dirac(t),
+    "xavier_uniform": lambda init, t: init.xavier_uniform(t),
+    "xavier_normal": lambda init, t: init.xavier_normal(t),
+    "kaiming_uniform": lambda init, t: init.kaiming_uniform(t),
+    "kaiming_normal": lambda init, t: init.kaiming_normal(t),
+    "orthogonal": lambda init, t: init.orthogonal(t),
+}
+
+
+@pytest.mark.parametrize("name", list(DEPRECATED))
+def test_deprecated_names_warn_like_torch(name: str) -> None:
+    shape = (3, 2, 3) if name == "dirac" else (3, 4)
+    for lib in (torch, minitorch):
+        t = lib.empty(*shape)
+        with pytest.warns(FutureWarning, match=f"`nn.init.{name}` is now deprecated in favor of `nn.init.{name}_`"):
+            assert DEPRECATED[name](lib.nn.init, t) is t

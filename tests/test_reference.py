@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from minitorch_app.reference import twin
 
 import minitorch
 from examples.two_layer_net import make_problem
 from examples.two_layer_net import train as two_layer_train
-from minitorch import models
-from minitorch.training import Engine
-from reference import twin
+from minitorch_app import models
+from minitorch_app.training import make_engine
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 BATCH = 32
@@ -46,9 +46,9 @@ def test_weight_copy_is_exact_both_ways(name, dtype):
 @pytest.fixture(scope="module")
 def fashion_batches():
     """200 shuffled batches of 32 real Fashion-MNIST images, padded and normalised as `minitorch train` does."""
-    from minitorch.cli import load_data
     from minitorch.utils.data import DataLoader
     from minitorch.vision.datasets import DatasetError
+    from minitorch_app.data import load_data
 
     config = {
         "dataset": "fashion-mnist",
@@ -89,8 +89,8 @@ def test_lenet_on_fashion_mnist_matches_torch_step_for_step(fashion_batches, dty
     steps, rtol = TRAJECTORIES[dtype, optimizer]
     batches = fashion_batches[:steps]
     ours, theirs = twin.twins("lenet", seed=0, dtype=dtype)
-    a = twin.step_losses(Engine("minitorch", dtype=dtype), ours, batches, optimizer, lr, momentum=0.9)
-    b = twin.step_losses(Engine("torch", dtype=dtype), theirs, batches, optimizer, lr, momentum=0.9)
+    a = twin.step_losses(make_engine("minitorch", dtype=dtype), ours, batches, optimizer, lr, momentum=0.9)
+    b = twin.step_losses(make_engine("torch", dtype=dtype), theirs, batches, optimizer, lr, momentum=0.9)
     assert len(a) == len(b) == steps
     np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
     assert np.mean(a[-20:]) < 0.6 * np.mean(a[:20])  # it learned something, so the comparison means something

@@ -30,6 +30,13 @@ def _setitem(x: Any, index: Any, value: Any) -> Any:
     return x
 
 
+def _matrices(lib: Any, dtype: str, *fills: int, batched: bool = False) -> list:
+    """1x1 bias and factors filled with ``fills`` (the factors 1x1x1 when ``batched``): the product's
+    coefficient is then the whole result."""
+    shapes = [(1, 1)] + [(1, 1, 1) if batched else (1, 1)] * 2
+    return [lib.full(s, f, dtype=getattr(lib, dtype)) for s, f in zip(shapes, fills)]
+
+
 # Each takes (lib, dtype, value); the number is the argument under test.
 USES = {
     "full": lambda lib, dt, v: lib.full((2,), v, dtype=getattr(lib, dt)),
@@ -53,6 +60,16 @@ USES = {
     "ge": lambda lib, dt, v: _base(lib, dt) >= v,
     "add_": lambda lib, dt, v: _base(lib, dt).add_(v),
     "alpha": lambda lib, dt, v: _base(lib, dt).add(_base(lib, dt), alpha=v),
+    "fill": lambda lib, dt, v: lib.fill(_base(lib, dt), v),
+    "scatter_value": lambda lib, dt, v: _base(lib, dt).scatter(0, lib.tensor([0, 2]), v),
+    "index_fill": lambda lib, dt, v: _base(lib, dt).index_fill(0, lib.tensor([0, 2]), v),
+    "index_add_alpha": lambda lib, dt, v: _base(lib, dt).index_add(0, lib.tensor([0, 2]), _base(lib, dt)[:2], alpha=v),
+    "lerp_weight": lambda lib, dt, v: lib.lerp(_base(lib, dt), _base(lib, dt).flip(0), v),
+    "addmm_alpha": lambda lib, dt, v: lib.addmm(*_matrices(lib, dt, 0, 1, 1), alpha=v),
+    "addmm_beta": lambda lib, dt, v: lib.addmm(*_matrices(lib, dt, 1, 0, 0), beta=v),
+    "addbmm_alpha": lambda lib, dt, v: lib.addbmm(*_matrices(lib, dt, 0, 1, 1, batched=True), alpha=v),
+    "searchsorted": lambda lib, dt, v: lib.searchsorted(_base(lib, dt), v),
+    "searchsorted_right": lambda lib, dt, v: lib.searchsorted(_base(lib, dt), v, right=True),
 }
 # float16 arithmetic in torch computes in float32 with the number as a float32 (its "opmath"); numpy
 # computes in float16 with the number rounded to float16. Only these uses are exact there.
@@ -77,6 +94,11 @@ HALF_EXACT = {
     "lt",
     "ge",
     "add_",
+    "fill",
+    "scatter_value",
+    "index_fill",
+    "searchsorted",
+    "searchsorted_right",
 }
 
 
@@ -142,6 +164,52 @@ def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) 
         ("lib.zeros(2) + [1., 2.]", TypeError, "unsupported operand type(s) for +: 'Tensor' and 'list'"),
         ("None - lib.zeros(2)", TypeError, "unsupported operand type(s) for -: 'NoneType' and 'Tensor'"),
         ("lib.zeros(2) < None", TypeError, "'<' not supported between instances of 'Tensor' and 'NoneType'"),
+        ("lib.zeros(2, dtype=lib.uint8).scatter(0, lib.tensor([0]), 300)", RuntimeError, "uint8_t without overflow"),
+        ("lib.fill(lib.zeros(2, dtype=lib.int8), 128)", RuntimeError, "int8_t without overflow"),
+        ("lib.fill(lib.zeros(2), 'a')", TypeError, "fill() received an invalid combination of arguments"),
+        (
+            "lib.zeros(2, dtype=lib.float16).index_fill(0, lib.tensor([0]), lib.tensor(1e6))",
+            RuntimeError,
+            "c10::Half without overflow",
+        ),
+        (
+            "lib.zeros(2, dtype=lib.int64).index_add(0, lib.tensor([0]), lib.ones(1, dtype=lib.int64), alpha=float('nan'))",
+            RuntimeError,
+            "int64_t without overflow",
+        ),
+        (
+            "lib.lerp(lib.zeros(2, dtype=lib.float16), lib.ones(2, dtype=lib.float16), 1e300)",
+            RuntimeError,
+            "type float",
+        ),
+        ("lib.lerp(lib.zeros(2), lib.ones(2), 2**64)", OverflowError, "int too big to convert"),
+        ("lib.addmm(*[lib.ones(1, 1, dtype=lib.int8)] * 3, beta=1e300)", RuntimeError, "int8_t without overflow"),
+        ("lib.addmm(*[lib.ones(1, 1, dtype=lib.bool)] * 3)", NotImplementedError, "not implemented for 'Bool'"),
+        (
+            "lib.addmv(lib.ones(1, dtype=lib.float16), lib.ones(1, 1, dtype=lib.float16), lib.ones(1, dtype=lib.float16), "
+            "beta=1e6)",
+            RuntimeError,
+            "c10::Half without overflow",
+        ),
+        ("lib.baddbmm(*[lib.ones(1, 1, 1, dtype=lib.float16)] * 3, alpha=1e300)", RuntimeError, "type float without"),
+        (
+            "lib.histc(lib.tensor([1, 2], dtype=lib.int8), bins=3, min=0, max=300)",
+            RuntimeError,
+            "int8_t without overflow",
+        ),
+        (
+            "lib.histc(lib.ones(2, dtype=lib.float16), bins=3, min=0, max=1e6)",
+            RuntimeError,
+            "c10::Half without overflow",
+        ),
+        ("lib.histc(lib.ones(2), bins=3, min=0, max=2**64)", OverflowError, "int too big to convert"),
+        ("lib.histc(lib.tensor([1, 2]), bins=3, min=0, max=3)", NotImplementedError, '"histogram_cpu" not implemented'),
+        ("lib.histc(lib.tensor([True]), bins=3, min=0, max=3)", NotImplementedError, '"linspace_cpu" not implemented'),
+        (
+            "lib.isclose(lib.ones(2), lib.ones(2), atol=float('nan'))",
+            RuntimeError,
+            "atol must be greater than or equal",
+        ),
         (
             "lib.maximum(lib.zeros(2), 0.5)",
             TypeError,

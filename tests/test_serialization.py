@@ -337,6 +337,26 @@ def test_malicious_pickle_is_refused(
     assert not marker.exists()
 
 
+@pytest.mark.parametrize(
+    "whole",
+    [
+        lambda: minitorch.nn.Linear(2, 3),
+        lambda: {"epoch": 3, "model": minitorch.nn.Sequential(minitorch.nn.ReLU())},
+        lambda: minitorch.optim.SGD([minitorch.zeros(2, requires_grad=True)], lr=0.1),
+    ],
+    ids=["module", "module-in-a-dict", "optimizer"],
+)
+def test_saving_a_whole_object_says_in_one_line_to_save_its_state_dict(whole: Callable, tmp_path: pathlib.Path) -> None:
+    path = tmp_path / "whole.pt"
+    with pytest.raises(TypeError) as err:
+        minitorch.save(whole(), path)
+    message = str(err.value)
+    assert "\n" not in message and "no pickle" in message
+    assert "save its state_dict() instead, minitorch.save(obj.state_dict(), f)" in message
+    assert "load_state_dict(minitorch.load(f))" in message
+    assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+
+
 # ---------------------------------------------------------------- issue 13: every byte, bounded work, clear errors
 def _handmade(
     path: pathlib.Path,

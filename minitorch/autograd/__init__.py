@@ -2,8 +2,15 @@
 
 from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
-from .function import AccumulateGrad, BackwardNode, Context, Function, Node, unbroadcast
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .function import AccumulateGrad, BackwardNode, Context, Function, FunctionBackward, FunctionBase, Node, unbroadcast
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck
 from .graph_export import render_dot, to_dot
 
@@ -16,6 +23,8 @@ __all__ = [
     "Node",
     "AccumulateGrad",
     "BackwardNode",
+    "FunctionBackward",
+    "FunctionBase",
     "backward",
     "grad",
     "gradcheck",
@@ -24,6 +33,8 @@ __all__ = [
     "enable_grad",
     "set_grad_enabled",
     "is_grad_enabled",
+    "inference_mode",
+    "is_inference_mode_enabled",
     "unbroadcast",
     "detect_anomaly",
     "set_detect_anomaly",

@@ -1,15 +1,18 @@
 """Anomaly mode: name the backward Function that produced NaN or inf, and where its forward ran.
 
-While anomaly mode is on, ``Function.apply`` records the caller's stack (the frames
-outside minitorch) on each node's context, and the engine checks every gradient a
-node returns. Off (the default), the only cost is one boolean test per node.
+While anomaly mode is on, recording a node (``FunctionBase._record``) keeps the caller's
+stack (the frames outside minitorch) on the node's context, and the engine checks every
+gradient a node returns. Off (the default), the only cost is one boolean test per node.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import traceback
 from typing import Any
+
+from ..backend import array_module
 
 _enabled = False
 _check_nan = True
@@ -57,7 +60,6 @@ class detect_anomaly:
         _set(*self.prev)
 
     def __call__(self, fn: Any) -> Any:
-        import functools
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -100,18 +102,12 @@ def check_gradients(node: Any, grads: list) -> None:
     for i, g in enumerate(grads):
         if g is None or getattr(g, "dtype", None) is None or g.dtype.kind not in "fc":
             continue
-        xp = _array_module(g)
+        xp = array_module(g)
         bad = xp.isnan(g)
         if bool(bad.any()):
             raise RuntimeError(_message(node, i, "nan"))
         if not bool(xp.isfinite(g).all()):
             raise RuntimeError(_message(node, i, "inf"))
-
-
-def _array_module(g: Any) -> Any:
-    from .. import backend
-
-    return backend.array_module(g)
 
 
 def _message(node: Any, index: int, what: str) -> str:

@@ -3,18 +3,25 @@
 Nodes run in dependency order (Kahn's algorithm): a node runs once every node
 that feeds it a gradient has run, so each gradient is complete before it is used.
 A chain of any length backpropagates without touching Python's recursion limit.
+
+The engine moves raw arrays between nodes. It knows tensors only by the protocol of
+``function.py`` (``grad_fn``, ``_output_nr``, ``_data``, ``grad``, ...) and hands a gradient
+to user code (hooks, ``.grad``, ``grad()``'s results) through ``function.wrap``.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import backend
+from ..backend import backend_of
 from . import anomaly
-from .function import AccumulateGrad, BackwardNode, Node, _tensor_class, grad_accumulator
+from .function import AccumulateGrad, BackwardNode, Node, grad_accumulator, is_tensor, wrap
 from .grad_mode import no_grad
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 def _dependencies(roots: Iterable[Node]) -> dict:
@@ -34,11 +41,11 @@ def _dependencies(roots: Iterable[Node]) -> dict:
 
 
 def _run_hooks(hooks: list, grad: Any) -> Any:
-    Tensor = _tensor_class()  # tensor.py imports this package; a function-level import costs ~1 us per call
+    """Each tensor hook sees the gradient as a tensor and may replace it."""
     for hook in hooks:
-        res = hook(Tensor._wrap(grad))
+        res = hook(wrap(grad))
         if res is not None:
-            grad = res._data if isinstance(res, Tensor) else res
+            grad = res._data if is_tensor(res) else res
     return grad
 
 
@@ -77,19 +84,21 @@ def _only_view(grad: Any) -> bool:
 def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
     """Add ``grad`` into the leaf's ``.grad``; ``owned``: nothing else refers to ``grad``, so a first
     gradient may become ``.grad`` itself instead of a copy (torch's AccumulateGrad steals it likewise)."""
-    Tensor = _tensor_class()
     var = node.variable
     if var._hooks:
         grad = _run_hooks(var._hooks, grad)
         owned = False
     if var.grad is None:
-        if owned and grad.dtype == var._data.dtype and _only_view(grad) and backend.is_writeable(grad):
-            var.grad = Tensor._wrap(grad)
+        if owned and grad.dtype == var._data.dtype and _only_view(grad) and backend_of(grad).is_writeable(grad):
+            var.grad = wrap(grad)
         else:
-            var.grad = Tensor._wrap(grad.astype(var._data.dtype, copy=True))
+            var.grad = wrap(grad.astype(var._data.dtype, copy=True))
     else:
         var.grad._data += grad
-        var.grad._counter.value += 1
+        var.grad._bump_version()
+    if var._post_accumulate_hooks:
+        for hook in tuple(var._post_accumulate_hooks):
+            hook(var)
 
 
 def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None) -> dict | None:
@@ -158,8 +167,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
     return captured if capture is not None else None
 
 
-def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> list:
-    Tensor = _tensor_class()
+def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any]) -> list:
     roots = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -171,7 +179,7 @@ def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> list:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
             arr = out._xp.ones(out._data.shape, dtype=out._data.dtype)
         else:
-            arr = g._data if isinstance(g, Tensor) else out._xp.asarray(g, dtype=out._data.dtype)
+            arr = g._data if is_tensor(g) else out._xp.asarray(g, dtype=out._data.dtype)
             if tuple(arr.shape) != tuple(out._data.shape):
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(arr.shape)}) and "
@@ -185,10 +193,9 @@ def _root_grads(outputs: Sequence[Any], grad_outputs: Sequence[Any]) -> list:
 
 
 def _as_seq(x: Any) -> list:
-    Tensor = _tensor_class()
     if x is None:
         return []
-    if isinstance(x, Tensor):
+    if is_tensor(x):
         return [x]
     return list(x)
 
@@ -254,7 +261,6 @@ def grad(
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
         materialize_grads: return zeros instead of None for unused inputs.
     """
-    Tensor = _tensor_class()
     if create_graph:
         raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
     outs = _as_seq(outputs)
@@ -282,5 +288,5 @@ def grad(
                     f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
-        result.append(None if g is None else Tensor._wrap(g))
+        result.append(None if g is None else wrap(g))
     return tuple(result)

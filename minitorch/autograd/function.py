@@ -1,10 +1,23 @@
-"""Function, its Context, and the graph nodes that backward walks.
+"""Functions, their Context, and the graph nodes that backward walks.
 
 Calling ``SomeFunction.apply(*args)`` runs ``forward`` without recording and, when
 grad mode is on and an input requires grad, creates one node for the result. The
 node keeps the context (what forward saved), the edges to the inputs' nodes
 (``next_functions``) and the inputs' shapes and dtypes, so that the engine, not
 each op, reduces a broadcast gradient back to its input's shape.
+
+Two kinds of Function share that machinery (``FunctionBase``), each with its own contract:
+
+- built-in ops (``minitorch.ops.base.Op``): ``forward`` and ``backward`` take and return raw
+  arrays; their nodes (``BackwardNode``) hand the engine's arrays straight to ``backward``.
+- the user's ``Function`` (torch's ``autograd.Function``): tensors in, tensors out; its nodes
+  (``FunctionBackward``) wrap the engine's arrays into tensors for ``backward`` and unwrap what
+  it returns, in one place (``FunctionBackward.run_backward``).
+
+autograd sits below Tensor in the import graph and never imports it. It knows tensors by a
+small protocol (``_data``, ``_requires_grad``, ``grad_fn``, ``_output_nr``, ``_counter``, ``grad``,
+``_hooks``, ``_accumulator``) and wraps arrays with the class ``minitorch.tensor`` registers
+(``register_tensor_class``).
 """
 
 from __future__ import annotations
@@ -12,11 +25,15 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import backend
+from .. import backend, dtypes
+from ..backend import HOST, Array
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors "
@@ -64,11 +81,8 @@ class _SavedRef:
         """The saved tensor as torch's message names it, e.g. ``torch.FloatTensor [3, 4]``."""
         if self.meta is None:
             return ""
-        from ..dtypes import from_numpy_dtype
-        from ..tensor import _LEGACY_NAMES
-
-        dt = from_numpy_dtype(self.meta[0])
-        return f"{_LEGACY_NAMES.get(dt, str(dt))} [{', '.join(str(n) for n in self.meta[1])}]"
+        dt = dtypes.from_numpy_dtype(self.meta[0])
+        return f"{dt._tensor_type} [{', '.join(str(n) for n in self.meta[1])}]"
 
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
@@ -89,7 +103,7 @@ class _SavedRef:
 
 
 class Context:
-    """What ``forward`` hands to ``backward``: saved values and free-form attributes."""
+    """What ``forward`` hands to ``backward``: saved values and free-form attributes (``ctx.shape = ...``)."""
 
     # Class-level defaults, replaced per context only when used (a context is made on every op call).
     _non_differentiable: frozenset = frozenset()
@@ -122,6 +136,11 @@ class Context:
         return self._saved_values()
 
     saved_arrays = saved_tensors
+
+    if TYPE_CHECKING:  # ops keep free-form attributes on their context
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
 
 class Node:
@@ -165,27 +184,26 @@ class AccumulateGrad(Node):
 
 
 class BackwardNode(Node):
-    """A recorded Function call: its context and what the engine needs to route gradients."""
+    """A recorded built-in op: its context and what the engine needs to route gradients.
+
+    ``apply`` fills in missing output gradients, runs the op's backward (``run_backward``: on raw
+    arrays here, on tensors in ``FunctionBackward``) and reduces each input's gradient to that
+    input's shape and dtype.
+    """
 
     __slots__ = ("_ctx", "_input_meta", "_output_meta", "_input_positions")
     _function: Any = None
 
     def apply(self, grad_outputs: list) -> list:
         """Run the Function's backward and return one gradient per ``next_functions`` edge."""
-        fn, ctx = self._function, self._ctx
+        ctx = self._ctx
         if ctx._freed:
             raise RuntimeError(_FREED)
         for i, g in enumerate(grad_outputs):
             if g is None:
                 shape, dt, dev = self._output_meta[i]
-                grad_outputs[i] = backend.module_for_device(backend.as_device(dev)).zeros(shape, dtype=dt)
-        if fn.array_level:
-            raw = fn.backward(ctx, *grad_outputs)
-        else:
-            from ..tensor import Tensor
-
-            with no_grad():
-                raw = fn.backward(ctx, *(Tensor._wrap(g) for g in grad_outputs))
+                grad_outputs[i] = backend.backend_for(dev).zeros(shape, dt, dev)
+        raw = self.run_backward(ctx, grad_outputs)
         if not isinstance(raw, tuple):
             raw = (raw,)
         expected = len(ctx.needs_input_grad)
@@ -198,15 +216,12 @@ class BackwardNode(Node):
                     f"(expected {expected}, got {len(raw)})"
                 )
         out = []
-        unwrap = not fn.array_level  # user Functions return tensors
         for pos, meta in zip(self._input_positions, self._input_meta):
             g = raw[pos]
             if meta is None:  # a Python number's (None, 0) edge
                 g = None
             elif g is not None:
                 shape, dt = meta
-                if unwrap:
-                    g = getattr(g, "_data", g)
                 if g.shape != shape:
                     try:
                         g = unbroadcast(g, shape)
@@ -220,6 +235,10 @@ class BackwardNode(Node):
             out.append(g)
         return out
 
+    def run_backward(self, ctx: Context, grads: list) -> Any:
+        """The op's backward on the output gradients (raw arrays in, raw arrays out)."""
+        return self._function.backward(ctx, *grads)
+
     def release(self) -> None:
         """Free what forward saved (called after a backward without ``retain_graph``).
 
@@ -232,33 +251,42 @@ class BackwardNode(Node):
         ctx._saved = None
 
 
-def _node_class(fn_cls: type) -> type:
-    name = fn_cls.__dict__.get("node_name") or (fn_cls.__name__ + ("Backward0" if fn_cls.array_level else "Backward"))
-    return type(name, (BackwardNode,), {"__slots__": (), "_function": fn_cls})
+class FunctionBackward(BackwardNode):
+    """A recorded user ``Function``: its backward takes and returns tensors (torch's contract)."""
+
+    __slots__ = ()
+
+    def run_backward(self, ctx: Context, grads: list) -> Any:
+        """The one place gradients cross between arrays and tensors: wrapped for the user's backward
+        (run without recording), its results unwrapped for the engine."""
+        with no_grad():
+            res = self._function.backward(ctx, *(wrap(g) for g in grads))
+        if isinstance(res, tuple):
+            return tuple(getattr(r, "_data", r) for r in res)
+        return getattr(res, "_data", res)
 
 
-class Function:
-    """Base of every differentiable op, built-in or the user's.
+class FunctionBase:
+    """What built-in ops and user Functions share: the node class made per subclass, and recording.
 
-    Subclasses define static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``
-    and are called through ``apply``. ``backward`` returns one gradient per
-    argument of ``forward`` (None for arguments that are not tensors or need none).
-
-    Built-in ops set ``array_level = True``: they receive and return raw arrays
-    (numpy or cupy) and never touch Tensor. User Functions keep torch's contract:
-    tensors in, tensors out.
+    Subclasses define static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``; ``backward``
+    returns one gradient per argument of ``forward`` (None for arguments that are not tensors
+    or need none). ``apply`` (per kind: ``Op.apply``, ``Function.apply``) runs them.
     """
 
-    array_level: bool = False
     node_name: str | None = None
     # Argument positions that, given a Python number, still get an edge (None, 0), as torch's graph shows
     # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
     scalar_edges: tuple = ()
+    # The kind's node class and the suffix of its node names (torch: ``MulBackward0``, ``MyFnBackward``).
+    _node_base: type = BackwardNode
+    _node_suffix = "Backward0"
     _node_cls: type
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._node_cls = _node_class(cls)
+        name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
+        cls._node_cls = type(name, (cls._node_base,), {"__slots__": (), "_function": cls})
 
     @staticmethod
     def forward(ctx: Context, *args: Any, **kwargs: Any) -> Any:
@@ -267,48 +295,6 @@ class Function:
     @staticmethod
     def backward(ctx: Context, *grads: Any) -> Any:
         raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
-
-    @classmethod
-    def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        Tensor = _TENSOR or _tensor_class()
-        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays, and
-        # whether any lives off the host (only then can devices be mixed).
-        tensors, needs, raw = [], [], []
-        foreign = False
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                d = a._data
-                tensors.append((i, a))
-                needs.append(a._requires_grad)
-                raw.append(d)
-                if type(d) is not _HOST:
-                    foreign = True
-            else:
-                needs.append(False)
-                raw.append(a)
-        if foreign and len(tensors) > 1:
-            _check_same_device(tensors)
-        ctx = Context()
-        ctx.needs_input_grad = needs = tuple(needs)
-        if cls.array_level:
-            # Array-level forwards never see a Tensor, so they need no grad-mode switch.
-            raw_out = cls.forward(ctx, *raw, **kwargs)
-            multi = isinstance(raw_out, tuple)
-            outs = [Tensor._wrap(r) for r in raw_out] if multi else [Tensor._wrap(raw_out)]
-        else:
-            with no_grad():
-                res = cls.forward(ctx, *args, **kwargs)
-            multi = isinstance(res, tuple)
-            outs = []
-            for r in res if multi else (res,):
-                if not isinstance(r, Tensor):
-                    r = Tensor(r)
-                elif any(r is a for _, a in tensors):
-                    r = Tensor._wrap(r._data)  # returning an input: give the result its own identity
-                outs.append(r)
-        if True in needs and is_grad_enabled():
-            cls._record(ctx, tensors, outs)
-        return tuple(outs) if multi else outs[0]
 
     @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list) -> None:
@@ -332,9 +318,12 @@ class Function:
         node.next_functions = tuple(edges)
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
-        # The device only as a string, for the rare missing output gradient that must be rebuilt as zeros.
+        # The device too, for the rare missing output gradient that must be rebuilt as zeros.
         node._output_meta = tuple(
-            [(d.shape, d.dtype, "cpu" if type(d) is _HOST else backend.device_name(d)) for d in [o._data for o in outs]]
+            [
+                (d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
+                for d in [o._data for o in outs]
+            ]
         )
         skip = ctx._non_differentiable
         nr = 0
@@ -350,18 +339,61 @@ class Function:
             ctx._to_save = ()
 
 
+class Function(FunctionBase):
+    """Base of the user's differentiable functions, with torch's contract: tensors in, tensors out.
+
+    ``forward(ctx, *args)`` runs without recording; ``backward(ctx, *grads)`` receives and returns
+    tensors (see ``FunctionBackward``). Built-in ops use ``minitorch.ops.base.Op`` instead.
+    """
+
+    _node_base = FunctionBackward
+    _node_suffix = "Backward"
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        tensors, needs = [], []
+        for i, a in enumerate(args):
+            if is_tensor(a):
+                tensors.append((i, a))
+                needs.append(a._requires_grad)
+            else:
+                needs.append(False)
+        check_same_device(tensors)
+        ctx = Context()
+        ctx.needs_input_grad = tuple(needs)
+        with no_grad():
+            res = cls.forward(ctx, *args, **kwargs)
+        multi = isinstance(res, tuple)
+        outs = []
+        for r in res if multi else (res,):
+            if not is_tensor(r):
+                r = _TENSOR(r)
+            elif any(r is a for _, a in tensors):
+                r = wrap(r._data)  # returning an input: give the result its own identity
+            outs.append(r)
+        if True in ctx.needs_input_grad and is_grad_enabled():
+            cls._record(ctx, tensors, outs)
+        return tuple(outs) if multi else outs[0]
+
+
+# The tensor class, registered by minitorch.tensor when it is defined (autograd never imports it).
 _TENSOR: Any = None
-_HOST = backend.host_array_type()
+_HOST = HOST.array_type
 
 
-def _tensor_class() -> type:
-    """Tensor, imported on first use (tensor.py imports this module)."""
+def register_tensor_class(cls: type) -> None:
+    """Tell autograd which class its tensors are (called once, by ``minitorch.tensor``)."""
     global _TENSOR
-    if _TENSOR is None:
-        from ..tensor import Tensor
+    _TENSOR = cls
 
-        _TENSOR = Tensor
-    return _TENSOR
+
+def wrap(array: Array) -> Tensor:
+    """A tensor around ``array`` (no copy): how a gradient reaches user code (hooks, ``.grad``, ``grad()``)."""
+    return _TENSOR._wrap(array)
+
+
+def is_tensor(x: Any) -> bool:
+    return isinstance(x, _TENSOR)
 
 
 def _add_scalar_edges(scalar_edges: tuple, n_args: int, edges: list, positions: list, meta: list) -> None:
@@ -375,9 +407,9 @@ def _add_scalar_edges(scalar_edges: tuple, n_args: int, edges: list, positions: 
     meta[:] = [r[2] for r in rows]
 
 
-def _check_same_device(tensors: list) -> None:
-    kind = type(tensors[0][1]._data)
-    if backend.is_numpy_type(kind) and all(type(t._data) is kind for _, t in tensors):
+def check_same_device(tensors: list) -> None:
+    """torch's error when the (position, tensor) pairs do not all live on one device."""
+    if len(tensors) < 2 or all(type(t._data) is _HOST for _, t in tensors):
         return
     first = tensors[0][1].device
     for _, t in tensors[1:]:

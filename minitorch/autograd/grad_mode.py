@@ -93,3 +93,54 @@ class set_grad_enabled(_GradMode):
 
     def __exit__(self, *exc: Any) -> None:
         _set_enabled(self._prev)
+
+
+# How many threads are inside inference mode right now: tensors check this one global when they are made,
+# and only while it is non-zero ask whether their own thread is (a thread-local read costs more).
+inference_threads = 0
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (on this thread)."""
+    return getattr(_state, "inference", False)
+
+
+def _set_inference(mode: bool) -> None:
+    global inference_threads
+    was = is_inference_mode_enabled()
+    if mode != was:
+        inference_threads += 1 if mode else -1
+        _state.inference = mode
+
+
+class inference_mode(_GradMode):
+    """``no_grad`` for pure inference, as ``torch.inference_mode``: no graph is recorded, and tensors made
+    inside report ``is_inference()`` (views report their base's). ``inference_mode(False)`` switches it off
+    again inside, with gradients enabled, as in torch. Context manager, or decorator with or without ``()``.
+
+    Unlike torch, minitorch does not refuse inference tensors in autograd or in-place updates outside the
+    mode afterwards: it has no separate fast path that would make them unsafe.
+
+    Args:
+        mode: True to enter inference mode, False to leave it for the block.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # used bare: @inference_mode
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        self._prev = (is_grad_enabled(), is_inference_mode_enabled())
+        _set_enabled(not self.mode)
+        _set_inference(self.mode)
+
+    def __exit__(self, *exc: Any) -> None:
+        _set_enabled(self._prev[0])
+        _set_inference(self._prev[1])
+
+    def _fresh(self) -> _GradMode:
+        return inference_mode(self.mode)

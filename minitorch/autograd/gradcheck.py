@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+
+from .engine import grad
+from .function import is_tensor, wrap
+from .grad_mode import no_grad
 
 
 def _as_tuple(x: Any) -> tuple:
@@ -13,23 +18,18 @@ def _as_tuple(x: Any) -> tuple:
 
 
 def _flat_outputs(fn: Callable, inputs: Sequence[Any]) -> np.ndarray:
-    from ..tensor import Tensor
-
-    parts = [np.asarray(o._data, dtype=np.float64).ravel() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+    parts = [np.asarray(o._data, dtype=np.float64).ravel() for o in _as_tuple(fn(*inputs)) if is_tensor(o)]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6) -> list:
     """Jacobians d(flattened outputs)/d(each differentiable input) by central differences."""
-    from ..tensor import Tensor
-    from .grad_mode import no_grad
-
     jacobians = []
     with no_grad():
-        outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+        outs = [o for o in _as_tuple(fn(*inputs)) if is_tensor(o)]
         n_out = sum(o.numel() for o in outs)
         for x in inputs:
-            if not (isinstance(x, Tensor) and x.requires_grad):
+            if not (is_tensor(x) and x.requires_grad):
                 continue
             data = x._data
             jac = np.zeros((x.numel(), n_out))
@@ -48,11 +48,8 @@ def numerical_jacobian(fn: Callable, inputs: Sequence[Any], eps: float = 1e-6) -
 
 def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list:
     """Jacobians built row by row with ``autograd.grad`` (one backward per output element)."""
-    from ..tensor import Tensor
-    from .engine import grad
-
-    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
-    outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+    diff = [x for x in inputs if is_tensor(x) and x.requires_grad]
+    outs = [o for o in _as_tuple(fn(*inputs)) if is_tensor(o)]
     n_out = sum(o.numel() for o in outs)
     jacs = [np.zeros((x.numel(), n_out)) for x in diff]
     col = 0
@@ -61,7 +58,7 @@ def analytical_jacobian(fn: Callable, inputs: Sequence[Any]) -> list:
             if o.requires_grad:
                 seed = np.zeros(o.numel(), dtype=o._data.dtype)
                 seed[j] = 1
-                gs = grad([o], diff, [Tensor._wrap(seed.reshape(o._data.shape))], retain_graph=True, allow_unused=True)
+                gs = grad([o], diff, [wrap(seed.reshape(o._data.shape))], retain_graph=True, allow_unused=True)
                 for jac, g in zip(jacs, gs):
                     if g is not None:
                         jac[:, col] = np.asarray(g._data, dtype=np.float64).ravel()
@@ -89,13 +86,9 @@ def gradcheck(
         rtol: relative tolerance.
         raise_exception: raise ``GradcheckError`` on a mismatch instead of returning False.
     """
-    from ..tensor import Tensor
-
     inputs = _as_tuple(inputs)
     for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad and x.dtype.name != "float64":
-            import warnings
-
+        if is_tensor(x) and x.requires_grad and x.dtype.name != "float64":
             warnings.warn(
                 "Input #0 requires gradient and is not a double precision floating point. "
                 "This check will likely fail if all the inputs are not of double precision "

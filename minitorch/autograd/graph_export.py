@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 from .function import AccumulateGrad, BackwardNode
 
@@ -23,7 +23,7 @@ def _quote(text: str) -> str:
 
 
 def to_dot(
-    tensor: Any, params: Union[Mapping[str, Any], Any, None] = None, name: str = "output", graph_name: str = "autograd"
+    tensor: Any, params: Mapping[str, Any] | Any | None = None, name: str = "output", graph_name: str = "autograd"
 ) -> str:
     """The backward graph that produced ``tensor``, written as Graphviz DOT text.
 

@@ -10,11 +10,14 @@ import warnings
 from typing import Any
 
 from .. import dtypes, ops
+from ..autograd.grad_mode import no_grad
 from ..ops.activation import dropout as _dropout
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.embedding import embedding as _embedding
+from ..ops.embedding import embedding_renorm_ as _embedding_renorm_
 from ..ops.linear import linear as _linear
 from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from ..ops.padding import pad
@@ -28,6 +31,7 @@ __all__ = [
     "conv2d",
     "cross_entropy",
     "dropout",
+    "embedding",
     "l1_loss",
     "linear",
     "log_softmax",
@@ -150,3 +154,39 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         if int(data.max()) >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(xp.int64))
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` at the indices ``input``: (*input.shape, embedding_dim).
+
+    Args:
+        input: int64 or int32 indices into the rows of ``weight``.
+        weight: (num_embeddings, embedding_dim).
+        padding_idx: a row that gets no gradient (negative counts from the end).
+        max_norm: first renormalise, in place, each looked-up row whose ``norm_type``-norm exceeds it.
+        norm_type: the p of that norm.
+        scale_grad_by_freq: divide each row's gradient by how often its index occurs in ``input``.
+        sparse: must be False (minitorch has no sparse gradients).
+    """
+    rows = weight.shape[0]
+    if padding_idx is None:
+        padding_idx = -1
+    elif padding_idx > 0:
+        if padding_idx >= rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    elif padding_idx < 0:
+        if padding_idx < -rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = rows + padding_idx
+    if max_norm is not None:
+        with no_grad():
+            _embedding_renorm_(weight, input, max_norm, norm_type)
+    return _embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)

@@ -1,21 +1,44 @@
-"""Every built-in differentiable op, grouped by kind; public names follow torch."""
+"""Every built-in differentiable op, grouped by kind; public names follow torch.
 
-from .activation import dropout, log_softmax, softmax
-from .arithmetic import add, clamp, clip, div, maximum, minimum, mul, pow, sub, true_divide, where
+Each module lists its ops in ``__all__``; this package exports exactly those (and ``as_tensor``
+and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` holds
+``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
+"""
+
+from .activation import dropout, log_softmax, logsumexp, softmax
+from .arithmetic import (
+    add,
+    clamp,
+    clip,
+    div,
+    divide,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    pow,
+    sub,
+    subtract,
+    true_divide,
+    where,
+)
 from .base import as_tensor, to_dtype
 from .compare import (
     all,
     allclose,
     any,
+    argwhere,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
+    count_nonzero,
     eq,
     equal,
     ge,
     greater,
     greater_equal,
+    greater_than,
     gt,
     isclose,
     le,
@@ -31,13 +54,39 @@ from .compare import (
     not_equal,
 )
 from .conv import conv2d
-from .fill import copy_from, fill, zero
+from .counting import bincount, histc, unique, unique_consecutive
+from .cross_entropy import cross_entropy, nll_loss
+from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .einsum import einsum
+from .embedding import embedding, embedding_renorm_
+from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
+from .linear import linear
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from .matrix import diag, diag_embed, diagonal, trace, tril, triu
+from .movement import (
+    fliplr,
+    flipud,
+    masked_select,
+    meshgrid,
+    moveaxis,
+    movedim,
+    repeat_interleave,
+    roll,
+    take,
+    take_along_dim,
+    tile,
+)
+from .padding import pad
+from .pointwise import clamp_max, clamp_min, lerp
 from .pool import avg_pool2d, max_pool2d
-from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
+from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
+from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
+from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, remainder
+from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,
     clone,
@@ -59,8 +108,10 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
 from .unary import (
     abs,
+    absolute,
     ceil,
     cos,
     exp,
@@ -81,5 +132,3 @@ from .unary import (
     square,
     tanh,
 )
-
-multiply, subtract, divide, absolute, greater_than = mul, sub, div, abs, gt

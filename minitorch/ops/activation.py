@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, dtypes
-from ..tensor import _LEGACY_NAMES, Tensor
-from .base import Op, to_dtype
+from ..autograd.function import Context
+from ..backend import Array, backend_of
+from ..random import sample_uniform
+from ..tensor import Tensor
+from .base import Op, float_operand, to_dtype
+from .reduce import normalize_dims
+
+__all__ = ["dropout", "log_softmax", "logsumexp", "softmax"]
 
 
 def log_softmax_array(x: Any, axis: int | None) -> Any:
@@ -15,7 +21,7 @@ def log_softmax_array(x: Any, axis: int | None) -> Any:
     if x.size == 0:  # numpy cannot take the max of an empty axis
         return x.copy()
     shift = x.max(axis=axis, keepdims=True)
-    with backend.quiet(xp):
+    with backend_of(x).quiet():
         # Shifted by the max itself, as torch: a row holding +inf (inf - inf) or only -inf is all NaN.
         z = x - shift
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
@@ -27,7 +33,7 @@ class LogSoftmax(Op):
     exponentiate = False  # Softmax reuses this forward and returns exp of the result
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: int | None) -> Any:
+    def forward(cls, ctx: Context, x: Array, axis: int | None) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
             ctx.save_for_backward(None)
             return x.copy()
@@ -39,7 +45,7 @@ class LogSoftmax(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
@@ -52,11 +58,35 @@ class Softmax(LogSoftmax):
     exponentiate = True
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
         if out is None:
             return grad, None
         return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
+
+
+class Logsumexp(Op):
+    """``log(sum(exp(x)))`` over ``axes``, shifted by the largest element so nothing overflows; the gradient is
+    ``exp(x - out)`` (the softmax) times the incoming one."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
+        xp = backend.array_module(x)
+        with backend_of(x).quiet():
+            top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, dtype=x.dtype)
+            top = xp.where(xp.isfinite(top), top, 0)  # all -inf (or inf) slices: no shift
+            out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
+        ctx.save_for_backward(x, out)
+        ctx.keepdim_shape = out.shape
+        return (
+            out if keepdim else out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
+        )
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, out = ctx.saved_tensors
+        with backend_of(grad).quiet():
+            return grad.reshape(ctx.keepdim_shape) * backend.array_module(x).exp(x - out), None, None
 
 
 class Dropout(Op):
@@ -65,12 +95,12 @@ class Dropout(Op):
     node_name = "MulBackward0"  # what torch's CPU dropout records
 
     @staticmethod
-    def forward(ctx: Any, x: Any, mask: Any) -> Any:
+    def forward(ctx: Context, x: Array, mask: Array) -> Array:
         ctx.mask = mask
         return x * mask
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad * ctx.mask, None
 
 
@@ -78,9 +108,7 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
     if dtype is not None:
         input = to_dtype(input, dtype)
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(
-            f"\"{name}_lastdim_kernel_impl\" not implemented for '{_LEGACY_NAMES[input.dtype][6:-6]}'"
-        )
+        raise NotImplementedError(f"\"{name}_lastdim_kernel_impl\" not implemented for '{input.dtype._scalar_name}'")
     axis = input._wrap_dim(dim)
     return input, (axis if input.ndim else None)
 
@@ -97,14 +125,18 @@ def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     return LogSoftmax.apply(x, axis)
 
 
-def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
-    """Keep-mask scaled by 1/(1-p), drawn from minitorch's generator, on ``input``'s device and dtype."""
-    from ..random import sample_uniform
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """``log(sum(exp(input)))`` over ``dim`` (an int or a tuple of ints), computed without overflow."""
+    x = float_operand(input)
+    return Logsumexp.apply(x, normalize_dims(dim, x.ndim) if x.ndim else None, keepdim)
 
-    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator)
+
+def dropout_mask(input: Tensor, p: float, generator: Any = None) -> Any:
+    """Keep-mask scaled by 1/(1-p), drawn on ``input``'s device (the host: from minitorch's generator)."""
+    u = sample_uniform(input.shape, 0.0, 1.0, dtypes.float64, generator, input.device)
     keep = u >= p
     scale = 0.0 if p >= 1 else 1.0 / (1.0 - p)
-    return backend.to_device((keep * scale).astype(input._data.dtype), input.device)
+    return (keep * scale).astype(input._data.dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
@@ -114,7 +146,5 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
     if not train:
         return input
     if not input.dtype.is_floating_point:
-        raise RuntimeError(
-            f"result type Float can't be cast to the desired output type {_LEGACY_NAMES[input.dtype][6:-6]}"
-        )
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
     return Dropout.apply(input, dropout_mask(input, p))

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Scalar, as_tensor, check_broadcast, prepare, to_dtype
+from .base import Op, Operand, Scalar, as_tensor, check_broadcast, prepare, to_dtype
+from .compare import nonzero
 from .rounding import rounded_div
+
+__all__ = [
+    "add",
+    "clamp",
+    "clip",
+    "div",
+    "divide",
+    "maximum",
+    "minimum",
+    "mul",
+    "multiply",
+    "pow",
+    "sub",
+    "subtract",
+    "true_divide",
+    "where",
+]
 
 
 class Add(Op):
@@ -17,12 +38,12 @@ class Add(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a + b if alpha == 1 else a + alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (grad if ctx.alpha == 1 else grad * ctx.alpha), None
 
 
@@ -32,12 +53,12 @@ class Sub(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, alpha: Any = 1) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
         ctx.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
 
 
@@ -54,13 +75,13 @@ class Mul(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
@@ -71,15 +92,15 @@ class Div(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with backend.quiet(backend.array_module(a, b)):  # x / 0 is inf or nan silently, as in torch
+        with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        with backend.quiet(backend.array_module(a, b, grad)):
+        with backend_of(a, b, grad).quiet():
             ga = grad / b if ctx.needs_input_grad[0] else None
             gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
@@ -89,21 +110,21 @@ class Pow(Op):
     """a ** b, for tensor or constant base and exponent."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         xp = backend.array_module(a, b)
-        with backend.quiet(xp):  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
+        with backend_of(a, b).quiet():  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
             out = _power(xp, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b, out = ctx.saved_tensors
         xp = backend.array_module(a, b, grad)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
                     ga = grad * b * a ** (b - 1)
                 else:
@@ -111,7 +132,7 @@ class Pow(Op):
         if ctx.needs_input_grad[1]:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
             # the selection, as in torch (an infinite gradient there gives NaN, not 0).
-            with backend.quiet(xp):
+            with backend_of(a, b, grad).quiet():
                 gb = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
         return ga, gb
 
@@ -147,12 +168,12 @@ class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).maximum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a < b, a > b, a == b)
 
@@ -161,12 +182,12 @@ class Minimum(Op):
     """Elementwise min; ties share the gradient equally, as in torch."""
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(a, b)
         return backend.array_module(a, b).minimum(a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         return _select_grads(grad, a > b, a < b, a == b)
 
@@ -175,21 +196,23 @@ def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
     # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
     # (which neither wins nor loses) passes the whole gradient to both inputs.
     g = backend.array_module(grad).where(tie, grad * 0.5, grad)
-    return backend.masked_grad(g, ~a_loses), backend.masked_grad(g, ~b_loses)
+    masked = backend_of(g).masked_grad
+    return masked(g, ~a_loses), masked(g, ~b_loses)
 
 
 class Where(Op):
     """cond ? a : b."""
 
     @staticmethod
-    def forward(ctx: Any, cond: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, cond: Array, a: Operand, b: Operand) -> Array:
         ctx.save_for_backward(cond)
         return backend.array_module(cond, a, b).where(cond, a, b)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (cond,) = ctx.saved_tensors
-        return None, backend.masked_grad(grad, cond), backend.masked_grad(grad, ~cond)
+        masked = backend_of(grad).masked_grad
+        return None, masked(grad, cond), masked(grad, ~cond)
 
 
 class Clamp(Op):
@@ -198,11 +221,11 @@ class Clamp(Op):
     node_name = "ClampBackward1"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Array | None, hi: Array | None) -> Array:
         xp = backend.array_module(x)
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
-        flo = None if lo is None else backend.filled_like(x, lo)
-        fhi = None if hi is None else backend.filled_like(x, hi)
+        flo = None if lo is None else backend_of(x).filled_like(x, lo)
+        fhi = None if hi is None else backend_of(x).filled_like(x, hi)
         # On a tie (only +0 and -0 tie with different bits) torch keeps x. numpy's maximum and minimum return
         # their second operand on a tie for float32 and float64 and their first for float16: x goes there.
         if x.dtype.itemsize > 2:
@@ -220,9 +243,9 @@ class Clamp(Op):
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (keep,) = ctx.saved_tensors
-        return backend.masked_grad(grad, keep), None, None
+        return backend_of(grad).masked_grad(grad, keep), None, None
 
 
 class ClampTensor(Op):
@@ -231,21 +254,22 @@ class ClampTensor(Op):
     node_name = "ClampBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, lo: Any, hi: Any) -> Any:
+    def forward(ctx: Context, x: Array, lo: Array | None, hi: Array | None) -> Array:
         xp = backend.array_module(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
         out = x if lo is None else xp.maximum(x, lo)
         return out if hi is None else xp.minimum(out, hi)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, lo, hi = ctx.saved_tensors
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
         keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
-        g_lo = backend.masked_grad(grad, (x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
-        g_hi = backend.masked_grad(grad, (x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
-        return backend.masked_grad(grad, keep), g_lo, g_hi
+        masked = backend_of(grad).masked_grad
+        g_lo = masked(grad, (x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
+        g_hi = masked(grad, (x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
+        return masked(grad, keep), g_lo, g_hi
 
 
 # ------------------------------------------------------------------ wrappers
@@ -357,13 +381,11 @@ def _check_tensors(name: str, *operands: Any) -> None:
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Elements of ``input`` where ``condition`` holds, else of ``other``."""
     if input is None and other is None:
-        from .compare import nonzero
-
         return nonzero(condition, as_tuple=True)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
     if cond.dtype is not dtypes.bool_:
         raise RuntimeError(
-            f"where expected condition to be a boolean tensor, but got a tensor with dtype {_legacy(cond.dtype)}"
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype._scalar_name}"
         )
     a, b, dt = prepare(input, other)
     if dt is not dtypes.float16:  # torch checks a number's range here (it lets 1e6 become a float16 inf)
@@ -417,12 +439,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
 
 
 clip = clamp
-
-
-def _legacy(dt: Any) -> str:
-    return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "uint8": "Byte"}.get(
-        dt.name, dt.name
-    )
+multiply, subtract, divide = mul, sub, div
 
 
 def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
@@ -431,8 +448,6 @@ def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
         return result
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
-            import warnings
-
             warnings.warn(
                 f"An output with one or more elements was resized since it had shape "
                 f"{list(out.shape)}, which does not match the required output shape "

@@ -1,31 +1,71 @@
-"""What every built-in op shares: the array-level Function base and operand preparation."""
+"""What every built-in op shares: the ``Op`` base (the built-in path of autograd) and operand preparation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Union
 
-from .. import backend, dtypes
-from ..autograd.function import Function
+from .. import backend, creation, dtypes
+from ..autograd.function import Context, FunctionBase, check_same_device
+from ..autograd.grad_mode import is_grad_enabled
+from ..backend import HOST, Array
 from ..tensor import Tensor
 
 # Numbers that take part in an op as torch's wrapped numbers: Python's, and numpy's scalars, which torch's
 # argument parser reads the same way.
 Scalar = dtypes.REAL_SCALARS
+# What a binary op's forward receives for each operand: an array, or a Python number it takes as a constant.
+Operand = Union[Array, float]
+_HOST = HOST.array_type
 
 
-class Op(Function):
-    """A built-in op: ``forward``/``backward`` receive and return raw arrays (numpy or cupy)."""
+class Op(FunctionBase):
+    """A built-in op: ``forward(ctx, *arrays)`` and ``backward(ctx, *grads)`` take and return raw arrays.
 
-    array_level = True
+    ``apply`` is the hot path of every training step: it unwraps the tensor arguments, runs
+    ``forward`` on their arrays (which never see a Tensor, so no grad-mode switch is needed), wraps
+    the results and, when an input requires grad, records one node (``FunctionBase._record``).
+    """
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays, and
+        # whether any lives off the host (only then can devices be mixed).
+        tensors, needs, raw = [], [], []
+        foreign = False
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                d = a._data
+                tensors.append((i, a))
+                needs.append(a._requires_grad)
+                raw.append(d)
+                if type(d) is not _HOST:
+                    foreign = True
+            else:
+                needs.append(False)
+                raw.append(a)
+        if foreign:
+            check_same_device(tensors)
+        ctx = Context()
+        ctx.needs_input_grad = needs = tuple(needs)
+        raw_out = cls.forward(ctx, *raw, **kwargs)
+        if isinstance(raw_out, tuple):
+            outs = [Tensor._wrap(r) for r in raw_out]
+            if True in needs and is_grad_enabled():
+                cls._record(ctx, tensors, outs)
+            return tuple(outs)
+        out = Tensor._wrap(raw_out)
+        if True in needs and is_grad_enabled():
+            cls._record(ctx, tensors, [out])
+        return out
 
 
 def as_tensor(x: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """``x`` as a tensor: tensors pass through; arrays and Python data are converted (see ``tensor``)."""
-    from ..creation import as_tensor as _as_tensor
-
-    return _as_tensor(x, dtype=dtype, device=device)
+    # creation is used through its module: it and the ops import each other through tensor.py (the one tie),
+    # so either may still be initialising while the other is imported.
+    return creation.as_tensor(x, dtype=dtype, device=device)
 
 
 def prepare(*operands: Any, dtype: Any = None) -> tuple:
@@ -101,17 +141,24 @@ def check_broadcast(a: Any, b: Any, *more: Any) -> None:
         check_broadcast(SimpleNamespace(shape=tuple(y if x == 1 else x for x, y in zip(sa, sb))), *more)
 
 
+def broadcast_shape(*shapes: tuple) -> tuple:
+    """The shape ``shapes`` broadcast to (callers check first that they do, with ``check_broadcast``)."""
+    n = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    return tuple(max(sizes) if 0 not in sizes else 0 for sizes in zip(*padded))
+
+
 class ToDtype(Op):
     """Cast to another dtype; the engine casts the gradient back."""
 
     node_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, np_dtype: Any) -> Any:
+    def forward(ctx: Context, x: Array, np_dtype: Any) -> Array:
         return x.astype(np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, None
 
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .activation import log_softmax_array
 from .base import Op, to_dtype
-from .loss import not_differentiable, reduce_loss, reduction_string, type_name, upstream_grad
+from .loss import not_differentiable, reduce_loss, reduction_string, upstream_grad
+
+__all__ = ["cross_entropy", "nll_loss"]
 
 
 def _per_class(a: Any) -> Any:
@@ -68,8 +72,8 @@ class CrossEntropyLoss(Op):
 
     @staticmethod
     def forward(
-        ctx: Any, x: Any, target: Any, weight: Any | None, ignore_index: int, smoothing: float, reduction: str
-    ) -> Any:
+        ctx: Context, x: Array, target: Array, weight: Array | None, ignore_index: int, smoothing: float, reduction: str
+    ) -> Array:
         xp = backend.array_module(x)
         c = x.shape[1]
         logp = log_softmax_array(x, 1)
@@ -84,7 +88,7 @@ class CrossEntropyLoss(Op):
             return xp.asarray(total if reduction == "sum" else total / ctx.conf[2]).astype(x.dtype, copy=False)
         ctx.plain = None
         wb = None if weight is None else _class_axis(weight, x.ndim)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             if target.dtype.kind in "iub":
                 safe, valid, wy = class_weights(target, c, weight, ignore_index, x.dtype)
                 rows = -(1 - smoothing) * wy * xp.where(valid, _pick(logp, safe), 0)
@@ -103,7 +107,7 @@ class CrossEntropyLoss(Op):
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         logp, target, weight = ctx.saved_tensors
         smoothing, reduction, count = ctx.conf
         xp = backend.array_module(logp)
@@ -134,7 +138,7 @@ class CrossEntropyLoss(Op):
                 gt = -a * logp * (wb * (1 - smoothing))
             if ctx.needs_input_grad[2]:
                 gw = -(a * soft * logp).sum(axis=tuple(i for i in range(ndim) if i != 1))
-        with backend.quiet(xp):
+        with backend_of(logp).quiet():
             gx = a * (xp.exp(logp) * q_sum - q)
         return gx.astype(logp.dtype, copy=False), gt, gw, None, None, None
 
@@ -143,7 +147,9 @@ class NllLoss(Op):
     """Negative log-likelihood of class indices given log-probabilities along axis 1."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any, weight: Any | None, ignore_index: int, reduction: str) -> Any:
+    def forward(
+        ctx: Context, x: Array, target: Array, weight: Array | None, ignore_index: int, reduction: str
+    ) -> Array:
         xp = backend.array_module(x)
         safe, valid, wy = class_weights(target, x.shape[1], weight, ignore_index, x.dtype)
         rows = -wy * xp.where(valid, _pick(x, safe), 0)
@@ -152,11 +158,11 @@ class NllLoss(Op):
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         safe, valid, wy, shape, reduction, count = ctx.conf
         xp = backend.array_module(grad)
         a = xp.where(valid, upstream_grad(grad, reduction, count), 0)  # ignored rows: exactly 0, as torch
-        with backend.quiet(xp):
+        with backend_of(grad).quiet():
             gx = -_one_hot(safe, shape[1], len(shape), grad.dtype) * _per_class(a * wy)
         return gx, None, None, None, None
 
@@ -178,14 +184,14 @@ def _check_class_target(input: Tensor, target: Tensor, weight: Tensor | None, pr
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got {list(target.shape)}")
     if target.dtype not in (dtypes.int64, dtypes.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {type_name(target)}")
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._scalar_name}")
     _check_weight(input, weight, prefix)
 
 
 def _check_floating(input: Tensor, kernel: str) -> None:
     """torch's NotImplementedError for integer logits (no integer kernel behind the loss)."""
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(input)}'")
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype._scalar_name}'")
 
 
 def _check_weight(input: Tensor, weight: Tensor | None, prefix: str = "") -> None:
@@ -198,7 +204,7 @@ def _check_weight(input: Tensor, weight: Tensor | None, prefix: str = "") -> Non
             f"but got weight tensor of shape: {list(weight.shape)}"
         )
     if weight.dtype is not input.dtype:
-        raise RuntimeError(f"expected scalar type {type_name(input)} but found {type_name(weight)}")
+        raise RuntimeError(f"expected scalar type {input.dtype._scalar_name} but found {weight.dtype._scalar_name}")
 
 
 def _batched(input: Tensor, target: Tensor, reduction: str, run: Any) -> Tensor:
@@ -256,7 +262,7 @@ def cross_entropy(
     if tuple(input.shape) == tuple(target.shape):
         if not target.dtype.is_floating_point:
             raise RuntimeError(
-                f"Expected floating point type for target with class probabilities, got {type_name(target)}"
+                f"Expected floating point type for target with class probabilities, got {target.dtype._scalar_name}"
             )
         _check_floating(input, kernel)
         if ignore_index >= 0:

@@ -7,70 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
+from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .arithmetic import where
 from .base import Op, check_broadcast, to_dtype
+from .index_items import convert_index
 from .shape import mark_view
 
-
-def _convert_index(index: Any, x: Tensor) -> tuple:
-    """Turn tensors and lists inside an index into arrays; say whether it is basic (a view)."""
-    items = index if isinstance(index, tuple) else (index,)
-    out, basic = [], True
-    for it in items:
-        if isinstance(it, Tensor):
-            if it.device != x.device and it.device.type != "cpu":
-                raise RuntimeError(
-                    f"indices should be either on cpu or on the same device as the indexed tensor ({x.device})"
-                )
-            if it.dtype.is_floating_point:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            it = backend.to_device(it._data, x.device)  # cpu indices serve a tensor on any device
-            basic = False
-        elif isinstance(it, (list,)) or backend.is_array(it):
-            empty_list = isinstance(it, list) and not it
-            it = backend.array_module(x._data).asarray(it, dtype="int64" if empty_list else None)
-            if it.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            basic = False
-        elif isinstance(it, bool):
-            basic = False
-        elif not (it is None or it is Ellipsis or isinstance(it, (int, slice))):
-            if hasattr(it, "__index__"):
-                it = it.__index__()
-            else:
-                raise IndexError(
-                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                    "Variables are valid indices (got " + type(it).__name__ + ")"
-                )
-        if isinstance(it, slice) and it.step is not None and it.step <= 0:
-            raise ValueError("step must be greater than zero")
-        out.append(it)
-    _check_masks(out, tuple(x.shape))
-    return tuple(out), basic
-
-
-def _check_masks(items: list, shape: tuple) -> None:
-    """torch's error for a boolean mask whose shape differs from the dimensions it covers."""
-
-    def width(it: Any) -> int:
-        if it is None or it is Ellipsis or isinstance(it, bool):
-            return 0
-        return it.ndim if backend.is_array(it) and it.dtype.kind == "b" else 1
-
-    dim = 0
-    for i, it in enumerate(items):
-        if it is Ellipsis:
-            dim = len(shape) - sum(width(rest) for rest in items[i + 1 :])
-            continue
-        if backend.is_array(it) and it.dtype.kind == "b":
-            for j, n in enumerate(it.shape):
-                if dim + j < len(shape) and shape[dim + j] != n:
-                    raise IndexError(
-                        f"The shape of the mask {list(it.shape)} at index {j} does not match the shape "
-                        f"of the indexed tensor {list(shape)} at index {dim + j}"
-                    )
-        dim += width(it)
+__all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
 
 
 def _index_error(err: IndexError) -> IndexError:
@@ -91,7 +37,7 @@ class Index(Op):
     node_name = "IndexBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, region: IndexRegion) -> Any:
+    def forward(ctx: Context, x: Array, region: IndexRegion) -> Array:
         ctx.shape, ctx.region = x.shape, region
         try:
             return region.read(x)
@@ -99,7 +45,7 @@ class Index(Op):
             raise _index_error(err) from None
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
         ctx.region.add(out, grad)
@@ -112,7 +58,7 @@ class Slice(Op):
     node_name = "SliceBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, idx: tuple) -> Any:
+    def forward(ctx: Context, x: Array, idx: tuple) -> Array:
         ctx.shape, ctx.idx = x.shape, idx
         try:
             return _basic_view(x, idx)
@@ -120,7 +66,7 @@ class Slice(Op):
             raise _index_error(err) from None
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         out[ctx.idx] = grad
         return out, None
@@ -141,15 +87,14 @@ class Select(Slice):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` with torch's (numpy's) indexing rules; basic indexing returns a view."""
-    items = index if isinstance(index, tuple) else (index,)
-    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in items):
+    idx, basic = convert_index(index, x)
+    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in idx):
         raise IndexError(
             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
         )
-    if x.ndim == 0 and any(isinstance(i, slice) for i in items):
+    if x.ndim == 0 and any(isinstance(i, slice) for i in idx):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-    idx, basic = _convert_index(index, x)
     if not basic:
         return Index.apply(x, IndexRegion(idx, x.ndim))
     cls = Select if all(isinstance(i, int) for i in idx) else Slice
@@ -183,7 +128,7 @@ class IndexRegion:
     def add(self, a: Any, value: Any) -> None:
         """``a[idx] += value``, repeated indices accumulating."""
         target, idx = self._target(a)
-        backend.scatter_add(target, idx, value)
+        backend_of(target).scatter_add(target, idx, value)
 
 
 def _two_steps(idx: tuple, ndim: int) -> tuple | None:
@@ -235,7 +180,7 @@ class CopySlices(Op):
     """
 
     @staticmethod
-    def forward(ctx: Any, base: Any, value: Any, region: Any) -> Any:
+    def forward(ctx: Context, base: Array, value: Any, region: Any) -> Array:
         ctx.region = region
         out = base.copy()
         try:
@@ -245,7 +190,7 @@ class CopySlices(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         g_base = backend.array_module(grad).array(grad)  # a writable copy, even of a numpy scalar
         ctx.region.write(g_base, 0)
         return g_base, ctx.region.read(grad), None
@@ -253,7 +198,7 @@ class CopySlices(Op):
 
 def setitem(x: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value``: in place, differentiable for ``x`` and ``value``."""
-    idx, _ = _convert_index(index, x)
+    idx, _ = convert_index(index, x)
     if isinstance(value, Tensor):
         if value.device != x.device:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
@@ -267,9 +212,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
     else:
         kind = type(value)
         name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
-        from ..tensor import _LEGACY_NAMES
-
-        raise TypeError(f"can't assign a {name} to a {_LEGACY_NAMES[x.dtype]}")
+        raise TypeError(f"can't assign a {name} to a {x.dtype._tensor_type}")
     record = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not record:
         x._check_inplace()
@@ -281,7 +224,7 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise _index_error(err) from None
         except ValueError:
             raise _shape_mismatch(raw, region, x) from None
-        x._counter.value += 1
+        x._bump_version()
         return
     if not isinstance(value, Tensor):
         value = Tensor._wrap(x._xp.asarray(value))
@@ -305,12 +248,12 @@ class _ViewOf(Op):
     node_name = "AsStridedBackward0"
 
     @staticmethod
-    def forward(ctx: Any, base: Any, fn: Callable[[Any], Any]) -> Any:
+    def forward(ctx: Context, base: Array, fn: Callable[[Any], Any]) -> Array:
         ctx.fn, ctx.shape = fn, base.shape
         return fn(base)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         target = ctx.fn(out)
         backend.array_module(grad).copyto(target, grad)
@@ -341,20 +284,18 @@ class MaskedFill(Op):
     """``x`` with a constant where ``mask`` is True; the gradient passes where it is False."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, mask: Any, value: Any) -> Any:
+    def forward(ctx: Context, x: Array, mask: Array, value: Any) -> Array:
         ctx.save_for_backward(mask)
         return backend.array_module(x).where(mask, value, x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (mask,) = ctx.saved_tensors
-        return backend.masked_grad(grad, ~mask), None, None
+        return backend_of(grad).masked_grad(grad, ~mask), None, None
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     """``input`` with ``value`` where ``mask`` is True."""
-    from .arithmetic import where
-
     if mask.dtype is not dtypes.bool_:
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype}")
     check_broadcast(mask, input)
@@ -381,15 +322,15 @@ class Gather(Op):
     """Values picked along ``axis`` by an index tensor of the output's shape."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
+    def forward(ctx: Context, x: Array, axis: int, index: Array) -> Array:
         ctx.shape, ctx.grid = x.shape, _gather_grid(x, axis, index)
         return x.reshape(x.shape or (1,))[ctx.grid].reshape(index.shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape or (1,), dtype=grad.dtype)
-        backend.scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
+        backend_of(out).scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
         return out.reshape(ctx.shape), None, None
 
 
@@ -401,10 +342,17 @@ def _gather_grid(x: Any, axis: int, index: Any) -> tuple:
     return tuple(grids)
 
 
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere)."""
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere).
+
+    Args:
+        sparse_grad: must stay False: minitorch has no sparse tensors, so the gradient is always dense.
+    """
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): minitorch has no sparse tensors")
     if index.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    check_same_device([(0, input), (2, index)])
     axis = input._wrap_dim(dim)
     shape, ishape = tuple(input.shape) or (1,), tuple(index.shape) or (1,)
     if len(ishape) != len(shape):
@@ -444,13 +392,13 @@ class IndexSelect(Op):
     """Entries along ``axis`` at ``index`` (a vector); repeated indices accumulate their gradients."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, index: Any) -> Any:
+    def forward(ctx: Context, x: Array, axis: int, index: Array) -> Array:
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return backend.array_module(x).take(x, index, axis=axis)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        backend.scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
+        backend_of(out).scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
         return out, None, None

@@ -6,16 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, prepare
 from .shape import mark_view, unsqueeze
+
+__all__ = ["cat", "chunk", "concat", "concatenate", "hstack", "narrow", "split", "stack", "unbind", "vstack"]
 
 
 class Cat(Op):
     """Concatenate along one dimension."""
 
     @staticmethod
-    def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
+    def forward(ctx: Context, *arrays: Array, axis: int) -> Array:
         parts = [a for a in arrays if not (a.ndim == 1 and a.shape[0] == 0)] or list(arrays)
         ctx.axis = axis
         # A skipped legacy empty input (None here) gets an empty gradient of its own shape.
@@ -24,7 +28,7 @@ class Cat(Op):
         return xp.ascontiguousarray(xp.concatenate(parts, axis=axis))  # numpy keeps F order; torch makes C
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         out, start = [], 0
         for n in ctx.sizes:
             if n is None:
@@ -80,13 +84,13 @@ class Stack(Op):
     """Join equal-shaped arrays along a new axis."""
 
     @staticmethod
-    def forward(ctx: Any, *arrays: Any, axis: int) -> Any:
+    def forward(ctx: Context, *arrays: Array, axis: int) -> Array:
         ctx.axis = axis
         xp = backend.array_module(*arrays)
         return xp.ascontiguousarray(xp.stack(arrays, axis=axis))  # torch's stack is C-contiguous
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
 
@@ -119,7 +123,7 @@ class Split(Op):
     """Cut one dimension into consecutive pieces (views)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int, bounds: tuple) -> tuple:
+    def forward(ctx: Context, x: Array, axis: int, bounds: tuple) -> tuple:
         ctx.axis, ctx.shape = axis, x.shape
         ctx.bounds = bounds
         pieces = []
@@ -130,7 +134,7 @@ class Split(Op):
         return tuple(pieces)
 
     @staticmethod
-    def backward(ctx: Any, *grads: Any) -> tuple:
+    def backward(ctx: Context, *grads: Array) -> tuple:
         xp = backend.array_module(*grads)
         return xp.concatenate(grads, axis=ctx.axis), None, None
 
@@ -193,13 +197,13 @@ class Unbind(Op):
     """Every slice along one dimension, without that dimension (views, one node for all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int) -> tuple:
+    def forward(ctx: Context, x: Array, axis: int) -> tuple:
         ctx.axis = axis
         lead = (slice(None),) * axis
         return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
 
     @staticmethod
-    def backward(ctx: Any, *grads: Any) -> tuple:
+    def backward(ctx: Context, *grads: Array) -> tuple:
         return backend.array_module(*grads).stack(grads, axis=ctx.axis), None
 
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
 
 from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
 from ..tensor import Tensor
+from .arithmetic import _maybe_out
 from .base import Op
+
+__all__ = ["bmm", "dot", "matmul", "mm", "mv"]
 
 
 class Matmul(Op):
@@ -17,13 +21,13 @@ class Matmul(Op):
     node_name = "UnsafeViewBackward0"
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.ndims = (a.ndim, b.ndim)
         return a @ b
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         xp = backend.array_module(grad)
         na, nb = ctx.ndims
@@ -118,8 +122,6 @@ def _tn(t: Tensor) -> str:
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
     if out is not None:
-        from .arithmetic import _maybe_out
-
         return _maybe_out(matmul(input, other), out)
     a, b = input, other
     if a.ndim == 0 or b.ndim == 0:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import backend
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
 from .base import Op
 from .linalg import matmul
 from .shape import t
+
+__all__ = ["linear"]
 
 
 class Addmm(Op):
     """bias + a @ b for matrices a and b; the engine sums the bias gradient back to the bias's shape."""
 
     @staticmethod
-    def forward(ctx: Any, bias: Any, a: Any, b: Any) -> Any:
+    def forward(ctx: Context, bias: Array, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
         out = a @ b
         out += bias
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         xp = backend.array_module(grad)
         ga = grad @ xp.swapaxes(b, 0, 1) if b is not None else None
@@ -30,10 +32,6 @@ class Addmm(Op):
         # weight's gradient arrives contiguous and its leaf can keep it without a copy.
         gb = xp.swapaxes(xp.swapaxes(grad, 0, 1) @ a, 0, 1) if a is not None else None
         return grad, ga, gb
-
-
-def _name(t: Tensor) -> str:
-    return _LEGACY_NAMES[t.dtype][6:-6]
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -45,7 +43,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise RuntimeError(f"mat2 must be a matrix, got {wd.ndim}-D tensor")
     for first, a in (("self", bias), ("mat1", input)):
         if a._data.dtype != wd.dtype:
-            raise RuntimeError(f"{first} and mat2 must have the same dtype, but got {_name(a)} and {_name(weight)}")
+            raise RuntimeError(
+                f"{first} and mat2 must have the same dtype, but got {a.dtype._scalar_name} and "
+                f"{weight.dtype._scalar_name}"
+            )
     rows = input if xd.ndim == 2 else input.reshape(-1, xd.shape[-1] if xd.ndim else 1)
     (n, k), (out, wk) = rows._data.shape, wd.shape
     if k != wk:

@@ -7,9 +7,13 @@ import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
-from ..tensor import _LEGACY_NAMES, Tensor
+from ..backend import Array, backend_of
+from ..tensor import Tensor
 from .base import Op, check_broadcast, to_dtype
+
+__all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -37,7 +41,7 @@ def reduce_loss(loss: Any, reduction: str, count: Any) -> Any:
     total = loss.sum()
     if reduction == "sum":
         return xp.asarray(total)
-    with backend.quiet(xp):
+    with backend_of(loss).quiet():
         return xp.asarray(total / count).astype(loss.dtype)
 
 
@@ -45,7 +49,7 @@ def upstream_grad(grad: Any, reduction: str, count: Any) -> Any:
     """The gradient reaching each element's loss."""
     if reduction != "mean":
         return grad
-    with backend.quiet(backend.array_module(grad)):
+    with backend_of(grad).quiet():
         return (grad / count).astype(grad.dtype, copy=False)
 
 
@@ -53,11 +57,11 @@ class BinaryCrossEntropy(Op):
     """-w (t log x + (1 - t) log(1 - x)) on probabilities, each log clamped at -100 as torch does."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Any | None, reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, w: Array | None, reduction: str) -> Array:
         xp = backend.array_module(x)
         if not ((x >= 0) & (x <= 1)).all():
             raise RuntimeError("all elements of input should be between 0 and 1")
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             log_x, log_1mx = xp.maximum(xp.log(x), -100), xp.maximum(xp.log1p(-x), -100)
         loss = -(t * log_x + (1 - t) * log_1mx)
         if w is not None:
@@ -67,7 +71,7 @@ class BinaryCrossEntropy(Op):
         return reduce_loss(loss, reduction, loss.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         w, reduction, count = ctx.conf
         xp = backend.array_module(x)
@@ -77,7 +81,7 @@ class BinaryCrossEntropy(Op):
         gx = a * (x - t) / xp.maximum((1 - x) * x, 1e-12)
         gt = None
         if ctx.needs_input_grad[1]:  # torch does not clamp here: -logit(x), infinite at 0 and 1
-            with backend.quiet(xp):
+            with backend_of(x).quiet():
                 gt = a * (xp.log1p(-x) - xp.log(x))
         return gx.astype(x.dtype, copy=False), gt, None, None
 
@@ -86,7 +90,7 @@ class BinaryCrossEntropyWithLogits(Op):
     """Binary cross-entropy of sigmoid(x), computed from the logits: (1 - t) x + (1 + (pw - 1) t) softplus(-x)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, w: Any | None, pos_weight: Any | None, reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, w: Array | None, pos_weight: Array | None, reduction: str) -> Array:
         xp = backend.array_module(x)
         softplus_neg = xp.logaddexp(0, -x)  # -log(sigmoid(x)), finite for every x
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * t
@@ -98,7 +102,7 @@ class BinaryCrossEntropyWithLogits(Op):
         return reduce_loss(loss, reduction, loss.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         w, pos_weight, softplus_neg, reduction, count = ctx.conf
         xp = backend.array_module(x)
@@ -120,13 +124,13 @@ class MseLoss(Op):
     """Squared differences, reduced; the two operands may broadcast (torch broadcasts them first)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, t: Any, reduction: str) -> Any:
+    def forward(ctx: Context, x: Array, t: Array, reduction: str) -> Array:
         diff = x - t
         ctx.diff, ctx.conf = diff, (reduction, diff.size)
         return reduce_loss(diff * diff, reduction, diff.size)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         g = 2 * ctx.diff * upstream_grad(grad, *ctx.conf)
         return g, -g, None
 
@@ -140,10 +144,6 @@ def not_differentiable(fn: str, name: str, t: Tensor | None) -> None:
             f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
             "This input cannot have requires_grad True."
         )
-
-
-def type_name(t: Tensor) -> str:
-    return _LEGACY_NAMES[t.dtype][6:-6]
 
 
 def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> None:
@@ -212,7 +212,7 @@ def mse_loss(
     if weight is None:
         dt = dtypes.promote_types(input.dtype, target.dtype)
         if not dt.is_floating_point:
-            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{_LEGACY_NAMES[dt][6:-6]}'")
+            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{dt._scalar_name}'")
         return MseLoss.apply(to_dtype(input, dt), to_dtype(target, dt), reduction)
     diff = input - target
     return _pointwise_loss(diff * diff, input, weight, reduction)
@@ -267,7 +267,7 @@ def binary_cross_entropy(
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
     if target.dtype is not input.dtype:
-        raise RuntimeError(f"Found dtype {type_name(target)} but expected {type_name(input)}")
+        raise RuntimeError(f"Found dtype {target.dtype._scalar_name} but expected {input.dtype._scalar_name}")
     if weight is not None:
         _check_fits_input(weight, input, expanded=True)
     not_differentiable("binary_cross_entropy", "weight", weight)
@@ -296,14 +296,14 @@ def binary_cross_entropy_with_logits(
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
     if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{type_name(input)}'")
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype._scalar_name}'")
     if target.dtype is dtypes.bool_:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead."
         )
     if not target.dtype.is_floating_point:
-        raise RuntimeError(f"result type Float can't be cast to the desired output type {type_name(target)}")
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {target.dtype._scalar_name}")
     if pos_weight is not None:
         check_broadcast(pos_weight, target)
         _check_fits_input(pos_weight, input)

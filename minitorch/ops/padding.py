@@ -12,15 +12,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op
+
+__all__ = ["pad"]
 
 
 class ConstantPadNd(Op):
     """``x`` placed in an array filled with ``value``; negative pads crop."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, pads: tuple, value: Any) -> Any:
+    def forward(ctx: Context, x: Array, pads: tuple, value: Any) -> Array:
         xp = backend.array_module(x)
         lead = x.ndim - len(pads)
         shape = x.shape[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[lead:], pads))
@@ -33,7 +37,7 @@ class ConstantPadNd(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         dst, src = ctx.regions
         out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
         out[(Ellipsis, *src)] = grad[(Ellipsis, *dst)]
@@ -63,7 +67,7 @@ class IndexPadNd(Op):
     """Reflect, replicate or circular padding: each padded dim gathers from a source index."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, pads: tuple, mode: str) -> Any:
+    def forward(ctx: Context, x: Array, pads: tuple, mode: str) -> Array:
         xp = backend.array_module(x)
         lead = x.ndim - len(pads)
         index = [source_index(xp, x.shape[lead + i], lo, hi, mode) for i, (lo, hi) in enumerate(pads)]
@@ -73,7 +77,7 @@ class IndexPadNd(Op):
         return x
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         xp = backend.array_module(grad)
         for i, (idx, n) in enumerate(zip(ctx.index, ctx.in_sizes)):
             axis = ctx.lead + i

@@ -3,36 +3,23 @@
 Max pooling remembers torch's flat per-plane index of each maximum and scatters the
 gradient back through it in one ``scatter_add``; average pooling's gradient is a
 transposed window sum (the output gradient spread by ``stride``, summed over
-stride-1 windows), so neither backward loops in Python.
+stride-1 windows), so neither backward loops in Python. Non-overlapping max pooling
+without indices takes the tiled fast kernel in ``pool_tiled.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any
 
-from .. import backend
+from ..autograd.function import Context
+from ..backend import Array, array_module, backend_of
+from ..caches import POOL2D_PLANS
 from ..tensor import Tensor
 from .base import Op
-from .conv import is_int, plain_args, spread
+from .pool_tiled import MaxPool2DTiled
+from .windows import IntPair, pair, plain_args, sliding_windows, spread
 
-IntPair = Union[int, Sequence[int]]
-
-
-_POSITIONS = {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}  # in max_pool2d's messages
-
-
-def _pool_pair(value: IntPair, name: str, fn: str) -> tuple:
-    if is_int(value):
-        value = int(value)
-        return (value, value)
-    if not isinstance(value, (tuple, list)):  # a bool, float or string, as torch's argument parser says
-        where = f" (position {_POSITIONS[name]})" if fn == "max_pool2d" else ""
-        raise TypeError(f"{fn}(): argument '{name}'{where} must be tuple of ints, not {type(value).__name__}")
-    v = tuple(int(x) for x in value)
-    if len(v) not in (1, 2):
-        raise RuntimeError(f"{fn}: {name} must either be a single int, or a tuple of two ints")
-    return v * 2 if len(v) == 1 else v
+__all__ = ["avg_pool2d", "max_pool2d"]
 
 
 def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
@@ -45,10 +32,10 @@ def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
 
 
 def _pad_for_windows(
-    x: Any, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, fill: Any
-) -> Any:
+    x: Array, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, fill: Any
+) -> Array:
     """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
-    xp = backend.array_module(x)
+    xp = array_module(x)
     h, w = x.shape[-2:]
     need = [(o - 1) * s + d * (k - 1) + 1 for o, k, s, d in zip(out, kernel, stride, dilation)]
     size = (max(need[0], h + padding[0]), max(need[1], w + padding[1]))
@@ -59,7 +46,7 @@ def _pad_for_windows(
     return xpad
 
 
-def _window_starts(xp: Any, out: int, s: int, p: int) -> Any:
+def _window_starts(xp: Any, out: int, s: int, p: int) -> Array:
     return xp.arange(out) * s - p
 
 
@@ -68,19 +55,23 @@ class MaxPool2DWithIndices(Op):
 
     @staticmethod
     def forward(
-        ctx: Any, x: Any, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
+        ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
     ) -> tuple:
-        xp = backend.array_module(x)
+        xp = array_module(x)
         h, w = x.shape[-2:]
         out = tuple(
             output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
         )
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
-        win = backend.sliding_windows(xpad, kernel, stride, dilation)
+        win = sliding_windows(xpad, kernel, stride, dilation)
         flat = win.reshape(win.shape[:4] + (-1,))
         pick = xp.argmax(flat, axis=-1)
         values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
+        if x.dtype.kind == "f" and values.size and bool(xp.isnan(values.min())):
+            # torch keeps a window's last NaN (its max propagates every NaN it meets); argmax finds the first.
+            last_nan = flat.shape[-1] - 1 - xp.argmax(xp.isnan(flat)[..., ::-1], axis=-1)
+            pick = xp.where(xp.isnan(values), last_nan, pick)
         # Window position -> input row/col; a window with no finite value points, as torch's does,
         # at its first tap inside the input.
         rows = _window_starts(xp, out[0], stride[0], padding[0])[:, None] + (pick // kernel[1]) * dilation[0]
@@ -94,84 +85,18 @@ class MaxPool2DWithIndices(Op):
         return values, index
 
     @staticmethod
-    def backward(ctx: Any, grad: Any, _grad_index: Any) -> tuple:
-        xp = backend.array_module(grad)
+    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
+        xp = array_module(grad)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
         # A dilated window can miss the input entirely; its index then points past the plane, like torch's.
         inside = ctx.index < h * w
         out = xp.zeros(n * c * h * w, dtype=grad.dtype)
-        backend.scatter_add(out, xp.where(inside, planes + ctx.index, 0).ravel(), (grad * inside).ravel())
+        backend_of(out).scatter_add(out, xp.where(inside, planes + ctx.index, 0).ravel(), (grad * inside).ravel())
         return out.reshape(ctx.shape), None, None, None, None, None
 
 
-class MaxPool2DTiled(Op):
-    """Max over non-overlapping kh x kw tiles (stride = kernel, no padding or dilation), without indices.
-
-    The forward is ``maximum`` over the kh*kw strided views of the input; the backward
-    routes each gradient to the first maximum of its tile (torch's choice on ties) by
-    equality masks, one view at a time, with no gather or scatter.
-    """
-
-    node_name = "MaxPool2DWithIndicesBackward0"
-
-    @staticmethod
-    def forward(ctx: Any, x: Any, kernel: tuple, out: tuple) -> Any:
-        xp = backend.array_module(x)
-        views = _tiles(x, kernel, out)
-        res = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
-        for v in views[2:]:
-            xp.maximum(res, v, out=res)
-        ctx.save_for_backward(x, res)
-        ctx.conf = (kernel, out)
-        return res
-
-    @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
-        x, res = ctx.saved_tensors
-        kernel, out = ctx.conf
-        xp = backend.array_module(grad)
-        gx = xp.zeros(x.shape, dtype=grad.dtype)
-        views, targets = _tiles(x, kernel, out), _tiles(gx, kernel, out)
-        # torch's choice in a tile: the first maximum, or the last NaN (max propagates a NaN).
-        # min propagates NaN: one reduction tells whether any tile has one.
-        nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and res.size and bool(xp.isnan(res.min())) else None
-        taken = None
-        for k, (v, t) in enumerate(zip(views, targets)):
-            if k == len(views) - 1 and taken is not None and nan_pick is None:
-                xp.multiply(grad, ~taken, out=t)
-                break
-            hit = v == res
-            if taken is None:
-                taken = hit.copy()
-            else:
-                hit &= ~taken
-                taken |= hit
-            if nan_pick is not None:
-                hit |= nan_pick[k]
-            xp.multiply(grad, hit, out=t)
-        return gx, None, None
-
-
-def _last_nan(xp: Any, views: list) -> list:
-    """Per tap, where it is the last NaN of its tile."""
-    later, picks = None, []
-    for v in reversed(views):
-        nan = xp.isnan(v)
-        picks.append(nan if later is None else nan & ~later)
-        later = nan if later is None else later | nan
-    return picks[::-1]
-
-
-def _tiles(x: Any, kernel: tuple, out: tuple) -> list:
-    """The kh*kw strided views of ``x`` (row-major tap order), each holding one tap of every tile."""
-    (kh, kw), (ho, wo) = kernel, out
-    return [
-        x[..., i : i + kh * (ho - 1) + 1 : kh, j : j + kw * (wo - 1) + 1 : kw] for i in range(kh) for j in range(kw)
-    ]
-
-
-def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Any:
+def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Array:
     start = _window_starts(xp, out, s, p)
     return xp.where(start < 0, start + ((-start + d - 1) // d) * d, start)
 
@@ -181,20 +106,20 @@ class AvgPool2D(Op):
 
     @staticmethod
     def forward(
-        ctx: Any,
-        x: Any,
+        ctx: Context,
+        x: Array,
         kernel: tuple,
         stride: tuple,
         padding: tuple,
         ceil_mode: bool,
         count_include_pad: bool,
         divisor_override: int | None,
-    ) -> Any:
-        xp = backend.array_module(x)
+    ) -> Array:
+        xp = array_module(x)
         h, w = x.shape[-2:]
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
         xpad = _pad_for_windows(x, out, kernel, stride, padding, (1, 1), 0)
-        sums = backend.sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
+        sums = sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
         if divisor_override:
             divisor = divisor_override
         else:
@@ -204,17 +129,17 @@ class AvgPool2D(Op):
         return (sums / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         shape, kernel, stride, padding, divisor = ctx.conf
         h, w = shape[-2:]
         g = (grad / divisor).astype(grad.dtype, copy=False)
         offset = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
         spread_out = spread(g, (h + kernel[0] - 1, w + kernel[1] - 1), offset, stride)
-        gx = backend.sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
+        gx = sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
         return gx, None, None, None, None, None, None
 
 
-def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Any:
+def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Array:
     """Per-window count along one axis: taps inside input + padding (include_pad) or inside the input only."""
     start = _window_starts(xp, out, s, p)
     end = xp.minimum(start + k, n + p)
@@ -256,17 +181,13 @@ def _check_output(x: Tensor, out: tuple) -> None:
 
 
 def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple:
-    kernel = _pool_pair(kernel_size, "kernel_size", fn)
+    kernel = pair(kernel_size, "kernel_size", fn)
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
         stride = kernel
-    stride = _pool_pair(stride, "stride", fn)
+    stride = pair(stride, "stride", fn)
     if 0 in stride:
         raise RuntimeError("stride should not be zero")
-    return kernel, stride, _pool_pair(padding, "padding", fn)
-
-
-# Checked arguments per call signature (input shape included), so a layer's checks run once, not per batch.
-_MAX_PLANS: dict = {}
+    return kernel, stride, pair(padding, "padding", fn)
 
 
 def max_pool2d(
@@ -293,12 +214,12 @@ def max_pool2d(
         and type(return_indices) is bool
         else None
     )
-    plan = _MAX_PLANS.get(key) if key is not None else None
+    plan = POOL2D_PLANS.get(key) if key is not None else None
     if plan is not None:
         kernel, stride, padding, dilation, out, tiled = plan
     else:
         kernel, stride, padding = _pool_args("max_pool2d", kernel_size, stride, padding)
-        dilation = _pool_pair(dilation, "dilation", "max_pool2d")
+        dilation = pair(dilation, "dilation", "max_pool2d")
         _check_pool(input, kernel, stride, padding, dilation)
         out = tuple(
             output_size(n, k, s, p, d, ceil_mode)
@@ -312,15 +233,17 @@ def max_pool2d(
             and dilation == (1, 1)
             and all(o * k <= n for o, k, n in zip(out, kernel, input.shape[-2:]))
         )
-        if key is not None:
-            if len(_MAX_PLANS) >= 256:
-                _MAX_PLANS.clear()
-            _MAX_PLANS[key] = (kernel, stride, padding, dilation, out, tiled)
+        if key is not None:  # checked once per call signature (input shape included), not per batch
+            POOL2D_PLANS.put(key, (kernel, stride, padding, dilation, out, tiled))
     x = input if input._data.ndim == 4 else input.unsqueeze(0)
+    # The one place an implementation is chosen: non-overlapping tiles without indices take the tiled
+    # kernel (pool_tiled.py), everything else the general windows path; a device may register variants.
     if tiled:
-        values = MaxPool2DTiled.apply(x, kernel, out)
+        values = backend_of(x._data).kernel(MaxPool2DTiled).apply(x, kernel, out)
         return values if input._data.ndim == 4 else values.squeeze(0)
-    values, index = MaxPool2DWithIndices.apply(x, kernel, stride, padding, dilation, ceil_mode)
+    values, index = (
+        backend_of(x._data).kernel(MaxPool2DWithIndices).apply(x, kernel, stride, padding, dilation, ceil_mode)
+    )
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)
     return (values, index) if return_indices else values

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, argmax, argmin, var, std."""
+"""Reductions: sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .arithmetic import maximum, minimum
 from .base import Op, float_operand, no_graph, to_dtype
+
+__all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -46,12 +51,12 @@ class Sum(Op):
     """Sum over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool, np_dtype: Any) -> Any:
+    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool, np_dtype: Any) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return x.sum(axis=axes, keepdims=keepdim, dtype=np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
 
 
@@ -59,15 +64,14 @@ class Mean(Op):
     """Mean over ``axes`` (None: all)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        xp = backend.array_module(x)
         ctx.count = _count(x.shape, axes)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
 
 
@@ -98,7 +102,7 @@ class MaxAll(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any) -> Any:
+    def forward(cls, ctx: Context, x: Array) -> Array:
         if x.size == 0:
             raise RuntimeError(
                 f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -109,12 +113,12 @@ class MaxAll(Op):
         return backend.array_module(x).asarray(out)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
         xp = backend.array_module(x)
         hit = xp.where(xp.isnan(out), xp.isnan(x), x == out)  # torch: a NaN result comes from the NaNs
         # Shared evenly among the ties and 0 elsewhere, even for an inf or NaN gradient (torch fills zeros).
-        return backend.masked_grad(grad / xp.asarray(hit.sum(), dtype=grad.dtype), hit)
+        return backend_of(grad).masked_grad(grad / xp.asarray(hit.sum(), dtype=grad.dtype), hit)
 
 
 class MinAll(MaxAll):
@@ -127,27 +131,35 @@ class MinAll(MaxAll):
 class Amax(Op):
     """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
 
-    @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple | None, keepdim: bool) -> Any:
+    reduce = "max"
+
+    @classmethod
+    def forward(cls, ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         for a in range(x.ndim) if axes is None else axes:
             if x.shape[a] == 0:
                 if axes is None:
                     raise RuntimeError(
-                        "amax(): Expected reduction dim to be specified for input.numel() == 0. "
+                        f"a{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
                         "Specify the reduction dim with the 'dim' argument."
                     )
-                raise IndexError(f"amax(): Expected reduction dim {a} to have non-zero size.")
-        out = x.max(axis=axes, keepdims=True)
+                raise IndexError(f"a{cls.reduce}(): Expected reduction dim {a} to have non-zero size.")
+        out = getattr(x, cls.reduce)(axis=axes, keepdims=True)
         ctx.save_for_backward(x, out)
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
         hit = x == out
         g = grad.reshape(out.shape)
         return g * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
+
+
+class Amin(Amax):
+    """Min over ``axes`` (None: all); ties share the gradient evenly."""
+
+    reduce = "min"
 
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -161,7 +173,7 @@ class MaxDim(Op):
     reduce = "max"
 
     @classmethod
-    def forward(cls, ctx: Any, x: Any, axis: int, keepdim: bool) -> tuple:
+    def forward(cls, ctx: Context, x: Array, axis: int, keepdim: bool) -> tuple:
         xp = backend.array_module(x)
         if x.shape[axis] == 0 if x.ndim else False:
             raise IndexError(f"{cls.reduce}(): Expected reduction dim {axis} to have non-zero size.")
@@ -179,7 +191,7 @@ class MaxDim(Op):
         return vals, idx
 
     @staticmethod
-    def backward(ctx: Any, grad: Any, _grad_idx: Any) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_idx: Array) -> tuple:
         xp = backend.array_module(grad)
         if not ctx.shape:
             return grad, None, None
@@ -200,21 +212,20 @@ class Var(Op):
     """Variance with Bessel's ``correction`` (1 by default, as torch)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple | None, correction: float, keepdim: bool) -> Any:
-        xp = backend.array_module(x)
+    def forward(ctx: Context, x: Array, axes: tuple | None, correction: float, keepdim: bool) -> Array:
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
         ctx.save_for_backward(centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (centered,) = ctx.saved_tensors
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        with backend.quiet(backend.array_module(grad)):
+        with backend_of(grad).quiet():
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
@@ -222,12 +233,12 @@ class Std(Op):
     """Standard deviation with Bessel's ``correction``."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple | None, correction: float, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axes: tuple | None, correction: float, keepdim: bool) -> Array:
         xp = backend.array_module(x)
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(
                 x.dtype, copy=False
             )
@@ -235,10 +246,10 @@ class Std(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         centered, out = ctx.saved_tensors
         xp = backend.array_module(grad)
-        with backend.quiet(xp):
+        with backend_of(grad).quiet():
             # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
             g = _expand_back(xp.where(out == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
@@ -296,8 +307,6 @@ def _name(dt: dtypes.dtype) -> str:
 
 
 def _minmax(kind: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
-    from .arithmetic import maximum, minimum
-
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         return (maximum if kind == "max" else minimum)(input, dim)
     if dim is None:
@@ -320,6 +329,11 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     """Max over one or more dims (gradient split evenly among ties)."""
     return Amax.apply(input, normalize_dims(dim, input.ndim), keepdim)
+
+
+def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """Min over one or more dims (gradient split evenly among ties)."""
+    return Amin.apply(input, normalize_dims(dim, input.ndim), keepdim)
 
 
 def _arg(kind: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
@@ -396,14 +410,14 @@ class Prod(Op):
     """Product along one axis (None: of all elements); the gradient of each factor is the product of the others."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axis: int | None, keepdim: bool) -> Any:
+    def forward(ctx: Context, x: Array, axis: int | None, keepdim: bool) -> Array:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
         return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
         if x.ndim == 0:
@@ -418,7 +432,7 @@ class Prod(Op):
         if zeros:
             return _others_product(xp, x, axis, g).reshape(ctx.shape), None, None
         # No zero: torch's product / x (its roundings, and its NaN for an infinite factor).
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return (g * (xp.prod(x, axis=axis, keepdims=True) / x)).reshape(ctx.shape), None, None
 
 

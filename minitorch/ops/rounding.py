@@ -10,25 +10,29 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, check_broadcast, prepare
+from .base import Op, Operand, check_broadcast, prepare
+
+__all__ = ["floor_divide", "remainder"]
 
 
-def _modulus(a: Any, b: Any, np_dtype: Any) -> Any:
+def _modulus(a: Operand, b: Operand, np_dtype: Any) -> Array:
     """a mod b with the divisor's sign; an integer divisor of 0 raises as in torch (numpy gives 0)."""
     xp = backend.array_module(a, b)
     if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
-    with backend.quiet(xp):
+    with backend_of(a, b).quiet():
         return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
 
 
-def rounded_quotient(a: Any, b: Any, mode: str, np_dtype: Any) -> Any:
+def rounded_quotient(a: Operand, b: Operand, mode: str, np_dtype: Any) -> Array:
     """a / b rounded toward zero ('trunc') or down ('floor') on raw arrays, in ``np_dtype``."""
     xp = backend.array_module(a, b)
     if np_dtype.kind == "f":
         # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend.quiet(xp):
+        with backend_of(a, b).quiet():
             res = xp.trunc(a / b) if mode == "trunc" else xp.floor_divide(a, b)
     else:
         if xp.any(b == 0):
@@ -43,11 +47,11 @@ class RoundedDiv(Op):
     node_name = "DivBackward2"
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, mode: str, np_dtype: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, mode: str, np_dtype: Any) -> Array:
         return rounded_quotient(a, b, mode, np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         zeros = backend.array_module(grad).zeros_like(grad)
         return zeros, zeros, None, None
 
@@ -58,7 +62,7 @@ class FloorDivide(RoundedDiv):
     node_name = "NotImplemented"
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
@@ -68,13 +72,13 @@ class Remainder(Op):
     node_name = "RemainderBackward1"
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, np_dtype: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
         if ctx.needs_input_grad[1]:
             ctx.save_for_backward(a, b)
         return _modulus(a, b, np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         gb = None
         if ctx.needs_input_grad[1]:
             a, b = ctx.saved_tensors
@@ -94,11 +98,11 @@ class RRemainder(Op):
     node_name = "NotImplemented"
 
     @staticmethod
-    def forward(ctx: Any, a: Any, b: Any, np_dtype: Any) -> Any:
+    def forward(ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
         return _modulus(a, b, np_dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         raise RuntimeError("derivative for aten::remainder is not implemented")
 
 

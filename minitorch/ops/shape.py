@@ -8,8 +8,32 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .base import Op
+
+__all__ = [
+    "broadcast_to",
+    "clone",
+    "contiguous",
+    "expand",
+    "expand_as",
+    "flatten",
+    "flip",
+    "permute",
+    "repeat",
+    "reshape",
+    "squeeze",
+    "swapaxes",
+    "swapdims",
+    "t",
+    "to_device",
+    "transpose",
+    "unflatten",
+    "unsqueeze",
+    "view",
+]
 
 
 def mark_view(out: Tensor, src: Tensor, fn: Callable[[Any], Any], known: bool = False) -> Tensor:
@@ -77,12 +101,12 @@ class Reshape(Op):
     node_name = "ViewBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, shape: tuple, must_view: bool) -> Any:
+    def forward(ctx: Context, x: Array, shape: tuple, must_view: bool) -> Array:
         ctx.shape = x.shape
         if x.flags.c_contiguous:  # always a view
             return x.reshape(shape)
         try:
-            return backend.reshape_view(x, shape)
+            return backend_of(x).reshape_view(x, shape)
         except (ValueError, AttributeError):
             if must_view:
                 raise RuntimeError(
@@ -93,7 +117,7 @@ class Reshape(Op):
             return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad.reshape(ctx.shape), None, None
 
 
@@ -116,7 +140,7 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
     target = _infer_shape(_shape_args(shape), input._data.size)
     if not input._data.flags.c_contiguous:  # contiguous data always reshapes to a view
         try:
-            backend.reshape_view(input._data, target)  # only asks whether a view is possible
+            backend_of(input._data).reshape_view(input._data, target)  # only asks whether a view is possible
         except (ValueError, AttributeError):
             # torch's graph for it: a contiguous clone, then an unsafe view of that clone (not a view of input)
             return UnsafeView.apply(Clone.apply(input, "C"), target, True)
@@ -146,12 +170,12 @@ class Permute(Op):
     """Reorder dimensions."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, dims: tuple) -> Any:
+    def forward(ctx: Context, x: Array, dims: tuple) -> Array:
         ctx.dims = dims
         return x.transpose(dims)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
@@ -207,12 +231,12 @@ class Squeeze(Op):
     """Drop size-1 dimensions."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Context, x: Array, shape: tuple) -> Array:
         ctx.shape = x.shape
         return x.reshape(shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad.reshape(ctx.shape), None
 
 
@@ -249,13 +273,13 @@ class Expand(Op):
     """Broadcast to a larger shape without copying; the engine sums the gradient back."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, shape: tuple) -> Any:
+    def forward(ctx: Context, x: Array, shape: tuple) -> Array:
         if math.prod(shape) == x.size:  # only size-1 dims added: a writable view, as torch allows writes
             return x.reshape(shape)
         return backend.array_module(x).broadcast_to(x, shape)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, None
 
 
@@ -303,11 +327,11 @@ class Clone(Op):
     """A copy with its own memory: ``order="K"`` keeps the layout (torch's clone), ``"C"`` is contiguous."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, order: str = "K") -> Any:
+    def forward(ctx: Context, x: Array, order: str = "K") -> Array:
         return x.copy(order=order)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         return grad, None
 
 
@@ -327,12 +351,12 @@ class ToDevice(Op):
     node_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx: Any, x: Any, target: Any) -> Any:
+    def forward(ctx: Context, x: Array, target: Array) -> Array:
         ctx.source = backend.device_of(x)
         return backend.to_device(x, target)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return backend.to_device(grad, ctx.source), None
 
 
@@ -348,12 +372,12 @@ class Flip(Op):
     """Reverse the order of elements along some axes (a copy, as in torch)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, axes: tuple) -> Any:
+    def forward(ctx: Context, x: Array, axes: tuple) -> Array:
         ctx.axes = axes
         return backend.array_module(x).flip(x, axis=axes).copy(order="K")  # keeps the layout, as torch
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return backend.array_module(grad).flip(grad, axis=ctx.axes), None
 
 
@@ -373,13 +397,13 @@ class Repeat(Op):
     """Tile ``x`` ``reps`` times along each dimension (leading new dimensions included); always a copy."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, reps: tuple) -> Any:
+    def forward(ctx: Context, x: Array, reps: tuple) -> Array:
         ctx.shape, ctx.reps = x.shape, reps
         full = (1,) * (len(reps) - x.ndim) + x.shape
         return backend.array_module(x).tile(x.reshape(full), reps)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         full = (1,) * (len(ctx.reps) - len(ctx.shape)) + ctx.shape
         split = []
         for r, s in zip(ctx.reps, full):

@@ -5,19 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
+from ..autograd.function import Context
+from ..backend import Array, backend_of
 from ..tensor import Tensor
+from .arithmetic import pow
 from .base import Op, float_operand, no_graph
+
+__all__ = [
+    "abs",
+    "absolute",
+    "ceil",
+    "cos",
+    "exp",
+    "floor",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "log",
+    "neg",
+    "negative",
+    "reciprocal",
+    "relu",
+    "round",
+    "sigmoid",
+    "sign",
+    "sin",
+    "sqrt",
+    "square",
+    "tanh",
+]
 
 
 class Neg(Op):
     """-x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         return -x
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         return -grad
 
 
@@ -25,12 +52,12 @@ class Abs(Op):
     """|x|; the gradient at 0 is 0."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).abs(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad * sign_array(x)
 
@@ -39,15 +66,15 @@ class Exp(Op):
     """e ** x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
-        with backend.quiet(xp):  # overflow to inf is silent in torch
+        with backend_of(x).quiet():  # overflow to inf is silent in torch
             out = xp.exp(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * out
 
@@ -56,17 +83,16 @@ class Log(Op):
     """Natural logarithm."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return xp.log(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             return grad / x
 
 
@@ -74,18 +100,17 @@ class Sqrt(Op):
     """Square root."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
-        with backend.quiet(xp):
+        with backend_of(x).quiet():
             out = xp.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
-        xp = backend.array_module(out)
-        with backend.quiet(xp):
+        with backend_of(out).quiet():
             return grad / (2 * out)
 
 
@@ -93,12 +118,12 @@ class Sin(Op):
     """Sine."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).sin(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return grad * backend.array_module(x).cos(x)
 
@@ -107,12 +132,12 @@ class Cos(Op):
     """Cosine."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         return backend.array_module(x).cos(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
         return -grad * backend.array_module(x).sin(x)
 
@@ -121,13 +146,13 @@ class Tanh(Op):
     """Hyperbolic tangent."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         out = backend.array_module(x).tanh(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * (1 - out * out)
 
@@ -136,7 +161,7 @@ class Sigmoid(Op):
     """1 / (1 + e ** -x), computed without overflow for large |x|."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
+    def forward(ctx: Context, x: Array) -> Array:
         xp = backend.array_module(x)
         # exp of a non-positive number only: e = exp(-|x|) never overflows.
         e = xp.exp(-xp.abs(x))
@@ -151,7 +176,7 @@ class Sigmoid(Op):
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * out * (1 - out)
 
@@ -160,17 +185,17 @@ class Relu(Op):
     """max(x, 0)."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        out = backend.array_module(x).maximum(x, backend.filled_like(x, 0)).astype(x.dtype, copy=False)
+    def forward(ctx: Context, x: Array) -> Array:
+        out = backend.array_module(x).maximum(x, backend_of(x).filled_like(x, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
-        return backend.masked_grad(grad, (out != 0).astype(grad.dtype))
+        return backend_of(grad).masked_grad(grad, (out != 0).astype(grad.dtype))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -193,18 +218,21 @@ def abs(input: Tensor) -> Tensor:
     return Abs.apply(input)
 
 
+absolute = abs
+
+
 class Reciprocal(Op):
     """1 / x."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any) -> Any:
-        with backend.quiet(backend.array_module(x)):  # 1 / 0 is inf silently, as in torch
+    def forward(ctx: Context, x: Array) -> Array:
+        with backend_of(x).quiet():  # 1 / 0 is inf silently, as in torch
             out = 1 / x
         ctx.save_for_backward(out)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> Any:
+    def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
         return grad * -(out * out)
 
@@ -258,8 +286,6 @@ def relu(input: Tensor) -> Tensor:
 
 def square(input: Tensor) -> Tensor:
     """input * input."""
-    from .arithmetic import pow
-
     return pow(input, 2)
 
 
@@ -267,11 +293,11 @@ class _Stepwise(Op):
     """A piecewise-constant function (sign, floor, ceil, round): its gradient is zero everywhere."""
 
     @staticmethod
-    def forward(ctx: Any, x: Any, fn: Any) -> Any:
+    def forward(ctx: Context, x: Array, fn: Any) -> Array:
         return fn(x)
 
     @staticmethod
-    def backward(ctx: Any, grad: Any) -> tuple:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return backend.array_module(grad).zeros_like(grad), None
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
-
-from .. import backend, dtypes
+from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _scalar
+from .optimizer import Optimizer, _bump, _check_unsupported, _scalar, _step_tensor, _zeros_like
 
 
 def _lerp_(start: Any, end: Any, weight: float) -> None:
@@ -74,10 +72,7 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         if not (all(isinstance(b, float) for b in betas) or all(isinstance(b, Tensor) for b in betas)):
             raise ValueError("betas must be either both floats or both Tensors")
-        if capturable or differentiable or fused:
-            raise NotImplementedError(
-                f"minitorch's {type(self).__name__} supports none of capturable=True, differentiable=True, fused=True"
-            )
+        _check_unsupported(type(self).__name__, capturable=capturable, differentiable=differentiable, fused=fused)
         betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
         defaults = dict(
             lr=lr,
@@ -94,11 +89,6 @@ class Adam(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _after_load(self) -> None:
-        for state in self.state.values():
-            if "step" in state and not isinstance(state["step"], Tensor):
-                state["step"] = _step_tensor(float(state["step"]))
-
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update each parameter that has a gradient once; returns ``closure()``'s loss if given.
@@ -113,15 +103,14 @@ class Adam(Optimizer):
             for p, g in self._params_with_grad(group):
                 state = self.state[p]
                 if len(state) == 0:
-                    xp = backend.array_module(p._data)
                     state["step"] = _step_tensor(0.0)
-                    state["exp_avg"] = Tensor._wrap(xp.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p._data))
+                    state["exp_avg"] = _zeros_like(p)
+                    state["exp_avg_sq"] = _zeros_like(p)
                     if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p._data))
+                        state["max_exp_avg_sq"] = _zeros_like(p)
                 step_t = state["step"]
                 step_t._data += 1
-                step_t._counter.value += 1
+                step_t._bump_version()
                 self._update(
                     p._data,
                     -g if group["maximize"] else g,
@@ -135,9 +124,7 @@ class Adam(Optimizer):
                     group["amsgrad"],
                     group["decoupled_weight_decay"],
                 )
-                for t in (p, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")):
-                    if t is not None:
-                        t._counter.value += 1
+                _bump(p, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"))
         return loss
 
     @staticmethod
@@ -223,9 +210,3 @@ class AdamW(Adam):
         super()._after_load()
         for group in self.param_groups:
             group["decoupled_weight_decay"] = True
-
-
-def _step_tensor(value: float) -> Tensor:
-    """Adam's step counter: a CPU scalar tensor, float64 when that is the default dtype, else float32."""
-    dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
-    return Tensor._wrap(np.array(value, dtype=dt))

@@ -14,8 +14,11 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any
 
+import numpy as np
+
+from .. import backend, dtypes
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, typename
 
 
 class _RequiredParameter:
@@ -28,18 +31,52 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-def _typename(obj: Any) -> str:
-    """``torch.typename``: the legacy tensor type name, or the qualified type name."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    cls = type(obj)
-    module = cls.__module__
-    return cls.__qualname__ if module in ("builtins", "__builtin__", None) else f"{module}.{cls.__qualname__}"
-
-
 def _scalar(x: Any) -> float:
     """A hyperparameter as a Python float, so float32 arrays stay float32 under numpy's promotion rules."""
     return float(x)
+
+
+def _check_lr(lr: Any) -> None:
+    """torch's checks of a learning rate (a number, or a one-element tensor)."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+
+
+def _check_betas(betas: tuple[float, float]) -> None:
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+
+
+def _step_tensor(value: float) -> Tensor:
+    """A step counter (or other per-parameter scalar): a CPU 0-d tensor, float64 when that is the default
+    dtype, else float32 (torch's ``_get_scalar_dtype``)."""
+    dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
+    return Tensor._wrap(np.array(value, dtype=dt))
+
+
+def _bump(*tensors: Tensor | None) -> None:
+    """Count one in-place write on each tensor (the version counter torch's in-place ops advance)."""
+    for t in tensors:
+        if t is not None:
+            t._bump_version()
+
+
+def _zeros_like(p: Tensor) -> Tensor:
+    return Tensor._wrap(backend.array_module(p._data).zeros_like(p._data))
+
+
+def _check_unsupported(name: str, **flags: Any) -> None:
+    """Refuse torch's implementation switches that minitorch has no second implementation for."""
+    on = [f"{k}=True" for k, v in flags.items() if v]
+    if on:
+        raise NotImplementedError(
+            f"minitorch's {name} has only the plain per-parameter loop: {', '.join(on)} "
+            "is not supported (leave it at its default)"
+        )
 
 
 class Optimizer:
@@ -56,7 +93,7 @@ class Optimizer:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-                f"but got {_typename(params)}"
+                f"but got {typename(params)}"
             )
         self.state: defaultdict = defaultdict(dict)  # keyed by the parameter tensor (hashed by identity)
         self.param_groups: list[dict[str, Any]] = []
@@ -105,7 +142,7 @@ class Optimizer:
             param_group["param_names"] = names
         for p in params:
             if not isinstance(p, Tensor):
-                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {_typename(p)}")
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {typename(p)}")
             if not self.defaults.get("differentiable", None) and not (p.is_leaf or p.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
@@ -229,7 +266,10 @@ class Optimizer:
         self._after_load()
 
     def _after_load(self) -> None:
-        """Hook for subclasses to upgrade loaded state (Adam turns a float ``step`` into a tensor)."""
+        """Upgrade loaded state as torch's ``__setstate__`` does: a float ``step`` becomes a scalar tensor."""
+        for state in self.state.values():
+            if isinstance(state, dict) and "step" in state and not isinstance(state["step"], Tensor):
+                state["step"] = _step_tensor(float(state["step"]))
 
 
 def _cast(param: Tensor, value: Any, key: Any = None) -> Any:

@@ -98,8 +98,8 @@ class SGD(Optimizer):
                             b += g  # (1 - 0) * g is g: no temporary
                         else:
                             b += (1 - dampening) * g
-                        buf._counter.value += 1
+                        buf._bump_version()
                     g = g + momentum * buf._data if nesterov else buf._data
                 x -= lr * g
-                p._counter.value += 1
+                p._bump_version()
         return loss

@@ -17,6 +17,8 @@ from typing import Any, Union
 
 import numpy as np
 
+import minitorch
+
 from .comparison import Mismatch, compare, default_tolerances, import_torch, to_numpy
 from .parity import flatten, make_input
 
@@ -170,8 +172,6 @@ def _model_dtype(model: Any) -> Any:
 def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Divergence | None:
     t_state = t_model.state_dict()
     if copy:
-        import minitorch
-
         with minitorch.no_grad():
             m_model.load_state_dict(t_state)
         return None
@@ -225,8 +225,6 @@ def first_divergence(
         a ``DivergenceReport``; ``str(report)`` says "no divergence" for a faithful pair.
     """
     torch = import_torch()
-    import minitorch
-
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol
@@ -428,8 +426,6 @@ def lockstep(
         seed: seeds the default loss's random weighting.
     """
     torch = import_torch()
-    import minitorch
-
     dtype = _model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+import minitorch
+
 from .comparison import Mismatch, compare, import_torch, to_numpy
 
 
@@ -72,8 +74,6 @@ def assert_parity(
         check_dtype: also require outputs and gradients of the same dtype.
     """
     torch = import_torch()
-    import minitorch
-
     t_in = [make_input(torch, a, dtype, grad) for a in inputs]
     m_in = [make_input(minitorch, a, dtype, grad, device) for a in inputs]
     t_out, m_out = flatten(fn(torch, *t_in)), flatten(fn(minitorch, *m_in))
@@ -103,8 +103,6 @@ def assert_parity(
 
 
 def _backward_roots(torch: Any, m_out: list, t_out: list, seed: int) -> Any:
-    import minitorch
-
     rng = np.random.default_rng(seed)
     m_roots, t_roots, m_seeds, t_seeds = [], [], [], []
     for i, (m, t) in enumerate(zip(m_out, t_out)):
@@ -168,8 +166,6 @@ def _all_close(ms: Any, ts: Any, rtol: Any, atol: Any) -> Mismatch | None:
 def _locate(fn: Callable, inputs: tuple, dtype: Any, device: str, seed: int, rtol: Any, atol: Any) -> str:
     """Replay ``fn`` with hooks on every backward node and name the first one whose gradients go wrong."""
     torch = import_torch()
-    import minitorch
-
     try:
         t_in = [make_input(torch, a, dtype, True) for a in inputs]
         m_in = [make_input(minitorch, a, dtype, True, device) for a in inputs]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +53,7 @@ def _size(img: Any) -> tuple[int, int]:
     raise TypeError(f"img should be PIL Image, ndarray or Tensor. Got {type(img)}")
 
 
-def _pair(size: Union[int, Sequence[int]], name: str) -> tuple[int, int]:
+def _pair(size: int | Sequence[int], name: str) -> tuple[int, int]:
     if isinstance(size, numbers.Number):
         return int(size), int(size)
     if isinstance(size, Sequence) and len(size) == 1:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Union
 
 import numpy as np
 
@@ -19,7 +18,7 @@ def _normalize(arr: np.ndarray, value_range: tuple[float, float] | None) -> np.n
 
 
 def make_grid(
-    tensor: Union[Tensor, list[Tensor]],
+    tensor: Tensor | list[Tensor],
     nrow: int = 8,
     padding: int = 2,
     normalize: bool = False,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Union
+from typing import Any
 
 from .module import Module, _addindent
 
@@ -32,14 +32,14 @@ class _Numbered(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, self._key(idx), module)
 
-    def __delitem__(self, idx: Union[int, slice]) -> None:
+    def __delitem__(self, idx: int | slice) -> None:
         keys = list(self._modules.keys())
         for key in keys[idx] if isinstance(idx, slice) else [self._key(idx)]:
             delattr(self, key)
         # torch renumbers the survivors so that indices stay 0..n-1
         self._modules = OrderedDict((str(i), m) for i, m in enumerate(self._modules.values()))
 
-    def pop(self, key: Union[int, slice]) -> Any:
+    def pop(self, key: int | slice) -> Any:
         value = self[key]
         del self[key]
         return value
@@ -85,7 +85,7 @@ class Sequential(_Numbered):
             for i, module in enumerate(args):
                 self.add_module(str(i), module)
 
-    def __getitem__(self, idx: Union[int, slice]) -> Any:
+    def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return type(self)(OrderedDict(list(self._modules.items())[idx]))
         return list(self._modules.values())[_abs_index(idx, len(self))]
@@ -118,7 +118,7 @@ class ModuleList(_Numbered):
         if modules is not None:
             self.extend(modules)
 
-    def __getitem__(self, idx: Union[int, slice]) -> Any:
+    def __getitem__(self, idx: int | slice) -> Any:
         if isinstance(idx, slice):
             return type(self)(list(self._modules.values())[idx])
         return self._modules[str(_abs_index(idx, len(self)))]

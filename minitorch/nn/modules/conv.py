@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Union
+from typing import Any
 
 from ...creation import empty
+from ...ops.windows import expand_pair
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init
@@ -13,10 +14,6 @@ from ..parameter import Parameter
 from .module import Module
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-
-
-def _pair(x: Any) -> tuple:
-    return tuple(x) if isinstance(x, (tuple, list)) else (x, x)
 
 
 class Conv2d(Module):
@@ -38,7 +35,7 @@ class Conv2d(Module):
         out_channels: int,
         kernel_size: Any,
         stride: Any = 1,
-        padding: Union[str, Any] = 0,
+        padding: str | Any = 0,
         dilation: Any = 1,
         groups: int = 1,
         bias: bool = True,
@@ -53,14 +50,15 @@ class Conv2d(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
+        self.kernel_size, self.stride = expand_pair(kernel_size), expand_pair(stride)
+        self.dilation = expand_pair(dilation)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
             if padding == "same" and any(s != 1 for s in self.stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
-            padding = _pair(padding)
+            padding = expand_pair(padding)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(
                 "padding_mode must be one of {'zeros', 'circular', 'replicate', 'reflect'}, "

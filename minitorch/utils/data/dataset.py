@@ -14,7 +14,7 @@ import bisect
 import math
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -163,7 +163,7 @@ class ConcatDataset(Dataset):
 
 
 def random_split(
-    dataset: Dataset, lengths: Sequence[Union[int, float]], generator: Generator | None = default_generator
+    dataset: Dataset, lengths: Sequence[int | float], generator: Generator | None = default_generator
 ) -> list[Subset]:
     """Split ``dataset`` into non-overlapping random subsets.
 

@@ -1,11 +1,13 @@
 """``minitorch bench``: run the benchmark suites against torch and write the report.
 
-The suites live in the source checkout's ``benchmarks/`` (pytest-benchmark; each case
-for minitorch and torch in one session). This module runs them in a subprocess with
+The suites sit beside this file (pytest-benchmark; each case for minitorch and torch in
+one session), in a source checkout's ``benchmarks/`` or, installed, in
+``minitorch_app/benchmarks/``. This module runs them in a subprocess with
 ``--benchmark-json``, measures peak memory of each model-level case for each engine in
-a fresh process (``benchmarks/memory.py``), probes the machine under the very same
-environment, and hands everything to :mod:`minitorch.bench_report`, which writes
-``REPORT.md``, ``results.json`` and the charts.
+a fresh process (``memory.py``), probes the machine under the very same environment,
+and hands everything to ``report.py``, which writes ``REPORT.md``, ``results.json`` and
+the charts: by default into the checkout's ``benchmarks/``, or ``./minitorch-bench/``
+when minitorch is installed rather than checked out.
 
 Every benchmark process, torch's included, gets one environment: OpenBLAS's
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (which some machines set, and which slow
@@ -18,6 +20,7 @@ caller's environment as it is; ``--env KEY=VALUE`` adds to it. The test suite ne
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import re
@@ -27,7 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import bench_report
+from . import report
+
+SUITES = Path(__file__).resolve().parent
+# What the benchmark processes import besides minitorch: module -> the distribution that provides it.
+REQUIRES = {"torch": "torch==2.13.0", "pytest": "pytest", "pytest_benchmark": "pytest-benchmark"}
 
 UNSET = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 # glibc malloc: serve every block from the heap and never hand freed memory back, so arrays allocated
@@ -36,16 +43,36 @@ MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
-def checkout_root() -> Path:
-    """The source checkout this minitorch was imported from (its ``benchmarks/`` holds the suites)."""
-    return Path(__file__).resolve().parents[1]
+class MissingRequirement(Exception):
+    """A package the benchmarks need is not installed."""
+
+
+def default_out() -> Path:
+    """Where the report goes without ``--out``: the checkout's ``benchmarks/`` (where the published report
+    lives) when the suites run from a source checkout, else ``minitorch-bench/`` in the current directory."""
+    if (SUITES.parent / "pyproject.toml").is_file() and (SUITES.parent / "minitorch").is_dir():
+        return SUITES
+    return Path("minitorch-bench")
+
+
+def check_requirements() -> None:
+    """Raise :class:`MissingRequirement`, naming what to install, unless torch and pytest-benchmark are there."""
+    missing = [dist for module, dist in REQUIRES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise MissingRequirement(
+            f"the benchmarks compare against torch with pytest-benchmark; missing: "
+            f"{', '.join(missing)}. Install the 'test' extra (pip install 'minitorch[test]') "
+            f"or pip install {' '.join(repr(m) for m in missing)}"
+        )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """``minitorch bench``'s options."""
     p.add_argument("--quick", action="store_true", help="fewer rounds and a shorter epoch: a smoke run (~1-2 min)")
     p.add_argument(
-        "--out", help="directory for REPORT.md, results.json and the charts (default: the checkout's benchmarks/)"
+        "--out",
+        help="directory for REPORT.md, results.json and the charts (default: a source "
+        "checkout's benchmarks/, else ./minitorch-bench)",
     )
     p.add_argument(
         "--filter",
@@ -131,7 +158,7 @@ import minitorch
 info["minitorch"] = minitorch.__version__
 if minitorch.cuda.is_available():
     from minitorch import backend
-    info["gpu"] = backend._cupy.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    info["gpu"] = backend.CUDA.xp.cuda.runtime.getDeviceProperties(0)["name"].decode()
 try:
     from threadpoolctl import threadpool_info
     info["threadpools"] = threadpool_info()
@@ -141,7 +168,7 @@ print(json.dumps(info))
 """
 
 
-def probe_machine(env: dict[str, str], root: Path) -> dict:
+def probe_machine(env: dict[str, str]) -> dict:
     """CPU, cores, library versions and the BLAS actually loaded, as a benchmark process sees them."""
     machine: dict = {
         "cpu": _cpu_model(),
@@ -150,7 +177,7 @@ def probe_machine(env: dict[str, str], root: Path) -> dict:
         "platform": sys.platform,
         "python_executable": sys.executable,
     }
-    done = subprocess.run([sys.executable, "-c", _PROBE], env=env, cwd=root, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True)
     if done.returncode == 0:
         machine.update(json.loads(done.stdout.strip().splitlines()[-1]))
     else:
@@ -175,13 +202,13 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def run_suites(root: Path, env: dict[str, str], quick: bool, expr: str | None, json_path: str) -> int:
-    """pytest-benchmark over ``benchmarks/`` in a subprocess; its JSON goes to ``json_path``."""
+def run_suites(env: dict[str, str], quick: bool, expr: str | None, json_path: str) -> int:
+    """pytest-benchmark over the suites in a subprocess; its JSON goes to ``json_path``."""
     cmd = [
         sys.executable,
         "-m",
         "pytest",
-        str(root / "benchmarks"),
+        str(SUITES),
         "-q",
         "-p",
         "no:cacheprovider",
@@ -199,7 +226,7 @@ def run_suites(root: Path, env: dict[str, str], quick: bool, expr: str | None, j
     if expr:
         cmd += ["-k", expr]
     print("$ " + " ".join(cmd), flush=True)
-    return subprocess.run(cmd, env=env, cwd=root).returncode
+    return subprocess.run(cmd, env=env).returncode
 
 
 def matches(expr: str | None, name: str) -> bool:
@@ -214,15 +241,11 @@ def matches(expr: str | None, name: str) -> bool:
         raise ValueError(f"cannot parse --filter {expr!r}") from None
 
 
-def run_memory(root: Path, env: dict[str, str], expr: str | None) -> list[dict]:
+def run_memory(env: dict[str, str], expr: str | None) -> list[dict]:
     """Peak memory of each model-level case, for each engine, each in a fresh process."""
+    memory = f"{__package__}.memory"  # this package, under the name it was imported by
     listed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.memory", "--list"],
-        env=env,
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=True,
+        [sys.executable, "-m", memory, "--list"], env=env, capture_output=True, text=True, check=True
     )
     rows = []
     for case in json.loads(listed.stdout):
@@ -230,13 +253,7 @@ def run_memory(root: Path, env: dict[str, str], expr: str | None) -> list[dict]:
             if not matches(expr, f"memory {case} {engine}"):
                 continue
             t0 = time.perf_counter()
-            done = subprocess.run(
-                [sys.executable, "-m", "benchmarks.memory", case, engine],
-                env=env,
-                cwd=root,
-                capture_output=True,
-                text=True,
-            )
+            done = subprocess.run([sys.executable, "-m", memory, case, engine], env=env, capture_output=True, text=True)
             if done.returncode != 0:
                 row = {"case": case, "engine": engine, "error": done.stderr.strip()[-500:]}
             else:
@@ -258,26 +275,24 @@ def run_memory(root: Path, env: dict[str, str], expr: str | None) -> list[dict]:
 
 def run(args: argparse.Namespace) -> int:
     """``minitorch bench``: returns the exit status (0, or 1 when a suite failed; the report is written anyway)."""
-    root = checkout_root()
-    out = Path(args.out) if args.out else root / "benchmarks"
+    out = Path(args.out) if args.out else default_out()
     if args.report_only:
-        path = out / bench_report.RESULTS
+        path = out / report.RESULTS
         if not path.is_file():
             raise FileNotFoundError(f"--report-only: no {path} to render")
         results = json.loads(path.read_text())
-        for written in bench_report.write_report(results, out):
+        for written in report.write_report(results, out):
             print(f"wrote {written}")
         return 0
-    if not (root / "benchmarks" / "conftest.py").is_file():
-        raise FileNotFoundError(
-            f"minitorch bench runs the suites in a source checkout's benchmarks/; none at {root / 'benchmarks'}"
-        )
+    if not (SUITES / "conftest.py").is_file():
+        raise FileNotFoundError(f"the benchmark suites are missing from {SUITES}; reinstall minitorch")
+    check_requirements()
     env = bench_env(args.threads, args.env, args.keep_env, not args.no_malloc_env)
     if args.quick:
         env["MINITORCH_BENCH_QUICK"] = "1"
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    machine = probe_machine(env, root)
+    machine = probe_machine(env)
     if args.repeat < 1:
         raise ValueError(f"--repeat expects a positive count, got {args.repeat}")
     raws, status = [], 0
@@ -286,15 +301,15 @@ def run(args: argparse.Namespace) -> int:
             if args.repeat > 1:
                 print(f"session {session + 1} of {args.repeat}", flush=True)
             raw_path = os.path.join(tmp, f"pytest-benchmark-{session}.json")
-            status = run_suites(root, env, args.quick, args.filter, raw_path) or status
+            status = run_suites(env, args.quick, args.filter, raw_path) or status
             raws.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
-    raw = bench_report.merge_sessions(raws)
-    memory = [] if args.no_memory else run_memory(root, env, args.filter)
+    raw = report.merge_sessions(raws)
+    memory = [] if args.no_memory else run_memory(env, args.filter)
     try:
         machine["loadavg_end"] = list(os.getloadavg())
     except OSError:
         pass
-    results = bench_report.assemble(
+    results = report.assemble(
         raw,
         memory,
         machine,
@@ -308,6 +323,6 @@ def run(args: argparse.Namespace) -> int:
             "sessions": args.repeat,
         },
     )
-    for written in bench_report.write_report(results, out):
+    for written in report.write_report(results, out):
         print(f"wrote {written}")
     return 0 if status in (0, 5) else 1  # 5: the filter selected nothing

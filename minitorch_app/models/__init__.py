@@ -3,8 +3,8 @@
 Each model file's ``define(lib)`` writes its classes against ``lib.nn``, so
 ``build("lenet", lib=torch)`` gives a real PyTorch twin from the very same source
 text as ``build("lenet")``. The minitorch classes are also attributes here
-(``minitorch.models.LeNet5``). Imports point one way: models use ``nn``, never
-the reverse.
+(``minitorch_app.models.LeNet5``). Imports point one way: models use the library's
+``nn``; the library never imports them.
 
 ========================  ==========================================================
 name                      model
@@ -15,6 +15,9 @@ name                      model
 ``lenet-blitz3``          LeNet5 with the blitz tutorial's 3x3 convs
 ``cifar-cnn``             CifarCNN: padded 3x3 convs, Dropout, Flatten
 ========================  ==========================================================
+
+Not in the registry (``minitorch train`` classifies images): ``CharLSTM``, the character-level
+LSTM language model of ``examples/char_lstm.py`` and the LSTM benchmark case.
 """
 
 from __future__ import annotations
@@ -23,15 +26,20 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
-from . import cnn, lenet, twolayer
+from . import charlm, cnn, lenet, twolayer
 
 
 @functools.cache
 def classes(lib: ModuleType) -> dict[str, type]:
     """Every model class written with ``lib.nn``, by class name (one set of classes per library)."""
-    table = {"TwoLayerNet": twolayer.define(lib), **lenet.define(lib), "CifarCNN": cnn.define(lib)}
+    table = {
+        "TwoLayerNet": twolayer.define(lib),
+        **lenet.define(lib),
+        "CifarCNN": cnn.define(lib),
+        "CharLSTM": charlm.define(lib),
+    }
     for name, cls in table.items():
         cls.__qualname__ = name  # not 'define.<locals>.LeNet5'
     return table
@@ -103,13 +111,24 @@ def build(
 
 
 def __getattr__(name: str) -> type:
-    """``minitorch.models.LeNet5`` and the other classes, written with minitorch."""
+    """``minitorch_app.models.LeNet5`` and the other classes, written with minitorch."""
     import minitorch
 
     table = classes(minitorch)
     if name in table:
         return table[name]
-    raise AttributeError(f"module 'minitorch.models' has no attribute {name!r}")
+    raise AttributeError(f"module 'minitorch_app.models' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "ModelSpec", "build", "classes", "names", "TwoLayerNet", "LeNet5", "CifarLeNet", "CifarCNN"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "build",
+    "classes",
+    "names",
+    "TwoLayerNet",
+    "LeNet5",
+    "CifarLeNet",
+    "CifarCNN",
+    "CharLSTM",
+]

@@ -2,7 +2,8 @@
 
 :func:`assemble` turns pytest-benchmark's JSON and the peak-memory rows into one
 results document; :func:`write_report` renders it. The ratio is always minitorch / torch
-(median time, or peak memory growth): below 1.0, minitorch is faster (or smaller).
+(median time, or peak memory growth): below 1.0, minitorch is faster (or smaller). The
+targets shown beside the ratios, and the headline cases, come from ``targets.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .targets import HEADLINE, TARGETS, target
+
 FORMAT = "minitorch-bench/1"
 RESULTS = "results.json"
 REPORT = "REPORT.md"
@@ -21,17 +24,8 @@ RATIO_CHART = "ratios.png"
 BATCH_CHART = "lenet_batch.png"
 ENGINES = ("minitorch", "torch")
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_", "MINITORCH_BENCH_")
-# The issue's targets (ratio minitorch/torch at most this), by case id; "memory:" for peak memory.
-TARGETS = {
-    "lenet_step_b4": 0.6,
-    "lenet_step_b64": 0.8,
-    "lenet_step_b256": 0.9,
-    "two_layer_step": 1.0,
-    "fashion_epoch": 0.9,
-    "memory:lenet_step_b256": 1.5,
-}
-HEADLINE = ["lenet_step_b4", "lenet_step_b64", "lenet_step_b256", "two_layer_step", "lenet_infer_1000", "fashion_epoch"]
-LENET_STEPS = {4: "lenet_step_b4", 64: "lenet_step_b64", 256: "lenet_step_b256"}
+# The batch-size chart: the LeNet training-step cases (their extra info holds the batch size).
+LENET_STEP_PREFIX = "lenet_step_b"
 
 
 # ---------------------------------------------------------------------------- assembling
@@ -85,7 +79,7 @@ def merge_sessions(raws: list[dict]) -> dict:
     for runs in by_name.values():
         stats = [b["stats"] for b in runs]
 
-        def median_of(key: str) -> float | None:
+        def median_of(key: str, stats: list = stats) -> float | None:
             values = sorted(st[key] for st in stats if st.get(key) is not None)
             if not values:
                 return None
@@ -147,12 +141,13 @@ def _label(row: dict) -> str:
     return row["title"] + ("" if row.get("device", "cpu") == "cpu" else f" [{row['device']}]")
 
 
-def _target(key: str, ratio: float | None) -> str:
-    if key not in TARGETS:
+def _target(case: str, ratio: float | None, measure: str = "time") -> str:
+    bound = target(case, measure)
+    if bound is None:
         return ""
     if ratio is None:
-        return f"≤ {TARGETS[key]:g}"
-    return f"≤ {TARGETS[key]:g} ({'met' if ratio <= TARGETS[key] else 'not met'})"
+        return f"≤ {bound:g}"
+    return f"≤ {bound:g} ({'met' if ratio <= bound else 'not met'})"
 
 
 def _timing_table(rows: list[dict], targets: bool = False) -> list[str]:
@@ -178,7 +173,7 @@ def _memory_table(rows: list[dict]) -> list[str]:
             f"| {r['title']} | {_num(m.get('growth_mib'), '{:.1f} MiB')} | "
             f"{_num(t.get('growth_mib'), '{:.1f} MiB')} | **{_num(r['ratio'])}** | "
             f"{_num(m.get('peak_mib'), '{:.0f} MiB')} | {_num(t.get('peak_mib'), '{:.0f} MiB')} | "
-            f"{_target('memory:' + r['case'], r['ratio'])} |"
+            f"{_target(r['case'], r['ratio'], 'memory')} |"
         )
     return lines
 
@@ -230,13 +225,15 @@ def render_markdown(results: dict, charts: list[str]) -> str:
     head = headline_rows(results)
     if head:
         out += ["## Headline", ""] + _timing_table(head, targets=True)
-        lenet_mem = [m for m in results.get("memory", []) if m["case"] == "lenet_step_b256"]
-        if lenet_mem and lenet_mem[0].get("ratio") is not None:
-            out += [
-                "",
-                f"Peak memory growth of the LeNet step at batch 256: ratio **{lenet_mem[0]['ratio']:.2f}** "
-                f"({_target('memory:lenet_step_b256', lenet_mem[0]['ratio'])}).",
-            ]
+        memory = {m["case"]: m for m in results.get("memory", [])}
+        for t in TARGETS:
+            row = memory.get(t.case) if t.measure == "memory" else None
+            if row is not None and row.get("ratio") is not None:
+                out += [
+                    "",
+                    f"Peak memory growth of {row['title']}: ratio **{row['ratio']:.2f}** "
+                    f"({_target(t.case, row['ratio'], 'memory')}).",
+                ]
         out.append("")
     for chart in charts:
         out += [f"![{Path(chart).stem}]({Path(chart).name})", ""]
@@ -339,8 +336,11 @@ def ratio_chart(results: dict, path: Path) -> str | None:
 
 def batch_chart(results: dict, path: Path) -> str | None:
     """LeNet training-step time against batch size, both engines (log-log)."""
-    by_case = {r["case"]: r for r in results.get("cases", []) if r.get("device", "cpu") == "cpu"}
-    points = [(b, by_case[c]) for b, c in LENET_STEPS.items() if c in by_case]
+    points = sorted(
+        (r["batch"], r)
+        for r in results.get("cases", [])
+        if r.get("device", "cpu") == "cpu" and r["case"].startswith(LENET_STEP_PREFIX) and r.get("batch")
+    )
     if not points:
         return None
     fig = _figure((6, 4))

@@ -1,0 +1,180 @@
+"""``Backend``: what one kind of device answers, so that op code never asks "numpy or cupy?".
+
+One object per device kind (``HOST`` for numpy, ``CUDA`` for CuPy; a test can add a third)
+holds everything device-specific: the array module, transfers to and from host memory,
+scatter-add, strided window views, writeability and overlap tests, random numbers,
+synchronisation, and the fast kernels registered for that device. The defaults here are
+written against the array API numpy and CuPy share; a backend overrides what differs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .device import device
+
+T = TypeVar("T")
+
+
+class Backend:
+    """Everything specific to one kind of device (subclasses: ``HostBackend``, ``CudaBackend``).
+
+    Attributes:
+        type: the device type it serves (``'cpu'``, ``'cuda'``).
+        xp: its array module (numpy's API: numpy itself, or cupy).
+        array_type: the class of its arrays.
+    """
+
+    type: str = ""
+    xp: Any = None
+    array_type: Any = None
+
+    def __init__(self) -> None:
+        self._kernels: dict = {}
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} '{self.type}'>"
+
+    # ------------------------------------------------------------------ devices
+    def is_available(self) -> bool:
+        """Whether this kind of device can be used on this machine."""
+        return True
+
+    def check_available(self) -> None:
+        """Raise torch's error when this kind of device cannot be used here."""
+
+    def device_count(self) -> int:
+        return 1
+
+    def current_device(self) -> int:
+        return 0
+
+    def device_of(self, array: Any) -> device:
+        """The device ``array`` (one of this backend's arrays) lives on."""
+        return device(self.type)
+
+    def synchronize(self, device: Any = None) -> None:
+        """Wait until work queued on the device has finished (a no-op where work runs eagerly)."""
+
+    # ------------------------------------------------------ memory and transfers
+    def to_host(self, array: Any) -> np.ndarray:
+        """A numpy copy of one of this backend's arrays."""
+        raise NotImplementedError
+
+    def from_host(self, array: Any, device: device) -> Any:
+        """``array`` (a numpy array, or already one of this backend's) on ``device``."""
+        raise NotImplementedError
+
+    def zeros(self, shape: tuple, dtype: Any, device: device) -> Any:
+        """Zeros of ``shape`` and numpy ``dtype`` on ``device``."""
+        return self.xp.zeros(shape, dtype=dtype)
+
+    # ----------------------------------------------------------- array services
+    def scatter_add(self, target: Any, index: Any, values: Any) -> None:
+        """``target[index] += values`` with repeated indices accumulating."""
+        raise NotImplementedError
+
+    def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:
+        """``target[index] = reduce(target[index], values)`` with repeated indices combining, for ``reduce`` in
+        ``'sum'``, ``'prod'``, ``'amax'``, ``'amin'`` (NaN wins a max or min, as in torch)."""
+        raise NotImplementedError
+
+    def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
+        """A view of ``array``'s memory with the given shape and byte strides (windows may overlap);
+        read-only where the array library can mark it so."""
+        return self.xp.lib.stride_tricks.as_strided(array, shape, strides)
+
+    def reshape_view(self, array: Any, shape: tuple) -> Any:
+        """``array`` reshaped without copying; ValueError (or AttributeError) when that needs a copy."""
+        out = array.view()
+        out.shape = shape
+        return out
+
+    def is_writeable(self, array: Any) -> bool:
+        """Whether ``array`` may be written in place (numpy marks broadcast and window views read-only)."""
+        return True
+
+    def partial_overlap(self, out: Any, other: Any) -> bool:
+        """Whether ``other`` overlaps ``out``'s memory without being the very same view of it, as torch decides.
+
+        torch refuses such in-place ops (``x.add_(x[0])``): the result would depend on the order in
+        which elements are written. Like torch, only dense (contiguous in some order) arrays are
+        judged, by their address ranges; for others it cannot tell cheaply and lets the op run.
+        """
+        if type(out) is not type(other):
+            return False
+        dense = (out.flags.c_contiguous or out.flags.f_contiguous) and (
+            other.flags.c_contiguous or other.flags.f_contiguous
+        )
+        if not dense or out.size == 0 or other.size == 0:
+            return False
+        a, b = self._address(out), self._address(other)
+        if a == b and out.shape == other.shape and out.strides == other.strides:
+            return False
+        return a < b + other.nbytes and b < a + out.nbytes
+
+    def _address(self, array: Any) -> int:
+        """The address of ``array``'s first element."""
+        raise NotImplementedError
+
+    def quiet(self) -> AbstractContextManager[Any]:
+        """A context that silences divide/invalid/overflow warnings (torch computes inf and nan silently)."""
+        return contextlib.nullcontext()
+
+    def filled_like(self, array: Any, value: Any) -> Any:
+        """``value`` as the other operand of an elementwise op with ``array``: the value itself, or where
+        the array library is faster against a whole array (numpy's maximum), a cached filled one."""
+        return value
+
+    def masked_grad(self, grad: Any, keep: Any) -> Any:
+        """``grad`` where ``keep`` holds and 0 elsewhere, even where ``grad`` is inf or NaN.
+
+        torch's backward formulas select (``where(mask, grad, 0)``); a product would turn an inf or
+        NaN gradient into NaN where the mask is 0. Selecting is as fast as multiplying on a GPU.
+        """
+        return self.xp.where(keep, grad, 0).astype(grad.dtype, copy=False)
+
+    # ------------------------------------------------------------ random numbers
+    def manual_seed(self, seed: int) -> None:
+        """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""
+
+    def uniform(self, rng: np.random.Generator, shape: tuple, low: float, high: float) -> Any:
+        """float64 samples of U(low, high) on this device; ``rng``: minitorch's host generator."""
+        return self.from_host(rng.uniform(low, high, size=shape), device(self.type))
+
+    def normal(self, rng: np.random.Generator, shape: tuple) -> Any:
+        """float64 standard normal samples on this device."""
+        return self.from_host(rng.standard_normal(size=shape), device(self.type))
+
+    def integers(self, rng: np.random.Generator, shape: tuple, low: int, high: int) -> Any:
+        """int64 samples uniform on [low, high) on this device."""
+        return self.from_host(rng.integers(low, high, size=shape, dtype=np.int64), device(self.type))
+
+    # -------------------------------------------------------------- fast kernels
+    def kernel(self, plain: T) -> T:
+        """The fast variant this device registered for ``plain`` (an op class or a function), else ``plain``.
+
+        An op names its plain twin at the one place it picks an implementation
+        (``backend_of(x).kernel(FlatConvolution).apply(...)``); a numba or CuPy kernel module
+        plugs in with ``register_kernel`` and the op's code does not change.
+        """
+        return self._kernels.get(plain, plain)
+
+    def register_kernel(self, plain: Any, fast: Any) -> Callable[[], None]:
+        """Use ``fast`` instead of ``plain`` on this device; returns a function that undoes it."""
+        self._kernels[plain] = fast
+
+        def unregister() -> None:
+            if self._kernels.get(plain) is fast:
+                del self._kernels[plain]
+
+        return unregister
+
+    def kernels(self) -> dict:
+        """The registered fast variants, plain twin -> variant (a copy)."""
+        return dict(self._kernels)
