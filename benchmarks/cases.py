@@ -51,6 +51,24 @@ def make_lenet_step(engine: Engine, batch: int) -> Callable[[], float]:
     return step
 
 
+def make_bn_cnn_step(engine: Engine, batch: int) -> Callable[[], float]:
+    """One training step of the BatchNorm CNN (``bn-cnn``: three conv + BatchNorm2d + ReLU blocks,
+    AdaptiveAvgPool2d, a linear layer; 1x28x28 images) with SGD momentum 0.9, batch norm in training mode."""
+    model = engine.build_model("bn-cnn")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = engine.lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch, (1, 28, 28))
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 def make_lenet_inference(engine: Engine, images: int = 1000) -> Callable[[], object]:
     """LeNet-5 predictions for ``images`` images in one batch (eval mode, no_grad, argmax)."""
     model = engine.build_model("lenet")
@@ -162,12 +180,64 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     return epoch
 
 
+def make_lenet_graph(engine: Engine, batch: int) -> Callable[[], object]:
+    """The LeNet step of ``make_lenet_step`` captured as a CUDA graph, by torch's recipe (written once for both
+    libraries: warm-up on a side stream, capture, then each call replays the whole step)."""
+    lib = engine.lib
+    model = engine.build_model("lenet")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch)
+
+    def step() -> object:
+        opt.zero_grad(set_to_none=True)
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    side = lib.cuda.Stream()
+    side.wait_stream(lib.cuda.current_stream())
+    with lib.cuda.stream(side):
+        for _ in range(3):
+            step()
+    lib.cuda.current_stream().wait_stream(side)
+    graph = lib.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with lib.cuda.graph(graph):
+        static_loss = step()
+
+    def replay() -> object:
+        graph.replay()
+        return static_loss
+
+    return replay
+
+
+GPU_BATCHES = (64, 256, 1024)
+# GPU case id -> (title, factory, keyword arguments, extra info): each run eagerly and as a captured graph
+GPU_CASES: dict[str, tuple[str, Callable, dict, dict]] = {}
+for _b in GPU_BATCHES:
+    GPU_CASES[f"gpu_lenet_step_b{_b}"] = (
+        f"LeNet train step, batch {_b}, eager",
+        make_lenet_step,
+        {"batch": _b},
+        {"batch": _b},
+    )
+    GPU_CASES[f"gpu_lenet_graph_b{_b}"] = (
+        f"LeNet train step, batch {_b}, captured (CUDA graph replay)",
+        make_lenet_graph,
+        {"batch": _b},
+        {"batch": _b, "captured": True},
+    )
+
 # case id -> (title, factory, keyword arguments, extra info for the report)
 MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "two_layer_step": ("two-layer net step (64x1000->100->10)", make_two_layer_step, {}, {"batch": 64}),
     "lenet_step_b4": ("LeNet train step, batch 4", make_lenet_step, {"batch": 4}, {"batch": 4}),
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
+    "bn_cnn_step_b64": ("BatchNorm CNN train step, batch 64", make_bn_cnn_step, {"batch": 64}, {"batch": 64}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
     "lstm_step": (
         "char LSTM train step, batch 64, seq 35, hidden 256 (embedding + LSTM + decoder)",

@@ -304,6 +304,12 @@ class TensorMethods:
     def relu(self) -> Any:
         return _ops.relu(self)
 
+    def prelu(self, weight: Any) -> Any:
+        return _ops.prelu(self, weight)
+
+    def hardshrink(self, lambd: float = 0.5) -> Any:
+        return _ops.hardshrink(self, lambd)
+
     def square(self) -> Any:
         return _ops.square(self)
 

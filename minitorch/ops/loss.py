@@ -169,13 +169,13 @@ def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> 
         raise RuntimeError(f"output with shape {list(xs)} doesn't match the broadcast shape {list(full)}")
 
 
-def _size_warning(input: Tensor, target: Tensor) -> None:
+def _size_warning(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. "
             "Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 

@@ -187,6 +187,8 @@ def _chain(node: ast.Attribute) -> list:
     while isinstance(cur, ast.Attribute):
         parts.append(cur.attr)
         cur = cur.value
+    if isinstance(cur, ast.Call) and isinstance(cur.func, ast.Name):
+        cur = cur.func  # F(lib).relu: a test's helper that returns a namespace names it
     parts.append(cur.id if isinstance(cur, ast.Name) else "")
     return parts[::-1]
 

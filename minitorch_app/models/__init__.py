@@ -14,6 +14,7 @@ name                      model
 ``lenet-cifar``           CifarLeNet: 'Training a Classifier' net, 3x32x32
 ``lenet-blitz3``          LeNet5 with the blitz tutorial's 3x3 convs
 ``cifar-cnn``             CifarCNN: padded 3x3 convs, Dropout, Flatten
+``bn-cnn``                BatchNormCNN: 3x3 convs with BatchNorm2d, AdaptiveAvgPool2d, 1x28x28
 ========================  ==========================================================
 
 Not in the registry (``minitorch train`` classifies images): ``CharLSTM``, the character-level
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Optional
 
-from . import charlm, cnn, lenet, twolayer
+from . import bncnn, charlm, cnn, lenet, twolayer
 
 
 @functools.cache
@@ -39,6 +40,7 @@ def classes(lib: ModuleType) -> dict[str, type]:
         **lenet.define(lib),
         "CifarCNN": cnn.define(lib),
         "CharLSTM": charlm.define(lib),
+        "BatchNormCNN": bncnn.define(lib),
     }
     for name, cls in table.items():
         cls.__qualname__ = name  # not 'define.<locals>.LeNet5'
@@ -72,6 +74,7 @@ MODELS: dict[str, ModelSpec] = {
         "LeNet5", (1, 32, 32), 32, "LeNet with the blitz tutorial's 3x3 convs", {"kernel_size": 3}
     ),
     "cifar-cnn": ModelSpec("CifarCNN", (3, 32, 32), 32, "CNN with padding, Dropout and Flatten"),
+    "bn-cnn": ModelSpec("BatchNormCNN", (1, 28, 28), 28, "CNN with BatchNorm2d and AdaptiveAvgPool2d, 28x28 input"),
 }
 
 
@@ -131,4 +134,5 @@ __all__ = [
     "CifarLeNet",
     "CifarCNN",
     "CharLSTM",
+    "BatchNormCNN",
 ]
