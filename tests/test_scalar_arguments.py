@@ -70,6 +70,9 @@ USES = {
     "addbmm_alpha": lambda lib, dt, v: lib.addbmm(*_matrices(lib, dt, 0, 1, 1, batched=True), alpha=v),
     "searchsorted": lambda lib, dt, v: lib.searchsorted(_base(lib, dt), v),
     "searchsorted_right": lambda lib, dt, v: lib.searchsorted(_base(lib, dt), v, right=True),
+    "leaky_relu": lambda lib, dt, v: lib.nn.functional.leaky_relu(_base(lib, dt) - 1, v),
+    "hardtanh_max": lambda lib, dt, v: lib.nn.functional.hardtanh(_base(lib, dt), -1, v),
+    "threshold_value": lambda lib, dt, v: lib.nn.functional.threshold(_base(lib, dt), 0.5, v),
 }
 # float16 arithmetic in torch computes in float32 with the number as a float32 (its "opmath"); numpy
 # computes in float16 with the number rounded to float16. Only these uses are exact there.
@@ -210,6 +213,17 @@ def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) 
             RuntimeError,
             "atol must be greater than or equal",
         ),
+        ("F.leaky_relu(lib.ones(2), 1e300)", RuntimeError, "type float without overflow"),
+        ("F.leaky_relu(lib.ones(2), 2**64)", OverflowError, "int too big to convert"),
+        ("F.hardtanh(lib.ones(2, dtype=lib.float16), -1.0, 1e6)", RuntimeError, "c10::Half without overflow"),
+        ("F.threshold(lib.ones(2, dtype=lib.float16), 1e300, 0.0)", RuntimeError, "type float without overflow"),
+        ("F.threshold(lib.ones(2, dtype=lib.float16), 0.5, 1e6)", RuntimeError, "c10::Half without overflow"),
+        ("F.hardshrink(lib.ones(2, dtype=lib.float16), 1e6)", RuntimeError, "c10::Half without overflow"),
+        ("F.softshrink(lib.ones(2), float('nan'))", RuntimeError, "lambda must be in range [0, 3.40282e+38]"),
+        ("F.softshrink(lib.ones(2), 1e300)", RuntimeError, "for input dtype Float, but found 1e+300"),
+        ("F.elu(lib.ones(2, dtype=lib.float16), 1e300)", RuntimeError, "type float without overflow"),
+        ("F.celu(lib.ones(2), 2**64)", OverflowError, "int too big to convert"),
+        ("F.softplus(lib.ones(2), 1.0, 1e300)", RuntimeError, "type float without overflow"),
         (
             "lib.maximum(lib.zeros(2), 0.5)",
             TypeError,
@@ -220,7 +234,7 @@ def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) 
 def test_refused_numbers_raise_as_torch(code: str, error: Any, gist: str) -> None:
     for lib in (torch, minitorch):
         with pytest.raises(error) as info:
-            eval(code, {"lib": lib, "np": np})
+            eval(code, {"lib": lib, "np": np, "F": lib.nn.functional})
         assert gist in str(info.value), (lib.__name__, info.value)
 
 

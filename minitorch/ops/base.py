@@ -175,6 +175,17 @@ def float_operand(x: Tensor) -> Tensor:
     return x if x.dtype.is_floating_point else to_dtype(x, dtypes.get_default_dtype())
 
 
+# The integer dtypes (bool excluded): kernels that take every dtype but bool accept these too.
+INTEGER_DTYPES = tuple(d for d in dtypes.ALL if not d.is_floating_point and d is not dtypes.bool_)
+
+
+def require_floating(input: Tensor, kernel: str, also: tuple = ()) -> None:
+    """torch's NotImplementedError for a kernel (named ``kernel``) that takes only floating dtypes, and those in
+    ``also`` (torch's kernels differ: avg_pool2d adds int64, conv2d every integer type)."""
+    if not input.dtype.is_floating_point and input.dtype not in also:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype._scalar_name}'")
+
+
 def no_graph(fn: Callable, *arrays: Any) -> Tensor:
     """Wrap a result that never carries a gradient (comparisons, argmax, rounding)."""
     return Tensor._wrap(fn(*arrays))
