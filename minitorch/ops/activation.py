@@ -162,6 +162,8 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, bat
         return input
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
     lead = 2 if batched else 1
     mask = dropout_mask(input, p, shape=tuple(input.shape[:lead]) + (1,) * (input.ndim - lead))
     if inplace:

@@ -22,7 +22,7 @@ from ..backend import Array, array_module, backend_of
 from ..caches import CONV2D_PLANS
 from ..tensor import Tensor
 from . import conv_flat
-from .base import Op
+from .base import INTEGER_DTYPES, Op, require_floating
 from .conv_flat import FlatConvolution, FlatGeometry
 from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 
@@ -273,6 +273,7 @@ def _plan(
         raise RuntimeError(
             f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} kernel_width: {kernel[1]}"
         )
+    require_floating(input, "slow_conv2d_cpu", also=INTEGER_DTYPES)  # (the plan is cached per dtype)
     if stride != (1, 1):
         return ConvPlan(stride, pads, dilation, None)
     (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation

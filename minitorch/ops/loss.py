@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, check_broadcast, to_dtype
+from .base import Op, check_broadcast, require_floating, to_dtype
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
 
@@ -270,6 +270,7 @@ def binary_cross_entropy(
         raise RuntimeError(f"Found dtype {target.dtype._scalar_name} but expected {input.dtype._scalar_name}")
     if weight is not None:
         _check_fits_input(weight, input, expanded=True)
+    require_floating(input, "binary_cross_entropy")
     not_differentiable("binary_cross_entropy", "weight", weight)
     return BinaryCrossEntropy.apply(input, target, _raw_like(weight, input), reduction)
 

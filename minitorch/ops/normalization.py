@@ -24,7 +24,7 @@ from typing import Any
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, require_floating
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
@@ -233,6 +233,7 @@ def batch_norm(
         _check_vector(name, t, c)
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    require_floating(input, "batch_norm")
     dt = input._data.dtype
     stats = (None, None) if training else (running_mean._data.astype(dt), running_var._data.astype(dt))
     out, mean, var = BatchNorm.apply(input, weight, bias, *stats, bool(training), float(eps))
@@ -278,6 +279,7 @@ def layer_norm(
             f"Given normalized_shape={shape}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(input.shape)}"
         )
+    require_floating(input, "LayerNormKernelImpl")
     return LayerNorm.apply(input, weight, bias, k, float(eps))
 
 
@@ -313,4 +315,5 @@ def group_norm(
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
+    require_floating(input, "GroupNormKernelImpl")
     return GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))

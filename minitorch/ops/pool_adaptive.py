@@ -17,7 +17,7 @@ from typing import Any
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, require_floating
 from .windows import is_int
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -108,7 +108,8 @@ def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
         if dims == 1:
             raise RuntimeError(f"{fn}(): Expected 2D or 3D tensor, but got {list(input.shape)}")
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    for i in range(1, input.ndim):
+    # max pooling refuses empty channels too; average pooling only empty spatial dims (as in torch)
+    for i in range(1 if "max" in fn else input.ndim - dims, input.ndim):
         if input.shape[i] == 0:
             raise RuntimeError(
                 f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
@@ -145,6 +146,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     out = _output_size("adaptive_avg_pool2d", input, output_size, 2)
     if out == (1, 1):  # global average pooling, as torch computes it
         return input.mean((-2, -1), keepdim=True)
+    require_floating(input, "adaptive_avg_pool2d")
     x = _as_batch(input)
     xp, dtype = x._xp, x._data.dtype
     a, b = averaging_matrix(xp, x.shape[-2], out[0], dtype), averaging_matrix(xp, x.shape[-1], out[1], dtype)
@@ -160,6 +162,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
     out = _output_size("adaptive_max_pool2d", input, output_size, 2)
+    require_floating(input, "adaptive_max_pool2d")
     values, index = AdaptiveMaxPool2D.apply(_as_batch(input), out)
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)

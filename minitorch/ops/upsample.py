@@ -128,6 +128,14 @@ def interpolate(
         scales = None
     if mode == "area":
         return adaptive_avg_pool2d(input, sizes) if dims == 2 else adaptive_avg_pool1d(input, sizes)
+    if min(input.shape[2:]) <= 0 or min(sizes) <= 0:
+        names = ("H", "W")[2 - dims :]
+        given = ", ".join(f"{k}: {n}" for k, n in zip(names, input.shape[2:]))
+        wanted = ", ".join(f"{k}: {n}" for k, n in zip(names, sizes))
+        joint = " and" if dims == 1 else ""  # torch's two messages differ by this word
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({given}){joint} output ({wanted})"
+        )
     x = input if dims == 2 else input.unsqueeze(-2)
     spatial = tuple(x.shape[2:])
     sizes = sizes if dims == 2 else (1,) + sizes
