@@ -88,21 +88,25 @@ class InplaceMethods:
             raise RuntimeError(
                 f"result type {src._scalar_name} can't be cast to the desired output type {self.dtype._scalar_name}"
             )
+        self._check_writeable()
+        self._xp.copyto(self._data, values, casting="unsafe")
+        self._bump_version()
+
+    def _check_writeable(self) -> None:
+        """torch's error for writing an expanded tensor, whose elements share locations (numpy marks it read-only)."""
         if not self.backend.is_writeable(self._data):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location. Please clone() the tensor before "
                 "performing the operation."
             )
-        self._xp.copyto(self._data, values, casting="unsafe")
-        self._bump_version()
 
     def zero_(self) -> Any:
         """Set every element to zero."""
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(_ops.zero)
-        self._data.fill(0)
+        self.backend.fillable(self._data).fill(0)
         self._bump_version()
         return self
 
@@ -126,7 +130,7 @@ class InplaceMethods:
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(lambda s: _ops.inplace_fill(s, v))
-        self._data.fill(v)
+        self.backend.fillable(self._data).fill(v)
         self._bump_version()
         return self
 
@@ -141,6 +145,7 @@ class InplaceMethods:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(shape)}")
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
+            self._check_writeable()
             self._xp.copyto(self._data, backend.to_device(src._data, self.device), casting="unsafe")
             self._bump_version()
             return self

@@ -118,6 +118,12 @@ class Backend:
         """Whether ``array`` may be written in place (numpy marks broadcast and window views read-only)."""
         return True
 
+    def fillable(self, array: Any) -> Any:
+        """``array`` itself, or a writeable alias of a broadcast view of writeable memory: filling one with a
+        single value is well defined however many of its elements share a location (torch's fill_ and zero_
+        write expanded tensors)."""
+        return array
+
     def partial_overlap(self, out: Any, other: Any) -> bool:
         """Whether ``other`` overlaps ``out``'s memory without being the very same view of it, as torch decides.
 

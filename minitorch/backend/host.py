@@ -51,6 +51,16 @@ class HostBackend(Backend):
     def is_writeable(self, array: Any) -> bool:
         return bool(array.flags.writeable)
 
+    def fillable(self, array: Any) -> Any:
+        if array.flags.writeable:
+            return array
+        alias = array.view()
+        try:
+            alias.flags.writeable = True  # numpy allows it for a broadcast view of writeable memory only
+        except ValueError:
+            return array  # memory that is read-only itself: numpy's error, as before
+        return alias
+
     def _address(self, array: Any) -> int:
         return array.__array_interface__["data"][0]
 
