@@ -86,6 +86,11 @@ def test_interpolate_sizes_below_one_raise_as_torch(dims: int, size_in: int, siz
     assert_same_outcome(make)
 
 
+@pytest.mark.parametrize("groups", [0, -1, 3])
+def test_group_norm_checks_its_group_count_as_torch(groups: int) -> None:
+    raises_like(lambda lib: F(lib).group_norm(lib.ones(2, 4, 3), groups), exact=True)
+
+
 def test_interpolate_scale_factors_that_empty_the_output_raise_as_torch() -> None:
     for scale in (0.0, -1.0, 0.1):
         raises_like(lambda lib, s=scale: F(lib).interpolate(lib.ones(1, 1, 5), scale_factor=s), exact=True)
