@@ -44,20 +44,50 @@ def window_taps(xp: Any, n: int, n_out: int) -> Array:
     return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
 
 
+def _mix(xp: Any, x: Array, m: Array, zero_reads: Array | None, rows: bool) -> Array:
+    """``m @ x`` (``rows``) or ``x @ m.T``, where a non-finite element of ``x`` reaches only the outputs that read
+    it, as in torch's loops: those with a nonzero weight on it (inf stays inf), and those that read it with a zero
+    weight (``zero_reads``: 0 * inf is NaN). The plain product would make 0 * inf = NaN in every output."""
+
+    def mul(mat: Array, v: Array) -> Array:
+        return xp.matmul(mat, v) if rows else xp.matmul(v, mat.T)
+
+    finite = xp.isfinite(x)
+    if bool(finite.all()):
+        return mul(m, x)
+    dt = x.dtype
+    reads = (m != 0).astype(dt)
+    pos = mul(reads, (x == xp.inf).astype(dt)) > 0
+    neg = mul(reads, (x == -xp.inf).astype(dt)) > 0
+    nan = mul(reads, xp.isnan(x).astype(dt)) > 0
+    if zero_reads is not None:
+        nan |= mul(zero_reads.astype(dt), (~finite).astype(dt)) > 0
+    out = mul(m, xp.where(finite, x, 0))
+    return xp.where(nan | (pos & neg), xp.nan, xp.where(pos, xp.inf, xp.where(neg, -xp.inf, out))).astype(dt)
+
+
 class Separable2D(Op):
-    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B)."""
+    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B).
+
+    ``zero_reads`` (None, or one boolean matrix per axis) marks the inputs torch's formula reads with a zero
+    weight, which decides where an infinite or NaN input goes (see ``_mix``).
+    """
 
     @staticmethod
-    def forward(ctx: Context, x: Array, a: Array, b: Array) -> Array:
+    def forward(ctx: Context, x: Array, a: Array, b: Array, zero_reads: tuple | None = None) -> Array:
         xp = array_module(x)
         ctx.mats = (a, b)  # constants of the shapes, not of the data
-        return xp.matmul(xp.matmul(a, x), b.T)
+        if x.dtype.kind != "f" or bool(xp.isfinite(x).all()):
+            return xp.matmul(xp.matmul(a, x), b.T)
+        za, zb = zero_reads if zero_reads is not None else (None, None)
+        with backend_of(x).quiet():
+            return _mix(xp, _mix(xp, x, b, zb, rows=False), a, za, rows=True)  # columns first, as torch's loop
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
         xp = array_module(grad)
-        return xp.matmul(xp.matmul(a.T, grad), b), None, None
+        return xp.matmul(xp.matmul(a.T, grad), b), None, None, None
 
 
 class AdaptiveAvgPool2D(Separable2D):
