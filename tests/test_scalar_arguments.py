@@ -214,6 +214,7 @@ def test_numbers_as_arguments_of_recorded_ops(use: str, dtype: str, value: Any) 
             "atol must be greater than or equal",
         ),
         ("F.leaky_relu(lib.ones(2), 1e300)", RuntimeError, "type float without overflow"),
+        ("F.hardtanh(lib.ones(2, dtype=lib.uint8))", RuntimeError, "unsigned type with negative limits"),
         ("F.leaky_relu(lib.ones(2), 2**64)", OverflowError, "int too big to convert"),
         ("F.hardtanh(lib.ones(2, dtype=lib.float16), -1.0, 1e6)", RuntimeError, "c10::Half without overflow"),
         ("F.threshold(lib.ones(2, dtype=lib.float16), 1e300, 0.0)", RuntimeError, "type float without overflow"),
