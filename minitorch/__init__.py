@@ -121,6 +121,7 @@ from .ops import (
     equal,
     exp,
     expand_as,
+    fill,
     flatten,
     flip,
     fliplr,

@@ -229,6 +229,8 @@ def backward(
         execute(roots, bool(retain_graph))
         return
     targets = _as_seq(inputs)
+    if not targets:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     found = grad(outs, targets, grads, retain_graph=retain_graph, allow_unused=True)
     for t, g in zip(targets, found):
         if g is None:
@@ -265,6 +267,8 @@ def grad(
         raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
     outs = _as_seq(outputs)
     ins = _as_seq(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(grads) != len(outs):
         raise RuntimeError(f"grad_outputs has {len(grads)} elements but outputs has {len(outs)}")

@@ -244,9 +244,15 @@ class BackwardNode(Node):
         return self._function.backward(ctx, *grads)
 
     def release(self) -> None:
-        """Free what forward saved (called after a backward without ``retain_graph``)."""
-        self._ctx._freed = True
-        self._ctx._saved = None
+        """Free what forward saved (called after a backward without ``retain_graph``).
+
+        Only a node that saved values becomes unusable: one that saved nothing (``x + 1``, ``sum``)
+        can run again, as in torch, where only reading a freed saved value raises.
+        """
+        ctx = self._ctx
+        if ctx._saved is not None and any(ref.value is not None for ref in ctx._saved):
+            ctx._freed = True
+        ctx._saved = None
 
 
 class FunctionBackward(BackwardNode):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..caches import POOL2D_PLANS
 from ..tensor import Tensor
-from .base import Op
+from .base import INTEGER_DTYPES, Op, require_floating
 from .pool_tiled import MaxPool2DTiled
 from .windows import IntPair, pair, plain_args, sliding_windows, spread
 
@@ -236,6 +237,7 @@ def max_pool2d(
         )
         if key is not None:  # checked once per call signature (input shape included), not per batch
             POOL2D_PLANS.put(key, (kernel, stride, padding, dilation, out, tiled))
+    require_floating(input, "max_pool2d", also=INTEGER_DTYPES)  # (outside the plan: not cached per dtype)
     x = input if input._data.ndim == 4 else input.unsqueeze(0)
     # The one place an implementation is chosen: non-overlapping tiles without indices take the tiled
     # kernel (pool_tiled.py), everything else the general windows path; a device may register variants.
@@ -268,12 +270,14 @@ def avg_pool2d(
             mode); otherwise by the number of input elements in the window.
         divisor_override: divide every window by this instead.
     """
+    input.size(-3)  # torch reads the channel count first: IndexError for a 1-D or 0-D input
     kernel, stride, padding = _pool_args("avg_pool2d", kernel_size, stride, padding)
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(input.shape[-2:], kernel, stride, padding))
     _check_output(input, out)
+    require_floating(input, "avg_pool2d", also=(dtypes.int64,))
     x = input if input.ndim == 4 else input.unsqueeze(0)
     res = AvgPool2D.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return res if input.ndim == 4 else res.squeeze(0)

@@ -150,9 +150,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
     shp = input._data.shape
+    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)  # a 0-d tensor takes dims 0 and -1 only
     if not shp:
         return reshape(input, (1,))
-    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -381,9 +381,13 @@ class Flip(Op):
         return backend.array_module(grad).flip(grad, axis=ctx.axes), None
 
 
-def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
-    """Reverse the order of elements along ``dims``."""
-    axes = tuple(input._wrap_dim(d) for d in ((dims,) if isinstance(dims, int) else dims))
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a sequence, or the dims themselves: ``x.flip(0, 1)``)."""
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    axes = tuple(input._wrap_dim(d) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return Flip.apply(input, axes)
