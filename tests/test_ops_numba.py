@@ -269,3 +269,19 @@ def test_numba_convolution_gives_the_same_bits_on_any_number_of_threads(n: int) 
     for other in runs[1:]:
         for a, b in zip(runs[0], other):
             np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_empty_inputs_run_the_plain_twins_inside_the_variants() -> None:
+    """No channels or no images: the compiled loops would divide by a zero size; the plain code handles it."""
+    F = minitorch.nn.functional
+    x, w = minitorch.ones(2, 0, 4, 4, requires_grad=True), minitorch.ones(3, 0, 2, 2, requires_grad=True)
+    out = F.conv2d(x, w, minitorch.arange(3.0))
+    assert out.grad_fn._function is FlatConvolutionNumba and out.shape == (2, 3, 3, 3)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    empty = minitorch.ones(0, 3, 4, 4, requires_grad=True)
+    pooled = F.max_pool2d(empty, 2)
+    assert pooled.shape == (0, 3, 2, 2)
+    pooled.sum().backward()
+    assert empty.grad.shape == empty.shape

@@ -97,7 +97,7 @@ class FlatConvolutionNumba(FlatConvolution):
         groups: int,
         geo: FlatGeometry,
     ) -> Array:
-        if x.dtype not in DTYPES or type(x) is not np.ndarray:
+        if x.dtype not in DTYPES or type(x) is not np.ndarray or x.size == 0 or w.size == 0:  # empty: plain twin
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
         xpad = _padded(x, padding)

@@ -84,7 +84,7 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
     @staticmethod
     def forward(ctx: Context, x: Array, kernel: tuple, out: tuple) -> Array:
         ho, wo = out
-        if x.dtype not in DTYPES or type(x) is not np.ndarray or kernel != (2, 2):
+        if x.dtype not in DTYPES or type(x) is not np.ndarray or kernel != (2, 2) or x.size == 0:
             ctx.plain = True
             return MaxPool2DTiled.forward(ctx, x, kernel, out)
         x = np.ascontiguousarray(x)

@@ -115,8 +115,10 @@ class MaxAll(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
-        hit = x == out
-        return grad * hit / hit.sum()
+        xp = backend.array_module(x)
+        hit = xp.where(xp.isnan(out), xp.isnan(x), x == out)  # torch: a NaN result comes from the NaNs
+        # Shared evenly among the ties and 0 elsewhere, even for an inf or NaN gradient (torch fills zeros).
+        return backend_of(grad).masked_grad(grad / xp.asarray(hit.sum(), dtype=grad.dtype), hit)
 
 
 class MinAll(MaxAll):
@@ -411,17 +413,27 @@ class Prod(Op):
     def forward(ctx: Context, x: Array, axis: int | None, keepdim: bool) -> Array:
         xp = backend.array_module(x)
         ctx.save_for_backward(x)
-        ctx.axis, ctx.keepdim = axis, keepdim
+        ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
         return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         xp = backend.array_module(x)
-        if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array
-            return _others_product(xp, x.reshape(-1), 0, grad.reshape(1)).reshape(x.shape), None, None
-        g = grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis)
-        return _others_product(xp, x, ctx.axis, g), None, None
+        if x.ndim == 0:
+            return grad, None, None
+        if ctx.axis is None:  # all elements: the same along the flattened array
+            x, axis, g = x.reshape(-1), 0, grad.reshape(1)
+        else:
+            axis, g = ctx.axis, (grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis))
+        zeros = int((x == 0).sum())
+        if zeros > 1 and ctx.axis is None:  # every other-factors product holds a zero: torch's zeros
+            return xp.zeros(ctx.shape, dtype=grad.dtype), None, None
+        if zeros:
+            return _others_product(xp, x, axis, g).reshape(ctx.shape), None, None
+        # No zero: torch's product / x (its roundings, and its NaN for an infinite factor).
+        with backend_of(x).quiet():
+            return (g * (xp.prod(x, axis=axis, keepdims=True) / x)).reshape(ctx.shape), None, None
 
 
 class ProdDim(Prod):

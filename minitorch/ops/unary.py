@@ -59,7 +59,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        return grad * backend.array_module(x).sign(x)
+        return grad * sign_array(x)
 
 
 class Exp(Op):
@@ -195,7 +195,7 @@ class Relu(Op):
         (out,) = ctx.saved_tensors
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
-        return grad * (out != 0).astype(grad.dtype)
+        return backend_of(grad).masked_grad(grad, (out != 0).astype(grad.dtype))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -317,9 +317,18 @@ class Round(_Stepwise):
     """Round half to even."""
 
 
+def sign_array(x: Any) -> Any:
+    """-1, 0 or 1 by sign on a raw array, as torch's: 0 for NaN (numpy's sign gives NaN), a bool stays a bool."""
+    xp = backend.array_module(x)
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = xp.sign(x)
+    return xp.where(s == s, s, 0) if s.dtype.kind == "f" else xp.asarray(s)
+
+
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 by the sign of each element (zero gradient, as torch)."""
-    return Sign.apply(input, lambda a: backend.array_module(a).sign(a))
+    """-1, 0 or 1 by the sign of each element (0 for NaN; zero gradient, as torch)."""
+    return Sign.apply(input, sign_array)
 
 
 def floor(input: Tensor) -> Tensor:
