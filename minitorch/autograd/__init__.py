@@ -11,7 +11,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph_export import render_dot, to_dot
 
 FunctionCtx = Context
@@ -28,6 +28,7 @@ __all__ = [
     "backward",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "GradcheckError",
     "no_grad",
     "enable_grad",

@@ -3,8 +3,14 @@
 Each module lists its ops in ``__all__``; this package exports exactly those (and ``as_tensor``
 and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` holds
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
+
+Once every op is loaded, the namespace a backward computes with on tensors (``tensor_numpy``,
+numpy's functions as differentiable ops) is handed to ``base.namespace_of``: the op modules and
+that namespace need each other, so neither imports the other's module at load time.
 """
 
+from . import base as _base  # noqa: E402
+from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, log_softmax, softmax
 from .arithmetic import (
     add,
@@ -107,3 +113,5 @@ from .unary import (
     square,
     tanh,
 )
+
+_base.bind_tensor_namespace(_tensor_numpy)

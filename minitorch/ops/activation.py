@@ -9,7 +9,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..random import sample_uniform
 from ..tensor import Tensor
-from .base import Op, to_dtype
+from .base import Op, namespace_of, to_dtype
 
 __all__ = ["dropout", "log_softmax", "softmax"]
 
@@ -23,6 +23,9 @@ def log_softmax_array(x: Any, axis: int | None) -> Any:
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
 
+_EMPTY = "empty"  # ctx.axis of an empty input: its gradient passes through
+
+
 class LogSoftmax(Op):
     """x - log(sum(exp(x))) along one axis."""
 
@@ -31,7 +34,7 @@ class LogSoftmax(Op):
     @classmethod
     def forward(cls, ctx: Context, x: Array, axis: int | None) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
-            ctx.save_for_backward(None)
+            ctx.axis = _EMPTY
             return x.copy()
         out = log_softmax_array(x, axis)
         if cls.exponentiate:
@@ -43,9 +46,29 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
-        if out is None:
+        if ctx.axis is _EMPTY:
             return grad, None
-        return grad - backend.array_module(out).exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
+        return LogSoftmaxBackwardData.call(grad, out, ctx.axis), None
+
+
+class LogSoftmaxBackwardData(Op):
+    """log_softmax's gradient, grad - softmax * sum(grad), as an op of its own (as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array, axis: int | None) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        ctx.axis = axis
+        xp = backend.array_module(grad)
+        return grad - xp.exp(out) * grad.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        grad, out = ctx.saved_tensors
+        xp = namespace_of(gg, out)
+        soft = xp.exp(out)
+        d_grad = gg - xp.sum(gg * soft, axis=ctx.axis, keepdims=True)
+        d_out = -gg * soft * xp.sum(grad, axis=ctx.axis, keepdims=True) if grad is not None else None
+        return d_grad, d_out, None
 
 
 class Softmax(LogSoftmax):
@@ -56,9 +79,30 @@ class Softmax(LogSoftmax):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
-        if out is None:
+        if ctx.axis is _EMPTY:
             return grad, None
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
+        return SoftmaxBackwardData.call(grad, out, ctx.axis), None
+
+
+class SoftmaxBackwardData(Op):
+    """softmax's gradient, out * (grad - sum(grad * out)), as an op of its own (as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array, axis: int | None) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        ctx.axis = axis
+        return out * (grad - (grad * out).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        # The Jacobian diag(out) - out out^T is symmetric: the gradient's own gradient in grad is itself.
+        grad, out = ctx.saved_tensors
+        d_out = None
+        if grad is not None:
+            xp = namespace_of(gg, out)
+            s = xp.sum(grad * out, axis=ctx.axis, keepdims=True)
+            d_out = gg * (grad - s) - grad * xp.sum(gg * out, axis=ctx.axis, keepdims=True)
+        return SoftmaxBackwardData.call(gg, out, ctx.axis), d_out, None
 
 
 class Dropout(Op):

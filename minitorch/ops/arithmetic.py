@@ -10,7 +10,7 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Operand, Scalar, as_tensor, check_broadcast, no_graph, prepare, to_dtype
+from .base import Op, Operand, Scalar, array_of, as_tensor, check_broadcast, namespace_of, no_graph, prepare, to_dtype
 from .compare import nonzero
 
 __all__ = [
@@ -121,19 +121,19 @@ class Pow(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b, out = ctx.saved_tensors
-        xp = backend.array_module(a, b, grad)
+        xp = namespace_of(a, b, grad)
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            with backend_of(a, b, grad).quiet():
-                if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
-                    ga = grad * b * a ** (b - 1)
+        with backend_of(array_of(a), array_of(b)).quiet():
+            if ctx.needs_input_grad[0]:
+                # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
+                if isinstance(b, (int, float)):  # a constant exponent (x ** 2): no mask needed
+                    ga = grad * b * a ** (b - 1) if b != 0 else xp.zeros_like(grad)
                 else:
-                    ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
-            with backend_of(a, b, grad).quiet():
-                gb = xp.where((a == 0) & (b >= 0), 0, grad * out * xp.log(a))
+                    ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
+            if ctx.needs_input_grad[1]:
+                # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
+                a_raw = array_of(a)
+                gb = xp.where((a_raw == 0) & (array_of(b) >= 0), 0, grad * out * xp.log(a))
         return ga, gb
 
 
@@ -174,7 +174,7 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = ctx.saved_tensors
+        a, b = array_of_each(ctx.saved_tensors)
         return _select_grads(grad, a < b, a > b, a == b)
 
 
@@ -188,14 +188,19 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = ctx.saved_tensors
+        a, b = array_of_each(ctx.saved_tensors)
         return _select_grads(grad, a > b, a < b, a == b)
+
+
+def array_of_each(values: tuple) -> tuple:
+    """``array_of`` of each saved value: operands that only decide a mask."""
+    return tuple(array_of(v) for v in values)
 
 
 def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
     # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
     # (which neither wins nor loses) passes the whole gradient to both inputs.
-    g = backend.array_module(grad).where(tie, grad * 0.5, grad)
+    g = namespace_of(grad).where(tie, grad * 0.5, grad)
     return g * ~a_loses, g * ~b_loses
 
 
@@ -209,7 +214,7 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (cond,) = ctx.saved_tensors
+        cond = array_of(ctx.saved_tensors[0])
         return None, grad * cond, grad * ~cond
 
 
@@ -254,7 +259,7 @@ class ClampTensor(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, lo, hi = ctx.saved_tensors
+        x, lo, hi = array_of_each(ctx.saved_tensors)
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
         keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)

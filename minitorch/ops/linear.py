@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, namespace_of
 from .linalg import matmul
 from .shape import t
 
@@ -26,7 +25,7 @@ class Addmm(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        xp = backend.array_module(grad)
+        xp = namespace_of(grad, a, b)
         ga = grad @ xp.swapaxes(b, 0, 1) if b is not None else None
         # (grad^T @ a)^T: the same sums as a^T @ grad, laid out like the weight that b transposes, so the
         # weight's gradient arrives contiguous and its leaf can keep it without a copy.
