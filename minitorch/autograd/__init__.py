@@ -1,5 +1,7 @@
-"""Reverse-mode automatic differentiation: Function, backward, grad, grad modes, gradcheck."""
+"""Reverse-mode automatic differentiation: Function, backward, grad (any order), grad modes, gradcheck,
+and ``functional`` (Jacobians, Hessians and their vector products)."""
 
+from . import functional
 from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import AccumulateGrad, BackwardNode, Context, Function, FunctionBackward, FunctionBase, Node, unbroadcast
@@ -17,6 +19,7 @@ from .graph_export import render_dot, to_dot
 FunctionCtx = Context
 
 __all__ = [
+    "functional",
     "Function",
     "Context",
     "FunctionCtx",
