@@ -94,10 +94,6 @@ def with_(*parts: st.SearchStrategy) -> st.SearchStrategy:
     return st.tuples(*parts).map(lambda groups: tuple(a for g in groups for a in (g if isinstance(g, tuple) else (g,))))
 
 
-def F(lib: Any) -> Any:
-    return lib.nn.functional
-
-
 def setitem(lib: Any, x: Any, v: Any) -> Any:
     y = x * 1
     y[1:, [0, 2]] = v * v
@@ -112,7 +108,7 @@ def through_view(lib: Any, x: Any) -> Any:
 
 
 def dropout_p0(lib: Any, x: Any) -> Any:
-    return F(lib).dropout(x * x, p=0.0)
+    return lib.nn.functional.dropout(x * x, p=0.0)
 
 
 TARGET = np.array([2, 0, 1, 1])
@@ -127,9 +123,9 @@ CASES: list = [
     ("log", lambda lib, x: lib.log(x), one(positive)),
     ("sqrt", lambda lib, x: lib.sqrt(x), one(positive)),
     ("sin_cos", lambda lib, x: lib.sin(x) * lib.cos(x), one()),
-    ("tanh", lambda lib, x: lib.tanh(x), one()),
-    ("sigmoid", lambda lib, x: lib.sigmoid(x), one()),
-    ("relu", lambda lib, x: lib.relu(x) * x, one(off(0.0))),
+    ("tanh", lambda lib, x: lib.tanh(x) + lib.nn.functional.tanh(x * 2), one()),
+    ("sigmoid", lambda lib, x: lib.sigmoid(x) * lib.nn.functional.sigmoid(-x), one()),
+    ("relu", lambda lib, x: lib.relu(x) * x + lib.nn.functional.relu(-x) ** 2, one(off(0.0))),
     ("reciprocal", lambda lib, x: lib.reciprocal(x), one(nonzero)),
     ("square", lambda lib, x: lib.square(x), one()),
     (
@@ -180,8 +176,8 @@ CASES: list = [
     ("mm", lambda lib, a, b: lib.mm(a, b) ** 2, arrays((2, 3), (3, 2))),
     ("matmul_batched", lambda lib, a, b: (a @ b) ** 2, arrays((2, 1, 2, 3), (3, 3, 2))),
     ("bmm", lambda lib, a, b: lib.bmm(a, b) ** 2, arrays((2, 2, 3), (2, 3, 2))),
-    ("linear", lambda lib, x, w, b: F(lib).linear(x, w, b) ** 2, arrays((4, 3), (2, 3), (2,))),
-    ("linear_3d_no_bias", lambda lib, x, w: F(lib).linear(x, w) ** 2, arrays((2, 2, 3), (2, 3))),
+    ("linear", lambda lib, x, w, b: lib.nn.functional.linear(x, w, b) ** 2, arrays((4, 3), (2, 3), (2,))),
+    ("linear_3d_no_bias", lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, arrays((2, 2, 3), (2, 3))),
     # shapes and layouts
     ("view_reshape", lambda lib, x: (x * x).reshape(3, 2).view(-1) ** 2, arrays((2, 3))),
     ("unsafe_view", lambda lib, x: (x * x).t().reshape(6) ** 2, arrays((2, 3))),
@@ -214,41 +210,49 @@ CASES: list = [
     # convolution and pooling (stride 1 takes the flat-row kernel, other strides the general path)
     (
         "conv2d_flat",
-        lambda lib, x, w, b: F(lib).conv2d(x, w, b, padding=1) ** 2,
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, padding=1) ** 2,
         arrays((2, 2, 3, 3), (2, 2, 2, 2), (2,)),
     ),
     (
         "conv2d_flat_groups_dilation",
-        lambda lib, x, w: F(lib).conv2d(x, w, groups=2, dilation=(1, 2)) ** 2,
+        lambda lib, x, w: lib.nn.functional.conv2d(x, w, groups=2, dilation=(1, 2)) ** 2,
         arrays((1, 2, 3, 4), (4, 1, 2, 2)),
     ),
     (
         "conv2d_general",
-        lambda lib, x, w, b: F(lib).conv2d(x, w, b, stride=2, padding=1) ** 2,
+        lambda lib, x, w, b: lib.nn.functional.conv2d(x, w, b, stride=2, padding=1) ** 2,
         arrays((1, 2, 4, 3), (2, 2, 2, 2), (2,)),
     ),
-    ("max_pool2d_tiled", lambda lib, x: F(lib).max_pool2d(x * 2, 2) ** 2, distinct((1, 2, 4, 4))),
+    ("max_pool2d_tiled", lambda lib, x: lib.nn.functional.max_pool2d(x * 2, 2) ** 2, distinct((1, 2, 4, 4))),
     (
         "max_pool2d_general",
-        lambda lib, x: F(lib).max_pool2d(x * 2, 2, 1, 1, ceil_mode=True) ** 2,
+        lambda lib, x: lib.nn.functional.max_pool2d(x * 2, 2, 1, 1, ceil_mode=True) ** 2,
         distinct((1, 2, 3, 3)),
     ),
     (
         "avg_pool2d",
-        lambda lib, x: F(lib).avg_pool2d(x * x, 2, 1, 1, count_include_pad=False) ** 2,
+        lambda lib, x: lib.nn.functional.avg_pool2d(x * x, 2, 1, 1, count_include_pad=False) ** 2,
         arrays((1, 2, 3, 3)),
     ),
-    ("avg_pool2d_divisor", lambda lib, x: F(lib).avg_pool2d(x * x, 2, divisor_override=3) ** 2, arrays((2, 1, 4, 4))),
+    (
+        "avg_pool2d_divisor",
+        lambda lib, x: lib.nn.functional.avg_pool2d(x * x, 2, divisor_override=3) ** 2,
+        arrays((2, 1, 4, 4)),
+    ),
     # normalising activations, dropout
     ("softmax", lambda lib, x: lib.softmax(x, 1) * x, arrays((2, 3))),
     ("log_softmax", lambda lib, x: lib.log_softmax(x, 0) * x, arrays((2, 3))),
     ("dropout_p0", dropout_p0, arrays((2, 3))),
     # losses
-    ("cross_entropy", lambda lib, x: F(lib).cross_entropy(x * x, lib.tensor(TARGET)), arrays((4, 3))),
-    ("cross_entropy_sum", lambda lib, x: F(lib).cross_entropy(x, lib.tensor(TARGET), reduction="sum"), arrays((4, 3))),
+    ("cross_entropy", lambda lib, x: lib.nn.functional.cross_entropy(x * x, lib.tensor(TARGET)), arrays((4, 3))),
+    (
+        "cross_entropy_sum",
+        lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(TARGET), reduction="sum"),
+        arrays((4, 3)),
+    ),
     (
         "cross_entropy_weighted_smoothed",
-        lambda lib, x: F(lib).cross_entropy(
+        lambda lib, x: lib.nn.functional.cross_entropy(
             x * x,
             lib.tensor(TARGET),
             weight=lib.tensor([1.0, 2.0, 0.5], dtype=lib.float64),
@@ -259,44 +263,50 @@ CASES: list = [
     ),
     (
         "cross_entropy_probabilities",
-        lambda lib, x, t: F(lib).cross_entropy(x, lib.softmax(t, 1), label_smoothing=0.1),
+        lambda lib, x, t: lib.nn.functional.cross_entropy(x, lib.softmax(t, 1), label_smoothing=0.1),
         arrays((2, 3, 2), (2, 3, 2)),
     ),
     (
         "cross_entropy_spatial",
-        lambda lib, x: F(lib).cross_entropy(x, lib.tensor(TARGET_2D), reduction="none"),
+        lambda lib, x: lib.nn.functional.cross_entropy(x, lib.tensor(TARGET_2D), reduction="none"),
         arrays((2, 3, 2)),
     ),
     (
         "nll_loss",
-        lambda lib, x: F(lib).nll_loss(
+        lambda lib, x: lib.nn.functional.nll_loss(
             lib.log_softmax(x, 1), lib.tensor(TARGET), weight=lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64)
         ),
         arrays((4, 3)),
     ),
     (
         "binary_cross_entropy",
-        lambda lib, x, t: F(lib).binary_cross_entropy(x, t, weight=lib.tensor([1.0, 2.0], dtype=lib.float64)),
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy(
+            x, t, weight=lib.tensor([1.0, 2.0], dtype=lib.float64)
+        ),
         arrays((3, 2), (3, 2), domains=probabilities),
     ),
     (
         "binary_cross_entropy_with_logits",
-        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(
+        lambda lib, x, t: lib.nn.functional.binary_cross_entropy_with_logits(
             x, t, pos_weight=lib.tensor([1.5, 0.5], dtype=lib.float64)
         ),
         arrays((3, 2), (3, 2), domains=(real, probabilities)),
     ),
-    ("mse_loss", lambda lib, x, t: F(lib).mse_loss(x * x, t), arrays((2, 3), (2, 3))),
+    ("mse_loss", lambda lib, x, t: lib.nn.functional.mse_loss(x * x, t), arrays((2, 3), (2, 3))),
     (
         "l1_loss",
-        lambda lib, x, t: F(lib).l1_loss(x * x, -t, reduction="sum"),
+        lambda lib, x, t: lib.nn.functional.l1_loss(x * x, -t, reduction="sum"),
         arrays((2, 3), (2, 3), domains=positive),
     ),
     # padding
-    ("pad_constant", lambda lib, x: F(lib).pad(x * x, (1, -1, 2, 0), value=0.5) ** 2, arrays((2, 3, 3))),
-    ("pad_reflect", lambda lib, x: F(lib).pad(x * x, (2, 1), mode="reflect") ** 2, arrays((2, 3))),
-    ("pad_replicate", lambda lib, x: F(lib).pad(x * x, (1, 2, 0, 1), mode="replicate") ** 2, arrays((1, 2, 2))),
-    ("pad_circular", lambda lib, x: F(lib).pad(x * x, (1, 1), mode="circular") ** 2, arrays((1, 2, 3))),
+    ("pad_constant", lambda lib, x: lib.nn.functional.pad(x * x, (1, -1, 2, 0), value=0.5) ** 2, arrays((2, 3, 3))),
+    ("pad_reflect", lambda lib, x: lib.nn.functional.pad(x * x, (2, 1), mode="reflect") ** 2, arrays((2, 3))),
+    (
+        "pad_replicate",
+        lambda lib, x: lib.nn.functional.pad(x * x, (1, 2, 0, 1), mode="replicate") ** 2,
+        arrays((1, 2, 2)),
+    ),
+    ("pad_circular", lambda lib, x: lib.nn.functional.pad(x * x, (1, 1), mode="circular") ** 2, arrays((1, 2, 3))),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -350,7 +360,7 @@ def test_dropout_is_twice_differentiable_with_its_mask_held() -> None:
 
     def fn(t: Any) -> Any:
         minitorch.manual_seed(0)  # the same mask on every evaluation
-        return F(minitorch).dropout(t * t, p=0.5)
+        return minitorch.nn.functional.dropout(t * t, p=0.5)
 
     assert gradgradcheck(fn, (x,))
 
@@ -375,8 +385,8 @@ def test_a_backward_on_a_second_device_keeps_its_graph_there() -> None:
         for lib, dev in ((torch, "cpu"), (minitorch, "fake")):
             x = lib.tensor(np.linspace(-1, 1, 32).reshape(1, 2, 4, 4), device=dev, requires_grad=True)
             w = lib.tensor(np.linspace(-0.5, 0.5, 16).reshape(2, 2, 2, 2), device=dev, requires_grad=True)
-            out = F(lib).max_pool2d(F(lib).relu(F(lib).conv2d(x, w, padding=1)), 2)
-            loss = F(lib).cross_entropy(out.reshape(1, -1)[:, :4] * 3, lib.tensor([1], device=dev))
+            out = lib.nn.functional.max_pool2d(lib.nn.functional.relu(lib.nn.functional.conv2d(x, w, padding=1)), 2)
+            loss = lib.nn.functional.cross_entropy(out.reshape(1, -1)[:, :4] * 3, lib.tensor([1], device=dev))
             (gx, gw) = lib.autograd.grad(loss, (x, w), create_graph=True)
             (hx,) = lib.autograd.grad((gx * gx).sum() + (gw * gw).sum(), x)
             if lib is torch:
@@ -384,6 +394,45 @@ def test_a_backward_on_a_second_device_keeps_its_graph_there() -> None:
             else:
                 assert hx.device.type == "fake" and gx.device.type == "fake"
                 np.testing.assert_allclose(hx.cpu().numpy(), want, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------------------------ modules and losses
+MODULES = [
+    ("Linear", lambda nn: nn.Linear(3, 2), (4, 3)),
+    ("Conv2d", lambda nn: nn.Conv2d(2, 3, 2, stride=(1, 2), padding=1), (1, 2, 4, 4)),
+    (
+        "MaxPool2d_AvgPool2d",
+        lambda nn: nn.Sequential(nn.MaxPool2d(2, 1), nn.AvgPool2d(2, ceil_mode=True)),
+        (1, 2, 4, 4),
+    ),
+    ("activations", lambda nn: nn.Sequential(nn.Tanh(), nn.Linear(3, 3), nn.Sigmoid(), nn.Softmax(1)), (2, 3)),
+    ("ReLU_LogSoftmax", lambda nn: nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.LogSoftmax(dim=0)), (2, 3)),
+    ("Flatten_Identity_Dropout", lambda nn: nn.Sequential(nn.Flatten(), nn.Identity(), nn.Dropout(0.0)), (2, 3, 2)),
+]
+LOSSES = [
+    ("MSELoss", lambda nn: nn.MSELoss(), lambda lib, x: x.detach().sin()),
+    ("L1Loss", lambda nn: nn.L1Loss(reduction="sum"), lambda lib, x: x.detach() + 2),
+    ("CrossEntropyLoss", lambda nn: nn.CrossEntropyLoss(label_smoothing=0.1), lambda lib, x: lib.tensor([1, 0])),
+    ("NLLLoss", lambda nn: nn.NLLLoss(), lambda lib, x: lib.tensor([2, 1])),
+    ("BCELoss", lambda nn: nn.BCELoss(), lambda lib, x: x.detach().cos()),
+    ("BCEWithLogitsLoss", lambda nn: nn.BCEWithLogitsLoss(), lambda lib, x: x.detach() ** 2),
+]
+
+
+@pytest.mark.parametrize("name,make,shape", MODULES, ids=[m[0] for m in MODULES])
+def test_modules_are_twice_differentiable_like_torch(name: str, make: Callable, shape: tuple) -> None:
+    torch.manual_seed(0)
+    theirs = make(torch.nn).double()
+    ours = make(minitorch.nn).double()
+    ours.load_state_dict({k: minitorch.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).uniform(-1, 1, shape)
+    check_parity(lambda lib, t: (theirs if lib is torch else ours)(t), x, dtype=np.float64, order=2)
+
+
+@pytest.mark.parametrize("name,make,target", LOSSES, ids=[m[0] for m in LOSSES])
+def test_losses_are_twice_differentiable_like_torch(name: str, make: Callable, target: Callable) -> None:
+    x = np.random.default_rng(1).uniform(0.1, 0.9, (2, 3))
+    check_parity(lambda lib, t: make(lib.nn)(t * t, target(lib, t)), x, dtype=np.float64, order=2)
 
 
 # ------------------------------------------------------------------ coverage of the table
