@@ -143,7 +143,7 @@ def _accumulate_graph(node: AccumulateGrad, grad: Any) -> None:
         grad = _run_hooks(var._hooks, grad, True)
     if grad.requires_grad and not _warned_cycle:  # torch warns once per process
         _warned_cycle = True
-        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=4)
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=5)  # the caller of Tensor.backward
     var.grad = _CopyGrad.apply(0, grad) if var.grad is None else var.grad + grad
     if var._post_accumulate_hooks:
         for hook in tuple(var._post_accumulate_hooks):
