@@ -12,16 +12,30 @@ A tree is a directory holding the ``minitorch`` package (a checkout or an export
 e.g. ``git archive main | tar -x -C /tmp/base``). The children run with one BLAS thread and the
 allocator settings of ``minitorch bench`` (see ``driver.py``), importing minitorch from the tree
 given (``PYTHONPATH``), never from the installed package.
+
+``--in-process`` runs both in one process instead: each tree's package is copied under its own
+name (``minitorch_a0``, ``minitorch_b0``, ...; the package imports itself relatively) and the models
+take turns block by block in a random order, so that they share one interpreter, one allocator and
+the same moments of machine load. Two copies of the very same code differ by a percent or two in
+one process (where their code and data land in memory), so ``--copies N`` loads N copies of each
+tree and compares their means; ``--cpu-time`` times with the thread's CPU clock, which a loaded
+machine disturbs less than the wall clock.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
+from typing import Any
 
 CHILD = r"""
 import json, statistics, sys, time
@@ -111,6 +125,64 @@ def spread(values: list) -> str:
     return f"median {statistics.median(values):8.1f} us  (IQR {q[0]:.1f}-{q[2]:.1f}, min {min(values):.1f})"
 
 
+class Resident:
+    """One tree's package loaded in this process under its own name, with its LeNet step ready."""
+
+    def __init__(self, tree: str, name: str, batch: int, warmup: int, workdir: str) -> None:
+        shutil.copytree(os.path.join(tree, "minitorch"), os.path.join(workdir, name))
+        lib = importlib.import_module(name)
+        env = {"__name__": f"ab_{name}"}
+        setup = CHILD.split("for _ in range(warmup):")[0].replace(
+            "import minitorch as torch", f"import {name} as torch"
+        )
+        setup = setup.replace(
+            "batch, warmup = int(sys.argv[1]), int(sys.argv[2])", f"batch, warmup = {batch}, {warmup}"
+        )
+        exec(setup, env)  # the child's model, data and step, built with this package
+        self.lib, self.step = lib, env["step"]
+        for _ in range(warmup):
+            self.step()
+
+    def block(self, steps: int, clock: Any) -> float:
+        times = []
+        for _ in range(steps):
+            t0 = clock()
+            self.step()
+            times.append(clock() - t0)
+        return statistics.median(times) * 1e6
+
+
+def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
+    """Block medians per tree, ``args.copies`` copies of each taking turns in a random order per round."""
+    residents = [
+        (which, Resident(tree, f"minitorch_{which.lower()}{k}_{batch}", batch, args.warmup, workdir))
+        for k in range(args.copies)
+        for which, tree in (("A", args.a), ("B", args.b))
+    ]
+    clock = time.thread_time if args.cpu_time else time.perf_counter
+    order = random.Random(0)
+    times: dict = {"A": [], "B": []}
+    for _ in range(args.blocks):
+        rounds = {"A": [], "B": []}
+        for which, resident in order.sample(residents, len(residents)):
+            rounds[which].append(resident.block(args.steps, clock))
+        for which in rounds:
+            times[which].append(statistics.mean(rounds[which]))
+    return times
+
+
+def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
+    ratios = [b / a for a, b in zip(times["A"], times["B"])]
+    print(f"LeNet step, batch {batch}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
+    print(f"  A {args.a}: {spread(times['A'])}")
+    print(f"  B {args.b}: {spread(times['B'])}")
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    print(
+        f"  B/A per block pair: median {statistics.median(ratios):.4f} (IQR {q[0]:.4f}-{q[2]:.4f}); "
+        f"ratio of medians {statistics.median(times['B']) / statistics.median(times['A']):.4f}"
+    )
+
+
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("a", help="tree A (the baseline)")
@@ -119,7 +191,20 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--blocks", type=int, default=40)
     parser.add_argument("--steps", type=int, default=25, help="steps per block")
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--in-process", action="store_true", help="both trees in this process, taking turns")
+    parser.add_argument("--copies", type=int, default=2, help="with --in-process: copies of each tree")
+    parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)
+    if args.in_process:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            if os.environ.get(name) != "1":
+                print(f"note: set {name}=1 (and the MALLOC_ settings of driver.py) before starting Python")
+        with tempfile.TemporaryDirectory() as workdir:
+            sys.path.insert(0, workdir)
+            for batch in args.batch:
+                how = f"one process, {args.copies} copies each, {'CPU' if args.cpu_time else 'wall'} time"
+                report(batch, args, in_process(args, batch, workdir), how)
+        return 0
     for batch in args.batch:
         children = {"A": Child(args.a, batch, args.warmup), "B": Child(args.b, batch, args.warmup)}
         times: dict = {"A": [], "B": []}
@@ -128,15 +213,7 @@ def main(argv: list | None = None) -> int:
                 times[which].append(children[which].block(args.steps))
         for child in children.values():
             child.close()
-        ratios = [b / a for a, b in zip(times["A"], times["B"])]
-        print(f"LeNet step, batch {batch}, {args.blocks} blocks x {args.steps} steps (block medians):")
-        print(f"  A {args.a}: {spread(times['A'])}")
-        print(f"  B {args.b}: {spread(times['B'])}")
-        print(
-            f"  B/A per block pair: median {statistics.median(ratios):.4f} "
-            f"(min {min(ratios):.4f}, max {max(ratios):.4f}); ratio of medians "
-            f"{statistics.median(times['B']) / statistics.median(times['A']):.4f}"
-        )
+        report(batch, args, times, "two processes")
     return 0
 
 

@@ -74,7 +74,7 @@ class _SavedRef:
     tensor on the graph; ``constant``: an argument that is not a tensor (a mask, a fixed weight).
     """
 
-    __slots__ = ("value", "counter", "version", "meta", "owner", "producer", "input_pos", "constant")
+    __slots__ = ("value", "counter", "version", "owner", "producer", "input_pos", "constant")
 
     def __init__(
         self,
@@ -90,8 +90,6 @@ class _SavedRef:
         self.version = counter.value if counter is not None else 0
         # A tensor made by ``_unpack`` lives only while a backward runs: keep it for the message.
         self.owner = None if owner is None else (lambda: owner) if owner._unpacked else weakref.ref(owner)
-        # dtype and shape now; the message text only if it is ever needed (saving is on every op's path).
-        self.meta = None if owner is None else (owner._data.dtype, owner._data.shape)
         # (output_nr, weak node) when the saving node made this tensor: a strong reference would make a
         # cycle node -> ctx -> saved -> node that only the cyclic GC frees, keeping every activation alive.
         self.producer = None if producer is None else (producer[0], weakref.ref(producer[1]))
@@ -101,10 +99,11 @@ class _SavedRef:
     @property
     def tensor_name(self) -> str:
         """The saved tensor as torch's message names it, e.g. ``torch.FloatTensor [3, 4]``."""
-        if self.meta is None:
+        if self.owner is None:
             return ""
-        dt = dtypes.from_numpy_dtype(self.meta[0])
-        return f"{dt._tensor_type} [{', '.join(str(n) for n in self.meta[1])}]"
+        saved = getattr(self.value, "_data", self.value)  # the array as it was saved (the message is rare)
+        dt = dtypes.from_numpy_dtype(saved.dtype)
+        return f"{dt._tensor_type} [{', '.join(str(n) for n in saved.shape)}]"
 
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
@@ -152,8 +151,8 @@ class Context:
             if ref.counter is not None and ref.counter.value != ref.version:
                 raise RuntimeError(ref.modified_message())
         if self._graph_node is not None:
-            return tuple(_unpack(ref, self._graph_node) for ref in self._saved)
-        return tuple(ref.value for ref in self._saved)
+            return tuple([_unpack(ref, self._graph_node) for ref in self._saved])
+        return tuple([ref.value for ref in self._saved])  # a list first: faster than a generator, on every node
 
     @property
     def saved_tensors(self) -> tuple:
@@ -223,6 +222,7 @@ class BackwardNode(Node):
 
     __slots__ = ("_ctx", "_input_meta", "_output_meta", "_input_positions")
     _function: Any = None
+    _tensor_contract = False  # True for a user Function's node: its backward takes and returns tensors
 
     def apply(self, grad_outputs: list, graph: bool = False) -> list:
         """Run the Function's backward and return one gradient per ``next_functions`` edge.
@@ -243,8 +243,10 @@ class BackwardNode(Node):
                 raw = self.run_graph_backward(ctx, grad_outputs)
             finally:
                 ctx._graph_node = None
-        else:
+        elif self._tensor_contract:
             raw = self.run_backward(ctx, grad_outputs)
+        else:  # a built-in op: its backward straight on the arrays (one call less on every node)
+            raw = self._function.backward(ctx, *grad_outputs)
         if not isinstance(raw, tuple):
             raw = (raw,)
         expected = len(ctx.needs_input_grad)
@@ -299,6 +301,7 @@ class FunctionBackward(BackwardNode):
     """A recorded user ``Function``: its backward takes and returns tensors (torch's contract)."""
 
     __slots__ = ()
+    _tensor_contract = True
 
     def run_backward(self, ctx: Context, grads: list) -> Any:
         """The one place gradients cross between arrays and tensors: wrapped for the user's backward
@@ -531,7 +534,10 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any
             return _SavedRef(value, t._counter, t, (nr, node))
     if hasattr(value, "_counter"):
         return _SavedRef(value, value._counter, value)
-    return _SavedRef(value, None, constant=any(value is a for a in args))
+    for a in args:  # a loop, not any(): this runs for every mask and cache an op saves
+        if value is a:
+            return _SavedRef(value, None, constant=True)
+    return _SavedRef(value, None)
 
 
 def _unpack(ref: _SavedRef, node: BackwardNode) -> Any:

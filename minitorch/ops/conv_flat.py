@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
-from .base import Op, array_of, namespace_of
+from .base import Op, array_of
 
 # Bytes of columns per chunk of images: large enough for efficient GEMMs, small enough to stay in cache.
 CHUNK_BYTES = 1 << 21
@@ -96,7 +96,7 @@ class FlatConvolution(Op):
         if x is not None:
             gw = FlatConvolutionWeightGrad.call(x, grad, ctx.conf, geo, saved, wide)
         if ctx.needs_input_grad[2]:
-            gb = namespace_of(grad).sum(grad, axis=(0, 2, 3))
+            gb = grad.sum(axis=(0, 2, 3))  # numpy's method, and Tensor.sum's numpy spelling
         return gx, gw, gb, None, None, None, None
 
 

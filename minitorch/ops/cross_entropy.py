@@ -53,7 +53,7 @@ def _pick(a: Any, index: Any) -> Any:
 
 def _one_hot(index: Any, classes: int, ndim: int, np_dtype: Any) -> Any:
     xp = backend.array_module(index)
-    return (xp.arange(classes).reshape((1, -1) + (1,) * (ndim - 2)) == xp.expand_dims(index, 1)).astype(np_dtype)
+    return (xp.arange(classes).reshape((1, -1) + (1,) * (ndim - 2)) == index[:, None]).astype(np_dtype)
 
 
 def _plain_rows(x: Any, target: Any, weight: Any | None, ignore_index: int, smoothing: float, reduction: str) -> bool:
@@ -113,16 +113,10 @@ class CrossEntropyLoss(Op):
             logp = LogSoftmax.call(x, 1)
         smoothing, reduction, count = ctx.conf
         xp = namespace_of(logp, grad)
-        if ctx.plain is not None:
-            onehot = _one_hot(ctx.plain, logp.shape[1], 2, array_of(logp).dtype)
-            return (
-                (xp.exp(logp) - onehot) * (grad if reduction == "sum" else grad / count),
-                None,
-                None,
-                None,
-                None,
-                None,
-            )
+        if ctx.plain is not None:  # (N, C) logits, class indices: softmax minus the one-hot targets
+            onehot = backend.array_module(ctx.plain).arange(logp.shape[1]) == ctx.plain[:, None]  # bool: no cast
+            gx = (xp.exp(logp) - onehot) * (grad if reduction == "sum" else grad / count)
+            return gx, None, None, None, None, None
         c, ndim = logp.shape[1], logp.ndim
         up = upstream_grad(grad, reduction, count)
         wb = 1 if weight is None else _class_axis(weight, ndim)

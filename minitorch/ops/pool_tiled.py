@@ -6,8 +6,9 @@ and the backward routes each gradient by equality masks, with no gather or scatt
 picks it in one place; the general windows path is its plain twin, and
 ``tests/test_ops_conv_kernels.py`` checks that the two agree bit for bit.
 
-The routing (``TileRoute``) and its transpose (``TileGather``: each tile's gradient read back
-through the same masks) are ops of each other's gradient, so the kernel is differentiable to any order.
+The routing (``TileRoute``, which finds the masks; ``TileScatter``, given them) and its transpose
+(``TileGather``: each tile's gradient read back through the same masks) are ops of each other's
+gradient, so the kernel is differentiable to any order.
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ class MaxPool2DTiled(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, res = (array_of(v) for v in ctx.saved_tensors)  # they only decide the masks
-        kernel, out = ctx.conf
-        return TileRoute.call(grad, _picks(x, res, kernel, out), kernel, out, x.shape), None, None
+        x, res = ctx.saved_tensors
+        # x and the maxima only decide where each gradient goes: constants of the routing
+        return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None
 
 
 def _picks(x: Array, res: Array, kernel: tuple, out: tuple) -> list:
@@ -72,25 +73,47 @@ def _picks(x: Array, res: Array, kernel: tuple, out: tuple) -> list:
 
 
 class TileRoute(Op):
-    """Each tile's gradient sent to the tap ``picks`` chose, zeros elsewhere (an input-shaped result)."""
+    """Each tile's gradient sent to the tap that holds its maximum (``x`` and the maxima ``res`` decide
+    which), zeros elsewhere: an input-shaped result."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, x: Array, res: Array, kernel: tuple, out: tuple) -> Array:
+        picks = _picks(x, res, kernel, out)
+        ctx.conf, ctx.shape = (picks, kernel, out), x.shape
+        return _route(grad, picks, kernel, out, x.shape)
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        return TileGather.call(ggx, *ctx.conf), None, None, None, None, None
+
+
+class TileScatter(Op):
+    """``TileRoute`` with the picks made: the gradient of ``TileGather``."""
 
     node_name = "MaxPool2DWithIndicesBackwardBackward0"
 
     @staticmethod
     def forward(ctx: Context, grad: Array, picks: list, kernel: tuple, out: tuple, shape: tuple) -> Array:
         ctx.conf = (picks, kernel, out)
-        gx = array_module(grad).zeros(shape, dtype=grad.dtype)
-        for pick, target in zip(picks, _tiles(gx, kernel, out)):
-            array_module(grad).multiply(grad, pick, out=target)
-        return gx
+        return _route(grad, picks, kernel, out, shape)
 
     @staticmethod
     def backward(ctx: Context, ggx: Array) -> tuple:
         return TileGather.call(ggx, *ctx.conf), None, None, None, None
 
 
+def _route(grad: Array, picks: list, kernel: tuple, out: tuple, shape: tuple) -> Array:
+    xp = array_module(grad)
+    gx = xp.zeros(shape, dtype=grad.dtype)
+    for pick, target in zip(picks, _tiles(gx, kernel, out)):
+        xp.multiply(grad, pick, out=target)
+    return gx
+
+
 class TileGather(Op):
-    """Each tile's value at the tap ``picks`` chose (an output-shaped result): the transpose of ``TileRoute``."""
+    """Each tile's value at the tap ``picks`` chose (an output-shaped result): the transpose of the routing."""
 
     @staticmethod
     def forward(ctx: Context, gx: Array, picks: list, kernel: tuple, out: tuple) -> Array:
@@ -103,7 +126,7 @@ class TileGather(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return TileRoute.call(grad, *ctx.conf, ctx.shape), None, None, None
+        return TileScatter.call(grad, *ctx.conf, ctx.shape), None, None, None
 
 
 def _last_nan(xp: Any, views: list) -> list:

@@ -176,6 +176,8 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        if ctx.dims == (1, 0):  # a matrix transpose (every linear layer's weight): .T on arrays and tensors alike
+            return grad.T, None
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
