@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+import minitorch
+from minitorch_app import models
 from minitorch_app.data import load_data
 from minitorch_app.training import Engine
 
@@ -38,6 +40,24 @@ def make_lenet_step(engine: Engine, batch: int) -> Callable[[], float]:
     opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
     criterion = engine.lib.nn.CrossEntropyLoss()
     x, y = _inputs(engine, batch)
+
+    def step() -> float:
+        opt.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+def make_bn_cnn_step(engine: Engine, batch: int) -> Callable[[], float]:
+    """One training step of the BatchNorm CNN (``bn-cnn``: three conv + BatchNorm2d + ReLU blocks,
+    AdaptiveAvgPool2d, a linear layer; 1x28x28 images) with SGD momentum 0.9, batch norm in training mode."""
+    model = engine.build_model("bn-cnn")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = engine.lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch, (1, 28, 28))
 
     def step() -> float:
         opt.zero_grad()
@@ -91,6 +111,35 @@ def make_two_layer_step(engine: Engine) -> Callable[[], float]:
     return step
 
 
+def make_lstm_step(
+    engine: Engine, batch: int = 64, steps: int = 35, hidden: int = 256, embed: int = 128, vocab: int = 128
+) -> Callable[[], float]:
+    """One step of a character-level LSTM language model (``CharLSTM``: embedding, one LSTM layer, linear decoder;
+    cross-entropy over every position, SGD momentum 0.9) on random characters; the torch twin starts from
+    minitorch's weights."""
+    minitorch.manual_seed(0)
+    ours = models.classes(minitorch)["CharLSTM"](vocab, embed, hidden)
+    model = ours
+    if engine.lib is not minitorch:
+        model = models.classes(engine.lib)["CharLSTM"](vocab, embed, hidden)
+        model.load_state_dict({k: engine.tensor(v) for k, v in ours.state_dict().items()})
+    model = model.to(device=engine.device, dtype=engine.dtype)
+    opt = engine.optimizer("sgd", model.parameters(), 0.1, 0.9)
+    lib = engine.lib
+    text = np.random.default_rng(0).integers(0, vocab, (batch, steps + 1))
+    x, y = engine.tensor(text[:, :-1]), engine.tensor(text[:, 1:])
+
+    def step() -> float:
+        opt.zero_grad()
+        logits, _ = model(x)
+        loss = lib.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
 @functools.cache
 def _fashion_train(images: int) -> object:
     """The first ``images`` Fashion-MNIST training images, as ``minitorch train`` prepares them.
@@ -114,7 +163,8 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     ``batches * 64`` Fashion-MNIST training images, as ``--limit-train`` caps it; data loading included."""
     import minitorch
     from minitorch.utils.data import DataLoader
-    from minitorch_app.training import Trainer
+    from minitorch_app.parallel import World
+    from minitorch_app.training import Trainer, train_sampler
 
     train_set = _fashion_train(batches * EPOCH_BATCH_SIZE)
     minitorch.manual_seed(0)
@@ -122,13 +172,64 @@ def make_epoch(engine: Engine, batches: int = EPOCH_BATCHES) -> Callable[[], int
     opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
 
     def epoch() -> int:
-        shuffle = minitorch.Generator().manual_seed(0)
-        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, shuffle=True, generator=shuffle)
-        trainer = Trainer(engine, model, opt, loader, [], 10, shuffle)
+        sampler = train_sampler(train_set, 0, World())
+        loader = DataLoader(train_set, batch_size=EPOCH_BATCH_SIZE, sampler=sampler)
+        trainer = Trainer(engine, model, opt, loader, [], 10, sampler)
         return sum(1 for _ in trainer.steps())
 
     return epoch
 
+
+def make_lenet_graph(engine: Engine, batch: int) -> Callable[[], object]:
+    """The LeNet step of ``make_lenet_step`` captured as a CUDA graph, by torch's recipe (written once for both
+    libraries: warm-up on a side stream, capture, then each call replays the whole step)."""
+    lib = engine.lib
+    model = engine.build_model("lenet")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch)
+
+    def step() -> object:
+        opt.zero_grad(set_to_none=True)
+        loss = criterion(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    side = lib.cuda.Stream()
+    side.wait_stream(lib.cuda.current_stream())
+    with lib.cuda.stream(side):
+        for _ in range(3):
+            step()
+    lib.cuda.current_stream().wait_stream(side)
+    graph = lib.cuda.CUDAGraph()
+    opt.zero_grad(set_to_none=True)
+    with lib.cuda.graph(graph):
+        static_loss = step()
+
+    def replay() -> object:
+        graph.replay()
+        return static_loss
+
+    return replay
+
+
+GPU_BATCHES = (64, 256, 1024)
+# GPU case id -> (title, factory, keyword arguments, extra info): each run eagerly and as a captured graph
+GPU_CASES: dict[str, tuple[str, Callable, dict, dict]] = {}
+for _b in GPU_BATCHES:
+    GPU_CASES[f"gpu_lenet_step_b{_b}"] = (
+        f"LeNet train step, batch {_b}, eager",
+        make_lenet_step,
+        {"batch": _b},
+        {"batch": _b},
+    )
+    GPU_CASES[f"gpu_lenet_graph_b{_b}"] = (
+        f"LeNet train step, batch {_b}, captured (CUDA graph replay)",
+        make_lenet_graph,
+        {"batch": _b},
+        {"batch": _b, "captured": True},
+    )
 
 # case id -> (title, factory, keyword arguments, extra info for the report)
 MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
@@ -136,7 +237,14 @@ MODEL_CASES: dict[str, tuple[str, Callable, dict, dict]] = {
     "lenet_step_b4": ("LeNet train step, batch 4", make_lenet_step, {"batch": 4}, {"batch": 4}),
     "lenet_step_b64": ("LeNet train step, batch 64", make_lenet_step, {"batch": 64}, {"batch": 64}),
     "lenet_step_b256": ("LeNet train step, batch 256", make_lenet_step, {"batch": 256}, {"batch": 256}),
+    "bn_cnn_step_b64": ("BatchNorm CNN train step, batch 64", make_bn_cnn_step, {"batch": 64}, {"batch": 64}),
     "lenet_infer_1000": ("LeNet inference, 1,000 images", make_lenet_inference, {}, {"batch": 1000}),
+    "lstm_step": (
+        "char LSTM train step, batch 64, seq 35, hidden 256 (embedding + LSTM + decoder)",
+        make_lstm_step,
+        {},
+        {"batch": 64},
+    ),
     "fashion_epoch": (
         f"Fashion-MNIST epoch, {EPOCH_BATCHES} batches of 64 (train loop + data loading)",
         make_epoch,

@@ -8,6 +8,7 @@ GPU pairs join when CuPy (for minitorch) or torch sees a GPU.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +31,12 @@ def _cuda_for(name: str) -> bool:
 
 
 def engine_params() -> list[Any]:
-    """pytest params ``(engine, device)``: cpu for both engines, plus cuda where either sees a GPU."""
+    """pytest params ``(engine, device)``: cpu for both engines, plus cuda where either sees a GPU;
+    ``MINITORCH_BENCH_DEVICE`` (``minitorch bench --device``) keeps one of the two."""
     devices = ["cpu"] + (["cuda"] if any(_cuda_for(n) for n in ENGINES) else [])
+    only = os.environ.get("MINITORCH_BENCH_DEVICE", "all")
+    if only != "all":
+        devices = [only]
     return [pytest.param((name, dev), id=f"{name}-{dev}") for dev in devices for name in ENGINES]
 
 

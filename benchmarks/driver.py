@@ -112,6 +112,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="run the suites N times and report each case's median over the sessions (steadier on a "
         "machine shared with other work)",
     )
+    p.add_argument(
+        "--device",
+        choices=["all", "cpu", "cuda"],
+        default="all",
+        help="the devices to time: cpu, cuda (the GPU cases: ops, LeNet steps eager and captured as CUDA "
+        "graphs), or all that are present (default)",
+    )
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory measurements")
     p.add_argument(
         "--report-only",
@@ -157,8 +164,7 @@ except Exception:
 import minitorch
 info["minitorch"] = minitorch.__version__
 if minitorch.cuda.is_available():
-    from minitorch import backend
-    info["gpu"] = backend.CUDA.xp.cuda.runtime.getDeviceProperties(0)["name"].decode()
+    info["gpu"] = minitorch.cuda.get_device_name(0)
 try:
     from threadpoolctl import threadpool_info
     info["threadpools"] = threadpool_info()
@@ -290,6 +296,7 @@ def run(args: argparse.Namespace) -> int:
     env = bench_env(args.threads, args.env, args.keep_env, not args.no_malloc_env)
     if args.quick:
         env["MINITORCH_BENCH_QUICK"] = "1"
+    env["MINITORCH_BENCH_DEVICE"] = args.device
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     machine = probe_machine(env)
@@ -304,7 +311,8 @@ def run(args: argparse.Namespace) -> int:
             status = run_suites(env, args.quick, args.filter, raw_path) or status
             raws.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
     raw = report.merge_sessions(raws)
-    memory = [] if args.no_memory else run_memory(env, args.filter)
+    # peak memory is measured for the CPU cases (a process's resident set)
+    memory = [] if args.no_memory or args.device == "cuda" else run_memory(env, args.filter)
     try:
         machine["loadavg_end"] = list(os.getloadavg())
     except OSError:
@@ -321,6 +329,7 @@ def run(args: argparse.Namespace) -> int:
             "seconds": time.perf_counter() - started,
             "pytest_status": status,
             "sessions": args.repeat,
+            "device": args.device,
         },
     )
     for written in report.write_report(results, out):

@@ -189,6 +189,35 @@ def blas_summary(machine: dict) -> list[str]:
     ]
 
 
+# The GPU targets of the LeNet step (issue 12): (label, numerator, denominator, bound).
+GPU_TARGETS = (
+    ("minitorch eager / torch eager", ("gpu_lenet_step", "minitorch"), ("gpu_lenet_step", "torch"), 1.0),
+    ("minitorch captured / torch eager", ("gpu_lenet_graph", "minitorch"), ("gpu_lenet_step", "torch"), 0.5),
+    ("minitorch captured / torch captured", ("gpu_lenet_graph", "minitorch"), ("gpu_lenet_graph", "torch"), 1.0),
+)
+
+
+def gpu_section(rows: list[dict], machine: dict) -> list[str]:
+    """REPORT.md's GPU section: every GPU case, then the LeNet step's ratios against the GPU targets."""
+    out = ["## GPU", "", f"On {machine.get('gpu', 'the GPU')}; each call is followed by a device synchronisation.", ""]
+    out += _timing_table(rows) + [""]
+    by_case = {r["case"]: r for r in rows}
+    batches = sorted({int(r["case"].rsplit("_b", 1)[1]) for r in rows if r["case"].startswith("gpu_lenet_")})
+    if batches:
+        out += ["| LeNet step | " + " | ".join(f"batch {b}" for b in batches) + " | target |"]
+        out += ["|---|" + "---:|" * len(batches) + "---|"]
+        for label, (num_case, num_engine), (den_case, den_engine), bound in GPU_TARGETS:
+            cells = []
+            for b in batches:
+                num = by_case.get(f"{num_case}_b{b}", {}).get(num_engine, {}).get("median_s")
+                den = by_case.get(f"{den_case}_b{b}", {}).get(den_engine, {}).get("median_s")
+                ratio = num / den if num and den else None
+                cells.append("-" if ratio is None else f"**{ratio:.2f}**" + ("" if ratio <= bound else " (not met)"))
+            out.append(f"| {label} | " + " | ".join(cells) + f" | ≤ {bound:g} |")
+        out.append("")
+    return out
+
+
 def headline_rows(results: dict) -> list[dict]:
     """The headline cases (CPU), in HEADLINE's order, as present in ``results``."""
     by_case = {r["case"]: r for r in results.get("cases", []) if r.get("device", "cpu") == "cpu"}
@@ -199,8 +228,10 @@ def render_markdown(results: dict, charts: list[str]) -> str:
     """REPORT.md's text."""
     run, machine = results.get("run", {}), results.get("machine", {})
     cases = results.get("cases", [])
-    model = [r for r in cases if r.get("level") == "model"]
-    ops = [r for r in cases if r.get("level") != "model"]
+    on_cpu = [r for r in cases if r.get("device", "cpu") == "cpu"]
+    model = [r for r in on_cpu if r.get("level") == "model"]
+    ops = [r for r in on_cpu if r.get("level") != "model"]
+    gpu = [r for r in cases if r.get("device", "cpu") != "cpu"]
     out = [
         "# minitorch vs torch: benchmark report",
         "",
@@ -241,6 +272,8 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         out += ["## Model level", ""] + _timing_table(model, targets=True) + [""]
     if ops:
         out += ["## Op level", ""] + _timing_table(ops) + [""]
+    if gpu:
+        out += gpu_section(gpu, machine)
     if results.get("memory"):
         out += [
             "## Peak memory (model level)",

@@ -243,7 +243,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         """The value of a one-element tensor as a Python number."""
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
-        return self._data.reshape(()).item()
+        d = self._data
+        return d.reshape(()).item() if type(d) is np.ndarray else backend.backend_of(d).item(d)
 
     def __float__(self) -> float:
         return float(self._scalar())
@@ -328,6 +329,19 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """A copy of this CPU tensor in page-locked memory, from which ``.to('cuda', non_blocking=True)``
+        copies without a staging copy; torch's error without a GPU."""
+        if self.device.type != "cpu":
+            raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
+        if not backend.cuda_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return Tensor._wrap(backend.CUDA.pin(self._data))  # pragma: no cover - needs a GPU
+
+    def is_pinned(self, device: Any = None) -> bool:
+        """Whether this tensor's memory is page-locked (made by ``pin_memory``)."""
+        return self.device.type == "cpu" and backend.CUDA.is_pinned(self._data)
 
     def cuda(self, device: Any = None) -> Tensor:
         return self.to(

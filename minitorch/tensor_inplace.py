@@ -217,6 +217,34 @@ class InplaceMethods:
     def masked_fill_(self, mask: Any, value: Any) -> Any:
         return self._inplace(lambda s: _ops.masked_fill(s, mask, value), value)
 
+    def scatter_(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.scatter(s, dim, index, src, value, reduce=reduce), src)
+
+    def scatter_add_(self, dim: int, index: Any, src: Any) -> Any:
+        return self._inplace(lambda s: _ops.scatter_add(s, dim, index, src), src)
+
+    def scatter_reduce_(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return self._inplace(lambda s: _ops.scatter_reduce(s, dim, index, src, reduce, include_self=include_self), src)
+
+    def index_add_(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.index_add(s, dim, index, source, alpha=alpha), source)
+
+    def index_fill_(self, dim: int, index: Any, value: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_fill(s, dim, index, value), value)
+
+    def index_copy_(self, dim: int, index: Any, source: Any) -> Any:
+        return self._inplace(lambda s: _ops.index_copy(s, dim, index, source), source)
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Any:
+        # the mask broadcasts to this tensor, never the tensor to the mask (torch's expand error otherwise)
+        return self._inplace(lambda s: _ops.masked_scatter(s, _ops.expand(mask, s.shape), source), source)
+
+    def cumsum_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumsum(s, dim, dtype=dtype))
+
+    def cumprod_(self, dim: int, *, dtype: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.cumprod(s, dim, dtype=dtype))
+
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
         return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
@@ -227,7 +255,28 @@ class InplaceMethods:
 
     def lerp_(self, end: Any, weight: Any) -> Any:
         self._check_overlap(end, weight)
-        return self._inplace(lambda s: s + _ops.mul(_ops.sub(end, s), weight), end, weight)
+        return self._inplace(lambda s: _ops.lerp(s, end, weight), end, weight)
+
+    def clamp_min_(self, min: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_min(s, min), min)
+
+    def clamp_max_(self, max: Any) -> Any:
+        return self._inplace(lambda s: _ops.clamp_max(s, max), max)
+
+    def tril_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.tril(s, diagonal))
+
+    def triu_(self, diagonal: int = 0) -> Any:
+        return self._inplace(lambda s: _ops.triu(s, diagonal))
+
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmm(s, mat1, mat2, beta=beta, alpha=alpha), mat1, mat2)
+
+    def addmv_(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addmv(s, mat, vec, beta=beta, alpha=alpha), mat, vec)
+
+    def baddbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.baddbmm(s, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
 
     # Samples are drawn on this tensor's device (the host: from minitorch's generator).
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:

@@ -175,6 +175,27 @@ class TensorMethods:
     def nonzero(self, *, as_tuple: bool = False) -> Any:
         return _ops.nonzero(self, as_tuple=as_tuple)
 
+    def argwhere(self) -> Any:
+        return _ops.argwhere(self)
+
+    def count_nonzero(self, dim: Any = None) -> Any:
+        return _ops.count_nonzero(self, dim)
+
+    # counting
+    def unique(
+        self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False, dim: Any = None
+    ) -> Any:
+        return _ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse: bool = False, return_counts: bool = False, dim: Any = None) -> Any:
+        return _ops.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights: Any = None, minlength: int = 0) -> Any:
+        return _ops.bincount(self, weights, minlength)
+
+    def histc(self, bins: int = 100, min: Any = 0, max: Any = 0) -> Any:
+        return _ops.histc(self, bins, min, max)
+
     def isnan(self) -> Any:
         return _ops.isnan(self)
 
@@ -214,6 +235,15 @@ class TensorMethods:
 
     def clamp(self, min: Any = None, max: Any = None) -> Any:
         return _ops.clamp(self, min, max)
+
+    def clamp_min(self, min: Any) -> Any:
+        return _ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Any:
+        return _ops.clamp_max(self, max)
+
+    def lerp(self, end: Any, weight: Any) -> Any:
+        return _ops.lerp(self, end, weight)
 
     def where(self, condition: Any, other: Any) -> Any:
         return _ops.where(condition, self, other)
@@ -260,6 +290,12 @@ class TensorMethods:
     def relu(self) -> Any:
         return _ops.relu(self)
 
+    def prelu(self, weight: Any) -> Any:
+        return _ops.prelu(self, weight)
+
+    def hardshrink(self, lambd: float = 0.5) -> Any:
+        return _ops.hardshrink(self, lambd)
+
     def square(self) -> Any:
         return _ops.square(self)
 
@@ -301,6 +337,12 @@ class TensorMethods:
     def amax(self, dim: Any = (), keepdim: bool = False) -> Any:
         return _ops.amax(self, dim, keepdim)
 
+    def amin(self, dim: Any = (), keepdim: bool = False) -> Any:
+        return _ops.amin(self, dim, keepdim)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> Any:
+        return _ops.logsumexp(self, dim, keepdim)
+
     def argmax(self, dim: Any = None, keepdim: bool = False) -> Any:
         return _ops.argmax(self, dim, keepdim)
 
@@ -315,6 +357,44 @@ class TensorMethods:
 
     def std(self, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *, correction: Any = None) -> Any:
         return _ops.std(self, dim, unbiased, keepdim, correction=correction)
+
+    # ordering
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _ops.sort(self, dim, descending, stable)
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
+        return _ops.argsort(self, dim, descending, stable)
+
+    def msort(self) -> Any:
+        return _ops.msort(self)
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
+        return _ops.topk(self, k, dim, largest, sorted)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.kthvalue(self, k, dim, keepdim)
+
+    def median(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.median(self, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return _ops.mode(self, dim, keepdim)
+
+    # running reductions
+    def cumsum(self, dim: int, *, dtype: Any = None) -> Any:
+        return _ops.cumsum(self, dim, dtype=dtype)
+
+    def cumprod(self, dim: int, *, dtype: Any = None) -> Any:
+        return _ops.cumprod(self, dim, dtype=dtype)
+
+    def cummax(self, dim: int) -> Any:
+        return _ops.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return _ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim: int) -> Any:
+        return _ops.logcumsumexp(self, dim)
 
     # matrix products
     def matmul(self, other: Any) -> Any:
@@ -331,6 +411,45 @@ class TensorMethods:
 
     def mv(self, vec: Any) -> Any:
         return _ops.mv(self, vec)
+
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def outer(self, vec2: Any) -> Any:
+        return _ops.outer(self, vec2)
+
+    ger = outer
+
+    def kron(self, other: Any) -> Any:
+        return _ops.kron(self, other)
+
+    # parts of matrices
+    def tril(self, diagonal: int = 0) -> Any:
+        return _ops.tril(self, diagonal)
+
+    def triu(self, diagonal: int = 0) -> Any:
+        return _ops.triu(self, diagonal)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        return _ops.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal: int = 0) -> Any:
+        return _ops.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
+        return _ops.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self) -> Any:
+        return _ops.trace(self)
 
     # shape and layout
     def view(self, *shape: Any) -> Any:
@@ -393,11 +512,61 @@ class TensorMethods:
     def repeat(self, *sizes: Any) -> Any:
         return _ops.repeat(self, *sizes)
 
-    def gather(self, dim: int, index: Any) -> Any:
-        return _ops.gather(self, dim, index)
+    def tile(self, *dims: Any) -> Any:
+        return _ops.tile(self, dims[0] if len(dims) == 1 and not isinstance(dims[0], int) else dims)
+
+    def repeat_interleave(self, repeats: Any = None, dim: Any = None, *, output_size: Any = None) -> Any:
+        return _ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def roll(self, shifts: Any, dims: Any = None) -> Any:
+        return _ops.roll(self, shifts, dims)
+
+    def movedim(self, source: Any, destination: Any) -> Any:
+        return _ops.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def fliplr(self) -> Any:
+        return _ops.fliplr(self)
+
+    def flipud(self) -> Any:
+        return _ops.flipud(self)
+
+    def take(self, index: Any) -> Any:
+        return _ops.take(self, index)
+
+    def take_along_dim(self, indices: Any, dim: Any = None) -> Any:
+        return _ops.take_along_dim(self, indices, dim)
+
+    def masked_select(self, mask: Any) -> Any:
+        return _ops.masked_select(self, mask)
+
+    def gather(self, dim: int, index: Any, *, sparse_grad: bool = False) -> Any:
+        return _ops.gather(self, dim, index, sparse_grad=sparse_grad)
 
     def index_select(self, dim: int, index: Any) -> Any:
         return _ops.index_select(self, dim, index)
+
+    def scatter(self, dim: int, index: Any, src: Any = None, value: Any = None, *, reduce: Any = None) -> Any:
+        return _ops.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_add(self, dim: int, index: Any, src: Any) -> Any:
+        return _ops.scatter_add(self, dim, index, src)
+
+    def scatter_reduce(self, dim: int, index: Any, src: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return _ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def index_add(self, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+        return _ops.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_fill(self, dim: int, index: Any, value: Any) -> Any:
+        return _ops.index_fill(self, dim, index, value)
+
+    def index_copy(self, dim: int, index: Any, source: Any) -> Any:
+        return _ops.index_copy(self, dim, index, source)
+
+    def masked_scatter(self, mask: Any, source: Any) -> Any:
+        return _ops.masked_scatter(self, mask, source)
 
     def clone(self, *, memory_format: Any = None) -> Any:
         return _ops.clone(self)

@@ -10,16 +10,22 @@ converted through numpy), so its per-step losses can be compared one for one wit
 minitorch's.
 
 A :class:`Trainer` can stop between any two steps and start again from a checkpoint to
-the very same result as an uninterrupted run: the checkpoint records the step within
-the epoch, the shuffle generator's state when the epoch's order was drawn, and the
-global generators' states at the stopping point. Checkpoints always hold minitorch
-tensors (a torch run's state is converted), so one safe file format serves both engines.
+the very same result as an uninterrupted run: an epoch's order depends only on the seed and
+the epoch (``DistributedSampler``'s, torch's permutation), and the checkpoint records the
+step within the epoch and the global generators' states at the stopping point. Checkpoints
+always hold minitorch tensors (a torch run's state is converted), so one safe file format
+serves both engines.
+
+In a data-parallel run (``--nproc N``, see :mod:`minitorch_app.parallel`) every rank runs
+this loop on its share of each batch: the sampler deals the batch out, the model is wrapped
+in ``DistributedDataParallel`` (which averages the gradients), each step's loss, sample count
+and Ctrl-C requests are summed over the ranks in one all-reduce, and evaluation sums the
+ranks' counts over disjoint shares of the test set. With equal shares the run computes what
+one process computes at the whole batch.
 """
 
 from __future__ import annotations
 
-import signal
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -29,8 +35,10 @@ import numpy as np
 import minitorch
 
 from . import models
+from .interrupts import Interrupted, StopRequest
+from .parallel import World
 
-CHECKPOINT_FORMAT = "minitorch-train/1"
+CHECKPOINT_FORMAT = "minitorch-train/2"  # 1: the epoch's order came from a generator whose state was saved
 ENGINES = ("minitorch", "torch")
 
 
@@ -118,6 +126,16 @@ class Engine:
         model = models.build(name, minitorch, input_shape, num_classes)
         return model.to(device=self.device, dtype=self.dtype)
 
+    def data_parallel(self, model: Any) -> Any:
+        """``model`` wrapped in minitorch's ``DistributedDataParallel`` (the default process group must exist).
+
+        Raises:
+            EngineUnavailable: another library (torch's DDP would need its own process group, on gloo).
+        """
+        if self.lib is not minitorch:
+            raise EngineUnavailable(f"data-parallel training runs minitorch only, not {self.name}")
+        return minitorch.nn.parallel.DistributedDataParallel(model)
+
     def optimizer(self, name: str, params: Iterable[Any], lr: float, momentum: float) -> Any:
         """``sgd`` (with momentum) or ``adam`` over ``params``."""
         if name == "sgd":
@@ -191,90 +209,18 @@ class Position:
     history: list[dict] = field(default_factory=list)
 
 
-class StopRequest:
-    """What Ctrl-C does during a run: the first stops at the next step boundary, a second stops at once where safe.
-
-    Inside a ``with`` block on the main thread, SIGINT no longer raises KeyboardInterrupt
-    wherever the interpreter happens to be. The first sets ``requested``: the trainer
-    finishes its step and stops with a checkpoint of exactly that step. A later one
-    sets ``forced`` and raises KeyboardInterrupt only inside :meth:`interruptible`
-    sections: the trainer's own computation (forward and backward passes), which it
-    can drop and redo from the last step. Anywhere else - loading a batch, progress
-    bars, checkpoints, metrics, plots - the run stops as soon as that piece of work is
-    done, because third-party code is not written to be cut at an arbitrary bytecode:
-    matplotlib's first import builds its font cache under a ``threading.Timer``, and a
-    KeyboardInterrupt raised inside ``Thread.start`` left that thread running (a 5 s wait
-    at exit) or still being born while the interpreter finalised ("Fatal Python error:
-    PyThreadState_Get"). Outside the block (or on another thread) SIGINT is left as it is.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False  # a first Ctrl-C came: stop after the current step
-        self.forced = False  # a later one came: stop as soon as it is safe
-        self._interruptible = False  # inside an interruptible() section
-        self._section = _Interruptible(self)
-        self._previous: Any = None
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if not self.requested:
-            self.requested = True
-            return
-        self.forced = True
-        if self._interruptible:
-            self._interruptible = False  # one KeyboardInterrupt per section
-            raise KeyboardInterrupt
-
-    def interruptible(self) -> _Interruptible:
-        """A ``with`` section a second Ctrl-C may cut short with KeyboardInterrupt (at once, or on entry if it
-        came before); only for the trainer's own computation, whose work is redone after a resume."""
-        return self._section
-
-    def __enter__(self) -> StopRequest:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._interruptible = False
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
-
-
-class _Interruptible:
-    """The context manager of :meth:`StopRequest.interruptible` (one object, reused for every step)."""
-
-    __slots__ = ("_stop",)
-
-    def __init__(self, stop: StopRequest) -> None:
-        self._stop = stop
-
-    def __enter__(self) -> None:
-        stop = self._stop
-        stop._interruptible = True  # before the test below: a Ctrl-C in between raises in the handler
-        if stop.forced:
-            stop._interruptible = False
-            raise KeyboardInterrupt
-
-    def __exit__(self, *exc: Any) -> None:
-        self._stop._interruptible = False
-
-
-class Interrupted(Exception):
-    """Training stopped at a step boundary (Ctrl-C); the position is consistent and can be checkpointed."""
-
-
 class Trainer:
     """Trains ``model`` epoch by epoch on batches of (inputs, labels), with checkpointable state.
 
     Args:
         engine: the library, device and dtype.
-        model: a model of ``engine``'s library.
+        model: a model of ``engine``'s library (the bare one: see :meth:`replicate`).
         optimizer: its optimizer.
-        train_loader: an iterable of (inputs, labels), reshuffled on each pass from ``shuffle``.
-        test_loader: an iterable of (inputs, labels) for evaluation.
+        train_loader: an iterable of (inputs, labels): this rank's share of each batch.
+        test_loader: an iterable of (inputs, labels) for evaluation: this rank's share of the test set.
         num_classes: number of classes (for per-class accuracy).
-        shuffle: the minitorch generator the train loader shuffles with (None: no shuffling to track).
+        sampler: the train loader's sampler, told the epoch before each (``set_epoch``); None: no order to set.
+        world: the processes of the run (default: this one alone).
         points_per_epoch: loss-curve points recorded per epoch.
     """
 
@@ -286,32 +232,46 @@ class Trainer:
         train_loader: Iterable,
         test_loader: Iterable,
         num_classes: int,
-        shuffle: minitorch.Generator | None = None,
+        sampler: Any = None,
+        world: World | None = None,
         points_per_epoch: int = 20,
     ) -> None:
         self.engine, self.model, self.optimizer = engine, model, optimizer
+        self.replica = model  # what the training steps call: the model, or its DistributedDataParallel wrapper
         self.criterion = engine.lib.nn.CrossEntropyLoss()
         self.train_loader, self.test_loader = train_loader, test_loader
         self.num_classes = num_classes
-        self.shuffle = shuffle
+        self.sampler = sampler
+        self.world = world if world is not None else World()
         self.pos = Position()
-        self.epoch_shuffle_state = shuffle.get_state() if shuffle is not None else None
-        self.stop = StopRequest()
+        self.stop = StopRequest(cut_steps=self.world.size == 1)
         self._updating = False
         try:
-            self._steps_per_epoch = len(train_loader)  # type: ignore[arg-type]
+            self.steps_per_epoch = len(train_loader)  # type: ignore[arg-type]
         except TypeError:
-            self._steps_per_epoch = 0
+            self.steps_per_epoch = 0
         self._points = max(1, points_per_epoch)
+
+    def replicate(self) -> None:
+        """Train through ``DistributedDataParallel`` from here on (every rank takes rank 0's weights); call it
+        after loading a checkpoint, in a world of more than one process."""
+        if self.world.size > 1:
+            self.replica = self.engine.data_parallel(self.model)
+
+    @property
+    def global_step(self) -> int:
+        """Steps taken since the run began (the next step's index)."""
+        return self.pos.epoch * self.steps_per_epoch + self.pos.step
 
     # ---------------------------------------------------------------- the loop
     def steps(self) -> Iterator[float]:
-        """Train the rest of the current epoch, yielding each step's loss; stops at a Ctrl-C between steps."""
-        if self.shuffle is not None:
-            self.shuffle.set_state(self.epoch_shuffle_state)  # the epoch's order is drawn from here
-        model = self.model
+        """Train the rest of the current epoch, yielding each step's loss (the whole batch's, over all ranks);
+        stops at a Ctrl-C between steps (on every rank after the same step)."""
+        if self.sampler is not None:
+            self.sampler.set_epoch(self.pos.epoch)  # the epoch's order depends on the seed and the epoch only
+        model, world = self.replica, self.world
         model.train()
-        every = max(1, self._steps_per_epoch // self._points) if self._steps_per_epoch else 50
+        every = max(1, self.steps_per_epoch // self._points) if self.steps_per_epoch else 50
         for i, (inputs, labels) in enumerate(self.train_loader):
             if i < self.pos.step:
                 continue  # done before the checkpoint this run resumed from
@@ -326,27 +286,37 @@ class Trainer:
             self._updating = True
             self.optimizer.step()
             self._updating = False
-            value, n = loss.item(), int(labels.shape[0])
+            value, n, stopping = loss.item(), int(labels.shape[0]), False
+            if world.size > 1:  # the whole batch's mean loss and size; whether any rank was asked to stop
+                loss_sum, count, requests = world.sum([value * n, n, self.stop.requested])
+                value, n, stopping = float(loss_sum) / float(count), int(count), bool(requests)
             self.pos.step += 1
             self.pos.loss_sum += value * n
             self.pos.samples += n
             self.pos.curve_sum += value
             self.pos.curve_n += 1
             if self.pos.step % every == 0:
-                frac = self.pos.epoch + self.pos.step / (self._steps_per_epoch or self.pos.step)
+                frac = self.pos.epoch + self.pos.step / (self.steps_per_epoch or self.pos.step)
                 self.pos.curve.append([frac, self.pos.curve_sum / self.pos.curve_n])
                 self.pos.curve_sum, self.pos.curve_n = 0.0, 0
             yield value
-            if self.stop.requested:
+            # One process stops on a Ctrl-C that came during the step or while its loss was shown; the ranks
+            # of a data-parallel run on the requests summed above, which every rank saw alike.
+            if self.stop.requested if world.size == 1 else stopping:
                 raise Interrupted
+
+    def stop_agreed(self) -> bool:
+        """Whether to stop now, for a Ctrl-C that came between steps: the same answer on every rank."""
+        return bool(self.world.sum([self.stop.requested])[0])
 
     def finish_epoch(self, seconds: float) -> dict:
         """Evaluate, record the epoch's metrics and move to the next epoch; returns the metrics."""
-        correct, total = self.evaluate()
+        correct, total, loss_sum = self.evaluate()
         train_samples = self.pos.samples
         metrics = {
             "epoch": self.pos.epoch + 1,
             "train_loss": self.pos.loss_sum / max(1, train_samples),
+            "test_loss": loss_sum / max(1, int(total.sum())),
             "test_accuracy": 100.0 * float(correct.sum()) / max(1, int(total.sum())),
             "per_class_accuracy": [100.0 * float(c) / t if t else None for c, t in zip(correct, total)],
             "test_samples": int(total.sum()),
@@ -356,27 +326,29 @@ class Trainer:
         }
         self.pos.history.append(metrics)
         self.pos = Position(epoch=self.pos.epoch + 1, curve=self.pos.curve, history=self.pos.history)
-        if self.shuffle is not None:
-            self.epoch_shuffle_state = self.shuffle.get_state()
         return metrics
 
     def evaluate(self) -> tuple:
-        """Correct predictions and samples per class on the test loader, as two integer arrays."""
+        """Correct predictions and samples per class (two integer arrays) and the summed cross-entropy, over
+        the test loaders of all ranks."""
         lib, model = self.engine.lib, self.model
         correct = np.zeros(self.num_classes, dtype=np.int64)
         total = np.zeros(self.num_classes, dtype=np.int64)
+        loss_sum = 0.0
         model.eval()
         with lib.no_grad():
             for images, labels in self.test_loader:
                 with self.stop.interruptible():
                     images, labels = self.engine.batch(images, labels)
                     outputs = model(images)
+                loss_sum += float(lib.nn.functional.cross_entropy(outputs, labels, reduction="sum").item())
                 _, predicted = lib.max(outputs, 1)
                 y, hit = _numpy(labels), _numpy(predicted == labels)
                 total += np.bincount(y, minlength=self.num_classes)
                 correct += np.bincount(y, weights=hit, minlength=self.num_classes).astype(np.int64)
         model.train()
-        return correct, total
+        counts = self.world.sum(np.concatenate([correct, total]))
+        return counts[: self.num_classes], counts[self.num_classes :], float(self.world.sum([loss_sum])[0])
 
     # ---------------------------------------------------------------- checkpoints
     @property
@@ -393,7 +365,7 @@ class Trainer:
             "model": ex(self.model.state_dict()),
             "optimizer": ex(self.optimizer.state_dict()),
             "position": asdict(self.pos),
-            "rng": {"shuffle": self.epoch_shuffle_state, **self.engine.rng_state()},
+            "rng": self.engine.rng_state(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -410,5 +382,12 @@ class Trainer:
         self.model.load_state_dict(rs(state["model"]))
         self.optimizer.load_state_dict(rs(state["optimizer"]))
         self.pos = Position(**state["position"])
-        self.epoch_shuffle_state = state["rng"]["shuffle"]
         self.engine.set_rng_state(state["rng"])
+
+
+def train_sampler(dataset: Any, seed: int, world: World) -> Any:
+    """This rank's sampler for the training set: torch's ``DistributedSampler`` order, shuffled by ``seed`` and
+    the epoch, dealt out over the ranks (one rank takes it all)."""
+    from minitorch.utils.data.distributed import DistributedSampler
+
+    return DistributedSampler(dataset, num_replicas=world.size, rank=world.rank, shuffle=True, seed=seed)

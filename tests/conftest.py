@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, settings
 
 import minitorch
 
+from .fake_device import fake_device
+
 # 'ci' (default): derandomised and sized so the whole suite stays within minutes on 2 cores.
 # 'thorough': at least 200 examples per property; select it with MINITORCH_HYPOTHESIS_PROFILE=thorough.
 settings.register_profile(
@@ -30,13 +32,41 @@ settings.register_profile(
 settings.load_profile(os.environ.get("MINITORCH_HYPOTHESIS_PROFILE", "ci"))
 
 
-DEVICES = ["cpu"] + (["cuda"] if minitorch.cuda.is_available() else [])
+DEVICES = ["cpu", "fake"] + (["cuda"] if minitorch.cuda.is_available() else [])
 
 
 @pytest.fixture(params=DEVICES)
-def device(request: pytest.FixtureRequest) -> str:
-    """Each test that takes ``device`` runs on cpu and, where a GPU and CuPy are present, cuda."""
-    return request.param
+def device(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test that takes ``device`` runs on cpu, on the host-backed test device ``fake``
+    (tests/fake_device.py: plumbing only) and, where a GPU and CuPy are present, on cuda."""
+    if request.param == "fake":
+        with fake_device():
+            yield "fake"
+    else:
+        yield request.param
+
+
+@pytest.fixture(autouse=True)
+def fresh_generators() -> None:
+    """Each test starts from the random state of a fresh process (torch's and minitorch's default seed), so that
+    a test drawing unseeded numbers (a tutorial's) does not depend on which tests ran before it in its worker."""
+    import torch
+
+    minitorch.random.default_generator.manual_seed(DEFAULT_SEED)
+    torch.manual_seed(DEFAULT_SEED)
+
+
+DEFAULT_SEED = 67280421310721  # torch's default seed, and minitorch's
+
+
+@pytest.fixture(params=DEVICES[1:])
+def offhost(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The ``device`` fixture without cpu: for parity tables whose host runs are tested elsewhere."""
+    if request.param == "fake":
+        with fake_device():
+            yield "fake"
+    else:
+        yield request.param
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -141,3 +141,34 @@ def test_bench_help(capsys):
     assert cli.main(["bench", "--help"]) == 0
     out = capsys.readouterr().out
     assert "--quick" in out and "--filter" in out and "REPORT.md" in out
+
+
+def test_the_gpu_section_lists_gpu_cases_and_the_lenet_targets() -> None:
+    def gpu(case: str, engine: str, median: float) -> dict:
+        row = _bench(case, engine, median, batch=int(case.rsplit("_b", 1)[1]))
+        row["extra_info"]["device"] = "cuda"
+        return row
+
+    raw = {
+        "benchmarks": [
+            gpu("gpu_lenet_step_b64", "minitorch", 0.0020),
+            gpu("gpu_lenet_step_b64", "torch", 0.0025),
+            gpu("gpu_lenet_graph_b64", "minitorch", 0.0010),
+            gpu("gpu_lenet_graph_b64", "torch", 0.0008),
+        ]
+    }
+    results = bench_report.assemble(raw, [], {"gpu": "NVIDIA H200"}, {}, {"command": "minitorch bench --device cuda"})
+    text = bench_report.render_markdown(results, [])
+    assert "## GPU" in text and "On NVIDIA H200" in text and "[cuda]" in text
+    assert "| minitorch eager / torch eager | **0.80** | ≤ 1 |" in text
+    assert "| minitorch captured / torch eager | **0.40** | ≤ 0.5 |" in text
+    assert "| minitorch captured / torch captured | **1.25** (not met) | ≤ 1 |" in text
+    assert "## Model level" not in text  # GPU rows stay out of the CPU sections
+
+
+def test_bench_takes_a_device() -> None:
+    import argparse
+
+    p = argparse.ArgumentParser()
+    driver.add_arguments(p)
+    assert p.parse_args(["--device", "cuda"]).device == "cuda" and p.parse_args([]).device == "all"

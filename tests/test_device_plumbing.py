@@ -70,6 +70,13 @@ OPS: dict = {
     "pad": lambda t: F.pad(t, (1, 2, 2, 1), mode="reflect"),
     "dropout_eval": lambda t: F.dropout(t, 0.5, training=False),
     "eq": lambda t: t == t,
+    "scatter_reduce": lambda t: t.scatter_reduce(1, (t[:, :2] > 0).long(), t[:, :2], "prod", include_self=False),
+    "index_add": lambda t: t.index_add(1, minitorch.tensor([2, 0], device=t.device), t[:, :2], alpha=2),
+    "masked_scatter": lambda t: t.masked_scatter(t > 0, t.flip(0)),
+    "sort": lambda t: t.sort(dim=1, descending=True),
+    "topk_median": lambda t: t.topk(3).values + t.median(-1, keepdim=True).values + t.median(),
+    "searchsorted": lambda t: minitorch.searchsorted(t.sort().values, t[..., :3]),
+    "cumprod_cummax": lambda t: t.cumprod(2) + t.cummax(-1).values + t.logcumsumexp(0),
 }
 
 
@@ -98,6 +105,11 @@ def test_an_op_keeps_its_result_on_the_fake_device_with_the_host_s_values(name: 
         "reshape_t",
         "index",
         "index_tensor",
+        "scatter_reduce",
+        "index_add",
+        "masked_scatter",
+        "topk_median",
+        "cumprod_cummax",
         "cat",
         "softmax",
         "conv2d",

@@ -20,6 +20,7 @@ PARAMETERS = {
     "lenet-cifar": 62006,
     "lenet-blitz3": 81194,
     "cifar-cnn": 268650,
+    "bn-cnn": 24058,
 }
 
 

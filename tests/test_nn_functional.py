@@ -273,7 +273,7 @@ def test_cross_entropy_float32_stays_float32(device: str) -> None:
     rng = np.random.default_rng(1)
     check_parity(
         lambda lib, x, w: F(lib).cross_entropy(
-            x, lib.tensor([2, 0, 1, 2], device=device), w.detach(), label_smoothing=0.1
+            x, lib.tensor([2, 0, 1, 2], device=x.device), w.detach(), label_smoothing=0.1
         ),
         rng.uniform(-5, 5, (4, 3)),
         rng.uniform(0.5, 1.5, 3),

@@ -18,16 +18,30 @@ import minitorch
 import minitorch.ops as ops
 
 # Modules of minitorch.ops that hold machinery, not ops: no __all__ of ops to export.
-INFRASTRUCTURE = {"base", "windows", "conv_flat", "pool_tiled", "tensor_numpy"}
+INFRASTRUCTURE = {"base", "windows", "conv_flat", "pool_tiled", "along", "index_items", "recurrence", "tensor_numpy"}
 # What minitorch.ops exports besides the ops: helpers Tensor's methods call.
 HELPERS = {"as_tensor", "to_dtype"}
 # Ops torch also has at its top level with another signature, so minitorch does not export them there.
-NOT_AT_TOP_LEVEL = {"binary_cross_entropy_with_logits": "torch's takes the reduction as an enum number"}
+_ENUM = "torch's takes the reduction as an enum number"
+NOT_AT_TOP_LEVEL = {
+    name: _ENUM
+    for name in (
+        "binary_cross_entropy_with_logits",
+        "cosine_embedding_loss",
+        "hinge_embedding_loss",
+        "kl_div",
+        "margin_ranking_loss",
+        "poisson_nll_loss",
+        "triplet_margin_loss",
+    )
+}
+NOT_AT_TOP_LEVEL["adaptive_max_pool1d"] = "torch's always returns the indices too"
+NOT_AT_TOP_LEVEL["batch_norm"] = "torch's takes (input, weight, bias, running_mean, running_var, ...) in that order"
 
 OP_MODULES = sorted(
     p.stem
     for p in pathlib.Path(ops.__file__).parent.glob("*.py")
-    if p.stem != "__init__" and p.stem not in INFRASTRUCTURE
+    if p.stem != "__init__" and p.stem not in INFRASTRUCTURE and not p.stem.endswith("_cuda")  # GPU kernels
 )
 ALL_OPS = {
     name: importlib.import_module(f"minitorch.ops.{m}")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -157,6 +157,28 @@ def test_binary(name: str, fn: Callable, dom_x: Callable, dom_y: Callable, data:
     a, b = data.draw(operands(2), label="operands")
     view = VIEWS[data.draw(st.sampled_from(["plain", "step"]), label="view")]
     check_both(lambda lib, x, y: fn(lib, view(x), view(y)), dom_x(a), dom_y(b))
+
+
+@pytest.mark.parametrize("name,fn,domain", UNARY, ids=[u[0] for u in UNARY])
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_unary_off_the_host(offhost: str, name: str, fn: Callable, domain: Callable, data: st.DataObject) -> None:
+    x = domain(data.draw(S.arrays(S.shapes(max_dims=MAX_DIMS, max_side=4)), label="x"))
+    view = VIEWS[data.draw(st.sampled_from(sorted(VIEWS)), label="view")]
+    for dtype in (np.float64, np.float32):
+        check_parity(lambda lib, t: fn(lib, view(t)), x, dtype=dtype, device=offhost)
+
+
+@pytest.mark.parametrize("name,fn,dom_x,dom_y", BINARY, ids=[b[0] for b in BINARY])
+@settings(max_examples=5, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_binary_off_the_host(
+    offhost: str, name: str, fn: Callable, dom_x: Callable, dom_y: Callable, data: st.DataObject
+) -> None:
+    a, b = data.draw(operands(2), label="operands")
+    view = VIEWS[data.draw(st.sampled_from(["plain", "step"]), label="view")]
+    for dtype in (np.float64, np.float32):
+        check_parity(lambda lib, x, y: fn(lib, view(x), view(y)), dom_x(a), dom_y(b), dtype=dtype, device=offhost)
 
 
 CLAMPS = {

@@ -32,8 +32,22 @@ def build(lib: Any, spec: tuple) -> tuple:
             out.append(Ellipsis)
         else:
             arr, form = item[1], item[2]
-            out.append(lib.tensor(arr) if form == "tensor" else arr if form == "array" else arr.tolist())
+            out.append(
+                lib.tensor(arr)
+                if form == "tensor"
+                else arr
+                if form == "array"
+                else _as_tuples(arr.tolist())
+                if form == "tuple"
+                else range(len(arr))
+                if form == "range"
+                else arr.tolist()
+            )
     return tuple(out)
+
+
+def _as_tuples(x: Any) -> Any:
+    return tuple(_as_tuples(i) for i in x) if isinstance(x, list) else x
 
 
 @st.composite
@@ -59,8 +73,12 @@ def index_for(draw: Any, shape: tuple, advanced: int = 2, unique: bool = False) 
         while dim < stop:
             size = shape[dim]
             choice = draw(st.sampled_from(["basic", "basic", "ints", "mask"])) if n_adv < advanced else "basic"
-            form = draw(st.sampled_from(["tensor", "array", "list"]))
-            if choice == "ints" and size:
+            form = draw(st.sampled_from(["tensor", "array", "list", "tuple"]))
+            if choice == "ints" and size and draw(st.integers(0, 4)) == 0:
+                arr = np.arange(draw(st.integers(1, size)))  # a Python range, as in -x[range(n), target]
+                out.append(("ints", arr, "range"))
+                n_adv, dim = n_adv + 1, dim + 1
+            elif choice == "ints" and size:
                 if unique:
                     vals = draw(st.permutations(range(size)))[: draw(st.integers(1, 4))]
                     arr = np.array([v - size if draw(st.booleans()) else v for v in vals], dtype=np.int64)
@@ -168,6 +186,95 @@ def test_fixed_index_kinds(name: str, index: Callable, device: str) -> None:
             gradcheck=False,
             device=device,
         )
+
+
+# How torch reads Python sequences in an index (a list or range is one index tensor; a short list holding a
+# sequence, slice, None, ... or tensor is a tuple of indices, with a deprecation warning; bools stay masks,
+# floats are truncated), on a (2, 3, 4) tensor. Each: (name, index(lib)).
+SEQUENCES = [
+    ("range", lambda lib: range(2)),
+    ("range_and_tensor", lambda lib: (range(2), lib.tensor([2, 0]))),  # -input[range(n), target]
+    ("negative_range", lambda lib: range(-1, -3, -1)),
+    ("empty_range", lambda lib: range(0)),
+    ("ranges_by_slice", lambda lib: (range(2), slice(None), range(3, 0, -1))),
+    ("step_range", lambda lib: (slice(None), range(0, 3, 2))),
+    ("none_range_none", lambda lib: (None, range(2), None)),
+    ("list_of_lists", lambda lib: [[0, 1], [1, 2]]),
+    ("list_of_tuples", lambda lib: [(0, 1), (1, 2)]),
+    ("tuple_of_tuples", lambda lib: ((0, 1), (1, 2))),
+    ("list_of_ranges", lambda lib: [range(2), range(2)]),
+    ("ragged_list_of_lists", lambda lib: [[0, 1], [1]]),
+    ("list_with_slice", lambda lib: [0, slice(None)]),
+    ("list_with_none", lambda lib: [0, None]),
+    ("list_with_ellipsis", lambda lib: [1, Ellipsis]),
+    ("list_of_one_tensor", lambda lib: [lib.tensor([0, 1])]),
+    ("list_of_zero_dim_tensors", lambda lib: [lib.tensor(0), lib.tensor(1)]),
+    ("list_zero_dim_tensor_and_list", lambda lib: [lib.tensor(1), [0, 1]]),
+    ("deeper_list", lambda lib: [[[0, 1]]]),
+    ("list_of_bools", lambda lib: [True, False]),
+    ("bools_after_int", lambda lib: (0, [True, False, True])),
+    ("bools_and_ints", lambda lib: ([True, False], [0, 2])),
+    ("bool_and_int_is_int", lambda lib: [True, 1]),
+    ("bool_and_none", lambda lib: [True, None]),
+    ("floats_truncate", lambda lib: [1.7, 0.2]),
+    ("float_array", lambda lib: (np.array([1.0, 0.0]), 0)),
+    ("uint8_array_is_a_mask", lambda lib: np.array([1, 0], dtype=np.uint8)),
+    ("numpy_ints_in_list", lambda lib: [np.int64(1), np.int64(0)]),
+    ("zero_dim_array_selects", lambda lib: np.array(1)),
+    ("zero_dim_array_then_list", lambda lib: (np.array(1), slice(None), [1, 2])),
+    ("zero_dim_tensor_selects", lambda lib: lib.tensor(1)),
+    ("zero_dim_tensor_then_list", lambda lib: (lib.tensor(0), slice(None), [1, 2])),
+    ("int32_tensor", lambda lib: lib.tensor([1, 0], dtype=lib.int32)),
+    ("long_list_is_one_index", lambda lib: [[0, 1]] * 32),
+    ("long_ragged_list", lambda lib: [[0]] + [0] * 31),
+    ("ragged_deeper", lambda lib: [[[0], [1, 0]]]),
+    ("bool_lists_wrong_shape", lambda lib: [[True, False, True], [False, False, True]]),
+    ("list_past_end", lambda lib: [2**40]),
+    ("string", lambda lib: "a"),
+    ("float_in_tuple", lambda lib: (1.0,)),
+]
+
+
+@pytest.mark.filterwarnings("ignore:Using a non-tuple sequence:UserWarning")
+@pytest.mark.filterwarnings("ignore:indexing with dtype torch.uint8:UserWarning")
+@pytest.mark.parametrize("name,index", SEQUENCES, ids=[c[0] for c in SEQUENCES])
+def test_sequence_indices_read_and_write_as_torch(name: str, index: Callable) -> None:
+    """Values, gradients, view or copy, and writes, or the same error as torch."""
+    x = np.linspace(-1, 1, 24).reshape(2, 3, 4)
+    try:
+        region = torch.zeros(2, 3, 4)[index(torch)]
+    except Exception as err:
+        raises_like(lambda lib: lib.zeros(2, 3, 4)[index(lib)], str(err)[:40])
+        return
+    check_both(lambda lib, t: t[index(lib)], x, gradcheck=False)
+    views = [lib.zeros(2, 3, 4)[index(lib)]._base is not None for lib in (torch, minitorch)]
+    assert views[0] == views[1], f"view: torch {views[0]}, minitorch {views[1]}"
+
+    def write(lib: Any, t: Any, v: Any) -> Any:
+        y = t * 1
+        y[index(lib)] = v
+        return y
+
+    value = np.linspace(-0.5, 0.5, region.numel()).reshape(region.shape)
+    check_both(write, x, value, gradcheck=False)
+
+
+def test_non_tuple_sequence_warns_as_torch() -> None:
+    for lib in (torch, minitorch):
+        with pytest.warns(UserWarning, match="Using a non-tuple sequence for multidimensional indexing") as rec:
+            lib.zeros(2, 3)[[0, slice(None)]]
+        assert rec[0].filename == __file__  # pointing at the indexing line
+
+
+def test_nn_tutorial_loss_with_a_range() -> None:
+    """The first loss of "What is torch.nn really?": ``-input[range(target.shape[0]), target].mean()``."""
+    rng = np.random.default_rng(0)
+
+    def nll(lib: Any, x: Any, target: Any) -> Any:
+        input = x.log_softmax(-1)
+        return -input[range(target.shape[0]), target].mean()
+
+    check_both(nll, rng.standard_normal((6, 10)), rng.integers(0, 10, 6))
 
 
 def test_repeated_indices_accumulate_gradient() -> None:

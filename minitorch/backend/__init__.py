@@ -49,10 +49,20 @@ __all__ = [
 ]
 
 _BY_DEVICE_TYPE: dict = {"cpu": HOST, "cuda": CUDA}
-_BY_ARRAY_TYPE: dict = {np.ndarray: HOST, CUDA.array_type: CUDA}
-# Array types of backends other than the host. Empty on a machine without CuPy (and no test device),
+_BY_ARRAY_TYPE: dict = {np.ndarray: HOST}
+# Array types of backends other than the host. Empty until CuPy is loaded (and no test device is registered),
 # which lets the lookups below return the host at once: they run several times per op.
-_FOREIGN: tuple = (CUDA.array_type,) if CUDA.xp is not None else ()
+_FOREIGN: tuple = ()
+
+
+def _adopt(cuda: Backend) -> None:
+    """CuPy was loaded: its arrays belong to the CUDA backend."""
+    global _FOREIGN
+    _BY_ARRAY_TYPE[cuda.array_type] = cuda
+    _FOREIGN = _FOREIGN + (cuda.array_type,)
+
+
+CUDA.when_loaded(_adopt)
 
 
 def backend_of(*arrays: Any) -> Backend:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from . import special
 from .device import device
 
 T = TypeVar("T")
@@ -61,6 +62,24 @@ class Backend:
     def synchronize(self, device: Any = None) -> None:
         """Wait until work queued on the device has finished (a no-op where work runs eagerly)."""
 
+    def item(self, array: Any) -> Any:
+        """The Python number in a one-element array (on an accelerator: a synchronisation)."""
+        return array.reshape(()).item()
+
+    def check_later(self, flag: Any, error: Callable[[], Exception]) -> None:
+        """Raise ``error()`` if the 0-d boolean array ``flag`` holds.
+
+        On the host at once. A device checks at its next synchronisation (``item()``, a copy to
+        the host, ``synchronize()``), as CUDA reports a device-side assert, so that a training step
+        never waits for the device just to validate its input; during graph capture not at all.
+        """
+        if bool(flag):
+            raise error()
+
+    def is_capturing(self) -> bool:
+        """Whether work on this device is being captured into a graph (then nothing may synchronise)."""
+        return False
+
     # ------------------------------------------------------ memory and transfers
     def to_host(self, array: Any) -> np.ndarray:
         """A numpy copy of one of this backend's arrays."""
@@ -77,6 +96,11 @@ class Backend:
     # ----------------------------------------------------------- array services
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` with repeated indices accumulating."""
+        raise NotImplementedError
+
+    def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:
+        """``target[index] = reduce(target[index], values)`` with repeated indices combining, for ``reduce`` in
+        ``'sum'``, ``'prod'``, ``'amax'``, ``'amin'`` (NaN wins a max or min, as in torch)."""
         raise NotImplementedError
 
     def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
@@ -126,6 +150,11 @@ class Backend:
         the array library is faster against a whole array (numpy's maximum), a cached filled one."""
         return value
 
+    def erf(self, x: Any) -> Any:
+        """The error function of a floating array, elementwise (numpy has none; see ``special.py``)."""
+        with self.quiet():  # x * x overflows far out, where erf is +-1 anyway
+            return special.erf(self.xp, x)
+
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
         """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""
@@ -165,3 +194,41 @@ class Backend:
     def kernels(self) -> dict:
         """The registered fast variants, plain twin -> variant (a copy)."""
         return dict(self._kernels)
+
+    def launch(self, kernel: Any, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0) -> None:
+        """Run a ``CudaKernel`` (``backend/cuda_kernels.py``) on this device's arrays."""
+        raise RuntimeError(f"{kernel!r} is a CUDA kernel: it cannot run on the {self.type} device")
+
+    # ------------------------------------------------- streams, events, graph capture
+    # Answered by the CUDA backend (and the test-only fake device); ``minitorch.cuda`` wraps them.
+    def _no_streams(self, what: str) -> RuntimeError:
+        return RuntimeError(f"minitorch.cuda.{what} requires CUDA support")
+
+    def new_stream(self, device: Any = None, priority: int = 0) -> Any:
+        raise self._no_streams("Stream")
+
+    def current_stream(self, device: Any = None) -> Any:
+        raise self._no_streams("current_stream")
+
+    def default_stream(self, device: Any = None) -> Any:
+        raise self._no_streams("default_stream")
+
+    def use_stream(self, stream: Any) -> AbstractContextManager[Any]:
+        raise self._no_streams("stream")
+
+    def new_event(self, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False) -> Any:
+        raise self._no_streams("Event")
+
+    def elapsed_ms(self, start: Any, end: Any) -> float:
+        raise self._no_streams("Event.elapsed_time")
+
+    def new_graph_pool(self) -> Any:
+        raise self._no_streams("graph_pool_handle")
+
+    def begin_capture(self, stream: Any, pool: Any) -> Any:
+        """Start capturing the work queued on ``stream`` into a graph, allocating from ``pool``; returns a token."""
+        raise self._no_streams("CUDAGraph")
+
+    def end_capture(self, stream: Any, token: Any) -> Any:
+        """Stop capturing (also after an error in the captured code); returns the graph (``launch(stream)``)."""
+        raise self._no_streams("CUDAGraph")

@@ -11,6 +11,8 @@ from ..caches import FILLED_OPERANDS
 from .base import Backend
 from .device import CPU, device
 
+_AT = {"sum": np.add, "prod": np.multiply, "amax": np.maximum, "amin": np.minimum}
+
 
 class HostBackend(Backend):
     """numpy on the CPU (``device('cpu')``)."""
@@ -30,6 +32,9 @@ class HostBackend(Backend):
 
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         np.add.at(target, index, values)
+
+    def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:
+        _AT[reduce].at(target, index, values)
 
     def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
         if type(array) is np.ndarray and array.flags.c_contiguous:

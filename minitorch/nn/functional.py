@@ -10,37 +10,133 @@ import warnings
 from typing import Any
 
 from .. import dtypes, ops
+from ..autograd.grad_mode import no_grad
 from ..ops.activation import dropout as _dropout
+from ..ops.activation import dropout1d, dropout2d
 from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
+from ..ops.conv1d import conv1d, conv_transpose1d
+from ..ops.conv_transpose import conv_transpose2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.distance import cosine_similarity, normalize, pairwise_distance
+from ..ops.embedding import embedding as _embedding
+from ..ops.embedding import embedding_renorm_ as _embedding_renorm_
 from ..ops.linear import linear as _linear
 from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from ..ops.loss_margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from ..ops.loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
+from ..ops.nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
+from ..ops.normalization import batch_norm, group_norm, layer_norm
 from ..ops.padding import pad
+from ..ops.piecewise import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    leaky_relu,
+    prelu,
+    relu6,
+    softshrink,
+    threshold,
+)
+from ..ops.piecewise import threshold as _threshold
 from ..ops.pool import avg_pool2d, max_pool2d
+from ..ops.pool1d import avg_pool1d, max_pool1d
+from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
+from ..ops.upsample import interpolate
 from ..tensor import Tensor
 
 __all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool2d_with_indices",
+    "avg_pool1d",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
+    "celu_",
+    "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "cosine_embedding_loss",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "embedding",
+    "dropout1d",
+    "dropout2d",
+    "elu",
+    "elu_",
+    "gaussian_nll_loss",
+    "gelu",
+    "group_norm",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "hardtanh_",
+    "hinge_embedding_loss",
+    "huber_loss",
+    "interpolate",
+    "kl_div",
     "l1_loss",
+    "layer_norm",
+    "leaky_relu",
+    "leaky_relu_",
     "linear",
     "log_softmax",
+    "logsigmoid",
+    "margin_ranking_loss",
+    "max_pool1d",
+    "max_pool1d_with_indices",
     "max_pool2d",
+    "max_pool2d_with_indices",
+    "mish",
     "mse_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
+    "normalize",
     "one_hot",
     "pad",
+    "pairwise_distance",
+    "poisson_nll_loss",
+    "prelu",
     "relu",
+    "relu6",
     "relu_",
+    "selu",
+    "selu_",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
+    "softmin",
+    "softplus",
+    "softshrink",
+    "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
+    "threshold_",
+    "triplet_margin_loss",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]
 
 
@@ -57,6 +153,82 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 def relu_(input: Tensor) -> Tensor:
     """In-place ``relu``."""
     return input.relu_()
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``elu``."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """In-place ``selu``."""
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """In-place ``celu``."""
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """In-place ``leaky_relu``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """In-place ``hardtanh``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """In-place ``threshold``."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def max_pool1d_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
+    """``max_pool1d`` returning (values, indices)."""
+    kwargs["return_indices"] = True
+    return max_pool1d(input, *args, **kwargs)
+
+
+def max_pool2d_with_indices(input: Tensor, *args: Any, **kwargs: Any) -> tuple:
+    """``max_pool2d`` returning (values, indices)."""
+    kwargs["return_indices"] = True
+    return max_pool2d(input, *args, **kwargs)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False) -> tuple:
+    """``adaptive_max_pool1d`` returning (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, return_indices=True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size: Any, return_indices: bool = False) -> tuple:
+    """``adaptive_max_pool2d`` returning (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, return_indices=True)
+
+
+def upsample(
+    input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest", align_corners: bool | None = None
+) -> Tensor:
+    """Deprecated spelling of ``interpolate`` (warns, as torch's does)."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated spelling of ``interpolate(..., mode='nearest')`` (warns, as torch's does)."""
+    warnings.warn(
+        "`nn.functional.upsample_nearest` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """Deprecated spelling of ``interpolate(..., mode='bilinear', align_corners=True)`` (warns, as torch's does)."""
+    warnings.warn(
+        "`nn.functional.upsample_bilinear` is deprecated. Use `nn.functional.interpolate` instead.", stacklevel=2
+    )
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -150,3 +322,39 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         if int(data.max()) >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(xp.int64))
+
+
+def embedding(
+    input: Tensor,
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """The rows of ``weight`` at the indices ``input``: (*input.shape, embedding_dim).
+
+    Args:
+        input: int64 or int32 indices into the rows of ``weight``.
+        weight: (num_embeddings, embedding_dim).
+        padding_idx: a row that gets no gradient (negative counts from the end).
+        max_norm: first renormalise, in place, each looked-up row whose ``norm_type``-norm exceeds it.
+        norm_type: the p of that norm.
+        scale_grad_by_freq: divide each row's gradient by how often its index occurs in ``input``.
+        sparse: must be False (minitorch has no sparse gradients).
+    """
+    rows = weight.shape[0]
+    if padding_idx is None:
+        padding_idx = -1
+    elif padding_idx > 0:
+        if padding_idx >= rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    elif padding_idx < 0:
+        if padding_idx < -rows:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx = rows + padding_idx
+    if max_norm is not None:
+        with no_grad():
+            _embedding_renorm_(weight, input, max_norm, norm_type)
+    return _embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)

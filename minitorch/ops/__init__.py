@@ -9,9 +9,11 @@ numpy's functions as differentiable ops) is handed to ``base.namespace_of``: the
 that namespace need each other, so neither imports the other's module at load time.
 """
 
+# The GPU's kernels register themselves on the CUDA backend as variants of their plain twins (inert without CuPy).
 from . import base as _base  # noqa: E402
+from . import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda  # noqa: E402, F401
 from . import tensor_numpy as _tensor_numpy  # noqa: E402
-from .activation import dropout, log_softmax, softmax
+from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,
     clamp,
@@ -35,10 +37,12 @@ from .compare import (
     all,
     allclose,
     any,
+    argwhere,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
+    count_nonzero,
     eq,
     equal,
     ge,
@@ -60,15 +64,54 @@ from .compare import (
     not_equal,
 )
 from .conv import conv2d
+from .conv1d import conv1d, conv_transpose1d
+from .conv_transpose import conv_transpose2d
+from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
+from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .distance import cosine_similarity, normalize, pairwise_distance
+from .einsum import einsum
+from .embedding import embedding, embedding_renorm_
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
+from .loss_margin import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
+from .matrix import diag, diag_embed, diagonal, trace, tril, triu
+from .movement import (
+    fliplr,
+    flipud,
+    masked_select,
+    meshgrid,
+    moveaxis,
+    movedim,
+    repeat_interleave,
+    roll,
+    take,
+    take_along_dim,
+    tile,
+)
+from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
+from .normalization import batch_norm, group_norm, layer_norm
 from .padding import pad
+from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
+from .pointwise import clamp_max, clamp_min, lerp
 from .pool import avg_pool2d, max_pool2d
-from .reduce import amax, argmax, argmin, max, mean, min, prod, std, sum, var
+from .pool1d import avg_pool1d, max_pool1d
+from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
+from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
+from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
+from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
+from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,
     clone,
@@ -90,6 +133,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
 from .unary import (
     abs,
     absolute,
@@ -113,5 +157,6 @@ from .unary import (
     square,
     tanh,
 )
+from .upsample import interpolate
 
 _base.bind_tensor_namespace(_tensor_numpy)

@@ -204,6 +204,13 @@ def check_broadcast(a: Any, b: Any, *more: Any) -> None:
         check_broadcast(SimpleNamespace(shape=tuple(y if x == 1 else x for x, y in zip(sa, sb))), *more)
 
 
+def broadcast_shape(*shapes: tuple) -> tuple:
+    """The shape ``shapes`` broadcast to (callers check first that they do, with ``check_broadcast``)."""
+    n = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    return tuple(max(sizes) if 0 not in sizes else 0 for sizes in zip(*padded))
+
+
 class ToDtype(Op):
     """Cast to another dtype; the engine casts the gradient back."""
 

@@ -6,16 +6,18 @@ from typing import Any
 
 from .. import backend, dtypes
 from ..tensor import Tensor
-from .base import as_tensor, check_broadcast, no_graph, prepare
+from .base import check_broadcast, no_graph, prepare
 
 __all__ = [
     "all",
     "allclose",
     "any",
+    "argwhere",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
     "bitwise_xor",
+    "count_nonzero",
     "eq",
     "equal",
     "ge",
@@ -139,20 +141,51 @@ def any(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
-    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dimension."""
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dimension.
+
+    A 0-dim tensor counts as 1-dim for ``as_tuple`` (one index tensor), and as having no dimensions otherwise.
+    """
     xp = input._xp
-    idx = xp.nonzero(input._data)
+    data = input._data
     if as_tuple:
-        return tuple(Tensor._wrap(i.astype(xp.int64)) for i in idx)
-    return Tensor._wrap(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((1, 0), xp.int64))
+        return tuple(Tensor._wrap(i.astype(xp.int64)) for i in xp.nonzero(data.reshape(data.shape or (1,))))
+    if not data.ndim:
+        return Tensor._wrap(xp.zeros((int(bool(data)), 0), xp.int64))
+    return Tensor._wrap(xp.stack(xp.nonzero(data), axis=1).astype(xp.int64))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """Indices of the non-zero elements, one row each: ``nonzero(input)``."""
+    return nonzero(input)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """How many elements (along ``dim``: an int or a tuple of ints) are non-zero, as int64."""
+    axes = None if dim is None else tuple(input._wrap_dim(d) for d in ((dim,) if isinstance(dim, int) else dim))
+    return no_graph(lambda a: backend.array_module(a).count_nonzero(a, axis=axes).astype("int64"), input._data)
+
+
+def _close_args(input: Any, other: Any, rtol: float, atol: float) -> None:
+    """torch's errors for isclose/allclose: tensors of one dtype, shapes that broadcast, tolerances >= 0."""
+    for pos, (name, t) in enumerate((("input", input), ("other", other)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"isclose(): argument '{name}' (position {pos}) must be Tensor, not {type(t).__name__}")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype._scalar_name} did not match {other.dtype._scalar_name}")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    check_broadcast(input, other)
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-    """|input - other| <= atol + rtol * |other|, elementwise."""
+    """|input - other| <= atol + rtol * |other|, elementwise (infinities close only to themselves)."""
+    _close_args(input, other, rtol, atol)
     return no_graph(
         lambda a, b: backend.array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
         input._data,
-        as_tensor(other)._data,
+        other._data,
     )
 
 

@@ -38,8 +38,9 @@ def class_weights(target: Any, classes: int, weight: Any | None, ignore_index: i
     xp = backend.array_module(target)
     valid = target != ignore_index
     bad = valid & ((target < 0) | (target >= classes))
-    if bad.any():
-        raise IndexError(f"Target {int(target[bad].ravel()[0])} is out of bounds.")
+    backend_of(target).check_later(
+        bad.any(), lambda: IndexError(f"Target {int(target[bad].ravel()[0])} is out of bounds.")
+    )
     safe = xp.where(valid, target, 0).astype(xp.int64)
     wy = valid.astype(np_dtype) if weight is None else weight[safe] * valid
     return safe, valid, wy
@@ -246,7 +247,7 @@ def cross_entropy(
         and ((td.dtype.kind == "i" and td.dtype.itemsize == 8) or (td.dtype.kind == "u" and td.dtype.itemsize == 1))
     ):
         # The common call (a batch of logits, int64 class indices, defaults): every check below passes.
-        return CrossEntropyLoss.apply(input, td, None, ignore_index, 0.0, reduction)
+        return backend_of(xd).kernel(CrossEntropyLoss).apply(input, td, None, ignore_index, 0.0, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
@@ -273,7 +274,11 @@ def cross_entropy(
         input,
         target,
         reduction,
-        lambda x, t: CrossEntropyLoss.apply(x, t._data, raw_weight, ignore_index, label_smoothing, reduction),
+        lambda x, t: (
+            backend_of(xd)
+            .kernel(CrossEntropyLoss)
+            .apply(x, t._data, raw_weight, ignore_index, label_smoothing, reduction)
+        ),
     )
 
 

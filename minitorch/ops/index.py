@@ -7,75 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend, dtypes
-from ..autograd.function import Context
+from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import where
 from .base import Op, as_tensor, check_broadcast, to_dtype
+from .index_items import convert_index
 from .shape import mark_view
 
 __all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
-
-
-def _convert_index(index: Any, x: Tensor) -> tuple:
-    """Turn tensors and lists inside an index into arrays; say whether it is basic (a view)."""
-    items = index if isinstance(index, tuple) else (index,)
-    out, basic = [], True
-    for it in items:
-        if isinstance(it, Tensor):
-            if it.device != x.device and it.device.type != "cpu":
-                raise RuntimeError(
-                    f"indices should be either on cpu or on the same device as the indexed tensor ({x.device})"
-                )
-            if it.dtype.is_floating_point:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            it = backend.to_device(it._data, x.device)  # cpu indices serve a tensor on any device
-            basic = False
-        elif isinstance(it, (list,)) or backend.is_array(it):
-            empty_list = isinstance(it, list) and not it
-            it = backend.array_module(x._data).asarray(it, dtype="int64" if empty_list else None)
-            if it.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            basic = False
-        elif isinstance(it, bool):
-            basic = False
-        elif not (it is None or it is Ellipsis or isinstance(it, (int, slice))):
-            if hasattr(it, "__index__"):
-                it = it.__index__()
-            else:
-                raise IndexError(
-                    "only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                    "Variables are valid indices (got " + type(it).__name__ + ")"
-                )
-        if isinstance(it, slice) and it.step is not None and it.step <= 0:
-            raise ValueError("step must be greater than zero")
-        out.append(it)
-    _check_masks(out, tuple(x.shape))
-    return tuple(out), basic
-
-
-def _check_masks(items: list, shape: tuple) -> None:
-    """torch's error for a boolean mask whose shape differs from the dimensions it covers."""
-
-    def width(it: Any) -> int:
-        if it is None or it is Ellipsis or isinstance(it, bool):
-            return 0
-        return it.ndim if backend.is_array(it) and it.dtype.kind == "b" else 1
-
-    dim = 0
-    for i, it in enumerate(items):
-        if it is Ellipsis:
-            dim = len(shape) - sum(width(rest) for rest in items[i + 1 :])
-            continue
-        if backend.is_array(it) and it.dtype.kind == "b":
-            for j, n in enumerate(it.shape):
-                if dim + j < len(shape) and shape[dim + j] != n:
-                    raise IndexError(
-                        f"The shape of the mask {list(it.shape)} at index {j} does not match the shape "
-                        f"of the indexed tensor {list(shape)} at index {dim + j}"
-                    )
-        dim += width(it)
 
 
 def _index_error(err: IndexError) -> IndexError:
@@ -141,15 +82,14 @@ class Select(Slice):
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     """``x[index]`` with torch's (numpy's) indexing rules; basic indexing returns a view."""
-    items = index if isinstance(index, tuple) else (index,)
-    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in items):
+    idx, basic = convert_index(index, x)
+    if x.ndim == 0 and any(isinstance(i, int) and not isinstance(i, bool) for i in idx):
         raise IndexError(
             "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
             "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
         )
-    if x.ndim == 0 and any(isinstance(i, slice) for i in items):
+    if x.ndim == 0 and any(isinstance(i, slice) for i in idx):
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-    idx, basic = _convert_index(index, x)
     if not basic:
         return Index.apply(x, IndexRegion(idx, x.ndim))
     cls = Select if all(isinstance(i, int) for i in idx) else Slice
@@ -319,7 +259,7 @@ class CopySlices(Op):
 
 def setitem(x: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value``: in place, differentiable for ``x`` and ``value``."""
-    idx, _ = _convert_index(index, x)
+    idx, _ = convert_index(index, x)
     if isinstance(value, Tensor):
         if value.device != x.device:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
@@ -438,10 +378,17 @@ def _gather_grid(x: Any, axis: int, index: Any) -> tuple:
     return tuple(grids)
 
 
-def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere)."""
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """``out[i][j] = input[i][index[i][j]]`` along ``dim`` (``index`` no larger than ``input`` elsewhere).
+
+    Args:
+        sparse_grad: must stay False: minitorch has no sparse tensors, so the gradient is always dense.
+    """
+    if sparse_grad:
+        raise NotImplementedError("gather(sparse_grad=True): minitorch has no sparse tensors")
     if index.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+    check_same_device([(0, input), (2, index)])
     axis = input._wrap_dim(dim)
     shape, ishape = tuple(input.shape) or (1,), tuple(index.shape) or (1,)
     if len(ishape) != len(shape):

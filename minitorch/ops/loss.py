@@ -151,13 +151,13 @@ def not_differentiable(fn: str, name: str, t: Tensor | None) -> None:
         )
 
 
-def _size_warning(input: Tensor, target: Tensor) -> None:
+def _size_warning(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
     if tuple(target.shape) != tuple(input.shape):
         warnings.warn(
             f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
             "This will likely lead to incorrect results due to broadcasting. "
             "Please ensure they have the same size.",
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
 
 

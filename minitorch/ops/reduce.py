@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max, min, argmax, argmin, var, std."""
+"""Reductions: sum, mean, max, min, amax, amin, argmax, argmin, var, std, prod."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .arithmetic import maximum, minimum
 from .base import Op, array_of, float_operand, namespace_of, no_graph, to_dtype
 from .index import IndexRegion, ScatterRegion
 
-__all__ = ["amax", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
+__all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -130,17 +130,19 @@ class MinAll(MaxAll):
 class Amax(Op):
     """Max over ``axes`` (None: all); ties share the gradient evenly, as torch's amax."""
 
-    @staticmethod
-    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
+    reduce = "max"
+
+    @classmethod
+    def forward(cls, ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         for a in range(x.ndim) if axes is None else axes:
             if x.shape[a] == 0:
                 if axes is None:
                     raise RuntimeError(
-                        "amax(): Expected reduction dim to be specified for input.numel() == 0. "
+                        f"a{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
                         "Specify the reduction dim with the 'dim' argument."
                     )
-                raise IndexError(f"amax(): Expected reduction dim {a} to have non-zero size.")
-        out = x.max(axis=axes, keepdims=True)
+                raise IndexError(f"a{cls.reduce}(): Expected reduction dim {a} to have non-zero size.")
+        out = getattr(x, cls.reduce)(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         if not keepdim:
             out = out.reshape(_reduced_shape(x.shape, axes))
@@ -153,6 +155,12 @@ class Amax(Op):
         kept = _kept_shape(ctx.shape, ctx.axes)
         hit = array_of(x) == array_of(out).reshape(kept)  # which elements are the maximum: a constant
         return grad.reshape(kept) * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
+
+
+class Amin(Amax):
+    """Min over ``axes`` (None: all); ties share the gradient evenly."""
+
+    reduce = "min"
 
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -346,6 +354,11 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
 def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     """Max over one or more dims (gradient split evenly among ties)."""
     return Amax.apply(input, normalize_dims(dim, input.ndim), keepdim)
+
+
+def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
+    """Min over one or more dims (gradient split evenly among ties)."""
+    return Amin.apply(input, normalize_dims(dim, input.ndim), keepdim)
 
 
 def _arg(kind: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:

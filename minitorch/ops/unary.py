@@ -322,7 +322,7 @@ def relu(input: Tensor) -> Tensor:
     """max(input, 0)."""
     if input.dtype.name == "bool":
         raise RuntimeError("Boolean inputs not supported for relu")
-    return Relu.apply(input)
+    return backend_of(input._data).kernel(Relu).apply(input)
 
 
 def square(input: Tensor) -> Tensor:

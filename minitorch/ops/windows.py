@@ -1,6 +1,6 @@
 """What the window ops (convolution, pooling) share: argument pairs, plan-cache keys, window views, spreading.
 
-Used by ``conv.py``, ``conv_flat.py``, ``pool.py`` and ``nn.Conv2d``; the plan caches themselves
+Used by ``conv.py``, ``conv_flat.py``, ``conv_transpose.py`` and ``pool.py``; the plan caches themselves
 live with the library's other caches (``minitorch.caches``).
 """
 
@@ -48,12 +48,6 @@ def pair(value: IntPair, name: str, op: str = "conv2d") -> tuple:
             )
         raise RuntimeError(f"{op}: {name} must either be a single int, or a tuple of two ints")
     return v
-
-
-def expand_pair(value: Any) -> tuple:
-    """A sequence as a tuple, anything else twice (torch.nn's ``_pair``: modules store arguments unchecked;
-    the functional op checks them when called)."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
 
 
 def plain_args(*args: Any) -> bool:

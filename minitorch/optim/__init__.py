@@ -1,6 +1,6 @@
 """Optimizers (SGD, the Adam family, RMSprop, Adagrad, Adadelta) and learning-rate schedules, with torch's API."""
 
-from . import lr_scheduler
+from . import fused_cuda, lr_scheduler  # fused_cuda: the GPU's fused updates register themselves
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam, AdamW

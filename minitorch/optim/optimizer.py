@@ -51,11 +51,15 @@ def _check_betas(betas: tuple[float, float]) -> None:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
 
 
-def _step_tensor(value: float) -> Tensor:
-    """A step counter (or other per-parameter scalar): a CPU 0-d tensor, float64 when that is the default
-    dtype, else float32 (torch's ``_get_scalar_dtype``)."""
+def _step_tensor(value: float, like: Tensor | None = None) -> Tensor:
+    """A step counter (or other per-parameter scalar): a 0-d tensor, float64 when that is the default
+    dtype, else float32 (torch's ``_get_scalar_dtype``); on the CPU, or on ``like``'s device (where
+    torch's ``capturable=True`` keeps it, so that a step reads nothing back from the device)."""
     dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
-    return Tensor._wrap(np.array(value, dtype=dt))
+    value = np.array(value, dtype=dt)
+    if like is not None and backend.backend_of(like._data) is not backend.HOST:
+        value = backend.to_device(value, like.device)
+    return Tensor._wrap(value)
 
 
 def _bump(*tensors: Tensor | None) -> None:
@@ -63,6 +67,14 @@ def _bump(*tensors: Tensor | None) -> None:
     for t in tensors:
         if t is not None:
             t._bump_version()
+
+
+def _by_backend(members: Iterable[tuple[Tensor, Any]]) -> list:
+    """(parameter, gradient) pairs grouped by their backend, in order: [(backend, [pairs])] (usually one group)."""
+    groups: dict = {}
+    for p, g in members:
+        groups.setdefault(backend.backend_of(p._data), []).append((p, g))
+    return list(groups.items())
 
 
 def _zeros_like(p: Tensor) -> Tensor:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, _scalar
+from .optimizer import Optimizer, _by_backend, _scalar
 
 
 class SGD(Optimizer):
@@ -77,29 +77,61 @@ class SGD(Optimizer):
         """
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, momentum = _scalar(group["lr"]), _scalar(group["momentum"])
-            dampening, weight_decay = _scalar(group["dampening"]), _scalar(group["weight_decay"])
-            maximize, nesterov = group["maximize"], group["nesterov"]
-            for p, g in self._params_with_grad(group):
-                x = p._data
-                if maximize:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * x
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = Tensor._wrap(g.copy())
-                    else:
-                        b = buf._data
-                        b *= momentum
-                        if dampening == 0:
-                            b += g  # (1 - 0) * g is g: no temporary
-                        else:
-                            b += (1 - dampening) * g
-                        buf._bump_version()
-                    g = g + momentum * buf._data if nesterov else buf._data
-                x -= lr * g
-                p._bump_version()
+            hyper = dict(
+                lr=_scalar(group["lr"]),
+                momentum=_scalar(group["momentum"]),
+                dampening=_scalar(group["dampening"]),
+                weight_decay=_scalar(group["weight_decay"]),
+                nesterov=group["nesterov"],
+                maximize=group["maximize"],
+            )
+            for backend, members in _by_backend(self._params_with_grad(group)):
+                params = [p for p, _ in members]
+                bufs = [self.state[p].get("momentum_buffer") for p in params] if hyper["momentum"] != 0 else None
+                # The one place an implementation is chosen: a device may fuse the whole update (optim/fused_cuda.py).
+                new = backend.kernel(sgd_update)(params, [g for _, g in members], bufs, **hyper)
+                for p, buf in zip(params, new or ()):
+                    self.state[p]["momentum_buffer"] = buf
         return loss
+
+
+def sgd_update(
+    params: list,
+    grads: list,
+    bufs: list | None,
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> list | None:
+    """One SGD step of ``params`` (tensors) from ``grads`` (arrays) in place; returns the momentum buffers.
+
+    ``bufs``: each parameter's momentum buffer (None before its first step), or None without momentum.
+    """
+    out = []
+    for i, (p, g) in enumerate(zip(params, grads)):
+        x = p._data
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * x
+        if bufs is not None:
+            buf = bufs[i]
+            if buf is None:
+                buf = Tensor._wrap(g.copy())
+            else:
+                b = buf._data
+                b *= momentum
+                if dampening == 0:
+                    b += g  # (1 - 0) * g is g: no temporary
+                else:
+                    b += (1 - dampening) * g
+                buf._bump_version()
+            out.append(buf)
+            g = g + momentum * buf._data if nesterov else buf._data
+        x -= lr * g
+        p._bump_version()
+    return out if bufs is not None else None

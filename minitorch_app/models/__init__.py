@@ -14,7 +14,11 @@ name                      model
 ``lenet-cifar``           CifarLeNet: 'Training a Classifier' net, 3x32x32
 ``lenet-blitz3``          LeNet5 with the blitz tutorial's 3x3 convs
 ``cifar-cnn``             CifarCNN: padded 3x3 convs, Dropout, Flatten
+``bn-cnn``                BatchNormCNN: 3x3 convs with BatchNorm2d, AdaptiveAvgPool2d, 1x28x28
 ========================  ==========================================================
+
+Not in the registry (``minitorch train`` classifies images): ``CharLSTM``, the character-level
+LSTM language model of ``examples/char_lstm.py`` and the LSTM benchmark case.
 """
 
 from __future__ import annotations
@@ -25,13 +29,19 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Optional
 
-from . import cnn, lenet, twolayer
+from . import bncnn, charlm, cnn, lenet, twolayer
 
 
 @functools.cache
 def classes(lib: ModuleType) -> dict[str, type]:
     """Every model class written with ``lib.nn``, by class name (one set of classes per library)."""
-    table = {"TwoLayerNet": twolayer.define(lib), **lenet.define(lib), "CifarCNN": cnn.define(lib)}
+    table = {
+        "TwoLayerNet": twolayer.define(lib),
+        **lenet.define(lib),
+        "CifarCNN": cnn.define(lib),
+        "CharLSTM": charlm.define(lib),
+        "BatchNormCNN": bncnn.define(lib),
+    }
     for name, cls in table.items():
         cls.__qualname__ = name  # not 'define.<locals>.LeNet5'
     return table
@@ -64,6 +74,7 @@ MODELS: dict[str, ModelSpec] = {
         "LeNet5", (1, 32, 32), 32, "LeNet with the blitz tutorial's 3x3 convs", {"kernel_size": 3}
     ),
     "cifar-cnn": ModelSpec("CifarCNN", (3, 32, 32), 32, "CNN with padding, Dropout and Flatten"),
+    "bn-cnn": ModelSpec("BatchNormCNN", (1, 28, 28), 28, "CNN with BatchNorm2d and AdaptiveAvgPool2d, 28x28 input"),
 }
 
 
@@ -112,4 +123,16 @@ def __getattr__(name: str) -> type:
     raise AttributeError(f"module 'minitorch_app.models' has no attribute {name!r}")
 
 
-__all__ = ["MODELS", "ModelSpec", "build", "classes", "names", "TwoLayerNet", "LeNet5", "CifarLeNet", "CifarCNN"]
+__all__ = [
+    "MODELS",
+    "ModelSpec",
+    "build",
+    "classes",
+    "names",
+    "TwoLayerNet",
+    "LeNet5",
+    "CifarLeNet",
+    "CifarCNN",
+    "CharLSTM",
+    "BatchNormCNN",
+]

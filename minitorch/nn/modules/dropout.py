@@ -1,4 +1,4 @@
-"""Dropout: zero elements at random while training, scaling the rest by 1/(1-p)."""
+"""Dropout: zero elements (or whole channels) at random while training, scaling the rest by 1/(1-p)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,27 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """In training mode, zero whole channels of (N, C, L) or (C, L) inputs with probability ``p``.
+
+    Args:
+        p: probability of a channel being zeroed.
+        inplace: overwrite the input.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """In training mode, zero whole channels of (N, C, H, W) inputs with probability ``p``.
+
+    Args:
+        p: probability of a channel being zeroed.
+        inplace: overwrite the input.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)

@@ -1,4 +1,4 @@
-"""2-d pooling layers: MaxPool2d and AvgPool2d."""
+"""Pooling layers: max and average (1-d and 2-d), and adaptive pooling to a fixed output size."""
 
 from __future__ import annotations
 
@@ -98,3 +98,120 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool1d(MaxPool2d):
+    """The maximum over each window of a (N, C, L) input.
+
+    Args:
+        kernel_size: window length.
+        stride: step between windows (default: kernel_size).
+        padding: implicit -inf padding on both sides.
+        dilation: spacing between the window's elements.
+        return_indices: also return the positions of the maxima.
+        ceil_mode: round the output length up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
+class AvgPool1d(Module):
+    """The mean over each window of a (N, C, L) input.
+
+    Args:
+        kernel_size: window length.
+        stride: step between windows (default: kernel_size).
+        padding: implicit zero padding on both sides.
+        ceil_mode: round the output length up instead of down.
+        count_include_pad: whether padded zeros count in the divisor.
+    """
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        stride: Any | None = None,
+        padding: Any = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+def _single(value: Any) -> tuple:
+    """torch.nn's ``_single``: a sequence as a tuple, anything else as a 1-tuple (checked when called)."""
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+class _AdaptivePool(Module):
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptivePool):
+    """Mean pooling to a fixed output size.
+
+    Args:
+        output_size: an int or an (h, w) pair; None keeps that input size.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class AdaptiveAvgPool1d(_AdaptivePool):
+    """Mean pooling to a fixed output length. Args: output_size: the length."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(_AdaptivePool):
+    """Max pooling to a fixed output size.
+
+    Args:
+        output_size: an int or an (h, w) pair; None keeps that input size.
+        return_indices: also return the flat per-plane positions of the maxima.
+    """
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max pooling to a fixed output length.
+
+    Args:
+        output_size: the length.
+        return_indices: also return the positions of the maxima.
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)

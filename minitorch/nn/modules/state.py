@@ -76,7 +76,10 @@ class StateDictMixin:
         missing: list = []
         unexpected: list = []
         errors: list = []
+        metadata = getattr(state_dict, "_metadata", None)
         state_dict = OrderedDict(state_dict)
+        if metadata is not None:  # torch's per-module versions (read by BatchNorm for old checkpoints)
+            state_dict._metadata = metadata  # type: ignore[attr-defined]
         for prefix, module in _named_prefixes(self):
             module._load_local(state_dict, prefix, assign, missing, unexpected, errors)
         if strict:

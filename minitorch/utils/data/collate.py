@@ -95,3 +95,16 @@ def default_convert(data: Any) -> Any:
         except TypeError:
             return [default_convert(d) for d in data]
     return data
+
+
+def pin_memory(data: Any) -> Any:
+    """Every tensor of a batch copied into page-locked memory (``Tensor.pin_memory``), the structure kept."""
+    if isinstance(data, Tensor):
+        return data.pin_memory()
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple
+        return type(data)(*(pin_memory(d) for d in data))
+    if isinstance(data, (list, tuple)):
+        return type(data)(pin_memory(d) for d in data)
+    if isinstance(data, collections.abc.Mapping):
+        return {k: pin_memory(v) for k, v in data.items()}
+    return data

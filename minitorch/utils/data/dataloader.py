@@ -27,7 +27,7 @@ import numpy as np
 
 from ... import cuda
 from ...random import Generator, default_generator
-from .collate import default_collate, default_convert
+from .collate import default_collate, default_convert, pin_memory
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
@@ -109,7 +109,8 @@ class DataLoader:
         batch_sampler: yields lists of indices (exclusive with batch_size, shuffle, sampler, drop_last).
         num_workers: worker processes; 0 loads in the main process.
         collate_fn: merges a list of samples into a batch (default: ``default_collate``).
-        pin_memory: accepted for torch's signature; there is no pinned host memory here.
+        pin_memory: copy each batch's tensors into page-locked memory (with a GPU), so that moving
+            them with ``.to('cuda', non_blocking=True)`` needs no staging copy.
         drop_last: drop the last, incomplete batch.
         timeout: seconds to wait for a worker's batch (0: forever).
         worker_init_fn: called with the worker id in each worker after seeding.
@@ -236,6 +237,10 @@ class DataLoader:
                 "memory won't be used.",
                 stacklevel=2,
             )
+        it = self._batches()
+        return map(pin_memory, it) if self.pin_memory and cuda.is_available() else it  # type: ignore[return-value]
+
+    def _batches(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
             return _IterableIter(self)
         if self.num_workers == 0:

@@ -1,0 +1,246 @@
+"""conv2d on the GPU: im2col kernel + one cuBLAS GEMM, beside the plain twins (conv.py, conv_flat.py).
+
+CuPy 14 has no cuDNN, so convolution is ours. Forward, three launches whatever the batch:
+``im2col`` lays the windows out as a (C*kh*kw, N*Ho*Wo) matrix, one GEMM (cuBLAS, float32 compute,
+no TF32 unless allowed) multiplies the weights into an (O, N, Ho*Wo) product, and one kernel moves
+the channel axis second while adding the bias. Backward: the output gradient moves its channel axis
+first (one launch), one GEMM gives the weight gradient (with the saved columns), one the column
+gradient, ``col2im`` gathers it back onto the input (each input element sums its own taps: no
+atomics), and one reduction gives the bias gradient. Any stride, padding, dilation and groups;
+the same op serves both plain twins (the flat-row stride-1 kernel and the general path).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd.function import Context
+from ..backend import CUDA, Array, array_module, backend_of
+from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
+from .conv import Convolution
+from .conv_flat import FlatConvolution, FlatGeometry
+from .unary_cuda import GRID_STRIDE
+
+_GEOMETRY = "int n, int c, int h, int w, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int ho, int wo"
+
+
+def _taps(geo: tuple) -> tuple:
+    """For the emulations: per (tap, output pixel) the input row and column, and whether they are inside."""
+    n, c, h, w, kh, kw, sh, sw, pt, pl, dh, dw, ho, wo = (int(v) for v in geo)
+    i, j = np.arange(kh)[:, None, None, None], np.arange(kw)[None, :, None, None]
+    oh, ow = np.arange(ho)[None, None, :, None], np.arange(wo)[None, None, None, :]
+    ih, iw = oh * sh - pt + i * dh, ow * sw - pl + j * dw
+    inside = (ih >= 0) & (ih < h) & (iw >= 0) & (iw < w)
+    return np.where(inside, ih, 0), np.where(inside, iw, 0), inside
+
+
+def _im2col(cols: np.ndarray, x: np.ndarray, total: Any, *geo: Any) -> None:
+    n, c, h, w, kh, kw = (int(v) for v in geo[:6])
+    ho, wo = int(geo[12]), int(geo[13])
+    ih, iw, inside = _taps(geo)
+    xs = x.reshape(n, c, h, w)
+    taken = np.where(inside, xs[:, :, ih, iw], 0)  # (n, c, kh, kw, ho, wo)
+    cols.reshape(c, kh, kw, n, ho, wo)[...] = taken.transpose(1, 2, 3, 0, 4, 5)
+
+
+IM2COL = CudaKernel(
+    "im2col",
+    f"T* cols, const T* x, long long total, {_GEOMETRY}",
+    f"""    const long long np_ = (long long)n * ho * wo;
+    {GRID_STRIDE.replace("i < n", "i < total")} {{
+        const long long row = i / np_, q = i % np_;
+        const int j = (int)(row % kw), ti = (int)((row / kw) % kh), ci = (int)(row / ((long long)kw * kh));
+        const int ow = (int)(q % wo), oh = (int)((q / wo) % ho), ni = (int)(q / ((long long)wo * ho));
+        const int ih = oh * sh - pt + ti * dh, iw = ow * sw - pl + j * dw;
+        cols[i] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[(((long long)ni * c + ci) * h + ih) * w + iw] : T(0);
+    }}""",
+    _im2col,
+)
+
+
+def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, *geo: Any) -> None:
+    n, c, h, w, kh, kw = (int(v) for v in geo[:6])
+    ho, wo = int(geo[12]), int(geo[13])
+    ih, iw, inside = _taps(geo)
+    out = np.zeros((n, c, h, w), dtype=gx.dtype)
+    cols = gcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
+    for a in range(kh):  # taps in the kernel's order, as each thread sums them
+        for b in range(kw):
+            m = inside[a, b]
+            np.add.at(out, (slice(None), slice(None), ih[a, b][m], iw[a, b][m]), cols[:, :, a, b][:, :, m])
+    gx.reshape(n, c, h, w)[...] = out
+
+
+COL2IM = CudaKernel(
+    "col2im",
+    f"T* gx, const T* gcols, long long total, {_GEOMETRY}",
+    f"""    const long long np_ = (long long)n * ho * wo;
+    {GRID_STRIDE.replace("i < n", "i < total")} {{
+        const int iw = (int)(i % w), ih = (int)((i / w) % h), ci = (int)((i / ((long long)w * h)) % c);
+        const int ni = (int)(i / ((long long)w * h * c));
+        T sum = T(0);
+        for (int ti = 0; ti < kh; ++ti) {{
+            const int oy = ih + pt - ti * dh;
+            if (oy < 0 || oy % sh) continue;
+            const int oh = oy / sh;
+            if (oh >= ho) continue;
+            for (int j = 0; j < kw; ++j) {{
+                const int ox = iw + pl - j * dw;
+                if (ox < 0 || ox % sw) continue;
+                const int ow = ox / sw;
+                if (ow >= wo) continue;
+                const long long row = ((long long)ci * kh + ti) * kw + j;
+                sum += gcols[row * np_ + ((long long)ni * ho + oh) * wo + ow];
+            }}
+        }}
+        gx[i] = sum;
+    }}""",
+    _col2im,
+)
+
+
+def _swap_leading(out: np.ndarray, src: np.ndarray, bias: np.ndarray, a: Any, b: Any, p: Any, has_bias: Any) -> None:
+    a, b, p = int(a), int(b), int(p)
+    moved = src.reshape(a, b, p).transpose(1, 0, 2)
+    if has_bias:
+        moved = moved + bias.reshape(1, a, 1)
+    out.reshape(b, a, p)[...] = moved
+
+
+SWAP_LEADING = CudaKernel(
+    "swap_leading",
+    "T* out, const T* src, const T* bias, int a, int b, long long p, int has_bias",
+    f"""    const long long n = (long long)a * b * p;
+    {GRID_STRIDE} {{
+        const long long k = i % p, j = (i / p) % a, r = i / (p * a);  /* out[r, j, k] = src[j, r, k] */
+        const T v = src[(j * b + r) * p + k];
+        out[i] = has_bias ? v + bias[j] : v;
+    }}""",
+    _swap_leading,
+)
+
+
+def _geometry(x: Array, w: Array, stride: tuple, padding: tuple, dilation: tuple) -> tuple:
+    n, c, h, wd = x.shape
+    kh, kw = w.shape[2:]
+    top, bottom, left, right = padding
+    ho = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (wd + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    return (n, c, h, wd, kh, kw, stride[0], stride[1], top, left, dilation[0], dilation[1], ho, wo)
+
+
+def forward(
+    ctx: Context, x: Array, w: Array, b: Array | None, stride: tuple, padding: tuple, dilation: tuple, groups: int
+) -> Array:
+    """The convolution on the GPU (see the module docstring); saves what backward needs on ``ctx``."""
+    xp, dev = array_module(x), backend_of(x)
+    x, w = xp.ascontiguousarray(x), xp.ascontiguousarray(w)
+    geo = _geometry(x, w, stride, padding, dilation)
+    n, c, o, ho, wo = geo[0], geo[1], w.shape[0], geo[12], geo[13]
+    k, p = c * geo[4] * geo[5], n * ho * wo
+    cols = xp.empty((k, p), dtype=x.dtype)
+    dev.launch(IM2COL, grid_for(cols.size), (256,), (cols, x, cols.size, *geo))
+    og, kg = o // groups, k // groups
+    if groups == 1:
+        prod = xp.matmul(w.reshape(o, k), cols)
+    else:
+        prod = xp.matmul(w.reshape(groups, og, kg), cols.reshape(groups, kg, p)).reshape(o, p)
+    out = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    bias = b if b is not None else w  # a valid pointer the kernel does not read
+    dev.launch(SWAP_LEADING, grid_for(out.size), (256,), (out, prod, bias, o, n, ho * wo, int(b is not None)))
+    ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+    ctx.geo, ctx.groups, ctx.wshape = geo, groups, w.shape
+    return out
+
+
+def backward(ctx: Context, grad: Array) -> tuple:
+    """Input, weight and bias gradients of ``forward``."""
+    cols, w = ctx.saved_tensors
+    geo, groups = ctx.geo, ctx.groups
+    xp, dev = array_module(grad), backend_of(grad)
+    grad = xp.ascontiguousarray(grad)
+    n, o, ho, wo = grad.shape
+    p, k = n * ho * wo, ctx.wshape[1] * groups * ctx.wshape[2] * ctx.wshape[3]
+    og, kg = o // groups, k // groups
+    g_t = xp.empty((o, p), dtype=grad.dtype)  # the output gradient with its channel axis first
+    dev.launch(SWAP_LEADING, grid_for(g_t.size), (256,), (g_t, grad, grad, n, o, ho * wo, 0))
+    gx = gw = gb = None
+    if w is not None:
+        if groups == 1:
+            gcols = xp.matmul(w.reshape(o, k).T, g_t)
+        else:
+            wg = w.reshape(groups, og, kg).transpose(0, 2, 1)
+            gcols = xp.matmul(wg, g_t.reshape(groups, og, p)).reshape(k, p)
+        gcols = xp.ascontiguousarray(gcols)
+        gx = xp.empty((geo[0], geo[1], geo[2], geo[3]), dtype=grad.dtype)
+        dev.launch(COL2IM, grid_for(gx.size), (256,), (gx, gcols, gx.size, *geo))
+    if cols is not None:
+        if groups == 1:
+            gw = xp.matmul(g_t, cols.T).reshape(ctx.wshape)
+        else:
+            gw = xp.matmul(g_t.reshape(groups, og, p), cols.reshape(groups, kg, p).transpose(0, 2, 1))
+            gw = gw.reshape(ctx.wshape)
+    if ctx.needs_input_grad[2]:
+        gb = g_t.sum(axis=1)
+    return gx, gw, gb
+
+
+def _usable(x: Array, w: Array) -> bool:
+    return x.dtype in T_OF_DTYPE and w.dtype == x.dtype
+
+
+class ConvolutionCuda(Convolution):
+    """conv2d at any stride on the GPU (the general path's twin)."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: Array, w: Array, b: Array | None, stride: tuple, padding: tuple, dilation: tuple, groups: int
+    ) -> Array:
+        ctx.plain = not _usable(x, w)
+        if ctx.plain:
+            return Convolution.forward(ctx, x, w, b, stride, padding, dilation, groups)
+        return forward(ctx, x, w, b, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        if ctx.plain:
+            return Convolution.backward(ctx, grad)
+        return (*backward(ctx, grad), None, None, None, None)
+
+
+class FlatConvolutionCuda(FlatConvolution):
+    """conv2d at stride 1 on the GPU (the flat-row kernel's twin): the same im2col + GEMM path."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        x: Array,
+        w: Array,
+        b: Array | None,
+        padding: tuple,
+        dilation: tuple,
+        groups: int,
+        geo: FlatGeometry,
+    ) -> Array:
+        ctx.plain = not _usable(x, w)
+        if ctx.plain:
+            return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
+        return forward(ctx, x, w, b, (1, 1), padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        if ctx.plain:
+            return FlatConvolution.backward(ctx, grad)
+        return (*backward(ctx, grad), None, None, None, None)
+
+
+KERNELS = (IM2COL, COL2IM, SWAP_LEADING)
+VARIANTS = {Convolution: ConvolutionCuda, FlatConvolution: FlatConvolutionCuda}
+for _plain, _fast in VARIANTS.items():
+    CUDA.register_kernel(_plain, _fast)

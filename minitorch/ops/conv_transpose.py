@@ -1,0 +1,191 @@
+"""Transposed 2-d convolution: the gradient of conv2d with respect to its input, as a forward op.
+
+A transposed convolution of x with weights w (Cin, Cout/groups, kh, kw) is what conv2d's backward
+computes for the input when x is the output gradient: ``conv.transposed`` (x spread out by
+``stride``, correlated with the flipped kernel) gives the full result, of side
+``(n - 1) * stride + dilation * (k - 1) + 1 + output_padding``, and ``padding`` crops it on both
+sides. The backward is conv2d's forward and weight gradient on the output gradient re-padded
+to that full size: ``grad_x = correlate(pad(g), w)`` and ``grad_w = x . im2col(pad(g))``, both
+through conv.py's im2col machinery. It needs x and w and the padding amounts only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.function import Context
+from ..backend import Array, array_module
+from ..tensor import Tensor
+from .base import Op
+from .conv import correlate, gemm_nt, im2col, transposed
+from .windows import is_int
+
+__all__ = ["conv_transpose2d"]
+
+
+class ConvTranspose2D(Op):
+    """conv_transpose2d on a batch: (N, Cin, H, W) * (Cin, Cout/groups, kh, kw) (+ bias) -> (N, Cout, Ho, Wo)."""
+
+    node_name = "ConvolutionBackward0"
+
+    @staticmethod
+    def forward(
+        ctx: Context,
+        x: Array,
+        w: Array,
+        b: Array | None,
+        stride: tuple,
+        padding: tuple,
+        output_padding: tuple,
+        dilation: tuple,
+        groups: int,
+    ) -> Array:
+        xp = array_module(x)
+        n, _, h, wd = x.shape
+        kh, kw = w.shape[2:]
+        full = tuple(
+            (size - 1) * s + d * (k - 1) + 1 + op
+            for size, s, d, k, op in zip((h, wd), stride, dilation, (kh, kw), output_padding)
+        )
+        cout = w.shape[1] * groups
+        out = transposed(x, w, (n, cout) + full, stride, dilation, groups)
+        (ph, pw) = padding
+        out = xp.ascontiguousarray(out[:, :, ph : full[0] - ph, pw : full[1] - pw])
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.conf = (stride, padding, dilation, groups, w.shape)
+        ctx.xshape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, w = ctx.saved_tensors
+        stride, (ph, pw), dilation, groups, wshape = ctx.conf
+        xp = array_module(grad)
+        g = xp.pad(grad, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else grad
+        # The rows/columns the input's windows reach (output padding beyond a stride reaches none).
+        n, _, h, wd = ctx.xshape
+        kh, kw = wshape[2:]
+        g = g[
+            :,
+            :,
+            : (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1,
+            : (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1,
+        ]
+        gx = gw = gb = None
+        if w is not None:
+            gx, _ = correlate(g, w, stride, dilation, groups)
+        if x is not None:
+            cols, _ = im2col(g, wshape[2:], stride, dilation, groups)
+            xg = x.transpose(1, 0, 2, 3).reshape(groups, x.shape[1] // groups, n * h * wd)
+            gw = gemm_nt(xg, cols).reshape(wshape)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb, None, None, None, None, None
+
+
+def _tuple_arg(fn: str, name: str, value: Any, dims: int) -> tuple:
+    """An int or a 1- or ``dims``-sequence of ints as a ``dims``-tuple, with torch's messages."""
+    if isinstance(value, str) or not (is_int(value) or all(is_int(v) for v in value)):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+    if is_int(value):
+        return (int(value),) * dims
+    v = tuple(int(x) for x in value)
+    if len(v) == 1:
+        return v * dims
+    if len(v) != dims:
+        raise RuntimeError(
+            f"expected {name} to be a single integer value or a list of {dims} values to match "
+            f"the convolution dimensions, but got {name}={list(v)}"
+        )
+    return v
+
+
+def check_transposed(fn: str, x: Tensor, w: Tensor, b: Tensor | None, groups: int, dims: int) -> None:
+    """torch's checks of a transposed convolution's shapes (``dims`` spatial dims), in its words."""
+    if x.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(
+            f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {fn}, "
+            f"but got input of size: {list(x.shape)}"
+        )
+    if w.ndim != dims + 2:
+        raise RuntimeError(
+            f"expected stride to be a single integer value or a list of {w.ndim - 2} values to match "
+            f"the convolution dimensions, but got stride={[1] * dims}"
+        )
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] % groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+            f"but got weight of size [{list(w.shape)}] instead"
+        )
+    batched = x if x.ndim == dims + 2 else x.unsqueeze(0)
+    if batched.shape[1] != w.shape[0]:
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(w.shape)}, expected input{list(batched.shape)} "
+            f"to have {w.shape[0]} channels, but got {batched.shape[1]} channels instead"
+        )
+    if b is not None and (b.ndim != 1 or b.shape[0] != w.shape[1] * groups):
+        raise RuntimeError(
+            f"Given transposed=1, weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
+            f"{w.shape[1] * groups} elements, but got bias of size {list(b.shape)} instead"
+        )
+    if x.dtype is not w.dtype:
+        raise RuntimeError(
+            f"Input type ({x.dtype._tensor_type}) and weight type ({w.dtype._tensor_type}) should be the same"
+        )
+
+
+def conv_transpose2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """2-d transposed convolution (the gradient of conv2d for its input) of a (N, Cin, H, W) or (Cin, H, W) input.
+
+    Args:
+        weight: (Cin, Cout / groups, kh, kw).
+        bias: (Cout,) or None.
+        stride, dilation: an int or a pair, all positive.
+        padding: an int or a pair: rows/columns cropped from each side of the full result.
+        output_padding: extra rows/columns on the bottom/right (each below its stride or dilation).
+        groups: channels split into this many independent groups.
+    """
+    args = {}
+    for name, value in (("stride", stride), ("padding", padding), ("output_padding", output_padding)):
+        args[name] = _tuple_arg("conv_transpose2d", name, value, 2)
+    args["dilation"] = _tuple_arg("conv_transpose2d", "dilation", dilation, 2)
+    check_transposed("conv_transpose2d", input, weight, bias, groups, 2)
+    s, p, op, d = args["stride"], args["padding"], args["output_padding"], args["dilation"]
+    if any(v <= 0 for v in s):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(v <= 0 for v in d):
+        raise RuntimeError("non-positive dilation is not supported")
+    if any(v < 0 for v in p):
+        raise RuntimeError("negative padding is not supported")
+    if any(o >= si and o >= di for o, si, di in zip(op, s, d)) or any(o < 0 for o in op):
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {s[0]} "
+            f"stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}"
+        )
+    x = input if input.ndim == 4 else input.unsqueeze(0)
+    size = [
+        (n - 1) * si - 2 * pi + di * (k - 1) + oi + 1
+        for n, si, pi, di, k, oi in zip(x.shape[2:], s, p, d, weight.shape[2:], op)
+    ]
+    if min(size) < 1:
+        c = weight.shape[1] * groups
+        raise RuntimeError(
+            f"Given input size per channel: ({x.shape[2]} x {x.shape[3]}). Calculated output size per channel: "
+            f"({size[0]} x {size[1]}). Output size is too small ({c} output channels)"
+        )
+    out = ConvTranspose2D.apply(x, weight, bias, s, p, op, d, groups)
+    return out if input.ndim == 4 else out.squeeze(0)

@@ -1,0 +1,183 @@
+"""Counting values: unique, unique_consecutive, bincount, histc (no gradients, as in torch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .base import Op, no_graph
+
+__all__ = ["bincount", "histc", "unique", "unique_consecutive"]
+
+
+class _NotDifferentiable(Op):
+    """An op torch records but cannot differentiate: its result requires grad, its backward raises."""
+
+    message = ""
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Array, *_: Any) -> tuple:
+        raise RuntimeError(cls.message)
+
+
+class Unique(_NotDifferentiable):
+    """The sorted distinct values (each NaN its own), with inverse indices and counts."""
+
+    node_name = "Unique2Backward0"
+    message = "the derivative for '_unique2' is not implemented."
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> tuple:
+        xp = backend.array_module(x)
+        values, inverse, counts = xp.unique(x.reshape(-1), return_inverse=True, return_counts=True, equal_nan=False)
+        return _marked(ctx, values, inverse.reshape(x.shape), counts)
+
+
+class UniqueDim(_NotDifferentiable):
+    """The distinct slices along ``axis``, in lexicographic order, with inverse indices and counts."""
+
+    message = "the derivative for 'unique_dim' is not implemented."
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int) -> tuple:
+        xp = backend.array_module(x)
+        if x.shape[axis] == 0 or x.size == 0:
+            empty = xp.zeros((0,), dtype="int64")
+            return _marked(ctx, x.copy(), empty, empty)
+        values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True, axis=axis)
+        return _marked(ctx, values, inverse.reshape(-1), counts)
+
+
+class UniqueConsecutive(_NotDifferentiable):
+    """One value (or slice along ``axis``) per run of equal neighbours, with inverse indices and run lengths."""
+
+    message = "the derivative for 'unique_consecutive' is not implemented."
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int | None) -> tuple:
+        xp = backend.array_module(x)
+        rows = x.reshape(-1, 1) if axis is None else xp.moveaxis(x, axis, 0).reshape(x.shape[axis], -1)
+        n = rows.shape[0]
+        differs = (rows[1:] != rows[:-1]).any(axis=1) if n else xp.zeros((0,), dtype=bool)
+        starts = xp.concatenate([xp.ones(min(n, 1), dtype=bool), differs])
+        inverse = xp.cumsum(starts) - 1
+        first = xp.flatnonzero(starts)
+        counts = xp.diff(xp.concatenate([first, xp.asarray([n])]))
+        if axis is None:
+            return _marked(ctx, x.reshape(-1)[first], inverse.reshape(x.shape), counts)
+        return _marked(ctx, xp.take(x, first, axis=axis), inverse, counts)
+
+
+def _marked(ctx: Context, values: Any, inverse: Any, counts: Any) -> tuple:
+    inverse, counts = inverse.astype("int64"), counts.astype("int64")
+    ctx.mark_non_differentiable(inverse, counts)
+    return values, inverse, counts
+
+
+def _chosen(values: Tensor, inverse: Tensor, counts: Tensor, return_inverse: bool, return_counts: bool) -> Any:
+    if not (return_inverse or return_counts):
+        return values
+    return (values,) + ((inverse,) if return_inverse else ()) + ((counts,) if return_counts else ())
+
+
+def unique(
+    input: Tensor,
+    sorted: bool = True,
+    return_inverse: bool = False,
+    return_counts: bool = False,
+    dim: int | None = None,
+) -> Any:
+    """The distinct elements of ``input`` (or its distinct slices along ``dim``), sorted.
+
+    Args:
+        sorted: accepted for torch's signature; the result is always sorted (as torch's on the CPU).
+        return_inverse: also return, for each element (slice), the index of its value in the result.
+        return_counts: also return how often each value occurs.
+        dim: compare whole slices along this dimension instead of elements.
+    """
+    if dim is None:
+        out = Unique.apply(input)
+    else:
+        out = UniqueDim.apply(input, input._wrap_dim(dim))
+    return _chosen(*out, return_inverse, return_counts)
+
+
+def unique_consecutive(
+    input: Tensor, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+) -> Any:
+    """One element (or slice along ``dim``) per run of equal consecutive ones.
+
+    Args:
+        return_inverse: also return, for each element (slice), the index of its run.
+        return_counts: also return the length of each run.
+        dim: compare whole slices along this dimension instead of the flattened elements.
+    """
+    out = UniqueConsecutive.apply(input, None if dim is None else input._wrap_dim(dim))
+    return _chosen(*out, return_inverse, return_counts)
+
+
+class Bincount(_NotDifferentiable):
+    """Weighted counts of non-negative integers."""
+
+    node_name = "NotImplemented"
+    message = "derivative for aten::bincount is not implemented"
+
+    @staticmethod
+    def forward(ctx: Context, weights: Array, x: Array, minlength: int, np_dtype: Any) -> Array:
+        return backend.array_module(x).bincount(x, weights, minlength).astype(np_dtype)
+
+
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0, 1, ... occurs in the 1-dim non-negative integer tensor ``input`` (weighted:
+    the sum of the weights of its occurrences), at least ``minlength`` long.
+
+    Args:
+        weights: one weight per element; the result takes their dtype (float64 for integer weights).
+        minlength: the least length of the result.
+    """
+    if input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for '{input.dtype._scalar_name}'")
+    data = input._data
+    if input.ndim != 1 or input.dtype is dtypes.bool_ or (data.size and data.min() < 0):
+        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("minlength should be >= 0")
+    if weights is None or data.size == 0:  # torch counts an empty input as int64 even with weights
+        return no_graph(lambda a: backend.array_module(a).bincount(a, minlength=minlength).astype("int64"), data)
+    if weights.ndim != 1 or weights.shape[0] != input.shape[0]:
+        raise RuntimeError("weights should be 1-d and have the same length as input")
+    out = weights.dtype if weights.dtype.is_floating_point else dtypes.float64
+    return Bincount.apply(weights, data, minlength, out.np_dtype)
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:
+    """Counts of ``input``'s elements in ``bins`` equal bins between ``min`` and ``max`` (both 0, or equal: the
+    data's range), in ``input``'s dtype; elements outside the range (and NaN) are left out.
+    """
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype._scalar_name}'")
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    data = input._data
+    lo, hi = float(min), float(max)
+    if lo == hi and data.size:
+        lo, hi = float(data.min()), float(data.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
+        raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
+    if not lo < hi:
+        raise RuntimeError("torch.histc: max must be larger than min")
+
+    def counts(a: Any) -> Any:
+        xp = backend.array_module(a)
+        left, right = xp.asarray(lo, dtype=a.dtype), xp.asarray(hi, dtype=a.dtype)
+        inside = a[(a >= left) & (a <= right)]
+        # In the input's dtype, as torch computes the bin (the value at the right edge joins the last bin).
+        where = ((inside - left) * bins / (right - left)).astype("int64")
+        return xp.bincount(xp.minimum(where, bins - 1), minlength=bins).astype(a.dtype)
+
+    return no_graph(counts, data.reshape(-1))

@@ -1,0 +1,155 @@
+"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array, backend_of
+from ..tensor import Tensor
+from .base import Op, to_dtype
+from .sort import Picking, picked, return_type
+
+__all__ = ["cummax", "cummin", "cumprod", "cumsum", "logcumsumexp"]
+
+_CUMMAX, _CUMMIN = return_type("cummax"), return_type("cummin")
+
+
+def _reversed_cumsum(a: Any, axis: int) -> Any:
+    """``out[k] = sum of a[j] for j >= k`` along ``axis``."""
+    xp = backend.array_module(a)
+    return xp.flip(xp.cumsum(xp.flip(a, axis=axis), axis=axis), axis=axis)
+
+
+class Cumsum(Op):
+    """Running sums along ``axis``; each element's gradient is the sum of the gradients at and after it."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int) -> Array:
+        ctx.axis = axis
+        return backend.array_module(x).cumsum(x, axis=axis) if x.ndim else x.copy()
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return (_reversed_cumsum(grad, ctx.axis) if grad.ndim else grad), None
+
+
+class Cumprod(Op):
+    """Running products along ``axis``; the gradient is exact with zeros among the factors (no division by them)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int) -> Array:
+        out = backend.array_module(x).cumprod(x, axis=axis) if x.ndim else x.copy()
+        ctx.save_for_backward(x, out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, out = ctx.saved_tensors
+        if not x.ndim:
+            return grad, None
+        xp, axis = backend.array_module(x), ctx.axis
+        zeros_so_far = xp.cumsum(x == 0, axis=axis)
+        before_zero = zeros_so_far == 0
+        first_zero = (x == 0) & (zeros_so_far == 1)
+        with backend_of(grad).quiet():
+            # Before the first zero: d out_j / d x_k = out_j / x_k, and every out_j past the zero is 0.
+            g = xp.where(before_zero, _reversed_cumsum(grad * out, axis) / xp.where(before_zero, x, 1), 0)
+        # At the first zero: the products out_j (j at or past it) with that one factor left out.
+        without = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
+        at_zero = _reversed_cumsum(xp.where(before_zero, 0, grad * without), axis)
+        return xp.where(first_zero, at_zero, g), None
+
+
+class Cummax(Picking):
+    """Running maxima along ``axis`` and where they stand (the latest place among equals, and NaN wins)."""
+
+    ufunc = "maximum"
+
+    @classmethod
+    def forward(cls, ctx: Context, x: Array, axis: int) -> tuple:
+        xp = backend.array_module(x)
+        if not x.ndim:
+            return picked(ctx, x, axis, xp.zeros((), dtype="int64"))
+        values = getattr(xp, cls.ufunc).accumulate(x, axis=axis)
+        position = xp.arange(x.shape[axis]).reshape((-1,) + (1,) * (x.ndim - axis - 1))
+        here = (x == values) | xp.isnan(x) if x.dtype.kind == "f" else x == values
+        index = xp.maximum.accumulate(xp.where(here, position, 0), axis=axis)
+        return picked(ctx, x, axis, index)
+
+
+class Cummin(Cummax):
+    """Running minima along ``axis`` and where they stand."""
+
+    ufunc = "minimum"
+
+
+class Logcumsumexp(Op):
+    """``log(cumsum(exp(x)))`` along ``axis``, computed pairwise (``logaddexp``) so nothing overflows."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int) -> Array:
+        xp = backend.array_module(x)
+        with backend_of(x).quiet():
+            out = xp.logaddexp.accumulate(x, axis=axis) if x.ndim else x.copy()
+        ctx.save_for_backward(x, out)
+        ctx.axis = axis
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, out = ctx.saved_tensors
+        if not x.ndim:
+            return grad, None
+        xp, axis = backend.array_module(x), ctx.axis
+
+        def reversed_logcumsumexp(a: Any) -> Any:
+            return xp.flip(xp.logaddexp.accumulate(xp.flip(a, axis=axis), axis=axis), axis=axis)
+
+        # grad_k = exp(x_k) * sum_{j>=k} grad_j exp(-out_j), summed in log space for each sign of grad_j.
+        with backend_of(grad).quiet():
+            pos = xp.where(grad > 0, xp.log(xp.where(grad > 0, grad, 1)) - out, -xp.inf)
+            neg = xp.where(grad < 0, xp.log(xp.where(grad < 0, -grad, 1)) - out, -xp.inf)
+            return xp.exp(reversed_logcumsumexp(pos) + x) - xp.exp(reversed_logcumsumexp(neg) + x), None
+
+
+def _accumulated_dtype(input: Tensor, dtype: Any) -> Any:
+    """The result dtype of cumsum/cumprod: ``dtype`` when given, int64 for integers and bools, else the input's."""
+    if dtype is not None:
+        return dtypes.as_dtype(dtype)
+    return input.dtype if input.dtype.is_floating_point else dtypes.int64
+
+
+def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running sums of ``input`` along ``dim`` (integers and bools sum to int64; ``dtype`` casts first)."""
+    axis = input._wrap_dim(dim)
+    return Cumsum.apply(to_dtype(input, _accumulated_dtype(input, dtype)), axis)
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Running products of ``input`` along ``dim`` (integers and bools multiply in int64; ``dtype`` casts first)."""
+    axis = input._wrap_dim(dim)
+    return Cumprod.apply(to_dtype(input, _accumulated_dtype(input, dtype)), axis)
+
+
+def cummax(input: Tensor, dim: int) -> Any:
+    """``(values, indices)``: the running maximum along ``dim`` and the place it was taken from."""
+    axis = input._wrap_dim(dim)
+    return _CUMMAX(*Cummax.apply(input, axis))
+
+
+def cummin(input: Tensor, dim: int) -> Any:
+    """``(values, indices)``: the running minimum along ``dim`` and the place it was taken from."""
+    axis = input._wrap_dim(dim)
+    return _CUMMIN(*Cummin.apply(input, axis))
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """``log(cumsum(exp(input)))`` along ``dim``, without overflow."""
+    if not input.dtype.is_floating_point:
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{name[input.dtype.name]}'")
+    axis = input._wrap_dim(dim)
+    return Logcumsumexp.apply(input, axis)

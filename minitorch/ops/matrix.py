@@ -1,0 +1,159 @@
+"""Parts of matrices: tril, triu, diagonal (a view), diag, diag_embed, trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .base import Op
+from .shape import mark_view
+
+__all__ = ["diag", "diag_embed", "diagonal", "trace", "tril", "triu"]
+
+
+def diagonal_view(a: Any, offset: int, axis1: int, axis2: int) -> Any:
+    """The ``offset``-th diagonal of ``a`` over ``axis1``/``axis2`` as a last dimension: a (writeable) view."""
+    xp = backend.array_module(a)
+    a = xp.moveaxis(a, (axis1, axis2), (-2, -1))
+    a = a[..., :, offset:] if offset >= 0 else a[..., -offset:, :]
+    n = max(0, min(a.shape[-2], a.shape[-1]))
+    return xp.lib.stride_tricks.as_strided(a, a.shape[:-2] + (n,), a.strides[:-2] + (a.strides[-2] + a.strides[-1],))
+
+
+class Tril(Op):
+    """The lower triangle (on and below the ``k``-th diagonal), zeros elsewhere; the gradient keeps the same part."""
+
+    part = "tril"
+
+    @classmethod
+    def forward(cls, ctx: Context, x: Array, k: int) -> Array:
+        ctx.k = k
+        return getattr(backend.array_module(x), cls.part)(x, k)
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Array) -> tuple:
+        return getattr(backend.array_module(grad), cls.part)(grad, ctx.k), None
+
+
+class Triu(Tril):
+    """The upper triangle (on and above the ``k``-th diagonal), zeros elsewhere."""
+
+    part = "triu"
+
+
+class Diagonal(Op):
+    """The ``offset``-th diagonal over two axes, as the last dimension (a view); the gradient fills that diagonal."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, offset: int, axis1: int, axis2: int) -> Array:
+        ctx.shape, ctx.where = x.shape, (offset, axis1, axis2)
+        return diagonal_view(x, offset, axis1, axis2)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
+        diagonal_view(out, *ctx.where)[...] = grad
+        return out, None, None, None
+
+
+class DiagonalCopy(Diagonal):
+    """``diag`` of a matrix: its diagonal, copied (torch's ``diagonal_copy``)."""
+
+    node_name = "DiagonalBackward0_copy"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, offset: int, axis1: int, axis2: int) -> Array:
+        return Diagonal.forward(ctx, x, offset, axis1, axis2).copy()
+
+
+class DiagEmbed(Op):
+    """Matrices over ``axis1``/``axis2`` (of the result) holding the last dimension on their ``offset``-th diagonal."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, offset: int, axis1: int, axis2: int) -> Array:
+        xp = backend.array_module(x)
+        n = x.shape[-1] + abs(offset)
+        out = xp.zeros(x.shape[:-1] + (n, n), dtype=x.dtype)
+        diagonal_view(out, offset, -2, -1)[...] = x
+        ctx.where = (offset, axis1, axis2)
+        return xp.moveaxis(out, (-2, -1), (axis1, axis2))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        offset, axis1, axis2 = ctx.where
+        return diagonal_view(grad, offset, axis1, axis2).copy(), None, None, None
+
+
+class Trace(Op):
+    """The sum of a matrix's diagonal; the gradient is the identity pattern times the incoming gradient."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.shape = x.shape
+        xp = backend.array_module(x)
+        return xp.asarray(xp.trace(x, dtype=x.dtype if x.dtype.kind == "f" else "int64"))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        xp = backend.array_module(grad)
+        return xp.eye(*ctx.shape, dtype=grad.dtype) * grad
+
+
+def _triangle(cls: type, name: str, input: Tensor, diagonal: int) -> Tensor:
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+    return cls.apply(input, diagonal)
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of (the last two dimensions of) ``input``: on and below the ``diagonal``-th diagonal."""
+    return _triangle(Tril, "tril", input, diagonal)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of (the last two dimensions of) ``input``: on and above the ``diagonal``-th diagonal."""
+    return _triangle(Triu, "triu", input, diagonal)
+
+
+def _diagonal_axes(input: Tensor, dim1: int, dim2: int, extra: int = 0) -> tuple:
+    a1, a2 = input._wrap_dim(dim1, extra), input._wrap_dim(dim2, extra)
+    if a1 == a2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return a1, a2
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The ``offset``-th diagonal over ``dim1`` and ``dim2``, as the last dimension: a view of ``input``.
+
+    Args:
+        offset: 0 the main diagonal, > 0 above it, < 0 below it.
+        dim1, dim2: the two dimensions the diagonal runs across.
+    """
+    a1, a2 = _diagonal_axes(input, dim1, dim2)
+    out = Diagonal.apply(input, offset, a1, a2)
+    return mark_view(out, input, lambda a: diagonal_view(a, offset, a1, a2), known=True)
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """A vector's square matrix (the vector on its ``diagonal``-th diagonal), or a matrix's diagonal (a copy)."""
+    if input.ndim == 1:
+        return DiagEmbed.apply(input, diagonal, 0, 1)
+    if input.ndim != 2:
+        raise RuntimeError("diag(): Supports 1D or 2D tensors. Got " + f"{input.ndim}D")
+    return DiagonalCopy.apply(input, diagonal, 0, 1)
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Matrices (over ``dim1``, ``dim2`` of the result) holding ``input``'s last dimension on a diagonal."""
+    a1, a2 = _diagonal_axes(input, dim1, dim2, extra=1)
+    return DiagEmbed.apply(input, offset, a1, a2)
+
+
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (integers sum to int64)."""
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return Trace.apply(input)

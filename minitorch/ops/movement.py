@@ -1,0 +1,237 @@
+"""Moving elements around: roll, movedim/moveaxis, fliplr/flipud, tile, repeat_interleave, meshgrid,
+take_along_dim, take, masked_select.
+
+All but ``roll`` are compositions of the shape and index ops (as in torch, whose nodes they record).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from .. import backend, dtypes
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .base import Op, broadcast_shape, check_broadcast
+from .index import gather, index_select
+from .shape import expand, flip, permute, repeat, reshape
+
+__all__ = [
+    "fliplr",
+    "flipud",
+    "masked_select",
+    "meshgrid",
+    "moveaxis",
+    "movedim",
+    "repeat_interleave",
+    "roll",
+    "take",
+    "take_along_dim",
+    "tile",
+]
+
+
+class Roll(Op):
+    """Shift elements along axes, wrapping around (axes None: the flattened tensor); the gradient shifts back."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, shifts: tuple, axes: tuple | None) -> Array:
+        ctx.shifts, ctx.axes = shifts, axes
+        xp = backend.array_module(x)
+        return xp.roll(x, shifts[0] if axes is None else shifts, axis=axes)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        back = tuple(-s for s in ctx.shifts)
+        return backend.array_module(grad).roll(grad, back[0] if ctx.axes is None else back, axis=ctx.axes), None, None
+
+
+def _ints(v: Any) -> tuple:
+    return (v,) if isinstance(v, int) else tuple(v)
+
+
+def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """``input`` shifted by ``shifts`` along ``dims`` (elements leaving one end come back at the other).
+
+    Args:
+        shifts: an int, or one per dimension in ``dims``.
+        dims: the dimensions (None: the flattened tensor, shape kept).
+    """
+    shifts = _ints(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
+        return Roll.apply(input, shifts, None)
+    dims = _ints(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
+    return Roll.apply(input, shifts, tuple(input._wrap_dim(d) for d in dims))
+
+
+def movedim(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """``input`` with the dimensions ``source`` moved to the positions ``destination`` (a view)."""
+    src, dst = _ints(source), _ints(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(
+            f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain the same "
+            f"number of dims as destination ({list(dst)} dims)"
+        )
+    src = tuple(input._wrap_dim(d) for d in src)
+    dst = tuple(input._wrap_dim(d) for d in dst)
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(dims)})")
+    order = [d for d in range(input.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """``input`` with its columns (dimension 1) in reverse order."""
+    if input.ndim < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """``input`` with its rows (dimension 0) in reverse order."""
+    if input.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
+    """``input`` repeated ``dims`` times along each dimension (missing leading counts are 1)."""
+    dims = _ints(dims)
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *, output_size: Any = None) -> Tensor:
+    """Each element (or slice along ``dim``) repeated ``repeats`` times in place; a 1-dim integer tensor alone
+    gives each index repeated its own value times.
+
+    Args:
+        repeats: an int, or a tensor with one count per slice along ``dim``.
+        dim: the dimension (None: the flattened tensor).
+        output_size: accepted for torch's signature (the total length, which minitorch computes itself).
+    """
+    if repeats is None:  # repeat_interleave(counts): each position its own count of times
+        counts = input
+        return repeat_interleave(Tensor._wrap(input._xp.arange(counts.shape[0] if counts.ndim else 1)), counts, 0)
+    x = reshape(input, (-1,)) if dim is None else input
+    axis = 0 if dim is None else x._wrap_dim(dim)
+    if isinstance(repeats, Tensor) and repeats.numel() != 1:
+        if repeats.ndim != 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if repeats.shape[0] != x.shape[axis]:
+            raise RuntimeError(
+                f"repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{repeats.shape[0]} and input.size({axis}) = {x.shape[axis]}"
+            )
+        xp = repeats._xp
+        index = xp.repeat(xp.arange(x.shape[axis]), repeats._data)
+        return index_select(x, axis, Tensor._wrap(index))
+    n = int(repeats.item() if isinstance(repeats, Tensor) else repeats)
+    if n < 0:
+        raise RuntimeError("Repeats must be non-negative")
+    shape = tuple(x.shape)
+    spread = expand(
+        reshape(x, shape[: axis + 1] + (1,) + shape[axis + 1 :]), shape[: axis + 1] + (n,) + shape[axis + 1 :]
+    )
+    return reshape(spread, shape[:axis] + (shape[axis] * n,) + shape[axis + 1 :])
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
+    """Coordinate grids: one tensor per input (0- or 1-dim), each spread over all the inputs' lengths (views).
+
+    Args:
+        indexing: ``'ij'`` (matrix indexing, the default) or ``'xy'`` (the first two dimensions swapped).
+    """
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn(
+            "torch.meshgrid: in an upcoming release, it will be required to pass the indexing argument.",
+            UserWarning,
+            stacklevel=2,
+        )
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t}")
+        if t.dtype is not tensors[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+        if t.device != tensors[0].device:
+            raise RuntimeError("meshgrid expects all tensors to have the same device")
+    swap = indexing == "xy" and len(tensors) >= 2
+    order = list(tensors)
+    if swap:
+        order[0], order[1] = order[1], order[0]
+    lengths = tuple(t.numel() for t in order)
+    grids = []
+    for i, t in enumerate(order):
+        shape = tuple(n if j == i else 1 for j, n in enumerate(lengths))
+        grids.append(expand(reshape(t, shape), lengths))
+    if swap:  # 'xy': the first two inputs swapped before, and their grids after (torch's recipe)
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """Values of ``input`` at ``indices`` along ``dim`` (both broadcast apart from ``dim``; None: the flattened
+    tensor), as ``gather`` picks them."""
+    if indices.dtype is not dtypes.int64:
+        raise RuntimeError(
+            f"torch.take_along_dim(): dtype of indices should be Long but got {indices.dtype._scalar_name}"
+        )
+    if dim is None:
+        return gather(reshape(input, (-1,)), 0, reshape(indices, (-1,)))
+    axis = input._wrap_dim(dim)
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of dimensions, but got "
+            f"{input.ndim} dimensions for input, and {indices.ndim} dimensions for indices"
+        )
+    rest_x = tuple(n for d, n in enumerate(input.shape) if d != axis)
+    rest_i = tuple(n for d, n in enumerate(indices.shape) if d != axis)
+    check_broadcast(SimpleNamespace(shape=rest_x), SimpleNamespace(shape=rest_i))
+    common = list(broadcast_shape(rest_x, rest_i))
+    x_shape = tuple(common[:axis]) + (input.shape[axis],) + tuple(common[axis:])
+    i_shape = tuple(common[:axis]) + (indices.shape[axis],) + tuple(common[axis:])
+    x = expand(input, x_shape) if x_shape != tuple(input.shape) else input
+    i = expand(indices, i_shape) if i_shape != tuple(indices.shape) else indices
+    return gather(x, axis, i)
+
+
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of the flattened ``input`` at ``index`` (in ``index``'s shape; negative counts from the end)."""
+    if index.dtype is not dtypes.int64:
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {index.dtype._scalar_name}")
+    n = input.numel()
+    flat = index._data
+    bad = flat[(flat < -n) | (flat >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a tensor of {n} elements.")
+    return reshape(
+        index_select(reshape(input, (-1,)), 0, Tensor._wrap(flat.reshape(-1) % max(n, 1))), tuple(index.shape)
+    )
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where ``mask`` (broadcast together with it) is True, as a 1-dim tensor."""
+    if mask.dtype is not dtypes.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    check_broadcast(mask, input)
+    shape = broadcast_shape(tuple(input.shape), tuple(mask.shape))
+    x = expand(input, shape) if tuple(input.shape) != shape else input
+    m = expand(mask, shape) if tuple(mask.shape) != shape else mask
+    return x[m]

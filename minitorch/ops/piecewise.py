@@ -1,0 +1,264 @@
+"""The piecewise-linear nonlinearities of ``torch.nn.functional``: leaky_relu, hardtanh, relu6, hardsigmoid,
+hardswish, threshold, hardshrink, softshrink and prelu.
+
+Each follows torch's CPU formula, so values and gradients agree with torch's bit for bit in
+float32, at the kinks, infinities and NaN included (where torch's vectorised loop and its scalar
+tail disagree on a NaN's gradient, the vectorised loop's answer is taken). Each op saves only its
+input (and prelu its weight); every backward is a mask or a select on them.
+"""
+
+from __future__ import annotations
+
+from ..autograd.function import Context
+from ..backend import Array, array_module, backend_of
+from ..tensor import Tensor
+from .base import Op
+from .nonlinearity import _apply, _floating
+
+__all__ = [
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
+    "leaky_relu",
+    "prelu",
+    "relu6",
+    "softshrink",
+    "threshold",
+]
+
+
+class LeakyRelu(Op):
+    """x where x > 0, else slope * x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, slope: float) -> Array:
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return array_module(x).where(x > 0, x, x * slope)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        (x,) = ctx.saved_tensors
+        return array_module(x).where(x > 0, grad, grad * ctx.slope), None
+
+
+class Hardtanh(Op):
+    """x clamped to [min_val, max_val]; the gradient is 0 at and beyond the bounds."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, low: float, high: float) -> Array:
+        ctx.save_for_backward(x)
+        ctx.bounds = (low, high)
+        xp = array_module(x)
+        return xp.minimum(xp.maximum(x, low), high).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        (x,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        return grad * ((x > low) & (x < high)), None, None
+
+
+class Hardsigmoid(Op):
+    """min(max(x + 3, 0), 6) / 6."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        xp = array_module(x)
+        return xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        inside = (x > -3) & (x < 3)
+        return array_module(x).where(inside, grad * (1 / 6), 0).astype(grad.dtype, copy=False)
+
+
+class Hardswish(Op):
+    """x * min(max(x + 3, 0), 6) / 6."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        xp = array_module(x)
+        with backend_of(x).quiet():  # -inf * 0 is NaN, as in torch
+            return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        xp = array_module(x)
+        # the middle branch is the default, so a NaN input gets a NaN gradient, as in torch's vectorised loop
+        return xp.where(x <= -3, 0, xp.where(x >= 3, grad, grad * (x / 3 + 0.5))).astype(grad.dtype, copy=False)
+
+
+class Threshold(Op):
+    """x where x > threshold, else value."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, threshold: float, value: float) -> Array:
+        ctx.save_for_backward(x)
+        ctx.threshold = threshold
+        xp = array_module(x)
+        return xp.where(x <= threshold, xp.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        (x,) = ctx.saved_tensors
+        return array_module(x).where(x <= ctx.threshold, 0, grad).astype(grad.dtype, copy=False), None, None
+
+
+class Shrink(Op):
+    """Hardshrink (x where |x| > lambd, else 0) or softshrink (x moved towards 0 by lambd, 0 within it)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, lambd: float, soft: bool) -> Array:
+        ctx.save_for_backward(x)
+        ctx.lambd = lambd
+        xp = array_module(x)
+        if soft:  # x * 0 in the band: -0 for negative x and NaN for NaN, as torch's
+            with backend_of(x).quiet():
+                return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
+        return xp.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        (x,) = ctx.saved_tensors
+        return grad * ((x > ctx.lambd) | (x < -ctx.lambd)), None, None  # NaN: 0, as torch's vectorised loop
+
+
+class Hardshrink(Shrink):
+    """x where |x| > lambd, else 0."""
+
+
+class Softshrink(Shrink):
+    """x - lambd above lambd, x + lambd below -lambd, else 0."""
+
+
+class Prelu(Op):
+    """x where x > 0, else weight * x, with one weight per channel (dim 1) or one for all."""
+
+    node_name = "PreluKernelBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, w: Array) -> Array:
+        wb = w.reshape((1, w.size) + (1,) * (x.ndim - 2)) if w.size > 1 else w.reshape(())
+        ctx.save_for_backward(x, wb)
+        ctx.wshape = w.shape
+        return array_module(x).where(x > 0, x, wb * x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, wb = ctx.saved_tensors
+        xp = array_module(x)
+        positive = x > 0
+        gx = xp.where(positive, grad, wb * grad) if ctx.needs_input_grad[0] else None
+        gw = None
+        if ctx.needs_input_grad[1]:
+            per_element = xp.where(positive, 0, x * grad)
+            axes = tuple(i for i in range(x.ndim) if i != 1) if wb.ndim else None
+            gw = per_element.sum(axis=axes).reshape(ctx.wshape).astype(x.dtype, copy=False)
+        return gx, gw
+
+
+# ------------------------------------------------------------------ public functions
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else ``negative_slope`` * x.
+
+    Args:
+        negative_slope: the slope below 0.
+        inplace: write the result into ``input``.
+    """
+    _floating(input, "leaky_relu_cpu")
+    return _apply(input, inplace, LeakyRelu, negative_slope)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val] (gradient 0 at the bounds, unlike ``clamp``).
+
+    Args:
+        min_val, max_val: the bounds; ``min_val`` may not exceed ``max_val``.
+        inplace: write the result into ``input``.
+    """
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _apply(input, inplace, Hardtanh, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6).
+
+    Args:
+        inplace: write the result into ``input``.
+    """
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x + 3, 0), 6) / 6.
+
+    Args:
+        inplace: write the result into ``input``.
+    """
+    _floating(input, "hardsigmoid_cpu")
+    return _apply(input, inplace, Hardsigmoid)
+
+
+def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * hardsigmoid(x).
+
+    Args:
+        inplace: write the result into ``input``.
+    """
+    _floating(input, "hardswish_cpu")
+    return _apply(input, inplace, Hardswish)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > ``threshold``, else ``value``.
+
+    Args:
+        threshold: the cut.
+        value: what replaces the elements at or below it.
+        inplace: write the result into ``input``.
+    """
+    return _apply(input, inplace, Threshold, threshold, value)
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0."""
+    _floating(input, "hardshrink_cpu")
+    return Hardshrink.apply(input, lambd, False)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, 0 between (lambd must be >= 0)."""
+    _floating(input, "softshrink_cpu")
+    if lambd < 0:
+        top = float(input._xp.finfo(input._data.dtype).max)
+        raise RuntimeError(
+            f"lambda must be in range [0, {top:g}] for input dtype {input.dtype._scalar_name}, but found {lambd}"
+        )
+    return Softshrink.apply(input, lambd, True)
+
+
+def prelu(input: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight * x; ``weight`` holds one value, or one per channel (dim 1 of ``input``)."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
+    n = weight.numel()
+    if n != 1:
+        if input.ndim == 0:
+            raise RuntimeError("Not allow zero-dim input tensor.")
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(
+                "Mismatch of parameter numbers and input channel size. "
+                f"Found parameter numbers = {n} and channel size = {channels}."
+            )
+    _floating(input, "prelu_cpu")
+    return Prelu.apply(input, weight)

@@ -1,0 +1,79 @@
+"""Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .arithmetic import clamp
+from .base import Op, Operand, check_broadcast
+
+__all__ = ["clamp_max", "clamp_min", "lerp"]
+
+
+def _lerp(start: Any, end: Any, weight: Any) -> Any:
+    """torch's formula: from the nearer end, so that weight 1 gives ``end`` exactly."""
+    diff = end - start
+    return backend.array_module(start, end, weight).where(
+        abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight)
+    )
+
+
+class Lerp(Op):
+    """``start + weight * (end - start)`` with a constant weight."""
+
+    @staticmethod
+    def forward(ctx: Context, start: Array, end: Array, weight: Any) -> Array:
+        ctx.weight = weight
+        return _lerp(start, end, weight)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return grad * (1 - ctx.weight), grad * ctx.weight, None
+
+
+class LerpTensor(Op):
+    """``start + weight * (end - start)`` with a tensor weight, which gets ``grad * (end - start)``."""
+
+    node_name = "LerpBackward1"
+
+    @staticmethod
+    def forward(ctx: Context, start: Array, end: Array, weight: Operand) -> Array:
+        ctx.save_for_backward(start, end, weight)
+        return _lerp(start, end, weight)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        start, end, weight = ctx.saved_tensors
+        return grad * (1 - weight), grad * weight, grad * (end - start)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """Linear interpolation ``input + weight * (end - input)`` (``weight`` a number or a tensor); floats only."""
+    if not input.dtype.is_floating_point:
+        kind = "tensor" if isinstance(weight, Tensor) else "scalar"
+        raise NotImplementedError(f"\"lerp_kernel_{kind}\" not implemented for '{input.dtype._scalar_name}'")
+    for name, t in (("end", end), ("weight", weight)):
+        if isinstance(t, Tensor) and t.dtype is not input.dtype:
+            raise RuntimeError(
+                f"expected dtype {input.dtype.name.replace('float32', 'float').replace('float64', 'double')} "
+                f"for `{name}` but got dtype {t.dtype.name.replace('float32', 'float').replace('float64', 'double')}"
+            )
+    if isinstance(weight, Tensor):
+        check_broadcast(input, end, weight)
+        return LerpTensor.apply(input, end, weight)
+    check_broadcast(input, end)
+    return Lerp.apply(input, end, float(weight) if not isinstance(weight, complex) else weight)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """``max(input, min)`` elementwise (``min`` a number or a tensor)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """``min(input, max)`` elementwise (``max`` a number or a tensor)."""
+    return clamp(input, max=max)

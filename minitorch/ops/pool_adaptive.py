@@ -1,0 +1,189 @@
+"""Adaptive pooling: windows chosen so that the output has a given size, as torch chooses them.
+
+Output cell ``i`` of ``n_out`` along an input axis of length ``n`` pools input positions
+``floor(i * n / n_out)`` to ``ceil((i + 1) * n / n_out) - 1``; the windows may differ in size and
+overlap when ``n`` is not a multiple of ``n_out``. Average pooling is then linear and separable:
+``out = A @ x @ B^T`` with ``A[i, j] = 1 / len(window i)`` for ``j`` in window ``i`` (and likewise
+``B``), so its backward is ``A^T @ g @ B`` and needs nothing saved. Max pooling gathers every
+window, padded to the longest by repeating its last position, takes the maximum with torch's
+tie and NaN rules, and routes the gradient back through the flat per-plane index of each maximum
+(all its backward needs). The 1-d forms run the 2-d ones on a unit height.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd.function import Context
+from ..backend import Array, array_module, backend_of
+from ..tensor import Tensor
+from .base import Op
+from .windows import is_int
+
+__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+
+
+def window_bounds(xp: Any, n: int, n_out: int) -> tuple:
+    """(start, end) arrays of the ``n_out`` adaptive windows over ``n`` positions."""
+    i = xp.arange(n_out)
+    return (i * n) // n_out, ((i + 1) * n + n_out - 1) // n_out
+
+
+def averaging_matrix(xp: Any, n: int, n_out: int, dtype: Any) -> Array:
+    """(n_out, n): row i averages window i."""
+    start, end = window_bounds(xp, n, n_out)
+    j = xp.arange(n)
+    inside = (j >= start[:, None]) & (j < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def window_taps(xp: Any, n: int, n_out: int) -> Array:
+    """(n_out, longest window): each window's positions, the shorter ones repeating their last."""
+    start, end = window_bounds(xp, n, n_out)
+    longest = int((end - start).max()) if n_out else 0
+    return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
+
+
+class Separable2D(Op):
+    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, a: Array, b: Array) -> Array:
+        xp = array_module(x)
+        ctx.mats = (a, b)  # constants of the shapes, not of the data
+        return xp.matmul(xp.matmul(a, x), b.T)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, b = ctx.mats
+        xp = array_module(grad)
+        return xp.matmul(xp.matmul(a.T, grad), b), None, None
+
+
+class AdaptiveAvgPool2D(Separable2D):
+    """Mean over adaptive windows of a (N, C, H, W) array: A @ x @ B^T with the averaging matrices."""
+
+
+class AdaptiveMaxPool2D(Op):
+    """Max over adaptive windows of a (N, C, H, W) array; also torch's flat per-plane index of each maximum."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, out: tuple) -> tuple:
+        xp = array_module(x)
+        h, w = x.shape[-2:]
+        ctx.shape = x.shape
+        if 0 in out:
+            ctx.index = xp.zeros(x.shape[:2] + out, dtype=xp.int64)
+            return xp.zeros(x.shape[:2] + out, dtype=x.dtype), ctx.index
+        rows, cols = window_taps(xp, h, out[0]), window_taps(xp, w, out[1])
+        kh, kw = rows.shape[1], cols.shape[1]
+        # (N, C, oh, ow, kh, kw): every window's values
+        win = x[..., rows[:, None, :, None], cols[None, :, None, :]].reshape(x.shape[:2] + out + (kh * kw,))
+        pick = xp.argmax(win, axis=-1)  # the first maximum, as torch
+        if x.dtype.kind == "f" and win.size and bool(xp.isnan(win).any()):
+            # torch takes a window's last NaN (every NaN replaces the running maximum)
+            last_nan = kh * kw - 1 - xp.argmax(xp.isnan(win)[..., ::-1], axis=-1)
+            pick = xp.where(xp.isnan(win).any(axis=-1), last_nan, pick)
+        values = xp.take_along_axis(win, pick[..., None], axis=-1)[..., 0]
+        r = rows[xp.arange(out[0])[:, None], pick // kw]  # the picked tap's input row and column
+        c = cols[xp.arange(out[1]), pick % kw]
+        index = (r * w + c).astype(xp.int64)
+        ctx.index = index
+        ctx.mark_non_differentiable(index)
+        return values, index
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
+        xp = array_module(grad)
+        n, c, h, w = ctx.shape
+        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        out = xp.zeros(n * c * h * w, dtype=grad.dtype)
+        backend_of(out).scatter_add(out, (planes + ctx.index).ravel(), grad.ravel())
+        return out.reshape(ctx.shape), None
+
+
+def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
+    """``output_size`` as a tuple of ``dims`` ints, None taking the input's size, with torch's checks."""
+    if input.ndim not in (dims + 1, dims + 2):
+        if dims == 1:
+            raise RuntimeError(f"{fn}(): Expected 2D or 3D tensor, but got {list(input.shape)}")
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    for i in range(1, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                f"{list(input.shape)} with dimension {i} being empty"
+            )
+    size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * dims
+    if len(size) != dims:
+        if dims == 1:
+            raise RuntimeError(f"{fn}() argument 'output_size' should contain one int (got {len(size)})")
+        if fn == "adaptive_max_pool2d":
+            raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+        raise RuntimeError(f"{fn}: output_size must be 2")
+    size = tuple(int(n) if s is None else s for s, n in zip(size, input.shape[-dims:]))
+    if not all(is_int(s) for s in size):
+        raise TypeError(f"{fn}(): argument 'output_size' must be tuple of ints, not {type(output_size).__name__}")
+    if any(s < 0 for s in size):
+        raise RuntimeError(
+            f"{fn}: elements of output_size must be greater than or equal to 0 but received "
+            "{" + ", ".join(str(s) for s in size) + "}"
+        )
+    return tuple(int(s) for s in size)
+
+
+def _as_batch(input: Tensor) -> Tensor:
+    return input if input.ndim == 4 else input.unsqueeze(0)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over the windows that make a (N, C, H, W) or (C, H, W) input ``output_size`` large.
+
+    Args:
+        output_size: an int or an (h, w) pair; None in the pair keeps that input size.
+    """
+    out = _output_size("adaptive_avg_pool2d", input, output_size, 2)
+    if out == (1, 1):  # global average pooling, as torch computes it
+        return input.mean((-2, -1), keepdim=True)
+    x = _as_batch(input)
+    xp, dtype = x._xp, x._data.dtype
+    a, b = averaging_matrix(xp, x.shape[-2], out[0], dtype), averaging_matrix(xp, x.shape[-1], out[1], dtype)
+    res = AdaptiveAvgPool2D.apply(x, a, b)
+    return res if input.ndim == 4 else res.squeeze(0)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over the windows that make a (N, C, H, W) or (C, H, W) input ``output_size`` large.
+
+    Args:
+        output_size: an int or an (h, w) pair; None in the pair keeps that input size.
+        return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
+    """
+    out = _output_size("adaptive_max_pool2d", input, output_size, 2)
+    values, index = AdaptiveMaxPool2D.apply(_as_batch(input), out)
+    if input.ndim == 3:
+        values, index = values.squeeze(0), index.squeeze(0)
+    return (values, index) if return_indices else values
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
+    """Mean over the windows that make a (N, C, L) or (C, L) input ``output_size`` long.
+
+    Args:
+        output_size: an int (or a 1-tuple).
+    """
+    (n,) = _output_size("adaptive_avg_pool1d", input, output_size, 1)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, n)).squeeze(-2)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """Max over the windows that make a (N, C, L) or (C, L) input ``output_size`` long.
+
+    Args:
+        output_size: an int (or a 1-tuple).
+        return_indices: also return the int64 positions of the maxima.
+    """
+    (n,) = _output_size("adaptive_max_pool1d", input, output_size, 1)
+    values, index = adaptive_max_pool2d(input.unsqueeze(-2), (1, n), return_indices=True)
+    values, index = values.squeeze(-2), index.squeeze(-2)
+    return (values, index) if return_indices else values

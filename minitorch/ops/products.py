@@ -1,0 +1,173 @@
+"""Scaled and accumulated products: addmm, addmv, baddbmm, addbmm (``beta * input + alpha * product``), outer
+(ger), kron."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .arithmetic import mul
+from .base import Op, check_broadcast
+
+__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "ger", "kron", "outer"]
+
+
+class AddProduct(Op):
+    """``beta * bias + alpha * (a @ b)``; ``beta == 0`` ignores the bias (its NaNs too), as torch does."""
+
+    node_name = "AddmmBackward0"
+    batch_sum = False  # addbmm: the batch of products summed into one matrix
+
+    @classmethod
+    def forward(cls, ctx: Context, bias: Array, a: Array, b: Array, beta: Any, alpha: Any) -> Array:
+        ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
+        ctx.beta, ctx.alpha, ctx.vector = beta, alpha, b.ndim == 1
+        out = a @ b
+        if cls.batch_sum:
+            out = out.sum(axis=0)
+        if alpha != 1:
+            out = out * alpha
+        if beta == 0:
+            return backend.array_module(out).broadcast_to(out, out.shape).copy()
+        return out + (bias if beta == 1 else bias * beta)
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Array) -> tuple:
+        a, b = ctx.saved_tensors
+        xp = backend.array_module(grad)
+        g = grad * ctx.alpha if ctx.alpha != 1 else grad
+        if ctx.vector:  # addmv: a matrix times a vector
+            ga = None if b is None else g[:, None] * b[None, :]
+            gb = None if a is None else a.T @ g
+        else:
+            if cls.batch_sum:
+                g = xp.broadcast_to(g, ((a if a is not None else b).shape[0],) + g.shape)
+            ga = None if b is None else g @ xp.swapaxes(b, -1, -2)
+            gb = None if a is None else xp.swapaxes(a, -1, -2) @ g
+        return grad * ctx.beta, ga, gb, None, None
+
+
+class Addmv(AddProduct):
+    """``beta * bias + alpha * (matrix @ vector)``."""
+
+    node_name = "AddmvBackward0"
+
+
+class Baddbmm(AddProduct):
+    """``beta * bias + alpha * (batch1 @ batch2)``, matrix by matrix."""
+
+    node_name = "BaddbmmBackward0"
+
+
+class Addbmm(AddProduct):
+    """``beta * bias + alpha * sum_i (batch1[i] @ batch2[i])``."""
+
+    node_name = "AddbmmBackward0"
+    batch_sum = True
+
+
+def _expands_to(input: Tensor, shape: tuple) -> None:
+    """torch's error when ``input`` does not broadcast to the product's ``shape``."""
+    have = tuple(input.shape)
+    for i in range(1, len(have) + 1):
+        if i > len(shape) or have[-i] not in (1, shape[-i]):
+            d = len(shape) - i
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[d] if i <= len(shape) else -1}) must match the existing "
+                f"size ({have[-i]}) at non-singleton dimension {d}.  Target sizes: {list(shape)}.  "
+                f"Tensor sizes: {list(have)}"
+            )
+
+
+def _rank(name: str, t: Tensor, rank: int) -> None:
+    if t.ndim != rank:
+        raise RuntimeError(
+            f"{name} must be a matrix, got {t.ndim}-D tensor" if rank == 2 else f"{name} must be a 3D tensor"
+        )
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape."""
+    _rank("mat1", mat1, 2)
+    _rank("mat2", mat2, 2)
+    (n, k), (k2, p) = mat1.shape, mat2.shape
+    if k != k2:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({n}x{k} and {k2}x{p})")
+    _expands_to(input, (n, p))
+    if mat1.dtype is not mat2.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got {mat1.dtype._scalar_name} and {mat2.dtype._scalar_name}"
+        )
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got {input.dtype._scalar_name} and {mat2.dtype._scalar_name}"
+        )
+    return AddProduct.apply(input, mat1, mat2, beta, alpha)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat @ vec)``."""
+    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    (n, k), size = mat.shape, (input.shape[0] if input.ndim else 1)
+    if k != vec.shape[0] or size not in (1, n):
+        raise RuntimeError(f"size mismatch, got input ({size}), mat ({n}x{k}), vec ({vec.shape[0]})")
+    if not input.dtype is mat.dtype is vec.dtype:
+        names = ", ".join(t.dtype._scalar_name for t in (input, mat))
+        raise RuntimeError(
+            f"addmv input tensors must have the same dtype, but got {names}, and {vec.dtype._scalar_name}"
+        )
+    return Addmv.apply(input, mat, vec, beta, alpha)
+
+
+def _batched(cls: type, input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
+    _rank("batch1", batch1, 3)
+    _rank("batch2", batch2, 3)
+    (b, n, k), (b2, k2, p) = batch1.shape, batch2.shape
+    if cls is Addbmm and (b, k) != (b2, k2):
+        raise RuntimeError(f"Incompatible matrix sizes for bmm ({n}x{k} and {k2}x{p})")
+    if (b, k) != (b2, k2):
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: [{b2}, {k2}]."
+        )
+    _expands_to(input, (n, p) if cls is Addbmm else (b, n, p))
+    if not input.dtype is batch1.dtype is batch2.dtype:
+        names = (t.dtype.name.replace("float32", "float").replace("float64", "double") for t in (input, batch1, batch2))
+        raise RuntimeError("Input dtypes must be the same, got: input {}, batch1: {}, batch2: {}".format(*names))
+    return cls.apply(input, batch1, batch2, beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    return _batched(Baddbmm, input, batch1, batch2, beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * sum_i (batch1[i] @ batch2[i])``."""
+    return _batched(Addbmm, input, batch1, batch2, beta, alpha)
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """The outer product of two vectors: ``out[i, j] = input[i] * vec2[j]``."""
+    for name, t in (("self", input), ("vec2", vec2)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return mul(input.reshape(-1, 1), vec2)  # as torch computes it (a MulBackward0 node)
+
+
+ger = outer
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: every element of ``input`` times the whole of ``other``, tiled block by block."""
+    n = max(input.ndim, other.ndim)
+    a_shape = (1,) * (n - input.ndim) + tuple(input.shape)
+    b_shape = (1,) * (n - other.ndim) + tuple(other.shape)
+    # Interleave the dimensions: a's (a0, 1, a1, 1, ...) times b's (1, b0, 1, b1, ...), then merge each pair.
+    a = input.reshape(tuple(d for s in a_shape for d in (s, 1)))
+    b = other.reshape(tuple(d for s in b_shape for d in (1, s)))
+    check_broadcast(a, b)
+    return mul(a, b).reshape(tuple(x * y for x, y in zip(a_shape, b_shape)))
