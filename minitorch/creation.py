@@ -13,8 +13,9 @@ from .random import Generator, sample_integers, sample_normal, sample_permutatio
 from .tensor import Tensor
 
 
-def _infer_array(data: Any) -> np.ndarray:
-    """A numpy array for Python data, with torch's dtype inference."""
+def _infer_array(data: Any, exact: bool = False) -> np.ndarray:
+    """A numpy array for Python data, with torch's dtype inference (``exact``: Python floats kept in double
+    precision, for a dtype given explicitly: torch.tensor([0.1], dtype=float64) holds 0.1, not float32's)."""
     if isinstance(data, Tensor):
         return data._cpu_array()
     if isinstance(data, np.ndarray):
@@ -28,7 +29,7 @@ def _infer_array(data: Any) -> np.ndarray:
         raise ValueError(f"expected sequence of equal lengths: {err}") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if arr.dtype.kind == "f" and not isinstance(data, np.generic):
+    if arr.dtype.kind == "f" and not isinstance(data, np.generic) and not exact:
         arr = arr.astype(dtypes.get_default_dtype().np_dtype)
     elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
         arr = arr.astype(np.int64)
@@ -66,7 +67,7 @@ def tensor(
         device: where the tensor lives (default cpu).
         requires_grad: record operations on it for autograd.
     """
-    arr = _infer_array(data)
+    arr = _infer_array(data, exact=dtype is not None)
     dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.as_dtype(dtype)
     out = backend.to_device(np.array(arr, dtype=dt.np_dtype, copy=True), _device(device))
     t = Tensor._wrap(out)

@@ -46,6 +46,32 @@ def _dependencies(roots: Iterable[Node]) -> dict:
     return deps
 
 
+def _leading_to(roots: Iterable[Node], targets: Iterable[Node]) -> set:
+    """The nodes on some path from ``roots`` to one of ``targets``: all that ``autograd.grad`` runs (as torch,
+    it leaves the rest of the graph alone: no work, no hooks, and a backward that asks for the gradient at its
+    own inputs gets exactly that, not what flows on beyond them)."""
+    parents: dict = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            parents.setdefault(child, []).append(node)
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    needed = {t for t in targets if t in seen}
+    stack = list(needed)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
 def _run_hooks(hooks: list, grad: Any, graph: bool = False) -> Any:
     """Each tensor hook sees the gradient as a tensor and may replace it (``graph``: it is one already)."""
     for hook in hooks:
@@ -172,6 +198,7 @@ def execute(
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     captured: dict = {}
+    needed = None if capture is None else _leading_to(root_nodes, {node for node, _ in capture})
     check = anomaly._enabled
     with enable_grad() if graph else no_grad():
         while ready:
@@ -185,6 +212,8 @@ def execute(
                 for nr, g in enumerate(grads):
                     if (node, nr) in capture:
                         captured[(node, nr)] = g
+            if needed is not None and not any(c in needed for c, _ in node.next_functions):
+                continue  # nothing past this node is asked for
             if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
                     if graph:
@@ -206,7 +235,7 @@ def execute(
             if not retain_graph:
                 node.release()
             for (child, nr), g in zip(node.next_functions, input_grads):
-                if child is None:
+                if child is None or (needed is not None and child not in needed):
                     continue
                 if g is not None:
                     buf = buffers.get(child)

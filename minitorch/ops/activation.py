@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..random import sample_uniform
 from ..tensor import Tensor
-from .base import Op, float_operand, namespace_of, to_dtype
+from .base import Op, array_of, float_operand, namespace_of, to_dtype
 from .reduce import normalize_dims
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "log_softmax", "logsumexp", "softmax"]
@@ -119,17 +119,18 @@ class Logsumexp(Op):
             top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, dtype=x.dtype)
             top = xp.where(xp.isfinite(top), top, 0)  # all -inf (or inf) slices: no shift
             out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
-        ctx.save_for_backward(x, out)
         ctx.keepdim_shape = out.shape
-        return (
-            out if keepdim else out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
-        )
+        if not keepdim:
+            out = out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
-        with backend_of(grad).quiet():
-            return grad.reshape(ctx.keepdim_shape) * backend.array_module(x).exp(x - out), None, None
+        with backend_of(array_of(x)).quiet():
+            softmax = namespace_of(x).exp(x - out.reshape(ctx.keepdim_shape))
+            return grad.reshape(ctx.keepdim_shape) * softmax, None, None
 
 
 class Dropout(Op):

@@ -112,6 +112,12 @@ def array_of(value: Any) -> Any:
     return value._data if isinstance(value, Tensor) else value
 
 
+def is_tensor(value: Any) -> bool:
+    """Whether a backward was handed tensors (create_graph) rather than raw arrays: for a device kernel's
+    backward, which runs on arrays only and hands tensors to its plain twin's differentiable one."""
+    return isinstance(value, Tensor)
+
+
 def astype_like(value: Any, like: Any) -> Any:
     """``value`` in ``like``'s dtype: numpy promotes a float32 array by a float64 scalar, torch (and so a
     tensor) does not, so only arrays are cast (without a copy when they already are)."""

@@ -15,9 +15,9 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from ..backend import array_module
+from ..backend import array_module, device_of
 from ..tensor import Tensor
-from . import arithmetic, join, linalg, reduce, shape, unary
+from . import arithmetic, cumulative, join, linalg, reduce, shape, unary
 from .base import as_tensor
 
 
@@ -52,9 +52,7 @@ abs = _unary("abs", unary.abs)
 sign = _unary("sign", unary.sign)
 
 
-def log1p(x: Any) -> Any:
-    """log(1 + x)."""
-    return unary.log(1 + x) if isinstance(x, Tensor) else array_module(x).log1p(x)
+log1p = _unary("log1p", unary.Log1p.apply)
 
 
 def logaddexp(a: Any, b: Any) -> Any:
@@ -77,7 +75,8 @@ def where(condition: Any, x: Any, y: Any) -> Any:
     """``x`` where ``condition`` (a bool array or tensor, a constant) holds, else ``y``."""
     if not _tensors(x, y):
         return array_module(condition, x, y).where(condition, x, y)
-    cond = condition if isinstance(condition, Tensor) else as_tensor(condition)
+    # a mask computed on the device stays there (as_tensor alone would bring it to the host)
+    cond = condition if isinstance(condition, Tensor) else as_tensor(condition, device=device_of(condition))
     return arithmetic.where(cond, x, y)
 
 
@@ -101,6 +100,10 @@ def mean(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     if not isinstance(a, Tensor):
         return array_module(a).mean(a, axis=axis, keepdims=keepdims)
     return reduce.mean(a, axis, keepdims)
+
+
+def cumsum(a: Any, axis: int) -> Any:
+    return cumulative.cumsum(a, axis) if isinstance(a, Tensor) else array_module(a).cumsum(a, axis=axis)
 
 
 # ------------------------------------------------------------------ shapes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import backend
@@ -237,6 +238,37 @@ class ThresholdBackward(Op):
     @staticmethod
     def backward(ctx: Context, gg: Array) -> tuple:
         return ThresholdBackward.call(gg, ctx.out), None
+
+
+class Log1p(Op):
+    """log(1 + x), exact near 0 (not exported: ``xp.log1p`` of backward bodies)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        with backend_of(x).quiet():
+            return backend.array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        with backend_of(array_of(x)).quiet():
+            return grad / (1 + x)
+
+
+class Erf(Op):
+    """The error function (not exported; GELU's backward calls it with ``Erf.call``, numpy having none)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend_of(x).erf(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        with backend_of(array_of(x)).quiet():
+            return grad * (2 / math.sqrt(math.pi)) * namespace_of(x).exp(-(x * x))
 
 
 def neg(input: Tensor) -> Tensor:
