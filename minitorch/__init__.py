@@ -3,6 +3,8 @@
 ``import minitorch as torch`` and code from PyTorch's tutorials runs unchanged.
 """
 
+import builtins as _builtins  # the annotations below: this module's bool and int are dtypes
+
 from . import (
     accelerator,
     autograd,
@@ -119,6 +121,7 @@ from .ops import (
     equal,
     exp,
     expand_as,
+    fill,
     flatten,
     flip,
     fliplr,
@@ -270,14 +273,14 @@ short = int16
 __version__ = "0.1.0"
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> _builtins.bool:
     """True when ``obj`` is a minitorch tensor."""
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> _builtins.int:
     return input.numel()
 
 
-def is_floating_point(input: Tensor) -> bool:
+def is_floating_point(input: Tensor) -> _builtins.bool:
     return input.is_floating_point()

@@ -9,31 +9,149 @@ from typing import Any
 import numpy as np
 
 from . import backend, dtypes
-from .random import Generator, sample_integers, sample_normal, sample_permutation, sample_uniform
+from .random import Generator, check_integer_bounds, sample_integers, sample_normal, sample_permutation, sample_uniform
 from .tensor import Tensor
 
 
-def _infer_array(data: Any, exact: bool = False) -> np.ndarray:
-    """A numpy array for Python data, with torch's dtype inference (``exact``: Python floats kept in double
-    precision, for a dtype given explicitly: torch.tensor([0.1], dtype=float64) holds 0.1, not float32's)."""
+def _infer_array(data: Any, dtype: dtypes.dtype | None = None) -> np.ndarray:
+    """A numpy array for ``data`` with torch's dtype inference; ``dtype``, when given, is the target.
+
+    Arrays and tensors are cast as torch casts them (wrapping); Python data is converted element by
+    element as ``torch.tensor`` does (see ``_from_python``).
+    """
     if isinstance(data, Tensor):
-        return data._cpu_array()
-    if isinstance(data, np.ndarray):
-        return data
-    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
-        data = [x.tolist() if isinstance(x, Tensor) else x for x in data]
+        arr = data._cpu_array()
+    elif isinstance(data, np.ndarray):
+        dtypes.from_numpy_dtype(data.dtype)
+        arr = data
+    else:
+        return _from_python(data, dtype)
+    return arr if dtype is None else arr.astype(dtype.np_dtype)
+
+
+def _leaves(data: Any) -> tuple:
+    """An object array of ``data``'s numbers in its shape, and the set of their types."""
+    if isinstance(data, (list, tuple)) and any(issubclass(k, (Tensor, np.ndarray)) for k in set(map(type, data))):
+        data = [_unpack_item(x) for x in data]
     try:
-        arr = np.array(data)
-    except ValueError as err:
+        leaves = np.array(data, dtype=object)
+    except ValueError:
+        leaves = None
+    kinds = set() if leaves is None else set(map(type, leaves.reshape(-1)))
+    if leaves is None or list in kinds or tuple in kinds:  # numpy keeps the rows of a ragged list whole
         _check_ragged(data)
-        raise ValueError(f"expected sequence of equal lengths: {err}") from None
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
-    if arr.dtype.kind == "f" and not isinstance(data, np.generic) and not exact:
-        arr = arr.astype(dtypes.get_default_dtype().np_dtype)
-    elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
-        arr = arr.astype(np.int64)
-    return arr
+        raise ValueError("expected sequence of equal lengths")
+    return leaves, kinds
+
+
+def _unpack_item(x: Any) -> Any:
+    """Numbers that keep their dtype: a tensor inside a sequence counts as its one number (torch's rule),
+    an array as its elements."""
+    if isinstance(x, Tensor):
+        if x.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return x._cpu_array().reshape(())[()]
+    if isinstance(x, np.ndarray):
+        return np.array(list(x.reshape(-1)), dtype=object).reshape(x.shape)
+    return x
+
+
+def _leaf_dtype(kind: type) -> dtypes.dtype:
+    """The dtype torch infers for one number of type ``kind``."""
+    if issubclass(kind, np.generic):
+        if issubclass(kind, np.complexfloating):
+            raise TypeError("minitorch has no complex dtypes")
+        return dtypes.from_numpy_dtype(np.dtype(kind))
+    if kind is bool:
+        return dtypes.bool_
+    if issubclass(kind, int):
+        return dtypes.int64
+    if issubclass(kind, float):
+        return dtypes.get_default_dtype()
+    if issubclass(kind, complex):
+        raise TypeError("minitorch has no complex dtypes")
+    if issubclass(kind, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{kind.__name__}'")
+    raise RuntimeError(f"Could not infer dtype of {kind.__name__}")
+
+
+def _from_python(data: Any, dtype: dtypes.dtype | None) -> np.ndarray:
+    """Python numbers (nested sequences, numpy scalars, one-element tensors) as torch.tensor stores them.
+
+    Each number goes straight from its Python value to the target dtype: a float through its own
+    double, never through float32 first; an int exactly (beyond int64 only into a floating dtype).
+    Integer targets check the range and raise torch's errors instead of wrapping.
+    """
+    leaves, kinds = _leaves(data)
+    flat = leaves.reshape(-1)
+    if flat.size and isinstance(flat[0], (str, bytes)) and leaves.ndim:
+        raise ValueError(f"too many dimensions '{type(flat[0]).__name__}'")  # torch reads a string as a sequence
+    if dtype is None:
+        dtype = None if kinds else dtypes.get_default_dtype()
+        for d in map(_leaf_dtype, kinds):
+            dtype = d if dtype is None else dtypes.promote_types(dtype, d)
+    assert dtype is not None  # kinds is empty only when the default dtype was taken
+    for k in kinds:
+        if not issubclass(k, (bool, int, float, np.bool_, np.number)) or issubclass(k, np.complexfloating):
+            raise TypeError(f"must be real number, not {k.__name__}")
+    if dtype is dtypes.bool_:
+        for k in kinds:  # torch reads these through __index__, which numpy's floats lack
+            if issubclass(k, np.floating) and not issubclass(k, float):
+                raise TypeError(f"'numpy.{k.__name__}' object cannot be interpreted as an integer")
+        out = flat.astype(np.bool_)  # truth values: NaN is True
+    elif dtype.is_floating_point:
+        out = flat.astype(np.float64)  # float() of each: exact for numpy floats, one rounding for big ints
+        with np.errstate(over="ignore"):  # too large for float32 or float16 becomes inf, as in torch
+            if dtype is dtypes.float16:  # c10 converts a double to half through float
+                out = out.astype(np.float32)
+            out = out.astype(dtype.np_dtype)
+    else:
+        out = _to_integers(flat, kinds, dtype)
+    return out.reshape(leaves.shape)
+
+
+def _to_integers(flat: np.ndarray, kinds: set, dtype: dtypes.dtype) -> np.ndarray:
+    """Numbers into an integer dtype as torch.tensor stores them: floats truncate, nothing wraps past the
+    range, and the first number that does not fit (in order, as torch stores them) names the error."""
+    not_int = tuple(k for k in kinds if issubclass(k, (np.floating, np.bool_)) and not issubclass(k, float))
+    errors: list[tuple[int, Exception]] = []  # (position, error) of the first bad number of each kind
+    if not_int:  # numpy's other floats and bools have no __index__, and are not Python floats
+        first = next(i for i, x in enumerate(flat) if isinstance(x, not_int))
+        errors.append(
+            (first, TypeError(f"'numpy.{type(flat[first]).__name__}' object cannot be interpreted as an integer"))
+        )
+        flat = np.where([isinstance(x, not_int) for x in flat], 0, flat)
+    is_float = (
+        np.fromiter((isinstance(x, float) for x in flat), dtype=bool, count=flat.size)
+        if any(issubclass(k, float) for k in kinds)
+        else np.zeros(flat.size, dtype=bool)
+    )
+    info = np.iinfo(dtype.np_dtype)
+    out = np.empty(flat.size, dtype=dtype.np_dtype)
+    with np.errstate(invalid="ignore"):
+        where = np.flatnonzero(is_float)
+        if where.size:
+            f = flat[where].astype(np.float64)
+            bad = ~((f >= float(info.min)) & (f <= float(info.max)))  # NaN is bad too
+            if bad.any():
+                errors.append((where[bad.argmax()], dtypes.overflow_error(dtype, dtype.name)))
+            out[where] = f.astype(dtype.np_dtype)
+        where = np.flatnonzero(~is_float)
+        if where.size:
+            ints = flat[where]
+            huge = ((ints < -(2**63)) | (ints >= 2**63)).astype(bool)  # Python comparisons: exact for any int
+            if huge.any():
+                errors.append((where[huge.argmax()], ValueError("Overflow when unpacking long long")))
+            i = np.where(huge, 0, ints).astype(np.int64)
+            # A negative value wraps into an unsigned type when its magnitude fits, as c10 allows.
+            low = -int(info.max) if info.min == 0 else int(info.min)
+            bad = (i < low) | (i > int(info.max))
+            if bad.any():
+                errors.append((where[bad.argmax()], dtypes.overflow_error(dtype, dtype.name)))
+            out[where] = i.astype(dtype.np_dtype)
+    if errors:
+        raise min(errors, key=lambda e: e[0])[1]
+    return out
 
 
 def _check_ragged(data: Any) -> None:
@@ -62,14 +180,16 @@ def tensor(
     """A new tensor holding a copy of ``data`` (a number, nested sequence, array or tensor).
 
     Args:
-        data: the values; Python floats become float32, ints int64, numpy arrays keep their dtype.
+        data: the values; Python floats become the default dtype (float32), ints int64, bools bool, numpy
+            arrays and scalars keep their dtype; numbers are converted straight to ``dtype`` when given.
         dtype: the element type (default: inferred from ``data``).
         device: where the tensor lives (default cpu).
         requires_grad: record operations on it for autograd.
     """
-    arr = _infer_array(data, exact=dtype is not None)
-    dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.as_dtype(dtype)
-    out = backend.to_device(np.array(arr, dtype=dt.np_dtype, copy=True), _device(device))
+    arr = _infer_array(data, None if dtype is None else dtypes.as_dtype(dtype))
+    if arr is data or (isinstance(data, Tensor) and arr is data._data):
+        arr = np.array(arr, copy=True)  # order "K": a strided array keeps its layout, as in torch
+    out = backend.to_device(arr, _device(device))
     t = Tensor._wrap(out)
     if requires_grad:
         t.requires_grad = True
@@ -149,20 +269,21 @@ def _float_dtype(dtype: Any) -> dtypes.dtype:
     return dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
 
 
-def _filled(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+def _filled(shape: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    """A tensor of the (checked) ``shape`` holding ``value``."""
     dev = _device(device)
     xp = backend.module_for_device(dev)
-    return _make(xp.full(_size(size), value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
+    return _make(xp.full(shape, value, dtype=_float_dtype(dtype).np_dtype), dev, requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
     """A tensor of zeros of the given size."""
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(_size(size), 0, dtype, device, requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, out: Any = None) -> Tensor:
     """A tensor of ones of the given size."""
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(_size(size), 1, dtype, device, requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
@@ -176,14 +297,25 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
 def full(
     size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:
-    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch)."""
-    if dtype is None:
-        dtype = dtypes.result_type(fill_value)
-    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+    """A tensor of ``size`` filled with ``fill_value`` (its dtype inferred from the value, as torch).
+
+    The value is converted as ``fill_`` converts it: straight to the dtype, with torch's overflow error.
+    """
+    if isinstance(fill_value, Tensor) and fill_value.numel() == 1:
+        fill_value = fill_value.item()
+    if not dtypes.is_number(fill_value):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
+    dt = dtypes.result_type(fill_value) if dtype is None else dtypes.as_dtype(dtype)
+    shape = _size((tuple(size),))
+    value = dtypes.fill_scalar(fill_value, dt, math.prod(shape))
+    return _filled(shape, value, dt, device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The n×m identity matrix."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and v < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {v}")
     return _make(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), device, requires_grad)
 
 
@@ -193,13 +325,22 @@ def arange(
     """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 for integer arguments."""
     if end is None:
         start, end = 0, start
-    if step == 0:
+    if step == 0 or step != step:
         raise RuntimeError("step must be nonzero")
+    for v in (start, end):
+        if not math.isfinite(v):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     if dtype is None:
         dtype = dtypes.result_type(start, end, step)
     dt = dtypes.as_dtype(dtype)
+    if not dt.is_floating_point:  # torch steps in int64: the bounds convert to it (checked, truncated)
+        for v in (start, end, step):
+            dtypes.check_fits(v, dtypes.int64)
+        start, end, step = int(start), int(end), int(step)
+        if step == 0:
+            raise ValueError("step must be nonzero")
     n = max(0, math.ceil((end - start) / step))
     arr = (
         (start + np.arange(n, dtype=np.float64) * step)
@@ -215,7 +356,10 @@ def linspace(
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if steps < 0:
         raise RuntimeError("linspace(): number of steps must be non-negative")
-    return _make(np.linspace(start, end, steps).astype(_float_dtype(dtype).np_dtype), device, requires_grad)
+    dt = _float_dtype(dtype)
+    for v in (start, end):  # torch converts both ends to the dtype, checked
+        dtypes.check_fits(v, dt)
+    return _make(np.linspace(start, end, steps).astype(dt.np_dtype), device, requires_grad)
 
 
 def rand(
@@ -257,9 +401,8 @@ def randint(
         size, high = high, None
     if high is None:
         low, high = 0, low
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    check_integer_bounds(low, high, dt)
     return _make(
         sample_integers(_size((tuple(size),)), low, high, generator).astype(dt.np_dtype), device, requires_grad
     )
@@ -267,6 +410,8 @@ def randint(
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, device: Any = None) -> Tensor:
     """A random permutation of 0..n-1."""
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
     return _make(sample_permutation(n, generator).astype(dt.np_dtype), device, False)
 

@@ -148,8 +148,10 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def _scalar_dtype(x: Any) -> dtype:
-    if isinstance(x, (bool, np.bool_)):
+    if isinstance(x, bool):
         return bool_
+    if isinstance(x, np.bool_):  # torch's argument parser reads a numpy bool as a float
+        return _default_float
     if isinstance(x, (int, np.integer)):
         return int64
     if isinstance(x, (float, np.floating)):
@@ -175,14 +177,22 @@ def result_type(*operands: Any) -> dtype:
     tensors, then Python numbers (which count as the default dtype of their kind).
     """
     tiers: list[dtype | None] = [None, None, None]
+    unsigned = False  # a Python int above int64's range is torch's uint64 number
     for x in operands:
         if hasattr(x, "dtype") and hasattr(x, "ndim") and isinstance(x.dtype, dtype):
             tier, d = (0 if x.ndim > 0 else 1), x.dtype
         else:
             tier, d = 2, _scalar_dtype(x)
-        tiers[tier] = d if tiers[tier] is None else promote_types(tiers[tier], d)
+            if type(x) is int and not -(2**63) <= x < 2**63:
+                unsigned = scalar(x).dtype.kind == "u"  # beyond uint64 too: torch's OverflowError
+        prev = tiers[tier]
+        tiers[tier] = d if prev is None else promote_types(prev, d)
     out = _combine(tiers[0], _combine(tiers[1], tiers[2]))
     assert out is not None
+    if unsigned and out is int64 and bool_ in tiers[:2] and all(t in (None, bool_) for t in tiers[:2]):
+        raise RuntimeError(
+            "Promotion for uint16, uint32, uint64 types is not supported, attempted to promote Bool and UInt64"
+        )
     return out
 
 
@@ -191,7 +201,9 @@ def float_result(d: dtype) -> dtype:
     return d if d.is_floating_point else _default_float
 
 
+# c10's names of the C types, as torch's conversion errors spell them.
 _C_NAMES = {
+    "bool": "bool",
     "uint8": "uint8_t",
     "int8": "int8_t",
     "int16": "int16_t",
@@ -203,6 +215,21 @@ _C_NAMES = {
 }
 
 
+# The C++ type names of other messages (``attempting to assign a gradient with dtype 'double'``, ``from is
+# out of bounds for signed char``).
+CPP_TYPE_NAMES = {
+    "float64": "double",
+    "float32": "float",
+    "float16": "c10::Half",
+    "int64": "long int",
+    "int32": "int",
+    "int16": "short int",
+    "int8": "signed char",
+    "uint8": "unsigned char",
+    "bool": "bool",
+}
+
+
 def _largest(np_dtype: Any) -> float:
     """The largest finite value of a floating numpy dtype (cached: np.finfo costs a microsecond a call)."""
     lim = FLOAT_LIMITS.get(np_dtype)
@@ -211,25 +238,133 @@ def _largest(np_dtype: Any) -> float:
     return lim
 
 
-def check_fits(value: Any, d: dtype) -> None:
-    """Raise torch's error when the Python number ``value`` overflows ``d`` (masked_fill's value, clamp's bounds).
-
-    Arithmetic wraps such numbers silently (uint8 tensor + 300); these ops convert with a check
-    instead. As in torch, a negative int may still wrap into an unsigned type when its magnitude fits.
-    """
-    if d is bool_ or isinstance(value, (bool, np.bool_)):
-        return
-    value = value.item() if isinstance(value, np.generic) else value
+def _range_of(d: dtype) -> tuple:
+    if d is bool_:
+        return 0, 1
     if d.is_floating_point:
-        lim = _largest(d.np_dtype)
-        bad = value == value and abs(value) != float("inf") and abs(value) > lim
-    else:
+        finfo = np.finfo(d.np_dtype)
+        return finfo.min, finfo.max
+    iinfo = np.iinfo(d.np_dtype)
+    return int(iinfo.min), int(iinfo.max)
+
+
+# The smallest and largest value of each dtype (np.finfo/np.iinfo cost a microsecond a call).
+_BOUNDS = {d.name: _range_of(d) for d in ALL}
+
+
+def _bounds(d: dtype) -> tuple:
+    """The smallest and largest value of ``d``."""
+    return _BOUNDS[d.name]
+
+
+_NUMBER = (bool, int, float, complex, np.bool_, np.number)
+REAL_SCALARS = (int, float, bool, np.bool_, np.integer, np.floating)
+INTEGER_SCALARS = (int, np.integer)  # Python's (bool included) and numpy's integers, not numpy's bools
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a number torch accepts as a Scalar argument (Python or numpy; not a tensor)."""
+    return isinstance(value, _NUMBER)
+
+
+def scalar(value: Any) -> Any:
+    """``value`` as torch's Scalar holds it: np.bool_, np.int64 (np.uint64 above int64's range) or np.float64.
+
+    A numpy bool counts as a float, as torch's argument parser reads it. A complex number keeps its type
+    here; converting one with an imaginary part overflows every real type.
+    """
+    if isinstance(value, bool):
+        return np.bool_(value)
+    if isinstance(value, (int, np.integer)):
+        v = int(value)
+        if -(2**63) <= v < 2**63:
+            return np.int64(v)
+        if 0 <= v < 2**64:
+            return np.uint64(v)
+        raise OverflowError("can't convert negative int to unsigned" if v < 0 else "int too big to convert")
+    if isinstance(value, (complex, np.complexfloating)):
+        return complex(value)
+    return np.float64(value)  # Python and numpy floats, numpy bools
+
+
+def overflows(value: Any, d: dtype) -> bool:
+    """c10's ``overflows``: whether the Scalar ``value`` (see ``scalar``) lies outside ``d``'s range.
+
+    Infinities and NaN fit a floating type; NaN fits no integer type. A negative integer may still
+    wrap into an unsigned type when its magnitude fits (uint8 takes -255 as 1), as in torch.
+    """
+    if d is bool_ or isinstance(value, np.bool_):
+        return False
+    if isinstance(value, complex):
+        return value.imag != 0 or overflows(np.float64(value.real), d)
+    if value.dtype.kind in "iu":
+        v = int(value)
+        if d.is_floating_point:
+            return abs(v) > _largest(d.np_dtype)
         info = np.iinfo(d.np_dtype)
-        if isinstance(value, float):
-            bad = not info.min <= value <= info.max  # NaN fails too
-        elif info.min == 0:
-            bad = value > info.max or -value > info.max
-        else:
-            bad = not info.min <= value <= info.max
-    if bad:
-        raise RuntimeError(f"value cannot be converted to type {_C_NAMES[d.name]} without overflow")
+        if info.min == 0 and v < 0 and value.dtype.kind == "i":
+            return -v > info.max
+        return not info.min <= v <= info.max
+    f = float(value)
+    if d.is_floating_point:
+        return f == f and abs(f) != float("inf") and abs(f) > _largest(d.np_dtype)
+    info = np.iinfo(d.np_dtype)
+    return not float(info.min) <= f <= float(info.max)  # NaN fails too
+
+
+def overflow_error(d: dtype, name: str | None = None) -> RuntimeError:
+    """torch's error for a number that does not fit ``d`` (``name``: the type as the caller spells it)."""
+    return RuntimeError(f"value cannot be converted to type {name or _C_NAMES[d.name]} without overflow")
+
+
+def cast_scalar(value: Any, d: dtype, checked: bool = True, check_as: dtype | None = None) -> Any:
+    """A Python or numpy number as a numpy scalar of ``d``, converted as torch converts a Scalar argument.
+
+    Python floats go straight to ``d`` (one rounding from the double they are), except float16, which
+    c10 reaches through float32. Integers beyond ``d`` wrap as a C cast does.
+
+    Args:
+        value: the number.
+        d: the target dtype.
+        checked: raise torch's overflow error when the value does not fit (``c10::checked_convert``,
+            as fill_, masked_fill, clamp and alpha do); False converts without a check, as the Python
+            number operand of arithmetic is.
+        check_as: the dtype whose range is checked, when not ``d`` (fill_ checks float16 against float32,
+            the type it computes in).
+    """
+    kind = type(value)
+    if kind is float and d.is_floating_point and d is not float16:  # the common case, without numpy scalars
+        if abs(value) > _largest((check_as or d).np_dtype) and abs(value) != float("inf"):  # (not NaN)
+            if checked:
+                raise overflow_error(check_as or d)
+            with np.errstate(over="ignore"):  # inf, silently, as torch
+                return d.np_dtype.type(value)
+        return d.np_dtype.type(value)
+    if kind is int and d is not bool_ and d is not float16 and -(2**53) <= value <= 2**53:
+        low, high = _bounds(d)
+        if low <= value <= high:  # fits: no check, no wrap, and exact in a double
+            return d.np_dtype.type(value)
+    s = scalar(value)
+    if checked and overflows(s, check_as or d):
+        raise overflow_error(check_as or d)
+    if isinstance(s, complex):
+        s = np.float64(s.real)
+    if d is bool_:
+        return np.bool_(s != 0)
+    with np.errstate(all="ignore"):  # wrapping casts (unchecked, or -1 into uint8) are meant
+        if d is float16 and s.dtype.kind != "b":
+            return s.astype(np.float32).astype(np.float16)
+        return s.astype(d.np_dtype)
+
+
+def fill_scalar(value: Any, d: dtype, numel: int) -> Any:
+    """A number as torch fills ``numel`` elements of ``d`` with it (fill_, fill, full): converted checked,
+    except that a one-element float16 is checked against float32 (torch's one-element fast path fills
+    through float32)."""
+    return cast_scalar(value, d, check_as=float32 if d is float16 and numel == 1 else None)
+
+
+def check_fits(value: Any, d: dtype) -> None:
+    """Raise torch's error when the Python number ``value`` overflows ``d`` (see ``overflows``)."""
+    if overflows(scalar(value), d):
+        raise overflow_error(d)

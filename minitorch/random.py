@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -18,14 +18,18 @@ class Generator:
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
 
     def manual_seed(self, seed: int) -> Generator:
-        """Restart the stream from ``seed``."""
-        self._seed = int(seed)
+        """Restart the stream from ``seed`` (an int; a negative one is taken modulo 2**64, as torch does)."""
+        if not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        if not -(2**63) <= int(seed) < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = int(seed) % 2**64
         self._rng = np.random.Generator(np.random.PCG64(self._seed))
         return self
 
     def seed(self) -> int:
         """Reseed from fresh entropy and return the new seed."""
-        s = int(np.random.SeedSequence().entropy % (2**63))
+        s = int(cast(int, np.random.SeedSequence().entropy) % (2**63))  # fresh entropy: an int
         self.manual_seed(s)
         return s
 
@@ -33,7 +37,7 @@ class Generator:
         return self._seed
 
     def get_state(self) -> dict:
-        return self._rng.bit_generator.state
+        return dict(self._rng.bit_generator.state)  # numpy builds a new dict per read; its stubs say Mapping
 
     def set_state(self, state: dict) -> None:
         self._rng.bit_generator.state = state
@@ -48,6 +52,7 @@ default_generator = Generator()
 
 def manual_seed(seed: int) -> Generator:
     """Seed minitorch's default generator (and every device's own, the GPU's when present)."""
+    seed = int(seed)  # as torch: 1.7 seeds with 1
     default_generator.manual_seed(seed)
     for b in all_backends():
         b.manual_seed(seed)
@@ -96,3 +101,39 @@ def sample_integers(shape: tuple, low: int, high: int, generator: Generator | No
 
 def sample_permutation(n: int, generator: Generator | None = None) -> np.ndarray:
     return _rng(generator).permutation(n).astype(np.int64)
+
+
+def check_integer_bounds(low: Any, high: Any, dt: dtypes.dtype) -> None:
+    """torch's checks of random_/randint's [low, high) against the dtype the samples go into."""
+    for v in (low, high):
+        if not isinstance(v, (int, np.integer)):
+            raise TypeError(f"random_(): from and to must be integers, not {type(v).__name__}")
+        if not -(2**63) <= int(v) < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    if dt.is_floating_point:
+        return
+    lo, hi = (0, 1) if dt is dtypes.bool_ else (int(np.iinfo(dt.np_dtype).min), int(np.iinfo(dt.np_dtype).max))
+    name = dtypes.CPP_TYPE_NAMES[dt.name]
+    if not lo <= low <= hi:
+        raise RuntimeError(f"from is out of bounds for {name}")
+    if not lo <= high - 1 <= hi:
+        raise RuntimeError(f"to - 1 is out of bounds for {name}")
+
+
+def check_uniform_bounds(low: float, high: float, dt: dtypes.dtype) -> None:
+    """torch's checks of uniform_'s [low, high) against the (floating) dtype the samples go into."""
+    if not dt.is_floating_point:
+        raise NotImplementedError(f"\"check_uniform_bounds\" not implemented for '{dt._scalar_name}'")
+    largest = float(np.finfo(dt.np_dtype).max)
+    for name, v in (("from", low), ("to", high)):
+        if not -largest <= v <= largest:  # NaN and infinities too
+            raise RuntimeError(f"{name} is out of bounds for {dtypes.CPP_TYPE_NAMES[dt.name]}")
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={low} > to={high}")
+    if high - low > largest:
+        raise RuntimeError(
+            f"uniform_ expects to-from <= std::numeric_limits<{dt._scalar_name}>::max(), but "
+            f"found to={high} and from={low} which result in to-from to exceed the limit"
+        )

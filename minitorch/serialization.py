@@ -8,9 +8,14 @@ A file is a fixed 64-byte prefix, a JSON header and the raw tensor bytes::
     12      8     header length H, uint64 LE (a multiple of 64)
     20      8     data length D, uint64 LE
     28      32    SHA-256 of the H + D bytes that follow the prefix
-    60      4     zero
+    60      4     reserved, zero
     64      H     UTF-8 JSON {"tree": ..., "tensors": [{"dtype", "shape", "offset", "device"}]}, space-padded
-    64+H    D     each tensor's elements in C order, little-endian, at a 64-byte-aligned offset
+    64+H    D     each tensor's elements in C order, little-endian, at a 64-byte-aligned offset, zeros between
+
+Every byte is checked on loading: the prefix field by field (the reserved bytes must be zero), the rest by
+the checksum, and the layout must be exactly the one ``save`` writes (H and D follow from the header, the
+offsets from the shapes), so no byte can change unnoticed. Sizes are checked against the file before
+anything large is allocated.
 
 Loading parses JSON and wraps byte ranges as arrays: no code from the file ever runs.
 Files that are not ours (``torch.save`` output) are read with torch's own weights-only
@@ -26,28 +31,24 @@ import io
 import json
 import math
 import os
-import secrets
 import struct
 from collections import OrderedDict
 from typing import Any, Union
 
 import numpy as np
 
-from . import backend, dtypes
+from . import atomic_files, backend, dtypes
+from .checkpoint_base import MAGIC, CheckpointError, target_device
 from .tensor import Tensor
+from .torch_checkpoints import load_foreign
 
 __all__ = ["save", "load", "CheckpointError"]
 
-MAGIC = b"\x89MTC\r\n\x1a\n"
 VERSION = 1
-_PREFIX = struct.Struct("<8sIQQ32s4x")  # magic, version, header length, data length, sha256
+_PREFIX = struct.Struct("<8sIQQ32s4s")  # magic, version, header length, data length, sha256, reserved
 _ALIGN = 64
 
 FileLike = Union[str, os.PathLike, io.IOBase, Any]
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint could not be read: corrupt, truncated, not a checkpoint, or unsupported."""
 
 
 # ---------------------------------------------------------------------------- encoding
@@ -139,7 +140,7 @@ def _chunks(obj: Any) -> tuple[bytes, list[Any]]:
     digest = hashlib.sha256()
     for piece in pieces:
         digest.update(piece)
-    return _PREFIX.pack(MAGIC, VERSION, len(header), size, digest.digest()), pieces
+    return _PREFIX.pack(MAGIC, VERSION, len(header), size, digest.digest(), bytes(4)), pieces
 
 
 def _write_chunks(fh: Any, chunks: list[Any]) -> None:
@@ -152,8 +153,9 @@ def save(obj: Any, f: FileLike) -> None:
 
     A path is written atomically: the data goes to a temporary file in the same
     directory, is flushed to disk, and then replaces ``f`` in one step, so a crash
-    leaves either the old file or the new one. Tensors are stored detached (their
-    ``requires_grad`` is not kept), as state dicts hold them.
+    leaves either the old file or the new one. Temporaries that earlier saves of the
+    same path left when killed are removed (on POSIX; see ``atomic_files``). Tensors
+    are stored detached (their ``requires_grad`` is not kept), as state dicts hold them.
 
     Args:
         obj: the object to store, typically ``model.state_dict()`` or a dict of state dicts.
@@ -167,47 +169,22 @@ def save(obj: Any, f: FileLike) -> None:
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise RuntimeError(f"Parent directory {directory} does not exist.")
-    tmp, fd = _create_temp(path)
+    tmp, fd = atomic_files.create_temp(path)
     try:
+        atomic_files.remove_stale_temps(path)  # what killed saves of this file left; never a live writer's
         with os.fdopen(fd, "wb") as fh:
             _write_chunks(fh, [prefix] + pieces)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+            if atomic_files.fcntl is not None:  # renamed while still locked: no cleaner takes it for an orphan
+                os.replace(tmp, path)
+        if atomic_files.fcntl is None:  # (Windows cannot rename an open file)
+            os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_directory(directory)
-
-
-def _create_temp(path: str) -> tuple[str, int]:
-    """A new file next to ``path`` (same directory, so ``os.replace`` is atomic), with ``path``'s mode if it exists."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-        try:
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    with contextlib.suppress(OSError, AttributeError):
-        os.fchmod(fd, os.stat(path).st_mode & 0o7777)
-    return tmp, fd
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable (POSIX); where directories cannot be opened, there is nothing to do."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    atomic_files.fsync_directory(directory)
 
 
 # ---------------------------------------------------------------------------- decoding
@@ -251,33 +228,139 @@ def _load_stream(fh: Any, name: str, map_location: Any, file_size: int | None) -
             source: Any = fh
         else:
             source = io.BytesIO(bytes(prefix) + fh.read())
-        return _load_foreign(source, name, bytes(prefix[: len(MAGIC)]), map_location)
-    _, version, header_len, data_len, digest = _PREFIX.unpack(bytes(prefix))
+        return load_foreign(source, name, bytes(prefix[: len(MAGIC)]), map_location)
+    _, version, header_len, data_len, digest, reserved = _PREFIX.unpack(bytes(prefix))
     if version != VERSION:
         raise CheckpointError(
             f"{name}: checkpoint format version {version} is not supported (this minitorch reads version {VERSION})"
+        )
+    if reserved != bytes(4):
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: the reserved prefix bytes are {reserved.hex()}, expected zeros"
+        )
+    if header_len == 0 or header_len % _ALIGN:
+        raise CheckpointError(
+            f"{name}: checkpoint corrupted: header length {header_len} is not a positive multiple of {_ALIGN}"
         )
     expected = _PREFIX.size + header_len + data_len
     if file_size is not None and file_size != expected:
         what = "truncated" if file_size < expected else "has trailing bytes"
         raise CheckpointError(f"{name}: checkpoint {what}: expected {expected} bytes, found {file_size}")
-    buf = np.empty(header_len + data_len, dtype=np.uint8)  # numpy's allocation keeps the arrays aligned
-    got = _readinto(fh, buf)
-    if got != buf.size:
-        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found {_PREFIX.size + got}")
+    left = _bytes_left(fh) if file_size is None else None
+    if left is not None and left < header_len + data_len:  # a stream: what follows may belong to someone else
+        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found {_PREFIX.size + left}")
+    buf = _read_body(fh, header_len + data_len, name, expected, known=file_size is not None or left is not None)
     found = hashlib.sha256(buf.data).digest()
     if found != digest:
         raise CheckpointError(
             f"{name}: checkpoint corrupted: SHA-256 of the contents is {found.hex()}, expected {digest.hex()}"
         )
     try:
-        header = json.loads(buf[:header_len].tobytes().decode("utf-8"))
-        tensors = [_tensor_from(buf, header_len, data_len, e, map_location) for e in header["tensors"]]
+        header = _parse_header(buf[:header_len].tobytes())
+        tensors = _tensors_from(buf, header_len, data_len, header["tensors"], map_location)
         return _decode(header["tree"], tensors)
     except CheckpointError:
         raise
+    except RecursionError:
+        raise CheckpointError(f"{name}: malformed checkpoint header: nested too deeply to decode") from None
     except (ValueError, KeyError, TypeError, IndexError) as e:
         raise CheckpointError(f"{name}: malformed checkpoint header: {e}") from None
+
+
+# Streams of unknown length are read in pieces of this size, so a prefix claiming more bytes than the stream
+# holds costs at most one piece of memory before the truncation is found.
+_PIECE = 16 << 20
+
+
+def _bytes_left(fh: Any) -> int | None:
+    """How many bytes a seekable stream holds after its current position (None when it cannot tell)."""
+    try:
+        if not fh.seekable():
+            return None
+        here = fh.tell()
+        end = fh.seek(0, io.SEEK_END)
+        fh.seek(here)
+        return end - here
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _read_body(fh: Any, n: int, name: str, expected: int, known: bool) -> np.ndarray:
+    """``n`` bytes of ``fh`` in one aligned array; ``known``: the size was checked, so allocate it at once."""
+    if known or n <= _PIECE:
+        buf = np.empty(n, dtype=np.uint8)  # numpy's allocation keeps the arrays aligned
+        got = _readinto(fh, buf)
+    else:
+        pieces = []
+        got = 0
+        while got < n:
+            piece = np.empty(min(_PIECE, n - got), dtype=np.uint8)
+            k = _readinto(fh, piece)
+            pieces.append(piece[:k])
+            got += k
+            if k < piece.size:
+                break
+        buf = np.concatenate(pieces) if got == n else np.empty(0, dtype=np.uint8)
+    if got != n:
+        raise CheckpointError(f"{name}: checkpoint truncated: expected {expected} bytes, found {_PREFIX.size + got}")
+    return buf
+
+
+def _parse_header(raw: bytes) -> dict[str, Any]:
+    """The header's JSON, which must be padded exactly as ``save`` pads it (spaces up to the next 64 bytes)."""
+    text = raw.rstrip(b" ")
+    if _round_up(len(text)) != len(raw):
+        raise ValueError(f"{len(raw) - len(text)} bytes of padding after the JSON, expected fewer than {_ALIGN}")
+    header = json.loads(text.decode("utf-8"))
+    if not isinstance(header, dict) or sorted(header) != ["tensors", "tree"] or not isinstance(header["tensors"], list):
+        raise ValueError("expected an object with a 'tree' and a list of 'tensors'")
+    return header
+
+
+_DTYPE_NAMES = {d.name: d for d in dtypes.ALL}
+
+
+def _tensors_from(buf: np.ndarray, header_len: int, data_len: int, entries: list[Any], map_location: Any) -> list[Any]:
+    """The tensors of the data section, which must be laid out exactly as ``save`` lays them out."""
+    tensors: list[Any] = []
+    end = 0
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or sorted(entry) != ["device", "dtype", "offset", "shape"]:
+            raise ValueError(f"tensor {i}: expected the keys dtype, shape, offset and device")
+        dt = _DTYPE_NAMES.get(entry["dtype"]) if isinstance(entry["dtype"], str) else None
+        if dt is None:
+            raise ValueError(f"tensor {i}: unknown dtype {entry['dtype']!r}")
+        shape = entry["shape"]
+        if not isinstance(shape, list) or not all(type(n) is int and n >= 0 for n in shape):
+            raise ValueError(f"tensor {i}: shape {shape!r} is not a list of sizes")
+        offset = _round_up(end) if tensors else 0
+        if entry["offset"] != offset or type(entry["offset"]) is not int:
+            raise ValueError(f"tensor {i}: offset {entry['offset']!r}, expected {offset}")
+        nbytes = math.prod(shape) * dt.itemsize
+        if offset + nbytes > data_len:
+            raise ValueError(
+                f"tensor {i}: bytes [{offset}, {offset + nbytes}) lie outside the {data_len}-byte data section"
+            )
+        if buf[header_len + end : header_len + offset].any():
+            raise ValueError(f"tensor {i}: nonzero bytes in the padding before offset {offset}")
+        device = _saved_device(entry["device"], f"tensor {i}")
+        start = header_len + offset
+        arr = buf[start : start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
+        if not arr.dtype.isnative:
+            arr = arr.astype(dt.np_dtype)
+        tensors.append(Tensor._wrap(backend.to_device(arr, target_device(device, map_location))))
+        end = offset + nbytes
+    if end != data_len:
+        raise ValueError(f"the data section holds {data_len} bytes, its tensors end at {end}")
+    return tensors
+
+
+def _saved_device(value: Any, what: str) -> str:
+    """A device string from the header, checked (minitorch knows cpu and cuda)."""
+    try:
+        return str(backend.device(value))
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(f"{what}: device {value!r} is not a device minitorch knows ({e})") from None
 
 
 def _read(fh: Any, n: int) -> bytearray:
@@ -303,114 +386,44 @@ def _readinto(fh: Any, buf: Any) -> int:
     return total
 
 
-def _tensor_from(buf: np.ndarray, header_len: int, data_len: int, entry: dict[str, Any], map_location: Any) -> Tensor:
-    dt = dtypes._BY_NAME[entry["dtype"]]
-    shape = tuple(int(s) for s in entry["shape"])
-    if any(s < 0 for s in shape):
-        raise ValueError(f"negative size in shape {shape}")
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
-    offset = int(entry["offset"])
-    if offset < 0 or offset + nbytes > data_len:
-        raise ValueError(f"tensor bytes [{offset}, {offset + nbytes}) lie outside the {data_len}-byte data section")
-    start = header_len + offset
-    arr = buf[start : start + nbytes].view(dt.np_dtype.newbyteorder("<")).reshape(shape)
-    if not arr.dtype.isnative:
-        arr = arr.astype(dt.np_dtype)
-    return Tensor._wrap(backend.to_device(arr, _target_device(entry["device"], map_location)))
-
-
-def _target_device(saved: str, map_location: Any) -> backend.device:
-    if map_location is None:
-        target = backend.device(saved)
-        if target.type == "cuda" and not backend.cuda_available():
-            raise RuntimeError(
-                "Attempting to deserialize object on a CUDA device but minitorch.cuda.is_available() "
-                "is False. If you are running on a CPU-only machine, please use minitorch.load with "
-                "map_location=torch.device('cpu') to map your storages to the CPU."
-            )
-        return target
-    if isinstance(map_location, dict):
-        return backend.device(map_location.get(saved, saved))
-    return backend.as_device(map_location)
+_NON_FINITE = {"inf", "-inf", "nan"}
 
 
 def _decode(node: Any, tensors: list[Tensor]) -> Any:
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
-    if not isinstance(node, dict):
-        raise ValueError(f"unexpected node {node!r}")
+    if not isinstance(node, dict) or len(node) != 1 + ("metadata" in node and "odict" in node):
+        raise ValueError(f"unexpected node {str(node)[:80]}")
     if "tensor" in node:
-        return tensors[node["tensor"]]
+        i = node["tensor"]
+        if type(i) is not int or not 0 <= i < len(tensors):
+            raise ValueError(f"tensor index {i!r} is not one of the {len(tensors)} tensors")
+        return tensors[i]
     if "float" in node:
+        if node["float"] not in _NON_FINITE:
+            raise ValueError(f"float {node['float']!r} is not inf, -inf or nan")
         return float(node["float"])
-    if "list" in node:
-        return [_decode(v, tensors) for v in node["list"]]
-    if "tuple" in node:
-        return tuple(_decode(v, tensors) for v in node["tuple"])
-    if "dict" in node:
-        return {_decode(k, tensors): _decode(v, tensors) for k, v in node["dict"]}
-    if "odict" in node:
-        out = OrderedDict((_decode(k, tensors), _decode(v, tensors)) for k, v in node["odict"])
+    kind = next(iter(node)) if "odict" not in node else "odict"
+    items = node[kind]
+    if kind in ("list", "tuple", "dict", "odict") and not isinstance(items, list):
+        raise ValueError(f"a {kind} node holds {type(items).__name__}, expected a list")
+    if kind in ("dict", "odict") and not all(isinstance(kv, list) and len(kv) == 2 for kv in items):
+        raise ValueError(f"a {kind} node holds something other than [key, value] pairs")
+    if kind == "list":
+        return [_decode(v, tensors) for v in items]
+    if kind == "tuple":
+        return tuple(_decode(v, tensors) for v in items)
+    if kind == "dict":
+        return {_decode(k, tensors): _decode(v, tensors) for k, v in items}
+    if kind == "odict":
+        out = OrderedDict((_decode(k, tensors), _decode(v, tensors)) for k, v in items)
         if "metadata" in node:
             out._metadata = _decode(node["metadata"], tensors)  # type: ignore[attr-defined]
         return out
     if "dtype" in node:
-        return dtypes._BY_NAME[node["dtype"]]
+        if node["dtype"] not in _DTYPE_NAMES:
+            raise ValueError(f"unknown dtype {node['dtype']!r}")
+        return _DTYPE_NAMES[node["dtype"]]
     if "device" in node:
-        return backend.device(node["device"])
+        return backend.device(_saved_device(node["device"], "a device in the tree"))
     raise ValueError(f"unknown node {sorted(node)}")
-
-
-# ---------------------------------------------------------------------------- torch files
-def _load_foreign(source: Any, name: str, head: bytes, map_location: Any) -> Any:
-    """A file that is not ours: torch's weights-only loader reads it, and its tensors become ours."""
-    not_ours = f"{name} is not a minitorch checkpoint (expected magic {MAGIC!r}, found {head!r})"
-    try:
-        import torch
-    except ImportError:
-        raise CheckpointError(
-            f"{not_ours}. If it was written by torch.save, reading it needs PyTorch installed "
-            "(pip install torch); minitorch never unpickles files itself."
-        ) from None
-    try:
-        obj = torch.load(source, map_location="cpu", weights_only=True)
-    except Exception as e:
-        lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
-        # torch's weights-only refusal explains itself in the 'WeightsUnpickler error' line
-        reason = next((ln for ln in lines if ln.startswith("WeightsUnpickler error")), lines[0] if lines else "")
-        raise CheckpointError(
-            f"{not_ours}, and torch.load(weights_only=True) refused it "
-            f"({type(e).__name__}: {reason}); minitorch never runs code stored in a file"
-        ) from None
-    return _from_torch(obj, torch, map_location, name, {})
-
-
-def _from_torch(obj: Any, torch: Any, map_location: Any, where: str, memo: dict[int, Any]) -> Any:
-    if isinstance(obj, torch.Tensor):
-        if id(obj) not in memo:
-            try:
-                dt = dtypes._BY_NAME[str(obj.dtype).replace("torch.", "")]
-            except KeyError:
-                raise CheckpointError(f"{where}: dtype {obj.dtype} has no minitorch equivalent") from None
-            arr = obj.detach().cpu().numpy()
-            memo[id(obj)] = Tensor._wrap(
-                backend.to_device(arr, _target_device("cpu", map_location)).astype(dt.np_dtype, copy=False)
-            )
-        return memo[id(obj)]
-    if isinstance(obj, torch.dtype):
-        return dtypes._BY_NAME[str(obj).replace("torch.", "")]
-    if isinstance(obj, torch.device):
-        return backend.device(obj.type, obj.index)
-    if isinstance(obj, dict):
-        items = [(k, _from_torch(v, torch, map_location, f"{where}[{k!r}]", memo)) for k, v in obj.items()]
-        if isinstance(obj, OrderedDict):
-            out = OrderedDict(items)
-            if hasattr(obj, "_metadata"):
-                out._metadata = obj._metadata  # type: ignore[attr-defined]
-            return out
-        return dict(items)
-    if isinstance(obj, list):
-        return [_from_torch(v, torch, map_location, f"{where}[{i}]", memo) for i, v in enumerate(obj)]
-    if isinstance(obj, tuple):
-        return tuple(_from_torch(v, torch, map_location, f"{where}[{i}]", memo) for i, v in enumerate(obj))
-    return obj

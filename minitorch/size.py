@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class Size(tuple):
     """The shape of a tensor; a tuple, printed as torch prints it."""
@@ -17,9 +19,9 @@ class Size(tuple):
             n *= d
         return n
 
-    def __getitem__(self, key):  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         out = tuple.__getitem__(self, key)
         return Size(out) if isinstance(key, slice) else out
 
-    def __add__(self, other):  # type: ignore[override]
+    def __add__(self, other: Any) -> Size:
         return Size(tuple(self) + tuple(other))

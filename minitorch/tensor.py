@@ -14,9 +14,10 @@ last, once the class exists, and hands the ops package to the two method mixins
 
 from __future__ import annotations
 
+import builtins
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar, SupportsIndex
 
 import numpy as np
 
@@ -44,7 +45,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # Set on few tensors, so class-level defaults (an instance attribute once set): every op makes a
     # tensor, and each attribute written per tensor costs time on that path.
-    grad: Tensor | None = None
+    _grad: Tensor | None = None
     _output_nr = 0
     _accumulator: Any = None
     _hooks: Any = ()  # a list once a hook is registered
@@ -55,20 +56,22 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
     _unpacked = False  # a saved value handed to a backward under create_graph (autograd.function._unpack)
+    _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below the legacy classes), FloatTensor's float32, ...
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
+        self._init_legacy(args, dtypes.get_default_dtype(), requires_grad, device)
+
+    def _init_legacy(self, args: tuple, dt: dtypes.dtype, requires_grad: bool, device: Any) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             src = args[0]
-            arr = (
-                src._data.astype(dtypes.get_default_dtype().np_dtype)
-                if isinstance(src, Tensor)
-                else np.array(src, dtype=dtypes.get_default_dtype().np_dtype)
-            )
+            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _creation._infer_array(src, dt)
+            if arr is src:
+                arr = np.array(arr, copy=True)
         else:
             shape = args[0] if len(args) == 1 and isinstance(args[0], tuple) else args or (0,)
             # "Uninitialised" as zeros: garbage could hold NaNs that warn when a LongTensor casts them.
-            arr = np.zeros(tuple(int(s) for s in shape), dtype=dtypes.get_default_dtype().np_dtype)
+            arr = np.zeros(tuple(int(s) for s in shape), dtype=dt.np_dtype)
         self._init(backend.to_device(arr, backend.as_device(device)))
         if requires_grad:
             self.requires_grad = True
@@ -193,6 +196,48 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         return self
 
     @property
+    def grad(self) -> Tensor | None:
+        """The gradient accumulated by backward (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        # torch refuses a gradient that backward could not accumulate into: another type, dtype, device or size.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {_type_name(value)}"
+                )
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
+                    f"with grad_dtype '{self.dtype._scalar_name}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype)."
+                )
+            here, there = self.device, value.device
+            if here.type != there.type:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with device type '{there.type}' to a tensor with "
+                    f"device type '{here.type}'. Please ensure that the gradient and the tensor are "
+                    "on the same device"
+                )
+            if here != there:
+                raise RuntimeError(
+                    f"attempting to assign a gradient located on device with index '{there.index}' to "
+                    f"a tensor located on device with index '{here.index}'. Please ensure that the "
+                    "gradient and the tensor are on the same device"
+                )
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                    f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                    "tensor are the same size"
+                )
+        self._grad = value
+
+    @property
     def data(self) -> Tensor:
         """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
         t = Tensor._wrap(self._data)
@@ -200,7 +245,9 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._data = value._data if isinstance(value, Tensor) else value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+        self._data = value._data
 
     @property
     def T(self) -> Tensor:
@@ -288,7 +335,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
             return self.item().__format__(spec)
         return object.__format__(self, spec)
 
-    def __reduce_ex__(self, protocol: int) -> Any:
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
         # Pickling (DataLoader workers, deepcopy) carries the data and the leaf's flag only.
         return (_rebuild, (self._cpu_array(), self._requires_grad, str(self.device)))
 
@@ -355,7 +402,10 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         if t is None:
             return self.dtype._tensor_type
         if isinstance(t, str):
-            t = dtypes.from_tensor_type(t)
+            try:
+                t = dtypes.from_tensor_type(t)
+            except KeyError:
+                raise ValueError(f"invalid type: '{t}'") from None
         if isinstance(t, type) and issubclass(t, Tensor):
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
@@ -389,7 +439,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
     def _new(
-        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False
+        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
     ) -> Tensor:
         return make(
             *args,
@@ -415,7 +465,11 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
 
     # --------------------------------------------------------------- autograd
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False, inputs: Any = None
+        self,
+        gradient: Any = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
+        inputs: Any = None,
     ) -> None:
         """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
         engine.backward(self, gradient, retain_graph, create_graph, inputs)
@@ -474,7 +528,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         self._retains_grad = True
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         return self._retains_grad
 
     def __setitem__(self, index: Any, value: Any) -> None:
@@ -501,8 +555,16 @@ def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
     return t
 
 
+def _type_name(value: Any) -> str:
+    """A value's type as torch's messages name it: ``list``, ``numpy.ndarray``."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+
+
 class _LegacyMeta(type):
     """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
+
+    _legacy_dtype: dtypes.dtype  # set by _legacy_class
 
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype and obj.device.type == "cpu"
@@ -511,10 +573,8 @@ class _LegacyMeta(type):
 def _legacy_class(name: str, dt: dtypes.dtype) -> type:
     """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
 
-    def init(self: Tensor, *args: Any, **kwargs: Any) -> None:
-        Tensor.__init__(self, *args, **kwargs)
-        if self._data.dtype != dt.np_dtype:
-            self._data = self._data.astype(dt.np_dtype)
+    def init(self: Tensor, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
+        self._init_legacy(args, dt, requires_grad, device)
 
     def new(cls: type, *args: Any, **kwargs: Any) -> Tensor:
         t = object.__new__(Tensor)
@@ -533,7 +593,7 @@ ShortTensor = _legacy_class("ShortTensor", dtypes.int16)
 CharTensor = _legacy_class("CharTensor", dtypes.int8)
 ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
-Tensor._legacy_dtype = dtypes.float32  # type: ignore[attr-defined]
+Tensor._legacy_dtype = dtypes.float32
 
 
 def typename(obj: Any) -> str:

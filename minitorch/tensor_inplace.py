@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import backend, dtypes
 from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .random import sample_integers, sample_normal, sample_uniform
+from .random import check_integer_bounds, check_uniform_bounds, sample_integers, sample_normal, sample_uniform
+
+if TYPE_CHECKING:
+    from .autograd.function import BackwardNode
+    from .size import Size
+    from .tensor import Tensor
 
 # The ops package, bound by tensor.py once Tensor exists: the one tie of the import cycle (see tensor.py).
 _ops: Any = None
@@ -20,10 +25,41 @@ def _is_tensor(x: Any) -> bool:
     return isinstance(x, InplaceMethods)  # a mixin of Tensor and of nothing else
 
 
+def _check_operand(method: str, name: str, value: Any) -> None:
+    """torch's TypeError for an operand that is neither a tensor nor a number (a list, None, a string)."""
+    if not (_is_tensor(value) or dtypes.is_number(value) or backend.is_array(value)):
+        raise TypeError(f"{method}(): argument '{name}' (position 1) must be Tensor, not {type(value).__name__}")
+
+
 class InplaceMethods:
     """Mixin of Tensor: every in-place method goes through ``_inplace`` or ``_write``."""
 
-    __slots__ = ()
+    if TYPE_CHECKING:
+        # What the mixin uses of Tensor, the one class it is mixed into (which holds the slots, and a
+        # __dict__: the checker reads no __slots__ here, as any attribute can be set on a Tensor).
+        _data: backend.Array
+        _requires_grad: bool
+        grad_fn: BackwardNode | None
+        _output_nr: int
+        _base: Tensor | None
+        _accumulator: Any
+        requires_grad: bool
+
+        @staticmethod
+        def _wrap(data: Any) -> Tensor: ...
+        def _bump_version(self) -> None: ...
+        @property
+        def _xp(self) -> Any: ...
+        @property
+        def shape(self) -> Size: ...
+        @property
+        def dtype(self) -> dtypes.dtype: ...
+        @property
+        def device(self) -> backend.device: ...
+        @property
+        def backend(self) -> backend.Backend: ...
+    else:
+        __slots__ = ()
 
     def _check_inplace(self) -> None:
         if self.grad_fn is None and self._requires_grad and is_grad_enabled():
@@ -41,10 +77,12 @@ class InplaceMethods:
         if not record:
             with no_grad():
                 result = compute(self)
+            self._check_result_shape(result)
             self._write(result._data)
             return self
         src = self._snapshot()
         result = compute(src)
+        self._check_result_shape(result)
         if self._base is not None:
             _ops.rebase_view(self, result)
         else:
@@ -52,6 +90,15 @@ class InplaceMethods:
             self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
             self._requires_grad = result.requires_grad
         return self
+
+    def _check_result_shape(self, result: Any) -> None:
+        """torch's error when the operands broadcast beyond this tensor's shape (``a.mul_(ones(2, 3))`` for a
+        3-vector): an in-place result must fit where it is written."""
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(result._data.shape)}"
+            )
 
     def _snapshot(self) -> Any:
         """A copy of the current value that keeps this tensor's place in the graph."""
@@ -71,54 +118,68 @@ class InplaceMethods:
             raise RuntimeError(
                 f"result type {src._scalar_name} can't be cast to the desired output type {self.dtype._scalar_name}"
             )
+        self._check_writeable()
+        self._xp.copyto(self._data, values, casting="unsafe")
+        self._bump_version()
+
+    def _check_writeable(self) -> None:
+        """torch's error for writing an expanded tensor, whose elements share locations (numpy marks it read-only)."""
         if not self.backend.is_writeable(self._data):
             raise RuntimeError(
                 "unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location. Please clone() the tensor before "
                 "performing the operation."
             )
-        self._xp.copyto(self._data, values, casting="unsafe")
-        self._bump_version()
 
     def zero_(self) -> Any:
-        return self.fill_(0)
+        """Set every element to zero."""
+        self._check_inplace()
+        if self._requires_grad and is_grad_enabled():
+            return self._inplace(_ops.zero)
+        self.backend.fillable(self._data).fill(0)
+        self._bump_version()
+        return self
 
     def fill_(self, value: Any) -> Any:
-        """Set every element to ``value``."""
-        if _is_tensor(value) and value.requires_grad and is_grad_enabled():
-            return self._inplace(lambda s: _ops.expand(value.to(s.dtype), s.shape).clone(), value)
-        v = value.item() if _is_tensor(value) else value
+        """Set every element to ``value`` (a number, converted with torch's overflow check, or a 0-d tensor)."""
+        if _is_tensor(value):
+            if value.ndim:
+                raise RuntimeError(
+                    f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+                )
+            if is_grad_enabled() and (self._requires_grad or value.requires_grad):
+                return self._inplace(lambda s: _ops.inplace_fill(s, value), value)
+            v = value._cpu_array().astype(self._data.dtype)  # a tensor value is cast, wrapping, as in torch
+        elif dtypes.is_number(value):
+            v = dtypes.fill_scalar(value, self.dtype, self._data.size)
+        else:
+            raise TypeError(
+                f"fill_() received an invalid combination of arguments - got ({type(value).__name__}), "
+                "but expected one of:\n * (Tensor value)\n * (Number value)"
+            )
         self._check_inplace()
-        if self._requires_grad and is_grad_enabled() and self.grad_fn is not None:
-            return self._inplace(lambda s: _ops.mul(s, 0) + v)
-        self._data.fill(v)
+        if self._requires_grad and is_grad_enabled():
+            return self._inplace(lambda s: _ops.inplace_fill(s, v))
+        self.backend.fillable(self._data).fill(v)
         self._bump_version()
         return self
 
     def copy_(self, src: Any, non_blocking: bool = False) -> Any:
         """Copy ``src`` (broadcast to this shape, any dtype or device) into this tensor."""
         if not _is_tensor(src):
-            src = _ops.as_tensor(src)
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
 
-        def compute(s: Any) -> Any:
-            moved = src.to(s.device).to(s.dtype)
-            return (
-                _ops.expand(moved, s.shape) + _ops.mul(s, 0) if s.requires_grad else _ops.expand(moved, s.shape).clone()
-            )
-
+        _ops.base.check_broadcast(self, src)
+        shape = _ops.base.broadcast_shape(tuple(src.shape), tuple(self.shape))
+        if shape != tuple(self.shape):
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(shape)}")
         if not (is_grad_enabled() and (self.requires_grad or src.requires_grad)):
             self._check_inplace()
-            v = backend.to_device(src._data, self.device)
-            try:
-                self._xp.copyto(self._data, v, casting="unsafe")
-            except ValueError:
-                _ops.base.check_broadcast(self._data, v)
-                raise RuntimeError(
-                    f"The size of tensor a ({list(self.shape)}) must match the size of tensor b ({list(src.shape)})"
-                ) from None
+            self._check_writeable()
+            self._xp.copyto(self._data, backend.to_device(src._data, self.device), casting="unsafe")
             self._bump_version()
             return self
-        return self._inplace(compute, src)
+        return self._inplace(lambda s: _ops.copy_from(s, src.to(s.device)), src)
 
     def _check_overlap(self, *others: Any) -> None:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
@@ -143,8 +204,8 @@ class InplaceMethods:
                 return False
             if is_grad_enabled() and (self._requires_grad or other._requires_grad):
                 return False
-        elif type(other) in (float, int):
-            raw = other
+        elif (type(other) is int and -(2**63) <= other < 2**63) or (type(other) is float and data.itemsize > 2):
+            raw = other  # (numpy rounds a Python float to float16 directly; torch goes through float32)
             if is_grad_enabled() and self._requires_grad:
                 return False
         else:
@@ -154,30 +215,35 @@ class InplaceMethods:
         return True
 
     def add_(self, other: Any, *, alpha: Any = 1) -> Any:
+        _check_operand("add_", "other", other)
         self._check_overlap(other)
         if alpha == 1 and self._direct("add", other):
             return self
         return self._inplace(lambda s: _ops.add(s, other, alpha=alpha), other)
 
     def sub_(self, other: Any, *, alpha: Any = 1) -> Any:
+        _check_operand("sub_", "other", other)
         self._check_overlap(other)
         if alpha == 1 and self._direct("subtract", other):
             return self
         return self._inplace(lambda s: _ops.sub(s, other, alpha=alpha), other)
 
     def mul_(self, other: Any) -> Any:
+        _check_operand("mul_", "other", other)
         self._check_overlap(other)
         if self._direct("multiply", other):
             return self
         return self._inplace(lambda s: _ops.mul(s, other), other)
 
     def div_(self, other: Any, *, rounding_mode: str | None = None) -> Any:
+        _check_operand("div_", "other", other)
         self._check_overlap(other)
         if rounding_mode is None and self._direct("true_divide", other):
             return self
         return self._inplace(lambda s: _ops.div(s, other, rounding_mode=rounding_mode), other)
 
     def pow_(self, exponent: Any) -> Any:
+        _check_operand("pow_", "exponent", exponent)
         self._check_overlap(exponent)
         return self._inplace(lambda s: _ops.pow(s, exponent), exponent)
 
@@ -281,19 +347,27 @@ class InplaceMethods:
     # Samples are drawn on this tensor's device (the host: from minitorch's generator).
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from U(a, b) drawn from minitorch's generator."""
+        check_uniform_bounds(a, b, self.dtype)
         return self._fill_sampled(sample_uniform(self.shape, a, b, self.dtype, generator, self.device))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Any:
         """Fill with samples from N(mean, std**2) drawn from minitorch's generator."""
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f"\"normal_kernel_cpu\" not implemented for '{self.dtype._scalar_name}'")
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         return self._fill_sampled(sample_normal(self.shape, mean, std, self.dtype, generator, self.device))
 
     def bernoulli_(self, p: float = 0.5, generator: Any = None) -> Any:
+        if not 0 <= p <= 1:
+            raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
         u = sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator, self.device)
         return self._fill_sampled(u < p)
 
     def random_(self, low: int = 0, high: int | None = None, generator: Any = None) -> Any:
         if high is None:
             low, high = 0, low
+        check_integer_bounds(low, high, self.dtype)
         return self._fill_sampled(sample_integers(self.shape, low, high, generator, self.device))
 
     def _fill_sampled(self, values: Any) -> Any:

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import backend, dtypes
+
 _ops: Any = None
+
+
+def _operand(other: Any) -> bool:
+    """Whether an operator takes ``other``: a tensor, a number or an array. For anything else (None, a
+    string, a list) the operator returns NotImplemented, so ``x == None`` is False and ``x + "a"`` raises
+    Python's TypeError, as in torch."""
+    return isinstance(other, TensorMethods) or dtypes.is_number(other) or backend.is_array(other)
 
 
 class TensorMethods:
@@ -19,44 +28,49 @@ class TensorMethods:
 
     # arithmetic operators
     def __add__(self, other: Any) -> Any:
-        return _ops.add(self, other)
+        return _ops.add(self, other) if _operand(other) else NotImplemented
 
-    def __radd__(self, other: Any) -> Any:
-        return _ops.add(self, other)  # as torch: self first in the graph
+    def __radd__(self, other: Any) -> Any:  # as torch: self first in the graph
+        return _ops.add(self, other) if _operand(other) else NotImplemented
 
     def __sub__(self, other: Any) -> Any:
-        return _ops.sub(self, other)
+        return _ops.sub(self, other) if _operand(other) else NotImplemented
 
     def __rsub__(self, other: Any) -> Any:
-        return _ops.sub(other, self)
+        return _ops.sub(other, self) if _operand(other) else NotImplemented
 
     def __mul__(self, other: Any) -> Any:
-        return _ops.mul(self, other)
+        return _ops.mul(self, other) if _operand(other) else NotImplemented
 
-    def __rmul__(self, other: Any) -> Any:
-        return _ops.mul(self, other)  # as torch: self first in the graph
+    def __rmul__(self, other: Any) -> Any:  # as torch: self first in the graph
+        return _ops.mul(self, other) if _operand(other) else NotImplemented
 
     def __truediv__(self, other: Any) -> Any:
-        return _ops.div(self, other)
+        return _ops.div(self, other) if _operand(other) else NotImplemented
 
     # number / tensor is reciprocal then multiply in torch (MulBackward0 over ReciprocalBackward0), rounding included
     def __rtruediv__(self, other: Any) -> Any:
+        if not _operand(other):
+            return NotImplemented
         return _ops.mul(_ops.reciprocal(self), other) if isinstance(other, (int, float)) else _ops.div(other, self)
 
     def __floordiv__(self, other: Any) -> Any:
-        return _ops.floor_divide(self, other)
+        return _ops.floor_divide(self, other) if _operand(other) else NotImplemented
 
     def __rfloordiv__(self, other: Any) -> Any:
-        return _ops.floor_divide(other, self)
+        return _ops.floor_divide(other, self) if _operand(other) else NotImplemented
 
     def __mod__(self, other: Any) -> Any:
-        return _ops.remainder(self, other)
+        return _ops.remainder(self, other) if _operand(other) else NotImplemented
+
+    def __rmod__(self, other: Any) -> Any:
+        return _ops.remainder(other, self) if _operand(other) else NotImplemented
 
     def __pow__(self, other: Any) -> Any:
-        return _ops.pow(self, other)
+        return _ops.pow(self, other) if _operand(other) else NotImplemented
 
     def __rpow__(self, other: Any) -> Any:
-        return _ops.pow(other, self)
+        return _ops.pow(other, self) if _operand(other) else NotImplemented
 
     def __matmul__(self, other: Any) -> Any:
         return _ops.matmul(self, _ops.as_tensor(other))
@@ -75,40 +89,40 @@ class TensorMethods:
 
     # comparisons and logic (bool tensors, no gradient)
     def __eq__(self, other: Any) -> Any:
-        return _ops.eq(self, other)  # type: ignore[override]
+        return _ops.eq(self, other) if _operand(other) else NotImplemented
 
     def __ne__(self, other: Any) -> Any:
-        return _ops.ne(self, other)  # type: ignore[override]
+        return _ops.ne(self, other) if _operand(other) else NotImplemented
 
     def __lt__(self, other: Any) -> Any:
-        return _ops.lt(self, other)
+        return _ops.lt(self, other) if _operand(other) else NotImplemented
 
     def __le__(self, other: Any) -> Any:
-        return _ops.le(self, other)
+        return _ops.le(self, other) if _operand(other) else NotImplemented
 
     def __gt__(self, other: Any) -> Any:
-        return _ops.gt(self, other)
+        return _ops.gt(self, other) if _operand(other) else NotImplemented
 
     def __ge__(self, other: Any) -> Any:
-        return _ops.ge(self, other)
+        return _ops.ge(self, other) if _operand(other) else NotImplemented
 
     def __and__(self, other: Any) -> Any:
-        return _ops.bitwise_and(self, other)
+        return _ops.bitwise_and(self, other) if _operand(other) else NotImplemented
 
     def __rand__(self, other: Any) -> Any:
-        return _ops.bitwise_and(other, self)
+        return _ops.bitwise_and(other, self) if _operand(other) else NotImplemented
 
     def __or__(self, other: Any) -> Any:
-        return _ops.bitwise_or(self, other)
+        return _ops.bitwise_or(self, other) if _operand(other) else NotImplemented
 
     def __ror__(self, other: Any) -> Any:
-        return _ops.bitwise_or(other, self)
+        return _ops.bitwise_or(other, self) if _operand(other) else NotImplemented
 
     def __xor__(self, other: Any) -> Any:
-        return _ops.bitwise_xor(self, other)
+        return _ops.bitwise_xor(self, other) if _operand(other) else NotImplemented
 
     def __rxor__(self, other: Any) -> Any:
-        return _ops.bitwise_xor(other, self)
+        return _ops.bitwise_xor(other, self) if _operand(other) else NotImplemented
 
     def __invert__(self) -> Any:
         return _ops.bitwise_not(self)
@@ -506,8 +520,8 @@ class TensorMethods:
     def narrow(self, dim: int, start: int, length: int) -> Any:
         return _ops.narrow(self, dim, start, length)
 
-    def flip(self, dims: Any) -> Any:
-        return _ops.flip(self, dims)
+    def flip(self, *dims: Any) -> Any:
+        return _ops.flip(self, *dims)
 
     def repeat(self, *sizes: Any) -> Any:
         return _ops.repeat(self, *sizes)

@@ -316,6 +316,7 @@ def _train(world: parallel.World, args: argparse.Namespace, resolved: tuple | No
         world.close()
         if world.rank != failed[0]:
             return 2  # the first rank that failed says why
+        assert problem is not None  # this rank is the first that failed
         raise problem if world.rank == 0 else UsageError(f"rank {world.rank} of {world.size}: {problem}")
     trainer, config = run.trainer, run.config
     trainer.replicate()
@@ -325,7 +326,7 @@ def _train(world: parallel.World, args: argparse.Namespace, resolved: tuple | No
         )
         print(
             f"training {config['model']} ({run.parameters:,} parameters) on {config['dataset']} "
-            f"({len(run.trainer.train_loader.dataset):,} train / {run.test_samples:,} test images of "
+            f"({len(run.trainer.train_loader.dataset):,} train / {run.test_samples:,} test images of "  # type: ignore[attr-defined]
             f"{'x'.join(map(str, run.shape))}) with {trainer.engine.name} on {config['device']}{shared}; "
             f"run directory {run.out}",
             flush=True,

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-# Lint and format check first (seconds): configured in pyproject.toml.
+# Lint and format check first (seconds), then the type check (under a minute): configured in pyproject.toml.
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 "$@"

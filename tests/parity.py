@@ -86,3 +86,28 @@ def raises_like(fn: Callable[[Any], Any], gist: str = "", exact: bool = False) -
         return
     assert gist in str(want.value), f"test is stale: torch says {want.value}"
     assert gist in str(got.value), f"minitorch says {got.value!r}, torch says {want.value!r}"
+
+
+def outcome(make: Callable[[Any], Any], lib: Any) -> tuple:
+    """What ``make(lib)`` gives: (error type, message) or (dtype name, values as bits)."""
+    try:
+        t = make(lib)
+    except Exception as err:  # noqa: BLE001 - the error itself is what is compared
+        return type(err), str(err)
+    a = np.asarray(t.detach().numpy())
+    bits = a.view(f"u{a.itemsize}") if a.dtype.kind == "f" else a
+    # NaN payloads are not part of the contract: compare NaN positions, bits elsewhere.
+    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    return str(t.dtype), a.shape, nan.tolist(), np.where(nan, 0, bits).tolist()
+
+
+def assert_same_as_torch(make: Callable[[Any], Any]) -> None:
+    """``make(lib)`` gives torch's dtype, shape and bits (NaN where torch has NaN), or raises torch's
+    exception type (with torch's very message for an overflow)."""
+    want, got = outcome(make, torch), outcome(make, minitorch)
+    if isinstance(want[0], type) and issubclass(want[0], Exception):
+        assert isinstance(got[0], type) and issubclass(got[0], want[0]), (want, got)
+        if "overflow" in want[1] or "Overflow" in want[1]:
+            assert got[1] == want[1], (want, got)
+        return
+    assert got == want

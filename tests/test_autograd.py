@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -700,6 +701,87 @@ def test_error_second_backward_through_freed_graph():
         "x = lib.ones(2, requires_grad=True); y = (x * x).sum(); y.backward(); y.backward()",
         "Trying to backward through the graph a second time",
     )
+
+
+# Graphs that saved nothing for backward: torch walks them again without retain_graph.
+_NOTHING_SAVED = [
+    "x + 1",
+    "1 - x",
+    "-x",
+    "x.sum()",
+    "x.mean(1)",
+    "x.view(4)",
+    "x.t()",
+    "x[0]",
+    "x.expand(3, 2, 2)",
+    "x.permute(1, 0)",
+    "x.double()",
+    "lib.cat([x, x])",
+    "x.split(1)[0]",
+    "x.flip(0)",
+    "x.repeat(2, 1)",
+    "x.add(x, alpha=2)",
+    "x.round()",
+    "x.sum(dtype=lib.float64)",
+    "lib.zeros(2, 2).copy_(x)",
+    "x.clone().add_(1)",
+    "x.clone().zero_()",
+    "x.clone().fill_(3.)",
+]
+
+
+@pytest.mark.parametrize("expr", _NOTHING_SAVED)
+def test_second_backward_through_a_graph_that_saved_nothing(expr):
+    grads = []
+    for lib in (torch, minitorch):
+        x = lib.tensor([[1.0, -2.0], [3.0, 4.0]], requires_grad=True)
+        y = eval(expr, {"x": x, "lib": lib}).sum()
+        y.backward()
+        y.backward()  # only a freed saved value may stop a second walk
+        grads.append(x.grad.tolist())
+    assert grads[0] == grads[1]
+
+
+def test_second_backward_still_refused_where_values_were_saved():
+    for expr in ["x * x", "x.exp()", "x.sigmoid()", "x @ x", "x.clone().mul_(2)"]:
+        _raises_like_torch(
+            f"x = lib.ones(2, 2, requires_grad=True); y = ({expr}).sum(); y.backward(); y.backward()",
+            "Trying to backward through the graph a second time",
+        )
+
+
+@pytest.mark.parametrize(
+    "value, gist",
+    [
+        ("lib.zeros(3)", "attempting to assign a gradient of size '[3]' to a tensor of size '[2]'"),
+        ("lib.zeros(1, 2)", "attempting to assign a gradient of size '[1, 2]' to a tensor of size '[2]'"),
+        (
+            "lib.zeros(2, dtype=lib.float64)",
+            "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype 'Float'",
+        ),
+        ("lib.zeros(3, dtype=lib.float64)", "with dtype 'double'"),
+        ("lib.zeros(2, dtype=lib.int64)", "with dtype 'long int'"),
+        ("lib.zeros(2, dtype=lib.float16)", "with dtype 'c10::Half'"),
+        ("[1., 2.]", "assigned grad expected to be a Tensor or None but got grad of type list"),
+        ("lib.zeros(2).numpy()", "but got grad of type numpy.ndarray"),
+        ("x", "can't assign Variable as its own grad"),
+    ],
+)
+def test_grad_assignment_is_refused_as_in_torch(value, gist):
+    """A gradient backward could not accumulate into is refused when assigned, not inside the next backward."""
+    _raises_like_torch(f"x = lib.ones(2, requires_grad=True); x.grad = {value}", re.escape(gist))
+
+
+def test_grad_assignment_accepted_as_in_torch():
+    for lib in (torch, minitorch):
+        x = lib.ones(2, requires_grad=True)
+        x.grad = lib.zeros(4)[::2]
+        (x * 2).sum().backward()
+        assert x.grad.tolist() == [2.0, 2.0]
+        x.grad = None
+        assert x.grad is None
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got numpy.ndarray"):
+        minitorch.ones(2).data = np.zeros(2)
 
 
 def test_error_backward_on_tensor_not_requiring_grad():

@@ -115,6 +115,21 @@ def test_piecewise_linear_agree_bit_for_bit(name: str) -> None:
     np.testing.assert_array_equal(mine_g, want_g)
 
 
+@pytest.mark.parametrize("name", PIECEWISE)
+@pytest.mark.parametrize("upstream", [np.inf, -np.inf, np.nan])
+def test_piecewise_gradients_select_where_torch_selects(name: str, upstream: float) -> None:
+    """An infinite or NaN gradient arriving where the slope is 0 gives 0, not NaN: torch selects there."""
+    finite_x = EDGES[np.isfinite(EDGES)]
+    x = np.resize(finite_x, 64).astype(np.float32)  # whole vectors: torch's vectorised loop throughout
+    grads = []
+    for lib in (minitorch, torch):
+        t = lib.tensor(x.reshape(2, 32), requires_grad=True)
+        y = PIECEWISE[name](lib, t)
+        y.backward(lib.full_like(y, upstream))
+        grads.append(t.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
 SMOOTH = ["elu", "selu", "celu", "gelu", "silu", "mish", "softplus", "logsigmoid", "softsign", "tanhshrink"]
 
 

@@ -323,6 +323,46 @@ ERRORS = [
         lambda lib: F(lib).avg_pool2d(X4(lib), 2, True),  # torch names the position only
         "must be tuple of ints, not bool",
     ),  # when it was given by position
+    (
+        "zero_kernel_module",
+        lambda lib: lib.nn.Conv2d(1, 1, 0)(lib.ones(1, 1, 4, 4)),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0",
+    ),
+    (
+        "zero_kernel_weight",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 0)),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0",
+    ),
+    (
+        "zero_kernel_height",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(1, 1, 0, 2), stride=2),
+        "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 2",
+    ),
+    (
+        "no_out_channels",
+        lambda lib: F(lib).conv2d(lib.ones(1, 1, 4, 4), lib.zeros(0, 1, 2, 2)),
+        "Given groups=1, expected weight to be at least 1 at dimension 0, but got weight of size [0, 1, 2, 2] instead",
+    ),
+    (
+        "avg_1d_input",
+        lambda lib: F(lib).avg_pool2d(lib.ones(4), 2),
+        "Dimension out of range (expected to be in range of [-1, 0], but got -3)",
+    ),
+    (
+        "pad_value_type",
+        lambda lib: F(lib).pad(lib.ones(3), (1, 1), value="a"),
+        "pad(): argument 'value' (position 4) must be float, not str",
+    ),
+    (
+        "pad_value_range",
+        lambda lib: F(lib).pad(lib.ones(3, dtype=lib.uint8), (1, 1), value=-1),
+        "value cannot be converted to type uint8_t without overflow",
+    ),
+    (
+        "flatten_0d",
+        lambda lib: lib.nn.Flatten()(lib.ones(())),
+        "Dimension out of range (expected to be in range of [-1, 0], but got 1)",
+    ),
 ]
 
 # (name, fn(lib, pool), gist): shared by max_pool2d and avg_pool2d
@@ -357,6 +397,31 @@ def test_conv_pool_errors_match_torch(name: str, fn: Callable, gist: str) -> Non
 @pytest.mark.parametrize("name,fn,gist", POOL_ERRORS, ids=[c[0] for c in POOL_ERRORS])
 def test_pool_errors_match_torch(kind: str, name: str, fn: Callable, gist: str) -> None:
     raises_like(lambda lib: fn(lib, getattr(F(lib), f"{kind}_pool2d")), gist)
+
+
+def test_conv2d_without_input_channels_is_its_bias() -> None:
+    """No input channels: numpy's plan divided by the (zero) column size; the sum over nothing is the bias.
+    (torch returns an (N, 0, H, W) tensor here; see the report of issue 13.)"""
+    x, w = minitorch.ones(2, 0, 4, 4), minitorch.ones(3, 0, 2, 2)
+    for stride in (1, 2):
+        out = F(minitorch).conv2d(x, w, minitorch.arange(3.0), stride=stride)
+        assert out.shape == (2, 3, 4 // stride - (stride == 1), 4 // stride - (stride == 1))
+        assert (out == minitorch.arange(3.0).reshape(1, 3, 1, 1)).all()
+
+
+def test_pad_value_is_converted_as_torch_converts_it() -> None:
+    for dtype, value in [
+        ("float64", 0.7363953285123457),
+        ("float16", 1.0 + 2**-11 + 2**-40),
+        ("uint8", 2.7),
+        ("int64", 2**63),
+        ("bool", 2),
+    ]:
+        got, want = (
+            F(lib).pad(lib.ones(3, dtype=getattr(lib, dtype)), (1, 1), value=value).tolist()
+            for lib in (minitorch, torch)
+        )
+        assert got == want
 
 
 def test_conv2d_empty_batch() -> None:

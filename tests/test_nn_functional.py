@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -118,6 +119,59 @@ def test_softmax_of_huge_logits_is_finite_in_float32() -> None:
         lambda lib, t: F(lib).cross_entropy(t, lib.tensor([0, 1])),
     ):
         check_parity(fn, x, dtype=np.float32)
+
+
+_INF_ROWS = np.array(list(itertools.product([np.inf, -np.inf, 1.0, -2.0, np.nan], repeat=3)))
+
+
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("softmax", lambda lib, t: F(lib).softmax(t, 1)),
+        ("softmax_dim0", lambda lib, t: F(lib).softmax(t.t(), 0)),
+        ("log_softmax", lambda lib, t: F(lib).log_softmax(t, 1)),
+        ("log_softmax_dim0", lambda lib, t: F(lib).log_softmax(t.t(), 0)),
+        ("cross_entropy_fast_path", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3)),
+        ("cross_entropy_none", lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, reduction="none")),
+        (
+            "cross_entropy_smoothed",
+            lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, label_smoothing=0.1, reduction="none"),
+        ),
+        (
+            "cross_entropy_ignored",
+            lambda lib, t: F(lib).cross_entropy(t, lib.arange(len(t)) % 3, ignore_index=1, reduction="none"),
+        ),
+        (
+            "cross_entropy_probabilities",
+            lambda lib, t: F(lib).cross_entropy(t, lib.full_like(t.detach(), 1 / 3), reduction="none"),
+        ),
+    ],
+)
+def test_infinite_and_nan_logits_give_torchs_values_and_gradients(name: str, fn: Callable) -> None:
+    """A row holding +inf is all NaN (inf - inf), as is a row of only -inf; -inf among finite values is 0/-inf."""
+    for dtype in (np.float64, np.float32):
+        check_parity(fn, _INF_ROWS, dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda lib, x, t: x.sign(),
+        lambda lib, x, t: x.abs(),
+        lambda lib, x, t: F(lib).l1_loss(x, t, reduction="none"),
+        lambda lib, x, t: F(lib).binary_cross_entropy_with_logits(
+            x, t, reduction="none", pos_weight=lib.tensor([2.0, 0.5], dtype=x.dtype)
+        ),
+    ],
+    ids=["sign", "abs", "l1_loss", "bce_with_logits_pos_weight"],
+)
+def test_nan_and_inf_give_torchs_values_and_gradients(fn: Callable) -> None:
+    """sign(NaN) is 0 in torch (numpy: NaN), so |x|' and L1's gradient are 0 there; torch's grouping of
+    BCE-with-logits' gradient turns an infinite target into NaN."""
+    x = np.array(list(itertools.product([np.inf, -np.inf, 1.0, -0.0, np.nan], repeat=2)))
+    t = np.resize(np.array([0.0, 1.0, 0.3, np.nan, np.inf, -np.inf]), x.shape)
+    for dtype in (np.float64, np.float32):
+        check_parity(lambda lib, a: fn(lib, a, lib.tensor(t, dtype=a.dtype)), x, dtype=dtype)
 
 
 def test_softmax_without_dim_warns_and_picks_torchs_dim() -> None:
@@ -646,3 +700,58 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[c[0] for c in ERRORS])
 def test_errors_match_torch(name: str, fn: Callable, gist: str) -> None:
     raises_like(fn, gist)
+
+
+# Every loss given operands of the wrong shape or dtype: torch's own error (not numpy's), word for word.
+LOSS_ERRORS = [
+    "F.mse_loss(L.ones(3), L.ones(4))",
+    "F.mse_loss(L.ones(3, 2), L.ones(2, 3))",
+    "F.mse_loss(L.ones(3), L.ones(4), reduction='none')",
+    "nn.MSELoss()(L.ones(3), L.ones(4))",
+    "F.mse_loss(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64))",
+    "F.l1_loss(L.ones(3), L.ones(4))",
+    "nn.L1Loss()(L.ones(3), L.ones(4))",
+    "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(4))",
+    "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(3), weight=L.ones(4))",
+    "F.binary_cross_entropy(L.ones(3) * 0.5, L.ones(3), weight=L.ones(2, 3))",
+    "nn.BCELoss()(L.ones(3) * 0.5, L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), weight=L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), weight=L.ones(2, 3))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), pos_weight=L.ones(4))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3), pos_weight=L.ones(2, 3))",
+    "F.binary_cross_entropy_with_logits(L.ones(2, 3), L.ones(2, 3), pos_weight=L.ones(2))",
+    "F.binary_cross_entropy_with_logits(L.ones(3), L.ones(3, dtype=L.int64))",
+    "F.binary_cross_entropy_with_logits(L.ones(3, dtype=L.int64), L.ones(3, dtype=L.int64))",
+    "nn.BCEWithLogitsLoss()(L.ones(3), L.ones(4))",
+    "F.cross_entropy(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.cross_entropy(L.ones(3, 5), L.ones(2, 5))",
+    "F.cross_entropy(L.ones(3, 5), L.ones(3, 4))",
+    "F.cross_entropy(L.ones(3, 5, dtype=L.int64), L.tensor([0, 1, 2]))",
+    "F.cross_entropy(L.ones(3, 5, 2, dtype=L.int64), L.zeros(3, 2, dtype=L.int64))",
+    "F.cross_entropy(L.ones(3, 5, dtype=L.int64), L.ones(3, 5))",
+    "F.cross_entropy(L.ones(3, 0), L.tensor([0, 0, 0]))",
+    "nn.CrossEntropyLoss()(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.nll_loss(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.nll_loss(L.ones(3, 5, dtype=L.int64), L.tensor([0, 1, 2]))",
+    "nn.NLLLoss()(L.ones(3, 5), L.tensor([0, 1]))",
+    "F.nll_loss(L.ones(3, 5, 2, dtype=L.int64), L.zeros(3, 2, dtype=L.int64))",
+]
+
+
+@pytest.mark.parametrize("code", LOSS_ERRORS)
+def test_loss_shape_and_dtype_errors_match_torch(code: str) -> None:
+    errors = []
+    for lib in (torch, minitorch):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(Exception) as info:
+                eval(code, {"L": lib, "F": F(lib), "nn": lib.nn})
+        errors.append((type(info.value), str(info.value)))
+    assert errors[1] == errors[0]
+
+
+def test_negative_label_smoothing_is_accepted_as_in_torch() -> None:
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    check_parity(lambda lib, t: F(lib).cross_entropy(t, lib.tensor([0, 1, 2]), label_smoothing=-0.3), x)
+    check_parity(lambda lib, t: F(lib).cross_entropy(t, F(lib).softmax(t.detach() * 2, 1), label_smoothing=-0.3), x)

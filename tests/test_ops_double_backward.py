@@ -143,7 +143,7 @@ CASES: list = [
     (
         "sign_floor_ceil_round",
         lambda lib, x: lib.sign(x) * x + lib.floor(x * 2) * x + lib.ceil(x) * x + lib.round(x * 3) * x,
-        one(off(0.0, 0.5, -0.5, 1 / 6, -1 / 6)),
+        one(off(0.0, 0.5, -0.5, 1.0, -1.0, 1 / 6, -1 / 6, 5 / 6, -5 / 6)),  # the jumps of each rounding
     ),
     # two tensors (or a tensor and a number)
     ("add_alpha", lambda lib, x, y: lib.add(x * x, y, alpha=2), broadcast(2)),
@@ -181,6 +181,9 @@ CASES: list = [
     ("std", lambda lib, x: x.std(0, correction=0) + x.std(), distinct((3, 2))),
     ("prod", lambda lib, x: x.prod(), one(off(0.0))),
     ("prod_dim", lambda lib, x: x.prod(1), arrays((2, 3), domains=off(0.0))),
+    # one zero factor: the others' product by cumulative products (torch's prod_safe_zeros_backward)
+    ("prod_one_zero", lambda lib, x: (x * lib.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])).prod(1), arrays((2, 3))),
+    ("prod_all_one_zero", lambda lib, x: (x * lib.tensor([[1.0, 0.0, 1.0]])).prod() * x.sum(), arrays((1, 3))),
     # matrix products
     ("dot", lambda lib, x, y: lib.dot(x, y) * x, arrays((3,), (3,))),
     ("mv", lambda lib, a, v: lib.mv(a, v) ** 2, arrays((2, 3), (3,))),
@@ -431,8 +434,8 @@ CASES: list = [
         arrays((2, 3), (2, 3), domains=(lambda v: grid(1)(nonzero(v)), grid(2))),  # off the norms' kinks at 0
     ),
     (
-        "pairwise_distance_p1_inf",
-        lambda lib, a, b: F(lib).pairwise_distance(a, b, p=1) * F(lib).pairwise_distance(a * 2, b, p=float("inf")),
+        "pairwise_distance_p1_inf",  # b's values (offset from a's grid) have distinct magnitudes: no tie in the max
+        lambda lib, a, b: F(lib).pairwise_distance(a, b, p=1) * F(lib).pairwise_distance(b, a * 0, p=float("inf")),
         two_distinct((2, 3)),
     ),
     ("embedding", lambda lib, w: F(lib).embedding(lib.tensor([[1, 0], [2, 1]]), w * w) ** 2, arrays((3, 2))),
@@ -561,6 +564,22 @@ CASES: list = [
         "rnn_relu_two_layers",
         lambda lib, x, h, wi, wh, wi2: lib.rnn_relu(x, h, [wi, wh, wi2, wh], False, 2, 0.0, True, False, False),
         arrays((2, 2, 3), (2, 2, 2), (2, 3), (2, 2), (2, 2), domains=off(0.0)),
+    ),
+    # whole-tensor writes and rounded division
+    ("fill_tensor", lambda lib, x, v: lib.fill(x * x, (v * v).sum()) * x, arrays((2, 3), (1,))),
+    (
+        "fill__zero_",
+        lambda lib, x: (x * x).fill_(0.5) * x + (x * 2).zero_() * x + lib.fill(x * x, 2.0) * x,
+        arrays((2, 3)),
+    ),
+    ("fill__tensor", lambda lib, x, v: (x * x).fill_((v * v).sum()) * x, arrays((2, 3), (1,))),
+    ("copy_", lambda lib, x, y: (x * 1).copy_(y * y * x) ** 2, arrays((2, 3), (2, 3))),
+    (
+        "remainder_rounded_div",  # values where the quotients stay off their jumps (a off 0)
+        lambda lib, a, b: (
+            ((a * 0.25) % (b + 3)) ** 2 + (a * 0.25) % 0.3 * a + lib.div(a, b * 0 + 7, rounding_mode="trunc") * a
+        ),
+        arrays((2, 3), (2, 3), domains=(off(0.0), real)),
     ),
     # padding
     ("pad_constant", lambda lib, x: lib.nn.functional.pad(x * x, (1, -1, 2, 0), value=0.5) ** 2, arrays((2, 3, 3))),
@@ -733,7 +752,16 @@ ELSEWHERE = {
     ),
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
-NOT_DIFFERENTIABLE = {"_NotDifferentiable", "Unique", "UniqueDim", "UniqueConsecutive", "Bincount", "ScatterWithReduce"}
+NOT_DIFFERENTIABLE = {
+    "_NotDifferentiable",
+    "Unique",
+    "UniqueDim",
+    "UniqueConsecutive",
+    "Bincount",
+    "ScatterWithReduce",
+    "FloorDivide",
+    "RRemainder",
+}
 
 
 def _flat(x: Any) -> list:

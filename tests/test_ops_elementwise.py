@@ -503,3 +503,73 @@ def test_large_inputs_take_the_whole_array_paths_like_torch(name: str, fn: Calla
         np.testing.assert_allclose(out[0][0], out[1][0], rtol=rtol, atol=atol)
         np.testing.assert_allclose(out[0][1], out[1][1], rtol=rtol * 4, atol=atol)
         assert out[0][0].dtype == dtype
+
+
+# Backward formulas that select (torch: where(mask, grad, 0)) give 0, not NaN, where the mask stops an
+# infinite or NaN gradient: here sqrt'(0) = inf arrives at elements the op cut off.
+_STOPPED = {
+    "relu": lambda lib, x, y: x.relu().sqrt(),
+    "clamp_min": lambda lib, x, y: x.clamp(min=0).sqrt(),
+    "clamp_max": lambda lib, x, y: x.clamp(max=0).neg().sqrt(),
+    "clamp_tensor": lambda lib, x, y: x.clamp(min=y * 0, max=y + 1).sqrt(),
+    "masked_fill": lambda lib, x, y: x.masked_fill(x.detach() < 0, 0.0).sqrt(),
+    "where": lambda lib, x, y: lib.where(x.detach() > 0, x, y * 0).sqrt(),
+    "maximum": lambda lib, x, y: lib.maximum(x, y * 0).sqrt(),
+    "minimum": lambda lib, x, y: lib.minimum(x, y * 0).neg().sqrt(),
+    "min_then_var": lambda lib, x, y: x.min().var(),  # var of one element: a NaN gradient for the minimum only
+    "max_of_nan": lambda lib, x, y: (x / x.detach().sign().abs()).max(),  # 0 / 0: the NaN is the maximum
+}
+
+
+@pytest.mark.parametrize("name", sorted(_STOPPED))
+def test_a_stopped_gradient_is_zero_even_when_infinite(name):
+    x = np.array([-1.0, 0.0, 2.0, -0.5, 3.0])
+    y = np.array([0.5, 1.0, -1.0, 2.0, 0.25])
+    for dtype in (np.float64, np.float32):
+        check_parity(_STOPPED[name], x, y, dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x % y",
+        "x % 1.5",
+        "x.remainder(y)",
+        "x.div(y, rounding_mode='floor')",
+        "x.div(y, rounding_mode='trunc')",
+        "x.div(2.0, rounding_mode='trunc') + x",
+    ],
+)
+def test_rounding_division_gradients_match_torch(expr):
+    """remainder differentiates (1, -floor(a / b)); a rounded quotient has a zero gradient (DivBackward2)."""
+    x = np.array([1.5, -2.5, 3.0, -0.25])
+    y = np.array([0.7, 1.1, -2.0, 0.3])
+    check_parity(lambda lib, a, b: eval(expr, {"x": a, "y": b}), x, y)
+    got, want = (
+        type(eval(expr, {"x": lib.tensor(x, requires_grad=True), "y": lib.tensor(y)}).grad_fn).__name__
+        for lib in (minitorch, torch)
+    )
+    assert got == want
+
+
+@pytest.mark.parametrize("expr, op", [("x // y", "floor_divide"), ("x // 2", "floor_divide"), ("2.5 % x", "remainder")])
+def test_operations_without_a_derivative_refuse_backward_as_torch(expr, op):
+    for lib in (torch, minitorch):
+        x, y = lib.tensor([1.5, -2.5], requires_grad=True), lib.tensor([0.7, 1.1])
+        out = eval(expr, {"x": x, "y": y})
+        assert out.requires_grad
+        with pytest.raises(RuntimeError, match=f"derivative for aten::{op} is not implemented"):
+            out.sum().backward()
+
+
+@pytest.mark.parametrize("x", [[np.inf, 2.0, -3.0], [1e300, 1e10, -2.0], [0.0, 2.0, -3.0], [0.0, 0.0, np.inf]], ids=str)
+def test_prod_gradient_follows_torchs_formula(x):
+    """Without a zero, torch's gradient is prod / x (NaN for an infinite factor); with zeros, the product of
+    the others."""
+    check_parity(lambda lib, a: a.prod(), np.array(x))
+    check_parity(lambda lib, a: a.reshape(1, 3).prod(1), np.array(x))
+
+
+def test_pow_exponent_gradient_multiplies_after_selecting_as_torch():
+    # sqrt'(0) = inf reaches 0 ** 2, whose exponent gradient torch selects as 0 and then multiplies: NaN.
+    check_parity(lambda lib, a, b: (a**b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))

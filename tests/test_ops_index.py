@@ -484,3 +484,16 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[e[0] for e in ERRORS])
 def test_index_errors(name: str, fn: Callable, gist: str) -> None:
     raises_like(fn, gist)
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+@pytest.mark.parametrize(
+    "code", ["x[0] = lib.ones(3)", "x[..., 0] = lib.ones(2, 3)", "x[lib.tensor([0, 1])] = lib.ones(3)"]
+)
+def test_setitem_with_a_value_that_does_not_fit_raises_runtime_error(recorded, code):
+    """Recorded or not, a value that cannot broadcast to the indexed region is torch's RuntimeError."""
+    for lib in (torch, minitorch):
+        x = lib.ones(3, 2, requires_grad=recorded).clone()
+        with pytest.raises(RuntimeError):
+            exec(code, {"x": x, "lib": lib})
+        assert x.tolist() == [[1.0, 1.0]] * 3

@@ -443,6 +443,11 @@ ERRORS = [
         "unsupported operation: more than one element of the written-to tensor refers to a single memory location",
     ),
     (
+        "expand_copy_into",
+        lambda lib: lib.ones(3, 1).expand(3, 4).copy_(lib.zeros(3, 4)),
+        "unsupported operation: more than one element of the written-to tensor refers to a single memory location",
+    ),
+    (
         "cat_ndim",
         lambda lib: lib.cat([lib.ones(3, 4), lib.ones(3)]),
         "Tensors must have same number of dimensions: got 2 and 1",
@@ -515,3 +520,23 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[e[0] for e in ERRORS])
 def test_shape_errors(name: str, fn: Callable, gist: str) -> None:
     raises_like(fn, gist)
+
+
+@given(
+    shape=st.sampled_from([(3, 1), (1, 4), (1, 1), (2, 1, 3)]),
+    value=st.one_of(st.integers(-9, 9), st.floats(-1e3, 1e3, allow_nan=False)),
+    dtype=st.sampled_from(["float32", "float64", "int64"]),
+    zero=st.booleans(),
+)
+def test_fill_and_zero_write_expanded_tensors_as_torch(shape: tuple, value: Any, dtype: str, zero: bool) -> None:
+    """fill_ and zero_ write one value, so torch lets them write an expanded tensor (numpy's read-only
+    ValueError before); the base holds the value after."""
+    got = []
+    for lib in (torch, minitorch):
+        base = lib.arange(math.prod(shape), dtype=getattr(lib, dtype)).reshape(shape)
+        view = base.expand(*(4 if n == 1 else n for n in shape))
+        out = view.zero_() if zero else view.fill_(value)
+        assert out is view
+        got.append((view.numpy().copy(), base.numpy().copy()))
+    for mine, want in zip(got[1], got[0]):
+        np.testing.assert_array_equal(mine, want)

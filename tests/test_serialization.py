@@ -355,3 +355,211 @@ def test_saving_a_whole_object_says_in_one_line_to_save_its_state_dict(whole: Ca
     assert "save its state_dict() instead, minitorch.save(obj.state_dict(), f)" in message
     assert "load_state_dict(minitorch.load(f))" in message
     assert not path.exists() and list(tmp_path.iterdir()) == []  # nothing half-written
+
+
+# ---------------------------------------------------------------- issue 13: every byte, bounded work, clear errors
+def _handmade(
+    path: pathlib.Path,
+    header: bytes,
+    data: bytes = b"",
+    header_len: Any = None,
+    data_len: Any = None,
+    reserved: bytes = bytes(4),
+) -> pathlib.Path:
+    """A file in minitorch's format whose checksum is valid whatever its header says."""
+    import hashlib
+
+    body_header = header + b" " * (-len(header) % 64)
+    h = len(body_header) if header_len is None else header_len
+    d = len(data) if data_len is None else data_len
+    digest = hashlib.sha256(body_header + data).digest()
+    path.write_bytes(serialization._PREFIX.pack(serialization.MAGIC, 1, h, d, digest, reserved) + body_header + data)
+    return path
+
+
+def _entry(**kw: Any) -> dict:
+    return {"dtype": "float32", "shape": [2], "offset": 0, "device": "cpu", **kw}
+
+
+def _header(tree: Any, tensors: list) -> bytes:
+    import json
+
+    return json.dumps({"tree": tree, "tensors": tensors}, separators=(",", ":")).encode()
+
+
+HANDMADE = {
+    "deep-tree": (
+        lambda: b'{"tree":' + b'{"list":[' * 100_000 + b"1" + b"]}" * 100_000 + b',"tensors":[]}',
+        b"",
+        "nested too deeply",
+    ),
+    "tpu-device": (lambda: _header({"tensor": 0}, [_entry(device="tpu:0")]), bytes(8), "device 'tpu:0'"),
+    "device-in-tree": (lambda: _header({"device": "tpu"}, []), b"", "device 'tpu'"),
+    "unknown-dtype": (lambda: _header({"tensor": 0}, [_entry(dtype="complex64")]), bytes(8), "unknown dtype"),
+    "alias-dtype": (lambda: _header({"tensor": 0}, [_entry(dtype="float")]), bytes(8), "unknown dtype"),
+    "bool-shape": (lambda: _header({"tensor": 0}, [_entry(shape=[True, 2])]), bytes(8), "not a list of sizes"),
+    "negative-shape": (lambda: _header({"tensor": 0}, [_entry(shape=[-2])]), bytes(8), "not a list of sizes"),
+    "huge-shape": (lambda: _header({"tensor": 0}, [_entry(shape=[2**40, 2**40])]), bytes(8), "lie outside"),
+    "moved-offset": (lambda: _header({"tensor": 0}, [_entry(offset=8)]), bytes(16), "offset 8, expected 0"),
+    "second-offset": (
+        lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=8)]),
+        bytes(72),
+        "offset 8, expected 64",
+    ),
+    "nonzero-gap": (
+        lambda: _header({"list": [{"tensor": 0}, {"tensor": 1}]}, [_entry(), _entry(offset=64)]),
+        bytes(8) + b"\1" + bytes(63),
+        "nonzero bytes in the padding",
+    ),
+    "extra-data": (lambda: _header({"tensor": 0}, [_entry()]), bytes(16), "tensors end at 8"),
+    "negative-index": (lambda: _header({"tensor": -1}, [_entry()]), bytes(8), "tensor index -1"),
+    "float-node": (lambda: _header({"float": "1.5"}, []), b"", "not inf, -inf or nan"),
+    "two-kinds": (lambda: _header({"list": [], "tuple": []}, []), b"", "unexpected node"),
+    "list-of-dict": (lambda: _header({"list": {"a": 1}}, []), b"", "expected a list"),
+    "extra-key": (lambda: b'{"tree":1,"tensors":[],"x":0}', b"", "expected an object"),
+}
+
+
+@pytest.mark.parametrize("make,data,pattern", HANDMADE.values(), ids=HANDMADE.keys())
+def test_handmade_files_with_a_valid_checksum_give_one_clear_error(
+    make: Callable, data: bytes, pattern: str, tmp_path: pathlib.Path
+) -> None:
+    path = _handmade(tmp_path / "made.mt", make(), data)
+    with pytest.raises(CheckpointError, match=pattern) as err:
+        minitorch.load(path)
+    assert "made.mt" in str(err.value)
+    with pytest.raises(CheckpointError, match=pattern):  # the same from a stream
+        minitorch.load(io.BytesIO(path.read_bytes()))
+
+
+def test_every_byte_of_a_checkpoint_is_checked(tmp_path: pathlib.Path) -> None:
+    """Flipping any one bit of any byte (prefix included), or moving bytes between header and data in the
+    prefix's lengths (which leaves the checksum valid), is detected."""
+    good = tmp_path / "good.mt"
+    minitorch.save({"w": minitorch.arange(20.0), "n": [1, None, "a"]}, good)
+    raw = good.read_bytes()
+    bad = tmp_path / "bad.mt"
+    for i in range(len(raw)):
+        for bit in (0x01, 0x80):
+            bad.write_bytes(raw[:i] + bytes([raw[i] ^ bit]) + raw[i + 1 :])
+            with pytest.raises(CheckpointError, match="bad.mt"):
+                minitorch.load(bad)
+    _, _, h, d, digest, _ = serialization._PREFIX.unpack(raw[:64])
+    assert h > 64 and d > 64
+    for shift in (-64, 64):
+        moved = serialization._PREFIX.pack(serialization.MAGIC, 1, h + shift, d - shift, digest, bytes(4))
+        bad.write_bytes(moved + raw[64:])
+        with pytest.raises(CheckpointError, match="bad.mt"):
+            minitorch.load(bad)
+
+
+def test_reserved_prefix_bytes_must_be_zero(tmp_path: pathlib.Path) -> None:
+    path = _handmade(tmp_path / "r.mt", _header(1, []), reserved=b"\0\0\1\0")
+    with pytest.raises(CheckpointError, match="r.mt: checkpoint corrupted: the reserved prefix bytes are 00000100"):
+        minitorch.load(path)
+
+
+class _Pipe(io.RawIOBase):
+    """A stream that can only be read (no seek, no size), like a pipe or a socket."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self.name = io.BytesIO(data), "<pipe>"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        return self._data.readinto(b)
+
+
+@pytest.mark.parametrize("kind", ["seekable", "pipe"])
+def test_a_stream_claiming_huge_sizes_fails_before_allocating(kind: str) -> None:
+    import tracemalloc
+
+    raw = serialization._PREFIX.pack(serialization.MAGIC, 1, 64, 2**62, bytes(32), bytes(4)) + b" " * 64
+    stream = io.BytesIO(raw) if kind == "seekable" else _Pipe(raw)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CheckpointError, match="truncated: expected 4611686018427388032 bytes, found 128"):
+            minitorch.load(stream)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
+
+
+def test_a_pipe_stream_loads() -> None:
+    buf = io.BytesIO()
+    minitorch.save({"w": minitorch.arange(5.0)}, buf)
+    assert minitorch.load(_Pipe(buf.getvalue()))["w"].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_torch_file_with_shared_references_loads_fast_and_keeps_the_sharing(tmp_path: pathlib.Path) -> None:
+    t = torch.ones(2)
+    x: Any = [t]
+    for _ in range(40):
+        x = [x, x]
+    cyclic: list = [t]
+    cyclic.append(cyclic)
+    looped: dict = {"t": t}
+    looped["self"] = looped
+    torch.save({"pairs": x, "cyclic": cyclic, "looped": looped}, tmp_path / "shared.pt")
+    got = minitorch.load(tmp_path / "shared.pt")
+    y = got["pairs"]
+    for _ in range(40):
+        assert y[0] is y[1]
+        y = y[0]
+    assert y[0].tolist() == [1.0, 1.0]
+    assert got["cyclic"][1] is got["cyclic"] and got["cyclic"][0] is y[0]
+    assert got["looped"]["self"] is got["looped"] and got["looped"]["t"] is y[0]
+
+
+_KILLED_SAVE = r"""
+import os, signal, sys
+import minitorch
+from minitorch import serialization
+
+def write_then_die(fh, chunks):
+    fh.write(chunks[0])
+    fh.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+serialization._write_chunks = write_then_die
+minitorch.save({"w": minitorch.ones(1000)}, sys.argv[1])
+"""
+
+_LIVE_WRITER = r"""
+import sys, time
+from minitorch import atomic_files
+tmp, fd = atomic_files.create_temp(sys.argv[1])
+print(tmp, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs flock (POSIX)")
+def test_next_save_removes_what_a_killed_save_left_but_never_a_live_writers_file(tmp_path: pathlib.Path) -> None:
+    import subprocess
+
+    path = tmp_path / "ckpt.mt"
+    minitorch.save({"epoch": 1}, path)
+    killed = subprocess.run([sys.executable, "-c", _KILLED_SAVE, str(path)])
+    assert killed.returncode == -9
+    orphans = [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    assert len(orphans) == 1 and orphans[0].startswith(".ckpt.mt.")
+    others = [tmp_path / ".other.mt.0123456789ab.tmp", tmp_path / ".ckpt.mt.backup.tmp"]
+    for p in others:
+        p.write_bytes(b"not ours")
+    live = subprocess.Popen([sys.executable, "-c", _LIVE_WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        live_tmp = live.stdout.readline().strip()
+        minitorch.save({"epoch": 2}, path)
+        assert os.path.exists(live_tmp)  # its writer is alive: kept
+        assert not (tmp_path / orphans[0]).exists()  # its writer was killed: removed
+        assert all(p.exists() for p in others)  # not temporaries of this target
+    finally:
+        live.kill()
+        live.wait()
+    minitorch.save({"epoch": 3}, path)
+    assert not os.path.exists(live_tmp)
+    assert minitorch.load(path) == {"epoch": 3}

@@ -684,6 +684,65 @@ def test_inplace_errors_like_torch(code, match):
             exec(code, {"lib": lib})
 
 
+# Every in-place op whose operands broadcast beyond the written tensor, recorded or not.
+_TOO_BIG = [
+    "a.add_(b)",
+    "a.sub_(b)",
+    "a.mul_(b)",
+    "a.div_(b)",
+    "a.pow_(b)",
+    "a.clamp_(b)",
+    "a.clamp_(max=b)",
+    "a.masked_fill_(b > 0, 1.)",
+    "a += b",
+    "a -= b",
+    "a *= b",
+    "a /= b",
+    "a **= b",
+    "a.addcmul_(b, a)",
+    "a.addcdiv_(a, b)",
+    "a.lerp_(b, 0.5)",
+    "a.lerp_(a, b)",
+    "a.copy_(b)",
+]
+
+
+@pytest.mark.parametrize("op", _TOO_BIG)
+@pytest.mark.parametrize("shapes", [((3,), (2, 3)), ((1,), (3,)), ((), (3,)), ((3, 1), (1, 3))])
+@pytest.mark.parametrize("recorded", [False, True])
+def test_inplace_with_operands_that_broadcast_beyond_self_raises_as_torch(op, shapes, recorded):
+    messages = []
+    for lib in (torch, minitorch):
+        a = lib.ones(shapes[0], requires_grad=recorded).clone()
+        b = lib.ones(shapes[1]) * 2
+        with pytest.raises(RuntimeError) as info:
+            exec(op, {"a": a, "b": b})
+        messages.append(str(info.value))
+    assert messages[1] == messages[0]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.ones(3).add_(None)",
+        "lib.ones(3).add_([1, 2, 3])",
+        "lib.ones(3).mul_('a')",
+        "lib.ones(3).pow_([2])",
+        "lib.ones(3).uniform_(2, 1)",
+        "lib.ones(3).normal_(0, -1)",
+        "lib.ones(3).random_(5, 2)",
+        "lib.ones(3).bernoulli_(1.5)",
+    ],
+)
+def test_inplace_bad_arguments_raise_as_torch(code):
+    errors = []
+    for lib in (torch, minitorch):
+        with pytest.raises((TypeError, RuntimeError)) as info:
+            eval(code, {"lib": lib})
+        errors.append((type(info.value), str(info.value).split("(")[0]))  # torch lists overloads at length
+    assert errors[1] == errors[0]
+
+
 OUT_CASES = [
     "lib.add(x, y, out=r)",
     "lib.sub(x, y, out=r)",
@@ -779,3 +838,82 @@ def test_version_is_an_int_counted_as_torch_counts() -> None:
         seen.append(counts)
         assert all(type(c) is int for c in counts)
     assert seen[0] == seen[1]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.ones(2, 3).flip(0, 0)",
+        "lib.ones(2, 3).flip()",
+        "lib.ones(2).type('torch.BadTensor')",
+        "lib.arange(0, float('inf'))",
+        "lib.arange(float('-inf'), 0)",
+        "lib.arange(0, float('nan'))",
+        "lib.arange(0, 5, float('nan'))",
+        "lib.eye(-1)",
+        "lib.eye(2, -1)",
+        "lib.randperm(-1)",
+        "lib.ones(2, requires_grad=True).sum().backward(inputs=[])",
+        "lib.autograd.grad(lib.ones(2, requires_grad=True).sum(), [])",
+        "lib.clamp(lib.ones(2), min=lib.ones(2), max=1)",
+        "lib.Generator().manual_seed(1.5)",
+        "lib.manual_seed(2**64)",
+        # numbers out of the range of the dtype they go into
+        "lib.randint(0, 300, (3,), dtype=lib.uint8)",
+        "lib.randint(-1, 5, (3,), dtype=lib.uint8)",
+        "lib.randint(0, 200, (3,), dtype=lib.int8)",
+        "lib.randint(0, 2**63, (3,))",
+        "lib.randint(0, 3, (3,), dtype=lib.bool)",
+        "lib.ones(3, dtype=lib.int16).random_(0, 2**40)",
+        "lib.ones(3, dtype=lib.int8).random_(300)",
+        "lib.ones(3).uniform_(0, 1e39)",
+        "lib.ones(3, dtype=lib.float16).uniform_(-1e10, 0)",
+        "lib.ones(3, dtype=lib.float64).uniform_(0, float('inf'))",
+        "lib.ones(3).uniform_(-3e38, 3e38)",
+        "lib.ones(3, dtype=lib.int8).uniform_()",
+        "lib.ones(3, dtype=lib.bool).normal_()",
+        "lib.linspace(-1, 300, 3, dtype=lib.uint8)",
+        "lib.linspace(0, 1e300, 3)",
+        "lib.linspace(0, 2**70, 3)",
+        "lib.arange(0, 2**63, 2**62)",
+        "lib.arange(0, 3, 0.5, dtype=lib.int64)",
+        "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(200))",
+        "lib.ones(3, dtype=lib.int8) % lib.zeros(3, dtype=lib.int8)",
+        "lib.ones(3, dtype=lib.int64).remainder(0)",
+        "2 % lib.zeros(3, dtype=lib.int64)",
+    ],
+)
+def test_bad_arguments_raise_as_torch(code):
+    errors = []
+    for lib in (torch, minitorch):
+        with pytest.raises(Exception) as info:
+            eval(code, {"lib": lib})
+        errors.append((type(info.value), str(info.value).split("\n")[0][:60]))
+    assert errors[1] == errors[0]
+
+
+def test_flip_takes_dims_as_arguments_and_seeds_wrap_as_in_torch():
+    states = torch.get_rng_state(), minitorch.get_rng_state()
+    try:
+        for lib in (torch, minitorch):
+            assert lib.arange(6).reshape(2, 3).flip(0, 1).tolist() == [[5, 4, 3], [2, 1, 0]]
+            assert lib.manual_seed(-1).initial_seed() == 2**64 - 1
+            assert lib.manual_seed(1.7).initial_seed() == 1
+    finally:
+        torch.set_rng_state(states[0])
+        minitorch.set_rng_state(states[1])
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "lib.arange(0.5, 3.7, 1, dtype=lib.int64)",
+        "lib.arange(0, 300, 100, dtype=lib.int8)",
+        "lib.ones(3, dtype=lib.int8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(2.7))",
+        "lib.ones(3, dtype=lib.uint8).masked_fill(lib.ones(3, dtype=lib.bool), lib.tensor(-1))",
+        "lib.linspace(0, 1e300, 3, dtype=lib.float64)",
+    ],
+)
+def test_numbers_at_the_edge_of_a_dtype_convert_as_torch(code):
+    got, want = (eval(code, {"lib": lib}) for lib in (minitorch, torch))
+    assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()

@@ -89,6 +89,7 @@ def _sole_owner_count() -> int:
 
 class _Holder:
     __slots__ = ("base",)
+    base: object
 
 
 def _sole_base_count() -> int:
@@ -223,6 +224,7 @@ def execute(
                     owned = sys.getrefcount(grads[0]) <= _SOLE
                     _accumulate(node, grads[0], owned)
                 continue
+            input_grads: list | None  # None once handed on (below)
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
             else:
@@ -316,6 +318,8 @@ def backward(
         execute(_root_grads(outs, grads, create_graph), bool(retain_graph), graph=create_graph)
         return
     targets = _as_seq(inputs)
+    if not targets:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     found = grad(outs, targets, grads, retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
     for t, g in zip(targets, found):
         if g is None:
@@ -358,6 +362,8 @@ def grad(
         retain_graph = create_graph
     outs = _as_seq(outputs)
     ins = _as_seq(inputs)
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(grads) != len(outs):
         raise RuntimeError(f"grad_outputs has {len(grads)} elements but outputs has {len(outs)}")
@@ -368,6 +374,7 @@ def grad(
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         keys.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator(t), 0))
     captured = execute(roots, bool(retain_graph), capture=dict.fromkeys(keys), graph=create_graph)
+    assert captured is not None  # execute returns what it captured when asked to capture
     result = []
     for i, (t, key) in enumerate(zip(ins, keys)):
         g = captured.get(key)

@@ -127,7 +127,7 @@ class Context:
     """What ``forward`` hands to ``backward``: saved values and free-form attributes (``ctx.shape = ...``)."""
 
     # Class-level defaults, replaced per context only when used (a context is made on every op call).
-    _non_differentiable: frozenset = frozenset()
+    _non_differentiable: frozenset | set = frozenset()
     _to_save: tuple = ()
     _saved: list | None = None
     _freed = False
@@ -221,6 +221,10 @@ class BackwardNode(Node):
     """
 
     __slots__ = ("_ctx", "_input_meta", "_output_meta", "_input_positions")
+    _ctx: Context
+    _input_meta: tuple  # (shape, dtype) per tensor input, None for a number's edge
+    _output_meta: tuple  # (shape, dtype, device) per output
+    _input_positions: tuple  # the forward argument each edge comes from
     _function: Any = None
     _tensor_contract = False  # True for a user Function's node: its backward takes and returns tensors
 
@@ -292,9 +296,15 @@ class BackwardNode(Node):
         return self._function.backward(ctx, *grads)
 
     def release(self) -> None:
-        """Free what forward saved (called after a backward without ``retain_graph``)."""
-        self._ctx._freed = True
-        self._ctx._saved = None
+        """Free what forward saved (called after a backward without ``retain_graph``).
+
+        Only a node that saved values becomes unusable: one that saved nothing (``x + 1``, ``sum``)
+        can run again, as in torch, where only reading a freed saved value raises.
+        """
+        ctx = self._ctx
+        if ctx._saved is not None and any(ref.value is not None for ref in ctx._saved):
+            ctx._freed = True
+        ctx._saved = None
 
 
 class FunctionBackward(BackwardNode):
@@ -354,7 +364,8 @@ class FunctionBase:
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        edges, positions, meta = [], [], []
+        edges: list[tuple[Node | None, int]] = []
+        positions, meta = [], []
         for i, t in tensors:
             if not t._requires_grad:
                 edges.append((None, 0))

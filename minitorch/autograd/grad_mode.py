@@ -134,13 +134,13 @@ class inference_mode(_GradMode):
         self.mode = bool(mode)
 
     def __enter__(self) -> None:
-        self._prev = (is_grad_enabled(), is_inference_mode_enabled())
+        self._prev_modes = (is_grad_enabled(), is_inference_mode_enabled())
         _set_enabled(not self.mode)
         _set_inference(self.mode)
 
     def __exit__(self, *exc: Any) -> None:
-        _set_enabled(self._prev[0])
-        _set_inference(self._prev[1])
+        _set_enabled(self._prev_modes[0])
+        _set_inference(self._prev_modes[1])
 
     def _fresh(self) -> _GradMode:
         return inference_mode(self.mode)

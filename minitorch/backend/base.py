@@ -118,6 +118,12 @@ class Backend:
         """Whether ``array`` may be written in place (numpy marks broadcast and window views read-only)."""
         return True
 
+    def fillable(self, array: Any) -> Any:
+        """``array`` itself, or a writeable alias of a broadcast view of writeable memory: filling one with a
+        single value is well defined however many of its elements share a location (torch's fill_ and zero_
+        write expanded tensors)."""
+        return array
+
     def partial_overlap(self, out: Any, other: Any) -> bool:
         """Whether ``other`` overlaps ``out``'s memory without being the very same view of it, as torch decides.
 
@@ -149,6 +155,14 @@ class Backend:
         """``value`` as the other operand of an elementwise op with ``array``: the value itself, or where
         the array library is faster against a whole array (numpy's maximum), a cached filled one."""
         return value
+
+    def masked_grad(self, grad: Any, keep: Any) -> Any:
+        """``grad`` where ``keep`` holds and 0 elsewhere, even where ``grad`` is inf or NaN.
+
+        torch's backward formulas select (``where(mask, grad, 0)``); a product would turn an inf or
+        NaN gradient into NaN where the mask is 0. Selecting is as fast as multiplying on a GPU.
+        """
+        return self.xp.where(keep, grad, 0).astype(grad.dtype, copy=False)
 
     def erf(self, x: Any) -> Any:
         """The error function of a floating array, elementwise (numpy has none; see ``special.py``)."""

@@ -66,7 +66,7 @@ class _PeakTracker:  # pragma: no cover - needs a GPU
     def __init__(self) -> None:
         self.live: dict = {}
         self.current = self.peak = 0
-        self.hook = None
+        self.hook: Any = None
 
     def install(self) -> None:
         tracker = self

@@ -203,7 +203,7 @@ def prepare_launch(
     dtype = _dtype_of(kernel, args)
     if dtype not in T_OF_DTYPE:
         raise TypeError(f"{kernel.name}: no instance for dtype {dtype} (float32 and float64 only)")
-    out = []
+    out: list[Any] = []
     for p, a in zip(kernel.params, args):
         where = f"{kernel.name}: parameter '{p.ctype} {p.name}'"
         if p.base.startswith("Table<"):

@@ -12,6 +12,8 @@ class device:
     """Where a tensor's data lives: ``device('cpu')``, ``device('cuda:0')``, ``device('cuda', 1)``."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, type: str | device, index: int | None = None) -> None:
         if isinstance(type, device):
@@ -65,4 +67,4 @@ def as_device(d: DeviceLike) -> device:
         return CPU
     if isinstance(d, int) and not isinstance(d, bool):
         return device("cuda", d)
-    return device(d)
+    return device(d)  # type: ignore[arg-type]  # a bool is an int to the checker; device() raises torch's TypeError

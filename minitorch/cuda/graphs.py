@@ -71,7 +71,7 @@ class CUDAGraph:
 
     def capture_end(self) -> None:
         """Finish the capture begun by ``capture_begin``."""
-        if self._token is None:
+        if self._token is None or self._stream is None:  # both are set by capture_begin
             raise RuntimeError("capture_end() called without capture_begin()")
         token, self._token = self._token, None
         self._graph = streams.BACKEND.end_capture(self._stream._raw, token)

@@ -61,6 +61,8 @@ class NCCLGroup:
     """The default process group on NCCL: one GPU per rank, MPI only to start up."""
 
     backend = "nccl"
+    rank: int
+    size: int
 
     def __init__(self, timeout: float, device_id: Any = None) -> None:
         cupy, nccl = cupy_nccl()

@@ -133,6 +133,7 @@ def init_process_group(
         raise ValueError(
             "minitorch.distributed has no key-value store: start the ranks with mpiexec, which connects them"
         )
+    pg: MPIGroup | NCCLGroup
     if name == Backend.MPI:
         pg = MPIGroup(_seconds(timeout if timeout is not None else default_pg_timeout))
     elif name == Backend.NCCL:

@@ -20,13 +20,11 @@ from .arithmetic import (
     clip,
     div,
     divide,
-    floor_divide,
     maximum,
     minimum,
     mul,
     multiply,
     pow,
-    remainder,
     sub,
     subtract,
     true_divide,
@@ -72,6 +70,7 @@ from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .embedding import embedding, embedding_renorm_
+from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
@@ -111,6 +110,7 @@ from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_ma
 from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
 from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
+from .rounding import floor_divide, remainder
 from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
 from .shape import (
     broadcast_to,

@@ -20,9 +20,12 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "log_softmax", "logsumexp", "sof
 def log_softmax_array(x: Any, axis: int | None) -> Any:
     """log(softmax(x)) along ``axis`` on a raw array, stable for any logits (also used by cross_entropy)."""
     xp = backend.array_module(x)
+    if x.size == 0:  # numpy cannot take the max of an empty axis
+        return x.copy()
     shift = x.max(axis=axis, keepdims=True)
     with backend_of(x).quiet():
-        z = x - xp.where(xp.isfinite(shift), shift, 0)  # a row of -inf stays -inf instead of nan
+        # Shifted by the max itself, as torch: a row holding +inf (inf - inf) or only -inf is all NaN.
+        z = x - shift
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
 
@@ -204,6 +207,8 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool, bat
         return input
     if input.ndim < 2:
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
     lead = 2 if batched else 1
     mask = dropout_mask(input, p, shape=tuple(input.shape[:lead]) + (1,) * (input.ndim - lead))
     if inplace:

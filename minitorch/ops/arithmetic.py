@@ -10,8 +10,20 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Operand, Scalar, array_of, as_tensor, check_broadcast, namespace_of, no_graph, prepare, to_dtype
+from .base import (
+    Op,
+    Operand,
+    Scalar,
+    array_of,
+    as_tensor,
+    check_broadcast,
+    masked_grad,
+    namespace_of,
+    prepare,
+    to_dtype,
+)
 from .compare import nonzero
+from .rounding import rounded_div
 
 __all__ = [
     "add",
@@ -19,13 +31,11 @@ __all__ = [
     "clip",
     "div",
     "divide",
-    "floor_divide",
     "maximum",
     "minimum",
     "mul",
     "multiply",
     "pow",
-    "remainder",
     "sub",
     "subtract",
     "true_divide",
@@ -39,7 +49,7 @@ class Add(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
         return a + b if alpha == 1 else a + alpha * b
 
@@ -54,7 +64,7 @@ class Sub(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
@@ -67,7 +77,7 @@ class Rsub(Sub):
     """scalar - tensor, named as torch names it."""
 
     node_name = "RsubBackward1"
-    scalar_edges = ()  # torch's rsub(Tensor, Scalar) overload records only the tensor
+    scalar_edges: tuple = ()  # torch's rsub(Tensor, Scalar) overload records only the tensor
 
 
 class Mul(Op):
@@ -76,7 +86,7 @@ class Mul(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return a * b
@@ -93,7 +103,7 @@ class Div(Op):
     scalar_edges = (0, 1)
 
     @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+    def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
             return a / b
@@ -131,9 +141,10 @@ class Pow(Op):
                 else:
                     ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
             if ctx.needs_input_grad[1]:
-                # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0.
+                # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
+                # the selection, as in torch (an infinite gradient there gives NaN, not 0).
                 a_raw = array_of(a)
-                gb = xp.where((a_raw == 0) & (array_of(b) >= 0), 0, grad * out * xp.log(a))
+                gb = grad * xp.where((a_raw == 0) & (array_of(b) >= 0), 0, out * xp.log(a))
         return ga, gb
 
 
@@ -201,7 +212,7 @@ def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
     # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
     # (which neither wins nor loses) passes the whole gradient to both inputs.
     g = namespace_of(grad).where(tie, grad * 0.5, grad)
-    return g * ~a_loses, g * ~b_loses
+    return masked_grad(g, ~a_loses), masked_grad(g, ~b_loses)
 
 
 class Where(Op):
@@ -215,7 +226,7 @@ class Where(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         cond = array_of(ctx.saved_tensors[0])
-        return None, grad * cond, grad * ~cond
+        return None, masked_grad(grad, cond), masked_grad(grad, ~cond)
 
 
 class Clamp(Op):
@@ -229,12 +240,18 @@ class Clamp(Op):
         # Whole-array bounds: numpy's maximum/minimum are far slower against a broadcast scalar.
         flo = None if lo is None else backend_of(x).filled_like(x, lo)
         fhi = None if hi is None else backend_of(x).filled_like(x, hi)
-        if hi is None:
-            keep, out = x >= lo, xp.maximum(x, flo)
-        elif lo is None:
-            keep, out = x <= hi, xp.minimum(x, fhi)
+        # On a tie (only +0 and -0 tie with different bits) torch keeps x. numpy's maximum and minimum return
+        # their second operand on a tie for float32 and float64 and their first for float16: x goes there.
+        if x.dtype.itemsize > 2:
+            lower, upper = (lambda v: xp.maximum(flo, v)), (lambda v: xp.minimum(fhi, v))
         else:
-            keep, out = (x >= lo) & (x <= hi), xp.minimum(xp.maximum(x, flo), fhi)
+            lower, upper = (lambda v: xp.maximum(v, flo)), (lambda v: xp.minimum(v, fhi))
+        if hi is None:
+            keep, out = x >= lo, lower(x)
+        elif lo is None:
+            keep, out = x <= hi, upper(x)
+        else:
+            keep, out = (x >= lo) & (x <= hi), upper(lower(x))
         if ctx.needs_input_grad[0]:
             ctx.save_for_backward(keep)
         return out.astype(x.dtype, copy=False)
@@ -242,7 +259,7 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (keep,) = ctx.saved_tensors
-        return grad * keep, None, None
+        return masked_grad(grad, keep), None, None
 
 
 class ClampTensor(Op):
@@ -263,9 +280,10 @@ class ClampTensor(Op):
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
         keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
-        g_lo = grad * ((x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
-        g_hi = grad * ((x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
-        return grad * keep, g_lo, g_hi
+        masked = masked_grad
+        g_lo = masked(grad, (x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
+        g_hi = masked(grad, (x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
+        return masked(grad, keep), g_lo, g_hi
 
 
 # ------------------------------------------------------------------ wrappers
@@ -278,6 +296,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other."""
+    for x in (input, other):  # torch converts a number (and raises for a huge int) before anything else
+        if type(x) is int:
+            dtypes.scalar(x)
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -298,9 +319,14 @@ def _is_bool(x: Any) -> bool:
     return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
-def _scaled(cls: type, a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
-    if alpha != 1 and not dt.is_floating_point and isinstance(alpha, float):
+def _scaled(cls: type[Op], a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
+    if isinstance(alpha, bool) and dt is not dtypes.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not dt.is_floating_point and not isinstance(alpha, dtypes.INTEGER_SCALARS):  # numpy bools read as floats
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if alpha != 1:
+        # Converted to the operands' type with a check, as in torch (a Python int would make a bool sum int64).
+        alpha = dtypes.cast_scalar(alpha, dt)
     return cls.apply(a, b, alpha)
 
 
@@ -312,7 +338,7 @@ def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor | None = None) -> Tensor:
-    """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded (non-differentiable) quotient."""
+    """input / other; ``rounding_mode`` 'trunc' or 'floor' gives a rounded quotient (zero gradient)."""
     if rounding_mode is None:
         a, b, dt = prepare(input, other)
         if not dt.is_floating_point:
@@ -320,42 +346,12 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None, out: Tensor
             a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
         check_broadcast(a, b)
         return _maybe_out(Div.apply(a, b), out)
-    if rounding_mode not in ("trunc", "floor"):
-        raise RuntimeError(
-            f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
-        )
     a, b, dt = prepare(input, other)
-    if dt is dtypes.bool_:
-        raise NotImplementedError(f"\"div_{rounding_mode}_cpu\" not implemented for 'Bool'")
-    ra, rb = _raw(a), _raw(b)
-    xp = backend.array_module(ra, rb)
-    if dt.is_floating_point:
-        # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend_of(ra, rb).quiet():
-            res = xp.trunc(ra / rb) if rounding_mode == "trunc" else xp.floor_divide(ra, rb)
-    else:
-        if xp.any(rb == 0):
-            raise RuntimeError("ZeroDivisionError")
-        res = (
-            xp.floor_divide(ra, rb)
-            if rounding_mode == "floor"
-            else (xp.abs(ra) // xp.abs(rb)) * xp.sign(ra) * xp.sign(rb)
-        )
-    return _maybe_out(no_graph(lambda r: r.astype(dt.np_dtype, copy=False), res), out)
+    return _maybe_out(rounded_div(a, b, rounding_mode, dt), out)
 
 
 def true_divide(input: Any, other: Any) -> Tensor:
     return div(input, other)
-
-
-def floor_divide(input: Any, other: Any) -> Tensor:
-    return div(input, other, rounding_mode="floor")
-
-
-def remainder(input: Any, other: Any) -> Tensor:
-    """Python-style modulus (sign of the divisor); not differentiable here."""
-    a, b, dt = prepare(input, other)
-    return no_graph(lambda x, y: backend.array_module(x, y).mod(x, y).astype(dt.np_dtype, copy=False), _raw(a), _raw(b))
 
 
 def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
@@ -374,6 +370,7 @@ def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors."""
+    _check_tensors("maximum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Maximum.apply(a, b)
@@ -381,9 +378,18 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors."""
+    _check_tensors("minimum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Minimum.apply(a, b)
+
+
+def _check_tensors(name: str, *operands: Any) -> None:
+    """torch's TypeError for an op that takes tensors only (maximum(x, 0.5))."""
+    for i, x in enumerate(operands):
+        if not isinstance(x, Tensor):
+            which = ("input", "other")[i]
+            raise TypeError(f"{name}(): argument '{which}' (position {i + 1}) must be Tensor, not {type(x).__name__}")
 
 
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
@@ -396,7 +402,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype._scalar_name}"
         )
     a, b, dt = prepare(input, other)
-    if not dt.is_floating_point:  # torch checks an int scalar's range here (it lets 1e6 become a float16 inf)
+    if dt is not dtypes.float16:  # torch checks a number's range here (it lets 1e6 become a float16 inf)
         for v in (input, other):
             if isinstance(v, Scalar):
                 dtypes.check_fits(v, dt)
@@ -409,6 +415,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if not all(v is None or isinstance(v, Tensor) for v in (min, max)):  # torch has no mixed overload
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got (Tensor, "
+                f"max={type(max).__name__}, min={type(min).__name__}), but expected one of:\n"
+                " * (Tensor min = None, Tensor max = None)\n * (Number min = None, Number max = None)"
+            )
         given = [v for v in (min, max) if v is not None]
         x, *bounds, dt = prepare(input, *given)
         if dt is dtypes.bool_ and len(bounds) == 2:
@@ -420,30 +432,28 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
     bounds = [v for v in (min, max) if v is not None]
     if input._data.dtype.kind == "f" and all(type(v) is float or type(v) is int for v in bounds):
         # Python numbers leave a floating tensor's dtype as it is (the common clamp(min=0) of the tutorials).
-        np_dtype = input._data.dtype
-        for v in bounds:
-            dtypes.check_fits(v, input.dtype)
-        lo = None if min is None else input._xp.asarray(min, dtype=np_dtype)
-        hi = None if max is None else input._xp.asarray(max, dtype=np_dtype)
+        lo = None if min is None else input._xp.asarray(dtypes.cast_scalar(min, input.dtype))
+        hi = None if max is None else input._xp.asarray(dtypes.cast_scalar(max, input.dtype))
         return _maybe_out(Clamp.apply(input, lo, hi), out)
+    for v in bounds:
+        if not dtypes.is_number(v):
+            raise TypeError(
+                f"clamp() received an invalid combination of arguments - got "
+                f"({type(v).__name__}), but expected one of:\n * (Tensor min = None, Tensor max = None)"
+                "\n * (Number min = None, Number max = None)"
+            )
     dt = dtypes.result_type(input, *bounds)
     if dt is dtypes.bool_:
         which = "" if len(bounds) == 2 else ("min_" if max is None else "max_")
         raise NotImplementedError(f"\"clamp_{which}scalar_cpu\" not implemented for 'Bool'")
-    for v in bounds:
-        dtypes.check_fits(v, dt)
     x = to_dtype(input, dt)
-    lo = None if min is None else x._xp.asarray(min).astype(dt.np_dtype)
-    hi = None if max is None else x._xp.asarray(max).astype(dt.np_dtype)
+    lo = None if min is None else x._xp.asarray(dtypes.cast_scalar(min, dt))
+    hi = None if max is None else x._xp.asarray(dtypes.cast_scalar(max, dt))
     return _maybe_out(Clamp.apply(x, lo, hi), out)
 
 
 clip = clamp
 multiply, subtract, divide = mul, sub, div
-
-
-def _raw(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
 
 
 def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:

@@ -23,7 +23,9 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..backend import HOST, Array, array_module
 from ..tensor import Tensor
 
-Scalar = (int, float, bool)
+# Numbers that take part in an op as torch's wrapped numbers: Python's, and numpy's scalars, which torch's
+# argument parser reads the same way.
+Scalar = dtypes.REAL_SCALARS
 # What a binary op's forward receives for each operand: an array, or a Python number it takes as a constant.
 Operand = Union[Array, float]
 _HOST = HOST.array_type
@@ -57,7 +59,7 @@ class Op(FunctionBase):
         if foreign:
             check_same_device(tensors)
         ctx = Context()
-        ctx.needs_input_grad = needs = tuple(needs)
+        ctx.needs_input_grad = tuple(needs)
         raw_out = cls.forward(ctx, *raw, **kwargs)
         if isinstance(raw_out, tuple):
             outs = [Tensor._wrap(r) for r in raw_out]
@@ -118,6 +120,15 @@ def is_tensor(value: Any) -> bool:
     return isinstance(value, Tensor)
 
 
+def masked_grad(grad: Any, keep: Any) -> Any:
+    """``grad`` where ``keep`` (a constant mask) holds and 0 elsewhere, even where ``grad`` is inf or NaN (torch's
+    backwards select): the backend's fast rule on arrays, a differentiable ``where`` on tensors (create_graph)."""
+    if isinstance(grad, Tensor):
+        mask = array_of(keep)
+        return _ON_TENSORS.where(mask if mask.dtype.kind == "b" else mask != 0, grad, 0)
+    return backend.backend_of(grad).masked_grad(grad, keep)
+
+
 def astype_like(value: Any, like: Any) -> Any:
     """``value`` in ``like``'s dtype: numpy promotes a float32 array by a float64 scalar, torch (and so a
     tensor) does not, so only arrays are cast (without a copy when they already are)."""
@@ -158,8 +169,9 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
         if isinstance(x, Tensor):
             out.append(x if x._data.dtype == target.np_dtype else to_dtype(x, target))
         else:
-            # An int out of the target's range wraps, as torch's cast does (uint8 tensor + 300).
-            out.append(xp.asarray(x).astype(target.np_dtype))
+            # Unchecked, as torch converts a wrapped number: an int out of the target's range wraps
+            # (uint8 tensor + 300), a float reaches float16 through float32.
+            out.append(xp.asarray(dtypes.cast_scalar(x, target, checked=False)))
     return tuple(out) + (target,)
 
 
@@ -185,7 +197,8 @@ def _same_dtype(operands: tuple) -> Any:
             continue
         t = type(x)
         small_int = t is int and -(2**31) <= x < 2**31 and (kind == "f" or (kind == "i" and np_dtype.itemsize >= 4))
-        if not ((t is float and kind == "f") or small_int):
+        # Not float16: numpy rounds a Python float to it directly, torch through float32.
+        if not ((t is float and kind == "f" and np_dtype.itemsize > 2) or small_int):
             return None
     return dtypes.from_numpy_dtype(np_dtype)
 
@@ -242,6 +255,17 @@ def to_dtype(x: Tensor, dtype: Any) -> Tensor:
 def float_operand(x: Tensor) -> Tensor:
     """``x`` itself when floating, else cast to the default float (exp, sqrt, mean of ints)."""
     return x if x.dtype.is_floating_point else to_dtype(x, dtypes.get_default_dtype())
+
+
+# The integer dtypes (bool excluded): kernels that take every dtype but bool accept these too.
+INTEGER_DTYPES = tuple(d for d in dtypes.ALL if not d.is_floating_point and d is not dtypes.bool_)
+
+
+def require_floating(input: Tensor, kernel: str, also: tuple = ()) -> None:
+    """torch's NotImplementedError for a kernel (named ``kernel``) that takes only floating dtypes, and those in
+    ``also`` (torch's kernels differ: avg_pool2d adds int64, conv2d every integer type)."""
+    if not input.dtype.is_floating_point and input.dtype not in also:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype._scalar_name}'")
 
 
 def no_graph(fn: Callable, *arrays: Any) -> Tensor:

@@ -172,16 +172,16 @@ def _close_args(input: Any, other: Any, rtol: float, atol: float) -> None:
             raise TypeError(f"isclose(): argument '{name}' (position {pos}) must be Tensor, not {type(t).__name__}")
     if input.dtype is not other.dtype:
         raise RuntimeError(f"{input.dtype._scalar_name} did not match {other.dtype._scalar_name}")
-    if rtol < 0:
-        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
-    if atol < 0:
-        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not float(tol) >= 0:  # torch reads a tolerance as a double: NaN is refused, a huge int is a float
+            raise RuntimeError(f"{name} must be greater than or equal to zero, but got {tol}")
     check_broadcast(input, other)
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
     """|input - other| <= atol + rtol * |other|, elementwise (infinities close only to themselves)."""
     _close_args(input, other, rtol, atol)
+    rtol, atol = float(rtol), float(atol)
     return no_graph(
         lambda a, b: backend.array_module(a).isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan),
         input._data,

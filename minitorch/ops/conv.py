@@ -27,7 +27,7 @@ from ..backend import Array, array_module, backend_of
 from ..caches import CONV2D_PLANS
 from ..tensor import Tensor
 from . import conv_flat
-from .base import Op
+from .base import INTEGER_DTYPES, Op, require_floating
 from .conv_flat import FlatConvolution, FlatGeometry
 from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 
@@ -188,6 +188,11 @@ def _check_conv(x: Tensor, w: Tensor, b: Tensor | None, groups: int) -> None:
         )
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    if w.shape[0] < groups:
+        raise RuntimeError(
+            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+            f"weight of size {list(w.shape)} instead"
+        )
     if w.shape[0] % groups:
         raise RuntimeError(
             f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
@@ -322,6 +327,11 @@ def _plan(
             f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). Kernel size: "
             f"({span[0]} x {span[1]}). Kernel size can't be greater than actual input size"
         )
+    if kernel[0] <= 0 or kernel[1] <= 0:
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} kernel_width: {kernel[1]}"
+        )
+    require_floating(input, "slow_conv2d_cpu", also=INTEGER_DTYPES)  # (the plan is cached per dtype)
     if stride != (1, 1):
         return ConvPlan(stride, pads, dilation, None)
     (n, c, h, wd), (_, _, kh, kw), (dh, dw) = input.shape, weight.shape, dilation

@@ -70,7 +70,9 @@ def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, *geo: Any) -> None:
     for a in range(kh):  # taps in the kernel's order, as each thread sums them
         for b in range(kw):
             m = inside[a, b]
-            np.add.at(out, (slice(None), slice(None), ih[a, b][m], iw[a, b][m]), cols[:, :, a, b][:, :, m])
+            # Annotated: numpy's stubs take no slices in ufunc.at's index.
+            index: tuple[Any, ...] = (slice(None), slice(None), ih[a, b][m], iw[a, b][m])
+            np.add.at(out, index, cols[:, :, a, b][:, :, m])
     gx.reshape(n, c, h, w)[...] = out
 
 

@@ -179,7 +179,7 @@ class FlatGeometry:
         self.hp, self.wp, self.ho, self.wo, self.groups = hp, wp, ho, wo, groups
         self.p = ho * wp  # output columns per image, Wp per output row
         self.kg = c // groups * kh * kw
-        self.chunk = max(1, min(n, CHUNK_BYTES // (c * kh * kw * self.p * itemsize)))
+        self.chunk = max(1, min(n, CHUNK_BYTES // max(1, c * kh * kw * self.p * itemsize)))  # c may be 0
         # A batch whose columns fit one chunk keeps them for the weight gradient; larger ones rebuild them
         # chunk by chunk in backward (measured: reading kept columns back from memory costs more).
         self.keep_cols = self.chunk == n
@@ -216,7 +216,7 @@ class FlatGeometry:
         part = xp.empty((self.chunk, gr, kg, og), dtype=g.dtype)
         for s in range(0, n, self.chunk):
             e = min(n, s + self.chunk)
-            if built:
+            if buf is None:  # built
                 c = cols[s:e]
             else:
                 c = buf[: e - s]

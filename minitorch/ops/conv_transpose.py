@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, require_floating
 from .conv import Convolution, ConvolutionWeightGrad, transposed
 from .windows import is_int
 
@@ -125,10 +126,6 @@ def check_transposed(fn: str, x: Tensor, w: Tensor, b: Tensor | None, groups: in
             f"Given transposed=1, weight of size {list(w.shape)}, expected bias to be 1-dimensional with "
             f"{w.shape[1] * groups} elements, but got bias of size {list(b.shape)} instead"
         )
-    if x.dtype is not w.dtype:
-        raise RuntimeError(
-            f"Input type ({x.dtype._tensor_type}) and weight type ({w.dtype._tensor_type}) should be the same"
-        )
 
 
 def conv_transpose2d(
@@ -163,12 +160,16 @@ def conv_transpose2d(
         raise RuntimeError("non-positive dilation is not supported")
     if any(v < 0 for v in p):
         raise RuntimeError("negative padding is not supported")
+    kh, kw = weight.shape[2:]
+    if kh <= 0 or kw <= 0:  # before the output size, whose formula would take the empty kernel as a 0-wide one
+        raise RuntimeError(f"kernel size should be greater than zero, but got kernel_height: {kh} kernel_width: {kw}")
     if any(o >= si and o >= di for o, si, di in zip(op, s, d)) or any(o < 0 for o in op):
         raise RuntimeError(
             "output padding must be smaller than either stride or dilation, but got "
             f"output_padding_height: {op[0]} output_padding_width: {op[1]} stride_height: {s[0]} "
             f"stride_width: {s[1]} dilation_height: {d[0]} dilation_width: {d[1]}"
         )
+    require_floating(input, "slow_conv_transpose2d_out_cpu", also=(dtypes.int64,))
     x = input if input.ndim == 4 else input.unsqueeze(0)
     size = [
         (n - 1) * si - 2 * pi + di * (k - 1) + oi + 1
@@ -179,6 +180,10 @@ def conv_transpose2d(
         raise RuntimeError(
             f"Given input size per channel: ({x.shape[2]} x {x.shape[3]}). Calculated output size per channel: "
             f"({size[0]} x {size[1]}). Output size is too small ({c} output channels)"
+        )
+    if input.dtype is not weight.dtype:  # torch's last check
+        raise RuntimeError(
+            f"Input type ({input.dtype._tensor_type}) and weight type ({weight.dtype._tensor_type}) should be the same"
         )
     out = ConvTranspose2D.apply(x, weight, bias, s, p, op, d, groups)
     return out if input.ndim == 4 else out.squeeze(0)

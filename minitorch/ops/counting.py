@@ -98,6 +98,7 @@ def unique(
         return_counts: also return how often each value occurs.
         dim: compare whole slices along this dimension instead of elements.
     """
+    out: tuple[Tensor, Tensor, Tensor]  # values, inverse, counts
     if dim is None:
         out = Unique.apply(input)
     else:
@@ -115,7 +116,7 @@ def unique_consecutive(
         return_counts: also return the length of each run.
         dim: compare whole slices along this dimension instead of the flattened elements.
     """
-    out = UniqueConsecutive.apply(input, None if dim is None else input._wrap_dim(dim))
+    out: tuple[Tensor, Tensor, Tensor] = UniqueConsecutive.apply(input, None if dim is None else input._wrap_dim(dim))
     return _chosen(*out, return_inverse, return_counts)
 
 
@@ -157,8 +158,8 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
     """Counts of ``input``'s elements in ``bins`` equal bins between ``min`` and ``max`` (both 0, or equal: the
     data's range), in ``input``'s dtype; elements outside the range (and NaN) are left out.
     """
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype._scalar_name}'")
+    for v in (min, max):
+        dtypes.scalar(v)  # read as torch's Scalar first: an int beyond 64 bits raises
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     data = input._data
@@ -171,6 +172,13 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         raise RuntimeError(f"torch.histc: range of [{lo}, {hi}] is not finite")
     if not lo < hi:
         raise RuntimeError("torch.histc: max must be larger than min")
+    # torch then spaces the bin edges in input's dtype: both ends convert to it, checked (uint8 300, float16 1e6).
+    if input.dtype is dtypes.bool_:
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
+    for v in (lo, hi):
+        dtypes.cast_scalar(v, input.dtype)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for '{input.dtype._scalar_name}'")
 
     def counts(a: Any) -> Any:
         xp = backend.array_module(a)

@@ -170,23 +170,30 @@ class NllLoss(Op):
 
 
 def _check_class_target(input: Tensor, target: Tensor, weight: Tensor | None, prefix: str = "") -> None:
+    """torch's checks of class-index targets, in torch's order (shapes before the target's dtype)."""
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    if target.dtype not in (dtypes.int64, dtypes.uint8):
-        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._scalar_name}")
-    if input.ndim == 1:
-        if target.ndim > 1 or target.numel() != 1:
-            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    elif target.ndim == 0 or input.shape[0] != target.shape[0]:
+    if input.ndim > 1 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
         raise ValueError(
             f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
             f"({target.shape[0] if target.ndim else 1})."
         )
+    if input.ndim == 1:
+        if target.ndim > 1 or target.numel() != 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     elif tuple(target.shape) != (input.shape[0],) + tuple(input.shape[2:]):
         if input.ndim == 2:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, got {list(target.shape)}")
+    if target.dtype not in (dtypes.int64, dtypes.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype._scalar_name}")
     _check_weight(input, weight, prefix)
+
+
+def _check_floating(input: Tensor, kernel: str) -> None:
+    """torch's NotImplementedError for integer logits (no integer kernel behind the loss)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype._scalar_name}'")
 
 
 def _check_weight(input: Tensor, weight: Tensor | None, prefix: str = "") -> None:
@@ -239,6 +246,7 @@ def cross_entropy(
         xd.ndim == 2
         and td.ndim == 1
         and td.shape[0] == xd.shape[0]
+        and xd.dtype.kind == "f"
         and weight is None
         and size_average is None
         and reduce is None
@@ -249,13 +257,16 @@ def cross_entropy(
         # The common call (a batch of logits, int64 class indices, defaults): every check below passes.
         return backend_of(xd).kernel(CrossEntropyLoss).apply(input, td, None, ignore_index, 0.0, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)  # torch lets a negative value through and smooths nothing
+    kernel = "log_softmax_lastdim_kernel_impl" if input.ndim <= 2 else "log_softmax_kernel_impl"
     if tuple(input.shape) == tuple(target.shape):
         if not target.dtype.is_floating_point:
             raise RuntimeError(
                 f"Expected floating point type for target with class probabilities, got {target.dtype._scalar_name}"
             )
+        _check_floating(input, kernel)
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         _check_weight(input, weight, "cross_entropy: ")
@@ -267,6 +278,7 @@ def cross_entropy(
             reduction,
             lambda x, t: CrossEntropyLoss.apply(x, t, weight, ignore_index, label_smoothing, reduction),
         )
+    _check_floating(input, kernel)  # torch takes the log-softmax before it looks at the target
     _check_class_target(input, target, weight)
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
@@ -302,6 +314,7 @@ def nll_loss(
     """
     reduction = reduction_string(size_average, reduce, reduction)
     _check_class_target(input, target, weight)
+    _check_floating(input, "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame")
     not_differentiable("nll_loss_forward", "weight", weight)
     raw_weight = None if weight is None else weight._data
     return _batched(

@@ -90,6 +90,8 @@ def _common(x1: Tensor, x2: Tensor) -> tuple:
     """Both operands broadcast to one shape and promoted to one floating dtype."""
     check_broadcast(x1, x2)
     dt = dtypes.promote_types(x1.dtype, x2.dtype)
+    if not dt.is_floating_point:
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is {dt._scalar_name}")
     x1, x2 = float_operand(to_dtype(x1, dt)), float_operand(to_dtype(x2, dt))
     shape = array_module(x1._data).broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     return x1.expand(*shape), x2.expand(*shape)
@@ -136,6 +138,10 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
         eps: the smallest norm divided by.
         out: a tensor to write the result into.
     """
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {input.dtype._scalar_name}"
+        )
     result = input / vector_norm(input, p, dim, keepdim=True).clamp(min=eps)
     if out is not None:
         return out.copy_(result)

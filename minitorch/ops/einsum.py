@@ -25,7 +25,8 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # torch's lab
 
 def _parse_term(term: str, offset: int) -> list:
     """The subscripts of one term as label numbers (``...`` stays as the string), with torch's errors."""
-    labels, i = [], 0
+    labels: list[int | str] = []
+    i = 0
     while i < len(term):
         if term.startswith("...", i):
             if "..." in labels:
@@ -167,7 +168,7 @@ def _sizes(labels: list, operands: list) -> dict:
     return sizes
 
 
-def _reduce_alone(x: Tensor, labels: list, output: list, others: list) -> tuple:
+def _reduce_alone(x: Tensor, labels: list, output: list, others: list) -> tuple[Tensor, list]:
     """Take diagonals of repeated subscripts and sum those nothing else needs: (tensor, its unique labels)."""
     labels = list(labels)
     for lb in list(dict.fromkeys(labels)):

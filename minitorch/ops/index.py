@@ -12,7 +12,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import where
-from .base import Op, as_tensor, check_broadcast, to_dtype
+from .base import Op, check_broadcast, masked_grad, to_dtype
 from .index_items import convert_index
 from .shape import mark_view
 
@@ -265,6 +265,15 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
         if value.dtype is not x.dtype:
             value = to_dtype(value, x.dtype)
+    elif isinstance(value, (float, complex) + dtypes.INTEGER_SCALARS):  # torch's rule: not numpy's float32, bool
+        if isinstance(value, dtypes.INTEGER_SCALARS) and not -(2**63) <= int(value) < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+        # Checked as torch checks it, except float16, which it takes unchecked (1e300 becomes inf).
+        value = dtypes.cast_scalar(value, x.dtype, checked=x.dtype is not dtypes.float16)
+    else:
+        kind = type(value)
+        name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+        raise TypeError(f"can't assign a {name} to a {x.dtype._tensor_type}")
     record = is_grad_enabled() and (x.requires_grad or (isinstance(value, Tensor) and value.requires_grad))
     if not record:
         x._check_inplace()
@@ -275,16 +284,23 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         except IndexError as err:
             raise _index_error(err) from None
         except ValueError:
-            raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} "
-                f"cannot be broadcast to indexing result of shape "
-                f"{list(region.read(x._data).shape)}"
-            ) from None
+            raise _shape_mismatch(raw, region, x) from None
         x._bump_version()
         return
     if not isinstance(value, Tensor):
-        value = as_tensor(value, dtype=x.dtype, device=x.device)
-    x._inplace(lambda s: CopySlices.apply(s, value, IndexRegion(idx, x.ndim)), value)
+        value = Tensor._wrap(x._xp.asarray(value))
+    region = IndexRegion(idx, x.ndim)
+    try:
+        x._inplace(lambda s: CopySlices.apply(s, value, region), value)
+    except ValueError:  # the same check as above, when the graph is recorded
+        raise _shape_mismatch(value._data, region, x) from None
+
+
+def _shape_mismatch(raw: Any, region: Any, x: Tensor) -> RuntimeError:
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {list(getattr(raw, 'shape', ()))} cannot be "
+        f"broadcast to indexing result of shape {list(region.read(x._data).shape)}"
+    )
 
 
 class _ViewOf(Op):
@@ -305,6 +321,7 @@ class _ViewOf(Op):
 def rebase_view(view: Tensor, result: Tensor) -> None:
     """After an in-place op on ``view`` was recorded as ``result``, move the change onto its base."""
     base, fn = view._base, view._view_fn
+    assert base is not None and fn is not None  # a view: only views are rebased
     multi = getattr(view, "_multi_view", None)
     if multi is not None:  # torch cannot rebase one output of split/unbind/chunk; neither do we
         raise RuntimeError(
@@ -333,7 +350,7 @@ class MaskedFill(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (mask,) = ctx.saved_tensors
-        return grad * ~mask, None, None
+        return masked_grad(grad, ~mask), None, None
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -347,11 +364,16 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
         )
     if isinstance(value, Tensor) and value.requires_grad:
         return where(mask, value.to(input.dtype), input)  # the value gets a gradient too
-    if isinstance(value, Tensor):
-        value = value._data.astype(input._data.dtype)
+    if isinstance(value, Tensor):  # its number, converted as a number is (checked)
+        value = input._xp.asarray(dtypes.cast_scalar(value.item(), input.dtype))
+    elif dtypes.is_number(value):
+        value = input._xp.asarray(dtypes.cast_scalar(value, input.dtype))  # checked; -1 still wraps into uint8
     else:
-        dtypes.check_fits(value, input.dtype)
-        value = input._xp.asarray(value).astype(input._data.dtype)  # -1 wraps into uint8
+        raise TypeError(
+            f"masked_fill() received an invalid combination of arguments - got (Tensor, "
+            f"{type(value).__name__}), but expected one of:\n * (Tensor mask, Tensor value)\n"
+            " * (Tensor mask, Number value)"
+        )
     return MaskedFill.apply(input, mask._data, value)
 
 

@@ -143,7 +143,7 @@ class SplitWithSizes(Split):
     """``split`` with an explicit list of sizes."""
 
 
-def _pieces(input: Tensor, axis: int, bounds: list, cls: type) -> tuple:
+def _pieces(input: Tensor, axis: int, bounds: list, cls: type[Op]) -> tuple:
     outs = cls.apply(input, axis, tuple(bounds))
     views = []
     for (lo, hi), o in zip(bounds, outs if isinstance(outs, tuple) else (outs,)):

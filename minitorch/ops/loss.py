@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, array_of, astype_like, namespace_of, to_dtype
+from .base import Op, array_of, astype_like, check_broadcast, namespace_of, require_floating, to_dtype
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
 
@@ -116,7 +116,8 @@ class BinaryCrossEntropyWithLogits(Op):
             gx = a * (sigmoid - t)
             gt = -a * x if ctx.needs_input_grad[1] else None
         else:
-            gx = a * ((1 + (pos_weight - 1) * t) * sigmoid - pos_weight * t)
+            pt = pos_weight * t  # grouped as torch groups it: an out-of-range target gives torch's inf or NaN
+            gx = a * ((pt + 1 - t) * sigmoid - pt)
             gt = a * ((pos_weight - 1) * softplus_neg - x) if ctx.needs_input_grad[1] else None
         return gx, gt, None, None, None
 
@@ -149,6 +150,29 @@ def not_differentiable(fn: str, name: str, t: Tensor | None) -> None:
             f"The function '{fn}' is not differentiable with respect to argument '{name}'. "
             "This input cannot have requires_grad True."
         )
+
+
+def _check_fits_input(weight: Tensor, input: Tensor, expanded: bool = False) -> None:
+    """torch's errors for a weight that does not broadcast to ``input``'s shape.
+
+    Args:
+        expanded: the loss expands the weight to the input (binary_cross_entropy: torch's expand message),
+            rather than broadcasting the two together.
+    """
+    ws, xs = tuple(weight.shape), tuple(input.shape)
+    for i in range(1, min(len(ws), len(xs)) + 1):
+        if ws[-i] != xs[-i] and ws[-i] != 1 and xs[-i] != 1:
+            if expanded:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {ws[-i]} at -{i}! Mismatching "
+                    f"argument at index 1 had torch.Size({list(ws)}); but expected shape should be "
+                    f"broadcastable to {list(xs)}"
+                )
+            check_broadcast(input, weight)
+    n = max(len(ws), len(xs))
+    full = tuple(b if a == 1 else a for a, b in zip((1,) * (n - len(ws)) + ws, (1,) * (n - len(xs)) + xs))
+    if full != xs:
+        raise RuntimeError(f"output with shape {list(xs)} doesn't match the broadcast shape {list(full)}")
 
 
 def _size_warning(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
@@ -189,9 +213,12 @@ def mse_loss(
         weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
     """
     _size_warning(input, target)
+    check_broadcast(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
     if weight is None:
         dt = dtypes.promote_types(input.dtype, target.dtype)
+        if not dt.is_floating_point:
+            raise NotImplementedError(f"\"mse_cpu\" not implemented for '{dt._scalar_name}'")
         return MseLoss.apply(to_dtype(input, dt), to_dtype(target, dt), reduction)
     diff = input - target
     return _pointwise_loss(diff * diff, input, weight, reduction)
@@ -247,6 +274,9 @@ def binary_cross_entropy(
         )
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {target.dtype._scalar_name} but expected {input.dtype._scalar_name}")
+    if weight is not None:
+        _check_fits_input(weight, input, expanded=True)
+    require_floating(input, "binary_cross_entropy")
     not_differentiable("binary_cross_entropy", "weight", weight)
     return BinaryCrossEntropy.apply(input, target, _raw_like(weight, input), reduction)
 
@@ -272,6 +302,20 @@ def binary_cross_entropy_with_logits(
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"log_sigmoid_cpu\" not implemented for '{input.dtype._scalar_name}'")
+    if target.dtype is dtypes.bool_:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {target.dtype._scalar_name}")
+    if pos_weight is not None:
+        check_broadcast(pos_weight, target)
+        _check_fits_input(pos_weight, input)
+    if weight is not None:
+        _check_fits_input(weight, input)
     not_differentiable("binary_cross_entropy_with_logits", "weight", weight)
     not_differentiable("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
     dt = dtypes.promote_types(input.dtype, target.dtype)

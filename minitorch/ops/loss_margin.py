@@ -7,6 +7,7 @@ compositions of existing ops in torch's own order of operations, so their gradie
 
 from __future__ import annotations
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
@@ -73,7 +74,8 @@ def margin_ranking_loss(
             "margin_ranking_loss : All input tensors should have same dimension but got sizes: "
             f"input1: {input1.shape}, input2: {input2.shape}, target: {target.shape} "
         )
-    return reduce_tensor((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+    # margin is a double to torch, so integer operands give a floating loss
+    return reduce_tensor((-target * (input1 - input2) + float(margin)).clamp(min=0), reduction)
 
 
 def hinge_embedding_loss(
@@ -95,6 +97,8 @@ def hinge_embedding_loss(
     reduction = reduction_string(size_average, reduce, reduction)
     check_broadcast(input, target)
     zeros = input.new_zeros(())
+    if not input.dtype.is_floating_point:  # torch converts the margin into an integer input's type (1.5 -> 1)
+        margin = dtypes.cast_scalar(margin, input.dtype, checked=False).item()
     margin_part = (margin - input).clamp(min=0).where(target != 1, zeros)
     self_part = input.where(target != -1, zeros)
     return reduce_tensor(margin_part + self_part, reduction)
@@ -116,6 +120,13 @@ def soft_margin_loss(
     reduction = reduction_string(size_average, reduce, reduction)
     not_differentiable("soft_margin_loss", "target", target)
     check_broadcast(input, target)
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError(
+            "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, "
+            "use the `~` or `logical_not()` operator instead."
+        )
+    if not input.dtype.is_floating_point:  # torch writes the loss into input's dtype
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
     shape = array_module(input._data).broadcast_shapes(tuple(input.shape), tuple(target.shape))
     target = target.to(input.dtype) if target.dtype is not input.dtype else target
     return SoftMarginLoss.apply(input.expand(*shape), target.expand(*shape), reduction)

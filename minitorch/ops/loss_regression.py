@@ -15,8 +15,10 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, array_of, check_broadcast, namespace_of, to_dtype
+from .arithmetic import mul
+from .base import Op, array_of, check_broadcast, namespace_of, require_floating, to_dtype
 from .loss import _size_warning, reduce_loss, reduction_string, upstream_grad
+from .shape import clone, unsqueeze
 
 __all__ = ["gaussian_nll_loss", "huber_loss", "kl_div", "poisson_nll_loss", "smooth_l1_loss"]
 
@@ -135,6 +137,7 @@ def smooth_l1_loss(
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
         return reduce_tensor((input - target).abs(), reduction)
+    require_floating(input, "smooth_l1_cpu")
     return SmoothL1Loss.apply(input, target, float(beta), reduction)
 
 
@@ -148,12 +151,18 @@ def huber_loss(
         delta: where the quadratic part ends (positive).
         weight: per-element weights shaped like ``input``, applied before the reduction.
     """
-    input_shape = tuple(input.shape)
+    input_shape, input_dtype = tuple(input.shape), input.dtype
     input, target = _broadcast_pair("huber_loss", input, target)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if input.dtype.is_floating_point and not input_dtype.is_floating_point:  # torch writes into input's dtype
+        raise RuntimeError(
+            f"result type {input.dtype._scalar_name} can't be cast to the desired output type "
+            f"{input_dtype._scalar_name}"
+        )
+    require_floating(input, "huber_cpu")
     if weight is None:
         return HuberLoss.apply(input, target, float(delta), reduction)
     if tuple(weight.shape) != input_shape:
@@ -197,6 +206,8 @@ def kl_div(
     elif reduction not in ("none", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     check_broadcast(input, target)
+    if not (input.dtype.is_floating_point and target.dtype.is_floating_point):
+        raise RuntimeError("kl_div: Integral inputs not supported.")
     dt = dtypes.promote_types(input.dtype, target.dtype)
     input, target = to_dtype(input, dt), to_dtype(target, dt)
     shape = array_module(input._data).broadcast_shapes(tuple(input.shape), tuple(target.shape))
@@ -258,17 +269,17 @@ def gaussian_nll_loss(
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = var * input.new_ones(input.shape)
+        var = mul(input.new_ones(input.shape), var)  # the functions, not Tensor's spellings: typed as Tensors
     elif bool((var < 0).any()):
         raise ValueError("var has negative entry/entries")
     if tuple(var.shape) != tuple(input.shape):
         if tuple(input.shape[:-1]) == tuple(var.shape):
-            var = var.unsqueeze(-1)
+            var = unsqueeze(var, -1)
         elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
             raise ValueError("var is of incorrect size")
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not valid")
-    var = var.clone()
+    var = clone(var)
     with no_grad():
         var.clamp_(min=eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)

@@ -105,7 +105,7 @@ class Trace(Op):
         return backend.array_module(raw).eye(*ctx.shape, dtype=raw.dtype) * grad
 
 
-def _triangle(cls: type, name: str, input: Tensor, diagonal: int) -> Tensor:
+def _triangle(cls: type[Op], name: str, input: Tensor, diagonal: int) -> Tensor:
     if input.ndim < 2:
         raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
     return cls.apply(input, diagonal)

@@ -15,11 +15,12 @@ import math
 import warnings
 from typing import Any
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .activation import softmax
-from .base import Op, array_of, namespace_of
+from .base import Op, array_of, namespace_of, require_floating
 from .unary import Erf
 
 __all__ = [
@@ -182,9 +183,15 @@ class Mish(Op):
 # ------------------------------------------------------------------ public functions
 
 
-def _floating(input: Tensor, kernel: str) -> None:
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype._scalar_name}'")
+_floating = require_floating
+
+
+def _number(value: Any, input: Tensor, opmath: bool = True) -> Any:
+    """A number argument as torch converts it: checked against ``input``'s dtype, or with ``opmath`` against
+    the type torch computes in (float for float16); then a Python number, which numpy keeps weak (a numpy
+    scalar would promote the result)."""
+    d = dtypes.float32 if opmath and input.dtype is dtypes.float16 else input.dtype
+    return dtypes.cast_scalar(value, d).item()
 
 
 def _apply(input: Tensor, inplace: bool, op: Any, *args: Any) -> Tensor:
@@ -201,8 +208,9 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
         alpha: the value approached as x goes to -inf is -alpha.
         inplace: write the result into ``input``.
     """
+    dtypes.scalar(alpha)  # read as torch's Scalar first: an int beyond 64 bits raises
     _floating(input, "elu_cpu")
-    return _apply(input, inplace, Elu, alpha, 1.0, 1.0)
+    return _apply(input, inplace, Elu, _number(alpha, input), 1.0, 1.0)
 
 
 def selu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -224,7 +232,9 @@ def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    dtypes.scalar(alpha)
     _floating(input, "elu_cpu")
+    alpha = _number(alpha, input)
     return _apply(input, inplace, Celu, alpha, 1.0, 1.0 / alpha)
 
 
@@ -267,8 +277,10 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         beta: sharpness.
         threshold: above this value of beta * x the function is taken as linear.
     """
+    for v in (beta, threshold):
+        dtypes.scalar(v)
     _floating(input, "softplus_cpu")
-    return Softplus.apply(input, beta, threshold)
+    return Softplus.apply(input, _number(beta, input), _number(threshold, input))
 
 
 def logsigmoid(input: Tensor) -> Tensor:

@@ -28,7 +28,7 @@ from typing import Any
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, array_of, is_tensor, namespace_of
+from .base import Op, array_of, is_tensor, namespace_of, require_floating
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
@@ -270,10 +270,16 @@ def batch_norm(
         _check_vector(name, t, c)
     if not training and running_mean is None:
         raise RuntimeError("running_mean must be defined in evaluation mode")
+    require_floating(input, "batch_norm")
     dt = input._data.dtype
-    stats = (None, None) if training else (running_mean._data.astype(dt), running_var._data.astype(dt))
+    if training:
+        stats: tuple = (None, None)
+    elif running_mean is None or running_var is None:  # both or neither (checked above)
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    else:
+        stats = (running_mean._data.astype(dt), running_var._data.astype(dt))
     out, mean, var = BatchNorm.apply(input, weight, bias, *stats, bool(training), float(eps))
-    if training and running_mean is not None:
+    if training and running_mean is not None and running_var is not None:
         n = input.numel() // c
         with backend_of(mean._data).quiet():
             unbiased = var._data * (n / (n - 1))
@@ -315,6 +321,7 @@ def layer_norm(
             f"Given normalized_shape={shape}, expected input with shape [*, {', '.join(map(str, shape))}], "
             f"but got input of size{list(input.shape)}"
         )
+    require_floating(input, "LayerNormKernelImpl")
     return LayerNorm.apply(input, weight, bias, k, float(eps))
 
 
@@ -336,7 +343,11 @@ def group_norm(
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]
-    if num_groups <= 0 or c % num_groups:
+    if num_groups == 0:  # torch's Python-level batch-size check divides by it first
+        raise ZeroDivisionError("integer division or modulo by zero")
+    if num_groups < 0:
+        raise RuntimeError(f"Expected num groups to be greater than 0, got {num_groups}")
+    if c % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input of shape "
             f"{list(input.shape)} and num_groups={num_groups}"
@@ -350,4 +361,5 @@ def group_norm(
                 f"Expected {name} to be a vector of size equal to the number of channels in input, but got "
                 f"{name} of shape {list(t.shape)} and input of shape {list(input.shape)}"
             )
+    require_floating(input, "GroupNormKernelImpl")
     return GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import backend
+from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -88,7 +88,7 @@ class IndexPadNd(Op):
 
 # One subclass per mode and number of padded dims, for torch's node names (ReflectionPad2DBackward0, ...);
 # torch builds circular padding from slices, so its node is CopySlices.
-_INDEX_PADS = {
+_INDEX_PADS: dict[tuple[str, int], type[Op]] = {
     (mode, k): type(
         f"{name}Pad{k}D",
         (IndexPadNd,),
@@ -116,6 +116,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             or 'circular' (wrap around).
         value: the fill for 'constant' (default 0).
     """
+    if value is not None and not (isinstance(value, dtypes.REAL_SCALARS)):
+        raise TypeError(f"pad(): argument 'value' (position 4) must be float, not {type(value).__name__}")
     pad = [int(p) for p in pad]
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -126,7 +128,10 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         )
     pairs = tuple((pad[i], pad[i + 1]) for i in range(0, len(pad), 2))[::-1]  # first padded dim first
     if mode == "constant":
-        return ConstantPadNd.apply(input, pairs, 0 if value is None else value)
+        fill = 0
+        if value is not None and any(p > 0 for p in pad):  # torch reads the value as a double, then fills
+            fill = dtypes.cast_scalar(float(value), input.dtype)
+        return ConstantPadNd.apply(input, pairs, fill)
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     if value is not None and value != 0:

@@ -11,11 +11,12 @@ differentiable again under ``create_graph``.
 
 from __future__ import annotations
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, array_of, astype_like, namespace_of
-from .nonlinearity import _apply, _floating
+from .base import Op, array_of, astype_like, masked_grad, namespace_of
+from .nonlinearity import _apply, _floating, _number
 
 __all__ = [
     "hardshrink",
@@ -59,7 +60,8 @@ class Hardtanh(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         x = array_of(ctx.saved_tensors[0])
         low, high = ctx.bounds
-        return grad * ((x > low) & (x < high)), None, None
+        # Selected, not multiplied: an infinite gradient beyond the bounds gives 0, as torch's (NaN x: 0 too).
+        return masked_grad(grad, (x > low) & (x < high)), None, None
 
 
 class Hardsigmoid(Op):
@@ -142,7 +144,8 @@ class Shrink(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x = array_of(ctx.saved_tensors[0])
-        return grad * ((x > ctx.lambd) | (x < -ctx.lambd)), None, None  # NaN: 0, as torch's vectorised loop
+        # Selected, not multiplied (an infinite gradient inside the band gives 0); NaN x: 0, as torch's vectorised loop
+        return masked_grad(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None, None
 
 
 class Hardshrink(Shrink):
@@ -194,8 +197,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
         negative_slope: the slope below 0.
         inplace: write the result into ``input``.
     """
+    dtypes.scalar(negative_slope)  # read as torch's Scalar first: an int beyond 64 bits raises
     _floating(input, "leaky_relu_cpu")
-    return _apply(input, inplace, LeakyRelu, negative_slope)
+    return _apply(input, inplace, LeakyRelu, _number(negative_slope, input))
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -207,7 +211,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     """
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return _apply(input, inplace, Hardtanh, min_val, max_val)
+    for v in (min_val, max_val):
+        dtypes.scalar(v)  # both read as torch's Scalars before either is converted
+    if input.dtype is dtypes.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype is dtypes.uint8 and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    low, high = _number(min_val, input, opmath=False), _number(max_val, input, opmath=False)
+    return _apply(input, inplace, Hardtanh, low, high)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -247,24 +258,30 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
         value: what replaces the elements at or below it.
         inplace: write the result into ``input``.
     """
-    return _apply(input, inplace, Threshold, threshold, value)
+    for v in (threshold, value):
+        dtypes.scalar(v)  # both read as torch's Scalars first
+    if input.dtype is dtypes.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    return _apply(input, inplace, Threshold, _number(threshold, input), _number(value, input, opmath=False))
 
 
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, else 0."""
+    dtypes.scalar(lambd)
     _floating(input, "hardshrink_cpu")
-    return Hardshrink.apply(input, lambd, False)
+    return Hardshrink.apply(input, _number(lambd, input, opmath=False), False)
 
 
 def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, 0 between (lambd must be >= 0)."""
+    dtypes.scalar(lambd)  # read as torch's Scalar first: an int beyond 64 bits raises
     _floating(input, "softshrink_cpu")
-    if lambd < 0:
-        top = float(input._xp.finfo(input._data.dtype).max)
+    top = float(input._xp.finfo(input._data.dtype).max)
+    if not 0 <= lambd <= top:  # NaN and infinities too
         raise RuntimeError(
-            f"lambda must be in range [0, {top:g}] for input dtype {input.dtype._scalar_name}, but found {lambd}"
+            f"lambda must be in range [0, {top:g}] for input dtype {input.dtype._scalar_name}, but found {lambd:g}"
         )
-    return Softshrink.apply(input, lambd, True)
+    return Softshrink.apply(input, float(lambd), True)
 
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -53,6 +53,8 @@ class LerpTensor(Op):
 
 def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """Linear interpolation ``input + weight * (end - input)`` (``weight`` a number or a tensor); floats only."""
+    if not isinstance(weight, (Tensor, complex)):
+        dtypes.scalar(weight)  # read as torch's Scalar first: an int beyond 64 bits raises
     if not input.dtype.is_floating_point:
         kind = "tensor" if isinstance(weight, Tensor) else "scalar"
         raise NotImplementedError(f"\"lerp_kernel_{kind}\" not implemented for '{input.dtype._scalar_name}'")
@@ -66,7 +68,12 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
         check_broadcast(input, end, weight)
         return LerpTensor.apply(input, end, weight)
     check_broadcast(input, end)
-    return Lerp.apply(input, end, float(weight) if not isinstance(weight, complex) else weight)
+    if isinstance(weight, complex):
+        return Lerp.apply(input, end, weight)
+    # torch converts the weight to the type it computes in (float for float16), with its overflow check; the
+    # formula's branch (|weight| < 0.5) is then taken on the converted value.
+    w = dtypes.cast_scalar(weight, dtypes.float32 if input.dtype is dtypes.float16 else input.dtype)
+    return Lerp.apply(input, end, float(w))
 
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..caches import POOL2D_PLANS
 from ..tensor import Tensor
-from .base import Op
+from .base import INTEGER_DTYPES, Op, require_floating
 from .index import IndexRegion, ScatterRegion
 from .pool_tiled import MaxPool2DTiled
 from .windows import IntPair, pair, plain_args, sliding_windows, spread
@@ -67,7 +68,7 @@ class MaxPool2DWithIndices(Op):
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
         win = sliding_windows(xpad, kernel, stride, dilation)
-        flat = win.reshape(win.shape[:4] + (-1,))
+        flat: Array = win.reshape(win.shape[:4] + (-1,))
         pick = xp.argmax(flat, axis=-1)
         values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
         if x.dtype.kind == "f" and values.size and bool(xp.isnan(values.min())):
@@ -87,7 +88,7 @@ class MaxPool2DWithIndices(Op):
         return values, index
 
     @staticmethod
-    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_index: Array | None = None) -> tuple:
         xp = array_module(ctx.index)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
@@ -122,6 +123,7 @@ class AvgPool2D(Op):
         out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
         xpad = _pad_for_windows(x, out, kernel, stride, padding, (1, 1), 0)
         sums = sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
+        divisor: int | Array
         if divisor_override:
             divisor = divisor_override
         else:
@@ -197,7 +199,7 @@ def _check_output(x: Tensor, out: tuple) -> None:
         )
 
 
-def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple:
+def _pool_args(fn: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair) -> tuple[tuple, tuple, tuple]:
     kernel = pair(kernel_size, "kernel_size", fn)
     if stride is None or (not isinstance(stride, int) and len(stride) == 0):
         stride = kernel
@@ -252,6 +254,7 @@ def max_pool2d(
         )
         if key is not None:  # checked once per call signature (input shape included), not per batch
             POOL2D_PLANS.put(key, (kernel, stride, padding, dilation, out, tiled))
+    require_floating(input, "max_pool2d", also=INTEGER_DTYPES)  # (outside the plan: not cached per dtype)
     x = input if input._data.ndim == 4 else input.unsqueeze(0)
     # The one place an implementation is chosen: non-overlapping tiles without indices take the tiled
     # kernel (pool_tiled.py), everything else the general windows path; a device may register variants.
@@ -284,12 +287,14 @@ def avg_pool2d(
             mode); otherwise by the number of input elements in the window.
         divisor_override: divide every window by this instead.
     """
+    input.size(-3)  # torch reads the channel count first: IndexError for a 1-D or 0-D input
     kernel, stride, padding = _pool_args("avg_pool2d", kernel_size, stride, padding)
     _check_pool(input, kernel, stride, padding, (1, 1))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(input.shape[-2:], kernel, stride, padding))
     _check_output(input, out)
+    require_floating(input, "avg_pool2d", also=(dtypes.int64,))
     x = input if input.ndim == 4 else input.unsqueeze(0)
     res = AvgPool2D.apply(x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
     return res if input.ndim == 4 else res.squeeze(0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
+from .base import require_floating
 from .pool import avg_pool2d, max_pool2d, output_size
 from .windows import is_int
 
@@ -71,6 +72,8 @@ def max_pool1d(
     n = output_size(input.shape[-1], k, s, p, d, bool(ceil_mode))
     if n < 1:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {n}")
+    if not return_indices:  # torch's own 1-d kernel, which has no integer version (its 2-d one has)
+        require_floating(input, "max_pool1d_impl")
     out = max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
     if return_indices:
         return out[0].squeeze(-2), out[1].squeeze(-2)

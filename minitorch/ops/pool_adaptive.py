@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Context
-from ..backend import Array, array_module
+from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, require_floating
 from .index import IndexRegion, ScatterRegion
 from .windows import is_int
 
@@ -45,19 +45,49 @@ def window_taps(xp: Any, n: int, n_out: int) -> Array:
     return xp.minimum(start[:, None] + xp.arange(longest), end[:, None] - 1)
 
 
+def _mix(xp: Any, x: Array, m: Array, zero_reads: Array | None, rows: bool) -> Array:
+    """``m @ x`` (``rows``) or ``x @ m.T``, where a non-finite element of ``x`` reaches only the outputs that read
+    it, as in torch's loops: those with a nonzero weight on it (inf stays inf), and those that read it with a zero
+    weight (``zero_reads``: 0 * inf is NaN). The plain product would make 0 * inf = NaN in every output."""
+
+    def mul(mat: Array, v: Array) -> Array:
+        return xp.matmul(mat, v) if rows else xp.matmul(v, mat.T)
+
+    finite = xp.isfinite(x)
+    if bool(finite.all()):
+        return mul(m, x)
+    dt = x.dtype
+    reads = (m != 0).astype(dt)
+    pos = mul(reads, (x == xp.inf).astype(dt)) > 0
+    neg = mul(reads, (x == -xp.inf).astype(dt)) > 0
+    nan = mul(reads, xp.isnan(x).astype(dt)) > 0
+    if zero_reads is not None:
+        nan |= mul(zero_reads.astype(dt), (~finite).astype(dt)) > 0
+    out = mul(m, xp.where(finite, x, 0))
+    return xp.where(nan | (pos & neg), xp.nan, xp.where(pos, xp.inf, xp.where(neg, -xp.inf, out))).astype(dt)
+
+
 class Separable2D(Op):
-    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B)."""
+    """A linear map of the last two dims of (N, C, H, W), separable by axis: A @ x @ B^T (backward: A^T @ g @ B).
+
+    ``zero_reads`` (None, or one boolean matrix per axis) marks the inputs torch's formula reads with a zero
+    weight, which decides where an infinite or NaN input goes (see ``_mix``).
+    """
 
     @staticmethod
-    def forward(ctx: Context, x: Array, a: Array, b: Array) -> Array:
+    def forward(ctx: Context, x: Array, a: Array, b: Array, zero_reads: tuple | None = None) -> Array:
         xp = array_module(x)
         ctx.mats = (a, b)  # constants of the shapes, not of the data
-        return xp.matmul(xp.matmul(a, x), b.T)
+        if x.dtype.kind != "f" or bool(xp.isfinite(x).all()):
+            return xp.matmul(xp.matmul(a, x), b.T)
+        za, zb = zero_reads if zero_reads is not None else (None, None)
+        with backend_of(x).quiet():
+            return _mix(xp, _mix(xp, x, b, zb, rows=False), a, za, rows=True)  # columns first, as torch's loop
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
-        return (a.T @ grad) @ b, None, None  # linear with constant matrices: on arrays and tensors alike
+        return (a.T @ grad) @ b, None, None, None  # linear with constant matrices: on arrays and tensors alike
 
 
 class AdaptiveAvgPool2D(Separable2D):
@@ -108,7 +138,8 @@ def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
         if dims == 1:
             raise RuntimeError(f"{fn}(): Expected 2D or 3D tensor, but got {list(input.shape)}")
         raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    for i in range(1, input.ndim):
+    # max pooling refuses empty channels too; average pooling only empty spatial dims (as in torch)
+    for i in range(1 if "max" in fn else input.ndim - dims, input.ndim):
         if input.shape[i] == 0:
             raise RuntimeError(
                 f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
@@ -145,6 +176,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     out = _output_size("adaptive_avg_pool2d", input, output_size, 2)
     if out == (1, 1):  # global average pooling, as torch computes it
         return input.mean((-2, -1), keepdim=True)
+    require_floating(input, "adaptive_avg_pool2d")
     x = _as_batch(input)
     xp, dtype = x._xp, x._data.dtype
     a, b = averaging_matrix(xp, x.shape[-2], out[0], dtype), averaging_matrix(xp, x.shape[-1], out[1], dtype)
@@ -160,6 +192,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
         return_indices: also return int64 indices of the maxima, flat within each (H, W) plane.
     """
     out = _output_size("adaptive_max_pool2d", input, output_size, 2)
+    require_floating(input, "adaptive_max_pool2d")
     values, index = AdaptiveMaxPool2D.apply(_as_batch(input), out)
     if input.ndim == 3:
         values, index = values.squeeze(0), index.squeeze(0)

@@ -164,7 +164,7 @@ class MaxPool2DWithIndicesCuda(MaxPool2DWithIndices):
         return values, index
 
     @staticmethod
-    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
+    def backward(ctx: Context, grad: Array, _grad_index: Array | None = None) -> tuple:
         if ctx.plain or is_tensor(grad):  # create_graph: the plain backward, differentiable (ctx.shape, ctx.index)
             return MaxPool2DWithIndices.backward(ctx, grad, _grad_index)
         xp = array_module(grad)
@@ -198,7 +198,7 @@ class MaxPool2DTiledCuda(MaxPool2DTiled):
         if ctx.plain:
             return MaxPool2DTiled.backward(ctx, grad)
         if is_tensor(grad):  # create_graph: the general path's differentiable scatter through the kernel's indices
-            return MaxPool2DWithIndices.backward(ctx, grad, None)[0], None, None
+            return MaxPool2DWithIndices.backward(ctx, grad)[0], None, None
         (kh, kw), (ho, wo) = ctx.conf
         n, c, h, w = ctx.shape
         g = array_module(grad).ascontiguousarray(grad)

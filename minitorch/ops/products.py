@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
+from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -27,7 +27,7 @@ class AddProduct(Op):
         ctx.beta, ctx.alpha, ctx.vector = beta, alpha, b.ndim == 1
         out = a @ b
         if cls.batch_sum:
-            out = out.sum(axis=0)
+            out = out.sum(axis=0, dtype=out.dtype)  # numpy would widen small integers
         if alpha != 1:
             out = out * alpha
         if beta == 0:
@@ -82,6 +82,17 @@ def _expands_to(input: Tensor, shape: tuple) -> None:
             )
 
 
+def _coefficients(kernel: str, dt: dtypes.dtype, beta: Any, alpha: Any, half_as: dtypes.dtype) -> tuple:
+    """``beta`` and ``alpha`` converted to the result's dtype as torch converts them, checked (an integer result
+    truncates a float); a float16 result checks them as ``half_as``, the type torch computes in. Bool refused."""
+    for v in (beta, alpha):
+        dtypes.scalar(v)  # read as torch's Scalar first: an int beyond 64 bits raises
+    if dt is dtypes.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    check = half_as if dt is dtypes.float16 else None
+    return dtypes.cast_scalar(beta, dt, check_as=check), dtypes.cast_scalar(alpha, dt, check_as=check)
+
+
 def _rank(name: str, t: Tensor, rank: int) -> None:
     if t.ndim != rank:
         raise RuntimeError(
@@ -105,6 +116,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
         raise RuntimeError(
             f"self and mat2 must have the same dtype, but got {input.dtype._scalar_name} and {mat2.dtype._scalar_name}"
         )
+    beta, alpha = _coefficients("addmm_impl_cpu_", input.dtype, beta, alpha, dtypes.float32)
     return AddProduct.apply(input, mat1, mat2, beta, alpha)
 
 
@@ -120,10 +132,11 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
         raise RuntimeError(
             f"addmv input tensors must have the same dtype, but got {names}, and {vec.dtype._scalar_name}"
         )
+    beta, alpha = _coefficients("addmv_impl_cpu", input.dtype, beta, alpha, dtypes.float16)
     return Addmv.apply(input, mat, vec, beta, alpha)
 
 
-def _batched(cls: type, input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
+def _batched(cls: type[Op], input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
     _rank("batch1", batch1, 3)
     _rank("batch2", batch2, 3)
     (b, n, k), (b2, k2, p) = batch1.shape, batch2.shape
@@ -137,6 +150,8 @@ def _batched(cls: type, input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any
     if not input.dtype is batch1.dtype is batch2.dtype:
         names = (t.dtype.name.replace("float32", "float").replace("float64", "double") for t in (input, batch1, batch2))
         raise RuntimeError("Input dtypes must be the same, got: input {}, batch1: {}, batch2: {}".format(*names))
+    kernel = "addmm_impl_cpu_" if cls is Addbmm else "baddbmm"
+    beta, alpha = _coefficients(kernel, input.dtype, beta, alpha, dtypes.float32)
     return cls.apply(input, batch1, batch2, beta, alpha)
 
 

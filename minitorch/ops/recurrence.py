@@ -130,7 +130,7 @@ class LSTMLayer(Op):
             r = slice(start, start + b)
             dhb, dcb, d, sb, tb = dh[:b], dc[:b], d_gates[r], slope[:b], tmp[:b]
             dhb += g_out[r]
-            if w_hr is None:
+            if dh_all is None:  # no projection (w_hr is None)
                 d_hraw = dhb
             else:
                 dh_all[r] = dhb
@@ -158,7 +158,7 @@ class LSTMLayer(Op):
             xp.matmul(d, w_hh, out=dhb)
         need = ctx.needs_input_grad
         d_w_hh = d_gates.T @ h_prev if need[3] else None
-        d_w_hr = dh_all.T @ (gates[:, 3 * hid :] * tanh_c) if w_hr is not None and need[4] else None
+        d_w_hr = dh_all.T @ (gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
         return d_gates, dh, dc, d_w_hh, d_w_hr, None, None
 
 

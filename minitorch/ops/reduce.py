@@ -12,7 +12,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
-from .base import Op, array_of, float_operand, namespace_of, no_graph, to_dtype
+from .base import Op, array_of, float_operand, masked_grad, namespace_of, no_graph, to_dtype
 from .index import IndexRegion, ScatterRegion
 
 __all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
@@ -116,8 +116,11 @@ class MaxAll(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
-        hit = array_of(x) == array_of(out)  # which elements are the extreme: a constant of the gradient
-        return grad * hit / hit.sum()
+        x, out = array_of(x), array_of(out)  # which elements are the extreme: constants of the gradient
+        xp = backend.array_module(x)
+        hit = xp.where(xp.isnan(out), xp.isnan(x), x == out)  # torch: a NaN result comes from the NaNs
+        # Shared evenly among the ties and 0 elsewhere, even for an inf or NaN gradient (torch fills zeros).
+        return masked_grad(grad / xp.asarray(hit.sum(), dtype=x.dtype), hit)
 
 
 class MinAll(MaxAll):
@@ -437,18 +440,31 @@ class Prod(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int | None, keepdim: bool) -> Array:
         xp = backend.array_module(x)
-        ctx.save_for_backward(x)
-        ctx.axis, ctx.keepdim = axis, keepdim
-        return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
+        out = xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (x,) = ctx.saved_tensors
-        if ctx.axis is None:  # all elements (or a 0-d tensor): the same along the flattened array
-            flat = x.reshape((-1,))
-            return (grad.reshape((1,)) * OthersProduct.call(flat, 0)).reshape(tuple(x.shape)), None, None
-        g = grad if ctx.keepdim else namespace_of(grad).expand_dims(grad, ctx.axis)
-        return g * OthersProduct.call(x, ctx.axis), None, None
+        x, out = ctx.saved_tensors
+        raw = array_of(x)
+        if raw.ndim == 0:
+            return grad, None, None
+        xp = namespace_of(grad, x)
+        if ctx.axis is None:  # all elements: the same along the flattened array
+            x, raw, axis, g, out = x.reshape((-1,)), raw.reshape(-1), 0, grad.reshape((1,)), out.reshape((1,))
+        else:
+            axis = ctx.axis
+            g, out = (grad, out) if ctx.keepdim else (xp.expand_dims(grad, axis), xp.expand_dims(out, axis))
+        zeros = int((raw == 0).sum())
+        if zeros > 1 and ctx.axis is None:  # every other-factors product holds a zero: torch's zeros (constants)
+            return xp.zeros_like(x).reshape(tuple(ctx.shape)), None, None
+        if zeros:  # torch's product of the others, by cumulative products (an op: differentiable again)
+            return (g * OthersProduct.call(x, axis)).reshape(tuple(ctx.shape)), None, None
+        # No zero: torch's result / x (its roundings, and its NaN for an infinite factor), the result on the graph.
+        with backend_of(raw).quiet():
+            return (g * (out / x)).reshape(tuple(ctx.shape)), None, None
 
 
 class ProdDim(Prod):

@@ -78,6 +78,7 @@ def _stack(
     """Every layer and direction over the flat input ``x`` (rows, features): (output rows, h_n, c_n)."""
     directions = 2 if bidirectional else 1
     weights = _weights(mode, params, has_biases, num_layers, directions)
+    c0s: Sequence[Tensor | None]
     if mode == "lstm":
         if not isinstance(hx, (tuple, list)) or len(hx) != 2:
             raise RuntimeError("lstm expects two hidden states")

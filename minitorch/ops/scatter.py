@@ -282,9 +282,10 @@ def _check_range(index: Any, size: int, axis: int) -> None:
 
 
 def _value(input: Tensor, value: Any) -> Any:
-    """A Python number (or 0-dim tensor's value) cast to ``input``'s dtype, as torch casts a fill value."""
+    """A Python number (or a 0-dim tensor's) converted to ``input``'s dtype as torch converts a fill value:
+    straight from the number, with torch's overflow error (uint8 300, int 1e300, float16 1e6)."""
     v = value.item() if isinstance(value, Tensor) else value
-    return input._xp.asarray(v).astype(input._data.dtype)
+    return input._xp.asarray(dtypes.cast_scalar(v, input.dtype))
 
 
 def scatter(
@@ -388,8 +389,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
             f"for dim: {axis}"
         )
     flat = _flat_index(index, axis, input, False, RuntimeError)
-    if not input.dtype.is_floating_point:
-        alpha = int(alpha)  # an integer tensor takes alpha as an integer, as torch does
+    # Converted to input's dtype with torch's overflow check: an integer tensor truncates a float alpha.
+    alpha = dtypes.cast_scalar(alpha, input.dtype)
     return IndexAdd.apply(input, axis, flat, source, alpha)
 
 

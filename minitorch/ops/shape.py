@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from .. import backend, dtypes
 from ..autograd.function import Context
@@ -150,9 +150,9 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
     shp = input._data.shape
+    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)  # a 0-d tensor takes dims 0 and -1 only
     if not shp:
         return reshape(input, (1,))
-    s, e = input._wrap_dim(start_dim), input._wrap_dim(end_dim)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -211,10 +211,10 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap dimensions ``dim0`` and ``dim1`` (a view)."""
     d0, d1 = input._wrap_dim(dim0), input._wrap_dim(dim1)
-    dims = list(range(input.ndim))
-    if dims:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
-        dims[d0], dims[d1] = dims[d1], dims[d0]
-    dims = tuple(dims)
+    order = list(range(input.ndim))
+    if order:  # a 0-d tensor accepts dims 0 and -1 and stays as it is
+        order[d0], order[d1] = order[d1], order[d0]
+    dims = tuple(order)
     return mark_view(Transpose.apply(input, dims), input, lambda a: a.transpose(dims), True)
 
 
@@ -295,7 +295,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
             f"in the tensor ({input.ndim})"
         )
     lead = len(sizes) - input.ndim
-    target = []
+    sized = []
     for i, s in enumerate(sizes):
         cur = input.shape[i - lead] if i >= lead else None
         if s == -1:
@@ -310,8 +310,8 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                 f"{list(input.shape)}"
             )
-        target.append(s)
-    target = tuple(target)
+        sized.append(s)
+    target = tuple(sized)
     if target == tuple(input.shape):
         return mark_view(Expand.apply(input, target), input, lambda a: a)
     return mark_view(Expand.apply(input, target), input, lambda a: backend.array_module(a).broadcast_to(a, target))
@@ -329,11 +329,11 @@ class Clone(Op):
     """A copy with its own memory: ``order="K"`` keeps the layout (torch's clone), ``"C"`` is contiguous."""
 
     @staticmethod
-    def forward(ctx: Context, x: Array, order: str = "K") -> Array:
+    def forward(ctx: Context, x: Array, order: Literal["K", "C"] = "K") -> Array:
         return x.copy(order=order)
 
     @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
+    def backward(ctx: Context, grad: Array) -> tuple:
         return grad, None
 
 
@@ -353,7 +353,7 @@ class ToDevice(Op):
     node_name = "ToCopyBackward0"
 
     @staticmethod
-    def forward(ctx: Context, x: Array, target: Array) -> Array:
+    def forward(ctx: Context, x: Array, target: backend.device) -> Array:
         ctx.source = backend.device_of(x)
         return backend.to_device(x, target)
 
@@ -383,9 +383,13 @@ class Flip(Op):
         return namespace_of(grad).flip(grad, axis=ctx.axes), None
 
 
-def flip(input: Tensor, dims: Sequence[int]) -> Tensor:
-    """Reverse the order of elements along ``dims``."""
-    axes = tuple(input._wrap_dim(d) for d in ((dims,) if isinstance(dims, int) else dims))
+def flip(input: Tensor, *dims: Any) -> Tensor:
+    """Reverse the order of elements along ``dims`` (a sequence, or the dims themselves: ``x.flip(0, 1)``)."""
+    if not dims:
+        raise TypeError('flip() missing 1 required positional arguments: "dims"')
+    if len(dims) == 1 and not isinstance(dims[0], int):
+        dims = tuple(dims[0])
+    axes = tuple(input._wrap_dim(d) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
     return Flip.apply(input, axes)

@@ -266,8 +266,17 @@ def searchsorted(
             )
         right = side == "right"
     scalar = not isinstance(input, Tensor)
-    values = sorted_sequence._xp.asarray(input) if scalar else input._data
     seq = sorted_sequence._data
+    if scalar:
+        # A number is wrapped as torch wraps an operand: converted (unchecked) to the type it promotes to with
+        # the sequence, which is compared in that type too (0.1 is float32's 0.1 against a float32 sequence).
+        dt = dtypes.result_type(sorted_sequence, input)
+        values = sorted_sequence._xp.asarray(dtypes.cast_scalar(input, dt, checked=False))
+        seq = seq.astype(dt.np_dtype, copy=False)
+    else:
+        values = input._data
+    if seq.dtype.kind == "b" and values.dtype.kind == "b":
+        raise NotImplementedError("\"searchsorted_out_cpu\" not implemented for 'Bool'")
     if sorter is not None:
         check_same_device([(0, sorted_sequence), (1, sorter)])
         seq = gather_along(seq, seq.ndim - 1, sorter._data)

@@ -15,7 +15,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from ..backend import array_module, device_of
+from ..backend import array_module, device_of, is_array
 from ..tensor import Tensor
 from . import arithmetic, cumulative, join, linalg, reduce, shape, unary
 from .base import as_tensor
@@ -59,16 +59,28 @@ def logaddexp(a: Any, b: Any) -> Any:
     """log(exp(a) + exp(b)), shifted by the larger operand so that it never overflows."""
     if not _tensors(a, b):
         return array_module(a, b).logaddexp(a, b)
-    m = arithmetic.maximum(a, b).detach()  # any shift gives the same value and gradient; a constant one is simplest
+    m = maximum(a, b).detach()  # any shift gives the same value and gradient; a constant one is simplest
     return m + unary.log(unary.exp(a - m) + unary.exp(b - m))
 
 
+def _extreme(a: Any, b: Any, pick: str) -> Any:
+    """numpy's maximum or minimum with a tensor among the operands. Against a number it is torch's clamp_min or
+    clamp_max (what torch's backward formulas use: the whole gradient to the tensor at a tie); an array
+    (a constant) becomes a tensor on its device."""
+    if not isinstance(a, Tensor):
+        a, b = b, a
+    if not isinstance(b, Tensor) and not is_array(b):
+        return arithmetic.clamp(a, min=b) if pick == "maximum" else arithmetic.clamp(a, max=b)
+    b = b if isinstance(b, Tensor) else as_tensor(b, device=device_of(b))
+    return arithmetic.maximum(a, b) if pick == "maximum" else arithmetic.minimum(a, b)
+
+
 def maximum(a: Any, b: Any) -> Any:
-    return arithmetic.maximum(a, b) if _tensors(a, b) else array_module(a, b).maximum(a, b)
+    return _extreme(a, b, "maximum") if _tensors(a, b) else array_module(a, b).maximum(a, b)
 
 
 def minimum(a: Any, b: Any) -> Any:
-    return arithmetic.minimum(a, b) if _tensors(a, b) else array_module(a, b).minimum(a, b)
+    return _extreme(a, b, "minimum") if _tensors(a, b) else array_module(a, b).minimum(a, b)
 
 
 def where(condition: Any, x: Any, y: Any) -> Any:

@@ -60,7 +60,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        return grad * namespace_of(x).sign(x)
+        return grad * sign_array(array_of(x))  # torch's sign (0 at NaN): a constant of the gradient
 
 
 class Exp(Op):
@@ -233,7 +233,7 @@ class ThresholdBackward(Op):
         ctx.out = out  # a constant of the gradient: only where it is 0 matters
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
-        return grad * (out != 0).astype(grad.dtype)
+        return backend_of(grad).masked_grad(grad, (out != 0).astype(grad.dtype))
 
     @staticmethod
     def backward(ctx: Context, gg: Array) -> tuple:
@@ -390,9 +390,18 @@ class Round(_Stepwise):
     """Round half to even."""
 
 
+def sign_array(x: Any) -> Any:
+    """-1, 0 or 1 by sign on a raw array, as torch's: 0 for NaN (numpy's sign gives NaN), a bool stays a bool."""
+    xp = backend.array_module(x)
+    if x.dtype.kind == "b":
+        return x.copy()
+    s = xp.sign(x)
+    return xp.where(s == s, s, 0) if s.dtype.kind == "f" else xp.asarray(s)
+
+
 def sign(input: Tensor) -> Tensor:
-    """-1, 0 or 1 by the sign of each element (zero gradient, as torch)."""
-    return Sign.apply(input, lambda a: backend.array_module(a).sign(a))
+    """-1, 0 or 1 by the sign of each element (0 for NaN; zero gradient, as torch)."""
+    return Sign.apply(input, sign_array)
 
 
 def floor(input: Tensor) -> Tensor:

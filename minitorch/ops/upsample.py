@@ -31,11 +31,26 @@ class UpsampleBilinear2D(Separable2D):
     """Bilinear resizing: two weights per matrix row."""
 
 
-def _matrix(xp: Any, n_in: int, n_out: int, mode: str, align_corners: bool, scale: float | None, dtype: Any) -> Array:
-    """(n_out, n_in): row i holds the weights output i takes from the inputs, by torch's formulas."""
-    out = xp.zeros((n_out, n_in), dtype=dtype)
+def _matrix(
+    xp: Any,
+    n_in: int,
+    n_out: int,
+    mode: str,
+    align_corners: bool,
+    scale: float | None,
+    dtype: Any,
+    zero_reads: bool = False,
+) -> Array:
+    """(n_out, n_in): row i holds the weights output i takes from the inputs, by torch's formulas.
+
+    With ``zero_reads``, instead the booleans marking the inputs torch's linear formula reads with a zero weight
+    (each output reads two, the same one twice at the edge): an infinite one makes that output NaN.
+    """
+    out = xp.zeros((n_out, n_in), dtype=bool if zero_reads else dtype)
     i = xp.arange(n_out)
     if mode in ("nearest", "nearest-exact"):
+        if zero_reads:
+            return out
         # torch computes the source index in float32: floor(i * s) or floor((i + 0.5) * s)
         s = xp.float32(1.0 / scale if scale else n_in / n_out)
         pos = i.astype(xp.float32) + (xp.float32(0.5) if mode == "nearest-exact" else xp.float32(0))
@@ -52,6 +67,10 @@ def _matrix(xp: Any, n_in: int, n_out: int, mode: str, align_corners: bool, scal
     lo = xp.minimum(xp.floor(real).astype(xp.int64), n_in - 1)
     hi = lo + (lo < n_in - 1)
     frac = (real - lo).astype(dtype)
+    if zero_reads:
+        out[i, lo] |= 1 - frac == 0
+        out[i, hi] |= frac == 0
+        return out
     out[i, lo] += 1 - frac
     out[i, hi] += frac
     return out
@@ -128,6 +147,14 @@ def interpolate(
         scales = None
     if mode == "area":
         return adaptive_avg_pool2d(input, sizes) if dims == 2 else adaptive_avg_pool1d(input, sizes)
+    if min(input.shape[2:]) <= 0 or min(sizes) <= 0:
+        names = ("H", "W")[2 - dims :]
+        given = ", ".join(f"{k}: {n}" for k, n in zip(names, input.shape[2:]))
+        wanted = ", ".join(f"{k}: {n}" for k, n in zip(names, sizes))
+        joint = " and" if dims == 1 else ""  # torch's two messages differ by this word
+        raise RuntimeError(
+            f"Input and output sizes should be greater than 0, but got input ({given}){joint} output ({wanted})"
+        )
     x = input if dims == 2 else input.unsqueeze(-2)
     spatial = tuple(x.shape[2:])
     sizes = sizes if dims == 2 else (1,) + sizes
@@ -140,5 +167,13 @@ def interpolate(
         for k, (n_in, n_out) in enumerate(zip(spatial, sizes))
     ]
     op = UpsampleNearest2D if mode.startswith("nearest") else UpsampleBilinear2D
-    out = op.apply(x, mats[0], mats[1])
+    zero_reads = None
+    if op is UpsampleBilinear2D and not bool(xp.isfinite(input._data).all()):  # where an inf or NaN goes
+        zero_reads = tuple(
+            _matrix(xp, n_in, n_out, mode, bool(align_corners), None if scales is None else scales[k], dtype, True)
+            if dims == 2 or k == 1  # a 1-d input's added axis is an identity, read by no formula of torch's
+            else xp.zeros((n_out, n_in), dtype=bool)
+            for k, (n_in, n_out) in enumerate(zip(spatial, sizes))
+        )
+    out = op.apply(x, mats[0], mats[1], zero_reads)
     return out if dims == 2 else out.squeeze(-2)

@@ -23,7 +23,7 @@ def is_int(value: Any) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def pair(value: IntPair, name: str, op: str = "conv2d") -> tuple:
+def pair(value: Any, name: str, op: str = "conv2d") -> tuple:
     """An int or a 1- or 2-sequence as an (h, w) pair, with the message torch's ``op`` gives otherwise.
 
     Args:
@@ -95,5 +95,6 @@ def spread(grad: Array, size: tuple, offset: tuple, stride: tuple) -> Array:
             return out
         dst.append(slice(p0 + s * lo, p0 + s * (hi - 1) + 1, s))
         src.append(slice(lo, hi))
-    out[(Ellipsis, *dst)] = grad[(Ellipsis, *src)]
+    src_index: tuple[Any, ...] = (Ellipsis, *src)  # typed: numpy's stubs misread the literal as a fancy index
+    out[(Ellipsis, *dst)] = grad[src_index]
     return out

@@ -77,10 +77,9 @@ class Adam(Optimizer):
             raise ValueError("betas must be either both floats or both Tensors")
         # capturable=True is how minitorch's Adam always runs off the host (its counters on the device)
         _check_unsupported(type(self).__name__, differentiable=differentiable, fused=fused)
-        betas = tuple(b.item() if isinstance(b, Tensor) else b for b in betas)
         defaults = dict(
             lr=lr,
-            betas=betas,
+            betas=tuple(b.item() if isinstance(b, Tensor) else b for b in betas),
             eps=eps,
             weight_decay=weight_decay,
             amsgrad=amsgrad,

@@ -161,8 +161,9 @@ def sgd_update_cuda(
 ) -> list | None:
     """``sgd_update`` with every fusable parameter updated by one launch per dtype, first-step state and 32 tensors."""
     has_momentum = bufs is not None
-    out = list(bufs) if has_momentum else None
-    rest, fused = [], {}
+    out = list(bufs) if bufs is not None else []  # read and written only with momentum
+    rest: list[int] = []
+    fused: dict[tuple, list] = {}
     for i, (p, g) in enumerate(zip(params, grads)):
         if not _fusable(p, g):
             rest.append(i)
@@ -199,12 +200,13 @@ def sgd_update_cuda(
         )
         for i, buf in zip(rest, sub or ()):
             out[i] = buf
-    return out
+    return out if has_momentum else None
 
 
 def adam_update_cuda(params: list, grads: list, states: list, **hyper: Any) -> None:
     """``adam_update`` with the counters advanced by one launch and every fusable parameter updated by one more."""
-    rest, fused = [], {}
+    rest: list[int] = []
+    fused: dict[tuple, list] = {}
     for i, (p, g, s) in enumerate(zip(params, grads, states)):
         extra = [s["step"]._data, s["exp_avg"]._data, s["exp_avg_sq"]._data]
         if not _fusable(p, g, *extra) or s["step"].device != p.device:

@@ -56,10 +56,10 @@ def _step_tensor(value: float, like: Tensor | None = None) -> Tensor:
     dtype, else float32 (torch's ``_get_scalar_dtype``); on the CPU, or on ``like``'s device (where
     torch's ``capturable=True`` keeps it, so that a step reads nothing back from the device)."""
     dt = np.float64 if dtypes.get_default_dtype() is dtypes.float64 else np.float32
-    value = np.array(value, dtype=dt)
+    array = np.array(value, dtype=dt)
     if like is not None and backend.backend_of(like._data) is not backend.HOST:
-        value = backend.to_device(value, like.device)
-    return Tensor._wrap(value)
+        array = backend.to_device(array, like.device)
+    return Tensor._wrap(array)
 
 
 def _bump(*tensors: Tensor | None) -> None:
@@ -168,7 +168,7 @@ class Optimizer:
                 "cause an error; see github.com/pytorch/pytorch/issues/40967 for more information",
                 stacklevel=3,
             )
-        seen = set()
+        seen: set[int] = set()
         for group in self.param_groups:
             seen.update(id(p) for p in group["params"])
             if ("param_names" in param_group) != ("param_names" in group):

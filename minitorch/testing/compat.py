@@ -312,7 +312,7 @@ class _FileScan:
                         tols.add(parity_tol)
                     vals = {k: _number(v) for k, v in kw.items() if k in ("rtol", "atol")}
                     if any(v is not None for v in vals.values()):
-                        tols.add(" ".join(f"{k} {_fmt(vals[k])}" for k in ("rtol", "atol") if vals.get(k) is not None))
+                        tols.add(" ".join(f"{k} {_fmt(v)}" for k in ("rtol", "atol") if (v := vals.get(k)) is not None))
                     if fname in ("assert_array_equal", "equal") or (fname == "raises_like"):
                         tols.add("exact" if fname != "raises_like" else "same error")
         return tols
@@ -349,6 +349,7 @@ def _parity_tolerance(tests_dir: str) -> str:
         ):
             parts = []
             for k, v in zip(node.value.keys, node.value.values):
+                assert k is not None  # a plain dict literal: no ** entries
                 dt = k.attr if isinstance(k, ast.Attribute) else ast.literal_eval(k)
                 r, a = ast.literal_eval(v)
                 parts.append(f"{str(dt).replace('float', 'f')}: rtol {_fmt(r)} atol {_fmt(a)}")

@@ -390,6 +390,7 @@ class LockstepReport:
                 f"lockstep: no divergence in {self.steps} steps (rtol {self.rtol:g}, atol {self.atol:g}); "
                 f"final loss minitorch {_num(last[0])}, torch {_num(last[1])}"
             )
+        assert self.mismatch is not None  # set with the step
         return (
             f"lockstep: the trajectories separate at step {self.step} (of {self.steps}), {self.phase}, "
             f"{self.tensor}: {self.mismatch.figures()}"

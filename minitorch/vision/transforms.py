@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal, SupportsInt, TypeGuard
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ..tensor import Tensor
 try:
     from PIL import Image
 except ImportError:  # pillow is optional
-    Image = None
+    Image = None  # type: ignore[assignment]  # the optional-import idiom: checked before use
 
 __all__ = [
     "CenterCrop",
@@ -42,6 +42,11 @@ def _is_pil(img: Any) -> bool:
     return Image is not None and isinstance(img, Image.Image)
 
 
+def _is_number(x: Any) -> TypeGuard[SupportsInt]:
+    """A single number, as torchvision tests for one (``numbers.Number``: numpy scalars too)."""
+    return isinstance(x, numbers.Number)
+
+
 def _size(img: Any) -> tuple[int, int]:
     """(height, width) of a PIL image, an HxW[xC] array or a (..., H, W) tensor."""
     if _is_pil(img):
@@ -54,7 +59,7 @@ def _size(img: Any) -> tuple[int, int]:
 
 
 def _pair(size: int | Sequence[int], name: str) -> tuple[int, int]:
-    if isinstance(size, numbers.Number):
+    if _is_number(size):
         return int(size), int(size)
     if isinstance(size, Sequence) and len(size) == 1:
         return int(size[0]), int(size[0])
@@ -195,9 +200,9 @@ class Lambda:
 
 def _pad_widths(padding: Any) -> tuple[int, int, int, int]:
     """(left, top, right, bottom) from torchvision's int / (lr, tb) / (l, t, r, b)."""
-    if isinstance(padding, numbers.Number):
-        p = int(padding)
-        return p, p, p, p
+    if _is_number(padding):
+        n = int(padding)
+        return n, n, n, n
     if isinstance(padding, Sequence) and len(padding) in (1, 2, 4):
         p = [int(x) for x in padding]
         if len(p) == 1:
@@ -211,7 +216,12 @@ def _pad_widths(padding: Any) -> tuple[int, int, int, int]:
     )
 
 
-_NP_PAD_MODES = {"constant": "constant", "edge": "edge", "reflect": "reflect", "symmetric": "symmetric"}
+_NP_PAD_MODES: dict[str, Literal["constant", "edge", "reflect", "symmetric"]] = {
+    "constant": "constant",
+    "edge": "edge",
+    "reflect": "reflect",
+    "symmetric": "symmetric",
+}
 
 
 class Pad:
@@ -372,8 +382,8 @@ class Resize:
                 f"minitorch's Resize works on PIL images; got {type(img).__name__} (resize before ToTensor)"
             )
         h, w = img.height, img.width
-        if isinstance(self.size, numbers.Number) or len(self.size) == 1:
-            s = int(self.size if isinstance(self.size, numbers.Number) else self.size[0])
+        if _is_number(self.size) or len(self.size) == 1:
+            s = int(self.size if _is_number(self.size) else self.size[0])
             short, long = (h, w) if h <= w else (w, h)
             new_short, new_long = s, int(s * long / short)
             th, tw = (new_short, new_long) if h <= w else (new_long, new_short)
@@ -381,7 +391,8 @@ class Resize:
             th, tw = int(self.size[0]), int(self.size[1])
         if (th, tw) == (h, w):
             return img
-        return img.resize((tw, th), self.interpolation if self.interpolation is not None else Image.BILINEAR)
+        bilinear = Image.BILINEAR  # type: ignore[attr-defined]  # every Pillow has it; its types name Resampling's
+        return img.resize((tw, th), self.interpolation if self.interpolation is not None else bilinear)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(size={self.size})"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .module import Module, _addindent
+
+_N = TypeVar("_N", bound="_Numbered")
 
 
 def _abs_index(idx: Any, size: int) -> int:
@@ -19,6 +21,10 @@ def _abs_index(idx: Any, size: int) -> int:
 
 class _Numbered(Module):
     """Shared by Sequential and ModuleList: children named '0', '1', ... and kept numbered on delete."""
+
+    if TYPE_CHECKING:  # each subclass has its own
+
+        def __getitem__(self, idx: int | slice) -> Any: ...
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -44,12 +50,12 @@ class _Numbered(Module):
         del self[key]
         return value
 
-    def append(self, module: Module) -> _Numbered:
+    def append(self: _N, module: Module) -> _N:
         """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules: Iterable[Module]) -> _Numbered:
+    def extend(self: _N, modules: Iterable[Module]) -> _N:
         if not isinstance(modules, Iterable):
             raise TypeError(
                 f"{type(self).__name__}.extend should be called with an iterable, but got {type(modules).__name__}"
@@ -58,7 +64,7 @@ class _Numbered(Module):
             self.append(module)
         return self
 
-    def insert(self, index: int, module: Module) -> _Numbered:
+    def insert(self: _N, index: int, module: Module) -> _N:
         n = len(self._modules)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")

@@ -62,7 +62,7 @@ class Module(StateDictMixin):
         set_(self, "_forward_hooks", OrderedDict())
 
     # ------------------------------------------------------------ registration
-    def _check_name(self, kind: str, name: Any, table: dict, init_error: str) -> None:
+    def _check_name(self, kind: str, name: Any, table: dict | None, init_error: str) -> None:
         if table is None:
             raise AttributeError(init_error)
         if not isinstance(name, str):

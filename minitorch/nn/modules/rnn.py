@@ -98,7 +98,7 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for direction in range(directions):
                 inputs = input_size if layer == 0 else state * directions
-                shapes = {"weight_ih": (gates, inputs), "weight_hh": (gates, state)}
+                shapes: dict[str, tuple[int, ...]] = {"weight_ih": (gates, inputs), "weight_hh": (gates, state)}
                 if bias:
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
                 if proj_size:
@@ -173,6 +173,7 @@ class RNNBase(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple:
         """(output, h_n) for RNN and GRU; LSTM: (output, (h_n, c_n)). A PackedSequence in, one out."""
         lstm = self.mode == "LSTM"
+        hidden: Any  # a tensor, or LSTM's (h, c)
         if isinstance(input, PackedSequence):
             data, batch_sizes, sorted_indices, unsorted_indices = input
             batch = int(batch_sizes[0])

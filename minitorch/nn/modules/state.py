@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,6 +13,9 @@ from ...autograd.grad_mode import no_grad
 from ...creation import tensor as _tensor
 from ...tensor import Tensor
 from ..parameter import Parameter
+
+if TYPE_CHECKING:
+    pass
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -42,9 +45,15 @@ def _checkpoint_tensor(value: Any) -> Tensor | None:
 class StateDictMixin:
     """Mixin of Module: saving and loading parameters and persistent buffers."""
 
+    # Module's registries, made by Module.__init__.
+    _parameters: OrderedDict[str, Parameter | None]
+    _buffers: OrderedDict[str, Tensor | None]
+    _non_persistent_buffers_set: set[str]
+    _modules: OrderedDict[str, Any]  # Module, or None for a name registered empty
+
     def state_dict(
         self, destination: dict | None = None, prefix: str = "", keep_vars: bool = False
-    ) -> OrderedDict[str, Tensor]:
+    ) -> dict[str, Tensor]:
         """Parameters and persistent buffers by dotted name ('conv1.weight'), detached unless ``keep_vars``."""
         if destination is None:
             destination = OrderedDict()

@@ -73,7 +73,7 @@ class DistributedDataParallel(Module):
         self.static_graph = static_graph
         self.require_backward_grad_sync = True
         self.require_forward_param_sync = True
-        params = [p for p in module.parameters() if p.requires_grad]
+        params: list[Tensor] = [p for p in module.parameters() if p.requires_grad]
         if not params:
             raise RuntimeError(
                 "DistributedDataParallel is not needed when a module doesn't have any parameter "

@@ -174,6 +174,7 @@ class Reducer:
             self._launch(self.buckets[self.next_bucket])
             self.next_bucket += 1
         for b in self.buckets[: self.next_bucket]:
+            assert b.work is not None  # launched
             b.work.is_completed()  # let the backend progress the collectives in flight
         if self.next_bucket == len(self.buckets):
             self._finalize()
@@ -192,6 +193,7 @@ class Reducer:
 
     def _finalize(self) -> None:
         for bucket in self.buckets:
+            assert bucket.work is not None  # all launched
             bucket.work.wait()
             buf = bucket.buffer
             for j, (p, start) in enumerate(zip(bucket.params, bucket.offsets)):

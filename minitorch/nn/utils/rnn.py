@@ -213,14 +213,14 @@ def pack_padded_sequence(
         enforce_sorted: the lengths must come in decreasing order; with False they are sorted here
             (stably) and the permutation is kept in the result, to be undone on the way out.
     """
-    lengths = _host_ints(lengths)
+    lens = _host_ints(lengths)
     batch, length = (input.shape[0], input.shape[1]) if batch_first else (input.shape[1], input.shape[0])
-    if lengths.size != batch:
+    if lens.size != batch:
         raise RuntimeError(
-            f"Expected `len(lengths)` to be equal to batch_size, but got {lengths.size} (batch_size={batch})"
+            f"Expected `len(lengths)` to be equal to batch_size, but got {lens.size} (batch_size={batch})"
         )
     if enforce_sorted:
-        if np.any(np.diff(lengths) > 0):
+        if np.any(np.diff(lens) > 0):
             raise RuntimeError(
                 "`lengths` array must be sorted in decreasing order when `enforce_sorted` is True. You can pass "
                 "`enforce_sorted=False` to pack_padded_sequence and/or pack_sequence to sidestep this requirement "
@@ -228,9 +228,9 @@ def pack_padded_sequence(
             )
         order, sorted_indices = np.arange(batch), None
     else:
-        order = np.argsort(-lengths, kind="stable")
+        order = np.argsort(-lens, kind="stable")
         sorted_indices = _index_on(input, order)
-    ordered = lengths[order]
+    ordered = lens[order]
     if batch and ordered[-1] <= 0:
         raise RuntimeError(
             "Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0"

@@ -66,7 +66,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self.T_i = T_0
         self.T_mult = T_mult
         self.eta_min = eta_min
-        self.T_cur = last_epoch
+        self.T_cur: float = last_epoch  # fractional after step(epoch) with a float epoch
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[Any]:
@@ -135,6 +135,8 @@ class CyclicLR(LRScheduler):
         last_epoch: index of the last batch (-1 to start).
     """
 
+    use_beta1: bool  # set by _init_momentum: whether the momentum cycled is beta1 (Adam's)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -159,10 +161,10 @@ class CyclicLR(LRScheduler):
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 _set_group_value(group, "lr", lr)
         self.max_lrs = _format_param("max_lr", optimizer, max_lr)
-        step_size_up = float(step_size_up)
-        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
-        self.total_size = step_size_up + step_size_down
-        self.step_ratio = step_size_up / self.total_size
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
         if mode not in ["triangular", "triangular2", "exp_range"] and scale_fn is None:
             raise ValueError("mode is invalid and scale_fn is None")
         self.mode = mode
@@ -274,6 +276,8 @@ class OneCycleLR(LRScheduler):
         last_epoch: index of the last batch (-1 to start).
     """
 
+    use_beta1: bool  # set by _init_momentum: whether the momentum cycled is beta1 (Adam's)
+
     def __init__(
         self,
         optimizer: Optimizer,
@@ -313,6 +317,7 @@ class OneCycleLR(LRScheduler):
             "start_momentum": "max_momentum",
             "end_momentum": "base_momentum",
         }
+        self._schedule_phases: list[dict[str, Any]]
         if three_phase:
             self._schedule_phases = [
                 rise,

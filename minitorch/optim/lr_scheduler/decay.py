@@ -27,6 +27,7 @@ class _LambdaBase(LRScheduler):
 
     def __init__(self, optimizer: Optimizer, lr_lambda: LrLambda, last_epoch: int) -> None:
         self.optimizer = optimizer
+        self.lr_lambdas: list[Any]  # as given: MultiplicativeLR checks that they are callable
         if not isinstance(lr_lambda, (list, tuple)):
             self.lr_lambdas = [lr_lambda] * len(optimizer.param_groups)
         else:

@@ -32,6 +32,7 @@ def default_collate(batch: list[Any]) -> Any:
         batch: the samples, all of the same structure.
     """
     elem = batch[0]
+    kind: Any = type(elem)  # a Mapping or Sequence is rebuilt as its own class, whose constructor is the user's
     if isinstance(elem, Tensor):
         return stack(list(batch), 0)
     if isinstance(elem, (np.ndarray, np.generic)) and not isinstance(elem, (np.str_, np.bytes_)):
@@ -49,7 +50,7 @@ def default_collate(batch: list[Any]) -> Any:
     if isinstance(elem, collections.abc.Mapping):
         collated = {key: default_collate([d[key] for d in batch]) for key in elem}
         try:
-            return type(elem)(collated)
+            return kind(collated)
         except TypeError:  # a Mapping whose constructor does not take a dict
             return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
@@ -62,7 +63,7 @@ def default_collate(batch: list[Any]) -> Any:
         if isinstance(elem, tuple):
             return fields
         try:
-            return type(elem)(fields)
+            return kind(fields)
         except TypeError:
             return fields
     raise TypeError(_ERR.format(type(elem)))
@@ -74,6 +75,7 @@ def default_convert(data: Any) -> Any:
     Args:
         data: one sample, as the DataLoader passes it when automatic batching is off.
     """
+    kind: Any = type(data)  # as in default_collate
     if isinstance(data, Tensor):
         return data
     if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (np.str_, np.bytes_)):
@@ -82,7 +84,7 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, collections.abc.Mapping):
         converted = {k: default_convert(v) for k, v in data.items()}
         try:
-            return type(data)(converted)
+            return kind(converted)
         except TypeError:
             return converted
     if isinstance(data, tuple) and hasattr(data, "_fields"):
@@ -91,7 +93,7 @@ def default_convert(data: Any) -> Any:
         return [default_convert(d) for d in data]
     if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
         try:
-            return type(data)([default_convert(d) for d in data])
+            return kind([default_convert(d) for d in data])
         except TypeError:
             return [default_convert(d) for d in data]
     return data

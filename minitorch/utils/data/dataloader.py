@@ -224,7 +224,7 @@ class DataLoader:
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
-            n = len(self.dataset)
+            n = len(self.dataset)  # type: ignore[arg-type]  # an iterable dataset may define __len__ (duck-typed)
             if self.batch_size is not None:
                 n = n // self.batch_size if self.drop_last else -(-n // self.batch_size)
             return n
@@ -238,7 +238,7 @@ class DataLoader:
                 stacklevel=2,
             )
         it = self._batches()
-        return map(pin_memory, it) if self.pin_memory and cuda.is_available() else it  # type: ignore[return-value]
+        return map(pin_memory, it) if self.pin_memory and cuda.is_available() else it
 
     def _batches(self) -> Iterator[Any]:
         if isinstance(self.dataset, IterableDataset):
@@ -286,6 +286,7 @@ class _IterableIter:
         ld = self._loader
         if not ld._auto_collation:
             return ld.collate_fn(next(self._it))
+        assert ld.batch_size is not None  # auto-collation of an iterable dataset means a batch size
         batch = list(itertools.islice(self._it, ld.batch_size))
         if not batch or (ld.drop_last and len(batch) < ld.batch_size):
             raise StopIteration
@@ -384,6 +385,7 @@ class _MultiProcessIter:
         self._n = loader.num_workers
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
+        assert loader.prefetch_factor is not None  # 2 unless given, with workers
         self._prefetch = loader.prefetch_factor * self._n
         self._epoch = 0
         base_seed = loader._base_seed()

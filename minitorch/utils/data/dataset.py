@@ -147,7 +147,9 @@ class ConcatDataset(Dataset):
         for d in self.datasets:
             if isinstance(d, IterableDataset):
                 raise AssertionError("ConcatDataset does not support IterableDataset")
-        self.cumulative_sizes: list[int] = list(np.cumsum([len(d) for d in self.datasets]).tolist())
+        # Dataset declares no __len__ (as torch's): map-style datasets define it.
+        sizes = [len(d) for d in self.datasets]  # type: ignore[arg-type]
+        self.cumulative_sizes: list[int] = list(np.cumsum(sizes).tolist())
 
     def __len__(self) -> int:
         return self.cumulative_sizes[-1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sized
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ def torch_randperm(n: int, seed: int) -> list:
     seed32 = int(seed) % 2**32  # torch seeds MT19937 with the low 32 bits (negative seeds wrap as uint64)
     if n >= _TORCH_SMALL_N:
         return np.random.Generator(np.random.PCG64(seed32)).permutation(n).tolist()
-    state = np.random.RandomState(seed32).get_state(legacy=False)
+    state: Any = np.random.RandomState(seed32).get_state(legacy=False)  # MT19937's state dict (stubs: a plain dict)
     stream = np.random.MT19937()
     stream.state = state
     draws = stream.random_raw(max(n - 1, 0)).astype(np.int64)

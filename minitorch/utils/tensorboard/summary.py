@@ -180,8 +180,8 @@ def hparams(
     hparam_domain_discrete = hparam_domain_discrete or {}
     if not isinstance(hparam_domain_discrete, dict):
         raise TypeError("parameter: hparam_domain_discrete should be a dictionary, nothing logged.")
-    for k, v in hparam_domain_discrete.items():
-        if k not in hparam_dict or not isinstance(v, list) or not all(isinstance(d, type(hparam_dict[k])) for d in v):
+    for k, ds in hparam_domain_discrete.items():
+        if k not in hparam_dict or not isinstance(ds, list) or not all(isinstance(d, type(hparam_dict[k])) for d in ds):
             raise TypeError(
                 f"parameter: hparam_domain_discrete[{k}] should be a list of same type as hparam_dict[{k}]."
             )

@@ -116,6 +116,7 @@ class CIFAR10(VisionDataset):
         download: fetch the tarball when the batches are not found.
     """
 
+    root: str  # required here (VisionDataset takes None)
     base_folder = _FOLDER
     url = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
     filename = _ARCHIVE

@@ -82,6 +82,7 @@ class MNIST(VisionDataset):
         download: fetch the files that are missing from the canonical source.
     """
 
+    root: str  # required here (VisionDataset takes None)
     mirrors: list[str] = ["https://ossci-datasets.s3.amazonaws.com/mnist/"]
     # Published MD5s of the gzipped files, as served (checked on download).
     resources: list[tuple[str, str]] = [

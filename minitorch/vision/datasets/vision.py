@@ -16,7 +16,7 @@ from .. import transforms as T
 try:
     from PIL import Image
 except ImportError:  # pillow is optional: samples are then uint8 arrays
-    Image = None
+    Image = None  # type: ignore[assignment]  # the optional-import idiom: checked before use
 
 
 class VisionDataset(Dataset):
@@ -36,6 +36,9 @@ class VisionDataset(Dataset):
         self.train = True
 
     # data / targets are public, as in torchvision; subclasses set them.
+    data: Any  # a uint8 Tensor or array, N x H x W (x C)
+    targets: Any  # a Tensor, array or list of ints
+
     def _pixels(self) -> np.ndarray:
         data = self.data
         return data._cpu_array() if isinstance(data, Tensor) else np.asarray(data)
