@@ -55,6 +55,7 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     _retains_grad = False
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
+    _unpacked = False  # a saved value handed to a backward under create_graph (autograd.function._unpack)
     _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below the legacy classes), FloatTensor's float32, ...
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.

@@ -334,8 +334,10 @@ class TensorMethods:
     negative, absolute = neg, abs
 
     # reductions
-    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
-        return _ops.sum(self, dim, keepdim, dtype=dtype)
+    def sum(
+        self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None, axis: Any = None, keepdims: Any = None
+    ) -> Any:
+        return _ops.sum(self, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         return _ops.mean(self, dim, keepdim, dtype=dtype)

@@ -32,6 +32,7 @@ def check_parity(
     atol: float | None = None,
     device: str = "cpu",
     seed: int = 0,
+    order: int = 1,
 ) -> None:
     """``fn(lib, *tensors)`` gives the same outputs and input gradients in torch and in minitorch.
 
@@ -49,6 +50,7 @@ def check_parity(
         dtype=dtype,
         device=device,
         seed=seed,
+        order=order,
     )
 
 

@@ -93,3 +93,24 @@ def test_sections_of_optim_init_utils_and_tensorboard(tmp_path):
     cover = compat.scan(str(tmp_path))
     for key in [("init", "eye_"), ("nn_utils", "clip_grad_norm_"), ("tensorboard", "add_scalar"), ("sched", "StepLR")]:
         assert set(cover[key]) == {"test_fake::test_a"}, key
+
+
+def test_the_scan_marks_tests_of_second_derivatives(tmp_path):
+    (tmp_path / "test_fake.py").write_text(
+        textwrap.dedent("""
+        ROWS = [("tanh", lambda lib, x: lib.tanh(x))]
+
+        def test_first():
+            check_parity(lambda lib, x: lib.exp(x), 1)
+
+        def test_second():
+            check_parity(ROWS[0][1], 1, order=2)
+
+        def test_gradgrad():
+            assert gradgradcheck(lambda x: minitorch.sin(x), (1,))
+    """)
+    )
+    second = compat.scan_second_order(str(tmp_path))
+    assert second[("functions", "tanh")] == {"test_fake::test_second"}
+    assert second[("functions", "sin")] == {"test_fake::test_gradgrad"}
+    assert ("functions", "exp") not in second

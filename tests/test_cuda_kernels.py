@@ -172,6 +172,38 @@ def test_a_bad_target_is_reported_at_the_next_synchronisation(on: str) -> None:
         loss.item()
 
 
+# Under create_graph a kernel's backward hands its tensors to the plain twin's differentiable one: the
+# gradients and the second derivatives on the device are the host's.
+SECOND_ORDER = {
+    "relu": (lambda t: F.relu(t) ** 2, [(3, 4, 5)], "relu_backward"),
+    "max_pool_tiled": (lambda t: F.max_pool2d(t * t, 2) ** 2, [(2, 3, 8, 8)], "max_pool_forward"),
+    "max_pool_indices": (lambda t: F.max_pool2d(t * t, 3, 2, 1) ** 2, [(2, 2, 9, 8)], "max_pool_forward"),
+    "conv_flat": (lambda x, w, b: F.conv2d(x, w, b) ** 2, [(2, 3, 7, 6), (4, 3, 3, 3), (4,)], "im2col"),
+    "conv_strided": (lambda x, w: F.conv2d(x, w, stride=2, padding=1) ** 2, [(2, 3, 9, 8), (4, 3, 3, 2)], "im2col"),
+    "cross_entropy": (lambda t, y: F.cross_entropy(t * t, y), [(16, 10), "target"], "softmax_xent_forward"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_kernels_are_twice_differentiable_like_their_twins(on: str, name: str) -> None:
+    fn, shapes, kernel = SECOND_ORDER[name]
+    rng = np.random.default_rng(3)
+    arrays = [rng.integers(0, 10, 16) if s == "target" else rng.standard_normal(s) for s in shapes]
+    results = []
+    for device in (on, "cpu"):
+        ts = [minitorch.tensor(a, device=device, requires_grad=a.dtype.kind == "f") for a in arrays]
+        xs = [t for t in ts if t.requires_grad]
+        out = fn(*ts)
+        seed = minitorch.tensor(np.random.default_rng(4).uniform(-1, 1, tuple(out.shape)), device=device)
+        grads = minitorch.autograd.grad(out, xs, seed, create_graph=True)
+        assert all(g.grad_fn is not None for g in grads)
+        total = sum((g * g).sum() for g in grads)
+        results.append([host(g) for g in grads] + [host(h) for h in minitorch.autograd.grad(total, xs)])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * max(1.0, float(np.abs(want).max())))
+    ran(on, kernel)
+
+
 OPTIMIZERS = {
     "sgd": lambda ps: minitorch.optim.SGD(ps, lr=0.1),
     "sgd_momentum": lambda ps: minitorch.optim.SGD(ps, lr=0.05, momentum=0.9),

@@ -18,7 +18,17 @@ import minitorch
 import minitorch.ops as ops
 
 # Modules of minitorch.ops that hold machinery, not ops: no __all__ of ops to export.
-INFRASTRUCTURE = {"base", "windows", "conv_flat", "pool_tiled", "along", "index_items", "recurrence"}
+INFRASTRUCTURE = {
+    "base",
+    "windows",
+    "conv_flat",
+    "pool_tiled",
+    "along",
+    "along_grad",
+    "index_items",
+    "recurrence",
+    "tensor_numpy",
+}
 # What minitorch.ops exports besides the ops: helpers Tensor's methods call.
 HELPERS = {"as_tensor", "to_dtype"}
 # Ops torch also has at its top level with another signature, so minitorch does not export them there.

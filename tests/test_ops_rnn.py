@@ -239,7 +239,7 @@ def test_packed_steps_equal_separate_runs(reverse: bool) -> None:
 
 @pytest.mark.parametrize("op", [LSTMLayer, GRULayer, RNNLayer])
 def test_layer_ops_save_only_their_listed_arrays(op: Any) -> None:
-    """What each Op keeps for backward is what its docstring lists (issue 17 rewrites these formulas)."""
+    """What each Op keeps for backward is what its docstring lists (the inputs: what create_graph runs again)."""
     rng = np.random.default_rng(0)
     b, hidden = 2, 3
     g = {LSTMLayer: 4, GRULayer: 3, RNNLayer: 1}[op]
@@ -249,13 +249,13 @@ def test_layer_ops_save_only_their_listed_arrays(op: Any) -> None:
     steps = schedule(2, b)
     if op is LSTMLayer:
         res = op.apply(xw, h0, minitorch.zeros(b, hidden), w, None, steps, False)
-        expected = 6  # gates, c_prev, tanh_c, h_prev, w_hh, w_hr (None)
+        expected = 9  # gates, c_prev, tanh_c, h_prev, w_hh, w_hr (None); xw, h0, c0 for create_graph
     elif op is GRULayer:
         res = op.apply(xw, h0, w, None, steps, False)
-        expected = 4  # gates, hw_n, h_prev, w_hh
+        expected = 7  # gates, hw_n, h_prev, w_hh; xw, h0, b_hh (None) for create_graph
     else:
         res = op.apply(xw, h0, w, steps, False, False)
-        expected = 3  # out, h_prev, w_hh
+        expected = 5  # out, h_prev, w_hh; xw, h0 for create_graph
     assert len(res[0].grad_fn._ctx.saved_tensors) == expected
     sum(r.sum() for r in res).backward()
     assert xw.grad is not None and h0.grad is not None and w.grad is not None

@@ -198,6 +198,14 @@ def test_tensor_copies_numpy_data(lib):
 
 
 @LIBS
+def test_python_floats_keep_double_precision_for_an_explicit_float64(lib):
+    # not rounded through the default float32 on the way: 0.1 stays 0.1
+    assert lib.tensor([0.1, -0.2], dtype=lib.float64).tolist() == [0.1, -0.2]
+    assert lib.tensor(0.1, dtype=lib.float64).item() == 0.1
+    assert lib.tensor([0.1]).double().tolist() == [float(np.float32(0.1))]
+
+
+@LIBS
 def test_as_tensor_shares_numpy_memory(lib):
     n = np.ones(2)
     t = lib.as_tensor(n)

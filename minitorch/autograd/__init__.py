@@ -1,5 +1,7 @@
-"""Reverse-mode automatic differentiation: Function, backward, grad, grad modes, gradcheck."""
+"""Reverse-mode automatic differentiation: Function, backward, grad (any order), grad modes, gradcheck,
+and ``functional`` (Jacobians, Hessians and their vector products)."""
 
+from . import functional
 from .anomaly import detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled, set_detect_anomaly
 from .engine import backward, grad
 from .function import AccumulateGrad, BackwardNode, Context, Function, FunctionBackward, FunctionBase, Node, unbroadcast
@@ -11,12 +13,13 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .graph_export import render_dot, to_dot
 
 FunctionCtx = Context
 
 __all__ = [
+    "functional",
     "Function",
     "Context",
     "FunctionCtx",
@@ -28,6 +31,7 @@ __all__ = [
     "backward",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "GradcheckError",
     "no_grad",
     "enable_grad",

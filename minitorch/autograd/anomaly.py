@@ -100,6 +100,7 @@ def check_gradients(node: Any, grads: list) -> None:
     if not _check_nan:
         return
     for i, g in enumerate(grads):
+        g = getattr(g, "_data", g)  # tensors under create_graph
         if g is None or getattr(g, "dtype", None) is None or g.dtype.kind not in "fc":
             continue
         xp = array_module(g)

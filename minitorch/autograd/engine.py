@@ -7,18 +7,24 @@ A chain of any length backpropagates without touching Python's recursion limit.
 The engine moves raw arrays between nodes. It knows tensors only by the protocol of
 ``function.py`` (``grad_fn``, ``_output_nr``, ``_data``, ``grad``, ...) and hands a gradient
 to user code (hooks, ``.grad``, ``grad()``'s results) through ``function.wrap``.
+
+With ``create_graph=True`` the same walk moves tensors instead, with grad mode on: each node's
+backward runs on tensors and records the graph of the backward (``BackwardNode.apply(...,
+graph=True)``), gradients meeting at a node are added by the differentiable ``+``, and a leaf's
+``.grad`` is a differentiable copy (torch's ``CopyBackwards``) or sum (``AddBackward0``).
 """
 
 from __future__ import annotations
 
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..backend import backend_of
 from . import anomaly
-from .function import AccumulateGrad, BackwardNode, Node, grad_accumulator, is_tensor, wrap
-from .grad_mode import no_grad
+from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
+from .grad_mode import enable_grad, no_grad
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -40,12 +46,38 @@ def _dependencies(roots: Iterable[Node]) -> dict:
     return deps
 
 
-def _run_hooks(hooks: list, grad: Any) -> Any:
-    """Each tensor hook sees the gradient as a tensor and may replace it."""
+def _leading_to(roots: Iterable[Node], targets: Iterable[Node]) -> set:
+    """The nodes on some path from ``roots`` to one of ``targets``: all that ``autograd.grad`` runs (as torch,
+    it leaves the rest of the graph alone: no work, no hooks, and a backward that asks for the gradient at its
+    own inputs gets exactly that, not what flows on beyond them)."""
+    parents: dict = {}
+    stack = list(roots)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            parents.setdefault(child, []).append(node)
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    needed = {t for t in targets if t in seen}
+    stack = list(needed)
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _run_hooks(hooks: list, grad: Any, graph: bool = False) -> Any:
+    """Each tensor hook sees the gradient as a tensor and may replace it (``graph``: it is one already)."""
     for hook in hooks:
-        res = hook(wrap(grad))
+        res = hook(grad if graph else wrap(grad))
         if res is not None:
-            grad = res._data if is_tensor(res) else res
+            grad = res if graph or not is_tensor(res) else res._data
     return grad
 
 
@@ -102,12 +134,58 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
             hook(var)
 
 
-def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None) -> dict | None:
-    """Propagate ``roots`` ((node, output_nr, grad array) triples) through the graph.
+class _CopyGrad(Function):
+    """A leaf's first gradient under create_graph: a copy that stays on the graph (torch's CopyBackwards).
+
+    The first argument is a placeholder, giving the node torch's (None, 0) edge for the
+    destination it copies into.
+    """
+
+    node_name = "CopyBackwards"
+    scalar_edges = (0,)
+
+    @staticmethod
+    def forward(ctx: Context, _into: int, grad: Any) -> Any:
+        return wrap(grad._data.copy())
+
+    @staticmethod
+    def backward(ctx: Context, grad: Any) -> tuple:
+        return None, grad
+
+
+_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
+    "gradient which can cause a memory leak. We recommend using autograd.grad when creating the graph to "
+    "avoid this. If you have to use this function, make sure to reset the .grad fields of your parameters "
+    "to None after use to break the cycle and avoid the leak."
+)
+_warned_cycle = False
+
+
+def _accumulate_graph(node: AccumulateGrad, grad: Any) -> None:
+    """``_accumulate`` under create_graph: ``.grad`` becomes a tensor on the graph, never changed in place."""
+    global _warned_cycle
+    var = node.variable
+    if var._hooks:
+        grad = _run_hooks(var._hooks, grad, True)
+    if grad.requires_grad and not _warned_cycle:  # torch warns once per process
+        _warned_cycle = True
+        warnings.warn(_CYCLE_WARNING, UserWarning, stacklevel=5)  # the caller of Tensor.backward
+    var.grad = _CopyGrad.apply(0, grad) if var.grad is None else var.grad + grad
+    if var._post_accumulate_hooks:
+        for hook in tuple(var._post_accumulate_hooks):
+            hook(var)
+
+
+def execute(
+    roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None, graph: bool = False
+) -> dict | None:
+    """Propagate ``roots`` ((node, output_nr, grad) triples) through the graph.
 
     Without ``capture``, leaf gradients accumulate into ``.grad``. With it (a dict
     keyed by (node, output_nr)), the gradients arriving there are returned
     instead and no ``.grad`` is touched, as ``autograd.grad`` requires.
+    ``graph`` (create_graph): the gradients are tensors and every backward records its graph.
     """
     root_nodes = []
     buffers: dict = {}
@@ -121,21 +199,27 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     captured: dict = {}
+    needed = None if capture is None else _leading_to(root_nodes, {node for node, _ in capture})
     check = anomaly._enabled
-    with no_grad():
+    with enable_grad() if graph else no_grad():
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None]
             if node._pre_hooks:
                 for nr, hooks in node._pre_hooks.items():
                     if grads[nr] is not None:
-                        grads[nr] = _run_hooks(hooks, grads[nr])
+                        grads[nr] = _run_hooks(hooks, grads[nr], graph)
             if capture is not None:
                 for nr, g in enumerate(grads):
                     if (node, nr) in capture:
                         captured[(node, nr)] = g
+            if needed is not None and not any(c in needed for c, _ in node.next_functions):
+                continue  # nothing past this node is asked for
             if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
+                    if graph:
+                        _accumulate_graph(node, grads[0])
+                        continue
                     # Only this list refers to a fresh gradient: the producing node's list is gone (below).
                     owned = sys.getrefcount(grads[0]) <= _SOLE
                     _accumulate(node, grads[0], owned)
@@ -144,7 +228,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
             else:
-                input_grads = node.apply(grads)
+                input_grads = node.apply(grads, graph)
                 if check:
                     anomaly.check_gradients(node, input_grads)
                 if node._post_hooks:
@@ -153,7 +237,7 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
             if not retain_graph:
                 node.release()
             for (child, nr), g in zip(node.next_functions, input_grads):
-                if child is None:
+                if child is None or (needed is not None and child not in needed):
                     continue
                 if g is not None:
                     buf = buffers.get(child)
@@ -169,7 +253,8 @@ def execute(roots: Sequence[tuple], retain_graph: bool, capture: dict | None = N
     return captured if capture is not None else None
 
 
-def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any]) -> list:
+def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any], graph: bool = False) -> list:
+    """(node, output_nr, gradient) per output: arrays, or (``graph``) tensors, which may require grad."""
     roots = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -180,6 +265,7 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any]) -> list:
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
             arr = out._xp.ones(out._data.shape, dtype=out._data.dtype)
+            given = wrap(arr) if graph else arr
         else:
             arr = g._data if is_tensor(g) else out._xp.asarray(g, dtype=out._data.dtype)
             if tuple(arr.shape) != tuple(out._data.shape):
@@ -187,10 +273,14 @@ def _root_grads(outputs: Sequence[Tensor], grad_outputs: Sequence[Any]) -> list:
                     f"Mismatch in shape: grad_output[{i}] has a shape of torch.Size({list(arr.shape)}) and "
                     f"output[{i}] has a shape of torch.Size({list(out._data.shape)})."
                 )
-            if arr.dtype != out._data.dtype:
-                arr = arr.astype(out._data.dtype)
+            if not graph:
+                given = arr if arr.dtype == out._data.dtype else arr.astype(out._data.dtype)
+            else:  # the given tensor itself, which may require grad (double backward through grad_outputs)
+                given = g if is_tensor(g) else wrap(arr)
+                if arr.dtype != out._data.dtype:
+                    given = given.to(out.dtype)
         node, nr = (out.grad_fn, out._output_nr) if out.grad_fn is not None else (grad_accumulator(out), 0)
-        roots.append((node, nr, arr))
+        roots.append((node, nr, given))
     return roots
 
 
@@ -214,28 +304,32 @@ def backward(
     Args:
         tensors: the tensor(s) to differentiate.
         grad_tensors: the gradient w.r.t. each tensor (None for a one-element tensor).
-        retain_graph: keep saved values so the graph can be walked again (default False).
-        create_graph: higher-order graphs are not supported; must be False.
+        retain_graph: keep saved values so the graph can be walked again (default: ``create_graph``).
+        create_graph: record the graph of this backward pass, so that ``.grad`` can be differentiated again.
         inputs: accumulate only into these leaves (default: every leaf of the graph).
     """
-    if create_graph:
-        raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
+    if retain_graph is None:
+        retain_graph = create_graph
     outs = _as_seq(tensors)
     grads = _as_seq(grad_tensors) if grad_tensors is not None else [None] * len(outs)
     if len(grads) != len(outs):
         raise RuntimeError(f"grad_tensors has {len(grads)} elements but tensors has {len(outs)}")
-    roots = _root_grads(outs, grads)
     if inputs is None:
-        execute(roots, bool(retain_graph))
+        execute(_root_grads(outs, grads, create_graph), bool(retain_graph), graph=create_graph)
         return
     targets = _as_seq(inputs)
     if not targets:
         raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-    found = grad(outs, targets, grads, retain_graph=retain_graph, allow_unused=True)
+    found = grad(outs, targets, grads, retain_graph=retain_graph, create_graph=create_graph, allow_unused=True)
     for t, g in zip(targets, found):
         if g is None:
             continue
-        if t.grad_fn is None:
+        if create_graph:
+            if t.grad_fn is None:
+                _accumulate_graph(grad_accumulator(t), g)
+            else:
+                t.grad = g if t.grad is None else t.grad + g
+        elif t.grad_fn is None:
             _accumulate(grad_accumulator(t), g._data)
         elif t.grad is None:
             t.grad = g
@@ -258,13 +352,14 @@ def grad(
         outputs: tensor(s) to differentiate.
         inputs: tensor(s) whose gradients are returned, in order.
         grad_outputs: the gradient w.r.t. each output (None for one-element outputs).
-        retain_graph: keep saved values for another backward (default False).
-        create_graph: must be False (no higher-order graphs).
+        retain_graph: keep saved values for another backward (default: ``create_graph``).
+        create_graph: record the graph of this backward pass: the gradients returned can be differentiated
+            again (to any order).
         allow_unused: return None for an input the outputs do not depend on, instead of raising.
         materialize_grads: return zeros instead of None for unused inputs.
     """
-    if create_graph:
-        raise NotImplementedError("minitorch does not build graphs of the backward pass (create_graph=True)")
+    if retain_graph is None:
+        retain_graph = create_graph
     outs = _as_seq(outputs)
     ins = _as_seq(inputs)
     if not ins:
@@ -272,13 +367,13 @@ def grad(
     grads = _as_seq(grad_outputs) if grad_outputs is not None else [None] * len(outs)
     if len(grads) != len(outs):
         raise RuntimeError(f"grad_outputs has {len(grads)} elements but outputs has {len(outs)}")
-    roots = _root_grads(outs, grads)
+    roots = _root_grads(outs, grads, create_graph)
     keys = []
     for t in ins:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         keys.append((t.grad_fn, t._output_nr) if t.grad_fn is not None else (grad_accumulator(t), 0))
-    captured = execute(roots, bool(retain_graph), capture=dict.fromkeys(keys))
+    captured = execute(roots, bool(retain_graph), capture=dict.fromkeys(keys), graph=create_graph)
     assert captured is not None  # execute returns what it captured when asked to capture
     result = []
     for i, (t, key) in enumerate(zip(ins, keys)):
@@ -291,5 +386,5 @@ def grad(
                     f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
-        result.append(None if g is None else wrap(g))
+        result.append(None if g is None else g if is_tensor(g) else wrap(g))
     return tuple(result)

@@ -14,6 +14,11 @@ Two kinds of Function share that machinery (``FunctionBase``), each with its own
   (``FunctionBackward``) wrap the engine's arrays into tensors for ``backward`` and unwrap what
   it returns, in one place (``FunctionBackward.run_backward``).
 
+Under ``create_graph=True`` the engine hands every node tensors instead of arrays
+(``BackwardNode.apply(..., graph=True)``) and ``ctx.saved_tensors`` gives back the saved
+inputs and outputs as tensors on the graph (``_unpack``), so a backward written with
+operators and its namespace's functions records its own graph (see ``minitorch.ops.base``).
+
 autograd sits below Tensor in the import graph and never imports it. It knows tensors by a
 small protocol (``_data``, ``_requires_grad``, ``grad_fn``, ``_output_nr``, ``_counter``, ``grad``,
 ``_hooks``, ``_accumulator``) and wraps arrays with the class ``minitorch.tensor`` registers
@@ -22,6 +27,7 @@ small protocol (``_data``, ``_requires_grad``, ``grad_fn``, ``_output_nr``, ``_c
 
 from __future__ import annotations
 
+import functools
 import re
 import weakref
 from collections.abc import Callable
@@ -61,28 +67,43 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
 
 
 class _SavedRef:
-    """One saved value plus the version its tensor had when it was saved."""
+    """One saved value plus the version its tensor had when it was saved.
 
-    __slots__ = ("value", "counter", "version", "meta", "owner", "producer")
+    ``input_pos`` (the argument position of the input it is) and ``producer`` (for an output) say
+    where the value sits in the graph, so that under ``create_graph`` it can be handed back as a
+    tensor on the graph; ``constant``: an argument that is not a tensor (a mask, a fixed weight).
+    """
 
-    def __init__(self, value: Any, counter: Any, owner: Any = None, producer: tuple | None = None) -> None:
+    __slots__ = ("value", "counter", "version", "owner", "producer", "input_pos", "constant")
+
+    def __init__(
+        self,
+        value: Any,
+        counter: Any,
+        owner: Any = None,
+        producer: tuple | None = None,
+        input_pos: int | None = None,
+        constant: bool = False,
+    ) -> None:
         self.value = value
         self.counter = counter
         self.version = counter.value if counter is not None else 0
-        self.owner = weakref.ref(owner) if owner is not None else None
-        # dtype and shape now; the message text only if it is ever needed (saving is on every op's path).
-        self.meta = None if owner is None else (owner._data.dtype, owner._data.shape)
+        # A tensor made by ``_unpack`` lives only while a backward runs: keep it for the message.
+        self.owner = None if owner is None else (lambda: owner) if owner._unpacked else weakref.ref(owner)
         # (output_nr, weak node) when the saving node made this tensor: a strong reference would make a
         # cycle node -> ctx -> saved -> node that only the cyclic GC frees, keeping every activation alive.
         self.producer = None if producer is None else (producer[0], weakref.ref(producer[1]))
+        self.input_pos = input_pos
+        self.constant = constant
 
     @property
     def tensor_name(self) -> str:
         """The saved tensor as torch's message names it, e.g. ``torch.FloatTensor [3, 4]``."""
-        if self.meta is None:
+        if self.owner is None:
             return ""
-        dt = dtypes.from_numpy_dtype(self.meta[0])
-        return f"{dt._tensor_type} [{', '.join(str(n) for n in self.meta[1])}]"
+        saved = getattr(self.value, "_data", self.value)  # the array as it was saved (the message is rare)
+        dt = dtypes.from_numpy_dtype(saved.dtype)
+        return f"{dt._tensor_type} [{', '.join(str(n) for n in saved.shape)}]"
 
     def modified_message(self) -> str:
         """torch's words for a saved tensor changed in place since it was saved."""
@@ -110,6 +131,7 @@ class Context:
     _to_save: tuple = ()
     _saved: list | None = None
     _freed = False
+    _graph_node: Any = None  # the node running backward under create_graph: saved values unpack as tensors
     needs_input_grad: tuple = ()
 
     def save_for_backward(self, *values: Any) -> None:
@@ -128,11 +150,18 @@ class Context:
         for ref in self._saved:
             if ref.counter is not None and ref.counter.value != ref.version:
                 raise RuntimeError(ref.modified_message())
-        return tuple(ref.value for ref in self._saved)
+        if self._graph_node is not None:
+            return tuple([_unpack(ref, self._graph_node) for ref in self._saved])
+        return tuple([ref.value for ref in self._saved])  # a list first: faster than a generator, on every node
 
     @property
     def saved_tensors(self) -> tuple:
-        """The values given to ``save_for_backward``, checked against in-place changes."""
+        """The values given to ``save_for_backward``, checked against in-place changes.
+
+        Under ``create_graph`` a built-in op's saved inputs and outputs come back as tensors on the
+        graph, its masks and indices as they are, and an intermediate (a float array computed in
+        forward) as None: the backward recomputes it from the inputs, differentiably.
+        """
         return self._saved_values()
 
     saved_arrays = saved_tensors
@@ -197,17 +226,31 @@ class BackwardNode(Node):
     _output_meta: tuple  # (shape, dtype, device) per output
     _input_positions: tuple  # the forward argument each edge comes from
     _function: Any = None
+    _tensor_contract = False  # True for a user Function's node: its backward takes and returns tensors
 
-    def apply(self, grad_outputs: list) -> list:
-        """Run the Function's backward and return one gradient per ``next_functions`` edge."""
+    def apply(self, grad_outputs: list, graph: bool = False) -> list:
+        """Run the Function's backward and return one gradient per ``next_functions`` edge.
+
+        ``graph``: the gradients are tensors and the backward records a graph (``create_graph``).
+        """
         ctx = self._ctx
         if ctx._freed:
             raise RuntimeError(_FREED)
         for i, g in enumerate(grad_outputs):
             if g is None:
                 shape, dt, dev = self._output_meta[i]
-                grad_outputs[i] = backend.backend_for(dev).zeros(shape, dt, dev)
-        raw = self.run_backward(ctx, grad_outputs)
+                zeros = backend.backend_for(dev).zeros(shape, dt, dev)
+                grad_outputs[i] = wrap(zeros) if graph else zeros
+        if graph:
+            ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
+            try:
+                raw = self.run_graph_backward(ctx, grad_outputs)
+            finally:
+                ctx._graph_node = None
+        elif self._tensor_contract:
+            raw = self.run_backward(ctx, grad_outputs)
+        else:  # a built-in op: its backward straight on the arrays (one call less on every node)
+            raw = self._function.backward(ctx, *grad_outputs)
         if not isinstance(raw, tuple):
             raw = (raw,)
         expected = len(ctx.needs_input_grad)
@@ -234,13 +277,22 @@ class BackwardNode(Node):
                             f"Function {self.name()} returned an invalid gradient at index {pos} - got "
                             f"{list(g.shape)} but expected shape compatible with {list(shape)}"
                         ) from None
-                if g.dtype != dt:
+                if graph:
+                    if g._data.dtype != dt:
+                        g = g.to(dtypes.from_numpy_dtype(dt))
+                elif g.dtype != dt:
                     g = g.astype(dt)
             out.append(g)
         return out
 
     def run_backward(self, ctx: Context, grads: list) -> Any:
         """The op's backward on the output gradients (raw arrays in, raw arrays out)."""
+        return self._function.backward(ctx, *grads)
+
+    def run_graph_backward(self, ctx: Context, grads: list) -> Any:
+        """The same backward on tensors, recording its graph: an op's backward is written once, against
+        operators and the namespace of its values, which is numpy's or cupy's for arrays and
+        ``minitorch.ops.tensor_numpy`` (differentiable ops) for tensors."""
         return self._function.backward(ctx, *grads)
 
     def release(self) -> None:
@@ -259,6 +311,7 @@ class FunctionBackward(BackwardNode):
     """A recorded user ``Function``: its backward takes and returns tensors (torch's contract)."""
 
     __slots__ = ()
+    _tensor_contract = True
 
     def run_backward(self, ctx: Context, grads: list) -> Any:
         """The one place gradients cross between arrays and tensors: wrapped for the user's backward
@@ -268,6 +321,11 @@ class FunctionBackward(BackwardNode):
         if isinstance(res, tuple):
             return tuple(getattr(r, "_data", r) for r in res)
         return getattr(res, "_data", res)
+
+    def run_graph_backward(self, ctx: Context, grads: list) -> Any:
+        """Under ``create_graph``: the user's backward on tensors with grad mode on, so that the tensor
+        ops it calls record the graph of the backward (torch's double backward of a custom Function)."""
+        return self._function.backward(ctx, *grads)
 
 
 class FunctionBase:
@@ -301,7 +359,7 @@ class FunctionBase:
         raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
 
     @classmethod
-    def _record(cls, ctx: Context, tensors: list, outs: list) -> None:
+    def _record(cls, ctx: Context, tensors: list, outs: list, args: Any = (), raw_outs: Any = ()) -> None:
         node = cls._node_cls()
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
@@ -340,7 +398,7 @@ class FunctionBase:
                     o._output_nr = nr
             nr += 1
         if ctx._to_save:
-            ctx._saved = [_saved_ref(v, tensors, outs, node) for v in ctx._to_save]
+            ctx._saved = [_saved_ref(v, tensors, outs, node, args, raw_outs) for v in ctx._to_save]
             ctx._to_save = ()
 
 
@@ -379,6 +437,53 @@ class Function(FunctionBase):
         if True in ctx.needs_input_grad and is_grad_enabled():
             cls._record(ctx, tensors, outs)
         return tuple(outs) if multi else outs[0]
+
+
+_TWICE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+class DelayedError(Function):
+    """Passes tensors through; differentiating through it raises (what ``once_differentiable`` leaves)."""
+
+    node_name = "Error"
+
+    @staticmethod
+    def forward(ctx: Context, *tensors: Any) -> Any:
+        return tensors if len(tensors) > 1 else tensors[0]
+
+    @staticmethod
+    def backward(ctx: Context, *grads: Any) -> Any:
+        raise RuntimeError(_TWICE)
+
+
+def once_differentiable(backward: Callable) -> Callable:
+    """Decorate a custom Function's ``backward`` that cannot be differentiated again (torch's decorator).
+
+    The backward then runs without recording, even under ``create_graph``; the gradients it returns
+    there still require grad when its incoming gradients do, but differentiating them raises.
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx: Context, *grads: Any) -> Any:
+        with no_grad():
+            outputs = backward(ctx, *grads)
+        if not is_grad_enabled() or not any(is_tensor(g) and g.requires_grad for g in grads):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = list((outputs,) if single else outputs)
+        places = [i for i, o in enumerate(outs) if is_tensor(o)]
+        if places:
+            fakes = []
+            for i in places:
+                fake = outs[i].detach()
+                fake.requires_grad = True
+                fakes.append(fake)
+            errors = DelayedError.apply(*fakes)
+            for i, e in zip(places, errors if len(places) > 1 else (errors,)):
+                outs[i] = e
+        return outs[0] if single else tuple(outs)
+
+    return wrapper
 
 
 # The tensor class, registered by minitorch.tensor when it is defined (autograd never imports it).
@@ -425,17 +530,58 @@ def check_same_device(tensors: list) -> None:
             )
 
 
-def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None) -> _SavedRef:
-    """Tie a saved value to the tensor it belongs to, so in-place changes are caught."""
-    for _, t in inputs:
+def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any = (), raw_outs: Any = ()) -> _SavedRef:
+    """Tie a saved value to the tensor it belongs to, so in-place changes are caught.
+
+    ``args``: the arguments forward received (raw, for a built-in op); a saved one that is not a
+    tensor's array is a constant of the op. ``raw_outs``: what forward returned (a numpy scalar
+    becomes a new 0-d array in its tensor).
+    """
+    for i, t in inputs:
         if value is t or value is t._data:
-            return _SavedRef(value, t._counter, t)
+            return _SavedRef(value, t._counter, t, input_pos=i)
     for nr, t in enumerate(outs):
-        if value is t or value is t._data:
+        if value is t or value is t._data or (nr < len(raw_outs) and value is raw_outs[nr]):
             return _SavedRef(value, t._counter, t, (nr, node))
     if hasattr(value, "_counter"):
         return _SavedRef(value, value._counter, value)
+    for a in args:  # a loop, not any(): this runs for every mask and cache an op saves
+        if value is a:
+            return _SavedRef(value, None, constant=True)
     return _SavedRef(value, None)
+
+
+def _unpack(ref: _SavedRef, node: BackwardNode) -> Any:
+    """A saved value as ``node``'s backward sees it under ``create_graph`` (see ``Context.saved_tensors``).
+
+    An input comes back as a tensor on the input's edge of the graph (the leaf itself when it is
+    one), an output as a tensor made by ``node``; both share the version counter of the tensor
+    they were, so in-place changes are caught on the graph of the backward too.
+    """
+    value = ref.value
+    if value is None or is_tensor(value):  # a user Function's tensors carry their graph already
+        return value
+    if ref.input_pos is not None:
+        child, nr = node.next_functions[node._input_positions.index(ref.input_pos)]
+        if type(child) is AccumulateGrad and child.variable._data is value:
+            return child.variable
+        t = wrap(value)
+        if child is not None:
+            t._requires_grad = True
+            if type(child) is AccumulateGrad:
+                t._accumulator = weakref.ref(child)
+            else:
+                t.grad_fn, t._output_nr = child, nr
+    elif ref.producer is not None:
+        t = wrap(value)
+        t._requires_grad, t.grad_fn, t._output_nr = True, node, ref.producer[0]
+    elif ref.constant or getattr(getattr(value, "dtype", None), "kind", "") != "f":
+        return value  # a constant, a mask or indices
+    else:
+        return None  # an intermediate: the backward recomputes it from the inputs
+    t._counter = ref.counter
+    t._unpacked = True
+    return t
 
 
 def grad_accumulator(t: Any) -> AccumulateGrad:

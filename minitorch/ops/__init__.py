@@ -3,7 +3,13 @@
 Each module lists its ops in ``__all__``; this package exports exactly those (and ``as_tensor``
 and ``to_dtype``, which Tensor's methods use), and ``tests/test_op_exports.py`` holds
 ``minitorch``, ``minitorch.ops`` and the Tensor methods to those lists.
+
+Once every op is loaded, the namespace a backward computes with on tensors (``tensor_numpy``,
+numpy's functions as differentiable ops) is handed to ``base.namespace_of``: the op modules and
+that namespace need each other, so neither imports the other's module at load time.
 """
+
+from . import base as _base  # noqa: E402
 
 # Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
 # without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
@@ -17,6 +23,7 @@ from . import (  # noqa: E402, F401
     pool_numba,
     unary_cuda,
 )
+from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (
     add,
@@ -162,3 +169,5 @@ from .unary import (
     tanh,
 )
 from .upsample import interpolate
+
+_base.bind_tensor_namespace(_tensor_numpy)

@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..random import sample_uniform
 from ..tensor import Tensor
-from .base import Op, float_operand, to_dtype
+from .base import Op, array_of, float_operand, namespace_of, to_dtype
 from .reduce import normalize_dims
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "log_softmax", "logsumexp", "softmax"]
@@ -29,6 +29,9 @@ def log_softmax_array(x: Any, axis: int | None) -> Any:
         return z - xp.log(xp.exp(z).sum(axis=axis, keepdims=True))
 
 
+_EMPTY = "empty"  # ctx.axis of an empty input: its gradient passes through
+
+
 class LogSoftmax(Op):
     """x - log(sum(exp(x))) along one axis."""
 
@@ -37,7 +40,7 @@ class LogSoftmax(Op):
     @classmethod
     def forward(cls, ctx: Context, x: Array, axis: int | None) -> Array:
         if x.size == 0:  # numpy cannot take the max of an empty axis
-            ctx.save_for_backward(None)
+            ctx.axis = _EMPTY
             return x.copy()
         out = log_softmax_array(x, axis)
         if cls.exponentiate:
@@ -49,9 +52,29 @@ class LogSoftmax(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
-        if out is None:
+        if ctx.axis is _EMPTY:
             return grad, None
-        return grad - backend.array_module(out).exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
+        return LogSoftmaxBackwardData.call(grad, out, ctx.axis), None
+
+
+class LogSoftmaxBackwardData(Op):
+    """log_softmax's gradient, grad - softmax * sum(grad), as an op of its own (as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array, axis: int | None) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        ctx.axis = axis
+        xp = backend.array_module(grad)
+        return grad - xp.exp(out) * grad.sum(axis=axis, keepdims=True)
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        grad, out = ctx.saved_tensors
+        xp = namespace_of(gg, out)
+        soft = xp.exp(out)
+        d_grad = gg - xp.sum(gg * soft, axis=ctx.axis, keepdims=True)
+        d_out = -gg * soft * xp.sum(grad, axis=ctx.axis, keepdims=True) if grad is not None else None
+        return d_grad, d_out, None
 
 
 class Softmax(LogSoftmax):
@@ -62,9 +85,30 @@ class Softmax(LogSoftmax):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (out,) = ctx.saved_tensors
-        if out is None:
+        if ctx.axis is _EMPTY:
             return grad, None
-        return out * (grad - (grad * out).sum(axis=ctx.axis, keepdims=True)), None
+        return SoftmaxBackwardData.call(grad, out, ctx.axis), None
+
+
+class SoftmaxBackwardData(Op):
+    """softmax's gradient, out * (grad - sum(grad * out)), as an op of its own (as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array, axis: int | None) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        ctx.axis = axis
+        return out * (grad - (grad * out).sum(axis=axis, keepdims=True))
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        # The Jacobian diag(out) - out out^T is symmetric: the gradient's own gradient in grad is itself.
+        grad, out = ctx.saved_tensors
+        d_out = None
+        if grad is not None:
+            xp = namespace_of(gg, out)
+            s = xp.sum(grad * out, axis=ctx.axis, keepdims=True)
+            d_out = gg * (grad - s) - grad * xp.sum(gg * out, axis=ctx.axis, keepdims=True)
+        return SoftmaxBackwardData.call(gg, out, ctx.axis), d_out, None
 
 
 class Logsumexp(Op):
@@ -78,17 +122,18 @@ class Logsumexp(Op):
             top = x.max(axis=axes, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, dtype=x.dtype)
             top = xp.where(xp.isfinite(top), top, 0)  # all -inf (or inf) slices: no shift
             out = xp.log(xp.exp(x - top).sum(axis=axes, keepdims=True)) + top
-        ctx.save_for_backward(x, out)
         ctx.keepdim_shape = out.shape
-        return (
-            out if keepdim else out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
-        )
+        if not keepdim:
+            out = out.reshape([n for d, n in enumerate(out.shape) if axes is not None and d not in axes])
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
-        with backend_of(grad).quiet():
-            return grad.reshape(ctx.keepdim_shape) * backend.array_module(x).exp(x - out), None, None
+        with backend_of(array_of(x)).quiet():
+            softmax = namespace_of(x).exp(x - out.reshape(ctx.keepdim_shape))
+            return grad.reshape(ctx.keepdim_shape) * softmax, None, None
 
 
 class Dropout(Op):

@@ -15,7 +15,7 @@ def as_vector(a: Any) -> Any:
     return a.reshape(a.shape or (1,))
 
 
-def _grid(index: Any, axis: int) -> tuple:
+def grid_along(index: Any, axis: int) -> tuple:
     """Advanced-index arrays addressing, for each entry of ``index``, its place along ``axis``."""
     index = as_vector(index)
     grids = list(backend.array_module(index).indices(index.shape, sparse=True))
@@ -41,13 +41,13 @@ def padded(g: Any, shape: tuple) -> Any:
 
 def gather_along(a: Any, axis: int, index: Any) -> Any:
     """``out[i][j] = a[i][index[i][j]]`` along ``axis``: gather on arrays."""
-    return as_vector(a)[_grid(index, axis)].reshape(index.shape)
+    return as_vector(a)[grid_along(index, axis)].reshape(index.shape)
 
 
 def write_along(a: Any, axis: int, index: Any, values: Any) -> Any:
     """A copy of ``a`` with ``values`` written along ``axis`` at ``index``: scatter on arrays."""
     out = as_vector(a).copy()
-    out[_grid(index, axis)] = as_vector(values) if backend.is_array(values) else values
+    out[grid_along(index, axis)] = as_vector(values) if backend.is_array(values) else values
     return out.reshape(a.shape)
 
 
@@ -67,7 +67,7 @@ def _identity(reduce: str, dtype: Any) -> Any:
 def scatter_along(a: Any, axis: int, index: Any, values: Any, reduce: str, include_self: bool = True) -> Any:
     """A copy of ``a`` with ``values`` reduced into it along ``axis`` at ``index``: scatter_reduce on arrays."""
     xp = backend.array_module(a)
-    out, grid = as_vector(a).copy(), _grid(index, axis)
+    out, grid = as_vector(a).copy(), grid_along(index, axis)
     values = as_vector(values)
     if not include_self:
         out[grid] = _identity(reduce, out.dtype)

@@ -10,7 +10,18 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Operand, Scalar, as_tensor, check_broadcast, prepare, to_dtype
+from .base import (
+    Op,
+    Operand,
+    Scalar,
+    array_of,
+    as_tensor,
+    check_broadcast,
+    masked_grad,
+    namespace_of,
+    prepare,
+    to_dtype,
+)
 from .compare import nonzero
 from .rounding import rounded_div
 
@@ -120,20 +131,20 @@ class Pow(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b, out = ctx.saved_tensors
-        xp = backend.array_module(a, b, grad)
+        xp = namespace_of(a, b, grad)
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
-            with backend_of(a, b, grad).quiet():
-                if isinstance(b, (int, float)) and b != 0:  # a constant exponent (x ** 2): no mask needed
-                    ga = grad * b * a ** (b - 1)
+        with backend_of(array_of(a), array_of(b)).quiet():
+            if ctx.needs_input_grad[0]:
+                # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
+                if isinstance(b, (int, float)):  # a constant exponent (x ** 2): no mask needed
+                    ga = grad * b * a ** (b - 1) if b != 0 else xp.zeros_like(grad)
                 else:
-                    ga = xp.where(b == 0, 0, grad * b * a ** (b - 1))
-        if ctx.needs_input_grad[1]:
-            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
-            # the selection, as in torch (an infinite gradient there gives NaN, not 0).
-            with backend_of(a, b, grad).quiet():
-                gb = grad * xp.where((a == 0) & (b >= 0), 0, out * xp.log(a))
+                    ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
+            if ctx.needs_input_grad[1]:
+                # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
+                # the selection, as in torch (an infinite gradient there gives NaN, not 0).
+                a_raw = array_of(a)
+                gb = grad * xp.where((a_raw == 0) & (array_of(b) >= 0), 0, out * xp.log(a))
         return ga, gb
 
 
@@ -174,7 +185,7 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = ctx.saved_tensors
+        a, b = array_of_each(ctx.saved_tensors)
         return _select_grads(grad, a < b, a > b, a == b)
 
 
@@ -188,16 +199,20 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = ctx.saved_tensors
+        a, b = array_of_each(ctx.saved_tensors)
         return _select_grads(grad, a > b, a < b, a == b)
+
+
+def array_of_each(values: tuple) -> tuple:
+    """``array_of`` of each saved value: operands that only decide a mask."""
+    return tuple(array_of(v) for v in values)
 
 
 def _select_grads(grad: Any, a_loses: Any, b_loses: Any, tie: Any) -> tuple:
     # torch's rule: a tie halves the gradient and only a strict loser gets none, so a NaN
     # (which neither wins nor loses) passes the whole gradient to both inputs.
-    g = backend.array_module(grad).where(tie, grad * 0.5, grad)
-    masked = backend_of(g).masked_grad
-    return masked(g, ~a_loses), masked(g, ~b_loses)
+    g = namespace_of(grad).where(tie, grad * 0.5, grad)
+    return masked_grad(g, ~a_loses), masked_grad(g, ~b_loses)
 
 
 class Where(Op):
@@ -210,9 +225,8 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (cond,) = ctx.saved_tensors
-        masked = backend_of(grad).masked_grad
-        return None, masked(grad, cond), masked(grad, ~cond)
+        cond = array_of(ctx.saved_tensors[0])
+        return None, masked_grad(grad, cond), masked_grad(grad, ~cond)
 
 
 class Clamp(Op):
@@ -245,7 +259,7 @@ class Clamp(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (keep,) = ctx.saved_tensors
-        return backend_of(grad).masked_grad(grad, keep), None, None
+        return masked_grad(grad, keep), None, None
 
 
 class ClampTensor(Op):
@@ -262,11 +276,11 @@ class ClampTensor(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, lo, hi = ctx.saved_tensors
+        x, lo, hi = array_of_each(ctx.saved_tensors)
         # torch's subgradients: x keeps it on the bounds; crossed bounds (lo > hi) give it all to hi.
         both = lo is not None and hi is not None
         keep = (True if lo is None else x >= lo) & (True if hi is None else x <= hi)
-        masked = backend_of(grad).masked_grad
+        masked = masked_grad
         g_lo = masked(grad, (x < lo) & (lo < hi if both else True)) if ctx.needs_input_grad[1] else None
         g_hi = masked(grad, (x > hi) | (hi < lo if both else False)) if ctx.needs_input_grad[2] else None
         return masked(grad, keep), g_lo, g_hi

@@ -1,4 +1,15 @@
-"""What every built-in op shares: the ``Op`` base (the built-in path of autograd) and operand preparation."""
+"""What every built-in op shares: the ``Op`` base (the built-in path of autograd), the namespace a
+backward computes with, and operand preparation.
+
+One backward serves every order of differentiation. A backward computes with operators and
+with the functions of ``xp = namespace_of(grad, ...)``: given raw arrays (a plain ``backward()``)
+that is numpy or cupy, exactly as before; given tensors (the engine under ``create_graph``) it is
+``tensor_numpy``, numpy's functions as differentiable minitorch ops, so the same lines record the
+graph of the backward. A piece of a backward that is a kernel of its own (a convolution's input
+gradient, max-pooling's scatter) is an ``Op`` too, called with ``Op.call``: its forward on raw
+arrays, a recorded op with its own backward on tensors. Masks and indices are constants: they
+are computed from ``array_of(value)``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +20,7 @@ from typing import Any, Union
 from .. import backend, creation, dtypes
 from ..autograd.function import Context, FunctionBase, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
-from ..backend import HOST, Array
+from ..backend import HOST, Array, array_module
 from ..tensor import Tensor
 
 # Numbers that take part in an op as torch's wrapped numbers: Python's, and numpy's scalars, which torch's
@@ -53,12 +64,77 @@ class Op(FunctionBase):
         if isinstance(raw_out, tuple):
             outs = [Tensor._wrap(r) for r in raw_out]
             if True in needs and is_grad_enabled():
-                cls._record(ctx, tensors, outs)
+                cls._record(ctx, tensors, outs, raw, raw_out)
             return tuple(outs)
         out = Tensor._wrap(raw_out)
         if True in needs and is_grad_enabled():
-            cls._record(ctx, tensors, [out])
+            cls._record(ctx, tensors, [out], raw, (raw_out,))
         return out
+
+    @classmethod
+    def call(cls, *args: Any, **kwargs: Any) -> Any:
+        """The op as a piece of another op's backward: on tensors, ``apply`` (recorded, differentiable
+        again); on raw arrays, ``forward`` alone, as a plain kernel call with nothing recorded."""
+        for a in args:
+            if isinstance(a, Tensor):
+                return cls.apply(*args, **kwargs)
+        ctx = Context()
+        ctx.needs_input_grad = _NOTHING_NEEDED
+        return cls.forward(ctx, *args, **kwargs)
+
+
+_NOTHING_NEEDED = (False,) * 32  # needs_input_grad of a kernel call: no argument needs a gradient
+
+# numpy's functions as differentiable ops on tensors (``tensor_numpy``), bound by ``minitorch.ops`` once
+# every op module is loaded (the op modules and that namespace need each other).
+_ON_TENSORS: Any = None
+
+
+def bind_tensor_namespace(namespace: Any) -> None:
+    """Set the namespace ``namespace_of`` gives for tensors (called once, by ``minitorch.ops``)."""
+    global _ON_TENSORS
+    _ON_TENSORS = namespace
+
+
+def namespace_of(*values: Any) -> Any:
+    """What a backward computes with: numpy or cupy for raw arrays, differentiable ops for tensors.
+
+    The engine hands a backward raw arrays, or tensors under ``create_graph``; with this namespace
+    (``xp.exp``, ``xp.sum(g, axis=..., keepdims=...)``, ``xp.where``, ...) and operators, one body
+    serves both.
+    """
+    for v in values:
+        if isinstance(v, Tensor):
+            return _ON_TENSORS
+    return array_module(*values)
+
+
+def array_of(value: Any) -> Any:
+    """The array under a tensor (or the array itself): for masks and indices, which carry no gradient."""
+    return value._data if isinstance(value, Tensor) else value
+
+
+def is_tensor(value: Any) -> bool:
+    """Whether a backward was handed tensors (create_graph) rather than raw arrays: for a device kernel's
+    backward, which runs on arrays only and hands tensors to its plain twin's differentiable one."""
+    return isinstance(value, Tensor)
+
+
+def masked_grad(grad: Any, keep: Any) -> Any:
+    """``grad`` where ``keep`` (a constant mask) holds and 0 elsewhere, even where ``grad`` is inf or NaN (torch's
+    backwards select): the backend's fast rule on arrays, a differentiable ``where`` on tensors (create_graph)."""
+    if isinstance(grad, Tensor):
+        mask = array_of(keep)
+        return _ON_TENSORS.where(mask if mask.dtype.kind == "b" else mask != 0, grad, 0)
+    return backend.backend_of(grad).masked_grad(grad, keep)
+
+
+def astype_like(value: Any, like: Any) -> Any:
+    """``value`` in ``like``'s dtype: numpy promotes a float32 array by a float64 scalar, torch (and so a
+    tensor) does not, so only arrays are cast (without a copy when they already are)."""
+    if isinstance(value, Tensor):
+        return value if value._data.dtype == array_of(like).dtype else to_dtype(value, array_of(like).dtype)
+    return value.astype(array_of(like).dtype, copy=False)
 
 
 def as_tensor(x: Any, dtype: Any = None, device: Any = None) -> Tensor:
@@ -78,7 +154,13 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
         fast = _same_dtype(operands)
         if fast is not None:
             return tuple(operands) + (fast,)
-    ops = [x if isinstance(x, Tensor) or isinstance(x, Scalar) else as_tensor(x) for x in operands]
+    # An array of another device stays there (a mask a backward computed on the GPU), as its tensor would.
+    ops = [
+        x
+        if isinstance(x, Tensor) or isinstance(x, Scalar)
+        else as_tensor(x, device=backend.device_of(x) if backend.is_array(x) else None)
+        for x in operands
+    ]
     target = dtypes.result_type(*ops) if dtype is None else dtype
     ref = next((x for x in ops if isinstance(x, Tensor)), None)
     xp = ref._xp if ref is not None else backend.array_module()

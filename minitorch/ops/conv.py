@@ -11,6 +11,11 @@ the left. Backward: the weight gradient is one more GEMM with those columns, in 
 when they are long; the input gradient is a transposed convolution, a stride-1 correlation of the
 output gradient spread out by ``stride`` with the flipped kernel, through the same im2col path, so
 there is no loop over kernel offsets or pixels.
+
+The two gradients are ops of their own (``ConvolutionInputGrad``, ``ConvolutionWeightGrad``), so
+that a convolution is differentiable to any order: each is bilinear, and the three ops' backwards
+are written in terms of one another (the input gradient's own gradients are a convolution and a
+weight gradient, and so on).
 """
 
 from __future__ import annotations
@@ -86,27 +91,80 @@ class Convolution(Op):
         out, cols = correlate(xpad, w, stride, dilation, groups)
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
-        ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
-        ctx.padded, ctx.wshape, ctx.conf = xpad.shape, w.shape, (stride, padding, dilation, groups)
+        # The columns are a cache for the weight gradient; x itself is what create_graph differentiates.
+        need_w = ctx.needs_input_grad[1]
+        ctx.save_for_backward(cols if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None)
+        ctx.xshape, ctx.wshape, ctx.conf = x.shape, w.shape, (stride, padding, dilation, groups)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        cols, w = ctx.saved_tensors
-        stride, (top, bottom, left, right), dilation, groups = ctx.conf
-        n, o, ho, wo = grad.shape
+        cols, x, w = ctx.saved_tensors  # cols: None under create_graph (rebuilt from x)
         gx = gw = gb = None
         if w is not None:
-            gx = transposed(grad, w, ctx.padded, stride, dilation, groups)
-            hp, wp = ctx.padded[2:]
-            gx = gx[:, :, top : hp - bottom, left : wp - right]
-            gx = array_module(gx).ascontiguousarray(gx)
-        if cols is not None:
-            g = grad.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
-            gw = gemm_nt(g, cols).reshape(ctx.wshape)
+            gx = ConvolutionInputGrad.call(grad, w, ctx.xshape, ctx.conf)
+        if x is not None:
+            gw = ConvolutionWeightGrad.call(x, grad, ctx.wshape, ctx.conf, cols)
         if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=(0, 2, 3))
+            gb = grad.sum(axis=(0, 2, 3))  # numpy's method, and Tensor.sum's numpy spelling
         return gx, gw, gb, None, None, None, None
+
+
+class ConvolutionInputGrad(Op):
+    """The input gradient of conv2d, a transposed convolution of the output gradient ``g`` with ``w``.
+
+    ``conf``: (stride, (top, bottom, left, right), dilation, groups) of the convolution.
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, g: Array, w: Array, xshape: tuple, conf: tuple) -> Array:
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.wshape, ctx.conf = w.shape, conf
+        stride, (top, bottom, left, right), dilation, groups = conf
+        padded = (xshape[0], xshape[1], xshape[2] + top + bottom, xshape[3] + left + right)
+        gx = transposed(g, w, padded, stride, dilation, groups)[
+            :, :, top : padded[2] - bottom, left : padded[3] - right
+        ]
+        return array_module(gx).ascontiguousarray(gx)
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        # gx is bilinear in (g, w): <ggx, gx> = <g, conv(ggx, w)> = <weight_grad(ggx, g), w>.
+        g, w = ctx.saved_tensors
+        d_g = Convolution.call(ggx, w, None, *ctx.conf) if w is not None else None
+        d_w = ConvolutionWeightGrad.call(ggx, g, ctx.wshape, ctx.conf, None) if g is not None else None
+        return d_g, d_w, None, None
+
+
+class ConvolutionWeightGrad(Op):
+    """The weight gradient of conv2d: the correlation of the input ``x`` with the output gradient ``g``.
+
+    ``cols``: the forward's columns of ``x`` when it kept them (a first-order cache), else None.
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, g: Array, wshape: tuple, conf: tuple, cols: Array | None) -> Array:
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
+        ctx.xshape, ctx.wshape, ctx.conf = x.shape, wshape, conf
+        stride, (top, bottom, left, right), dilation, groups = conf
+        if cols is None:
+            xpad = array_module(x).pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(conf[1]) else x
+            cols, _ = im2col(xpad, wshape[2:], stride, dilation, groups)
+        n, o, ho, wo = g.shape
+        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
+        return gemm_nt(gm, cols).reshape(wshape)
+
+    @staticmethod
+    def backward(ctx: Context, ggw: Array) -> tuple:
+        # gw is bilinear in (x, g): <ggw, gw> = <g, conv(x, ggw)> = <input_grad(g, ggw), x>.
+        x, g = ctx.saved_tensors
+        d_x = ConvolutionInputGrad.call(g, ggw, ctx.xshape, ctx.conf) if g is not None else None
+        d_g = Convolution.call(x, ggw, None, *ctx.conf) if x is not None else None
+        return d_x, d_g, None, None, None
 
 
 def _same_padding(kernel: tuple, dilation: tuple) -> tuple:

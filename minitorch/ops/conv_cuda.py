@@ -19,7 +19,8 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import CUDA, Array, array_module, backend_of
 from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
-from .conv import Convolution
+from .base import is_tensor
+from .conv import Convolution, ConvolutionInputGrad, ConvolutionWeightGrad
 from .conv_flat import FlatConvolution, FlatGeometry
 from .unary_cuda import GRID_STRIDE
 
@@ -138,6 +139,7 @@ def forward(
 ) -> Array:
     """The convolution on the GPU (see the module docstring); saves what backward needs on ``ctx``."""
     xp, dev = array_module(x), backend_of(x)
+    x_in, w_in = x, w  # the inputs themselves are saved: what create_graph differentiates
     x, w = xp.ascontiguousarray(x), xp.ascontiguousarray(w)
     geo = _geometry(x, w, stride, padding, dilation)
     n, c, o, ho, wo = geo[0], geo[1], w.shape[0], geo[12], geo[13]
@@ -152,14 +154,27 @@ def forward(
     out = xp.empty((n, o, ho, wo), dtype=x.dtype)
     bias = b if b is not None else w  # a valid pointer the kernel does not read
     dev.launch(SWAP_LEADING, grid_for(out.size), (256,), (out, prod, bias, o, n, ho * wo, int(b is not None)))
-    ctx.save_for_backward(cols if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+    need_w = ctx.needs_input_grad[1]
+    ctx.save_for_backward(cols if need_w else None, x_in if need_w else None, w_in if ctx.needs_input_grad[0] else None)
     ctx.geo, ctx.groups, ctx.wshape = geo, groups, w.shape
+    ctx.xshape, ctx.conf = x.shape, (stride, padding, dilation, groups)  # for graph_backward
     return out
+
+
+def graph_backward(ctx: Context, grad: Array) -> tuple:
+    """Under create_graph (tensors): the input, weight and bias gradients by conv.py's differentiable ops."""
+    _, x, w = ctx.saved_tensors
+    gx = ConvolutionInputGrad.call(grad, w, ctx.xshape, ctx.conf) if w is not None else None
+    gw = ConvolutionWeightGrad.call(x, grad, ctx.wshape, ctx.conf, None) if x is not None else None
+    gb = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
+    return gx, gw, gb
 
 
 def backward(ctx: Context, grad: Array) -> tuple:
     """Input, weight and bias gradients of ``forward``."""
-    cols, w = ctx.saved_tensors
+    if is_tensor(grad):
+        return graph_backward(ctx, grad)
+    cols, _, w = ctx.saved_tensors
     geo, groups = ctx.geo, ctx.groups
     xp, dev = array_module(grad), backend_of(grad)
     grad = xp.ascontiguousarray(grad)

@@ -9,13 +9,16 @@ input is kept and the columns are rebuilt chunk by chunk. The input gradient is 
 rows (see ``FlatGeometry.input_grad``). ``conv.py`` works the geometry out once per call signature
 (its plan cache) and picks this kernel for every stride-1 convolution; the general path is its
 plain twin, and ``tests/test_ops_conv_kernels.py`` checks that the two agree.
+
+As in ``conv.py``, the input and weight gradients are ops of their own, so that the flat-row
+convolution is differentiable to any order with its own kernels.
 """
 
 from __future__ import annotations
 
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
-from .base import Op
+from .base import Op, array_of
 
 # Bytes of columns per chunk of images: large enough for efficient GEMMs, small enough to stay in cache.
 CHUNK_BYTES = 1 << 21
@@ -72,31 +75,86 @@ class FlatConvolution(Op):
         res = xp.ascontiguousarray(out.reshape(n, o, ho, wp)[..., :wo])
         if b is not None:
             res += b.reshape(1, -1, 1, 1)
+        # The columns (or the flat padded input) are a cache for the weight gradient; x itself is what
+        # create_graph differentiates.
+        need_w = ctx.needs_input_grad[1]
         ctx.save_for_backward(
-            (buf if keep else xf) if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+            (buf if keep else xf) if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None
         )
-        ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding)
+        ctx.geo, ctx.conf = geo, (padding, dilation, groups)
         return res
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xf, w = ctx.saved_tensors
-        geo, (xshape, wshape, (top, _, left, _)) = ctx.geo, ctx.conf
-        xp = array_module(grad)
-        g = geo.widen(grad)
+        saved, x, w = ctx.saved_tensors  # saved: None under create_graph (rebuilt from x)
+        geo = ctx.geo
+        # The gradient with the dropped columns back, computed once for both gradients (values only).
+        wide = geo.widen(array_of(grad)) if w is not None or x is not None else None
         gx = gw = gb = None
         if w is not None:
-            gxf = geo.input_grad(g, w)
-            gx = xp.ascontiguousarray(
-                gxf[:, :, : geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)[
-                    :, :, top : top + xshape[2], left : left + xshape[3]
-                ]
-            )
-        if xf is not None:
-            gw = geo.weight_grad(xf, g).reshape(wshape)
+            gx = FlatConvolutionInputGrad.call(grad, w, ctx.conf, geo, wide)
+        if x is not None:
+            gw = FlatConvolutionWeightGrad.call(x, grad, ctx.conf, geo, saved, wide)
         if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=(0, 2, 3))
+            gb = grad.sum(axis=(0, 2, 3))  # numpy's method, and Tensor.sum's numpy spelling
         return gx, gw, gb, None, None, None, None
+
+
+class FlatConvolutionInputGrad(Op):
+    """The input gradient of a flat-row convolution (its ``conf``: padding, dilation, groups; ``geo``).
+
+    ``wide``: the output gradient already widened by ``geo.widen`` (a cache), or None.
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, g: Array, w: Array, conf: tuple, geo: FlatGeometry, wide: Array | None) -> Array:
+        ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
+        ctx.conf, ctx.geo, ctx.wshape = conf, geo, w.shape
+        top, bottom, left, right = conf[0]
+        gxf = geo.input_grad(geo.widen(g) if wide is None else wide, w)
+        planes = gxf[:, :, : geo.hp * geo.wp].reshape(geo.n, geo.c, geo.hp, geo.wp)
+        return array_module(g).ascontiguousarray(planes[:, :, top : geo.hp - bottom, left : geo.wp - right])
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        # bilinear in (g, w): <ggx, gx> = <g, conv(ggx, w)> = <weight_grad(ggx, g), w>.
+        g, w = ctx.saved_tensors
+        d_g = FlatConvolution.call(ggx, w, None, *ctx.conf, ctx.geo) if w is not None else None
+        d_w = FlatConvolutionWeightGrad.call(ggx, g, ctx.conf, ctx.geo, None, None) if g is not None else None
+        return d_g, d_w, None, None, None
+
+
+class FlatConvolutionWeightGrad(Op):
+    """The weight gradient of a flat-row convolution.
+
+    ``saved``: the forward's columns or flat padded input (a cache), or None to build them from ``x``;
+    ``wide``: the widened output gradient (a cache), or None.
+    """
+
+    node_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(
+        ctx: Context, x: Array, g: Array, conf: tuple, geo: FlatGeometry, saved: Array | None, wide: Array | None
+    ) -> Array:
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
+        ctx.conf, ctx.geo = conf, geo
+        if saved is None:
+            saved = flat_padded(x, conf[0], geo.dw * (geo.kw - 1))
+        o = g.shape[1]
+        return geo.weight_grad(saved, geo.widen(g) if wide is None else wide).reshape(
+            (o, geo.c // geo.groups, geo.kh, geo.kw)
+        )
+
+    @staticmethod
+    def backward(ctx: Context, ggw: Array) -> tuple:
+        # bilinear in (x, g): <ggw, gw> = <g, conv(x, ggw)> = <input_grad(g, ggw), x>.
+        x, g = ctx.saved_tensors
+        d_x = FlatConvolutionInputGrad.call(g, ggw, ctx.conf, ctx.geo, None) if g is not None else None
+        d_g = FlatConvolution.call(x, ggw, None, *ctx.conf, ctx.geo) if x is not None else None
+        return d_x, d_g, None, None, None, None
 
 
 class FlatGeometry:

@@ -23,6 +23,7 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import HOST, Array, jit, workers
 from . import conv_flat
+from .base import is_tensor
 from .conv_flat import FlatConvolution, FlatGeometry
 
 # Columns kept from forward for the weight gradient up to this many bytes (LeNet's at batch 64 are 5 MiB).
@@ -126,18 +127,21 @@ class FlatConvolutionNumba(FlatConvolution):
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
         ctx.plain = False
+        # As the plain twin: the columns (or padded input) are a first-order cache; x is what create_graph
+        # differentiates, through the plain twin's backward (same saved layout and conf).
+        need_w = ctx.needs_input_grad[1]
         ctx.save_for_backward(
-            (cols if keep else xpad) if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None
+            (cols if keep else xpad) if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None
         )
-        ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding, groups)
+        ctx.geo, ctx.conf, ctx.shapes = geo, (padding, dilation, groups), (x.shape, w.shape)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        if ctx.plain:
+        if ctx.plain or is_tensor(grad):
             return FlatConvolution.backward(ctx, grad)
-        saved, w = ctx.saved_tensors
-        geo, (xshape, wshape, (top, _, left, _), groups) = ctx.geo, ctx.conf
+        saved, _, w = ctx.saved_tensors
+        geo, (xshape, wshape), ((top, _, left, _), _, groups) = ctx.geo, ctx.shapes, ctx.conf
         n, o, ho, wo = grad.shape
         og, kg, p = o // groups, geo.kg, ho * wo
         k = kg * groups

@@ -18,7 +18,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, require_floating
-from .conv import correlate, gemm_nt, im2col, transposed
+from .conv import Convolution, ConvolutionWeightGrad, transposed
 from .windows import is_int
 
 __all__ = ["conv_transpose2d"]
@@ -61,28 +61,21 @@ class ConvTranspose2D(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        # A transposed convolution is conv2d's input gradient: its own gradients are conv2d's forward (for x)
+        # and weight gradient (for w), on the output gradient padded back to the full size, cropped to the
+        # rows and columns the input's windows reach (output padding beyond a stride reaches none). Through
+        # conv.py's ops, so that they are differentiable again.
         x, w = ctx.saved_tensors
         stride, (ph, pw), dilation, groups, wshape = ctx.conf
-        xp = array_module(grad)
-        g = xp.pad(grad, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else grad
-        # The rows/columns the input's windows reach (output padding beyond a stride reaches none).
         n, _, h, wd = ctx.xshape
-        kh, kw = wshape[2:]
-        g = g[
-            :,
-            :,
-            : (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1,
-            : (wd - 1) * stride[1] + dilation[1] * (kw - 1) + 1,
-        ]
-        gx = gw = gb = None
-        if w is not None:
-            gx, _ = correlate(g, w, stride, dilation, groups)
-        if x is not None:
-            cols, _ = im2col(g, wshape[2:], stride, dilation, groups)
-            xg = x.transpose(1, 0, 2, 3).reshape(groups, x.shape[1] // groups, n * h * wd)
-            gw = gemm_nt(xg, cols).reshape(wshape)
-        if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=(0, 2, 3))
+        reach = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip((h, wd), stride, dilation, wshape[2:])]
+        size = tuple(grad.shape[2:])
+        bottom = [r - m - p for r, m, p in zip(reach, size, (ph, pw))]  # < 0: rows of grad no window reaches
+        g = grad if min(bottom) >= 0 else grad[:, :, : size[0] + min(0, bottom[0]), : size[1] + min(0, bottom[1])]
+        conf = (stride, (ph, max(0, bottom[0]), pw, max(0, bottom[1])), dilation, groups)
+        gx = Convolution.call(g, w, None, *conf) if w is not None else None
+        gw = ConvolutionWeightGrad.call(g, x, wshape, conf, None) if x is not None else None
+        gb = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
 
 

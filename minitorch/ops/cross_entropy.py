@@ -14,8 +14,8 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .activation import log_softmax_array
-from .base import Op, to_dtype
+from .activation import LogSoftmax, log_softmax_array
+from .base import Op, array_of, astype_like, namespace_of, to_dtype
 from .loss import not_differentiable, reduce_loss, reduction_string, upstream_grad
 
 __all__ = ["cross_entropy", "nll_loss"]
@@ -23,7 +23,7 @@ __all__ = ["cross_entropy", "nll_loss"]
 
 def _per_class(a: Any) -> Any:
     """A per-row array (N, d1, ...) given a class axis to broadcast against (N, C, d1, ...)."""
-    return backend.array_module(a).expand_dims(a, 1) if a.ndim else a
+    return namespace_of(a).expand_dims(a, 1) if a.ndim else a
 
 
 def _class_axis(weight: Any, ndim: int) -> Any:
@@ -54,7 +54,7 @@ def _pick(a: Any, index: Any) -> Any:
 
 def _one_hot(index: Any, classes: int, ndim: int, np_dtype: Any) -> Any:
     xp = backend.array_module(index)
-    return (xp.arange(classes).reshape((1, -1) + (1,) * (ndim - 2)) == xp.expand_dims(index, 1)).astype(np_dtype)
+    return (xp.arange(classes).reshape((1, -1) + (1,) * (ndim - 2)) == index[:, None]).astype(np_dtype)
 
 
 def _plain_rows(x: Any, target: Any, weight: Any | None, ignore_index: int, smoothing: float, reduction: str) -> bool:
@@ -83,8 +83,8 @@ class CrossEntropyLoss(Op):
             # reduce to these few calls, with the very same roundings.
             rows = xp.arange(x.shape[0])
             total = -logp[rows, target].sum()
-            ctx.save_for_backward(logp, None, None)
-            ctx.plain = (rows, target)
+            ctx.save_for_backward(logp, x, None, None)
+            ctx.plain = target
             ctx.conf = (smoothing, reduction, x.dtype.type(x.shape[0]))
             return xp.asarray(total if reduction == "sum" else total / ctx.conf[2]).astype(x.dtype, copy=False)
         ctx.plain = None
@@ -103,19 +103,20 @@ class CrossEntropyLoss(Op):
                 rows = -((soft if wb is None else soft * wb) * logp).sum(axis=1)
                 count = rows.size
                 ctx.classes = None
-        ctx.save_for_backward(logp, target if ctx.classes is None else None, weight)
+        ctx.save_for_backward(logp, x, target if ctx.classes is None else None, weight)
         ctx.conf = (smoothing, reduction, count)
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        logp, target, weight = ctx.saved_tensors
+        logp, x, target, weight = ctx.saved_tensors
+        if logp is None:  # under create_graph: the log-probabilities again, on the graph
+            logp = LogSoftmax.call(x, 1)
         smoothing, reduction, count = ctx.conf
-        xp = backend.array_module(logp)
-        if ctx.plain is not None:
-            gx = xp.exp(logp)
-            gx[ctx.plain] -= 1
-            gx *= grad if reduction == "sum" else (grad / count).astype(grad.dtype, copy=False)
+        xp = namespace_of(logp, grad)
+        if ctx.plain is not None:  # (N, C) logits, class indices: softmax minus the one-hot targets
+            onehot = backend.array_module(ctx.plain).arange(logp.shape[1]) == ctx.plain[:, None]  # bool: no cast
+            gx = (xp.exp(logp) - onehot) * (grad if reduction == "sum" else grad / count)
             return gx, None, None, None, None, None
         c, ndim = logp.shape[1], logp.ndim
         up = upstream_grad(grad, reduction, count)
@@ -124,7 +125,7 @@ class CrossEntropyLoss(Op):
         if ctx.classes is not None:
             safe, valid, wy = ctx.classes
             a = _per_class(xp.where(valid, up, 0))  # ignored rows get exactly 0, as in torch
-            q = _one_hot(safe, c, ndim, logp.dtype) * _per_class((1 - smoothing) * wy)
+            q = _one_hot(safe, c, ndim, array_of(logp).dtype) * _per_class((1 - smoothing) * wy)
             q_sum = (1 - smoothing) * wy
             if smoothing:
                 q = q + (smoothing / c) * wb * _per_class(valid)
@@ -138,10 +139,10 @@ class CrossEntropyLoss(Op):
             if ctx.needs_input_grad[1]:
                 gt = -a * logp * (wb * (1 - smoothing))
             if ctx.needs_input_grad[2]:
-                gw = -(a * soft * logp).sum(axis=tuple(i for i in range(ndim) if i != 1))
-        with backend_of(logp).quiet():
+                gw = -xp.sum(a * soft * logp, axis=tuple(i for i in range(ndim) if i != 1))
+        with backend_of(array_of(logp)).quiet():
             gx = a * (xp.exp(logp) * q_sum - q)
-        return gx.astype(logp.dtype, copy=False), gt, gw, None, None, None
+        return astype_like(gx, logp), gt, gw, None, None, None
 
 
 class NllLoss(Op):
@@ -161,10 +162,10 @@ class NllLoss(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         safe, valid, wy, shape, reduction, count = ctx.conf
-        xp = backend.array_module(grad)
+        xp = namespace_of(grad)
         a = xp.where(valid, upstream_grad(grad, reduction, count), 0)  # ignored rows: exactly 0, as torch
-        with backend_of(grad).quiet():
-            gx = -_one_hot(safe, shape[1], len(shape), grad.dtype) * _per_class(a * wy)
+        with backend_of(array_of(grad)).quiet():
+            gx = -_one_hot(safe, shape[1], len(shape), array_of(grad).dtype) * _per_class(a * wy)
         return gx, None, None, None, None
 
 

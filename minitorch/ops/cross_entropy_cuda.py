@@ -18,7 +18,8 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import CUDA, Array, array_module, backend_of
 from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel
-from .cross_entropy import CrossEntropyLoss
+from .base import array_of, is_tensor
+from .cross_entropy import CrossEntropyLoss, class_weights
 from .unary_cuda import GRID_STRIDE
 
 BLOCK = 256
@@ -138,6 +139,7 @@ class CrossEntropyLossCuda(CrossEntropyLoss):
         if not common:
             return CrossEntropyLoss.forward(ctx, x, target, weight, ignore_index, smoothing, reduction)
         xp, dev = array_module(x), backend_of(x)
+        x_in = x
         x, target = xp.ascontiguousarray(x), xp.ascontiguousarray(target)
         n, c = x.shape
         loss, denom = xp.empty((), dtype=x.dtype), xp.empty((1,), dtype=x.dtype)
@@ -147,11 +149,19 @@ class CrossEntropyLossCuda(CrossEntropyLoss):
         dev.launch(XENT_FORWARD, (1,), (BLOCK,), args)
         dev.check_later(flag[0], lambda: IndexError(f"Target {int(flag[1])} is out of bounds."))
         ctx.rows, ctx.denom = rows, denom
+        # For create_graph: the logits, and what the plain op's general backward reads.
+        ctx.save_for_backward(None, x_in, None, None)
+        ctx.fused_args = (target, ignore_index, reduction)
         return loss
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         if not ctx.fused:
+            return CrossEntropyLoss.backward(ctx, grad)
+        if is_tensor(grad):  # create_graph: the plain op's general backward, differentiable
+            (_, x, _, _), (target, ignore_index, reduction) = ctx.saved_tensors, ctx.fused_args
+            ctx.classes = class_weights(target, x.shape[1], None, ignore_index, array_of(x).dtype)
+            ctx.plain, ctx.conf = None, (0.0, reduction, ctx.classes[2].sum())
             return CrossEntropyLoss.backward(ctx, grad)
         xp = array_module(grad)
         g = xp.ascontiguousarray(grad.astype(ctx.rows.dtype, copy=False)).reshape(1)

@@ -8,7 +8,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, to_dtype
+from .base import Op, array_of, namespace_of, to_dtype
 from .sort import Picking, picked, return_type
 
 __all__ = ["cummax", "cummin", "cumprod", "cumsum", "logcumsumexp"]
@@ -17,8 +17,8 @@ _CUMMAX, _CUMMIN = return_type("cummax"), return_type("cummin")
 
 
 def _reversed_cumsum(a: Any, axis: int) -> Any:
-    """``out[k] = sum of a[j] for j >= k`` along ``axis``."""
-    xp = backend.array_module(a)
+    """``out[k] = sum of a[j] for j >= k`` along ``axis`` (on arrays, or on tensors: differentiably)."""
+    xp = namespace_of(a)
     return xp.flip(xp.cumsum(xp.flip(a, axis=axis), axis=axis), axis=axis)
 
 
@@ -50,15 +50,16 @@ class Cumprod(Op):
         x, out = ctx.saved_tensors
         if not x.ndim:
             return grad, None
-        xp, axis = backend.array_module(x), ctx.axis
-        zeros_so_far = xp.cumsum(x == 0, axis=axis)
+        xp, axis = namespace_of(x, grad), ctx.axis
+        raw = array_of(x)
+        zeros_so_far = backend.array_module(raw).cumsum(raw == 0, axis=axis)  # where the zeros are: constants
         before_zero = zeros_so_far == 0
-        first_zero = (x == 0) & (zeros_so_far == 1)
-        with backend_of(grad).quiet():
+        first_zero = (raw == 0) & (zeros_so_far == 1)
+        with backend_of(raw).quiet():
             # Before the first zero: d out_j / d x_k = out_j / x_k, and every out_j past the zero is 0.
             g = xp.where(before_zero, _reversed_cumsum(grad * out, axis) / xp.where(before_zero, x, 1), 0)
         # At the first zero: the products out_j (j at or past it) with that one factor left out.
-        without = xp.cumprod(xp.where(first_zero, 1, x), axis=axis)
+        without = Cumprod.call(xp.where(first_zero, 1, x), axis)
         at_zero = _reversed_cumsum(xp.where(before_zero, 0, grad * without), axis)
         return xp.where(first_zero, at_zero, g), None
 
@@ -103,16 +104,37 @@ class Logcumsumexp(Op):
         x, out = ctx.saved_tensors
         if not x.ndim:
             return grad, None
-        xp, axis = backend.array_module(x), ctx.axis
+        return LogcumsumexpGrad.call(grad, x, out, ctx.axis), None
+
+
+class LogcumsumexpGrad(Op):
+    """``grad_k = exp(x_k) * sum_{j>=k} grad_j exp(-out_j)``: logcumsumexp's gradient, summed in log space
+    for each sign of ``grad`` so that nothing overflows; an op of its own, whose gradients are cumulative sums."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, x: Array, out: Array, axis: int) -> Array:
+        xp = backend.array_module(x)
 
         def reversed_logcumsumexp(a: Any) -> Any:
             return xp.flip(xp.logaddexp.accumulate(xp.flip(a, axis=axis), axis=axis), axis=axis)
 
-        # grad_k = exp(x_k) * sum_{j>=k} grad_j exp(-out_j), summed in log space for each sign of grad_j.
-        with backend_of(grad).quiet():
+        with backend_of(x).quiet():
             pos = xp.where(grad > 0, xp.log(xp.where(grad > 0, grad, 1)) - out, -xp.inf)
             neg = xp.where(grad < 0, xp.log(xp.where(grad < 0, -grad, 1)) - out, -xp.inf)
-            return xp.exp(reversed_logcumsumexp(pos) + x) - xp.exp(reversed_logcumsumexp(neg) + x), None
+            res = xp.exp(reversed_logcumsumexp(pos) + x) - xp.exp(reversed_logcumsumexp(neg) + x)
+        ctx.save_for_backward(grad, x, out, res)
+        ctx.axis = axis
+        return res
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        grad, x, out, res = ctx.saved_tensors
+        xp = namespace_of(gg, x)
+        with backend_of(array_of(x)).quiet():
+            # res is linear in grad and in exp(x): d/dgrad_j = exp(-out_j) * sum_{k<=j} gg_k exp(x_k) (call it s_j),
+            # d/dx_k = gg_k res_k, and d/dout_j = -grad_j s_j.
+            s = xp.exp(-out) * xp.cumsum(gg * xp.exp(x), axis=ctx.axis)
+            return s, gg * res, -grad * s, None
 
 
 def _accumulated_dtype(input: Tensor, dtype: Any) -> Any:

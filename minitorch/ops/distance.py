@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import dtypes
+from .. import backend, dtypes
 from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, check_broadcast, float_operand, to_dtype
+from .base import Op, array_of, astype_like, check_broadcast, float_operand, namespace_of, to_dtype
 
 __all__ = ["cosine_similarity", "normalize", "pairwise_distance"]
 
@@ -42,35 +42,38 @@ class VectorNorm(Op):
         else:
             with backend_of(x).quiet():
                 out = (a**p).sum(axis=axes, keepdims=True) ** (1 / p)
+        ctx.conf = (p, axes, out.shape)
+        if not keepdim:
+            out = out.squeeze(axes)
         ctx.save_for_backward(x, out)
-        ctx.conf = (p, axes)
-        return out if keepdim else out.squeeze(axes)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, norm = ctx.saved_tensors
-        p, axes = ctx.conf
-        xp = array_module(x)
-        g = grad.reshape(norm.shape)  # the kept dims back, whether or not the forward dropped them
-        zero = norm == 0
-        with backend_of(x).quiet():
+        p, axes, kept = ctx.conf
+        xp = namespace_of(x, grad)
+        g, norm = grad.reshape(kept), norm.reshape(kept)  # the kept dims back, whether or not forward dropped them
+        raw_x, raw_norm = array_of(x), array_of(norm)
+        zero = raw_norm == 0
+        with backend_of(raw_x).quiet():
             if p == 0:
                 gx = xp.zeros_like(x)
             elif p == 1:
                 gx = xp.sign(x) * g
             elif p in (math.inf, -math.inf):
-                tied = xp.abs(x) == norm
+                tied = backend.array_module(raw_x).abs(raw_x) == raw_norm
                 gx = xp.sign(x) * (g / tied.sum(axis=axes, keepdims=True)) * tied
             elif p == 2:
-                gx = x * xp.where(zero, 0, g / norm)
+                gx = g * xp.where(zero, 0, x / norm)  # torch's order: finite in g at a zero norm, to any order
             elif p < 1:
-                scaled = xp.where(x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
+                scaled = xp.where(raw_x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
                 gx = scaled * g * norm ** (1 - p)
             elif p < 2:
                 gx = xp.sign(x) * xp.abs(x) ** (p - 1) * xp.where(zero, 0, g / norm ** (p - 1))
             else:
                 gx = x * xp.abs(x) ** (p - 2) * xp.where(zero, 0, g / norm ** (p - 1))
-        return gx.astype(x.dtype, copy=False), None, None, None
+        return astype_like(gx, x), None, None, None
 
 
 def vector_norm(x: Tensor, p: float, dim: int | tuple, keepdim: bool = False) -> Tensor:

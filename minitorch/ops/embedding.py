@@ -6,6 +6,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .base import Op
+from .index import IndexRegion, ReadRegion
 
 __all__ = ["embedding", "embedding_renorm_"]
 
@@ -22,17 +23,39 @@ class Embedding(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        g = EmbeddingDenseBackward.call(grad, ctx.indices, ctx.rows, ctx.padding_idx, ctx.scale_grad_by_freq)
+        return g, None, None, None
+
+
+class EmbeddingDenseBackward(Op):
+    """embedding's weight gradient: each looked-up row's gradient added into its row (none into
+    ``padding_idx``'s), divided by the index's count in the batch with ``scale_grad_by_freq``.
+
+    A piece of its own because torch differentiates it as its own op: the gradient of this map is the
+    lookup of the rows (padding zeroed) *without* the division by the counts, as torch's
+    ``embedding_dense_double_backward`` has it."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, indices: Array, rows: int, padding_idx: int, scale: bool) -> Array:
         xp = array_module(grad)
-        index = ctx.indices.reshape(-1)
-        rows = grad.reshape(index.size, grad.shape[-1])
+        index = indices.reshape(-1)
+        ctx.index, ctx.padding_idx, ctx.shape = index, padding_idx, grad.shape
+        picked = grad.reshape(index.size, grad.shape[-1])
+        if padding_idx >= 0:
+            picked = picked * (index != padding_idx)[:, None]
+        if scale:
+            counts = xp.bincount(index, minlength=rows)
+            picked = picked / counts[index][:, None].astype(grad.dtype)
+        out = xp.zeros((rows, grad.shape[-1]), dtype=grad.dtype)
+        backend_of(out).scatter_add(out, index, picked)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        picked = ReadRegion.call(gg, IndexRegion((ctx.index,)))  # the rows looked up again: differentiable
         if ctx.padding_idx >= 0:
-            rows = rows * (index != ctx.padding_idx)[:, None]
-        if ctx.scale_grad_by_freq:
-            counts = xp.bincount(index, minlength=ctx.rows)
-            rows = rows / counts[index][:, None].astype(grad.dtype)
-        out = xp.zeros((ctx.rows, grad.shape[-1]), dtype=grad.dtype)
-        backend_of(out).scatter_add(out, index, rows)
-        return out, None, None, None
+            picked = picked * (ctx.index != ctx.padding_idx)[:, None]
+        return picked.reshape(tuple(ctx.shape)), None, None, None, None
 
 
 def _check_indices(weight: Tensor, indices: Tensor) -> None:

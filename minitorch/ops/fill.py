@@ -14,7 +14,7 @@ from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, namespace_of
 
 __all__ = ["copy_from", "fill", "inplace_fill", "zero"]
 
@@ -30,7 +30,7 @@ class Fill(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return array_module(grad).zeros_like(grad), None
+        return namespace_of(grad).zeros_like(grad), None  # constant zeros: on arrays and tensors alike
 
 
 class FillTensor(Op):
@@ -44,8 +44,8 @@ class FillTensor(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = array_module(grad)
-        return xp.zeros_like(grad), xp.asarray(grad.sum())
+        # (the sum kept as a 0-d array on arrays, where numpy's would be a scalar; differentiable on tensors)
+        return namespace_of(grad).zeros_like(grad), grad.sum(keepdims=True).reshape(())
 
 
 class InplaceFill(Fill):
@@ -80,7 +80,7 @@ class Copy(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return array_module(grad).zeros_like(grad), grad
+        return namespace_of(grad).zeros_like(grad), grad
 
 
 def fill(input: Tensor, value: Any) -> Tensor:

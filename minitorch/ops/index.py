@@ -12,7 +12,7 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import where
-from .base import Op, check_broadcast, to_dtype
+from .base import Op, check_broadcast, masked_grad, to_dtype
 from .index_items import convert_index
 from .shape import mark_view
 
@@ -46,10 +46,7 @@ class Index(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
-        out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        ctx.region.add(out, grad)
-        return out, None
+        return ScatterRegion.call(grad, ctx.region, ctx.shape), None
 
 
 class Slice(Op):
@@ -67,9 +64,7 @@ class Slice(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
-        out[ctx.idx] = grad
-        return out, None
+        return ScatterRegion.call(grad, BasicRegion(ctx.idx), ctx.shape), None
 
 
 def _basic_view(a: Any, idx: tuple) -> Any:
@@ -159,6 +154,22 @@ def _two_steps(idx: tuple, ndim: int) -> tuple | None:
     return tuple(first), tuple(second)
 
 
+class BasicRegion:
+    """The view ``a[idx]`` of basic indices (integers, slices, None, ``...``): no element is in it twice."""
+
+    def __init__(self, idx: tuple) -> None:
+        self.idx = idx
+
+    def read(self, a: Any) -> Any:
+        return _basic_view(a, self.idx)
+
+    def write(self, a: Any, value: Any) -> None:
+        a[self.idx] = value
+
+    def add(self, a: Any, value: Any) -> None:
+        a[self.idx] += value
+
+
 class ViewRegion:
     """The region a view function selects from its base."""
 
@@ -170,6 +181,58 @@ class ViewRegion:
 
     def write(self, a: Any, value: Any) -> None:
         self.fn(a)[...] = value
+
+    def add(self, a: Any, value: Any) -> None:
+        self.fn(a)[...] += value
+
+
+class ReadRegion(Op):
+    """``region.read(x)``: the pieces of a gradient that go to a region (and, under create_graph, the
+    gradient of ``ScatterRegion``)."""
+
+    node_name = "IndexBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, region: Any) -> Array:
+        ctx.shape, ctx.region = x.shape, region
+        return region.read(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return ScatterRegion.call(grad, ctx.region, ctx.shape), None
+
+
+class ScatterRegion(Op):
+    """Zeros of ``shape`` with ``values`` added into ``region`` (repeated indices accumulate): the gradient
+    of every read of a region (indexing, slicing, gathering, max-pooling), differentiable again."""
+
+    node_name = "IndexPutImplBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, values: Array, region: Any, shape: tuple) -> Array:
+        ctx.region = region
+        out = backend.array_module(values).zeros(shape, dtype=values.dtype)
+        region.add(out, values)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return ReadRegion.call(grad, ctx.region), None, None
+
+
+class FillRegion(Op):
+    """A copy of ``x`` with zeros in ``region``: the gradient of what a write into that region replaced."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, region: Any) -> Array:
+        ctx.region = region
+        out = backend.array_module(x).array(x)  # a writable copy, even of a numpy scalar
+        region.write(out, 0)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return FillRegion.call(grad, ctx.region), None
 
 
 class CopySlices(Op):
@@ -191,9 +254,7 @@ class CopySlices(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_base = backend.array_module(grad).array(grad)  # a writable copy, even of a numpy scalar
-        ctx.region.write(g_base, 0)
-        return g_base, ctx.region.read(grad), None
+        return FillRegion.call(grad, ctx.region), ReadRegion.call(grad, ctx.region), None
 
 
 def setitem(x: Tensor, index: Any, value: Any) -> None:
@@ -254,10 +315,7 @@ class _ViewOf(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
-        target = ctx.fn(out)
-        backend.array_module(grad).copyto(target, grad)
-        return out, None
+        return ScatterRegion.call(grad, ViewRegion(ctx.fn), ctx.shape), None
 
 
 def rebase_view(view: Tensor, result: Tensor) -> None:
@@ -292,7 +350,7 @@ class MaskedFill(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (mask,) = ctx.saved_tensors
-        return backend_of(grad).masked_grad(grad, ~mask), None, None
+        return masked_grad(grad, ~mask), None, None
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -329,9 +387,8 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
-        out = xp.zeros(ctx.shape or (1,), dtype=grad.dtype)
-        backend_of(out).scatter_add(out, ctx.grid, grad.reshape(grad.shape or (1,)))  # repeated indices accumulate
+        flat = grad.reshape(tuple(grad.shape) or (1,))
+        out = ScatterRegion.call(flat, IndexRegion(ctx.grid), ctx.shape or (1,))  # repeated indices accumulate
         return out.reshape(ctx.shape), None, None
 
 
@@ -399,7 +456,5 @@ class IndexSelect(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
-        out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        backend_of(out).scatter_add(xp.moveaxis(out, ctx.axis, 0), ctx.index, xp.moveaxis(grad, ctx.axis, 0))
-        return out, None, None
+        region = IndexRegion((slice(None),) * ctx.axis + (ctx.index,))
+        return ScatterRegion.call(grad, region, ctx.shape), None, None

@@ -9,7 +9,8 @@ from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, prepare
+from .base import Op, namespace_of, prepare
+from .index import BasicRegion, ReadRegion
 from .shape import mark_view, unsqueeze
 
 __all__ = ["cat", "chunk", "concat", "concatenate", "hstack", "narrow", "split", "stack", "unbind", "vstack"]
@@ -31,12 +32,12 @@ class Cat(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         out, start = [], 0
         for n in ctx.sizes:
-            if n is None:
-                out.append(backend.array_module(grad).zeros((0,), dtype=grad.dtype))
+            if n is None:  # a skipped legacy empty input: an empty gradient (a read of nothing)
+                out.append(ReadRegion.call(grad.reshape((-1,)), BasicRegion((slice(0, 0),))))
                 continue
             idx = [slice(None)] * grad.ndim
             idx[ctx.axis] = slice(start, start + n)
-            out.append(grad[tuple(idx)])
+            out.append(ReadRegion.call(grad, BasicRegion(tuple(idx))))
             start += n
         return tuple(out)
 
@@ -91,8 +92,8 @@ class Stack(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
-        return tuple(xp.take(grad, i, axis=ctx.axis) for i in range(grad.shape[ctx.axis]))
+        lead = (slice(None),) * ctx.axis
+        return tuple(ReadRegion.call(grad, BasicRegion(lead + (i,))) for i in range(grad.shape[ctx.axis]))
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
@@ -135,8 +136,7 @@ class Split(Op):
 
     @staticmethod
     def backward(ctx: Context, *grads: Array) -> tuple:
-        xp = backend.array_module(*grads)
-        return xp.concatenate(grads, axis=ctx.axis), None, None
+        return namespace_of(*grads).concatenate(grads, axis=ctx.axis), None, None
 
 
 class SplitWithSizes(Split):
@@ -204,7 +204,7 @@ class Unbind(Op):
 
     @staticmethod
     def backward(ctx: Context, *grads: Array) -> tuple:
-        return backend.array_module(*grads).stack(grads, axis=ctx.axis), None
+        return namespace_of(*grads).stack(grads, axis=ctx.axis), None
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple:

@@ -10,7 +10,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import _maybe_out
-from .base import Op
+from .base import Op, namespace_of
 
 __all__ = ["bmm", "dot", "matmul", "mm", "mv"]
 
@@ -29,7 +29,7 @@ class Matmul(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        xp = backend.array_module(grad)
+        xp = namespace_of(grad, a, b)
         na, nb = ctx.ndims
         if na == 1 and nb == 1:  # dot: the gradient is a scalar times the other vector
             return (None if b is None else grad * b), (None if a is None else grad * a)

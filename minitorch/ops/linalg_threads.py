@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd.function import Context
 from ..backend import HOST, Array, threads, workers
+from .base import is_tensor
 from .linalg import Mm
 from .linear import Addmm
 
@@ -76,10 +77,13 @@ class MmThreads(Mm):
     @staticmethod
     def forward(ctx: Context, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.ndims = (2, 2)
         return product(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
+            return Mm.backward(ctx, grad)
         a, b = ctx.saved_tensors
         ga = None if b is None else product(grad, b.T)
         gb = None if a is None else product(a.T, grad)
@@ -100,6 +104,8 @@ class AddmmThreads(Addmm):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
+            return Addmm.backward(ctx, grad)
         a, b = ctx.saved_tensors
         ga = None if b is None else product(grad, b.T)
         # (grad^T @ a)^T, as the plain twin: the weight's gradient arrives contiguous in its layout

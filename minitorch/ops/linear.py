@@ -26,11 +26,11 @@ class Addmm(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        xp = backend.array_module(grad)
-        ga = grad @ xp.swapaxes(b, 0, 1) if b is not None else None
+        # Matrices only: .T is the transpose on arrays and tensors alike (and the cheapest spelling).
+        ga = grad @ b.T if b is not None else None
         # (grad^T @ a)^T: the same sums as a^T @ grad, laid out like the weight that b transposes, so the
         # weight's gradient arrives contiguous and its leaf can keep it without a copy.
-        gb = xp.swapaxes(xp.swapaxes(grad, 0, 1) @ a, 0, 1) if a is not None else None
+        gb = (grad.T @ a).T if a is not None else None
         return grad, ga, gb
 
 

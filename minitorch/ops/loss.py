@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, check_broadcast, require_floating, to_dtype
+from .base import Op, array_of, astype_like, check_broadcast, namespace_of, require_floating, to_dtype
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
 
@@ -49,8 +49,8 @@ def upstream_grad(grad: Any, reduction: str, count: Any) -> Any:
     """The gradient reaching each element's loss."""
     if reduction != "mean":
         return grad
-    with backend_of(grad).quiet():
-        return (grad / count).astype(grad.dtype, copy=False)
+    with backend_of(array_of(grad)).quiet():
+        return astype_like(grad / count, grad)
 
 
 class BinaryCrossEntropy(Op):
@@ -74,16 +74,16 @@ class BinaryCrossEntropy(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         w, reduction, count = ctx.conf
-        xp = backend.array_module(x)
+        xp = namespace_of(x, grad)
         a = upstream_grad(grad, reduction, count)
         if w is not None:
             a = a * w
         gx = a * (x - t) / xp.maximum((1 - x) * x, 1e-12)
         gt = None
         if ctx.needs_input_grad[1]:  # torch does not clamp here: -logit(x), infinite at 0 and 1
-            with backend_of(x).quiet():
+            with backend_of(array_of(x)).quiet():
                 gt = a * (xp.log1p(-x) - xp.log(x))
-        return gx.astype(x.dtype, copy=False), gt, None, None
+        return astype_like(gx, x), gt, None, None
 
 
 class BinaryCrossEntropyWithLogits(Op):
@@ -97,15 +97,17 @@ class BinaryCrossEntropyWithLogits(Op):
         loss = (1 - t) * x + log_weight * softplus_neg
         if w is not None:
             loss = loss * w
-        ctx.save_for_backward(x, t)
-        ctx.conf = (w, pos_weight, softplus_neg, reduction, loss.size)
+        ctx.save_for_backward(x, t, softplus_neg)
+        ctx.conf = (w, pos_weight, reduction, loss.size)
         return reduce_loss(loss, reduction, loss.size)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, t = ctx.saved_tensors
-        w, pos_weight, softplus_neg, reduction, count = ctx.conf
-        xp = backend.array_module(x)
+        x, t, softplus_neg = ctx.saved_tensors
+        w, pos_weight, reduction, count = ctx.conf
+        xp = namespace_of(x, grad)
+        if softplus_neg is None:  # under create_graph: recomputed from x, on the graph
+            softplus_neg = xp.logaddexp(0, -x)
         a = upstream_grad(grad, reduction, count)
         if w is not None:
             a = a * w
@@ -126,12 +128,16 @@ class MseLoss(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, t: Array, reduction: str) -> Array:
         diff = x - t
-        ctx.diff, ctx.conf = diff, (reduction, diff.size)
+        ctx.save_for_backward(x, t, diff)
+        ctx.conf = (reduction, diff.size)
         return reduce_loss(diff * diff, reduction, diff.size)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g = 2 * ctx.diff * upstream_grad(grad, *ctx.conf)
+        x, t, diff = ctx.saved_tensors
+        if diff is None:  # under create_graph: recomputed from the operands, on the graph
+            diff = x - t
+        g = 2 * diff * upstream_grad(grad, *ctx.conf)
         return g, -g, None
 
 

@@ -11,7 +11,7 @@ from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, check_broadcast
+from .base import Op, array_of, check_broadcast, namespace_of
 from .distance import pairwise_distance
 from .loss import not_differentiable, reduce_loss, reduction_string, upstream_grad
 from .loss_regression import reduce_tensor
@@ -42,9 +42,9 @@ class SoftMarginLoss(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, y = ctx.saved_tensors
-        xp = array_module(x)
+        xp = namespace_of(x, y, grad)
         g = upstream_grad(grad, *ctx.conf)
-        with backend_of(x).quiet():
+        with backend_of(array_of(x)).quiet():
             z = xp.exp(-y * x)
             slope = z / (1 + z)  # d/dx = -y * slope, d/dy = -x * slope
         gy = -x * slope * g if ctx.needs_input_grad[1] else None

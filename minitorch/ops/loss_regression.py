@@ -16,7 +16,7 @@ from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .arithmetic import mul
-from .base import Op, check_broadcast, require_floating, to_dtype
+from .base import Op, array_of, check_broadcast, namespace_of, require_floating, to_dtype
 from .loss import _size_warning, reduce_loss, reduction_string, upstream_grad
 from .shape import clone, unsqueeze
 
@@ -32,17 +32,19 @@ class SmoothL1Loss(Op):
         d = x - t
         a = xp.abs(d)
         loss = xp.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
-        ctx.save_for_backward(d)  # the difference: backward needs nothing else
+        ctx.save_for_backward(x, t, d)  # the difference: an intermediate, recomputed under create_graph
         ctx.conf = (beta, reduction, d.size)
         return reduce_loss(loss, reduction, d.size)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (d,) = ctx.saved_tensors
+        x, t, d = ctx.saved_tensors
+        if d is None:
+            d = x - t
         beta, reduction, count = ctx.conf
-        xp = array_module(d)
+        xp, raw = namespace_of(d, grad), array_of(d)
         g = upstream_grad(grad, reduction, count)
-        gx = xp.where(d < -beta, -g, xp.where(d > beta, g, g * d / beta))
+        gx = xp.where(raw < -beta, -g, xp.where(raw > beta, g, g * d / beta))
         return gx, -gx, None, None
 
 
@@ -55,17 +57,19 @@ class HuberLoss(Op):
         d = x - t
         a = xp.abs(d)
         loss = xp.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
-        ctx.save_for_backward(d)
+        ctx.save_for_backward(x, t, d)  # the difference: an intermediate, recomputed under create_graph
         ctx.conf = (delta, reduction, d.size)
         return reduce_loss(loss, reduction, d.size)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (d,) = ctx.saved_tensors
+        x, t, d = ctx.saved_tensors
+        if d is None:
+            d = x - t
         delta, reduction, count = ctx.conf
-        xp = array_module(d)
+        xp, raw = namespace_of(d, grad), array_of(d)
         g = upstream_grad(grad, reduction, count)
-        gx = xp.where(d < -delta, -delta * g, xp.where(d > delta, delta * g, g * d))
+        gx = xp.where(raw < -delta, -delta * g, xp.where(raw > delta, delta * g, g * d))
         return gx, -gx, None, None
 
 
@@ -88,7 +92,7 @@ class KlDiv(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         x, t = ctx.saved_tensors
         log_target, reduction, count = ctx.conf
-        xp = array_module(x)
+        xp = namespace_of(x, t, grad)
         g = upstream_grad(grad, reduction, count)
         if log_target:
             e = xp.exp(t)
@@ -98,8 +102,8 @@ class KlDiv(Op):
             gx = -g * t
             gt = None
             if ctx.needs_input_grad[1]:  # d xlogy(t, t) / dt as torch sums it: log t (0 at t = 0) + t / t
-                with backend_of(x).quiet():
-                    gt = g * (xp.where(t == 0, 0, xp.log(t)) + t / t - x)
+                with backend_of(array_of(x)).quiet():
+                    gt = g * (xp.where(array_of(t) == 0, 0, xp.log(t)) + t / t - x)
         return gx, gt, None, None
 
 

@@ -8,7 +8,8 @@ from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, array_of
+from .index import ReadRegion, ScatterRegion, ViewRegion
 from .shape import mark_view
 
 __all__ = ["diag", "diag_embed", "diagonal", "trace", "tril", "triu"]
@@ -35,7 +36,7 @@ class Tril(Op):
 
     @classmethod
     def backward(cls, ctx: Context, grad: Array) -> tuple:
-        return getattr(backend.array_module(grad), cls.part)(grad, ctx.k), None
+        return cls.call(grad, ctx.k), None  # keeping a part is its own gradient
 
 
 class Triu(Tril):
@@ -54,9 +55,7 @@ class Diagonal(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
-        diagonal_view(out, *ctx.where)[...] = grad
-        return out, None, None, None
+        return ScatterRegion.call(grad, _diagonal_of(ctx.where), ctx.shape), None, None, None
 
 
 class DiagonalCopy(Diagonal):
@@ -83,8 +82,12 @@ class DiagEmbed(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        offset, axis1, axis2 = ctx.where
-        return diagonal_view(grad, offset, axis1, axis2).copy(), None, None, None
+        return ReadRegion.call(grad, _diagonal_of(ctx.where)), None, None, None
+
+
+def _diagonal_of(where: tuple) -> ViewRegion:
+    """The region of one diagonal (``where``: offset, axis1, axis2), for the region ops."""
+    return ViewRegion(lambda a: diagonal_view(a, *where))
 
 
 class Trace(Op):
@@ -98,8 +101,8 @@ class Trace(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
-        xp = backend.array_module(grad)
-        return xp.eye(*ctx.shape, dtype=grad.dtype) * grad
+        raw = array_of(grad)
+        return backend.array_module(raw).eye(*ctx.shape, dtype=raw.dtype) * grad
 
 
 def _triangle(cls: type[Op], name: str, input: Tensor, diagonal: int) -> Tensor:

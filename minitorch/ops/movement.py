@@ -45,8 +45,7 @@ class Roll(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        back = tuple(-s for s in ctx.shifts)
-        return backend.array_module(grad).roll(grad, back[0] if ctx.axes is None else back, axis=ctx.axes), None, None
+        return Roll.call(grad, tuple(-s for s in ctx.shifts), ctx.axes), None, None  # rolled back
 
 
 def _ints(v: Any) -> tuple:

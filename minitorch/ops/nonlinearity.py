@@ -3,10 +3,10 @@ softplus, logsigmoid (and softmin, softsign, tanhshrink by composition); the pie
 are in ``piecewise.py``.
 
 Each op follows torch's CPU formula (the piecewise-linear ones agree bit for bit in float32) and
-saves only its input: every backward is a formula of the input and the incoming gradient,
-recomputing what the forward computed (issue 17 rewrites backward bodies against a namespace of
-arrays or tensors; nothing here keeps a buffer that is not an input). The public functions take
-``torch.nn.functional``'s arguments, ``inplace=`` included.
+saves only its input: every backward is a formula of the input and the incoming gradient, written
+with operators and ``namespace_of`` (so it is differentiable again under ``create_graph``), its
+masks computed from ``array_of``. The public functions take ``torch.nn.functional``'s arguments,
+``inplace=`` included.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .activation import softmax
-from .base import Op, require_floating
+from .base import Op, array_of, namespace_of, require_floating
+from .unary import Erf
 
 __all__ = [
     "celu",
@@ -55,14 +56,22 @@ class Elu(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         negcoef, scale, input_scale = ctx.conf
-        xp = array_module(x)
-        with backend_of(x).quiet():
+        xp = namespace_of(x, grad)
+        with backend_of(array_of(x)).quiet():
             neg = grad * (input_scale * negcoef) * xp.exp(x * input_scale)
-        return xp.where(x <= 0, neg, grad * scale), None, None, None
+        return xp.where(array_of(x) <= 0, neg, grad * scale), None, None, None
 
 
 class Celu(Elu):
     """ELU with input_scale 1/alpha: max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, alpha: float, scale: float, input_scale: float) -> Array:
+        out = Elu.forward(ctx, x, alpha, scale, input_scale)
+        # torch's gradient takes 1 / alpha with alpha rounded to float32 (derivatives.yaml: 1.0/alpha.toFloat()),
+        # its forward the exact one: so does this (their second derivatives differ by ~1e-8 otherwise).
+        ctx.conf = (ctx.conf[0], scale, 1.0 / float(array_module(x).float32(alpha)))
+        return out
 
 
 class Gelu(Op):
@@ -82,14 +91,14 @@ class Gelu(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
-        xp = array_module(x)
+        xp = namespace_of(x, grad)
         if ctx.approximate == "tanh":
             beta, kappa = math.sqrt(2 / math.pi), 0.044715
             t = xp.tanh(beta * (x + kappa * (x * x * x)))
             slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * beta * (1 + 3 * kappa * (x * x))
             return grad * slope, None
-        cdf = 0.5 * (1 + backend_of(x).erf(x * math.sqrt(0.5)))
-        with backend_of(x).quiet():
+        cdf = 0.5 * (1 + Erf.call(x * math.sqrt(0.5)))
+        with backend_of(array_of(x)).quiet():
             pdf = xp.exp(-0.5 * (x * x)) * (1 / math.sqrt(2 * math.pi))
             return grad * (cdf + x * pdf), None
 
@@ -106,8 +115,8 @@ class Silu(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        with backend_of(x).quiet():  # inf * 0 at the infinities: NaN, as in torch
-            s = 1 / (1 + array_module(x).exp(-x))
+        with backend_of(array_of(x)).quiet():  # inf * 0 at the infinities: NaN, as in torch
+            s = 1 / (1 + namespace_of(x).exp(-x))
             return grad * s * (1 + x * (1 - s))
 
 
@@ -127,11 +136,10 @@ class Softplus(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
         beta, threshold = ctx.conf
-        xp = array_module(x)
-        bx = x * beta
-        with backend_of(x).quiet():
-            z = xp.exp(bx)
-            return xp.where(bx > threshold, grad, grad * z / (z + 1)), None, None
+        xp = namespace_of(x, grad)
+        with backend_of(array_of(x)).quiet():
+            z = xp.exp(x * beta)
+            return xp.where(array_of(x) * beta > threshold, grad, grad * z / (z + 1)), None, None
 
 
 class LogSigmoid(Op):
@@ -146,10 +154,10 @@ class LogSigmoid(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        xp = array_module(x)
-        z = xp.exp(-xp.abs(x))
+        xp, negative = namespace_of(x, grad), array_of(x) < 0
+        z = xp.exp(xp.where(negative, x, -x))  # exp(-|x|), |x| by a select: its derivative at 0 is one side's
         t = z / (1 + z)  # sigmoid(-|x|)
-        return grad * xp.where(x < 0, 1 - t, t)  # 1 - sigmoid(x) on each side of 0
+        return grad * xp.where(negative, 1 - t, t)  # 1 - sigmoid(x) on each side of 0
 
 
 class Mish(Op):
@@ -165,8 +173,8 @@ class Mish(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        xp = array_module(x)
-        with backend_of(x).quiet():
+        xp = namespace_of(x, grad)
+        with backend_of(array_of(x)).quiet():
             s = 1 / (1 + xp.exp(-x))
             t = xp.tanh(xp.log1p(xp.exp(x)))
             return grad * (t + x * s * (1 - t * t))

@@ -14,6 +14,10 @@ with the means taken over the normalised axes. Batch norm in evaluation mode nor
 running statistics, constants: there grad_x = g * weight * invstd. Batch norm also returns the
 batch's mean and variance (not differentiable, like torch's native_batch_norm) so that
 ``batch_norm`` can update the running statistics.
+
+The backwards are written with operators and ``namespace_of`` (issue 17), so they are differentiable
+again: under ``create_graph`` the statistics, saved as intermediates, come back as None and are
+recomputed from x on the graph (``_stats``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op, require_floating
+from .base import Op, array_of, is_tensor, namespace_of, require_floating
 
 __all__ = ["batch_norm", "group_norm", "layer_norm"]
 
@@ -40,17 +44,32 @@ def _affine(xhat: Array, w: Array | None, b: Array | None, shape: tuple) -> Arra
 
 def _normalized_grad(h: Array, xhat: Array, invstd: Array, axes: tuple) -> Array:
     """grad_x = invstd * (h - mean(h) - xhat * mean(h * xhat)), means over ``axes`` (kept)."""
-    return invstd * (h - h.mean(axis=axes, keepdims=True) - xhat * (h * xhat).mean(axis=axes, keepdims=True))
+    xp = namespace_of(h, xhat, invstd)
+    return invstd * (h - xp.mean(h, axis=axes, keepdims=True) - xhat * xp.mean(h * xhat, axis=axes, keepdims=True))
+
+
+def _stats(x: Array, axes: tuple, eps: float) -> tuple:
+    """(mean, invstd) of ``x`` over ``axes`` (kept), biased variance: the forward's statistics recomputed under
+    create_graph, differentiably."""
+    xp = namespace_of(x)
+    mean = xp.mean(x, axis=axes, keepdims=True)
+    d = x - mean
+    return mean, 1 / xp.sqrt(xp.mean(d * d, axis=axes, keepdims=True) + eps)
 
 
 def channel_sum(*arrays: Array) -> Array:
     """The sum over every axis but 1 of ``arrays[0]`` (or of the product of two arrays), per channel.
 
-    einsum does it in one pass without a temporary for the product: measured 2-3x faster than
-    ``(a * b).sum(axis=(0, 2, 3))`` on a (64, 32, 16, 16) float32 batch.
+    On arrays einsum does it in one pass without a temporary for the product: measured 2-3x faster
+    than ``(a * b).sum(axis=(0, 2, 3))`` on a (64, 32, 16, 16) float32 batch. On tensors (create_graph)
+    it is that product and sum, differentiably.
     """
+    axes = tuple(i for i in range(arrays[0].ndim) if i != 1)
+    xp = namespace_of(*arrays)
+    if xp is not array_module(*[array_of(a) for a in arrays]):
+        return xp.sum(arrays[0] if len(arrays) == 1 else arrays[0] * arrays[1], axis=axes)
     letters = "abcdefghij"[: arrays[0].ndim]
-    return array_module(arrays[0]).einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
+    return xp.einsum(",".join([letters] * len(arrays)) + "->b", *arrays)
 
 
 class BatchNorm(Op):
@@ -84,16 +103,25 @@ class BatchNorm(Op):
         offset = -shift * scale if b is None else b - shift * scale
         d *= scale.reshape(shape)  # out = (d - shift) * scale + b, in place on d
         d += offset.reshape(shape)
-        ctx.save_for_backward(x, w)
-        ctx.stats = (mean, invstd, training)
+        # The batch's statistics depend on x: saved as intermediates (recomputed under create_graph); the
+        # running ones of evaluation mode are constants.
+        ctx.save_for_backward(x, w, mean if training else None, invstd if training else None)
+        ctx.stats = (None, None) if training else (mean, invstd)
+        ctx.training, ctx.eps = training, eps
         ctx.mark_non_differentiable(mean, var)
         return d, mean, var
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _gmean: Any = None, _gvar: Any = None) -> tuple:
-        x, w = ctx.saved_tensors
-        mean, invstd, training = ctx.stats
+        x, w, mean, invstd = ctx.saved_tensors
+        training = ctx.training
         shape = (1, -1) + (1,) * (x.ndim - 2)
+        if not training:
+            mean, invstd = ctx.stats
+        elif invstd is None:  # under create_graph: the batch's statistics again, on the graph (mean, an output
+            # marked non-differentiable, comes back detached: recomputed too)
+            mean, invstd = _stats(x, tuple(i for i in range(x.ndim) if i != 1), ctx.eps)
+            mean, invstd = mean.reshape((-1,)), invstd.reshape((-1,))
         d = x - mean.reshape(shape)  # xhat = d * invstd
         gw = gb = gx = None
         sum_g = channel_sum(grad) if (ctx.needs_input_grad[2] or training) else None
@@ -102,12 +130,15 @@ class BatchNorm(Op):
             a = invstd if w is None else invstd * w
             gx = grad * a.reshape(shape)
             if training:
-                # grad_x = a * (g - mean(g) - xhat * mean(g * xhat)) = a g + d * k + c per channel,
-                # accumulated in d's memory: fresh arrays of activation size cost page faults
-                n = x.size // x.shape[1]
-                d *= (-a * invstd * invstd * sum_gd / n).reshape(shape)
-                d -= (a * sum_g / n).reshape(shape)
-                gx += d
+                # grad_x = a * (g - mean(g) - xhat * mean(g * xhat)) = a g + d * k - c per channel
+                n = math.prod(x.shape) // x.shape[1]
+                k, c = (-a * invstd * invstd * sum_gd / n).reshape(shape), (a * sum_g / n).reshape(shape)
+                if is_tensor(d):
+                    gx = gx + d * k - c
+                else:  # first order: accumulated in d's memory (fresh arrays of activation size cost page faults)
+                    d *= k
+                    d -= c
+                    gx += d
         if ctx.needs_input_grad[1]:
             gw = sum_gd * invstd
         if ctx.needs_input_grad[2]:
@@ -129,23 +160,26 @@ class LayerNorm(Op):
         with backend_of(x).quiet():
             invstd = 1 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
         out = _affine(d * invstd, w, b, x.shape[x.ndim - k :])
-        ctx.save_for_backward(x, w)
-        ctx.stats = (mean, invstd, axes)
+        ctx.save_for_backward(x, w, mean, invstd)  # the statistics: intermediates, recomputed under create_graph
+        ctx.axes, ctx.eps = axes, eps
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, w = ctx.saved_tensors
-        mean, invstd, axes = ctx.stats
+        x, w, mean, invstd = ctx.saved_tensors
+        axes = ctx.axes
+        if mean is None:
+            mean, invstd = _stats(x, axes, ctx.eps)
         lead = tuple(range(x.ndim - len(axes)))
         xhat = (x - mean) * invstd
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = _normalized_grad(grad if w is None else grad * w, xhat, invstd, axes)
+        xp = namespace_of(grad, xhat)
         if ctx.needs_input_grad[1]:
-            gw = (grad * xhat).sum(axis=lead)
+            gw = xp.sum(grad * xhat, axis=lead)
         if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=lead)
+            gb = xp.sum(grad, axis=lead)
         return gx, gw, gb, None, None
 
 
@@ -165,21 +199,24 @@ class GroupNorm(Op):
             invstd = 1 / xp.sqrt((d * d).mean(axis=2, keepdims=True) + eps)
         shape = (1, c) + (1,) * (x.ndim - 2)
         out = _affine((d * invstd).reshape(x.shape), w, b, shape)
-        ctx.save_for_backward(x, w)
-        ctx.stats = (mean, invstd, groups)
+        ctx.save_for_backward(x, w, mean, invstd)  # the statistics: intermediates, recomputed under create_graph
+        ctx.groups, ctx.eps = groups, eps
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, w = ctx.saved_tensors
-        mean, invstd, groups = ctx.stats
+        x, w, mean, invstd = ctx.saved_tensors
+        groups = ctx.groups
         n, c = x.shape[:2]
         shape = (1, c) + (1,) * (x.ndim - 2)
-        xhat = ((x.reshape(n, groups, -1) - mean) * invstd).reshape(x.shape)
+        xg = x.reshape((n, groups, -1))
+        if mean is None:
+            mean, invstd = _stats(xg, (2,), ctx.eps)
+        xhat = ((xg - mean) * invstd).reshape(tuple(x.shape))
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            h = (grad if w is None else grad * w.reshape(shape)).reshape(n, groups, -1)
-            gx = _normalized_grad(h, xhat.reshape(n, groups, -1), invstd, (2,)).reshape(x.shape)
+            h = (grad if w is None else grad * w.reshape(shape)).reshape((n, groups, -1))
+            gx = _normalized_grad(h, xhat.reshape((n, groups, -1)), invstd, (2,)).reshape(tuple(x.shape))
         if ctx.needs_input_grad[1]:
             gw = channel_sum(grad, xhat)
         if ctx.needs_input_grad[2]:

@@ -15,7 +15,8 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, array_of, namespace_of
+from .index import BasicRegion, ReadRegion, ScatterRegion
 
 __all__ = ["pad"]
 
@@ -39,9 +40,8 @@ class ConstantPadNd(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         dst, src = ctx.regions
-        out = backend.array_module(grad).zeros(ctx.shape, dtype=grad.dtype)
-        out[(Ellipsis, *src)] = grad[(Ellipsis, *dst)]
-        return out, None, None
+        kept = ReadRegion.call(grad, BasicRegion((Ellipsis, *dst)))
+        return ScatterRegion.call(kept, BasicRegion((Ellipsis, *src)), ctx.shape), None, None
 
 
 def _regions(sizes: tuple, pads: tuple) -> tuple:
@@ -78,11 +78,11 @@ class IndexPadNd(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
+        xp = namespace_of(grad)
         for i, (idx, n) in enumerate(zip(ctx.index, ctx.in_sizes)):
             axis = ctx.lead + i
-            gather = (idx[:, None] == xp.arange(n)).astype(grad.dtype)
-            grad = xp.moveaxis(xp.tensordot(grad, gather, axes=([axis], [0])), -1, axis)
+            gather = (idx[:, None] == backend.array_module(idx).arange(n)).astype(array_of(grad).dtype)
+            grad = xp.moveaxis(xp.moveaxis(grad, axis, -1) @ gather, -1, axis)
         return grad, None, None
 
 

@@ -4,7 +4,9 @@ hardswish, threshold, hardshrink, softshrink and prelu.
 Each follows torch's CPU formula, so values and gradients agree with torch's bit for bit in
 float32, at the kinks, infinities and NaN included (where torch's vectorised loop and its scalar
 tail disagree on a NaN's gradient, the vectorised loop's answer is taken). Each op saves only its
-input (and prelu its weight); every backward is a mask or a select on them.
+input (and prelu its weight); every backward is a mask or a select on them, the masks computed from
+``array_of`` (constants of the gradient) and the selects with ``namespace_of``, so that it is
+differentiable again under ``create_graph``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, array_of, astype_like, masked_grad, namespace_of
 from .nonlinearity import _apply, _floating, _number
 
 __all__ = [
@@ -41,7 +43,7 @@ class LeakyRelu(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         (x,) = ctx.saved_tensors
-        return array_module(x).where(x > 0, grad, grad * ctx.slope), None
+        return namespace_of(grad).where(array_of(x) > 0, grad, grad * ctx.slope), None
 
 
 class Hardtanh(Op):
@@ -56,10 +58,10 @@ class Hardtanh(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (x,) = ctx.saved_tensors
+        x = array_of(ctx.saved_tensors[0])
         low, high = ctx.bounds
         # Selected, not multiplied: an infinite gradient beyond the bounds gives 0, as torch's (NaN x: 0 too).
-        return backend_of(grad).masked_grad(grad, (x > low) & (x < high)), None, None
+        return masked_grad(grad, (x > low) & (x < high)), None, None
 
 
 class Hardsigmoid(Op):
@@ -73,9 +75,23 @@ class Hardsigmoid(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
-        (x,) = ctx.saved_tensors
+        return HardsigmoidBackward.call(grad, ctx.saved_tensors[0])
+
+
+class HardsigmoidBackward(Op):
+    """hardsigmoid's gradient, ``grad / 6`` inside (-3, 3): a piece torch records but does not differentiate
+    (its graph holds a NotImplemented node; differentiating through it raises), and neither does this."""
+
+    node_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, x: Array) -> Array:
         inside = (x > -3) & (x < 3)
-        return array_module(x).where(inside, grad * (1 / 6), 0).astype(grad.dtype, copy=False)
+        return array_module(grad).where(inside, grad * (1 / 6), 0).astype(grad.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        raise RuntimeError("derivative for aten::hardsigmoid_backward is not implemented")
 
 
 class Hardswish(Op):
@@ -91,9 +107,9 @@ class Hardswish(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        xp = array_module(x)
+        xp, raw = namespace_of(x, grad), array_of(x)
         # the middle branch is the default, so a NaN input gets a NaN gradient, as in torch's vectorised loop
-        return xp.where(x <= -3, 0, xp.where(x >= 3, grad, grad * (x / 3 + 0.5))).astype(grad.dtype, copy=False)
+        return astype_like(xp.where(raw <= -3, 0, xp.where(raw >= 3, grad, grad * (x / 3 + 0.5))), grad)
 
 
 class Threshold(Op):
@@ -108,8 +124,8 @@ class Threshold(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (x,) = ctx.saved_tensors
-        return array_module(x).where(x <= ctx.threshold, 0, grad).astype(grad.dtype, copy=False), None, None
+        x = array_of(ctx.saved_tensors[0])
+        return astype_like(namespace_of(grad).where(x <= ctx.threshold, 0, grad), grad), None, None
 
 
 class Shrink(Op):
@@ -127,9 +143,9 @@ class Shrink(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (x,) = ctx.saved_tensors
+        x = array_of(ctx.saved_tensors[0])
         # Selected, not multiplied (an infinite gradient inside the band gives 0); NaN x: 0, as torch's vectorised loop
-        return backend_of(grad).masked_grad(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None, None
+        return masked_grad(grad, (x > ctx.lambd) | (x < -ctx.lambd)), None, None
 
 
 class Hardshrink(Shrink):
@@ -147,23 +163,28 @@ class Prelu(Op):
 
     @staticmethod
     def forward(ctx: Context, x: Array, w: Array) -> Array:
-        wb = w.reshape((1, w.size) + (1,) * (x.ndim - 2)) if w.size > 1 else w.reshape(())
-        ctx.save_for_backward(x, wb)
+        ctx.save_for_backward(x, w)
         ctx.wshape = w.shape
-        return array_module(x).where(x > 0, x, wb * x)
+        return array_module(x).where(x > 0, x, _per_channel(w, x.ndim) * x)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        x, wb = ctx.saved_tensors
-        xp = array_module(x)
-        positive = x > 0
+        x, w = ctx.saved_tensors
+        xp, wb = namespace_of(x, w, grad), _per_channel(w, x.ndim)
+        positive = array_of(x) > 0
         gx = xp.where(positive, grad, wb * grad) if ctx.needs_input_grad[0] else None
         gw = None
         if ctx.needs_input_grad[1]:
             per_element = xp.where(positive, 0, x * grad)
             axes = tuple(i for i in range(x.ndim) if i != 1) if wb.ndim else None
-            gw = per_element.sum(axis=axes).reshape(ctx.wshape).astype(x.dtype, copy=False)
+            gw = astype_like(xp.sum(per_element, axis=axes).reshape(ctx.wshape), x)
         return gx, gw
+
+
+def _per_channel(w: Array, ndim: int) -> Array:
+    """prelu's weight shaped to broadcast along dim 1 of an ``ndim``-dim input (or as one number)."""
+    n = w.shape[0] if w.ndim else 1  # (w.size is a method on a tensor: the shape serves both)
+    return w.reshape((1, n) + (1,) * (ndim - 2)) if n > 1 else w.reshape(())
 
 
 # ------------------------------------------------------------------ public functions

@@ -1,10 +1,11 @@
 """2-D max and average pooling on strided window views, with vectorised backward passes.
 
 Max pooling remembers torch's flat per-plane index of each maximum and scatters the
-gradient back through it in one ``scatter_add``; average pooling's gradient is a
-transposed window sum (the output gradient spread by ``stride``, summed over
-stride-1 windows), so neither backward loops in Python. Non-overlapping max pooling
-without indices takes the tiled fast kernel in ``pool_tiled.py``.
+gradient back through it in one ``scatter_add`` (``ScatterRegion``, whose own gradient is the
+gather); average pooling's gradient is a transposed window sum (the output gradient spread by
+``stride``, summed over stride-1 windows; ``AvgPool2DGrad``, whose own gradient is average
+pooling again), so neither backward loops in Python. Non-overlapping max pooling without
+indices takes the tiled fast kernel in ``pool_tiled.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..backend import Array, array_module, backend_of
 from ..caches import POOL2D_PLANS
 from ..tensor import Tensor
 from .base import INTEGER_DTYPES, Op, require_floating
+from .index import IndexRegion, ScatterRegion
 from .pool_tiled import MaxPool2DTiled
 from .windows import IntPair, pair, plain_args, sliding_windows, spread
 
@@ -86,14 +88,14 @@ class MaxPool2DWithIndices(Op):
         return values, index
 
     @staticmethod
-    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
-        xp = array_module(grad)
+    def backward(ctx: Context, grad: Array, _grad_index: Array | None = None) -> tuple:
+        xp = array_module(ctx.index)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
         # A dilated window can miss the input entirely; its index then points past the plane, like torch's.
         inside = ctx.index < h * w
-        out = xp.zeros(n * c * h * w, dtype=grad.dtype)
-        backend_of(out).scatter_add(out, xp.where(inside, planes + ctx.index, 0).ravel(), (grad * inside).ravel())
+        region = IndexRegion((xp.where(inside, planes + ctx.index, 0).reshape(-1),))
+        out = ScatterRegion.call((grad * inside).reshape((-1,)), region, (n * c * h * w,))
         return out.reshape(ctx.shape), None, None, None, None, None
 
 
@@ -128,17 +130,32 @@ class AvgPool2D(Op):
             spans = [_spans(xp, *a, count_include_pad) for a in zip((h, w), out, kernel, stride, padding)]
             divisor = (spans[0][:, None] * spans[1]).astype(x.dtype)
         ctx.conf = (x.shape, kernel, stride, padding, divisor)
+        ctx.args = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
         return (sums / divisor).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        shape, kernel, stride, padding, divisor = ctx.conf
+        return AvgPool2DGrad.call(grad, ctx.conf, ctx.args), None, None, None, None, None, None
+
+
+class AvgPool2DGrad(Op):
+    """The input gradient of average pooling: the transpose of a linear map, whose own gradient is that map."""
+
+    node_name = "AvgPool2DBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, conf: tuple, args: tuple) -> Array:
+        ctx.args = args
+        shape, kernel, stride, padding, divisor = conf
         h, w = shape[-2:]
         g = (grad / divisor).astype(grad.dtype, copy=False)
         offset = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
         spread_out = spread(g, (h + kernel[0] - 1, w + kernel[1] - 1), offset, stride)
-        gx = sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
-        return gx, None, None, None, None, None, None
+        return sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        return AvgPool2D.call(ggx, *ctx.args), None, None
 
 
 def _spans(xp: Any, n: int, out: int, k: int, s: int, p: int, include_pad: bool) -> Array:

@@ -18,6 +18,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .base import Op, require_floating
+from .index import IndexRegion, ScatterRegion
 from .windows import is_int
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
@@ -86,8 +87,7 @@ class Separable2D(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
-        xp = array_module(grad)
-        return xp.matmul(xp.matmul(a.T, grad), b), None, None, None
+        return (a.T @ grad) @ b, None, None, None  # linear with constant matrices: on arrays and tensors alike
 
 
 class AdaptiveAvgPool2D(Separable2D):
@@ -124,11 +124,11 @@ class AdaptiveMaxPool2D(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
-        xp = array_module(grad)
+        xp = array_module(ctx.index)
         n, c, h, w = ctx.shape
         planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
-        out = xp.zeros(n * c * h * w, dtype=grad.dtype)
-        backend_of(out).scatter_add(out, (planes + ctx.index).ravel(), grad.ravel())
+        region = IndexRegion(((planes + ctx.index).reshape(-1),))  # each maximum's place: a scatter, then a gather
+        out = ScatterRegion.call(grad.reshape((-1,)), region, (n * c * h * w,))
         return out.reshape(ctx.shape), None
 
 

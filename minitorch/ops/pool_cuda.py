@@ -20,6 +20,7 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import CUDA, Array, array_module, backend_of
 from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
+from .base import is_tensor
 from .pool import MaxPool2DWithIndices, output_size
 from .pool_tiled import MaxPool2DTiled
 from .unary_cuda import GRID_STRIDE
@@ -163,8 +164,8 @@ class MaxPool2DWithIndicesCuda(MaxPool2DWithIndices):
         return values, index
 
     @staticmethod
-    def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
-        if ctx.plain:
+    def backward(ctx: Context, grad: Array, _grad_index: Array | None = None) -> tuple:
+        if ctx.plain or is_tensor(grad):  # create_graph: the plain backward, differentiable (ctx.shape, ctx.index)
             return MaxPool2DWithIndices.backward(ctx, grad, _grad_index)
         xp = array_module(grad)
         n, c, h, w = ctx.shape
@@ -196,6 +197,8 @@ class MaxPool2DTiledCuda(MaxPool2DTiled):
     def backward(ctx: Context, grad: Array) -> tuple:
         if ctx.plain:
             return MaxPool2DTiled.backward(ctx, grad)
+        if is_tensor(grad):  # create_graph: the general path's differentiable scatter through the kernel's indices
+            return MaxPool2DWithIndices.backward(ctx, grad)[0], None, None
         (kh, kw), (ho, wo) = ctx.conf
         n, c, h, w = ctx.shape
         g = array_module(grad).ascontiguousarray(grad)

@@ -5,6 +5,10 @@ When the stride equals the kernel, with no padding or dilation and no indices as
 and the backward routes each gradient by equality masks, with no gather or scatter. ``max_pool2d``
 picks it in one place; the general windows path is its plain twin, and
 ``tests/test_ops_conv_kernels.py`` checks that the two agree bit for bit.
+
+The routing (``TileRoute``, which finds the masks; ``TileScatter``, given them) and its transpose
+(``TileGather``: each tile's gradient read back through the same masks) are ops of each other's
+gradient, so the kernel is differentiable to any order.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 
 from ..autograd.function import Context
 from ..backend import Array, array_module
-from .base import Op
+from .base import Op, array_of
 
 
 class MaxPool2DTiled(Op):
@@ -40,28 +44,89 @@ class MaxPool2DTiled(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, res = ctx.saved_tensors
-        kernel, out = ctx.conf
-        xp = array_module(grad)
-        gx = xp.zeros(x.shape, dtype=grad.dtype)
-        views, targets = _tiles(x, kernel, out), _tiles(gx, kernel, out)
-        # torch's choice in a tile: the first maximum, or the last NaN (max propagates a NaN).
-        # min propagates NaN: one reduction tells whether any tile has one.
-        nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and res.size and bool(xp.isnan(res.min())) else None
-        taken = None
-        for k, (v, t) in enumerate(zip(views, targets)):
-            if k == len(views) - 1 and taken is not None and nan_pick is None:
-                xp.multiply(grad, ~taken, out=t)
-                break
-            hit = v == res
-            if taken is None:
-                taken = hit.copy()
-            else:
-                hit &= ~taken
-                taken |= hit
-            if nan_pick is not None:
-                hit |= nan_pick[k]
-            xp.multiply(grad, hit, out=t)
-        return gx, None, None
+        # x and the maxima only decide where each gradient goes: constants of the routing
+        return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None
+
+
+def _picks(x: Array, res: Array, kernel: tuple, out: tuple) -> list:
+    """Per tap of the tiles, where it is the one that gets the gradient (a bool mask of the output's shape)."""
+    xp = array_module(x)
+    views = _tiles(x, kernel, out)
+    # torch's choice in a tile: the first maximum, or the last NaN (max propagates a NaN).
+    # min propagates NaN: one reduction tells whether any tile has one.
+    nan_pick = _last_nan(xp, views) if x.dtype.kind == "f" and res.size and bool(xp.isnan(res.min())) else None
+    taken, picks = None, []
+    for k, v in enumerate(views):
+        if k == len(views) - 1 and taken is not None and nan_pick is None:
+            picks.append(~taken)
+            break
+        hit = v == res
+        if taken is None:
+            taken = hit.copy()
+        else:
+            hit &= ~taken
+            taken |= hit
+        if nan_pick is not None:
+            hit |= nan_pick[k]
+        picks.append(hit)
+    return picks
+
+
+class TileRoute(Op):
+    """Each tile's gradient sent to the tap that holds its maximum (``x`` and the maxima ``res`` decide
+    which), zeros elsewhere: an input-shaped result."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, x: Array, res: Array, kernel: tuple, out: tuple) -> Array:
+        picks = _picks(x, res, kernel, out)
+        ctx.conf, ctx.shape = (picks, kernel, out), x.shape
+        return _route(grad, picks, kernel, out, x.shape)
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        return TileGather.call(ggx, *ctx.conf), None, None, None, None, None
+
+
+class TileScatter(Op):
+    """``TileRoute`` with the picks made: the gradient of ``TileGather``."""
+
+    node_name = "MaxPool2DWithIndicesBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, picks: list, kernel: tuple, out: tuple, shape: tuple) -> Array:
+        ctx.conf = (picks, kernel, out)
+        return _route(grad, picks, kernel, out, shape)
+
+    @staticmethod
+    def backward(ctx: Context, ggx: Array) -> tuple:
+        return TileGather.call(ggx, *ctx.conf), None, None, None, None
+
+
+def _route(grad: Array, picks: list, kernel: tuple, out: tuple, shape: tuple) -> Array:
+    xp = array_module(grad)
+    gx = xp.zeros(shape, dtype=grad.dtype)
+    for pick, target in zip(picks, _tiles(gx, kernel, out)):
+        xp.multiply(grad, pick, out=target)
+    return gx
+
+
+class TileGather(Op):
+    """Each tile's value at the tap ``picks`` chose (an output-shaped result): the transpose of the routing."""
+
+    @staticmethod
+    def forward(ctx: Context, gx: Array, picks: list, kernel: tuple, out: tuple) -> Array:
+        ctx.conf, ctx.shape = (picks, kernel, out), gx.shape
+        views = _tiles(gx, kernel, out)
+        acc = views[0] * picks[0]
+        for v, pick in zip(views[1:], picks[1:]):
+            acc += v * pick
+        return acc
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return TileScatter.call(grad, *ctx.conf, ctx.shape), None, None, None
 
 
 def _last_nan(xp: Any, views: list) -> list:

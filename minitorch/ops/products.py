@@ -10,7 +10,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import mul
-from .base import Op, check_broadcast
+from .base import Op, check_broadcast, namespace_of
 
 __all__ = ["addbmm", "addmm", "addmv", "baddbmm", "ger", "kron", "outer"]
 
@@ -37,7 +37,7 @@ class AddProduct(Op):
     @classmethod
     def backward(cls, ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        xp = backend.array_module(grad)
+        xp = namespace_of(grad, a, b)
         g = grad * ctx.alpha if ctx.alpha != 1 else grad
         if ctx.vector:  # addmv: a matrix times a vector
             ga = None if b is None else g[:, None] * b[None, :]

@@ -11,17 +11,26 @@ Sequences are laid out time-major and flat, ``(rows, features)``: ``steps`` list
 sequence (``nn.utils.rnn.PackedSequence``) has it non-increasing, and the running state's first
 ``batch`` rows are the sequences still going. ``reverse`` walks the steps from the last.
 
-What each Op saves is listed in its docstring; every backward formula is a product of saved values,
-so it can be rewritten over tensors (for gradients of gradients) without recomputing the forward.
+What each Op saves is listed in its docstring. The loops write in place into preallocated blocks, which
+tensors cannot do, so under ``create_graph`` (the output gradients arrive as tensors) a layer's backward
+takes the other path the design allows, chosen per call: the recurrence runs again on the graph's tensors
+with differentiable ops (``_lstm_steps``, ``_gru_steps``, ``_rnn_steps``: a GEMM and the gate functions
+per step, torch's own composition on the CPU) and the engine differentiates that run, recording it, so
+the gradients differentiate again to any order (``_graph_backward``). The first-order loops are untouched.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..autograd.engine import grad as autograd_grad
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
-from .base import Op
+from .base import Op, is_tensor
+from .join import cat
+from .linalg import matmul
+from .shape import clone, t
+from .unary import relu, sigmoid, tanh
 
 Steps = tuple  # ((first_row, batch), ...) in time order
 
@@ -62,7 +71,8 @@ class LSTMLayer(Op):
     plus ``h @ W_hh.T``; c' = f*c + i*g, h' = o*tanh(c') (times ``W_hr.T`` with a projection).
 
     Saves the gate activations (rows, 4H), the cell state before each step and tanh of the one after
-    (rows, H each), the hidden state before each step (rows, P), and the weights.
+    (rows, H each), the hidden state before each step (rows, P), the weights, and (references, for
+    create_graph) xw, h0 and c0.
     """
 
     @staticmethod
@@ -100,13 +110,15 @@ class LSTMLayer(Op):
                 else:
                     xp.matmul(o * tc, w_hr.T, out=hb)
                 out[r] = hb
-        ctx.save_for_backward(gates, c_prev, tanh_c, h_prev, w_hh, w_hr)
+        ctx.save_for_backward(gates, c_prev, tanh_c, h_prev, w_hh, w_hr, xw, h0, c0)
         ctx.steps, ctx.reverse = steps, reverse
         return out, h, c
 
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array, g_c: Array) -> tuple:
-        gates, c_prev, tanh_c, h_prev, w_hh, w_hr = ctx.saved_tensors
+        gates, c_prev, tanh_c, h_prev, w_hh, w_hr, xw, h0, c0 = ctx.saved_tensors
+        if is_tensor(g_out):
+            return _graph_backward(ctx, _lstm_steps, (xw, h0, c0, w_hh, w_hr), (g_out, g_h, g_c))
         xp = array_module(gates)
         hid = c_prev.shape[1]
         d_gates = xp.empty_like(gates)
@@ -154,7 +166,8 @@ class GRULayer(Op):
     """One GRU layer, one direction, torch's formula: r, z = sigmoid(xw_rz + (h @ W_hh.T + b_hh)_rz),
     n = tanh(xw_n + r * (h @ W_hn.T + b_hn)), h' = (h - n) * z + n; ``xw`` holds the input bias only.
 
-    Saves r, z, n (rows, 3H), W_hn h + b_hn (rows, H), the hidden state before each step, and W_hh.
+    Saves r, z, n (rows, 3H), W_hn h + b_hn (rows, H), the hidden state before each step, W_hh, and
+    (references, for create_graph) xw, h0 and b_hh.
     """
 
     @staticmethod
@@ -188,13 +201,15 @@ class GRULayer(Op):
                 hb *= g[:, hid : 2 * hid]
                 hb += n
                 out[r] = hb
-        ctx.save_for_backward(gates, hw_n, h_prev, w_hh)
+        ctx.save_for_backward(gates, hw_n, h_prev, w_hh, xw, h0, b_hh)
         ctx.steps, ctx.reverse, ctx.bias = steps, reverse, b_hh is not None
         return out, h
 
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array) -> tuple:
-        gates, hw_n, h_prev, w_hh = ctx.saved_tensors
+        gates, hw_n, h_prev, w_hh, xw, h0, b_hh = ctx.saved_tensors
+        if is_tensor(g_out):
+            return _graph_backward(ctx, _gru_steps, (xw, h0, w_hh, b_hh), (g_out, g_h))
         xp = array_module(gates)
         hid = h_prev.shape[1]
         d_x = xp.empty_like(gates)  # gradient of the input projection
@@ -228,7 +243,8 @@ class GRULayer(Op):
 class RNNLayer(Op):
     """One Elman RNN layer, one direction: h' = tanh(xw + h @ W_hh.T) (or relu); ``xw`` holds both biases.
 
-    Saves the outputs (the hidden state after each step), the hidden state before each step, and W_hh.
+    Saves the outputs (the hidden state after each step), the hidden state before each step, W_hh, and
+    (references, for create_graph) xw and h0.
     """
 
     @staticmethod
@@ -249,13 +265,15 @@ class RNNLayer(Op):
             else:
                 xp.tanh(o, out=o)
             hb[...] = o
-        ctx.save_for_backward(out, h_prev, w_hh)
+        ctx.save_for_backward(out, h_prev, w_hh, xw, h0)
         ctx.steps, ctx.reverse, ctx.relu = steps, reverse, relu
         return out, h
 
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array) -> tuple:
-        out, h_prev, w_hh = ctx.saved_tensors
+        out, h_prev, w_hh, xw, h0 = ctx.saved_tensors
+        if is_tensor(g_out):
+            return _graph_backward(ctx, _rnn_steps, (xw, h0, w_hh), (g_out, g_h), ctx.relu)
         xp = array_module(out)
         d_pre = xp.empty_like(out)
         dh = g_h.copy()
@@ -270,3 +288,66 @@ class RNNLayer(Op):
             xp.matmul(d, w_hh, out=dhb)
         d_w_hh = d_pre.T @ h_prev if ctx.needs_input_grad[2] else None
         return d_pre, dh, d_w_hh, None, None, None
+
+
+# ------------------------------------------------------------------ under create_graph
+def _graph_backward(ctx: Context, steps_of: Any, inputs: tuple, grads: tuple, *conf: Any) -> tuple:
+    """The layer's input gradients under create_graph: ``steps_of`` runs the recurrence again on the graph's
+    tensors (``inputs``, the forward's tensor arguments in order) and the engine differentiates it along
+    ``grads``, recording what it does. One gradient per forward argument (``None`` for the schedule)."""
+    wanted = [i for i, x in enumerate(inputs) if x is not None and ctx.needs_input_grad[i]]
+    # Each input through a node of its own: the gradient stops there, at this layer's own use of it (a weight
+    # that also reaches the layer another way, through xw, gets that part from the engine running this backward).
+    inputs = tuple(clone(x) if i in wanted else x for i, x in enumerate(inputs))
+    outputs = steps_of(*inputs, ctx.steps, ctx.reverse, *conf)
+    got = autograd_grad(outputs, [inputs[i] for i in wanted], grads, create_graph=True, allow_unused=True)
+    result: list = [None] * len(ctx.needs_input_grad)
+    for i, g in zip(wanted, got):
+        result[i] = g
+    return tuple(result)
+
+
+def _kept(new: Any, old: Any, b: int) -> Any:
+    """The running state with its first ``b`` rows replaced (the sequences still going), the others kept."""
+    return new if b == old.shape[0] else cat([new, old[b:]], 0)
+
+
+def _in_time_order(outs: dict, steps: Steps) -> Any:
+    return cat([outs[start] for start, _ in steps], 0)
+
+
+def _lstm_steps(xw: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any, steps: Steps, reverse: bool) -> tuple:
+    """LSTMLayer's forward on tensors, differentiably: (output rows, h_n, c_n)."""
+    hid, h, c, outs = c0.shape[1], h0, c0, {}
+    for start, b in _order(steps, reverse):
+        g = xw[start : start + b] + matmul(h[:b], t(w_hh))
+        i, f, o = sigmoid(g[:, :hid]), sigmoid(g[:, hid : 2 * hid]), sigmoid(g[:, 3 * hid :])
+        cb = f * c[:b] + i * tanh(g[:, 2 * hid : 3 * hid])
+        hb = o * tanh(cb)
+        if w_hr is not None:
+            hb = matmul(hb, t(w_hr))
+        h, c, outs[start] = _kept(hb, h, b), _kept(cb, c, b), hb
+    return _in_time_order(outs, steps), h, c
+
+
+def _gru_steps(xw: Any, h0: Any, w_hh: Any, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
+    """GRULayer's forward on tensors, differentiably: (output rows, h_n)."""
+    hid, h, outs = h0.shape[1], h0, {}
+    for start, b in _order(steps, reverse):
+        x, hb = xw[start : start + b], h[:b]
+        hw = matmul(hb, t(w_hh)) if b_hh is None else matmul(hb, t(w_hh)) + b_hh
+        rz = sigmoid(x[:, : 2 * hid] + hw[:, : 2 * hid])
+        n = tanh(x[:, 2 * hid :] + rz[:, :hid] * hw[:, 2 * hid :])
+        hb = (hb - n) * rz[:, hid:] + n
+        h, outs[start] = _kept(hb, h, b), hb
+    return _in_time_order(outs, steps), h
+
+
+def _rnn_steps(xw: Any, h0: Any, w_hh: Any, steps: Steps, reverse: bool, use_relu: bool) -> tuple:
+    """RNNLayer's forward on tensors, differentiably: (output rows, h_n)."""
+    h, outs = h0, {}
+    for start, b in _order(steps, reverse):
+        pre = xw[start : start + b] + matmul(h[:b], t(w_hh))
+        hb = relu(pre) if use_relu else tanh(pre)
+        h, outs[start] = _kept(hb, h, b), hb
+    return _in_time_order(outs, steps), h

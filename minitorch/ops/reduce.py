@@ -12,7 +12,8 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
-from .base import Op, float_operand, no_graph, to_dtype
+from .base import Op, array_of, float_operand, masked_grad, namespace_of, no_graph, to_dtype
+from .index import IndexRegion, ScatterRegion
 
 __all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 
@@ -39,7 +40,7 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple | None:
 
 def _expand_back(grad: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
     """Broadcast a reduced gradient back to the input's shape."""
-    xp = backend.array_module(grad)
+    xp = namespace_of(grad)
     if axes is not None and not keepdim:
         grad = xp.expand_dims(grad, axes) if axes else grad
     elif axes is None and not keepdim:
@@ -108,17 +109,18 @@ class MaxAll(Op):
                 f"{cls.reduce}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument."
             )
-        out = x.max() if cls.reduce == "max" else x.min()
+        out = backend.array_module(x).asarray(x.max() if cls.reduce == "max" else x.min())
         ctx.save_for_backward(x, out)
-        return backend.array_module(x).asarray(out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
+        x, out = array_of(x), array_of(out)  # which elements are the extreme: constants of the gradient
         xp = backend.array_module(x)
         hit = xp.where(xp.isnan(out), xp.isnan(x), x == out)  # torch: a NaN result comes from the NaNs
         # Shared evenly among the ties and 0 elsewhere, even for an inf or NaN gradient (torch fills zeros).
-        return backend_of(grad).masked_grad(grad / xp.asarray(hit.sum(), dtype=grad.dtype), hit)
+        return masked_grad(grad / xp.asarray(hit.sum(), dtype=x.dtype), hit)
 
 
 class MinAll(MaxAll):
@@ -144,16 +146,18 @@ class Amax(Op):
                     )
                 raise IndexError(f"a{cls.reduce}(): Expected reduction dim {a} to have non-zero size.")
         out = getattr(x, cls.reduce)(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, out)
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
-        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+        if not keepdim:
+            out = out.reshape(_reduced_shape(x.shape, axes))
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
-        hit = x == out
-        g = grad.reshape(out.shape)
-        return g * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
+        kept = _kept_shape(ctx.shape, ctx.axes)
+        hit = array_of(x) == array_of(out).reshape(kept)  # which elements are the maximum: a constant
+        return grad.reshape(kept) * hit / hit.sum(axis=ctx.axes, keepdims=True), None, None
 
 
 class Amin(Amax):
@@ -164,6 +168,11 @@ class Amin(Amax):
 
 def _reduced_shape(shape: tuple, axes: tuple | None) -> tuple:
     return tuple(s for i, s in enumerate(shape) if axes is not None and i not in axes)
+
+
+def _kept_shape(shape: tuple, axes: tuple | None) -> tuple:
+    """``shape`` reduced over ``axes`` (None: all) with the reduced dims kept as 1s."""
+    return tuple(1 if axes is None or i in axes else s for i, s in enumerate(shape))
 
 
 class MaxDim(Op):
@@ -192,13 +201,13 @@ class MaxDim(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _grad_idx: Array) -> tuple:
-        xp = backend.array_module(grad)
         if not ctx.shape:
             return grad, None, None
-        out = xp.zeros(ctx.shape, dtype=grad.dtype)
-        g = grad.reshape(ctx.idx.shape)
-        xp.put_along_axis(out, ctx.idx, g, axis=ctx.axis)
-        return out, None, None
+        # Each value's gradient goes back to the position it came from: a scatter into zeros.
+        grid = list(backend.array_module(ctx.idx).indices(ctx.idx.shape, sparse=True))
+        grid[ctx.axis] = ctx.idx
+        region = IndexRegion(tuple(grid))
+        return ScatterRegion.call(grad.reshape(ctx.idx.shape), region, ctx.shape), None, None
 
 
 class MinDim(MaxDim):
@@ -216,16 +225,18 @@ class Var(Op):
         n = _count(x.shape, axes)
         mean = x.mean(axis=axes, keepdims=True)
         centered = x - mean
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(x, centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
         with backend_of(x).quiet():
             return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (centered,) = ctx.saved_tensors
+        x, centered = ctx.saved_tensors
+        if centered is None:  # under create_graph: recomputed from x, on the graph
+            centered = x - namespace_of(x).mean(x, axis=ctx.axes, keepdims=True)
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        with backend_of(grad).quiet():
+        with backend_of(array_of(grad)).quiet():
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
@@ -242,16 +253,18 @@ class Std(Op):
             out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(
                 x.dtype, copy=False
             )
-        ctx.save_for_backward(centered, out)
+        ctx.save_for_backward(x, centered, out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        centered, out = ctx.saved_tensors
-        xp = backend.array_module(grad)
-        with backend_of(grad).quiet():
+        x, centered, out = ctx.saved_tensors
+        xp = namespace_of(grad, x)
+        if centered is None:  # under create_graph: recomputed from x, on the graph
+            centered = x - xp.mean(x, axis=ctx.axes, keepdims=True)
+        with backend_of(array_of(grad)).quiet():
             # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
-            g = _expand_back(xp.where(out == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
+            g = _expand_back(xp.where(array_of(out) == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
             return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
@@ -273,8 +286,23 @@ class _ReturnMin(ReturnMinMax):
     _op = "min"
 
 
-def sum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """Sum of elements (over ``dim`` when given); bools and integers sum to int64."""
+def sum(
+    input: Tensor,
+    dim: Dims = None,
+    keepdim: bool = False,
+    *,
+    dtype: Any = None,
+    axis: Dims = None,
+    keepdims: bool | None = None,
+) -> Tensor:
+    """Sum of elements (over ``dim`` when given); bools and integers sum to int64.
+
+    ``axis`` and ``keepdims`` are numpy's spellings of ``dim`` and ``keepdim``, which torch accepts too.
+    """
+    if axis is not None:
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
     axes = normalize_dims(dim, input.ndim)
     if dtype is not None:
         out_dt = dtypes.as_dtype(dtype)
@@ -412,28 +440,31 @@ class Prod(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int | None, keepdim: bool) -> Array:
         xp = backend.array_module(x)
-        ctx.save_for_backward(x)
+        out = xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
+        ctx.save_for_backward(x, out)
         ctx.axis, ctx.keepdim, ctx.shape = axis, keepdim, x.shape
-        return xp.asarray(xp.prod(x, axis=axis, keepdims=keepdim and axis is not None))
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        (x,) = ctx.saved_tensors
-        xp = backend.array_module(x)
-        if x.ndim == 0:
+        x, out = ctx.saved_tensors
+        raw = array_of(x)
+        if raw.ndim == 0:
             return grad, None, None
+        xp = namespace_of(grad, x)
         if ctx.axis is None:  # all elements: the same along the flattened array
-            x, axis, g = x.reshape(-1), 0, grad.reshape(1)
+            x, raw, axis, g, out = x.reshape((-1,)), raw.reshape(-1), 0, grad.reshape((1,)), out.reshape((1,))
         else:
-            axis, g = ctx.axis, (grad if ctx.keepdim else xp.expand_dims(grad, ctx.axis))
-        zeros = int((x == 0).sum())
-        if zeros > 1 and ctx.axis is None:  # every other-factors product holds a zero: torch's zeros
-            return xp.zeros(ctx.shape, dtype=grad.dtype), None, None
-        if zeros:
-            return _others_product(xp, x, axis, g).reshape(ctx.shape), None, None
-        # No zero: torch's product / x (its roundings, and its NaN for an infinite factor).
-        with backend_of(x).quiet():
-            return (g * (xp.prod(x, axis=axis, keepdims=True) / x)).reshape(ctx.shape), None, None
+            axis = ctx.axis
+            g, out = (grad, out) if ctx.keepdim else (xp.expand_dims(grad, axis), xp.expand_dims(out, axis))
+        zeros = int((raw == 0).sum())
+        if zeros > 1 and ctx.axis is None:  # every other-factors product holds a zero: torch's zeros (constants)
+            return xp.zeros_like(x).reshape(tuple(ctx.shape)), None, None
+        if zeros:  # torch's product of the others, by cumulative products (an op: differentiable again)
+            return (g * OthersProduct.call(x, axis)).reshape(tuple(ctx.shape)), None, None
+        # No zero: torch's result / x (its roundings, and its NaN for an infinite factor), the result on the graph.
+        with backend_of(raw).quiet():
+            return (g * (out / x)).reshape(tuple(ctx.shape)), None, None
 
 
 class ProdDim(Prod):
@@ -442,15 +473,37 @@ class ProdDim(Prod):
     node_name = "ProdBackward1"
 
 
-def _others_product(xp: Any, x: Any, a: int, g: Any) -> Any:
-    """``g`` times, for each element, the product of the others along axis ``a`` (no division: zeros work)."""
-    if x.size == 0:
-        return xp.zeros_like(x)
-    # Exclusive cumulative products from both ends.
-    ones = xp.ones_like(xp.take(x, [0], axis=a))
-    left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[a] - 1), axis=a)], axis=a), axis=a)
-    rev = xp.flip(x, axis=a)
-    right = xp.flip(
-        xp.cumprod(xp.concatenate([ones, xp.take(rev, range(x.shape[a] - 1), axis=a)], axis=a), axis=a), axis=a
-    )
-    return g * left * right
+class OthersProduct(Op):
+    """For each element, the product of the others along ``axis``: the gradient of a product (no division,
+    so zeros work), as an op of its own so that it is differentiable again."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int) -> Array:
+        xp = backend.array_module(x)
+        ctx.save_for_backward(x)
+        ctx.axis = axis
+        if x.size == 0:
+            return xp.zeros_like(x)
+        # Exclusive cumulative products from both ends.
+        ones = xp.ones_like(xp.take(x, [0], axis=axis))
+        left = xp.cumprod(xp.concatenate([ones, xp.take(x, range(x.shape[axis] - 1), axis=axis)], axis=axis), axis=axis)
+        rev = xp.flip(x, axis=axis)
+        right = xp.cumprod(
+            xp.concatenate([ones, xp.take(rev, range(x.shape[axis] - 1), axis=axis)], axis=axis), axis=axis
+        )
+        return left * xp.flip(right, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        # d(others_i)/dx_k is the product of all but x_i and x_k (i != k): the others' product of a row
+        # where x_k is replaced by 1, one such row per k; summed against grad over i != k.
+        (x,) = ctx.saved_tensors
+        xp = namespace_of(x, grad)
+        n = x.shape[ctx.axis]
+        eye = backend.array_module(array_of(x)).eye(n, dtype=bool)
+        rows = xp.expand_dims(xp.moveaxis(x, ctx.axis, -1), -2)  # (..., 1, n)
+        rows = xp.where(eye, 1, xp.broadcast_to(rows, tuple(rows.shape[:-2]) + (n, n)))  # (..., k, j)
+        pairs = OthersProduct.call(rows, rows.ndim - 1)  # (..., k, i): product over j not in {i, k}
+        g = xp.expand_dims(xp.moveaxis(grad, ctx.axis, -1), -2)  # (..., 1, i)
+        gx = xp.sum(pairs * g * ~eye, axis=-1)  # (..., k)
+        return xp.moveaxis(gx, -1, ctx.axis), None

@@ -13,7 +13,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, Operand, check_broadcast, prepare
+from .base import Op, Operand, array_of, check_broadcast, namespace_of, prepare
 
 __all__ = ["floor_divide", "remainder"]
 
@@ -52,7 +52,7 @@ class RoundedDiv(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        zeros = backend.array_module(grad).zeros_like(grad)
+        zeros = namespace_of(grad).zeros_like(grad)  # constants: on arrays and tensors alike
         return zeros, zeros, None, None
 
 
@@ -81,8 +81,8 @@ class Remainder(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         gb = None
         if ctx.needs_input_grad[1]:
-            a, b = ctx.saved_tensors
-            gb = -grad * rounded_quotient(a, b, "floor", grad.dtype)
+            a, b = ctx.saved_tensors  # floor(a / b): a constant of the gradient (piecewise constant)
+            gb = -grad * rounded_quotient(array_of(a), array_of(b), "floor", array_of(grad).dtype)
         return grad, gb, None
 
 

@@ -1,8 +1,11 @@
 """Writing along a dimension: scatter (src or value, add/multiply), scatter_add, scatter_reduce, index_add,
 index_fill, index_copy, masked_scatter.
 
-Each op's gradient routes through the array helpers its forward uses (``along.py``: ``gather_along``,
-``write_along``, ``scatter_along``), so a backward reads as the formula torch documents for it.
+Each forward computes with the array helpers of ``along.py`` (``gather_along``, ``write_along``,
+``scatter_along``); each backward with their differentiable twins in ``index.py`` (``read_along``,
+``clear_along``, ``add_along``, ...: region ops, so that the gradient can be differentiated again), so
+a backward reads as the formula torch documents for it. Masks and counts are constants of the
+gradient: computed from ``array_of``.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from .. import backend, dtypes
 from ..autograd.function import Context, check_same_device
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .along import as_vector, gather_along, head, padded, put_slices, scatter_along, take_slices, write_along
-from .base import Op, broadcast_shape, check_broadcast
+from .along import as_vector, gather_along, head, put_slices, scatter_along, write_along
+from .along_grad import clear_along, clear_slices, padded_to, read_along, read_slices
+from .base import Op, array_of, broadcast_shape, check_broadcast, namespace_of
+from .index import IndexRegion, ReadRegion
 
 __all__ = [
     "index_add",
@@ -41,8 +46,8 @@ class Scatter(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_src = padded(gather_along(grad, ctx.axis, ctx.index), ctx.src_shape)
-        return write_along(grad, ctx.axis, ctx.index, 0), None, None, g_src
+        g_src = padded_to(read_along(grad, ctx.axis, ctx.index), ctx.src_shape)
+        return clear_along(grad, ctx.axis, ctx.index), None, None, g_src
 
 
 class ScatterValue(Op):
@@ -57,7 +62,7 @@ class ScatterValue(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return write_along(grad, ctx.axis, ctx.index, 0), None, None, None
+        return clear_along(grad, ctx.axis, ctx.index), None, None, None
 
 
 class ScatterAdd(Op):
@@ -70,7 +75,7 @@ class ScatterAdd(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return grad, None, None, padded(gather_along(grad, ctx.axis, ctx.index), ctx.src_shape)
+        return grad, None, None, padded_to(read_along(grad, ctx.axis, ctx.index), ctx.src_shape)
 
 
 class ScatterReduce(Op):
@@ -93,44 +98,45 @@ class ScatterReduce(Op):
             raise RuntimeError(
                 f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {reduce}."
             )
-        xp = backend.array_module(grad)
-        src_h = head(src, index.shape).reshape(index.shape)
-        with backend_of(grad).quiet():
+        raw = backend.array_module(array_of(grad))  # for the constants: counts and masks
+        dtype = array_of(grad).dtype
+        src_h = head(src, tuple(index.shape)).reshape(tuple(index.shape))
+        with backend_of(array_of(grad)).quiet():
             if reduce == "sum":
-                g_x, g_src = grad, gather_along(grad, axis, index)
+                g_x, g_src = grad, read_along(grad, axis, index)
             elif reduce == "mean":
-                ones = xp.ones(index.shape, dtype=grad.dtype)
-                count = scatter_along(xp.full(grad.shape, float(include_self), grad.dtype), axis, index, ones, "sum")
-                g_x = grad / xp.where(count == 0, 1, count)
-                g_src = gather_along(g_x, axis, index)
+                ones = raw.ones(index.shape, dtype=dtype)
+                count = scatter_along(raw.full(tuple(grad.shape), float(include_self), dtype), axis, index, ones, "sum")
+                g_x = grad / raw.where(count == 0, 1, count)
+                g_src = read_along(g_x, axis, index)
             elif reduce == "prod":
                 g_x, g_src = _prod_grads(x, src_h, out, grad, axis, index, include_self)
             else:  # amax, amin: ties share the gradient evenly
-                x_won, src_won = x == out, src_h == gather_along(out, axis, index)
-                ties = scatter_along(x_won.astype(grad.dtype), axis, index, src_won.astype(grad.dtype), "sum")
+                x_won = array_of(x) == array_of(out)
+                src_won = array_of(src_h) == gather_along(array_of(out), axis, index)
+                ties = scatter_along(x_won.astype(dtype), axis, index, src_won.astype(dtype), "sum")
                 share = grad / ties
-                g_x, g_src = x_won * share, src_won * gather_along(share, axis, index)
+                g_x, g_src = x_won * share, src_won * read_along(share, axis, index)
         if not include_self:
-            g_x = write_along(g_x, axis, index, 0)
-        return g_x, None, None, padded(g_src, src.shape), None, None
+            g_x = clear_along(g_x, axis, index)
+        return g_x, None, None, padded_to(g_src, tuple(src.shape)), None, None
 
 
 def _prod_grads(x: Any, src: Any, out: Any, grad: Any, axis: int, index: Any, include_self: bool) -> tuple:
     """Gradients of a scatter-product, as torch computes them: the product of the others, by division where
-    the factor is non-zero, and by a product with the zero left out where one factor alone is zero."""
-    xp = backend.array_module(grad)
-    x_nz = xp.where(x == 0, 1, x)
-    g_x = grad * scatter_along(x_nz, axis, index, src, "prod", include_self) / x_nz
-    src_zero = src == 0
-    zeros_here = gather_along(
-        scatter_along(xp.zeros_like(grad), axis, index, src_zero.astype(grad.dtype), "sum"), axis, index
-    )
-    lone_zero = src_zero & (zeros_here == 1)
-    without = scatter_along(x, axis, index, xp.where(lone_zero, 1, src), "prod", include_self)
+    the factor is non-zero, and by a product with the zero left out where one factor alone is zero. The
+    products of the others are scatter-products again (``ScatterReduce.call``), so this differentiates too."""
+    xp, raw = namespace_of(x, src, grad), backend.array_module(array_of(grad))
+    x_zero, src_zero = array_of(x) == 0, array_of(src) == 0
+    x_nz = xp.where(x_zero, 1, x)
+    g_x = grad * ScatterReduce.call(x_nz, axis, index, src, "prod", include_self) / x_nz
+    zero_count = scatter_along(raw.zeros(array_of(x).shape), axis, index, src_zero.astype(float), "sum")
+    lone_zero = src_zero & (gather_along(zero_count, axis, index) == 1)
+    without = ScatterReduce.call(x, axis, index, xp.where(lone_zero, 1, src), "prod", include_self)
     g_src = xp.where(
         lone_zero,
-        gather_along(grad * without, axis, index),
-        gather_along(grad * out, axis, index) / xp.where(src_zero, 1, src),
+        read_along(grad * without, axis, index),
+        read_along(grad * out, axis, index) / xp.where(src_zero, 1, src),
     )
     return g_x, g_src
 
@@ -167,7 +173,7 @@ class IndexAdd(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_source = take_slices(grad, ctx.axis, ctx.index)
+        g_source = read_slices(grad, ctx.axis, ctx.index)
         return grad, None, None, (g_source if ctx.alpha == 1 else g_source * ctx.alpha), None
 
 
@@ -181,7 +187,7 @@ class IndexFill(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, None
+        return clear_slices(grad, ctx.axis, ctx.index), None, None, None
 
 
 class IndexFillTensor(IndexFill):
@@ -191,8 +197,9 @@ class IndexFillTensor(IndexFill):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        g_value = take_slices(grad, ctx.axis, backend.array_module(grad).unique(ctx.index)).sum()  # each slot once
-        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, g_value
+        each_once = backend.array_module(ctx.index).unique(ctx.index)
+        g_value = read_slices(grad, ctx.axis, each_once).sum()
+        return clear_slices(grad, ctx.axis, ctx.index), None, None, g_value
 
 
 class IndexCopy(Op):
@@ -205,7 +212,7 @@ class IndexCopy(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return put_slices(grad, ctx.axis, ctx.index, 0), None, None, take_slices(grad, ctx.axis, ctx.index)
+        return clear_slices(grad, ctx.axis, ctx.index), None, None, read_slices(grad, ctx.axis, ctx.index)
 
 
 class MaskedScatter(Op):
@@ -223,11 +230,12 @@ class MaskedScatter(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        xp = backend.array_module(grad)
-        g_source = xp.zeros(int(xp.prod(xp.asarray(ctx.source_shape))) if ctx.source_shape else 1, dtype=grad.dtype)
-        picked = grad[ctx.mask]
-        g_source[: picked.size] = picked
-        return xp.where(ctx.mask, 0, grad), None, g_source.reshape(ctx.source_shape)
+        picked = ReadRegion.call(grad, IndexRegion((ctx.mask,)))  # the gradient of each source element used
+        n = 1
+        for s in ctx.source_shape:
+            n *= s
+        g_source = padded_to(picked, (n,)).reshape(ctx.source_shape)
+        return namespace_of(grad).where(ctx.mask, 0, grad), None, g_source
 
 
 # ------------------------------------------------------------------------------ public functions

@@ -11,7 +11,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, namespace_of
 
 __all__ = [
     "broadcast_to",
@@ -176,10 +176,12 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        if ctx.dims == (1, 0):  # a matrix transpose (every linear layer's weight): .T on arrays and tensors alike
+            return grad.T, None
         inverse = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inverse[d] = i
-        return grad.transpose(inverse), None
+        return namespace_of(grad).transpose(grad, tuple(inverse)), None
 
 
 class Transpose(Permute):
@@ -357,7 +359,7 @@ class ToDevice(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return backend.to_device(grad, ctx.source), None
+        return ToDevice.call(grad, ctx.source), None
 
 
 def to_device(input: Tensor, target: backend.device) -> Tensor:
@@ -378,7 +380,7 @@ class Flip(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return backend.array_module(grad).flip(grad, axis=ctx.axes), None
+        return namespace_of(grad).flip(grad, axis=ctx.axes), None
 
 
 def flip(input: Tensor, *dims: Any) -> Tensor:
@@ -409,7 +411,7 @@ class Repeat(Op):
         for r, s in zip(ctx.reps, full):
             split += [r, s]
         # (r0, s0, r1, s1, ...): summing the r axes adds up every tile's gradient
-        summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        summed = namespace_of(grad).sum(grad.reshape(tuple(split)), axis=tuple(range(0, len(split), 2)))
         return summed.reshape(ctx.shape), None
 
 

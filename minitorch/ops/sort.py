@@ -13,8 +13,9 @@ from .. import backend, dtypes
 from ..autograd.function import Context, check_same_device
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .along import gather_along, scatter_along, write_along
-from .base import Op, no_graph
+from .along import gather_along, write_along
+from .along_grad import add_along
+from .base import Op, array_of, no_graph
 from .reduce import ReturnMinMax
 
 __all__ = ["argsort", "bucketize", "kthvalue", "median", "mode", "msort", "searchsorted", "sort", "topk"]
@@ -43,13 +44,10 @@ class Picking(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _grad_indices: Array) -> tuple:
-        xp = backend.array_module(grad)
         if not ctx.shape:  # a 0-dim input: the one value was picked
             return (grad.reshape(()),) + (None,) * ctx.extra
-        g = grad.reshape(ctx.index.shape)
-        return (scatter_along(xp.zeros(ctx.shape, dtype=grad.dtype), ctx.axis, ctx.index, g, "sum"),) + (
-            None,
-        ) * ctx.extra
+        g = grad.reshape(tuple(ctx.index.shape))
+        return (add_along(g, ctx.axis, ctx.index, ctx.shape),) + (None,) * ctx.extra
 
 
 def picked(ctx: Context, x: Any, axis: int, index: Any, keepdim: bool = True, extra: int = 1) -> tuple:
@@ -148,18 +146,19 @@ class Median(Op):
         flat = x.reshape(-1)
         if flat.size == 0:
             return xp.asarray(float("nan"), dtype=x.dtype)
-        out = flat[stable_order(flat, 0)[(flat.size - 1) // 2]]
+        out = xp.asarray(flat[stable_order(flat, 0)[(flat.size - 1) // 2]])
         if x.dtype.kind == "f" and xp.isnan(flat).any():
             out = xp.asarray(float("nan"), dtype=x.dtype)
         ctx.save_for_backward(x, out)
-        return xp.asarray(out)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         x, out = ctx.saved_tensors
+        x, out = array_of(x), array_of(out)  # they only decide which elements share the gradient
         xp = backend.array_module(x)
         hit = xp.isnan(x) if x.dtype.kind == "f" and xp.isnan(out) else x == out
-        with backend_of(grad).quiet():
+        with backend_of(x).quiet():
             return grad * hit / hit.sum()
 
 

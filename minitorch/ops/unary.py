@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import backend
@@ -9,7 +10,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import pow
-from .base import Op, float_operand, no_graph
+from .base import Op, array_of, float_operand, namespace_of, no_graph
 
 __all__ = [
     "abs",
@@ -59,7 +60,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        return grad * sign_array(x)
+        return grad * sign_array(array_of(x))  # torch's sign (0 at NaN): a constant of the gradient
 
 
 class Exp(Op):
@@ -125,7 +126,7 @@ class Sin(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        return grad * backend.array_module(x).cos(x)
+        return grad * namespace_of(x).cos(x)
 
 
 class Cos(Op):
@@ -139,7 +140,7 @@ class Cos(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (x,) = ctx.saved_tensors
-        return -grad * backend.array_module(x).sin(x)
+        return -grad * namespace_of(x).sin(x)
 
 
 class Tanh(Op):
@@ -154,7 +155,21 @@ class Tanh(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
+        return TanhBackward.call(grad, out)
+
+
+class TanhBackward(Op):
+    """grad * (1 - out ** 2): tanh's gradient, an op of its own as in torch (its node: TanhBackwardBackward0)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
         return grad * (1 - out * out)
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        grad, out = ctx.saved_tensors
+        return TanhBackward.call(gg, out), (-2 * gg * grad * out if grad is not None else None)
 
 
 class Sigmoid(Op):
@@ -178,7 +193,21 @@ class Sigmoid(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
+        return SigmoidBackward.call(grad, out)
+
+
+class SigmoidBackward(Op):
+    """grad * out * (1 - out): sigmoid's gradient, an op of its own as in torch."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array) -> Array:
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
         return grad * out * (1 - out)
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        grad, out = ctx.saved_tensors
+        return SigmoidBackward.call(gg, out), (gg * grad * (1 - 2 * out) if grad is not None else None)
 
 
 class Relu(Op):
@@ -193,9 +222,53 @@ class Relu(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
+        return ThresholdBackward.call(grad, array_of(out))
+
+
+class ThresholdBackward(Op):
+    """relu's gradient: ``grad`` where the output is not 0, as an op of its own (as in torch)."""
+
+    @staticmethod
+    def forward(ctx: Context, grad: Array, out: Array) -> Array:
+        ctx.out = out  # a constant of the gradient: only where it is 0 matters
         # out is >= 0 or NaN, so out != 0 is torch's test (out <= 0 stops the gradient; NaN lets it
         # through). A float mask multiplies faster than a bool one (numpy casts bool per element).
         return backend_of(grad).masked_grad(grad, (out != 0).astype(grad.dtype))
+
+    @staticmethod
+    def backward(ctx: Context, gg: Array) -> tuple:
+        return ThresholdBackward.call(gg, ctx.out), None
+
+
+class Log1p(Op):
+    """log(1 + x), exact near 0 (not exported: ``xp.log1p`` of backward bodies)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        with backend_of(x).quiet():
+            return backend.array_module(x).log1p(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        with backend_of(array_of(x)).quiet():
+            return grad / (1 + x)
+
+
+class Erf(Op):
+    """The error function (not exported; GELU's backward calls it with ``Erf.call``, numpy having none)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend_of(x).erf(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        with backend_of(array_of(x)).quiet():
+            return grad * (2 / math.sqrt(math.pi)) * namespace_of(x).exp(-(x * x))
 
 
 def neg(input: Tensor) -> Tensor:
@@ -227,9 +300,9 @@ class Reciprocal(Op):
     @staticmethod
     def forward(ctx: Context, x: Array) -> Array:
         with backend_of(x).quiet():  # 1 / 0 is inf silently, as in torch
-            out = 1 / x
+            out = (1 / x).astype(x.dtype, copy=False)
         ctx.save_for_backward(out)
-        return out.astype(x.dtype, copy=False)
+        return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
@@ -298,7 +371,7 @@ class _Stepwise(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        return backend.array_module(grad).zeros_like(grad), None
+        return namespace_of(grad).zeros_like(grad), None
 
 
 class Sign(_Stepwise):

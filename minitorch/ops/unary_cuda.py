@@ -13,6 +13,7 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import CUDA, Array, array_module, backend_of
 from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
+from .base import is_tensor
 from .unary import Relu
 
 GRID_STRIDE = "for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)"
@@ -38,7 +39,7 @@ class ReluCuda(Relu):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
-        if out.dtype not in T_OF_DTYPE or grad.dtype != out.dtype:
+        if is_tensor(grad) or out.dtype not in T_OF_DTYPE or grad.dtype != out.dtype:  # create_graph: the plain one
             return Relu.backward(ctx, grad)
         xp = array_module(grad)
         g, y = xp.ascontiguousarray(grad), xp.ascontiguousarray(out)

@@ -9,6 +9,8 @@ Coverage comes from a static scan of ``tests/test_*.py`` with ``ast``: a test co
 name when its body, its decorators, or a module-level table or helper it refers to
 calls it (``lib.exp``, ``F.relu``, ``nn.Conv2d``, ``x.sum()``, ``x + y``). Tolerances
 are read the same way: the parity helpers' ``TOL`` and any literal ``rtol=``/``atol=``.
+A test checks second derivatives when it calls ``gradgradcheck`` or a parity helper with
+``order=`` 2 or more; the names it covers get a mark in the "2nd order" column.
 Nothing is imported from the tests and nothing runs, so the output is deterministic
 and takes about a second.
 """
@@ -286,6 +288,19 @@ class _FileScan:
             return [("tensorboard", name), ("tensor", name)]
         return [("tensor", name)]
 
+    def second_order(self, nodes: list) -> bool:
+        """Whether the test checks second derivatives (gradgradcheck, or a parity helper with order >= 2)."""
+        for node in nodes:
+            for sub in ast.walk(node):
+                if isinstance(sub, ast.Call):
+                    fname = sub.func.attr if isinstance(sub.func, ast.Attribute) else getattr(sub.func, "id", "")
+                    if fname == "gradgradcheck":
+                        return True
+                    order = next((_number(k.value) for k in sub.keywords if k.arg == "order"), None)
+                    if fname in PARITY_HELPERS and order is not None and order >= 2:
+                        return True
+        return False
+
     def tolerances(self, nodes: list, parity_tol: str) -> set:
         tols = set()
         for node in nodes:
@@ -344,8 +359,18 @@ def _parity_tolerance(tests_dir: str) -> str:
 
 def scan(tests_dir: str = DEFAULT_TESTS) -> dict:
     """(section, name) -> {test id: set of tolerance strings}, from every tests/test_*.py."""
+    return _scan(tests_dir)[0]
+
+
+def scan_second_order(tests_dir: str = DEFAULT_TESTS) -> dict:
+    """(section, name) -> the tests that check its second derivatives."""
+    return _scan(tests_dir)[1]
+
+
+def _scan(tests_dir: str) -> tuple:
     parity_tol = _parity_tolerance(tests_dir)
     cover: dict = {}
+    second: dict = {}
     for fname in sorted(os.listdir(tests_dir)):
         if not (fname.startswith("test_") and fname.endswith(".py")):
             continue
@@ -353,15 +378,18 @@ def scan(tests_dir: str = DEFAULT_TESTS) -> dict:
         for test_name, node in f.tests():
             nodes = f.closure(node)
             tols = f.tolerances(nodes, parity_tol)
+            twice = f.second_order(nodes)
             for key in f.uses(nodes):
                 cover.setdefault(key, {})[f"{f.name}::{test_name}"] = tols
-    return cover
+                if twice:
+                    second.setdefault(key, set()).add(f"{f.name}::{test_name}")
+    return cover, second
 
 
 # ------------------------------------------------------------- the table
 def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
     """The whole of COMPATIBILITY.md as text."""
-    api, cover = public_api(), scan(tests_dir)
+    api, (cover, second) = public_api(), _scan(tests_dir)
     out = [
         "# minitorch compatibility table",
         "",
@@ -373,6 +401,9 @@ def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
         "those tests compare with PyTorch at. `f64: rtol 1e-7 atol 1e-9, f32: ...` is the parity helpers'",
         "`TOL` (outputs and every input's gradient against torch's); `same error` means the test checks",
         "that minitorch raises torch's exception type and message; `exact` means bit-for-bit equality.",
+        "The `2nd order` column marks the names whose second derivatives a test checks (`gradgradcheck`, or",
+        "`assert_parity(..., order=2)` against torch: gradients taken with `create_graph=True`, differentiated",
+        "again); see `tests/test_ops_double_backward.py`.",
         "",
     ]
     summary = []
@@ -380,8 +411,9 @@ def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
     for key, title in SECTIONS:
         names = api[key]
         covered = sum(1 for n in names if cover.get((key, n)))
-        summary.append(f"| {title} | {len(names)} | {covered} |")
-        body += [f"## {title}", "", "| name | tests | tolerances |", "|---|---|---|"]
+        twice = sum(1 for n in names if second.get((key, n)))
+        summary.append(f"| {title} | {len(names)} | {covered} | {twice} |")
+        body += [f"## {title}", "", "| name | tests | tolerances | 2nd order |", "|---|---|---|---|"]
         for n in names:
             tests = cover.get((key, n), {})
             shown = sorted(tests)[:max_tests]
@@ -391,10 +423,11 @@ def generate(tests_dir: str = DEFAULT_TESTS, max_tests: int = 3) -> str:
                 tols = tols[:4] + [f"+{len(tols) - 4} more"]
             label = f"`{SYMBOLS[n]}`" if key == "operators" else f"`{n}`"
             body.append(
-                f"| {label} | {', '.join(f'`{t}`' for t in shown) + more or 'not covered'} | {'; '.join(tols) or '-'} |"
+                f"| {label} | {', '.join(f'`{t}`' for t in shown) + more or 'not covered'} | {'; '.join(tols) or '-'} "
+                f"| {'yes' if second.get((key, n)) else '-'} |"
             )
         body.append("")
-    out += ["| section | names | covered by a test |", "|---|---|---|"] + summary + [""] + body
+    out += ["| section | names | covered by a test | 2nd order |", "|---|---|---|---|"] + summary + [""] + body
     return "\n".join(out).rstrip() + "\n"
 
 

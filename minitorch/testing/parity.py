@@ -49,6 +49,7 @@ def assert_parity(
     device: str = "cpu",
     seed: int = 0,
     check_dtype: bool = True,
+    order: int = 1,
 ) -> None:
     """Check that ``fn`` gives the same outputs, and the same gradient for every input, in both libraries.
 
@@ -59,6 +60,11 @@ def assert_parity(
     compared. On a mismatch it raises ``AssertionError`` naming the output or input,
     the largest absolute and relative errors and their indices; for a gradient it also
     names the first backward Function whose gradients went wrong.
+
+    With ``order`` n > 1 it goes on to derivatives of order 2 to n: the gradients are taken with
+    ``create_graph=True`` (random output gradients that require grad), projected on a random
+    direction and differentiated again, with respect to the inputs and to those output gradients,
+    and each order is compared with torch's.
 
     Args:
         fn: ``fn(lib, *tensors)`` returning a tensor or a (nested) tuple of tensors.
@@ -72,6 +78,7 @@ def assert_parity(
         device: minitorch's device for the inputs.
         seed: seeds the random output gradients.
         check_dtype: also require outputs and gradients of the same dtype.
+        order: the highest order of derivatives compared (1: gradients only).
     """
     torch = import_torch()
     t_in = [make_input(torch, a, dtype, grad) for a in inputs]
@@ -100,6 +107,88 @@ def assert_parity(
     if problems:
         where = _locate(fn, inputs, dtype, device, seed, rtol, atol)
         _fail(problems + ([where] if where else []), fn)
+    if order > 1:
+        problems = _higher_orders(torch, fn, inputs, order, rtol, atol, dtype, device, seed, check_dtype)
+        if problems:
+            _fail(problems, fn)
+
+
+def _higher_orders(
+    torch: Any,
+    fn: Callable,
+    inputs: tuple,
+    order: int,
+    rtol: Any,
+    atol: Any,
+    dtype: Any,
+    device: str,
+    seed: int,
+    check_dtype: bool,
+) -> list:
+    """Derivatives of order 2..``order`` in both libraries (see ``assert_parity``); the mismatches found."""
+    rng = np.random.default_rng([seed, 2])
+    t_in = [make_input(torch, a, dtype, True) for a in inputs]
+    m_in = [make_input(minitorch, a, dtype, True, device) for a in inputs]
+    t_out, m_out = flatten(fn(torch, *t_in)), flatten(fn(minitorch, *m_in))
+    outs = [(m, t) for m, t in zip(m_out, t_out) if isinstance(t, torch.Tensor) and t.requires_grad]
+    diff = [
+        (f"input {i}", m, t)
+        for i, (m, t) in enumerate(zip(m_in, t_in))
+        if isinstance(t, torch.Tensor) and t.requires_grad
+    ]
+    if not outs or not diff:
+        return []
+    seeds = []
+    for j, (_, t) in enumerate(outs):
+        g = rng.uniform(-1, 1, size=tuple(t.shape)).astype(to_numpy(t).dtype)
+        seeds.append(
+            (f"grad_output {j}", make_input(minitorch, g, None, True, device), make_input(torch, g, None, True))
+        )
+    m_grads = minitorch.autograd.grad(
+        [m for m, _ in outs], [m for _, m, _ in diff], [m for _, m, _ in seeds], create_graph=True, allow_unused=True
+    )
+    t_grads = torch.autograd.grad(
+        [t for _, t in outs], [t for _, _, t in diff], [t for _, _, t in seeds], create_graph=True, allow_unused=True
+    )
+    variables = diff + seeds  # from order 2 on, the output gradients are variables too
+    for k in range(2, order + 1):
+        m_proj, t_proj = _project(torch, rng, m_grads, t_grads)
+        if t_proj is None and m_proj is None:
+            return []  # nothing left to differentiate: every derivative of order k is zero in both
+        if (m_proj is None) != (t_proj is None):
+            who = "minitorch's" if m_proj is None else "torch's"
+            return [f"order {k}: {who} gradients of order {k - 1} are constants, the other library's are not"]
+        m_grads = minitorch.autograd.grad(
+            m_proj, [m for _, m, _ in variables], create_graph=k < order, allow_unused=True
+        )
+        t_grads = torch.autograd.grad(t_proj, [t for _, _, t in variables], create_graph=k < order, allow_unused=True)
+        problems = []
+        for (name, m_var, t_var), mg, tg in zip(variables, m_grads, t_grads):
+            mg = np.zeros(tuple(m_var.shape), to_numpy(t_var).dtype) if mg is None else mg
+            tg = torch.zeros_like(t_var) if tg is None else tg
+            p = compare(mg, tg, rtol, atol, f"order-{k} gradient w.r.t. {name}", check_dtype)
+            if p is not None:
+                problems.append(p)
+        if problems:
+            return problems
+    return []
+
+
+def _project(torch: Any, rng: np.random.Generator, m_grads: tuple, t_grads: tuple) -> tuple:
+    """sum_i <g_i, v_i> in both libraries for random v_i (None where no gradient requires grad)."""
+    m_total = t_total = None
+    for mg, tg in zip(m_grads, t_grads):
+        shape = tuple((tg if tg is not None else mg).shape) if (tg is not None or mg is not None) else None
+        if shape is None:
+            continue
+        v = rng.uniform(-1, 1, size=shape)
+        if mg is not None and mg.requires_grad:
+            term = (mg * minitorch.tensor(v.astype(to_numpy(mg).dtype), device=mg.device)).sum()
+            m_total = term if m_total is None else m_total + term
+        if tg is not None and tg.requires_grad:
+            term = (tg * torch.tensor(v.astype(to_numpy(tg).dtype))).sum()
+            t_total = term if t_total is None else t_total + term
+    return m_total, t_total
 
 
 def _backward_roots(torch: Any, m_out: list, t_out: list, seed: int) -> Any:

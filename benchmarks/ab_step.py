@@ -1,0 +1,221 @@
+"""A/B timing of minitorch's LeNet training step between two source trees, side by side.
+
+One warm process per tree (identical weights and batches) times LeNet-5 training steps (SGD
+momentum 0.9, cross-entropy, batch ``--batch``) in short blocks, the two processes taking turns
+(A B, then B A, ...), so that each pair of blocks sees the same machine load. On a shared, noisy
+machine one timing says little: this reports the median and spread of each tree's block medians
+and of the paired ratios B/A, over ``--blocks`` blocks of ``--steps`` steps.
+
+    .venv/bin/python -m benchmarks.ab_step /tmp/base . --blocks 40 --batch 4 64
+
+A tree is a directory holding the ``minitorch`` package (a checkout or an exported revision,
+e.g. ``git archive main | tar -x -C /tmp/base``). The children run with one BLAS thread and the
+allocator settings of ``minitorch bench`` (see ``driver.py``), importing minitorch from the tree
+given (``PYTHONPATH``), never from the installed package.
+
+``--in-process`` runs both in one process instead: each tree's package is copied under its own
+name (``minitorch_a0``, ``minitorch_b0``, ...; the package imports itself relatively) and the models
+take turns block by block in a random order, so that they share one interpreter, one allocator and
+the same moments of machine load. Two copies of the very same code differ by a percent or two in
+one process (where their code and data land in memory), so ``--copies N`` loads N copies of each
+tree and compares their means; ``--cpu-time`` times with the thread's CPU clock, which a loaded
+machine disturbs less than the wall clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+CHILD = r"""
+import json, statistics, sys, time
+import numpy as np
+import minitorch as torch
+nn, F = torch.nn, torch.nn.functional
+
+class LeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+batch, warmup = int(sys.argv[1]), int(sys.argv[2])
+torch.manual_seed(0)
+model = LeNet()
+rng = np.random.default_rng(0)
+x = torch.tensor(rng.standard_normal((batch, 1, 32, 32)).astype(np.float32))
+y = torch.tensor(rng.integers(0, 10, batch))
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+def step():
+    opt.zero_grad()
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    opt.step()
+for _ in range(warmup):
+    step()
+print(json.dumps({"file": torch.__file__}), flush=True)
+for line in sys.stdin:  # one block of steps per line received
+    times = []
+    for _ in range(int(line)):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    print(json.dumps({"median_us": statistics.median(times) * 1e6}), flush=True)
+"""
+
+
+def child_env(tree: str) -> dict:
+    env = dict(os.environ)
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        env.pop(name, None)
+    env.update(
+        PYTHONPATH=os.path.abspath(tree),
+        OPENBLAS_NUM_THREADS="1",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        MALLOC_MMAP_THRESHOLD_="1073741824",
+        MALLOC_TRIM_THRESHOLD_="1073741824",
+    )
+    return env
+
+
+class Child:
+    """A warm process of one tree, timing a block of steps on request."""
+
+    def __init__(self, tree: str, batch: int, warmup: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(batch), str(warmup)],
+            env=child_env(tree),
+            cwd="/",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        found = json.loads(self.proc.stdout.readline())["file"]
+        if not found.startswith(os.path.join(os.path.abspath(tree), "minitorch")):
+            raise RuntimeError(f"the child imported {found}, not the tree {tree}")
+
+    def block(self, steps: int) -> float:
+        self.proc.stdin.write(f"{steps}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["median_us"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def spread(values: list) -> str:
+    q = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
+    return f"median {statistics.median(values):8.1f} us  (IQR {q[0]:.1f}-{q[2]:.1f}, min {min(values):.1f})"
+
+
+class Resident:
+    """One tree's package loaded in this process under its own name, with its LeNet step ready."""
+
+    def __init__(self, tree: str, name: str, batch: int, warmup: int, workdir: str) -> None:
+        shutil.copytree(os.path.join(tree, "minitorch"), os.path.join(workdir, name))
+        lib = importlib.import_module(name)
+        env = {"__name__": f"ab_{name}"}
+        setup = CHILD.split("for _ in range(warmup):")[0].replace(
+            "import minitorch as torch", f"import {name} as torch"
+        )
+        setup = setup.replace(
+            "batch, warmup = int(sys.argv[1]), int(sys.argv[2])", f"batch, warmup = {batch}, {warmup}"
+        )
+        exec(setup, env)  # the child's model, data and step, built with this package
+        self.lib, self.step = lib, env["step"]
+        for _ in range(warmup):
+            self.step()
+
+    def block(self, steps: int, clock: Any) -> float:
+        times = []
+        for _ in range(steps):
+            t0 = clock()
+            self.step()
+            times.append(clock() - t0)
+        return statistics.median(times) * 1e6
+
+
+def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
+    """Block medians per tree, ``args.copies`` copies of each taking turns in a random order per round."""
+    residents = [
+        (which, Resident(tree, f"minitorch_{which.lower()}{k}_{batch}", batch, args.warmup, workdir))
+        for k in range(args.copies)
+        for which, tree in (("A", args.a), ("B", args.b))
+    ]
+    clock = time.thread_time if args.cpu_time else time.perf_counter
+    order = random.Random(0)
+    times: dict = {"A": [], "B": []}
+    for _ in range(args.blocks):
+        rounds = {"A": [], "B": []}
+        for which, resident in order.sample(residents, len(residents)):
+            rounds[which].append(resident.block(args.steps, clock))
+        for which in rounds:
+            times[which].append(statistics.mean(rounds[which]))
+    return times
+
+
+def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
+    ratios = [b / a for a, b in zip(times["A"], times["B"])]
+    print(f"LeNet step, batch {batch}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
+    print(f"  A {args.a}: {spread(times['A'])}")
+    print(f"  B {args.b}: {spread(times['B'])}")
+    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+    print(
+        f"  B/A per block pair: median {statistics.median(ratios):.4f} (IQR {q[0]:.4f}-{q[2]:.4f}); "
+        f"ratio of medians {statistics.median(times['B']) / statistics.median(times['A']):.4f}"
+    )
+
+
+def main(argv: list | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("a", help="tree A (the baseline)")
+    parser.add_argument("b", help="tree B (the change)")
+    parser.add_argument("--batch", type=int, nargs="+", default=[64])
+    parser.add_argument("--blocks", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=25, help="steps per block")
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--in-process", action="store_true", help="both trees in this process, taking turns")
+    parser.add_argument("--copies", type=int, default=2, help="with --in-process: copies of each tree")
+    parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
+    args = parser.parse_args(argv)
+    if args.in_process:
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            if os.environ.get(name) != "1":
+                print(f"note: set {name}=1 (and the MALLOC_ settings of driver.py) before starting Python")
+        with tempfile.TemporaryDirectory() as workdir:
+            sys.path.insert(0, workdir)
+            for batch in args.batch:
+                how = f"one process, {args.copies} copies each, {'CPU' if args.cpu_time else 'wall'} time"
+                report(batch, args, in_process(args, batch, workdir), how)
+        return 0
+    for batch in args.batch:
+        children = {"A": Child(args.a, batch, args.warmup), "B": Child(args.b, batch, args.warmup)}
+        times: dict = {"A": [], "B": []}
+        for r in range(args.blocks):
+            for which in ("A", "B") if r % 2 == 0 else ("B", "A"):
+                times[which].append(children[which].block(args.steps))
+        for child in children.values():
+            child.close()
+        report(batch, args, times, "two processes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
