@@ -45,7 +45,7 @@ DROP = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 def worker(batch: int, steps: int, warmup: int, use_ddp: bool) -> None:
     """One rank: time ``steps`` LeNet steps; rank 0 prints one JSON line with the result."""
     import numpy as np
-    from minitorch.models import build
+    from minitorch_app.models import build
 
     import minitorch
     import minitorch.distributed as dist
