@@ -228,3 +228,30 @@ def test_a_failing_rank_ends_the_job(mode, timeout_s, limit_s, says):
     assert "rank 0 finished step 1" in job.stdout and "finished step 2" not in job.stdout, job.stdout
     for text in says:
         assert text in job.stdout, job.stdout
+
+
+def test_the_scaling_benchmark_runs_all_four_jobs_and_reports_the_ceiling() -> None:
+    # benchmarks/scaling_ddp.py is run by hand on a quiet machine: a tiny run keeps it working between runs.
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.scaling_ddp",
+            "--batches",
+            "4",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--repeat",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=4 * JOB_LIMIT_S,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    for job in ("1 process, no DDP", "1 process, DDP", "2 processes, no DDP (independent", "2 processes, DDP"):
+        assert f"| 4 | {job}" in out.stdout
+    assert "Batch 4: DDP's two-process step takes" in out.stdout
