@@ -11,10 +11,13 @@ when minitorch is installed rather than checked out.
 
 Every benchmark process, torch's included, gets one environment: OpenBLAS's
 ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (which some machines set, and which slow
-numpy's GEMM) are removed and the BLAS/OpenMP thread counts are set to ``--threads``.
-glibc's ``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` are raised so that freed blocks are
-reused rather than returned to the kernel (``--no-malloc-env`` leaves them). ``--keep-env`` leaves the
-caller's environment as it is; ``--env KEY=VALUE`` adds to it. The test suite never goes through here.
+numpy's GEMM) are removed and the BLAS/OpenMP thread counts are set to ``--threads`` (default:
+the usable cores, what both engines use by default: the report's headline). Without ``--threads``,
+a second pass times the model cases again with one thread per engine, the per-core comparison the
+report shows beside the headline (``--no-one-thread`` skips it). ``--malloc-env`` raises glibc's
+``MALLOC_MMAP_THRESHOLD_``/``MALLOC_TRIM_THRESHOLD_`` for both engines (minitorch raises them for
+itself, ``backend/malloc.py``). ``--keep-env`` leaves the caller's environment as it is; ``--env
+KEY=VALUE`` adds to it. The test suite never goes through here.
 """
 
 from __future__ import annotations
@@ -100,9 +103,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="leave OPENBLAS_*/OMP_*/MKL_*/MALLOC_* as they are in the caller's environment",
     )
     p.add_argument(
-        "--no-malloc-env",
+        "--malloc-env",
         action="store_true",
-        help="do not raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_",
+        help="raise glibc's MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ for both engines (default: leave "
+        "them; minitorch tunes its own allocator, torch runs as users run it)",
+    )
+    p.add_argument(
+        "--no-one-thread",
+        action="store_true",
+        help="skip the second pass that times the model cases with one thread per engine",
     )
     p.add_argument(
         "--repeat",
@@ -127,7 +136,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def bench_env(threads: int | None, extra: list[str], keep: bool, malloc: bool = True) -> dict[str, str]:
+def bench_env(threads: int | None, extra: list[str], keep: bool, malloc: bool = False) -> dict[str, str]:
     """The environment every benchmark process runs with (both engines alike)."""
     env = dict(os.environ)
     if not keep:
@@ -162,7 +171,15 @@ try:
 except Exception:
     info["cupy"] = None
 import minitorch
+from minitorch.backend import HOST, jit
 info["minitorch"] = minitorch.__version__
+info["minitorch_threads"] = minitorch.get_num_threads()
+info["numba"] = jit.version()
+info["fast_kernels"] = sorted(v.__name__ for v in HOST.kernels().values() if v.__module__.endswith("_numba"))
+if info["numba"]:  # what a user's first step pays: compiling the kernels (or loading them from numba's cache)
+    x = minitorch.randn(2, 1, 12, 12, requires_grad=True)
+    minitorch.nn.functional.max_pool2d(minitorch.nn.functional.conv2d(x, minitorch.randn(2, 1, 3, 3)), 2).sum().backward()
+    info["numba_load_seconds"] = jit.compile_seconds()
 if minitorch.cuda.is_available():
     info["gpu"] = minitorch.cuda.get_device_name(0)
 try:
@@ -293,23 +310,34 @@ def run(args: argparse.Namespace) -> int:
     if not (SUITES / "conftest.py").is_file():
         raise FileNotFoundError(f"the benchmark suites are missing from {SUITES}; reinstall minitorch")
     check_requirements()
-    env = bench_env(args.threads, args.env, args.keep_env, not args.no_malloc_env)
+    env = bench_env(args.threads, args.env, args.keep_env, args.malloc_env)
     if args.quick:
         env["MINITORCH_BENCH_QUICK"] = "1"
     env["MINITORCH_BENCH_DEVICE"] = args.device
+    # the per-core pass: the model cases with one thread per engine, beside the default environment's
+    one_thread = not (args.no_one_thread or args.threads or args.keep_env or args.device == "cuda")
+    env1 = {**bench_env(1, args.env, False, args.malloc_env), **{k: v for k, v in env.items() if "BENCH" in k}}
+    expr1 = "test_model" + (f" and ({args.filter})" if args.filter else "")
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     machine = probe_machine(env)
     if args.repeat < 1:
         raise ValueError(f"--repeat expects a positive count, got {args.repeat}")
-    raws, status = [], 0
+    raws: list[dict] = []
+    raws1: list[dict] = []
+    status = 0
     with tempfile.TemporaryDirectory() as tmp:
         for session in range(args.repeat):
             if args.repeat > 1:
                 print(f"session {session + 1} of {args.repeat}", flush=True)
-            raw_path = os.path.join(tmp, f"pytest-benchmark-{session}.json")
-            status = run_suites(env, args.quick, args.filter, raw_path) or status
-            raws.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
+            passes = [(env, args.filter, raws, "default")] + (
+                [(env1, expr1, raws1, "one-thread")] if one_thread else []
+            )
+            for pass_env, expr, into, name in passes:
+                raw_path = os.path.join(tmp, f"pytest-benchmark-{name}-{session}.json")
+                code = run_suites(pass_env, args.quick, expr, raw_path)
+                status = status or (0 if code == 5 and name == "one-thread" else code)
+                into.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
     raw = report.merge_sessions(raws)
     # peak memory is measured for the CPU cases (a process's resident set)
     memory = [] if args.no_memory or args.device == "cuda" else run_memory(env, args.filter)
@@ -331,6 +359,7 @@ def run(args: argparse.Namespace) -> int:
             "sessions": args.repeat,
             "device": args.device,
         },
+        (report.merge_sessions(raws1), env1) if one_thread else None,
     )
     for written in report.write_report(results, out):
         print(f"wrote {written}")

@@ -6,11 +6,11 @@ minitorch/torch. ``--profile`` also prints a cProfile of minitorch's LeNet step.
 
 Run: .venv/bin/python -m minitorch_app.benchmarks.profile_lenet [--batches 4 64 256] [--profile 64]
 
-For the per-core comparison quoted in the README (the environment `minitorch bench --threads 1`
-gives both engines; glibc reads the MALLOC_ variables at start-up, so set them outside):
-
-    MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=1073741824 OPENBLAS_NUM_THREADS=1 \
-        .venv/bin/python -m minitorch_app.benchmarks.profile_lenet --torch-threads 1
+By default both engines use their default thread counts (every usable core), as users run them;
+``--threads 1`` gives both one thread (the per-core comparison; ``OPENBLAS_NUM_THREADS=1`` in the
+environment keeps numpy's BLAS from starting threads at all). Each case prints the median of the
+per-block ratios with their spread, and the ratio of CPU time (all threads of the process: BLAS
+threads spinning after a product count, other processes' load does not).
 
 The process drops ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` (set on some machines,
 they slow numpy's BLAS) before numpy loads, so both engines run under one environment.
@@ -36,6 +36,7 @@ import torch  # noqa: E402
 from minitorch_app.reference.twin import twins  # noqa: E402
 
 import minitorch  # noqa: E402
+from minitorch.backend import jit  # noqa: E402
 
 from .cases import two_layer_problem  # noqa: E402
 
@@ -54,16 +55,17 @@ def blas_line() -> str:
     return "blas: " + ("; ".join(rows) or "none found")
 
 
-def median_ms(step: Callable[[], Any], warmup: int, runs: int) -> float:
-    """Median wall time of ``step`` in milliseconds, after ``warmup`` untimed calls."""
+def median_ms(step: Callable[[], Any], warmup: int, runs: int) -> tuple:
+    """Median wall time and median process CPU time (all threads) of ``step`` in ms, after ``warmup`` calls."""
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         step()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times) * 1e3, statistics.median(cpu) * 1e3
 
 
 def lenet_step(lib: Any, model: Any, x: Any, y: Any) -> Callable[[], Any]:
@@ -115,18 +117,28 @@ def two_layer_steps() -> dict:
 
 
 def compare(label: str, steps: dict, runs: int, rounds: int = 12) -> float:
-    """Time both engines alternately (``rounds`` blocks each, best block median) and print the ratio.
+    """Time both engines alternately (``rounds`` blocks each) and print the ratios of the block medians.
 
     Alternating blocks of a few dozen steps keep both engines under the same conditions on a
-    machine whose speed drifts; the best block is the one least disturbed by other work.
+    machine whose speed drifts. Printed: the median over blocks of the per-block ratio (wall time),
+    its spread (lowest and highest block), the best block of each engine, and the ratio of CPU time
+    (all threads of the process: spinning BLAS threads count, other processes' load does not).
     """
-    best = {name: float("inf") for name in steps}
+    walls: dict = {name: [] for name in steps}
+    cpus: dict = {name: [] for name in steps}
     for _ in range(rounds):
         for name, step in steps.items():
-            best[name] = min(best[name], median_ms(step, 3, runs))
-    ratio = best["minitorch"] / best["torch"]
+            wall, cpu = median_ms(step, 3, runs)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
+    ratios = sorted(m / t for m, t in zip(walls["minitorch"], walls["torch"]))
+    ratio = statistics.median(ratios)
+    cpu_ratio = statistics.median(cpus["minitorch"]) / statistics.median(cpus["torch"])
+    best = {name: min(v) for name, v in walls.items()}
     print(
-        f"{label:18s} minitorch {best['minitorch']:8.3f} ms  torch {best['torch']:8.3f} ms  ratio {ratio:5.2f}",
+        f"{label:18s} minitorch {best['minitorch']:8.3f} ms  torch {best['torch']:8.3f} ms (best blocks)  "
+        f"ratio {ratio:5.2f} [{ratios[0]:.2f}-{ratios[-1]:.2f}]  cpu {statistics.median(cpus['minitorch']):7.3f}"
+        f" / {statistics.median(cpus['torch']):7.3f} ms = {cpu_ratio:5.2f}",
         flush=True,
     )
     return ratio
@@ -154,19 +166,27 @@ def main() -> None:
     parser.add_argument("--no-two-layer", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="BATCH", help="cProfile the step at BATCH")
     parser.add_argument("--torch-threads", type=int, default=0, help="torch.set_num_threads (0: leave)")
+    parser.add_argument("--threads", type=int, default=0, help="set_num_threads of both engines (0: their defaults)")
+    parser.add_argument("--rounds", type=int, default=12, help="alternating blocks per case")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        minitorch.set_num_threads(args.threads)
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
     print(
         f"numpy {np.__version__}  torch {torch.__version__}  cores {os.cpu_count()}  "
-        f"torch threads {torch.get_num_threads()}"
+        f"torch threads {torch.get_num_threads()}  minitorch threads {minitorch.get_num_threads()}  "
+        f"numba {jit.version() or 'off (plain numpy kernels)'}"
     )
     print(blas_line())
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     for batch in args.batches:
         runs = {4: 100, 64: 20}.get(batch, 6 if batch >= 256 else 20)
-        compare(f"lenet batch {batch}", lenet_steps(batch), runs)
+        compare(f"lenet batch {batch}", lenet_steps(batch), runs, args.rounds)
     if not args.no_two_layer:
-        compare("two-layer", two_layer_steps(), 100)
+        compare("two-layer", two_layer_steps(), 100, args.rounds)
+    print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if args.profile:
         profile(args.profile, 50)
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .targets import HEADLINE, TARGETS, target
+from . import charts as charts_module
+from .targets import DEFAULT, HEADLINE, ONE_THREAD, TARGETS, target
 
 FORMAT = "minitorch-bench/1"
 RESULTS = "results.json"
@@ -24,8 +25,6 @@ RATIO_CHART = "ratios.png"
 BATCH_CHART = "lenet_batch.png"
 ENGINES = ("minitorch", "torch")
 ENV_PREFIXES = ("OPENBLAS_", "OMP_", "MKL_", "MALLOC_", "GOMP_", "KMP_", "MINITORCH_BENCH_")
-# The batch-size chart: the LeNet training-step cases (their extra info holds the batch size).
-LENET_STEP_PREFIX = "lenet_step_b"
 
 
 # ---------------------------------------------------------------------------- assembling
@@ -106,11 +105,29 @@ def pair_memory(memory: Iterable[dict], titles: dict[str, str]) -> list[dict]:
     return list(rows.values())
 
 
-def assemble(raw: dict, memory: list[dict], machine: dict, env: dict[str, str], run: dict) -> dict:
-    """The results document from pytest-benchmark's JSON, the memory rows, the machine and the environment."""
+def assemble(
+    raw: dict,
+    memory: list[dict],
+    machine: dict,
+    env: dict[str, str],
+    run: dict,
+    one_thread: tuple[dict, dict[str, str]] | None = None,
+) -> dict:
+    """The results document from pytest-benchmark's JSON, the memory rows, the machine and the environment.
+
+    ``one_thread``: the pytest-benchmark JSON and environment of the pass with one thread per engine
+    (the model cases again), reported beside the headline's default environment.
+    """
     cases = pair_timings(raw.get("benchmarks", []))
     titles = {c["case"]: c["title"] for c in cases}
     removed = sorted(k for k in os.environ if k.startswith(ENV_PREFIXES) and k not in env)
+    extra = {}
+    if one_thread is not None:
+        raw1, env1 = one_thread
+        extra["one_thread"] = {
+            "cases": pair_timings(raw1.get("benchmarks", [])),
+            "environment": {k: v for k, v in sorted(env1.items()) if k.startswith(ENV_PREFIXES)},
+        }
     return {
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%d %H:%M:%S %z"),
@@ -119,6 +136,7 @@ def assemble(raw: dict, memory: list[dict], machine: dict, env: dict[str, str], 
         "environment": {k: v for k, v in sorted(env.items()) if k.startswith(ENV_PREFIXES)},
         "cases": cases,
         "memory": pair_memory(memory, titles),
+        **extra,
     }
 
 
@@ -141,8 +159,8 @@ def _label(row: dict) -> str:
     return row["title"] + ("" if row.get("device", "cpu") == "cpu" else f" [{row['device']}]")
 
 
-def _target(case: str, ratio: float | None, measure: str = "time") -> str:
-    bound = target(case, measure)
+def _target(case: str, ratio: float | None, measure: str = "time", env: str = DEFAULT) -> str:
+    bound = target(case, measure, env)
     if bound is None:
         return ""
     if ratio is None:
@@ -150,14 +168,30 @@ def _target(case: str, ratio: float | None, measure: str = "time") -> str:
     return f"≤ {bound:g} ({'met' if ratio <= bound else 'not met'})"
 
 
-def _timing_table(rows: list[dict], targets: bool = False) -> list[str]:
+def _timing_table(rows: list[dict], targets: bool = False, one_thread: dict | None = None) -> list[str]:
+    """Both engines' medians and the ratio per case; with ``one_thread`` (case -> row of the one-thread
+    pass) the one-thread times and ratio beside them, each ratio with its target when ``targets``."""
     head = "| case | minitorch | torch | ratio |" + (" target |" if targets else "")
-    lines = [head, "|---|---:|---:|---:|" + ("---|" if targets else "")]
+    rule = "|---|---:|---:|---:|" + ("---|" if targets else "")
+    if one_thread is not None:
+        head += " minitorch, 1 thread | torch, 1 thread | ratio, 1 thread |" + (
+            " target, 1 thread |" if targets else ""
+        )
+        rule += "---:|---:|---:|" + ("---|" if targets else "")
+    lines = [head, rule]
     for r in rows:
         m, t = r.get("minitorch", {}), r.get("torch", {})
+        cpu = r.get("device", "cpu") == "cpu"
         line = f"| {_label(r)} | {_time(m.get('median_s'))} | {_time(t.get('median_s'))} | **{_num(r['ratio'])}** |"
         if targets:
-            line += f" {_target(r['case'], r['ratio']) if r.get('device', 'cpu') == 'cpu' else ''} |"
+            line += f" {_target(r['case'], r['ratio']) if cpu else ''} |"
+        if one_thread is not None:
+            o = one_thread.get(r["case"]) if cpu else None
+            o = o or {"ratio": None}
+            m1, t1 = o.get("minitorch", {}), o.get("torch", {})
+            line += f" {_time(m1.get('median_s'))} | {_time(t1.get('median_s'))} | **{_num(o['ratio'])}** |"
+            if targets:
+                line += f" {_target(r['case'], o['ratio'], env=ONE_THREAD) if cpu else ''} |"
         lines.append(line)
     return lines
 
@@ -254,8 +288,20 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         "",
     ]
     head = headline_rows(results)
+    single = results.get("one_thread")
+    by_case_1 = {r["case"]: r for r in single["cases"]} if single else None
     if head:
-        out += ["## Headline", ""] + _timing_table(head, targets=True)
+        out += ["## Headline", ""]
+        if single:
+            threads = results.get("environment", {}).get("OMP_NUM_THREADS") or results.get("machine", {}).get(
+                "usable_cores", "all usable"
+            )
+            out += [
+                f"The default environment ({threads} threads per engine: every usable core) first, then both "
+                "engines on one thread (the same cases, run again in a second pass).",
+                "",
+            ]
+        out += _timing_table(head, targets=True, one_thread=by_case_1)
         memory = {m["case"]: m for m in results.get("memory", [])}
         for t in TARGETS:
             row = memory.get(t.case) if t.measure == "memory" else None
@@ -269,7 +315,7 @@ def render_markdown(results: dict, charts: list[str]) -> str:
     for chart in charts:
         out += [f"![{Path(chart).stem}]({Path(chart).name})", ""]
     if model:
-        out += ["## Model level", ""] + _timing_table(model, targets=True) + [""]
+        out += ["## Model level", ""] + _timing_table(model, targets=True, one_thread=by_case_1) + [""]
     if ops:
         out += ["## Op level", ""] + _timing_table(ops) + [""]
     if gpu:
@@ -300,6 +346,17 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         out.append(f"- BLAS: {line}")
     if machine.get("torch_threads") is not None:
         out.append(f"- torch intra-op threads: {machine['torch_threads']}")
+    if "minitorch_threads" in machine:
+        kernels = machine.get("fast_kernels") or []
+        out.append(
+            f"- minitorch threads: {machine['minitorch_threads']}; host kernels: "
+            + (
+                f"numba {machine['numba']} ({', '.join(kernels)}; first use in a fresh process: "
+                f"{machine.get('numba_load_seconds', 0):.2f} s to compile or load them)"
+                if machine.get("numba")
+                else "plain numpy (numba not installed or turned off)"
+            )
+        )
     if machine.get("loadavg"):
         out.append(
             "- load average (1, 5, 15 min) at start: "
@@ -313,6 +370,9 @@ def render_markdown(results: dict, charts: list[str]) -> str:
     env = results.get("environment", {})
     out += ["", "## Environment of the benchmark processes (both engines)", ""]
     out += [f"- `{k}={v}`" for k, v in env.items()] or ["- (no BLAS/OpenMP/malloc variables set)"]
+    if single:
+        changed = {k: v for k, v in single.get("environment", {}).items() if env.get(k) != v}
+        out.append("- one-thread pass: " + (", ".join(f"`{k}={v}`" for k, v in changed.items()) or "the same"))
     if run.get("environment_removed"):
         out.append(
             "- removed from the caller's environment: " + ", ".join(f"`{k}`" for k in run["environment_removed"])
@@ -324,72 +384,6 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         "",
     ]
     return "\n".join(out)
-
-
-# ---------------------------------------------------------------------------- charts
-def _figure(size: tuple) -> Any:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Any, path: Path) -> str:
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    os.replace(tmp, path)
-    return str(path)
-
-
-def ratio_chart(results: dict, path: Path) -> str | None:
-    """Horizontal bars of minitorch/torch per case (log scale) with a line at 1.0."""
-    rows = [r for r in results.get("cases", []) if r.get("ratio")]
-    rows += [
-        {"title": "peak memory: " + m["title"], "ratio": m["ratio"]}
-        for m in results.get("memory", [])
-        if m.get("ratio")
-    ]
-    if not rows:
-        return None
-    fig = _figure((10, 0.32 * len(rows) + 1.4))
-    ax = fig.subplots()
-    ratios = [r["ratio"] for r in rows]
-    ax.barh(range(len(rows)), ratios, color=["C2" if x <= 1 else "C3" for x in ratios])
-    ax.set_yticks(range(len(rows)), [_label(r) if "device" in r else r["title"] for r in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(1.0, color="k", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("minitorch / torch (median time; peak memory growth)  —  below 1: minitorch better")
-    ax.set_title("minitorch vs torch, per case")
-    fig.tight_layout()
-    return _save(fig, path)
-
-
-def batch_chart(results: dict, path: Path) -> str | None:
-    """LeNet training-step time against batch size, both engines (log-log)."""
-    points = sorted(
-        (r["batch"], r)
-        for r in results.get("cases", [])
-        if r.get("device", "cpu") == "cpu" and r["case"].startswith(LENET_STEP_PREFIX) and r.get("batch")
-    )
-    if not points:
-        return None
-    fig = _figure((6, 4))
-    ax = fig.subplots()
-    for i, engine in enumerate(ENGINES):
-        xy = [(b, r[engine]["median_s"] * 1e3) for b, r in points if engine in r]
-        if xy:
-            ax.plot([p[0] for p in xy], [p[1] for p in xy], "o-", color=f"C{i}", label=engine)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xticks([b for b, _ in points], [str(b) for b, _ in points])
-    ax.set(xlabel="batch size", ylabel="ms per training step (median)", title="LeNet-5 training step (CPU)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    return _save(fig, path)
 
 
 def write_report(results: dict, out: Any) -> list[str]:
@@ -408,7 +402,7 @@ def write_report(results: dict, out: Any) -> list[str]:
     except ImportError:
         pass  # the 'cli' extra brings matplotlib; the Markdown holds the same numbers
     else:
-        for draw, name in ((ratio_chart, RATIO_CHART), (batch_chart, BATCH_CHART)):
+        for draw, name in ((charts_module.ratio_chart, RATIO_CHART), (charts_module.batch_chart, BATCH_CHART)):
             chart = draw(results, out / name)
             if chart:
                 charts.append(chart)

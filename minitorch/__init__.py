@@ -18,6 +18,7 @@ from . import (
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from .backend import device
+from .backend.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from .creation import (
     arange,
     as_tensor,

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install minitorch with the given extras, e.g. `scripts/setup.sh test`.
+# The `fast` extra (numba: compiled host kernels) comes with every install unless MINITORCH_NO_NUMBA=1,
+# which also turns the kernels off at run time: minitorch then runs its plain numpy kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
+if [ "${MINITORCH_NO_NUMBA:-0}" = 0 ]; then
+  extras="${extras:+$extras,}fast"
+fi
 # The default real data set: Debian's Fashion-MNIST (IDX files) under /usr/share/datasets.
 if [ ! -d /usr/share/datasets/fashion-mnist ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null 2>&1 \

@@ -80,11 +80,28 @@ def single_thread_numerics() -> Iterator[None]:
     import torch
     from threadpoolctl import threadpool_limits
 
-    threads = torch.get_num_threads()
+    threads, ours = torch.get_num_threads(), minitorch.get_num_threads()
     torch.set_num_threads(1)
+    minitorch.set_num_threads(1)  # its worker threads and the BLAS count it sets (tests that change it restore 1)
     with threadpool_limits(limits=1):
         yield
     torch.set_num_threads(threads)
+    minitorch.set_num_threads(ours)
+
+
+@pytest.fixture
+def plain_host_kernels() -> Iterator[None]:
+    """The host without its registered fast variants for one test (they are restored after): for tests that
+    compare the host bit for bit with the fake device, which runs the plain kernels."""
+    from minitorch.backend import HOST
+
+    saved = dict(HOST._kernels)
+    HOST._kernels.clear()
+    try:
+        yield
+    finally:
+        HOST._kernels.clear()
+        HOST._kernels.update(saved)
 
 
 def _write_idx(path: str, array: np.ndarray, magic: int) -> None:

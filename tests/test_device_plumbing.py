@@ -18,6 +18,10 @@ from minitorch.nn import functional as F
 
 from .fake_device import FAKE, FakeArray, fake_device
 
+# The fake device runs the plain kernels; the host does too here, so the two agree bit for bit (the host's
+# fast variants are checked against their plain twins in test_ops_numba.py and test_ops_threads.py).
+pytestmark = pytest.mark.usefixtures("plain_host_kernels")
+
 
 @pytest.fixture(autouse=True)
 def fake() -> Iterator[Any]:

@@ -51,7 +51,9 @@ NOT_AT_TOP_LEVEL["batch_norm"] = "torch's takes (input, weight, bias, running_me
 OP_MODULES = sorted(
     p.stem
     for p in pathlib.Path(ops.__file__).parent.glob("*.py")
-    if p.stem != "__init__" and p.stem not in INFRASTRUCTURE and not p.stem.endswith("_cuda")  # GPU kernels
+    if p.stem != "__init__"
+    and p.stem not in INFRASTRUCTURE
+    and not p.stem.endswith(("_cuda", "_numba", "_threads"))  # fast kernels
 )
 ALL_OPS = {
     name: importlib.import_module(f"minitorch.ops.{m}")

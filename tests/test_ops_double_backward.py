@@ -26,6 +26,7 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import minitorch
+from minitorch.backend import HOST
 from minitorch.ops.base import Op
 from minitorch.testing import gradgradcheck
 from minitorch.testing.parity import make_input
@@ -619,6 +620,24 @@ def test_second_derivatives_match_torch(
     check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
 
 
+# The rows the host's registered variants (numba kernels, threaded products) take: again on their plain twins.
+ON_VARIANTS = [c for c in CASES if any(k in c[0] for k in ("conv", "pool", "linear", "mm", "matmul", "lstm", "gru"))]
+
+
+@pytest.mark.parametrize("name,fn,inputs", ON_VARIANTS, ids=[c[0] for c in ON_VARIANTS])
+@GRADGRAD
+@given(data=st.data())
+def test_plain_twins_second_derivatives_match_torch(
+    name: str, fn: Callable, inputs: st.SearchStrategy, data: st.DataObject
+) -> None:
+    saved = dict(HOST._kernels)
+    HOST._kernels.clear()
+    try:
+        check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
+    finally:
+        HOST._kernels.update(saved)
+
+
 # Rows whose finite differences are too coarse to check: a trip through float32; and rows whose gradient is no
 # derivative, by torch's design (scale_grad_by_freq divides it by the counts, torch's second order does not).
 ROUGH = {"to_dtype", "embedding_padding_freq"}
@@ -796,6 +815,25 @@ def _ops_in_graph(roots: list) -> set:
 
 
 def test_every_op_is_in_the_table() -> None:
+    reached = _reached()
+    saved = dict(HOST._kernels)
+    HOST._kernels.clear()  # and again on the plain twins of the host's registered variants (numba, threads)
+    try:
+        reached |= _reached()
+    finally:
+        HOST._kernels.update(saved)
+    # A subclass that only renames a node or changes the forward shares its parent's backward: one row covers both
+    # (a classmethod backward is compared by its function: a base class like AddProduct is never applied itself).
+    backwards = {_function_of(op.backward) for op in reached}
+    exempt = ELSEWHERE.keys() | NOT_DIFFERENTIABLE
+    missing = sorted(
+        op.__name__ for op in _all_ops() if _function_of(op.backward) not in backwards and op.__name__ not in exempt
+    )
+    assert not missing, f"ops whose backward no row of CASES reaches (add one): {missing}"
+
+
+def _reached() -> set:
+    """The ops in the forward graphs of the table's rows and in the graphs of their backwards, to third order."""
     reached = set()
     for _, fn, inputs in CASES:
         arrays = find(inputs, lambda _: True, settings=FIRST_EXAMPLE)
@@ -812,11 +850,4 @@ def test_every_op_is_in_the_table() -> None:
             total = sum((g * g).sum() for g in live)
             grads = list(minitorch.autograd.grad(total, diff + seeds, create_graph=True, allow_unused=True))
             reached |= _ops_in_graph(grads)
-    # A subclass that only renames a node or changes the forward shares its parent's backward: one row covers both
-    # (a classmethod backward is compared by its function: a base class like AddProduct is never applied itself).
-    backwards = {_function_of(op.backward) for op in reached}
-    exempt = ELSEWHERE.keys() | NOT_DIFFERENTIABLE
-    missing = sorted(
-        op.__name__ for op in _all_ops() if _function_of(op.backward) not in backwards and op.__name__ not in exempt
-    )
-    assert not missing, f"ops whose backward no row of CASES reaches (add one): {missing}"
+    return reached

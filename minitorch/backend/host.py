@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..caches import FILLED_OPERANDS
+from . import malloc
 from .base import Backend
 from .device import CPU, device
 
@@ -102,3 +103,5 @@ class HostBackend(Backend):
 
 
 HOST = HostBackend()
+# Freed activations' pages are reused rather than faulted in anew each step (see malloc.py).
+malloc.tune()

@@ -9,9 +9,19 @@ numpy's functions as differentiable ops) is handed to ``base.namespace_of``: the
 that namespace need each other, so neither imports the other's module at load time.
 """
 
-# The GPU's kernels register themselves on the CUDA backend as variants of their plain twins (inert without CuPy).
+# Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
+# without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
+# and the host's products on its worker threads.
 from . import base as _base  # noqa: E402
-from . import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    conv_cuda,
+    conv_numba,
+    cross_entropy_cuda,
+    linalg_threads,
+    pool_cuda,
+    pool_numba,
+    unary_cuda,
+)
 from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
 from .arithmetic import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import math
 
+from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -178,7 +179,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
             f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} and {_shape_str(mat2.shape)})"
         )
     _same_dtype(input, mat2)
-    return Mm.apply(input, mat2)
+    # the host registers a variant that splits the product over its threads (linalg_threads.py)
+    return backend.backend_of(input._data).kernel(Mm).apply(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -57,5 +58,6 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"({shape[-1]}) at non-singleton dimension 1.  Target sizes: [{n}, {out}].  "
             f"Tensor sizes: {list(shape)}"
         )
-    res = Addmm.apply(bias, rows, t(weight))
+    # the host registers a variant that splits the product over its threads (linalg_threads.py)
+    res = backend.backend_of(wd).kernel(Addmm).apply(bias, rows, t(weight))
     return res if xd.ndim == 2 else res.reshape(tuple(xd.shape[:-1]) + (out,))

@@ -1,0 +1,287 @@
+"""The host's numba kernels against their plain numpy twins and against torch, forward and backward.
+
+- ``FlatConvolutionNumba`` (conv_numba.py) against ``FlatConvolution`` (conv_flat.py): the same
+  products summed in another order, so equal to float rounding; and against torch in float64.
+- ``MaxPool2DTiledNumba`` (pool_numba.py) against ``MaxPool2DTiled`` (pool_tiled.py): no arithmetic,
+  so bit for bit, ties and NaN included.
+
+Shapes and values are drawn by hypothesis; each case runs on one thread and on two, so that the
+worker pool's split of the batch (backend/workers.py) is checked too. Without numba (or with
+``MINITORCH_NO_NUMBA=1``) the twin tests are skipped and the fallback tests below check that the
+plain kernels run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minitorch
+from minitorch.backend import HOST, jit, workers
+from minitorch.ops import conv, conv_numba, pool_numba
+from minitorch.ops.conv_flat import FlatConvolution
+from minitorch.ops.conv_numba import FlatConvolutionNumba
+from minitorch.ops.pool_numba import MaxPool2DTiledNumba
+from minitorch.ops.pool_tiled import MaxPool2DTiled
+
+needs_numba = pytest.mark.skipif(not jit.enabled(), reason="numba is not installed (or MINITORCH_NO_NUMBA is set)")
+SETTINGS = settings(max_examples=25, deadline=None)
+
+
+@contextlib.contextmanager
+def thread_count(count: int) -> Iterator[None]:
+    """minitorch on ``count`` threads, with even small inputs split over them; restored after."""
+    before, min_slice, min_cost = minitorch.get_num_threads(), pool_numba.MIN_SLICE, workers.MIN_COST
+    minitorch.set_num_threads(count)
+    pool_numba.MIN_SLICE = workers.MIN_COST = 1
+    try:
+        yield
+    finally:
+        minitorch.set_num_threads(before)
+        pool_numba.MIN_SLICE, workers.MIN_COST = min_slice, min_cost
+
+
+@pytest.fixture
+def threads() -> Any:
+    """Set minitorch's thread count for one test and restore it after."""
+    before = minitorch.get_num_threads()
+    yield minitorch.set_num_threads
+    minitorch.set_num_threads(before)
+
+
+@st.composite
+def conv_problems(draw: Any) -> dict:
+    groups = draw(st.sampled_from([1, 1, 2]))
+    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    pad = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    h = draw(st.integers(max(1, dh * (kh - 1) + 1 - 2 * pad[0]), 14))
+    w = draw(st.integers(max(1, dw * (kw - 1) + 1 - 2 * pad[1]), 14))
+    return dict(
+        n=draw(st.integers(1, 6)),
+        c=groups * draw(st.integers(1, 3)),
+        o=groups * draw(st.integers(1, 4)),
+        hw=(h, w),
+        k=(kh, kw),
+        padding=pad,
+        dilation=(dh, dw),
+        groups=groups,
+        bias=draw(st.booleans()),
+        seed=draw(st.integers(0, 2**16)),
+    )
+
+
+def _conv_run(case: dict, dtype: Any, kernel: Any) -> list:
+    """Output and gradients (input, weight, bias) of ``kernel`` (an Op) or of torch on one problem."""
+    rng = np.random.default_rng(case["seed"])
+    groups = case["groups"]
+    x = rng.standard_normal((case["n"], case["c"]) + case["hw"]).astype(dtype)
+    w = rng.standard_normal((case["o"], case["c"] // groups) + case["k"]).astype(dtype)
+    b = rng.standard_normal(case["o"]).astype(dtype) if case["bias"] else None
+    lib = torch if kernel is torch else minitorch
+    xt, wt = (lib.tensor(a, requires_grad=True) for a in (x, w))
+    bt = None if b is None else lib.tensor(b, requires_grad=True)
+    if kernel is torch:
+        out = torch.nn.functional.conv2d(xt, wt, bt, 1, case["padding"], case["dilation"], groups)
+    else:
+        plan = conv._plan(xt, wt, bt, 1, case["padding"], case["dilation"], groups)
+        out = kernel.apply(xt, wt, bt, plan.pads, plan.dilation, groups, plan.flat)
+    g = np.random.default_rng(case["seed"] + 1).standard_normal(tuple(out.shape)).astype(dtype)
+    out.backward(lib.tensor(g))
+    grads = [xt.grad, wt.grad] + ([] if bt is None else [bt.grad])
+    return [out.detach().numpy()] + [t.numpy() for t in grads]
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("count", [1, 2])
+@SETTINGS
+@given(case=conv_problems())
+def test_numba_convolution_agrees_with_its_plain_twin_and_torch(case: dict, dtype: Any, count: int) -> None:
+    with thread_count(count):
+        fast = _conv_run(case, dtype, FlatConvolutionNumba)
+    plain = _conv_run(case, dtype, FlatConvolution)
+    ref = _conv_run(case, np.float64, torch)
+    for what, f, p, r in zip(("output", "input grad", "weight grad", "bias grad"), fast, plain, ref):
+        assert f.shape == p.shape and f.dtype == p.dtype == dtype, what
+        # sums of up to a few hundred products: rounding relative to their magnitudes
+        scale = max(1.0, float(np.abs(p).max()))
+        tol = 1e-12 if dtype == np.float64 else 3e-5
+        np.testing.assert_allclose(f, p, rtol=0, atol=tol * scale, err_msg=what)
+        np.testing.assert_allclose(f, r, rtol=0, atol=tol * scale, err_msg=what)
+
+
+@needs_numba
+@pytest.mark.parametrize("keep_bytes", [0, 1 << 30])
+def test_numba_convolution_rebuilds_or_keeps_its_columns_with_the_same_result(
+    keep_bytes: int, monkeypatch: pytest.MonkeyPatch, threads: Any
+) -> None:
+    """Large batches rebuild the columns in backward, small ones keep them; chunks split the batch."""
+    threads(2)
+    monkeypatch.setattr(conv_numba, "KEEP_BYTES", keep_bytes)
+    monkeypatch.setattr(conv_numba.conv_flat, "CHUNK_BYTES", 20_000)  # several chunks per slice
+    case = dict(n=9, c=6, o=16, hw=(14, 14), k=(5, 5), padding=(0, 0), dilation=(1, 1), groups=1, bias=True, seed=3)
+    fast, plain = _conv_run(case, np.float64, FlatConvolutionNumba), _conv_run(case, np.float64, FlatConvolution)
+    for f, p in zip(fast, plain):
+        np.testing.assert_allclose(f, p, rtol=0, atol=1e-11 * max(1.0, float(np.abs(p).max())))
+
+
+@st.composite
+def pool_inputs(draw: Any) -> np.ndarray:
+    shape = (draw(st.integers(1, 4)), draw(st.integers(1, 5)), draw(st.integers(2, 13)), draw(st.integers(2, 13)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    values = rng.integers(-2, 3, shape).astype(np.float64)  # many tied maxima
+    if draw(st.booleans()):
+        values = rng.standard_normal(shape)
+    for special in (np.nan, np.inf, -np.inf):
+        if draw(st.booleans()):
+            values.reshape(-1)[rng.integers(0, values.size, 3)] = special
+    return values
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("count", [1, 2])
+@SETTINGS
+@given(x=pool_inputs())
+def test_numba_max_pool_agrees_bitwise_with_its_plain_twin_and_torch(x: np.ndarray, dtype: Any, count: int) -> None:
+    x = x.astype(dtype)
+    out_hw = (x.shape[2] // 2, x.shape[3] // 2)
+    g = np.random.default_rng(1).standard_normal(x.shape[:2] + out_hw).astype(dtype)
+    results = []
+    for kernel in (MaxPool2DTiledNumba, MaxPool2DTiled):
+        t = minitorch.tensor(x, requires_grad=True)
+        with thread_count(count):
+            out = kernel.apply(t, (2, 2), out_hw)
+            out.backward(minitorch.tensor(g))
+        results.append((out.detach().numpy(), t.grad.numpy()))
+    (fo, fg), (po, pg) = results
+    np.testing.assert_array_equal(fo, po)
+    np.testing.assert_array_equal(fg, pg)
+    assert fo.dtype == fg.dtype == dtype
+    t = torch.tensor(x, requires_grad=True)
+    out = torch.nn.functional.max_pool2d(t, 2)
+    out.backward(torch.tensor(g))
+    np.testing.assert_array_equal(fo, out.detach().numpy())
+    np.testing.assert_array_equal(fg, t.grad.numpy())
+
+
+@needs_numba
+def test_numba_variants_are_registered_on_the_host_and_chosen_by_the_public_functions() -> None:
+    assert HOST.kernel(FlatConvolution) is FlatConvolutionNumba
+    assert HOST.kernel(MaxPool2DTiled) is MaxPool2DTiledNumba
+    x = minitorch.randn(2, 3, 8, 8, requires_grad=True)
+    y = minitorch.nn.functional.conv2d(x, minitorch.randn(4, 3, 3, 3))
+    assert y.grad_fn._function is FlatConvolutionNumba
+    assert minitorch.nn.functional.max_pool2d(y, 2).grad_fn._function is MaxPool2DTiledNumba
+
+
+@needs_numba
+def test_a_pool_the_numba_kernel_does_not_cover_runs_the_plain_twin() -> None:
+    """3x3 tiles and integer inputs go to the plain code inside the variant, with the same results."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9))
+    for kernel in (MaxPool2DTiledNumba, MaxPool2DTiled):
+        t = minitorch.tensor(x, requires_grad=True)
+        out = kernel.apply(t, (3, 3), (3, 3))
+        out.sum().backward()
+        if kernel is MaxPool2DTiledNumba:
+            fast = (out.detach().numpy(), t.grad.numpy())
+    np.testing.assert_array_equal(fast[0], out.detach().numpy())
+    np.testing.assert_array_equal(fast[1], t.grad.numpy())
+
+
+def test_a_kernel_that_cannot_compile_turns_numba_off_and_the_plain_twins_take_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failing numba (here: refused when first called) unregisters every variant; results are unchanged."""
+    registry, undo = dict(HOST._kernels), list(jit._state["undo"])
+    kernel = conv_numba.im2col
+    monkeypatch.setattr(kernel, "compiled", None)
+    monkeypatch.setitem(jit._state, "enabled", True)
+
+    def broken() -> Any:
+        jit.disable("numba: broken for this test")
+        raise jit.KernelUnavailable(jit.failure())
+
+    monkeypatch.setattr(kernel, "_compile", broken)
+    try:
+        jit.register(HOST, FlatConvolution, FlatConvolutionNumba)  # as conv_numba does where numba is present
+        assert HOST.kernel(FlatConvolution) is FlatConvolutionNumba
+        case = dict(n=2, c=2, o=3, hw=(6, 6), k=(3, 3), padding=(1, 1), dilation=(1, 1), groups=1, bias=True, seed=5)
+        fast = _conv_run(case, np.float64, FlatConvolutionNumba)  # falls back inside the variant
+        assert jit.failure() == "numba: broken for this test"
+        assert HOST.kernel(FlatConvolution) is FlatConvolution  # unregistered
+        plain = _conv_run(case, np.float64, FlatConvolution)
+        for f, p in zip(fast, plain):
+            np.testing.assert_array_equal(f, p)
+    finally:
+        jit._state["failed"] = None
+        jit._state["undo"][:] = undo
+        HOST._kernels.clear()
+        HOST._kernels.update(registry)
+
+
+def test_without_numba_minitorch_imports_nothing_of_it_and_trains_on_the_plain_kernels() -> None:
+    """``MINITORCH_NO_NUMBA=1`` stands for a machine without numba: no variant registered, numba never imported."""
+    code = (
+        "import sys, minitorch\n"
+        "from minitorch.backend import HOST, jit\n"
+        "assert not jit.enabled() and jit.version() is None\n"
+        "assert not [v for v in HOST.kernels().values() if v.__module__.endswith('_numba')]\n"
+        "x = minitorch.randn(2, 1, 12, 12)\n"
+        "conv = minitorch.nn.Conv2d(1, 4, 5)\n"
+        "loss = minitorch.nn.functional.max_pool2d(minitorch.relu(conv(x)), 2).sum()\n"
+        "loss.backward()\n"
+        "assert conv.weight.grad is not None\n"
+        "assert 'numba' not in sys.modules\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, MINITORCH_NO_NUMBA="1")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_importing_minitorch_neither_imports_numba_nor_compiles() -> None:
+    code = "import sys, minitorch\nassert 'numba' not in sys.modules\nprint('ok')\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [1, 4, 9, 64])
+def test_numba_convolution_gives_the_same_bits_on_any_number_of_threads(n: int) -> None:
+    """A run resumed on another machine (or with another OMP_NUM_THREADS) continues the same numbers."""
+    case = dict(n=n, c=6, o=16, hw=(14, 14), k=(5, 5), padding=(0, 0), dilation=(1, 1), groups=1, bias=True, seed=n)
+    runs = []
+    for count in (1, 2, 3):
+        with thread_count(count):
+            runs.append(_conv_run(case, np.float32, FlatConvolutionNumba))
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_empty_inputs_run_the_plain_twins_inside_the_variants() -> None:
+    """No channels or no images: the compiled loops would divide by a zero size; the plain code handles it."""
+    F = minitorch.nn.functional
+    x, w = minitorch.ones(2, 0, 4, 4, requires_grad=True), minitorch.ones(3, 0, 2, 2, requires_grad=True)
+    out = F.conv2d(x, w, minitorch.arange(3.0))
+    assert out.grad_fn._function is FlatConvolutionNumba and out.shape == (2, 3, 3, 3)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    empty = minitorch.ones(0, 3, 4, 4, requires_grad=True)
+    pooled = F.max_pool2d(empty, 2)
+    assert pooled.shape == (0, 3, 2, 2)
+    pooled.sum().backward()
+    assert empty.grad.shape == empty.shape

@@ -1,0 +1,122 @@
+"""The host's matrix products on worker threads (linalg_threads.py) against their plain twins and torch.
+
+Shapes are drawn by hypothesis; each case runs on one thread and on two with every product split
+(the block threshold lowered), so both the row and the column split are exercised, forward and
+backward. Each block is the same BLAS kernel over fewer rows, so results agree to float rounding.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import minitorch
+from minitorch.backend import HOST, workers
+from minitorch.ops import linalg_threads
+from minitorch.ops.linalg import Mm
+from minitorch.ops.linalg_threads import AddmmThreads, MmThreads
+from minitorch.ops.linear import Addmm
+
+SETTINGS = settings(max_examples=25, deadline=None)
+
+
+@contextlib.contextmanager
+def thread_count(count: int, min_block: int = 1) -> Iterator[None]:
+    """minitorch on ``count`` threads, products cut into blocks of ``min_block`` multiply-adds; restored after."""
+    before, block, cost = minitorch.get_num_threads(), linalg_threads.MIN_BLOCK, workers.MIN_COST
+    minitorch.set_num_threads(count)
+    linalg_threads.MIN_BLOCK, workers.MIN_COST = min_block, 1
+    try:
+        yield
+    finally:
+        minitorch.set_num_threads(before)
+        linalg_threads.MIN_BLOCK, workers.MIN_COST = block, cost
+
+
+def _close(ours: np.ndarray, ref: np.ndarray, dtype: Any, k: int) -> None:
+    assert ours.dtype == dtype and ours.shape == ref.shape
+    scale = max(1.0, float(np.abs(ref).max()))
+    tol = (1e-13 if dtype == np.float64 else 2e-6) * max(1, k)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=tol * scale)
+
+
+def _run(kernel: Any, lib: Any, m: int, k: int, n: int, dtype: Any, seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    bias = rng.standard_normal(n).astype(dtype)
+    g = rng.standard_normal((m, n)).astype(dtype)
+    at, bt, biast = (lib.tensor(v, requires_grad=True) for v in (a, b, bias))
+    if lib is torch:
+        out = torch.mm(at, bt) if kernel is Mm else torch.addmm(biast, at, bt)
+    elif kernel in (Mm, MmThreads):
+        out = kernel.apply(at, bt)
+    else:
+        out = kernel.apply(biast, at, bt)
+    out.backward(lib.tensor(g))
+    grads = [at.grad, bt.grad] + ([] if kernel in (Mm, MmThreads) else [biast.grad])
+    return [out.detach().numpy()] + [t.numpy() for t in grads]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("plain, fast", [(Mm, MmThreads), (Addmm, AddmmThreads)], ids=["mm", "addmm"])
+@SETTINGS
+@given(m=st.integers(1, 70), k=st.integers(1, 40), n=st.integers(1, 70), seed=st.integers(0, 2**16))
+def test_threaded_products_agree_with_their_plain_twins_and_torch(
+    plain: Any, fast: Any, count: int, dtype: Any, m: int, k: int, n: int, seed: int
+) -> None:
+    with thread_count(count):
+        ours = _run(fast, minitorch, m, k, n, dtype, seed)
+    twin = _run(plain, minitorch, m, k, n, dtype, seed)
+    ref = _run(plain, torch, m, k, n, np.float64, seed)
+    for o, t, r in zip(ours, twin, ref):
+        _close(o, t, dtype, k if o.shape != (n,) else m)
+        _close(o, r.astype(dtype), dtype, max(k, m))
+
+
+def test_the_products_are_the_host_s_variants_and_the_public_functions_take_them() -> None:
+    assert HOST.kernel(Mm) is MmThreads and HOST.kernel(Addmm) is AddmmThreads
+    x, w = minitorch.randn(4, 3), minitorch.randn(3, 2, requires_grad=True)
+    assert minitorch.mm(x, w).grad_fn._function is MmThreads
+    assert minitorch.nn.Linear(3, 2)(x).grad_fn._function is AddmmThreads
+    assert type(minitorch.mm(x, w).grad_fn).__name__ == "MmBackward0"
+
+
+def test_integer_products_split_like_float_ones() -> None:
+    a = np.arange(12 * 5).reshape(12, 5)
+    b = np.arange(5 * 7).reshape(5, 7)
+    with thread_count(2):
+        np.testing.assert_array_equal(linalg_threads.product(a, b), a @ b)
+        np.testing.assert_array_equal(linalg_threads.product(b.T, a.T), b.T @ a.T)  # columns split
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "m, k, n", [(64, 1000, 100), (1000, 64, 100), (64, 400, 120), (120, 64, 400), (64, 120, 84), (4, 400, 120)]
+)
+def test_a_product_has_the_same_bits_on_any_number_of_threads(dtype: Any, m: int, k: int, n: int) -> None:
+    """The blocks follow the shape, not the thread count: a resumed run on other threads continues the same numbers."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    results = []
+    for count in (1, 2, 3):
+        with thread_count(count, min_block=50_000):
+            assert linalg_threads.blocks_for(m, k, n) > 1  # cut into blocks on one thread too
+            results.append(linalg_threads.product(a, b))
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0], other)
+
+
+def test_blocks_depend_on_the_shape_alone() -> None:
+    assert linalg_threads.blocks_for(64, 1000, 100) == 1  # 6.4M multiply-adds: less than one block's worth
+    assert linalg_threads.blocks_for(256, 1000, 300) == 8  # 77M: 9 blocks wanted, at most 8
+    assert linalg_threads.blocks_for(64, 100, 10) == 1
+    assert linalg_threads.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
+    assert linalg_threads.blocks_for(4096, 4096, 4096) == linalg_threads.MAX_BLOCKS
