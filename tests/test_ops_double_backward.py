@@ -769,6 +769,11 @@ ELSEWHERE = {
         ],
         KERNELS,
     ),
+    # The host's fast variants (numba, worker threads) hand create_graph to their plain twins' backward.
+    **dict.fromkeys(
+        ["FlatConvolutionNumba", "MaxPool2DTiledNumba", "MmThreads", "AddmmThreads"],
+        "tests/test_ops_numba.py::test_the_fast_variants_differentiate_twice_as_torch",
+    ),
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
 NOT_DIFFERENTIABLE = {
@@ -814,6 +819,7 @@ def _ops_in_graph(roots: list) -> set:
     return found
 
 
+@pytest.mark.usefixtures("plain_host_kernels")  # the plain ops themselves; their fast variants are listed above
 def test_every_op_is_in_the_table() -> None:
     reached = _reached()
     saved = dict(HOST._kernels)

@@ -285,3 +285,39 @@ def test_empty_inputs_run_the_plain_twins_inside_the_variants() -> None:
     assert pooled.shape == (0, 3, 2, 2)
     pooled.sum().backward()
     assert empty.grad.shape == empty.shape
+
+
+def _second_order(lib: Any, functional: Any, arrays: list) -> list:
+    """A conv -> 2x2 max pool -> linear net: its gradients, then the gradients of their squared norm."""
+    x, w, b, lw, lb = (lib.tensor(a, requires_grad=True) for a in arrays)
+    h = functional.max_pool2d(functional.conv2d(x, w, b, padding=1), 2)
+    loss = (functional.linear(h.reshape(h.shape[0], -1), lw, lb).tanh() ** 2).sum()
+    first = lib.autograd.grad(loss, (x, w, lw), create_graph=True)
+    second = lib.autograd.grad(sum((g**2).sum() for g in first), (x, w, b, lw, lb))
+    return [g.detach().numpy() for g in (*first, *second)]
+
+
+@needs_numba
+@pytest.mark.parametrize("count", [1, 2])
+@settings(max_examples=8, deadline=None)
+@given(n=st.integers(1, 5), c=st.integers(1, 3), side=st.sampled_from([4, 6, 8]), seed=st.integers(0, 2**16))
+def test_the_fast_variants_differentiate_twice_as_torch(n: int, c: int, side: int, seed: int, count: int) -> None:
+    # Under create_graph the numba conv and pool and the threaded products hand over to their plain twins'
+    # differentiable backward; the first and second derivatives of the whole net must match torch's.
+    from minitorch.ops import linalg_threads
+
+    rng = np.random.default_rng(seed)
+    o, feat = 3, 3 * (side // 2) ** 2
+    arrays = [rng.standard_normal(s) for s in ((n, c, side, side), (o, c, 3, 3), (o,), (4, feat), (4,))]
+    before = linalg_threads.MIN_BLOCK
+    linalg_threads.MIN_BLOCK = 1  # the products split even at these sizes
+    try:
+        with thread_count(count):
+            assert HOST.kernel(FlatConvolution) is FlatConvolutionNumba
+            assert HOST.kernel(MaxPool2DTiled) is MaxPool2DTiledNumba
+            ours = _second_order(minitorch, minitorch.nn.functional, arrays)
+    finally:
+        linalg_threads.MIN_BLOCK = before
+    ref = _second_order(torch, torch.nn.functional, arrays)
+    for a, r in zip(ours, ref):
+        np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(r).max())))

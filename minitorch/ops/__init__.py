@@ -9,6 +9,8 @@ numpy's functions as differentiable ops) is handed to ``base.namespace_of``: the
 that namespace need each other, so neither imports the other's module at load time.
 """
 
+from . import base as _base  # noqa: E402
+
 # Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
 # without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
 # and the host's products on its worker threads.

@@ -24,7 +24,6 @@ from ..autograd.function import Context
 from ..backend import HOST, Array, jit, workers
 from . import conv_flat
 from .base import is_tensor
-from .conv import ConvolutionInputGrad, ConvolutionWeightGrad
 from .conv_flat import FlatConvolution, FlatGeometry
 
 # Columns kept from forward for the weight gradient up to this many bytes (LeNet's at batch 64 are 5 MiB).
@@ -128,26 +127,21 @@ class FlatConvolutionNumba(FlatConvolution):
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
         ctx.plain = False
+        # As the plain twin: the columns (or padded input) are a first-order cache; x is what create_graph
+        # differentiates, through the plain twin's backward (same saved layout and conf).
+        need_w = ctx.needs_input_grad[1]
         ctx.save_for_backward(
-            (cols if keep else xpad) if ctx.needs_input_grad[1] else None,
-            w if ctx.needs_input_grad[0] else None,
-            x if ctx.needs_input_grad[1] else None,  # a reference: what create_graph differentiates
+            (cols if keep else xpad) if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None
         )
-        ctx.geo, ctx.conf = geo, (x.shape, w.shape, padding, groups)
+        ctx.geo, ctx.conf, ctx.shapes = geo, (padding, dilation, groups), (x.shape, w.shape)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        if ctx.plain:
+        if ctx.plain or is_tensor(grad):
             return FlatConvolution.backward(ctx, grad)
-        saved, w, x = ctx.saved_tensors
-        geo, (xshape, wshape, (top, _, left, _), groups) = ctx.geo, ctx.conf
-        if is_tensor(grad):  # create_graph: conv.py's differentiable ops (as the GPU variant does)
-            conf = ((1, 1), ctx.conf[2], (geo.dh, geo.dw), groups)
-            gx = ConvolutionInputGrad.call(grad, w, xshape, conf) if w is not None else None
-            gw = ConvolutionWeightGrad.call(x, grad, wshape, conf, None) if x is not None else None
-            gb = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
-            return gx, gw, gb, None, None, None, None
+        saved, _, w = ctx.saved_tensors
+        geo, (xshape, wshape), ((top, _, left, _), _, groups) = ctx.geo, ctx.shapes, ctx.conf
         n, o, ho, wo = grad.shape
         og, kg, p = o // groups, geo.kg, ho * wo
         k = kg * groups

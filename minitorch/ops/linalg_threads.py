@@ -77,12 +77,12 @@ class MmThreads(Mm):
     @staticmethod
     def forward(ctx: Context, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
-        ctx.ndims = (2, 2)  # what the plain twin's backward reads (create_graph)
+        ctx.ndims = (2, 2)
         return product(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        if is_tensor(grad):  # create_graph: the plain twin's backward, on tensors (recorded)
+        if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
             return Mm.backward(ctx, grad)
         a, b = ctx.saved_tensors
         ga = None if b is None else product(grad, b.T)
@@ -104,7 +104,7 @@ class AddmmThreads(Addmm):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
-        if is_tensor(grad):  # create_graph: the plain twin's backward, on tensors (recorded)
+        if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
             return Addmm.backward(ctx, grad)
         a, b = ctx.saved_tensors
         ga = None if b is None else product(grad, b.T)

@@ -17,9 +17,8 @@ import numpy as np
 
 from ..autograd.function import Context
 from ..backend import HOST, Array, jit, workers
-from .base import is_tensor
-from .pool import MaxPool2DWithIndices
-from .pool_tiled import MaxPool2DTiled
+from .base import array_of, is_tensor
+from .pool_tiled import MaxPool2DTiled, TileRoute
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Elements per slice below which waking a worker thread costs more than it saves.
@@ -89,7 +88,7 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         if x.dtype not in DTYPES or type(x) is not np.ndarray or kernel != (2, 2) or x.size == 0:
             ctx.plain = True
             return MaxPool2DTiled.forward(ctx, x, kernel, out)
-        x = np.ascontiguousarray(x)
+        x_in, x = x, np.ascontiguousarray(x)  # the input itself is saved: what create_graph differentiates
         n, c, h, w = x.shape
         res = np.empty((n, c, ho, wo), dtype=x.dtype)
         tap = np.empty((n, c, ho, wo), dtype=np.uint8)
@@ -112,23 +111,23 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
             ctx.plain = True
             return MaxPool2DTiled.forward(ctx, x, kernel, out)
         ctx.plain = False
-        ctx.save_for_backward(tap)
-        ctx.conf = (x.shape, kernel, out)
+        # The taps serve the first order; x and the maxima route the gradient under create_graph (the plain
+        # twin's pieces, which differentiate again).
+        ctx.save_for_backward(tap, x_in, res)
+        ctx.conf, ctx.shape = (kernel, out), x.shape
         return res
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         if ctx.plain:
             return MaxPool2DTiled.backward(ctx, grad)
-        (n, c, h, w), _, (ho, wo) = ctx.conf
-        if is_tensor(grad):  # create_graph: the general pool's differentiable scatter, at the taps' places
-            (tap,) = ctx.saved_tensors
-            rows, cols = np.arange(ho).reshape(-1, 1) * 2 + tap // 2, np.arange(wo) * 2 + tap % 2
-            ctx.shape, ctx.index = (n, c, h, w), (rows * w + cols).astype(np.int64)
-            return MaxPool2DWithIndices.backward(ctx, grad)[0], None, None
+        tap, x, res = ctx.saved_tensors
+        if is_tensor(grad):  # create_graph: routed by the plain twin's differentiable pieces
+            return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None
+        (n, c, h, w), (_, (ho, wo)) = ctx.shape, ctx.conf
         grad = np.ascontiguousarray(grad)
         gx = np.empty((n, c, h, w), dtype=grad.dtype)
-        planes, (tap,) = n * c, ctx.saved_tensors
+        planes = n * c
 
         def work(start: int, stop: int, part: int) -> None:
             pool2x2_backward(
