@@ -26,7 +26,6 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch.backend import HOST
 from minitorch.ops.base import Op
 from minitorch.testing import gradgradcheck
 from minitorch.testing.parity import make_input
@@ -625,17 +624,13 @@ ON_VARIANTS = [c for c in CASES if any(k in c[0] for k in ("conv", "pool", "line
 
 
 @pytest.mark.parametrize("name,fn,inputs", ON_VARIANTS, ids=[c[0] for c in ON_VARIANTS])
+@pytest.mark.usefixtures("plain_host_kernels")
 @GRADGRAD
 @given(data=st.data())
 def test_plain_twins_second_derivatives_match_torch(
     name: str, fn: Callable, inputs: st.SearchStrategy, data: st.DataObject
 ) -> None:
-    saved = dict(HOST._kernels)
-    HOST._kernels.clear()
-    try:
-        check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
-    finally:
-        HOST._kernels.update(saved)
+    check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
 
 
 # Rows whose finite differences are too coarse to check: a trip through float32; and rows whose gradient is no
@@ -821,25 +816,6 @@ def _ops_in_graph(roots: list) -> set:
 
 @pytest.mark.usefixtures("plain_host_kernels")  # the plain ops themselves; their fast variants are listed above
 def test_every_op_is_in_the_table() -> None:
-    reached = _reached()
-    saved = dict(HOST._kernels)
-    HOST._kernels.clear()  # and again on the plain twins of the host's registered variants (numba, threads)
-    try:
-        reached |= _reached()
-    finally:
-        HOST._kernels.update(saved)
-    # A subclass that only renames a node or changes the forward shares its parent's backward: one row covers both
-    # (a classmethod backward is compared by its function: a base class like AddProduct is never applied itself).
-    backwards = {_function_of(op.backward) for op in reached}
-    exempt = ELSEWHERE.keys() | NOT_DIFFERENTIABLE
-    missing = sorted(
-        op.__name__ for op in _all_ops() if _function_of(op.backward) not in backwards and op.__name__ not in exempt
-    )
-    assert not missing, f"ops whose backward no row of CASES reaches (add one): {missing}"
-
-
-def _reached() -> set:
-    """The ops in the forward graphs of the table's rows and in the graphs of their backwards, to third order."""
     reached = set()
     for _, fn, inputs in CASES:
         arrays = find(inputs, lambda _: True, settings=FIRST_EXAMPLE)
@@ -856,4 +832,11 @@ def _reached() -> set:
             total = sum((g * g).sum() for g in live)
             grads = list(minitorch.autograd.grad(total, diff + seeds, create_graph=True, allow_unused=True))
             reached |= _ops_in_graph(grads)
-    return reached
+    # A subclass that only renames a node or changes the forward shares its parent's backward: one row covers both
+    # (a classmethod backward is compared by its function: a base class like AddProduct is never applied itself).
+    backwards = {_function_of(op.backward) for op in reached}
+    exempt = ELSEWHERE.keys() | NOT_DIFFERENTIABLE
+    missing = sorted(
+        op.__name__ for op in _all_ops() if _function_of(op.backward) not in backwards and op.__name__ not in exempt
+    )
+    assert not missing, f"ops whose backward no row of CASES reaches (add one): {missing}"

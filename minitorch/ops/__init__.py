@@ -14,7 +14,6 @@ from . import base as _base  # noqa: E402
 # Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
 # without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
 # and the host's products on its worker threads.
-from . import base as _base  # noqa: E402
 from . import (  # noqa: E402, F401
     conv_cuda,
     conv_numba,
