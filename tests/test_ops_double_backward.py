@@ -619,6 +619,20 @@ def test_second_derivatives_match_torch(
     check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
 
 
+# The rows the host's registered variants (numba kernels, threaded products) take: again on their plain twins.
+ON_VARIANTS = [c for c in CASES if any(k in c[0] for k in ("conv", "pool", "linear", "mm", "matmul", "lstm", "gru"))]
+
+
+@pytest.mark.parametrize("name,fn,inputs", ON_VARIANTS, ids=[c[0] for c in ON_VARIANTS])
+@pytest.mark.usefixtures("plain_host_kernels")
+@GRADGRAD
+@given(data=st.data())
+def test_plain_twins_second_derivatives_match_torch(
+    name: str, fn: Callable, inputs: st.SearchStrategy, data: st.DataObject
+) -> None:
+    check_parity(fn, *data.draw(inputs), dtype=np.float64, order=2)
+
+
 # Rows whose finite differences are too coarse to check: a trip through float32; and rows whose gradient is no
 # derivative, by torch's design (scale_grad_by_freq divides it by the counts, torch's second order does not).
 ROUGH = {"to_dtype", "embedding_padding_freq"}
