@@ -11,7 +11,7 @@ its own columns and runs its own GEMMs with the BLAS on one thread. Small batche
 forward's columns for the weight gradient; large ones rebuild them (less memory, and the rebuild
 costs less than reading them back). Groups and dilation go through the same kernels; a dtype the
 kernels do not cover, or a process where numba failed, runs the plain twin.
-``tests/test_ops_conv_numba.py`` checks the variant against its plain twin and against torch.
+``tests/test_ops_numba.py`` checks the variant against its plain twin and against torch.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ and zeros around it. Written for 2x2 tiles (LeNet's and most CNNs'), unrolled: a
 tile size as a loop bound ran ten times slower than numpy; other tile sizes run the plain twin. Ties and NaNs follow torch as the plain twin does: the first maximum, or the
 last NaN of a tile. The planes are split over the worker threads (``backend/workers.py``) when the
 input is large enough to pay for waking them. Registered on the host when numba is present;
-``tests/test_ops_conv_numba.py`` checks it bit for bit against its plain twin and against torch.
+``tests/test_ops_numba.py`` checks it bit for bit against its plain twin and against torch.
 """
 
 from __future__ import annotations
