@@ -769,6 +769,7 @@ ELSEWHERE = {
         ["FlatConvolutionNumba", "MaxPool2DTiledNumba", "MmThreads", "AddmmThreads"],
         "tests/test_ops_numba.py::test_the_fast_variants_differentiate_twice_as_torch",
     ),
+    "ReluNumba": "tests/test_ops_numba.py::test_relu_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
 NOT_DIFFERENTIABLE = {

@@ -4,9 +4,11 @@
   products summed in another order, so equal to float rounding; and against torch in float64.
 - ``MaxPool2DTiledNumba`` (pool_numba.py) against ``MaxPool2DTiled`` (pool_tiled.py): no arithmetic,
   so bit for bit, ties and NaN included.
+- ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
+  signed zeros, forward and backward.
 
 Shapes and values are drawn by hypothesis; each case runs on one thread and on two, so that the
-worker pool's split of the batch (backend/workers.py) is checked too. Without numba (or with
+split of the batch over numba's threads (``prange``) is checked too. Without numba (or with
 ``MINITORCH_NO_NUMBA=1``) the twin tests are skipped and the fallback tests below check that the
 plain kernels run.
 """
@@ -27,12 +29,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch.backend import HOST, jit, workers
-from minitorch.ops import conv, conv_numba, pool_numba
+from minitorch.backend import HOST, jit
+from minitorch.ops import conv, conv_numba
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
+from minitorch.ops.unary import Relu
+from minitorch.ops.unary_numba import ReluNumba
 
 needs_numba = pytest.mark.skipif(not jit.enabled(), reason="numba is not installed (or MINITORCH_NO_NUMBA is set)")
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -41,14 +45,12 @@ SETTINGS = settings(max_examples=25, deadline=None)
 @contextlib.contextmanager
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them; restored after."""
-    before, min_slice, min_cost = minitorch.get_num_threads(), pool_numba.MIN_SLICE, workers.MIN_COST
+    before = minitorch.get_num_threads()
     minitorch.set_num_threads(count)
-    pool_numba.MIN_SLICE = workers.MIN_COST = 1
     try:
         yield
     finally:
         minitorch.set_num_threads(before)
-        pool_numba.MIN_SLICE, workers.MIN_COST = min_slice, min_cost
 
 
 @pytest.fixture
@@ -205,7 +207,7 @@ def test_a_kernel_that_cannot_compile_turns_numba_off_and_the_plain_twins_take_o
 ) -> None:
     """A failing numba (here: refused when first called) unregisters every variant; results are unchanged."""
     registry, undo = dict(HOST._kernels), list(jit._state["undo"])
-    kernel = conv_numba.im2col
+    kernel = conv_numba.forward_kernel
     monkeypatch.setattr(kernel, "compiled", None)
     monkeypatch.setitem(jit._state, "enabled", True)
 
@@ -321,3 +323,64 @@ def test_the_fast_variants_differentiate_twice_as_torch(n: int, c: int, side: in
     ref = _second_order(torch, torch.nn.functional, arrays)
     for a, r in zip(ours, ref):
         np.testing.assert_allclose(a, r, rtol=1e-10, atol=1e-12 * max(1.0, float(np.abs(r).max())))
+
+
+SPECIAL = st.sampled_from([0.0, -0.0, 1.5, -2.5, np.inf, -np.inf, np.nan, 1e-30, -1e-30])
+
+
+@needs_numba
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@SETTINGS
+@given(data=st.data(), size=st.integers(1, 3000))
+def test_numba_relu_agrees_bitwise_with_its_plain_twin_and_torch(data: Any, size: int, dtype: Any, count: int) -> None:
+    values = data.draw(st.lists(st.one_of(SPECIAL, st.floats(-1e6, 1e6, width=32)), min_size=size, max_size=size))
+    grads = data.draw(st.lists(st.one_of(SPECIAL, st.floats(-1e6, 1e6, width=32)), min_size=size, max_size=size))
+    x, g = np.array(values, dtype=dtype), np.array(grads, dtype=dtype)
+    results = {}
+    for name, kernel in (("fast", ReluNumba), ("plain", Relu)):
+        t = minitorch.tensor(x, requires_grad=True)
+        with thread_count(count):
+            out = kernel.apply(t)
+            out.backward(minitorch.tensor(g))
+        results[name] = (out.detach().numpy(), t.grad.numpy())
+    tt = torch.tensor(x, requires_grad=True)
+    ref = torch.relu(tt)
+    ref.backward(torch.tensor(g))
+    fast, plain = results["fast"], results["plain"]
+    np.testing.assert_array_equal(fast[0], plain[0])
+    np.testing.assert_array_equal(fast[1], plain[1])
+    np.testing.assert_array_equal(fast[0], ref.detach().numpy())
+    np.testing.assert_array_equal(np.signbit(fast[0]), np.signbit(ref.detach().numpy()))  # -0.0 kept, as torch
+    np.testing.assert_array_equal(fast[1], tt.grad.numpy())
+
+
+@needs_numba
+def test_relu_variant_is_what_the_public_functions_run_and_it_differentiates_twice() -> None:
+    assert HOST.kernel(Relu) is ReluNumba
+    x = minitorch.tensor([[-1.0, 2.0, 3.0]], requires_grad=True)
+    assert minitorch.relu(x).grad_fn._function is ReluNumba
+    assert minitorch.nn.ReLU()(x).grad_fn._function is ReluNumba
+    (g,) = minitorch.autograd.grad((minitorch.relu(x) ** 3).sum(), x, create_graph=True)
+    (gg,) = minitorch.autograd.grad(g.sum(), x)
+    tx = torch.tensor([[-1.0, 2.0, 3.0]], requires_grad=True)
+    (tg,) = torch.autograd.grad((torch.relu(tx) ** 3).sum(), tx, create_graph=True)
+    (tgg,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy())
+
+
+@needs_numba
+def test_numba_pool_leaves_the_openmp_thread_count_of_torch_alone() -> None:
+    """numba's OpenMP layer shares torch's libgomp: starting it must not change torch's thread count."""
+    code = (
+        "import torch\n"
+        "torch.set_num_threads(1)\n"
+        "import minitorch\n"
+        "from minitorch.backend import jit\n"
+        "minitorch.set_num_threads(2)\n"
+        "minitorch.relu(minitorch.randn(1000))\n"
+        "assert jit.threading_layer() is not None\n"
+        "print(torch.get_num_threads())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr

@@ -1,8 +1,10 @@
-"""The host's matrix products on worker threads (linalg_threads.py) against their plain twins and torch.
+"""The host's blocked matrix products (linalg_threads.py, on numba's threads through linalg_numba.py where
+numba and the BLAS's GEMM are found, else on the worker threads) against their plain twins and torch.
 
 Shapes are drawn by hypothesis; each case runs on one thread and on two with every product split
 (the block threshold lowered), so both the row and the column split are exercised, forward and
-backward. Each block is the same BLAS kernel over fewer rows, so results agree to float rounding.
+backward, with operands transposed as the backward passes them. Each block is the same BLAS kernel
+over fewer rows, so results agree to float rounding.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch.backend import HOST, workers
-from minitorch.ops import linalg_threads
+from minitorch.backend import HOST, blas, jit, workers
+from minitorch.ops import linalg_numba, linalg_threads
 from minitorch.ops.linalg import Mm
 from minitorch.ops.linalg_threads import AddmmThreads, MmThreads
 from minitorch.ops.linear import Addmm
@@ -30,14 +32,14 @@ SETTINGS = settings(max_examples=25, deadline=None)
 @contextlib.contextmanager
 def thread_count(count: int, min_block: int = 1) -> Iterator[None]:
     """minitorch on ``count`` threads, products cut into blocks of ``min_block`` multiply-adds; restored after."""
-    before, block, cost = minitorch.get_num_threads(), linalg_threads.MIN_BLOCK, workers.MIN_COST
+    before = minitorch.get_num_threads(), linalg_threads.MIN_BLOCK, linalg_numba.MIN_BLOCK, workers.MIN_COST
     minitorch.set_num_threads(count)
-    linalg_threads.MIN_BLOCK, workers.MIN_COST = min_block, 1
+    linalg_threads.MIN_BLOCK, linalg_numba.MIN_BLOCK, workers.MIN_COST = min_block, min_block, 1
     try:
         yield
     finally:
-        minitorch.set_num_threads(before)
-        linalg_threads.MIN_BLOCK, workers.MIN_COST = block, cost
+        minitorch.set_num_threads(before[0])
+        linalg_threads.MIN_BLOCK, linalg_numba.MIN_BLOCK, workers.MIN_COST = before[1:]
 
 
 def _close(ours: np.ndarray, ref: np.ndarray, dtype: Any, k: int) -> None:
@@ -109,6 +111,7 @@ def test_a_product_has_the_same_bits_on_any_number_of_threads(dtype: Any, m: int
     for count in (1, 2, 3):
         with thread_count(count, min_block=50_000):
             assert linalg_threads.blocks_for(m, k, n) > 1  # cut into blocks on one thread too
+            assert linalg_numba.blocks_for(m, k, n) > 1
             results.append(linalg_threads.product(a, b))
     for other in results[1:]:
         np.testing.assert_array_equal(results[0], other)
@@ -120,3 +123,39 @@ def test_blocks_depend_on_the_shape_alone() -> None:
     assert linalg_threads.blocks_for(64, 100, 10) == 1
     assert linalg_threads.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
     assert linalg_threads.blocks_for(4096, 4096, 4096) == linalg_threads.MAX_BLOCKS
+
+
+def test_numba_blocks_depend_on_the_shape_alone() -> None:
+    assert linalg_numba.blocks_for(64, 400, 120) == 1  # 3M multiply-adds: less than two blocks' worth
+    assert linalg_numba.blocks_for(64, 1000, 100) == 2  # the two-layer net's product: one block per core
+    assert linalg_numba.blocks_for(256, 1000, 300) == linalg_numba.MAX_BLOCKS
+    assert linalg_numba.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
+
+
+@pytest.mark.skipif(not jit.enabled() or blas.routines() is None, reason="needs numba and the BLAS's GEMM")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["nn", "tn", "nt", "tt", "strided"])
+def test_the_numba_product_takes_transposed_operands_as_they_are(dtype: Any, layout: str) -> None:
+    """Each operand goes to the GEMM as stored (transposed or not) and the blocks land where they belong."""
+    rng = np.random.default_rng(1)
+    m, k, n = 37, 23, 41
+    a = rng.standard_normal((k, m) if layout[0] == "t" else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if layout[1:] == "t" else (k, n)).astype(dtype)
+    a = a.T if layout[0] == "t" else a
+    b = b.T if layout[1:] == "t" else b
+    if layout == "strided":
+        a, b = np.repeat(a, 2, axis=1)[:, ::2], np.repeat(b, 2, axis=0)[::2]
+    with thread_count(2):
+        for rows in (True, False):  # a tall product splits its rows, a wide one its columns
+            x, y = (a, b) if rows else (b.T, a.T)
+            out = linalg_numba.product(x, y)
+            assert out is not None and out.flags.c_contiguous
+            np.testing.assert_allclose(out, x @ y, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+def test_the_numba_product_declines_what_it_does_not_cover() -> None:
+    a = np.ones((40, 30), dtype=np.float32)
+    with thread_count(2):
+        assert linalg_numba.product(a.astype(np.int64), a.T.astype(np.int64)) is None  # integers
+        assert linalg_numba.product(a, a.T.astype(np.float64)) is None  # mixed dtypes
+        assert linalg_numba.product(a[:0], a.T) is None  # empty

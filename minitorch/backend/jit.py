@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,11 +25,16 @@ from typing import Any
 from . import threads
 
 # Options of every kernel: cached across runs, IEEE arithmetic (no reassociation beyond what the
-# kernel's own loop order says, so results stay comparable with the plain twins), and the GIL released,
-# so that minitorch's worker threads (workers.py) run slices of a batch at once. Serial by default:
-# with numba's own parallel pool beside the workers (and the BLAS's), idle threads of one pool spin
-# while another's want the core. ``parallel=True`` (prange) remains available per kernel.
+# kernel's own loop order says, so results stay comparable with the plain twins), and the GIL released.
+# Serial by default; a kernel declared ``parallel=True`` runs its ``prange`` loops on numba's pool.
 OPTIONS = {"parallel": False, "cache": True, "fastmath": False, "nogil": True}
+
+# numba's threading layers in the order minitorch prefers them. OpenMP's threads spin for a moment
+# after a parallel loop before they sleep, so the loops of one training step (tens of microseconds
+# apart) find them awake: a loop over two threads started in ~5 us, where the workqueue layer's
+# threads, woken each time by the OS, took hundreds. A layer the user names (NUMBA_THREADING_LAYER)
+# wins.
+LAYERS = ["omp", "tbb", "workqueue"]
 
 # undo: the unregister functions of every registered variant (run when numba fails); kernels: every Kernel.
 _state: dict = {"enabled": None, "failed": None, "seconds": 0.0, "undo": [], "kernels": []}
@@ -97,7 +103,8 @@ class Kernel:
 
             options: dict[str, Any] = dict(OPTIONS, parallel=self.parallel)
             if self.parallel:
-                threads.apply_numba()
+                _start_pool(numba)
+            _resolve(self.fn)
             try:
                 return numba.njit(**options)(self.fn)
             except RuntimeError:  # no writable cache directory: compile in memory
@@ -122,6 +129,90 @@ class Kernel:
         if len(compiled.overloads) != known:  # this call compiled (or loaded) a specialisation
             _state["seconds"] += time.perf_counter() - started
         return out
+
+
+class Helper:
+    """A compiled function that kernels call (``@jit.helper``); not callable from Python.
+
+    A parallel kernel's ``prange`` body should call helpers for its inner loops rather than hold them:
+    numba compiles a loop nest inside a ``prange`` body several times slower (measured 3-7x on the
+    pooling kernel) than the same loops in a function of their own, called from the body.
+    """
+
+    def __init__(self, fn: Callable) -> None:
+        self.fn = fn
+
+    def resolve(self) -> Any:
+        import numba
+
+        _resolve(self.fn)
+        options: dict[str, Any] = dict(OPTIONS)
+        return numba.njit(**options)(self.fn)
+
+    def __call__(self, *args: Any) -> Any:
+        raise TypeError(f"{self.fn.__name__} is compiled into the kernels that call it; it cannot run from Python")
+
+
+class Deferred:
+    """A numba object a kernel names (an intrinsic, ``numba.prange``), made by ``factory`` when the first kernel
+    naming it compiles, so that defining kernels imports nothing of numba."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.factory = factory
+
+    def resolve(self) -> Any:
+        return self.factory()
+
+    def __call__(self, *args: Any) -> Any:
+        raise TypeError("a numba object for compiled kernels; it cannot run from Python")
+
+
+def helper(fn: Callable) -> Helper:
+    """Decorator: ``fn`` as a compiled helper of kernels (see ``Helper``)."""
+    return Helper(fn)
+
+
+def _resolve(fn: Callable) -> None:
+    """Replace the ``Helper``/``Deferred`` globals that ``fn`` names by their numba objects, before numba
+    reads them (numba resolves a function's globals when it compiles it)."""
+    names = fn.__code__.co_names
+    for name in names:
+        value = fn.__globals__.get(name)
+        if isinstance(value, (Helper, Deferred)):
+            fn.__globals__[name] = value.resolve()
+
+
+# numba's parallel loop, for kernels declared ``parallel=True`` (``for i in prange(n)``).
+prange = Deferred(lambda: importlib.import_module("numba").prange)
+
+
+def _start_pool(numba: Any) -> None:
+    """Start numba's thread pool on the preferred layer with minitorch's thread count, the BLAS on one thread
+    (it runs inside the pool's loops; two pools of spinning threads on the same cores slow each other)."""
+    if not os.environ.get("NUMBA_THREADING_LAYER"):
+        numba.config.THREADING_LAYER_PRIORITY = list(LAYERS)
+    from numba.np.ufunc import parallel
+
+    # numba's OpenMP layer sets the process's OpenMP thread count when it starts; where another library
+    # already runs on the same OpenMP runtime (torch loads libgomp too, and the loader shares it), that
+    # would change the other library's threads: its count is put back.
+    before = threads.openmp_threads()
+    parallel._launch_threads()
+    if before:
+        threads.set_openmp_threads(before)
+    threads.own_pool_started()
+    threads.apply_numba()
+
+
+def threading_layer() -> str | None:
+    """The threading layer numba's parallel kernels run on in this process (None before the first one ran)."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return None
+    try:
+        return str(numba.threading_layer())
+    except ValueError:  # no parallel kernel has run yet
+        return None
 
 
 class KernelUnavailable(RuntimeError):

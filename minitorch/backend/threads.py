@@ -129,3 +129,23 @@ def blas_info() -> list:
         return []
     keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer")
     return [{k: i.get(k) for k in keys} for i in threadpool_info() if i.get("user_api") == "blas"]
+
+
+def openmp_threads() -> int | None:
+    """The thread count of the OpenMP runtime loaded in this process (None when none is, or without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    counts = [i.get("num_threads") for i in threadpool_info() if i.get("user_api") == "openmp"]
+    return int(counts[0]) if counts and counts[0] else None
+
+
+def set_openmp_threads(n: int) -> bool:
+    """Set the thread count of the OpenMP runtimes loaded in this process; False without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return False
+    threadpool_limits(limits=n, user_api="openmp")
+    return True

@@ -22,6 +22,7 @@ from . import (  # noqa: E402, F401
     pool_cuda,
     pool_numba,
     unary_cuda,
+    unary_numba,
 )
 from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax

@@ -1,27 +1,31 @@
-"""conv2d at stride 1 by exact im2col in numba and batched GEMMs, on all threads: the host's fast kernel.
+"""conv2d at stride 1 by exact im2col and per-image GEMMs, compiled in numba and run on all threads: the host's fast kernel.
 
 The variant of ``FlatConvolution`` (conv_flat.py) that the host registers when numba is present
 (``backend/jit.py``). The flat-row kernel computes ``Wp`` columns per output row and drops the
 extra ``Wp - Wo`` (40 % more GEMM work on LeNet's 14x14 conv2) because numpy can only copy whole
 runs; a compiled im2col writes exactly ``Ho * Wo`` columns per image, and a compiled col2im
 scatter-adds the input gradient back without a full-size temporary per kernel row. Each image's
-product is one GEMM: (O, C*kh*kw) @ (C*kh*kw, Ho*Wo) lands in the (N, O, Ho, Wo) output with no
-transpose. The batch is cut into one slice per thread (``backend/workers.py``); each slice builds
-its own columns and runs its own GEMMs with the BLAS on one thread. Small batches keep the
-forward's columns for the weight gradient; large ones rebuild them (less memory, and the rebuild
-costs less than reading them back). Groups and dilation go through the same kernels; a dtype the
-kernels do not cover, or a process where numba failed, runs the plain twin.
+product is one GEMM per group, (O, C*kh*kw) @ (C*kh*kw, Ho*Wo), written straight into the
+(N, O, Ho, Wo) output, called inside the compiled loop through the BLAS numpy loaded
+(``backend/blas.py``), so that the whole convolution is one parallel loop over the batch on
+numba's threads (``prange``), each thread with its own columns and a single-threaded BLAS.
+Small batches keep the forward's columns for the weight gradient; large ones rebuild them (less
+memory, and the rebuild costs less than reading them back). The backward runs over blocks of
+images fixed by the shapes alone: each block sums its own weight gradient (GEMMs accumulating with
+beta = 1) and the blocks are added in order, so the bits do not depend on the thread count.
+Groups and dilation go through the same kernels; a dtype the kernels do not cover, a BLAS whose
+GEMM cannot be found, or a process where numba failed runs the plain twin.
 ``tests/test_ops_numba.py`` checks the variant against its plain twin and against torch.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from ..autograd.function import Context
-from ..backend import HOST, Array, jit, workers
+from ..backend import HOST, Array, blas, jit, threads
+from ..backend.blas import NO_TRANS, TRANS
+from ..backend.jit import prange
 from . import conv_flat
 from .base import is_tensor
 from .conv_flat import FlatConvolution, FlatGeometry
@@ -29,50 +33,133 @@ from .conv_flat import FlatConvolution, FlatGeometry
 # Columns kept from forward for the weight gradient up to this many bytes (LeNet's at batch 64 are 5 MiB).
 KEEP_BYTES = 8 << 20
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Multiply-adds of a backward block at least (smaller blocks cost more in Python than they split).
+# Multiply-adds of a backward block at least (a smaller block's GEMMs run below the BLAS's speed).
 BLOCK_WORK = 1 << 20
 
+gemm = jit.Deferred(blas.gemm_intrinsic)
 
-@jit.kernel
-def im2col(x, c, h, w, kh, kw, dh, dw, cols):  # pragma: no cover - compiled by numba
-    """cols (n, c*kh*kw, ho*wo) from the flat (n, c, h, w) images x; indices unsigned (no wraparound checks)."""
+
+@jit.helper
+def im2col_image(x, img, c, h, w, kh, kw, dh, dw, cols, base):  # pragma: no cover - compiled by numba
+    """cols[base:] = the (c*kh*kw, ho*wo) columns of image ``img`` of the flat (n, c, h, w) x; unsigned indices
+    (numba's negative-index checks stop vectorisation; cast after any division, as a signed by unsigned one
+    gives a float)."""
     u = np.uint64
-    c, h, w, kh, kw, dh, dw = u(c), u(h), u(w), u(kh), u(kw), u(dh), u(dw)
+    img, c, h, w, kh, kw, dh, dw, base = u(img), u(c), u(h), u(w), u(kh), u(kw), u(dh), u(dw), u(base)
     one = u(1)
     ho, wo = h - dh * (kh - one), w - dw * (kw - one)
-    p, k = ho * wo, c * kh * kw
-    n = u(x.size) // (c * h * w)
-    for img in range(n):
-        for ch in range(c):
-            for i in range(kh):
-                for j in range(kw):
-                    dst = (img * k + (ch * kh + i) * kw + j) * p
-                    src = ((img * c + ch) * h + i * dh) * w + j * dw
-                    for y in range(ho):
-                        d, s = dst + y * wo, src + y * w
-                        for q in range(wo):
-                            cols[d + q] = x[s + q]
+    p = ho * wo
+    for ch in range(c):
+        for i in range(kh):
+            for j in range(kw):
+                dst = base + ((ch * kh + i) * kw + j) * p
+                src = ((img * c + ch) * h + i * dh) * w + j * dw
+                for y in range(ho):
+                    d, s = dst + y * wo, src + y * w
+                    for q in range(wo):
+                        cols[d + q] = x[s + q]
 
 
-@jit.kernel
-def col2im(cols, c, h, w, kh, kw, dh, dw, x):  # pragma: no cover - compiled by numba
-    """Add the columns cols (n, c*kh*kw, ho*wo) back into the flat (n, c, h, w) images x (zeroed by the caller)."""
+@jit.helper
+def col2im_image(cols, c, h, w, kh, kw, dh, dw, x, img):  # pragma: no cover - compiled by numba
+    """Add the (c*kh*kw, ho*wo) columns ``cols`` into image ``img`` of the flat (n, c, h, w) x."""
     u = np.uint64
-    c, h, w, kh, kw, dh, dw = u(c), u(h), u(w), u(kh), u(kw), u(dh), u(dw)
+    img, c, h, w, kh, kw, dh, dw = u(img), u(c), u(h), u(w), u(kh), u(kw), u(dh), u(dw)
     one = u(1)
     ho, wo = h - dh * (kh - one), w - dw * (kw - one)
-    p, k = ho * wo, c * kh * kw
-    n = u(x.size) // (c * h * w)
-    for img in range(n):
-        for ch in range(c):
-            for i in range(kh):
-                for j in range(kw):
-                    src = (img * k + (ch * kh + i) * kw + j) * p
-                    dst = ((img * c + ch) * h + i * dh) * w + j * dw
-                    for y in range(ho):
-                        s, d = src + y * wo, dst + y * w
-                        for q in range(wo):
-                            x[d + q] += cols[s + q]
+    p = ho * wo
+    for ch in range(c):
+        for i in range(kh):
+            for j in range(kw):
+                src = ((ch * kh + i) * kw + j) * p
+                dst = ((img * c + ch) * h + i * dh) * w + j * dw
+                for y in range(ho):
+                    s, d = src + y * wo, dst + y * w
+                    for q in range(wo):
+                        x[d + q] += cols[s + q]
+
+
+@jit.helper
+def add_bias(out, bias, img, o, p):  # pragma: no cover - compiled by numba
+    """Add bias[oc] to channel oc of image ``img`` of the flat (n, o, p) out."""
+    u = np.uint64
+    img, o, p = u(img), u(o), u(p)
+    for oc in range(o):
+        v, start = bias[oc], (img * o + oc) * p
+        for q in range(p):
+            out[start + q] += v
+
+
+@jit.kernel(parallel=True)
+def forward_kernel(
+    x, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, parts, blas_at
+):  # pragma: no cover
+    """out (n, o, ho*wo) = per image and group wm @ columns (+ bias), the batch cut into ``parts`` slices run in
+    parallel; ``keep``: the columns stay in ``cols`` (n, k, p), else each slice builds them in its own buffer.
+    ``blas_at``: (address of the GEMM, 1 if its integers are 64-bit)."""
+    o = wm.size // (c // groups * kh * kw)
+    og, kg = o // groups, c // groups * kh * kw
+    k, p = kg * groups, (h - dh * (kh - 1)) * (w - dw * (kw - 1))
+    item = x.itemsize
+    one, zero = wm.dtype.type(1), wm.dtype.type(0)
+    for part in prange(parts):
+        first, last = n * part // parts, n * (part + 1) // parts
+        scratch = np.empty(0 if keep else k * p, dtype=x.dtype)
+        for img in range(first, last):
+            buf, base = (cols, img * k * p) if keep else (scratch, 0)
+            im2col_image(x, img, c, h, w, kh, kw, dh, dw, buf, base)
+            for g in range(groups):
+                gemm(
+                    blas_at[0], blas_at[1], NO_TRANS, NO_TRANS, og, p, kg, one,
+                    wm.ctypes.data + g * og * kg * item, kg,
+                    buf.ctypes.data + (base + g * kg * p) * item, p,
+                    zero, out.ctypes.data + (img * o + g * og) * p * item, p,
+                )  # fmt: skip
+            if has_bias:
+                add_bias(out, bias, img, o, p)
+
+
+@jit.kernel(parallel=True)
+def backward_kernel(
+    g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+):  # pragma: no cover - compiled by numba
+    """Per block of ``block`` images, in parallel: gw_blocks[b] (groups, kg, og) = sum over its images of columns @ g^T
+    (columns ``saved`` (n, k, p) when ``kept``, else rebuilt from the padded input ``saved``); gx (n, c, h, w),
+    zeroed by the caller, += col2im(wm^T @ g) per image."""
+    o = wm.size // (c // groups * kh * kw)
+    og, kg = o // groups, c // groups * kh * kw
+    k, p = kg * groups, (h - dh * (kh - 1)) * (w - dw * (kw - 1))
+    item = g.itemsize
+    one, zero = wm.dtype.type(1), wm.dtype.type(0)
+    blocks = (n + block - 1) // block
+    for b in prange(blocks):
+        first, last = b * block, min(n, (b + 1) * block)
+        scratch = np.empty(k * p, dtype=g.dtype)
+        for img in range(first, last):
+            grad_at = g.ctypes.data + img * o * p * item
+            if need_w:
+                if kept:
+                    buf, base = saved, img * k * p
+                else:
+                    im2col_image(saved, img, c, h, w, kh, kw, dh, dw, scratch, 0)
+                    buf, base = scratch, 0
+                for gr in range(groups):  # (kg, p) @ (p, og): twice as fast as (og, p) @ (p, kg) on LeNet's conv2
+                    gemm(
+                        blas_at[0], blas_at[1], NO_TRANS, TRANS, kg, og, p, one,
+                        buf.ctypes.data + (base + gr * kg * p) * item, p,
+                        grad_at + gr * og * p * item, p,
+                        one if img > first else zero,
+                        gw_blocks.ctypes.data + (b * groups + gr) * kg * og * item, og,
+                    )  # fmt: skip
+            if need_x:
+                for gr in range(groups):
+                    gemm(
+                        blas_at[0], blas_at[1], TRANS, NO_TRANS, kg, p, og, one,
+                        wm.ctypes.data + gr * og * kg * item, kg,
+                        grad_at + gr * og * p * item, p,
+                        zero, scratch.ctypes.data + gr * kg * p * item, p,
+                    )  # fmt: skip
+                col2im_image(scratch, c, h, w, kh, kw, dh, dw, gx, img)
 
 
 def _padded(x: Array, padding: tuple) -> Array:
@@ -82,8 +169,14 @@ def _padded(x: Array, padding: tuple) -> Array:
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
 
 
+def _blas_at(dtype: np.dtype) -> np.ndarray | None:
+    """(GEMM address, 64-bit integers) for the kernels, or None where the BLAS's GEMM was not found."""
+    found = blas.routines()
+    return None if found is None else np.array([found.gemm_for(dtype), int(found.ilp64)], dtype=np.int64)
+
+
 class FlatConvolutionNumba(FlatConvolution):
-    """conv2d at stride 1: compiled exact im2col/col2im around per-image GEMMs, the batch split over threads."""
+    """conv2d at stride 1: compiled exact im2col/col2im around per-image GEMMs, the batch run in parallel."""
 
     node_name = "ConvolutionBackward0"
 
@@ -98,31 +191,23 @@ class FlatConvolutionNumba(FlatConvolution):
         groups: int,
         geo: FlatGeometry,
     ) -> Array:
-        if x.dtype not in DTYPES or type(x) is not np.ndarray or x.size == 0 or w.size == 0:  # empty: plain twin
+        blas_at = None if x.dtype not in DTYPES or type(x) is not np.ndarray else _blas_at(x.dtype)
+        if blas_at is None or x.size == 0 or w.size == 0 or w.dtype != x.dtype:  # the plain twin
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
         xpad = _padded(x, padding)
         n, o, k, p = geo.n, w.shape[0], geo.kg * groups, geo.ho * geo.wo
-        wm = np.ascontiguousarray(w).reshape(groups, o // groups, geo.kg)
+        wm = np.ascontiguousarray(w).reshape(-1)
         out = np.empty((n, o, geo.ho, geo.wo), dtype=x.dtype)
         keep = ctx.needs_input_grad[1] and n * k * p * x.itemsize <= KEEP_BYTES
-        cols: Any = np.empty((n, k, p), dtype=x.dtype) if keep else None
-        chunk = _chunk(k * p * x.itemsize)
-        bias = None if b is None else b.reshape(groups, o // groups, 1)
-
-        def work(start: int, stop: int, part: int) -> None:
-            scratch: Any = None if keep else np.empty((min(chunk, stop - start), k, p), dtype=x.dtype)
-            for s in range(start, stop, chunk):
-                e = min(stop, s + chunk)
-                c = cols[s:e] if keep else scratch[: e - s]
-                im2col(xpad[s:e].reshape(-1), geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, c.reshape(-1))
-                res = out[s:e].reshape(e - s, groups, o // groups, p)
-                np.matmul(wm, c.reshape(e - s, groups, geo.kg, p), out=res)
-                if bias is not None:
-                    res += bias
-
+        cols = np.empty(n * k * p if keep else 0, dtype=x.dtype)
+        bias = np.zeros(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b, dtype=x.dtype)
+        parts = max(1, min(n, threads.get_num_threads()))
         try:
-            workers.run(work, n, workers.parts_for(n, 2.0 * o * k * p * n))
+            forward_kernel(
+                xpad.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
+                wm, bias, b is not None, out.reshape(-1), cols, keep, parts, blas_at,
+            )  # fmt: skip
         except jit.KernelUnavailable:  # numba failed in this process: the plain twin, from now on
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
@@ -130,10 +215,9 @@ class FlatConvolutionNumba(FlatConvolution):
         # As the plain twin: the columns (or padded input) are a first-order cache; x is what create_graph
         # differentiates, through the plain twin's backward (same saved layout and conf).
         need_w = ctx.needs_input_grad[1]
-        ctx.save_for_backward(
-            (cols if keep else xpad) if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None
-        )
-        ctx.geo, ctx.conf, ctx.shapes = geo, (padding, dilation, groups), (x.shape, w.shape)
+        saved = (cols.reshape(n, k, p) if keep else xpad) if need_w else None
+        ctx.save_for_backward(saved, x if need_w else None, w if ctx.needs_input_grad[0] else None)
+        ctx.geo, ctx.conf, ctx.shapes, ctx.blas_at = geo, (padding, dilation, groups), (x.shape, w.shape), blas_at
         return out
 
     @staticmethod
@@ -143,53 +227,27 @@ class FlatConvolutionNumba(FlatConvolution):
         saved, _, w = ctx.saved_tensors
         geo, (xshape, wshape), ((top, _, left, _), _, groups) = ctx.geo, ctx.shapes, ctx.conf
         n, o, ho, wo = grad.shape
-        og, kg, p = o // groups, geo.kg, ho * wo
-        k = kg * groups
-        g = np.ascontiguousarray(grad).reshape(n, groups, og, p)
+        k, p = geo.kg * groups, ho * wo
+        g = np.ascontiguousarray(grad, dtype=saved.dtype if saved is not None else w.dtype)
         kept = saved is not None and saved.ndim == 3
-        # The batch goes in blocks whose size depends on the shapes only, never on the thread count: each
-        # block's weight gradient is summed on its own and the blocks in order, so the result is the same
-        # bits on any number of threads (a resumed run on another machine continues the same numbers).
+        # Blocks of images fixed by the shapes alone (never by the thread count): each block sums its own
+        # weight gradient and the blocks are added in order, so the bits are the same on any number of threads.
         block = _block(n, o * k * p, _chunk(k * p * grad.itemsize))
         blocks = -(-n // block)
-        parts = workers.parts_for(blocks, 2.0 * o * k * p * n * ((saved is not None) + (w is not None)))
-        gw_blocks: Any = np.empty((blocks, groups, kg, og), dtype=grad.dtype) if saved is not None else None
-        gxpad: Any = np.zeros((n, geo.c, geo.hp, geo.wp), dtype=grad.dtype) if w is not None else None
-        wt: Any = None if w is None else np.ascontiguousarray(w.reshape(groups, og, kg).transpose(0, 2, 1))
-
-        def work(first: int, last: int, part: int) -> None:
-            size = min(block, n)
-            scratch: Any = (
-                np.empty((size, k, p), dtype=grad.dtype) if (saved is not None and not kept) or w is not None else None
-            )
-            prod: Any = np.empty((size, groups, kg, og), dtype=grad.dtype) if saved is not None else None
-            for b in range(first, last):
-                s, e = b * block, min(n, (b + 1) * block)
-                gs = g[s:e]
-                if saved is not None:
-                    if kept:
-                        c = saved[s:e]
-                    else:
-                        c = scratch[: e - s]
-                        im2col(
-                            saved[s:e].reshape(-1), geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, c.reshape(-1)
-                        )
-                    # (K, P) @ (P, O) per image: OpenBLAS runs this shape faster than (O, P) @ (P, K)
-                    pr = np.matmul(c.reshape(e - s, groups, kg, p), gs.transpose(0, 1, 3, 2), out=prod[: e - s])
-                    pr.sum(axis=0, out=gw_blocks[b])
-                if w is not None:
-                    gc = scratch[: e - s]
-                    np.matmul(wt, gs, out=gc.reshape(e - s, groups, kg, p))
-                    col2im(
-                        gc.reshape(-1), geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, gxpad[s:e].reshape(-1)
-                    )
-
-        workers.run(work, blocks, parts)
+        gw_blocks = np.empty((blocks, groups, geo.kg, o // groups) if saved is not None else 0, dtype=g.dtype)
+        gxpad = np.zeros((n, geo.c, geo.hp, geo.wp) if w is not None else 0, dtype=g.dtype)
+        wm = np.ascontiguousarray(w if w is not None else np.zeros(wshape, dtype=g.dtype)).reshape(-1)
+        source = saved if saved is not None else np.zeros(0, dtype=g.dtype)
+        backward_kernel(
+            g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
+            source.reshape(-1), kept, saved is not None, wm, w is not None,
+            gxpad.reshape(-1), gw_blocks.reshape(-1), block, ctx.blas_at,
+        )  # fmt: skip
         gx = gw = gb = None
-        if gxpad is not None:
+        if w is not None:
             gx = gxpad[:, :, top : top + xshape[2], left : left + xshape[3]]
             gx = gx if gx.flags.c_contiguous else np.ascontiguousarray(gx)
-        if gw_blocks is not None:
+        if saved is not None:
             acc = gw_blocks[0] if blocks == 1 else gw_blocks.sum(axis=0)
             gw = np.ascontiguousarray(acc.transpose(0, 2, 1)).reshape(wshape)
         if ctx.needs_input_grad[2]:
@@ -209,7 +267,7 @@ def _chunk(bytes_per_image: int) -> int:
     return max(1, conv_flat.CHUNK_BYTES // max(1, bytes_per_image))
 
 
-KERNELS = (im2col, col2im)
+KERNELS = (forward_kernel, backward_kernel)
 VARIANTS = {FlatConvolution: FlatConvolutionNumba}
 for _plain, _fast in VARIANTS.items():
     jit.register(HOST, _plain, _fast)

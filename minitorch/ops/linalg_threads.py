@@ -22,6 +22,7 @@ import numpy as np
 
 from ..autograd.function import Context
 from ..backend import HOST, Array, threads, workers
+from . import linalg_numba
 from .base import is_tensor
 from .linalg import Mm
 from .linear import Addmm
@@ -47,6 +48,9 @@ def product(a: Array, b: Array) -> Array:
     on any number of threads (a block is one BLAS call, and OpenBLAS may sum a small block in another
     order than a large one: cutting by the thread count would make the bits depend on it).
     """
+    fast = linalg_numba.product(a, b)  # numba's threads, awake between the products of a step
+    if fast is not None:
+        return fast
     if threads.get_num_threads() > 1:
         threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on the workers
     m, k = a.shape

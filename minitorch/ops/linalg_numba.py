@@ -1,0 +1,92 @@
+"""Matrix products cut into blocks that run on numba's threads, each block one single-threaded BLAS GEMM.
+
+The engine behind ``linalg_threads.product`` where numba and the BLAS's GEMM (``backend/blas.py``)
+are present: the blocks (rows of the result, or columns when it is wider than tall) are one
+parallel loop (``prange``), whose threads are awake between the products of a step, where
+minitorch's worker threads had to be woken by the OS for each (~76 us on a 2-core VM): products
+down to a few hundred microseconds of work are worth cutting. Transposed operands are passed to
+the GEMM as transposed, never copied. The blocks depend on the shape alone (see
+``linalg_threads``), so the bits do not depend on the thread count.
+``tests/test_ops_threads.py`` checks the products against their plain twins and torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..backend import Array, blas, jit
+from ..backend.blas import NO_TRANS, TRANS
+from ..backend.jit import prange
+
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Multiply-adds per block at least (~50 us of one core's GEMM: below that, cutting costs more than a second
+# thread gains), and the most blocks.
+MIN_BLOCK = 1 << 21
+MAX_BLOCKS = 4
+
+gemm = jit.Deferred(blas.gemm_intrinsic)
+
+
+@jit.kernel(parallel=True)
+def blocked_gemm(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
+    """c (m, n) = op(a) @ op(b) in ``count`` blocks of rows (``by_rows``) or columns, in parallel; a, b: the flat
+    storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS, ``lda``/``ldb`` their row lengths."""
+    item = c.itemsize
+    one, zero = c.dtype.type(1), c.dtype.type(0)
+    for blk in prange(count):
+        if by_rows:
+            first, last = m * blk // count, m * (blk + 1) // count
+            a_at = a.ctypes.data + (first * lda if ta == NO_TRANS else first) * item
+            gemm(
+                blas_at[0], blas_at[1], ta, tb, last - first, n, k, one, a_at, lda,
+                b.ctypes.data, ldb, zero, c.ctypes.data + first * n * item, n,
+            )  # fmt: skip
+        else:
+            first, last = n * blk // count, n * (blk + 1) // count
+            b_at = b.ctypes.data + (first if tb == NO_TRANS else first * ldb) * item
+            gemm(
+                blas_at[0], blas_at[1], ta, tb, m, last - first, k, one, a.ctypes.data, lda,
+                b_at, ldb, zero, c.ctypes.data + first * item, n,
+            )  # fmt: skip
+
+
+def blocks_for(m: int, k: int, n: int) -> int:
+    """How many blocks (a power of two) a product of (m, k) @ (k, n) is cut into: each at least ``MIN_BLOCK``
+    multiply-adds, at most ``MAX_BLOCKS``; a function of the shape alone."""
+    wanted = min(MAX_BLOCKS, max(m, n), (m * k * n) // MIN_BLOCK)
+    return 1 << (max(1, wanted).bit_length() - 1)
+
+
+def _operand(x: Array) -> tuple:
+    """(flat storage, NO_TRANS or TRANS, row length) of a matrix for the GEMM, copying only a strided one."""
+    if x.flags.c_contiguous:
+        return x.reshape(-1), NO_TRANS, max(1, x.shape[1])
+    if x.flags.f_contiguous:
+        return x.T.reshape(-1), TRANS, max(1, x.shape[0])
+    x = np.ascontiguousarray(x)
+    return x.reshape(-1), NO_TRANS, max(1, x.shape[1])
+
+
+def product(a: Array, b: Array) -> Array | None:
+    """``a @ b`` for float matrices of one dtype, cut into blocks on numba's threads; None where it cannot
+    (another dtype or array type, an empty operand, numba or the BLAS's GEMM unavailable): the caller's turn."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != b.dtype or a.dtype not in DTYPES:
+        return None
+    m, k = a.shape
+    n = b.shape[1]
+    count = blocks_for(m, k, n)
+    found = blas.routines() if count > 1 and m and n and k else None
+    if found is None or not jit.enabled():
+        return None
+    sa, ta, lda = _operand(a)
+    sb, tb, ldb = _operand(b)
+    out = np.empty((m, n), dtype=a.dtype)
+    blas_at = np.array([found.gemm_for(a.dtype), int(found.ilp64)], dtype=np.int64)
+    try:
+        blocked_gemm(sa, ta, lda, sb, tb, ldb, out.reshape(-1), m, n, k, count, m >= n, blas_at)
+    except jit.KernelUnavailable:
+        return None
+    return out
+
+
+KERNELS = (blocked_gemm,)
