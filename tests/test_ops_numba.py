@@ -384,3 +384,11 @@ def test_numba_pool_leaves_the_openmp_thread_count_of_torch_alone() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "1", done.stderr
+
+
+@needs_numba
+def test_the_warm_up_compiles_every_kernel_a_training_step_uses() -> None:
+    """``python -m minitorch.ops.warm`` (run by scripts/setup.sh) leaves no kernel to compile in a fresh process."""
+    code = "from minitorch.ops import warm\nprint(warm.warm_up()['uncompiled'])\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr + done.stdout

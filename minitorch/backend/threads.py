@@ -7,8 +7,8 @@ this process may run on (``os.sched_getaffinity``), so a process pinned to one c
 under ``taskset``, uses one thread.
 
 Nothing is changed at import: the BLAS keeps the count it started with (OpenBLAS reads
-``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` itself). When minitorch's own worker threads start
-(``workers.py``: the fast kernels split each batch over them), the BLAS is limited to one thread,
+``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` itself). When numba's thread pool or minitorch's own
+worker threads start (the fast kernels split each batch over them), the BLAS is limited to one thread,
 so that the process has one set of threads: OpenBLAS's spin for a while after every product, and
 beside a second pool they kept both cores busy for the speed of one. ``set_num_threads`` sets
 the workers' count and numba's (for parallel numba kernels), and the BLAS's: one while
@@ -69,7 +69,7 @@ def set_num_threads(n: int) -> None:
 
 
 def own_pool_started() -> None:
-    """minitorch's worker threads now share out the batches: the BLAS goes to one thread (see above)."""
+    """numba's pool or minitorch's worker threads now share out the batches: the BLAS goes to one thread (see above)."""
     if not _state["own_pool"]:
         _state["own_pool"] = True
         set_blas_threads(1)

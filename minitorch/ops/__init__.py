@@ -13,7 +13,7 @@ from . import base as _base  # noqa: E402
 
 # Fast kernels register themselves as variants of their plain twins: the GPU's on the CUDA backend (inert
 # without CuPy), the host's numba kernels when numba is present (backend/jit.py; compiled on first use),
-# and the host's products on its worker threads.
+# and the host's blocked products (on numba's threads, else on minitorch's worker threads).
 from . import (  # noqa: E402, F401
     conv_cuda,
     conv_numba,

@@ -73,11 +73,19 @@ def product(a: Array, b: Array) -> Array | None:
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != b.dtype or a.dtype not in DTYPES:
         return None
     m, k = a.shape
-    n = b.shape[1]
-    count = blocks_for(m, k, n)
-    found = blas.routines() if count > 1 and m and n and k else None
+    count = blocks_for(m, k, b.shape[1])
+    if count == 1 or not (m and k and b.shape[1]):
+        return None
+    return product_blocks(a, b, count)
+
+
+def product_blocks(a: Array, b: Array, count: int) -> Array | None:
+    """``a @ b`` in ``count`` blocks (float matrices of one dtype); None where numba or the BLAS's GEMM is missing."""
+    found = blas.routines()
     if found is None or not jit.enabled():
         return None
+    m, k = a.shape
+    n = b.shape[1]
     sa, ta, lda = _operand(a)
     sb, tb, ldb = _operand(b)
     out = np.empty((m, n), dtype=a.dtype)

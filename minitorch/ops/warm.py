@@ -1,0 +1,55 @@
+"""Compile the host's numba kernels ahead of the first training step, into numba's on-disk cache.
+
+A parallel numba kernel takes one to three seconds to compile, ~10 s for LeNet's step on a 2-core
+VM: a user's first epoch would pay that. ``scripts/setup.sh`` runs this module once after installing
+the ``fast`` extra (``python -m minitorch.ops.warm``), as a build step: it runs every registered
+host kernel on small float32 and float64 inputs, forward and backward, so that each specialization a
+training step uses is compiled and cached; a later process loads them (~0.4 s, reported by the
+benchmarks as ``numba_load_seconds``). Where the cache cannot be written, nothing is lost: the
+kernels compile on first use, as before. Without numba this does nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..backend import jit
+from ..creation import randn
+from ..dtypes import float32, float64
+from . import linalg_numba
+from .conv import conv2d
+from .pool import max_pool2d
+from .unary import relu
+
+
+def warm_up() -> dict:
+    """Run every host kernel once per float dtype; returns the seconds taken and the kernels left uncompiled."""
+    started = time.perf_counter()
+    if not jit.enabled():
+        return {"seconds": 0.0, "numba": False, "uncompiled": []}
+    for dtype in (float32, float64):
+        x = randn(2, 2, 8, 8, dtype=dtype, requires_grad=True)
+        w = randn(4, 2, 3, 3, dtype=dtype, requires_grad=True)
+        b = randn(4, dtype=dtype, requires_grad=True)
+        hidden = relu(conv2d(x, w, b))
+        out = max_pool2d(conv2d(hidden, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
+        out.sum().backward()
+        a = np.ones((8, 4), dtype=dtype.np_dtype)
+        linalg_numba.product_blocks(a, a.T, 2)
+    uncompiled = [repr(k) for k in jit.kernels() if k.compiled is None]
+    return {"seconds": time.perf_counter() - started, "numba": True, "uncompiled": uncompiled}
+
+
+def main() -> None:
+    done = warm_up()
+    if not done["numba"]:
+        print("minitorch: numba kernels off (not installed, refused or failed): nothing to compile")
+        return
+    left = f"; not compiled: {', '.join(done['uncompiled'])}" if done["uncompiled"] else ""
+    print(f"minitorch: numba kernels compiled or loaded from the cache in {done['seconds']:.1f} s{left}")
+
+
+if __name__ == "__main__":
+    main()
