@@ -180,6 +180,10 @@ if info["numba"]:  # what a user's first step pays: compiling the kernels (or lo
     x = minitorch.randn(2, 1, 12, 12, requires_grad=True)
     minitorch.nn.functional.max_pool2d(minitorch.nn.functional.conv2d(x, minitorch.randn(2, 1, 3, 3)), 2).sum().backward()
     info["numba_load_seconds"] = jit.compile_seconds()
+    info["numba_layer"] = jit.threading_layer()
+    from minitorch.backend import blas
+    found = blas.routines()
+    info["blas_gemm"] = None if found is None else found.library.rsplit("/", 1)[-1]
 if minitorch.cuda.is_available():
     info["gpu"] = minitorch.cuda.get_device_name(0)
 try:

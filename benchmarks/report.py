@@ -351,7 +351,9 @@ def render_markdown(results: dict, charts: list[str]) -> str:
         out.append(
             f"- minitorch threads: {machine['minitorch_threads']}; host kernels: "
             + (
-                f"numba {machine['numba']} ({', '.join(kernels)}; first use in a fresh process: "
+                f"numba {machine['numba']} ({', '.join(kernels)}; parallel loops on numba's "
+                f"{machine.get('numba_layer') or '?'} threading layer, GEMMs from "
+                f"{machine.get('blas_gemm') or 'no BLAS found: plain twins'}; first use in a fresh process: "
                 f"{machine.get('numba_load_seconds', 0):.2f} s to compile or load them)"
                 if machine.get("numba")
                 else "plain numpy (numba not installed or turned off)"
