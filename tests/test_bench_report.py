@@ -206,6 +206,9 @@ def test_the_headline_shows_the_one_thread_pass_beside_the_default_environment(t
     assert (
         "| title of lenet_step_b64 | 6.00 ms | 4.00 ms | **1.50** | ≤ 0.8 (not met) | - | - | **-** | ≤ 0.8 |" in text
     )
-    assert "host kernels: numba 0.1 (K; first use" in text and "one-thread pass: `OMP_NUM_THREADS=1`" in text
+    assert (
+        "host kernels: numba 0.1 (K; parallel loops on numba's" in text
+        and "one-thread pass: `OMP_NUM_THREADS=1`" in text
+    )
     bench_report.write_report(results, tmp_path)
     assert json.loads((tmp_path / "results.json").read_text())["one_thread"]["cases"][0]["ratio"] == pytest.approx(0.9)

@@ -28,6 +28,7 @@ INFRASTRUCTURE = {
     "index_items",
     "recurrence",
     "tensor_numpy",
+    "warm",
 }
 # What minitorch.ops exports besides the ops: helpers Tensor's methods call.
 HELPERS = {"as_tensor", "to_dtype"}
