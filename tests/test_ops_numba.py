@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch.backend import HOST, jit
-from minitorch.ops import conv, conv_numba
+from minitorch.ops import conv, conv_numba, pool_numba, unary_numba
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
@@ -392,3 +392,55 @@ def test_the_warm_up_compiles_every_kernel_a_training_step_uses() -> None:
     code = "from minitorch.ops import warm\nprint(warm.warm_up()['uncompiled'])\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr + done.stdout
+
+
+@needs_numba
+def test_without_a_fast_threading_layer_the_plain_kernels_run() -> None:
+    """numba's workqueue layer (no OpenMP or TBB runtime) starts each loop in hundreds of microseconds: the
+    kernels step aside for their plain twins, with the reason kept, and results are unchanged."""
+    code = (
+        "import numpy as np, minitorch\n"
+        "from minitorch.backend import jit\n"
+        "jit.SLOW_LAYERS = ('omp', 'tbb', 'workqueue')  # whichever layer starts counts as the slow one\n"
+        "x = minitorch.tensor(np.array([[-1.0, 2.0], [3.0, -4.0]], dtype=np.float32), requires_grad=True)\n"
+        "y = minitorch.relu(x)\n"
+        "y.sum().backward()\n"
+        "assert y.tolist() == [[0.0, 2.0], [3.0, 0.0]] and x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0]]\n"
+        "print(jit.failure())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "threading layer" in done.stdout, done.stderr + done.stdout
+
+
+@needs_numba
+@pytest.mark.parametrize("kept", [True, False])
+def test_a_backward_whose_kernel_became_unavailable_runs_the_plain_twin(
+    monkeypatch: pytest.MonkeyPatch, kept: bool
+) -> None:
+    """numba turned off between a forward and its backward: the variants' backwards fall back, same results."""
+    if not kept:
+        monkeypatch.setattr(conv_numba, "KEEP_BYTES", 0)  # the padded input is saved, not the columns
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((3, 2, 8, 8), (4, 2, 3, 3), (4,))]
+
+    def chain() -> list:
+        x, w, b = (minitorch.tensor(a, requires_grad=True) for a in arrays)
+        out = minitorch.nn.functional.max_pool2d(minitorch.relu(minitorch.nn.functional.conv2d(x, w, b)), 2)
+        assert out.grad_fn._function is MaxPool2DTiledNumba
+        return [out, x, w, b]
+
+    def unavailable(*args: Any) -> Any:
+        raise jit.KernelUnavailable("numba: off for this test")
+
+    results = []
+    for broken in (False, True):
+        out, *leaves = chain()
+        if broken:  # after the forward ran its kernels
+            monkeypatch.setattr(conv_numba, "backward_kernel", unavailable)
+            monkeypatch.setattr(pool_numba, "pool2x2_backward", unavailable)
+            monkeypatch.setattr(unary_numba, "relu_backward", unavailable)
+        (out**2).sum().backward()
+        results.append([t.grad.numpy() for t in leaves])
+    for f, r in zip(results[1], results[0]):
+        np.testing.assert_allclose(f, r, rtol=1e-12, atol=1e-12)

@@ -35,6 +35,8 @@ OPTIONS = {"parallel": False, "cache": True, "fastmath": False, "nogil": True}
 # threads, woken each time by the OS, took hundreds. A layer the user names (NUMBA_THREADING_LAYER)
 # wins.
 LAYERS = ["omp", "tbb", "workqueue"]
+# Layers on which minitorch does not run its parallel kernels unless the user names the layer.
+SLOW_LAYERS = ("workqueue",)
 
 # undo: the unregister functions of every registered variant (run when numba fails); kernels: every Kernel.
 _state: dict = {"enabled": None, "failed": None, "seconds": 0.0, "undo": [], "kernels": []}
@@ -200,6 +202,11 @@ def _start_pool(numba: Any) -> None:
     parallel._launch_threads()
     if before:
         threads.set_openmp_threads(before)
+    layer = threading_layer()
+    if layer in SLOW_LAYERS and not os.environ.get("NUMBA_THREADING_LAYER"):
+        # Its loops start too slowly for a step's ops (a ReLU took 180 us where numpy takes 140 and the
+        # OpenMP layer 25): the plain kernels run instead (installing tbb, or an OpenMP runtime, helps).
+        raise RuntimeError(f"numba's only threading layer here is {layer}, slower than the plain kernels")
     threads.own_pool_started()
     threads.apply_numba()
 

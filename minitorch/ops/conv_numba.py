@@ -28,7 +28,7 @@ from ..backend.blas import NO_TRANS, TRANS
 from ..backend.jit import prange
 from . import conv_flat
 from .base import is_tensor
-from .conv_flat import FlatConvolution, FlatGeometry
+from .conv_flat import FlatConvolution, FlatConvolutionInputGrad, FlatConvolutionWeightGrad, FlatGeometry
 
 # Columns kept from forward for the weight gradient up to this many bytes (LeNet's at batch 64 are 5 MiB).
 KEEP_BYTES = 8 << 20
@@ -212,8 +212,8 @@ class FlatConvolutionNumba(FlatConvolution):
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
         ctx.plain = False
-        # As the plain twin: the columns (or padded input) are a first-order cache; x is what create_graph
-        # differentiates, through the plain twin's backward (same saved layout and conf).
+        # The columns (or padded input) are a first-order cache in this variant's layout (unpacked as None under
+        # create_graph); x is what create_graph differentiates, through the plain twin's backward.
         need_w = ctx.needs_input_grad[1]
         saved = (cols.reshape(n, k, p) if keep else xpad) if need_w else None
         ctx.save_for_backward(saved, x if need_w else None, w if ctx.needs_input_grad[0] else None)
@@ -238,11 +238,14 @@ class FlatConvolutionNumba(FlatConvolution):
         gxpad = np.zeros((n, geo.c, geo.hp, geo.wp) if w is not None else 0, dtype=g.dtype)
         wm = np.ascontiguousarray(w if w is not None else np.zeros(wshape, dtype=g.dtype)).reshape(-1)
         source = saved if saved is not None else np.zeros(0, dtype=g.dtype)
-        backward_kernel(
-            g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
-            source.reshape(-1), kept, saved is not None, wm, w is not None,
-            gxpad.reshape(-1), gw_blocks.reshape(-1), block, ctx.blas_at,
-        )  # fmt: skip
+        try:
+            backward_kernel(
+                g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
+                source.reshape(-1), kept, saved is not None, wm, w is not None,
+                gxpad.reshape(-1), gw_blocks.reshape(-1), block, ctx.blas_at,
+            )  # fmt: skip
+        except jit.KernelUnavailable:  # numba failed since the forward: the plain twin's pieces
+            return _plain_backward(ctx, grad)
         gx = gw = gb = None
         if w is not None:
             gx = gxpad[:, :, top : top + xshape[2], left : left + xshape[3]]
@@ -253,6 +256,17 @@ class FlatConvolutionNumba(FlatConvolution):
         if ctx.needs_input_grad[2]:
             gb = grad.sum(axis=(0, 2, 3))
         return gx, gw, gb, None, None, None, None
+
+
+def _plain_backward(ctx: Context, grad: Array) -> tuple:
+    """The plain twin's first-order backward from x and w (this variant's cache has another layout)."""
+    _, x, w = ctx.saved_tensors
+    geo = ctx.geo
+    wide = geo.widen(grad)
+    gx = None if w is None else FlatConvolutionInputGrad.call(grad, w, ctx.conf, geo, wide)
+    gw = None if x is None else FlatConvolutionWeightGrad.call(x, grad, ctx.conf, geo, None, wide)
+    gb = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
+    return gx, gw, gb, None, None, None, None
 
 
 def _block(n: int, work_per_image: int, chunk: int) -> int:

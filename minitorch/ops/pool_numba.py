@@ -122,7 +122,10 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         (n, c, h, w), (_, (ho, wo)) = ctx.shape, ctx.conf
         grad = np.ascontiguousarray(grad)
         gx = np.empty((n, c, h, w), dtype=grad.dtype)
-        pool2x2_backward(grad.reshape(-1), tap.reshape(-1), h, w, ho, wo, gx.reshape(-1))
+        try:
+            pool2x2_backward(grad.reshape(-1), tap.reshape(-1), h, w, ho, wo, gx.reshape(-1))
+        except jit.KernelUnavailable:  # numba failed since the forward: the plain twin's routing
+            return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None
         return gx, None, None
 
 

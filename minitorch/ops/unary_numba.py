@@ -46,6 +46,7 @@ class ReluNumba(Relu):
 
     @staticmethod
     def forward(ctx: Context, x: Array) -> Array:
+        ctx.plain = True
         if x.dtype not in DTYPES or type(x) is not np.ndarray or x.size == 0:
             return Relu.forward(ctx, x)
         if not x.flags.c_contiguous:  # (ascontiguousarray would make a 0-d array 1-d)
@@ -55,18 +56,22 @@ class ReluNumba(Relu):
             relu_forward(x.reshape(-1), out.reshape(-1))
         except jit.KernelUnavailable:  # numba failed in this process: the plain twin, from now on
             return Relu.forward(ctx, x)
+        ctx.plain = False
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
         (out,) = ctx.saved_tensors
-        if is_tensor(grad) or out.dtype not in DTYPES or grad.dtype != out.dtype or type(grad) is not np.ndarray:
-            return Relu.backward(ctx, grad)  # create_graph or an unusual gradient: the plain twin
+        if ctx.plain or is_tensor(grad) or grad.dtype != out.dtype or type(grad) is not np.ndarray:
+            return Relu.backward(ctx, grad)  # the plain forward ran, create_graph, or an unusual gradient
         grad = grad if grad.flags.c_contiguous else grad.copy(order="C")
         out = out if out.flags.c_contiguous else out.copy(order="C")
         gx = np.empty(out.shape, dtype=out.dtype)
-        relu_backward(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
+        try:
+            relu_backward(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
+        except jit.KernelUnavailable:  # numba failed since the forward: the plain twin
+            return Relu.backward(ctx, grad)
         return gx
 
 
