@@ -58,8 +58,22 @@ def pair_timings(benchmarks: Iterable[dict]) -> list[dict]:
         if stats.get("session_medians"):
             row[info.get("engine", b["name"])]["session_medians_s"] = stats["session_medians"]
     for row in rows.values():
-        row["ratio"] = _ratio(*(row.get(e, {}).get("median_s") for e in ENGINES))
+        row["ratio"] = _session_ratio(row) or _ratio(*(row.get(e, {}).get("median_s") for e in ENGINES))
     return list(rows.values())
+
+
+def _session_ratio(row: dict) -> float | None:
+    """The median over sessions of each session's ratio (both engines timed minutes apart at most, under the
+    same load), where several sessions ran: steadier than the ratio of the medians when the machine's
+    speed drifts from session to session."""
+    sessions = [row.get(e, {}).get("session_medians_s") or [] for e in ENGINES]
+    if len(sessions[0]) < 2 or len(sessions[0]) != len(sessions[1]):
+        return None
+    ratios = sorted(m / t for m, t in zip(*sessions) if t)
+    if len(ratios) != len(sessions[0]):
+        return None
+    mid = len(ratios) // 2
+    return ratios[mid] if len(ratios) % 2 else (ratios[mid - 1] + ratios[mid]) / 2
 
 
 def merge_sessions(raws: list[dict]) -> dict:
@@ -279,7 +293,8 @@ def render_markdown(results: dict, charts: list[str]) -> str:
             "environment"
             + (
                 f"; the suites ran {run['sessions']} times and each time shown is the median of the "
-                f"{run['sessions']} sessions' medians"
+                f"{run['sessions']} sessions' medians, each ratio the median of the {run['sessions']} sessions' "
+                "ratios (both engines timed in the same session, a minute apart at most)"
                 if run.get("sessions", 1) > 1
                 else ""
             )

@@ -23,5 +23,5 @@ def test_model(benchmark, engine, case):
         pytest.skip(f"Fashion-MNIST not found: {e}")
     pedantic = None
     if case == "fashion_epoch":  # seconds per call: a few rounds, not pytest-benchmark's calibration
-        pedantic = {"rounds": 1 if QUICK else 3, "warmup_rounds": 0 if QUICK else 1}
+        pedantic = {"rounds": 1 if QUICK else 5, "warmup_rounds": 0 if QUICK else 1}
     measure(benchmark, engine, case, title, fn, level="model", pedantic=pedantic, **info)

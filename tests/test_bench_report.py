@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 
 import pytest
 from minitorch_app.benchmarks import driver
@@ -212,3 +213,22 @@ def test_the_headline_shows_the_one_thread_pass_beside_the_default_environment(t
     )
     bench_report.write_report(results, tmp_path)
     assert json.loads((tmp_path / "results.json").read_text())["one_thread"]["cases"][0]["ratio"] == pytest.approx(0.9)
+
+
+def test_a_ratio_over_several_sessions_is_the_median_of_the_sessions_ratios() -> None:
+    """Each session times both engines under the same load: its ratio is paired; the sessions' speeds drift."""
+    stats = {"median": 1.0, "mean": 1.0, "min": 1.0, "stddev": 0.0, "q1": 1.0, "q3": 1.0, "rounds": 5}
+
+    def bench(engine: str, medians: list) -> dict:
+        return {
+            "name": f"test_model[{engine}-cpu-c]",
+            "fullname": f"test_model[{engine}-cpu-c]",
+            "extra_info": {"case": "c", "engine": engine, "title": "c", "level": "model"},
+            "stats": {**stats, "median": statistics.median(medians), "session_medians": medians},
+        }
+
+    # minitorch is 0.5x torch in every session, but the sessions ran at different speeds
+    row = bench_report.pair_timings([bench("minitorch", [1.0, 3.0, 5.0]), bench("torch", [2.0, 6.0, 10.0])])[0]
+    assert row["ratio"] == pytest.approx(0.5)
+    row = bench_report.pair_timings([bench("minitorch", [1.0, 3.0, 9.0]), bench("torch", [10.0, 2.0, 10.0])])[0]
+    assert row["ratio"] == pytest.approx(0.9)  # session ratios 0.1, 1.5, 0.9: their median, not 3.0 / 10.0
