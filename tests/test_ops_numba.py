@@ -44,13 +44,19 @@ SETTINGS = settings(max_examples=25, deadline=None)
 
 @contextlib.contextmanager
 def thread_count(count: int) -> Iterator[None]:
-    """minitorch on ``count`` threads, with even small inputs split over them; restored after."""
-    before = minitorch.get_num_threads()
+    """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
+    serial twins); restored after."""
+    modules = (conv_numba, pool_numba, unary_numba)
+    before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
     minitorch.set_num_threads(count)
+    for m in modules:
+        m.PARALLEL_WORK = 0
     try:
         yield
     finally:
-        minitorch.set_num_threads(before)
+        minitorch.set_num_threads(before[0])
+        for m, work in zip(modules, before[1]):
+            m.PARALLEL_WORK = work
 
 
 @pytest.fixture
@@ -207,7 +213,7 @@ def test_a_kernel_that_cannot_compile_turns_numba_off_and_the_plain_twins_take_o
 ) -> None:
     """A failing numba (here: refused when first called) unregisters every variant; results are unchanged."""
     registry, undo = dict(HOST._kernels), list(jit._state["undo"])
-    kernel = conv_numba.forward_kernel
+    kernel = conv_numba.forward_serial  # the small case below runs the serial twin
     monkeypatch.setattr(kernel, "compiled", None)
     monkeypatch.setitem(jit._state, "enabled", True)
 
@@ -378,7 +384,7 @@ def test_numba_pool_leaves_the_openmp_thread_count_of_torch_alone() -> None:
         "import minitorch\n"
         "from minitorch.backend import jit\n"
         "minitorch.set_num_threads(2)\n"
-        "minitorch.relu(minitorch.randn(1000))\n"
+        "minitorch.relu(minitorch.randn(1 << 17))  # large enough for the parallel kernel\n"
         "assert jit.threading_layer() is not None\n"
         "print(torch.get_num_threads())\n"
     )
@@ -402,10 +408,11 @@ def test_without_a_fast_threading_layer_the_plain_kernels_run() -> None:
         "import numpy as np, minitorch\n"
         "from minitorch.backend import jit\n"
         "jit.SLOW_LAYERS = ('omp', 'tbb', 'workqueue')  # whichever layer starts counts as the slow one\n"
-        "x = minitorch.tensor(np.array([[-1.0, 2.0], [3.0, -4.0]], dtype=np.float32), requires_grad=True)\n"
+        "a = np.tile(np.array([-1.0, 2.0, 3.0, -4.0], dtype=np.float32), 1 << 15)  # large: the parallel kernel\n"
+        "x = minitorch.tensor(a, requires_grad=True)\n"
         "y = minitorch.relu(x)\n"
         "y.sum().backward()\n"
-        "assert y.tolist() == [[0.0, 2.0], [3.0, 0.0]] and x.grad.tolist() == [[0.0, 1.0], [1.0, 0.0]]\n"
+        "assert (y.detach().numpy() == np.maximum(a, 0)).all() and (x.grad.numpy() == (a > 0)).all()\n"
         "print(jit.failure())\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_THREADING_LAYER"}
@@ -444,3 +451,35 @@ def test_a_backward_whose_kernel_became_unavailable_runs_the_plain_twin(
         results.append([t.grad.numpy() for t in leaves])
     for f, r in zip(results[1], results[0]):
         np.testing.assert_allclose(f, r, rtol=1e-12, atol=1e-12)
+
+
+@needs_numba
+def test_small_inputs_run_the_serial_twins_and_give_the_same_bits() -> None:
+    """Below PARALLEL_WORK a kernel runs on the calling thread (its serial twin): same blocks, same bits."""
+    rng = np.random.default_rng(5)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((4, 2, 12, 12), (3, 2, 5, 5), (3,))]
+
+    def run() -> list:
+        x, w, b = (minitorch.tensor(a, requires_grad=True) for a in arrays)
+        out = minitorch.nn.functional.max_pool2d(minitorch.relu(minitorch.nn.functional.conv2d(x, w, b)), 2)
+        (out**2).sum().backward()
+        return [out.detach().numpy()] + [t.grad.numpy() for t in (x, w, b)]
+
+    calls: list = []
+    kernels = [conv_numba.forward_serial, conv_numba.backward_serial, pool_numba.pool2x2_forward_serial]
+    kernels += [unary_numba.relu_forward_serial, conv_numba.forward_kernel, pool_numba.pool2x2_forward]
+    original = jit.Kernel.__call__
+
+    def spy(self: Any, *args: Any) -> Any:
+        calls.append(self)
+        return original(self, *args)
+
+    with thread_count(2):
+        parallel = run()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(jit.Kernel, "__call__", spy)
+        minitorch.set_num_threads(2)
+        serial = run()
+    assert all(k in calls for k in kernels[:4]) and not any(k in calls for k in kernels[4:])
+    for a, b in zip(parallel, serial):
+        np.testing.assert_array_equal(a, b)

@@ -35,6 +35,10 @@ KEEP_BYTES = 8 << 20
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Multiply-adds of a backward block at least (a smaller block's GEMMs run below the BLAS's speed).
 BLOCK_WORK = 1 << 20
+# Multiply-adds of a whole convolution below which it runs on the calling thread (~50 us of one core): a
+# parallel loop costs microseconds to start and leaves the pool's threads spinning, which slowed the
+# Python work of a small step (LeNet at batch 4) on a 2-vCPU VM.
+PARALLEL_WORK = 1 << 21
 
 gemm = jit.Deferred(blas.gemm_intrinsic)
 
@@ -90,40 +94,58 @@ def add_bias(out, bias, img, o, p):  # pragma: no cover - compiled by numba
             out[start + q] += v
 
 
-@jit.kernel(parallel=True)
-def forward_kernel(
-    x, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, parts, blas_at
-):  # pragma: no cover
-    """out (n, o, ho*wo) = per image and group wm @ columns (+ bias), the batch cut into ``parts`` slices run in
-    parallel; ``keep``: the columns stay in ``cols`` (n, k, p), else each slice builds them in its own buffer.
+@jit.helper
+def forward_images(
+    x, first, last, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, blas_at
+):  # pragma: no cover - compiled by numba
+    """out (n, o, ho*wo) for images first..last = per image and group wm @ columns (+ bias); ``keep``: the columns
+    stay in ``cols`` (n, k, p), else they are built in a (k, p) buffer of this call's own.
     ``blas_at``: (address of the GEMM, 1 if its integers are 64-bit)."""
     o = wm.size // (c // groups * kh * kw)
     og, kg = o // groups, c // groups * kh * kw
     k, p = kg * groups, (h - dh * (kh - 1)) * (w - dw * (kw - 1))
     item = x.itemsize
     one, zero = wm.dtype.type(1), wm.dtype.type(0)
-    for part in prange(parts):
-        first, last = n * part // parts, n * (part + 1) // parts
-        scratch = np.empty(0 if keep else k * p, dtype=x.dtype)
-        for img in range(first, last):
-            buf, base = (cols, img * k * p) if keep else (scratch, 0)
-            im2col_image(x, img, c, h, w, kh, kw, dh, dw, buf, base)
-            for g in range(groups):
-                gemm(
-                    blas_at[0], blas_at[1], NO_TRANS, NO_TRANS, og, p, kg, one,
-                    wm.ctypes.data + g * og * kg * item, kg,
-                    buf.ctypes.data + (base + g * kg * p) * item, p,
-                    zero, out.ctypes.data + (img * o + g * og) * p * item, p,
-                )  # fmt: skip
-            if has_bias:
-                add_bias(out, bias, img, o, p)
+    scratch = np.empty(0 if keep else k * p, dtype=x.dtype)
+    for img in range(first, last):
+        buf, base = (cols, img * k * p) if keep else (scratch, 0)
+        im2col_image(x, img, c, h, w, kh, kw, dh, dw, buf, base)
+        for g in range(groups):
+            gemm(
+                blas_at[0], blas_at[1], NO_TRANS, NO_TRANS, og, p, kg, one,
+                wm.ctypes.data + g * og * kg * item, kg,
+                buf.ctypes.data + (base + g * kg * p) * item, p,
+                zero, out.ctypes.data + (img * o + g * og) * p * item, p,
+            )  # fmt: skip
+        if has_bias:
+            add_bias(out, bias, img, o, p)
 
 
 @jit.kernel(parallel=True)
-def backward_kernel(
-    g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+def forward_kernel(
+    x, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, parts, blas_at
 ):  # pragma: no cover - compiled by numba
-    """Per block of ``block`` images, in parallel: gw_blocks[b] (groups, kg, og) = sum over its images of columns @ g^T
+    """``forward_images`` over the batch cut into ``parts`` slices, run in parallel."""
+    for part in prange(parts):
+        forward_images(
+            x, n * part // parts, n * (part + 1) // parts, n, c, h, w, kh, kw, dh, dw, groups,
+            wm, bias, has_bias, out, cols, keep, blas_at,
+        )  # fmt: skip
+
+
+@jit.kernel
+def forward_serial(
+    x, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, parts, blas_at
+):  # pragma: no cover - compiled by numba
+    """``forward_images`` over the whole batch on the calling thread (work too small to share)."""
+    forward_images(x, 0, n, n, c, h, w, kh, kw, dh, dw, groups, wm, bias, has_bias, out, cols, keep, blas_at)
+
+
+@jit.helper
+def backward_block(
+    b, g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+):  # pragma: no cover - compiled by numba
+    """Block ``b`` of ``block`` images: gw_blocks[b] (groups, kg, og) = sum over its images of columns @ g^T
     (columns ``saved`` (n, k, p) when ``kept``, else rebuilt from the padded input ``saved``); gx (n, c, h, w),
     zeroed by the caller, += col2im(wm^T @ g) per image."""
     o = wm.size // (c // groups * kh * kw)
@@ -131,35 +153,56 @@ def backward_kernel(
     k, p = kg * groups, (h - dh * (kh - 1)) * (w - dw * (kw - 1))
     item = g.itemsize
     one, zero = wm.dtype.type(1), wm.dtype.type(0)
-    blocks = (n + block - 1) // block
-    for b in prange(blocks):
-        first, last = b * block, min(n, (b + 1) * block)
-        scratch = np.empty(k * p, dtype=g.dtype)
-        for img in range(first, last):
-            grad_at = g.ctypes.data + img * o * p * item
-            if need_w:
-                if kept:
-                    buf, base = saved, img * k * p
-                else:
-                    im2col_image(saved, img, c, h, w, kh, kw, dh, dw, scratch, 0)
-                    buf, base = scratch, 0
-                for gr in range(groups):  # (kg, p) @ (p, og): twice as fast as (og, p) @ (p, kg) on LeNet's conv2
-                    gemm(
-                        blas_at[0], blas_at[1], NO_TRANS, TRANS, kg, og, p, one,
-                        buf.ctypes.data + (base + gr * kg * p) * item, p,
-                        grad_at + gr * og * p * item, p,
-                        one if img > first else zero,
-                        gw_blocks.ctypes.data + (b * groups + gr) * kg * og * item, og,
-                    )  # fmt: skip
-            if need_x:
-                for gr in range(groups):
-                    gemm(
-                        blas_at[0], blas_at[1], TRANS, NO_TRANS, kg, p, og, one,
-                        wm.ctypes.data + gr * og * kg * item, kg,
-                        grad_at + gr * og * p * item, p,
-                        zero, scratch.ctypes.data + gr * kg * p * item, p,
-                    )  # fmt: skip
-                col2im_image(scratch, c, h, w, kh, kw, dh, dw, gx, img)
+    first, last = b * block, min(n, (b + 1) * block)
+    scratch = np.empty(k * p, dtype=g.dtype)
+    for img in range(first, last):
+        grad_at = g.ctypes.data + img * o * p * item
+        if need_w:
+            if kept:
+                buf, base = saved, img * k * p
+            else:
+                im2col_image(saved, img, c, h, w, kh, kw, dh, dw, scratch, 0)
+                buf, base = scratch, 0
+            for gr in range(groups):  # (kg, p) @ (p, og): twice as fast as (og, p) @ (p, kg) on LeNet's conv2
+                gemm(
+                    blas_at[0], blas_at[1], NO_TRANS, TRANS, kg, og, p, one,
+                    buf.ctypes.data + (base + gr * kg * p) * item, p,
+                    grad_at + gr * og * p * item, p,
+                    one if img > first else zero,
+                    gw_blocks.ctypes.data + (b * groups + gr) * kg * og * item, og,
+                )  # fmt: skip
+        if need_x:
+            for gr in range(groups):
+                gemm(
+                    blas_at[0], blas_at[1], TRANS, NO_TRANS, kg, p, og, one,
+                    wm.ctypes.data + gr * og * kg * item, kg,
+                    grad_at + gr * og * p * item, p,
+                    zero, scratch.ctypes.data + gr * kg * p * item, p,
+                )  # fmt: skip
+            col2im_image(scratch, c, h, w, kh, kw, dh, dw, gx, img)
+
+
+@jit.kernel(parallel=True)
+def backward_kernel(
+    g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+):  # pragma: no cover - compiled by numba
+    """``backward_block`` for every block of the batch, in parallel."""
+    for b in prange((n + block - 1) // block):
+        backward_block(
+            b, g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+        )
+
+
+@jit.kernel
+def backward_serial(
+    g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+):  # pragma: no cover - compiled by numba
+    """``backward_block`` for every block of the batch, in order on the calling thread (the same blocks, so the
+    same bits as in parallel)."""
+    for b in range((n + block - 1) // block):
+        backward_block(
+            b, g, n, c, h, w, kh, kw, dh, dw, groups, saved, kept, need_w, wm, need_x, gx, gw_blocks, block, blas_at
+        )
 
 
 def _padded(x: Array, padding: tuple) -> Array:
@@ -203,8 +246,9 @@ class FlatConvolutionNumba(FlatConvolution):
         cols = np.empty(n * k * p if keep else 0, dtype=x.dtype)
         bias = np.zeros(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b, dtype=x.dtype)
         parts = max(1, min(n, threads.get_num_threads()))
+        run = forward_kernel if parts > 1 and o * k * p * n >= PARALLEL_WORK else forward_serial
         try:
-            forward_kernel(
+            run(
                 xpad.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
                 wm, bias, b is not None, out.reshape(-1), cols, keep, parts, blas_at,
             )  # fmt: skip
@@ -238,8 +282,9 @@ class FlatConvolutionNumba(FlatConvolution):
         gxpad = np.zeros((n, geo.c, geo.hp, geo.wp) if w is not None else 0, dtype=g.dtype)
         wm = np.ascontiguousarray(w if w is not None else np.zeros(wshape, dtype=g.dtype)).reshape(-1)
         source = saved if saved is not None else np.zeros(0, dtype=g.dtype)
+        run = backward_kernel if threads.get_num_threads() > 1 and o * k * p * n >= PARALLEL_WORK else backward_serial
         try:
-            backward_kernel(
+            run(
                 g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
                 source.reshape(-1), kept, saved is not None, wm, w is not None,
                 gxpad.reshape(-1), gw_blocks.reshape(-1), block, ctx.blas_at,
@@ -281,7 +326,7 @@ def _chunk(bytes_per_image: int) -> int:
     return max(1, conv_flat.CHUNK_BYTES // max(1, bytes_per_image))
 
 
-KERNELS = (forward_kernel, backward_kernel)
+KERNELS = (forward_kernel, forward_serial, backward_kernel, backward_serial)
 VARIANTS = {FlatConvolution: FlatConvolutionNumba}
 for _plain, _fast in VARIANTS.items():
     jit.register(HOST, _plain, _fast)

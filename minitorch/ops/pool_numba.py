@@ -15,12 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Context
-from ..backend import HOST, Array, jit
+from ..backend import HOST, Array, jit, threads
 from ..backend.jit import prange
 from .base import array_of, is_tensor
 from .pool_tiled import MaxPool2DTiled, TileRoute
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Input elements below which the kernels run on the calling thread (a parallel loop costs microseconds to
+# start and leaves the pool's threads spinning; see conv_numba.PARALLEL_WORK).
+PARALLEL_WORK = 1 << 16
 
 
 _U = np.uint64  # unsigned indices spare numba's negative-index checks, which stop vectorisation
@@ -78,11 +81,30 @@ def pool2x2_forward(x, h, w, ho, wo, out, tap):  # pragma: no cover - compiled b
         pool2x2_plane_forward(x, plane, h, w, ho, wo, out, tap)
 
 
+@jit.kernel
+def pool2x2_forward_serial(x, h, w, ho, wo, out, tap):  # pragma: no cover - compiled by numba
+    """``pool2x2_forward`` on the calling thread (an input too small to share)."""
+    for plane in range(x.size // (h * w)):
+        pool2x2_plane_forward(x, plane, h, w, ho, wo, out, tap)
+
+
 @jit.kernel(parallel=True)
 def pool2x2_backward(grad, tap, h, w, ho, wo, gx):  # pragma: no cover - compiled by numba
     """The flat (planes, h, w) input gradient gx from the taps, the planes in parallel (all of gx written)."""
     for plane in prange(gx.size // (h * w)):
         pool2x2_plane_backward(grad, tap, plane, h, w, ho, wo, gx)
+
+
+@jit.kernel
+def pool2x2_backward_serial(grad, tap, h, w, ho, wo, gx):  # pragma: no cover - compiled by numba
+    """``pool2x2_backward`` on the calling thread."""
+    for plane in range(gx.size // (h * w)):
+        pool2x2_plane_backward(grad, tap, plane, h, w, ho, wo, gx)
+
+
+def _parallel(elements: int) -> bool:
+    """Whether an input of ``elements`` is worth sharing over the threads."""
+    return elements >= PARALLEL_WORK and threads.get_num_threads() > 1
 
 
 class MaxPool2DTiledNumba(MaxPool2DTiled):
@@ -101,7 +123,8 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         res = np.empty((n, c, ho, wo), dtype=x.dtype)
         tap = np.empty((n, c, ho, wo), dtype=np.uint8)
         try:
-            pool2x2_forward(x.reshape(-1), h, w, ho, wo, res.reshape(-1), tap.reshape(-1))
+            run = pool2x2_forward if _parallel(x.size) else pool2x2_forward_serial
+            run(x.reshape(-1), h, w, ho, wo, res.reshape(-1), tap.reshape(-1))
         except jit.KernelUnavailable:
             ctx.plain = True
             return MaxPool2DTiled.forward(ctx, x, kernel, out)
@@ -123,13 +146,14 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         grad = np.ascontiguousarray(grad)
         gx = np.empty((n, c, h, w), dtype=grad.dtype)
         try:
-            pool2x2_backward(grad.reshape(-1), tap.reshape(-1), h, w, ho, wo, gx.reshape(-1))
+            run = pool2x2_backward if _parallel(gx.size) else pool2x2_backward_serial
+            run(grad.reshape(-1), tap.reshape(-1), h, w, ho, wo, gx.reshape(-1))
         except jit.KernelUnavailable:  # numba failed since the forward: the plain twin's routing
             return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None
         return gx, None, None
 
 
-KERNELS = (pool2x2_forward, pool2x2_backward)
+KERNELS = (pool2x2_forward, pool2x2_forward_serial, pool2x2_backward, pool2x2_backward_serial)
 VARIANTS = {MaxPool2DTiled: MaxPool2DTiledNumba}
 for _plain, _fast in VARIANTS.items():
     jit.register(HOST, _plain, _fast)

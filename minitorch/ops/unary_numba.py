@@ -14,29 +14,53 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Context
-from ..backend import HOST, Array, jit
+from ..backend import HOST, Array, jit, threads
 from ..backend.jit import prange
 from .base import is_tensor
 from .unary import Relu
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# Elements below which the loops run on the calling thread (see conv_numba.PARALLEL_WORK).
+PARALLEL_WORK = 1 << 16
 
 
 @jit.kernel(parallel=True)
 def relu_forward(x, out):  # pragma: no cover - compiled by numba
-    """out = 0 where x < 0, else x (NaN and -0.0 kept), over flat arrays."""
+    """out = 0 where x < 0, else x (NaN and -0.0 kept), over flat arrays, on all threads."""
     zero = x.dtype.type(0)
     for i in prange(x.size):
         v = x[i]
         out[i] = zero if v < zero else v
 
 
+@jit.kernel
+def relu_forward_serial(x, out):  # pragma: no cover - compiled by numba
+    """``relu_forward`` on the calling thread (an input too small to share)."""
+    zero = x.dtype.type(0)
+    for i in range(np.uint64(x.size)):  # unsigned: no negative-index check, so the loop vectorises
+        v = x[i]
+        out[i] = zero if v < zero else v
+
+
 @jit.kernel(parallel=True)
 def relu_backward(grad, out, gx):  # pragma: no cover - compiled by numba
-    """gx = grad where out != 0, else 0 (selected, not multiplied), over flat arrays."""
+    """gx = grad where out != 0, else 0 (selected, not multiplied), over flat arrays, on all threads."""
     zero = grad.dtype.type(0)
     for i in prange(grad.size):
         gx[i] = grad[i] if out[i] != zero else zero
+
+
+@jit.kernel
+def relu_backward_serial(grad, out, gx):  # pragma: no cover - compiled by numba
+    """``relu_backward`` on the calling thread."""
+    zero = grad.dtype.type(0)
+    for i in range(np.uint64(grad.size)):
+        gx[i] = grad[i] if out[i] != zero else zero
+
+
+def _parallel(elements: int) -> bool:
+    """Whether ``elements`` are worth sharing over the threads."""
+    return elements >= PARALLEL_WORK and threads.get_num_threads() > 1
 
 
 class ReluNumba(Relu):
@@ -53,7 +77,7 @@ class ReluNumba(Relu):
             x = x.copy(order="C")
         out = np.empty(x.shape, dtype=x.dtype)
         try:
-            relu_forward(x.reshape(-1), out.reshape(-1))
+            (relu_forward if _parallel(x.size) else relu_forward_serial)(x.reshape(-1), out.reshape(-1))
         except jit.KernelUnavailable:  # numba failed in this process: the plain twin, from now on
             return Relu.forward(ctx, x)
         ctx.plain = False
@@ -69,13 +93,14 @@ class ReluNumba(Relu):
         out = out if out.flags.c_contiguous else out.copy(order="C")
         gx = np.empty(out.shape, dtype=out.dtype)
         try:
-            relu_backward(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
+            run = relu_backward if _parallel(gx.size) else relu_backward_serial
+            run(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
         except jit.KernelUnavailable:  # numba failed since the forward: the plain twin
             return Relu.backward(ctx, grad)
         return gx
 
 
-KERNELS = (relu_forward, relu_backward)
+KERNELS = (relu_forward, relu_forward_serial, relu_backward, relu_backward_serial)
 VARIANTS = {Relu: ReluNumba}
 for _plain, _fast in VARIANTS.items():
     jit.register(HOST, _plain, _fast)

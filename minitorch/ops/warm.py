@@ -12,13 +12,14 @@ kernels compile on first use, as before. Without numba this does nothing.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
-from ..backend import jit
+from ..backend import jit, threads
 from ..creation import randn
 from ..dtypes import float32, float64
-from . import linalg_numba
+from . import conv_numba, linalg_numba, pool_numba, unary_numba
 from .conv import conv2d
 from .pool import max_pool2d
 from .unary import relu
@@ -29,15 +30,26 @@ def warm_up() -> dict:
     started = time.perf_counter()
     if not jit.enabled():
         return {"seconds": 0.0, "numba": False, "uncompiled": []}
-    for dtype in (float32, float64):
-        x = randn(2, 2, 8, 8, dtype=dtype, requires_grad=True)
-        w = randn(4, 2, 3, 3, dtype=dtype, requires_grad=True)
-        b = randn(4, dtype=dtype, requires_grad=True)
-        hidden = relu(conv2d(x, w, b))
-        out = max_pool2d(conv2d(hidden, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
-        out.sum().backward()
-        a = np.ones((8, 4), dtype=dtype.np_dtype)
-        linalg_numba.product_blocks(a, a.T, 2)
+    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba)
+    thresholds, count = [m.PARALLEL_WORK for m in modules], threads.get_num_threads()
+    try:
+        for parallel in (False, True):  # the serial twins (small inputs), then the parallel kernels
+            for m, work in zip(modules, thresholds):
+                m.PARALLEL_WORK = 0 if parallel else work
+            threads.set_num_threads(max(2, count) if parallel else count)
+            for dtype in (float32, float64):
+                x = randn(2, 2, 8, 8, dtype=dtype, requires_grad=True)
+                w = randn(4, 2, 3, 3, dtype=dtype, requires_grad=True)
+                b = randn(4, dtype=dtype, requires_grad=True)
+                hidden = relu(conv2d(x, w, b))
+                out = max_pool2d(conv2d(hidden, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
+                out.sum().backward()
+                a = np.ones((8, 4), dtype=dtype.np_dtype)
+                linalg_numba.product_blocks(a, a.T, 2)
+    finally:
+        threads.set_num_threads(count)
+        for m, work in zip(modules, thresholds):
+            m.PARALLEL_WORK = work
     uncompiled = [repr(k) for k in jit.kernels() if k.compiled is None]
     return {"seconds": time.perf_counter() - started, "numba": True, "uncompiled": uncompiled}
 
