@@ -22,7 +22,7 @@ if [ -n "$extras" ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
-# Compile the numba kernels now, into numba's cache beside the package (a build step: ~10 s on two cores),
+# Compile the numba kernels now, into numba's cache beside the package (a build step: ~30 s on two cores),
 # so that the first training step loads them instead of compiling.
 if [[ ",$extras," == *",fast,"* ]]; then
   .venv/bin/python -m minitorch.ops.warm || echo "note: the numba kernels will compile on first use" >&2
