@@ -113,11 +113,16 @@ def apply_numba() -> None:
 
 def set_blas_threads(n: int) -> bool:
     """Limit the BLAS libraries loaded in this process to ``n`` threads; False without threadpoolctl."""
+    return _limit("blas", n)
+
+
+def _limit(user_api: str, n: int) -> bool:
+    """threadpoolctl's limit of ``n`` threads on the libraries of ``user_api`` ("blas", "openmp"), left in place."""
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return False
-    threadpool_limits(limits=n, user_api="blas")
+    threadpool_limits(limits=n, user_api=user_api)
     return True
 
 
@@ -143,9 +148,4 @@ def openmp_threads() -> int | None:
 
 def set_openmp_threads(n: int) -> bool:
     """Set the thread count of the OpenMP runtimes loaded in this process; False without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return False
-    threadpool_limits(limits=n, user_api="openmp")
-    return True
+    return _limit("openmp", n)
