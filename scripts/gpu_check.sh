@@ -53,6 +53,9 @@ else
     WORKERS=4
 fi
 export PYTHONUNBUFFERED=1 MINITORCH_HYPOTHESIS_PROFILE=ci MINITORCH_BENCH_DATA="$ROOT/.gpu_data"
+# The host's numba kernels off: every process would spend 10-30 s of the lease compiling CPU kernels (the
+# CPU sides of the comparisons run the plain numpy twins, which the parity suites hold to the same results).
+export MINITORCH_NO_NUMBA=${MINITORCH_NO_NUMBA:-1}
 export ROOT DRY OUT WORK PY DEVICE TRAIN_DEVICE TRAIN_ARGS BENCH_DEVICE BENCH_FILTER WORKERS
 declare -A RESULT SECONDS_OF
 
