@@ -136,7 +136,7 @@ class Backend:
         dense = (out.flags.c_contiguous or out.flags.f_contiguous) and (
             other.flags.c_contiguous or other.flags.f_contiguous
         )
-        if not dense or out.size == 0 or other.size == 0:
+        if not dense or out.size == 0 or other.size == 0 or not self._may_overlap(out, other):
             return False
         a, b = self._address(out), self._address(other)
         if a == b and out.shape == other.shape and out.strides == other.strides:
@@ -146,6 +146,10 @@ class Backend:
     def _address(self, array: Any) -> int:
         """The address of ``array``'s first element."""
         raise NotImplementedError
+
+    def _may_overlap(self, a: Any, b: Any) -> bool:
+        """A cheap first test: False only when the two arrays' memory bounds are disjoint."""
+        return True
 
     def quiet(self) -> AbstractContextManager[Any]:
         """A context that silences divide/invalid/overflow warnings (torch computes inf and nan silently)."""
