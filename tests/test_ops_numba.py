@@ -483,3 +483,38 @@ def test_small_inputs_run_the_serial_twins_and_give_the_same_bits() -> None:
     assert all(k in calls for k in kernels[:4]) and not any(k in calls for k in kernels[4:])
     for a, b in zip(parallel, serial):
         np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_a_process_forked_after_the_pool_started_runs_the_serial_twins() -> None:
+    """GNU OpenMP cannot run in a child forked after it started (numba terminates such a child): a forked
+    child (a DataLoader worker, multiprocessing's fork) runs the kernels' serial twins, with the same bits."""
+    code = (
+        "import multiprocessing as mp, numpy as np, minitorch\n"
+        "from minitorch.backend import jit\n"
+        "minitorch.set_num_threads(2)\n"
+        "def work():\n"
+        "    rng = np.random.default_rng(0)\n"
+        "    x = minitorch.tensor(rng.standard_normal((64, 4, 20, 20)).astype(np.float32), requires_grad=True)\n"
+        "    w = minitorch.tensor(rng.standard_normal((8, 4, 5, 5)).astype(np.float32), requires_grad=True)\n"
+        "    h = minitorch.nn.functional.max_pool2d(minitorch.relu(minitorch.nn.functional.conv2d(x, w)), 2)\n"
+        "    m = minitorch.tensor(rng.standard_normal((512, 512)).astype(np.float32))\n"
+        "    out = (h.sum() + (m @ m).sum())\n"
+        "    out.backward()\n"
+        "    return np.concatenate([out.detach().numpy().reshape(-1), x.grad.numpy().reshape(-1)])\n"
+        "def child(q):\n"
+        "    q.put(work())\n"
+        "parent = work()\n"
+        "assert jit.threading_layer() is not None\n"
+        "ctx = mp.get_context('fork')\n"
+        "q = ctx.Queue()\n"
+        "p = ctx.Process(target=child, args=(q,))\n"
+        "p.start()\n"
+        "got = q.get(timeout=120)\n"
+        "p.join(60)\n"
+        "assert p.exitcode == 0, p.exitcode\n"
+        "assert np.array_equal(got, parent)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr + done.stdout

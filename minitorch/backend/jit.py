@@ -209,6 +209,9 @@ def _start_pool(numba: Any) -> None:
         raise RuntimeError(f"numba's only threading layer here is {layer}, slower than the plain kernels")
     threads.own_pool_started()
     threads.apply_numba()
+    if not _state.get("fork_rule"):  # a child forked from now on runs the kernels' serial twins
+        _state["fork_rule"] = True
+        os.register_at_fork(after_in_child=threads.pool_started_before_fork)
 
 
 def threading_layer() -> str | None:

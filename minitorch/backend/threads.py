@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-_state: dict = {"intra": None, "interop": None, "interop_set": False, "own_pool": False}
+_state: dict = {"intra": None, "interop": None, "interop_set": False, "own_pool": False, "forked_pool": False}
 
 
 def usable_cores() -> int:
@@ -55,6 +55,18 @@ def get_num_threads() -> int:
     if _state["intra"] is None:
         _state["intra"] = _from_environment()
     return int(_state["intra"])
+
+
+def kernel_threads() -> int:
+    """The threads the host's parallel kernels may use: ``get_num_threads()``, but 1 in a process forked from
+    one whose OpenMP pool had started (GNU OpenMP cannot run in such a child: numba terminates it; torch
+    likewise runs its parallel regions on one thread there)."""
+    return 1 if _state["forked_pool"] else get_num_threads()
+
+
+def pool_started_before_fork() -> None:
+    """Called in a child process forked after the OpenMP pool started (``os.register_at_fork``)."""
+    _state["forked_pool"] = True
 
 
 def set_num_threads(n: int) -> None:

@@ -245,7 +245,7 @@ class FlatConvolutionNumba(FlatConvolution):
         keep = ctx.needs_input_grad[1] and n * k * p * x.itemsize <= KEEP_BYTES
         cols = np.empty(n * k * p if keep else 0, dtype=x.dtype)
         bias = np.zeros(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b, dtype=x.dtype)
-        parts = max(1, min(n, threads.get_num_threads()))
+        parts = max(1, min(n, threads.kernel_threads()))
         run = forward_kernel if parts > 1 and o * k * p * n >= PARALLEL_WORK else forward_serial
         try:
             run(
@@ -282,7 +282,7 @@ class FlatConvolutionNumba(FlatConvolution):
         gxpad = np.zeros((n, geo.c, geo.hp, geo.wp) if w is not None else 0, dtype=g.dtype)
         wm = np.ascontiguousarray(w if w is not None else np.zeros(wshape, dtype=g.dtype)).reshape(-1)
         source = saved if saved is not None else np.zeros(0, dtype=g.dtype)
-        run = backward_kernel if threads.get_num_threads() > 1 and o * k * p * n >= PARALLEL_WORK else backward_serial
+        run = backward_kernel if threads.kernel_threads() > 1 and o * k * p * n >= PARALLEL_WORK else backward_serial
         try:
             run(
                 g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..backend import Array, blas, jit
+from ..backend import Array, blas, jit, threads
 from ..backend.blas import NO_TRANS, TRANS
 from ..backend.jit import prange
 
@@ -27,27 +27,40 @@ MAX_BLOCKS = 4
 gemm = jit.Deferred(blas.gemm_intrinsic)
 
 
-@jit.kernel(parallel=True)
-def blocked_gemm(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
-    """c (m, n) = op(a) @ op(b) in ``count`` blocks of rows (``by_rows``) or columns, in parallel; a, b: the flat
+@jit.helper
+def gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at):  # pragma: no cover - numba
+    """Block ``blk`` of ``count`` of c (m, n) = op(a) @ op(b): its rows (``by_rows``) or columns. a, b: the flat
     storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS, ``lda``/``ldb`` their row lengths."""
     item = c.itemsize
     one, zero = c.dtype.type(1), c.dtype.type(0)
+    if by_rows:
+        first, last = m * blk // count, m * (blk + 1) // count
+        a_at = a.ctypes.data + (first * lda if ta == NO_TRANS else first) * item
+        gemm(
+            blas_at[0], blas_at[1], ta, tb, last - first, n, k, one, a_at, lda,
+            b.ctypes.data, ldb, zero, c.ctypes.data + first * n * item, n,
+        )  # fmt: skip
+    else:
+        first, last = n * blk // count, n * (blk + 1) // count
+        b_at = b.ctypes.data + (first if tb == NO_TRANS else first * ldb) * item
+        gemm(
+            blas_at[0], blas_at[1], ta, tb, m, last - first, k, one, a.ctypes.data, lda,
+            b_at, ldb, zero, c.ctypes.data + first * item, n,
+        )  # fmt: skip
+
+
+@jit.kernel(parallel=True)
+def blocked_gemm(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
+    """c (m, n) = op(a) @ op(b) in ``count`` blocks (``gemm_block``) run in parallel."""
     for blk in prange(count):
-        if by_rows:
-            first, last = m * blk // count, m * (blk + 1) // count
-            a_at = a.ctypes.data + (first * lda if ta == NO_TRANS else first) * item
-            gemm(
-                blas_at[0], blas_at[1], ta, tb, last - first, n, k, one, a_at, lda,
-                b.ctypes.data, ldb, zero, c.ctypes.data + first * n * item, n,
-            )  # fmt: skip
-        else:
-            first, last = n * blk // count, n * (blk + 1) // count
-            b_at = b.ctypes.data + (first if tb == NO_TRANS else first * ldb) * item
-            gemm(
-                blas_at[0], blas_at[1], ta, tb, m, last - first, k, one, a.ctypes.data, lda,
-                b_at, ldb, zero, c.ctypes.data + first * item, n,
-            )  # fmt: skip
+        gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at)
+
+
+@jit.kernel
+def blocked_gemm_serial(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
+    """The same blocks in order on the calling thread (same bits): one thread, or a forked child."""
+    for blk in range(count):
+        gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at)
 
 
 def blocks_for(m: int, k: int, n: int) -> int:
@@ -91,10 +104,11 @@ def product_blocks(a: Array, b: Array, count: int) -> Array | None:
     out = np.empty((m, n), dtype=a.dtype)
     blas_at = np.array([found.gemm_for(a.dtype), int(found.ilp64)], dtype=np.int64)
     try:
-        blocked_gemm(sa, ta, lda, sb, tb, ldb, out.reshape(-1), m, n, k, count, m >= n, blas_at)
+        run = blocked_gemm if threads.kernel_threads() > 1 else blocked_gemm_serial
+        run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), m, n, k, count, m >= n, blas_at)
     except jit.KernelUnavailable:
         return None
     return out
 
 
-KERNELS = (blocked_gemm,)
+KERNELS = (blocked_gemm, blocked_gemm_serial)

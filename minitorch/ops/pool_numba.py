@@ -104,7 +104,7 @@ def pool2x2_backward_serial(grad, tap, h, w, ho, wo, gx):  # pragma: no cover - 
 
 def _parallel(elements: int) -> bool:
     """Whether an input of ``elements`` is worth sharing over the threads."""
-    return elements >= PARALLEL_WORK and threads.get_num_threads() > 1
+    return elements >= PARALLEL_WORK and threads.kernel_threads() > 1
 
 
 class MaxPool2DTiledNumba(MaxPool2DTiled):

@@ -60,7 +60,7 @@ def relu_backward_serial(grad, out, gx):  # pragma: no cover - compiled by numba
 
 def _parallel(elements: int) -> bool:
     """Whether ``elements`` are worth sharing over the threads."""
-    return elements >= PARALLEL_WORK and threads.get_num_threads() > 1
+    return elements >= PARALLEL_WORK and threads.kernel_threads() > 1
 
 
 class ReluNumba(Relu):

@@ -36,7 +36,7 @@ def warm_up() -> dict:
         for parallel in (False, True):  # the serial twins (small inputs), then the parallel kernels
             for m, work in zip(modules, thresholds):
                 m.PARALLEL_WORK = 0 if parallel else work
-            threads.set_num_threads(max(2, count) if parallel else count)
+            threads.set_num_threads(max(2, count) if parallel else 1)
             for dtype in (float32, float64):
                 x = randn(2, 2, 8, 8, dtype=dtype, requires_grad=True)
                 w = randn(4, 2, 3, 3, dtype=dtype, requires_grad=True)
