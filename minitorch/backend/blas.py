@@ -47,7 +47,20 @@ class Routines(NamedTuple):
         return self.sgemm if dtype == np.float32 else self.dgemm
 
 
-_state: dict = {"routines": None, "looked": False, "intrinsic": None}
+_state: dict = {"routines": None, "looked": False, "intrinsic": None, "arguments": {}}
+
+
+def kernel_argument(dtype: np.dtype) -> np.ndarray | None:
+    """What a kernel passes to ``gemm`` for matrices of ``dtype`` (float32 or float64): the int64 pair (address of
+    the GEMM, 1 if its integers are 64-bit), made once per dtype; None where the BLAS's GEMM was not found."""
+    found = routines()
+    if found is None:
+        return None
+    key = np.dtype(dtype)
+    argument = _state["arguments"].get(key)
+    if argument is None:
+        argument = _state["arguments"][key] = np.array([found.gemm_for(key), int(found.ilp64)], dtype=np.int64)
+    return argument
 
 
 def routines() -> Routines | None:

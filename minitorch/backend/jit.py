@@ -39,7 +39,8 @@ LAYERS = ["omp", "tbb", "workqueue"]
 SLOW_LAYERS = ("workqueue",)
 
 # undo: the unregister functions of every registered variant (run when numba fails); kernels: every Kernel.
-_state: dict = {"enabled": None, "failed": None, "seconds": 0.0, "undo": [], "kernels": []}
+# pool: numba's thread pool started (``_start_pool``).
+_state: dict = {"enabled": None, "failed": None, "seconds": 0.0, "undo": [], "kernels": [], "pool": False}
 
 
 def enabled() -> bool:
@@ -190,7 +191,10 @@ prange = Deferred(lambda: importlib.import_module("numba").prange)
 
 def _start_pool(numba: Any) -> None:
     """Start numba's thread pool on the preferred layer with minitorch's thread count, the BLAS on one thread
-    (it runs inside the pool's loops; two pools of spinning threads on the same cores slow each other)."""
+    (it runs inside the pool's loops; two pools of spinning threads on the same cores slow each other).
+    Once per process: the first parallel kernel to compile does it."""
+    if _state["pool"]:
+        return
     if not os.environ.get("NUMBA_THREADING_LAYER"):
         numba.config.THREADING_LAYER_PRIORITY = list(LAYERS)
     from numba.np.ufunc import parallel
@@ -209,9 +213,8 @@ def _start_pool(numba: Any) -> None:
         raise RuntimeError(f"numba's only threading layer here is {layer}, slower than the plain kernels")
     threads.own_pool_started()
     threads.apply_numba()
-    if not _state.get("fork_rule"):  # a child forked from now on runs the kernels' serial twins
-        _state["fork_rule"] = True
-        os.register_at_fork(after_in_child=threads.pool_started_before_fork)
+    os.register_at_fork(after_in_child=threads.pool_started_before_fork)  # a forked child: the serial twins
+    _state["pool"] = True
 
 
 def threading_layer() -> str | None:

@@ -64,6 +64,13 @@ def kernel_threads() -> int:
     return 1 if _state["forked_pool"] else get_num_threads()
 
 
+def worth_sharing(work: float, least: float) -> bool:
+    """Whether a kernel's ``work`` (multiply-adds or elements) is worth its parallel loop: at least ``least``,
+    and more than one thread to share it with. Below, its serial twin runs on the calling thread: a parallel
+    loop costs microseconds to start and leaves the pool's threads spinning."""
+    return work >= least and kernel_threads() > 1
+
+
 def pool_started_before_fork() -> None:
     """Called in a child process forked after the OpenMP pool started (``os.register_at_fork``)."""
     _state["forked_pool"] = True

@@ -35,9 +35,8 @@ KEEP_BYTES = 8 << 20
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Multiply-adds of a backward block at least (a smaller block's GEMMs run below the BLAS's speed).
 BLOCK_WORK = 1 << 20
-# Multiply-adds of a whole convolution below which it runs on the calling thread (~50 us of one core): a
-# parallel loop costs microseconds to start and leaves the pool's threads spinning, which slowed the
-# Python work of a small step (LeNet at batch 4) on a 2-vCPU VM.
+# Multiply-adds of a whole convolution below which it runs on the calling thread (~50 us of one core; see
+# threads.worth_sharing): the pool's spinning threads slowed a small step (LeNet at batch 4) on a 2-vCPU VM.
 PARALLEL_WORK = 1 << 21
 
 gemm = jit.Deferred(blas.gemm_intrinsic)
@@ -212,12 +211,6 @@ def _padded(x: Array, padding: tuple) -> Array:
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
 
 
-def _blas_at(dtype: np.dtype) -> np.ndarray | None:
-    """(GEMM address, 64-bit integers) for the kernels, or None where the BLAS's GEMM was not found."""
-    found = blas.routines()
-    return None if found is None else np.array([found.gemm_for(dtype), int(found.ilp64)], dtype=np.int64)
-
-
 class FlatConvolutionNumba(FlatConvolution):
     """conv2d at stride 1: compiled exact im2col/col2im around per-image GEMMs, the batch run in parallel."""
 
@@ -234,7 +227,7 @@ class FlatConvolutionNumba(FlatConvolution):
         groups: int,
         geo: FlatGeometry,
     ) -> Array:
-        blas_at = None if x.dtype not in DTYPES or type(x) is not np.ndarray else _blas_at(x.dtype)
+        blas_at = None if x.dtype not in DTYPES or type(x) is not np.ndarray else blas.kernel_argument(x.dtype)
         if blas_at is None or x.size == 0 or w.size == 0 or w.dtype != x.dtype:  # the plain twin
             ctx.plain = True
             return FlatConvolution.forward(ctx, x, w, b, padding, dilation, groups, geo)
@@ -246,7 +239,7 @@ class FlatConvolutionNumba(FlatConvolution):
         cols = np.empty(n * k * p if keep else 0, dtype=x.dtype)
         bias = np.zeros(0, dtype=x.dtype) if b is None else np.ascontiguousarray(b, dtype=x.dtype)
         parts = max(1, min(n, threads.kernel_threads()))
-        run = forward_kernel if parts > 1 and o * k * p * n >= PARALLEL_WORK else forward_serial
+        run = forward_kernel if parts > 1 and threads.worth_sharing(o * k * p * n, PARALLEL_WORK) else forward_serial
         try:
             run(
                 xpad.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,
@@ -282,7 +275,7 @@ class FlatConvolutionNumba(FlatConvolution):
         gxpad = np.zeros((n, geo.c, geo.hp, geo.wp) if w is not None else 0, dtype=g.dtype)
         wm = np.ascontiguousarray(w if w is not None else np.zeros(wshape, dtype=g.dtype)).reshape(-1)
         source = saved if saved is not None else np.zeros(0, dtype=g.dtype)
-        run = backward_kernel if threads.kernel_threads() > 1 and o * k * p * n >= PARALLEL_WORK else backward_serial
+        run = backward_kernel if threads.worth_sharing(o * k * p * n, PARALLEL_WORK) else backward_serial
         try:
             run(
                 g.reshape(-1), n, geo.c, geo.hp, geo.wp, geo.kh, geo.kw, geo.dh, geo.dw, groups,

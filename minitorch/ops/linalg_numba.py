@@ -94,15 +94,14 @@ def product(a: Array, b: Array) -> Array | None:
 
 def product_blocks(a: Array, b: Array, count: int) -> Array | None:
     """``a @ b`` in ``count`` blocks (float matrices of one dtype); None where numba or the BLAS's GEMM is missing."""
-    found = blas.routines()
-    if found is None or not jit.enabled():
+    blas_at = blas.kernel_argument(a.dtype)
+    if blas_at is None or not jit.enabled():
         return None
     m, k = a.shape
     n = b.shape[1]
     sa, ta, lda = _operand(a)
     sb, tb, ldb = _operand(b)
     out = np.empty((m, n), dtype=a.dtype)
-    blas_at = np.array([found.gemm_for(a.dtype), int(found.ilp64)], dtype=np.int64)
     try:
         run = blocked_gemm if threads.kernel_threads() > 1 else blocked_gemm_serial
         run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), m, n, k, count, m >= n, blas_at)

@@ -21,8 +21,7 @@ from .base import array_of, is_tensor
 from .pool_tiled import MaxPool2DTiled, TileRoute
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Input elements below which the kernels run on the calling thread (a parallel loop costs microseconds to
-# start and leaves the pool's threads spinning; see conv_numba.PARALLEL_WORK).
+# Input elements below which the kernels run on the calling thread (threads.worth_sharing).
 PARALLEL_WORK = 1 << 16
 
 
@@ -102,11 +101,6 @@ def pool2x2_backward_serial(grad, tap, h, w, ho, wo, gx):  # pragma: no cover - 
         pool2x2_plane_backward(grad, tap, plane, h, w, ho, wo, gx)
 
 
-def _parallel(elements: int) -> bool:
-    """Whether an input of ``elements`` is worth sharing over the threads."""
-    return elements >= PARALLEL_WORK and threads.kernel_threads() > 1
-
-
 class MaxPool2DTiledNumba(MaxPool2DTiled):
     """Max over non-overlapping tiles, compiled: one pass forward (keeping each tile's tap), one pass backward."""
 
@@ -123,7 +117,7 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         res = np.empty((n, c, ho, wo), dtype=x.dtype)
         tap = np.empty((n, c, ho, wo), dtype=np.uint8)
         try:
-            run = pool2x2_forward if _parallel(x.size) else pool2x2_forward_serial
+            run = pool2x2_forward if threads.worth_sharing(x.size, PARALLEL_WORK) else pool2x2_forward_serial
             run(x.reshape(-1), h, w, ho, wo, res.reshape(-1), tap.reshape(-1))
         except jit.KernelUnavailable:
             ctx.plain = True
@@ -146,7 +140,7 @@ class MaxPool2DTiledNumba(MaxPool2DTiled):
         grad = np.ascontiguousarray(grad)
         gx = np.empty((n, c, h, w), dtype=grad.dtype)
         try:
-            run = pool2x2_backward if _parallel(gx.size) else pool2x2_backward_serial
+            run = pool2x2_backward if threads.worth_sharing(gx.size, PARALLEL_WORK) else pool2x2_backward_serial
             run(grad.reshape(-1), tap.reshape(-1), h, w, ho, wo, gx.reshape(-1))
         except jit.KernelUnavailable:  # numba failed since the forward: the plain twin's routing
             return TileRoute.call(grad, array_of(x), array_of(res), *ctx.conf), None, None

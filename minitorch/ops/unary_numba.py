@@ -20,7 +20,7 @@ from .base import is_tensor
 from .unary import Relu
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-# Elements below which the loops run on the calling thread (see conv_numba.PARALLEL_WORK).
+# Elements below which the loops run on the calling thread (threads.worth_sharing).
 PARALLEL_WORK = 1 << 16
 
 
@@ -58,11 +58,6 @@ def relu_backward_serial(grad, out, gx):  # pragma: no cover - compiled by numba
         gx[i] = grad[i] if out[i] != zero else zero
 
 
-def _parallel(elements: int) -> bool:
-    """Whether ``elements`` are worth sharing over the threads."""
-    return elements >= PARALLEL_WORK and threads.kernel_threads() > 1
-
-
 class ReluNumba(Relu):
     """max(x, 0) and its gradient, each one compiled pass over all threads."""
 
@@ -77,7 +72,8 @@ class ReluNumba(Relu):
             x = x.copy(order="C")
         out = np.empty(x.shape, dtype=x.dtype)
         try:
-            (relu_forward if _parallel(x.size) else relu_forward_serial)(x.reshape(-1), out.reshape(-1))
+            run = relu_forward if threads.worth_sharing(x.size, PARALLEL_WORK) else relu_forward_serial
+            run(x.reshape(-1), out.reshape(-1))
         except jit.KernelUnavailable:  # numba failed in this process: the plain twin, from now on
             return Relu.forward(ctx, x)
         ctx.plain = False
@@ -93,7 +89,7 @@ class ReluNumba(Relu):
         out = out if out.flags.c_contiguous else out.copy(order="C")
         gx = np.empty(out.shape, dtype=out.dtype)
         try:
-            run = relu_backward if _parallel(gx.size) else relu_backward_serial
+            run = relu_backward if threads.worth_sharing(gx.size, PARALLEL_WORK) else relu_backward_serial
             run(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
         except jit.KernelUnavailable:  # numba failed since the forward: the plain twin
             return Relu.backward(ctx, grad)
