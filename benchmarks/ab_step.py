@@ -79,28 +79,29 @@ for line in sys.stdin:  # one block of steps per line received
 """
 
 
-def child_env(tree: str) -> dict:
+def child_env(tree: str, default_threads: bool = False) -> dict:
+    """The environment of a child: ``tree`` first on the path, one thread (unless ``default_threads``: the
+    thread counts a user gets), the benchmarks' allocator settings."""
     env = dict(os.environ)
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(name, None)
     env.update(
         PYTHONPATH=os.path.abspath(tree),
-        OPENBLAS_NUM_THREADS="1",
-        OMP_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
         MALLOC_MMAP_THRESHOLD_="1073741824",
         MALLOC_TRIM_THRESHOLD_="1073741824",
     )
+    if not default_threads:
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
 
 
 class Child:
     """A warm process of one tree, timing a block of steps on request."""
 
-    def __init__(self, tree: str, batch: int, warmup: int) -> None:
+    def __init__(self, tree: str, batch: int, warmup: int, default_threads: bool = False) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(batch), str(warmup)],
-            env=child_env(tree),
+            env=child_env(tree, default_threads),
             cwd="/",
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -193,6 +194,9 @@ def main(argv: list | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--in-process", action="store_true", help="both trees in this process, taking turns")
     parser.add_argument("--copies", type=int, default=2, help="with --in-process: copies of each tree")
+    parser.add_argument(
+        "--default-threads", action="store_true", help="two processes with the default thread counts (else one each)"
+    )
     parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)
     if args.in_process:
@@ -206,7 +210,10 @@ def main(argv: list | None = None) -> int:
                 report(batch, args, in_process(args, batch, workdir), how)
         return 0
     for batch in args.batch:
-        children = {"A": Child(args.a, batch, args.warmup), "B": Child(args.b, batch, args.warmup)}
+        children = {
+            "A": Child(args.a, batch, args.warmup, args.default_threads),
+            "B": Child(args.b, batch, args.warmup, args.default_threads),
+        }
         times: dict = {"A": [], "B": []}
         for r in range(args.blocks):
             for which in ("A", "B") if r % 2 == 0 else ("B", "A"):

@@ -126,8 +126,11 @@ def test_blocks_depend_on_the_shape_alone() -> None:
 
 
 def test_numba_blocks_depend_on_the_shape_alone() -> None:
-    assert linalg_numba.blocks_for(64, 400, 120) == 1  # 3M multiply-adds: less than two blocks' worth
-    assert linalg_numba.blocks_for(64, 1000, 100) == 2  # the two-layer net's product: one block per core
+    assert linalg_numba.blocks_for(64, 120, 84) == 1  # 0.65M multiply-adds: less than two blocks' worth
+    most = linalg_numba.MAX_BLOCKS  # 2 on a 2-core machine
+    assert linalg_numba.blocks_for(64, 400, 120) == min(4, most)  # LeNet's fc1 at batch 64 (3M): 5 blocks' worth
+    assert linalg_numba.blocks_for(64, 1000, 100) == most  # the two-layer net's product (6.4M): 12 blocks' worth
+    assert 2 <= linalg_numba.MAX_BLOCKS <= 8 and linalg_numba.MAX_BLOCKS & (linalg_numba.MAX_BLOCKS - 1) == 0
     assert linalg_numba.blocks_for(256, 1000, 300) == linalg_numba.MAX_BLOCKS
     assert linalg_numba.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
 
