@@ -55,17 +55,30 @@ class LeNet(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 batch, warmup = int(sys.argv[1]), int(sys.argv[2])
+net = sys.argv[3] if len(sys.argv) > 3 else "lenet"
 torch.manual_seed(0)
-model = LeNet()
 rng = np.random.default_rng(0)
-x = torch.tensor(rng.standard_normal((batch, 1, 32, 32)).astype(np.float32))
-y = torch.tensor(rng.integers(0, 10, batch))
-opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-def step():
-    opt.zero_grad()
-    loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    opt.step()
+if net == "lenet":
+    model = LeNet()
+    x = torch.tensor(rng.standard_normal((batch, 1, 32, 32)).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 10, batch))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+else:  # the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD)
+    x, y = (torch.tensor(rng.standard_normal(s).astype(np.float32)) for s in ((64, 1000), (64, 10)))
+    w1, w2 = (torch.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in ((1000, 100), (100, 10)))
+    def step():
+        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
+        loss.backward()
+        with torch.no_grad():
+            w1.sub_(1e-6 * w1.grad)
+            w2.sub_(1e-6 * w2.grad)
+            w1.grad.zero_()
+            w2.grad.zero_()
 for _ in range(warmup):
     step()
 print(json.dumps({"file": torch.__file__}), flush=True)
@@ -98,9 +111,9 @@ def child_env(tree: str, default_threads: bool = False) -> dict:
 class Child:
     """A warm process of one tree, timing a block of steps on request."""
 
-    def __init__(self, tree: str, batch: int, warmup: int, default_threads: bool = False) -> None:
+    def __init__(self, tree: str, batch: int, warmup: int, default_threads: bool = False, net: str = "lenet") -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(batch), str(warmup)],
+            [sys.executable, "-c", CHILD, str(batch), str(warmup), net],
             env=child_env(tree, default_threads),
             cwd="/",
             stdin=subprocess.PIPE,
@@ -129,7 +142,7 @@ def spread(values: list) -> str:
 class Resident:
     """One tree's package loaded in this process under its own name, with its LeNet step ready."""
 
-    def __init__(self, tree: str, name: str, batch: int, warmup: int, workdir: str) -> None:
+    def __init__(self, tree: str, name: str, batch: int, warmup: int, workdir: str, net: str = "lenet") -> None:
         shutil.copytree(os.path.join(tree, "minitorch"), os.path.join(workdir, name))
         lib = importlib.import_module(name)
         env = {"__name__": f"ab_{name}"}
@@ -138,7 +151,7 @@ class Resident:
         )
         setup = setup.replace(
             "batch, warmup = int(sys.argv[1]), int(sys.argv[2])", f"batch, warmup = {batch}, {warmup}"
-        )
+        ).replace('net = sys.argv[3] if len(sys.argv) > 3 else "lenet"', f"net = {net!r}")
         exec(setup, env)  # the child's model, data and step, built with this package
         self.lib, self.step = lib, env["step"]
         for _ in range(warmup):
@@ -156,7 +169,7 @@ class Resident:
 def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
     """Block medians per tree, ``args.copies`` copies of each taking turns in a random order per round."""
     residents = [
-        (which, Resident(tree, f"minitorch_{which.lower()}{k}_{batch}", batch, args.warmup, workdir))
+        (which, Resident(tree, f"minitorch_{which.lower()}{k}_{batch}", batch, args.warmup, workdir, args.net))
         for k in range(args.copies)
         for which, tree in (("A", args.a), ("B", args.b))
     ]
@@ -174,7 +187,8 @@ def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
 
 def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
     ratios = [b / a for a, b in zip(times["A"], times["B"])]
-    print(f"LeNet step, batch {batch}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
+    what = "two-layer net step" if args.net == "two-layer" else f"LeNet step, batch {batch}"
+    print(f"{what}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
     print(f"  A {args.a}: {spread(times['A'])}")
     print(f"  B {args.b}: {spread(times['B'])}")
     q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
@@ -197,6 +211,12 @@ def main(argv: list | None = None) -> int:
     parser.add_argument(
         "--default-threads", action="store_true", help="two processes with the default thread counts (else one each)"
     )
+    parser.add_argument(
+        "--net",
+        choices=("lenet", "two-layer"),
+        default="lenet",
+        help="two processes: the step timed (two-layer: the tutorials' 64x1000 -> 100 -> 10 net; --batch is ignored)",
+    )
     parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)
     if args.in_process:
@@ -211,8 +231,8 @@ def main(argv: list | None = None) -> int:
         return 0
     for batch in args.batch:
         children = {
-            "A": Child(args.a, batch, args.warmup, args.default_threads),
-            "B": Child(args.b, batch, args.warmup, args.default_threads),
+            "A": Child(args.a, batch, args.warmup, args.default_threads, args.net),
+            "B": Child(args.b, batch, args.warmup, args.default_threads, args.net),
         }
         times: dict = {"A": [], "B": []}
         for r in range(args.blocks):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import backend, dtypes
 from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
+from .backend import elementwise
 from .random import check_integer_bounds, check_uniform_bounds, sample_integers, sample_normal, sample_uniform
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class InplaceMethods:
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(_ops.zero)
-        self.backend.fillable(self._data).fill(0)
+        self.backend.kernel(elementwise.fill)(self.backend.fillable(self._data), 0)
         self._bump_version()
         return self
 
@@ -160,7 +161,7 @@ class InplaceMethods:
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(lambda s: _ops.inplace_fill(s, v))
-        self.backend.fillable(self._data).fill(v)
+        self.backend.kernel(elementwise.fill)(self.backend.fillable(self._data), v)
         self._bump_version()
         return self
 
@@ -210,7 +211,7 @@ class InplaceMethods:
                 return False
         else:
             return False
-        getattr(self._xp, ufunc)(data, raw, out=data)
+        self.backend.kernel(elementwise.update)(data, ufunc, raw)
         self._bump_version()
         return True
 

@@ -6,6 +6,8 @@
   so bit for bit, ties and NaN included.
 - ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
   signed zeros, forward and backward.
+- The whole-array add, subtract, multiply and fill (elementwise_numba.py) against numpy's ufuncs
+  (backend/elementwise.py) and torch: bit for bit; and what they leave to numpy.
 
 Shapes and values are drawn by hypothesis; each case runs on one thread and on two, so that the
 split of the batch over numba's threads (``prange``) is checked too. Without numba (or with
@@ -29,8 +31,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
-from minitorch.backend import HOST, jit
-from minitorch.ops import conv, conv_numba, pool_numba, unary_numba
+from minitorch.backend import HOST, elementwise, jit
+from minitorch.ops import conv, conv_numba, elementwise_numba, pool_numba, unary_numba
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
@@ -46,7 +48,7 @@ SETTINGS = settings(max_examples=25, deadline=None)
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
     serial twins); restored after."""
-    modules = (conv_numba, pool_numba, unary_numba)
+    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba)
     before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
     minitorch.set_num_threads(count)
     for m in modules:
@@ -518,3 +520,124 @@ def test_a_process_forked_after_the_pool_started_runs_the_serial_twins() -> None
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr + done.stdout
+
+
+ELEMENTWISE = ("add", "subtract", "multiply")
+_TORCH_OPS = {"add": torch.add, "subtract": torch.sub, "multiply": torch.mul}
+
+
+def _values(data: Any, size: int, dtype: Any) -> np.ndarray:
+    return np.array(
+        data.draw(st.lists(st.one_of(SPECIAL, st.floats(-1e6, 1e6, width=32)), min_size=size, max_size=size)),
+        dtype=dtype,
+    )
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@SETTINGS
+@given(data=st.data(), size=st.integers(1, 3000), kind=st.sampled_from(["array", "float", "int", "flipped"]))
+def test_numba_elementwise_agrees_bitwise_with_numpy_and_torch(
+    data: Any, size: int, kind: str, name: str, dtype: Any
+) -> None:
+    x = _values(data, size, dtype)
+    if kind == "array":
+        other: Any = _values(data, size, dtype)
+    elif kind == "int":
+        other = data.draw(st.integers(-(2**40), 2**40))
+    else:
+        other = data.draw(st.one_of(SPECIAL.map(float), st.floats(-1e30, 1e30)))
+    a, b = (other, x) if kind == "flipped" else (x, other)
+    with thread_count(2), np.errstate(all="ignore"):  # (numpy's warnings for inf * 0 and the like)
+        combined = elementwise_numba.combine_numba(a, name, b)
+        updated = x.copy()
+        elementwise_numba.update_numba(updated, name, other)
+        plain = elementwise.combine(a, name, b)
+        numpy_update = getattr(np, name)(x, other)
+    np.testing.assert_array_equal(combined, plain)
+    assert combined.dtype == plain.dtype
+    np.testing.assert_array_equal(updated, numpy_update)
+    tx = torch.from_numpy(x)
+    if kind == "array":
+        expected = _TORCH_OPS[name](tx, torch.from_numpy(other)).numpy()
+    elif kind == "flipped" and name == "subtract":
+        expected = torch.rsub(tx, other).numpy()  # the number minus the tensor
+    else:
+        expected = _TORCH_OPS[name](tx, other).numpy()
+    np.testing.assert_array_equal(combined, expected)
+
+
+@needs_numba
+@pytest.mark.parametrize("value", [0, 0.0, -0.0, 2.5, float("nan"), float("inf")])
+def test_numba_fill_sets_every_element(value: float) -> None:
+    x = np.arange(5000, dtype=np.float32)
+    with thread_count(2):
+        elementwise_numba.fill_numba(x, value)
+    expected = np.full(5000, value, dtype=np.float32)
+    np.testing.assert_array_equal(x, expected)
+    assert np.array_equal(np.signbit(x), np.signbit(expected))
+
+
+@needs_numba
+def test_numba_elementwise_leaves_what_it_does_not_cover_to_numpy(monkeypatch: Any) -> None:
+    calls = []
+    run = elementwise_numba._run
+    monkeypatch.setattr(elementwise_numba, "_run", lambda *a: calls.append(a[0]) or run(*a))
+
+    def x() -> np.ndarray:
+        return np.arange(1.0, 41.0, dtype=np.float32).reshape(5, 8)
+
+    cases = [
+        (lambda: x()[:, ::2], "add", 1.0),  # strided
+        (x, "add", x()[0]),  # broadcast
+        (x, "add", x().T.copy().T),  # another layout
+        (x, "true_divide", 2.0),  # division
+        (x, "add", True),  # a bool
+        (x, "add", 2**60),  # an int a double rounds
+        (x, "multiply", 1e300),  # past float32's range
+        (lambda: x().astype(np.float16), "add", 1.0),  # another dtype
+        (lambda: x().astype(np.int64), "add", 1),
+    ]
+    with thread_count(2), np.errstate(over="ignore"):
+        for make, name, other in cases:
+            combined = elementwise_numba.combine_numba(make(), name, other)
+            np.testing.assert_array_equal(combined, elementwise.combine(make(), name, other))
+            updated, expected = make(), make()
+            elementwise_numba.update_numba(updated, name, other)
+            elementwise.update(expected, name, other)
+            np.testing.assert_array_equal(updated, expected)
+        shifted = np.arange(40, dtype=np.float32)  # overlapping but not the same array
+        elementwise_numba.update_numba(shifted[1:], "add", shifted[:-1])
+        expected = np.arange(40, dtype=np.float32)
+        np.add(expected[1:], expected[:-1], out=expected[1:])
+        np.testing.assert_array_equal(shifted, expected)
+        assert calls == []
+        same = np.arange(40, dtype=np.float32)
+        elementwise_numba.update_numba(same, "add", same)  # the array itself: elementwise, no overlap problem
+        np.testing.assert_array_equal(same, 2 * np.arange(40, dtype=np.float32))
+        assert calls == [elementwise_numba.ADD]
+    calls.clear()
+    elementwise_numba.update_numba(same, "add", same)  # default threshold: 40 elements stay with numpy
+    assert calls == []
+
+
+@needs_numba
+def test_large_tensors_take_the_numba_elementwise_kernels_through_the_public_api() -> None:
+    assert HOST.kernel(elementwise.update) is elementwise_numba.update_numba
+    assert HOST.kernel(elementwise.combine) is elementwise_numba.combine_numba
+    assert HOST.kernel(elementwise.fill) is elementwise_numba.fill_numba
+    rng = np.random.default_rng(0)
+    w0, d0 = rng.standard_normal((2, 1000, 60), dtype=np.float32)
+    ours, theirs = minitorch.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    for lib, w in ((minitorch, ours), (torch, theirs)):
+        d = lib.tensor(d0)
+        for _ in range(2):  # the second backward accumulates into .grad
+            ((w * d) - d + w).sum().backward()
+        with lib.no_grad():
+            w.sub_(1e-3 * w.grad)
+            w.mul_(0.5)
+            w.add_(d)
+        w.grad.zero_()
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    assert not ours.grad.numpy().any()

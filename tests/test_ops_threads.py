@@ -132,7 +132,16 @@ def test_numba_blocks_depend_on_the_shape_alone() -> None:
     assert linalg_numba.blocks_for(64, 1000, 100) == most  # the two-layer net's product (6.4M): 12 blocks' worth
     assert 2 <= linalg_numba.MAX_BLOCKS <= 8 and linalg_numba.MAX_BLOCKS & (linalg_numba.MAX_BLOCKS - 1) == 0
     assert linalg_numba.blocks_for(256, 1000, 300) == linalg_numba.MAX_BLOCKS
-    assert linalg_numba.blocks_for(2, 10**7, 3) == 2  # never more blocks than rows (or columns)
+    assert linalg_numba.blocks_for(2, 10**7, 3) == most  # a long k: cut along it
+
+
+def test_numba_products_are_cut_along_the_inner_dimension_where_k_is_long_and_the_result_small() -> None:
+    inner, rows, columns = linalg_numba.BY_INNER, linalg_numba.BY_ROWS, linalg_numba.BY_COLUMNS
+    assert linalg_numba.split_for(64, 1000, 100) == inner  # the two-layer net's forward: each thread its rows of w1
+    assert linalg_numba.split_for(64, 400, 120) == inner  # LeNet's fc1 forward
+    assert linalg_numba.split_for(1000, 64, 100) == rows  # the two-layer net's weight gradient
+    assert linalg_numba.split_for(64, 120, 400) == columns
+    assert linalg_numba.split_for(512, 4096, 512) == rows  # a long k but a large result: rows
 
 
 @pytest.mark.skipif(not jit.enabled() or blas.routines() is None, reason="needs numba and the BLAS's GEMM")
@@ -154,6 +163,13 @@ def test_the_numba_product_takes_transposed_operands_as_they_are(dtype: Any, lay
             out = linalg_numba.product(x, y)
             assert out is not None and out.flags.c_contiguous
             np.testing.assert_allclose(out, x @ y, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+        x = rng.standard_normal((29, 2) if layout[0] == "t" else (2, 29)).astype(dtype)  # a long k: cut along it
+        y = rng.standard_normal((3, 29) if layout[1:] == "t" else (29, 3)).astype(dtype)
+        x, y = (x.T if layout[0] == "t" else x), (y.T if layout[1:] == "t" else y)
+        assert linalg_numba.split_for(2, 29, 3) == linalg_numba.BY_INNER
+        deep, ref = linalg_numba.product(x, y), x @ y
+        assert deep is not None and deep.flags.c_contiguous
+        np.testing.assert_allclose(deep, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
 
 
 def test_the_numba_product_declines_what_it_does_not_cover() -> None:

@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..backend import backend_of
+from ..backend import backend_of, elementwise
 from . import anomaly
 from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
 from .grad_mode import enable_grad, no_grad
@@ -127,7 +127,8 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
         else:
             var.grad = wrap(grad.astype(var._data.dtype, copy=True))
     else:
-        var.grad._data += grad
+        # (in place; on a large array, the device's kernel: backend/elementwise.py)
+        backend_of(grad).kernel(elementwise.update)(var.grad._data, "add", grad)
         var.grad._bump_version()
     if var._post_accumulate_hooks:
         for hook in tuple(var._post_accumulate_hooks):

@@ -34,51 +34,96 @@ def _max_blocks() -> int:
 
 
 MAX_BLOCKS = _max_blocks()
+# A product is cut along its inner dimension where k is at least INNER_RATIO times the result's longer side
+# and the result has at most INNER_MAX_RESULT elements (each further block adds one to sum).
+INNER_RATIO = 2
+INNER_MAX_RESULT = 1 << 16
 
 gemm = jit.Deferred(blas.gemm_intrinsic)
 
 
+# How a product is cut: by rows of the result, by its columns, or along the inner dimension (each block a
+# partial product over a range of k, summed in block order after the loop).
+BY_COLUMNS, BY_ROWS, BY_INNER = 0, 1, 2
+
+
 @jit.helper
-def gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at):  # pragma: no cover - numba
-    """Block ``blk`` of ``count`` of c (m, n) = op(a) @ op(b): its rows (``by_rows``) or columns. a, b: the flat
-    storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS, ``lda``/``ldb`` their row lengths."""
+def gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at):  # pragma: no cover
+    """Block ``blk`` of ``count`` of c (m, n) = op(a) @ op(b): its rows, its columns, or (``BY_INNER``) the partial
+    product over a range of k, written to c (block 0) or to ``scratch`` (block ``blk`` at (blk - 1) * m * n).
+    a, b: the flat storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS, ``lda``/``ldb`` their row
+    lengths."""
     item = c.itemsize
     one, zero = c.dtype.type(1), c.dtype.type(0)
-    if by_rows:
+    if split == BY_ROWS:
         first, last = m * blk // count, m * (blk + 1) // count
         a_at = a.ctypes.data + (first * lda if ta == NO_TRANS else first) * item
         gemm(
             blas_at[0], blas_at[1], ta, tb, last - first, n, k, one, a_at, lda,
             b.ctypes.data, ldb, zero, c.ctypes.data + first * n * item, n,
         )  # fmt: skip
-    else:
+    elif split == BY_COLUMNS:
         first, last = n * blk // count, n * (blk + 1) // count
         b_at = b.ctypes.data + (first if tb == NO_TRANS else first * ldb) * item
         gemm(
             blas_at[0], blas_at[1], ta, tb, m, last - first, k, one, a.ctypes.data, lda,
             b_at, ldb, zero, c.ctypes.data + first * item, n,
         )  # fmt: skip
+    else:
+        first, last = k * blk // count, k * (blk + 1) // count
+        a_at = a.ctypes.data + (first if ta == NO_TRANS else first * lda) * item
+        b_at = b.ctypes.data + (first * ldb if tb == NO_TRANS else first) * item
+        if blk == 0:
+            gemm(blas_at[0], blas_at[1], ta, tb, m, n, last - first, one, a_at, lda, b_at, ldb, zero, c.ctypes.data, n)
+        else:
+            gemm(
+                blas_at[0], blas_at[1], ta, tb, m, n, last - first, one, a_at, lda, b_at, ldb, zero,
+                scratch.ctypes.data + (blk - 1) * m * n * item, n,
+            )  # fmt: skip
+
+
+@jit.helper
+def sum_partials(c, scratch, count):  # pragma: no cover - numba
+    """c += each partial product in ``scratch``, in block order (the ``BY_INNER`` cut's last step)."""
+    size = c.size
+    for blk in range(count - 1):
+        at = blk * size
+        for i in range(size):
+            c[i] += scratch[at + i]
 
 
 @jit.kernel(parallel=True)
-def blocked_gemm(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
+def blocked_gemm(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blas_at):  # pragma: no cover - numba
     """c (m, n) = op(a) @ op(b) in ``count`` blocks (``gemm_block``) run in parallel."""
     for blk in prange(count):
-        gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at)
+        gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at)
+    if split == BY_INNER:
+        sum_partials(c, scratch, count)
 
 
 @jit.kernel
-def blocked_gemm_serial(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blas_at):  # pragma: no cover - numba
+def blocked_gemm_serial(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blas_at):  # pragma: no cover
     """The same blocks in order on the calling thread (same bits): one thread, or a forked child."""
     for blk in range(count):
-        gemm_block(a, ta, lda, b, tb, ldb, c, m, n, k, count, by_rows, blk, blas_at)
+        gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at)
+    if split == BY_INNER:
+        sum_partials(c, scratch, count)
 
 
 def blocks_for(m: int, k: int, n: int) -> int:
     """How many blocks (a power of two) a product of (m, k) @ (k, n) is cut into: each at least ``MIN_BLOCK``
     multiply-adds, at most ``MAX_BLOCKS``; a function of the shape alone."""
-    wanted = min(MAX_BLOCKS, max(m, n), (m * k * n) // MIN_BLOCK)
+    wanted = min(MAX_BLOCKS, max(m, n, k if split_for(m, k, n) == BY_INNER else 0), (m * k * n) // MIN_BLOCK)
     return 1 << (max(1, wanted).bit_length() - 1)
+
+
+def split_for(m: int, k: int, n: int) -> int:
+    """How a product of (m, k) @ (k, n) is cut, from its shape alone: along k where k is the long side and the
+    result small (each thread then reads its own rows of a weight, the rows it updates after the backward: see
+    ``ops/elementwise_numba.py``), else by rows (a result at least as tall as wide) or by columns."""
+    if k >= INNER_RATIO * max(m, n) and m * n <= INNER_MAX_RESULT:
+        return BY_INNER
+    return BY_ROWS if m >= n else BY_COLUMNS
 
 
 def _operand(x: Array) -> tuple:
@@ -103,7 +148,7 @@ def product(a: Array, b: Array) -> Array | None:
     return product_blocks(a, b, count)
 
 
-def product_blocks(a: Array, b: Array, count: int) -> Array | None:
+def product_blocks(a: Array, b: Array, count: int, split: int | None = None) -> Array | None:
     """``a @ b`` in ``count`` blocks (float matrices of one dtype); None where numba or the BLAS's GEMM is missing."""
     blas_at = blas.kernel_argument(a.dtype)
     if blas_at is None or not jit.enabled():
@@ -113,9 +158,11 @@ def product_blocks(a: Array, b: Array, count: int) -> Array | None:
     sa, ta, lda = _operand(a)
     sb, tb, ldb = _operand(b)
     out = np.empty((m, n), dtype=a.dtype)
+    split = split_for(m, k, n) if split is None else split
+    scratch = np.empty((count - 1) * m * n if split == BY_INNER else 0, dtype=a.dtype)
     try:
         run = blocked_gemm if threads.kernel_threads() > 1 else blocked_gemm_serial
-        run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), m, n, k, count, m >= n, blas_at)
+        run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), scratch, m, n, k, count, split, blas_at)
     except jit.KernelUnavailable:
         return None
     return out

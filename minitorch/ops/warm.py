@@ -19,7 +19,7 @@ import numpy as np
 from ..backend import jit, threads
 from ..creation import randn
 from ..dtypes import float32, float64
-from . import conv_numba, linalg_numba, pool_numba, unary_numba
+from . import conv_numba, elementwise_numba, linalg_numba, pool_numba, unary_numba
 from .conv import conv2d
 from .pool import max_pool2d
 from .unary import relu
@@ -30,7 +30,7 @@ def warm_up() -> dict:
     started = time.perf_counter()
     if not jit.enabled():
         return {"seconds": 0.0, "numba": False, "uncompiled": []}
-    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba)
+    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba, elementwise_numba)
     thresholds, count = [m.PARALLEL_WORK for m in modules], threads.get_num_threads()
     try:
         for parallel in (False, True):  # the serial twins (small inputs), then the parallel kernels
@@ -45,7 +45,13 @@ def warm_up() -> dict:
                 out = max_pool2d(conv2d(hidden, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
                 out.sum().backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
-                linalg_numba.product_blocks(a, a.T, 2)
+                for split in (linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER):  # (rows: the same code as columns)
+                    linalg_numba.product_blocks(a, a.T, 2, split)
+                if parallel:  # (the serial elementwise twins are numpy's)
+                    elementwise_numba.update_numba(a, "add", a.copy())
+                    elementwise_numba.update_numba(a, "multiply", 0.5)
+                    elementwise_numba.fill_numba(a, 0)
+                    elementwise_numba.combine_numba(1.0, "subtract", a)
     finally:
         threads.set_num_threads(count)
         for m, work in zip(modules, thresholds):

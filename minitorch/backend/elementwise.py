@@ -1,0 +1,40 @@
+"""Whole-array arithmetic outside the ops: the plain twins a device may replace with a faster kernel.
+
+The engine adds a leaf's gradient into ``.grad``; in-place methods update a tensor (``w.sub_(d)``,
+``g.zero_()``); ``+``, ``-`` and ``*`` combine an array with a number or an array of its shape.
+On large arrays these are passes over memory, and which core runs them matters as much as how
+fast: an array written by two threads (a product split over the cores) and then updated on one
+pulls half of its cache lines across from the other core (``w -= d`` on the two-layer net's
+1000x100 weight took 40-60 us that way against 10 us on warm data). The host's numba variants
+(``ops/elementwise_numba.py``, registered with ``Backend.register_kernel``) split a large array
+into the same halves as the products do, each thread updating the half it wrote. These twins are
+numpy's or cupy's ufuncs, what runs everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import array_module
+
+# Elements from which an array may be worth a device's own kernel (below, the twins run directly: the
+# look-up would cost more than it could save).
+LARGE = 1 << 15
+# The ufuncs ``update`` and ``combine`` take, by name.
+UFUNCS = ("add", "subtract", "multiply", "true_divide")
+
+
+def update(target: Any, name: str, other: Any) -> None:
+    """``target <name>= other`` in place: ``other`` an array that broadcasts to ``target``, or a number;
+    ``name`` one of ``UFUNCS``."""
+    getattr(array_module(target), name)(target, other, out=target)
+
+
+def combine(a: Any, name: str, b: Any) -> Any:
+    """``a <name> b`` as numpy's operators compute it (an array and a number, or two arrays)."""
+    return getattr(array_module(a, b), name)(a, b)
+
+
+def fill(target: Any, value: Any) -> None:
+    """Set every element of ``target`` to ``value`` (a number of its dtype)."""
+    target.fill(value)
