@@ -366,5 +366,7 @@ def fill_scalar(value: Any, d: dtype, numel: int) -> Any:
 
 def check_fits(value: Any, d: dtype) -> None:
     """Raise torch's error when the Python number ``value`` overflows ``d`` (see ``overflows``)."""
+    if (type(value) is int or type(value) is float) and -65504 <= value <= 65504 and d.is_floating_point:
+        return  # within float16's range, so every floating type's (the common pow(2), clamp(min=0))
     if overflows(scalar(value), d):
         raise overflow_error(d)

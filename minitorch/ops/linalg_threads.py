@@ -48,13 +48,15 @@ def product(a: Array, b: Array) -> Array:
     on any number of threads (a block is one BLAS call, and OpenBLAS may sum a small block in another
     order than a large one: cutting by the thread count would make the bits depend on it).
     """
+    if threads.get_num_threads() > 1:
+        threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on numba's or the workers
+    m, k = a.shape
+    n = b.shape[1]
+    if m * k * n < 2 * min(MIN_BLOCK, linalg_numba.MIN_BLOCK):  # one block either way: one BLAS call
+        return a @ b
     fast = linalg_numba.product(a, b)  # numba's threads, awake between the products of a step
     if fast is not None:
         return fast
-    if threads.get_num_threads() > 1:
-        threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on the workers
-    m, k = a.shape
-    n = b.shape[1]
     count = blocks_for(m, k, n)
     if count == 1 or type(a) is not np.ndarray or type(b) is not np.ndarray:
         return a @ b
