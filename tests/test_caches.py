@@ -28,8 +28,9 @@ def test_a_training_step_fills_the_caches_and_clear_all_empties_them() -> None:
     assert all(len(c) == 0 for c in caches.ALL)
     x = minitorch.randn(2, 1, 80, 80)
     conv = minitorch.nn.Conv2d(1, 2, 3)
-    y = minitorch.nn.functional.max_pool2d(minitorch.relu(conv(x)), 2)  # relu of 2*78*78 > 4096: a filled zero
+    y = minitorch.nn.functional.max_pool2d(minitorch.relu(conv(x)), 2)  # (the plain relu of 2*78*78 fills a zero)
     minitorch.clamp(x, max=1e30)  # clamp's bound is checked against float32's limit
+    minitorch.clamp(x.half(), min=0.0)  # a filled bound (float16: the plain clamp, numba or not)
     filled = {c.name for c in caches.ALL if len(c)}
     assert filled == {c.name for c in caches.ALL}
     caches.clear_all()

@@ -5,7 +5,7 @@
 - ``MaxPool2DTiledNumba`` (pool_numba.py) against ``MaxPool2DTiled`` (pool_tiled.py): no arithmetic,
   so bit for bit, ties and NaN included.
 - ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
-  signed zeros, forward and backward.
+  signed zeros, forward and backward; ``ClampNumba`` against ``Clamp`` (arithmetic.py) and torch likewise.
 - The whole-array add, subtract, multiply and fill (elementwise_numba.py) against numpy's ufuncs
   (backend/elementwise.py) and torch: bit for bit; and what they leave to numpy.
 
@@ -33,12 +33,13 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch.backend import HOST, elementwise, jit
 from minitorch.ops import conv, conv_numba, elementwise_numba, pool_numba, unary_numba
+from minitorch.ops.arithmetic import Clamp
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
 from minitorch.ops.unary import Relu
-from minitorch.ops.unary_numba import ReluNumba
+from minitorch.ops.unary_numba import ClampNumba, ReluNumba
 
 needs_numba = pytest.mark.skipif(not jit.enabled(), reason="numba is not installed (or MINITORCH_NO_NUMBA is set)")
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -641,3 +642,55 @@ def test_large_tensors_take_the_numba_elementwise_kernels_through_the_public_api
         w.grad.zero_()
     np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
     assert not ours.grad.numpy().any()
+
+
+@needs_numba
+@pytest.mark.parametrize("count", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@SETTINGS
+@given(
+    data=st.data(),
+    size=st.integers(1, 3000),
+    lo=st.one_of(st.none(), st.sampled_from([0, 0.0, -0.0, -1.5, 2.5])),
+    hi=st.one_of(st.none(), st.sampled_from([0, -0.0, 1.0, 2.5, -3.0])),
+)
+def test_numba_clamp_agrees_with_its_plain_twin_and_bitwise_with_torch(
+    data: Any, size: int, lo: Any, hi: Any, dtype: Any, count: int
+) -> None:
+    if lo is None and hi is None:
+        lo = 0
+    x, g = _values(data, size, dtype), _values(data, size, dtype)
+    results = []
+    for fast in (True, False):
+        with thread_count(count):
+            a = minitorch.tensor(x, requires_grad=True)
+            out = a.clamp(min=lo, max=hi) if fast else Clamp.apply(a, *_clamp_bounds(a, lo, hi))
+            assert (out.grad_fn._function is ClampNumba) == fast
+            out.backward(minitorch.tensor(g))
+            results.append((out.detach().numpy(), a.grad.numpy()))
+    t = torch.tensor(x, requires_grad=True)
+    expected = t.clamp(min=lo, max=hi)
+    expected.backward(torch.tensor(g))
+    (out, grad), (plain_out, plain_grad) = results
+    for ours, ref in ((out, expected.detach().numpy()), (grad, t.grad.numpy())):
+        np.testing.assert_array_equal(ours, ref)
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(ref))
+    np.testing.assert_array_equal(np.signbit(out), np.signbit(plain_out))
+    np.testing.assert_array_equal(out, plain_out)
+    np.testing.assert_array_equal(grad, plain_grad)  # (equal in value: the twin's product gives -0.0 where torch's 0)
+
+
+def _clamp_bounds(a: Any, lo: Any, hi: Any) -> tuple:
+    """The 0-d bounds ``minitorch.clamp`` hands ``Clamp`` (None where not given)."""
+    return tuple(None if v is None else np.asarray(v, dtype=a.detach().numpy().dtype) for v in (lo, hi))
+
+
+@needs_numba
+def test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice() -> None:
+    assert HOST.kernel(Clamp) is ClampNumba
+    x = minitorch.tensor([-2.0, 0.5, 3.0], dtype=minitorch.float64, requires_grad=True)
+    y = (x.clamp(min=0.0, max=2.0) ** 2).sum()
+    (g,) = minitorch.autograd.grad(y, x, create_graph=True)
+    (gg,) = minitorch.autograd.grad(g.sum(), x)
+    np.testing.assert_array_equal(g.detach().numpy(), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(gg.numpy(), [0.0, 2.0, 0.0])

@@ -376,27 +376,35 @@ class FunctionBase:
             positions.append(i)
             d = t._data
             meta.append((d.shape, d.dtype))
-        if cls.scalar_edges:
+        if cls.scalar_edges and len(positions) < len(ctx.needs_input_grad):  # (all tensors: no number's edge)
             _add_scalar_edges(cls.scalar_edges, len(ctx.needs_input_grad), edges, positions, meta)
         node.next_functions = tuple(edges)
         node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
-        # The device too, for the rare missing output gradient that must be rebuilt as zeros.
-        node._output_meta = tuple(
-            [
-                (d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
-                for d in [o._data for o in outs]
-            ]
-        )
         skip = ctx._non_differentiable
-        nr = 0
-        for o in outs:
-            if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
+        if len(outs) == 1 and not skip:  # the common op: one output, all of it differentiable
+            o = outs[0]
+            d = o._data
+            # The device too, for the rare missing output gradient that must be rebuilt as zeros.
+            node._output_meta = ((d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d)),)
+            if d.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
-                if nr:
-                    o._output_nr = nr
-            nr += 1
+        else:
+            node._output_meta = tuple(
+                [
+                    (d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
+                    for d in [o._data for o in outs]
+                ]
+            )
+            nr = 0
+            for o in outs:
+                if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
+                    o._requires_grad = True
+                    o.grad_fn = node
+                    if nr:
+                        o._output_nr = nr
+                nr += 1
         if ctx._to_save:
             ctx._saved = [_saved_ref(v, tensors, outs, node, args, raw_outs) for v in ctx._to_save]
             ctx._to_save = ()
@@ -543,7 +551,7 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any
     for nr, t in enumerate(outs):
         if value is t or value is t._data or (nr < len(raw_outs) and value is raw_outs[nr]):
             return _SavedRef(value, t._counter, t, (nr, node))
-    if hasattr(value, "_counter"):
+    if type(value) is not _HOST and hasattr(value, "_counter"):  # (an array has none: no failed look-up)
         return _SavedRef(value, value._counter, value)
     for a in args:  # a loop, not any(): this runs for every mask and cache an op saves
         if value is a:

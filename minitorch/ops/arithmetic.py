@@ -449,7 +449,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
         # Python numbers leave a floating tensor's dtype as it is (the common clamp(min=0) of the tutorials).
         lo = None if min is None else input._xp.asarray(dtypes.cast_scalar(min, input.dtype))
         hi = None if max is None else input._xp.asarray(dtypes.cast_scalar(max, input.dtype))
-        return _maybe_out(Clamp.apply(input, lo, hi), out)
+        return _maybe_out(backend_of(input._data).kernel(Clamp).apply(input, lo, hi), out)
     for v in bounds:
         if not dtypes.is_number(v):
             raise TypeError(
@@ -464,7 +464,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
     x = to_dtype(input, dt)
     lo = None if min is None else x._xp.asarray(dtypes.cast_scalar(min, dt))
     hi = None if max is None else x._xp.asarray(dtypes.cast_scalar(max, dt))
-    return _maybe_out(Clamp.apply(x, lo, hi), out)
+    return _maybe_out(backend_of(x._data).kernel(Clamp).apply(x, lo, hi), out)
 
 
 clip = clamp
