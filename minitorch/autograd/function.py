@@ -545,6 +545,10 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any
     tensor's array is a constant of the op. ``raw_outs``: what forward returned (a numpy scalar
     becomes a new 0-d array in its tensor).
     """
+    if value is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
+        return _SAVED_NONE
+    if type(value) in _NUMBERS:  # a Python number: a constant of the op
+        return _SavedRef(value, None, constant=True)
     for i, t in inputs:
         if value is t or value is t._data:
             return _SavedRef(value, t._counter, t, input_pos=i)
@@ -557,6 +561,10 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any
         if value is a:
             return _SavedRef(value, None, constant=True)
     return _SavedRef(value, None)
+
+
+_SAVED_NONE = _SavedRef(None, None)
+_NUMBERS = (int, float, bool)
 
 
 def _unpack(ref: _SavedRef, node: BackwardNode) -> Any:

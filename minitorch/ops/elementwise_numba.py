@@ -52,6 +52,7 @@ def _large(a: Any) -> bool:
     """A host float array, C-contiguous, worth both threads."""
     return (
         type(a) is np.ndarray
+        and a.size >= PARALLEL_WORK
         and a.dtype in DTYPES
         and a.flags.c_contiguous
         and threads.worth_sharing(a.size, PARALLEL_WORK)
