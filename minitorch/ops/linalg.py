@@ -76,6 +76,13 @@ class Mv(Matmul):
     node_name = "MvBackward0"
 
 
+def product_into(a: Array, b: Array, out: Array) -> None:
+    """out = a @ b for matrices (numpy's or cupy's matmul): the per-step products of the recurrent layers'
+    loops, which write into preallocated blocks; the host's variant cuts large ones over the threads
+    (linalg_threads.product_into)."""
+    backend.array_module(a).matmul(a, b, out=out)
+
+
 def _shape_str(s: tuple) -> str:
     return "x".join(str(n) for n in s)
 

@@ -136,7 +136,7 @@ def _operand(x: Array) -> tuple:
     return x.reshape(-1), NO_TRANS, max(1, x.shape[1])
 
 
-def product(a: Array, b: Array) -> Array | None:
+def product(a: Array, b: Array, out: Array | None = None) -> Array | None:
     """``a @ b`` for float matrices of one dtype, cut into blocks on numba's threads; None where it cannot
     (another dtype or array type, an empty operand, numba or the BLAS's GEMM unavailable): the caller's turn."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != b.dtype or a.dtype not in DTYPES:
@@ -145,11 +145,12 @@ def product(a: Array, b: Array) -> Array | None:
     count = blocks_for(m, k, b.shape[1])
     if count == 1 or not (m and k and b.shape[1]):
         return None
-    return product_blocks(a, b, count)
+    return product_blocks(a, b, count, out=out)
 
 
-def product_blocks(a: Array, b: Array, count: int, split: int | None = None) -> Array | None:
-    """``a @ b`` in ``count`` blocks (float matrices of one dtype); None where numba or the BLAS's GEMM is missing."""
+def product_blocks(a: Array, b: Array, count: int, split: int | None = None, out: Array | None = None) -> Array | None:
+    """``a @ b`` in ``count`` blocks (float matrices of one dtype), into ``out`` if given (C-contiguous, of the
+    result's shape and dtype); None where numba or the BLAS's GEMM is missing."""
     blas_at = blas.kernel_argument(a.dtype)
     if blas_at is None or not jit.enabled():
         return None
@@ -157,7 +158,8 @@ def product_blocks(a: Array, b: Array, count: int, split: int | None = None) -> 
     n = b.shape[1]
     sa, ta, lda = _operand(a)
     sb, tb, ldb = _operand(b)
-    out = np.empty((m, n), dtype=a.dtype)
+    if out is None:
+        out = np.empty((m, n), dtype=a.dtype)
     split = split_for(m, k, n) if split is None else split
     scratch = np.empty((count - 1) * m * n if split == BY_INNER else 0, dtype=a.dtype)
     try:

@@ -24,7 +24,7 @@ from ..autograd.function import Context
 from ..backend import HOST, Array, threads, workers
 from . import linalg_numba
 from .base import is_tensor
-from .linalg import Mm
+from .linalg import Mm, product_into
 from .linear import Addmm
 
 # Multiply-adds per block at least (~100 us of one core's work: a round trip to a worker thread costs
@@ -119,6 +119,24 @@ class AddmmThreads(Addmm):
         return grad, ga, gb
 
 
-VARIANTS = {Mm: MmThreads, Addmm: AddmmThreads}
+def product_into_threads(a: Array, b: Array, out: Array) -> None:
+    """out = a @ b, a product large enough cut into blocks on numba's threads (``linalg_numba``), written
+    straight into ``out``: the recurrent layers' per-step products, which numpy's BLAS would run on one
+    thread once the host's kernels have taken the threads (``threads.own_pool_started``)."""
+    m, k = a.shape
+    n = b.shape[1]
+    if (
+        m * k * n >= 2 * linalg_numba.MIN_BLOCK
+        and type(out) is np.ndarray
+        and out.flags.c_contiguous
+        and out.shape == (m, n)
+        and out.dtype == a.dtype
+        and linalg_numba.product(a, b, out=out) is not None
+    ):
+        return
+    product_into(a, b, out)
+
+
+VARIANTS = {Mm: MmThreads, Addmm: AddmmThreads, product_into: product_into_threads}
 for _plain, _fast in VARIANTS.items():
     HOST.register_kernel(_plain, _fast)

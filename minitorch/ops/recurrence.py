@@ -28,7 +28,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from .base import Op, is_tensor
 from .join import cat
-from .linalg import matmul
+from .linalg import matmul, product_into
 from .shape import clone, t
 from .unary import relu, sigmoid, tanh
 
@@ -80,6 +80,7 @@ class LSTMLayer(Op):
         ctx: Context, xw: Array, h0: Array, c0: Array, w_hh: Array, w_hr: Any, steps: Steps, reverse: bool
     ) -> tuple:
         xp = array_module(xw)
+        gemm = backend_of(xw).kernel(product_into)  # the per-step products (threads on the host)
         rows, hid = xw.shape[0], c0.shape[1]
         gates = xp.empty((rows, 4 * hid), xw.dtype)
         c_prev = xp.empty((rows, hid), xw.dtype)
@@ -95,7 +96,7 @@ class LSTMLayer(Op):
                 hb, cb, g = h[:b], c[:b], gates[r]
                 h_prev[r] = hb
                 c_prev[r] = cb
-                xp.matmul(hb, w_hh_t, out=g)
+                gemm(hb, w_hh_t, g)
                 g += xw[r]
                 _sigmoid_(xp, g[:, : 2 * hid])  # i, f
                 _sigmoid_(xp, g[:, 3 * hid :])  # o
@@ -120,6 +121,7 @@ class LSTMLayer(Op):
         if is_tensor(g_out):
             return _graph_backward(ctx, _lstm_steps, (xw, h0, c0, w_hh, w_hr), (g_out, g_h, g_c))
         xp = array_module(gates)
+        gemm = backend_of(gates).kernel(product_into)  # the per-step products (threads on the host)
         hid = c_prev.shape[1]
         d_gates = xp.empty_like(gates)
         dh, dc = g_h.copy(), g_c.copy()  # running gradients of the state, rows of finished sequences kept
@@ -155,7 +157,7 @@ class LSTMLayer(Op):
             xp.subtract(1, sb[:, 2 * hid : 3 * hid], out=sb[:, 2 * hid : 3 * hid])
             d *= sb
             dcb *= f
-            xp.matmul(d, w_hh, out=dhb)
+            gemm(d, w_hh, dhb)
         need = ctx.needs_input_grad
         d_w_hh = d_gates.T @ h_prev if need[3] else None
         d_w_hr = dh_all.T @ (gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
@@ -173,6 +175,7 @@ class GRULayer(Op):
     @staticmethod
     def forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
         xp = array_module(xw)
+        gemm = backend_of(xw).kernel(product_into)  # the per-step products (threads on the host)
         rows, hid = xw.shape[0], h0.shape[1]
         gates = xp.empty((rows, 3 * hid), xw.dtype)
         hw_n = xp.empty((rows, hid), xw.dtype)
@@ -186,7 +189,7 @@ class GRULayer(Op):
                 r = slice(start, start + b)
                 hb, hwb, g, x = h[:b], hw[:b], gates[r], xw[r]
                 h_prev[r] = hb
-                xp.matmul(hb, w_hh_t, out=hwb)
+                gemm(hb, w_hh_t, hwb)
                 if b_hh is not None:
                     hwb += b_hh
                 rz = g[:, : 2 * hid]
@@ -250,6 +253,7 @@ class RNNLayer(Op):
     @staticmethod
     def forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, steps: Steps, reverse: bool, relu: bool) -> tuple:
         xp = array_module(xw)
+        gemm = backend_of(xw).kernel(product_into)  # the per-step products (threads on the host)
         h_prev = xp.empty_like(xw)
         out = xp.empty_like(xw)
         h = h0.copy()
@@ -258,7 +262,7 @@ class RNNLayer(Op):
             r = slice(start, start + b)
             hb, o = h[:b], out[r]
             h_prev[r] = hb
-            xp.matmul(hb, w_hh_t, out=o)
+            gemm(hb, w_hh_t, o)
             o += xw[r]
             if relu:
                 xp.maximum(o, 0, out=o)
@@ -275,6 +279,7 @@ class RNNLayer(Op):
         if is_tensor(g_out):
             return _graph_backward(ctx, _rnn_steps, (xw, h0, w_hh), (g_out, g_h), ctx.relu)
         xp = array_module(out)
+        gemm = backend_of(out).kernel(product_into)  # the per-step products (threads on the host)
         d_pre = xp.empty_like(out)
         dh = g_h.copy()
         for start, b in _order(ctx.steps, not ctx.reverse):
@@ -285,7 +290,7 @@ class RNNLayer(Op):
                 xp.multiply(dhb, o > 0, out=d)
             else:
                 xp.multiply(dhb, 1 - o * o, out=d)
-            xp.matmul(d, w_hh, out=dhb)
+            gemm(d, w_hh, dhb)
         d_w_hh = d_pre.T @ h_prev if ctx.needs_input_grad[2] else None
         return d_pre, dh, d_w_hh, None, None, None
 
