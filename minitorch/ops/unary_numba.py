@@ -17,6 +17,8 @@ and against torch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd.function import Context
@@ -92,15 +94,22 @@ class ReluNumba(Relu):
         (out,) = ctx.saved_tensors
         if ctx.plain or is_tensor(grad) or grad.dtype != out.dtype or type(grad) is not np.ndarray:
             return Relu.backward(ctx, grad)  # the plain forward ran, create_graph, or an unusual gradient
-        grad = grad if grad.flags.c_contiguous else grad.copy(order="C")
-        out = out if out.flags.c_contiguous else out.copy(order="C")
-        gx = np.empty(out.shape, dtype=out.dtype)
-        try:
-            run = relu_backward if threads.worth_sharing(gx.size, PARALLEL_WORK) else relu_backward_serial
-            run(grad.reshape(-1), out.reshape(-1), gx.reshape(-1))
-        except jit.KernelUnavailable:  # numba failed since the forward: the plain twin
-            return Relu.backward(ctx, grad)
-        return gx
+        gx = _gradient_pass(relu_backward, relu_backward_serial, grad, out)
+        return Relu.backward(ctx, grad) if gx is None else gx  # (None: numba failed since the forward)
+
+
+def _gradient_pass(parallel: Any, serial: Any, grad: Array, saved: Array) -> Array | None:
+    """gx = ``parallel(grad, saved)`` (or its ``serial`` twin, for little work) over flat C-contiguous arrays;
+    None where numba failed (the caller runs its plain twin)."""
+    grad = grad if grad.flags.c_contiguous else grad.copy(order="C")
+    saved = saved if saved.flags.c_contiguous else saved.copy(order="C")
+    gx = np.empty(grad.shape, dtype=grad.dtype)
+    try:
+        run = parallel if threads.worth_sharing(gx.size, PARALLEL_WORK) else serial
+        run(grad.reshape(-1), saved.reshape(-1), gx.reshape(-1))
+    except jit.KernelUnavailable:
+        return None
+    return gx
 
 
 @jit.helper
@@ -179,15 +188,8 @@ class ClampNumba(Clamp):
         (keep,) = ctx.saved_tensors
         if is_tensor(grad) or type(grad) is not np.ndarray or grad.dtype not in DTYPES:
             return Clamp.backward(ctx, grad)  # create_graph, or an unusual gradient
-        grad = grad if grad.flags.c_contiguous else grad.copy(order="C")
-        keep = keep if keep.flags.c_contiguous else keep.copy(order="C")
-        gx = np.empty(grad.shape, dtype=grad.dtype)
-        try:
-            run = clamp_backward if threads.worth_sharing(gx.size, PARALLEL_WORK) else clamp_backward_serial
-            run(grad.reshape(-1), keep.reshape(-1), gx.reshape(-1))
-        except jit.KernelUnavailable:
-            return Clamp.backward(ctx, grad)
-        return gx, None, None
+        gx = _gradient_pass(clamp_backward, clamp_backward_serial, grad, keep)
+        return Clamp.backward(ctx, grad) if gx is None else (gx, None, None)
 
 
 KERNELS = (
