@@ -137,7 +137,7 @@ class InplaceMethods:
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(_ops.zero)
-        self._fill(0)
+        elementwise.run_fill(self.backend.fillable(self._data), 0)
         self._bump_version()
         return self
 
@@ -161,7 +161,7 @@ class InplaceMethods:
         self._check_inplace()
         if self._requires_grad and is_grad_enabled():
             return self._inplace(lambda s: _ops.inplace_fill(s, v))
-        self._fill(v)
+        elementwise.run_fill(self.backend.fillable(self._data), v)
         self._bump_version()
         return self
 
@@ -192,14 +192,6 @@ class InplaceMethods:
                     "performing the operation."
                 )
 
-    def _fill(self, value: Any) -> None:
-        """Every element set to ``value`` (a number of this dtype): a large array by the device's kernel, if any."""
-        data = self.backend.fillable(self._data)
-        if data.size >= elementwise.LARGE:
-            self.backend.kernel(elementwise.fill)(data, value)
-        else:
-            data.fill(value)
-
     def _direct(self, ufunc: str, other: Any) -> bool:
         """Apply a binary ufunc straight into this tensor's memory, when that is exactly what the general
         path would compute and write: nothing to record, a floating tensor, and ``other`` a Python number or
@@ -219,10 +211,7 @@ class InplaceMethods:
                 return False
         else:
             return False
-        if data.size >= elementwise.LARGE:  # a large array: the device's kernel, if it has one
-            self.backend.kernel(elementwise.update)(data, ufunc, raw)
-        else:
-            getattr(self._xp, ufunc)(data, raw, out=data)
+        elementwise.run_update(data, ufunc, raw)  # (a large array by the device's kernel)
         self._bump_version()
         return True
 

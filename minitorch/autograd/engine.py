@@ -127,10 +127,7 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
         else:
             var.grad = wrap(grad.astype(var._data.dtype, copy=True))
     else:
-        if grad.size >= elementwise.LARGE:  # in place, by the device's kernel (backend/elementwise.py)
-            backend_of(grad).kernel(elementwise.update)(var.grad._data, "add", grad)
-        else:
-            var.grad._data += grad
+        elementwise.run_update(var.grad._data, "add", grad)  # (a large one by the device's kernel)
         var.grad._bump_version()
     if var._post_accumulate_hooks:
         for hook in tuple(var._post_accumulate_hooks):

@@ -385,18 +385,12 @@ class FunctionBase:
         if len(outs) == 1 and not skip:  # the common op: one output, all of it differentiable
             o = outs[0]
             d = o._data
-            # The device too, for the rare missing output gradient that must be rebuilt as zeros.
-            node._output_meta = ((d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d)),)
+            node._output_meta = (_output_meta(d),)
             if d.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
         else:
-            node._output_meta = tuple(
-                [
-                    (d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d))
-                    for d in [o._data for o in outs]
-                ]
-            )
+            node._output_meta = tuple([_output_meta(o._data) for o in outs])
             nr = 0
             for o in outs:
                 if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
@@ -561,6 +555,12 @@ def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any
         if value is a:
             return _SavedRef(value, None, constant=True)
     return _SavedRef(value, None)
+
+
+def _output_meta(d: Any) -> tuple:
+    """(shape, dtype, device) of an output's array: the device too, for the rare missing output gradient that
+    must be rebuilt as zeros."""
+    return d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d)
 
 
 _SAVED_NONE = _SavedRef(None, None)

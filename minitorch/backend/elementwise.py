@@ -8,20 +8,23 @@ pulls half of its cache lines across from the other core (``w -= d`` on the two-
 1000x100 weight took 40-60 us that way against 10 us on warm data). The host's numba variants
 (``ops/elementwise_numba.py``, registered with ``Backend.register_kernel``) split a large array
 into the same halves as the products do, each thread updating the half it wrote. These twins are
-numpy's or cupy's ufuncs, what runs everywhere else.
+numpy's or cupy's ufuncs, what runs everywhere else. Callers go through ``run_update``, ``run_combine``
+and ``run_fill``, which ask the device for its kernel only for a large array.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
-from . import array_module
+from . import array_module, backend_of
 
 # Elements from which an array may be worth a device's own kernel (below, the twins run directly: the
 # look-up would cost more than it could save).
 LARGE = 1 << 15
 # The ufuncs ``update`` and ``combine`` take, by name.
 UFUNCS = ("add", "subtract", "multiply", "true_divide")
+_OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "true_divide": operator.truediv}
 
 
 def update(target: Any, name: str, other: Any) -> None:
@@ -38,3 +41,22 @@ def combine(a: Any, name: str, b: Any) -> Any:
 def fill(target: Any, value: Any) -> None:
     """Set every element of ``target`` to ``value`` (a number of its dtype)."""
     target.fill(value)
+
+
+def run_update(target: Any, name: str, other: Any) -> None:
+    """``update``, by the device's kernel for a large ``target``."""
+    (backend_of(target).kernel(update) if target.size >= LARGE else update)(target, name, other)
+
+
+def run_combine(a: Any, name: str, b: Any) -> Any:
+    """``combine``, by the device's kernel when either operand is a large array (else numpy's operator)."""
+    if getattr(a, "size", 0) >= LARGE:
+        return backend_of(a).kernel(combine)(a, name, b)
+    if getattr(b, "size", 0) >= LARGE:
+        return backend_of(b).kernel(combine)(a, name, b)
+    return _OPERATORS[name](a, b)
+
+
+def run_fill(target: Any, value: Any) -> None:
+    """``fill``, by the device's kernel for a large ``target``."""
+    (backend_of(target).kernel(fill) if target.size >= LARGE else fill)(target, value)

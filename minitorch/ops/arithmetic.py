@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 import warnings
 from typing import Any
 
@@ -44,20 +43,6 @@ __all__ = [
 ]
 
 
-_OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul}
-
-
-def combine(a: Operand, name: str, b: Operand) -> Operand:
-    """``a <name> b`` (numpy's operators); an array of ``elementwise.LARGE`` elements or more may take its
-    device's kernel (backend/elementwise.py), a smaller one does not pay for the look-up."""
-    large = elementwise.LARGE
-    if getattr(a, "size", 0) >= large:
-        return backend_of(a).kernel(elementwise.combine)(a, name, b)
-    if getattr(b, "size", 0) >= large:
-        return backend_of(b).kernel(elementwise.combine)(a, name, b)
-    return _OPERATORS[name](a, b)
-
-
 class Add(Op):
     """a + alpha * b."""
 
@@ -66,7 +51,7 @@ class Add(Op):
     @staticmethod
     def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
-        return combine(a, "add", b) if alpha == 1 else a + alpha * b
+        return elementwise.run_combine(a, "add", b) if alpha == 1 else a + alpha * b
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -81,7 +66,7 @@ class Sub(Op):
     @staticmethod
     def forward(ctx: Context, a: Operand, b: Operand, alpha: Any = 1) -> Operand:
         ctx.alpha = alpha
-        return combine(a, "subtract", b) if alpha == 1 else a - alpha * b
+        return elementwise.run_combine(a, "subtract", b) if alpha == 1 else a - alpha * b
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -104,7 +89,7 @@ class Mul(Op):
     def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         # Save only what the gradients that are needed will read.
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
-        return combine(a, "multiply", b)
+        return elementwise.run_combine(a, "multiply", b)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:

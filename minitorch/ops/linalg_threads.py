@@ -123,18 +123,14 @@ def product_into_threads(a: Array, b: Array, out: Array) -> None:
     """out = a @ b, a product large enough cut into blocks on numba's threads (``linalg_numba``), written
     straight into ``out``: the recurrent layers' per-step products, which numpy's BLAS would run on one
     thread once the host's kernels have taken the threads (``threads.own_pool_started``)."""
-    m, k = a.shape
-    n = b.shape[1]
-    if (
-        m * k * n >= 2 * linalg_numba.MIN_BLOCK
-        and type(out) is np.ndarray
+    writable = (
+        type(out) is np.ndarray
         and out.flags.c_contiguous
-        and out.shape == (m, n)
         and out.dtype == a.dtype
-        and linalg_numba.product(a, b, out=out) is not None
-    ):
-        return
-    product_into(a, b, out)
+        and out.shape == (a.shape[0], b.shape[1])
+    )
+    if not (writable and linalg_numba.product(a, b, out=out) is not None):  # None: too small, or not covered
+        product_into(a, b, out)
 
 
 VARIANTS = {Mm: MmThreads, Addmm: AddmmThreads, product_into: product_into_threads}
