@@ -34,18 +34,37 @@ _LIMITS = {dt: float(np.finfo(dt).max) for dt in DTYPES}
 def elementwise_kernel(code, x, y, s, scalar, out):  # pragma: no cover - compiled by numba
     """out[i] = x[i] <code> (s if scalar else y[i]) over flat arrays of one dtype, on all threads
     (``SET``: out[i] = s; ``REVERSE_SUBTRACT``: the operand minus x[i]). ``out`` may be ``x``."""
-    for i in prange(out.size):
-        v = s if scalar else y[i]
-        if code == SET:
-            out[i] = v
-        elif code == ADD:
-            out[i] = x[i] + v
+    # One loop per operation and operand kind: a branch inside one shared loop kept LLVM from vectorizing
+    # it (100k float32 in place: 13-22 us against 8.7-12.5 with these loops, on 2 and 1 threads).
+    n = out.size
+    if code == SET:
+        for i in prange(n):
+            out[i] = s
+    elif scalar:
+        if code == ADD:
+            for i in prange(n):
+                out[i] = x[i] + s
         elif code == SUBTRACT:
-            out[i] = x[i] - v
+            for i in prange(n):
+                out[i] = x[i] - s
         elif code == REVERSE_SUBTRACT:
-            out[i] = v - x[i]
+            for i in prange(n):
+                out[i] = s - x[i]
         else:
-            out[i] = x[i] * v
+            for i in prange(n):
+                out[i] = x[i] * s
+    elif code == ADD:
+        for i in prange(n):
+            out[i] = x[i] + y[i]
+    elif code == SUBTRACT:
+        for i in prange(n):
+            out[i] = x[i] - y[i]
+    elif code == REVERSE_SUBTRACT:
+        for i in prange(n):
+            out[i] = y[i] - x[i]
+    else:
+        for i in prange(n):
+            out[i] = x[i] * y[i]
 
 
 def _large(a: Any) -> bool:
