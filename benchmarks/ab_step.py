@@ -68,9 +68,10 @@ if net == "lenet":
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         opt.step()
-else:  # the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD)
-    x, y = (torch.tensor(rng.standard_normal(s).astype(np.float32)) for s in ((64, 1000), (64, 10)))
-    w1, w2 = (torch.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in ((1000, 100), (100, 10)))
+else:  # the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manual SGD); "tiny": 2x3 -> 4 -> 2
+    n, d, h, o = (64, 1000, 100, 10) if net == "two-layer" else (2, 3, 4, 2)
+    x, y = (torch.tensor(rng.standard_normal(s).astype(np.float32)) for s in ((n, d), (n, o)))
+    w1, w2 = (torch.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True) for s in ((d, h), (h, o)))
     def step():
         loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum()
         loss.backward()
@@ -187,7 +188,7 @@ def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
 
 def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
     ratios = [b / a for a, b in zip(times["A"], times["B"])]
-    what = "two-layer net step" if args.net == "two-layer" else f"LeNet step, batch {batch}"
+    what = {"two-layer": "two-layer net step", "tiny": "tiny two-layer net step"}.get(args.net, f"LeNet step, batch {batch}")
     print(f"{what}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
     print(f"  A {args.a}: {spread(times['A'])}")
     print(f"  B {args.b}: {spread(times['B'])}")
@@ -213,9 +214,10 @@ def main(argv: list | None = None) -> int:
     )
     parser.add_argument(
         "--net",
-        choices=("lenet", "two-layer"),
+        choices=("lenet", "two-layer", "tiny"),
         default="lenet",
-        help="two processes: the step timed (two-layer: the tutorials' 64x1000 -> 100 -> 10 net; --batch is ignored)",
+        help="the step timed (two-layer: the tutorials' 64x1000 -> 100 -> 10 net; tiny: the same at 2x3 -> 4 -> 2, "
+        "the framework's own time; --batch is ignored for both)",
     )
     parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)

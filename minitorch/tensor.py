@@ -28,6 +28,10 @@ from .autograd import function as autograd_function
 from .size import Size
 
 
+_NDARRAY = np.ndarray
+_new_object = object.__new__
+
+
 class _Version:
     """A counter shared by a tensor and its views; bumped by every in-place write."""
 
@@ -87,10 +91,16 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
     @staticmethod
     def _wrap(data: Any) -> Tensor:
         """A plain tensor around an existing array, without copying (internal; also on a Parameter)."""
-        if isinstance(data, np.generic):  # numpy gives 0-d results as scalars: read-only, so no in-place ops
-            data = np.asarray(data)
-        t = object.__new__(Tensor)
-        t._init(data)
+        if type(data) is not _NDARRAY and isinstance(data, np.generic):  # numpy gives 0-d results as scalars:
+            data = np.asarray(data)  # read-only, so no in-place ops
+        t = _new_object(Tensor)
+        # ``_init``, spelled out: every op makes a tensor here
+        t._data = data
+        t._requires_grad = False
+        t.grad_fn = None
+        t._counter = _Version()
+        if grad_mode.inference_threads and grad_mode.is_inference_mode_enabled():
+            t._inference = True
         return t
 
     def _bump_version(self) -> None:

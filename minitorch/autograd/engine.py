@@ -213,8 +213,8 @@ def execute(
                 for nr, g in enumerate(grads):
                     if (node, nr) in capture:
                         captured[(node, nr)] = g
-            if needed is not None and not any(c in needed for c, _ in node.next_functions):
-                continue  # nothing past this node is asked for
+                if not any(c in needed for c, _ in node.next_functions):
+                    continue  # nothing past this node is asked for
             if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
                     if graph:
@@ -242,9 +242,13 @@ def execute(
                 if g is not None:
                     buf = buffers.get(child)
                     if buf is None:
-                        n_out = len(child._output_meta) if isinstance(child, BackwardNode) else 1
-                        buf = buffers[child] = [None] * n_out
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        if type(child) is AccumulateGrad:
+                            buffers[child] = [g]
+                        else:
+                            buf = buffers[child] = [None] * len(child._output_meta)
+                            buf[nr] = g
+                    else:
+                        buf[nr] = g if buf[nr] is None else buf[nr] + g
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:

@@ -147,12 +147,15 @@ class Context:
             raise RuntimeError(_FREED)
         if self._saved is None:
             return ()
+        values = []
         for ref in self._saved:
-            if ref.counter is not None and ref.counter.value != ref.version:
+            counter = ref.counter
+            if counter is not None and counter.value != ref.version:
                 raise RuntimeError(ref.modified_message())
+            values.append(ref.value)
         if self._graph_node is not None:
             return tuple([_unpack(ref, self._graph_node) for ref in self._saved])
-        return tuple([ref.value for ref in self._saved])  # a list first: faster than a generator, on every node
+        return tuple(values)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -236,11 +239,12 @@ class BackwardNode(Node):
         ctx = self._ctx
         if ctx._freed:
             raise RuntimeError(_FREED)
-        for i, g in enumerate(grad_outputs):
-            if g is None:
-                shape, dt, dev = self._output_meta[i]
-                zeros = backend.backend_for(dev).zeros(shape, dt, dev)
-                grad_outputs[i] = wrap(zeros) if graph else zeros
+        if len(grad_outputs) > 1 or grad_outputs[0] is None:  # (one output: the engine skips a node without its gradient)
+            for i, g in enumerate(grad_outputs):
+                if g is None:
+                    shape, dt, dev = self._output_meta[i]
+                    zeros = backend.backend_for(dev).zeros(shape, dt, dev)
+                    grad_outputs[i] = wrap(zeros) if graph else zeros
         if graph:
             ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
             try:
@@ -302,9 +306,13 @@ class BackwardNode(Node):
         can run again, as in torch, where only reading a freed saved value raises.
         """
         ctx = self._ctx
-        if ctx._saved is not None and any(ref.value is not None for ref in ctx._saved):
-            ctx._freed = True
-        ctx._saved = None
+        saved = ctx._saved
+        if saved is not None:
+            for ref in saved:  # (a loop: a generator costs a frame, on every node)
+                if ref.value is not None:
+                    ctx._freed = True
+                    break
+            ctx._saved = None
 
 
 class FunctionBackward(BackwardNode):
@@ -365,27 +373,33 @@ class FunctionBase:
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
         edges: list[tuple[Node | None, int]] = []
-        positions, meta = [], []
-        for i, t in tensors:
+        meta = []
+        for _, t in tensors:
             if not t._requires_grad:
                 edges.append((None, 0))
             elif t.grad_fn is not None:
                 edges.append((t.grad_fn, t._output_nr))
-            else:
-                edges.append((grad_accumulator(t), 0))
-            positions.append(i)
+            else:  # a leaf: its accumulator (the leaf holds it weakly, the graph strongly)
+                acc = t._accumulator
+                acc = acc() if acc is not None else None
+                edges.append((acc if acc is not None else grad_accumulator(t), 0))
             d = t._data
             meta.append((d.shape, d.dtype))
-        if cls.scalar_edges and len(positions) < len(ctx.needs_input_grad):  # (all tensors: no number's edge)
-            _add_scalar_edges(cls.scalar_edges, len(ctx.needs_input_grad), edges, positions, meta)
+        n_args = len(ctx.needs_input_grad)
+        if len(tensors) == n_args:  # all arguments tensors (the common op): positions 0..n-1, no number's edge
+            node._input_positions = _POSITIONS[n_args] if n_args < len(_POSITIONS) else tuple(range(n_args))
+        else:
+            positions = [i for i, _ in tensors]
+            if cls.scalar_edges:
+                _add_scalar_edges(cls.scalar_edges, n_args, edges, positions, meta)
+            node._input_positions = tuple(positions)
         node.next_functions = tuple(edges)
-        node._input_positions = tuple(positions)
         node._input_meta = tuple(meta)
         skip = ctx._non_differentiable
         if len(outs) == 1 and not skip:  # the common op: one output, all of it differentiable
             o = outs[0]
             d = o._data
-            node._output_meta = (_output_meta(d),)
+            node._output_meta = ((d.shape, d.dtype, _CPU if type(d) is _HOST else backend.device_of(d)),)
             if d.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
@@ -399,8 +413,20 @@ class FunctionBase:
                     if nr:
                         o._output_nr = nr
                 nr += 1
-        if ctx._to_save:
-            ctx._saved = [_saved_ref(v, tensors, outs, node, args, raw_outs) for v in ctx._to_save]
+        to_save = ctx._to_save
+        if to_save:
+            saved = []
+            for v in to_save:
+                if v is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
+                    saved.append(_SAVED_NONE)
+                    continue
+                for i, t in tensors:  # most saved values are inputs' arrays
+                    if v is t._data or v is t:
+                        saved.append(_input_ref(v, t, i))
+                        break
+                else:
+                    saved.append(_saved_ref(v, tensors, outs, node, args, raw_outs))
+            ctx._saved = saved
             ctx._to_save = ()
 
 
@@ -564,6 +590,22 @@ def _output_meta(d: Any) -> tuple:
 
 
 _SAVED_NONE = _SavedRef(None, None)
+_POSITIONS = tuple(tuple(range(n)) for n in range(9))
+_CPU = backend.CPU
+_new_ref = object.__new__
+
+
+def _input_ref(value: Any, t: Any, i: int) -> _SavedRef:
+    """``_SavedRef(value, t._counter, t, input_pos=i)`` for the value of input ``i``, built directly (every op saves some)."""
+    ref = _new_ref(_SavedRef)
+    ref.value = value
+    ref.counter = c = t._counter
+    ref.version = c.value
+    ref.owner = weakref.ref(t) if not t._unpacked else (lambda: t)
+    ref.producer = None
+    ref.input_pos = i
+    ref.constant = False
+    return ref
 _NUMBERS = (int, float, bool)
 
 

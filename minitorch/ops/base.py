@@ -175,6 +175,19 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
     return tuple(out) + (target,)
 
 
+def floating_pair(a: Any, b: Any) -> bool:
+    """Whether ``a op b`` needs no promotion and no conversion: ``a`` a floating tensor (float32 or float64) and
+    ``b`` a tensor of that very dtype or a Python int of 32 bits (the ops' fast lane; ``prepare`` does the rest)."""
+    if not isinstance(a, Tensor):
+        return False
+    dt = a._data.dtype
+    if dt.kind != "f" or dt.itemsize == 2:
+        return False
+    if isinstance(b, Tensor):
+        return b._data.dtype is dt
+    return type(b) is int and -(2**31) <= b < 2**31
+
+
 def _same_dtype(operands: tuple) -> Any:
     """The common dtype when no promotion is needed (the common case), else None.
 

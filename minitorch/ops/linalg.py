@@ -177,17 +177,17 @@ def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices."""
-    if input.ndim != 2:
+    a, b = input._data, mat2._data
+    if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
-    if mat2.ndim != 2:
+    if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    if input.shape[1] != mat2.shape[0]:
-        raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(input.shape)} and {_shape_str(mat2.shape)})"
-        )
-    _same_dtype(input, mat2)
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})")
+    if a.dtype != b.dtype:
+        _same_dtype(input, mat2)
     # the host registers a variant that splits the product over its threads (linalg_threads.py)
-    return backend.backend_of(input._data).kernel(Mm).apply(input, mat2)
+    return backend.backend_of(a).kernel(Mm).apply(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:

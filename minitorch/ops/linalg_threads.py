@@ -48,12 +48,12 @@ def product(a: Array, b: Array) -> Array:
     on any number of threads (a block is one BLAS call, and OpenBLAS may sum a small block in another
     order than a large one: cutting by the thread count would make the bits depend on it).
     """
-    if threads.get_num_threads() > 1:
-        threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on numba's or the workers
     m, k = a.shape
     n = b.shape[1]
     if m * k * n < 2 * min(MIN_BLOCK, linalg_numba.MIN_BLOCK):  # one block either way: one BLAS call
         return a @ b
+    if threads.get_num_threads() > 1:
+        threads.own_pool_started()  # the BLAS on one thread from now on: blocks run on numba's or the workers
     fast = linalg_numba.product(a, b)  # numba's threads, awake between the products of a step
     if fast is not None:
         return fast

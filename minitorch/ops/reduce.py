@@ -299,6 +299,8 @@ def sum(
 
     ``axis`` and ``keepdims`` are numpy's spellings of ``dim`` and ``keepdim``, which torch accepts too.
     """
+    if dim is None and axis is None and dtype is None and keepdims is None and input._data.dtype.kind == "f":
+        return Sum.apply(input, None, keepdim, None)  # the loss's sum: all of a floating tensor
     if axis is not None:
         dim = axis
     if keepdims is not None:
