@@ -188,7 +188,9 @@ def in_process(args: argparse.Namespace, batch: int, workdir: str) -> dict:
 
 def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
     ratios = [b / a for a, b in zip(times["A"], times["B"])]
-    what = {"two-layer": "two-layer net step", "tiny": "tiny two-layer net step"}.get(args.net, f"LeNet step, batch {batch}")
+    what = {"two-layer": "two-layer net step", "tiny": "tiny two-layer net step"}.get(
+        args.net, f"LeNet step, batch {batch}"
+    )
     print(f"{what}, {args.blocks} blocks x {args.steps} steps ({how}; block medians):")
     print(f"  A {args.a}: {spread(times['A'])}")
     print(f"  B {args.b}: {spread(times['B'])}")

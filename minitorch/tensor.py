@@ -27,7 +27,6 @@ from .autograd import engine, grad_mode
 from .autograd import function as autograd_function
 from .size import Size
 
-
 _NDARRAY = np.ndarray
 _new_object = object.__new__
 

@@ -239,7 +239,9 @@ class BackwardNode(Node):
         ctx = self._ctx
         if ctx._freed:
             raise RuntimeError(_FREED)
-        if len(grad_outputs) > 1 or grad_outputs[0] is None:  # (one output: the engine skips a node without its gradient)
+        if (
+            len(grad_outputs) > 1 or grad_outputs[0] is None
+        ):  # (one output: the engine skips a node without its gradient)
             for i, g in enumerate(grad_outputs):
                 if g is None:
                     shape, dt, dev = self._output_meta[i]
@@ -606,6 +608,8 @@ def _input_ref(value: Any, t: Any, i: int) -> _SavedRef:
     ref.input_pos = i
     ref.constant = False
     return ref
+
+
 _NUMBERS = (int, float, bool)
 
 

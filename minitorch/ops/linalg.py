@@ -183,7 +183,9 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
     if b.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})")
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_shape_str(a.shape)} and {_shape_str(b.shape)})"
+        )
     if a.dtype != b.dtype:
         _same_dtype(input, mat2)
     # the host registers a variant that splits the product over its threads (linalg_threads.py)
