@@ -44,8 +44,11 @@ FILLED_OPERANDS = BoundedCache(
     "filled operands", 16, "read-only host arrays of one value, for maximum/minimum against a bound"
 )
 FLOAT_LIMITS = BoundedCache("float limits", None, "the largest finite value of each floating dtype (np.finfo is slow)")
+CLAMP_BOUNDS = BoundedCache(
+    "clamp bounds", 64, "read-only 0-d host arrays of clamp's integer lower bounds, by (bound, dtype): clamp(min=0)"
+)
 
-ALL: tuple = (CONV2D_PLANS, POOL2D_PLANS, FILLED_OPERANDS, FLOAT_LIMITS)
+ALL: tuple = (CONV2D_PLANS, POOL2D_PLANS, FILLED_OPERANDS, FLOAT_LIMITS, CLAMP_BOUNDS)
 
 
 def clear_all() -> None:

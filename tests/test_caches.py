@@ -31,12 +31,24 @@ def test_a_training_step_fills_the_caches_and_clear_all_empties_them() -> None:
     y = minitorch.nn.functional.max_pool2d(minitorch.relu(conv(x)), 2)  # (the plain relu of 2*78*78 fills a zero)
     minitorch.clamp(x, max=1e30)  # clamp's bound is checked against float32's limit
     minitorch.clamp(x.half(), min=0.0)  # a filled bound (float16: the plain clamp, numba or not)
+    minitorch.clamp(x, min=0)  # an integer lower bound, kept as a 0-d array
     filled = {c.name for c in caches.ALL if len(c)}
     assert filled == {c.name for c in caches.ALL}
     caches.clear_all()
     assert all(len(c) == 0 for c in caches.ALL)
     again = minitorch.nn.functional.max_pool2d(minitorch.relu(conv(x)), 2)  # refills, same result
     np.testing.assert_array_equal(again.detach().numpy(), y.detach().numpy())
+
+
+def test_a_cached_clamp_bound_is_shared_read_only_and_keyed_by_dtype() -> None:
+    caches.clear_all()
+    x32, x64 = minitorch.tensor([-1.5, 0.5]), minitorch.tensor([-1.5, 0.5], dtype=minitorch.float64)
+    for x in (x32, x64, x32):
+        np.testing.assert_array_equal(x.clamp(min=0).numpy(), np.array([0.0, 0.5]))
+        np.testing.assert_array_equal(x.clamp(min=1).numpy(), np.array([1.0, 1.0]))
+    bounds = caches.CLAMP_BOUNDS
+    assert sorted((k[0], str(k[1])) for k in bounds) == [(0, "float32"), (0, "float64"), (1, "float32"), (1, "float64")]
+    assert all(not b.flags.writeable and b.ndim == 0 and b.dtype == k[1] for k, b in bounds.items())
 
 
 def test_each_cache_has_a_limit_or_says_why_not() -> None:

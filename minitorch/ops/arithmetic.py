@@ -9,6 +9,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of, elementwise
+from ..caches import CLAMP_BOUNDS
 from ..tensor import Tensor
 from .base import (
     Op,
@@ -71,6 +72,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
+        if not ctx.needs_input_grad[1]:  # (loss - target: the target needs none)
+            return grad, None, None
         return grad, (-grad if ctx.alpha == 1 else grad * -ctx.alpha), None
 
 
@@ -134,11 +137,15 @@ class Pow(Op):
         a, b, out = ctx.saved_tensors
         xp = namespace_of(a, b, grad)
         ga = gb = None
+        if type(b) is int and b == 2:  # x ** 2 (the squared error's): torch's grad * (2 * x ** 1), skipping the ** 1
+            with backend_of(array_of(a)).quiet():
+                return grad * (a * 2), None
         with backend_of(array_of(a), array_of(b)).quiet():
             if ctx.needs_input_grad[0]:
-                # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (torch's convention).
+                # d/da a**b = b * a**(b-1) (torch's grad * (b * a ** (b - 1)), in that order), taken as 0 where
+                # b == 0 (torch's convention).
                 if isinstance(b, (int, float)):  # a constant exponent (x ** 2): no mask needed
-                    ga = grad * b * a ** (b - 1) if b != 0 else xp.zeros_like(grad)
+                    ga = grad * (b * a ** (b - 1)) if b != 0 else xp.zeros_like(grad)
                 else:
                     ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
             if ctx.needs_input_grad[1]:
@@ -443,12 +450,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
     """Limit values to [min, max]; either bound may be None, or a tensor."""
     if max is None and out is None and type(min) is int and _plain(input, min):  # relu's spelling, clamp(min=0)
         d = input._data
-        lo = _HOST_BOUNDS.get((min, d.dtype)) if type(d) is _HOST_ARRAY else None
+        lo = CLAMP_BOUNDS.get((min, d.dtype)) if type(d) is _HOST_ARRAY else None
         if lo is None:
             lo = input._xp.asarray(dtypes.cast_scalar(min, input.dtype))
-            if type(d) is _HOST_ARRAY and len(_HOST_BOUNDS) < 64:
+            if type(d) is _HOST_ARRAY:
                 lo.flags.writeable = False  # shared by every call with this bound
-                _HOST_BOUNDS[(min, d.dtype)] = lo
+                CLAMP_BOUNDS.put((min, d.dtype), lo)
         return backend_of(d).kernel(Clamp).apply(input, lo, None)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -494,8 +501,6 @@ clip = clamp
 multiply, subtract, divide = mul, sub, div
 
 
-# clamp's integer lower bounds as 0-d host arrays, by (bound, dtype): clamp(min=0) is in every step of the tutorials.
-_HOST_BOUNDS: dict = {}
 _HOST_ARRAY = backend.HOST.array_type
 
 

@@ -12,7 +12,7 @@ from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .arithmetic import maximum, minimum
-from .base import Op, array_of, float_operand, masked_grad, namespace_of, no_graph, to_dtype
+from .base import Op, array_of, float_operand, is_tensor, masked_grad, namespace_of, no_graph, to_dtype
 from .index import IndexRegion, ScatterRegion
 
 __all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
@@ -40,6 +40,8 @@ def normalize_dims(dim: Dims, ndim: int) -> tuple | None:
 
 def _expand_back(grad: Any, shape: tuple, axes: tuple | None, keepdim: bool) -> Any:
     """Broadcast a reduced gradient back to the input's shape."""
+    if axes is None and not keepdim and not is_tensor(grad) and grad.ndim == 0:  # a whole sum's: one value
+        return backend_of(grad).strided_view(grad, shape, (0,) * len(shape))
     xp = namespace_of(grad)
     if axes is not None and not keepdim:
         grad = xp.expand_dims(grad, axes) if axes else grad
