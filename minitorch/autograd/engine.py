@@ -213,7 +213,7 @@ def execute(
                 for nr, g in enumerate(grads):
                     if (node, nr) in capture:
                         captured[(node, nr)] = g
-                if not any(c in needed for c, _ in node.next_functions):
+                if needed is not None and not any(c in needed for c, _ in node.next_functions):
                     continue  # nothing past this node is asked for
             if type(node) is AccumulateGrad:
                 if capture is None and grads[0] is not None:
