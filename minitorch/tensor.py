@@ -97,7 +97,8 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         t._data = data
         t._requires_grad = False
         t.grad_fn = None
-        t._counter = _Version()
+        t._counter = version = _new_object(_Version)
+        version.value = 0
         if grad_mode.inference_threads and grad_mode.is_inference_mode_enabled():
             t._inference = True
         return t

@@ -234,7 +234,7 @@ def execute(
                 if node._post_hooks:
                     for hook in node._post_hooks:
                         hook(input_grads, grads)
-            if not retain_graph:
+            if not retain_graph and node._ctx._saved is not None:  # (a node that saved nothing has nothing to free)
                 node.release()
             for (child, nr), g in zip(node.next_functions, input_grads):
                 if child is None or (needed is not None and child not in needed):

@@ -370,7 +370,8 @@ class FunctionBase:
 
     @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list, args: Any = (), raw_outs: Any = ()) -> None:
-        node = cls._node_cls()
+        node = _new_object(cls._node_cls)  # Node.__init__, spelled out (a node per recorded op)
+        node._pre_hooks = node._post_hooks = ()
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
@@ -391,9 +392,13 @@ class FunctionBase:
         if len(tensors) == n_args:  # all arguments tensors (the common op): positions 0..n-1, no number's edge
             node._input_positions = _POSITIONS[n_args] if n_args < len(_POSITIONS) else tuple(range(n_args))
         else:
-            positions = [i for i, _ in tensors]
-            if cls.scalar_edges:
-                _add_scalar_edges(cls.scalar_edges, n_args, edges, positions, meta)
+            positions = []
+            for i, _ in tensors:
+                positions.append(i)
+            for i in cls.scalar_edges:  # a number at a position that gets an edge anyway
+                if i < n_args and i not in positions:
+                    _add_scalar_edges(cls.scalar_edges, n_args, edges, positions, meta)
+                    break
             node._input_positions = tuple(positions)
         node.next_functions = tuple(edges)
         node._input_meta = tuple(meta)
@@ -422,9 +427,17 @@ class FunctionBase:
                 if v is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
                     saved.append(_SAVED_NONE)
                     continue
-                for i, t in tensors:  # most saved values are inputs' arrays
+                for i, t in tensors:  # most saved values are inputs' arrays: their record, built directly
                     if v is t._data or v is t:
-                        saved.append(_input_ref(v, t, i))
+                        ref = _new_object(_SavedRef)
+                        ref.value = v
+                        ref.counter = c = t._counter
+                        ref.version = c.value
+                        ref.owner = weakref.ref(t) if not t._unpacked else _keep(t)
+                        ref.producer = None
+                        ref.input_pos = i
+                        ref.constant = False
+                        saved.append(ref)
                         break
                 else:
                     saved.append(_saved_ref(v, tensors, outs, node, args, raw_outs))
@@ -594,20 +607,12 @@ def _output_meta(d: Any) -> tuple:
 _SAVED_NONE = _SavedRef(None, None)
 _POSITIONS = tuple(tuple(range(n)) for n in range(9))
 _CPU = backend.CPU
-_new_ref = object.__new__
+_new_object = object.__new__
 
 
-def _input_ref(value: Any, t: Any, i: int) -> _SavedRef:
-    """``_SavedRef(value, t._counter, t, input_pos=i)`` for the value of input ``i``, built directly (every op saves some)."""
-    ref = _new_ref(_SavedRef)
-    ref.value = value
-    ref.counter = c = t._counter
-    ref.version = c.value
-    ref.owner = weakref.ref(t) if not t._unpacked else (lambda: t)
-    ref.producer = None
-    ref.input_pos = i
-    ref.constant = False
-    return ref
+def _keep(t: Any) -> Callable[[], Any]:
+    """A strong stand-in for ``weakref.ref(t)``: a tensor made by ``_unpack`` lives only while a backward runs."""
+    return lambda: t
 
 
 _NUMBERS = (int, float, bool)
