@@ -370,7 +370,7 @@ class FunctionBase:
 
     @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list, args: Any = (), raw_outs: Any = ()) -> None:
-        node = _new_object(cls._node_cls)  # Node.__init__, spelled out (a node per recorded op)
+        node: BackwardNode = _new_object(cls._node_cls)  # Node.__init__, spelled out (a node per recorded op)
         node._pre_hooks = node._post_hooks = ()
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
