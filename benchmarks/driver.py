@@ -339,7 +339,7 @@ def run(args: argparse.Namespace) -> int:
             )
             for pass_env, expr, into, name in passes:
                 raw_path = os.path.join(tmp, f"pytest-benchmark-{name}-{session}.json")
-                code = run_suites(pass_env, args.quick, expr, raw_path)
+                code = run_suites({**pass_env, "MINITORCH_BENCH_SESSION": str(session)}, args.quick, expr, raw_path)
                 status = status or (0 if code == 5 and name == "one-thread" else code)
                 into.append(json.loads(Path(raw_path).read_text()) if os.path.isfile(raw_path) else {"benchmarks": []})
     raw = report.merge_sessions(raws)

@@ -294,7 +294,8 @@ def render_markdown(results: dict, charts: list[str]) -> str:
             + (
                 f"; the suites ran {run['sessions']} times and each time shown is the median of the "
                 f"{run['sessions']} sessions' medians, each ratio the median of the {run['sessions']} sessions' "
-                "ratios (both engines timed in the same session, a minute apart at most)"
+                "ratios (each case timed for both engines back to back in every session, seconds apart, torch "
+                "first in every other session)"
                 if run.get("sessions", 1) > 1
                 else ""
             )
