@@ -123,9 +123,13 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
         owned = False
     if var.grad is None:
         if owned and grad.dtype == var._data.dtype and _only_view(grad) and backend_of(grad).is_writeable(grad):
-            var.grad = wrap(grad)
+            first = wrap(grad)
         else:
-            var.grad = wrap(grad.astype(var._data.dtype, copy=True))
+            first = wrap(grad.astype(var._data.dtype, copy=True))
+        if grad.shape == var._data.shape and not var._hooks:
+            var._grad = first  # the leaf's dtype, shape and device: what the setter would check holds by construction
+        else:
+            var.grad = first  # (what a hook returned: the setter's checks and torch's errors)
     else:
         elementwise.run_update(var.grad._data, "add", grad)  # (a large one by the device's kernel)
         var.grad._bump_version()

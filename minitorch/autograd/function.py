@@ -440,7 +440,7 @@ class FunctionBase:
                         saved.append(ref)
                         break
                 else:
-                    saved.append(_saved_ref(v, tensors, outs, node, args, raw_outs))
+                    saved.append(_saved_ref(v, outs, node, args, raw_outs))
             ctx._saved = saved
             ctx._to_save = ()
 
@@ -573,23 +573,29 @@ def check_same_device(tensors: list) -> None:
             )
 
 
-def _saved_ref(value: Any, inputs: list, outs: list, node: Any = None, args: Any = (), raw_outs: Any = ()) -> _SavedRef:
-    """Tie a saved value to the tensor it belongs to, so in-place changes are caught.
+def _saved_ref(value: Any, outs: list, node: Any = None, args: Any = (), raw_outs: Any = ()) -> _SavedRef:
+    """Tie a saved value that is not an input's (``_record`` ties those) to what it belongs to, so in-place
+    changes are caught: an output of the op, a tensor, or a constant.
 
     ``args``: the arguments forward received (raw, for a built-in op); a saved one that is not a
     tensor's array is a constant of the op. ``raw_outs``: what forward returned (a numpy scalar
     becomes a new 0-d array in its tensor).
     """
-    if value is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
-        return _SAVED_NONE
     if type(value) in _NUMBERS:  # a Python number: a constant of the op
         return _SavedRef(value, None, constant=True)
-    for i, t in inputs:
-        if value is t or value is t._data:
-            return _SavedRef(value, t._counter, t, input_pos=i)
-    for nr, t in enumerate(outs):
+    nr = 0
+    for t in outs:
         if value is t or value is t._data or (nr < len(raw_outs) and value is raw_outs[nr]):
-            return _SavedRef(value, t._counter, t, (nr, node))
+            ref = _new_object(_SavedRef)  # ``_SavedRef(value, t._counter, t, (nr, node))``, built directly
+            ref.value = value
+            ref.counter = c = t._counter
+            ref.version = c.value
+            ref.owner = weakref.ref(t) if not t._unpacked else _keep(t)
+            ref.producer = (nr, weakref.ref(node))
+            ref.input_pos = None
+            ref.constant = False
+            return ref
+        nr += 1
     if type(value) is not _HOST and hasattr(value, "_counter"):  # (an array has none: no failed look-up)
         return _SavedRef(value, value._counter, value)
     for a in args:  # a loop, not any(): this runs for every mask and cache an op saves
