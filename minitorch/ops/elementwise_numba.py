@@ -28,6 +28,7 @@ PARALLEL_WORK = elementwise.LARGE
 ADD, SUBTRACT, REVERSE_SUBTRACT, MULTIPLY, SET = 0, 1, 2, 3, 4
 CODES = {"add": ADD, "subtract": SUBTRACT, "multiply": MULTIPLY}
 _LIMITS = {dt: float(np.finfo(dt).max) for dt in DTYPES}
+_ZERO = {dt: dt.type(0) for dt in DTYPES}
 
 
 @jit.kernel(parallel=True)
@@ -94,10 +95,11 @@ def _run(code: int, x: Any, y: Any, s: Any, out: Any) -> bool:
     """The kernel over flat views; False where numba failed (the caller runs the plain twin)."""
     scalar = y is None
     if not scalar:
-        s = x.dtype.type(0)  # (unread; one specialization per dtype)
+        s = _ZERO[x.dtype]  # (unread; one specialization per dtype)
     flat = out.reshape(-1)
+    flat_x = flat if x is out else x.reshape(-1)  # (an update writes into its target: one view for both)
     try:
-        elementwise_kernel(code, x.reshape(-1), flat if scalar else y.reshape(-1), s, scalar, flat)
+        elementwise_kernel(code, flat_x, flat if scalar else y.reshape(-1), s, scalar, flat)
     except jit.KernelUnavailable:
         return False
     return True
