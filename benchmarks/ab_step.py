@@ -13,6 +13,11 @@ e.g. ``git archive main | tar -x -C /tmp/base``). The children run with one BLAS
 allocator settings of ``minitorch bench`` (see ``driver.py``), importing minitorch from the tree
 given (``PYTHONPATH``), never from the installed package.
 
+Tree B may be ``torch``: torch's own step in a process of its own, the two engines taking turns without
+sharing a process (so neither's thread pool spins beside the other's work), as users run them::
+
+    .venv/bin/python -m benchmarks.ab_step . torch --net two-layer --default-threads --blocks 60 --steps 20
+
 ``--in-process`` runs both in one process instead: each tree's package is copied under its own
 name (``minitorch_a0``, ``minitorch_b0``, ...; the package imports itself relatively) and the models
 take turns block by block in a random order, so that they share one interpreter, one allocator and
@@ -40,7 +45,10 @@ from typing import Any
 CHILD = r"""
 import json, statistics, sys, time
 import numpy as np
-import minitorch as torch
+if len(sys.argv) > 4 and sys.argv[4] == "torch":
+    import torch
+else:
+    import minitorch as torch
 nn, F = torch.nn, torch.nn.functional
 
 class LeNet(nn.Module):
@@ -93,17 +101,22 @@ for line in sys.stdin:  # one block of steps per line received
 """
 
 
+# Tree B may be this word: the same step with torch itself, in its own process (two processes only).
+TORCH = "torch"
+
+
 def child_env(tree: str, default_threads: bool = False) -> dict:
     """The environment of a child: ``tree`` first on the path, one thread (unless ``default_threads``: the
-    thread counts a user gets), the benchmarks' allocator settings."""
+    thread counts a user gets), the benchmarks' allocator settings (minitorch's trees only)."""
     env = dict(os.environ)
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(name, None)
-    env.update(
-        PYTHONPATH=os.path.abspath(tree),
-        MALLOC_MMAP_THRESHOLD_="1073741824",
-        MALLOC_TRIM_THRESHOLD_="1073741824",
-    )
+    if tree != TORCH:  # (torch runs with glibc's defaults, as minitorch bench and users run it)
+        env.update(
+            PYTHONPATH=os.path.abspath(tree),
+            MALLOC_MMAP_THRESHOLD_="1073741824",
+            MALLOC_TRIM_THRESHOLD_="1073741824",
+        )
     if not default_threads:
         env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     return env
@@ -113,8 +126,9 @@ class Child:
     """A warm process of one tree, timing a block of steps on request."""
 
     def __init__(self, tree: str, batch: int, warmup: int, default_threads: bool = False, net: str = "lenet") -> None:
+        engine = "torch" if tree == TORCH else "minitorch"
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(batch), str(warmup), net],
+            [sys.executable, "-c", CHILD, str(batch), str(warmup), net, engine],
             env=child_env(tree, default_threads),
             cwd="/",
             stdin=subprocess.PIPE,
@@ -122,8 +136,9 @@ class Child:
             text=True,
         )
         found = json.loads(self.proc.stdout.readline())["file"]
-        if not found.startswith(os.path.join(os.path.abspath(tree), "minitorch")):
-            raise RuntimeError(f"the child imported {found}, not the tree {tree}")
+        expected = os.path.join("torch", "") if tree == TORCH else os.path.join(os.path.abspath(tree), "minitorch")
+        if expected not in found if tree == TORCH else not found.startswith(expected):
+            raise RuntimeError(f"the child imported {found}, not {tree}")
 
     def block(self, steps: int) -> float:
         self.proc.stdin.write(f"{steps}\n")
@@ -204,7 +219,9 @@ def report(batch: int, args: argparse.Namespace, times: dict, how: str) -> None:
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("a", help="tree A (the baseline)")
-    parser.add_argument("b", help="tree B (the change)")
+    parser.add_argument(
+        "b", help="tree B (the change), or 'torch': torch's own step in a process of its own (without --in-process)"
+    )
     parser.add_argument("--batch", type=int, nargs="+", default=[64])
     parser.add_argument("--blocks", type=int, default=40)
     parser.add_argument("--steps", type=int, default=25, help="steps per block")
@@ -223,6 +240,8 @@ def main(argv: list | None = None) -> int:
     )
     parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)
+    if args.in_process and TORCH in (args.a, args.b):
+        parser.error("torch runs in a process of its own: leave out --in-process")
     if args.in_process:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             if os.environ.get(name) != "1":
