@@ -232,3 +232,37 @@ def test_a_ratio_over_several_sessions_is_the_median_of_the_sessions_ratios() ->
     assert row["ratio"] == pytest.approx(0.5)
     row = bench_report.pair_timings([bench("minitorch", [1.0, 3.0, 9.0]), bench("torch", [10.0, 2.0, 10.0])])[0]
     assert row["ratio"] == pytest.approx(0.9)  # session ratios 0.1, 1.5, 0.9: their median, not 3.0 / 10.0
+
+
+def test_the_suites_time_each_case_for_both_engines_back_to_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collection hook pairs each case's engines (the parametrization gives every minitorch case first),
+    keeps the cases in their order, and puts torch first in odd sessions."""
+    import pathlib
+    import types
+
+    from minitorch_app.benchmarks import conftest as bench_conftest
+
+    def item(test: str, engine: str, case: str | None) -> types.SimpleNamespace:
+        params = {"engine": (engine, "cpu")} | ({"case": case} if case else {})
+        return types.SimpleNamespace(
+            path=pathlib.Path("suite.py"),
+            originalname=test,
+            callspec=types.SimpleNamespace(params=params),
+            name=f"{test}[{engine}-{case}]",
+        )
+
+    collected = [item("test_model", e, c) for e in ("minitorch", "torch") for c in ("a", "b")]
+    collected += [item("test_sgd", e, None) for e in ("minitorch", "torch")]
+    names = lambda items: [i.name for i in items]  # noqa: E731
+    monkeypatch.delenv("MINITORCH_BENCH_SESSION", raising=False)
+    items = list(collected)
+    bench_conftest.pytest_collection_modifyitems(None, items)
+    assert names(items) == [
+        "test_model[minitorch-a]", "test_model[torch-a]", "test_model[minitorch-b]", "test_model[torch-b]",
+        "test_sgd[minitorch-None]", "test_sgd[torch-None]",
+    ]  # fmt: skip
+    monkeypatch.setenv("MINITORCH_BENCH_SESSION", "3")
+    items = list(collected)
+    bench_conftest.pytest_collection_modifyitems(None, items)
+    assert names(items)[:2] == ["test_model[torch-a]", "test_model[minitorch-a]"]
+    assert sorted(names(items)) == sorted(names(collected))
