@@ -239,9 +239,8 @@ class BackwardNode(Node):
         ctx = self._ctx
         if ctx._freed:
             raise RuntimeError(_FREED)
-        if (
-            len(grad_outputs) > 1 or grad_outputs[0] is None
-        ):  # (one output: the engine skips a node without its gradient)
+        # A missing output gradient is zeros (a node with one output is not run without its gradient).
+        if len(grad_outputs) > 1 or grad_outputs[0] is None:
             for i, g in enumerate(grad_outputs):
                 if g is None:
                     shape, dt, dev = self._output_meta[i]
@@ -427,17 +426,9 @@ class FunctionBase:
                 if v is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
                     saved.append(_SAVED_NONE)
                     continue
-                for i, t in tensors:  # most saved values are inputs' arrays: their record, built directly
+                for i, t in tensors:  # most saved values are inputs' arrays
                     if v is t._data or v is t:
-                        ref = _new_object(_SavedRef)
-                        ref.value = v
-                        ref.counter = c = t._counter
-                        ref.version = c.value
-                        ref.owner = weakref.ref(t) if not t._unpacked else _keep(t)
-                        ref.producer = None
-                        ref.input_pos = i
-                        ref.constant = False
-                        saved.append(ref)
+                        saved.append(_tensor_ref(v, t, None, i))
                         break
                 else:
                     saved.append(_saved_ref(v, outs, node, args, raw_outs))
@@ -586,15 +577,7 @@ def _saved_ref(value: Any, outs: list, node: Any = None, args: Any = (), raw_out
     nr = 0
     for t in outs:
         if value is t or value is t._data or (nr < len(raw_outs) and value is raw_outs[nr]):
-            ref = _new_object(_SavedRef)  # ``_SavedRef(value, t._counter, t, (nr, node))``, built directly
-            ref.value = value
-            ref.counter = c = t._counter
-            ref.version = c.value
-            ref.owner = weakref.ref(t) if not t._unpacked else _keep(t)
-            ref.producer = (nr, weakref.ref(node))
-            ref.input_pos = None
-            ref.constant = False
-            return ref
+            return _tensor_ref(value, t, (nr, weakref.ref(node)), None)
         nr += 1
     if type(value) is not _HOST and hasattr(value, "_counter"):  # (an array has none: no failed look-up)
         return _SavedRef(value, value._counter, value)
@@ -616,9 +599,19 @@ _CPU = backend.CPU
 _new_object = object.__new__
 
 
-def _keep(t: Any) -> Callable[[], Any]:
-    """A strong stand-in for ``weakref.ref(t)``: a tensor made by ``_unpack`` lives only while a backward runs."""
-    return lambda: t
+def _tensor_ref(value: Any, t: Any, producer: tuple | None, input_pos: int | None) -> _SavedRef:
+    """``_SavedRef(value, t._counter, t, ...)`` for the value of an op's input or output tensor ``t``, built without
+    ``__init__``'s keyword handling (every recorded op saves some); ``producer``: (output_nr, weak node) or None."""
+    ref = _new_object(_SavedRef)
+    ref.value = value
+    ref.counter = c = t._counter
+    ref.version = c.value
+    # A tensor made by ``_unpack`` lives only while a backward runs: kept strongly, for the message.
+    ref.owner = weakref.ref(t) if not t._unpacked else (lambda: t)
+    ref.producer = producer
+    ref.input_pos = input_pos
+    ref.constant = False
+    return ref
 
 
 _NUMBERS = (int, float, bool)

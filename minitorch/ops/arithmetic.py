@@ -18,9 +18,9 @@ from .base import (
     array_of,
     as_tensor,
     check_broadcast,
-    floating_pair,
     masked_grad,
     namespace_of,
+    plain_operands,
     prepare,
     to_dtype,
 )
@@ -297,7 +297,7 @@ class ClampTensor(Op):
 # ------------------------------------------------------------------ wrappers
 def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input + alpha * other, broadcasting and promoting as torch does."""
-    if out is None and type(alpha) is int and alpha == 1 and _plain(input, other):
+    if out is None and type(alpha) is int and alpha == 1 and plain_operands(input, other):
         return Add.apply(input, other, 1)
     a, b, dt = prepare(input, other)
     check_broadcast(a, b)
@@ -306,7 +306,7 @@ def add(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
 
 def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) -> Tensor:
     """input - alpha * other."""
-    if out is None and type(alpha) is int and alpha == 1 and _plain(input, other):
+    if out is None and type(alpha) is int and alpha == 1 and plain_operands(input, other):
         return Sub.apply(input, other, 1)
     for x in (input, other):  # torch converts a number (and raises for a huge int) before anything else
         if type(x) is int:
@@ -327,26 +327,6 @@ def sub(input: Any, other: Any, *, alpha: Any = 1, out: Tensor | None = None) ->
     return _maybe_out(_scaled(cls, a, b, alpha, dt), out)
 
 
-def _plain(a: Any, b: Any) -> bool:
-    """The common case of a binary op: a float32/float64 tensor with a tensor of its dtype and broadcastable shape,
-    or with a Python float or small int; no promotion, conversion or check to make."""
-    if type(b) is float:
-        if not isinstance(a, Tensor):
-            return False
-        dt = a._data.dtype
-        return dt.kind == "f" and dt.itemsize > 2 and -_FLOAT_MAX <= b <= _FLOAT_MAX  # (not NaN: numpy's own rules)
-    if not floating_pair(a, b):
-        return False
-    if type(b) is int:
-        return True
-    if a._data.shape != b._data.shape:
-        check_broadcast(a, b)
-    return True
-
-
-_FLOAT_MAX = 3.4028234663852886e38  # float32's largest: a Python float within it converts without overflow
-
-
 def _is_bool(x: Any) -> bool:
     return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
@@ -364,7 +344,7 @@ def _scaled(cls: type[Op], a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
 
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input * other."""
-    if out is None and _plain(input, other):
+    if out is None and plain_operands(input, other):
         return Mul.apply(input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
@@ -390,7 +370,7 @@ def true_divide(input: Any, other: Any) -> Tensor:
 
 def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent."""
-    if out is None and type(exponent) is int and _plain(input, exponent):  # x ** 2: nothing to promote or check
+    if out is None and type(exponent) is int and plain_operands(input, exponent):  # x ** 2: nothing to promote or check
         return Pow.apply(input, exponent)
     a, b, dt = prepare(input, exponent)
     if not dt.is_floating_point and isinstance(exponent, int) and exponent < 0:
@@ -448,7 +428,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
     """Limit values to [min, max]; either bound may be None, or a tensor."""
-    if max is None and out is None and type(min) is int and _plain(input, min):  # relu's spelling, clamp(min=0)
+    if max is None and out is None and type(min) is int and plain_operands(input, min):  # relu's spelling, clamp(min=0)
         d = input._data
         lo = CLAMP_BOUNDS.get((min, d.dtype)) if type(d) is _HOST_ARRAY else None
         if lo is None:

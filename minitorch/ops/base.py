@@ -175,17 +175,28 @@ def prepare(*operands: Any, dtype: Any = None) -> tuple:
     return tuple(out) + (target,)
 
 
-def floating_pair(a: Any, b: Any) -> bool:
-    """Whether ``a op b`` needs no promotion and no conversion: ``a`` a floating tensor (float32 or float64) and
-    ``b`` a tensor of that very dtype or a Python int of 32 bits (the ops' fast lane; ``prepare`` does the rest)."""
+def plain_operands(a: Any, b: Any) -> bool:
+    """Whether ``a op b`` is the common case that ``prepare`` would hand on unchanged: ``a`` a float32/float64
+    tensor and ``b`` a tensor of that very dtype and a broadcastable shape, a Python float within float32's
+    range, or a Python int of 32 bits (the binary ops' fast lane; anything else goes through ``prepare``)."""
     if not isinstance(a, Tensor):
         return False
     dt = a._data.dtype
     if dt.kind != "f" or dt.itemsize == 2:
         return False
     if isinstance(b, Tensor):
-        return b._data.dtype is dt
-    return type(b) is int and -(2**31) <= b < 2**31
+        if b._data.dtype is not dt:
+            return False
+        if a._data.shape != b._data.shape:
+            check_broadcast(a, b)
+        return True
+    t = type(b)
+    if t is float:
+        return -_FLOAT_MAX <= b <= _FLOAT_MAX  # (not NaN: numpy's own rules)
+    return t is int and -(2**31) <= b < 2**31
+
+
+_FLOAT_MAX = 3.4028234663852886e38  # float32's largest: a Python float within it converts without overflow
 
 
 def _same_dtype(operands: tuple) -> Any:
