@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..backend import backend_of, elementwise
+from ..backend.fp_errors import restore, silence
 from . import anomaly
 from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
 from .grad_mode import enable_grad, no_grad
@@ -181,6 +182,15 @@ def _accumulate_graph(node: AccumulateGrad, grad: Any) -> None:
             hook(var)
 
 
+def _sum(a: Any, b: Any) -> Any:
+    """Two gradients for one output, added (inf - inf is NaN without numpy's warning, as in torch)."""
+    quiet = silence()
+    try:
+        return a + b
+    finally:
+        restore(quiet)
+
+
 def execute(
     roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None, graph: bool = False
 ) -> dict | None:
@@ -199,7 +209,7 @@ def execute(
             n_out = len(node._output_meta) if isinstance(node, BackwardNode) else 1
             buf = buffers[node] = [None] * n_out
             root_nodes.append(node)
-        buf[nr] = g if buf[nr] is None else buf[nr] + g
+        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g)
     deps = _dependencies(root_nodes)
     ready = [n for n in root_nodes if deps.get(n, 0) == 0]
     captured: dict = {}
@@ -252,7 +262,7 @@ def execute(
                             buf = buffers[child] = [None] * len(child._output_meta)
                             buf[nr] = g
                     else:
-                        buf[nr] = g if buf[nr] is None else buf[nr] + g
+                        buf[nr] = g if buf[nr] is None else _sum(buf[nr], g)
                 left = deps[child] - 1
                 deps[child] = left
                 if left == 0:

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import backend, dtypes
 from ..backend import HOST, Array
+from ..backend.fp_errors import restore, silence
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
 
@@ -246,16 +247,23 @@ class BackwardNode(Node):
                     shape, dt, dev = self._output_meta[i]
                     zeros = backend.backend_for(dev).zeros(shape, dt, dev)
                     grad_outputs[i] = wrap(zeros) if graph else zeros
-        if graph:
-            ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
-            try:
-                raw = self.run_graph_backward(ctx, grad_outputs)
-            finally:
-                ctx._graph_node = None
-        elif self._tensor_contract:
-            raw = self.run_backward(ctx, grad_outputs)
-        else:  # a built-in op: its backward straight on the arrays (one call less on every node)
-            raw = self._function.backward(ctx, *grad_outputs)
+        # A built-in op computes inf and NaN without numpy's warnings, as in torch (backend/fp_errors.py); a
+        # user's Function runs as written.
+        quiet = None if self._tensor_contract else silence()
+        try:
+            if graph:
+                ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
+                try:
+                    raw = self.run_graph_backward(ctx, grad_outputs)
+                finally:
+                    ctx._graph_node = None
+            elif quiet is None:
+                raw = self.run_backward(ctx, grad_outputs)
+            else:  # a built-in op: its backward straight on the arrays (one call less on every node)
+                raw = self._function.backward(ctx, *grad_outputs)
+        finally:
+            if quiet is not None:
+                restore(quiet)
         if not isinstance(raw, tuple):
             raw = (raw,)
         expected = len(ctx.needs_input_grad)

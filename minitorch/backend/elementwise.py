@@ -18,6 +18,7 @@ import operator
 from typing import Any
 
 from . import array_module, backend_of
+from .fp_errors import restore, silence
 
 # Elements from which an array may be worth a device's own kernel (below, the twins run directly: the
 # look-up would cost more than it could save).
@@ -30,11 +31,16 @@ _OPERATORS = {"add": operator.add, "subtract": operator.sub, "multiply": operato
 def update(target: Any, name: str, other: Any) -> None:
     """``target <name>= other`` in place: ``other`` an array that broadcasts to ``target``, or a number;
     ``name`` one of ``UFUNCS``."""
-    getattr(array_module(target), name)(target, other, out=target)
+    quiet = silence()  # an update overflows to inf silently, as in torch
+    try:
+        getattr(array_module(target), name)(target, other, out=target)
+    finally:
+        restore(quiet)
 
 
 def combine(a: Any, name: str, b: Any) -> Any:
-    """``a <name> b`` as numpy's operators compute it (an array and a number, or two arrays)."""
+    """``a <name> b`` as numpy's operators compute it (an array and a number, or two arrays); called by ops,
+    whose forward runs with numpy's warnings off (``fp_errors``)."""
     return getattr(array_module(a, b), name)(a, b)
 
 

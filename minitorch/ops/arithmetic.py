@@ -109,15 +109,14 @@ class Div(Op):
     @staticmethod
     def forward(ctx: Context, a: Operand, b: Operand) -> Operand:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with backend_of(a, b).quiet():  # x / 0 is inf or nan silently, as in torch
-            return a / b
+        # x / 0 is inf or nan silently, as in torch
+        return a / b
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
-        with backend_of(a, b, grad).quiet():
-            ga = grad / b if ctx.needs_input_grad[0] else None
-            gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = -grad * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -127,8 +126,8 @@ class Pow(Op):
     @staticmethod
     def forward(ctx: Context, a: Operand, b: Operand) -> Array:
         xp = backend.array_module(a, b)
-        with backend_of(a, b).quiet():  # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
-            out = _power(xp, a, b)
+        # 0 ** -1 is inf, (-1) ** 0.5 nan, silently as in torch
+        out = _power(xp, a, b)
         ctx.save_for_backward(a, b, out if ctx.needs_input_grad[1] else None)
         return out
 
@@ -138,21 +137,19 @@ class Pow(Op):
         xp = namespace_of(a, b, grad)
         ga = gb = None
         if type(b) is int and b == 2:  # x ** 2 (the squared error's): torch's grad * (2 * x ** 1), skipping the ** 1
-            with backend_of(array_of(a)).quiet():
-                return grad * (a * 2), None
-        with backend_of(array_of(a), array_of(b)).quiet():
-            if ctx.needs_input_grad[0]:
-                # d/da a**b = b * a**(b-1) (torch's grad * (b * a ** (b - 1)), in that order), taken as 0 where
-                # b == 0 (torch's convention).
-                if isinstance(b, (int, float)):  # a constant exponent (x ** 2): no mask needed
-                    ga = grad * (b * a ** (b - 1)) if b != 0 else xp.zeros_like(grad)
-                else:
-                    ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
-            if ctx.needs_input_grad[1]:
-                # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
-                # the selection, as in torch (an infinite gradient there gives NaN, not 0).
-                a_raw = array_of(a)
-                gb = grad * xp.where((a_raw == 0) & (array_of(b) >= 0), 0, out * xp.log(a))
+            return grad * (a * 2), None
+        if ctx.needs_input_grad[0]:
+            # d/da a**b = b * a**(b-1) (torch's grad * (b * a ** (b - 1)), in that order), taken as 0 where
+            # b == 0 (torch's convention).
+            if isinstance(b, (int, float)):  # a constant exponent (x ** 2): no mask needed
+                ga = grad * (b * a ** (b - 1)) if b != 0 else xp.zeros_like(grad)
+            else:
+                ga = xp.where(array_of(b) == 0, 0, grad * b * a ** (b - 1))
+        if ctx.needs_input_grad[1]:
+            # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0; the gradient multiplies after
+            # the selection, as in torch (an infinite gradient there gives NaN, not 0).
+            a_raw = array_of(a)
+            gb = grad * xp.where((a_raw == 0) & (array_of(b) >= 0), 0, out * xp.log(a))
         return ga, gb
 
 

@@ -21,6 +21,7 @@ from .. import backend, creation, dtypes
 from ..autograd.function import Context, FunctionBase, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import HOST, Array, array_module
+from ..backend.fp_errors import restore, silence
 from ..tensor import Tensor
 
 # Numbers that take part in an op as torch's wrapped numbers: Python's, and numpy's scalars, which torch's
@@ -60,7 +61,11 @@ class Op(FunctionBase):
             check_same_device(tensors)
         ctx = Context()
         ctx.needs_input_grad = tuple(needs)
-        raw_out = cls.forward(ctx, *raw, **kwargs)
+        quiet = silence()  # inf and NaN without numpy's warnings, as in torch
+        try:
+            raw_out = cls.forward(ctx, *raw, **kwargs)
+        finally:
+            restore(quiet)
         if isinstance(raw_out, tuple):
             outs = [Tensor._wrap(r) for r in raw_out]
             if True in needs and is_grad_enabled():
@@ -80,7 +85,11 @@ class Op(FunctionBase):
                 return cls.apply(*args, **kwargs)
         ctx = Context()
         ctx.needs_input_grad = _NOTHING_NEEDED
-        return cls.forward(ctx, *args, **kwargs)
+        quiet = silence()
+        try:
+            return cls.forward(ctx, *args, **kwargs)
+        finally:
+            restore(quiet)
 
 
 _NOTHING_NEEDED = (False,) * 32  # needs_input_grad of a kernel call: no argument needs a gradient
@@ -294,4 +303,8 @@ def require_floating(input: Tensor, kernel: str, also: tuple = ()) -> None:
 
 def no_graph(fn: Callable, *arrays: Any) -> Tensor:
     """Wrap a result that never carries a gradient (comparisons, argmax, rounding)."""
-    return Tensor._wrap(fn(*arrays))
+    quiet = silence()  # (comparing with a number past the dtype's range casts it to inf, silently in torch)
+    try:
+        return Tensor._wrap(fn(*arrays))
+    finally:
+        restore(quiet)

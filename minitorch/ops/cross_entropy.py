@@ -89,20 +89,19 @@ class CrossEntropyLoss(Op):
             return xp.asarray(total if reduction == "sum" else total / ctx.conf[2]).astype(x.dtype, copy=False)
         ctx.plain = None
         wb = None if weight is None else _class_axis(weight, x.ndim)
-        with backend_of(x).quiet():
-            if target.dtype.kind in "iub":
-                safe, valid, wy = class_weights(target, c, weight, ignore_index, x.dtype)
-                rows = -(1 - smoothing) * wy * xp.where(valid, _pick(logp, safe), 0)
-                if smoothing:
-                    every = logp if wb is None else logp * wb
-                    rows = rows - (smoothing / c) * every.sum(axis=1) * valid
-                count = wy.sum()
-                ctx.classes = (safe, valid, wy)
-            else:
-                soft = target * (1 - smoothing) + smoothing / c if smoothing else target
-                rows = -((soft if wb is None else soft * wb) * logp).sum(axis=1)
-                count = rows.size
-                ctx.classes = None
+        if target.dtype.kind in "iub":
+            safe, valid, wy = class_weights(target, c, weight, ignore_index, x.dtype)
+            rows = -(1 - smoothing) * wy * xp.where(valid, _pick(logp, safe), 0)
+            if smoothing:
+                every = logp if wb is None else logp * wb
+                rows = rows - (smoothing / c) * every.sum(axis=1) * valid
+            count = wy.sum()
+            ctx.classes = (safe, valid, wy)
+        else:
+            soft = target * (1 - smoothing) + smoothing / c if smoothing else target
+            rows = -((soft if wb is None else soft * wb) * logp).sum(axis=1)
+            count = rows.size
+            ctx.classes = None
         ctx.save_for_backward(logp, x, target if ctx.classes is None else None, weight)
         ctx.conf = (smoothing, reduction, count)
         return reduce_loss(rows.astype(x.dtype, copy=False), reduction, count)
@@ -140,8 +139,7 @@ class CrossEntropyLoss(Op):
                 gt = -a * logp * (wb * (1 - smoothing))
             if ctx.needs_input_grad[2]:
                 gw = -xp.sum(a * soft * logp, axis=tuple(i for i in range(ndim) if i != 1))
-        with backend_of(array_of(logp)).quiet():
-            gx = a * (xp.exp(logp) * q_sum - q)
+        gx = a * (xp.exp(logp) * q_sum - q)
         return astype_like(gx, logp), gt, gw, None, None, None
 
 
@@ -164,8 +162,7 @@ class NllLoss(Op):
         safe, valid, wy, shape, reduction, count = ctx.conf
         xp = namespace_of(grad)
         a = xp.where(valid, upstream_grad(grad, reduction, count), 0)  # ignored rows: exactly 0, as torch
-        with backend_of(array_of(grad)).quiet():
-            gx = -_one_hot(safe, shape[1], len(shape), array_of(grad).dtype) * _per_class(a * wy)
+        gx = -_one_hot(safe, shape[1], len(shape), array_of(grad).dtype) * _per_class(a * wy)
         return gx, None, None, None, None
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context
-from ..backend import Array, backend_of
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, array_of, namespace_of, to_dtype
 from .sort import Picking, picked, return_type
@@ -55,9 +55,8 @@ class Cumprod(Op):
         zeros_so_far = backend.array_module(raw).cumsum(raw == 0, axis=axis)  # where the zeros are: constants
         before_zero = zeros_so_far == 0
         first_zero = (raw == 0) & (zeros_so_far == 1)
-        with backend_of(raw).quiet():
-            # Before the first zero: d out_j / d x_k = out_j / x_k, and every out_j past the zero is 0.
-            g = xp.where(before_zero, _reversed_cumsum(grad * out, axis) / xp.where(before_zero, x, 1), 0)
+        # Before the first zero: d out_j / d x_k = out_j / x_k, and every out_j past the zero is 0.
+        g = xp.where(before_zero, _reversed_cumsum(grad * out, axis) / xp.where(before_zero, x, 1), 0)
         # At the first zero: the products out_j (j at or past it) with that one factor left out.
         without = Cumprod.call(xp.where(first_zero, 1, x), axis)
         at_zero = _reversed_cumsum(xp.where(before_zero, 0, grad * without), axis)
@@ -93,8 +92,7 @@ class Logcumsumexp(Op):
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int) -> Array:
         xp = backend.array_module(x)
-        with backend_of(x).quiet():
-            out = xp.logaddexp.accumulate(x, axis=axis) if x.ndim else x.copy()
+        out = xp.logaddexp.accumulate(x, axis=axis) if x.ndim else x.copy()
         ctx.save_for_backward(x, out)
         ctx.axis = axis
         return out
@@ -118,10 +116,9 @@ class LogcumsumexpGrad(Op):
         def reversed_logcumsumexp(a: Any) -> Any:
             return xp.flip(xp.logaddexp.accumulate(xp.flip(a, axis=axis), axis=axis), axis=axis)
 
-        with backend_of(x).quiet():
-            pos = xp.where(grad > 0, xp.log(xp.where(grad > 0, grad, 1)) - out, -xp.inf)
-            neg = xp.where(grad < 0, xp.log(xp.where(grad < 0, -grad, 1)) - out, -xp.inf)
-            res = xp.exp(reversed_logcumsumexp(pos) + x) - xp.exp(reversed_logcumsumexp(neg) + x)
+        pos = xp.where(grad > 0, xp.log(xp.where(grad > 0, grad, 1)) - out, -xp.inf)
+        neg = xp.where(grad < 0, xp.log(xp.where(grad < 0, -grad, 1)) - out, -xp.inf)
+        res = xp.exp(reversed_logcumsumexp(pos) + x) - xp.exp(reversed_logcumsumexp(neg) + x)
         ctx.save_for_backward(grad, x, out, res)
         ctx.axis = axis
         return res
@@ -130,11 +127,10 @@ class LogcumsumexpGrad(Op):
     def backward(ctx: Context, gg: Array) -> tuple:
         grad, x, out, res = ctx.saved_tensors
         xp = namespace_of(gg, x)
-        with backend_of(array_of(x)).quiet():
-            # res is linear in grad and in exp(x): d/dgrad_j = exp(-out_j) * sum_{k<=j} gg_k exp(x_k) (call it s_j),
-            # d/dx_k = gg_k res_k, and d/dout_j = -grad_j s_j.
-            s = xp.exp(-out) * xp.cumsum(gg * xp.exp(x), axis=ctx.axis)
-            return s, gg * res, -grad * s, None
+        # res is linear in grad and in exp(x): d/dgrad_j = exp(-out_j) * sum_{k<=j} gg_k exp(x_k) (call it s_j),
+        # d/dx_k = gg_k res_k, and d/dout_j = -grad_j s_j.
+        s = xp.exp(-out) * xp.cumsum(gg * xp.exp(x), axis=ctx.axis)
+        return s, gg * res, -grad * s, None
 
 
 def _accumulated_dtype(input: Tensor, dtype: Any) -> Any:

@@ -13,7 +13,7 @@ from typing import Any
 from .. import backend, dtypes
 from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
-from ..backend import Array, array_module, backend_of
+from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, array_of, astype_like, check_broadcast, float_operand, namespace_of, to_dtype
 
@@ -40,8 +40,7 @@ class VectorNorm(Op):
         elif p == 0:
             out = (x != 0).sum(axis=axes, keepdims=True).astype(x.dtype)
         else:
-            with backend_of(x).quiet():
-                out = (a**p).sum(axis=axes, keepdims=True) ** (1 / p)
+            out = (a**p).sum(axis=axes, keepdims=True) ** (1 / p)
         ctx.conf = (p, axes, out.shape)
         if not keepdim:
             out = out.squeeze(axes)
@@ -56,23 +55,22 @@ class VectorNorm(Op):
         g, norm = grad.reshape(kept), norm.reshape(kept)  # the kept dims back, whether or not forward dropped them
         raw_x, raw_norm = array_of(x), array_of(norm)
         zero = raw_norm == 0
-        with backend_of(raw_x).quiet():
-            if p == 0:
-                gx = xp.zeros_like(x)
-            elif p == 1:
-                gx = xp.sign(x) * g
-            elif p in (math.inf, -math.inf):
-                tied = backend.array_module(raw_x).abs(raw_x) == raw_norm
-                gx = xp.sign(x) * (g / tied.sum(axis=axes, keepdims=True)) * tied
-            elif p == 2:
-                gx = g * xp.where(zero, 0, x / norm)  # torch's order: finite in g at a zero norm, to any order
-            elif p < 1:
-                scaled = xp.where(raw_x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
-                gx = scaled * g * norm ** (1 - p)
-            elif p < 2:
-                gx = xp.sign(x) * xp.abs(x) ** (p - 1) * xp.where(zero, 0, g / norm ** (p - 1))
-            else:
-                gx = x * xp.abs(x) ** (p - 2) * xp.where(zero, 0, g / norm ** (p - 1))
+        if p == 0:
+            gx = xp.zeros_like(x)
+        elif p == 1:
+            gx = xp.sign(x) * g
+        elif p in (math.inf, -math.inf):
+            tied = backend.array_module(raw_x).abs(raw_x) == raw_norm
+            gx = xp.sign(x) * (g / tied.sum(axis=axes, keepdims=True)) * tied
+        elif p == 2:
+            gx = g * xp.where(zero, 0, x / norm)  # torch's order: finite in g at a zero norm, to any order
+        elif p < 1:
+            scaled = xp.where(raw_x == 0, 0, xp.sign(x) * xp.abs(x) ** (p - 1))
+            gx = scaled * g * norm ** (1 - p)
+        elif p < 2:
+            gx = xp.sign(x) * xp.abs(x) ** (p - 1) * xp.where(zero, 0, g / norm ** (p - 1))
+        else:
+            gx = x * xp.abs(x) ** (p - 2) * xp.where(zero, 0, g / norm ** (p - 1))
         return astype_like(gx, x), None, None, None
 
 

@@ -97,8 +97,8 @@ class BatchNorm(Op):
         else:
             d = x - mean.reshape(shape)
             shift = xp.zeros_like(mean)
-        with backend_of(x).quiet():  # a zero variance with eps 0 gives inf, as in torch
-            invstd = 1 / xp.sqrt(var + eps)
+        # a zero variance with eps 0 gives inf, as in torch
+        invstd = 1 / xp.sqrt(var + eps)
         scale = invstd if w is None else invstd * w
         offset = -shift * scale if b is None else b - shift * scale
         d *= scale.reshape(shape)  # out = (d - shift) * scale + b, in place on d
@@ -157,8 +157,7 @@ class LayerNorm(Op):
         axes = tuple(range(x.ndim - k, x.ndim))
         mean = x.mean(axis=axes, keepdims=True)
         d = x - mean
-        with backend_of(x).quiet():
-            invstd = 1 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
+        invstd = 1 / xp.sqrt((d * d).mean(axis=axes, keepdims=True) + eps)
         out = _affine(d * invstd, w, b, x.shape[x.ndim - k :])
         ctx.save_for_backward(x, w, mean, invstd)  # the statistics: intermediates, recomputed under create_graph
         ctx.axes, ctx.eps = axes, eps
@@ -195,8 +194,7 @@ class GroupNorm(Op):
         xg = x.reshape(n, groups, -1)
         mean = xg.mean(axis=2, keepdims=True)
         d = xg - mean
-        with backend_of(x).quiet():
-            invstd = 1 / xp.sqrt((d * d).mean(axis=2, keepdims=True) + eps)
+        invstd = 1 / xp.sqrt((d * d).mean(axis=2, keepdims=True) + eps)
         shape = (1, c) + (1,) * (x.ndim - 2)
         out = _affine((d * invstd).reshape(x.shape), w, b, shape)
         ctx.save_for_backward(x, w, mean, invstd)  # the statistics: intermediates, recomputed under create_graph

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from ..autograd.function import Context
-from ..backend import Array, array_module, backend_of
+from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, array_of, astype_like, masked_grad, namespace_of
 from .nonlinearity import _apply, _floating, _number
@@ -101,8 +101,8 @@ class Hardswish(Op):
     def forward(ctx: Context, x: Array) -> Array:
         ctx.save_for_backward(x)
         xp = array_module(x)
-        with backend_of(x).quiet():  # -inf * 0 is NaN, as in torch
-            return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
+        # -inf * 0 is NaN, as in torch
+        return x * xp.minimum(xp.maximum(x + 3, 0), 6) / 6
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> Array:
@@ -137,8 +137,7 @@ class Shrink(Op):
         ctx.lambd = lambd
         xp = array_module(x)
         if soft:  # x * 0 in the band: -0 for negative x and NaN for NaN, as torch's
-            with backend_of(x).quiet():
-                return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
+            return xp.where(x > lambd, x - lambd, xp.where(x < -lambd, x + lambd, x * 0))
         return xp.where((x >= -lambd) & (x <= lambd), 0, x).astype(x.dtype, copy=False)
 
     @staticmethod

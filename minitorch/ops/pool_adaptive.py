@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd.function import Context
-from ..backend import Array, array_module, backend_of
+from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, require_floating
 from .index import IndexRegion, ScatterRegion
@@ -81,8 +81,7 @@ class Separable2D(Op):
         if x.dtype.kind != "f" or bool(xp.isfinite(x).all()):
             return xp.matmul(xp.matmul(a, x), b.T)
         za, zb = zero_reads if zero_reads is not None else (None, None)
-        with backend_of(x).quiet():
-            return _mix(xp, _mix(xp, x, b, zb, rows=False), a, za, rows=True)  # columns first, as torch's loop
+        return _mix(xp, _mix(xp, x, b, zb, rows=False), a, za, rows=True)  # columns first, as torch's loop
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:

@@ -90,27 +90,26 @@ class LSTMLayer(Op):
         h, c = h0.copy(), c0.copy()
         ig = xp.empty_like(c)
         w_hh_t = _transposed(xp, w_hh, steps)
-        with backend_of(xw).quiet():
-            for start, b in _order(steps, reverse):
-                r = slice(start, start + b)
-                hb, cb, g = h[:b], c[:b], gates[r]
-                h_prev[r] = hb
-                c_prev[r] = cb
-                gemm(hb, w_hh_t, g)
-                g += xw[r]
-                _sigmoid_(xp, g[:, : 2 * hid])  # i, f
-                _sigmoid_(xp, g[:, 3 * hid :])  # o
-                xp.tanh(g[:, 2 * hid : 3 * hid], out=g[:, 2 * hid : 3 * hid])
-                i, f, gg, o = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid : 3 * hid], g[:, 3 * hid :]
-                cb *= f
-                cb += xp.multiply(i, gg, out=ig[:b])
-                tc = tanh_c[r]
-                xp.tanh(cb, out=tc)
-                if w_hr is None:
-                    xp.multiply(o, tc, out=hb)
-                else:
-                    xp.matmul(o * tc, w_hr.T, out=hb)
-                out[r] = hb
+        for start, b in _order(steps, reverse):
+            r = slice(start, start + b)
+            hb, cb, g = h[:b], c[:b], gates[r]
+            h_prev[r] = hb
+            c_prev[r] = cb
+            gemm(hb, w_hh_t, g)
+            g += xw[r]
+            _sigmoid_(xp, g[:, : 2 * hid])  # i, f
+            _sigmoid_(xp, g[:, 3 * hid :])  # o
+            xp.tanh(g[:, 2 * hid : 3 * hid], out=g[:, 2 * hid : 3 * hid])
+            i, f, gg, o = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid : 3 * hid], g[:, 3 * hid :]
+            cb *= f
+            cb += xp.multiply(i, gg, out=ig[:b])
+            tc = tanh_c[r]
+            xp.tanh(cb, out=tc)
+            if w_hr is None:
+                xp.multiply(o, tc, out=hb)
+            else:
+                xp.matmul(o * tc, w_hr.T, out=hb)
+            out[r] = hb
         ctx.save_for_backward(gates, c_prev, tanh_c, h_prev, w_hh, w_hr, xw, h0, c0)
         ctx.steps, ctx.reverse = steps, reverse
         return out, h, c
@@ -184,26 +183,25 @@ class GRULayer(Op):
         hw = xp.empty((h0.shape[0], 3 * hid), xw.dtype)
         h = h0.copy()
         w_hh_t = _transposed(xp, w_hh, steps)
-        with backend_of(xw).quiet():
-            for start, b in _order(steps, reverse):
-                r = slice(start, start + b)
-                hb, hwb, g, x = h[:b], hw[:b], gates[r], xw[r]
-                h_prev[r] = hb
-                gemm(hb, w_hh_t, hwb)
-                if b_hh is not None:
-                    hwb += b_hh
-                rz = g[:, : 2 * hid]
-                xp.add(x[:, : 2 * hid], hwb[:, : 2 * hid], out=rz)
-                _sigmoid_(xp, rz)
-                hw_n[r] = hwb[:, 2 * hid :]
-                n = g[:, 2 * hid :]
-                xp.multiply(g[:, :hid], hwb[:, 2 * hid :], out=n)
-                n += x[:, 2 * hid :]
-                xp.tanh(n, out=n)
-                hb -= n
-                hb *= g[:, hid : 2 * hid]
-                hb += n
-                out[r] = hb
+        for start, b in _order(steps, reverse):
+            r = slice(start, start + b)
+            hb, hwb, g, x = h[:b], hw[:b], gates[r], xw[r]
+            h_prev[r] = hb
+            gemm(hb, w_hh_t, hwb)
+            if b_hh is not None:
+                hwb += b_hh
+            rz = g[:, : 2 * hid]
+            xp.add(x[:, : 2 * hid], hwb[:, : 2 * hid], out=rz)
+            _sigmoid_(xp, rz)
+            hw_n[r] = hwb[:, 2 * hid :]
+            n = g[:, 2 * hid :]
+            xp.multiply(g[:, :hid], hwb[:, 2 * hid :], out=n)
+            n += x[:, 2 * hid :]
+            xp.tanh(n, out=n)
+            hb -= n
+            hb *= g[:, hid : 2 * hid]
+            hb += n
+            out[r] = hb
         ctx.save_for_backward(gates, hw_n, h_prev, w_hh, xw, h0, b_hh)
         ctx.steps, ctx.reverse, ctx.bias = steps, reverse, b_hh is not None
         return out, h

@@ -70,8 +70,7 @@ class Mean(Op):
     def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = _count(x.shape, axes)
-        with backend_of(x).quiet():
-            return x.mean(axis=axes, keepdims=keepdim)
+        return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -229,8 +228,7 @@ class Var(Op):
         centered = x - mean
         ctx.save_for_backward(x, centered)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend_of(x).quiet():
-            return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
+        return ((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -238,8 +236,7 @@ class Var(Op):
         if centered is None:  # under create_graph: recomputed from x, on the graph
             centered = x - namespace_of(x).mean(x, axis=ctx.axes, keepdims=True)
         g = _expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim)
-        with backend_of(array_of(grad)).quiet():
-            return g * _twice_inverse(ctx.denom) * centered, None, None, None
+        return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
 class Std(Op):
@@ -251,10 +248,7 @@ class Std(Op):
         n = _count(x.shape, axes)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.shape, ctx.axes, ctx.keepdim, ctx.denom = x.shape, axes, keepdim, builtins.max(n - correction, 0)
-        with backend_of(x).quiet():
-            out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(
-                x.dtype, copy=False
-            )
+        out = xp.sqrt((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom).astype(x.dtype, copy=False)
         ctx.save_for_backward(x, centered, out)
         return out
 
@@ -264,10 +258,9 @@ class Std(Op):
         xp = namespace_of(grad, x)
         if centered is None:  # under create_graph: recomputed from x, on the graph
             centered = x - xp.mean(x, axis=ctx.axes, keepdims=True)
-        with backend_of(array_of(grad)).quiet():
-            # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
-            g = _expand_back(xp.where(array_of(out) == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
-            return g * _twice_inverse(ctx.denom) * centered, None, None, None
+        # d std = d var / (2 std); torch takes it as 0 where std is 0 (constant input).
+        g = _expand_back(xp.where(array_of(out) == 0, 0, grad / (2 * out)), ctx.shape, ctx.axes, ctx.keepdim)
+        return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
 def _twice_inverse(denom: float) -> float:
@@ -467,8 +460,7 @@ class Prod(Op):
         if zeros:  # torch's product of the others, by cumulative products (an op: differentiable again)
             return (g * OthersProduct.call(x, axis)).reshape(tuple(ctx.shape)), None, None
         # No zero: torch's result / x (its roundings, and its NaN for an infinite factor), the result on the graph.
-        with backend_of(raw).quiet():
-            return (g * (out / x)).reshape(tuple(ctx.shape)), None, None
+        return (g * (out / x)).reshape(tuple(ctx.shape)), None, None
 
 
 class ProdDim(Prod):

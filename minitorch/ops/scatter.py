@@ -101,22 +101,21 @@ class ScatterReduce(Op):
         raw = backend.array_module(array_of(grad))  # for the constants: counts and masks
         dtype = array_of(grad).dtype
         src_h = head(src, tuple(index.shape)).reshape(tuple(index.shape))
-        with backend_of(array_of(grad)).quiet():
-            if reduce == "sum":
-                g_x, g_src = grad, read_along(grad, axis, index)
-            elif reduce == "mean":
-                ones = raw.ones(index.shape, dtype=dtype)
-                count = scatter_along(raw.full(tuple(grad.shape), float(include_self), dtype), axis, index, ones, "sum")
-                g_x = grad / raw.where(count == 0, 1, count)
-                g_src = read_along(g_x, axis, index)
-            elif reduce == "prod":
-                g_x, g_src = _prod_grads(x, src_h, out, grad, axis, index, include_self)
-            else:  # amax, amin: ties share the gradient evenly
-                x_won = array_of(x) == array_of(out)
-                src_won = array_of(src_h) == gather_along(array_of(out), axis, index)
-                ties = scatter_along(x_won.astype(dtype), axis, index, src_won.astype(dtype), "sum")
-                share = grad / ties
-                g_x, g_src = x_won * share, src_won * read_along(share, axis, index)
+        if reduce == "sum":
+            g_x, g_src = grad, read_along(grad, axis, index)
+        elif reduce == "mean":
+            ones = raw.ones(index.shape, dtype=dtype)
+            count = scatter_along(raw.full(tuple(grad.shape), float(include_self), dtype), axis, index, ones, "sum")
+            g_x = grad / raw.where(count == 0, 1, count)
+            g_src = read_along(g_x, axis, index)
+        elif reduce == "prod":
+            g_x, g_src = _prod_grads(x, src_h, out, grad, axis, index, include_self)
+        else:  # amax, amin: ties share the gradient evenly
+            x_won = array_of(x) == array_of(out)
+            src_won = array_of(src_h) == gather_along(array_of(out), axis, index)
+            ties = scatter_along(x_won.astype(dtype), axis, index, src_won.astype(dtype), "sum")
+            share = grad / ties
+            g_x, g_src = x_won * share, src_won * read_along(share, axis, index)
         if not include_self:
             g_x = clear_along(g_x, axis, index)
         return g_x, None, None, padded_to(g_src, tuple(src.shape)), None, None

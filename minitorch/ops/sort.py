@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context, check_same_device
-from ..backend import Array, backend_of
+from ..backend import Array
 from ..tensor import Tensor
 from .along import gather_along, write_along
 from .along_grad import add_along
@@ -158,8 +158,7 @@ class Median(Op):
         x, out = array_of(x), array_of(out)  # they only decide which elements share the gradient
         xp = backend.array_module(x)
         hit = xp.isnan(x) if x.dtype.kind == "f" and xp.isnan(out) else x == out
-        with backend_of(x).quiet():
-            return grad * hit / hit.sum()
+        return grad * hit / hit.sum()
 
 
 # ---------------------------------------------------------------------------------- public functions
