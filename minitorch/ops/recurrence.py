@@ -158,8 +158,8 @@ class LSTMLayer(Op):
             dcb *= f
             gemm(d, w_hh, dhb)
         need = ctx.needs_input_grad
-        d_w_hh = d_gates.T @ h_prev if need[3] else None
-        d_w_hr = dh_all.T @ (gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
+        d_w_hh = _product(d_gates.T, h_prev) if need[3] else None
+        d_w_hr = _product(dh_all.T, gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
         return d_gates, dh, dc, d_w_hh, d_w_hr, None, None
 
 
@@ -216,6 +216,8 @@ class GRULayer(Op):
         d_x = xp.empty_like(gates)  # gradient of the input projection
         d_hw = xp.empty_like(gates)  # gradient of h @ W_hh.T + b_hh
         dh = g_h.copy()
+        gemm = backend_of(gates).kernel(product_into)  # the per-step products (threads on the host)
+        tmp = xp.empty_like(dh)
         for start, b in _order(ctx.steps, not ctx.reverse):
             r = slice(start, start + b)
             dhb, dx, dhw = dh[:b], d_x[r], d_hw[r]
@@ -234,9 +236,10 @@ class GRULayer(Op):
             dhw[:, : 2 * hid] = dx[:, : 2 * hid]
             xp.multiply(dn, rg, out=dhw[:, 2 * hid :])
             dhb *= z
-            dhb += dhw @ w_hh
+            gemm(dhw, w_hh, tmp[:b])
+            dhb += tmp[:b]
         need = ctx.needs_input_grad
-        d_w_hh = d_hw.T @ h_prev if need[2] else None
+        d_w_hh = _product(d_hw.T, h_prev) if need[2] else None
         d_b_hh = d_hw.sum(axis=0) if ctx.bias and need[3] else None
         return d_x, dh, d_w_hh, d_b_hh, None, None
 
@@ -289,8 +292,16 @@ class RNNLayer(Op):
             else:
                 xp.multiply(dhb, 1 - o * o, out=d)
             gemm(d, w_hh, dhb)
-        d_w_hh = d_pre.T @ h_prev if ctx.needs_input_grad[2] else None
+        d_w_hh = _product(d_pre.T, h_prev) if ctx.needs_input_grad[2] else None
         return d_pre, dh, d_w_hh, None, None, None
+
+
+def _product(a: Array, b: Array) -> Array:
+    """a @ b into a new array by the device's product kernel: a weight's gradient over all steps at once, which
+    numpy's BLAS would run on one thread once the host's kernels hold the threads (``threads.own_pool_started``)."""
+    out = array_module(a).empty((a.shape[0], b.shape[1]), dtype=array_module(a).result_type(a, b))
+    backend_of(a).kernel(product_into)(a, b, out)
+    return out
 
 
 # ------------------------------------------------------------------ under create_graph
