@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch.backend import HOST, elementwise, jit
-from minitorch.ops import conv, conv_numba, elementwise_numba, pool_numba, unary_numba
+from minitorch.ops import conv, conv_numba, elementwise_numba, embedding_numba, pool_numba, unary_numba
 from minitorch.ops.arithmetic import Clamp
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
@@ -694,3 +694,48 @@ def test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_tw
     (gg,) = minitorch.autograd.grad(g.sum(), x)
     np.testing.assert_array_equal(g.detach().numpy(), [0.0, 1.0, 0.0])
     np.testing.assert_array_equal(gg.numpy(), [0.0, 2.0, 0.0])
+
+
+@needs_numba
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.integers(1, 6),
+    width=st.integers(1, 9),
+    picks=st.lists(st.integers(0, 5), min_size=1, max_size=20),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_numba_row_scatter_agrees_bitwise_with_add_at_and_the_embedding_with_torch(
+    rows: int, width: int, picks: list, dtype: Any, seed: int
+) -> None:
+    """The embedding's weight gradient (``embedding_numba.add_rows_numba``): repeated indices add in order, as
+    numpy's add.at (its plain twin) does; through the public function, torch's gradient."""
+    index = np.array([p % rows for p in picks])
+    values = np.random.default_rng(seed).standard_normal((index.size, width)).astype(dtype)
+    target = np.random.default_rng(seed + 1).standard_normal((rows, width)).astype(dtype)
+    want = target.copy()
+    np.add.at(want, index, values)
+    embedding_numba.add_rows_numba(target, index, values)
+    np.testing.assert_array_equal(target, want)
+    grads = []
+    for lib in (minitorch, torch):
+        weight = lib.tensor(np.zeros((rows, width), dtype=dtype), requires_grad=True)
+        lib.nn.functional.embedding(lib.tensor(index), weight).backward(lib.tensor(values))
+        grads.append(weight.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-6 if dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+@needs_numba
+def test_the_row_scatter_variant_is_registered_and_leaves_what_it_does_not_cover_to_add_at() -> None:
+    add_rows = sys.modules["minitorch.ops.embedding"].add_rows
+    assert HOST.kernel(add_rows) is embedding_numba.add_rows_numba
+    for target, index in [
+        (np.zeros((3, 2), np.int64), np.array([0, 2])),  # integers: numpy's
+        (np.zeros((3, 2), np.float32), np.array([0, -1])),  # a negative index: numpy's meaning (the last row)
+        (np.zeros((3, 2), np.float32), np.array([], dtype=np.int64)),  # nothing to add
+    ]:
+        values = np.ones((index.size, 2), dtype=target.dtype)
+        want = target.copy()
+        np.add.at(want, index, values)
+        embedding_numba.add_rows_numba(target, index, values)
+        np.testing.assert_array_equal(target, want)

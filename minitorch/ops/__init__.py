@@ -19,6 +19,7 @@ from . import (  # noqa: E402, F401
     conv_numba,
     cross_entropy_cuda,
     elementwise_numba,
+    embedding_numba,
     linalg_threads,
     pool_cuda,
     pool_numba,

@@ -19,7 +19,7 @@ import numpy as np
 from ..backend import jit, threads
 from ..creation import randn
 from ..dtypes import float32, float64
-from . import conv_numba, elementwise_numba, linalg_numba, pool_numba, unary_numba
+from . import conv_numba, elementwise_numba, embedding_numba, linalg_numba, pool_numba, unary_numba
 from .conv import conv2d
 from .pool import max_pool2d
 from .unary import relu
@@ -46,6 +46,7 @@ def warm_up() -> dict:
                 out = max_pool2d(conv2d(clamped, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
                 out.sum().backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
+                embedding_numba.add_rows_numba(a, np.array([1, 0, 1]), a[:3].copy())
                 for split in (linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER):  # (rows: the same code as columns)
                     linalg_numba.product_blocks(a, a.T, 2, split)
                 if parallel:  # (the serial elementwise twins are numpy's)
