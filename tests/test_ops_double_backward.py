@@ -771,6 +771,9 @@ ELSEWHERE = {
     ),
     "ReluNumba": "tests/test_ops_numba.py::test_relu_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
     "ClampNumba": "tests/test_ops_numba.py::test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
+    "BatchNormNumba": (
+        "tests/test_ops_numba.py::test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiates_twice"
+    ),
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
 NOT_DIFFERENTIABLE = {

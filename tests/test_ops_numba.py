@@ -32,10 +32,20 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch.backend import HOST, elementwise, jit
-from minitorch.ops import conv, conv_numba, elementwise_numba, embedding_numba, pool_numba, unary_numba
+from minitorch.ops import (
+    conv,
+    conv_numba,
+    elementwise_numba,
+    embedding_numba,
+    normalization_numba,
+    pool_numba,
+    unary_numba,
+)
 from minitorch.ops.arithmetic import Clamp
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
+from minitorch.ops.normalization import BatchNorm
+from minitorch.ops.normalization_numba import BatchNormNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
 from minitorch.ops.unary import Relu
@@ -49,7 +59,7 @@ SETTINGS = settings(max_examples=25, deadline=None)
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
     serial twins); restored after."""
-    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba)
+    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba)
     before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
     minitorch.set_num_threads(count)
     for m in modules:
@@ -739,3 +749,72 @@ def test_the_row_scatter_variant_is_registered_and_leaves_what_it_does_not_cover
         np.add.at(want, index, values)
         embedding_numba.add_rows_numba(target, index, values)
         np.testing.assert_array_equal(target, want)
+
+
+@needs_numba
+@settings(max_examples=25, deadline=None)
+@given(
+    shape=st.sampled_from([(5, 3), (4, 2, 7), (3, 4, 5, 6), (2, 1, 3, 3), (1, 3, 2, 2)]),
+    affine=st.sampled_from(["both", "weight", "none"]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    offset=st.sampled_from([0.0, 100.0]),
+    seed=st.integers(0, 2**16),
+    count=st.sampled_from([1, 2]),
+)
+def test_numba_batch_norm_agrees_with_its_plain_twin_and_torch(
+    shape: tuple, affine: str, dtype: Any, offset: float, seed: int, count: int
+) -> None:
+    """Training mode: output, running statistics and the three gradients, on one thread and on two; the plain
+    twin (``BatchNorm``) within float rounding, torch at the suite's tolerance."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal(shape) * 3 + offset).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal(shape[1]).astype(dtype) if affine != "none" else None
+    b = rng.standard_normal(shape[1]).astype(dtype) if affine == "both" else None
+    tol = {"rtol": 1e-4, "atol": 1e-4} if dtype == np.float32 else {"rtol": 1e-9, "atol": 1e-9}
+
+    def run(lib: Any, plain: bool = False) -> list:
+        xt = lib.tensor(x, requires_grad=True)
+        wt = None if w is None else lib.tensor(w, requires_grad=True)
+        bt = None if b is None else lib.tensor(b, requires_grad=True)
+        rm, rv = lib.zeros(shape[1], dtype=xt.dtype), lib.ones(shape[1], dtype=xt.dtype)
+        if plain:
+            undo = HOST.register_kernel(BatchNorm, BatchNorm)
+        try:
+            out = lib.nn.functional.batch_norm(xt, rm, rv, wt, bt, training=True)
+            out.backward(lib.tensor(g))
+        finally:
+            if plain:
+                undo()
+                HOST.register_kernel(BatchNorm, BatchNormNumba)
+        values = [out.detach().numpy(), rm.numpy(), rv.numpy(), xt.grad.numpy()]
+        return values + [t.grad.numpy() for t in (wt, bt) if t is not None]
+
+    with thread_count(count):
+        fast = run(minitorch)
+    for got, plain, want in zip(fast, run(minitorch, plain=True), run(torch)):
+        np.testing.assert_allclose(got, plain, **tol)
+        np.testing.assert_allclose(got, want, **tol)
+
+
+@needs_numba
+def test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiates_twice() -> None:
+    assert HOST.kernel(BatchNorm) is BatchNormNumba
+    layer = minitorch.nn.BatchNorm2d(3)
+    x = minitorch.randn(4, 3, 5, 5, dtype=minitorch.float64, requires_grad=True)
+    layer = layer.double()
+    assert layer(x).grad_fn._function is BatchNormNumba
+    layer.eval()  # evaluation mode: the plain twin's formula inside the variant
+    tx = torch.tensor(x.detach().numpy(), requires_grad=True)
+    twin = torch.nn.BatchNorm2d(3).double()
+    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
+    twin.eval()
+    np.testing.assert_allclose(layer(x).detach().numpy(), twin(tx).detach().numpy(), rtol=1e-12, atol=1e-12)
+    layer.train()
+    twin.train()
+    grads = []
+    for lib, inp, mod in ((minitorch, x, layer), (torch, tx, twin)):
+        (gx,) = lib.autograd.grad((mod(inp) ** 3).sum(), inp, create_graph=True)
+        (ggx,) = lib.autograd.grad((gx * gx).sum(), inp)
+        grads.append(ggx.detach().numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-7, atol=1e-9)

@@ -21,6 +21,7 @@ from . import (  # noqa: E402, F401
     elementwise_numba,
     embedding_numba,
     linalg_threads,
+    normalization_numba,
     pool_cuda,
     pool_numba,
     unary_cuda,

@@ -19,8 +19,9 @@ import numpy as np
 from ..backend import jit, threads
 from ..creation import randn
 from ..dtypes import float32, float64
-from . import conv_numba, elementwise_numba, embedding_numba, linalg_numba, pool_numba, unary_numba
+from . import conv_numba, elementwise_numba, embedding_numba, linalg_numba, normalization_numba, pool_numba, unary_numba
 from .conv import conv2d
+from .normalization import batch_norm
 from .pool import max_pool2d
 from .unary import relu
 
@@ -30,7 +31,7 @@ def warm_up() -> dict:
     started = time.perf_counter()
     if not jit.enabled():
         return {"seconds": 0.0, "numba": False, "uncompiled": []}
-    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba, elementwise_numba)
+    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba)
     thresholds, count = [m.PARALLEL_WORK for m in modules], threads.get_num_threads()
     try:
         for parallel in (False, True):  # the serial twins (small inputs), then the parallel kernels
@@ -44,6 +45,7 @@ def warm_up() -> dict:
                 hidden = relu(conv2d(x, w, b))
                 clamped = hidden.clamp(min=0.5, max=4.0)  # (clamp's kernels)
                 out = max_pool2d(conv2d(clamped, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
+                out = batch_norm(out, None, None, randn(3, dtype=dtype, requires_grad=True), None, training=True)
                 out.sum().backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
                 embedding_numba.add_rows_numba(a, np.array([1, 0, 1]), a[:3].copy())
