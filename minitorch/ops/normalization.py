@@ -103,13 +103,28 @@ class BatchNorm(Op):
         offset = -shift * scale if b is None else b - shift * scale
         d *= scale.reshape(shape)  # out = (d - shift) * scale + b, in place on d
         d += offset.reshape(shape)
+        return BatchNorm.keep(ctx, x, w, mean, var, invstd, training, eps, d)
+
+    @staticmethod
+    def keep(
+        ctx: Context,
+        x: Array,
+        w: Array | None,
+        mean: Any,
+        var: Any,
+        invstd: Any,
+        training: bool,
+        eps: float,
+        out: Array,
+    ) -> tuple:
+        """Save what backward reads (also for the host's compiled variant) and return the op's three outputs."""
         # The batch's statistics depend on x: saved as intermediates (recomputed under create_graph); the
         # running ones of evaluation mode are constants.
         ctx.save_for_backward(x, w, mean if training else None, invstd if training else None)
         ctx.stats = (None, None) if training else (mean, invstd)
         ctx.training, ctx.eps = training, eps
         ctx.mark_non_differentiable(mean, var)
-        return d, mean, var
+        return out, mean, var
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _gmean: Any = None, _gvar: Any = None) -> tuple:

@@ -150,11 +150,7 @@ class BatchNormNumba(BatchNorm):
             run(_planes(x), weight, bias, float(eps), _planes(out), mean, var, invstd)
         except jit.KernelUnavailable:  # numba failed in this process: the plain twin, from now on
             return BatchNorm.forward(ctx, x, w, b, None, None, training, eps)
-        ctx.save_for_backward(x, w, mean, invstd)  # as the plain twin: either backward reads them
-        ctx.stats = (None, None)
-        ctx.training, ctx.eps = training, eps
-        ctx.mark_non_differentiable(mean, var)
-        return out, mean, var
+        return BatchNorm.keep(ctx, x, w, mean, var, invstd, training, eps, out)  # (either backward reads them)
 
     @staticmethod
     def backward(ctx: Context, grad: Array, _gmean: Any = None, _gvar: Any = None) -> tuple:
