@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from . import backend, dtypes
 from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .backend import backend_of, elementwise
+from .backend import elementwise
 from .random import check_integer_bounds, check_uniform_bounds, sample_integers, sample_normal, sample_uniform
 
 if TYPE_CHECKING:
@@ -185,11 +185,7 @@ class InplaceMethods:
     def _check_overlap(self, *others: Any) -> None:
         """torch's error for an operand that partly overlaps the tensor being written (``x.add_(x[0])``)."""
         for o in others:
-            if (
-                isinstance(o, InplaceMethods)
-                and o is not self
-                and backend_of(self._data).partial_overlap(self._data, o._data)
-            ):
+            if _is_tensor(o) and o is not self and self.backend.partial_overlap(self._data, o._data):
                 raise RuntimeError(
                     "unsupported operation: some elements of the input tensor and the written-to "
                     "tensor refer to a single memory location. Please clone() the tensor before "

@@ -257,7 +257,7 @@ class BackwardNode(Node):
                     raw = self.run_graph_backward(ctx, grad_outputs)
                 finally:
                     ctx._graph_node = None
-            elif quiet is None:
+            elif self._tensor_contract:
                 raw = self.run_backward(ctx, grad_outputs)
             else:  # a built-in op: its backward straight on the arrays (one call less on every node)
                 raw = self._function.backward(ctx, *grad_outputs)

@@ -9,9 +9,9 @@ from typing import Any
 from .. import backend, dtypes
 from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
-from ..backend import Array, backend_of
+from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, array_of, astype_like, check_broadcast, namespace_of, require_floating, to_dtype
+from .base import Op, astype_like, check_broadcast, namespace_of, require_floating, to_dtype
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits", "l1_loss", "mse_loss"]
 
@@ -34,23 +34,22 @@ def reduction_string(size_average: bool | None, reduce: bool | None, reduction: 
 
 
 def reduce_loss(loss: Any, reduction: str, count: Any) -> Any:
-    """Per-element losses reduced: kept (none), summed, or summed and divided by ``count`` (mean)."""
+    """Per-element losses reduced: kept (none), summed, or summed and divided by ``count`` (mean; NaN for no
+    elements, silently: the callers are ops, which run with numpy's warnings off)."""
     xp = backend.array_module(loss)
     if reduction == "none":
         return loss
     total = loss.sum()
     if reduction == "sum":
         return xp.asarray(total)
-    with backend_of(loss).quiet():
-        return xp.asarray(total / count).astype(loss.dtype)
+    return xp.asarray(total / count).astype(loss.dtype)
 
 
 def upstream_grad(grad: Any, reduction: str, count: Any) -> Any:
     """The gradient reaching each element's loss."""
     if reduction != "mean":
         return grad
-    with backend_of(array_of(grad)).quiet():
-        return astype_like(grad / count, grad)
+    return astype_like(grad / count, grad)
 
 
 class BinaryCrossEntropy(Op):

@@ -299,7 +299,8 @@ class RNNLayer(Op):
 def _product(a: Array, b: Array) -> Array:
     """a @ b into a new array by the device's product kernel: a weight's gradient over all steps at once, which
     numpy's BLAS would run on one thread once the host's kernels hold the threads (``threads.own_pool_started``)."""
-    out = array_module(a).empty((a.shape[0], b.shape[1]), dtype=array_module(a).result_type(a, b))
+    xp = array_module(a)
+    out = xp.empty((a.shape[0], b.shape[1]), dtype=xp.result_type(a, b))
     backend_of(a).kernel(product_into)(a, b, out)
     return out
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context
-from ..backend import Array, backend_of
+from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, Operand, array_of, check_broadcast, namespace_of, prepare
 
@@ -23,8 +23,7 @@ def _modulus(a: Operand, b: Operand, np_dtype: Any) -> Array:
     xp = backend.array_module(a, b)
     if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
-    with backend_of(a, b).quiet():
-        return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
+    return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
 
 
 def rounded_quotient(a: Operand, b: Operand, mode: str, np_dtype: Any) -> Array:
@@ -32,8 +31,7 @@ def rounded_quotient(a: Operand, b: Operand, mode: str, np_dtype: Any) -> Array:
     xp = backend.array_module(a, b)
     if np_dtype.kind == "f":
         # floor_divide, not floor(a / b): it corrects a / b's rounding (1.0 // 0.1 is 9) as torch does.
-        with backend_of(a, b).quiet():
-            res = xp.trunc(a / b) if mode == "trunc" else xp.floor_divide(a, b)
+        res = xp.trunc(a / b) if mode == "trunc" else xp.floor_divide(a, b)
     else:
         if xp.any(b == 0):
             raise RuntimeError("ZeroDivisionError")
