@@ -774,6 +774,7 @@ ELSEWHERE = {
     "BatchNormNumba": (
         "tests/test_ops_numba.py::test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiates_twice"
     ),
+    "LSTMLayerNumba": "tests/test_ops_numba.py::test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice",
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
 NOT_DIFFERENTIABLE = {

@@ -6,6 +6,9 @@
   so bit for bit, ties and NaN included.
 - ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
   signed zeros, forward and backward; ``ClampNumba`` against ``Clamp`` (arithmetic.py) and torch likewise.
+- ``BatchNormNumba`` (normalization_numba.py) against ``BatchNorm`` and torch, within float rounding.
+- ``LSTMLayerNumba`` (recurrence_numba.py) against ``LSTMLayer`` (recurrence.py): the same formulas in the
+  same order, so bit for bit; and against torch's ``nn.LSTM``.
 - The whole-array add, subtract, multiply and fill (elementwise_numba.py) against numpy's ufuncs
   (backend/elementwise.py) and torch: bit for bit; and what they leave to numpy.
 
@@ -39,6 +42,7 @@ from minitorch.ops import (
     embedding_numba,
     normalization_numba,
     pool_numba,
+    recurrence_numba,
     unary_numba,
 )
 from minitorch.ops.arithmetic import Clamp
@@ -48,6 +52,8 @@ from minitorch.ops.normalization import BatchNorm
 from minitorch.ops.normalization_numba import BatchNormNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
+from minitorch.ops.recurrence import LSTMLayer
+from minitorch.ops.recurrence_numba import LSTMLayerNumba
 from minitorch.ops.unary import Relu
 from minitorch.ops.unary_numba import ClampNumba, ReluNumba
 
@@ -59,7 +65,7 @@ SETTINGS = settings(max_examples=25, deadline=None)
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
     serial twins); restored after."""
-    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba)
+    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba)
     before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
     minitorch.set_num_threads(count)
     for m in modules:
@@ -818,3 +824,98 @@ def test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiat
         (ggx,) = lib.autograd.grad((gx * gx).sum(), inp)
         grads.append(ggx.detach().numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-7, atol=1e-9)
+
+
+@st.composite
+def lstm_problems(draw: Any) -> dict:
+    return dict(
+        features=draw(st.integers(1, 5)),
+        hidden=draw(st.integers(1, 9)),
+        layers=draw(st.integers(1, 2)),
+        bidirectional=draw(st.booleans()),
+        lengths=draw(st.lists(st.integers(1, 6), min_size=1, max_size=5)),
+        packed=draw(st.booleans()),
+        dtype=draw(st.sampled_from([np.float32, np.float64])),
+        seed=draw(st.integers(0, 2**16)),
+        count=draw(st.sampled_from([1, 2])),
+    )
+
+
+def _lstm_run(lib: Any, case: dict, plain: bool = False) -> list:
+    """Output, final states and every gradient (input, initial states, weights) of ``nn.LSTM`` on one problem,
+    padded or packed; ``plain``: minitorch with the plain ``LSTMLayer`` registered instead of the variant."""
+    rng = np.random.default_rng(case["seed"])
+    dirs = 2 if case["bidirectional"] else 1
+    lengths = sorted(case["lengths"], reverse=True)
+    batch, steps = len(lengths), lengths[0]
+    dtype = case["dtype"]
+    x = rng.uniform(-1, 1, (steps, batch, case["features"])).astype(dtype)
+    h0, c0 = (rng.uniform(-1, 1, (case["layers"] * dirs, batch, case["hidden"])).astype(dtype) for _ in range(2))
+    lib.manual_seed(0)
+    layer = lib.nn.LSTM(case["features"], case["hidden"], case["layers"], bidirectional=case["bidirectional"])
+    layer = layer.to(dtype=lib.float32 if dtype == np.float32 else lib.float64)
+    weights = np.random.default_rng(case["seed"] + 1)
+    with lib.no_grad():
+        for p in layer.parameters():
+            p.copy_(lib.tensor(weights.uniform(-0.8, 0.8, tuple(p.shape)).astype(dtype)))
+    xt, ht, ct = (lib.tensor(a, requires_grad=True) for a in (x, h0, c0))
+    inp = lib.nn.utils.rnn.pack_padded_sequence(xt, lengths) if case["packed"] else xt
+    undo = HOST.register_kernel(LSTMLayer, LSTMLayer) if plain else None
+    try:
+        out, (h, c) = layer(inp, (ht, ct))
+        if case["packed"]:
+            out = lib.nn.utils.rnn.pad_packed_sequence(out)[0]
+        g = np.random.default_rng(case["seed"] + 2).uniform(-1, 1, tuple(out.shape)).astype(dtype)
+        (out * lib.tensor(g)).sum().add((h * h).sum()).add(c.sum() * 0.5).backward()
+    finally:
+        if undo is not None:
+            undo()
+            HOST.register_kernel(LSTMLayer, LSTMLayerNumba)
+    values = [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(), xt.grad.numpy(), ht.grad.numpy()]
+    return values + [ct.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]
+
+
+@needs_numba
+@SETTINGS
+@given(case=lstm_problems())
+def test_numba_lstm_agrees_bitwise_with_its_plain_twin_and_with_torch(case: dict) -> None:
+    """``nn.LSTM`` through the compiled cell, on one thread and on two: the plain twin's bits (padded and packed,
+    reversed directions, stacked layers), and torch's values at the suite's tolerance."""
+    with thread_count(case["count"]):
+        fast = _lstm_run(minitorch, case)
+    tol = {"rtol": 2e-4, "atol": 2e-5} if case["dtype"] == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
+    for got, plain, want in zip(fast, _lstm_run(minitorch, case, plain=True), _lstm_run(torch, case)):
+        np.testing.assert_array_equal(got, plain)
+        np.testing.assert_allclose(got, want, **tol)
+
+
+@needs_numba
+def test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice() -> None:
+    """The variant runs ``nn.LSTM`` (a projection goes to its plain twin inside it), and under create_graph its
+    backward hands over to the plain twin's recorded one: second derivatives as torch's."""
+    assert HOST.kernel(LSTMLayer) is LSTMLayerNumba
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (4, 3, 2))
+    results = []
+    for lib in (minitorch, torch):
+        lib.manual_seed(0)
+        layer = lib.nn.LSTM(2, 3).double()
+        with lib.no_grad():
+            for p, w in zip(layer.parameters(), np.random.default_rng(6).uniform(-0.7, 0.7, (4, 12 * 3))):
+                p.copy_(lib.tensor(w[: p.numel()].reshape(tuple(p.shape))))
+        xt = lib.tensor(x, requires_grad=True)
+        out, _ = layer(xt)
+        if lib is minitorch:
+            node = out.grad_fn
+            while node is not None and type(node).__name__ != "LSTMLayerBackward0":
+                node = node.next_functions[0][0]
+            assert node is not None and node._function is LSTMLayerNumba
+        (gx,) = lib.autograd.grad((out**3).sum(), xt, create_graph=True)
+        (ggx,) = lib.autograd.grad((gx * gx).sum(), xt)
+        projected = lib.nn.LSTM(2, 3, proj_size=2).double()
+        with lib.no_grad():
+            for p in projected.parameters():
+                p.copy_(lib.tensor(np.linspace(-0.5, 0.5, p.numel()).reshape(tuple(p.shape))))
+        results.append([out.detach().numpy(), gx.detach().numpy(), ggx.numpy(), projected(xt)[0].detach().numpy()])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..backend import backend_of
 from ..tensor import Tensor
 from .activation import dropout as _dropout
 from .join import cat, stack, unbind
@@ -37,7 +38,8 @@ def _layer(mode: str, x: Tensor, h0: Tensor, c0: Any, weights: Sequence, steps: 
         return out, h, None
     xw = _project(x, w_ih, None if b_ih is None else b_ih + b_hh)
     if mode == "lstm":
-        return LSTMLayer.apply(xw, h0, c0, w_hh, w_hr, steps, reverse)
+        layer = backend_of(xw._data).kernel(LSTMLayer)  # (the host's compiled cell: recurrence_numba.py)
+        return layer.apply(xw, h0, c0, w_hh, w_hr, steps, reverse)
     out, h = RNNLayer.apply(xw, h0, w_hh, steps, reverse, mode == "rnn_relu")
     return out, h, None
 

@@ -16,13 +16,23 @@ from typing import Any
 
 import numpy as np
 
-from ..backend import jit, threads
+from ..backend import HOST, jit, threads
 from ..creation import randn
 from ..dtypes import float32, float64
-from . import conv_numba, elementwise_numba, embedding_numba, linalg_numba, normalization_numba, pool_numba, unary_numba
+from . import (
+    conv_numba,
+    elementwise_numba,
+    embedding_numba,
+    linalg_numba,
+    normalization_numba,
+    pool_numba,
+    recurrence_numba,
+    unary_numba,
+)
 from .conv import conv2d
 from .normalization import batch_norm
 from .pool import max_pool2d
+from .recurrence import LSTMLayer, schedule
 from .unary import relu
 
 
@@ -31,7 +41,9 @@ def warm_up() -> dict:
     started = time.perf_counter()
     if not jit.enabled():
         return {"seconds": 0.0, "numba": False, "uncompiled": []}
-    modules: tuple[Any, ...] = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba)
+    modules: tuple[Any, ...] = (
+        conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba,
+    )  # fmt: skip
     thresholds, count = [m.PARALLEL_WORK for m in modules], threads.get_num_threads()
     try:
         for parallel in (False, True):  # the serial twins (small inputs), then the parallel kernels
@@ -47,6 +59,10 @@ def warm_up() -> dict:
                 out = max_pool2d(conv2d(clamped, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
                 out = batch_norm(out, None, None, randn(3, dtype=dtype, requires_grad=True), None, training=True)
                 out.sum().backward()
+                xw = randn(4, 8, dtype=dtype, requires_grad=True)  # an LSTM layer of hidden size 2, two steps
+                h0, c0, w_hh = randn(2, 2, dtype=dtype), randn(2, 2, dtype=dtype), randn(8, 2, dtype=dtype)
+                layer = HOST.kernel(LSTMLayer)
+                sum(t.sum() for t in layer.apply(xw, h0, c0, w_hh, None, schedule(2, 2), False)).backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
                 embedding_numba.add_rows_numba(a, np.array([1, 0, 1]), a[:3].copy())
                 for split in (linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER):  # (rows: the same code as columns)
