@@ -9,6 +9,8 @@
 - ``BatchNormNumba`` (normalization_numba.py) against ``BatchNorm`` and torch, within float rounding.
 - ``LSTMLayerNumba`` (recurrence_numba.py) against ``LSTMLayer`` (recurrence.py): the same formulas in the
   same order, so bit for bit; and against torch's ``nn.LSTM``.
+- ``CrossEntropyLossNumba`` (cross_entropy_numba.py) against ``CrossEntropyLoss`` and torch, within float
+  rounding (its sums run in float64).
 - The whole-array add, subtract, multiply and fill (elementwise_numba.py) against numpy's ufuncs
   (backend/elementwise.py) and torch: bit for bit; and what they leave to numpy.
 
@@ -38,6 +40,7 @@ from minitorch.backend import HOST, elementwise, jit
 from minitorch.ops import (
     conv,
     conv_numba,
+    cross_entropy_numba,
     elementwise_numba,
     embedding_numba,
     normalization_numba,
@@ -48,6 +51,8 @@ from minitorch.ops import (
 from minitorch.ops.arithmetic import Clamp
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
+from minitorch.ops.cross_entropy import CrossEntropyLoss
+from minitorch.ops.cross_entropy_numba import CrossEntropyLossNumba
 from minitorch.ops.normalization import BatchNorm
 from minitorch.ops.normalization_numba import BatchNormNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
@@ -65,7 +70,10 @@ SETTINGS = settings(max_examples=25, deadline=None)
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
     serial twins); restored after."""
-    modules = (conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba)
+    modules = (
+        conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba,
+        cross_entropy_numba,
+    )  # fmt: skip
     before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
     minitorch.set_num_threads(count)
     for m in modules:
@@ -919,3 +927,82 @@ def test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice() -> No
         results.append([out.detach().numpy(), gx.detach().numpy(), ggx.numpy(), projected(xt)[0].detach().numpy()])
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11)
+
+
+@needs_numba
+@settings(max_examples=30, deadline=None)
+@given(
+    rows=st.integers(1, 40),
+    classes=st.integers(1, 30),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    reduction=st.sampled_from(["mean", "sum"]),
+    scale=st.sampled_from([1.0, 30.0]),
+    special=st.sampled_from([None, np.inf, -np.inf, np.nan]),
+    seed=st.integers(0, 2**16),
+    count=st.sampled_from([1, 2]),
+)
+def test_numba_cross_entropy_agrees_with_its_plain_twin_and_torch(
+    rows: int, classes: int, dtype: Any, reduction: str, scale: float, special: Any, seed: int, count: int
+) -> None:
+    """The loss and the logits' gradient, on one thread and on two: the plain twin (``CrossEntropyLoss``) within
+    float rounding and torch at the suite's tolerance, an inf or NaN logit giving NaN where theirs do."""
+    rng = np.random.default_rng(seed)
+    x = (rng.standard_normal((rows, classes)) * scale).astype(dtype)
+    if special is not None:
+        x[rng.integers(rows), rng.integers(classes)] = special
+    y = rng.integers(0, classes, rows)
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-14}
+
+    def run(lib: Any, plain: bool = False) -> list:
+        xt = lib.tensor(x, requires_grad=True)
+        undo = HOST.register_kernel(CrossEntropyLoss, CrossEntropyLoss) if plain else None
+        try:
+            loss = lib.nn.functional.cross_entropy(xt, lib.tensor(y), reduction=reduction)
+            if lib is minitorch and not plain:
+                assert loss.grad_fn._function is CrossEntropyLossNumba
+            loss.backward(lib.tensor(np.asarray(0.5, dtype)))
+        finally:
+            if undo is not None:
+                undo()
+                HOST.register_kernel(CrossEntropyLoss, CrossEntropyLossNumba)
+        return [loss.detach().numpy(), xt.grad.numpy()]
+
+    with thread_count(count):
+        fast = run(minitorch)
+    for got, plain, want in zip(fast, run(minitorch, plain=True), run(torch)):
+        assert got.dtype == plain.dtype
+        np.testing.assert_allclose(got, plain, **tol)
+        np.testing.assert_allclose(got, want, rtol=tol["rtol"] * 10, atol=tol["atol"] * 10)
+
+
+@needs_numba
+def test_cross_entropy_variant_leaves_other_calls_to_its_twin_and_differentiates_twice() -> None:
+    """Weights, smoothing, an ignore_index among the classes and probabilities take the plain twin's formulas
+    inside the variant; a target out of range raises torch's error; second derivatives are torch's."""
+    assert HOST.kernel(CrossEntropyLoss) is CrossEntropyLossNumba
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6, 4))
+    y = np.array([0, 3, 1, 1, 2, 0])
+    calls = {
+        "weight": lambda lib, xt, yt: lib.nn.functional.cross_entropy(
+            xt, yt, weight=lib.tensor([1.0, 2.0, 0.5, 1.0], dtype=lib.float64)
+        ),
+        "smoothing": lambda lib, xt, yt: lib.nn.functional.cross_entropy(xt, yt, label_smoothing=0.1),
+        "ignore 1": lambda lib, xt, yt: lib.nn.functional.cross_entropy(xt, yt, ignore_index=1),
+        "none": lambda lib, xt, yt: lib.nn.functional.cross_entropy(xt, yt, reduction="none").sum(),
+        "probabilities": lambda lib, xt, yt: lib.nn.functional.cross_entropy(xt, lib.softmax(xt.detach() * 2, 1)),
+        "double": lambda lib, xt, yt: (
+            lib.autograd.grad(lib.nn.functional.cross_entropy(xt * xt, yt), xt, create_graph=True)[0].pow(2).sum()
+        ),
+    }
+    for name, call in calls.items():
+        results = []
+        for lib in (minitorch, torch):
+            xt, yt = lib.tensor(x, requires_grad=True), lib.tensor(y)
+            loss = call(lib, xt, yt)
+            loss.backward()
+            results.append((loss.detach().numpy(), xt.grad.numpy()))
+        for got, want in zip(*results):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=name)
+    with pytest.raises(IndexError, match="Target 4 is out of bounds"):
+        minitorch.nn.functional.cross_entropy(minitorch.tensor(x), minitorch.tensor(np.array([0, 4, 1, 1, 2, 0])))

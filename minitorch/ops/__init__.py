@@ -18,6 +18,7 @@ from . import (  # noqa: E402, F401
     conv_cuda,
     conv_numba,
     cross_entropy_cuda,
+    cross_entropy_numba,
     elementwise_numba,
     embedding_numba,
     linalg_threads,

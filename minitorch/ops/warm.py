@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 
 from ..backend import HOST, jit, threads
-from ..creation import randn
+from ..creation import randn, tensor
 from ..dtypes import float32, float64
 from . import (
     conv_numba,
+    cross_entropy_numba,
     elementwise_numba,
     embedding_numba,
     linalg_numba,
@@ -30,6 +31,7 @@ from . import (
     unary_numba,
 )
 from .conv import conv2d
+from .cross_entropy import cross_entropy
 from .normalization import batch_norm
 from .pool import max_pool2d
 from .recurrence import LSTMLayer, schedule
@@ -43,6 +45,7 @@ def warm_up() -> dict:
         return {"seconds": 0.0, "numba": False, "uncompiled": []}
     modules: tuple[Any, ...] = (
         conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba,
+        cross_entropy_numba,
     )  # fmt: skip
     thresholds, count = [m.PARALLEL_WORK for m in modules], threads.get_num_threads()
     try:
@@ -61,6 +64,8 @@ def warm_up() -> dict:
                 out.sum().backward()
                 xw = randn(4, 8, dtype=dtype, requires_grad=True)  # an LSTM layer of hidden size 2, two steps
                 h0, c0, w_hh = randn(2, 2, dtype=dtype), randn(2, 2, dtype=dtype), randn(8, 2, dtype=dtype)
+                logits = randn(3, 4, dtype=dtype, requires_grad=True)
+                cross_entropy(logits, tensor([0, 3, 1])).backward()  # (the loss's kernels)
                 layer = HOST.kernel(LSTMLayer)
                 sum(t.sum() for t in layer.apply(xw, h0, c0, w_hh, None, schedule(2, 2), False)).backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
