@@ -21,7 +21,7 @@ from typing import Any, ClassVar, SupportsIndex
 
 import numpy as np
 
-from . import backend, dtypes, tensor_inplace, tensor_methods
+from . import backend, dtypes, tensor_convert, tensor_inplace, tensor_methods
 from ._tensor_str import tensor_repr
 from .autograd import engine, grad_mode
 from .autograd import function as autograd_function
@@ -40,7 +40,7 @@ class _Version:
         self.value = 0
 
 
-class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
+class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods, tensor_convert.ConversionMethods):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
 
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_counter", "__weakref__", "__dict__")
@@ -363,116 +363,6 @@ class Tensor(tensor_inplace.InplaceMethods, tensor_methods.TensorMethods):
         memo[id(self)] = t
         return t
 
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
-        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
-        for a in args:
-            if isinstance(a, dtypes.dtype):
-                dt = a
-            elif isinstance(a, Tensor):
-                dev, dt = a.device, a.dtype
-            elif a is not None:
-                dev = a
-        out = self
-        if dev is not None:
-            out = _ops.to_device(out, backend.as_device(dev))
-        if dt is not None and dt is not out.dtype:
-            out = _ops.to_dtype(out, dt)
-        if copy and out is self:
-            out = self.clone()
-        return out
-
-    def cpu(self) -> Tensor:
-        return self.to("cpu")
-
-    def pin_memory(self, device: Any = None) -> Tensor:
-        """A copy of this CPU tensor in page-locked memory, from which ``.to('cuda', non_blocking=True)``
-        copies without a staging copy; torch's error without a GPU."""
-        if self.device.type != "cpu":
-            raise RuntimeError(f"cannot pin '{self.type()}' only dense CPU tensors can be pinned")
-        if not backend.cuda_available():
-            raise RuntimeError("Cannot access accelerator device when none is available.")
-        return Tensor._wrap(backend.CUDA.pin(self._data))  # pragma: no cover - needs a GPU
-
-    def is_pinned(self, device: Any = None) -> bool:
-        """Whether this tensor's memory is page-locked (made by ``pin_memory``)."""
-        return self.device.type == "cpu" and backend.CUDA.is_pinned(self._data)
-
-    def cuda(self, device: Any = None) -> Tensor:
-        return self.to(
-            backend.device("cuda", device if isinstance(device, int) else None)
-            if not isinstance(device, (str, backend.device))
-            else device
-        )
-
-    def type(self, t: Any = None) -> Any:
-        """Without an argument the legacy type name; with one, convert (``x.type(torch.FloatTensor)``)."""
-        if t is None:
-            return self.dtype._tensor_type
-        if isinstance(t, str):
-            try:
-                t = dtypes.from_tensor_type(t)
-            except KeyError:
-                raise ValueError(f"invalid type: '{t}'") from None
-        if isinstance(t, type) and issubclass(t, Tensor):
-            t = t._legacy_dtype
-        return self.to(dtypes.as_dtype(t))
-
-    def float(self) -> Tensor:
-        return self.to(dtypes.float32)
-
-    def double(self) -> Tensor:
-        return self.to(dtypes.float64)
-
-    def half(self) -> Tensor:
-        return self.to(dtypes.float16)
-
-    def long(self) -> Tensor:
-        return self.to(dtypes.int64)
-
-    def int(self) -> Tensor:
-        return self.to(dtypes.int32)
-
-    def short(self) -> Tensor:
-        return self.to(dtypes.int16)
-
-    def byte(self) -> Tensor:
-        return self.to(dtypes.uint8)
-
-    def char(self) -> Tensor:
-        return self.to(dtypes.int8)
-
-    def bool(self) -> Tensor:
-        return self.to(dtypes.bool_)
-
-    # ``new_*``: creation with this tensor's dtype and device unless told otherwise.
-    def _new(
-        self, make: Callable, *args: Any, dtype: Any = None, device: Any = None, requires_grad: builtins.bool = False
-    ) -> Tensor:
-        return make(
-            *args,
-            dtype=self.dtype if dtype is None else dtype,
-            device=self.device if device is None else device,
-            requires_grad=requires_grad,
-        )
-
-    def new_tensor(self, data: Any, **kwargs: Any) -> Tensor:
-        return self._new(_creation.tensor, data, **kwargs)
-
-    def new_zeros(self, *size: Any, **kwargs: Any) -> Tensor:
-        return self._new(_creation.zeros, *size, **kwargs)
-
-    def new_ones(self, *size: Any, **kwargs: Any) -> Tensor:
-        return self._new(_creation.ones, *size, **kwargs)
-
-    def new_empty(self, *size: Any, **kwargs: Any) -> Tensor:
-        return self._new(_creation.empty, *size, **kwargs)
-
-    def new_full(self, size: Any, fill_value: Any, **kwargs: Any) -> Tensor:
-        return self._new(_creation.full, size, fill_value, **kwargs)
-
     # --------------------------------------------------------------- autograd
     def backward(
         self,
@@ -621,4 +511,5 @@ autograd_function.register_tensor_class(Tensor)
 from . import creation as _creation  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
-tensor_methods._ops = tensor_inplace._ops = _ops
+tensor_methods._ops = tensor_inplace._ops = tensor_convert._ops = _ops
+tensor_convert._creation = _creation
