@@ -142,14 +142,16 @@ class Helper:
     pooling kernel) than the same loops in a function of their own, called from the body.
     """
 
-    def __init__(self, fn: Callable) -> None:
-        self.fn = fn
+    def __init__(self, fn: Callable, reassociate: bool = False) -> None:
+        self.fn, self.reassociate = fn, reassociate
 
     def resolve(self) -> Any:
         import numba
 
         _resolve(self.fn)
         options: dict[str, Any] = dict(OPTIONS)
+        if self.reassociate:  # additions may be regrouped (vectorised reductions): see ``helper``
+            options["fastmath"] = {"reassoc"}
         return numba.njit(**options)(self.fn)
 
     def __call__(self, *args: Any) -> Any:
@@ -170,9 +172,17 @@ class Deferred:
         raise TypeError("a numba object for compiled kernels; it cannot run from Python")
 
 
-def helper(fn: Callable) -> Helper:
-    """Decorator: ``fn`` as a compiled helper of kernels (see ``Helper``)."""
-    return Helper(fn)
+def helper(fn: Callable | None = None, *, reassociate: bool = False) -> Any:
+    """Decorator: ``fn`` as a compiled helper of kernels (see ``Helper``).
+
+    ``reassociate=True`` lets the compiler regroup the helper's additions (LLVM's ``reassoc`` flag, nothing
+    else of fastmath: no contraction, NaN and inf as IEEE), so that a running sum becomes vector lanes summed at
+    the end: for reductions whose order is not the plain twin's anyway. The order then depends on the
+    machine's vector width, never on the thread count.
+    """
+    if fn is None:
+        return lambda f: Helper(f, reassociate)
+    return Helper(fn, reassociate)
 
 
 def _resolve(fn: Callable) -> None:
