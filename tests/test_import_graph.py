@@ -23,6 +23,7 @@ CORE_LAYERS = [
     (
         "minitorch._tensor_str",
         "minitorch.tensor_methods",
+        "minitorch.tensor_operators",
         "minitorch.tensor_inplace",
         "minitorch.tensor_convert",
         "minitorch.tensor",
