@@ -46,7 +46,8 @@ def schedule(batch_sizes: Any, batch: int = 0) -> Steps:
     return tuple(steps)
 
 
-def _order(steps: Steps, reverse: bool) -> Any:
+def time_order(steps: Steps, reverse: bool) -> Any:
+    """The steps in the order a direction walks them (from the last for ``reverse``)."""
     return reversed(steps) if reverse else steps
 
 
@@ -60,7 +61,7 @@ def _sigmoid_(xp: Any, a: Array) -> None:
     xp.reciprocal(a, out=a)
 
 
-def _transposed(xp: Any, w: Array, steps: Steps) -> Array:
+def row_major_t(xp: Any, w: Array, steps: Steps) -> Array:
     """w.T for the per-step GEMMs, copied to row-major once when there are several steps: BLAS multiplies by a
     row-major right operand measurably faster than by a transposed view, and one copy serves every step."""
     return xp.ascontiguousarray(w.T) if len(steps) > 1 else w.T
@@ -89,8 +90,8 @@ class LSTMLayer(Op):
         out = xp.empty_like(h_prev)
         h, c = h0.copy(), c0.copy()
         ig = xp.empty_like(c)
-        w_hh_t = _transposed(xp, w_hh, steps)
-        for start, b in _order(steps, reverse):
+        w_hh_t = row_major_t(xp, w_hh, steps)
+        for start, b in time_order(steps, reverse):
             r = slice(start, start + b)
             hb, cb, g = h[:b], c[:b], gates[r]
             h_prev[r] = hb
@@ -127,7 +128,7 @@ class LSTMLayer(Op):
         dh_all = None if w_hr is None else xp.empty_like(h_prev)
         slope = xp.empty((dh.shape[0], 4 * hid), gates.dtype)  # each gate's derivative at its pre-activation
         tmp = xp.empty_like(dc)
-        for start, b in _order(ctx.steps, not ctx.reverse):
+        for start, b in time_order(ctx.steps, not ctx.reverse):
             r = slice(start, start + b)
             dhb, dcb, d, sb, tb = dh[:b], dc[:b], d_gates[r], slope[:b], tmp[:b]
             dhb += g_out[r]
@@ -158,8 +159,8 @@ class LSTMLayer(Op):
             dcb *= f
             gemm(d, w_hh, dhb)
         need = ctx.needs_input_grad
-        d_w_hh = _product(d_gates.T, h_prev) if need[3] else None
-        d_w_hr = _product(dh_all.T, gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
+        d_w_hh = weight_product(d_gates.T, h_prev) if need[3] else None
+        d_w_hr = weight_product(dh_all.T, gates[:, 3 * hid :] * tanh_c) if dh_all is not None and need[4] else None
         return d_gates, dh, dc, d_w_hh, d_w_hr, None, None
 
 
@@ -182,8 +183,8 @@ class GRULayer(Op):
         out = xp.empty_like(h_prev)
         hw = xp.empty((h0.shape[0], 3 * hid), xw.dtype)
         h = h0.copy()
-        w_hh_t = _transposed(xp, w_hh, steps)
-        for start, b in _order(steps, reverse):
+        w_hh_t = row_major_t(xp, w_hh, steps)
+        for start, b in time_order(steps, reverse):
             r = slice(start, start + b)
             hb, hwb, g, x = h[:b], hw[:b], gates[r], xw[r]
             h_prev[r] = hb
@@ -218,7 +219,7 @@ class GRULayer(Op):
         dh = g_h.copy()
         gemm = backend_of(gates).kernel(product_into)  # the per-step products (threads on the host)
         tmp = xp.empty_like(dh)
-        for start, b in _order(ctx.steps, not ctx.reverse):
+        for start, b in time_order(ctx.steps, not ctx.reverse):
             r = slice(start, start + b)
             dhb, dx, dhw = dh[:b], d_x[r], d_hw[r]
             dhb += g_out[r]
@@ -239,7 +240,7 @@ class GRULayer(Op):
             gemm(dhw, w_hh, tmp[:b])
             dhb += tmp[:b]
         need = ctx.needs_input_grad
-        d_w_hh = _product(d_hw.T, h_prev) if need[2] else None
+        d_w_hh = weight_product(d_hw.T, h_prev) if need[2] else None
         d_b_hh = d_hw.sum(axis=0) if ctx.bias and need[3] else None
         return d_x, dh, d_w_hh, d_b_hh, None, None
 
@@ -258,8 +259,8 @@ class RNNLayer(Op):
         h_prev = xp.empty_like(xw)
         out = xp.empty_like(xw)
         h = h0.copy()
-        w_hh_t = _transposed(xp, w_hh, steps)
-        for start, b in _order(steps, reverse):
+        w_hh_t = row_major_t(xp, w_hh, steps)
+        for start, b in time_order(steps, reverse):
             r = slice(start, start + b)
             hb, o = h[:b], out[r]
             h_prev[r] = hb
@@ -283,7 +284,7 @@ class RNNLayer(Op):
         gemm = backend_of(out).kernel(product_into)  # the per-step products (threads on the host)
         d_pre = xp.empty_like(out)
         dh = g_h.copy()
-        for start, b in _order(ctx.steps, not ctx.reverse):
+        for start, b in time_order(ctx.steps, not ctx.reverse):
             r = slice(start, start + b)
             dhb, d, o = dh[:b], d_pre[r], out[r]
             dhb += g_out[r]
@@ -292,11 +293,11 @@ class RNNLayer(Op):
             else:
                 xp.multiply(dhb, 1 - o * o, out=d)
             gemm(d, w_hh, dhb)
-        d_w_hh = _product(d_pre.T, h_prev) if ctx.needs_input_grad[2] else None
+        d_w_hh = weight_product(d_pre.T, h_prev) if ctx.needs_input_grad[2] else None
         return d_pre, dh, d_w_hh, None, None, None
 
 
-def _product(a: Array, b: Array) -> Array:
+def weight_product(a: Array, b: Array) -> Array:
     """a @ b into a new array by the device's product kernel: a weight's gradient over all steps at once, which
     numpy's BLAS would run on one thread once the host's kernels hold the threads (``threads.own_pool_started``)."""
     xp = array_module(a)
@@ -334,7 +335,7 @@ def _in_time_order(outs: dict, steps: Steps) -> Any:
 def _lstm_steps(xw: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any, steps: Steps, reverse: bool) -> tuple:
     """LSTMLayer's forward on tensors, differentiably: (output rows, h_n, c_n)."""
     hid, h, c, outs = c0.shape[1], h0, c0, {}
-    for start, b in _order(steps, reverse):
+    for start, b in time_order(steps, reverse):
         g = xw[start : start + b] + matmul(h[:b], t(w_hh))
         i, f, o = sigmoid(g[:, :hid]), sigmoid(g[:, hid : 2 * hid]), sigmoid(g[:, 3 * hid :])
         cb = f * c[:b] + i * tanh(g[:, 2 * hid : 3 * hid])
@@ -348,7 +349,7 @@ def _lstm_steps(xw: Any, h0: Any, c0: Any, w_hh: Any, w_hr: Any, steps: Steps, r
 def _gru_steps(xw: Any, h0: Any, w_hh: Any, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
     """GRULayer's forward on tensors, differentiably: (output rows, h_n)."""
     hid, h, outs = h0.shape[1], h0, {}
-    for start, b in _order(steps, reverse):
+    for start, b in time_order(steps, reverse):
         x, hb = xw[start : start + b], h[:b]
         hw = matmul(hb, t(w_hh)) if b_hh is None else matmul(hb, t(w_hh)) + b_hh
         rz = sigmoid(x[:, : 2 * hid] + hw[:, : 2 * hid])
@@ -361,7 +362,7 @@ def _gru_steps(xw: Any, h0: Any, w_hh: Any, b_hh: Any, steps: Steps, reverse: bo
 def _rnn_steps(xw: Any, h0: Any, w_hh: Any, steps: Steps, reverse: bool, use_relu: bool) -> tuple:
     """RNNLayer's forward on tensors, differentiably: (output rows, h_n)."""
     h, outs = h0, {}
-    for start, b in _order(steps, reverse):
+    for start, b in time_order(steps, reverse):
         pre = xw[start : start + b] + matmul(h[:b], t(w_hh))
         hb = relu(pre) if use_relu else tanh(pre)
         h, outs[start] = _kept(hb, h, b), hb

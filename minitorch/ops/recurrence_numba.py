@@ -25,7 +25,7 @@ from ..backend import HOST, Array, backend_of, jit, threads
 from ..backend.jit import prange
 from .base import is_tensor
 from .linalg import product_into
-from .recurrence import LSTMLayer, Steps, _order, _product, _transposed
+from .recurrence import LSTMLayer, Steps, row_major_t, time_order, weight_product
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Gate elements per step from which the rows are shared over the threads (threads.worth_sharing).
@@ -182,10 +182,10 @@ def _forward(ctx: Context, xw: Array, h0: Array, c0: Array, w_hh: Array, steps: 
     h_prev = np.empty((rows, hid), xw.dtype)
     out = np.empty_like(h_prev)
     h, c = h0.copy(), c0.copy()
-    w_hh_t = _transposed(np, w_hh, steps)
+    w_hh_t = row_major_t(np, w_hh, steps)
     shared = threads.worth_sharing(4 * hid * max((b for _, b in steps), default=0), PARALLEL_WORK)
     pre, update, emit = (preactivation, cell, output) if shared else (preactivation_serial, cell_serial, output_serial)
-    for start, b in _order(steps, reverse):
+    for start, b in time_order(steps, reverse):
         g = gates[start : start + b]
         gemm(h[:b], w_hh_t, g)
         pre(gates, xw, start, b, hid)
@@ -211,11 +211,11 @@ def _backward(
     dh, dc = g_h.copy(), g_c.copy()  # running gradients of the state, rows of finished sequences kept
     shared = threads.worth_sharing(4 * hid * max((b for _, b in ctx.steps), default=0), PARALLEL_WORK)
     step_back = cell_backward if shared else cell_backward_serial
-    for start, b in _order(ctx.steps, not ctx.reverse):
+    for start, b in time_order(ctx.steps, not ctx.reverse):
         step_back(gates, tanh_c, c_prev, g_out, dh, dc, d_gates, start, b, hid)
         gemm(d_gates[start : start + b], w_hh, dh[:b])
     need = ctx.needs_input_grad
-    d_w_hh = _product(d_gates.T, h_prev) if need[3] else None
+    d_w_hh = weight_product(d_gates.T, h_prev) if need[3] else None
     return d_gates, dh, dc, d_w_hh, None, None, None
 
 

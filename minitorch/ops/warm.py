@@ -62,10 +62,10 @@ def warm_up() -> dict:
                 out = max_pool2d(conv2d(clamped, randn(3, 4, 3, 3, dtype=dtype, requires_grad=True)), 2)
                 out = batch_norm(out, None, None, randn(3, dtype=dtype, requires_grad=True), None, training=True)
                 out.sum().backward()
-                xw = randn(4, 8, dtype=dtype, requires_grad=True)  # an LSTM layer of hidden size 2, two steps
-                h0, c0, w_hh = randn(2, 2, dtype=dtype), randn(2, 2, dtype=dtype), randn(8, 2, dtype=dtype)
                 logits = randn(3, 4, dtype=dtype, requires_grad=True)
                 cross_entropy(logits, tensor([0, 3, 1])).backward()  # (the loss's kernels)
+                xw = randn(4, 8, dtype=dtype, requires_grad=True)  # an LSTM layer of hidden size 2, two steps
+                h0, c0, w_hh = randn(2, 2, dtype=dtype), randn(2, 2, dtype=dtype), randn(8, 2, dtype=dtype)
                 layer = HOST.kernel(LSTMLayer)
                 sum(t.sum() for t in layer.apply(xw, h0, c0, w_hh, None, schedule(2, 2), False)).backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
