@@ -774,7 +774,10 @@ ELSEWHERE = {
     "BatchNormNumba": (
         "tests/test_ops_numba.py::test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiates_twice"
     ),
-    "LSTMLayerNumba": "tests/test_ops_numba.py::test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice",
+    **dict.fromkeys(
+        ["LSTMLayerNumba", "GRULayerNumba"],
+        "tests/test_ops_numba.py::test_recurrent_variants_are_what_the_layers_run_and_they_differentiate_twice",
+    ),
     "CrossEntropyLossNumba": (
         "tests/test_ops_numba.py::test_cross_entropy_variant_leaves_other_calls_to_its_twin_and_differentiates_twice"
     ),

@@ -7,8 +7,9 @@
 - ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
   signed zeros, forward and backward; ``ClampNumba`` against ``Clamp`` (arithmetic.py) and torch likewise.
 - ``BatchNormNumba`` (normalization_numba.py) against ``BatchNorm`` and torch, within float rounding.
-- ``LSTMLayerNumba`` (recurrence_numba.py) against ``LSTMLayer`` (recurrence.py): the same formulas in the
-  same order, so bit for bit; and against torch's ``nn.LSTM``.
+- ``LSTMLayerNumba`` and ``GRULayerNumba`` (recurrence_numba.py) against ``LSTMLayer`` and ``GRULayer``
+  (recurrence.py): the same formulas in the same order, so bit for bit; and against torch's ``nn.LSTM``,
+  ``nn.GRU``.
 - ``CrossEntropyLossNumba`` (cross_entropy_numba.py) against ``CrossEntropyLoss`` and torch, within float
   rounding (its sums run in float64).
 - The whole-array add, subtract, multiply and fill (elementwise_numba.py) against numpy's ufuncs
@@ -57,8 +58,8 @@ from minitorch.ops.normalization import BatchNorm
 from minitorch.ops.normalization_numba import BatchNormNumba
 from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
-from minitorch.ops.recurrence import LSTMLayer
-from minitorch.ops.recurrence_numba import LSTMLayerNumba
+from minitorch.ops.recurrence import GRULayer, LSTMLayer
+from minitorch.ops.recurrence_numba import GRULayerNumba, LSTMLayerNumba
 from minitorch.ops.unary import Relu
 from minitorch.ops.unary_numba import ClampNumba, ReluNumba
 
@@ -835,12 +836,14 @@ def test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiat
 
 
 @st.composite
-def lstm_problems(draw: Any) -> dict:
+def recurrent_problems(draw: Any) -> dict:
     return dict(
+        mode=draw(st.sampled_from(["LSTM", "GRU"])),
         features=draw(st.integers(1, 5)),
         hidden=draw(st.integers(1, 9)),
         layers=draw(st.integers(1, 2)),
         bidirectional=draw(st.booleans()),
+        bias=draw(st.booleans()),
         lengths=draw(st.lists(st.integers(1, 6), min_size=1, max_size=5)),
         packed=draw(st.booleans()),
         dtype=draw(st.sampled_from([np.float32, np.float64])),
@@ -849,18 +852,23 @@ def lstm_problems(draw: Any) -> dict:
     )
 
 
-def _lstm_run(lib: Any, case: dict, plain: bool = False) -> list:
-    """Output, final states and every gradient (input, initial states, weights) of ``nn.LSTM`` on one problem,
-    padded or packed; ``plain``: minitorch with the plain ``LSTMLayer`` registered instead of the variant."""
+_LAYER_OPS = {"LSTM": (LSTMLayer, LSTMLayerNumba), "GRU": (GRULayer, GRULayerNumba)}
+
+
+def _recurrent_run(lib: Any, case: dict, plain: bool = False) -> list:
+    """Output, final state(s) and every gradient (input, initial states, weights) of ``nn.LSTM`` or ``nn.GRU`` on
+    one problem, padded or packed; ``plain``: minitorch with the plain layer Op registered instead of its variant."""
     rng = np.random.default_rng(case["seed"])
     dirs = 2 if case["bidirectional"] else 1
     lengths = sorted(case["lengths"], reverse=True)
     batch, steps = len(lengths), lengths[0]
-    dtype = case["dtype"]
+    dtype, lstm = case["dtype"], case["mode"] == "LSTM"
     x = rng.uniform(-1, 1, (steps, batch, case["features"])).astype(dtype)
     h0, c0 = (rng.uniform(-1, 1, (case["layers"] * dirs, batch, case["hidden"])).astype(dtype) for _ in range(2))
     lib.manual_seed(0)
-    layer = lib.nn.LSTM(case["features"], case["hidden"], case["layers"], bidirectional=case["bidirectional"])
+    layer = getattr(lib.nn, case["mode"])(
+        case["features"], case["hidden"], case["layers"], bias=case["bias"], bidirectional=case["bidirectional"]
+    )
     layer = layer.to(dtype=lib.float32 if dtype == np.float32 else lib.float64)
     weights = np.random.default_rng(case["seed"] + 1)
     with lib.no_grad():
@@ -868,46 +876,54 @@ def _lstm_run(lib: Any, case: dict, plain: bool = False) -> list:
             p.copy_(lib.tensor(weights.uniform(-0.8, 0.8, tuple(p.shape)).astype(dtype)))
     xt, ht, ct = (lib.tensor(a, requires_grad=True) for a in (x, h0, c0))
     inp = lib.nn.utils.rnn.pack_padded_sequence(xt, lengths) if case["packed"] else xt
-    undo = HOST.register_kernel(LSTMLayer, LSTMLayer) if plain else None
+    op, variant = _LAYER_OPS[case["mode"]]
+    undo = HOST.register_kernel(op, op) if plain else None
     try:
-        out, (h, c) = layer(inp, (ht, ct))
+        out, state = layer(inp, (ht, ct) if lstm else ht)
         if case["packed"]:
             out = lib.nn.utils.rnn.pad_packed_sequence(out)[0]
         g = np.random.default_rng(case["seed"] + 2).uniform(-1, 1, tuple(out.shape)).astype(dtype)
-        (out * lib.tensor(g)).sum().add((h * h).sum()).add(c.sum() * 0.5).backward()
+        h = state[0] if lstm else state
+        loss = (out * lib.tensor(g)).sum().add((h * h).sum())
+        (loss.add(state[1].sum() * 0.5) if lstm else loss).backward()
     finally:
         if undo is not None:
             undo()
-            HOST.register_kernel(LSTMLayer, LSTMLayerNumba)
-    values = [out.detach().numpy(), h.detach().numpy(), c.detach().numpy(), xt.grad.numpy(), ht.grad.numpy()]
-    return values + [ct.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]
+            HOST.register_kernel(op, variant)
+    values = [out.detach().numpy(), h.detach().numpy(), xt.grad.numpy(), ht.grad.numpy()]
+    if lstm:
+        values += [state[1].detach().numpy(), ct.grad.numpy()]
+    return values + [p.grad.numpy() for p in layer.parameters()]
 
 
 @needs_numba
 @SETTINGS
-@given(case=lstm_problems())
-def test_numba_lstm_agrees_bitwise_with_its_plain_twin_and_with_torch(case: dict) -> None:
-    """``nn.LSTM`` through the compiled cell, on one thread and on two: the plain twin's bits (padded and packed,
-    reversed directions, stacked layers), and torch's values at the suite's tolerance."""
+@given(case=recurrent_problems())
+def test_numba_recurrent_layers_agree_bitwise_with_their_plain_twins_and_with_torch(case: dict) -> None:
+    """``nn.LSTM`` and ``nn.GRU`` through the compiled gates, on one thread and on two: the plain twins' bits
+    (padded and packed, reversed directions, stacked layers, with and without biases), and torch's values at the
+    suite's tolerance."""
     with thread_count(case["count"]):
-        fast = _lstm_run(minitorch, case)
+        fast = _recurrent_run(minitorch, case)
     tol = {"rtol": 2e-4, "atol": 2e-5} if case["dtype"] == np.float32 else {"rtol": 1e-9, "atol": 1e-10}
-    for got, plain, want in zip(fast, _lstm_run(minitorch, case, plain=True), _lstm_run(torch, case)):
+    for got, plain, want in zip(fast, _recurrent_run(minitorch, case, plain=True), _recurrent_run(torch, case)):
         np.testing.assert_array_equal(got, plain)
         np.testing.assert_allclose(got, want, **tol)
 
 
 @needs_numba
-def test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice() -> None:
-    """The variant runs ``nn.LSTM`` (a projection goes to its plain twin inside it), and under create_graph its
-    backward hands over to the plain twin's recorded one: second derivatives as torch's."""
-    assert HOST.kernel(LSTMLayer) is LSTMLayerNumba
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_recurrent_variants_are_what_the_layers_run_and_they_differentiate_twice(mode: str) -> None:
+    """The variants run ``nn.LSTM`` and ``nn.GRU`` (an LSTM's projection goes to its plain twin inside it), and
+    under create_graph their backward hands over to the plain twin's recorded one: second derivatives as torch's."""
+    op, variant = _LAYER_OPS[mode]
+    assert HOST.kernel(op) is variant
     rng = np.random.default_rng(5)
     x = rng.uniform(-1, 1, (4, 3, 2))
     results = []
     for lib in (minitorch, torch):
         lib.manual_seed(0)
-        layer = lib.nn.LSTM(2, 3).double()
+        layer = getattr(lib.nn, mode)(2, 3).double()
         with lib.no_grad():
             for p, w in zip(layer.parameters(), np.random.default_rng(6).uniform(-0.7, 0.7, (4, 12 * 3))):
                 p.copy_(lib.tensor(w[: p.numel()].reshape(tuple(p.shape))))
@@ -915,16 +931,18 @@ def test_lstm_variant_is_what_the_layers_run_and_it_differentiates_twice() -> No
         out, _ = layer(xt)
         if lib is minitorch:
             node = out.grad_fn
-            while node is not None and type(node).__name__ != "LSTMLayerBackward0":
+            while node is not None and type(node).__name__ != f"{mode}LayerBackward0":
                 node = node.next_functions[0][0]
-            assert node is not None and node._function is LSTMLayerNumba
+            assert node is not None and node._function is variant
         (gx,) = lib.autograd.grad((out**3).sum(), xt, create_graph=True)
         (ggx,) = lib.autograd.grad((gx * gx).sum(), xt)
-        projected = lib.nn.LSTM(2, 3, proj_size=2).double()
-        with lib.no_grad():
-            for p in projected.parameters():
-                p.copy_(lib.tensor(np.linspace(-0.5, 0.5, p.numel()).reshape(tuple(p.shape))))
-        results.append([out.detach().numpy(), gx.detach().numpy(), ggx.numpy(), projected(xt)[0].detach().numpy()])
+        results.append([out.detach().numpy(), gx.detach().numpy(), ggx.numpy()])
+        if mode == "LSTM":
+            projected = lib.nn.LSTM(2, 3, proj_size=2).double()
+            with lib.no_grad():
+                for p in projected.parameters():
+                    p.copy_(lib.tensor(np.linspace(-0.5, 0.5, p.numel()).reshape(tuple(p.shape))))
+            results[-1].append(projected(xt)[0].detach().numpy())
     for got, want in zip(*results):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-11)
 

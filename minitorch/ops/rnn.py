@@ -34,12 +34,13 @@ def _layer(mode: str, x: Tensor, h0: Tensor, c0: Any, weights: Sequence, steps: 
     """One layer in one direction over the flat (rows, features) input: (output, h_n, c_n or None)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     if mode == "gru":  # b_hn stays inside the loop: r multiplies (W_hn h + b_hn)
-        out, h = GRULayer.apply(_project(x, w_ih, b_ih), h0, w_hh, b_hh, steps, reverse)
+        gru = backend_of(x._data).kernel(GRULayer)  # (the host's compiled gates: recurrence_numba.py)
+        out, h = gru.apply(_project(x, w_ih, b_ih), h0, w_hh, b_hh, steps, reverse)
         return out, h, None
     xw = _project(x, w_ih, None if b_ih is None else b_ih + b_hh)
     if mode == "lstm":
-        layer = backend_of(xw._data).kernel(LSTMLayer)  # (the host's compiled cell: recurrence_numba.py)
-        return layer.apply(xw, h0, c0, w_hh, w_hr, steps, reverse)
+        lstm = backend_of(xw._data).kernel(LSTMLayer)  # (the host's compiled cell: recurrence_numba.py)
+        return lstm.apply(xw, h0, c0, w_hh, w_hr, steps, reverse)
     out, h = RNNLayer.apply(xw, h0, w_hh, steps, reverse, mode == "rnn_relu")
     return out, h, None
 

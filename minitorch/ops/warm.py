@@ -34,7 +34,7 @@ from .conv import conv2d
 from .cross_entropy import cross_entropy
 from .normalization import batch_norm
 from .pool import max_pool2d
-from .recurrence import LSTMLayer, schedule
+from .recurrence import GRULayer, LSTMLayer, schedule
 from .unary import relu
 
 
@@ -66,8 +66,15 @@ def warm_up() -> dict:
                 cross_entropy(logits, tensor([0, 3, 1])).backward()  # (the loss's kernels)
                 xw = randn(4, 8, dtype=dtype, requires_grad=True)  # an LSTM layer of hidden size 2, two steps
                 h0, c0, w_hh = randn(2, 2, dtype=dtype), randn(2, 2, dtype=dtype), randn(8, 2, dtype=dtype)
-                layer = HOST.kernel(LSTMLayer)
-                sum(t.sum() for t in layer.apply(xw, h0, c0, w_hh, None, schedule(2, 2), False)).backward()
+                lstm = HOST.kernel(LSTMLayer)
+                sum(t.sum() for t in lstm.apply(xw, h0, c0, w_hh, None, schedule(2, 2), False)).backward()
+                xw, w_hh, b_hh = (
+                    randn(4, 6, dtype=dtype, requires_grad=True),
+                    randn(6, 2, dtype=dtype),
+                    randn(6, dtype=dtype),
+                )
+                gru = HOST.kernel(GRULayer)  # a GRU layer, likewise
+                sum(t.sum() for t in gru.apply(xw, h0, w_hh, b_hh, schedule(2, 2), False)).backward()
                 a = np.ones((8, 4), dtype=dtype.np_dtype)
                 embedding_numba.add_rows_numba(a, np.array([1, 0, 1]), a[:3].copy())
                 for split in (linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER):  # (rows: the same code as columns)
