@@ -176,13 +176,8 @@ class GRULayer(Op):
     def forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
         xp = array_module(xw)
         gemm = backend_of(xw).kernel(product_into)  # the per-step products (threads on the host)
-        rows, hid = xw.shape[0], h0.shape[1]
-        gates = xp.empty((rows, 3 * hid), xw.dtype)
-        hw_n = xp.empty((rows, hid), xw.dtype)
-        h_prev = xp.empty((rows, hid), xw.dtype)
-        out = xp.empty_like(h_prev)
-        hw = xp.empty((h0.shape[0], 3 * hid), xw.dtype)
-        h = h0.copy()
+        hid = h0.shape[1]
+        gates, hw_n, h_prev, out, hw, h = gru_buffers(xp, xw, h0)
         w_hh_t = row_major_t(xp, w_hh, steps)
         for start, b in time_order(steps, reverse):
             r = slice(start, start + b)
@@ -295,6 +290,14 @@ class RNNLayer(Op):
             gemm(d, w_hh, dhb)
         d_w_hh = weight_product(d_pre.T, h_prev) if ctx.needs_input_grad[2] else None
         return d_pre, dh, d_w_hh, None, None, None
+
+
+def gru_buffers(xp: Any, xw: Array, h0: Array) -> tuple:
+    """A GRU layer's forward arrays: gates (rows, 3H), W_hn h + b_hn and the state before each step (rows, H),
+    the output (rows, H), the per-step product (batch, 3H) and the running state (a copy of h0)."""
+    rows, hid = xw.shape[0], h0.shape[1]
+    per_row = xp.empty((rows, 3 * hid), xw.dtype), xp.empty((rows, hid), xw.dtype), xp.empty((rows, hid), xw.dtype)
+    return (*per_row, xp.empty((rows, hid), xw.dtype), xp.empty((h0.shape[0], 3 * hid), xw.dtype), h0.copy())
 
 
 def weight_product(a: Array, b: Array) -> Array:

@@ -27,7 +27,7 @@ from ..backend import HOST, Array, backend_of, jit, threads
 from ..backend.jit import prange
 from .base import is_tensor
 from .linalg import product_into
-from .recurrence import GRULayer, LSTMLayer, Steps, row_major_t, time_order, weight_product
+from .recurrence import GRULayer, LSTMLayer, Steps, gru_buffers, row_major_t, time_order, weight_product
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Gate elements per step from which the rows are shared over the threads (threads.worth_sharing).
@@ -356,13 +356,8 @@ class GRULayerNumba(GRULayer):
 def _gru_forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
     """``GRULayer.forward``, the gates' arithmetic compiled (see the module's docstring)."""
     gemm = backend_of(xw).kernel(product_into)
-    rows, hid = xw.shape[0], h0.shape[1]
-    gates = np.empty((rows, 3 * hid), xw.dtype)
-    hw_n = np.empty((rows, hid), xw.dtype)
-    h_prev = np.empty((rows, hid), xw.dtype)
-    out = np.empty_like(h_prev)
-    hw = np.empty((h0.shape[0], 3 * hid), xw.dtype)
-    h = h0.copy()
+    hid = h0.shape[1]
+    gates, hw_n, h_prev, out, hw, h = gru_buffers(np, xw, h0)
     w_hh_t = row_major_t(np, w_hh, steps)
     bias = np.zeros(0, xw.dtype) if b_hh is None else b_hh
     shared = threads.worth_sharing(3 * hid * max((b for _, b in steps), default=0), PARALLEL_WORK)
