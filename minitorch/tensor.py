@@ -2,13 +2,14 @@
 
 The methods here are thin: arithmetic and shape methods call the functions in
 ``minitorch.ops``, which record the graph through ``Op.apply``. This file
-holds what belongs to the tensor itself: identity, metadata, conversion, the
-version counter, and the in-place protocol.
+holds what belongs to the tensor itself: identity, metadata, the version counter and
+autograd's attributes; its methods come from four mixins (``tensor_operators``, ``tensor_methods``,
+``tensor_inplace``, ``tensor_convert``).
 
 The library's one import cycle ends here. The ops and the creation functions build on
 Tensor and import this module; Tensor's methods call them. So this module imports them
-last, once the class exists, and hands the ops package to the two method mixins
-(``tensor_methods``, ``tensor_inplace``). Every other import in the library points one way
+last, once the class exists, and hands the ops package (and the creation functions) to the
+mixins. Every other import in the library points one way
 (``tests/test_import_graph.py`` checks it).
 """
 
@@ -63,7 +64,7 @@ class Tensor(
     _retains_grad = False
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
-    _unpacked = False  # a saved value handed to a backward under create_graph (autograd.function._unpack)
+    _unpacked = False  # a saved value handed to a backward under create_graph (autograd.saved._unpack)
     _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below the legacy classes), FloatTensor's float32, ...
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.

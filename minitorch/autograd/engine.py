@@ -5,8 +5,8 @@ that feeds it a gradient has run, so each gradient is complete before it is used
 A chain of any length backpropagates without touching Python's recursion limit.
 
 The engine moves raw arrays between nodes. It knows tensors only by the protocol of
-``function.py`` (``grad_fn``, ``_output_nr``, ``_data``, ``grad``, ...) and hands a gradient
-to user code (hooks, ``.grad``, ``grad()``'s results) through ``function.wrap``.
+``nodes.py`` (``grad_fn``, ``_output_nr``, ``_data``, ``grad``, ...) and hands a gradient
+to user code (hooks, ``.grad``, ``grad()``'s results) through ``nodes.wrap``.
 
 With ``create_graph=True`` the same walk moves tensors instead, with grad mode on: each node's
 backward runs on tensors and records the graph of the backward (``BackwardNode.apply(...,

@@ -25,7 +25,6 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import HOST, Array, jit, threads
 from ..backend.jit import prange
-from .base import is_tensor
 from .cross_entropy import CrossEntropyLoss
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -194,10 +193,9 @@ class CrossEntropyLossNumba(CrossEntropyLoss):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         logp, *_ = ctx.saved_tensors
-        index = ctx.plain
-        covered = index is not None and type(grad) is np.ndarray and type(logp) is np.ndarray
-        if not covered or is_tensor(grad) or grad.dtype != logp.dtype:
-            return CrossEntropyLoss.backward(ctx, grad)
+        index = ctx.plain  # (None: the twin's general path ran forward)
+        if type(grad) is not np.ndarray or index is None or grad.dtype != logp.dtype:
+            return CrossEntropyLoss.backward(ctx, grad)  # (create_graph's tensors among them)
         _, reduction, rows = ctx.conf
         scale = grad if reduction == "sum" else grad / rows
         gx = np.empty_like(logp)

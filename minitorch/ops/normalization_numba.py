@@ -8,8 +8,9 @@ statistics and one for the output forward, one for the two sums and one for the 
 backward. The formulas are the plain twin's (the mean in two steps: a first estimate, then the mean of
 the residuals, which also gives the variance; the gradient as ``g a + (d k - c)``); the sums run in
 float64, each plane's in vector lanes (``jit.helper(reassociate=True)``: 3x faster than one running sum),
-so results agree with the twin and with torch within float32 rounding (``tests/test_ops_numba.py``). Small inputs run the serial twins on the calling thread. Evaluation mode, tensors under create_graph, other dtypes and strided
-inputs go to the plain twin. Registered on the host when numba is present.
+so results agree with the twin and with torch within float32 rounding (``tests/test_ops_numba.py``).
+Small inputs run the serial twins on the calling thread. Evaluation mode, tensors under create_graph,
+other dtypes and strided inputs go to the plain twin. Registered on the host when numba is present.
 """
 
 from __future__ import annotations

@@ -82,13 +82,8 @@ class LSTMLayer(Op):
     ) -> tuple:
         xp = array_module(xw)
         gemm = backend_of(xw).kernel(product_into)  # the per-step products (threads on the host)
-        rows, hid = xw.shape[0], c0.shape[1]
-        gates = xp.empty((rows, 4 * hid), xw.dtype)
-        c_prev = xp.empty((rows, hid), xw.dtype)
-        tanh_c = xp.empty((rows, hid), xw.dtype)
-        h_prev = xp.empty((rows, h0.shape[1]), xw.dtype)
-        out = xp.empty_like(h_prev)
-        h, c = h0.copy(), c0.copy()
+        hid = c0.shape[1]
+        gates, c_prev, tanh_c, h_prev, out, h, c = lstm_buffers(xp, xw, h0, c0)
         ig = xp.empty_like(c)
         w_hh_t = row_major_t(xp, w_hh, steps)
         for start, b in time_order(steps, reverse):
@@ -292,12 +287,23 @@ class RNNLayer(Op):
         return d_pre, dh, d_w_hh, None, None, None
 
 
+def lstm_buffers(xp: Any, xw: Array, h0: Array, c0: Array) -> tuple:
+    """An LSTM layer's forward arrays: gates (rows, 4H), the cell state before each step and tanh of the one after
+    (rows, H), the hidden state before each step and the output (rows, P), and the running states (copies)."""
+    rows, hid, width = xw.shape[0], c0.shape[1], h0.shape[1]
+    gates = xp.empty((rows, 4 * hid), xw.dtype)
+    c_prev, tanh_c = xp.empty((rows, hid), xw.dtype), xp.empty((rows, hid), xw.dtype)
+    h_prev, out = xp.empty((rows, width), xw.dtype), xp.empty((rows, width), xw.dtype)
+    return gates, c_prev, tanh_c, h_prev, out, h0.copy(), c0.copy()
+
+
 def gru_buffers(xp: Any, xw: Array, h0: Array) -> tuple:
-    """A GRU layer's forward arrays: gates (rows, 3H), W_hn h + b_hn and the state before each step (rows, H),
-    the output (rows, H), the per-step product (batch, 3H) and the running state (a copy of h0)."""
+    """A GRU layer's forward arrays: gates (rows, 3H), W_hn h + b_hn, the state before each step and the output
+    (rows, H), the per-step product (batch, 3H) and the running state (a copy of h0)."""
     rows, hid = xw.shape[0], h0.shape[1]
-    per_row = xp.empty((rows, 3 * hid), xw.dtype), xp.empty((rows, hid), xw.dtype), xp.empty((rows, hid), xw.dtype)
-    return (*per_row, xp.empty((rows, hid), xw.dtype), xp.empty((h0.shape[0], 3 * hid), xw.dtype), h0.copy())
+    gates, hw_n = xp.empty((rows, 3 * hid), xw.dtype), xp.empty((rows, hid), xw.dtype)
+    h_prev, out = xp.empty((rows, hid), xw.dtype), xp.empty((rows, hid), xw.dtype)
+    return gates, hw_n, h_prev, out, xp.empty((h0.shape[0], 3 * hid), xw.dtype), h0.copy()
 
 
 def weight_product(a: Array, b: Array) -> Array:

@@ -25,9 +25,17 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import HOST, Array, backend_of, jit, threads
 from ..backend.jit import prange
-from .base import is_tensor
 from .linalg import product_into
-from .recurrence import GRULayer, LSTMLayer, Steps, gru_buffers, row_major_t, time_order, weight_product
+from .recurrence import (
+    GRULayer,
+    LSTMLayer,
+    Steps,
+    gru_buffers,
+    lstm_buffers,
+    row_major_t,
+    time_order,
+    weight_product,
+)
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Gate elements per step from which the rows are shared over the threads (threads.worth_sharing).
@@ -141,8 +149,8 @@ def cell_backward_serial(gates, tanh_c, c_prev, g_out, dh, dc, d_gates, start, b
 @jit.helper
 def gru_preactivation_row(gates, hw, xw, b_hh, has_bias, hw_n, row, i, hid):  # pragma: no cover - numba
     """hw[i] += b_hh; gates[row, :2H] = -(xw + hw) for ``exp`` (r, z); hw_n[row] = hw[i, 2H:]."""
-    for j in range(3 * hid):
-        if has_bias:
+    if has_bias:
+        for j in range(3 * hid):
             hw[i, j] += b_hh[j]
     for j in range(2 * hid):
         gates[row, j] = -(xw[row, j] + hw[i, j])
@@ -243,6 +251,12 @@ def gru_backward_serial(gates, hw_n, h_prev, g_out, dh, d_x, d_hw, start, b, hid
         gru_backward_row(gates, hw_n, h_prev, g_out, dh, d_x, d_hw, start + i, i, hid)
 
 
+def _share_rows(gate_width: int, steps: Steps) -> bool:
+    """Whether a layer's per-step passes share the rows over the threads: the widest step's gate elements, at
+    least PARALLEL_WORK, and more than one thread (else the serial twins)."""
+    return threads.worth_sharing(gate_width * max((b for _, b in steps), default=0), PARALLEL_WORK)
+
+
 def _covered(*arrays: Any) -> bool:
     """C-contiguous float host arrays of one dtype."""
     dt = arrays[0].dtype
@@ -268,10 +282,9 @@ class LSTMLayerNumba(LSTMLayer):
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array, g_c: Array) -> tuple:
         gates, c_prev, tanh_c, h_prev, w_hh, w_hr, *_ = ctx.saved_tensors
-        if is_tensor(g_out) or w_hr is not None or not _covered(gates, c_prev, tanh_c, h_prev):
-            return LSTMLayer.backward(ctx, g_out, g_h, g_c)
-        if not all(type(g) is np.ndarray and g.dtype == gates.dtype for g in (g_out, g_h, g_c)):
-            return LSTMLayer.backward(ctx, g_out, g_h, g_c)
+        arrays = all(type(g) is np.ndarray and g.dtype == gates.dtype for g in (g_out, g_h, g_c))
+        if not arrays or w_hr is not None or not _covered(gates, c_prev, tanh_c, h_prev):
+            return LSTMLayer.backward(ctx, g_out, g_h, g_c)  # (create_graph's tensors among them)
         g_out = np.ascontiguousarray(g_out)  # (a sum's gradient arrives broadcast; the states' are copied)
         try:
             return _backward(ctx, gates, c_prev, tanh_c, h_prev, w_hh, g_out, g_h, g_c)
@@ -282,15 +295,10 @@ class LSTMLayerNumba(LSTMLayer):
 def _forward(ctx: Context, xw: Array, h0: Array, c0: Array, w_hh: Array, steps: Steps, reverse: bool) -> tuple:
     """``LSTMLayer.forward`` without a projection, the cell's arithmetic compiled (see the module's docstring)."""
     gemm = backend_of(xw).kernel(product_into)
-    rows, hid = xw.shape[0], c0.shape[1]
-    gates = np.empty((rows, 4 * hid), xw.dtype)
-    c_prev = np.empty((rows, hid), xw.dtype)
-    tanh_c = np.empty((rows, hid), xw.dtype)
-    h_prev = np.empty((rows, hid), xw.dtype)
-    out = np.empty_like(h_prev)
-    h, c = h0.copy(), c0.copy()
+    hid = c0.shape[1]
+    gates, c_prev, tanh_c, h_prev, out, h, c = lstm_buffers(np, xw, h0, c0)
     w_hh_t = row_major_t(np, w_hh, steps)
-    shared = threads.worth_sharing(4 * hid * max((b for _, b in steps), default=0), PARALLEL_WORK)
+    shared = _share_rows(4 * hid, steps)
     pre, update, emit = (preactivation, cell, output) if shared else (preactivation_serial, cell_serial, output_serial)
     for start, b in time_order(steps, reverse):
         g = gates[start : start + b]
@@ -316,8 +324,7 @@ def _backward(
     hid = c_prev.shape[1]
     d_gates = np.empty_like(gates)
     dh, dc = g_h.copy(), g_c.copy()  # running gradients of the state, rows of finished sequences kept
-    shared = threads.worth_sharing(4 * hid * max((b for _, b in ctx.steps), default=0), PARALLEL_WORK)
-    step_back = cell_backward if shared else cell_backward_serial
+    step_back = cell_backward if _share_rows(4 * hid, ctx.steps) else cell_backward_serial
     for start, b in time_order(ctx.steps, not ctx.reverse):
         step_back(gates, tanh_c, c_prev, g_out, dh, dc, d_gates, start, b, hid)
         gemm(d_gates[start : start + b], w_hh, dh[:b])
@@ -343,10 +350,9 @@ class GRULayerNumba(GRULayer):
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array) -> tuple:
         gates, hw_n, h_prev, w_hh, *_ = ctx.saved_tensors
-        if is_tensor(g_out) or not _covered(gates, hw_n, h_prev, w_hh):
-            return GRULayer.backward(ctx, g_out, g_h)
-        if not all(type(g) is np.ndarray and g.dtype == gates.dtype for g in (g_out, g_h)):
-            return GRULayer.backward(ctx, g_out, g_h)
+        arrays = all(type(g) is np.ndarray and g.dtype == gates.dtype for g in (g_out, g_h))
+        if not arrays or not _covered(gates, hw_n, h_prev, w_hh):
+            return GRULayer.backward(ctx, g_out, g_h)  # (create_graph's tensors among them)
         try:
             return _gru_backward(ctx, gates, hw_n, h_prev, w_hh, np.ascontiguousarray(g_out), g_h)
         except jit.KernelUnavailable:
@@ -360,10 +366,9 @@ def _gru_forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, b_hh: Any, ste
     gates, hw_n, h_prev, out, hw, h = gru_buffers(np, xw, h0)
     w_hh_t = row_major_t(np, w_hh, steps)
     bias = np.zeros(0, xw.dtype) if b_hh is None else b_hh
-    shared = threads.worth_sharing(3 * hid * max((b for _, b in steps), default=0), PARALLEL_WORK)
     pre, candidate, update = (
         (gru_preactivation, gru_candidate, gru_update)
-        if shared
+        if _share_rows(3 * hid, steps)
         else (gru_preactivation_serial, gru_candidate_serial, gru_update_serial)
     )
     for start, b in time_order(steps, reverse):
@@ -389,8 +394,7 @@ def _gru_backward(
     d_hw = np.empty_like(gates)  # gradient of h @ W_hh.T + b_hh
     dh = g_h.copy()
     tmp = np.empty_like(dh)
-    shared = threads.worth_sharing(3 * hid * max((b for _, b in ctx.steps), default=0), PARALLEL_WORK)
-    step_back = gru_backward if shared else gru_backward_serial
+    step_back = gru_backward if _share_rows(3 * hid, ctx.steps) else gru_backward_serial
     for start, b in time_order(ctx.steps, not ctx.reverse):
         step_back(gates, hw_n, h_prev, g_out, dh, d_x, d_hw, start, b, hid)
         gemm(d_hw[start : start + b], w_hh, tmp[:b])
