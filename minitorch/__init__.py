@@ -250,7 +250,8 @@ from .ops.rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rn
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
 from .size import Size
-from .tensor import (
+from .tensor import Tensor
+from .tensor_legacy import (
     BoolTensor,
     ByteTensor,
     CharTensor,
@@ -260,7 +261,6 @@ from .tensor import (
     IntTensor,
     LongTensor,
     ShortTensor,
-    Tensor,
     typename,
 )
 

@@ -65,7 +65,7 @@ class Tensor(
     _multi_view: tuple | None = None  # (output_nr, op name) of a split/unbind piece, kept by its views
     _inference = False  # made inside inference_mode
     _unpacked = False  # a saved value handed to a backward under create_graph (autograd.saved._unpack)
-    _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below the legacy classes), FloatTensor's float32, ...
+    _legacy_dtype: ClassVar[dtypes.dtype]  # float32 (set below), FloatTensor's float32 (tensor_legacy.py), ...
 
     # Legacy constructor: Tensor(2, 3) is an uninitialised float tensor, Tensor([1, 2]) copies data.
     def __init__(self, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
@@ -467,47 +467,7 @@ def _type_name(value: Any) -> str:
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
-class _LegacyMeta(type):
-    """``isinstance(t, FloatTensor)`` holds for any CPU tensor of that dtype, as in torch."""
-
-    _legacy_dtype: dtypes.dtype  # set by _legacy_class
-
-    def __instancecheck__(cls, obj: Any) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype is cls._legacy_dtype and obj.device.type == "cpu"
-
-
-def _legacy_class(name: str, dt: dtypes.dtype) -> type:
-    """``FloatTensor``-style constructors: Tensor subclasses fixed to one dtype."""
-
-    def init(self: Tensor, *args: Any, requires_grad: bool = False, device: Any = None) -> None:
-        self._init_legacy(args, dt, requires_grad, device)
-
-    def new(cls: type, *args: Any, **kwargs: Any) -> Tensor:
-        t = object.__new__(Tensor)
-        init(t, *args, **kwargs)
-        return t
-
-    return _LegacyMeta(name, (Tensor,), {"__slots__": (), "_legacy_dtype": dt, "__new__": new, "__init__": init})
-
-
-FloatTensor = _legacy_class("FloatTensor", dtypes.float32)
-DoubleTensor = _legacy_class("DoubleTensor", dtypes.float64)
-HalfTensor = _legacy_class("HalfTensor", dtypes.float16)
-LongTensor = _legacy_class("LongTensor", dtypes.int64)
-IntTensor = _legacy_class("IntTensor", dtypes.int32)
-ShortTensor = _legacy_class("ShortTensor", dtypes.int16)
-CharTensor = _legacy_class("CharTensor", dtypes.int8)
-ByteTensor = _legacy_class("ByteTensor", dtypes.uint8)
-BoolTensor = _legacy_class("BoolTensor", dtypes.bool_)
-Tensor._legacy_dtype = dtypes.float32
-
-
-def typename(obj: Any) -> str:
-    """``torch.typename``: a tensor's legacy type name (``torch.FloatTensor``), else the qualified class name."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    cls = type(obj)
-    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+Tensor._legacy_dtype = dtypes.float32  # (the legacy constructors: tensor_legacy.py)
 
 
 # autograd sits below Tensor and never imports it: it learns the class it wraps gradients in here.

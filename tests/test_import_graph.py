@@ -27,6 +27,7 @@ CORE_LAYERS = [
         "minitorch.tensor_inplace",
         "minitorch.tensor_convert",
         "minitorch.tensor",
+        "minitorch.tensor_legacy",
         "minitorch.creation",
     ),
     ("minitorch.ops",),

@@ -18,7 +18,8 @@ import numpy as np
 
 from .. import backend, dtypes
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor, typename
+from ..tensor import Tensor
+from ..tensor_legacy import typename
 
 
 class _RequiredParameter:

@@ -14,7 +14,8 @@ from typing import Any
 
 from ... import backend, dtypes
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor, typename
+from ...tensor import Tensor
+from ...tensor_legacy import typename
 from ..parameter import Parameter
 from .state import StateDictMixin
 
