@@ -178,3 +178,85 @@ def test_the_numba_product_declines_what_it_does_not_cover() -> None:
         assert linalg_numba.product(a.astype(np.int64), a.T.astype(np.int64)) is None  # integers
         assert linalg_numba.product(a, a.T.astype(np.float64)) is None  # mixed dtypes
         assert linalg_numba.product(a[:0], a.T) is None  # empty
+
+
+NUMBA_GEMM = pytest.mark.skipif(not jit.enabled() or blas.routines() is None, reason="needs numba and the BLAS's GEMM")
+
+
+@NUMBA_GEMM
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, k, n", [(1000, 64, 100), (64, 1000, 100), (37, 23, 41), (23, 17, 61)])
+def test_the_numba_product_adds_into_an_array_as_its_plain_twin_does(dtype: Any, m: int, k: int, n: int) -> None:
+    """``add_product`` (the GEMM adding into its target) against the plain twin (the product, then one addition):
+    the same bits into zeros (a zeroed .grad), float rounding into values; rows, columns and k cut alike."""
+    rng = np.random.default_rng(m * n + k)
+    a, b = rng.standard_normal((k, m)).astype(dtype).T, rng.standard_normal((k, n)).astype(dtype)  # a^T as backward
+    with thread_count(2):
+        zeros = np.zeros((m, n), dtype=dtype)
+        assert linalg_numba.add_product(a, b, zeros)
+        np.testing.assert_array_equal(zeros, linalg_numba.product(a, b))
+        start = rng.standard_normal((m, n)).astype(dtype)
+        into = start.copy()
+        assert linalg_numba.add_product(a, b, into)
+        assert linalg_numba.add_product(a, b, into)  # twice: the second adds onto the first
+        _close(into, start + (a @ b) + (a @ b), dtype, 2 * k)
+    split = linalg_numba.split_for(m, k, n)
+    assert split in {linalg_numba.BY_ROWS, linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER}
+
+
+@NUMBA_GEMM
+def test_the_numba_product_adds_only_where_it_can() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((40, 30)).astype(np.float32), rng.standard_normal((30, 20)).astype(np.float32)
+    into = np.zeros((40, 20), dtype=np.float32)
+    with thread_count(2):
+        assert not linalg_numba.add_product(a, b, into.astype(np.float64))  # another dtype
+        assert not linalg_numba.add_product(a, b, np.zeros((20, 40), dtype=np.float32).T)  # not C-contiguous
+        assert not linalg_numba.add_product(a, b, np.zeros((40, 21), dtype=np.float32))  # another shape
+        frozen = into.copy()
+        frozen.flags.writeable = False
+        assert not linalg_numba.add_product(a, b, frozen)
+        square = rng.standard_normal((30, 30)).astype(np.float32)
+        assert not linalg_numba.add_product(square, square, square)  # the target is an operand
+        assert not linalg_numba.add_product(a[:0], b, into[:0])  # empty
+        np.testing.assert_array_equal(into, 0)
+    assert not linalg_numba.add_product(a, b, into)  # 24k multiply-adds: one block, numpy's product is the path
+
+
+def _two_backwards(lib: Any, a: np.ndarray, b: np.ndarray, g: np.ndarray, leaves: str) -> list:
+    """Two backward passes of a @ b (the second adds onto the first's .grad), the leaves' gradients after each."""
+    at = lib.tensor(a, requires_grad="a" in leaves)
+    bt = lib.tensor(b, requires_grad="b" in leaves)
+    found = []
+    for scale in (1.0, -0.5):
+        lib.mm(at, bt).backward(lib.tensor(g * scale))
+        found += [t.grad.numpy().copy() for t in (at, bt) if t.requires_grad]
+    return found
+
+
+@NUMBA_GEMM
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("leaves", ["a", "b", "ab"])
+@SETTINGS
+@given(m=st.integers(1, 70), k=st.integers(1, 40), n=st.integers(1, 70), seed=st.integers(0, 2**16))
+def test_a_product_s_gradients_added_into_grad_agree_with_torch(
+    dtype: Any, leaves: str, m: int, k: int, n: int, seed: int
+) -> None:
+    """The engine offers the leaves' .grad to MmThreads, whose GEMMs add into it (every product cut: blocks of
+    one multiply-add), against the plain twin's path and torch."""
+    rng = np.random.default_rng(seed)
+    a, b, g = (rng.standard_normal(s).astype(dtype) for s in ((m, k), (k, n), (m, n)))
+    calls = []
+    real = linalg_numba.add_product
+
+    def spy(x: Any, y: Any, into: Any) -> bool:
+        calls.append(into.shape)
+        return real(x, y, into)
+
+    with thread_count(2), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(linalg_numba, "add_product", spy)
+        ours = _two_backwards(minitorch, a, b, g, leaves)
+    assert len(calls) == len(leaves)  # the second pass only: the first has no .grad to add into
+    ref = _two_backwards(torch, a.astype(np.float64), b.astype(np.float64), g.astype(np.float64), leaves)
+    for o, r in zip(ours, ref):
+        _close(o, r.astype(dtype), dtype, 2 * max(k, m, n))

@@ -24,7 +24,17 @@ from typing import TYPE_CHECKING, Any
 from ..backend import backend_of, elementwise
 from ..backend.fp_errors import restore, silence
 from . import anomaly
-from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
+from .function import (
+    ADDED_TO_GRAD,
+    AccumulateGrad,
+    BackwardNode,
+    Context,
+    Function,
+    Node,
+    grad_accumulator,
+    is_tensor,
+    wrap,
+)
 from .grad_mode import enable_grad, no_grad
 
 if TYPE_CHECKING:
@@ -119,6 +129,17 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
     """Add ``grad`` into the leaf's ``.grad``; ``owned``: nothing else refers to ``grad``, so a first
     gradient may become ``.grad`` itself instead of a copy (torch's AccumulateGrad steals it likewise)."""
     var = node.variable
+    if grad is ADDED_TO_GRAD:  # the op's backward added it into .grad (the engine offered it: no hooks)
+        var.grad._bump_version()
+    else:
+        _add_to_grad(var, grad, owned)
+    if var._post_accumulate_hooks:
+        for hook in tuple(var._post_accumulate_hooks):
+            hook(var)
+
+
+def _add_to_grad(var: Any, grad: Any, owned: bool) -> None:
+    """``var.grad += grad``, or ``grad`` as the first ``.grad`` (without a copy when ``owned``), after the hooks."""
     if var._hooks:
         grad = _run_hooks(var._hooks, grad)
         owned = False
@@ -134,9 +155,21 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
     else:
         elementwise.run_update(var.grad._data, "add", grad)  # (a large one by the device's kernel)
         var.grad._bump_version()
-    if var._post_accumulate_hooks:
-        for hook in tuple(var._post_accumulate_hooks):
-            hook(var)
+
+
+def _grads_to_add_into(node: BackwardNode, deps: dict, buffers: dict) -> dict | None:
+    """{argument position: its leaf's ``.grad`` array} for the inputs of ``node`` whose gradient the op may add
+    into ``.grad`` itself: leaves with a ``.grad``, fed by this node alone (nothing else adds to them in this
+    pass, nothing waits in their buffer), whose gradient no hook sees first."""
+    into = None
+    for pos, (child, _) in zip(node._input_positions, node.next_functions):
+        if type(child) is AccumulateGrad and deps[child] == 1 and child not in buffers and not child._pre_hooks:
+            var = child.variable
+            if var._grad is not None and not var._hooks:
+                if into is None:
+                    into = {}
+                into[pos] = var._grad._data
+    return into
 
 
 class _CopyGrad(Function):
@@ -215,6 +248,9 @@ def execute(
     captured: dict = {}
     needed = None if capture is None else _leading_to(root_nodes, {node for node, _ in capture})
     check = anomaly._enabled
+    # Whether an op may add a leaf's gradient into its .grad itself: only where .grad is what receives gradients
+    # and nothing inspects them on the way (anomaly mode's check, a node's post hooks: see below).
+    adding = capture is None and not graph and not check
     with enable_grad() if graph else no_grad():
         while ready:
             node = ready.pop()
@@ -241,6 +277,13 @@ def execute(
             input_grads: list | None  # None once handed on (below)
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
+            elif adding and node._function.adds_into_grad and not node._post_hooks:
+                ctx = node._ctx
+                ctx.grad_into = _grads_to_add_into(node, deps, buffers)
+                try:
+                    input_grads = node.apply(grads, graph)
+                finally:
+                    ctx.grad_into = None
             else:
                 input_grads = node.apply(grads, graph)
                 if check:

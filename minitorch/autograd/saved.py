@@ -92,6 +92,9 @@ class Context:
     _freed = False
     _graph_node: Any = None  # the node running backward under create_graph: saved values unpack as tensors
     needs_input_grad: tuple = ()
+    # {argument position: a leaf's ``.grad`` array} that the backward may add that input's gradient into
+    # (returning ``ADDED_TO_GRAD`` for it); offered by the engine only to ops whose ``adds_into_grad`` is set.
+    grad_into: dict | None = None
 
     def save_for_backward(self, *values: Any) -> None:
         """Keep arrays (built-in ops) or tensors (user Functions) for ``backward``."""

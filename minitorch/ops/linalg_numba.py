@@ -48,11 +48,11 @@ BY_COLUMNS, BY_ROWS, BY_INNER = 0, 1, 2
 
 
 @jit.helper
-def gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at):  # pragma: no cover
-    """Block ``blk`` of ``count`` of c (m, n) = op(a) @ op(b): its rows, its columns, or (``BY_INNER``) the partial
-    product over a range of k, written to c (block 0) or to ``scratch`` (block ``blk`` at (blk - 1) * m * n).
-    a, b: the flat storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS, ``lda``/``ldb`` their row
-    lengths."""
+def gemm_block(a, ta, lda, b, tb, ldb, c, beta, scratch, m, n, k, count, split, blk, blas_at):  # pragma: no cover
+    """Block ``blk`` of ``count`` of c (m, n) = op(a) @ op(b) + beta * c: its rows, its columns, or (``BY_INNER``)
+    the partial product over a range of k, written to c (block 0) or to ``scratch`` (block ``blk`` at
+    (blk - 1) * m * n). a, b: the flat storage of the operands, ``ta``/``tb`` CBLAS's NO_TRANS/TRANS,
+    ``lda``/``ldb`` their row lengths; ``beta`` 0 (c is written) or 1 (the product is added to c)."""
     item = c.itemsize
     one, zero = c.dtype.type(1), c.dtype.type(0)
     if split == BY_ROWS:
@@ -60,21 +60,21 @@ def gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, b
         a_at = a.ctypes.data + (first * lda if ta == NO_TRANS else first) * item
         gemm(
             blas_at[0], blas_at[1], ta, tb, last - first, n, k, one, a_at, lda,
-            b.ctypes.data, ldb, zero, c.ctypes.data + first * n * item, n,
+            b.ctypes.data, ldb, beta, c.ctypes.data + first * n * item, n,
         )  # fmt: skip
     elif split == BY_COLUMNS:
         first, last = n * blk // count, n * (blk + 1) // count
         b_at = b.ctypes.data + (first if tb == NO_TRANS else first * ldb) * item
         gemm(
             blas_at[0], blas_at[1], ta, tb, m, last - first, k, one, a.ctypes.data, lda,
-            b_at, ldb, zero, c.ctypes.data + first * item, n,
+            b_at, ldb, beta, c.ctypes.data + first * item, n,
         )  # fmt: skip
     else:
         first, last = k * blk // count, k * (blk + 1) // count
         a_at = a.ctypes.data + (first if ta == NO_TRANS else first * lda) * item
         b_at = b.ctypes.data + (first * ldb if tb == NO_TRANS else first) * item
         if blk == 0:
-            gemm(blas_at[0], blas_at[1], ta, tb, m, n, last - first, one, a_at, lda, b_at, ldb, zero, c.ctypes.data, n)
+            gemm(blas_at[0], blas_at[1], ta, tb, m, n, last - first, one, a_at, lda, b_at, ldb, beta, c.ctypes.data, n)
         else:
             gemm(
                 blas_at[0], blas_at[1], ta, tb, m, n, last - first, one, a_at, lda, b_at, ldb, zero,
@@ -93,19 +93,19 @@ def sum_partials(c, scratch, count):  # pragma: no cover - numba
 
 
 @jit.kernel(parallel=True)
-def blocked_gemm(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blas_at):  # pragma: no cover - numba
+def blocked_gemm(a, ta, lda, b, tb, ldb, c, beta, scratch, m, n, k, count, split, blas_at):  # pragma: no cover - numba
     """c (m, n) = op(a) @ op(b) in ``count`` blocks (``gemm_block``) run in parallel."""
     for blk in prange(count):
-        gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at)
+        gemm_block(a, ta, lda, b, tb, ldb, c, beta, scratch, m, n, k, count, split, blk, blas_at)
     if split == BY_INNER:
         sum_partials(c, scratch, count)
 
 
 @jit.kernel
-def blocked_gemm_serial(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blas_at):  # pragma: no cover
+def blocked_gemm_serial(a, ta, lda, b, tb, ldb, c, beta, scratch, m, n, k, count, split, blas_at):  # pragma: no cover
     """The same blocks in order on the calling thread (same bits): one thread, or a forked child."""
     for blk in range(count):
-        gemm_block(a, ta, lda, b, tb, ldb, c, scratch, m, n, k, count, split, blk, blas_at)
+        gemm_block(a, ta, lda, b, tb, ldb, c, beta, scratch, m, n, k, count, split, blk, blas_at)
     if split == BY_INNER:
         sum_partials(c, scratch, count)
 
@@ -148,9 +148,11 @@ def product(a: Array, b: Array, out: Array | None = None) -> Array | None:
     return product_blocks(a, b, count, out=out)
 
 
-def product_blocks(a: Array, b: Array, count: int, split: int | None = None, out: Array | None = None) -> Array | None:
+def product_blocks(
+    a: Array, b: Array, count: int, split: int | None = None, out: Array | None = None, add: bool = False
+) -> Array | None:
     """``a @ b`` in ``count`` blocks (float matrices of one dtype), into ``out`` if given (C-contiguous, of the
-    result's shape and dtype); None where numba or the BLAS's GEMM is missing."""
+    result's shape and dtype), or added to ``out`` (``add``); None where numba or the BLAS's GEMM is missing."""
     blas_at = blas.kernel_argument(a.dtype)
     if blas_at is None or not jit.enabled():
         return None
@@ -162,12 +164,34 @@ def product_blocks(a: Array, b: Array, count: int, split: int | None = None, out
         out = np.empty((m, n), dtype=a.dtype)
     split = split_for(m, k, n) if split is None else split
     scratch = np.empty((count - 1) * m * n if split == BY_INNER else 0, dtype=a.dtype)
+    beta = a.dtype.type(1 if add else 0)
     try:
         run = blocked_gemm if threads.kernel_threads() > 1 else blocked_gemm_serial
-        run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), scratch, m, n, k, count, split, blas_at)
+        run(sa, ta, lda, sb, tb, ldb, out.reshape(-1), beta, scratch, m, n, k, count, split, blas_at)
     except jit.KernelUnavailable:
         return None
     return out
+
+
+def add_product(a: Array, b: Array, into: Array) -> bool:
+    """``into += a @ b`` with the product's GEMM adding into ``into`` (no product array, no second pass); False
+    where it cannot (a product below the blocks' size, another dtype or layout, memory shared with an operand,
+    numba or the GEMM missing): the caller adds the product itself."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or type(into) is not np.ndarray:
+        return False
+    (m, k), n = a.shape, b.shape[1]
+    count = blocks_for(m, k, n)
+    if (
+        count == 1
+        or not (m and k and n)
+        or not (a.dtype == b.dtype == into.dtype and a.dtype in DTYPES)
+        or into.shape != (m, n)
+        or not (into.flags.c_contiguous and into.flags.writeable)
+        or np.may_share_memory(into, a)
+        or np.may_share_memory(into, b)
+    ):
+        return False
+    return product_blocks(a, b, count, out=into, add=True) is not None
 
 
 KERNELS = (blocked_gemm, blocked_gemm_serial)

@@ -18,9 +18,11 @@ Registered on the host whether or not numba is installed: it needs numpy only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ..autograd.function import Context
+from ..autograd.function import ADDED_TO_GRAD, Context
 from ..backend import HOST, Array, threads, workers
 from . import linalg_numba
 from .base import is_tensor
@@ -75,10 +77,22 @@ def product(a: Array, b: Array) -> Array:
     return out
 
 
+def gradient(a: Array, b: Array, ctx: Context, position: int) -> Any:
+    """``a @ b``, the gradient of the argument at ``position``: or ``ADDED_TO_GRAD`` once the product's GEMM has
+    added it into the leaf's ``.grad`` that the engine offers (``ctx.grad_into``), where ``linalg_numba`` can."""
+    into = ctx.grad_into
+    if into is not None:
+        target = into.get(position)
+        if target is not None and linalg_numba.add_product(a, b, target):
+            return ADDED_TO_GRAD
+    return product(a, b)
+
+
 class MmThreads(Mm):
     """Matrix times matrix, the product and both gradients split over the worker threads."""
 
     node_name = "MmBackward0"
+    adds_into_grad = True  # a weight's gradient is added by the GEMM into its .grad (``gradient``)
 
     @staticmethod
     def forward(ctx: Context, a: Array, b: Array) -> Array:
@@ -91,8 +105,8 @@ class MmThreads(Mm):
         if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
             return Mm.backward(ctx, grad)
         a, b = ctx.saved_tensors
-        ga = None if b is None else product(grad, b.T)
-        gb = None if a is None else product(a.T, grad)
+        ga = None if b is None else gradient(grad, b.T, ctx, 0)
+        gb = None if a is None else gradient(a.T, grad, ctx, 1)
         return ga, gb
 
 
