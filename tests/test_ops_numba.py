@@ -5,7 +5,7 @@
 - ``MaxPool2DTiledNumba`` (pool_numba.py) against ``MaxPool2DTiled`` (pool_tiled.py): no arithmetic,
   so bit for bit, ties and NaN included.
 - ``ReluNumba`` (unary_numba.py) against ``Relu`` (unary.py) and torch: bit for bit, with inf, NaN and
-  signed zeros, forward and backward; ``ClampNumba`` against ``Clamp`` (arithmetic.py) and torch likewise.
+  signed zeros, forward and backward; ``ClampNumba`` against ``Clamp`` (selection.py) and torch likewise.
 - ``BatchNormNumba`` (normalization_numba.py) against ``BatchNorm`` and torch, within float rounding.
 - ``LSTMLayerNumba`` and ``GRULayerNumba`` (recurrence_numba.py) against ``LSTMLayer`` and ``GRULayer``
   (recurrence.py): the same formulas in the same order, so bit for bit; and against torch's ``nn.LSTM``,
@@ -49,7 +49,6 @@ from minitorch.ops import (
     recurrence_numba,
     unary_numba,
 )
-from minitorch.ops.arithmetic import Clamp
 from minitorch.ops.conv_flat import FlatConvolution
 from minitorch.ops.conv_numba import FlatConvolutionNumba
 from minitorch.ops.cross_entropy import CrossEntropyLoss
@@ -60,6 +59,7 @@ from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
 from minitorch.ops.recurrence import GRULayer, LSTMLayer
 from minitorch.ops.recurrence_numba import GRULayerNumba, LSTMLayerNumba
+from minitorch.ops.selection import Clamp
 from minitorch.ops.unary import Relu
 from minitorch.ops.unary_numba import ClampNumba, ReluNumba
 

@@ -31,22 +31,7 @@ from . import (  # noqa: E402, F401
 )
 from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
-from .arithmetic import (
-    add,
-    clamp,
-    clip,
-    div,
-    divide,
-    maximum,
-    minimum,
-    mul,
-    multiply,
-    pow,
-    sub,
-    subtract,
-    true_divide,
-    where,
-)
+from .arithmetic import add, div, divide, mul, multiply, pow, sub, subtract, true_divide
 from .base import as_tensor, to_dtype
 from .compare import (
     all,
@@ -129,6 +114,7 @@ from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, 
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, remainder
 from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
+from .selection import clamp, clip, maximum, minimum, where
 from .shape import (
     broadcast_to,
     clone,

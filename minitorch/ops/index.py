@@ -11,9 +11,9 @@ from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .arithmetic import where
 from .base import Op, check_broadcast, masked_grad, to_dtype
 from .index_items import convert_index
+from .selection import where
 from .shape import mark_view
 
 __all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]

@@ -8,8 +8,8 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .arithmetic import clamp
 from .base import Op, Operand, check_broadcast
+from .selection import clamp
 
 __all__ = ["clamp_max", "clamp_min", "lerp"]
 

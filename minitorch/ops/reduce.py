@@ -11,9 +11,9 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .arithmetic import maximum, minimum
 from .base import Op, array_of, float_operand, is_tensor, masked_grad, namespace_of, no_graph, to_dtype
 from .index import IndexRegion, ScatterRegion
+from .selection import maximum, minimum
 
 __all__ = ["amax", "amin", "argmax", "argmin", "max", "mean", "min", "prod", "std", "sum", "var"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..backend import array_module, device_of, is_array
 from ..tensor import Tensor
-from . import arithmetic, cumulative, join, linalg, reduce, shape, unary
+from . import cumulative, join, linalg, reduce, selection, shape, unary
 from .base import as_tensor
 
 
@@ -70,9 +70,9 @@ def _extreme(a: Any, b: Any, pick: str) -> Any:
     if not isinstance(a, Tensor):
         a, b = b, a
     if not isinstance(b, Tensor) and not is_array(b):
-        return arithmetic.clamp(a, min=b) if pick == "maximum" else arithmetic.clamp(a, max=b)
+        return selection.clamp(a, min=b) if pick == "maximum" else selection.clamp(a, max=b)
     b = b if isinstance(b, Tensor) else as_tensor(b, device=device_of(b))
-    return arithmetic.maximum(a, b) if pick == "maximum" else arithmetic.minimum(a, b)
+    return selection.maximum(a, b) if pick == "maximum" else selection.minimum(a, b)
 
 
 def maximum(a: Any, b: Any) -> Any:
@@ -89,7 +89,7 @@ def where(condition: Any, x: Any, y: Any) -> Any:
         return array_module(condition, x, y).where(condition, x, y)
     # a mask computed on the device stays there (as_tensor alone would bring it to the host)
     cond = condition if isinstance(condition, Tensor) else as_tensor(condition, device=device_of(condition))
-    return arithmetic.where(cond, x, y)
+    return selection.where(cond, x, y)
 
 
 def zeros_like(a: Any) -> Any:

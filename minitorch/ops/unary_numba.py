@@ -1,5 +1,5 @@
 """ReLU and clamp compiled in numba on all threads: the host's fast kernels beside the plain ``Relu``
-(unary.py) and ``Clamp`` (arithmetic.py).
+(unary.py) and ``Clamp`` (selection.py).
 
 numpy's ``maximum(x, 0)`` handles NaN per element and runs on one core: on LeNet's activations at
 batch 64 it took ~150 us where a compiled loop over both cores takes ~20. The forward keeps torch's
@@ -24,8 +24,8 @@ import numpy as np
 from ..autograd.function import Context
 from ..backend import HOST, Array, jit, threads
 from ..backend.jit import prange
-from .arithmetic import Clamp
 from .base import is_tensor
+from .selection import Clamp
 from .unary import Relu
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
