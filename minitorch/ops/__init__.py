@@ -72,6 +72,7 @@ from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .embedding import embedding, embedding_renorm_
+from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
@@ -110,7 +111,7 @@ from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
-from .reduce import amax, amin, argmax, argmin, max, mean, min, prod, std, sum, var
+from .reduce import mean, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, remainder
 from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce

@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from .along import gather_along, write_along
 from .along_grad import add_along
 from .base import Op, array_of, no_graph
-from .reduce import ReturnMinMax
+from .extrema import ReturnMinMax
 
 __all__ = ["argsort", "bucketize", "kthvalue", "median", "mode", "msort", "searchsorted", "sort", "topk"]
 
