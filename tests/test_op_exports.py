@@ -26,6 +26,7 @@ INFRASTRUCTURE = {
     "along",
     "along_grad",
     "index_items",
+    "regions",
     "recurrence",
     "tensor_numpy",
     "warm",

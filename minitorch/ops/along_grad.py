@@ -9,7 +9,7 @@ from typing import Any
 
 from ..backend import Array
 from .along import as_vector, grid_along
-from .index import BasicRegion, FillRegion, IndexRegion, ReadRegion, ScatterRegion
+from .regions import BasicRegion, FillRegion, IndexRegion, ReadRegion, ScatterRegion
 
 
 def read_along(a: Any, axis: int, index: Array) -> Any:

@@ -6,7 +6,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .base import Op
-from .index import IndexRegion, ReadRegion
+from .regions import IndexRegion, ReadRegion
 
 __all__ = ["embedding", "embedding_renorm_"]
 

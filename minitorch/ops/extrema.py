@@ -15,8 +15,8 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, array_of, masked_grad, no_graph
-from .index import IndexRegion, ScatterRegion
 from .reduce import Dims, normalize_dims
+from .regions import IndexRegion, ScatterRegion
 from .selection import maximum, minimum
 
 __all__ = ["amax", "amin", "argmax", "argmin", "max", "min"]

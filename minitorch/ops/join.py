@@ -10,7 +10,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, namespace_of, prepare
-from .index import BasicRegion, ReadRegion
+from .regions import BasicRegion, ReadRegion
 from .shape import mark_view, unsqueeze
 
 __all__ = ["cat", "chunk", "concat", "concatenate", "hstack", "narrow", "split", "stack", "unbind", "vstack"]

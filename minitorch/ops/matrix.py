@@ -9,7 +9,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, array_of
-from .index import ReadRegion, ScatterRegion, ViewRegion
+from .regions import ReadRegion, ScatterRegion, ViewRegion
 from .shape import mark_view
 
 __all__ = ["diag", "diag_embed", "diagonal", "trace", "tril", "triu"]

@@ -16,7 +16,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, array_of, namespace_of
-from .index import BasicRegion, ReadRegion, ScatterRegion
+from .regions import BasicRegion, ReadRegion, ScatterRegion
 
 __all__ = ["pad"]
 

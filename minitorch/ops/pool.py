@@ -18,8 +18,8 @@ from ..backend import Array, array_module, backend_of
 from ..caches import POOL2D_PLANS
 from ..tensor import Tensor
 from .base import INTEGER_DTYPES, Op, require_floating
-from .index import IndexRegion, ScatterRegion
 from .pool_tiled import MaxPool2DTiled
+from .regions import IndexRegion, ScatterRegion
 from .windows import IntPair, pair, plain_args, sliding_windows, spread
 
 __all__ = ["avg_pool2d", "max_pool2d"]

@@ -18,7 +18,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, require_floating
-from .index import IndexRegion, ScatterRegion
+from .regions import IndexRegion, ScatterRegion
 from .windows import is_int
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]

@@ -20,7 +20,7 @@ from ..tensor import Tensor
 from .along import as_vector, gather_along, head, put_slices, scatter_along, write_along
 from .along_grad import clear_along, clear_slices, padded_to, read_along, read_slices
 from .base import Op, array_of, broadcast_shape, check_broadcast, namespace_of
-from .index import IndexRegion, ReadRegion
+from .regions import IndexRegion, ReadRegion
 
 __all__ = [
     "index_add",
