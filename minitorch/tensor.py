@@ -74,7 +74,7 @@ class Tensor(
     def _init_legacy(self, args: tuple, dt: dtypes.dtype, requires_grad: bool, device: Any) -> None:
         if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
             src = args[0]
-            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _creation._infer_array(src, dt)
+            arr = src._data.astype(dt.np_dtype) if isinstance(src, Tensor) else _creation.infer_array(src, dt)
             if arr is src:
                 arr = np.array(arr, copy=True)
         else:

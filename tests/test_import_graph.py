@@ -28,6 +28,7 @@ CORE_LAYERS = [
         "minitorch.tensor_convert",
         "minitorch.tensor",
         "minitorch.tensor_legacy",
+        "minitorch.nested_data",
         "minitorch.creation",
     ),
     ("minitorch.ops",),
