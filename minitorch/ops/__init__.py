@@ -75,6 +75,7 @@ from .embedding import embedding, embedding_renorm_
 from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
+from .index_write import index_add, index_copy, index_fill, masked_scatter
 from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
 from .linalg import bmm, dot, matmul, mm, mv
 from .linear import linear
@@ -114,7 +115,7 @@ from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
 from .reduce import mean, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, remainder
-from .scatter import index_add, index_copy, index_fill, masked_scatter, scatter, scatter_add, scatter_reduce
+from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, maximum, minimum, where
 from .shape import (
     broadcast_to,

@@ -1,9 +1,10 @@
-"""Writing along a dimension: scatter (src or value, add/multiply), scatter_add, scatter_reduce, index_add,
-index_fill, index_copy, masked_scatter.
+"""Writing along a dimension at an index of the input's rank: scatter (src or value, add/multiply), scatter_add,
+scatter_reduce (slices by a vector of indices: index_write.py).
 
 Each forward computes with the array helpers of ``along.py`` (``gather_along``, ``write_along``,
-``scatter_along``); each backward with their differentiable twins in ``index.py`` (``read_along``,
-``clear_along``, ``add_along``, ...: region ops, so that the gradient can be differentiated again), so
+``scatter_along``); each backward with their differentiable twins in ``along_grad.py`` (``read_along``,
+``clear_along``, ``add_along``, ...: the region ops of ``regions.py``, so that the gradient can be
+differentiated again), so
 a backward reads as the formula torch documents for it. Masks and counts are constants of the
 gradient: computed from ``array_of``.
 """
@@ -15,18 +16,13 @@ from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context, check_same_device
-from ..backend import Array, backend_of
+from ..backend import Array
 from ..tensor import Tensor
-from .along import as_vector, gather_along, head, put_slices, scatter_along, write_along
-from .along_grad import clear_along, clear_slices, padded_to, read_along, read_slices
-from .base import Op, array_of, broadcast_shape, check_broadcast, namespace_of
-from .regions import IndexRegion, ReadRegion
+from .along import as_vector, gather_along, head, scatter_along, write_along
+from .along_grad import clear_along, padded_to, read_along
+from .base import Op, array_of, namespace_of
 
 __all__ = [
-    "index_add",
-    "index_copy",
-    "index_fill",
-    "masked_scatter",
     "scatter",
     "scatter_add",
     "scatter_reduce",
@@ -156,92 +152,7 @@ class ScatterWithReduce(Op):
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
-class IndexAdd(Op):
-    """``x`` plus ``alpha * source`` added along ``axis`` at the positions in ``index`` (a vector)."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array, axis: int, index: Array, source: Array, alpha: Any) -> Array:
-        xp = backend.array_module(x)
-        ctx.axis, ctx.index, ctx.alpha = axis, index, alpha
-        out = x.copy()
-        values = source if alpha == 1 else source * alpha
-        backend_of(out).scatter_add(
-            xp.moveaxis(as_vector(out), axis, 0), index, xp.moveaxis(as_vector(values), axis, 0)
-        )
-        return out
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        g_source = read_slices(grad, ctx.axis, ctx.index)
-        return grad, None, None, (g_source if ctx.alpha == 1 else g_source * ctx.alpha), None
-
-
-class IndexFill(Op):
-    """``x`` with its slices along ``axis`` at ``index`` filled with a constant."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array, axis: int, index: Array, value: Any) -> Array:
-        ctx.axis, ctx.index = axis, index
-        return put_slices(x, axis, index, value)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        return clear_slices(grad, ctx.axis, ctx.index), None, None, None
-
-
-class IndexFillTensor(IndexFill):
-    """``x`` with its slices along ``axis`` at ``index`` filled with a 0-dim tensor's value (which gets their gradient)."""
-
-    node_name = "IndexFillBackward1"
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        each_once = backend.array_module(ctx.index).unique(ctx.index)
-        g_value = read_slices(grad, ctx.axis, each_once).sum()
-        return clear_slices(grad, ctx.axis, ctx.index), None, None, g_value
-
-
-class IndexCopy(Op):
-    """``x`` with its slices along ``axis`` at ``index`` replaced by ``source``'s."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array, axis: int, index: Array, source: Array) -> Array:
-        ctx.axis, ctx.index = axis, index
-        return put_slices(x, axis, index, source)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        return clear_slices(grad, ctx.axis, ctx.index), None, None, read_slices(grad, ctx.axis, ctx.index)
-
-
-class MaskedScatter(Op):
-    """``x`` with the places where ``mask`` is True filled, in order, from ``source``'s leading elements."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array, mask: Array, source: Array) -> Array:
-        xp = backend.array_module(x)
-        shape = broadcast_shape(x.shape, mask.shape)
-        mask = xp.broadcast_to(mask, shape)
-        ctx.mask, ctx.source_shape = mask, source.shape
-        out = xp.array(xp.broadcast_to(x, shape))
-        out[mask] = source.reshape(-1)[: int(mask.sum())]
-        return out
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        picked = ReadRegion.call(grad, IndexRegion((ctx.mask,)))  # the gradient of each source element used
-        n = 1
-        for s in ctx.source_shape:
-            n *= s
-        g_source = padded_to(picked, (n,)).reshape(ctx.source_shape)
-        return namespace_of(grad).where(ctx.mask, 0, grad), None, g_source
-
-
 # ------------------------------------------------------------------------------ public functions
-def _dtype_name(dt: dtypes.dtype) -> str:
-    return dt._scalar_name
-
-
 def _scatter_checks(name: str, input: Tensor, dim: int, index: Tensor, src: Any) -> int:
     """The axis; torch's errors for index dtype, rank, sizes and range, and for src's dtype."""
     if not isinstance(index, Tensor):
@@ -280,7 +191,7 @@ def _check_range(index: Any, size: int, axis: int) -> None:
         raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {axis} with size {size}")
 
 
-def _value(input: Tensor, value: Any) -> Any:
+def fill_value(input: Tensor, value: Any) -> Any:
     """A Python number (or a 0-dim tensor's) converted to ``input``'s dtype as torch converts a fill value:
     straight from the number, with torch's overflow error (uint8 300, int 1e300, float16 1e6)."""
     v = value.item() if isinstance(value, Tensor) else value
@@ -314,11 +225,11 @@ def scatter(
                 "PyTorch release. Use torch.scatter_reduce instead for more reduction options.",
                 stacklevel=2,
             )
-        raw = src._data if isinstance(src, Tensor) else _value(input, src)
+        raw = src._data if isinstance(src, Tensor) else fill_value(input, src)
         return ScatterWithReduce.apply(input, axis, index._data, raw, "sum" if reduce == "add" else "prod")
     if isinstance(src, Tensor):
         return Scatter.apply(input, axis, index._data, src)
-    return ScatterValue.apply(input, axis, index._data, _value(input, src))
+    return ScatterValue.apply(input, axis, index._data, fill_value(input, src))
 
 
 def _src_tensor(name: str, src: Any) -> None:
@@ -347,117 +258,3 @@ def scatter_reduce(
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
     axis = _scatter_checks("scatter", input, dim, index, src)
     return ScatterReduce.apply(input, axis, index._data, src, reduce, include_self)
-
-
-def _flat_index(index: Tensor, axis: int, input: Tensor, negative: bool, error: type, prefix: str = "") -> Any:
-    """``index`` flattened, with torch's out-of-range error (``negative``: indices from the end allowed)."""
-    check_same_device([(0, input), (2, index)])
-    flat = index._data.reshape(-1)
-    size = input.shape[axis] if input.ndim else 1
-    bad = flat[(flat < (-size if negative else 0)) | (flat >= size)]
-    if bad.size:
-        raise error(f"{prefix}index {int(bad[0])} is out of bounds for dimension {axis} with size {size}")
-    return flat
-
-
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
-    """``input`` plus ``alpha * source``'s slices added along ``dim`` at ``index`` (repeats accumulate)."""
-    if index.dtype not in (dtypes.int64, dtypes.int32):
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {_dtype_name(index.dtype)}")
-    if index.ndim > 1:
-        raise IndexError(
-            f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: "
-            f"{_dtype_name(index.dtype)} and size: {list(index.shape)}"
-        )
-    if source.dtype is not input.dtype:
-        raise RuntimeError(
-            f"index_add_(): self ({_dtype_name(input.dtype)}) and source ({_dtype_name(source.dtype)}) "
-            "must have the same scalar type"
-        )
-    axis = input._wrap_dim(dim)
-    t_shape, s_shape = tuple(input.shape), tuple(source.shape)
-    if len(s_shape) != len(t_shape) or any(a != b for d, (a, b) in enumerate(zip(t_shape, s_shape)) if d != axis):
-        raise RuntimeError(
-            "source tensor shape must match self tensor shape, excluding the specified dimension. "
-            f"Got self.shape = {list(t_shape)} source.shape = {list(s_shape)}"
-        )
-    n = s_shape[axis] if s_shape else 1
-    if index.numel() != n:
-        raise RuntimeError(
-            f"index_add_(): Number of indices ({index.numel()}) should be equal to source.size(dim): ({n}), "
-            f"for dim: {axis}"
-        )
-    flat = _flat_index(index, axis, input, False, RuntimeError)
-    # Converted to input's dtype with torch's overflow check: an integer tensor truncates a float alpha.
-    alpha = dtypes.cast_scalar(alpha, input.dtype)
-    return IndexAdd.apply(input, axis, flat, source, alpha)
-
-
-def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
-    """``input`` with its slices along ``dim`` at ``index`` set to ``value`` (a number or a 0-dim tensor)."""
-    if index.dtype is not dtypes.int64:
-        raise IndexError("index_fill_(): Expected dtype int64 for index.")
-    if index.ndim > 1:
-        raise RuntimeError("Index has to be a vector/scalar")
-    axis = input._wrap_dim(dim)
-    flat = _flat_index(index, axis, input, True, IndexError)
-    flat = flat % (input.shape[axis] if input.ndim else 1)  # from the end, as positions
-    if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(
-                "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value.ndim} dimension(s)."
-            )
-        if value.requires_grad:
-            return IndexFillTensor.apply(input, axis, flat, value.to(input.dtype))
-    return IndexFill.apply(input, axis, flat, _value(input, value))
-
-
-def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
-    """``input`` with its slices along ``dim`` at ``index`` replaced by ``source``'s."""
-    if index.dtype is not dtypes.int64:
-        raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {_dtype_name(index.dtype)}")
-    if index.ndim > 1:
-        raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {index.ndim})")
-    if source.dtype is not input.dtype:
-        raise RuntimeError(
-            "index_copy_(): self and source expected to have the same dtype, but got (self) "
-            f"{_dtype_name(input.dtype)} and (source) {_dtype_name(source.dtype)}"
-        )
-    axis = input._wrap_dim(dim)
-    if source.ndim and input.ndim and source.ndim != input.ndim:
-        raise IndexError(
-            "index_copy_(): When source and destination are not scalars, their dimensionality must match. "
-            f"Source dimensionality ({source.ndim}), destination dimensionality ({input.ndim})"
-        )
-    for d, (a, b) in enumerate(zip(input.shape, source.shape)):
-        if d != axis and a != b:
-            raise RuntimeError(
-                "index_copy_(): Source/destination tensor must have same slice shapes. Destination slice shape: "
-                f"{a} at dimension {d} and source slice shape: {b} at dimension {d}."
-            )
-    n = source.shape[axis] if source.ndim else 1
-    if index.numel() != n:
-        raise IndexError(
-            f"index_copy_(): Number of indices ({index.numel()}) should be equal to source.size(dim) ({n})"
-        )
-    flat = _flat_index(index, axis, input, False, IndexError, "index_copy_(): ")
-    return IndexCopy.apply(input, axis, flat, source)
-
-
-def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
-    """``input`` with the places where ``mask`` is True filled, in order, from ``source``'s elements."""
-    if mask.dtype is not dtypes.bool_:
-        raise RuntimeError(
-            f"masked_scatter_ only supports boolean masks, but got mask with dtype {_dtype_name(mask.dtype)}"
-        )
-    if source.dtype is not input.dtype:
-        raise RuntimeError(
-            "masked_scatter: expected self and source to have same dtypes but got"
-            f"{_dtype_name(input.dtype)} and {_dtype_name(source.dtype)}"
-        )
-    check_broadcast(mask, input)
-    xp = input._xp
-    if int(xp.broadcast_to(mask._data, broadcast_shape(input._data.shape, mask._data.shape)).sum()) > source.numel():
-        raise RuntimeError("Number of elements of source < number of ones in mask")
-    return MaskedScatter.apply(input, mask._data, source)
