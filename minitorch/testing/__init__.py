@@ -4,7 +4,7 @@
   outputs and every input's gradient, naming the first backward Function that goes wrong.
 - ``first_divergence(model, torch_model, inputs)``: the first module whose output, then whose
   gradients, leave tolerance; ``lockstep(...)``: the first training step where two runs separate.
-- ``gradcheck`` / ``gradgradcheck``: finite-difference checks (the second is unavailable: no create_graph).
+- ``gradcheck`` / ``gradgradcheck``: finite-difference checks of first and second derivatives.
 - ``compare`` and ``DEFAULT_TOLERANCES``: the comparison underneath, with torch.testing's tolerances.
 - ``minitorch.testing.strategies``: hypothesis strategies (needs the optional ``hypothesis``).
 
@@ -13,8 +13,9 @@ nor hypothesis.
 """
 
 from .comparison import DEFAULT_TOLERANCES, Mismatch, compare, default_tolerances
-from .divergence import Divergence, DivergenceReport, LockstepReport, first_divergence, lockstep
+from .divergence import Divergence, DivergenceReport, first_divergence
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .lockstep import LockstepReport, lockstep
 from .parity import assert_parity
 
 __all__ = [

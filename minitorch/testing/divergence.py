@@ -1,18 +1,17 @@
-"""Where a minitorch model and its torch twin part ways: one forward/backward, or N training steps.
+"""Where a minitorch model and its torch twin part ways in one forward and backward.
 
 ``first_divergence`` hooks every leaf module of both models, runs one forward and
 backward on the same weights and data, and walks the records: in execution order
 for the forward (each module's inputs, then its output), in reverse for the backward
 (the gradient reaching a module's output, its parameters' gradients, the gradient
-of its input), and names the first place that leaves tolerance. ``lockstep`` trains
-both side by side and names the first step and tensor where they separate.
+of its input), and names the first place that leaves tolerance. The helpers here
+(the losses, weight copying) serve ``lockstep.py`` too, which trains both side by side.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
@@ -65,7 +64,7 @@ class DivergenceReport:
     def __str__(self) -> str:
         head = (
             f"first_divergence: {len(self.calls)} module calls, {self.dtype}, rtol {self.rtol:g}, "
-            f"atol {self.atol:g}; loss minitorch {_num(self.losses[0])}, torch {_num(self.losses[1])}"
+            f"atol {self.atol:g}; loss minitorch {number_text(self.losses[0])}, torch {number_text(self.losses[1])}"
         )
         if not self.diverged:
             return (
@@ -82,7 +81,7 @@ class DivergenceReport:
         return "\n".join(lines)
 
 
-def _num(x: Any) -> str:
+def number_text(x: Any) -> str:
     return "-" if x is None else f"{x:.10g}"
 
 
@@ -139,7 +138,7 @@ def _label(rec: dict, counts: dict) -> str:
     return rec["name"] + (f" (call {rec['n']})" if counts.get(rec["name"], 1) > 1 else "")
 
 
-def _loss(lib: Any, loss: LossSpec, out: Any, targets: Any, weights: np.ndarray) -> Any:
+def model_loss(lib: Any, loss: LossSpec, out: Any, targets: Any, weights: np.ndarray) -> Any:
     F = lib.nn.functional
     if callable(loss):
         return loss(lib, out, targets)
@@ -155,21 +154,21 @@ def _loss(lib: Any, loss: LossSpec, out: Any, targets: Any, weights: np.ndarray)
     if loss == "cross_entropy":
         return F.cross_entropy(out, targets)
     if loss == "mse":
-        return F.mse_loss(out, targets)
+        return F.msemodel_loss(out, targets)
     raise ValueError(
         f"loss must be a callable loss(lib, output, targets) or one of 'cross_entropy', 'mse', "
         f"'sum', 'weighted_sum', but got {loss!r}"
     )
 
 
-def _model_dtype(model: Any) -> Any:
+def model_dtype(model: Any) -> Any:
     for p in model.parameters():
         if p.dtype.is_floating_point:
             return to_numpy(p).dtype
     return np.dtype(np.float32)
 
 
-def _copy_or_check(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Divergence | None:
+def copy_or_check_weights(m_model: Any, t_model: Any, copy: bool, rtol: Any, atol: Any) -> Divergence | None:
     t_state = t_model.state_dict()
     if copy:
         with minitorch.no_grad():
@@ -225,11 +224,11 @@ def first_divergence(
         a ``DivergenceReport``; ``str(report)`` says "no divergence" for a faithful pair.
     """
     torch = import_torch()
-    dtype = _model_dtype(torch_model)
+    dtype = model_dtype(torch_model)
     dr, da = default_tolerances(dtype)
     rtol = dr if rtol is None else rtol
     atol = da if atol is None else atol
-    weights = _copy_or_check(minitorch_model, torch_model, copy_weights, rtol, atol)
+    weights = copy_or_check_weights(minitorch_model, torch_model, copy_weights, rtol, atol)
     ins = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     t_in = [make_input(torch, a, dtype, True) for a in ins]
     m_in = [make_input(minitorch, a, dtype, True) for a in ins]
@@ -239,7 +238,7 @@ def first_divergence(
     try:
         t_out, m_out = torch_model(*t_in), minitorch_model(*m_in)
         lw = np.random.default_rng(seed).uniform(-1, 1, tuple(t_out.shape))
-        t_loss, m_loss = _loss(torch, loss, t_out, t_tg, lw), _loss(minitorch, loss, m_out, m_tg, lw)
+        t_loss, m_loss = model_loss(torch, loss, t_out, t_tg, lw), model_loss(minitorch, loss, m_out, m_tg, lw)
         t_loss.backward()
         m_loss.backward()
     finally:
@@ -361,133 +360,3 @@ def _grad_of(m: Any, t: Any, rtol: float, atol: float, what: str) -> Mismatch | 
             f"{'missing' if t.grad is None else 'present'} in torch",
         )
     return compare(m.grad, t.grad, rtol, atol, what)
-
-
-@dataclass
-class LockstepReport:
-    """What ``lockstep`` found: the first step and tensor where the trajectories separate (if any)."""
-
-    steps: int
-    rtol: float
-    atol: float
-    losses: list = field(default_factory=list)
-    step: int | None = None
-    tensor: str = ""
-    phase: str = ""
-    mismatch: Mismatch | None = None
-
-    @property
-    def diverged(self) -> bool:
-        return self.step is not None
-
-    def __bool__(self) -> bool:
-        return self.diverged
-
-    def __str__(self) -> str:
-        if not self.diverged:
-            last = self.losses[-1] if self.losses else (None, None)
-            return (
-                f"lockstep: no divergence in {self.steps} steps (rtol {self.rtol:g}, atol {self.atol:g}); "
-                f"final loss minitorch {_num(last[0])}, torch {_num(last[1])}"
-            )
-        assert self.mismatch is not None  # set with the step
-        return (
-            f"lockstep: the trajectories separate at step {self.step} (of {self.steps}), {self.phase}, "
-            f"{self.tensor}: {self.mismatch.figures()}"
-        )
-
-
-def lockstep(
-    minitorch_model: Any,
-    torch_model: Any,
-    batches: Iterable[Any],
-    make_optimizer: Callable[[Any, list], Any],
-    loss: LossSpec = None,
-    steps: int | None = None,
-    copy_weights: bool = True,
-    rtol: float | None = None,
-    atol: float | None = None,
-    seed: int = 0,
-) -> LockstepReport:
-    """Train both models side by side and report the first step and tensor where they separate.
-
-    Each step zeroes the gradients, runs forward and the loss, compares the losses,
-    runs backward and compares every parameter's gradient, steps both optimizers and
-    compares every parameter. Steps are numbered from 1.
-
-    Args:
-        minitorch_model, torch_model: the pair (same parameter names).
-        batches: an iterable of ``(inputs, targets)`` pairs or of inputs alone; cycled when ``steps``
-            is larger.
-        make_optimizer: ``make_optimizer(lib, params)`` returning ``lib.optim.<Optimizer>(params, ...)``.
-        loss: as in ``first_divergence``.
-        steps: how many steps (default: one per batch).
-        copy_weights: copy torch's weights into minitorch's model first (default True).
-        rtol, atol: tolerances; default torch.testing.assert_close's for the models' dtype.
-        seed: seeds the default loss's random weighting.
-    """
-    torch = import_torch()
-    dtype = _model_dtype(torch_model)
-    dr, da = default_tolerances(dtype)
-    rtol = dr if rtol is None else rtol
-    atol = da if atol is None else atol
-    batches = list(batches)
-    steps = len(batches) if steps is None else steps
-    report = LockstepReport(steps, rtol, atol)
-    start = _copy_or_check(minitorch_model, torch_model, copy_weights, rtol, atol)
-    if start is not None:
-        report.step, report.phase, report.tensor, report.mismatch = 0, "before training", start.module, start.mismatch
-        return report
-    t_params, m_params = dict(torch_model.named_parameters()), dict(minitorch_model.named_parameters())
-    t_opt = make_optimizer(torch, list(t_params.values()))
-    m_opt = make_optimizer(minitorch, list(m_params.values()))
-    for step, batch in zip(range(1, steps + 1), itertools.cycle(batches)):
-        x, y = batch if isinstance(batch, (tuple, list)) and len(batch) == 2 else (batch, None)
-        t_opt.zero_grad()
-        m_opt.zero_grad()
-        t_out = torch_model(make_input(torch, x, dtype, False))
-        m_out = minitorch_model(make_input(minitorch, x, dtype, False))
-        lw = np.random.default_rng(seed).uniform(-1, 1, tuple(t_out.shape))
-        t_l = _loss(torch, loss, t_out, None if y is None else make_input(torch, y, dtype, False), lw)
-        m_l = _loss(minitorch, loss, m_out, None if y is None else make_input(minitorch, y, dtype, False), lw)
-        report.losses.append((float(to_numpy(m_l)), float(to_numpy(t_l))))
-        p = compare(m_l, t_l, rtol, atol, "loss")
-        if p is not None:
-            report.step, report.phase, report.tensor, report.mismatch = step, "loss", "loss", p
-            return report
-        t_l.backward()
-        m_l.backward()
-        if _first_param(report, step, "gradient after backward", m_params, t_params, lambda p: p.grad, rtol, atol):
-            return report
-        t_opt.step()
-        m_opt.step()
-        if _first_param(
-            report, step, "parameter after the optimizer step", m_params, t_params, lambda p: p, rtol, atol
-        ):
-            return report
-    return report
-
-
-def _first_param(
-    report: LockstepReport,
-    step: int,
-    phase: str,
-    m_params: dict,
-    t_params: dict,
-    get: Callable,
-    rtol: float,
-    atol: float,
-) -> bool:
-    for name, tp in t_params.items():
-        mv, tv = get(m_params[name]), get(tp)
-        if mv is None and tv is None:
-            continue
-        p = (
-            Mismatch(name, "gradient missing on one side")
-            if mv is None or tv is None
-            else compare(mv, tv, rtol, atol, name)
-        )
-        if p is not None:
-            report.step, report.phase, report.tensor, report.mismatch = step, phase, name, p
-            return True
-    return False
