@@ -1,10 +1,11 @@
 """An op's backward adding a leaf's gradient straight into its ``.grad`` (``Context.grad_into``), against torch.
 
-The engine offers a leaf's ``.grad`` only where nothing can tell the difference from accumulating
-afterwards: the leaf fed by this node alone, no hook on the way, no anomaly check, no ``autograd.grad``,
-no ``create_graph``. The matrix product (``MmThreads``) takes the offer where its GEMM can add. Each
-case here runs minitorch and torch side by side and checks what a user can observe: the values, the
-identity and version of ``.grad``, and which hooks see what.
+The engine offers a leaf's ``.grad`` to an op whose forward said it can add (``ctx.adds_into_grad``), and
+only where nothing can tell the difference from accumulating afterwards: the leaf fed by this node
+alone, no hook on the way, no anomaly check, no ``autograd.grad``, no ``create_graph``. The matrix
+product (``MmThreads``) takes the offer where its GEMM can add. Each case here runs minitorch and torch
+side by side and checks what a user can observe: the values, the identity and version of ``.grad``, and
+which hooks see what.
 """
 
 from __future__ import annotations
@@ -147,6 +148,18 @@ def test_no_offer_where_gradients_are_inspected_or_recorded(added: list) -> None
 
 
 @NEEDS_GEMM
+def test_a_small_product_is_not_offered_the_grad(added: list) -> None:
+    """Below the blocked products' size the offer would cost more than the addition it saves."""
+    x, w = minitorch.tensor(X[:4, :10]), minitorch.tensor(W[:10, :5], requires_grad=True)
+    out = minitorch.mm(x, w)
+    assert not out.grad_fn._ctx.adds_into_grad
+    out.sum().backward()
+    minitorch.mm(x, w).sum().backward()
+    assert added == []
+    np.testing.assert_allclose(w.grad.numpy(), 2 * np.repeat(X[:4, :10].sum(0)[:, None], 5, axis=1), rtol=1e-12)
+
+
+@NEEDS_GEMM
 def test_a_grad_laid_out_otherwise_is_added_to_as_before(added: list) -> None:
     """A .grad the GEMM cannot write (transposed, read-only) gets the product added by the engine instead."""
     x, w = minitorch.tensor(X), minitorch.tensor(W, requires_grad=True)
@@ -154,9 +167,3 @@ def test_a_grad_laid_out_otherwise_is_added_to_as_before(added: list) -> None:
     _loss(minitorch, x, w).backward()
     assert added == []
     np.testing.assert_allclose(w.grad.numpy(), 2 * X.T @ (X @ W), rtol=1e-12, atol=1e-9)
-
-
-def test_the_sentinel_says_what_it_is() -> None:
-    from minitorch.autograd.function import ADDED_TO_GRAD
-
-    assert repr(ADDED_TO_GRAD) == "ADDED_TO_GRAD"

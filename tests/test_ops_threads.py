@@ -256,7 +256,8 @@ def test_a_product_s_gradients_added_into_grad_agree_with_torch(
     with thread_count(2), pytest.MonkeyPatch.context() as patch:
         patch.setattr(linalg_numba, "add_product", spy)
         ours = _two_backwards(minitorch, a, b, g, leaves)
-    assert len(calls) == len(leaves)  # the second pass only: the first has no .grad to add into
+    # The second pass only (the first has no .grad to add into), for a product the size of two blocks (here 2).
+    assert len(calls) == (len(leaves) if m * k * n >= 2 else 0)
     ref = _two_backwards(torch, a.astype(np.float64), b.astype(np.float64), g.astype(np.float64), leaves)
     for o, r in zip(ours, ref):
         _close(o, r.astype(dtype), dtype, 2 * max(k, m, n))

@@ -24,17 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend import backend_of, elementwise
 from ..backend.fp_errors import restore, silence
 from . import anomaly
-from .function import (
-    ADDED_TO_GRAD,
-    AccumulateGrad,
-    BackwardNode,
-    Context,
-    Function,
-    Node,
-    grad_accumulator,
-    is_tensor,
-    wrap,
-)
+from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
 from .grad_mode import enable_grad, no_grad
 
 if TYPE_CHECKING:
@@ -129,17 +119,6 @@ def _accumulate(node: AccumulateGrad, grad: Any, owned: bool = False) -> None:
     """Add ``grad`` into the leaf's ``.grad``; ``owned``: nothing else refers to ``grad``, so a first
     gradient may become ``.grad`` itself instead of a copy (torch's AccumulateGrad steals it likewise)."""
     var = node.variable
-    if grad is ADDED_TO_GRAD:  # the op's backward added it into .grad (the engine offered it: no hooks)
-        var.grad._bump_version()
-    else:
-        _add_to_grad(var, grad, owned)
-    if var._post_accumulate_hooks:
-        for hook in tuple(var._post_accumulate_hooks):
-            hook(var)
-
-
-def _add_to_grad(var: Any, grad: Any, owned: bool) -> None:
-    """``var.grad += grad``, or ``grad`` as the first ``.grad`` (without a copy when ``owned``), after the hooks."""
     if var._hooks:
         grad = _run_hooks(var._hooks, grad)
         owned = False
@@ -155,6 +134,31 @@ def _add_to_grad(var: Any, grad: Any, owned: bool) -> None:
     else:
         elementwise.run_update(var.grad._data, "add", grad)  # (a large one by the device's kernel)
         var.grad._bump_version()
+    if var._post_accumulate_hooks:
+        for hook in tuple(var._post_accumulate_hooks):
+            hook(var)
+
+
+def _apply_offering(node: BackwardNode, grads: list, deps: dict, buffers: dict) -> list:
+    """``node.apply`` with the ``.grad`` of the leaves it alone feeds offered to its op (``Context.grad_into``):
+    a gradient the op has added into its leaf's ``.grad`` comes back as that very array, and is done here
+    (the version bump and the post-accumulate hooks of accumulating) instead of being handed on."""
+    ctx = node._ctx
+    offers = ctx.grad_into = _grads_to_add_into(node, deps, buffers)
+    try:
+        input_grads = node.apply(grads, False)
+    finally:
+        ctx.grad_into = None
+    if offers is not None:
+        for i, (pos, (child, _)) in enumerate(zip(node._input_positions, node.next_functions)):
+            target = offers.get(pos)
+            if target is not None and input_grads[i] is target:
+                input_grads[i] = None  # (nothing left for the leaf's node to add)
+                var = child.variable
+                var.grad._bump_version()
+                for hook in tuple(var._post_accumulate_hooks):
+                    hook(var)
+    return input_grads
 
 
 def _grads_to_add_into(node: BackwardNode, deps: dict, buffers: dict) -> dict | None:
@@ -248,8 +252,8 @@ def execute(
     captured: dict = {}
     needed = None if capture is None else _leading_to(root_nodes, {node for node, _ in capture})
     check = anomaly._enabled
-    # Whether an op may add a leaf's gradient into its .grad itself: only where .grad is what receives gradients
-    # and nothing inspects them on the way (anomaly mode's check, a node's post hooks: see below).
+    # Whether an op may add a leaf's gradient into its .grad itself (``_apply_offering``): only where .grad is
+    # what receives the gradients and nothing inspects them on the way (anomaly mode's check, a node's post hooks).
     adding = capture is None and not graph and not check
     with enable_grad() if graph else no_grad():
         while ready:
@@ -277,13 +281,8 @@ def execute(
             input_grads: list | None  # None once handed on (below)
             if (grads[0] is None) if len(grads) == 1 else all(g is None for g in grads):
                 input_grads = [None] * len(node.next_functions)
-            elif adding and node._function.adds_into_grad and not node._post_hooks:
-                ctx = node._ctx
-                ctx.grad_into = _grads_to_add_into(node, deps, buffers)
-                try:
-                    input_grads = node.apply(grads, graph)
-                finally:
-                    ctx.grad_into = None
+            elif adding and node._ctx.adds_into_grad and not node._post_hooks:
+                input_grads = _apply_offering(node, grads, deps, buffers)
             else:
                 input_grads = node.apply(grads, graph)
                 if check:

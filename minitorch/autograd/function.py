@@ -27,7 +27,6 @@ from ..backend import HOST
 from . import anomaly
 from .grad_mode import is_grad_enabled, no_grad
 from .nodes import (  # noqa: F401  (re-exported: the engine, ops and tests import them from here)
-    ADDED_TO_GRAD,
     AccumulateGrad,
     BackwardNode,
     FunctionBackward,
@@ -56,9 +55,6 @@ class FunctionBase:
     scalar_edges: tuple = ()
     # The kind's node class and the suffix of its node names (torch: ``MulBackward0``, ``MyFnBackward``).
     _node_base: type = BackwardNode
-    # Whether ``backward`` may add an input's gradient straight into its leaf's ``.grad`` (``Context.grad_into``),
-    # saving a gradient array and the pass that adds it (a product's GEMM adding into its result).
-    adds_into_grad = False
     _node_suffix = "Backward0"
     _node_cls: type
 

@@ -39,20 +39,6 @@ _FREED = (
 _TENSOR: Any = None
 
 
-class _AddedToGrad:
-    """The gradient a backward returns for an input whose gradient it has already added into that leaf's
-    ``.grad`` (the array the engine offered in ``Context.grad_into``): the engine then only does what
-    accumulating does besides the addition (the version bump, the post-accumulate hooks)."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "ADDED_TO_GRAD"
-
-
-ADDED_TO_GRAD = _AddedToGrad()
-
-
 def register_tensor_class(cls: type) -> None:
     """Tell autograd which class its tensors are (called once, by ``minitorch.tensor``)."""
     global _TENSOR
@@ -193,8 +179,6 @@ class BackwardNode(Node):
             g = raw[pos]
             if meta is None:  # a Python number's (None, 0) edge
                 g = None
-            elif g is ADDED_TO_GRAD:
-                pass
             elif g is not None:
                 shape, dt = meta
                 if g.shape != shape:

@@ -92,8 +92,10 @@ class Context:
     _freed = False
     _graph_node: Any = None  # the node running backward under create_graph: saved values unpack as tensors
     needs_input_grad: tuple = ()
-    # {argument position: a leaf's ``.grad`` array} that the backward may add that input's gradient into
-    # (returning ``ADDED_TO_GRAD`` for it); offered by the engine only to ops whose ``adds_into_grad`` is set.
+    # Set by a forward whose backward can add an input's gradient straight into that leaf's ``.grad`` (saving a
+    # gradient array and the pass that adds it); the engine then offers, for its backward only, ``grad_into``:
+    # {argument position: the leaf's ``.grad`` array}. The backward returns the array itself where it added.
+    adds_into_grad = False
     grad_into: dict | None = None
 
     def save_for_backward(self, *values: Any) -> None:

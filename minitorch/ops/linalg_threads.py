@@ -18,11 +18,9 @@ Registered on the host whether or not numba is installed: it needs numpy only.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..autograd.function import ADDED_TO_GRAD, Context
+from ..autograd.function import Context
 from ..backend import HOST, Array, threads, workers
 from . import linalg_numba
 from .base import is_tensor
@@ -77,14 +75,12 @@ def product(a: Array, b: Array) -> Array:
     return out
 
 
-def gradient(a: Array, b: Array, ctx: Context, position: int) -> Any:
-    """``a @ b``, the gradient of the argument at ``position``: or ``ADDED_TO_GRAD`` once the product's GEMM has
-    added it into the leaf's ``.grad`` that the engine offers (``ctx.grad_into``), where ``linalg_numba`` can."""
-    into = ctx.grad_into
-    if into is not None:
-        target = into.get(position)
-        if target is not None and linalg_numba.add_product(a, b, target):
-            return ADDED_TO_GRAD
+def gradient(a: Array, b: Array, into: dict, position: int) -> Array:
+    """``a @ b``, the gradient of the argument at ``position``; where the engine offers that leaf's ``.grad``
+    (``into``: ``ctx.grad_into``) and ``linalg_numba`` can, added by the GEMM into it, which is returned."""
+    target = into.get(position)
+    if target is not None and linalg_numba.add_product(a, b, target):
+        return target
     return product(a, b)
 
 
@@ -92,12 +88,13 @@ class MmThreads(Mm):
     """Matrix times matrix, the product and both gradients split over the worker threads."""
 
     node_name = "MmBackward0"
-    adds_into_grad = True  # a weight's gradient is added by the GEMM into its .grad (``gradient``)
 
     @staticmethod
     def forward(ctx: Context, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.ndims = (2, 2)
+        # The gradients' products are cut into blocks as this one: GEMMs that can add into a leaf's .grad.
+        ctx.adds_into_grad = a.size * b.shape[1] >= 2 * linalg_numba.MIN_BLOCK
         return product(a, b)
 
     @staticmethod
@@ -105,9 +102,11 @@ class MmThreads(Mm):
         if is_tensor(grad):  # create_graph: the plain twin's backward, recorded
             return Mm.backward(ctx, grad)
         a, b = ctx.saved_tensors
-        ga = None if b is None else gradient(grad, b.T, ctx, 0)
-        gb = None if a is None else gradient(a.T, grad, ctx, 1)
-        return ga, gb
+        into = ctx.grad_into  # the leaves' .grad the engine offers to add into, or None
+        if into is None:
+            return (None if b is None else product(grad, b.T)), (None if a is None else product(a.T, grad))
+        ga = None if b is None else gradient(grad, b.T, into, 0)
+        return ga, (None if a is None else gradient(a.T, grad, into, 1))
 
 
 class AddmmThreads(Addmm):
