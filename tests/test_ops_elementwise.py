@@ -573,3 +573,30 @@ def test_prod_gradient_follows_torchs_formula(x):
 def test_pow_exponent_gradient_multiplies_after_selecting_as_torch():
     # sqrt'(0) = inf reaches 0 ** 2, whose exponent gradient torch selects as 0 and then multiplies: NaN.
     check_parity(lambda lib, a, b: (a**b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x.clamp(min=0)",
+        "x.clamp(-0.5, 0.5)",
+        "x.clip(max=1.0)",
+        "x.clamp(min=y)",
+        "lib.clamp_min(x, 0.25)",
+        "lib.clamp_max(x, 0.25)",
+        "lib.clamp_min(x, y)",
+        "lib.clamp_max(x, y)",
+        "x.clamp_min(0)",
+        "x.clamp_max(y)",
+    ],
+)
+def test_clamp_spellings_record_torch_s_nodes_and_gradients(expr):
+    """clamp, clamp_min and clamp_max: torch's node names (ClampBackward1, ClampMinBackward0, ...) and values."""
+    x = np.array([1.5, -2.5, 0.25, -0.25, 0.0])
+    y = np.array([0.7, -3.0, 0.25, 0.3, -1.0])
+    check_parity(lambda lib, a, b: eval(expr, {"x": a, "y": b, "lib": lib}), x, y)
+    names = []
+    for lib in (minitorch, torch):
+        x_t, y_t = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        names.append(type(eval(expr, {"x": x_t, "y": y_t, "lib": lib}).grad_fn).__name__)
+    assert names[0] == names[1]

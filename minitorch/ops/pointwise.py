@@ -9,7 +9,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, Operand, check_broadcast
-from .selection import clamp
+from .selection import ClampMax, ClampMaxTensor, ClampMin, ClampMinTensor, clamp_as
 
 __all__ = ["clamp_max", "clamp_min", "lerp"]
 
@@ -78,9 +78,9 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
 
 def clamp_min(input: Tensor, min: Any) -> Tensor:
     """``max(input, min)`` elementwise (``min`` a number or a tensor)."""
-    return clamp(input, min=min)
+    return clamp_as(ClampMin, ClampMinTensor, input, min, None, None)
 
 
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     """``min(input, max)`` elementwise (``max`` a number or a tensor)."""
-    return clamp(input, max=max)
+    return clamp_as(ClampMax, ClampMaxTensor, input, None, max, None)

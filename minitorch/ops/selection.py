@@ -146,6 +146,30 @@ class ClampTensor(Op):
         return masked(grad, keep), g_lo, g_hi
 
 
+class ClampMin(Clamp):
+    """``clamp_min`` with a number: ``Clamp`` under torch's name for it."""
+
+    node_name = "ClampMinBackward0"
+
+
+class ClampMax(Clamp):
+    """``clamp_max`` with a number: ``Clamp`` under torch's name for it."""
+
+    node_name = "ClampMaxBackward0"
+
+
+class ClampMinTensor(ClampTensor):
+    """``clamp_min`` with a tensor bound, under torch's name for it."""
+
+    node_name = "ClampMinBackward1"
+
+
+class ClampMaxTensor(ClampTensor):
+    """``clamp_max`` with a tensor bound, under torch's name for it."""
+
+    node_name = "ClampMaxBackward1"
+
+
 # ------------------------------------------------------------------ wrappers
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors."""
@@ -191,6 +215,14 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
 
 def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None = None) -> Tensor:
     """Limit values to [min, max]; either bound may be None, or a tensor."""
+    return clamp_as(Clamp, ClampTensor, input, min, max, out)
+
+
+def clamp_as(
+    by_number: type[Clamp], by_tensor: type[ClampTensor], input: Tensor, min: Any, max: Any, out: Any
+) -> Tensor:
+    """``clamp``, recorded as ``by_number`` (constant bounds) or ``by_tensor`` (tensor bounds): the ops of one
+    computation under the node names torch gives clamp, clamp_min and clamp_max."""
     if max is None and out is None and type(min) is int and plain_operands(input, min):  # relu's spelling, clamp(min=0)
         d = input._data
         lo = CLAMP_BOUNDS.get((min, d.dtype)) if type(d) is _HOST_ARRAY else None
@@ -199,7 +231,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
             if type(d) is _HOST_ARRAY:
                 lo.flags.writeable = False  # shared by every call with this bound
                 CLAMP_BOUNDS.put((min, d.dtype), lo)
-        return backend_of(d).kernel(Clamp).apply(input, lo, None)
+        return backend_of(d).kernel(by_number).apply(input, lo, None)
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
@@ -216,13 +248,13 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
         check_broadcast(x, *bounds)
         lo = bounds.pop(0) if min is not None else None
         hi = bounds.pop(0) if max is not None else None
-        return _maybe_out(ClampTensor.apply(x, lo, hi), out)
+        return _maybe_out(by_tensor.apply(x, lo, hi), out)
     bounds = [v for v in (min, max) if v is not None]
     if input._data.dtype.kind == "f" and all(type(v) is float or type(v) is int for v in bounds):
         # Python numbers leave a floating tensor's dtype as it is (the common clamp(min=0) of the tutorials).
         lo = None if min is None else input._xp.asarray(dtypes.cast_scalar(min, input.dtype))
         hi = None if max is None else input._xp.asarray(dtypes.cast_scalar(max, input.dtype))
-        return _maybe_out(backend_of(input._data).kernel(Clamp).apply(input, lo, hi), out)
+        return _maybe_out(backend_of(input._data).kernel(by_number).apply(input, lo, hi), out)
     for v in bounds:
         if not dtypes.is_number(v):
             raise TypeError(
@@ -237,7 +269,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None, *, out: Tensor | None
     x = to_dtype(input, dt)
     lo = None if min is None else x._xp.asarray(dtypes.cast_scalar(min, dt))
     hi = None if max is None else x._xp.asarray(dtypes.cast_scalar(max, dt))
-    return _maybe_out(backend_of(x._data).kernel(Clamp).apply(x, lo, hi), out)
+    return _maybe_out(backend_of(x._data).kernel(by_number).apply(x, lo, hi), out)
 
 
 clip = clamp

@@ -25,7 +25,7 @@ from ..autograd.function import Context
 from ..backend import HOST, Array, jit, threads
 from ..backend.jit import prange
 from .base import is_tensor
-from .selection import Clamp
+from .selection import Clamp, ClampMax, ClampMin
 from .unary import Relu
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -192,10 +192,22 @@ class ClampNumba(Clamp):
         return Clamp.backward(ctx, grad) if gx is None else (gx, None, None)
 
 
+class ClampMinNumba(ClampNumba, ClampMin):
+    """``ClampNumba`` under clamp_min's node name."""
+
+    node_name = "ClampMinBackward0"
+
+
+class ClampMaxNumba(ClampNumba, ClampMax):
+    """``ClampNumba`` under clamp_max's node name."""
+
+    node_name = "ClampMaxBackward0"
+
+
 KERNELS = (
     relu_forward, relu_forward_serial, relu_backward, relu_backward_serial,
     clamp_forward, clamp_forward_serial, clamp_backward, clamp_backward_serial,
 )  # fmt: skip
-VARIANTS = {Relu: ReluNumba, Clamp: ClampNumba}
+VARIANTS = {Relu: ReluNumba, Clamp: ClampNumba, ClampMin: ClampMinNumba, ClampMax: ClampMaxNumba}
 for _plain, _fast in VARIANTS.items():
     jit.register(HOST, _plain, _fast)
