@@ -22,7 +22,7 @@ from typing import Any, ClassVar, SupportsIndex
 
 import numpy as np
 
-from . import backend, dtypes, tensor_convert, tensor_inplace, tensor_methods, tensor_operators
+from . import backend, dtypes, tensor_convert, tensor_inplace, tensor_math, tensor_methods, tensor_operators
 from ._tensor_str import tensor_repr
 from .autograd import engine, grad_mode
 from .autograd import function as autograd_function
@@ -45,6 +45,7 @@ class Tensor(
     tensor_inplace.InplaceMethods,
     tensor_operators.OperatorMethods,
     tensor_methods.TensorMethods,
+    tensor_math.MathMethods,
     tensor_convert.ConversionMethods,
 ):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
@@ -477,5 +478,5 @@ autograd_function.register_tensor_class(Tensor)
 from . import creation as _creation  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
-tensor_methods._ops = tensor_operators._ops = tensor_inplace._ops = tensor_convert._ops = _ops
+tensor_methods._ops = tensor_operators._ops = tensor_inplace._ops = tensor_convert._ops = tensor_math._ops = _ops
 tensor_convert._creation = _creation

@@ -26,6 +26,7 @@ CORE_LAYERS = [
         "minitorch.tensor_operators",
         "minitorch.tensor_inplace",
         "minitorch.tensor_convert",
+        "minitorch.tensor_math",
         "minitorch.tensor",
         "minitorch.tensor_legacy",
         "minitorch.nested_data",

@@ -145,6 +145,26 @@ CASES: list = [
         lambda lib, x: lib.sign(x) * x + lib.floor(x * 2) * x + lib.ceil(x) * x + lib.round(x * 3) * x,
         one(off(0.0, 0.5, -0.5, 1.0, -1.0, 1 / 6, -1 / 6, 5 / 6, -5 / 6)),  # the jumps of each rounding
     ),
+    ("trunc_fix", lambda lib, x: lib.trunc(x * 2) * x + (x * 3).fix() * x, one(off(*(k / 6 for k in range(-6, 7))))),
+    # elementary.py
+    ("sinh_cosh", lambda lib, x: lib.sinh(x * 2) + x.cosh() * x, one()),
+    ("tan", lambda lib, x: lib.tan(x), one()),
+    ("asin_acos", lambda lib, x: lib.asin(x * 0.9) * x + (x * 0.8).acos(), one()),
+    ("atan", lambda lib, x: lib.atan(x * 3), one()),
+    (
+        "asinh_acosh_atanh",
+        lambda lib, x: lib.asinh(x * 3) + (x.abs() + 1.2).acosh() + lib.atanh(x * 0.9),
+        one(off(0.0)),
+    ),
+    ("log2_log10_log1p", lambda lib, x: lib.log2(x) * lib.log10(x + 1) + x.log1p(), one(positive)),
+    ("exp2_expm1", lambda lib, x: lib.exp2(x) * x.expm1(), one()),
+    ("rsqrt", lambda lib, x: lib.rsqrt(x), one(positive)),
+    ("erf", lambda lib, x: lib.erf(x * 2) * x, one()),
+    ("frac", lambda lib, x: lib.frac(x * 3) * x, one(off(*(k / 3 for k in range(-3, 4))))),
+    ("deg2rad_rad2deg", lambda lib, x: lib.deg2rad(x * x) * x.rad2deg(), one()),
+    ("atan2", lambda lib, x, y: lib.atan2(x, y) * x, broadcast(2, (nonzero, nonzero))),
+    ("hypot", lambda lib, x, y: lib.hypot(x, y) * y, broadcast(2, (real, nonzero))),
+    ("logaddexp", lambda lib, x, y: lib.logaddexp(x, y * 2) * x, broadcast(2)),
     # two tensors (or a tensor and a number)
     ("add_alpha", lambda lib, x, y: lib.add(x * x, y, alpha=2), broadcast(2)),
     ("sub_alpha", lambda lib, x, y: lib.sub(x, y * y, alpha=-0.5), broadcast(2)),
@@ -771,6 +791,8 @@ ELSEWHERE = {
     ),
     "ReluNumba": "tests/test_ops_numba.py::test_relu_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
     "ClampNumba": "tests/test_ops_numba.py::test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
+    "ClampMinNumba": "tests/test_ops_numba.py::test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
+    "ClampMaxNumba": "tests/test_ops_numba.py::test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice",
     "BatchNormNumba": (
         "tests/test_ops_numba.py::test_batch_norm_variant_is_what_the_public_functions_run_and_it_differentiates_twice"
     ),

@@ -46,6 +46,20 @@ def off(*points: float) -> Callable[[np.ndarray], np.ndarray]:
     return lambda a: S.away_from(a, points)
 
 
+def inside_unit(a: np.ndarray) -> np.ndarray:
+    """Values in [-0.9, 0.9]: asin, acos, atanh (singular at +-1)."""
+    return np.asarray(a * 0.9)
+
+
+def above_one(a: np.ndarray) -> np.ndarray:
+    """Values in [1.1, 2.1]: acosh (singular at 1)."""
+    return np.asarray(np.abs(a) + 1.1)
+
+
+# x * 3 off the integers (trunc, frac: steps of 1 on [-3, 3])
+THIRDS = off(*(k / 3 for k in range(-3, 4)))
+
+
 def grid(k: int) -> Callable[[np.ndarray], np.ndarray]:
     """Values on 0.03 * n + 0.01 * k: operands with different ``k`` never tie (maximum, tensor clamp)."""
     return lambda a: np.asarray(np.round(a / 0.03) * 0.03 + 0.01 * k)
@@ -123,6 +137,29 @@ UNARY = [
     ("floor", lambda lib, x: x.floor(), off(-1.0, 0.0, 1.0)),
     ("ceil", lambda lib, x: lib.ceil(x), off(-1.0, 0.0, 1.0)),
     ("round", lambda lib, x: x.round(), off(-0.5, 0.5)),
+    ("trunc", lambda lib, x: lib.trunc(x * 3), THIRDS),
+    ("fix_method", lambda lib, x: (x * 3).fix(), THIRDS),
+    # elementary.py
+    ("sinh", lambda lib, x: lib.sinh(x * 3), real),
+    ("cosh", lambda lib, x: x.cosh(), real),
+    ("tan", lambda lib, x: lib.tan(x), real),
+    ("asin", lambda lib, x: lib.asin(x), inside_unit),
+    ("arcsin_method", lambda lib, x: x.arcsin(), inside_unit),
+    ("acos", lambda lib, x: x.acos(), inside_unit),
+    ("atan", lambda lib, x: lib.atan(x * 4), real),
+    ("asinh", lambda lib, x: lib.asinh(x * 4), real),
+    ("acosh", lambda lib, x: x.acosh(), above_one),
+    ("atanh", lambda lib, x: lib.arctanh(x), inside_unit),
+    ("log2", lambda lib, x: lib.log2(x), positive),
+    ("log10", lambda lib, x: x.log10(), positive),
+    ("log1p", lambda lib, x: lib.log1p(x * 0.9), real),
+    ("exp2", lambda lib, x: x.exp2(), real),
+    ("expm1", lambda lib, x: lib.expm1(x), real),
+    ("rsqrt", lambda lib, x: lib.rsqrt(x), positive),
+    ("erf", lambda lib, x: x.erf(), real),
+    ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
+    ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),
+    ("rad2deg", lambda lib, x: x.rad2deg(), real),
 ]
 
 
@@ -148,6 +185,12 @@ BINARY = [
     ("pow_fn", lambda lib, x, y: lib.pow(x, 3 * y), positive, real),
     ("maximum", lambda lib, x, y: lib.maximum(x, y), grid(0), grid(1)),
     ("minimum", lambda lib, x, y: x.minimum(y), grid(0), grid(1)),
+    # elementary.py
+    # (the first operand off 0 too: atan2 jumps by 2 pi across y = 0 where x < 0)
+    ("atan2", lambda lib, x, y: lib.atan2(x, y), nonzero, nonzero),
+    ("arctan2_method", lambda lib, x, y: y.arctan2(x), nonzero, nonzero),
+    ("hypot", lambda lib, x, y: lib.hypot(x, y), real, nonzero),
+    ("logaddexp", lambda lib, x, y: x.logaddexp(y * 3), real, real),
 ]
 
 
@@ -600,3 +643,40 @@ def test_clamp_spellings_record_torch_s_nodes_and_gradients(expr):
         x_t, y_t = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
         names.append(type(eval(expr, {"x": x_t, "y": y_t, "lib": lib}).grad_fn).__name__)
     assert names[0] == names[1]
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.frac(i)",
+        "lib.hypot(i, i)",
+        "lib.logaddexp(i, i)",
+        "lib.atan2(f, 2)",
+        "lib.hypot(f, 0.5)",
+        "lib.logaddexp(2.0, f)",
+    ],
+)
+def test_elementary_functions_refuse_what_torch_refuses(expr):
+    """Integer tensors where torch's kernels take floats only; numbers where torch's functions take tensors."""
+    raised = []
+    for lib in (torch, minitorch):
+        i, f = lib.tensor([1, 2]), lib.tensor([0.5, 1.5])
+        with pytest.raises((TypeError, NotImplementedError)) as err:
+            eval(expr, {"lib": lib, "i": i, "f": f})
+        raised.append((err.type, str(err.value)))
+    assert raised[1] == raised[0]
+
+
+def test_elementary_functions_of_integers_compute_in_the_default_float():
+    for name in ("sinh", "asin", "log2", "rsqrt", "erf", "deg2rad", "expm1"):
+        for dtype in (minitorch.float32, minitorch.float64):
+            minitorch.set_default_dtype(dtype)
+            try:
+                got = getattr(minitorch, name)(minitorch.tensor([0, 1]))
+            finally:
+                minitorch.set_default_dtype(minitorch.float32)
+            want = getattr(torch, name)(torch.tensor([0, 1], dtype=torch.float64))
+            assert got.dtype is dtype
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+    assert minitorch.atan2(minitorch.tensor([1]), minitorch.tensor([2])).dtype is minitorch.float32
+    assert minitorch.trunc(minitorch.tensor([3, -2])).dtype is minitorch.int64

@@ -59,9 +59,9 @@ from minitorch.ops.pool_numba import MaxPool2DTiledNumba
 from minitorch.ops.pool_tiled import MaxPool2DTiled
 from minitorch.ops.recurrence import GRULayer, LSTMLayer
 from minitorch.ops.recurrence_numba import GRULayerNumba, LSTMLayerNumba
-from minitorch.ops.selection import Clamp
+from minitorch.ops.selection import Clamp, ClampMax, ClampMin
 from minitorch.ops.unary import Relu
-from minitorch.ops.unary_numba import ClampNumba, ReluNumba
+from minitorch.ops.unary_numba import ClampMaxNumba, ClampMinNumba, ClampNumba, ReluNumba
 
 needs_numba = pytest.mark.skipif(not jit.enabled(), reason="numba is not installed (or MINITORCH_NO_NUMBA is set)")
 SETTINGS = settings(max_examples=25, deadline=None)
@@ -711,14 +711,29 @@ def _clamp_bounds(a: Any, lo: Any, hi: Any) -> tuple:
 
 
 @needs_numba
-def test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice() -> None:
-    assert HOST.kernel(Clamp) is ClampNumba
+@pytest.mark.parametrize(
+    "spelling, node, lo, hi",
+    [
+        (lambda x: x.clamp(min=0.0, max=2.0), "ClampBackward1", 0.0, 2.0),
+        (lambda x: minitorch.clamp_min(x, 0.0), "ClampMinBackward0", 0.0, np.inf),
+        (lambda x: x.clamp_max(2.0), "ClampMaxBackward0", -np.inf, 2.0),
+    ],
+    ids=["clamp", "clamp_min", "clamp_max"],
+)
+def test_clamp_variant_is_what_the_public_functions_run_and_it_differentiates_twice(
+    spelling: Any, node: str, lo: float, hi: float
+) -> None:
+    variants = (ClampNumba, ClampMinNumba, ClampMaxNumba)
+    assert (HOST.kernel(Clamp), HOST.kernel(ClampMin), HOST.kernel(ClampMax)) == variants
     x = minitorch.tensor([-2.0, 0.5, 3.0], dtype=minitorch.float64, requires_grad=True)
-    y = (x.clamp(min=0.0, max=2.0) ** 2).sum()
-    (g,) = minitorch.autograd.grad(y, x, create_graph=True)
+    out = spelling(x)
+    assert type(out.grad_fn).__name__ == node and type(out.grad_fn)._function in variants
+    (g,) = minitorch.autograd.grad((out**2).sum(), x, create_graph=True)
     (gg,) = minitorch.autograd.grad(g.sum(), x)
-    np.testing.assert_array_equal(g.detach().numpy(), [0.0, 1.0, 0.0])
-    np.testing.assert_array_equal(gg.numpy(), [0.0, 2.0, 0.0])
+    v = x.detach().numpy()
+    keep = (v >= lo) & (v <= hi)
+    np.testing.assert_array_equal(g.detach().numpy(), np.where(keep, 2 * np.clip(v, lo, hi), 0.0))
+    np.testing.assert_array_equal(gg.numpy(), np.where(keep, 2.0, 0.0))
 
 
 @needs_numba

@@ -71,6 +71,37 @@ from .cross_entropy import cross_entropy, nll_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
+from .elementary import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    deg2rad,
+    erf,
+    exp2,
+    expm1,
+    frac,
+    hypot,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    rad2deg,
+    rsqrt,
+    sinh,
+    tan,
+)
 from .embedding import embedding, embedding_renorm_
 from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
@@ -145,6 +176,7 @@ from .unary import (
     ceil,
     cos,
     exp,
+    fix,
     floor,
     isfinite,
     isinf,
@@ -161,6 +193,7 @@ from .unary import (
     sqrt,
     square,
     tanh,
+    trunc,
 )
 from .upsample import interpolate
 

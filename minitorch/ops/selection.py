@@ -173,7 +173,7 @@ class ClampMaxTensor(ClampTensor):
 # ------------------------------------------------------------------ wrappers
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors."""
-    _check_tensors("maximum", input, other)
+    require_tensors("maximum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Maximum.apply(a, b)
@@ -181,13 +181,13 @@ def maximum(input: Tensor, other: Tensor) -> Tensor:
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors."""
-    _check_tensors("minimum", input, other)
+    require_tensors("minimum", input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Minimum.apply(a, b)
 
 
-def _check_tensors(name: str, *operands: Any) -> None:
+def require_tensors(name: str, *operands: Any) -> None:
     """torch's TypeError for an op that takes tensors only (maximum(x, 0.5))."""
     for i, x in enumerate(operands):
         if not isinstance(x, Tensor):

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..backend import array_module, device_of, is_array
 from ..tensor import Tensor
-from . import cumulative, join, linalg, reduce, selection, shape, unary
+from . import cumulative, elementary, join, linalg, reduce, selection, shape, unary
 from .base import as_tensor
 
 
@@ -50,6 +50,8 @@ cos = _unary("cos", unary.cos)
 tanh = _unary("tanh", unary.tanh)
 abs = _unary("abs", unary.abs)
 sign = _unary("sign", unary.sign)
+sinh = _unary("sinh", elementary.sinh)
+cosh = _unary("cosh", elementary.cosh)
 
 
 log1p = _unary("log1p", unary.Log1p.apply)

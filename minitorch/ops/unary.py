@@ -1,4 +1,5 @@
-"""Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu."""
+"""Elementwise functions of one tensor: neg, abs, exp, log, sqrt, sin, cos, tanh, sigmoid, relu; the stepwise ones
+(sign, floor, ceil, round, trunc). More elementary functions (sinh, asin, log2, rsqrt, ...): elementary.py."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ __all__ = [
     "sqrt",
     "square",
     "tanh",
+    "trunc",
+    "fix",
 ]
 
 
@@ -232,7 +235,9 @@ class ThresholdBackward(Op):
 
 
 class Log1p(Op):
-    """log(1 + x), exact near 0 (not exported: ``xp.log1p`` of backward bodies)."""
+    """log(1 + x), exact near 0 (``elementary.log1p``; ``xp.log1p`` of backward bodies)."""
+
+    node_name = "Log1PBackward0"
 
     @staticmethod
     def forward(ctx: Context, x: Array) -> Array:
@@ -246,7 +251,7 @@ class Log1p(Op):
 
 
 class Erf(Op):
-    """The error function (not exported; GELU's backward calls it with ``Erf.call``, numpy having none)."""
+    """The error function (``elementary.erf``; GELU's backward calls it with ``Erf.call``, numpy having none)."""
 
     @staticmethod
     def forward(ctx: Context, x: Array) -> Array:
@@ -378,6 +383,10 @@ class Round(_Stepwise):
     """Round half to even."""
 
 
+class Trunc(_Stepwise):
+    """Round toward zero."""
+
+
 def sign_array(x: Any) -> Any:
     """-1, 0 or 1 by sign on a raw array, as torch's: 0 for NaN (numpy's sign gives NaN), a bool stays a bool."""
     xp = backend.array_module(x)
@@ -400,6 +409,14 @@ def floor(input: Tensor) -> Tensor:
 def ceil(input: Tensor) -> Tensor:
     """Smallest integer not below each element (zero gradient; integer tensors unchanged)."""
     return Ceil.apply(input, lambda a: backend.array_module(a).ceil(a) if a.dtype.kind == "f" else a.copy())
+
+
+def trunc(input: Tensor) -> Tensor:
+    """Round toward zero (zero gradient; integer tensors unchanged)."""
+    return Trunc.apply(input, lambda a: backend.array_module(a).trunc(a) if a.dtype.kind == "f" else a.copy())
+
+
+fix = trunc
 
 
 def round(input: Tensor, *, decimals: int = 0) -> Tensor:

@@ -1,0 +1,202 @@
+"""Tensor's methods for the elementary functions of ``ops/elementary.py`` (sinh, asin, log2, rsqrt, atan2, ...)
+and their in-place forms: one line each, calling the function of the same name in ``minitorch.ops``. A mixin of
+Tensor, as ``tensor_methods`` is; ``_ops`` is bound by ``tensor.py`` once the ops package has been imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_ops: Any = None
+
+
+class MathMethods:
+    """Mixin of Tensor: the elementary functions as methods, delegating to ``minitorch.ops``."""
+
+    __slots__ = ()
+    _inplace: Callable[..., Any]  # InplaceMethods' (the write, its checks and the version bump)
+
+    def sinh(self) -> Any:
+        return _ops.sinh(self)
+
+    def cosh(self) -> Any:
+        return _ops.cosh(self)
+
+    def tan(self) -> Any:
+        return _ops.tan(self)
+
+    def asin(self) -> Any:
+        return _ops.asin(self)
+
+    def acos(self) -> Any:
+        return _ops.acos(self)
+
+    def atan(self) -> Any:
+        return _ops.atan(self)
+
+    def asinh(self) -> Any:
+        return _ops.asinh(self)
+
+    def acosh(self) -> Any:
+        return _ops.acosh(self)
+
+    def atanh(self) -> Any:
+        return _ops.atanh(self)
+
+    def arcsin(self) -> Any:
+        return _ops.arcsin(self)
+
+    def arccos(self) -> Any:
+        return _ops.arccos(self)
+
+    def arctan(self) -> Any:
+        return _ops.arctan(self)
+
+    def arcsinh(self) -> Any:
+        return _ops.arcsinh(self)
+
+    def arccosh(self) -> Any:
+        return _ops.arccosh(self)
+
+    def arctanh(self) -> Any:
+        return _ops.arctanh(self)
+
+    def log2(self) -> Any:
+        return _ops.log2(self)
+
+    def log10(self) -> Any:
+        return _ops.log10(self)
+
+    def log1p(self) -> Any:
+        return _ops.log1p(self)
+
+    def exp2(self) -> Any:
+        return _ops.exp2(self)
+
+    def expm1(self) -> Any:
+        return _ops.expm1(self)
+
+    def rsqrt(self) -> Any:
+        return _ops.rsqrt(self)
+
+    def erf(self) -> Any:
+        return _ops.erf(self)
+
+    def frac(self) -> Any:
+        return _ops.frac(self)
+
+    def deg2rad(self) -> Any:
+        return _ops.deg2rad(self)
+
+    def rad2deg(self) -> Any:
+        return _ops.rad2deg(self)
+
+    def trunc(self) -> Any:
+        return _ops.trunc(self)
+
+    def fix(self) -> Any:
+        return _ops.fix(self)
+
+    def atan2(self, other: Any) -> Any:
+        return _ops.atan2(self, other)
+
+    def arctan2(self, other: Any) -> Any:
+        return _ops.arctan2(self, other)
+
+    def hypot(self, other: Any) -> Any:
+        return _ops.hypot(self, other)
+
+    def logaddexp(self, other: Any) -> Any:
+        return _ops.logaddexp(self, other)
+
+    # in place
+    def sinh_(self) -> Any:
+        return self._inplace(_ops.sinh)
+
+    def cosh_(self) -> Any:
+        return self._inplace(_ops.cosh)
+
+    def tan_(self) -> Any:
+        return self._inplace(_ops.tan)
+
+    def asin_(self) -> Any:
+        return self._inplace(_ops.asin)
+
+    def acos_(self) -> Any:
+        return self._inplace(_ops.acos)
+
+    def atan_(self) -> Any:
+        return self._inplace(_ops.atan)
+
+    def asinh_(self) -> Any:
+        return self._inplace(_ops.asinh)
+
+    def acosh_(self) -> Any:
+        return self._inplace(_ops.acosh)
+
+    def atanh_(self) -> Any:
+        return self._inplace(_ops.atanh)
+
+    def arcsin_(self) -> Any:
+        return self._inplace(_ops.arcsin)
+
+    def arccos_(self) -> Any:
+        return self._inplace(_ops.arccos)
+
+    def arctan_(self) -> Any:
+        return self._inplace(_ops.arctan)
+
+    def arcsinh_(self) -> Any:
+        return self._inplace(_ops.arcsinh)
+
+    def arccosh_(self) -> Any:
+        return self._inplace(_ops.arccosh)
+
+    def arctanh_(self) -> Any:
+        return self._inplace(_ops.arctanh)
+
+    def log2_(self) -> Any:
+        return self._inplace(_ops.log2)
+
+    def log10_(self) -> Any:
+        return self._inplace(_ops.log10)
+
+    def log1p_(self) -> Any:
+        return self._inplace(_ops.log1p)
+
+    def exp2_(self) -> Any:
+        return self._inplace(_ops.exp2)
+
+    def expm1_(self) -> Any:
+        return self._inplace(_ops.expm1)
+
+    def rsqrt_(self) -> Any:
+        return self._inplace(_ops.rsqrt)
+
+    def erf_(self) -> Any:
+        return self._inplace(_ops.erf)
+
+    def frac_(self) -> Any:
+        return self._inplace(_ops.frac)
+
+    def deg2rad_(self) -> Any:
+        return self._inplace(_ops.deg2rad)
+
+    def rad2deg_(self) -> Any:
+        return self._inplace(_ops.rad2deg)
+
+    def trunc_(self) -> Any:
+        return self._inplace(_ops.trunc)
+
+    def fix_(self) -> Any:
+        return self._inplace(_ops.fix)
+
+    def atan2_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.atan2(s, other), other)
+
+    def arctan2_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.arctan2(s, other), other)
+
+    def hypot_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.hypot(s, other), other)
