@@ -12,6 +12,7 @@ from . import (
     cuda,
     distributed,  # imports neither mpi4py nor cupy until a process group starts
     dtypes,
+    linalg,
     nn,  # after Tensor and the creation functions, which nn's modules use
     optim,
     utils,
@@ -215,6 +216,7 @@ from .ops import (
     neg,
     negative,
     nonzero,
+    norm,
     not_equal,
     outer,
     pairwise_distance,

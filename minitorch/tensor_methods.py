@@ -124,6 +124,9 @@ class TensorMethods:
     def sigmoid(self) -> Any:
         return _ops.sigmoid(self)
 
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+        return _ops.norm(self, p, dim, keepdim, dtype)
+
     def relu(self) -> Any:
         return _ops.relu(self)
 

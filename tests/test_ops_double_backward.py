@@ -16,6 +16,7 @@ the points where an op is not differentiable (as in the first-order tables).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -87,6 +88,13 @@ def distinct(shape: tuple) -> st.SearchStrategy:
     return st.permutations(list(range(n))).map(
         lambda order: ((np.array(order, dtype=np.float64) / max(n - 1, 1) * 2 - 1).reshape(shape),)
     )
+
+
+def _distinct_magnitudes(a: np.ndarray) -> np.ndarray:
+    """``a`` with no two elements of the same magnitude (no ties for an inf-norm), signs kept."""
+    flat = np.asarray(a, dtype=np.float64).reshape(-1)
+    magnitudes = 0.2 + 0.8 * (np.argsort(np.argsort(np.abs(flat) + np.arange(flat.size) * 1e-9)) + 1) / (flat.size + 1)
+    return (np.where(flat < 0, -1.0, 1.0) * magnitudes).reshape(np.shape(a))
 
 
 def two_distinct(shape: tuple) -> st.SearchStrategy:
@@ -191,6 +199,26 @@ CASES: list = [
     ("masked_fill", lambda lib, x: (x * x).masked_fill(x > 0, 0.5), one(off(0.0))),
     # reductions
     ("sum", lambda lib, x: (x * x).sum(), one()),
+    (
+        "vector_norms",
+        lambda lib, x: lib.linalg.vector_norm(x, 2, -1) * 2 + x.norm(3) + lib.linalg.vector_norm(x, 1.5) + x.norm(1),
+        one(nonzero, min_dims=1),
+    ),
+    (
+        "vector_norm_below_1",
+        lambda lib, x: lib.linalg.vector_norm(x, 0.5) + lib.linalg.vector_norm(x, -2),
+        one(nonzero),
+    ),
+    (
+        "vector_norm_inf",
+        lambda lib, x: lib.linalg.vector_norm(x, math.inf) * x.sum(),
+        one(nonzero).map(lambda a: (_distinct_magnitudes(a[0]),)),
+    ),
+    (  # distinct positive values: no tie of the column sums, and off the zero matrix (no second derivative there)
+        "matrix_norm_1",
+        lambda lib, x: lib.linalg.matrix_norm(x * x, 1) + lib.linalg.matrix_norm(x, "fro"),
+        distinct((2, 3)).map(lambda a: (a[0] + 1.3,)),
+    ),
     ("sum_dim", lambda lib, x: (x * x).sum(-1, keepdim=True), one(min_dims=1)),
     ("mean", lambda lib, x: (x * x).mean(), one()),
     ("mean_dim", lambda lib, x: (x * x).mean((0, -1)), one(min_dims=2)),

@@ -136,6 +136,7 @@ from .movement import (
 )
 from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
+from .norms import linalg_norm, matrix_norm, norm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
 from .pointwise import clamp_max, clamp_min, lerp
