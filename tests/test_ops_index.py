@@ -497,3 +497,39 @@ def test_setitem_with_a_value_that_does_not_fit_raises_runtime_error(recorded, c
         with pytest.raises(RuntimeError):
             exec(code, {"x": x, "lib": lib})
         assert x.tolist() == [[1.0, 1.0]] * 3
+
+
+BASIC_INDICES = [
+    "x[:]",
+    "x[...]",
+    "x[None]",
+    "x[0, None]",
+    "x[:, None]",
+    "x[1:2, 0]",
+    "x[0, 1:2]",
+    "x[:, 1]",
+    "x[..., 1]",
+    "x[0, ::1]",
+    "x[0:10]",
+    "x[-1]",
+    "x[:, :, ::2]",
+    "x[:, :]",
+    "x[(slice(None),)]",
+    "x[..., 0:5, None]",
+    "x[1, lib.tensor(2)]",
+    "x[None, 1, None]",
+]
+
+
+@pytest.mark.parametrize("expr", BASIC_INDICES)
+def test_a_basic_index_records_torch_s_last_step(expr):
+    """torch names a view by its last step (Select, Slice, Unsqueeze; Alias where no step changes anything: full
+    slices in a tuple, an Ellipsis); a lone slice is always a Slice. Values and gradients as torch's too."""
+    names = []
+    for lib in (torch, minitorch):
+        x = lib.arange(60.0).reshape(3, 4, 5).requires_grad_()
+        out = eval(expr, {"x": x, "lib": lib})
+        names.append(type(out.grad_fn).__name__)
+        (out * out).sum().backward()
+        names.append(x.grad.sum().item())
+    assert names[0:2] == names[2:4]

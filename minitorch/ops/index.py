@@ -70,9 +70,43 @@ class Slice(Op):
 
 
 class Select(Slice):
-    """``x[i]`` with integer indices only."""
+    """A view whose last step is an integer index (``x[i]``, ``x[:, i]``), named as torch names it."""
 
     node_name = "SelectBackward0"
+
+
+class Unsqueeze(Slice):
+    """A view whose last step is a new axis (``x[None]``, ``x[0, None]``), named as torch names it."""
+
+    node_name = "UnsqueezeBackward0"
+
+
+class Alias(Slice):
+    """A view of all of ``x`` (``x[...]``, ``x[:, :]``), named as torch names it."""
+
+    node_name = "AliasBackward0"
+
+
+def _view_op(index: Any, idx: tuple, shape: tuple) -> type[Slice]:
+    """The op of a basic index, named by torch's last step: its steps run left to right, a full slice inside a
+    tuple and an Ellipsis are no step at all, and a lone slice is always one."""
+    if isinstance(index, slice):
+        return Slice
+    op: type[Slice] = Alias
+    dim, free = 0, len(shape) - sum(1 for i in idx if i is not None and i is not Ellipsis)
+    for i in idx:
+        if i is Ellipsis:
+            dim += free
+        elif i is None:
+            op = Unsqueeze
+        else:
+            if isinstance(i, slice):
+                if i.indices(shape[dim]) != (0, shape[dim], 1):
+                    op = Slice
+            else:
+                op = Select
+            dim += 1
+    return op
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
@@ -87,8 +121,7 @@ def getitem(x: Tensor, index: Any) -> Tensor:
         raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     if not basic:
         return Index.apply(x, IndexRegion(idx, x.ndim))
-    cls = Select if all(isinstance(i, int) for i in idx) else Slice
-    return mark_view(cls.apply(x, idx), x, lambda a: basic_view(a, idx))
+    return mark_view(_view_op(index, idx, x.shape).apply(x, idx), x, lambda a: basic_view(a, idx))
 
 
 class CopySlices(Op):
