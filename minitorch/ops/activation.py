@@ -191,7 +191,7 @@ def dropout(input: Tensor, p: float = 0.5, train: bool = True) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1-p) (identity when not training)."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not train:
+    if not train or p == 0 or input.numel() == 0:  # torch hands the input itself back, and draws nothing
         return input
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype._scalar_name}")
