@@ -127,6 +127,12 @@ class TensorMethods:
     def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
         return _ops.norm(self, p, dim, keepdim, dtype)
 
+    def bernoulli(self, p: Any = None, *, generator: Any = None) -> Any:
+        return _ops.bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Any:
+        return _ops.multinomial(self, num_samples, replacement, generator=generator)
+
     def relu(self) -> Any:
         return _ops.relu(self)
 

@@ -713,6 +713,23 @@ def test_dropout_is_twice_differentiable_with_its_mask_held() -> None:
     assert gradgradcheck(fn, (x,))
 
 
+@pytest.mark.parametrize(
+    "expr, names",
+    [("lib.normal(m, 2.0)", "m"), ("lib.normal(1.0, s)", "s"), ("lib.normal(m, s)", "ms"), ("lib.bernoulli(q)", "q")],
+)
+def test_samples_have_zero_derivatives_of_every_order_like_torch(expr: str, names: str) -> None:
+    """A sample's parameters get zero gradients (a random draw is no function of them), under create_graph too,
+    where those zeros depend on nothing (torch's: they do not require grad)."""
+    seen = []
+    for lib in (torch, minitorch):
+        params = {"m": lib.zeros(2, requires_grad=True), "s": lib.ones(2, requires_grad=True)}
+        params["q"] = lib.full((2,), 0.5, requires_grad=True)
+        out = eval(expr, {"lib": lib, **params})
+        grads = lib.autograd.grad((out * out).sum(), [params[n] for n in names], create_graph=True)
+        seen.append([(g.detach().numpy().tolist(), g.requires_grad) for g in grads])
+    assert seen[0] == seen[1] and all(values == [0.0, 0.0] for values, _ in seen[1])
+
+
 def test_hardsigmoid_is_once_differentiable_like_torch() -> None:
     # torch records hardsigmoid's gradient under create_graph (a NotImplemented node) and raises on differentiating it
     check_parity(lambda lib, x: lib.nn.functional.hardsigmoid(x * 4) ** 2, np.linspace(-1, 1, 7), order=1)
@@ -798,6 +815,12 @@ def test_losses_are_twice_differentiable_like_torch(name: str, make: Callable, t
 # Ops the table cannot reach, each with the test that covers its double backward instead.
 KERNELS = "tests/test_cuda_kernels.py::test_kernels_are_twice_differentiable_like_their_twins"
 ELSEWHERE = {
+    "Dropout": "test_dropout_is_twice_differentiable_with_its_mask_held",
+    "Sampled": "test_samples_have_zero_derivatives_of_every_order_like_torch",
+    "NormalTensorFloat": "test_samples_have_zero_derivatives_of_every_order_like_torch",
+    "NormalFloatTensor": "test_samples_have_zero_derivatives_of_every_order_like_torch",
+    "NormalTensorTensor": "test_samples_have_zero_derivatives_of_every_order_like_torch",
+    "Bernoulli": "test_samples_have_zero_derivatives_of_every_order_like_torch",
     "ToDevice": "test_to_device_is_twice_differentiable",
     "Hardsigmoid": "test_hardsigmoid_is_once_differentiable_like_torch",
     "HardsigmoidBackward": "test_hardsigmoid_is_once_differentiable_like_torch",

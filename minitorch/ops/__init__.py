@@ -147,6 +147,7 @@ from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
 from .reduce import mean, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, remainder
+from .sampling import bernoulli, multinomial, normal
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, maximum, minimum, where
 from .shape import (
