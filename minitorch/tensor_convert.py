@@ -88,6 +88,10 @@ class ConversionMethods:
             t = t._legacy_dtype
         return self.to(dtypes.as_dtype(t))
 
+    def type_as(self, other: Any) -> Any:
+        """This tensor in ``other``'s dtype (itself when it already is), as ``self.type(other.type())``."""
+        return self.to(other.dtype)
+
     def float(self) -> Any:
         return self.to(dtypes.float32)
 

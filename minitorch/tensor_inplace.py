@@ -314,11 +314,11 @@ class InplaceMethods:
 
     def addcmul_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
-        return self._inplace(lambda s: _ops.add(s, _ops.mul(t1, t2), alpha=value), t1, t2)
+        return self._inplace(lambda s: _ops.addcmul(s, t1, t2, value=value), t1, t2)
 
     def addcdiv_(self, t1: Any, t2: Any, *, value: Any = 1) -> Any:
         self._check_overlap(t1, t2)
-        return self._inplace(lambda s: _ops.add(s, _ops.div(t1, t2), alpha=value), t1, t2)
+        return self._inplace(lambda s: _ops.addcdiv(s, t1, t2, value=value), t1, t2)
 
     def lerp_(self, end: Any, weight: Any) -> Any:
         self._check_overlap(end, weight)

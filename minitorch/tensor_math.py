@@ -1,5 +1,6 @@
-"""Tensor's methods for the elementary functions of ``ops/elementary.py`` (sinh, asin, log2, rsqrt, atan2, ...)
-and their in-place forms: one line each, calling the function of the same name in ``minitorch.ops``. A mixin of
+"""Tensor's methods for the elementary functions of ``ops/elementary.py`` (sinh, asin, log2, rsqrt, atan2, ...),
+the pointwise ones (addcmul, addcdiv, xlogy, logit, nan_to_num, sgn, fmod), diff, select and ravel, and their
+in-place forms: one line each, calling the function of the same name in ``minitorch.ops``. A mixin of
 Tensor, as ``tensor_methods`` is; ``_ops`` is bound by ``tensor.py`` once the ops package has been imported.
 """
 
@@ -110,6 +111,36 @@ class MathMethods:
     def logaddexp(self, other: Any) -> Any:
         return _ops.logaddexp(self, other)
 
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return _ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
+        return _ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def xlogy(self, other: Any) -> Any:
+        return _ops.xlogy(self, other)
+
+    def logit(self, eps: Any = None) -> Any:
+        return _ops.logit(self, eps)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+        return _ops.nan_to_num(self, nan, posinf, neginf)
+
+    def sgn(self) -> Any:
+        return _ops.sgn(self)
+
+    def fmod(self, other: Any) -> Any:
+        return _ops.fmod(self, other)
+
+    def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Any:
+        return _ops.diff(self, n, dim, prepend, append)
+
+    def select(self, dim: int, index: int) -> Any:
+        return _ops.select(self, dim, index)
+
+    def ravel(self) -> Any:
+        return _ops.ravel(self)
+
     # in place
     def sinh_(self) -> Any:
         return self._inplace(_ops.sinh)
@@ -200,3 +231,18 @@ class MathMethods:
 
     def hypot_(self, other: Any) -> Any:
         return self._inplace(lambda s: _ops.hypot(s, other), other)
+
+    def xlogy_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.xlogy(s, other), other)
+
+    def logit_(self, eps: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.logit(s, eps))
+
+    def nan_to_num_(self, nan: float = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
+        return self._inplace(lambda s: _ops.nan_to_num(s, nan, posinf, neginf))
+
+    def sgn_(self) -> Any:
+        return self._inplace(_ops.sgn)
+
+    def fmod_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.fmod(s, other), other)

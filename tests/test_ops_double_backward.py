@@ -173,6 +173,23 @@ CASES: list = [
     ("atan2", lambda lib, x, y: lib.atan2(x, y) * x, broadcast(2, (nonzero, nonzero))),
     ("hypot", lambda lib, x, y: lib.hypot(x, y) * y, broadcast(2, (real, nonzero))),
     ("logaddexp", lambda lib, x, y: lib.logaddexp(x, y * 2) * x, broadcast(2)),
+    (
+        "addcmul_addcdiv",
+        lambda lib, x, y: lib.addcmul(x, y, x, value=2) * lib.addcdiv(y, x, y, value=-0.5),
+        broadcast(2, (real, nonzero)),
+    ),
+    ("xlogy", lambda lib, x, y: lib.xlogy(x, y) * x, broadcast(2, (real, positive))),
+    (
+        "logit_nan_to_num",
+        lambda lib, x: lib.logit(x * 0.45 + 0.5) * lib.nan_to_num(x * x) + x.logit(eps=0.3),
+        one(off(-0.4, 0.0, 0.3, 0.7, 1.0)),
+    ),
+    ("fmod_sgn", lambda lib, x, y: lib.fmod(x * 0.15, y) * y + lib.sgn(x) * x * x, broadcast(2, (off(0.0), nonzero))),
+    (
+        "diff_select_ravel",
+        lambda lib, x: lib.diff(x * x, n=2) * 2 + lib.ravel(x.select(0, 0) ** 3).sum(),
+        one(min_dims=2),
+    ),
     # two tensors (or a tensor and a number)
     ("add_alpha", lambda lib, x, y: lib.add(x * x, y, alpha=2), broadcast(2)),
     ("sub_alpha", lambda lib, x, y: lib.sub(x, y * y, alpha=-0.5), broadcast(2)),

@@ -160,6 +160,11 @@ UNARY = [
     ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
     ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),
     ("rad2deg", lambda lib, x: x.rad2deg(), real),
+    # pointwise.py, unary.py
+    ("sgn", lambda lib, x: lib.sgn(x) * x, off(0.0)),
+    ("logit", lambda lib, x: lib.logit(x * 0.45 + 0.5), real),
+    ("logit_eps", lambda lib, x: x.logit(eps=0.2), off(0.2, 0.8)),
+    ("nan_to_num", lambda lib, x: lib.nan_to_num(x, nan=0.5) * x, real),
 ]
 
 
@@ -191,6 +196,11 @@ BINARY = [
     ("arctan2_method", lambda lib, x, y: y.arctan2(x), nonzero, nonzero),
     ("hypot", lambda lib, x, y: lib.hypot(x, y), real, nonzero),
     ("logaddexp", lambda lib, x, y: x.logaddexp(y * 3), real, real),
+    ("xlogy", lambda lib, x, y: lib.xlogy(x, y), real, positive),
+    ("xlogy_method", lambda lib, x, y: y.xlogy(x), positive, positive),
+    # |x / y| < 1: away from the jumps of trunc(x / y), fmod's gradient for y
+    ("fmod", lambda lib, x, y: lib.fmod(x * 0.15, y), real, nonzero),
+    ("fmod_scalar", lambda lib, x, y: x.fmod(0.3) * y, off(-0.9, -0.6, -0.3, 0.0, 0.3, 0.6, 0.9), real),
 ]
 
 
@@ -680,3 +690,40 @@ def test_elementary_functions_of_integers_compute_in_the_default_float():
             np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
     assert minitorch.atan2(minitorch.tensor([1]), minitorch.tensor([2])).dtype is minitorch.float32
     assert minitorch.trunc(minitorch.tensor([3, -2])).dtype is minitorch.int64
+
+
+ADDC = {
+    "addcmul": lambda lib, x, a, b: lib.addcmul(x, a, b, value=-1.5),
+    "addcmul_method": lambda lib, x, a, b: x.addcmul(a, b),
+    "addcdiv": lambda lib, x, a, b: lib.addcdiv(x, a, b, value=0.5),
+    "addcdiv_inplace": lambda lib, x, a, b: (x + 0 * a * b).addcdiv_(a, b, value=2),  # (self of the full shape)
+}
+
+
+@pytest.mark.parametrize("variant", sorted(ADDC))
+@given(data=st.data())
+def test_addcmul_addcdiv(variant: str, data: st.DataObject) -> None:
+    x, a, b = data.draw(operands(3), label="operands")
+    check_both(ADDC[variant], x, a, nonzero(b))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.addcdiv(lib.tensor([1, 2]), lib.tensor([1, 2]), lib.tensor([1, 2]))",
+        "lib.fmod(2.0, lib.ones(2))",
+        "lib.fmod(lib.tensor([1, 2]), lib.tensor([0, 1]))",
+    ],
+)
+def test_pointwise_functions_refuse_what_torch_refuses(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+def test_addcmul_of_integers_and_nan_to_num_s_defaults_as_torch():
+    for lib in (torch, minitorch):
+        i = lib.tensor([1, 2])
+        assert lib.addcmul(i, i, i, value=2).tolist() == [3, 10]
+    x = np.array([np.nan, np.inf, -np.inf, 1.5], dtype=np.float32)
+    got = minitorch.nan_to_num(minitorch.tensor(x)).numpy()
+    np.testing.assert_array_equal(got, torch.nan_to_num(torch.tensor(x)).numpy())
+    np.testing.assert_array_equal(minitorch.nan_to_num(minitorch.tensor([1, 2])).numpy(), [1, 2])

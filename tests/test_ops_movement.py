@@ -287,3 +287,51 @@ def test_other_spellings() -> None:
         )
 
     check_both(spellings, a, b, c, index, mask, gradcheck=False)
+
+
+DIFFS_AND_VIEWS = [
+    "lib.diff(x)",
+    "x.diff(n=2, dim=0)",
+    "lib.diff(x, dim=1, prepend=y[:, :1], append=y)",
+    "lib.diff(x, n=3, dim=-1)",
+    "lib.diff(x, n=0)",
+    "lib.select(x, 1, 2) * y[0, 2]",
+    "x.select(0, -1)",
+    "lib.ravel(x.t()) * lib.ravel(y)",
+    "lib.broadcast_tensors(x, y[:1], x[:, :1])[1] * x",
+    "lib.broadcast_tensors(x[:, :1], y)[0] + lib.broadcast_tensors(x[:, :1], y)[1]",
+]
+
+
+@pytest.mark.parametrize("expr", DIFFS_AND_VIEWS)
+def test_diff_select_ravel_broadcast_tensors(expr):
+    """Compositions of slices, subtraction and views, recorded as torch records them."""
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 4))
+    y = np.random.default_rng(1).uniform(-1, 1, (3, 4))
+    check_both(lambda lib, a, b: eval(expr, {"lib": lib, "x": a, "y": b}), x, y)
+    names = []
+    for lib in (torch, minitorch):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        names.append(type(eval(expr, {"lib": lib, "x": a, "y": b}).grad_fn).__name__)
+    assert names[0] == names[1]
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.diff(lib.tensor(1.0))",
+        "lib.diff(lib.ones(3), n=-1)",
+        "lib.select(lib.ones(2, 3), 1, 3)",
+        "lib.select(lib.ones(2, 3), 2, 0)",
+        "lib.broadcast_tensors(lib.ones(2), lib.ones(3))",
+    ],
+)
+def test_diff_select_broadcast_tensors_refuse_as_torch(expr):
+    raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+def test_diff_of_bools_and_integers_as_torch():
+    for values in ([True, False, False, True], [1, 4, 9, 16]):
+        got = minitorch.diff(minitorch.tensor(values), n=2)
+        want = torch.diff(torch.tensor(values), n=2)
+        assert got.tolist() == want.tolist() and got.dtype.name == str(want.dtype).split(".")[1]

@@ -68,7 +68,7 @@ from .conv1d import conv1d, conv_transpose1d
 from .conv_transpose import conv_transpose2d
 from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
-from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
+from .cumulative import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .elementary import (
@@ -122,14 +122,17 @@ from .loss_margin import (
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from .matrix import diag, diag_embed, diagonal, trace, tril, triu
 from .movement import (
+    broadcast_tensors,
     fliplr,
     flipud,
     masked_select,
     meshgrid,
     moveaxis,
     movedim,
+    ravel,
     repeat_interleave,
     roll,
+    select,
     take,
     take_along_dim,
     tile,
@@ -139,14 +142,14 @@ from .normalization import batch_norm, group_norm, layer_norm
 from .norms import linalg_norm, matrix_norm, norm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
-from .pointwise import clamp_max, clamp_min, lerp
+from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, lerp, logit, nan_to_num, xlogy
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
 from .reduce import mean, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
-from .rounding import floor_divide, remainder
+from .rounding import floor_divide, fmod, remainder
 from .sampling import bernoulli, multinomial, normal
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, maximum, minimum, where
@@ -189,6 +192,7 @@ from .unary import (
     reciprocal,
     relu,
     round,
+    sgn,
     sigmoid,
     sign,
     sin,

@@ -1,17 +1,18 @@
-"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp."""
+"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; and diff, their inverse."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, dtypes
+from .. import backend, creation, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
+from . import fill, join
 from .base import Op, array_of, namespace_of, to_dtype
 from .sort import Picking, picked, return_type
 
-__all__ = ["cummax", "cummin", "cumprod", "cumsum", "logcumsumexp"]
+__all__ = ["cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp"]
 
 _CUMMAX, _CUMMIN = return_type("cummax"), return_type("cummin")
 
@@ -171,3 +172,37 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for '{name[input.dtype.name]}'")
     axis = input._wrap_dim(dim)
     return Logcumsumexp.apply(input, axis)
+
+
+def diff(
+    input: Tensor, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None
+) -> Tensor:
+    """The ``n``-th forward difference along ``dim`` (``prepend``/``append`` joined on first), composed of slices
+    and subtraction as torch composes it (bools by inequality)."""
+    if input.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    axis = input._wrap_dim(dim)
+    if n == 0 and prepend is None and append is None:  # a copy, recorded as torch's (CopyBackwards)
+        return fill.copy_from(creation.empty_like(input), input)
+    x = input
+    if prepend is not None or append is not None:
+        parts = [
+            p if p.ndim else p.expand(*(1 if d == axis else s for d, s in enumerate(x.shape)))
+            for p in (prepend,)
+            if p is not None
+        ]
+        parts += [x] + [
+            a if a.ndim else a.expand(*(1 if d == axis else s for d, s in enumerate(x.shape)))
+            for a in (append,)
+            if a is not None
+        ]
+        x = join.cat(parts, axis)
+    for _ in range(n):
+        length = x.shape[axis]
+        if length == 0:
+            break
+        after, before = join.narrow(x, axis, 1, length - 1), join.narrow(x, axis, 0, length - 1)
+        x = after != before if x.dtype is dtypes.bool_ else after - before
+    return x

@@ -1,5 +1,5 @@
 """Moving elements around: roll, movedim/moveaxis, fliplr/flipud, tile, repeat_interleave, meshgrid,
-take_along_dim, take, masked_select.
+take_along_dim, take, masked_select, select, ravel, broadcast_tensors.
 
 All but ``roll`` are compositions of the shape and index ops (as in torch, whose nodes they record).
 """
@@ -17,9 +17,10 @@ from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, broadcast_shape, check_broadcast
 from .index import gather, index_select
-from .shape import expand, flip, permute, repeat, reshape
+from .shape import contiguous, expand, flip, permute, repeat, reshape, view
 
 __all__ = [
+    "broadcast_tensors",
     "fliplr",
     "flipud",
     "masked_select",
@@ -30,6 +31,8 @@ __all__ = [
     "roll",
     "take",
     "take_along_dim",
+    "ravel",
+    "select",
     "tile",
 ]
 
@@ -234,3 +237,26 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     x = expand(input, shape) if tuple(input.shape) != shape else input
     m = expand(mask, shape) if tuple(mask.shape) != shape else mask
     return x[m]
+
+
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at ``index`` along ``dim``, that dim removed (a view: ``input[..., index, ...]``)."""
+    axis = input._wrap_dim(dim)
+    size = input.shape[axis]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select(): index {index} out of range for tensor of size {list(input.shape)} at dimension {dim}"
+        )
+    return input[(slice(None),) * axis + (index,)]
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as one dimension: a view of the contiguous layout (a copy first when it is not), as torch's."""
+    return view(contiguous(input), (-1,))
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple:
+    """The tensors expanded to their common broadcast shape (views)."""
+    check_broadcast(*tensors)
+    shape = broadcast_shape(*(tuple(t.shape) for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)

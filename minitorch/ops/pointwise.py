@@ -1,4 +1,4 @@
-"""Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max."""
+"""Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max, addcmul, addcdiv, xlogy, logit, nan_to_num."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, Operand, check_broadcast
+from .base import Op, Operand, array_of, check_broadcast, float_operand, masked_grad, namespace_of, prepare
 from .selection import ClampMax, ClampMaxTensor, ClampMin, ClampMinTensor, clamp_as
 
-__all__ = ["clamp_max", "clamp_min", "lerp"]
+__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "lerp", "logit", "nan_to_num", "xlogy"]
 
 
 def _lerp(start: Any, end: Any, weight: Any) -> Any:
@@ -84,3 +84,146 @@ def clamp_min(input: Tensor, min: Any) -> Tensor:
 def clamp_max(input: Tensor, max: Any) -> Tensor:
     """``min(input, max)`` elementwise (``max`` a number or a tensor)."""
     return clamp_as(ClampMax, ClampMaxTensor, input, None, max, None)
+
+
+class Addcmul(Op):
+    """input + value * tensor1 * tensor2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, t1: Array, t2: Array, value: Any) -> Array:
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2 if ctx.needs_input_grad[1] else None)
+        ctx.value = value
+        return x + value * (t1 * t2)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        return grad, (None if t2 is None else grad * v * t2), (None if t1 is None else grad * v * t1), None
+
+
+class Addcdiv(Op):
+    """input + value * tensor1 / tensor2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, t1: Array, t2: Array, value: Any) -> Array:
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2)
+        ctx.value = value
+        return x + value * (t1 / t2)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        t1, t2 = ctx.saved_tensors
+        v = ctx.value
+        g2 = None if t1 is None else -grad * v * t1 / (t2 * t2)
+        return grad, grad * v / t2, g2, None
+
+
+def _addc(name: str, cls: type[Op], input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any) -> Tensor:
+    a, b, c, dt = prepare(input, tensor1, tensor2)
+    check_broadcast(a, b, c)
+    if name == "addcdiv" and not dt.is_floating_point:
+        raise RuntimeError(
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform "
+            "a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as "
+            "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as "
+            "(input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter "
+            "implementation: (input + value * tensor1 / tensor2), for all dtypes."
+        )
+    return cls.apply(a, b, c, dtypes.cast_scalar(value, dt))
+
+
+def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 * tensor2`` (broadcast together)."""
+    return _addc("addcmul", Addcmul, input, tensor1, tensor2, value)
+
+
+def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
+    """``input + value * tensor1 / tensor2`` (broadcast together; floating tensors only, as torch's)."""
+    return _addc("addcdiv", Addcdiv, input, tensor1, tensor2, value)
+
+
+class Xlogy(Op):
+    """x * log(y), 0 where x is 0 (unless y is NaN)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Operand, y: Operand) -> Array:
+        ctx.save_for_backward(x, y)
+        xp = backend.array_module(x, y)
+        return xp.where((x == 0) & ~xp.isnan(y), 0, x * xp.log(y))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x, y = ctx.saved_tensors
+        raw_x, raw_y = array_of(x), array_of(y)
+        xp = namespace_of(grad, x, y)
+        # torch's: xlogy(grad, y), 0 where x is 0 and y <= 0; and grad * x / y
+        return masked_grad(grad * xp.log(y), (raw_x != 0) | (raw_y > 0)), grad * x / y
+
+
+class XlogyScalarSelf(Xlogy):
+    node_name = "XlogyBackward1"
+
+
+class XlogyScalarOther(Xlogy):
+    node_name = "XlogyBackward2"
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """``input * log(other)``, 0 where ``input`` is 0 (either may be a number; integers compute in the default
+    float)."""
+    x, y, dt = prepare(input, other)
+    if not dt.is_floating_point:
+        x, y, dt = prepare(input, other, dtype=dtypes.get_default_dtype())
+    check_broadcast(x, y)
+    cls = Xlogy if isinstance(input, Tensor) and isinstance(other, Tensor) else XlogyScalarSelf
+    if isinstance(input, Tensor) and not isinstance(other, Tensor):
+        cls = XlogyScalarOther
+    return cls.apply(x, y)
+
+
+class Logit(Op):
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] when ``eps`` is given."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, eps: float | None) -> Array:
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        xp = backend.array_module(x)
+        z = x if eps is None else xp.clip(x, eps, 1 - eps)
+        return xp.log(z / (1 - z)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        (x,) = ctx.saved_tensors
+        g = grad / (x * (1 - x))
+        if ctx.eps is None:
+            return g, None
+        raw = array_of(x)
+        return masked_grad(g, (raw >= ctx.eps) & (raw <= 1 - ctx.eps)), None  # 0 where the clamp held x
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """The log-odds ``log(input / (1 - input))``, ``input`` first clamped to [eps, 1 - eps] when ``eps`` is given."""
+    return Logit.apply(float_operand(input), eps)
+
+
+class NanToNum(Op):
+    """NaN, inf and -inf replaced by finite numbers; the gradient passes where x was finite."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, nan: float, posinf: float | None, neginf: float | None) -> Array:
+        xp = backend.array_module(x)
+        ctx.finite = xp.isfinite(x)
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return masked_grad(grad, ctx.finite), None, None, None
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """``input`` with NaN as ``nan`` and +-inf as ``posinf``/``neginf`` (default: the dtype's largest and smallest)."""
+    if not input.dtype.is_floating_point:
+        return input.clone()
+    return NanToNum.apply(input, nan, posinf, neginf)

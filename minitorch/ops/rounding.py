@@ -1,8 +1,9 @@
-"""Division that rounds: div(rounding_mode='trunc' or 'floor'), floor_divide and remainder.
+"""Division that rounds: div(rounding_mode='trunc' or 'floor'), floor_divide, remainder and fmod.
 
 As in torch, a rounded quotient has a zero gradient (DivBackward2), floor_divide has no derivative at
 all (its backward raises), and remainder's gradient is 1 for the dividend and -floor(a / b) for the
-divisor (a number divided by a tensor has none).
+divisor (a number divided by a tensor has none); fmod's (the C remainder, with the dividend's sign) 1 and
+-trunc(a / b).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, Operand, array_of, check_broadcast, namespace_of, prepare
 
-__all__ = ["floor_divide", "remainder"]
+__all__ = ["floor_divide", "fmod", "remainder"]
 
 
 def _modulus(a: Operand, b: Operand, np_dtype: Any) -> Array:
@@ -127,3 +128,45 @@ def remainder(input: Any, other: Any) -> Tensor:
     if not isinstance(input, Tensor):
         return RRemainder.apply(a, b, dt.np_dtype)
     return (Remainder if isinstance(other, Tensor) else RemainderScalar).apply(a, b, dt.np_dtype)
+
+
+class Fmod(Op):
+    """a mod b with the dividend's sign (C's fmod); d/da = 1, d/db = -trunc(a / b)."""
+
+    node_name = "FmodBackward1"
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
+        if ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        xp = backend.array_module(a, b)
+        if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        return xp.asarray(xp.fmod(a, b)).astype(np_dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        gb = None
+        if ctx.needs_input_grad[1]:
+            a, b = ctx.saved_tensors  # trunc(a / b): a constant of the gradient (piecewise constant)
+            gb = -grad * rounded_quotient(array_of(a), array_of(b), "trunc", array_of(grad).dtype)
+        return grad, gb, None
+
+
+class FmodScalar(Fmod):
+    """tensor fmod number, named as torch names that overload."""
+
+    node_name = "FmodBackward0"
+
+
+def fmod(input: Tensor, other: Any) -> Tensor:
+    """The remainder of ``input / other`` with the dividend's sign (C's fmod)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            f"fmod() received an invalid combination of arguments - got ({type(input).__name__}, "
+            f"{type(other).__name__}), but expected one of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n"
+            " * (Tensor input, Number other, *, Tensor out = None)\n"
+        )
+    a, b, dt = prepare(input, other)
+    check_broadcast(a, b)
+    return (Fmod if isinstance(other, Tensor) else FmodScalar).apply(a, b, dt.np_dtype)

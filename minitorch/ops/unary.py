@@ -29,6 +29,7 @@ __all__ = [
     "reciprocal",
     "relu",
     "round",
+    "sgn",
     "sigmoid",
     "sign",
     "sin",
@@ -387,6 +388,10 @@ class Trunc(_Stepwise):
     """Round toward zero."""
 
 
+class Sgn(_Stepwise):
+    """The sign (of a real number: ``sign``), named as torch's sgn."""
+
+
 def sign_array(x: Any) -> Any:
     """-1, 0 or 1 by sign on a raw array, as torch's: 0 for NaN (numpy's sign gives NaN), a bool stays a bool."""
     xp = backend.array_module(x)
@@ -399,6 +404,11 @@ def sign_array(x: Any) -> Any:
 def sign(input: Tensor) -> Tensor:
     """-1, 0 or 1 by the sign of each element (0 for NaN; zero gradient, as torch)."""
     return Sign.apply(input, sign_array)
+
+
+def sgn(input: Tensor) -> Tensor:
+    """The sign of each element, as ``sign`` for real tensors (torch's sgn: z / |z| for complex ones)."""
+    return Sgn.apply(input, sign_array)
 
 
 def floor(input: Tensor) -> Tensor:
