@@ -19,12 +19,13 @@ from .base import Op, Operand, array_of, check_broadcast, namespace_of, prepare
 __all__ = ["floor_divide", "fmod", "remainder"]
 
 
-def _modulus(a: Operand, b: Operand, np_dtype: Any) -> Array:
-    """a mod b with the divisor's sign; an integer divisor of 0 raises as in torch (numpy gives 0)."""
+def _modulus(a: Operand, b: Operand, np_dtype: Any, rounding: str = "floor") -> Array:
+    """a - b * q for the quotient q rounded down (the divisor's sign: Python's %) or toward zero ('trunc': the
+    dividend's sign, C's fmod); an integer divisor of 0 raises as in torch (numpy gives 0)."""
     xp = backend.array_module(a, b)
     if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
-    return xp.asarray(xp.mod(a, b)).astype(np_dtype, copy=False)
+    return xp.asarray((xp.mod if rounding == "floor" else xp.fmod)(a, b)).astype(np_dtype, copy=False)
 
 
 def rounded_quotient(a: Operand, b: Operand, mode: str, np_dtype: Any) -> Array:
@@ -69,19 +70,20 @@ class Remainder(Op):
     """a mod b with the divisor's sign (Python's %); d/da = 1, d/db = -floor(a / b)."""
 
     node_name = "RemainderBackward1"
+    rounding = "floor"  # how the quotient the remainder takes away is rounded
 
-    @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
+    @classmethod
+    def forward(cls, ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
         if ctx.needs_input_grad[1]:
             ctx.save_for_backward(a, b)
-        return _modulus(a, b, np_dtype)
+        return _modulus(a, b, np_dtype, cls.rounding)
 
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
+    @classmethod
+    def backward(cls, ctx: Context, grad: Array) -> tuple:
         gb = None
         if ctx.needs_input_grad[1]:
-            a, b = ctx.saved_tensors  # floor(a / b): a constant of the gradient (piecewise constant)
-            gb = -grad * rounded_quotient(array_of(a), array_of(b), "floor", array_of(grad).dtype)
+            a, b = ctx.saved_tensors  # the rounded a / b: a constant of the gradient (piecewise constant)
+            gb = -grad * rounded_quotient(array_of(a), array_of(b), cls.rounding, array_of(grad).dtype)
         return grad, gb, None
 
 
@@ -130,27 +132,11 @@ def remainder(input: Any, other: Any) -> Tensor:
     return (Remainder if isinstance(other, Tensor) else RemainderScalar).apply(a, b, dt.np_dtype)
 
 
-class Fmod(Op):
+class Fmod(Remainder):
     """a mod b with the dividend's sign (C's fmod); d/da = 1, d/db = -trunc(a / b)."""
 
     node_name = "FmodBackward1"
-
-    @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand, np_dtype: Any) -> Array:
-        if ctx.needs_input_grad[1]:
-            ctx.save_for_backward(a, b)
-        xp = backend.array_module(a, b)
-        if np_dtype.kind in "iub" and xp.any(xp.asarray(b) == 0):
-            raise RuntimeError("ZeroDivisionError")
-        return xp.asarray(xp.fmod(a, b)).astype(np_dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        gb = None
-        if ctx.needs_input_grad[1]:
-            a, b = ctx.saved_tensors  # trunc(a / b): a constant of the gradient (piecewise constant)
-            gb = -grad * rounded_quotient(array_of(a), array_of(b), "trunc", array_of(grad).dtype)
-        return grad, gb, None
+    rounding = "trunc"
 
 
 class FmodScalar(Fmod):
