@@ -141,6 +141,21 @@ class MathMethods:
     def ravel(self) -> Any:
         return _ops.ravel(self)
 
+    def isneginf(self) -> Any:
+        return _ops.isneginf(self)
+
+    def isposinf(self) -> Any:
+        return _ops.isposinf(self)
+
+    def signbit(self) -> Any:
+        return _ops.signbit(self)
+
+    def inner(self, other: Any) -> Any:
+        return _ops.inner(self, other)
+
+    def dist(self, other: Any, p: float = 2) -> Any:
+        return _ops.dist(self, other, p)
+
     # in place
     def sinh_(self) -> Any:
         return self._inplace(_ops.sinh)

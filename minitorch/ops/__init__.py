@@ -51,6 +51,9 @@ from .compare import (
     greater_than,
     gt,
     isclose,
+    isin,
+    isneginf,
+    isposinf,
     le,
     less,
     less_equal,
@@ -62,6 +65,7 @@ from .compare import (
     ne,
     nonzero,
     not_equal,
+    signbit,
 )
 from .conv import conv2d
 from .conv1d import conv1d, conv_transpose1d
@@ -139,14 +143,14 @@ from .movement import (
 )
 from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
-from .norms import linalg_norm, matrix_norm, norm, vector_norm
+from .norms import dist, linalg_norm, matrix_norm, norm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
 from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, lerp, logit, nan_to_num, xlogy
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
-from .products import addbmm, addmm, addmv, baddbmm, ger, kron, outer
+from .products import addbmm, addmm, addmv, baddbmm, ger, inner, kron, outer, tensordot
 from .reduce import mean, prod, std, sum, var
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder
@@ -154,6 +158,9 @@ from .sampling import bernoulli, multinomial, normal
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, maximum, minimum, where
 from .shape import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     broadcast_to,
     clone,
     contiguous,

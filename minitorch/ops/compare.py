@@ -10,6 +10,10 @@ from .base import check_broadcast, no_graph, prepare
 
 __all__ = [
     "all",
+    "isin",
+    "isneginf",
+    "isposinf",
+    "signbit",
     "allclose",
     "any",
     "argwhere",
@@ -197,3 +201,31 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when both tensors have the same shape and elements."""
     return tuple(input.shape) == tuple(other.shape) and bool((input._data == other._data).all())
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False, invert: bool = False) -> Tensor:
+    """Whether each of ``elements`` is among ``test_elements`` (either may be a number), ``invert``: is not."""
+    a, b, _ = prepare(elements, test_elements)
+    raw_a, raw_b = (x._data if isinstance(x, Tensor) else x for x in (a, b))
+    return no_graph(lambda e, t: backend.array_module(e).isin(e, t, invert=invert), raw_a, raw_b)
+
+
+def isneginf(input: Tensor) -> Tensor:
+    """Whether each element is -inf."""
+    return no_graph(
+        lambda a: (a == -float("inf")) if a.dtype.kind == "f" else backend.array_module(a).zeros(a.shape, bool),
+        input._data,
+    )
+
+
+def isposinf(input: Tensor) -> Tensor:
+    """Whether each element is +inf."""
+    return no_graph(
+        lambda a: (a == float("inf")) if a.dtype.kind == "f" else backend.array_module(a).zeros(a.shape, bool),
+        input._data,
+    )
+
+
+def signbit(input: Tensor) -> Tensor:
+    """Whether each element's sign bit is set (-0.0 included)."""
+    return no_graph(lambda a: backend.array_module(a).signbit(a), input._data)

@@ -23,7 +23,7 @@ from .reduce import sum as reduce_sum
 from .unary import abs as abs_
 from .unary import sign_array
 
-__all__ = ["linalg_norm", "matrix_norm", "norm", "vector_norm"]
+__all__ = ["dist", "linalg_norm", "matrix_norm", "norm", "vector_norm"]
 
 
 class VectorNorm(Op):
@@ -190,3 +190,16 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False,
     if isinstance(p, str):
         return matrix_norm(input, p, tuple(range(input.ndim)) if dims is None else dims, keepdim, dtype=dtype)
     return vector_norm(input, p, dims, keepdim, dtype=dtype)
+
+
+class Dist(VectorNorm):
+    """The p-norm of a difference, under torch's name for ``dist``."""
+
+    node_name = "DistBackward0"
+
+
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The ``p``-norm of ``input - other`` (broadcast together)."""
+    diff = input - other
+    _floating(diff, None, "linalg.vector_norm")
+    return Dist.apply(diff, float(p), None, False)

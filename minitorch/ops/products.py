@@ -11,8 +11,10 @@ from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import mul
 from .base import Op, check_broadcast, namespace_of
+from .linalg import matmul
+from .shape import permute
 
-__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "ger", "kron", "outer"]
+__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "ger", "inner", "kron", "outer", "tensordot"]
 
 
 class AddProduct(Op):
@@ -186,3 +188,48 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
     b = other.reshape(tuple(d for s in b_shape for d in (1, s)))
     check_broadcast(a, b)
     return mul(a, b).reshape(tuple(x * y for x, y in zip(a_shape, b_shape)))
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sums of products over ``dims``: the last ``dims`` of ``a`` with the first of ``b`` (an int), or the listed
+    pairs (two sequences); one matrix product between a permute and a reshape, as torch computes it."""
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise RuntimeError("both dimension lists should have same length")
+        da, db = [d % a.ndim for d in da], [d % b.ndim for d in db]
+    for x, y in zip(da, db):
+        if a.shape[x] != b.shape[y]:
+            raise RuntimeError(
+                f"contracted dimensions need to match, but first has size {a.shape[x]} in dim {x} and second has "
+                f"size {b.shape[y]} in dim {y}"
+            )
+    free_a = [d for d in range(a.ndim) if d not in da]
+    free_b = [d for d in range(b.ndim) if d not in db]
+    k = 1
+    for d in da:
+        k *= a.shape[d]
+    m = n = 1
+    for d in free_a:
+        m *= a.shape[d]
+    for d in free_b:
+        n *= b.shape[d]
+    left = permute(a, free_a + da).reshape(m, k)
+    right = permute(b, db + free_b).reshape(k, n)
+    return matmul(left, right).reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
+
+
+def inner(input: Tensor, other: Tensor) -> Tensor:
+    """Sums of products over the last dimension of both (a number times a tensor for a 0-d one)."""
+    if input.ndim == 0 or other.ndim == 0:
+        return mul(input, other)
+    if input.shape[-1] != other.shape[-1]:
+        raise RuntimeError(
+            f"inner() the last dimension must match on both input tensors but got shapes {list(input.shape)} and "
+            f"{list(other.shape)}"
+        )
+    return tensordot(input, other, ([-1], [-1]))

@@ -1,0 +1,87 @@
+"""tensordot, inner, dist, atleast_1d/2d/3d, isin, isneginf, isposinf, signbit against torch: values, gradients
+(float64 and float32, plus finite differences), node names where torch records one op, and torch's errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import minitorch
+from tests import parity
+
+RNG = np.random.default_rng(0)
+A, B, C = RNG.uniform(-1, 1, (2, 3, 4)), RNG.uniform(-1, 1, (3, 4, 5)), RNG.uniform(-1, 1, (4, 3))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.tensordot(a, b, dims=2)",
+        "lib.tensordot(a, c, dims=1)",
+        "lib.tensordot(a, b, dims=([1, 2], [0, 1]))",
+        "lib.tensordot(a, c, dims=([2, 1], [0, 1]))",
+        "lib.tensordot(a, b, dims=0).sum(-1)",
+        "lib.inner(a, c.t())",
+        "a[0].inner(a[1])",
+        "lib.inner(a, lib.tensor(2.0, dtype=a.dtype))",
+        "lib.dist(a, c.t()[None])",
+        "a.dist(a * 2, 1)",
+        "lib.dist(a, c.t()[None], float('inf'))",
+        "lib.dist(a, c.t()[None], 3)",
+    ],
+)
+def test_products_and_dist_match_torch(expr):
+    parity.check_both(lambda lib, a, b, c: eval(expr, {"lib": lib, "a": a, "b": b, "c": c}), A, B, C)
+
+
+def test_dist_records_torch_s_node():
+    for lib in (torch, minitorch):
+        out = lib.dist(lib.tensor(A, requires_grad=True), lib.tensor(A * 2))
+        assert type(out.grad_fn).__name__ == "DistBackward0"
+
+
+@pytest.mark.parametrize("name", ["atleast_1d", "atleast_2d", "atleast_3d"])
+def test_atleast_reshapes_as_torch(name):
+    for shape in [(), (3,), (2, 3), (2, 3, 4), (1, 2, 3, 4)]:
+        x = RNG.uniform(-1, 1, shape)
+        parity.check_parity(lambda lib, t: getattr(lib, name)(t) * 2, x)
+        got, want = getattr(minitorch, name)(minitorch.tensor(x)), getattr(torch, name)(torch.tensor(x))
+        assert tuple(got.shape) == tuple(want.shape)
+    pair = getattr(minitorch, name)(minitorch.ones(2), minitorch.tensor(1.0))
+    listed = getattr(minitorch, name)([minitorch.ones(2)])
+    want = getattr(torch, name)(torch.ones(2), torch.tensor(1.0))
+    assert isinstance(pair, tuple) and [tuple(t.shape) for t in pair] == [tuple(t.shape) for t in want]
+    assert isinstance(listed, tuple) and len(listed) == 1
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.isin(lib.tensor([1, 2, 3, 2]), lib.tensor([2, 5]))",
+        "lib.isin(lib.tensor([1, 2, 3]), 2)",
+        "lib.isin(lib.tensor([1.5, 2.0]), lib.tensor([2, 3]), invert=True)",
+        "lib.isneginf(lib.tensor([float('-inf'), 1.0, float('inf'), float('nan')]))",
+        "lib.tensor([float('-inf'), 1.0, float('inf')]).isposinf()",
+        "lib.isposinf(lib.tensor([1, 2]))",
+        "lib.signbit(lib.tensor([-0.0, 0.0, -2.0, 3.0, float('-inf')]))",
+        "lib.tensor([-1, 0, 2]).signbit()",
+    ],
+)
+def test_predicates_match_torch(expr):
+    got = eval(expr, {"lib": minitorch})
+    want = eval(expr, {"lib": torch})
+    assert got.dtype is minitorch.bool and got.tolist() == want.tolist() and not got.requires_grad
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.tensordot(lib.ones(2, 3), lib.ones(4, 5), dims=1)",
+        "lib.tensordot(lib.ones(2, 3), lib.ones(3, 5), dims=([1], [0, 1]))",
+        "lib.tensordot(lib.ones(2, 3), lib.ones(3, 5), dims=-1)",
+        "lib.inner(lib.ones(2, 3), lib.ones(4))",
+    ],
+)
+def test_bad_input_raises_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
