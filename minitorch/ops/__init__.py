@@ -92,21 +92,14 @@ from .elementary import (
     atanh,
     cosh,
     deg2rad,
-    erf,
-    exp2,
-    expm1,
     frac,
     hypot,
-    log1p,
-    log2,
-    log10,
-    logaddexp,
     rad2deg,
-    rsqrt,
     sinh,
     tan,
 )
 from .embedding import embedding, embedding_renorm_
+from .exponential import erf, exp2, expm1, log1p, log2, log10, logaddexp, rsqrt
 from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem

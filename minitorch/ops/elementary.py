@@ -1,6 +1,5 @@
-"""More elementary functions, elementwise: hyperbolic and inverse trigonometric functions, logarithms and
-exponentials in other bases and near zero, rsqrt, erf, degrees and radians, frac; of two tensors, atan2,
-hypot and logaddexp.
+"""More elementary functions, elementwise: hyperbolic and inverse trigonometric functions, degrees and radians,
+frac; of two tensors, atan2 and hypot (logarithms and exponentials in other bases: exponential.py).
 
 Each gradient is torch's formula (``derivatives.yaml``), written once for arrays and tensors (with
 ``namespace_of``), so every op here is differentiable to any order. Integer inputs compute in the
@@ -17,7 +16,6 @@ from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, Operand, check_broadcast, float_operand, namespace_of, prepare, require_floating
 from .selection import require_tensors
-from .unary import Erf, Log1p
 
 __all__ = [
     "acos",
@@ -36,23 +34,12 @@ __all__ = [
     "atanh",
     "cosh",
     "deg2rad",
-    "erf",
-    "exp2",
-    "expm1",
     "frac",
     "hypot",
-    "log10",
-    "log1p",
-    "log2",
-    "logaddexp",
     "rad2deg",
-    "rsqrt",
     "sinh",
     "tan",
 ]
-
-_LN2 = math.log(2.0)
-_LN10 = math.log(10.0)
 
 
 # ------------------------------------------------------------------ one tensor
@@ -183,80 +170,6 @@ class Atanh(Op):
         return grad / (1 - x * x)
 
 
-class Log2(Op):
-    """Logarithm to base 2."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array) -> Array:
-        ctx.save_for_backward(x)
-        return backend.array_module(x).log2(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
-        (x,) = ctx.saved_tensors
-        return grad / (x * _LN2)
-
-
-class Log10(Op):
-    """Logarithm to base 10."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array) -> Array:
-        ctx.save_for_backward(x)
-        return backend.array_module(x).log10(x)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
-        (x,) = ctx.saved_tensors
-        return grad / (x * _LN10)
-
-
-class Exp2(Op):
-    """2 ** x."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array) -> Array:
-        out = backend.array_module(x).exp2(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
-        (out,) = ctx.saved_tensors
-        return grad * out * _LN2
-
-
-class Expm1(Op):
-    """e ** x - 1, exact near 0."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array) -> Array:
-        out = backend.array_module(x).expm1(x)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
-        (out,) = ctx.saved_tensors
-        return grad * (out + 1)
-
-
-class Rsqrt(Op):
-    """1 / sqrt(x) (inf at 0, NaN below)."""
-
-    @staticmethod
-    def forward(ctx: Context, x: Array) -> Array:
-        xp = backend.array_module(x)
-        out = xp.reciprocal(xp.sqrt(x))
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> Array:
-        (out,) = ctx.saved_tensors
-        return -0.5 * grad * (out * out * out)
-
-
 class Frac(Op):
     """x - trunc(x), the fractional part with x's sign; the gradient passes unchanged."""
 
@@ -324,21 +237,6 @@ class Hypot(Op):
         return grad * a / out, grad * b / out
 
 
-class Logaddexp(Op):
-    """log(exp(input) + exp(other)), without overflow."""
-
-    @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
-        ctx.save_for_backward(a, b)
-        return backend.array_module(a, b).logaddexp(a, b)
-
-    @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = ctx.saved_tensors
-        xp = namespace_of(a, b)
-        return grad / (1 + xp.exp(b - a)), grad / (1 + xp.exp(a - b))
-
-
 # ------------------------------------------------------------------ public functions
 def sinh(input: Tensor) -> Tensor:
     """Hyperbolic sine."""
@@ -385,41 +283,6 @@ def atanh(input: Tensor) -> Tensor:
     return Atanh.apply(float_operand(input))
 
 
-def log2(input: Tensor) -> Tensor:
-    """Logarithm to base 2."""
-    return Log2.apply(float_operand(input))
-
-
-def log10(input: Tensor) -> Tensor:
-    """Logarithm to base 10."""
-    return Log10.apply(float_operand(input))
-
-
-def log1p(input: Tensor) -> Tensor:
-    """log(1 + input), exact near 0."""
-    return Log1p.apply(float_operand(input))
-
-
-def exp2(input: Tensor) -> Tensor:
-    """2 ** input."""
-    return Exp2.apply(float_operand(input))
-
-
-def expm1(input: Tensor) -> Tensor:
-    """e ** input - 1, exact near 0."""
-    return Expm1.apply(float_operand(input))
-
-
-def rsqrt(input: Tensor) -> Tensor:
-    """1 / sqrt(input)."""
-    return Rsqrt.apply(float_operand(input))
-
-
-def erf(input: Tensor) -> Tensor:
-    """The error function."""
-    return Erf.apply(float_operand(input))
-
-
 def frac(input: Tensor) -> Tensor:
     """The fractional part, input - trunc(input) (floating tensors only, as torch's)."""
     require_floating(input, "frac_cpu")
@@ -436,7 +299,7 @@ def rad2deg(input: Tensor) -> Tensor:
     return Rad2Deg.apply(float_operand(input))
 
 
-def _binary(name: str, cls: type[Op], input: Tensor, other: Tensor, floats_only: bool = False) -> Tensor:
+def float_binary(name: str, cls: type[Op], input: Tensor, other: Tensor, floats_only: bool = False) -> Tensor:
     """``cls`` on two tensors promoted as torch promotes them; integers compute in the default float, or
     (``floats_only``) are refused with torch's error."""
     require_tensors(name, input, other)
@@ -451,17 +314,12 @@ def _binary(name: str, cls: type[Op], input: Tensor, other: Tensor, floats_only:
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point (other, input), in [-pi, pi]."""
-    return _binary("atan2", Atan2, input, other)
+    return float_binary("atan2", Atan2, input, other)
 
 
 def hypot(input: Tensor, other: Tensor) -> Tensor:
     """sqrt(input ** 2 + other ** 2), without overflow in the squares (floating tensors only, as torch's)."""
-    return _binary("hypot", Hypot, input, other, floats_only=True)
-
-
-def logaddexp(input: Tensor, other: Tensor) -> Tensor:
-    """log(exp(input) + exp(other)), without overflow (floating tensors only, as torch's)."""
-    return _binary("logaddexp", Logaddexp, input, other, floats_only=True)
+    return float_binary("hypot", Hypot, input, other, floats_only=True)
 
 
 arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2

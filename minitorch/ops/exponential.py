@@ -1,0 +1,149 @@
+"""Logarithms and exponentials beyond exp and log, elementwise: log2, log10, log1p, exp2, expm1, rsqrt, erf, and
+logaddexp of two tensors; each with torch's gradient formula, written once for every order."""
+
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from ..autograd.function import Context
+from ..backend import Array
+from ..tensor import Tensor
+from .base import Op, Operand, float_operand, namespace_of
+from .elementary import float_binary
+from .unary import Erf, Log1p
+
+__all__ = ["erf", "exp2", "expm1", "log10", "log1p", "log2", "logaddexp", "rsqrt"]
+
+_LN2 = math.log(2.0)
+_LN10 = math.log(10.0)
+
+
+class Log2(Op):
+    """Logarithm to base 2."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).log2(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return grad / (x * _LN2)
+
+
+class Log10(Op):
+    """Logarithm to base 10."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).log10(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return grad / (x * _LN10)
+
+
+class Exp2(Op):
+    """2 ** x."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        out = backend.array_module(x).exp2(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return grad * out * _LN2
+
+
+class Expm1(Op):
+    """e ** x - 1, exact near 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        out = backend.array_module(x).expm1(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return grad * (out + 1)
+
+
+class Rsqrt(Op):
+    """1 / sqrt(x) (inf at 0, NaN below)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        xp = backend.array_module(x)
+        out = xp.reciprocal(xp.sqrt(x))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return -0.5 * grad * (out * out * out)
+
+
+class Logaddexp(Op):
+    """log(exp(input) + exp(other)), without overflow."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+        ctx.save_for_backward(a, b)
+        return backend.array_module(a, b).logaddexp(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, b = ctx.saved_tensors
+        xp = namespace_of(a, b)
+        return grad / (1 + xp.exp(b - a)), grad / (1 + xp.exp(a - b))
+
+
+# ------------------------------------------------------------------ public functions
+def log2(input: Tensor) -> Tensor:
+    """Logarithm to base 2."""
+    return Log2.apply(float_operand(input))
+
+
+def log10(input: Tensor) -> Tensor:
+    """Logarithm to base 10."""
+    return Log10.apply(float_operand(input))
+
+
+def log1p(input: Tensor) -> Tensor:
+    """log(1 + input), exact near 0."""
+    return Log1p.apply(float_operand(input))
+
+
+def exp2(input: Tensor) -> Tensor:
+    """2 ** input."""
+    return Exp2.apply(float_operand(input))
+
+
+def expm1(input: Tensor) -> Tensor:
+    """e ** input - 1, exact near 0."""
+    return Expm1.apply(float_operand(input))
+
+
+def rsqrt(input: Tensor) -> Tensor:
+    """1 / sqrt(input)."""
+    return Rsqrt.apply(float_operand(input))
+
+
+def erf(input: Tensor) -> Tensor:
+    """The error function."""
+    return Erf.apply(float_operand(input))
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:
+    """log(exp(input) + exp(other)), without overflow (floating tensors only, as torch's)."""
+    return float_binary("logaddexp", Logaddexp, input, other, floats_only=True)
