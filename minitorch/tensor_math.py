@@ -1,7 +1,8 @@
 """Tensor's methods for the elementary functions of ``ops/elementary.py`` and ``ops/exponential.py`` (sinh,
-atan2, log2, ...), the pointwise ones (addcmul, addcdiv, xlogy, logit, nan_to_num, sgn, fmod), diff, select, ravel,
-inner, dist and the sign and infinity predicates, and their in-place forms: one line each, calling the function of the same name in ``minitorch.ops``. A mixin of
-Tensor, as ``tensor_methods`` is; ``_ops`` is bound by ``tensor.py`` once the ops package has been imported.
+atan2, log2, ...), the pointwise ones (addcmul, addcdiv, xlogy, logit, nan_to_num, sgn, fmod), diff, select,
+ravel, inner, dist and the sign and infinity predicates, and their in-place forms: one line each, calling the
+function of the same name in ``minitorch.ops``. A mixin of Tensor, as ``tensor_methods`` is; ``_ops`` is bound by
+``tensor.py`` once the ops package has been imported.
 """
 
 from __future__ import annotations
