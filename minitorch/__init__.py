@@ -129,6 +129,7 @@ from .ops import (
     cosh,
     cosine_similarity,
     count_nonzero,
+    cross,
     cummax,
     cummin,
     cumprod,

@@ -157,6 +157,9 @@ class MathMethods:
     def dist(self, other: Any, p: float = 2) -> Any:
         return _ops.dist(self, other, p)
 
+    def cross(self, other: Any, dim: Any = None) -> Any:
+        return _ops.cross(self, other, dim)
+
     # in place
     def sinh_(self) -> Any:
         return self._inplace(_ops.sinh)

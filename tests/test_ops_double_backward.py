@@ -173,6 +173,7 @@ CASES: list = [
     ("atan2", lambda lib, x, y: lib.atan2(x, y) * x, broadcast(2, (nonzero, nonzero))),
     ("hypot", lambda lib, x, y: lib.hypot(x, y) * y, broadcast(2, (real, nonzero))),
     ("logaddexp", lambda lib, x, y: lib.logaddexp(x, y * 2) * x, broadcast(2)),
+    ("cross", lambda lib, x, y: lib.linalg.cross(x, y) * x, arrays((2, 3), (1, 3))),
     (
         "addcmul_addcdiv",
         lambda lib, x, y: lib.addcmul(x, y, x, value=2) * lib.addcdiv(y, x, y, value=-0.5),

@@ -85,3 +85,42 @@ def test_predicates_match_torch(expr):
 )
 def test_bad_input_raises_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.linalg.cross(x, y)",
+        "lib.cross(x, y, dim=1)",
+        "lib.linalg.cross(x.t(), y.t(), dim=0)",
+        "x.cross(y.expand(4, 3), dim=-1) * x",
+    ],
+)
+def test_cross_matches_torch(expr):
+    x, y = RNG.uniform(-1, 1, (4, 3)), RNG.uniform(-1, 1, (1, 3))
+    parity.check_both(lambda lib, a, b: eval(expr, {"lib": lib, "x": a, "y": b}), x, y)
+    for lib in (torch, minitorch):
+        out = eval(expr.replace(" * x", ""), {"lib": lib, "x": lib.tensor(x, requires_grad=True), "y": lib.tensor(y)})
+        assert type(out.grad_fn).__name__ == "LinalgCrossBackward0"
+
+
+def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torch_s_warning():
+    x, y = RNG.uniform(-1, 1, (3, 2)), RNG.uniform(-1, 1, (3, 2))
+    results = []
+    for lib in (torch, minitorch):
+        with pytest.warns(UserWarning, match="without specifying the dim arg is deprecated"):
+            results.append(lib.cross(lib.tensor(x), lib.tensor(y)).numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.linalg.cross(lib.ones(2, 4), lib.ones(2, 4))",
+        "lib.linalg.cross(lib.ones(2, 3), lib.ones(3, 3))",
+        "lib.linalg.cross(lib.ones(3), lib.ones(2, 3))",
+        "lib.cross(lib.ones(2, 4), lib.ones(2, 4), dim=1)",
+    ],
+)
+def test_cross_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))

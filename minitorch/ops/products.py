@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import backend, dtypes
@@ -14,7 +15,7 @@ from .base import Op, check_broadcast, namespace_of
 from .linalg import matmul
 from .shape import permute
 
-__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "ger", "inner", "kron", "outer", "tensordot"]
+__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "cross", "ger", "inner", "kron", "linalg_cross", "outer", "tensordot"]
 
 
 class AddProduct(Op):
@@ -233,3 +234,55 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
             f"{list(other.shape)}"
         )
     return tensordot(input, other, ([-1], [-1]))
+
+
+class Cross(Op):
+    """The cross product of 3-vectors along ``axis`` (broadcast operands); its gradients are cross products too."""
+
+    node_name = "LinalgCrossBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, a: Array, b: Array, axis: int) -> Array:
+        ctx.save_for_backward(b if ctx.needs_input_grad[0] else None, a if ctx.needs_input_grad[1] else None)
+        ctx.axis = axis
+        return backend.array_module(a, b).cross(a, b, axis=axis)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        b, a = ctx.saved_tensors
+        ga = None if b is None else Cross.call(b, grad, ctx.axis)
+        gb = None if a is None else Cross.call(grad, a, ctx.axis)
+        return ga, gb, None
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """``torch.linalg.cross``: cross products of the 3-vectors along ``dim`` (operands broadcast together)."""
+    check_broadcast(input, other)
+    if input.ndim != other.ndim:
+        raise RuntimeError(
+            f"linalg.cross: inputs must have the same number of dimensions. Got {input.ndim} and {other.ndim}"
+        )
+    axis = input._wrap_dim(dim)
+    if input.shape[axis] != 3 or other.shape[axis] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[axis]} and {other.shape[axis]}"
+        )
+    return Cross.apply(input, other, axis)
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """``torch.cross``: as ``linalg.cross``, along ``dim``, or without it along the first dim of size 3 (deprecated
+    in torch, with its warning)."""
+    if dim is None:
+        warnings.warn(
+            "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim explicitly "
+            "or simply use torch.linalg.cross.\nThe default value of dim will change to agree with that of "
+            "linalg.cross in a future release.",
+            UserWarning,
+            stacklevel=2,
+        )
+        sizes = [d for d in range(input.ndim) if input.shape[d] == 3]
+        if not sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes[0]
+    return linalg_cross(input, other, dim=dim)
