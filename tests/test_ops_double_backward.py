@@ -217,6 +217,7 @@ CASES: list = [
     ("masked_fill", lambda lib, x: (x * x).masked_fill(x > 0, 0.5), one(off(0.0))),
     # reductions
     ("sum", lambda lib, x: (x * x).sum(), one()),
+    ("std_var_mean", lambda lib, x: lib.std_mean(x * x, 0)[0] * lib.var_mean(x, 1, keepdim=True)[1], distinct((3, 4))),
     (
         "vector_norms",
         lambda lib, x: lib.linalg.vector_norm(x, 2, -1) * 2 + x.norm(3) + lib.linalg.vector_norm(x, 1.5) + x.norm(1),

@@ -124,3 +124,27 @@ def test_cross_without_dim_takes_the_first_dim_of_size_3_with_torch_s_warning():
 )
 def test_cross_refuses_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.std_mean(x)",
+        "lib.var_mean(x, dim=1)",
+        "lib.std_mean(x, 0, keepdim=True)",
+        "lib.var_mean(x, correction=0)",
+        "lib.std_mean(x, True)",
+        "lib.var_mean(x, (0, 1), keepdim=True)",
+    ],
+)
+def test_std_mean_and_var_mean_are_one_node_as_torch(expr):
+    """Both results from one node (StdMeanBackward0, VarMeanBackward0); either result's gradient alone, or both."""
+    x = RNG.uniform(-1, 1, (3, 4))
+    parity.check_both(lambda lib, t: eval(expr, {"lib": lib, "x": t}), x)
+    parity.check_parity(lambda lib, t: eval(expr, {"lib": lib, "x": t})[1] * 2, x)
+    for lib in (torch, minitorch):
+        spread, mean = eval(expr, {"lib": lib, "x": lib.tensor(x, requires_grad=True)})
+        assert spread.grad_fn is mean.grad_fn and type(mean.grad_fn).__name__ in (
+            "StdMeanBackward0",
+            "VarMeanBackward0",
+        )

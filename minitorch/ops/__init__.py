@@ -144,7 +144,7 @@ from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .products import addbmm, addmm, addmv, baddbmm, cross, ger, inner, kron, linalg_cross, outer, tensordot
-from .reduce import mean, prod, std, sum, var
+from .reduce import mean, prod, std, std_mean, sum, var, var_mean
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder
 from .sampling import bernoulli, multinomial, normal

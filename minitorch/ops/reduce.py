@@ -12,7 +12,7 @@ from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .base import Op, array_of, float_operand, is_tensor, namespace_of, no_graph, to_dtype
 
-__all__ = ["mean", "prod", "std", "sum", "var"]
+__all__ = ["mean", "prod", "std", "std_mean", "sum", "var", "var_mean"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -139,6 +139,29 @@ class Std(Op):
         return g * _twice_inverse(ctx.denom) * centered, None, None, None
 
 
+class VarMean(Op):
+    """(variance, mean) over ``axes`` in one node, as torch's var_mean: the gradient is the spread's plus the mean's."""
+
+    spread: type[Op] = Var
+
+    @classmethod
+    def forward(cls, ctx: Context, x: Array, axes: tuple | None, correction: float, keepdim: bool) -> tuple:
+        spread = cls.spread.forward(ctx, x, axes, correction, keepdim)  # (its context: shape, axes, denom, saved)
+        ctx.count = _count(x.shape, axes)
+        return spread, backend.array_module(x).asarray(x.mean(axis=axes, keepdims=keepdim))
+
+    @classmethod
+    def backward(cls, ctx: Context, g_spread: Array, g_mean: Array) -> tuple:
+        gx = cls.spread.backward(ctx, g_spread)[0]
+        return gx + _expand_back(g_mean / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None, None
+
+
+class StdMean(VarMean):
+    """(standard deviation, mean) over ``axes`` in one node, as torch's std_mean."""
+
+    spread = Std
+
+
 def _twice_inverse(denom: float) -> float:
     """2 / denom, infinite (as in torch) when the correction leaves no degrees of freedom."""
     return 2.0 / denom if denom > 0 else float("inf")
@@ -225,6 +248,24 @@ def std(
     dim, unbiased = _var_args(dim, unbiased)
     x = float_operand(input)
     return Std.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
+
+
+def var_mean(
+    input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *, correction: float | None = None
+) -> tuple:
+    """(variance, mean) over ``dim`` (all when None) with ``correction`` (default 1), as one node."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = float_operand(input)
+    return VarMean.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
+
+
+def std_mean(
+    input: Tensor, dim: Dims = None, unbiased: Any = None, keepdim: bool = False, *, correction: float | None = None
+) -> tuple:
+    """(standard deviation, mean) over ``dim`` (all when None) with ``correction`` (default 1), as one node."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = float_operand(input)
+    return StdMean.apply(x, normalize_dims(dim, x.ndim), _correction(unbiased, correction), keepdim)
 
 
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
