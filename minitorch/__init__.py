@@ -111,6 +111,7 @@ from .ops import (
     broadcast_to,
     bucketize,
     cat,
+    cdist,
     ceil,
     celu,
     chunk,

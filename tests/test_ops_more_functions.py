@@ -148,3 +148,28 @@ def test_std_mean_and_var_mean_are_one_node_as_torch(expr):
             "StdMeanBackward0",
             "VarMeanBackward0",
         )
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 3.0, float("inf"), 0.5])
+@pytest.mark.parametrize("shapes", [((4, 3), (5, 3)), ((2, 4, 3), (2, 5, 3)), ((1, 3, 2), (4, 2, 2))])
+def test_cdist_matches_torch(p, shapes):
+    """Distances between every pair of rows (batch dims broadcast), with torch's gradients and node; sizes
+    below 25 rows, where torch computes from the differences too (above, its matrix-product formula rounds
+    differently in float32)."""
+    x1, x2 = RNG.uniform(-1, 1, shapes[0]), RNG.uniform(-1, 1, shapes[1])
+    parity.check_both(lambda lib, a, b: lib.cdist(a, b, p), x1, x2)
+    out = minitorch.cdist(minitorch.tensor(x1, requires_grad=True), minitorch.tensor(x2), p)
+    assert type(out.grad_fn).__name__ == "CdistBackward0"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.cdist(lib.ones(3), lib.ones(3))",
+        "lib.cdist(lib.ones(2, 3), lib.ones(2, 4))",
+        "lib.cdist(lib.ones(2, 3), lib.ones(2, 3), p=-1)",
+        "lib.cdist(lib.ones(2, 3, dtype=lib.long), lib.ones(2, 3, dtype=lib.long))",
+    ],
+)
+def test_cdist_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))

@@ -136,7 +136,7 @@ from .movement import (
 )
 from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
-from .norms import dist, linalg_norm, matrix_norm, norm, vector_norm
+from .norms import cdist, dist, linalg_norm, matrix_norm, norm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
 from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, lerp, logit, nan_to_num, xlogy

@@ -23,7 +23,7 @@ from .reduce import sum as reduce_sum
 from .unary import abs as abs_
 from .unary import sign_array
 
-__all__ = ["dist", "linalg_norm", "matrix_norm", "norm", "vector_norm"]
+__all__ = ["cdist", "dist", "linalg_norm", "matrix_norm", "norm", "vector_norm"]
 
 
 class VectorNorm(Op):
@@ -203,3 +203,28 @@ def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     diff = input - other
     _floating(diff, None, "linalg.vector_norm")
     return Dist.apply(diff, float(p), None, False)
+
+
+class Cdist(VectorNorm):
+    """The p-norms of all the row differences of two batches of row sets, under torch's name for ``cdist``."""
+
+    node_name = "CdistBackward0"
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` (..., P, M) and each row of ``x2`` (..., R, M): (..., P, R).
+
+    Computed from the rows' differences (``compute_mode``, torch's choice of a matrix-product formula for large
+    inputs, is accepted and not needed: the differences are exact).
+    """
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {t.dtype._scalar_name}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M)
+    return Cdist.apply(diff, float(p), (diff.ndim - 1,), False)
