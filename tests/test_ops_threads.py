@@ -200,8 +200,6 @@ def test_the_numba_product_adds_into_an_array_as_its_plain_twin_does(dtype: Any,
         assert linalg_numba.add_product(a, b, into)
         assert linalg_numba.add_product(a, b, into)  # twice: the second adds onto the first
         _close(into, start + (a @ b) + (a @ b), dtype, 2 * k)
-    split = linalg_numba.split_for(m, k, n)
-    assert split in {linalg_numba.BY_ROWS, linalg_numba.BY_COLUMNS, linalg_numba.BY_INNER}
 
 
 @NUMBA_GEMM

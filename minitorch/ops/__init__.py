@@ -119,6 +119,9 @@ from .loss_margin import (
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from .matrix import diag, diag_embed, diagonal, trace, tril, triu
 from .movement import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
     broadcast_tensors,
     fliplr,
     flipud,
@@ -151,9 +154,6 @@ from .sampling import bernoulli, multinomial, normal
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, maximum, minimum, where
 from .shape import (
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
     broadcast_to,
     clone,
     contiguous,

@@ -188,16 +188,8 @@ def diff(
         return fill.copy_from(creation.empty_like(input), input)
     x = input
     if prepend is not None or append is not None:
-        parts = [
-            p if p.ndim else p.expand(*(1 if d == axis else s for d, s in enumerate(x.shape)))
-            for p in (prepend,)
-            if p is not None
-        ]
-        parts += [x] + [
-            a if a.ndim else a.expand(*(1 if d == axis else s for d, s in enumerate(x.shape)))
-            for a in (append,)
-            if a is not None
-        ]
+        edge = tuple(1 if d == axis else size for d, size in enumerate(x.shape))  # a 0-d value, spread along dim
+        parts = [p if p.ndim else p.expand(*edge) for p in (prepend, x, append) if p is not None]
         x = join.cat(parts, axis)
     for _ in range(n):
         length = x.shape[axis]

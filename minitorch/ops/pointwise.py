@@ -176,10 +176,9 @@ def xlogy(input: Any, other: Any) -> Tensor:
     if not dt.is_floating_point:
         x, y, dt = prepare(input, other, dtype=dtypes.get_default_dtype())
     check_broadcast(x, y)
-    cls = Xlogy if isinstance(input, Tensor) and isinstance(other, Tensor) else XlogyScalarSelf
-    if isinstance(input, Tensor) and not isinstance(other, Tensor):
-        cls = XlogyScalarOther
-    return cls.apply(x, y)
+    if not isinstance(other, Tensor):
+        return XlogyScalarOther.apply(x, y)
+    return (Xlogy if isinstance(input, Tensor) else XlogyScalarSelf).apply(x, y)
 
 
 class Logit(Op):

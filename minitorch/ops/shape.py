@@ -14,9 +14,6 @@ from ..tensor import Tensor
 from .base import Op, namespace_of
 
 __all__ = [
-    "atleast_1d",
-    "atleast_2d",
-    "atleast_3d",
     "broadcast_to",
     "clone",
     "contiguous",
@@ -429,25 +426,3 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
         bad = next((t for t in target if t < 0), min(sizes))
         raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {target}")
     return Repeat.apply(input, tuple(sizes))
-
-
-def _atleast(shape_of: Any, tensors: tuple) -> Any:
-    """Each tensor reshaped by ``shape_of``: one tensor for one argument, else a tuple (as torch's)."""
-    many = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
-    out = tuple(t if tuple(t.shape) == shape_of(tuple(t.shape)) else reshape(t, shape_of(tuple(t.shape))) for t in many)
-    return out[0] if len(tensors) == 1 and not isinstance(tensors[0], (list, tuple)) else out
-
-
-def atleast_1d(*tensors: Any) -> Any:
-    """Each tensor with at least one dimension (a 0-d one becomes shape (1,))."""
-    return _atleast(lambda s: s or (1,), tensors)
-
-
-def atleast_2d(*tensors: Any) -> Any:
-    """Each tensor with at least two dimensions (leading ones added)."""
-    return _atleast(lambda s: (1,) * (2 - len(s)) + s if len(s) < 2 else s, tensors)
-
-
-def atleast_3d(*tensors: Any) -> Any:
-    """Each tensor with at least three dimensions, as numpy's: (n,) -> (1, n, 1), (m, n) -> (m, n, 1)."""
-    return _atleast(lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}.get(len(s), s), tensors)
