@@ -33,6 +33,10 @@ class SyncLog:
 
 
 SYNCS = SyncLog()
+# Set while the fake device "captures" a graph: CuPy refuses cuBLAS calls on a capturing stream, so the
+# operator ``@`` (CuPy's matmul) is refused here then; op code multiplies through ``xp.matmul``, which the
+# CUDA backend routes to cuBLAS itself while capturing (minitorch/backend/cuda_blas.py).
+CAPTURING = [False]
 
 
 @contextlib.contextmanager
@@ -118,6 +122,20 @@ class FakeArray(NDArrayOperatorsMixin):
 
     def __len__(self) -> int:
         return len(self._a)
+
+    def __matmul__(self, other: Any) -> Any:
+        if CAPTURING[0]:
+            raise NotImplementedError(
+                "calling cuBLAS API during stream capture is currently unsupported (the @ operator)"
+            )
+        return super().__matmul__(other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        if CAPTURING[0]:
+            raise NotImplementedError(
+                "calling cuBLAS API during stream capture is currently unsupported (the @ operator)"
+            )
+        return super().__rmatmul__(other)
 
     def __iter__(self) -> Iterator[Any]:
         return (wrap(r) for r in self._a)

@@ -34,7 +34,7 @@ from minitorch.backend.cuda_kernels import CudaKernel, TensorTable, check_launch
 from minitorch.backend.device import device
 from minitorch.backend.host import HostBackend
 
-from .fake_arrays import SYNCS, FakeArray, SyncLog, _FakeNumpy, forbid_sync, unwrap, wrap
+from .fake_arrays import CAPTURING, SYNCS, FakeArray, SyncLog, _FakeNumpy, forbid_sync, unwrap, wrap
 
 __all__ = ["FAKE", "SYNCS", "FakeArray", "FakeBackend", "SyncLog", "fake_device", "forbid_sync", "unwrap", "wrap"]
 
@@ -109,6 +109,10 @@ class FakeBackend(HostBackend):
     def from_host(self, array: Any, d: device) -> Any:
         if type(array) is FakeArray:
             return array
+        if self.capturing:  # a copy from pageable host memory: CUDA refuses it on a capturing stream
+            raise RuntimeError(
+                "a host-to-device copy inside graph capture (operation not permitted when stream is capturing)"
+            )
         return FakeArray(np.array(array, copy=True))
 
     def zeros(self, shape: tuple, dtype: Any, device: device) -> Any:
@@ -196,11 +200,11 @@ class FakeBackend(HostBackend):
             )
         token = forbid_sync("during graph capture")
         token.__enter__()
-        self.capturing = True
+        self.capturing = CAPTURING[0] = True
         return token
 
     def end_capture(self, stream: Any, token: Any) -> Any:
-        self.capturing = False
+        self.capturing = CAPTURING[0] = False
         token.__exit__(None, None, None)
         return FakeGraph()
 

@@ -108,6 +108,12 @@ class Backend:
         read-only where the array library can mark it so."""
         return self.xp.lib.stride_tricks.as_strided(array, shape, strides)
 
+    def open_grid(self, shape: tuple) -> list:
+        """One index array per dimension of ``shape``, each of length n along its own axis and 1 elsewhere:
+        numpy's ``indices(shape, sparse=True)``, which CuPy lacks."""
+        xp, ndim = self.xp, len(shape)
+        return [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1)) for i, n in enumerate(shape)]
+
     def reshape_view(self, array: Any, shape: tuple) -> Any:
         """``array`` reshaped without copying; ValueError (or AttributeError) when that needs a copy."""
         out = array.view()

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .base import Backend
+from .cuda_blas import CaptureGemm
 from .cuda_kernels import CudaKernel, TensorTable, prepare_launch
 from .device import device
 
@@ -86,6 +87,27 @@ class _PeakTracker:  # pragma: no cover - needs a GPU
         self.hook.__enter__()  # a thread-local registration that stays for the process
 
 
+class CupyNamespace:  # pragma: no cover - needs a GPU
+    """CuPy's module as op code sees it (``xp``), but for ``matmul``: CuPy's own while eager, cuBLAS through
+    ctypes (cuda_blas.py) while a graph is captured, since CuPy refuses cuBLAS calls then."""
+
+    def __init__(self, module: Any, backend: CudaBackend) -> None:
+        self._module, self._backend = module, backend
+        self._gemm = CaptureGemm(module)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or "_module" not in self.__dict__:
+            raise AttributeError(name)  # copy and pickle probe dunders on a bare instance
+        value = getattr(self._module, name)
+        setattr(self, name, value)  # found once: later lookups are plain attribute reads
+        return value
+
+    def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
+        if self._backend._capturing:
+            return self._gemm.matmul(a, b, out=out)
+        return self._module.matmul(a, b, out=out)
+
+
 class CudaBackend(Backend):
     """CuPy on NVIDIA GPUs (``device('cuda')``, ``device('cuda:N')``)."""
 
@@ -112,7 +134,7 @@ class CudaBackend(Backend):
         if not self._loaded:
             self._loaded = True
             if _import_cupy():  # pragma: no cover - depends on the machine
-                self.xp, self.array_type = cupy, cupy.ndarray
+                self.xp, self.array_type = CupyNamespace(cupy, self), cupy.ndarray
                 for fn in self._on_load:
                     fn(self)
         return self.xp is not None
@@ -153,6 +175,7 @@ class CudaBackend(Backend):
         if self._ready:  # pragma: no cover - needs a GPU
             kind = _linalg.COMPUTE_TYPE_TF32 if allow else _linalg.COMPUTE_TYPE_DEFAULT
             _linalg.set_compute_type(np.float32, kind)
+            self.xp._gemm.allow_tf32 = self._allow_tf32
 
     def device_count(self) -> int:
         return cupy.cuda.runtime.getDeviceCount() if self.is_available() else 0
@@ -348,6 +371,7 @@ class CudaBackend(Backend):
                 "CUDA graphs must be captured on a non-default stream. "
                 "(However, after capture, it's ok to replay them on the default stream.)"
             )
+        self.xp._gemm.prepare()  # cuBLAS's handle and workspace for captured products, made outside the graph
         allocator = cupy.cuda.using_allocator(pool.malloc)
         allocator.__enter__()
         try:

@@ -18,7 +18,7 @@ def as_vector(a: Any) -> Any:
 def grid_along(index: Any, axis: int) -> tuple:
     """Advanced-index arrays addressing, for each entry of ``index``, its place along ``axis``."""
     index = as_vector(index)
-    grids = list(backend.array_module(index).indices(index.shape, sparse=True))
+    grids = backend_of(index).open_grid(index.shape)
     grids[axis] = index
     return tuple(grids)
 

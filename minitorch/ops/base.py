@@ -118,6 +118,14 @@ def namespace_of(*values: Any) -> Any:
     return array_module(*values)
 
 
+def matrix_product(a: Any, b: Any) -> Any:
+    """``a @ b`` (numpy's matmul rules) on arrays or tensors. On arrays it is the backend's ``matmul``, not the
+    operator: CuPy's ``@`` cannot be recorded by CUDA graph capture, the CUDA backend's ``matmul`` can."""
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        return a @ b
+    return array_module(a, b).matmul(a, b)
+
+
 def array_of(value: Any) -> Any:
     """The array under a tensor (or the array itself): for masks and indices, which carry no gradient."""
     return value._data if isinstance(value, Tensor) else value

@@ -14,6 +14,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
+from .along import grid_along
 from .base import Op, array_of, masked_grad, no_graph
 from .reduce import Dims, normalize_dims
 from .regions import IndexRegion, ScatterRegion
@@ -130,9 +131,7 @@ class MaxDim(Op):
         if not ctx.shape:
             return grad, None, None
         # Each value's gradient goes back to the position it came from: a scatter into zeros.
-        grid = list(backend.array_module(ctx.idx).indices(ctx.idx.shape, sparse=True))
-        grid[ctx.axis] = ctx.idx
-        region = IndexRegion(tuple(grid))
+        region = IndexRegion(grid_along(ctx.idx, ctx.axis))
         return ScatterRegion.call(grad.reshape(ctx.idx.shape), region, ctx.shape), None, None
 
 

@@ -12,6 +12,7 @@ from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array
 from ..tensor import Tensor
+from .along import grid_along
 from .base import Op, check_broadcast, masked_grad, to_dtype
 from .index_items import convert_index
 from .regions import BasicRegion, FillRegion, IndexRegion, ReadRegion, ScatterRegion, ViewRegion, basic_view
@@ -271,7 +272,7 @@ class Gather(Op):
 
     @staticmethod
     def forward(ctx: Context, x: Array, axis: int, index: Array) -> Array:
-        ctx.shape, ctx.grid = x.shape, _gather_grid(x, axis, index)
+        ctx.shape, ctx.grid = x.shape, grid_along(index, axis)
         return x.reshape(x.shape or (1,))[ctx.grid].reshape(index.shape)
 
     @staticmethod
@@ -279,14 +280,6 @@ class Gather(Op):
         flat = grad.reshape(tuple(grad.shape) or (1,))
         out = ScatterRegion.call(flat, IndexRegion(ctx.grid), ctx.shape or (1,))  # repeated indices accumulate
         return out.reshape(ctx.shape), None, None
-
-
-def _gather_grid(x: Any, axis: int, index: Any) -> tuple:
-    """Advanced-index arrays picking ``x[i][index[i][j]]``: ``index`` along ``axis``, positions elsewhere."""
-    index = index.reshape(index.shape or (1,))
-    grids = list(backend.array_module(index).indices(index.shape, sparse=True))
-    grids[axis] = index
-    return tuple(grids)
 
 
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:

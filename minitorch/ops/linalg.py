@@ -10,7 +10,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import _maybe_out
-from .base import Op, namespace_of
+from .base import Op, matrix_product, namespace_of
 
 __all__ = ["bmm", "dot", "matmul", "mm", "mv"]
 
@@ -24,7 +24,7 @@ class Matmul(Op):
     def forward(ctx: Context, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         ctx.ndims = (a.ndim, b.ndim)
-        return a @ b
+        return matrix_product(a, b)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
@@ -41,12 +41,12 @@ class Matmul(Op):
         ga = gb = None
         if b is not None:
             b2 = b[:, None] if nb == 1 else b
-            ga = g @ xp.swapaxes(b2, -1, -2)
+            ga = matrix_product(g, xp.swapaxes(b2, -1, -2))
             if na == 1:
                 ga = ga[..., 0, :]
         if a is not None:
             a2 = a[None, :] if na == 1 else a
-            gb = xp.swapaxes(a2, -1, -2) @ g
+            gb = matrix_product(xp.swapaxes(a2, -1, -2), g)
             if nb == 1:
                 gb = gb[..., 0]
         return ga, gb

@@ -6,7 +6,7 @@ from .. import backend
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op
+from .base import Op, matrix_product
 from .linalg import matmul
 from .shape import t
 
@@ -19,7 +19,7 @@ class Addmm(Op):
     @staticmethod
     def forward(ctx: Context, bias: Array, a: Array, b: Array) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
-        out = a @ b
+        out = matrix_product(a, b)
         out += bias
         return out
 
@@ -27,10 +27,10 @@ class Addmm(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.saved_tensors
         # Matrices only: .T is the transpose on arrays and tensors alike (and the cheapest spelling).
-        ga = grad @ b.T if b is not None else None
+        ga = matrix_product(grad, b.T) if b is not None else None
         # (grad^T @ a)^T: the same sums as a^T @ grad, laid out like the weight that b transposes, so the
         # weight's gradient arrives contiguous and its leaf can keep it without a copy.
-        gb = (grad.T @ a).T if a is not None else None
+        gb = matrix_product(grad.T, a).T if a is not None else None
         return grad, ga, gb
 
 

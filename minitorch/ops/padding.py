@@ -15,7 +15,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, array_of, namespace_of
+from .base import Op, array_of, matrix_product, namespace_of
 from .regions import BasicRegion, ReadRegion, ScatterRegion
 
 __all__ = ["pad"]
@@ -82,7 +82,7 @@ class IndexPadNd(Op):
         for i, (idx, n) in enumerate(zip(ctx.index, ctx.in_sizes)):
             axis = ctx.lead + i
             gather = (idx[:, None] == backend.array_module(idx).arange(n)).astype(array_of(grad).dtype)
-            grad = xp.moveaxis(xp.moveaxis(grad, axis, -1) @ gather, -1, axis)
+            grad = xp.moveaxis(matrix_product(xp.moveaxis(grad, axis, -1), gather), -1, axis)
         return grad, None, None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
-from .base import Op, require_floating
+from .base import Op, matrix_product, require_floating
 from .regions import IndexRegion, ScatterRegion
 from .windows import is_int
 
@@ -86,7 +86,12 @@ class Separable2D(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
-        return (a.T @ grad) @ b, None, None, None  # linear with constant matrices: on arrays and tensors alike
+        return (
+            matrix_product(matrix_product(a.T, grad), b),
+            None,
+            None,
+            None,
+        )  # linear with constant matrices: on arrays and tensors alike
 
 
 class AdaptiveAvgPool2D(Separable2D):

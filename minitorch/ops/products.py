@@ -11,7 +11,7 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import mul
-from .base import Op, check_broadcast, namespace_of
+from .base import Op, check_broadcast, matrix_product, namespace_of
 from .linalg import matmul
 from .shape import permute
 
@@ -28,7 +28,7 @@ class AddProduct(Op):
     def forward(cls, ctx: Context, bias: Array, a: Array, b: Array, beta: Any, alpha: Any) -> Array:
         ctx.save_for_backward(a if ctx.needs_input_grad[2] else None, b if ctx.needs_input_grad[1] else None)
         ctx.beta, ctx.alpha, ctx.vector = beta, alpha, b.ndim == 1
-        out = a @ b
+        out = matrix_product(a, b)
         if cls.batch_sum:
             out = out.sum(axis=0, dtype=out.dtype)  # numpy would widen small integers
         if alpha != 1:
@@ -44,12 +44,12 @@ class AddProduct(Op):
         g = grad * ctx.alpha if ctx.alpha != 1 else grad
         if ctx.vector:  # addmv: a matrix times a vector
             ga = None if b is None else g[:, None] * b[None, :]
-            gb = None if a is None else a.T @ g
+            gb = None if a is None else matrix_product(a.T, g)
         else:
             if cls.batch_sum:
                 g = xp.broadcast_to(g, ((a if a is not None else b).shape[0],) + g.shape)
-            ga = None if b is None else g @ xp.swapaxes(b, -1, -2)
-            gb = None if a is None else xp.swapaxes(a, -1, -2) @ g
+            ga = None if b is None else matrix_product(g, xp.swapaxes(b, -1, -2))
+            gb = None if a is None else matrix_product(xp.swapaxes(a, -1, -2), g)
         return grad * ctx.beta, ga, gb, None, None
 
 

@@ -131,7 +131,7 @@ class LSTMLayer(Op):
                 d_hraw = dhb
             else:
                 dh_all[r] = dhb
-                d_hraw = dhb @ w_hr
+                d_hraw = xp.matmul(dhb, w_hr)
             g, tc = gates[r], tanh_c[r]
             i, f, gg, o = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid : 3 * hid], g[:, 3 * hid :]
             # The gradients of the four activations, into their columns of d ...

@@ -1,0 +1,211 @@
+"""Matrix products that CUDA graph capture can record: cuBLAS called through ctypes while a graph is captured.
+
+CuPy 14 refuses every cuBLAS call on a capturing stream (its wrappers raise NotImplementedError before
+``cublasSetStream``), though cuBLAS itself records into graphs: the cuBLAS guide's "CUDA Graphs Support"
+asks for scalars by host pointer (read once, at capture) and a workspace of the caller's, so that the graph
+allocates nothing. So, while capturing, the CUDA backend's ``matmul`` (``CupyNamespace.matmul`` in cuda.py,
+what op code reaches as ``xp.matmul``) calls ``cublas<S|D>gemm[StridedBatched]`` itself, on a handle and a
+workspace of its own made before capture begins; eager products stay CuPy's.
+
+``plan`` (how a row-major product maps onto column-major cuBLAS) is pure and tested on the host against
+numpy; everything that calls cuBLAS needs a GPU.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+OP_N, OP_T = 0, 1  # cublasOperation_t
+_DEFAULT_MATH, _TF32_MATH = 0, 3  # cublasMath_t: CUBLAS_DEFAULT_MATH, CUBLAS_TF32_TENSOR_OP_MATH
+WORKSPACE_BYTES = 32 << 20  # what torch gives cuBLAS on Hopper
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One operand as cuBLAS reads it: its operation (N or T), leading dimension and batch stride, in elements."""
+
+    op: int
+    ld: int
+    batch_stride: int
+
+
+def layout(shape: tuple, strides: tuple) -> Operand | None:
+    """How cuBLAS reads a (batch, rows, cols) array with element ``strides`` as the row-major product's operand.
+
+    A row-major matrix is, to column-major cuBLAS, its own transpose stored with ``ld`` = the row stride
+    (operation N in the transposed product); a column-major one (a transposed view) is read with operation T.
+    None when neither fits (a broadcast or negative stride, a gap pattern cuBLAS cannot express): copy first.
+    """
+    _, r, c = shape
+    sb, sr, sc = strides
+    if sb < 0:
+        return None
+    if (c == 1 or sc == 1) and (r == 1 or sr >= max(1, c)):
+        return Operand(OP_N, sr if r > 1 else max(1, c), sb)
+    if (r == 1 or sr == 1) and (c == 1 or sc >= max(1, r)):
+        return Operand(OP_T, sc if c > 1 else max(1, r), sb)
+    return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One cuBLAS call computing row-major C (batch, m, n) = A (batch, m, k) @ B (batch, k, n), C contiguous.
+
+    Column-major cuBLAS computes C^T = B^T A^T: its first operand is B, its second A, its (m, n) our (n, m).
+    """
+
+    first: Operand  # B
+    second: Operand  # A
+    m: int
+    n: int
+    k: int
+    batch: int
+
+
+def plan(a_shape: tuple, a_strides: tuple, b_shape: tuple, b_strides: tuple) -> Plan | None:
+    """The call for 3-D operands (strides in elements), or None when one of them must be copied first."""
+    second, first = layout(a_shape, a_strides), layout(b_shape, b_strides)
+    if first is None or second is None:
+        return None
+    batch, m, k = a_shape
+    return Plan(first, second, m=b_shape[2], n=m, k=k, batch=batch)
+
+
+def _loaded_cublas() -> str:
+    """The path of the libcublas that CuPy loaded (the one whose handles and streams we share a process with)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1]
+                if "/libcublas.so" in path:
+                    return path
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    found = ctypes.util.find_library("cublas")  # pragma: no cover - depends on the machine
+    if found is None:  # pragma: no cover
+        raise RuntimeError("minitorch could not find the cuBLAS library CuPy uses, to record matrix products")
+    return found  # pragma: no cover
+
+
+class CaptureGemm:  # pragma: no cover - needs a GPU
+    """cuBLAS GEMMs on the current stream through ctypes, for products inside a graph capture."""
+
+    def __init__(self, cupy: Any) -> None:
+        self.cupy = cupy
+        self.allow_tf32 = False
+        self._lib: Any = None
+        self._handles: dict = {}  # device id -> (handle, workspace array)
+
+    def _library(self) -> Any:
+        if self._lib is None:
+            self.cupy.cuda.device.get_cublas_handle()  # makes CuPy load libcublas, so that we find the same one
+            lib = ctypes.CDLL(_loaded_cublas())
+            p, i, ll = ctypes.c_void_p, ctypes.c_int, ctypes.c_longlong
+            lib.cublasCreate_v2.argtypes = [ctypes.POINTER(p)]
+            lib.cublasSetStream_v2.argtypes = [p, p]
+            lib.cublasSetWorkspace_v2.argtypes = [p, p, ctypes.c_size_t]
+            lib.cublasSetMathMode.argtypes = [p, i]
+            for name in ("cublasSgemm_v2", "cublasDgemm_v2"):
+                getattr(lib, name).argtypes = [p, i, i, i, i, i, p, p, i, p, i, p, p, i]
+            for name in ("cublasSgemmStridedBatched", "cublasDgemmStridedBatched"):
+                getattr(lib, name).argtypes = [p, i, i, i, i, i, p, p, i, ll, p, i, ll, p, p, i, ll, i]
+            self._lib = lib
+        return self._lib
+
+    @staticmethod
+    def _check(status: int, what: str) -> None:
+        if status != 0:
+            raise RuntimeError(f"cuBLAS error {status} in {what} (while capturing a CUDA graph)")
+
+    def prepare(self) -> tuple:
+        """The current device's handle and workspace, made now (before a capture: cuBLAS allocates on creation)."""
+        dev = self.cupy.cuda.Device().id
+        entry = self._handles.get(dev)
+        if entry is None:
+            lib = self._library()
+            handle = ctypes.c_void_p()
+            self._check(lib.cublasCreate_v2(ctypes.byref(handle)), "cublasCreate")
+            workspace = self.cupy.empty(WORKSPACE_BYTES, dtype=np.uint8)
+            entry = self._handles[dev] = (handle, workspace)
+        return entry
+
+    def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
+        """``a @ b`` with numpy's rules for float32/float64 operands; anything else is CuPy's (which raises
+        while capturing, for the dtypes cuBLAS would serve)."""
+        cp = self.cupy
+        if not (a.dtype == b.dtype and a.dtype.char in "fd" and a.ndim and b.ndim):
+            return cp.matmul(a, b, out=out)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a2.shape[-1] != b2.shape[-2]:
+            return cp.matmul(a, b, out=out)  # CuPy's error for mismatched shapes
+        batch = tuple(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]))
+        (m, k), n = a2.shape[-2:], b2.shape[-1]
+        count = math.prod(batch)
+        res = cp.empty((count, m, n), dtype=a.dtype)
+        if res.size and k == 0:
+            res.fill(0)
+        elif res.size:
+            a3 = cp.broadcast_to(a2, batch + (m, k)).reshape(count, m, k)
+            b3 = cp.broadcast_to(b2, batch + (k, n)).reshape(count, k, n)
+            call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
+            if call is None:
+                a3, b3 = cp.ascontiguousarray(a3), cp.ascontiguousarray(b3)
+                call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
+            self._gemm(call, a3, b3, res)
+        shape = batch + (m, n)
+        if a.ndim == 1:
+            shape = shape[:-2] + shape[-1:]
+        if b.ndim == 1:
+            shape = shape[:-1]
+        res = res.reshape(shape)
+        if out is None:
+            return res
+        out[...] = res
+        return out
+
+    def _gemm(self, call: Plan | None, a: Any, b: Any, c: Any) -> None:
+        assert call is not None  # contiguous operands always have a plan
+        lib = self._library()
+        handle, workspace = self.prepare()
+        self._check(lib.cublasSetStream_v2(handle, self.cupy.cuda.get_current_stream().ptr), "cublasSetStream")
+        # cublasSetStream resets the workspace to cuBLAS's own pool: ours again, so the graph allocates nothing
+        self._check(lib.cublasSetWorkspace_v2(handle, workspace.data.ptr, workspace.nbytes), "cublasSetWorkspace")
+        self._check(lib.cublasSetMathMode(handle, _TF32_MATH if self.allow_tf32 else _DEFAULT_MATH), "SetMathMode")
+        scalar = ctypes.c_float if c.dtype == np.float32 else ctypes.c_double
+        one, zero = scalar(1.0), scalar(0.0)
+        kind = "S" if c.dtype == np.float32 else "D"
+        f, s = call.first, call.second
+        ldc = max(1, call.m)
+        head = (handle, f.op, s.op, call.m, call.n, call.k, ctypes.addressof(one))
+        if call.batch == 1:
+            status = getattr(lib, f"cublas{kind}gemm_v2")(
+                *head, b.data.ptr, f.ld, a.data.ptr, s.ld, ctypes.addressof(zero), c.data.ptr, ldc
+            )
+        else:
+            status = getattr(lib, f"cublas{kind}gemmStridedBatched")(
+                *head,
+                b.data.ptr,
+                f.ld,
+                f.batch_stride,
+                a.data.ptr,
+                s.ld,
+                s.batch_stride,
+                ctypes.addressof(zero),
+                c.data.ptr,
+                ldc,
+                call.m * call.n,
+                call.batch,
+            )
+        self._check(status, f"cublas{kind}gemm")
+
+
+def _elements(x: Any) -> tuple:  # pragma: no cover - needs a GPU
+    """An array's strides in elements (a broadcast batch dim keeps its 0)."""
+    return tuple(s // x.itemsize for s in x.strides)
