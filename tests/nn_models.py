@@ -62,6 +62,26 @@ def cifar_lenet(lib: Any) -> Any:
     return Net()
 
 
+def lenet(lib: Any) -> Any:
+    """LeNet-5 for 1x32x32 images, seeded: the GPU tests' model."""
+    nn = lib.nn
+    lib.manual_seed(0)
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+
+
 def mlp(lib: Any) -> Any:
     """A Sequential binary classifier ending with Sigmoid."""
     nn = lib.nn

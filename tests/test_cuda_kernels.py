@@ -22,6 +22,7 @@ from minitorch.ops import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda
 from minitorch.optim import fused_cuda
 
 from .fake_device import FAKE, FakeArray, fake_device, forbid_sync
+from .nn_models import lenet
 
 VARIANTS: dict = {}
 for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, fused_cuda):
@@ -137,6 +138,8 @@ CONVS = {
     "strided": ((2, 3, 11, 10), (4, 3, 3, 2), dict(stride=(2, 3), padding=(1, 2))),
     "dilated_same": ((2, 2, 9, 9), (3, 2, 3, 3), dict(padding="same", dilation=2)),
     "groups": ((2, 4, 7, 7), (6, 2, 3, 3), dict(groups=2, stride=2)),
+    "wide": ((2, 3, 8, 8), (20, 3, 3, 3), dict(padding=1)),  # more than conv_columns' 16 channels: cuBLAS
+    "many_taps": ((2, 60, 6, 6), (8, 60, 3, 3), {}),  # o * k past conv_columns' shared weights: cuBLAS
 }
 
 
@@ -148,6 +151,10 @@ def test_conv2d(on: str, name: str, dtype: Any, bias: bool) -> None:
     arrays = [RNG.standard_normal(xs), RNG.standard_normal(ws) * 0.3] + ([RNG.standard_normal(ws[0])] if bias else [])
     twin(lambda x, w, *b: F.conv2d(x, w, b[0] if b else None, **kw), arrays, on, dtype)
     ran(on, "im2col", "swap_leading", "col2im")
+    if on == "fake":  # which product ran: the small-channel kernel, or cuBLAS and the layout pass
+        few = ws[0] <= conv_cuda.SMALL_O and kw.get("groups", 1) == 1 and ws[0] * np.prod(ws[1:]) <= conv_cuda.SMALL_W
+        assert ("conv_columns" in FAKE.launches) == few
+        assert FAKE.launches.count("swap_leading") == (1 if few else 2)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -286,6 +293,40 @@ def test_scalars_are_converted_to_the_declared_c_type() -> None:
         fused_cuda.SGD_STEP, (1, 1), (32,), (_table(), 0.1, 0.9, 0, 0, 0, 0, 1, 1), 0, np.ndarray
     )
     assert [type(a) for a in args[1:5]] == [np.float32] * 4 and type(args[5]) is np.int32
+
+
+def test_the_fast_launch_path_converts_as_the_checked_one(on: str) -> None:
+    """Every launch of a LeNet training step: the common-case path (what eager steps take) accepts each
+    kernel without a TensorTable and gives the full checks' dtype and converted arguments, types included."""
+    if on != "fake":
+        pytest.skip("the launches are recorded on the fake device")
+    seen: list = []
+    original = FAKE.launch
+
+    def record(kernel: Any, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0) -> None:
+        seen.append((kernel, grid, block, args, shared_mem))
+        original(kernel, grid, block, args, shared_mem)
+
+    FAKE.launch = record  # type: ignore[method-assign]
+    try:
+        model = lenet(minitorch).to("fake")
+        opt = minitorch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        x = minitorch.tensor(RNG.standard_normal((4, 1, 32, 32)).astype(np.float32), device="fake")
+        F.cross_entropy(model(x), minitorch.tensor([1, 2, 3, 4], device="fake")).backward()
+        opt.step()
+    finally:
+        del FAKE.launch
+    assert len({k.name for k, *_ in seen}) >= 8
+    for kernel, grid, block, args, shared in seen:
+        want = ck._checked_prepare(kernel, grid, block, args, shared, FakeArray)
+        got = ck._fast_prepare(kernel, grid, block, args, shared, FakeArray)
+        if kernel.table_rows() is not None:
+            assert got is None  # the fused optimizer steps take the full checks
+            continue
+        assert got is not None, kernel.name
+        assert got[0] == want[0]
+        for g, w in zip(got[1], want[1]):
+            assert type(g) is type(w) and (g is w if isinstance(w, FakeArray) else g == w), kernel.name
 
 
 def _table() -> ck.TensorTable:

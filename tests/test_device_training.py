@@ -19,30 +19,12 @@ import minitorch
 from minitorch.cuda import graphs, streams
 
 from .fake_device import FAKE, SYNCS, fake_device, forbid_sync
+from .nn_models import lenet
 from .test_cuda_kernels import VARIANTS
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.standard_normal((8, 1, 32, 32)).astype(np.float32)
 LABELS = RNG.integers(0, 10, 8)
-
-
-def lenet(lib: Any) -> Any:
-    nn = lib.nn
-    lib.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(1, 6, 5),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(6, 16, 5),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(400, 120),
-        nn.ReLU(),
-        nn.Linear(120, 84),
-        nn.ReLU(),
-        nn.Linear(84, 10),
-    )
 
 
 def twins(device: str) -> tuple:

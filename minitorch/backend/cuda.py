@@ -321,9 +321,9 @@ class CudaBackend(Backend):
         self, kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0
     ) -> None:  # pragma: no cover - needs a GPU
         dtype, args = prepare_launch(kernel, grid, block, args, shared_mem, cupy.ndarray)
-        args = tuple(a.struct(lambda x: x.data.ptr) if isinstance(a, TensorTable) else a for a in args)
-        dev = cupy.cuda.Device().id
-        key = (kernel, dtype, dev)
+        if kernel.table_rows() is not None:
+            args = tuple(a.struct(lambda x: x.data.ptr) if isinstance(a, TensorTable) else a for a in args)
+        key = (kernel, dtype, cupy.cuda.runtime.getDevice())
         fn = self._functions.get(key)
         if fn is None:
             module = cupy.RawModule(code=kernel.source(dtype), options=("--std=c++17",))

@@ -148,15 +148,14 @@ class CudaKernel:
         self.name, self.body, self.emulate, self.preamble = name, body, emulate, preamble
         self.param_list = params
         self.params = [Param(p) for p in params.split(",")]
+        tables = [int(p.base[len("Table<") : -1]) for p in self.params if p.base.startswith("Table<")]
+        self._table_rows = tables[0] if tables else None
 
     def __repr__(self) -> str:
         return f"<CudaKernel {self.name}>"
 
     def table_rows(self) -> int | None:
-        for p in self.params:
-            if p.base.startswith("Table<"):
-                return int(p.base[len("Table<") : -1])
-        return None
+        return self._table_rows
 
     def source(self, dtype: Any) -> str:
         """The complete CUDA C++ source of this kernel for ``dtype`` (float32 or float64)."""
@@ -191,6 +190,91 @@ def prepare_launch(
     array dtype, a non-contiguous array, a host array, a number where a pointer is declared (or
     the reverse), or a launch shape the hardware refuses.
     """
+    # Every launch of an eager step passes through here: the common case is checked in one tight loop, and
+    # anything it does not accept goes through the full checks, which name the culprit (or convert alike).
+    fast = _fast_prepare(kernel, grid, block, args, shared_mem, array_type)
+    return fast if fast is not None else _checked_prepare(kernel, grid, block, args, shared_mem, array_type)
+
+
+def _slots(kernel: CudaKernel) -> tuple | None:
+    """The array parameters as (index, numpy dtype or None for ``T``), the by-value ones as (index, C type or
+    None for ``T``), and the index of the first ``T*`` (which fixes T); None for kernels the fast path leaves
+    to the full checks (a TensorTable, no ``T*``)."""
+    cached = kernel.__dict__.get("_slots", False)
+    if cached is not False:
+        return cached
+    pointers: list = []
+    values: list = []
+    first_t = None
+    for i, p in enumerate(kernel.params):
+        if p.base.startswith("Table<"):
+            first_t = None
+            break
+        if p.pointer and p.base == "T":
+            pointers.append((i, None))
+            first_t = i if first_t is None else first_t
+        elif p.pointer:
+            pointers.append((i, np.dtype(SCALAR_TYPES[p.base])))
+        else:
+            values.append((i, None if p.base == "T" else p.base))
+    result: tuple | None = None if first_t is None else (tuple(pointers), tuple(values), first_t, {})
+    kernel.__dict__["_slots"] = result
+    return result
+
+
+_NUMBERS = (int, float, bool)
+
+
+def _fast_prepare(kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int, array_type: Any) -> Any:
+    plan = _slots(kernel)
+    if plan is None or len(args) != len(kernel.params) or shared_mem > MAX_STATIC_SHARED:
+        return None
+    if not 0 < len(grid) <= 3 or not 0 < len(block) <= 3:
+        return None
+    threads = 1
+    for v in block:
+        if type(v) is not int or v <= 0:
+            return None
+        threads *= v
+    if threads > MAX_THREADS:
+        return None
+    for i, v in enumerate(grid):
+        if type(v) is not int or v <= 0 or v > (2**31 - 1 if i == 0 else 65535):
+            return None
+    pointers, values, first_t, converted = plan
+    lead = args[first_t]
+    if not isinstance(lead, array_type):
+        return None
+    dtype = lead.dtype
+    ctype = T_OF_DTYPE.get(dtype)
+    if ctype is None:
+        return None
+    for i, want in pointers:
+        a = args[i]
+        if not isinstance(a, array_type) or a.dtype != (dtype if want is None else want) or not a.flags.c_contiguous:
+            return None
+    # The numbers of a launch repeat from step to step (shapes, flags): their C-typed twins are kept.
+    raw = tuple(args[i] for i, _ in values)
+    for a in raw:
+        if type(a) not in _NUMBERS:
+            return None
+    key = (ctype, raw)
+    typed = converted.get(key)
+    if typed is None:
+        typed = tuple(SCALAR_TYPES[ctype if base is None else base](a) for (_, base), a in zip(values, raw))
+        if len(converted) > 512:
+            converted.clear()
+        converted[key] = typed
+    out = list(args)
+    for (i, _), a in zip(values, typed):
+        out[i] = a
+    return dtype, tuple(out)
+
+
+def _checked_prepare(
+    kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int, array_type: Any
+) -> tuple:
+    """``prepare_launch`` with every check spelled out (and its error named)."""
     if len(args) != len(kernel.params):
         raise TypeError(f"{kernel.name}: {len(kernel.params)} arguments declared, {len(args)} given")
     grid, block = tuple(grid), tuple(block)

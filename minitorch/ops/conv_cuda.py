@@ -1,17 +1,19 @@
-"""conv2d on the GPU: im2col kernel + one cuBLAS GEMM, beside the plain twins (conv.py, conv_flat.py).
+"""conv2d on the GPU: im2col kernel + one product, beside the plain twins (conv.py, conv_flat.py).
 
-CuPy 14 has no cuDNN, so convolution is ours. Forward, three launches whatever the batch:
-``im2col`` lays the windows out as a (C*kh*kw, N*Ho*Wo) matrix, one GEMM (cuBLAS, float32 compute,
-no TF32 unless allowed) multiplies the weights into an (O, N, Ho*Wo) product, and one kernel moves
-the channel axis second while adding the bias. Backward: the output gradient moves its channel axis
-first (one launch), one GEMM gives the weight gradient (with the saved columns), one the column
-gradient, ``col2im`` gathers it back onto the input (each input element sums its own taps: no
-atomics), and one reduction gives the bias gradient. Any stride, padding, dilation and groups;
-the same op serves both plain twins (the flat-row stride-1 kernel and the general path).
+CuPy 14 has no cuDNN, so convolution is ours. Forward: ``im2col`` lays the windows out as a
+(C*kh*kw, N*Ho*Wo) matrix; with few output channels (at most 16, groups 1) one kernel,
+``conv_columns``, multiplies the weights into it, writing (N, O, Ho, Wo) and adding the bias; otherwise
+one GEMM (cuBLAS, float32 compute, no TF32 unless allowed) gives an (O, N*Ho*Wo) product and
+``swap_leading`` moves the channel axis second while adding the bias. Backward: the output gradient moves
+its channel axis first (one launch), one GEMM gives the weight gradient (with the saved columns), one the
+column gradient, ``col2im`` gathers it back onto the input (each input element sums its own taps: no
+atomics), and one reduction gives the bias gradient. Any stride, padding, dilation and groups; the same
+op serves both plain twins (the flat-row stride-1 kernel and the general path).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -22,7 +24,7 @@ from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
 from .base import is_tensor
 from .conv import Convolution, ConvolutionInputGrad, ConvolutionWeightGrad
 from .conv_flat import FlatConvolution, FlatGeometry
-from .unary_cuda import GRID_STRIDE
+from .unary_cuda import GRID_STRIDE_32
 
 _GEOMETRY = "int n, int c, int h, int w, int kh, int kw, int sh, int sw, int pt, int pl, int dh, int dw, int ho, int wo"
 
@@ -46,17 +48,23 @@ def _im2col(cols: np.ndarray, x: np.ndarray, total: Any, *geo: Any) -> None:
     cols.reshape(c, kh, kw, n, ho, wo)[...] = taken.transpose(1, 2, 3, 0, 4, 5)
 
 
+# Index arithmetic is 32-bit (64-bit division is many times slower on a GPU): ``_check_sizes`` refuses the
+# shapes whose flat indices would not fit. One row of the columns per blockIdx.y (its tap decoded once), the
+# output pixels of that row along x: writes are coalesced, and each element costs two 32-bit divisions.
 IM2COL = CudaKernel(
     "im2col",
     f"T* cols, const T* x, long long total, {_GEOMETRY}",
-    f"""    const long long np_ = (long long)n * ho * wo;
-    {GRID_STRIDE.replace("i < n", "i < total")} {{
-        const long long row = i / np_, q = i % np_;
-        const int j = (int)(row % kw), ti = (int)((row / kw) % kh), ci = (int)(row / ((long long)kw * kh));
-        const int ow = (int)(q % wo), oh = (int)((q / wo) % ho), ni = (int)(q / ((long long)wo * ho));
-        const int ih = oh * sh - pt + ti * dh, iw = ow * sw - pl + j * dw;
-        cols[i] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[(((long long)ni * c + ci) * h + ih) * w + iw] : T(0);
-    }}""",
+    """    const int hw = ho * wo, np_ = n * hw, rows = c * kh * kw;
+    for (int row = blockIdx.y; row < rows; row += gridDim.y) {
+        const int j = row % kw, ti = (row / kw) % kh, ci = row / (kw * kh);
+        const int dy = ti * dh - pt, dx = j * dw - pl;
+        T* out = cols + (long long)row * np_;
+        for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < np_; q += gridDim.x * blockDim.x) {
+            const int ni = q / hw, r = q - ni * hw, oh = r / wo, ow = r - oh * wo;
+            const int ih = oh * sh + dy, iw = ow * sw + dx;
+            out[q] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x[((ni * c + ci) * h + ih) * w + iw] : T(0);
+        }
+    }""",
     _im2col,
 )
 
@@ -79,10 +87,9 @@ def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, *geo: Any) -> None:
 COL2IM = CudaKernel(
     "col2im",
     f"T* gx, const T* gcols, long long total, {_GEOMETRY}",
-    f"""    const long long np_ = (long long)n * ho * wo;
-    {GRID_STRIDE.replace("i < n", "i < total")} {{
-        const int iw = (int)(i % w), ih = (int)((i / w) % h), ci = (int)((i / ((long long)w * h)) % c);
-        const int ni = (int)(i / ((long long)w * h * c));
+    f"""    const int np_ = n * ho * wo;
+    {GRID_STRIDE_32.replace("i < n", "i < (int)total")} {{
+        const int iw = i % w, t1 = i / w, ih = t1 % h, t2 = t1 / h, ci = t2 % c, ni = t2 / c;
         T sum = T(0);
         for (int ti = 0; ti < kh; ++ti) {{
             const int oy = ih + pt - ti * dh;
@@ -94,8 +101,8 @@ COL2IM = CudaKernel(
                 if (ox < 0 || ox % sw) continue;
                 const int ow = ox / sw;
                 if (ow >= wo) continue;
-                const long long row = ((long long)ci * kh + ti) * kw + j;
-                sum += gcols[row * np_ + ((long long)ni * ho + oh) * wo + ow];
+                const int row = (ci * kh + ti) * kw + j;
+                sum += gcols[(long long)row * np_ + (ni * ho + oh) * wo + ow];
             }}
         }}
         gx[i] = sum;
@@ -115,14 +122,69 @@ def _swap_leading(out: np.ndarray, src: np.ndarray, bias: np.ndarray, a: Any, b:
 SWAP_LEADING = CudaKernel(
     "swap_leading",
     "T* out, const T* src, const T* bias, int a, int b, long long p, int has_bias",
-    f"""    const long long n = (long long)a * b * p;
-    {GRID_STRIDE} {{
-        const long long k = i % p, j = (i / p) % a, r = i / (p * a);  /* out[r, j, k] = src[j, r, k] */
-        const T v = src[(j * b + r) * p + k];
+    f"""    const int n = a * b * (int)p, pp = (int)p;
+    {GRID_STRIDE_32} {{
+        const int t = i / pp, k = i - t * pp, r = t / a, j = t - r * a;  /* out[r, j, k] = src[j, r, k] */
+        const T v = src[(j * b + r) * pp + k];
         out[i] = has_bias ? v + bias[j] : v;
     }}""",
     _swap_leading,
 )
+
+
+def _conv_columns(
+    out: np.ndarray, cols: np.ndarray, w: np.ndarray, bias: np.ndarray, o: Any, k: Any, np_: Any, hw: Any, has_bias: Any
+) -> None:
+    o, k, np_, hw = int(o), int(k), int(np_), int(hw)
+    prod = w.reshape(o, k) @ cols.reshape(k, np_)
+    if has_bias:
+        prod = prod + bias.reshape(o, 1)
+    out.reshape(np_ // hw, o, hw)[...] = prod.reshape(o, np_ // hw, hw).transpose(1, 0, 2)
+
+
+# Few output channels (LeNet's 6 and 16): the weights times the columns in one kernel that also writes the
+# (N, O, Ho, Wo) layout and adds the bias. cuBLAS tiles such a product 64 rows high, most of them empty
+# (measured on an H200 at batch 256: 33-36 us per product plus 7 us for the layout pass, where this reads
+# the columns once); each thread keeps its pixel's O sums in registers, the weights sit in shared memory.
+SMALL_O, SMALL_W = 16, 4096
+CONV_COLUMNS = CudaKernel(
+    "conv_columns",
+    "T* out, const T* cols, const T* w, const T* bias, int o, int k, int np_, int hw, int has_bias",
+    f"""    __shared__ T ws[{SMALL_W}];
+    for (int t = threadIdx.x; t < o * k; t += blockDim.x) ws[t] = w[t];
+    __syncthreads();
+    for (int q = blockIdx.x * blockDim.x + threadIdx.x; q < np_; q += gridDim.x * blockDim.x) {{
+        T acc[{SMALL_O}];
+        #pragma unroll
+        for (int a = 0; a < {SMALL_O}; ++a) acc[a] = T(0);
+        for (int kk = 0; kk < k; ++kk) {{
+            const T v = cols[(long long)kk * np_ + q];
+            #pragma unroll
+            for (int a = 0; a < {SMALL_O}; ++a) if (a < o) acc[a] += ws[a * k + kk] * v;
+        }}
+        const int ni = q / hw, pi = q - ni * hw;
+        T* dst = out + (long long)ni * o * hw + pi;
+        #pragma unroll
+        for (int a = 0; a < {SMALL_O}; ++a) if (a < o) dst[(long long)a * hw] = has_bias ? acc[a] + bias[a] : acc[a];
+    }}""",
+    _conv_columns,
+)
+# Flat indices of the inputs, outputs and column rows are 32-bit ints in these kernels (grid strides added).
+INDEX_LIMIT = 2**31 - 2**21
+
+
+def _check_sizes(*sizes: int) -> None:
+    if max(sizes) >= INDEX_LIMIT:
+        raise RuntimeError(
+            f"conv2d on the GPU indexes with 32-bit integers: a tensor of {max(sizes)} elements is too large "
+            "(split the batch)"
+        )
+
+
+def _rows_grid(rows: int, per_row: int) -> tuple:
+    """im2col's grid: a block row per column row (up to CUDA's 65535), enough blocks along x to fill the GPU."""
+    gy = min(rows, 65535)
+    return (max(1, min(-(-per_row // 256), 4096 // gy)), gy)
 
 
 def _geometry(x: Array, w: Array, stride: tuple, padding: tuple, dilation: tuple) -> tuple:
@@ -144,16 +206,21 @@ def forward(
     geo = _geometry(x, w, stride, padding, dilation)
     n, c, o, ho, wo = geo[0], geo[1], w.shape[0], geo[12], geo[13]
     k, p = c * geo[4] * geo[5], n * ho * wo
+    _check_sizes(x.size, p, n * o * ho * wo)
     cols = xp.empty((k, p), dtype=x.dtype)
-    dev.launch(IM2COL, grid_for(cols.size), (256,), (cols, x, cols.size, *geo))
+    dev.launch(IM2COL, _rows_grid(k, p), (256,), (cols, x, cols.size, *geo))
     og, kg = o // groups, k // groups
-    if groups == 1:
-        prod = xp.matmul(w.reshape(o, k), cols)
-    else:
-        prod = xp.matmul(w.reshape(groups, og, kg), cols.reshape(groups, kg, p)).reshape(o, p)
     out = xp.empty((n, o, ho, wo), dtype=x.dtype)
-    bias = b if b is not None else w  # a valid pointer the kernel does not read
-    dev.launch(SWAP_LEADING, grid_for(out.size), (256,), (out, prod, bias, o, n, ho * wo, int(b is not None)))
+    bias = b if b is not None else w  # a valid pointer the kernels do not read
+    if groups == 1 and o <= SMALL_O and o * k <= SMALL_W:
+        args = (out, cols, w, bias, o, k, p, ho * wo, int(b is not None))
+        dev.launch(CONV_COLUMNS, grid_for(p, 128), (128,), args)
+    else:
+        if groups == 1:
+            prod = xp.matmul(w.reshape(o, k), cols)
+        else:
+            prod = xp.matmul(w.reshape(groups, og, kg), cols.reshape(groups, kg, p)).reshape(o, p)
+        dev.launch(SWAP_LEADING, grid_for(out.size), (256,), (out, prod, bias, o, n, ho * wo, int(b is not None)))
     need_w = ctx.needs_input_grad[1]
     ctx.save_for_backward(cols if need_w else None, x_in if need_w else None, w_in if ctx.needs_input_grad[0] else None)
     ctx.geo, ctx.groups, ctx.wshape = geo, groups, w.shape
@@ -179,6 +246,7 @@ def backward(ctx: Context, grad: Array) -> tuple:
     xp, dev = array_module(grad), backend_of(grad)
     grad = xp.ascontiguousarray(grad)
     n, o, ho, wo = grad.shape
+    _check_sizes(grad.size, math.prod(ctx.xshape))
     p, k = n * ho * wo, ctx.wshape[1] * groups * ctx.wshape[2] * ctx.wshape[3]
     og, kg = o // groups, k // groups
     g_t = xp.empty((o, p), dtype=grad.dtype)  # the output gradient with its channel axis first
@@ -257,7 +325,7 @@ class FlatConvolutionCuda(FlatConvolution):
         return (*backward(ctx, grad), None, None, None, None)
 
 
-KERNELS = (IM2COL, COL2IM, SWAP_LEADING)
+KERNELS = (IM2COL, CONV_COLUMNS, COL2IM, SWAP_LEADING)
 VARIANTS = {Convolution: ConvolutionCuda, FlatConvolution: FlatConvolutionCuda}
 for _plain, _fast in VARIANTS.items():
     CUDA.register_kernel(_plain, _fast)

@@ -17,6 +17,9 @@ from .base import is_tensor
 from .unary import Relu
 
 GRID_STRIDE = "for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)"
+# For kernels that decode a flat index into coordinates (32-bit divisions are several times cheaper than
+# 64-bit ones); the caller checks that every index fits (conv_cuda._check_sizes).
+GRID_STRIDE_32 = "for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x)"
 
 
 def _relu_backward(gx: np.ndarray, g: np.ndarray, y: np.ndarray, n: np.int64) -> None:
