@@ -294,7 +294,10 @@ class CudaBackend(Backend):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
-        flags = cupy.asnumpy(cupy.stack([cupy.asarray(f, dtype=cupy.bool_).reshape(()) for f, _ in pending]))
+        if len(pending) == 1:  # the usual case (one loss per step, read by .item()): one small copy, no kernels
+            flags = [bool(pending[0][0].get())]
+        else:
+            flags = cupy.asnumpy(cupy.stack([cupy.asarray(f, dtype=cupy.bool_).reshape(()) for f, _ in pending]))
         for hit, (_, error) in zip(flags, pending):
             if hit:
                 raise error()

@@ -112,9 +112,10 @@ class TensorTable:
     def struct(self, address: Callable[[Any], int]) -> np.ndarray:
         """The one-element numpy array CuPy copies into the kernel's parameter (``address``: a device pointer)."""
         table = np.zeros(1, dtype=self.numpy_dtype(len(self.roles)))
-        for r, arrays in enumerate(self.roles.values()):
-            for k, a in enumerate(arrays):
-                table["ptr"][0, r, k] = 0 if a is None else address(a)
+        # one assignment per field: element by element this was ~1 us a pointer, every optimizer step
+        table["ptr"][0, :, : self.count] = [
+            [0 if a is None else address(a) for a in arrays] for arrays in self.roles.values()
+        ]
         table["size"][0, : self.count] = self.sizes
         table["count"][0] = self.count
         return table
