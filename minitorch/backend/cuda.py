@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .base import Backend
-from .cuda_blas import CaptureGemm
+from .cuda_blas import CublasGemm
 from .cuda_kernels import CudaKernel, TensorTable, prepare_launch
 from .device import device
 
@@ -88,12 +88,12 @@ class _PeakTracker:  # pragma: no cover - needs a GPU
 
 
 class CupyNamespace:  # pragma: no cover - needs a GPU
-    """CuPy's module as op code sees it (``xp``), but for ``matmul``: CuPy's own while eager, cuBLAS through
-    ctypes (cuda_blas.py) while a graph is captured, since CuPy refuses cuBLAS calls then."""
+    """CuPy's module as op code sees it (``xp``), but for ``matmul``: float products call cuBLAS themselves
+    (cuda_blas.py), since CuPy refuses cuBLAS calls while a graph is captured."""
 
     def __init__(self, module: Any, backend: CudaBackend) -> None:
         self._module, self._backend = module, backend
-        self._gemm = CaptureGemm(module)
+        self._gemm = CublasGemm(module)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or "_module" not in self.__dict__:
@@ -103,9 +103,7 @@ class CupyNamespace:  # pragma: no cover - needs a GPU
         return value
 
     def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
-        if self._backend._capturing:
-            return self._gemm.matmul(a, b, out=out)
-        return self._module.matmul(a, b, out=out)
+        return self._gemm.matmul(a, b, out=out)
 
 
 class CudaBackend(Backend):
@@ -374,7 +372,7 @@ class CudaBackend(Backend):
                 "CUDA graphs must be captured on a non-default stream. "
                 "(However, after capture, it's ok to replay them on the default stream.)"
             )
-        self.xp._gemm.prepare()  # cuBLAS's handle and workspace for captured products, made outside the graph
+        self.xp._gemm.prepare()  # cuBLAS's handle and workspace, made outside the graph
         allocator = cupy.cuda.using_allocator(pool.malloc)
         allocator.__enter__()
         try:

@@ -1,11 +1,13 @@
-"""Matrix products that CUDA graph capture can record: cuBLAS called through ctypes while a graph is captured.
+"""The CUDA backend's float matrix products: cuBLAS called through ctypes, eagerly and inside graph capture.
 
 CuPy 14 refuses every cuBLAS call on a capturing stream (its wrappers raise NotImplementedError before
 ``cublasSetStream``), though cuBLAS itself records into graphs: the cuBLAS guide's "CUDA Graphs Support"
 asks for scalars by host pointer (read once, at capture) and a workspace of the caller's, so that the graph
-allocates nothing. So, while capturing, the CUDA backend's ``matmul`` (``CupyNamespace.matmul`` in cuda.py,
-what op code reaches as ``xp.matmul``) calls ``cublas<S|D>gemm[StridedBatched]`` itself, on a handle and a
-workspace of its own made before capture begins; eager products stay CuPy's.
+allocates nothing. So the CUDA backend's ``matmul`` (``CupyNamespace.matmul`` in cuda.py, what op code
+reaches as ``xp.matmul``) calls ``cublas<S|D>gemm[StridedBatched]`` itself for float32/float64, on a handle
+and a workspace of its own made before any capture: a captured step computes exactly what the eager one
+does, and strided operands (transposed views, a batch read with stride 0, the rows of a window) go to
+cuBLAS as they lie, without the copies CuPy's batched path makes.
 
 ``plan`` (how a row-major product maps onto column-major cuBLAS) is pure and tested on the host against
 numpy; everything that calls cuBLAS needs a GPU.
@@ -42,8 +44,10 @@ def layout(shape: tuple, strides: tuple) -> Operand | None:
     (operation N in the transposed product); a column-major one (a transposed view) is read with operation T.
     None when neither fits (a broadcast or negative stride, a gap pattern cuBLAS cannot express): copy first.
     """
-    _, r, c = shape
+    batch, r, c = shape
     sb, sr, sc = strides
+    if batch == 1:
+        sb = 0  # never stepped: whatever stride a reshape gave the lone matrix
     if sb < 0:
         return None
     if (c == 1 or sc == 1) and (r == 1 or sr >= max(1, c)):
@@ -93,14 +97,15 @@ def _loaded_cublas() -> str:
     return found  # pragma: no cover
 
 
-class CaptureGemm:  # pragma: no cover - needs a GPU
-    """cuBLAS GEMMs on the current stream through ctypes, for products inside a graph capture."""
+class CublasGemm:  # pragma: no cover - needs a GPU
+    """cuBLAS GEMMs on the current stream through ctypes (see the module docstring)."""
 
     def __init__(self, cupy: Any) -> None:
         self.cupy = cupy
         self.allow_tf32 = False
         self._lib: Any = None
         self._handles: dict = {}  # device id -> (handle, workspace array)
+        self._settings: dict = {}  # device id -> the (stream, TF32) its handle was last set up for
 
     def _library(self) -> Any:
         if self._lib is None:
@@ -121,11 +126,11 @@ class CaptureGemm:  # pragma: no cover - needs a GPU
     @staticmethod
     def _check(status: int, what: str) -> None:
         if status != 0:
-            raise RuntimeError(f"cuBLAS error {status} in {what} (while capturing a CUDA graph)")
+            raise RuntimeError(f"cuBLAS error {status} in {what}")
 
     def prepare(self) -> tuple:
         """The current device's handle and workspace, made now (before a capture: cuBLAS allocates on creation)."""
-        dev = self.cupy.cuda.Device().id
+        dev = self.cupy.cuda.runtime.getDevice()
         entry = self._handles.get(dev)
         if entry is None:
             lib = self._library()
@@ -136,15 +141,24 @@ class CaptureGemm:  # pragma: no cover - needs a GPU
         return entry
 
     def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
-        """``a @ b`` with numpy's rules for float32/float64 operands; anything else is CuPy's (which raises
-        while capturing, for the dtypes cuBLAS would serve)."""
+        """``a @ b`` with numpy's rules for float32/float64 operands; anything else is CuPy's."""
         cp = self.cupy
         if not (a.dtype == b.dtype and a.dtype.char in "fd" and a.ndim and b.ndim):
             return cp.matmul(a, b, out=out)
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without the batch bookkeeping
+            (m, k), (k2, n) = a.shape, b.shape
+            if k != k2:
+                return cp.matmul(a, b, out=out)  # CuPy's error for mismatched shapes
+            res = cp.empty((m, n), dtype=a.dtype)
+            if res.size and k == 0:
+                res.fill(0)
+            elif res.size:
+                self._product(a.reshape(1, m, k), b.reshape(1, k, n), res)
+            return res if out is None else _into(out, res)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         if a2.shape[-1] != b2.shape[-2]:
-            return cp.matmul(a, b, out=out)  # CuPy's error for mismatched shapes
+            return cp.matmul(a, b, out=out)
         batch = tuple(np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2]))
         (m, k), n = a2.shape[-2:], b2.shape[-1]
         count = math.prod(batch)
@@ -154,30 +168,34 @@ class CaptureGemm:  # pragma: no cover - needs a GPU
         elif res.size:
             a3 = cp.broadcast_to(a2, batch + (m, k)).reshape(count, m, k)
             b3 = cp.broadcast_to(b2, batch + (k, n)).reshape(count, k, n)
-            call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
-            if call is None:
-                a3, b3 = cp.ascontiguousarray(a3), cp.ascontiguousarray(b3)
-                call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
-            self._gemm(call, a3, b3, res)
+            self._product(a3, b3, res)
         shape = batch + (m, n)
         if a.ndim == 1:
             shape = shape[:-2] + shape[-1:]
         if b.ndim == 1:
             shape = shape[:-1]
         res = res.reshape(shape)
-        if out is None:
-            return res
-        out[...] = res
-        return out
+        return res if out is None else _into(out, res)
+
+    def _product(self, a3: Any, b3: Any, res: Any) -> None:
+        call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
+        if call is None:
+            a3, b3 = self.cupy.ascontiguousarray(a3), self.cupy.ascontiguousarray(b3)
+            call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
+        self._gemm(call, a3, b3, res)
 
     def _gemm(self, call: Plan | None, a: Any, b: Any, c: Any) -> None:
         assert call is not None  # contiguous operands always have a plan
         lib = self._library()
         handle, workspace = self.prepare()
-        self._check(lib.cublasSetStream_v2(handle, self.cupy.cuda.get_current_stream().ptr), "cublasSetStream")
-        # cublasSetStream resets the workspace to cuBLAS's own pool: ours again, so the graph allocates nothing
-        self._check(lib.cublasSetWorkspace_v2(handle, workspace.data.ptr, workspace.nbytes), "cublasSetWorkspace")
-        self._check(lib.cublasSetMathMode(handle, _TF32_MATH if self.allow_tf32 else _DEFAULT_MATH), "SetMathMode")
+        dev, stream = self.cupy.cuda.runtime.getDevice(), self.cupy.cuda.get_current_stream().ptr
+        if self._settings.get(dev) != (stream, self.allow_tf32):
+            self._check(lib.cublasSetStream_v2(handle, stream), "cublasSetStream")
+            # cublasSetStream resets the workspace to cuBLAS's pool: ours again, so a graph allocates nothing
+            self._check(lib.cublasSetWorkspace_v2(handle, workspace.data.ptr, workspace.nbytes), "cublasSetWorkspace")
+            mode = _TF32_MATH if self.allow_tf32 else _DEFAULT_MATH
+            self._check(lib.cublasSetMathMode(handle, mode), "cublasSetMathMode")
+            self._settings[dev] = (stream, self.allow_tf32)
         scalar = ctypes.c_float if c.dtype == np.float32 else ctypes.c_double
         one, zero = scalar(1.0), scalar(0.0)
         kind = "S" if c.dtype == np.float32 else "D"
@@ -204,6 +222,11 @@ class CaptureGemm:  # pragma: no cover - needs a GPU
                 call.batch,
             )
         self._check(status, f"cublas{kind}gemm")
+
+
+def _into(out: Any, res: Any) -> Any:  # pragma: no cover - needs a GPU
+    out[...] = res
+    return out
 
 
 def _elements(x: Any) -> tuple:  # pragma: no cover - needs a GPU

@@ -1,14 +1,15 @@
-"""conv2d on the GPU: im2col kernel + one product, beside the plain twins (conv.py, conv_flat.py).
+"""conv2d on the GPU: im2col kernel + products, beside the plain twins (conv.py, conv_flat.py).
 
 CuPy 14 has no cuDNN, so convolution is ours. Forward: ``im2col`` lays the windows out as a
-(C*kh*kw, N*Ho*Wo) matrix; with few output channels (at most 16, groups 1) one kernel,
-``conv_columns``, multiplies the weights into it, writing (N, O, Ho, Wo) and adding the bias; otherwise
-one GEMM (cuBLAS, float32 compute, no TF32 unless allowed) gives an (O, N*Ho*Wo) product and
-``swap_leading`` moves the channel axis second while adding the bias. Backward: the output gradient moves
-its channel axis first (one launch), one GEMM gives the weight gradient (with the saved columns), one the
-column gradient, ``col2im`` gathers it back onto the input (each input element sums its own taps: no
-atomics), and one reduction gives the bias gradient. Any stride, padding, dilation and groups; the same
-op serves both plain twins (the flat-row stride-1 kernel and the general path).
+(C*kh*kw, N*Ho*Wo) matrix; with few output channels (at most 16, groups 1) one kernel, ``conv_columns``,
+multiplies the weights into it, writing (N, O, Ho, Wo) and adding the bias; else (groups 1) one batched
+GEMM, image by image, writes that layout directly (float32 compute, no TF32 unless allowed; the backend's
+cuBLAS path, cuda_blas.py, reads the strided columns as they lie). Backward (groups 1): batched GEMMs give
+the column gradient (N, C*kh*kw, Ho*Wo) and each image's weight gradient (summed over the images: one long
+product was cuBLAS's slowest call in the step), ``col2im`` gathers the columns back onto the input (each
+input element sums its own taps: no atomics), a reduction gives the bias gradient. Grouped convolutions
+move the channel axis with ``swap_leading`` and multiply group by group. Any stride, padding, dilation;
+the same op serves both plain twins (the flat-row stride-1 kernel and the general path).
 """
 
 from __future__ import annotations
@@ -69,12 +70,14 @@ IM2COL = CudaKernel(
 )
 
 
-def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, *geo: Any) -> None:
+def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, row_stride: Any, image_stride: Any, *geo: Any) -> None:
     n, c, h, w, kh, kw = (int(v) for v in geo[:6])
     ho, wo = int(geo[12]), int(geo[13])
     ih, iw, inside = _taps(geo)
     out = np.zeros((n, c, h, w), dtype=gx.dtype)
-    cols = gcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
+    rs, ims, item = int(row_stride), int(image_stride), gcols.itemsize
+    strides = (ims * item, kh * kw * rs * item, kw * rs * item, rs * item, wo * item, item)
+    cols = np.lib.stride_tricks.as_strided(gcols, (n, c, kh, kw, ho, wo), strides)
     for a in range(kh):  # taps in the kernel's order, as each thread sums them
         for b in range(kw):
             m = inside[a, b]
@@ -86,9 +89,8 @@ def _col2im(gx: np.ndarray, gcols: np.ndarray, total: Any, *geo: Any) -> None:
 
 COL2IM = CudaKernel(
     "col2im",
-    f"T* gx, const T* gcols, long long total, {_GEOMETRY}",
-    f"""    const int np_ = n * ho * wo;
-    {GRID_STRIDE_32.replace("i < n", "i < (int)total")} {{
+    f"T* gx, const T* gcols, long long total, long long row_stride, long long image_stride, {_GEOMETRY}",
+    f"""    {GRID_STRIDE_32.replace("i < n", "i < (int)total")} {{
         const int iw = i % w, t1 = i / w, ih = t1 % h, t2 = t1 / h, ci = t2 % c, ni = t2 / c;
         T sum = T(0);
         for (int ti = 0; ti < kh; ++ti) {{
@@ -102,7 +104,7 @@ COL2IM = CudaKernel(
                 const int ow = ox / sw;
                 if (ow >= wo) continue;
                 const int row = (ci * kh + ti) * kw + j;
-                sum += gcols[(long long)row * np_ + (ni * ho + oh) * wo + ow];
+                sum += gcols[row * row_stride + ni * image_stride + oh * wo + ow];
             }}
         }}
         gx[i] = sum;
@@ -157,7 +159,8 @@ CONV_COLUMNS = CudaKernel(
         T acc[{SMALL_O}];
         #pragma unroll
         for (int a = 0; a < {SMALL_O}; ++a) acc[a] = T(0);
-        for (int kk = 0; kk < k; ++kk) {{
+        #pragma unroll 8
+        for (int kk = 0; kk < k; ++kk) {{  /* unrolled: eight loads in flight, not one (150 taps in LeNet's conv2) */
             const T v = cols[(long long)kk * np_ + q];
             #pragma unroll
             for (int a = 0; a < {SMALL_O}; ++a) if (a < o) acc[a] += ws[a * k + kk] * v;
@@ -210,16 +213,18 @@ def forward(
     cols = xp.empty((k, p), dtype=x.dtype)
     dev.launch(IM2COL, _rows_grid(k, p), (256,), (cols, x, cols.size, *geo))
     og, kg = o // groups, k // groups
-    out = xp.empty((n, o, ho, wo), dtype=x.dtype)
     bias = b if b is not None else w  # a valid pointer the kernels do not read
     if groups == 1 and o <= SMALL_O and o * k <= SMALL_W:
+        out = xp.empty((n, o, ho, wo), dtype=x.dtype)
         args = (out, cols, w, bias, o, k, p, ho * wo, int(b is not None))
         dev.launch(CONV_COLUMNS, grid_for(p, 128), (128,), args)
+    elif groups == 1:  # per image W @ its columns: the (N, O, Ho*Wo) layout straight from one batched GEMM
+        out = xp.matmul(w.reshape(o, k), cols.reshape(k, n, ho * wo).transpose(1, 0, 2)).reshape(n, o, ho, wo)
+        if b is not None:
+            out += b.reshape(1, o, 1, 1)
     else:
-        if groups == 1:
-            prod = xp.matmul(w.reshape(o, k), cols)
-        else:
-            prod = xp.matmul(w.reshape(groups, og, kg), cols.reshape(groups, kg, p)).reshape(o, p)
+        prod = xp.matmul(w.reshape(groups, og, kg), cols.reshape(groups, kg, p)).reshape(o, p)
+        out = xp.empty((n, o, ho, wo), dtype=x.dtype)
         dev.launch(SWAP_LEADING, grid_for(out.size), (256,), (out, prod, bias, o, n, ho * wo, int(b is not None)))
     need_w = ctx.needs_input_grad[1]
     ctx.save_for_backward(cols if need_w else None, x_in if need_w else None, w_in if ctx.needs_input_grad[0] else None)
@@ -249,27 +254,37 @@ def backward(ctx: Context, grad: Array) -> tuple:
     _check_sizes(grad.size, math.prod(ctx.xshape))
     p, k = n * ho * wo, ctx.wshape[1] * groups * ctx.wshape[2] * ctx.wshape[3]
     og, kg = o // groups, k // groups
+    gx = gw = gb = None
+    if groups == 1:  # image by image (batched GEMMs): no transposed copy of the gradient, no long-k product
+        g3 = grad.reshape(n, o, ho * wo)
+        if w is not None:
+            gcols = xp.matmul(w.reshape(o, k).T, g3)  # (N, C*kh*kw, Ho*Wo)
+            gx = _col2im_launch(dev, xp, gcols, geo, ho * wo, k * ho * wo)
+        if cols is not None:  # per image g @ its columns^T, summed over the images
+            gw = xp.matmul(g3, cols.reshape(k, n, ho * wo).transpose(1, 2, 0)).sum(axis=0).reshape(ctx.wshape)
+        if ctx.needs_input_grad[2]:
+            gb = grad.sum(axis=(0, 2, 3))
+        return gx, gw, gb
     g_t = xp.empty((o, p), dtype=grad.dtype)  # the output gradient with its channel axis first
     dev.launch(SWAP_LEADING, grid_for(g_t.size), (256,), (g_t, grad, grad, n, o, ho * wo, 0))
-    gx = gw = gb = None
     if w is not None:
-        if groups == 1:
-            gcols = xp.matmul(w.reshape(o, k).T, g_t)
-        else:
-            wg = w.reshape(groups, og, kg).transpose(0, 2, 1)
-            gcols = xp.matmul(wg, g_t.reshape(groups, og, p)).reshape(k, p)
-        gcols = xp.ascontiguousarray(gcols)
-        gx = xp.empty((geo[0], geo[1], geo[2], geo[3]), dtype=grad.dtype)
-        dev.launch(COL2IM, grid_for(gx.size), (256,), (gx, gcols, gx.size, *geo))
+        wg = w.reshape(groups, og, kg).transpose(0, 2, 1)
+        gcols = xp.matmul(wg, g_t.reshape(groups, og, p)).reshape(k, p)
+        gx = _col2im_launch(dev, xp, xp.ascontiguousarray(gcols), geo, p, ho * wo)
     if cols is not None:
-        if groups == 1:
-            gw = xp.matmul(g_t, cols.T).reshape(ctx.wshape)
-        else:
-            gw = xp.matmul(g_t.reshape(groups, og, p), cols.reshape(groups, kg, p).transpose(0, 2, 1))
-            gw = gw.reshape(ctx.wshape)
+        gw = xp.matmul(g_t.reshape(groups, og, p), cols.reshape(groups, kg, p).transpose(0, 2, 1))
+        gw = gw.reshape(ctx.wshape)
     if ctx.needs_input_grad[2]:
         gb = g_t.sum(axis=1)
     return gx, gw, gb
+
+
+def _col2im_launch(dev: Any, xp: Any, gcols: Array, geo: tuple, row_stride: int, image_stride: int) -> Array:
+    """The input gradient from the column gradient, whose (row, image, pixel) element is at
+    ``row * row_stride + image * image_stride + pixel``."""
+    gx = xp.empty(geo[:4], dtype=gcols.dtype)
+    dev.launch(COL2IM, grid_for(gx.size), (256,), (gx, gcols, gx.size, row_stride, image_stride, *geo))
+    return gx
 
 
 def _usable(x: Array, w: Array) -> bool:
