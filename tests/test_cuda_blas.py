@@ -106,3 +106,29 @@ def test_the_cuda_namespace_sends_matmul_to_cublas_and_the_rest_to_the_module() 
     assert xp.float32 is np.float32 and xp.zeros is np.zeros  # everything else is the module's own
     with pytest.raises(AttributeError):
         xp.no_such_function
+
+
+# Host-only modules, whose arrays are numpy's: the numba kernels' twins and the threaded BLAS blocks.
+HOST_ONLY = ("_numba.py", "linalg_threads.py")
+
+
+def test_op_code_multiplies_through_the_backend_not_the_operator() -> None:
+    """CuPy's ``@`` cannot be recorded by graph capture: op code multiplies with ``matrix_product`` (the
+    backend's ``matmul``), and this scan finds any matrix-product operator left in minitorch/ops."""
+    import io
+    import pathlib
+    import tokenize
+
+    import minitorch.ops
+
+    found = []
+    for path in sorted(pathlib.Path(minitorch.ops.__file__).parent.glob("*.py")):
+        if path.name.endswith(HOST_ONLY):
+            continue
+        for tok in tokenize.tokenize(io.BytesIO(path.read_bytes()).readline):
+            line = tok.line.strip()
+            if tok.type == tokenize.OP and tok.string in ("@", "@=") and not line.startswith("@"):
+                if "differentiable matmul" in line:  # matrix_product's branch for tensors
+                    continue
+                found.append(f"{path.name}:{tok.start[0]}: {tok.line.strip()}")
+    assert not found, "matrix products by operator in op code:\n" + "\n".join(found)

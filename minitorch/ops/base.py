@@ -122,7 +122,7 @@ def matrix_product(a: Any, b: Any) -> Any:
     """``a @ b`` (numpy's matmul rules) on arrays or tensors. On arrays it is the backend's ``matmul``, not the
     operator: CuPy's ``@`` cannot be recorded by CUDA graph capture, the CUDA backend's ``matmul`` can."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
-        return a @ b
+        return a @ b  # on tensors: the differentiable matmul
     return array_module(a, b).matmul(a, b)
 
 

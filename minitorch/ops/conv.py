@@ -27,7 +27,7 @@ from ..backend import Array, array_module, backend_of
 from ..caches import CONV2D_PLANS
 from ..tensor import Tensor
 from . import conv_flat
-from .base import INTEGER_DTYPES, Op, require_floating
+from .base import INTEGER_DTYPES, Op, matrix_product, require_floating
 from .conv_flat import FlatConvolution, FlatGeometry
 from .windows import IntPair, is_int, pair, plain_args, sliding_windows, spread
 
@@ -51,10 +51,10 @@ def gemm_nt(a: Array, b: Array, chunk: int = 4096) -> Array:
     """
     m = a.shape[-1]
     if m <= 2 * chunk:
-        return a @ b.transpose(0, 2, 1)
-    out = a[..., :chunk] @ b[..., :chunk].transpose(0, 2, 1)
+        return matrix_product(a, b.transpose(0, 2, 1))
+    out = matrix_product(a[..., :chunk], b[..., :chunk].transpose(0, 2, 1))
     for s in range(chunk, m, chunk):
-        out += a[..., s : s + chunk] @ b[..., s : s + chunk].transpose(0, 2, 1)
+        out += matrix_product(a[..., s : s + chunk], b[..., s : s + chunk].transpose(0, 2, 1))
     return out
 
 
@@ -74,7 +74,7 @@ def correlate(xpad: Array, w: Array, stride: tuple, dilation: tuple, groups: int
     xp = array_module(xpad)
     cols, (ho, wo) = im2col(xpad, w.shape[2:], stride, dilation, groups)
     o, n = w.shape[0], xpad.shape[0]
-    out = w.reshape(groups, o // groups, -1) @ cols  # (groups, O/groups, N*Ho*Wo)
+    out = matrix_product(w.reshape(groups, o // groups, -1), cols)  # (groups, O/groups, N*Ho*Wo)
     return xp.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
 
 
