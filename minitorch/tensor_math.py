@@ -112,6 +112,24 @@ class MathMethods:
     def logaddexp(self, other: Any) -> Any:
         return _ops.logaddexp(self, other)
 
+    def fmax(self, other: Any) -> Any:
+        return _ops.fmax(self, other)
+
+    def fmin(self, other: Any) -> Any:
+        return _ops.fmin(self, other)
+
+    def copysign(self, other: Any) -> Any:
+        return _ops.copysign(self, other)
+
+    def sinc(self) -> Any:
+        return _ops.sinc(self)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+        return _ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+        return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return _ops.addcmul(self, tensor1, tensor2, value=value)
 
@@ -265,3 +283,9 @@ class MathMethods:
 
     def fmod_(self, other: Any) -> Any:
         return self._inplace(lambda s: _ops.fmod(s, other), other)
+
+    def copysign_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.copysign(s, other), other)
+
+    def sinc_(self) -> Any:
+        return self._inplace(_ops.sinc)

@@ -173,6 +173,10 @@ CASES: list = [
     ("atan2", lambda lib, x, y: lib.atan2(x, y) * x, broadcast(2, (nonzero, nonzero))),
     ("hypot", lambda lib, x, y: lib.hypot(x, y) * y, broadcast(2, (real, nonzero))),
     ("logaddexp", lambda lib, x, y: lib.logaddexp(x, y * 2) * x, broadcast(2)),
+    ("fmax_fmin", lambda lib, x, y: lib.fmax(x, y) * lib.fmin(y, x * 2) * x, broadcast(2, (grid(0), grid(1)))),
+    ("copysign", lambda lib, x, y: lib.copysign(x, y) * x + x.copysign(2.0) * y, broadcast(2, (off(0.0), nonzero))),
+    ("sinc", lambda lib, x: lib.sinc(x * 2) * x, one(off(0.0))),
+    ("nansum_nanmean", lambda lib, x: lib.nansum(x * x, 0) + lib.nanmean(x * x * x), arrays((2, 3))),
     ("cross", lambda lib, x, y: lib.linalg.cross(x, y) * x, arrays((2, 3), (1, 3))),
     (
         "addcmul_addcdiv",

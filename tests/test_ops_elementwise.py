@@ -160,6 +160,11 @@ UNARY = [
     ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
     ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),
     ("rad2deg", lambda lib, x: x.rad2deg(), real),
+    ("sinc", lambda lib, x: lib.sinc(x * 2), real),
+    ("copysign_scalar", lambda lib, x: x.copysign(-1.5) * x, off(0.0)),
+    # reduce.py: NaN-skipping reductions (NaN inputs: test_nan_reductions_skip_nan_like_torch)
+    ("nansum", lambda lib, x: lib.nansum(x) if x.ndim == 0 else x.nansum(0), real),
+    ("nanmean", lambda lib, x: lib.nanmean(x) * x.numel(), real),
     # pointwise.py, unary.py
     ("sgn", lambda lib, x: lib.sgn(x) * x, off(0.0)),
     ("logit", lambda lib, x: lib.logit(x * 0.45 + 0.5), real),
@@ -190,6 +195,10 @@ BINARY = [
     ("pow_fn", lambda lib, x, y: lib.pow(x, 3 * y), positive, real),
     ("maximum", lambda lib, x, y: lib.maximum(x, y), grid(0), grid(1)),
     ("minimum", lambda lib, x, y: x.minimum(y), grid(0), grid(1)),
+    # selection.py: NaN-ignoring extremes (ties go to the first operand)
+    ("fmax", lambda lib, x, y: lib.fmax(x, y), grid(0), grid(1)),
+    ("fmin", lambda lib, x, y: x.fmin(y), grid(0), grid(1)),
+    ("copysign", lambda lib, x, y: lib.copysign(x, y), off(0.0), nonzero),
     # elementary.py
     # (the first operand off 0 too: atan2 jumps by 2 pi across y = 0 where x < 0)
     ("atan2", lambda lib, x, y: lib.atan2(x, y), nonzero, nonzero),

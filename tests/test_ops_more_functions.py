@@ -173,3 +173,74 @@ def test_cdist_matches_torch(p, shapes):
 )
 def test_cdist_refuses_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+NANS = np.array([[1.5, np.nan, -3.0, 0.25], [np.nan, np.nan, 2.0, -0.5], [0.5, 1.0, np.nan, 4.0]])
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.nansum(x)",
+        "x.nansum(1)",
+        "lib.nansum(x, (0, 1), keepdim=True)",
+        "lib.nanmean(x)",
+        "x.nanmean(0, keepdim=True)",
+        "lib.nanmean(x, dim=-1)",
+        "lib.fmax(x, y)",
+        "x.fmin(y)",
+        "lib.fmax(x, x.flip(0))",
+        "lib.copysign(y, x)",
+    ],
+)
+def test_nan_aware_functions_skip_nan_like_torch(expr):
+    """NaN inputs: nansum/nanmean skip them (gradient 0 there), fmax/fmin take the number, copysign reads the
+    sign bit of NaN as IEEE does."""
+    y = np.where(np.isnan(NANS), 0.75, -NANS[::-1])
+    parity.check_both(lambda lib, x, y: eval(expr, {"lib": lib, "x": x, "y": y}), NANS, y, gradcheck=False)
+
+
+def test_nan_aware_functions_record_torch_s_nodes():
+    for lib in (torch, minitorch):
+        x = lib.tensor(NANS, requires_grad=True)
+        names = [type(f(x).grad_fn).__name__ for f in (lib.nansum, lib.nanmean, lambda t: lib.fmax(t, t), lib.sinc)]
+        names += [type(lib.copysign(x, -1.0).grad_fn).__name__, type(lib.copysign(x, x).grad_fn).__name__]
+        if lib is torch:
+            want = names
+    assert (
+        names
+        == want
+        == [
+            "NansumBackward0",
+            "DivBackward0",
+            "FmaxBackward0",
+            "SincBackward0",
+            "CopysignBackward1",
+            "CopysignBackward0",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.nanmean(lib.tensor([1, 2]))",
+        "lib.fmax(lib.ones(2), 1.0)",
+        "lib.fmin(lib.ones(2), lib.ones(3))",
+        "lib.copysign(1.0, lib.ones(2))",
+        "lib.nansum(lib.ones(2, 3), 2)",
+    ],
+)
+def test_nan_aware_functions_refuse_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+def test_integer_inputs_give_torch_s_dtypes():
+    a, b = [3, -2, 0], [-1, 1, -1]
+    for expr in (
+        "lib.nansum(lib.tensor(a))",
+        "lib.fmax(lib.tensor(a), lib.tensor(b))",
+        "lib.copysign(lib.tensor(a), lib.tensor(b))",
+    ):
+        want, got = (eval(expr, {"lib": lib, "a": a, "b": b}) for lib in (torch, minitorch))
+        assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist(), expr

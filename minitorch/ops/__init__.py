@@ -95,6 +95,7 @@ from .elementary import (
     frac,
     hypot,
     rad2deg,
+    sinc,
     sinh,
     tan,
 )
@@ -142,17 +143,17 @@ from .normalization import batch_norm, group_norm, layer_norm
 from .norms import cdist, dist, linalg_norm, matrix_norm, norm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
-from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, lerp, logit, nan_to_num, xlogy
+from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, copysign, lerp, logit, nan_to_num, xlogy
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .products import addbmm, addmm, addmv, baddbmm, cross, ger, inner, kron, linalg_cross, outer, tensordot
-from .reduce import mean, prod, std, std_mean, sum, var, var_mean
+from .reduce import mean, nanmean, nansum, prod, std, std_mean, sum, var, var_mean
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder
 from .sampling import bernoulli, multinomial, normal
 from .scatter import scatter, scatter_add, scatter_reduce
-from .selection import clamp, clip, maximum, minimum, where
+from .selection import clamp, clip, fmax, fmin, maximum, minimum, where
 from .shape import (
     broadcast_to,
     clone,

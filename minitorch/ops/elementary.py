@@ -14,7 +14,7 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, Operand, check_broadcast, float_operand, namespace_of, prepare, require_floating
+from .base import Op, Operand, array_of, check_broadcast, float_operand, namespace_of, prepare, require_floating
 from .selection import require_tensors
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "frac",
     "hypot",
     "rad2deg",
+    "sinc",
     "sinh",
     "tan",
 ]
@@ -206,6 +207,25 @@ class Rad2Deg(Op):
         return grad * (180 / math.pi)
 
 
+class Sinc(Op):
+    """The normalized sinc, sin(pi x) / (pi x), 1 at 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend.array_module(x).sinc(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        xp = namespace_of(x)
+        # torch's formula, and its mask: 0 where pi x^2 is 0, a tiny x's underflow included
+        zero = array_of(x) * array_of(x) * math.pi == 0
+        safe = xp.where(zero, 1, x)
+        px = safe * math.pi
+        return xp.where(zero, 0, grad * (px * xp.cos(px) - xp.sin(px)) / (safe * safe * math.pi))
+
+
 # ------------------------------------------------------------------ two tensors
 class Atan2(Op):
     """The angle of the point (other, input): atan(input / other) in the right quadrant."""
@@ -297,6 +317,11 @@ def deg2rad(input: Tensor) -> Tensor:
 def rad2deg(input: Tensor) -> Tensor:
     """Radians to degrees."""
     return Rad2Deg.apply(float_operand(input))
+
+
+def sinc(input: Tensor) -> Tensor:
+    """The normalized sinc, sin(pi x) / (pi x), with 1 at 0."""
+    return Sinc.apply(float_operand(input))
 
 
 def float_binary(name: str, cls: type[Op], input: Tensor, other: Tensor, floats_only: bool = False) -> Tensor:

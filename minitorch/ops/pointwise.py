@@ -11,7 +11,35 @@ from ..tensor import Tensor
 from .base import Op, Operand, array_of, check_broadcast, float_operand, masked_grad, namespace_of, prepare
 from .selection import ClampMax, ClampMaxTensor, ClampMin, ClampMinTensor, clamp_as
 
-__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "lerp", "logit", "nan_to_num", "xlogy"]
+__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "copysign", "lerp", "logit", "nan_to_num", "xlogy"]
+
+
+class Copysign(Op):
+    """The magnitude of ``input`` with the sign of ``other`` (a signed zero's sign counts, as in IEEE)."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+        out = backend.array_module(a, b).copysign(a, b)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, out = ctx.saved_tensors
+        xp = namespace_of(grad, a, out)
+        # torch's rule: grad * (out / input), 0 where input is 0; ``other`` only decides a sign: zeros
+        flips = xp.where(array_of(a) == 0, 0, out / xp.where(array_of(a) == 0, 1, a))
+        return grad * flips, xp.zeros_like(grad)
+
+
+class CopysignScalar(Copysign):
+    """copysign with a number for ``other`` (torch's second overload: the number gets no edge)."""
+
+    node_name = "CopysignBackward1"
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return Copysign.backward(ctx, grad)[0], None
 
 
 def _lerp(start: Any, end: Any, weight: Any) -> Any:
@@ -226,3 +254,15 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None, neg
     if not input.dtype.is_floating_point:
         return input.clone()
     return NanToNum.apply(input, nan, posinf, neginf)
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:
+    """The magnitude of ``input`` with the sign of ``other`` (a tensor or a number); integers give floats."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"copysign(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
+    number = not isinstance(other, Tensor)
+    a, b, dt = prepare(input, other)
+    if not dt.is_floating_point:
+        a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
+    check_broadcast(a, b)
+    return (CopysignScalar if number else Copysign).apply(a, b)

@@ -10,9 +10,9 @@ from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
-from .base import Op, array_of, float_operand, is_tensor, namespace_of, no_graph, to_dtype
+from .base import Op, array_of, float_operand, is_tensor, masked_grad, namespace_of, no_graph, to_dtype
 
-__all__ = ["mean", "prod", "std", "std_mean", "sum", "var", "var_mean"]
+__all__ = ["mean", "nanmean", "nansum", "prod", "std", "std_mean", "sum", "var", "var_mean"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -72,6 +72,21 @@ class Mean(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         return _expand_back(grad / ctx.count, ctx.shape, ctx.axes, ctx.keepdim), None, None
+
+
+class Nansum(Op):
+    """Sum over ``axes`` (None: all) with NaN counted as 0; a NaN's gradient is 0."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
+        ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
+        ctx.save_for_backward(x)
+        return backend.array_module(x).nansum(x, axis=axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        x = array_of(ctx.saved_tensors[0])
+        return masked_grad(_expand_back(grad, ctx.shape, ctx.axes, ctx.keepdim), x == x), None, None
 
 
 class SumDim(Sum):
@@ -209,6 +224,27 @@ def mean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any =
         )
     axes = normalize_dims(dim, input.ndim)
     return (Mean if axes is None else MeanDim).apply(input, axes, keepdim)
+
+
+def nansum(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum of elements (over ``dim`` when given) counting NaN as zero; bools and integers sum to int64."""
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    if not input.dtype.is_floating_point:
+        return sum(input, dim, keepdim)  # nothing to skip
+    return Nansum.apply(input, normalize_dims(dim, input.ndim), keepdim)
+
+
+def nanmean(input: Tensor, dim: Dims = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean of the elements that are not NaN (over ``dim`` when given): torch's nansum over the count."""
+    if dtype is not None:
+        input = to_dtype(input, dtype)
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(
+            f"nanmean(): expected input to have floating point or complex dtype but got {_name(input.dtype)}"
+        )
+    kept = no_graph(lambda a: a == a, input._data)
+    return nansum(input, dim, keepdim) / sum(kept, dim, keepdim)
 
 
 def _name(dt: dtypes.dtype) -> str:

@@ -30,7 +30,7 @@ from .base import (
 )
 from .compare import nonzero
 
-__all__ = ["clamp", "clip", "maximum", "minimum", "where"]
+__all__ = ["clamp", "clip", "fmax", "fmin", "maximum", "minimum", "where"]
 
 _HOST_ARRAY = backend.HOST.array_type
 
@@ -61,6 +61,36 @@ class Minimum(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = array_of_each(ctx.saved_tensors)
         return _select_grads(grad, a > b, a < b, a == b)
+
+
+class Fmax(Op):
+    """Elementwise max ignoring NaN (a NaN loses to a number); the gradient goes to ``input`` on a tie, as torch's."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+        ctx.save_for_backward(a, b)
+        return backend.array_module(a, b).fmax(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, b = array_of_each(ctx.saved_tensors)
+        first = (a >= b) | (b != b)  # input chosen: not below other, or other is NaN
+        return masked_grad(grad, first), masked_grad(grad, ~first)
+
+
+class Fmin(Op):
+    """Elementwise min ignoring NaN (a NaN loses to a number); the gradient goes to ``input`` on a tie, as torch's."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+        ctx.save_for_backward(a, b)
+        return backend.array_module(a, b).fmin(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, b = array_of_each(ctx.saved_tensors)
+        first = (a <= b) | (b != b)
+        return masked_grad(grad, first), masked_grad(grad, ~first)
 
 
 def array_of_each(values: tuple) -> tuple:
@@ -185,6 +215,22 @@ def minimum(input: Tensor, other: Tensor) -> Tensor:
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
     return Minimum.apply(a, b)
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise maximum where a NaN loses to a number (NaN only where both are)."""
+    require_tensors("fmax", input, other)
+    a, b, _ = prepare(input, other)
+    check_broadcast(a, b)
+    return Fmax.apply(a, b)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:
+    """Elementwise minimum where a NaN loses to a number (NaN only where both are)."""
+    require_tensors("fmin", input, other)
+    a, b, _ = prepare(input, other)
+    check_broadcast(a, b)
+    return Fmin.apply(a, b)
 
 
 def require_tensors(name: str, *operands: Any) -> None:
