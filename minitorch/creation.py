@@ -202,6 +202,51 @@ def linspace(
     return _make(np.linspace(start, end, steps).astype(dt.np_dtype), device, requires_grad)
 
 
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the exponent."""
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dt = _float_dtype(dtype)
+    powers = np.power(float(base), np.linspace(start, end, steps))  # in float64, then to the dtype (torch's values)
+    if not dt.is_floating_point:
+        powers = np.trunc(powers)
+    return _make(powers.astype(dt.np_dtype), device, requires_grad)
+
+
+def tril_indices(
+    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+) -> Tensor:
+    """The (row, column) coordinates of a ``row`` x ``col`` matrix's lower triangle (below the ``offset``-th
+    diagonal, inclusive), as a 2 x N tensor in row-major order."""
+    return _triangle_indices("tril_indices", np.tril_indices(row, offset, col), row, col, dtype, device)
+
+
+def triu_indices(
+    row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None, layout: Any = None
+) -> Tensor:
+    """The (row, column) coordinates of a ``row`` x ``col`` matrix's upper triangle (above the ``offset``-th
+    diagonal, inclusive), as a 2 x N tensor in row-major order."""
+    return _triangle_indices("triu_indices", np.triu_indices(row, offset, col), row, col, dtype, device)
+
+
+def _triangle_indices(name: str, where: tuple, row: int, col: int, dtype: Any, device: Any) -> Tensor:
+    if row < 0 or col < 0:  # torch's messages, their missing space included
+        raise RuntimeError(f"row must be non-negative, got{row}" if row < 0 else f"col must be non-negative, got{col}")
+    dt = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
+    if dt.name not in ("int32", "int64"):
+        raise NotImplementedError(f"\"{name}\" not implemented for '{dt._scalar_name}'")
+    return _make(np.stack(where).astype(dt.np_dtype).reshape(2, -1), device, False)
+
+
 def rand(
     *size: Any, generator: Generator | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:

@@ -1,7 +1,8 @@
 """Tensor's methods for the elementary functions of ``ops/elementary.py`` and ``ops/exponential.py`` (sinh,
-atan2, log2, ...), the pointwise ones (addcmul, addcdiv, xlogy, logit, nan_to_num, sgn, fmod), diff, select,
-ravel, inner, dist and the sign and infinity predicates, and their in-place forms: one line each, calling the
-function of the same name in ``minitorch.ops``. A mixin of Tensor, as ``tensor_methods`` is; ``_ops`` is bound by
+atan2, log2, ...), the pointwise ones (addcmul, addcdiv, xlogy, logit, nan_to_num, sgn, fmod, copysign, fmax, sinc),
+the NaN-skipping reductions, diff, select, ravel, inner, dist, rot90, diagflat, the tensor_split family, vdot, addr,
+matrix_power and the sign and infinity predicates, and their in-place forms: one line each, calling the function
+of the same name in ``minitorch.ops``. A mixin of Tensor, as ``tensor_methods`` is; ``_ops`` is bound by
 ``tensor.py`` once the ops package has been imported.
 """
 
@@ -129,6 +130,33 @@ class MathMethods:
 
     def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         return _ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def rot90(self, k: int = 1, dims: Any = (0, 1)) -> Any:
+        return _ops.rot90(self, k, dims)
+
+    def diagflat(self, offset: int = 0) -> Any:
+        return _ops.diagflat(self, offset)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> Any:
+        return _ops.tensor_split(self, indices_or_sections, dim)
+
+    def hsplit(self, indices_or_sections: Any) -> Any:
+        return _ops.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections: Any) -> Any:
+        return _ops.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections: Any) -> Any:
+        return _ops.dsplit(self, indices_or_sections)
+
+    def vdot(self, other: Any) -> Any:
+        return _ops.vdot(self, other)
+
+    def addr(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return _ops.addr(self, vec1, vec2, beta=beta, alpha=alpha)
+
+    def matrix_power(self, n: int) -> Any:
+        return _ops.matrix_power(self, n)
 
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return _ops.addcmul(self, tensor1, tensor2, value=value)
@@ -289,3 +317,6 @@ class MathMethods:
 
     def sinc_(self) -> Any:
         return self._inplace(_ops.sinc)
+
+    def addr_(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addr(s, vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)

@@ -72,7 +72,7 @@ from .conv1d import conv1d, conv_transpose1d
 from .conv_transpose import conv_transpose2d
 from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
-from .cumulative import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
+from .cumulative import cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .elementary import (
@@ -105,8 +105,26 @@ from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
 from .index import gather, getitem, index_select, masked_fill, rebase_view, setitem
 from .index_write import index_add, index_copy, index_fill, masked_scatter
-from .join import cat, chunk, concat, concatenate, hstack, narrow, split, stack, unbind, vstack
-from .linalg import bmm, dot, matmul, mm, mv
+from .join import (
+    cartesian_prod,
+    cat,
+    chunk,
+    column_stack,
+    concat,
+    concatenate,
+    dsplit,
+    dstack,
+    hsplit,
+    hstack,
+    narrow,
+    split,
+    stack,
+    tensor_split,
+    unbind,
+    vsplit,
+    vstack,
+)
+from .linalg import bmm, dot, matmul, mm, mv, vdot
 from .linear import linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from .loss_margin import (
@@ -118,7 +136,7 @@ from .loss_margin import (
     triplet_margin_loss,
 )
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
-from .matrix import diag, diag_embed, diagonal, trace, tril, triu
+from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu
 from .movement import (
     atleast_1d,
     atleast_2d,
@@ -133,6 +151,7 @@ from .movement import (
     ravel,
     repeat_interleave,
     roll,
+    rot90,
     select,
     take,
     take_along_dim,
@@ -147,7 +166,21 @@ from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, copysign, lerp, l
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
-from .products import addbmm, addmm, addmv, baddbmm, cross, ger, inner, kron, linalg_cross, outer, tensordot
+from .products import (
+    addbmm,
+    addmm,
+    addmv,
+    addr,
+    baddbmm,
+    cross,
+    ger,
+    inner,
+    kron,
+    linalg_cross,
+    matrix_power,
+    outer,
+    tensordot,
+)
 from .reduce import mean, nanmean, nansum, prod, std, std_mean, sum, var, var_mean
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder

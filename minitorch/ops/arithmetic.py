@@ -218,6 +218,32 @@ def _scaled(cls: type[Op], a: Any, b: Any, alpha: Any, dt: Any) -> Tensor:
     return cls.apply(a, b, alpha)
 
 
+class MulScalar(Mul):
+    """a * a number: torch's second overload, which its C++ composites record (the trapezoid rule's spacing)."""
+
+    node_name = "MulBackward1"
+
+
+class DivScalar(Div):
+    """a / a number: torch's second overload, which its C++ composites record."""
+
+    node_name = "DivBackward1"
+
+
+def mul_scalar(input: Tensor, number: Any) -> Tensor:
+    """``input * number`` recorded as torch's composites record it (MulBackward1, the number without an edge)."""
+    a, b, _ = prepare(input, number)
+    return MulScalar.apply(a, b)
+
+
+def div_scalar(input: Tensor, number: Any) -> Tensor:
+    """``input / number`` recorded as torch's composites record it (DivBackward1)."""
+    a, b, dt = prepare(input, number)
+    if not dt.is_floating_point:
+        a, b, _ = prepare(input, number, dtype=dtypes.get_default_dtype())
+    return DivScalar.apply(a, b)
+
+
 def mul(input: Any, other: Any, *, out: Tensor | None = None) -> Tensor:
     """input * other."""
     if out is None and plain_operands(input, other):

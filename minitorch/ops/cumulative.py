@@ -1,7 +1,10 @@
-"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; and diff, their inverse."""
+"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; diff, their inverse; and
+the trapezoid rule (trapezoid, cumulative_trapezoid), composed as torch composes it."""
 
 from __future__ import annotations
 
+from builtins import max as builtins_max
+from builtins import min as builtins_min
 from typing import Any
 
 from .. import backend, creation, dtypes
@@ -9,10 +12,11 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from . import fill, join
+from .arithmetic import div_scalar, mul_scalar
 from .base import Op, array_of, namespace_of, to_dtype
 from .sort import Picking, picked, return_type
 
-__all__ = ["cummax", "cummin", "cumprod", "cumsum", "diff", "logcumsumexp"]
+__all__ = ["cummax", "cummin", "cumprod", "cumsum", "cumulative_trapezoid", "diff", "logcumsumexp", "trapezoid"]
 
 _CUMMAX, _CUMMIN = return_type("cummax"), return_type("cummin")
 
@@ -198,3 +202,43 @@ def diff(
         after, before = join.narrow(x, axis, 1, length - 1), join.narrow(x, axis, 0, length - 1)
         x = after != before if x.dtype is dtypes.bool_ else after - before
     return x
+
+
+def _spacing(name: str, y: Tensor, x: Any, dx: Any, dim: int) -> tuple:
+    """The axis and the spacing of the trapezoid rule: a number (``dx``, 1 by default) or x's differences
+    shaped to broadcast along the axis."""
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}() received an invalid combination of arguments: give x or dx, not both")
+    axis = y._wrap_dim(dim)
+    if x is None or not isinstance(x, Tensor):
+        return axis, 1.0 if x is None and dx is None else (dx if dx is not None else x)
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError(
+                f"{name}: There must be one `x` value for each sample point, but got {x.shape[0]} `x` values "
+                f"and {y.shape[axis]} sample points along dimension {axis}"
+            )
+        steps = diff(x)
+        return axis, steps.reshape([-1 if i == axis else 1 for i in range(y.ndim)])
+    return axis, diff(x, dim=dim)
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The integral of ``y`` along ``dim`` by the trapezoid rule, at unit spacing, ``dx``, or the points ``x``."""
+    axis, step = _spacing("trapezoid", y, x, dx, dim)
+    n = y.shape[axis]
+    if n == 0:
+        return creation.zeros(*(s for i, s in enumerate(y.shape) if i != axis), dtype=y.dtype, device=y.device)
+    if not isinstance(step, Tensor):
+        return mul_scalar(y.sum(axis) - mul_scalar(y.select(axis, 0) + y.select(axis, -1), 0.5), step)
+    return div_scalar((step * (y.narrow(axis, 1, n - 1) + y.narrow(axis, 0, n - 1))).sum(axis), 2.0)
+
+
+def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The running integral of ``y`` along ``dim`` by the trapezoid rule (one value fewer than ``y`` has)."""
+    axis, step = _spacing("cumulative_trapezoid", y, x, dx, dim)
+    n = y.shape[axis]
+    pairs = y.narrow(axis, 0, builtins_max(n - 1, 0)) + y.narrow(axis, builtins_min(1, n), builtins_max(n - 1, 0))
+    if not isinstance(step, Tensor):
+        return cumsum(mul_scalar(pairs, step / 2.0), axis)
+    return cumsum(div_scalar(step * pairs, 2.0), axis)

@@ -1,7 +1,9 @@
-"""Joining and splitting along a dimension: cat, stack, hstack, vstack, split, chunk, unbind, narrow."""
+"""Joining and splitting along a dimension: cat, stack, hstack, vstack, dstack, column_stack, cartesian_prod,
+split, chunk, tensor_split (hsplit, vsplit, dsplit), unbind, narrow."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,10 +12,29 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, namespace_of, prepare
+from .movement import atleast_3d, meshgrid
 from .regions import BasicRegion, ReadRegion
 from .shape import mark_view, unsqueeze
 
-__all__ = ["cat", "chunk", "concat", "concatenate", "hstack", "narrow", "split", "stack", "unbind", "vstack"]
+__all__ = [
+    "cartesian_prod",
+    "cat",
+    "chunk",
+    "column_stack",
+    "concat",
+    "concatenate",
+    "dsplit",
+    "dstack",
+    "hsplit",
+    "hstack",
+    "narrow",
+    "split",
+    "stack",
+    "tensor_split",
+    "unbind",
+    "vsplit",
+    "vstack",
+]
 
 
 class Cat(Op):
@@ -47,8 +68,8 @@ def _tensor_list(name: str, tensors: Sequence[Tensor]) -> list:
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor")
     tensors = list(tensors)
     if not tensors:
-        if name == "stack":
-            raise RuntimeError("stack expects a non-empty TensorList")
+        if name in ("stack", "dstack"):
+            raise RuntimeError(f"{name} expects a non-empty TensorList")
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     return tensors
 
@@ -120,6 +141,28 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
 
 
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join along the third dimension, each tensor first made at least 3-D (as ``atleast_3d``)."""
+    tensors = _tensor_list("dstack", tensors)
+    return cat([atleast_3d(t) for t in tensors], 2)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element from each 1-D tensor, as rows (one tensor: itself)."""
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Join as columns: 0-D and 1-D tensors become one column each, others join along dimension 1."""
+    tensors = _tensor_list("column_stack", tensors)
+    return hstack([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors])
+
+
 class Split(Op):
     """Cut one dimension into consecutive pieces (views)."""
 
@@ -181,6 +224,72 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         bounds.append((start, start + s))
         start += s
     return _pieces(tensor, axis, bounds, SplitWithSizes)
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:
+    """Views of ``input`` along ``dim``: ``n`` near-equal pieces (the first ``size % n`` one longer), or the
+    pieces between the given indices (a tensor of either kind too); each a slice of the input."""
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    if isinstance(indices_or_sections, Tensor):
+        split_at = indices_or_sections
+        if split_at.ndim > 1:
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to be a zero-dimensional or one-dimensional "
+                f"tensor, but got a tensor with {split_at.ndim} dims"
+            )
+        if split_at.dtype.name != "int64":
+            raise RuntimeError(
+                "tensor_split expected tensor_indices_or_sections to have dtype of long, but got "
+                f"{split_at.dtype._scalar_name}"
+            )
+        indices_or_sections = split_at.item() if split_at.ndim == 0 else split_at.tolist()
+    axis = input._wrap_dim(dim)
+    n = input.shape[axis]
+    lead = (slice(None),) * axis
+    if isinstance(indices_or_sections, int):
+        sections = indices_or_sections
+        if sections <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {sections}")
+        size, longer = divmod(n, sections)
+        cuts = [i * size + builtins.min(i, longer) for i in range(1, sections)]
+    else:
+        cuts = [int(i) for i in indices_or_sections]
+    # Python's slices clamp and wrap exactly as torch's slice does (a cut below the previous one: empty)
+    starts, ends = [0] + cuts, cuts + [None]
+    return tuple(input[lead + (slice(a, b),)] for a, b in zip(starts, ends))
+
+
+def _split_along(name: str, input: Tensor, indices_or_sections: Any, dim: int, min_dims: int) -> tuple:
+    """hsplit, vsplit, dsplit: ``tensor_split`` along ``dim``, whose sections must divide the dimension."""
+    if input.ndim < min_dims:
+        raise RuntimeError(
+            f"torch.{name} requires a tensor with at least {min_dims} dimension, but got a tensor with "
+            f"{input.ndim} dimensions!"
+        )
+    if isinstance(indices_or_sections, int):
+        n = input.shape[dim]
+        if indices_or_sections != 0 and n % indices_or_sections:
+            raise RuntimeError(
+                f"torch.{name} attempted to split along dimension {dim}, but the size of the dimension {n} is "
+                f"not divisible by the split_size {indices_or_sections}!"
+            )
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """Split along the columns: dimension 1 (dimension 0 of a 1-D tensor)."""
+    return _split_along("hsplit", input, indices_or_sections, 1 if input.ndim > 1 else 0, 1)
+
+
+def vsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """Split along the rows: dimension 0 of a tensor of at least 2 dimensions."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:
+    """Split along the depth: dimension 2 of a tensor of at least 3 dimensions."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
 
 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:

@@ -1,4 +1,4 @@
-"""Matrix products: matmul, mm, bmm, dot, mv."""
+"""Matrix products: matmul, mm, bmm, dot, vdot, mv."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ..tensor import Tensor
 from .arithmetic import _maybe_out
 from .base import Op, matrix_product, namespace_of
 
-__all__ = ["bmm", "dot", "matmul", "mm", "mv"]
+__all__ = ["bmm", "dot", "matmul", "mm", "mv", "vdot"]
 
 
 class Matmul(Op):
@@ -68,6 +68,12 @@ class Dot(Matmul):
     """Inner product of two vectors."""
 
     node_name = "DotBackward0"
+
+
+class Vdot(Matmul):
+    """Inner product of two vectors, the first conjugated (real tensors: ``dot``, recorded as torch's vdot)."""
+
+    node_name = "VdotBackward0"
 
 
 class Mv(Matmul):
@@ -209,6 +215,12 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors."""
+    _vector_pair(input, other)
+    return Dot.apply(input, other)
+
+
+def _vector_pair(input: Tensor, other: Tensor) -> None:
+    """torch's checks of dot's and vdot's operands (vdot's messages are dot's): 1-D, one length, one dtype."""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
     if input.shape[0] != other.shape[0]:
@@ -221,7 +233,12 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
         raise RuntimeError(
             f"dot : expected both vectors to have same dtype, but found {_scalar_name(input)} and {_scalar_name(other)}"
         )
-    return Dot.apply(input, other)
+
+
+def vdot(input: Tensor, other: Tensor) -> Tensor:
+    """The inner product of two 1-D tensors with the first conjugated (for real tensors, ``dot``)."""
+    _vector_pair(input, other)
+    return Vdot.apply(input, other)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:

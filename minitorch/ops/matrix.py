@@ -1,18 +1,18 @@
-"""Parts of matrices: tril, triu, diagonal (a view), diag, diag_embed, trace."""
+"""Parts of matrices: tril, triu, diagonal (a view), diag, diag_embed, diagflat, trace, block_diag."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .. import backend
-from ..autograd.function import Context
+from .. import backend, creation
+from ..autograd.function import Context, check_same_device
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, array_of
+from .base import Op, array_of, prepare
 from .regions import ReadRegion, ScatterRegion, ViewRegion
 from .shape import mark_view
 
-__all__ = ["diag", "diag_embed", "diagonal", "trace", "tril", "triu"]
+__all__ = ["block_diag", "diag", "diag_embed", "diagflat", "diagonal", "trace", "tril", "triu"]
 
 
 def diagonal_view(a: Any, offset: int, axis1: int, axis2: int) -> Any:
@@ -83,6 +83,27 @@ class DiagEmbed(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         return ReadRegion.call(grad, _diagonal_of(ctx.where)), None, None, None
+
+
+class BlockDiag(Op):
+    """Matrices placed corner to corner along the diagonal of one zero matrix; each gets its block's gradient."""
+
+    @staticmethod
+    def forward(ctx: Context, *mats: Array) -> Array:
+        xp = backend.array_module(*mats)
+        rows, cols = sum(m.shape[0] for m in mats), sum(m.shape[1] for m in mats)
+        out = xp.zeros((rows, cols), dtype=mats[0].dtype if mats else xp.float32)
+        blocks, r, c = [], 0, 0
+        for m in mats:
+            blocks.append((slice(r, r + m.shape[0]), slice(c, c + m.shape[1])))
+            out[blocks[-1]] = m
+            r, c = r + m.shape[0], c + m.shape[1]
+        ctx.blocks = blocks
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return tuple(grad[b] for b in ctx.blocks)
 
 
 def _diagonal_of(where: tuple) -> ViewRegion:
@@ -160,3 +181,25 @@ def trace(input: Tensor) -> Tensor:
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return Trace.apply(input)
+
+
+def diagflat(input: Tensor, offset: int = 0) -> Tensor:
+    """A square matrix with the flattened ``input`` on its ``offset``-th diagonal."""
+    return DiagEmbed.apply(input.reshape(-1), offset, 0, 1)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """A block-diagonal matrix of the given matrices (a vector is one row, a number one element)."""
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"block_diag(): argument 'tensors' must be tuple of Tensors, not {type(t).__name__}")
+        if t.ndim > 2:
+            raise RuntimeError(
+                f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has {t.ndim} dimensions"
+            )
+    if not tensors:
+        return creation.zeros(1, 0)
+    mats = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in tensors]
+    *cast, _ = prepare(*mats)
+    check_same_device([(i, t) for i, t in enumerate(cast)])
+    return BlockDiag.apply(*cast)

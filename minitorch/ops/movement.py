@@ -1,7 +1,7 @@
-"""Moving elements around: roll, movedim/moveaxis, fliplr/flipud, tile, repeat_interleave, meshgrid,
+"""Moving elements around: roll, rot90, movedim/moveaxis, fliplr/flipud, tile, repeat_interleave, meshgrid,
 take_along_dim, take, masked_select, select, ravel, broadcast_tensors, atleast_1d/2d/3d.
 
-All but ``roll`` are compositions of the shape and index ops (as in torch, whose nodes they record).
+All but ``roll`` and ``rot90`` are compositions of the shape and index ops (as in torch, whose nodes they record).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "movedim",
     "repeat_interleave",
     "roll",
+    "rot90",
     "take",
     "take_along_dim",
     "ravel",
@@ -52,6 +53,36 @@ class Roll(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         return Roll.call(grad, tuple(-s for s in ctx.shifts), ctx.axes), None, None  # rolled back
+
+
+class Rot90(Op):
+    """A quarter turn ``k`` times in the plane of two dims, from the first towards the second (a copy)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, k: int, dims: tuple) -> Array:
+        ctx.k, ctx.dims = k, dims
+        xp = backend.array_module(x)
+        return xp.ascontiguousarray(xp.rot90(x, k, axes=dims))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        if isinstance(grad, Tensor):  # create_graph: the turn back, recorded
+            return rot90(grad, -ctx.k, ctx.dims), None, None
+        xp = backend.array_module(grad)
+        return xp.ascontiguousarray(xp.rot90(grad, -ctx.k, axes=ctx.dims)), None, None
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """``input`` turned by ``k`` quarter turns in the plane of ``dims``, from the first dim towards the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.ndim}")
+    a, b = input._wrap_dim(dims[0]), input._wrap_dim(dims[1])
+    if a == b:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {a} and dim1 = {b}")
+    return Rot90.apply(input, int(k) % 4, (a, b))
 
 
 def _ints(v: Any) -> tuple:

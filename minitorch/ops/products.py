@@ -1,12 +1,12 @@
-"""Scaled and accumulated products: addmm, addmv, baddbmm, addbmm (``beta * input + alpha * product``), outer
-(ger), kron."""
+"""Scaled and accumulated products: addmm, addmv, addr, baddbmm, addbmm (``beta * input + alpha * product``),
+outer (ger), kron, matrix_power; tensordot, inner, cross."""
 
 from __future__ import annotations
 
 import warnings
 from typing import Any
 
-from .. import backend, dtypes
+from .. import backend, creation, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -15,7 +15,21 @@ from .base import Op, check_broadcast, matrix_product, namespace_of
 from .linalg import matmul
 from .shape import permute
 
-__all__ = ["addbmm", "addmm", "addmv", "baddbmm", "cross", "ger", "inner", "kron", "linalg_cross", "outer", "tensordot"]
+__all__ = [
+    "addbmm",
+    "addmm",
+    "addmv",
+    "addr",
+    "baddbmm",
+    "cross",
+    "ger",
+    "inner",
+    "kron",
+    "linalg_cross",
+    "matrix_power",
+    "outer",
+    "tensordot",
+]
 
 
 class AddProduct(Op):
@@ -51,6 +65,29 @@ class AddProduct(Op):
             ga = None if b is None else matrix_product(g, xp.swapaxes(b, -1, -2))
             gb = None if a is None else matrix_product(xp.swapaxes(a, -1, -2), g)
         return grad * ctx.beta, ga, gb, None, None
+
+
+class Addr(Op):
+    """``beta * input + alpha * outer(vec1, vec2)``; the vectors get ``alpha * grad @ vec2`` and ``alpha * grad^T @ vec1``."""
+
+    @staticmethod
+    def forward(ctx: Context, bias: Array, v1: Array, v2: Array, beta: Any, alpha: Any) -> Array:
+        ctx.save_for_backward(v1 if ctx.needs_input_grad[2] else None, v2 if ctx.needs_input_grad[1] else None)
+        ctx.beta, ctx.alpha = beta, alpha
+        out = v1[:, None] * v2[None, :]
+        if alpha != 1:
+            out = out * alpha
+        if beta == 0:  # the bias ignored, its NaNs too, as torch does
+            return backend.array_module(out).broadcast_to(out, out.shape).copy()
+        return out + (bias if beta == 1 else bias * beta)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        v1, v2 = ctx.saved_tensors
+        g = grad * ctx.alpha if ctx.alpha != 1 else grad
+        g1 = None if v2 is None else matrix_product(g, v2)
+        g2 = None if v1 is None else matrix_product(g.T, v1)
+        return grad * ctx.beta, g1, g2, None, None
 
 
 class Addmv(AddProduct):
@@ -139,6 +176,20 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
     return Addmv.apply(input, mat, vec, beta, alpha)
 
 
+def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * outer(vec1, vec2)``, ``input`` broadcast to the outer product's shape."""
+    for name, v in (("vec1", vec1), ("vec2", vec2)):
+        if v.ndim != 1:
+            raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
+    shape = (vec1.shape[0], vec2.shape[0])
+    _expands_to(input, shape)
+    if not input.dtype is vec1.dtype is vec2.dtype:
+        names = ", ".join(t.dtype._scalar_name for t in (input, vec1, vec2))
+        raise RuntimeError(f"addr: expected the tensors to have one dtype, but got {names}")
+    beta, alpha = _coefficients("addr", input.dtype, beta, alpha, dtypes.float32)
+    return Addr.apply(input, vec1, vec2, beta, alpha)
+
+
 def _batched(cls: type[Op], input: Tensor, batch1: Tensor, batch2: Tensor, beta: Any, alpha: Any) -> Tensor:
     _rank("batch1", batch1, 3)
     _rank("batch2", batch2, 3)
@@ -177,6 +228,32 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 ger = outer
+
+
+def matrix_power(input: Tensor, n: int) -> Tensor:
+    """The ``n``-th power of a (batch of) square matrices by repeated products, in torch's order (``n`` >= 0)."""
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        rows, cols = (input.shape[-2], input.shape[-1]) if input.ndim >= 2 else (1, input.numel())
+        raise RuntimeError(
+            f"linalg.matrix_power: A must be batches of square matrices, but they are {rows} by {cols} matrices"
+        )
+    if n < 0:
+        raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse: not in minitorch")
+    if n == 0:  # the identity, as a copy into the input's clone (torch's CopyBackwards: zero gradient)
+        eye = creation.eye(input.shape[-1], dtype=input.dtype, device=input.device)
+        return input.clone().copy_(eye.expand(*input.shape))
+    if n <= 3:
+        out = input.clone() if n == 1 else matmul(input, input)
+        return matmul(out, input) if n == 3 else out
+    z: Tensor | None = None
+    result: Tensor | None = None
+    while n > 0:  # binary powers, multiplied into the result where the exponent's bit is set
+        bit, n = n % 2, n // 2
+        z = input if z is None else matmul(z, z)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    assert result is not None
+    return result
 
 
 def kron(input: Tensor, other: Tensor) -> Tensor:
