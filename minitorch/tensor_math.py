@@ -158,6 +158,9 @@ class MathMethods:
     def matrix_power(self, n: int) -> Any:
         return _ops.matrix_power(self, n)
 
+    def unfold(self, dimension: int, size: int, step: int) -> Any:
+        return _ops.unfold(self, dimension, size, step)
+
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return _ops.addcmul(self, tensor1, tensor2, value=value)
 

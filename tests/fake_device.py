@@ -121,8 +121,8 @@ class FakeBackend(HostBackend):
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         np.add.at(target._a, unwrap(index), unwrap(values))
 
-    def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
-        return FakeArray(np.lib.stride_tricks.as_strided(array._a, shape, strides, writeable=False))
+    def strided_view(self, array: Any, shape: tuple, strides: tuple, writeable: bool = False) -> Any:
+        return FakeArray(np.lib.stride_tricks.as_strided(array._a, shape, strides, writeable=writeable))
 
     def reshape_view(self, array: Any, shape: tuple) -> Any:
         return FakeArray(np.reshape(array._a, shape, copy=False))

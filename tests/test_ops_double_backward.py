@@ -181,6 +181,7 @@ CASES: list = [
     ("addr", lambda lib, x, y: lib.addr(x * y, x[:, 0], y[0], beta=0.5, alpha=2) * x, arrays((3, 2), (1, 2))),
     ("block_diag", lambda lib, x, y: lib.block_diag(x * x, y, x[0]) ** 2, arrays((2, 3), (2, 2))),
     ("rot90", lambda lib, x: lib.rot90(x * x, 1, (2, 0)) * lib.rot90(x, -1, (2, 0)), arrays((2, 3, 2))),
+    ("unfold", lambda lib, x: (x * x).unfold(1, 2, 1) * x.unfold(1, 2, 1), arrays((2, 4))),
     (
         "addcmul_addcdiv",
         lambda lib, x, y: lib.addcmul(x, y, x, value=2) * lib.addcdiv(y, x, y, value=-0.5),

@@ -174,3 +174,46 @@ def test_pieces_are_views_of_the_input():
     for piece in minitorch.tensor_split(x, [1, 3], dim=1):
         piece.mul_(10)
     np.testing.assert_array_equal(x.numpy(), np.arange(12.0).reshape(3, 4) * 10)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "a.unfold(1, 2, 1)",
+        "a.unfold(1, 3, 2)",
+        "a.unfold(0, 4, 1) * 2",
+        "b.unfold(-1, 2, 1).unfold(1, 3, 3)",
+        "b.transpose(0, 2).unfold(1, 2, 2)",
+        "a.unfold(1, 6, 5)",
+        "a.unfold(1, 0, 2)",
+        "a[0, 0].unfold(0, 1, 1)",
+    ],
+)
+def test_unfold_matches_torch(expr):
+    parity.check_both(lambda lib, a, b: eval(expr, {"lib": lib, "a": a, "b": b}), A, B)
+
+
+def test_unfold_is_a_view_recorded_as_torch_s():
+    for lib in (torch, minitorch):
+        x = lib.tensor(A, requires_grad=True)
+        u = x.unfold(1, 2, 2)
+        assert type(u.grad_fn).__name__ == "UnfoldBackward0" and u._base is x
+        (g,) = lib.autograd.grad((u * u).sum(), x, create_graph=True)
+        assert type(g.grad_fn).__name__ in ("UnfoldBackwardBackward0", "MulBackward0")
+    base = minitorch.arange(12.0).reshape(3, 4)
+    base.unfold(1, 2, 2).mul_(10)  # windows that do not overlap write through to the base, as torch's
+    np.testing.assert_array_equal(base.numpy(), np.arange(12.0).reshape(3, 4) * 10)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x.unfold(1, 5, 1)",
+        "x.unfold(1, 2, 0)",
+        "x.unfold(2, 2, 1)",
+        "x.unfold(1, -1, 1)",
+        "lib.tensor(1.0).unfold(0, 2, 1)",
+    ],
+)
+def test_unfold_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib, "x": lib.ones(3, 4)}))

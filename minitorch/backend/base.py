@@ -103,9 +103,9 @@ class Backend:
         ``'sum'``, ``'prod'``, ``'amax'``, ``'amin'`` (NaN wins a max or min, as in torch)."""
         raise NotImplementedError
 
-    def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
+    def strided_view(self, array: Any, shape: tuple, strides: tuple, writeable: bool = False) -> Any:
         """A view of ``array``'s memory with the given shape and byte strides (windows may overlap);
-        read-only where the array library can mark it so."""
+        read-only where the array library can mark it so, unless ``writeable`` (a view a user holds)."""
         return self.xp.lib.stride_tricks.as_strided(array, shape, strides)
 
     def open_grid(self, shape: tuple) -> list:

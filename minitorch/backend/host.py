@@ -37,14 +37,14 @@ class HostBackend(Backend):
     def scatter_reduce(self, target: Any, index: Any, values: Any, reduce: str) -> None:
         _AT[reduce].at(target, index, values)
 
-    def strided_view(self, array: Any, shape: tuple, strides: tuple) -> Any:
+    def strided_view(self, array: Any, shape: tuple, strides: tuple, writeable: bool = False) -> Any:
         if type(array) is np.ndarray and array.flags.c_contiguous:
             # The ndarray constructor over the array's buffer (bounds-checked) costs ~0.7 us where
             # as_strided, going through __array_interface__, costs ~5: convolutions make several per step.
             view = np.ndarray(shape, array.dtype, array, 0, strides)
-            view.flags.writeable = False
+            view.flags.writeable = writeable and array.flags.writeable
             return view
-        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=False)
+        return np.lib.stride_tricks.as_strided(array, shape, strides, writeable=writeable)
 
     def reshape_view(self, array: Any, shape: tuple) -> Any:
         return np.reshape(array, shape, copy=False)

@@ -235,6 +235,7 @@ from .unary import (
     tanh,
     trunc,
 )
+from .unfold import unfold
 from .upsample import interpolate
 
 _base.bind_tensor_namespace(_tensor_numpy)
