@@ -192,6 +192,8 @@ from .ops import (
     index_add,
     index_copy,
     index_fill,
+    index_put,
+    index_put_,
     index_select,
     inner,
     isclose,

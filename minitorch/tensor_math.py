@@ -161,6 +161,12 @@ class MathMethods:
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 
+    def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
+        return _ops.index_put_(self, indices, values, accumulate)
+
+    def index_put(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
+        return _ops.index_put(self, indices, values, accumulate)
+
     def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
         return _ops.addcmul(self, tensor1, tensor2, value=value)
 

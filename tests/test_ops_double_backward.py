@@ -183,6 +183,11 @@ CASES: list = [
     ("rot90", lambda lib, x: lib.rot90(x * x, 1, (2, 0)) * lib.rot90(x, -1, (2, 0)), arrays((2, 3, 2))),
     ("unfold", lambda lib, x: (x * x).unfold(1, 2, 1) * x.unfold(1, 2, 1), arrays((2, 4))),
     (
+        "index_put_accumulate",
+        lambda lib, x, y: (x * x).index_put((lib.tensor([1, 1, 0]),), y * y, accumulate=True) * x,
+        arrays((2, 3), (3, 3)),
+    ),
+    (
         "addcmul_addcdiv",
         lambda lib, x, y: lib.addcmul(x, y, x, value=2) * lib.addcdiv(y, x, y, value=-0.5),
         broadcast(2, (real, nonzero)),

@@ -244,3 +244,44 @@ def test_integer_inputs_give_torch_s_dtypes():
     ):
         want, got = (eval(expr, {"lib": lib, "a": a, "b": b}) for lib in (torch, minitorch))
         assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist(), expr
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "x.index_put((lib.tensor([0, 2]), lib.tensor([1, 3])), v[:2])",
+        "x.index_put((lib.tensor([2, 0]),), v[:2, None].expand(2, 4) * 1.0)",
+        "x.index_put((lib.tensor([1, 1, 0]),), v[:4], accumulate=True)",
+        "x.index_put((lib.tensor([[0, 2], [2, 2]]), lib.tensor([1, 3])), v[0], accumulate=True)",
+        "lib.index_put(x, (lib.tensor([True, False, True]),), v[:4])",
+        "x.clone().index_put_((lib.tensor([2, 0, 2]), lib.tensor([3, 3, 3])), v[:3], accumulate=True)",
+    ],
+)
+def test_index_put_matches_torch(expr):
+    x, v = RNG.uniform(-1, 1, (3, 4)), RNG.uniform(-1, 1, 5)
+    parity.check_both(lambda lib, x, v: eval(expr, {"lib": lib, "x": x, "v": v}), x, v)
+
+
+def test_index_put_and_advanced_writes_record_torch_s_node():
+    for lib in (torch, minitorch):
+        base = lib.zeros(3, 4, requires_grad=True)
+        v = lib.ones(2, requires_grad=True)
+        y = base * 1
+        y.index_put_((lib.tensor([0, 0]), lib.tensor([1, 1])), v, accumulate=True)
+        z = base * 1
+        z[lib.tensor([0, 2])] = 2.0
+        assert type(y.grad_fn).__name__ == type(z.grad_fn).__name__ == "IndexPutBackward0"
+        assert y[0, 1].item() == 2.0
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.zeros(3).index_put_([lib.tensor([1])], lib.ones(2))",
+        "lib.zeros(3).index_put_(lib.tensor([1]), lib.ones(1))",
+        "lib.zeros(3).index_put_((lib.tensor([5]),), lib.ones(1))",
+        "lib.zeros(3).index_put_((lib.tensor([1.0]),), lib.ones(1))",
+    ],
+)
+def test_index_put_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))

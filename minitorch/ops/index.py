@@ -19,7 +19,7 @@ from .regions import BasicRegion, FillRegion, IndexRegion, ReadRegion, ScatterRe
 from .selection import where
 from .shape import mark_view
 
-__all__ = ["gather", "getitem", "index_select", "masked_fill", "rebase_view", "setitem"]
+__all__ = ["gather", "getitem", "index_put", "index_put_", "index_select", "masked_fill", "rebase_view", "setitem"]
 
 
 def _index_error(err: IndexError) -> IndexError:
@@ -147,9 +147,16 @@ class CopySlices(Op):
         return FillRegion.call(grad, ctx.region), ReadRegion.call(grad, ctx.region), None
 
 
-def setitem(x: Tensor, index: Any, value: Any) -> None:
-    """``x[index] = value``: in place, differentiable for ``x`` and ``value``."""
-    idx, _ = convert_index(index, x)
+class IndexPut(CopySlices):
+    """``base`` with the elements an advanced index picks replaced by ``value`` (torch's index_put_)."""
+
+    node_name = "IndexPutBackward0"
+
+
+def setitem(x: Tensor, index: Any, value: Any, accumulate: bool = False) -> None:
+    """``x[index] = value``: in place, differentiable for ``x`` and ``value`` (``accumulate``: ``+=`` with
+    repeated indices summing, torch's ``index_put_(..., accumulate=True)``)."""
+    idx, basic = convert_index(index, x)
     if isinstance(value, Tensor):
         if value.device != x.device:
             raise RuntimeError(f"expected device {x.device} but got device {value.device}")
@@ -170,7 +177,12 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
         raw = value._data if isinstance(value, Tensor) else value
         region = IndexRegion(idx, x.ndim)
         try:
-            region.write(x._data, raw)
+            if accumulate:
+                region.add(
+                    x._data, x._xp.broadcast_to(x._xp.asarray(raw, dtype=x._data.dtype), region.read(x._data).shape)
+                )
+            else:
+                region.write(x._data, raw)
         except IndexError as err:
             raise _index_error(err) from None
         except ValueError:
@@ -180,10 +192,51 @@ def setitem(x: Tensor, index: Any, value: Any) -> None:
     if not isinstance(value, Tensor):
         value = Tensor._wrap(x._xp.asarray(value))
     region = IndexRegion(idx, x.ndim)
+    op = IndexPutAccumulate if accumulate else CopySlices if basic else IndexPut  # torch's node for each
     try:
-        x._inplace(lambda s: CopySlices.apply(s, value, region), value)
+        x._inplace(lambda s: op.apply(s, value, region), value)
     except ValueError:  # the same check as above, when the graph is recorded
         raise _shape_mismatch(value._data, region, x) from None
+
+
+class IndexPutAccumulate(Op):
+    """``base`` with ``value`` added at an advanced index, repeated indices summing: the base's gradient passes
+    through, the value's is the gradient read at the index."""
+
+    node_name = "IndexPutBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, base: Array, value: Any, region: Any) -> Array:
+        ctx.region = region
+        out = base.copy()
+        xp = backend.array_module(out)
+        try:
+            region.add(out, xp.broadcast_to(xp.asarray(value, dtype=out.dtype), region.read(out).shape))
+        except IndexError as err:
+            raise _index_error(err) from None
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return grad, ReadRegion.call(grad, ctx.region), None
+
+
+def index_put_(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``input[indices] = values`` in place (``accumulate``: added, repeated indices summing); ``indices`` is a
+    tuple of index tensors, one per leading dimension."""
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            f"index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not {type(indices).__name__}"
+        )
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put_(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    setitem(input, tuple(indices), values, accumulate=accumulate)
+    return input
+
+
+def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """``index_put_`` on a copy of ``input``."""
+    return index_put_(input.clone(), indices, values, accumulate)
 
 
 def _shape_mismatch(raw: Any, region: Any, x: Tensor) -> RuntimeError:
