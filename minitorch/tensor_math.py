@@ -161,6 +161,12 @@ class MathMethods:
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 
+    def cov(self, *, correction: int = 1, fweights: Any = None, aweights: Any = None) -> Any:
+        return _ops.cov(self, correction=correction, fweights=fweights, aweights=aweights)
+
+    def corrcoef(self) -> Any:
+        return _ops.corrcoef(self)
+
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
         return _ops.index_put_(self, indices, values, accumulate)
 

@@ -285,3 +285,53 @@ def test_index_put_and_advanced_writes_record_torch_s_node():
 )
 def test_index_put_refuses_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+FW, AW = np.array([1, 0, 2, 3, 1, 1]), np.array([0.5, 0.25, 1.0, 0.75, 0.1, 0.9])
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.cov(x)",
+        "x[0].cov()",
+        "lib.cov(x, correction=0)",
+        "lib.cov(x, correction=2)",
+        "lib.cov(x, fweights=lib.tensor(fw))",
+        "lib.cov(x, aweights=lib.tensor(aw, dtype=x.dtype))",
+        "lib.cov(x.t()[:3], fweights=lib.tensor(fw[:3]), aweights=lib.tensor(aw[:3], dtype=x.dtype))",
+        "lib.corrcoef(x)",
+        "x.corrcoef()",
+        "lib.corrcoef(x[1])",
+    ],
+)
+def test_cov_and_corrcoef_match_torch(expr):
+    x = RNG.uniform(-1, 1, (3, 6))
+    parity.check_both(lambda lib, x: eval(expr, {"lib": lib, "x": x, "fw": FW, "aw": AW}), x)
+
+
+def test_cov_records_torch_s_nodes_and_warns_as_torch():
+    for lib in (torch, minitorch):
+        x = lib.tensor(RNG.uniform(-1, 1, (3, 6)), requires_grad=True)
+        assert type(lib.cov(x).grad_fn).__name__ == "SqueezeBackward0"
+        assert type(lib.corrcoef(x).grad_fn).__name__ == "ClampBackward1"
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+            out = lib.cov(x[:, :1])
+        assert out.isinf().all() or out.isnan().all()
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.cov(lib.ones(2, 2, 2))",
+        "lib.cov(lib.ones(2, 3, dtype=lib.bool))",
+        "lib.cov(lib.ones(2, 3), fweights=lib.ones(3))",
+        "lib.cov(lib.ones(2, 3), aweights=lib.ones(3, dtype=lib.int64))",
+        "lib.cov(lib.ones(2, 3), fweights=lib.tensor([1, 2]))",
+        "lib.cov(lib.ones(2, 3), fweights=lib.tensor([1, -2, 1]))",
+        "lib.cov(lib.ones(2, 3), fweights=lib.tensor([0, 0, 0]))",
+        "lib.corrcoef(lib.ones(2, 2, 2))",
+    ],
+)
+def test_cov_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))

@@ -209,6 +209,7 @@ from .shape import (
     view,
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
+from .statistics import corrcoef, cov
 from .unary import (
     abs,
     absolute,
