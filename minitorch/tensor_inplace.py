@@ -3,6 +3,7 @@ and the ``*_`` methods and augmented assignments built on it."""
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -371,6 +372,49 @@ class InplaceMethods:
         check_integer_bounds(low, high, self.dtype)
         return self._fill_sampled(sample_integers(self.shape, low, high, generator, self.device))
 
+    # The other distributions by their inverse CDFs of uniform samples (u in [0, 1)), on the tensor's device.
+    def exponential_(self, lambd: float = 1.0, generator: Any = None) -> Any:
+        """Fill with samples from the exponential distribution of rate ``lambd``."""
+        if lambd <= 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_num(lambd)}")
+        self._continuous("Exponential", self.dtype._scalar_name)
+        u = self._uniform(generator)
+        return self._fill_sampled(-self._xp.log1p(-u) / lambd)
+
+    def geometric_(self, p: float, generator: Any = None) -> Any:
+        """Fill with the number of Bernoulli(``p``) trials up to the first success (1, 2, ...)."""
+        if not 0 < p < 1:
+            raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_num(p)}")
+        u = 1.0 - self._uniform(generator)  # in (0, 1]
+        return self._fill_sampled(self._xp.maximum(self._xp.ceil(self._xp.log(u) / math.log1p(-p)), 1.0))
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, generator: Any = None) -> Any:
+        """Fill with samples from the Cauchy distribution at ``median`` of scale ``sigma``."""
+        if sigma <= 0:
+            raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_num(sigma)}")
+        self._continuous("Cauchy", dtypes.CPP_TYPE_NAMES.get(self.dtype.name, self.dtype._scalar_name))
+        u = self._uniform(generator)
+        return self._fill_sampled(median + sigma * self._xp.tan(math.pi * (u - 0.5)))
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, generator: Any = None) -> Any:
+        """Fill with exp of samples from N(mean, std**2)."""
+        if std <= 0:
+            raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_num(std)}")
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f"\"log_normal_cpu\" not implemented for '{self.dtype._scalar_name}'")
+        normal = sample_normal(self.shape, mean, std, dtypes.float64, generator, self.device)
+        return self._fill_sampled(self._xp.exp(normal))
+
+    def _uniform(self, generator: Any) -> Any:
+        return sample_uniform(self.shape, 0.0, 1.0, dtypes.float64, generator, self.device)
+
+    def _continuous(self, name: str, type_name: str) -> None:
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(
+                f"{name} distribution is a continuous probability distribution. dtype must be a floating point but "
+                f"you specified {type_name}"
+            )
+
     def _fill_sampled(self, values: Any) -> Any:
         self._check_inplace()
         self._xp.copyto(self._data, values, casting="unsafe")
@@ -392,3 +436,8 @@ class InplaceMethods:
 
     def __ipow__(self, other: Any) -> Any:
         return self.pow_(other)
+
+
+def _num(v: Any) -> str:
+    """A number as torch's messages print it (2 for 2.0)."""
+    return str(int(v)) if float(v).is_integer() else str(v)
