@@ -163,6 +163,8 @@ from .ops import (
     eq,
     equal,
     erf,
+    erfc,
+    erfinv,
     exp,
     exp2,
     expand_as,

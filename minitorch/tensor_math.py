@@ -125,6 +125,12 @@ class MathMethods:
     def sinc(self) -> Any:
         return _ops.sinc(self)
 
+    def erfc(self) -> Any:
+        return _ops.erfc(self)
+
+    def erfinv(self) -> Any:
+        return _ops.erfinv(self)
+
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
@@ -332,6 +338,12 @@ class MathMethods:
 
     def sinc_(self) -> Any:
         return self._inplace(_ops.sinc)
+
+    def erfc_(self) -> Any:
+        return self._inplace(_ops.erfc)
+
+    def erfinv_(self) -> Any:
+        return self._inplace(_ops.erfinv)
 
     def addr_(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._inplace(lambda s: _ops.addr(s, vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)

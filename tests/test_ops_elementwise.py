@@ -157,6 +157,8 @@ UNARY = [
     ("expm1", lambda lib, x: lib.expm1(x), real),
     ("rsqrt", lambda lib, x: lib.rsqrt(x), positive),
     ("erf", lambda lib, x: x.erf(), real),
+    ("erfc", lambda lib, x: lib.erfc(x * 4), real),
+    ("erfinv", lambda lib, x: x.erfinv(), inside_unit),
     ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
     ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),
     ("rad2deg", lambda lib, x: x.rad2deg(), real),

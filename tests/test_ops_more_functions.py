@@ -335,3 +335,15 @@ def test_cov_records_torch_s_nodes_and_warns_as_torch():
 )
 def test_cov_refuses_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
+
+
+def test_erfc_and_erfinv_match_torch_at_the_edges():
+    """erfc far into its tail (no 1 - erf cancellation) and at the split; erfinv near and at +-1, outside, NaN."""
+    x = [-30.0, -5.0, -3.0, -2.9999, 0.0, 1e-9, 2.9999, 3.0, 3.0001, 6.0, 10.0, 26.0, 27.5, float("inf"), float("nan")]
+    y = [-1.0, -1 + 1e-12, -0.9999, -1e-12, 0.0, 0.5, 0.5000001, 0.999, 1 - 1e-15, 1.0, 1.5, -2.0, float("nan")]
+    for fn, values in ((lambda lib, t: lib.erfc(t), x), (lambda lib, t: t.erfinv(), y)):
+        for dt in (torch.float64, torch.float32):
+            want = fn(torch, torch.tensor(values, dtype=dt)).numpy()
+            got = fn(minitorch, minitorch.tensor(values, dtype=getattr(minitorch, str(dt).split(".")[1]))).numpy()
+            assert got.dtype == want.dtype
+            np.testing.assert_allclose(got, want, rtol=1e-10 if dt is torch.float64 else 1e-6, atol=0)

@@ -179,6 +179,16 @@ class Backend:
         with self.quiet():  # x * x overflows far out, where erf is +-1 anyway
             return special.erf(self.xp, x)
 
+    def erfc(self, x: Any) -> Any:
+        """1 - erf(x) without cancellation far out (``special.py``)."""
+        with self.quiet():
+            return special.erfc(self.xp, x)
+
+    def erfinv(self, x: Any) -> Any:
+        """The inverse error function (``special.py``): +-inf at +-1, NaN outside [-1, 1]."""
+        with self.quiet():
+            return special.erfinv(self.xp, x)
+
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
         """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""

@@ -254,6 +254,12 @@ class CudaBackend(Backend):
     def erf(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
         return cupyx.scipy.special.erf(x)
 
+    def erfc(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.erfc(x)
+
+    def erfinv(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.erfinv(x)
+
     def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr
 

@@ -1,4 +1,4 @@
-"""The error function on any array module: numpy has none, and minitorch needs it for GELU.
+"""The error function, its complement and its inverse on any array module: numpy has none (GELU needs erf).
 
 Two expansions, each exact to ~1e-15 relative on its side of |x| = 3 (checked against
 ``math.erf`` in tests/test_nn_activations.py):
@@ -9,7 +9,10 @@ Two expansions, each exact to ~1e-15 relative on its side of |x| = 3 (checked ag
   fraction evaluated from a fixed depth upwards.
 
 Both are loops over a fixed number of terms, each a whole-array operation. float32 and float16
-inputs are computed in float64 and rounded once.
+inputs are computed in float64 and rounded once. ``erfc`` takes the continued fraction itself beyond 3
+(exact relative to the smallest result) and 1 - erf within; ``erfinv`` starts from Giles' approximation
+("Approximating the erfinv function", 2010) and takes four Newton steps on erf (on log erfc in the tails,
+where 1 - y is exact), so it is as exact as these.
 """
 
 from __future__ import annotations
@@ -46,3 +49,60 @@ def erf(xp: Any, x: Any) -> Any:
     out[large] = 1 - xp.exp(-b * b) / (math.sqrt(math.pi) * frac)  # exp underflows to 0 far out: erf = 1
     out = xp.where(xp.isnan(a), a, out)  # NaN fails both tests above
     return xp.copysign(out, x).astype(x.dtype, copy=False)
+
+
+def _erfc_tail(xp: Any, b: Any) -> Any:
+    """erfc(b) for b >= SPLIT (float64): the continued fraction."""
+    frac = b.copy()
+    for n in range(FRACTION_DEPTH, 0, -1):
+        frac = b + (n / 2) / frac
+    return xp.exp(-b * b) / (math.sqrt(math.pi) * frac)
+
+
+def erfc(xp: Any, x: Any) -> Any:
+    """1 - erf(x) elementwise without the cancellation far out, in ``x``'s floating dtype."""
+    a = x.astype(xp.float64)
+    out = xp.empty_like(a)
+    small = xp.abs(a) < SPLIT
+    out[small] = 1 - erf(xp, a[small])
+    large = ~small
+    b = a[large]
+    tail = _erfc_tail(xp, xp.abs(b))
+    out[large] = xp.where(b > 0, tail, 2 - tail)
+    out = xp.where(xp.isnan(a), a, out)
+    return out.astype(x.dtype, copy=False)
+
+
+# Giles' approximation of erfinv: a polynomial in w = -log(1 - y^2) - 2.5 where w < 5, else in sqrt(w) - 3.
+_CENTRAL = (
+    2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+    -0.00417768164, 0.246640727, 1.50140941,
+)  # fmt: skip
+_TAIL = (
+    -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+    0.00943887047, 1.00167406, 2.83297682,
+)  # fmt: skip
+NEWTON_STEPS = 4
+
+
+def erfinv(xp: Any, y: Any) -> Any:
+    """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside), in ``y``'s floating dtype."""
+    a = xp.abs(y.astype(xp.float64))
+    inside = a < 1
+    v = xp.where(inside, a, 0.5)  # the rest is set below; 0.5 keeps the arithmetic finite
+    w = -xp.log((1 - v) * (1 + v))
+    central, root = w - 2.5, xp.sqrt(w) - 3
+    p, q = xp.full_like(v, _CENTRAL[0]), xp.full_like(v, _TAIL[0])
+    for c, t in zip(_CENTRAL[1:], _TAIL[1:]):
+        p, q = p * central + c, q * root + t
+    x = xp.where(w < 5, p, q) * v
+    slope = 2 / math.sqrt(math.pi)
+    tail = v > 0.5
+    for _ in range(NEWTON_STEPS):
+        # Where v > 1/2 on log(erfc): 1 - v is exact there (erf's rounding near 1 is not), and the logarithm is
+        # nearly linear in x far out, where Giles' single-precision start is farthest off.
+        c = erfc(xp, x)
+        step_tail = (xp.log(c) - xp.log(1 - v)) * c
+        x = x - xp.where(tail, -step_tail, erf(xp, x) - v) / (slope * xp.exp(-x * x))
+    out = xp.where(inside, x, xp.where(a == 1, xp.inf, xp.nan))
+    return xp.copysign(out, y).astype(y.dtype, copy=False)

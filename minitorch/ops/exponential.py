@@ -1,5 +1,5 @@
-"""Logarithms and exponentials beyond exp and log, elementwise: log2, log10, log1p, exp2, expm1, rsqrt, erf, and
-logaddexp of two tensors; each with torch's gradient formula, written once for every order."""
+"""Logarithms and exponentials beyond exp and log, elementwise: log2, log10, log1p, exp2, expm1, rsqrt, erf, erfc,
+erfinv, and logaddexp of two tensors; each with torch's gradient formula, written once for every order."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .base import Op, Operand, float_operand, namespace_of
 from .elementary import float_binary
 from .unary import Erf, Log1p
 
-__all__ = ["erf", "exp2", "expm1", "log10", "log1p", "log2", "logaddexp", "rsqrt"]
+__all__ = ["erf", "erfc", "erfinv", "exp2", "expm1", "log10", "log1p", "log2", "logaddexp", "rsqrt"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -93,6 +93,35 @@ class Rsqrt(Op):
         return -0.5 * grad * (out * out * out)
 
 
+class Erfc(Op):
+    """The complementary error function, 1 - erf(x), exact far out."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        return backend.backend_of(x).erfc(x)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return grad * (-2 / math.sqrt(math.pi)) * namespace_of(x).exp(-(x * x))
+
+
+class Erfinv(Op):
+    """The inverse error function."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        out = backend.backend_of(x).erfinv(x)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return grad * (math.sqrt(math.pi) / 2) * namespace_of(out).exp(out * out)
+
+
 class Logaddexp(Op):
     """log(exp(input) + exp(other)), without overflow."""
 
@@ -142,6 +171,16 @@ def rsqrt(input: Tensor) -> Tensor:
 def erf(input: Tensor) -> Tensor:
     """The error function."""
     return Erf.apply(float_operand(input))
+
+
+def erfc(input: Tensor) -> Tensor:
+    """The complementary error function, 1 - erf(input), exact far out."""
+    return Erfc.apply(float_operand(input))
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """The inverse error function (+-inf at +-1, NaN outside [-1, 1])."""
+    return Erfinv.apply(float_operand(input))
 
 
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
