@@ -131,6 +131,15 @@ class MathMethods:
     def erfinv(self) -> Any:
         return _ops.erfinv(self)
 
+    def lgamma(self) -> Any:
+        return _ops.lgamma(self)
+
+    def digamma(self) -> Any:
+        return _ops.digamma(self)
+
+    def polygamma(self, n: int) -> Any:
+        return _ops.polygamma(n, self)
+
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         return _ops.nansum(self, dim, keepdim, dtype=dtype)
 
@@ -344,6 +353,15 @@ class MathMethods:
 
     def erfinv_(self) -> Any:
         return self._inplace(_ops.erfinv)
+
+    def lgamma_(self) -> Any:
+        return self._inplace(_ops.lgamma)
+
+    def digamma_(self) -> Any:
+        return self._inplace(_ops.digamma)
+
+    def polygamma_(self, n: int) -> Any:
+        return self._inplace(lambda s: _ops.polygamma(n, s))
 
     def addr_(self, vec1: Any, vec2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
         return self._inplace(lambda s: _ops.addr(s, vec1, vec2, beta=beta, alpha=alpha), vec1, vec2)

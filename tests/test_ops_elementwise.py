@@ -159,6 +159,10 @@ UNARY = [
     ("erf", lambda lib, x: x.erf(), real),
     ("erfc", lambda lib, x: lib.erfc(x * 4), real),
     ("erfinv", lambda lib, x: x.erfinv(), inside_unit),
+    # gamma.py (off the poles: the negative side away from the integers)
+    ("lgamma", lambda lib, x: lib.lgamma(x), off(*range(-8, 1))),
+    ("digamma", lambda lib, x: x.digamma(), positive),
+    ("polygamma", lambda lib, x: lib.polygamma(1, x) + x.polygamma(3) + lib.polygamma(0, x * 2), positive),
     ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
     ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),
     ("rad2deg", lambda lib, x: x.rad2deg(), real),

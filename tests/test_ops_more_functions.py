@@ -347,3 +347,24 @@ def test_erfc_and_erfinv_match_torch_at_the_edges():
             got = fn(minitorch, minitorch.tensor(values, dtype=getattr(minitorch, str(dt).split(".")[1]))).numpy()
             assert got.dtype == want.dtype
             np.testing.assert_allclose(got, want, rtol=1e-10 if dt is torch.float64 else 1e-6, atol=0)
+
+
+def test_the_gamma_family_matches_torch_across_its_domain_and_records_torch_s_nodes():
+    x = np.concatenate([np.linspace(-7.9, -0.1, 157) + 0.013, np.linspace(0.01, 60, 400), [0.5, 1.0, 2.0, 171.5, 1e5]])
+    for name, fn in (
+        ("lgamma", lambda lib, t: lib.lgamma(t)),
+        ("digamma", lambda lib, t: t.digamma()),
+        ("polygamma1", lambda lib, t: lib.polygamma(1, t)),
+        ("polygamma4", lambda lib, t: t.polygamma(4)),
+    ):
+        want, got = (fn(lib, lib.tensor(x)).numpy() for lib in (torch, minitorch))
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12, err_msg=name)
+    for lib in (torch, minitorch):
+        t = lib.tensor([0.5, 2.0], requires_grad=True)
+        names = [type(f(t).grad_fn).__name__ for f in (lib.lgamma, lib.digamma, lambda v: lib.polygamma(0, v))]
+        assert names == ["LgammaBackward0", "DigammaBackward0", "PolygammaBackward0"]
+    poles = [0.0, -1.0, -2.0, float("inf")]
+    np.testing.assert_array_equal(
+        minitorch.lgamma(minitorch.tensor(poles)).numpy(), torch.lgamma(torch.tensor(poles)).numpy()
+    )
+    parity.raises_like(lambda lib: lib.polygamma(-1, lib.ones(2)), exact=True)

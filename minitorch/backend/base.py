@@ -189,6 +189,21 @@ class Backend:
         with self.quiet():
             return special.erfinv(self.xp, x)
 
+    def lgamma(self, x: Any) -> Any:
+        """log|Gamma(x)| (``special.py``)."""
+        with self.quiet():
+            return special.lgamma(self.xp, x)
+
+    def digamma(self, x: Any) -> Any:
+        """Gamma's logarithmic derivative (``special.py``)."""
+        with self.quiet():
+            return special.digamma(self.xp, x)
+
+    def polygamma(self, n: int, x: Any) -> Any:
+        """digamma's ``n``-th derivative, ``n`` >= 1 (``special.py``)."""
+        with self.quiet():
+            return special.polygamma(self.xp, n, x)
+
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
         """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""

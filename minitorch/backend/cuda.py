@@ -260,6 +260,15 @@ class CudaBackend(Backend):
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
         return cupyx.scipy.special.erfinv(x)
 
+    def lgamma(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.gammaln(x)
+
+    def digamma(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.digamma(x)
+
+    def polygamma(self, n: int, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.polygamma(n, x).astype(x.dtype, copy=False)
+
     def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr
 

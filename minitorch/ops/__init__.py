@@ -103,6 +103,7 @@ from .embedding import embedding, embedding_renorm_
 from .exponential import erf, erfc, erfinv, exp2, expm1, log1p, log2, log10, logaddexp, rsqrt
 from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
+from .gamma import digamma, lgamma, polygamma
 from .index import gather, getitem, index_put, index_put_, index_select, masked_fill, rebase_view, setitem
 from .index_write import index_add, index_copy, index_fill, masked_scatter
 from .join import (
