@@ -15,6 +15,7 @@ from . import (
     linalg,
     nn,  # after Tensor and the creation functions, which nn's modules use
     optim,
+    special,
     utils,
 )
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled

@@ -170,6 +170,13 @@ CASES: list = [
     ("erf", lambda lib, x: lib.erf(x * 2) * x, one()),
     ("erfc_erfinv", lambda lib, x: lib.erfc(x * 2) * lib.erfinv(x * 0.9), one()),
     ("gamma", lambda lib, x: lib.lgamma(x) * lib.digamma(x) + lib.polygamma(2, x), one(positive)),
+    (
+        "special",
+        lambda lib, x: (
+            lib.special.entr(x) * lib.special.ndtri(x * 0.3) + lib.special.log_ndtr(x * 2) * lib.special.ndtr(x)
+        ),
+        one(positive),
+    ),
     ("frac", lambda lib, x: lib.frac(x * 3) * x, one(off(*(k / 3 for k in range(-3, 4))))),
     ("deg2rad_rad2deg", lambda lib, x: lib.deg2rad(x * x) * x.rad2deg(), one()),
     ("atan2", lambda lib, x, y: lib.atan2(x, y) * x, broadcast(2, (nonzero, nonzero))),

@@ -189,6 +189,11 @@ class Backend:
         with self.quiet():
             return special.erfinv(self.xp, x)
 
+    def erfcinv(self, x: Any) -> Any:
+        """The inverse of erfc on [0, 2], exact for small arguments (``special.py``)."""
+        with self.quiet():
+            return special.erfcinv(self.xp, x)
+
     def lgamma(self, x: Any) -> Any:
         """log|Gamma(x)| (``special.py``)."""
         with self.quiet():

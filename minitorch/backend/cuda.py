@@ -260,6 +260,9 @@ class CudaBackend(Backend):
     def erfinv(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
         return cupyx.scipy.special.erfinv(x)
 
+    def erfcinv(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupyx.scipy.special.erfcinv(x)
+
     def lgamma(self, x: Any) -> Any:  # pragma: no cover - needs a GPU
         return cupyx.scipy.special.gammaln(x)
 

@@ -1,4 +1,5 @@
-"""The error function, its complement and its inverse on any array module: numpy has none (GELU needs erf).
+"""Special functions on any array module (numpy has none; GELU needs erf): erf, erfc, their inverses, and the
+gamma family (lgamma, digamma, polygamma).
 
 Two expansions, each exact to ~1e-15 relative on its side of |x| = 3 (checked against
 ``math.erf`` in tests/test_nn_activations.py):
@@ -88,9 +89,25 @@ NEWTON_STEPS = 4
 def erfinv(xp: Any, y: Any) -> Any:
     """The inverse of erf on [-1, 1] (+-inf at +-1, NaN outside), in ``y``'s floating dtype."""
     a = xp.abs(y.astype(xp.float64))
+    return xp.copysign(_erfinv_magnitude(xp, a, 1 - a), y).astype(y.dtype, copy=False)
+
+
+def erfcinv(xp: Any, c: Any) -> Any:
+    """The inverse of erfc on [0, 2] (erfinv(1 - c), with ``c`` small kept exact), in ``c``'s floating dtype."""
+    c64 = c.astype(xp.float64)
+    y = 1 - c64
+    a = xp.abs(y)
+    # where c < 1, 1 - |y| is c itself (exact); where c > 1, it is 2 - c (exact from 1 on, by Sterbenz)
+    complement = xp.where(c64 < 1, c64, 2 - c64)
+    return xp.copysign(_erfinv_magnitude(xp, a, complement), y).astype(c.dtype, copy=False)
+
+
+def _erfinv_magnitude(xp: Any, a: Any, complement: Any) -> Any:
+    """erfinv(a) for a = |y| >= 0 (float64), given ``complement`` = 1 - a as exactly as the caller knows it."""
     inside = a < 1
     v = xp.where(inside, a, 0.5)  # the rest is set below; 0.5 keeps the arithmetic finite
-    w = -xp.log((1 - v) * (1 + v))
+    rest = xp.where(inside, complement, 0.5)
+    w = -xp.log(rest * (1 + v))
     central, root = w - 2.5, xp.sqrt(w) - 3
     p, q = xp.full_like(v, _CENTRAL[0]), xp.full_like(v, _TAIL[0])
     for c, t in zip(_CENTRAL[1:], _TAIL[1:]):
@@ -102,10 +119,9 @@ def erfinv(xp: Any, y: Any) -> Any:
         # Where v > 1/2 on log(erfc): 1 - v is exact there (erf's rounding near 1 is not), and the logarithm is
         # nearly linear in x far out, where Giles' single-precision start is farthest off.
         c = erfc(xp, x)
-        step_tail = (xp.log(c) - xp.log(1 - v)) * c
+        step_tail = (xp.log(c) - xp.log(rest)) * c
         x = x - xp.where(tail, -step_tail, erf(xp, x) - v) / (slope * xp.exp(-x * x))
-    out = xp.where(inside, x, xp.where(a == 1, xp.inf, xp.nan))
-    return xp.copysign(out, y).astype(y.dtype, copy=False)
+    return xp.where(inside, x, xp.where(a == 1, xp.inf, xp.nan))
 
 
 # --------------------------------------------------------------------------- the gamma family

@@ -210,6 +210,7 @@ from .shape import (
     view,
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
+from .special_functions import entr, log_ndtr, ndtr, ndtri
 from .statistics import corrcoef, cov
 from .unary import (
     abs,

@@ -1,0 +1,90 @@
+"""``torch.special``'s own functions beyond the elementwise ones minitorch has elsewhere: entr, ndtr, ndtri,
+log_ndtr, each with torch's node and gradient formula (``minitorch.special`` gathers the whole namespace)."""
+
+from __future__ import annotations
+
+import math
+
+from ..autograd.function import Context
+from ..backend import Array, array_module, backend_of
+from ..tensor import Tensor
+from .arithmetic import mul_scalar
+from .base import Op, float_operand, namespace_of
+from .exponential import erf
+
+__all__ = ["entr", "log_ndtr", "ndtr", "ndtri"]
+
+_SQRT2 = math.sqrt(2.0)
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class SpecialEntr(Op):
+    """-x log x elementwise: 0 at 0, -inf below."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        ctx.save_for_backward(x)
+        xp = array_module(x)
+        safe = xp.where(x > 0, x, 1)
+        return xp.where(x > 0, -x * xp.log(safe), xp.where(x == 0, 0, xp.where(x < 0, -xp.inf, x))).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (x,) = ctx.saved_tensors
+        return grad * -(1 + namespace_of(x).log(x))
+
+
+class SpecialNdtri(Op):
+    """The standard normal's quantile function: -sqrt(2) erfcinv(2p)."""
+
+    @staticmethod
+    def forward(ctx: Context, p: Array) -> Array:
+        # 2p is exact, where 2p - 1 would round small p away; asarray: a 0-d result stays the array it saves
+        out = array_module(p).asarray(-_SQRT2 * backend_of(p).erfcinv(2 * p), dtype=p.dtype)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        (out,) = ctx.saved_tensors
+        return grad * math.sqrt(2 * math.pi) * namespace_of(out).exp(out * out / 2)
+
+
+class SpecialLogNdtr(Op):
+    """log of the standard normal's CDF, from erfc (exact far into the left tail, where 1 + erf is not)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        xp, dev = array_module(x), backend_of(x)
+        # left of 0 the CDF itself (exact from erfc), right of 0 log1p of minus the upper tail (near 1 the CDF's
+        # own rounding would be all that is left of it)
+        left = xp.log(0.5 * dev.erfc(-x / _SQRT2))
+        right = xp.log1p(-0.5 * dev.erfc(x / _SQRT2))
+        out = xp.asarray(xp.where(x > 0, right, left), dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> Array:
+        x, out = ctx.saved_tensors
+        return grad * namespace_of(x, out).exp(-(x * x) / 2 - out - _LOG_SQRT_2PI)
+
+
+def entr(input: Tensor) -> Tensor:
+    """Elementwise entropy term -x log x (0 at 0, -inf for negative x)."""
+    return SpecialEntr.apply(float_operand(input))
+
+
+def ndtr(input: Tensor) -> Tensor:
+    """The standard normal's CDF, (1 + erf(x / sqrt 2)) / 2, composed as torch composes it."""
+    return mul_scalar(1 + erf(mul_scalar(float_operand(input), 1 / _SQRT2)), 0.5)
+
+
+def ndtri(input: Tensor) -> Tensor:
+    """The standard normal's quantile function (the inverse of ndtr): +-inf at 1 and 0."""
+    return SpecialNdtri.apply(float_operand(input))
+
+
+def log_ndtr(input: Tensor) -> Tensor:
+    """log of the standard normal's CDF, exact far into the left tail."""
+    return SpecialLogNdtr.apply(float_operand(input))
