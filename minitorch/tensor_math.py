@@ -182,6 +182,12 @@ class MathMethods:
     def corrcoef(self) -> Any:
         return _ops.corrcoef(self)
 
+    def quantile(self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear") -> Any:
+        return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear") -> Any:
+        return _ops.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
     def index_put_(self, indices: Any, values: Any, accumulate: bool = False) -> Any:
         return _ops.index_put_(self, indices, values, accumulate)
 

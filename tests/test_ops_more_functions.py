@@ -368,3 +368,51 @@ def test_the_gamma_family_matches_torch_across_its_domain_and_records_torch_s_no
         minitorch.lgamma(minitorch.tensor(poles)).numpy(), torch.lgamma(torch.tensor(poles)).numpy()
     )
     parity.raises_like(lambda lib: lib.polygamma(-1, lib.ones(2)), exact=True)
+
+
+Q = RNG.permutation(24).reshape(2, 3, 4) / 7.0 - 1.5  # distinct values: no ties for the sort to order
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.quantile(x, 0.3, interpolation=i)",
+        "x.quantile(lib.tensor([0.0, 0.25, 0.5, 1.0], dtype=x.dtype), dim=1, interpolation=i)",
+        "lib.quantile(x, 0.75, dim=-1, keepdim=True, interpolation=i)",
+        "lib.quantile(x, lib.tensor([0.1, 0.9], dtype=x.dtype), keepdim=True, interpolation=i)",
+        "lib.quantile(x, lib.tensor(0.4, dtype=x.dtype), dim=0, interpolation=i)",
+        "lib.nanquantile(x, 0.6, dim=2, interpolation=i)",
+    ],
+)
+def test_quantile_matches_torch(expr, interpolation):
+    parity.check_both(lambda lib, x: eval(expr, {"lib": lib, "x": x, "i": interpolation}), Q)
+
+
+def test_quantile_and_nanquantile_treat_nan_as_torch():
+    x = Q.copy()
+    x[0, 1, 2] = x[1, 2, :] = np.nan
+    for expr in (
+        "lib.quantile(t, 0.4, dim=2)",
+        "lib.nanquantile(t, 0.4, dim=2)",
+        "t.nanquantile(0.9)",
+        "t.quantile(0.5)",
+    ):
+        want, got = (eval(expr, {"lib": lib, "t": lib.tensor(x)}).numpy() for lib in (torch, minitorch))
+        np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=expr)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.quantile(lib.ones(3, dtype=lib.int64), 0.5)",
+        "lib.quantile(lib.ones(3), 1.5)",
+        "lib.quantile(lib.ones(3), lib.tensor([0.5], dtype=lib.float64))",
+        "lib.quantile(lib.ones(3), 0.5, interpolation='foo')",
+        "lib.quantile(lib.ones(3), lib.ones(2, 2) * 0.5)",
+        "lib.quantile(lib.zeros(0), 0.5)",
+        "lib.quantile(lib.ones(3), lib.tensor([-0.1, 0.5]))",
+    ],
+)
+def test_quantile_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}), exact=True)

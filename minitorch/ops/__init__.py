@@ -211,7 +211,7 @@ from .shape import (
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
 from .special_functions import entr, log_ndtr, ndtr, ndtri
-from .statistics import corrcoef, cov
+from .statistics import corrcoef, cov, nanquantile, quantile
 from .unary import (
     abs,
     absolute,

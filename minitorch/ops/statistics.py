@@ -1,5 +1,5 @@
-"""Covariance and correlation of variables observed together: cov (with frequency and observation weights) and
-corrcoef, composed of the differentiable ops in torch's order (so they record torch's nodes and round alike)."""
+"""Statistics of samples: cov (with frequency and observation weights), corrcoef, quantile and nanquantile, composed
+of the differentiable ops in torch's order (so they round alike; cov and corrcoef record torch's nodes)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from .. import creation, dtypes
 from ..tensor import Tensor
 from .base import to_dtype
 from .linalg import mm
+from .movement import take_along_dim
+from .pointwise import lerp
 from .selection import clamp
 
-__all__ = ["corrcoef", "cov"]
+__all__ = ["corrcoef", "cov", "nanquantile", "quantile"]
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _weights(name: str, w: Any, n: int, integer: bool) -> Tensor:
@@ -99,3 +103,80 @@ def corrcoef(input: Tensor) -> Tensor:
     c = c / stddev.reshape(-1, 1)
     c = c / stddev.reshape(1, -1)
     return clamp(c, -1, 1)
+
+
+def quantile(
+    input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
+) -> Tensor:
+    """The ``q``-th quantiles (a number, or a 1-D tensor: its dimension first) of ``input`` along ``dim`` (None:
+    all of it), interpolated as ``interpolation`` says; a slice holding a NaN gives NaN."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, skip_nan=False)
+
+
+def nanquantile(
+    input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
+) -> Tensor:
+    """``quantile`` over the values that are not NaN (NaN for a slice of NaN only)."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, skip_nan=True)
+
+
+def _quantile(name: str, input: Tensor, q: Any, dim: Any, keepdim: bool, interpolation: str, skip_nan: bool) -> Tensor:
+    if not input.dtype.is_floating_point or input.dtype is dtypes.float16:
+        raise RuntimeError("quantile() input tensor must be either float or double dtype")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError("quantile() q must be a scalar or 1D tensor")
+        if q.dtype is not input.dtype:
+            raise RuntimeError("quantile() q tensor must be same dtype as the input tensor")
+        qs = [float(v) for v in q.reshape(-1).tolist()]  # read once: the ranks are computed on the host
+        if any(not 0 <= v <= 1 for v in qs):
+            raise RuntimeError("quantile() q values must be in the range [0, 1]")
+        vector = q.ndim == 1
+    else:
+        if not 0 <= float(q) <= 1:
+            raise RuntimeError(f"quantile() q must be in the range [0, 1] but got {q}")
+        qs, vector = [float(q)], False
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(
+            "quantile() interpolation must be one of linear, lower, higher, midpoint or nearest, but got "
+            f"{interpolation}"
+        )
+    if input.numel() == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    # The values along the last dimension, sorted (NaN last), one row per slice.
+    if dim is None:
+        x, axis = input.reshape(-1), 0
+    else:
+        axis = input._wrap_dim(dim)
+        x = input.movedim(axis, -1)
+    ordered = x.sort(-1).values
+    xp = ordered._xp
+    raw = ordered._data
+    n = raw.shape[-1]
+    nan = xp.isnan(raw)
+    qv = xp.asarray(qs, dtype=xp.float64).reshape((-1,) + (1,) * raw.ndim)  # (Q, ..., 1)
+    if skip_nan:
+        ranks = qv * ((~nan).sum(-1, keepdims=True) - 1)
+        ranks = xp.where(ranks < 0, 0, ranks)  # a slice of NaN only: its first (NaN) value
+    else:
+        ranks = xp.where(nan.any(-1, keepdims=True), n - 1, qv * (n - 1))  # a NaN in the slice: the NaN
+    below, above = xp.floor(ranks), xp.ceil(ranks)
+    if interpolation == "lower":
+        above = below
+    elif interpolation == "higher":
+        below = above
+    elif interpolation == "nearest":
+        below = above = xp.round(ranks)
+    if interpolation == "midpoint":
+        weights = xp.where(above == below, 0.0, 0.5)
+    else:
+        weights = ranks - below
+    rows = ordered.expand((len(qs),) + tuple(ordered.shape))
+    lo = take_along_dim(rows, creation.tensor(below.astype(xp.int64), device=input.device), -1)
+    hi = take_along_dim(rows, creation.tensor(above.astype(xp.int64), device=input.device), -1)
+    out = lerp(lo, hi, creation.tensor(weights.astype(raw.dtype), device=input.device)).squeeze(-1)  # (Q, ...)
+    if keepdim:
+        out = out.unsqueeze(-1) if dim is not None else out.reshape((len(qs),) + (1,) * input.ndim)
+        if dim is not None:
+            out = out.movedim(-1, axis + 1)
+    return out if vector else out.squeeze(0)
