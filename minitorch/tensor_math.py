@@ -182,6 +182,27 @@ class MathMethods:
     def corrcoef(self) -> Any:
         return _ops.corrcoef(self)
 
+    def heaviside(self, values: Any) -> Any:
+        return _ops.heaviside(self, values)
+
+    def float_power(self, exponent: Any) -> Any:
+        return _ops.float_power(self, exponent)
+
+    def ldexp(self, other: Any) -> Any:
+        return _ops.ldexp(self, other)
+
+    def frexp(self) -> Any:
+        return _ops.frexp(self)
+
+    def gcd(self, other: Any) -> Any:
+        return _ops.gcd(self, other)
+
+    def lcm(self, other: Any) -> Any:
+        return _ops.lcm(self, other)
+
+    def renorm(self, p: float, dim: int, maxnorm: float) -> Any:
+        return _ops.renorm(self, p, dim, maxnorm)
+
     def quantile(self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear") -> Any:
         return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
@@ -353,6 +374,18 @@ class MathMethods:
 
     def sinc_(self) -> Any:
         return self._inplace(_ops.sinc)
+
+    def ldexp_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.ldexp(s, other), other)
+
+    def renorm_(self, p: float, dim: int, maxnorm: float) -> Any:
+        return self._inplace(lambda s: _ops.renorm(s, p, dim, maxnorm))
+
+    def gcd_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.gcd(s, other), other)
+
+    def lcm_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.lcm(s, other), other)
 
     def erfc_(self) -> Any:
         return self._inplace(_ops.erfc)

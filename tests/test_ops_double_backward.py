@@ -170,6 +170,7 @@ CASES: list = [
     ("erf", lambda lib, x: lib.erf(x * 2) * x, one()),
     ("erfc_erfinv", lambda lib, x: lib.erfc(x * 2) * lib.erfinv(x * 0.9), one()),
     ("gamma", lambda lib, x: lib.lgamma(x) * lib.digamma(x) + lib.polygamma(2, x), one(positive)),
+    ("ldexp", lambda lib, x, y: lib.ldexp(x * x, y) * x, broadcast(2)),
     (
         "special",
         lambda lib, x: (
@@ -906,6 +907,7 @@ NOT_DIFFERENTIABLE = {
     "ScatterWithReduce",
     "FloorDivide",
     "RRemainder",
+    "Heaviside",  # torch has no derivative for it either (tests/test_ops_more_functions.py)
 }
 
 

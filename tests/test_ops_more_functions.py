@@ -416,3 +416,77 @@ def test_quantile_and_nanquantile_treat_nan_as_torch():
 )
 def test_quantile_refuses_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}), exact=True)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.ldexp(x, lib.tensor([1, 2, 3, 0]))",  # (torch's gradient is 0 at a negative integer exponent)
+        "x.ldexp(y)",
+        "lib.float_power(x, 2)",
+        "lib.float_power(x.abs() + 0.5, y)",
+        "x.float_power(3)",
+        "lib.renorm(a, 2, 0, 1.5)",
+        "a.renorm(1, 1, 0.8)",
+        "lib.renorm(a, 3, -1, 5.0)",
+    ],
+)
+def test_powers_and_norms_match_torch(expr):
+    x, y, a = RNG.uniform(-1.5, 1.5, 4), RNG.uniform(-1, 1, 4), RNG.uniform(-1.5, 1.5, (3, 4))
+    parity.check_both(lambda lib, x, y, a: eval(expr, {"lib": lib, "x": x, "y": y, "a": a}), x, y, a)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.heaviside(lib.tensor([-1.5, 0.0, 2.0, float('nan')]), lib.tensor([0.5]))",
+        "lib.heaviside(lib.tensor([-1, 0, 3]), lib.tensor([7]))",
+        "lib.frexp(lib.tensor([8.0, 0.3, -5.0, 0.0, 1e-310]))",
+        "lib.frexp(lib.tensor([8.0, 0.3], dtype=lib.float32))",
+        "lib.gcd(lib.tensor([12, -18, 0, 0]), lib.tensor([8, 12, 5, 0]))",
+        "lib.lcm(lib.tensor([4, -6, 0]), lib.tensor([6, 4, 5]))",
+        "lib.vander(lib.tensor([1, 2, 3]), 4)",
+        "lib.vander(lib.tensor([0.5, -1.25, 2.0], dtype=lib.float64))",
+        "lib.vander(lib.tensor([0.5, -1.25, 2.0]), 5, increasing=True)",
+        "lib.vander(lib.tensor([0.5, -1.25]), 1)",
+        "lib.float_power(lib.tensor([2, 3]), lib.tensor([3, -1]))",
+    ],
+)
+def test_exact_functions_match_torch(expr):
+    want, got = (eval(expr, {"lib": lib}) for lib in (torch, minitorch))
+    for w, g in zip(want if isinstance(want, tuple) else (want,), got if isinstance(got, tuple) else (got,)):
+        assert str(g.dtype) == str(w.dtype), expr
+        np.testing.assert_array_equal(g.numpy(), w.numpy())
+
+
+def test_vander_is_differentiable():
+    """torch's own vander backward fails (an in-place write to a saved view): checked by finite differences."""
+    x = minitorch.tensor(RNG.uniform(-1.5, 1.5, 4), requires_grad=True)
+    assert minitorch.autograd.gradcheck(lambda t: minitorch.vander(t, 5), (x,))
+    assert minitorch.autograd.gradcheck(lambda t: minitorch.vander(t, increasing=True), (x,))
+
+
+def test_heaviside_has_no_derivative_and_frexp_prints_as_torch():
+    for lib in (torch, minitorch):
+        x = lib.tensor([-1.0, 0.0, 1.0], requires_grad=True)
+        out = lib.heaviside(x, lib.tensor([0.5]))
+        assert type(out.grad_fn).__name__ == "NotImplemented"
+        with pytest.raises(RuntimeError, match="derivative for aten::heaviside is not implemented"):
+            out.sum().backward()
+    assert repr(minitorch.frexp(minitorch.tensor([8.0]))).startswith("torch.return_types.frexp(\nmantissa=")
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "lib.heaviside(lib.ones(2), lib.ones(2, dtype=lib.float64))",
+        "lib.gcd(lib.ones(2), lib.ones(2))",
+        "lib.renorm(lib.ones(2, 3), 2, 0, -1)",
+        "lib.renorm(lib.ones(2, 3), 0, 0, 1)",
+        "lib.renorm(lib.tensor(1.0), 2, 0, 1)",
+        "lib.vander(lib.ones(2, 3))",
+        "lib.vander(lib.ones(3), -1)",
+    ],
+)
+def test_powers_and_integers_refuse_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}))

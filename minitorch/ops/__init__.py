@@ -137,7 +137,7 @@ from .loss_margin import (
     triplet_margin_loss,
 )
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
-from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu
+from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu, vander
 from .movement import (
     atleast_1d,
     atleast_2d,
@@ -160,10 +160,26 @@ from .movement import (
 )
 from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
-from .norms import cdist, dist, linalg_norm, matrix_norm, norm, vector_norm
+from .norms import cdist, dist, linalg_norm, matrix_norm, norm, renorm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold
-from .pointwise import addcdiv, addcmul, clamp_max, clamp_min, copysign, lerp, logit, nan_to_num, xlogy
+from .pointwise import (
+    addcdiv,
+    addcmul,
+    clamp_max,
+    clamp_min,
+    copysign,
+    float_power,
+    frexp,
+    gcd,
+    heaviside,
+    lcm,
+    ldexp,
+    lerp,
+    logit,
+    nan_to_num,
+    xlogy,
+)
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d

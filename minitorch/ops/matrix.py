@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import backend, creation
+from .. import backend, creation, dtypes
 from ..autograd.function import Context, check_same_device
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, array_of, prepare
+from .base import Op, array_of, prepare, to_dtype
+from .cumulative import cumprod
+from .join import cat
 from .regions import ReadRegion, ScatterRegion, ViewRegion
 from .shape import mark_view
 
-__all__ = ["block_diag", "diag", "diag_embed", "diagflat", "diagonal", "trace", "tril", "triu"]
+__all__ = ["block_diag", "diag", "diag_embed", "diagflat", "diagonal", "trace", "tril", "triu", "vander"]
 
 
 def diagonal_view(a: Any, offset: int, axis1: int, axis2: int) -> Any:
@@ -203,3 +205,22 @@ def block_diag(*tensors: Tensor) -> Tensor:
     *cast, _ = prepare(*mats)
     check_same_device([(i, t) for i, t in enumerate(cast)])
     return BlockDiag.apply(*cast)
+
+
+def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
+    """The Vandermonde matrix of a vector: columns x^(N-1) ... x^0 (``increasing``: x^0 ... x^(N-1)), by running
+    products as torch computes them (integers promote to int64)."""
+    if x.ndim != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if not x.dtype.is_floating_point:
+        x = to_dtype(x, dtypes.int64)
+    ones = creation.ones((x.shape[0], min(n, 1)), dtype=x.dtype, device=x.device)
+    if n > 1:
+        powers = cumprod(x.unsqueeze(1).expand(x.shape[0], n - 1), 1)
+        out = cat([ones, powers], 1)
+    else:
+        out = ones
+    return out if increasing else out.flip(1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import backend, dtypes
+from .. import backend, creation, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -20,10 +20,11 @@ from .base import Op, array_of, masked_grad, namespace_of, to_dtype
 from .extrema import amax, amin
 from .reduce import Dims, normalize_dims
 from .reduce import sum as reduce_sum
+from .selection import where
 from .unary import abs as abs_
 from .unary import sign_array
 
-__all__ = ["cdist", "dist", "linalg_norm", "matrix_norm", "norm", "vector_norm"]
+__all__ = ["cdist", "dist", "linalg_norm", "matrix_norm", "norm", "renorm", "vector_norm"]
 
 
 class VectorNorm(Op):
@@ -228,3 +229,20 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
         raise RuntimeError("cdist only supports non-negative p values")
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M)
     return Cdist.apply(diff, float(p), (diff.ndim - 1,), False)
+
+
+def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to that norm (torch's
+    factor: maxnorm / (norm + 1e-7))."""
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if p <= 0:
+        raise RuntimeError("renorm: non-positive-norm not supported")
+    if input.ndim < 2:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions")
+    axis = input._wrap_dim(dim)
+    others = tuple(d for d in range(input.ndim) if d != axis)
+    norm = vector_norm(input, p, others, keepdim=True)
+    over = norm > maxnorm
+    factor = where(over, maxnorm / (norm + 1e-7), creation.ones((), dtype=input.dtype, device=input.device))
+    return input * factor

@@ -1,17 +1,37 @@
-"""Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max, addcmul, addcdiv, xlogy, logit, nan_to_num."""
+"""Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max, addcmul, addcdiv, xlogy, logit, nan_to_num,
+copysign, ldexp, float_power; and without gradients: heaviside, frexp, gcd, lcm."""
 
 from __future__ import annotations
 
+import collections
+import math
 from typing import Any
 
 from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
-from .base import Op, Operand, array_of, check_broadcast, float_operand, masked_grad, namespace_of, prepare
+from .arithmetic import pow
+from .base import Op, Operand, array_of, check_broadcast, float_operand, masked_grad, namespace_of, prepare, to_dtype
 from .selection import ClampMax, ClampMaxTensor, ClampMin, ClampMinTensor, clamp_as
 
-__all__ = ["addcdiv", "addcmul", "clamp_max", "clamp_min", "copysign", "lerp", "logit", "nan_to_num", "xlogy"]
+__all__ = [
+    "addcdiv",
+    "addcmul",
+    "clamp_max",
+    "clamp_min",
+    "copysign",
+    "float_power",
+    "frexp",
+    "gcd",
+    "heaviside",
+    "lcm",
+    "ldexp",
+    "lerp",
+    "logit",
+    "nan_to_num",
+    "xlogy",
+]
 
 
 class Copysign(Op):
@@ -32,6 +52,36 @@ class Copysign(Op):
         return grad * flips, xp.zeros_like(grad)
 
 
+class Ldexp(Op):
+    """input * 2 ** other; ``other`` gets ``grad * input * 2 ** other * ln 2`` where it is a floating tensor."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Array, b: Array) -> Array:
+        ctx.save_for_backward(a, b)
+        return (a * backend.array_module(a, b).exp2(b)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, b = ctx.saved_tensors
+        scale = 2.0**b  # recomputed: only inputs and outputs are saved values a create_graph backward can read
+        return grad * scale, grad * a * scale * math.log(2.0)
+
+
+class Heaviside(Op):
+    """The step function: 0 below 0, ``values`` at 0, 1 above; torch has no derivative for it."""
+
+    node_name = "NotImplemented"
+
+    @staticmethod
+    def forward(ctx: Context, a: Array, values: Array) -> Array:
+        xp = backend.array_module(a, values)
+        return xp.where(a == 0, values, (a > 0).astype(a.dtype)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        raise RuntimeError("derivative for aten::heaviside is not implemented")
+
+
 class CopysignScalar(Copysign):
     """copysign with a number for ``other`` (torch's second overload: the number gets no edge)."""
 
@@ -40,6 +90,13 @@ class CopysignScalar(Copysign):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         return Copysign.backward(ctx, grad)[0], None
+
+
+class _Frexp(collections.namedtuple("_Frexp", ["mantissa", "exponent"])):
+    """``(mantissa, exponent)`` as torch.return_types.frexp names and prints them."""
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.frexp(\nmantissa={self.mantissa!r},\nexponent={self.exponent!r})"
 
 
 def _lerp(start: Any, end: Any, weight: Any) -> Any:
@@ -266,3 +323,58 @@ def copysign(input: Tensor, other: Any) -> Tensor:
         a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
     check_broadcast(a, b)
     return (CopysignScalar if number else Copysign).apply(a, b)
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:
+    """input * 2 ** other (integers give floats)."""
+    a, b, dt = prepare(input, other)
+    if not dt.is_floating_point:
+        a, b, _ = prepare(input, other, dtype=dtypes.get_default_dtype())
+    check_broadcast(a, b)
+    return Ldexp.apply(a, b)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent computed in float64 (both converted first), as torch's."""
+    base = to_dtype(input, dtypes.float64) if isinstance(input, Tensor) else float(input)
+    power = to_dtype(exponent, dtypes.float64) if isinstance(exponent, Tensor) else exponent
+    return pow(base, power)
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """0 where input < 0, ``values`` where it is 0, 1 where it is > 0 (no gradient, as torch's)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    if input.dtype is not values.dtype:
+        raise RuntimeError(
+            "heaviside is not yet implemented for tensors with different dtypes, but got "
+            f"{input.dtype._scalar_name} and {values.dtype._scalar_name}"
+        )
+    check_broadcast(input, values)
+    return Heaviside.apply(input, values)
+
+
+def frexp(input: Tensor) -> Any:
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (floating inputs)."""
+    if not input.dtype.is_floating_point:
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    mantissa, exponent = backend.array_module(input._data).frexp(input._data)
+    return _Frexp(Tensor._wrap(mantissa), Tensor._wrap(exponent.astype("int32", copy=False)))
+
+
+def gcd(input: Tensor, other: Tensor) -> Tensor:
+    """Greatest common divisor of integers (non-negative; gcd(0, 0) = 0)."""
+    return _integer_pair("gcd", input, other)
+
+
+def lcm(input: Tensor, other: Tensor) -> Tensor:
+    """Least common multiple of integers (non-negative; 0 where either is 0)."""
+    return _integer_pair("lcm", input, other)
+
+
+def _integer_pair(name: str, input: Tensor, other: Tensor) -> Tensor:
+    a, b, dt = prepare(input, other)
+    if dt.is_floating_point or dt is dtypes.bool_:
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt._scalar_name}'")
+    check_broadcast(a, b)
+    return Tensor._wrap(getattr(backend.array_module(a._data, b._data), name)(a._data, b._data))
