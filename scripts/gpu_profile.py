@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 sys.path.insert(0, __file__.rsplit("/scripts/", 1)[0])
@@ -61,10 +62,11 @@ def host_profile(batch: int) -> None:
         say(f"--- cProfile of 40 eager steps, by {key} ---\n" + buf.getvalue()[-9000:])
 
 
-def kernel_table(title: str, fn: Callable[[], Any], sync: Callable[[], None], n: int) -> None:
+def kernel_table(title: str, make: Callable[[], Callable[[], Any]], sync: Callable[[], None], n: int) -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
+    fn = make()
     for _ in range(3):
         fn()
     sync()
@@ -101,36 +103,15 @@ def main() -> None:
             ),
         ),
     ]
-    for batch in (256,):
-        sections += [
-            (
-                f"mt graph {batch}",
-                lambda b=batch: kernel_table(
-                    f"minitorch captured b{b}",
-                    make_lenet_graph(make_engine("minitorch", "cuda"), b),
-                    minitorch.cuda.synchronize,
-                    20,
-                ),
-            ),
-            (
-                f"torch graph {batch}",
-                lambda b=batch: kernel_table(
-                    f"torch captured b{b}",
-                    make_lenet_graph(make_engine("torch", "cuda"), b),
-                    torch.cuda.synchronize,
-                    20,
-                ),
-            ),
-            (
-                f"mt eager {batch}",
-                lambda b=batch: kernel_table(
-                    f"minitorch eager b{b}",
-                    make_lenet_step(make_engine("minitorch", "cuda"), b),
-                    minitorch.cuda.synchronize,
-                    10,
-                ),
-            ),
-        ]
+    batch = 256
+    for label, engine, factory, sync, calls in (
+        ("minitorch captured", "minitorch", make_lenet_graph, minitorch.cuda.synchronize, 20),
+        ("torch captured", "torch", make_lenet_graph, torch.cuda.synchronize, 20),
+        ("minitorch eager", "minitorch", make_lenet_step, minitorch.cuda.synchronize, 10),
+    ):
+        build = partial(lambda f, e: f(make_engine(e, "cuda"), batch), factory, engine)  # inside the section's try
+        run = partial(kernel_table, f"{label} b{batch}", build, sync, calls)
+        sections.append((label, run))
     for name, run in sections:
         try:
             run()

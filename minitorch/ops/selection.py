@@ -66,31 +66,32 @@ class Minimum(Op):
 class Fmax(Op):
     """Elementwise max ignoring NaN (a NaN loses to a number); the gradient goes to ``input`` on a tie, as torch's."""
 
-    @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
-        ctx.save_for_backward(a, b)
-        return backend.array_module(a, b).fmax(a, b)
+    ufunc = "fmax"
 
     @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
+    def keeps_first(a: Any, b: Any) -> Any:
+        return a >= b
+
+    @classmethod
+    def forward(cls, ctx: Context, a: Operand, b: Operand) -> Array:
+        ctx.save_for_backward(a, b)
+        return getattr(backend.array_module(a, b), cls.ufunc)(a, b)
+
+    @classmethod
+    def backward(cls, ctx: Context, grad: Array) -> tuple:
         a, b = array_of_each(ctx.saved_tensors)
-        first = (a >= b) | (b != b)  # input chosen: not below other, or other is NaN
+        first = cls.keeps_first(a, b) | (b != b)  # input chosen: it wins or ties, or other is NaN
         return masked_grad(grad, first), masked_grad(grad, ~first)
 
 
-class Fmin(Op):
+class Fmin(Fmax):
     """Elementwise min ignoring NaN (a NaN loses to a number); the gradient goes to ``input`` on a tie, as torch's."""
 
-    @staticmethod
-    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
-        ctx.save_for_backward(a, b)
-        return backend.array_module(a, b).fmin(a, b)
+    ufunc = "fmin"
 
     @staticmethod
-    def backward(ctx: Context, grad: Array) -> tuple:
-        a, b = array_of_each(ctx.saved_tensors)
-        first = (a <= b) | (b != b)
-        return masked_grad(grad, first), masked_grad(grad, ~first)
+    def keeps_first(a: Any, b: Any) -> Any:
+        return a <= b
 
 
 def array_of_each(values: tuple) -> tuple:
@@ -203,34 +204,30 @@ class ClampMaxTensor(ClampTensor):
 # ------------------------------------------------------------------ wrappers
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors."""
-    require_tensors("maximum", input, other)
-    a, b, _ = prepare(input, other)
-    check_broadcast(a, b)
-    return Maximum.apply(a, b)
+    return _pairwise("maximum", Maximum, input, other)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors."""
-    require_tensors("minimum", input, other)
-    a, b, _ = prepare(input, other)
-    check_broadcast(a, b)
-    return Minimum.apply(a, b)
+    return _pairwise("minimum", Minimum, input, other)
 
 
 def fmax(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum where a NaN loses to a number (NaN only where both are)."""
-    require_tensors("fmax", input, other)
-    a, b, _ = prepare(input, other)
-    check_broadcast(a, b)
-    return Fmax.apply(a, b)
+    return _pairwise("fmax", Fmax, input, other)
 
 
 def fmin(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum where a NaN loses to a number (NaN only where both are)."""
-    require_tensors("fmin", input, other)
+    return _pairwise("fmin", Fmin, input, other)
+
+
+def _pairwise(name: str, cls: type[Op], input: Tensor, other: Tensor) -> Tensor:
+    """``cls`` on two tensors (numbers refused, as torch's), promoted and broadcast."""
+    require_tensors(name, input, other)
     a, b, _ = prepare(input, other)
     check_broadcast(a, b)
-    return Fmin.apply(a, b)
+    return cls.apply(a, b)
 
 
 def require_tensors(name: str, *operands: Any) -> None:
