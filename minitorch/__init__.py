@@ -262,6 +262,7 @@ from .ops import (
     mv,
     nan_to_num,
     nanmean,
+    nanmedian,
     nanquantile,
     nansum,
     narrow,

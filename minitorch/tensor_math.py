@@ -203,6 +203,9 @@ class MathMethods:
     def renorm(self, p: float, dim: int, maxnorm: float) -> Any:
         return _ops.renorm(self, p, dim, maxnorm)
 
+    def nanmedian(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return _ops.nanmedian(self, dim, keepdim)
+
     def quantile(self, q: Any, dim: Any = None, keepdim: bool = False, *, interpolation: str = "linear") -> Any:
         return _ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 

@@ -1,4 +1,4 @@
-"""Ordering against torch: sort, argsort, msort, topk, kthvalue, median, mode, searchsorted, bucketize."""
+"""Ordering against torch: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, searchsorted, bucketize."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ PICKS = [
     ("median_dim", lambda lib, t, d, k: tuple(t.median(d, keepdim=k % 2 == 0)), along(min_side=1)),
     ("median", lambda lib, t, d, k: lib.median(t), along(min_side=1)),
     ("median_ties", lambda lib, t, d, k: t.median(), along(small_integers, min_side=1)),
+    ("nanmedian_dim", lambda lib, t, d, k: tuple(t.nanmedian(d, keepdim=k % 2 == 0)), along(min_side=1)),
+    ("nanmedian", lambda lib, t, d, k: lib.nanmedian(t), along(min_side=1)),
     ("mode", lambda lib, t, d, k: tuple(t.mode(d, keepdim=k % 2 == 1)), along(small_integers, min_side=1)),
 ]
 
@@ -82,6 +84,10 @@ def test_nan_is_the_largest_value() -> None:
             tuple(t.median(1)),
             t.median(),
             t.argsort(1, descending=True),
+            tuple(t.nanmedian(1)),
+            tuple(t.nanmedian(0, keepdim=True)),
+            t.nanmedian(),
+            t[:, 1:2].nanmedian(),
         ),
         x,
     )
@@ -95,14 +101,15 @@ def test_integer_and_bool_orders(dtype: str) -> None:
         out = (tuple(t.sort(stable=True, dim=1)), t.argsort(stable=True, dim=0, descending=True), lib.msort(t))
         if dtype != "bool":
             out += (tuple(t.kthvalue(2, 1)), tuple(t.median(1)), t.median(), t.topk(2, 0).values)
+            out += (tuple(t.nanmedian(1)), t.nanmedian())
         return out + (tuple(t.mode(1)),)
 
     check_parity(ops, x, grad=False)
 
 
 def test_return_types_print_and_unpack_like_torch() -> None:
-    for name in ("sort", "topk", "kthvalue", "median", "mode"):
-        args = {"sort": (), "topk": (1,), "kthvalue": (1,), "median": (0,), "mode": ()}[name]
+    for name in ("sort", "topk", "kthvalue", "median", "nanmedian", "mode"):
+        args = {"sort": (), "topk": (1,), "kthvalue": (1,), "median": (0,), "nanmedian": (0,), "mode": ()}[name]
         got, want = (getattr(lib.tensor([2.0, 1.0]), name)(*args) for lib in (minitorch, torch))
         values, indices = got
         assert values is got.values and indices is got.indices

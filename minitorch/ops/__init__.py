@@ -225,7 +225,7 @@ from .shape import (
     unsqueeze,
     view,
 )
-from .sort import argsort, bucketize, kthvalue, median, mode, msort, searchsorted, sort, topk
+from .sort import argsort, bucketize, kthvalue, median, mode, msort, nanmedian, searchsorted, sort, topk
 from .special_functions import entr, log_ndtr, ndtr, ndtri
 from .statistics import corrcoef, cov, nanquantile, quantile
 from .unary import (

@@ -1,4 +1,4 @@
-"""Ordering: sort, argsort, msort, topk, kthvalue, median, mode, searchsorted, bucketize.
+"""Ordering: sort, argsort, msort, topk, kthvalue, median, nanmedian, mode, searchsorted, bucketize.
 
 The ops that pick values along a dimension return ``(values, indices)`` as torch.return_types does and
 share one backward (``Picking``): the gradient goes back to the places the values were picked from.
@@ -18,7 +18,7 @@ from .along_grad import add_along
 from .base import Op, array_of, no_graph
 from .extrema import ReturnMinMax
 
-__all__ = ["argsort", "bucketize", "kthvalue", "median", "mode", "msort", "searchsorted", "sort", "topk"]
+__all__ = ["argsort", "bucketize", "kthvalue", "median", "mode", "msort", "nanmedian", "searchsorted", "sort", "topk"]
 
 
 def return_type(name: str) -> type:
@@ -26,7 +26,9 @@ def return_type(name: str) -> type:
     return type(name, (ReturnMinMax,), {"__slots__": (), "_op": name})
 
 
-_SORT, _TOPK, _KTHVALUE, _MEDIAN, _MODE = (return_type(n) for n in ("sort", "topk", "kthvalue", "median", "mode"))
+_SORT, _TOPK, _KTHVALUE, _MEDIAN, _MODE, _NANMEDIAN = (
+    return_type(n) for n in ("sort", "topk", "kthvalue", "median", "mode", "nanmedian")
+)
 
 
 def stable_order(x: Any, axis: int, descending: bool = False) -> Any:
@@ -116,6 +118,25 @@ class MedianDim(Picking):
         return picked(ctx, x, axis, index, keepdim, extra=2)
 
 
+class NanmedianDim(Picking):
+    """The lower median along ``axis`` of the values that are not NaN (NaN at a slice's first place when all are)."""
+
+    node_name = "NanmedianBackward1"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, axis: int, keepdim: bool) -> tuple:
+        if not x.ndim:
+            return picked(ctx, x, axis, _zero_index(x), keepdim, extra=2)
+        xp = backend.array_module(x)
+        order = stable_order(x, axis)  # NaN last
+        if x.dtype.kind == "f":
+            count = (~xp.isnan(x)).sum(axis=axis, keepdims=True)
+            k = xp.maximum(count - 1, 0) // 2
+        else:
+            k = xp.full(order.take([0], axis=axis).shape, (x.shape[axis] - 1) // 2)
+        return picked(ctx, x, axis, xp.take_along_axis(order, k, axis=axis), keepdim, extra=2)
+
+
 class Mode(Picking):
     """The most frequent value along ``axis`` (the smallest among equally frequent ones), at its last place."""
 
@@ -159,6 +180,22 @@ class Median(Op):
         xp = backend.array_module(x)
         hit = xp.isnan(x) if x.dtype.kind == "f" and xp.isnan(out) else x == out
         return grad * hit / hit.sum()
+
+
+class Nanmedian(Median):
+    """The lower median of the elements that are not NaN (NaN when all are); equal elements share the gradient."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array) -> Array:
+        xp = backend.array_module(x)
+        flat = x.reshape(-1)
+        kept = flat[~xp.isnan(flat)] if x.dtype.kind == "f" else flat
+        if kept.size == 0:
+            out = xp.asarray(float("nan"), dtype=x.dtype)
+        else:
+            out = xp.asarray(kept[stable_order(kept, 0)[(kept.size - 1) // 2]])
+        ctx.save_for_backward(x, out)
+        return out
 
 
 # ---------------------------------------------------------------------------------- public functions
@@ -229,6 +266,16 @@ def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
     axis = input._wrap_dim(dim)
     _nonempty("median", input, axis)
     return _MEDIAN(*MedianDim.apply(input, axis, keepdim))
+
+
+def nanmedian(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """``median`` ignoring NaN: of all elements, or ``(values, indices)`` along ``dim``."""
+    _not_bool("nanmedian", input)
+    if dim is None:
+        return Nanmedian.apply(input)
+    axis = input._wrap_dim(dim)
+    _nonempty("nanmedian", input, axis)
+    return _NANMEDIAN(*NanmedianDim.apply(input, axis, keepdim))
 
 
 def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
