@@ -128,6 +128,7 @@ from .ops import (
     clip,
     clone,
     column_stack,
+    combinations,
     concat,
     concatenate,
     conv1d,

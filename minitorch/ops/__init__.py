@@ -111,6 +111,7 @@ from .join import (
     cat,
     chunk,
     column_stack,
+    combinations,
     concat,
     concatenate,
     dsplit,

@@ -1,5 +1,5 @@
 """Joining and splitting along a dimension: cat, stack, hstack, vstack, dstack, column_stack, cartesian_prod,
-split, chunk, tensor_split (hsplit, vsplit, dsplit), unbind, narrow."""
+combinations, split, chunk, tensor_split (hsplit, vsplit, dsplit), unbind, narrow."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ __all__ = [
     "cat",
     "chunk",
     "column_stack",
+    "combinations",
     "concat",
     "concatenate",
     "dsplit",
@@ -155,6 +156,24 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
     if len(tensors) == 1:
         return tensors[0]
     return stack([g.reshape(-1) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> Tensor:
+    """The length-``r`` combinations of a 1-D tensor's elements, as rows in lexicographic order of positions
+    (``with_replacement``: positions may repeat)."""
+    if input.ndim != 1:
+        raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input[:0]
+    xp, n = input._xp, input.shape[0]
+    # Every r-tuple of positions (a grid: r passes, none over the elements), kept where the positions increase.
+    grids = xp.meshgrid(*([xp.arange(n)] * r), indexing="ij")
+    keep = xp.ones(grids[0].shape, dtype=bool)
+    for a, b in zip(grids, grids[1:]):
+        keep &= (a <= b) if with_replacement else (a < b)
+    return stack([input[Tensor._wrap(g[keep])] for g in grids], 1)
 
 
 def column_stack(tensors: Sequence[Tensor]) -> Tensor:
