@@ -94,6 +94,11 @@ def sample_normal(
     return (backend_for(on).normal(_rng(generator), tuple(shape)) * std + mean).astype(dtype.np_dtype)
 
 
+def sample_poisson(rates: Any, generator: Generator | None = None, on: device = CPU) -> Any:
+    """float64 Poisson samples of ``rates`` (an array on device ``on``)."""
+    return backend_for(on).poisson(_rng(generator), rates)
+
+
 def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None, on: device = CPU) -> Any:
     """int64 integers uniform on [low, high) on device ``on``."""
     return backend_for(on).integers(_rng(generator), tuple(shape), low, high)

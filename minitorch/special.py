@@ -21,6 +21,7 @@ from .ops import (
     xlogy,
 )
 from .ops import lgamma as gammaln
+from .ops import mvlgamma as multigammaln
 from .ops import sigmoid as expit
 from .ops.special_functions import entr, log_ndtr, ndtr, ndtri
 
@@ -41,6 +42,7 @@ __all__ = [
     "log_softmax",
     "logit",
     "logsumexp",
+    "multigammaln",
     "ndtr",
     "ndtri",
     "polygamma",

@@ -140,6 +140,9 @@ class MathMethods:
     def polygamma(self, n: int) -> Any:
         return _ops.polygamma(n, self)
 
+    def mvlgamma(self, p: int) -> Any:
+        return _ops.mvlgamma(self, p)
+
     def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
         return _ops.nansum(self, dim, keepdim, dtype=dtype)
 

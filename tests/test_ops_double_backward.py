@@ -171,6 +171,7 @@ CASES: list = [
     ("erfc_erfinv", lambda lib, x: lib.erfc(x * 2) * lib.erfinv(x * 0.9), one()),
     ("gamma", lambda lib, x: lib.lgamma(x) * lib.digamma(x) + lib.polygamma(2, x), one(positive)),
     ("ldexp", lambda lib, x, y: lib.ldexp(x * x, y) * x, broadcast(2)),
+    ("mvlgamma", lambda lib, x: lib.mvlgamma(x + 1.2, 3) * x, one(positive)),
     (
         "special",
         lambda lib, x: (
@@ -757,7 +758,13 @@ def test_dropout_is_twice_differentiable_with_its_mask_held() -> None:
 
 @pytest.mark.parametrize(
     "expr, names",
-    [("lib.normal(m, 2.0)", "m"), ("lib.normal(1.0, s)", "s"), ("lib.normal(m, s)", "ms"), ("lib.bernoulli(q)", "q")],
+    [
+        ("lib.normal(m, 2.0)", "m"),
+        ("lib.normal(1.0, s)", "s"),
+        ("lib.normal(m, s)", "ms"),
+        ("lib.bernoulli(q)", "q"),
+        ("lib.poisson(q)", "q"),
+    ],
 )
 def test_samples_have_zero_derivatives_of_every_order_like_torch(expr: str, names: str) -> None:
     """A sample's parameters get zero gradients (a random draw is no function of them), under create_graph too,
@@ -863,6 +870,7 @@ ELSEWHERE = {
     "NormalFloatTensor": "test_samples_have_zero_derivatives_of_every_order_like_torch",
     "NormalTensorTensor": "test_samples_have_zero_derivatives_of_every_order_like_torch",
     "Bernoulli": "test_samples_have_zero_derivatives_of_every_order_like_torch",
+    "Poisson": "test_samples_have_zero_derivatives_of_every_order_like_torch",
     "ToDevice": "test_to_device_is_twice_differentiable",
     "Hardsigmoid": "test_hardsigmoid_is_once_differentiable_like_torch",
     "HardsigmoidBackward": "test_hardsigmoid_is_once_differentiable_like_torch",

@@ -162,6 +162,7 @@ UNARY = [
     # gamma.py (off the poles: the negative side away from the integers)
     ("lgamma", lambda lib, x: lib.lgamma(x), off(*range(-8, 1))),
     ("digamma", lambda lib, x: x.digamma(), positive),
+    ("mvlgamma", lambda lib, x: lib.mvlgamma(x + 1.5, 3) + x.mvlgamma(1), positive),
     ("polygamma", lambda lib, x: lib.polygamma(1, x) + x.polygamma(3) + lib.polygamma(0, x * 2), positive),
     ("frac", lambda lib, x: lib.frac(x * 3), THIRDS),
     ("deg2rad", lambda lib, x: lib.deg2rad(x * 90), real),

@@ -174,3 +174,25 @@ def test_inverse_cdf_fills_follow_torch_s_distributions(name, args):
 )
 def test_inverse_cdf_fills_refuse_as_torch(expr):
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}), exact=True)
+
+
+def test_poisson_draws_each_rate_with_zero_gradients_as_torch():
+    minitorch.manual_seed(5)
+    rates = minitorch.tensor([0.0, 0.5, 3.0, 40.0], dtype=minitorch.float64, requires_grad=True)
+    draws = minitorch.poisson(rates.expand(N, 4))
+    assert draws.dtype is minitorch.float64 and type(draws.grad_fn).__name__ == "PoissonBackward0"
+    samples = draws.detach().numpy()
+    assert np.all(samples == np.round(samples)) and np.all(samples[:, 0] == 0)
+    np.testing.assert_allclose(samples.mean(0), [0.0, 0.5, 3.0, 40.0], rtol=0.03, atol=0.01)  # mean = rate
+    np.testing.assert_allclose(samples.var(0), [0.0, 0.5, 3.0, 40.0], rtol=0.05, atol=0.01)  # and variance
+    draws.sum().backward()
+    np.testing.assert_array_equal(rates.grad.numpy(), np.zeros(4))
+    assert type(torch.poisson(torch.ones(2, requires_grad=True)).grad_fn).__name__ == "PoissonBackward0"
+
+
+@pytest.mark.parametrize(
+    "expr",
+    ["lib.poisson(lib.tensor([-1.0]))", "lib.poisson(lib.tensor([1, 2]))", "lib.poisson(lib.tensor([float('nan')]))"],
+)
+def test_poisson_refuses_as_torch(expr):
+    parity.raises_like(lambda lib: eval(expr, {"lib": lib}), exact=True)

@@ -225,6 +225,10 @@ class Backend:
         """int64 samples uniform on [low, high) on this device."""
         return self.from_host(rng.integers(low, high, size=shape, dtype=np.int64), device(self.type))
 
+    def poisson(self, rng: np.random.Generator, rates: Any) -> Any:
+        """float64 Poisson samples of the given rates (an array on this device)."""
+        return self.from_host(rng.poisson(self.to_host(rates)).astype(np.float64), device(self.type))
+
     # -------------------------------------------------------------- fast kernels
     def kernel(self, plain: T) -> T:
         """The fast variant this device registered for ``plain`` (an op class or a function), else ``plain``.

@@ -335,6 +335,9 @@ class CudaBackend(Backend):
     def integers(self, rng: np.random.Generator, shape: tuple, low: int, high: int) -> Any:  # pragma: no cover
         return cupy.random.randint(low, high, size=shape, dtype=np.int64)
 
+    def poisson(self, rng: np.random.Generator, rates: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupy.random.poisson(rates).astype(np.float64)
+
     # -------------------------------------------------------------- kernels
     def launch(
         self, kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0

@@ -103,7 +103,7 @@ from .embedding import embedding, embedding_renorm_
 from .exponential import erf, erfc, erfinv, exp2, expm1, log1p, log2, log10, logaddexp, rsqrt
 from .extrema import amax, amin, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
-from .gamma import digamma, lgamma, polygamma
+from .gamma import digamma, lgamma, mvlgamma, polygamma
 from .index import gather, getitem, index_put, index_put_, index_select, masked_fill, rebase_view, setitem
 from .index_write import index_add, index_copy, index_fill, masked_scatter
 from .join import (
@@ -202,7 +202,7 @@ from .products import (
 from .reduce import mean, nanmean, nansum, prod, std, std_mean, sum, var, var_mean
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder
-from .sampling import bernoulli, multinomial, normal
+from .sampling import bernoulli, multinomial, normal, poisson
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, fmax, fmin, maximum, minimum, where
 from .shape import (

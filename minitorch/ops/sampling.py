@@ -16,11 +16,11 @@ from .. import backend, creation, dtypes
 from ..autograd.function import Context
 from ..backend import Array
 from ..backend.fp_errors import restore, silence
-from ..random import Generator, sample_normal, sample_uniform
+from ..random import Generator, sample_normal, sample_poisson, sample_uniform
 from ..tensor import Tensor
 from .base import Op, broadcast_shape, namespace_of
 
-__all__ = ["bernoulli", "multinomial", "normal"]
+__all__ = ["bernoulli", "multinomial", "normal", "poisson"]
 
 
 class Sampled(Op):
@@ -50,6 +50,10 @@ class NormalTensorTensor(Sampled):
 
 class Bernoulli(Sampled):
     node_name = "BernoulliBackward0"
+
+
+class Poisson(Sampled):
+    node_name = "PoissonBackward0"
 
 
 def _number(x: Any) -> bool:
@@ -113,6 +117,17 @@ def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | N
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
     u = sample_uniform(tuple(input.shape), 0.0, 1.0, dtypes.float64, generator, input.device)
     return Bernoulli.apply((u < probs).astype(input._data.dtype), input)
+
+
+def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
+    """A Poisson sample of each element's rate, in ``input``'s (floating) dtype; the rates get zero gradients."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"poisson_cpu\" not implemented for '{input.dtype._scalar_name}'")
+    rates = input._data
+    if bool(((rates < 0) | (rates != rates)).any()):
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    counts = sample_poisson(rates, generator, input.device)
+    return Poisson.apply(counts.astype(rates.dtype), input)
 
 
 def multinomial(
