@@ -12,13 +12,15 @@
 #
 # The GPU machine: Python 3.12 at /opt/torch/.venv/bin/python3 with CuPy 14 (CUDA 13), torch, pytest,
 # pytest-xdist, hypothesis, pytest-benchmark, matplotlib, tqdm; no network. Stages, most valuable first,
-# each bounded by `timeout` so that a hang cannot eat the lease (530 s in all at most, about 4 minutes expected):
+# each bounded by `timeout` so that a hang cannot eat the lease (590 s in all at most, about 4.5 minutes expected):
 #     env     30 s  install (pip --no-deps -e ., else PYTHONPATH), versions, nvidia-smi, ptxas report of every kernel
 #     smoke   90 s  LeNet steps on the GPU against the CPU, captured steps against eager ones, a rough timing
 #     tests  170 s  the cuda tests: kernels against their twins, training/capture tests, parity suites on cuda
 #     bench  150 s  minitorch bench --device cuda --quick: GPU ops and LeNet steps (64/256/1024) eager and
 #                   captured, minitorch and torch (torch's own CUDA-graph capture too)
 #     train   90 s  minitorch train --device cuda --epochs 2 on Fashion-MNIST from .gpu_data/
+#     profile 60 s  scripts/gpu_profile.py: cProfile of the eager step, torch.profiler kernel tables of both
+#                   engines' eager and captured steps (into gpu_check.log; skipped in a dry run)
 # $OUT (at most 8 files come back): gpu_check.log, summary.txt, smoke.json, kernels.txt, tests.xml,
 # bench/REPORT.md, bench/results.json, train/metrics.json. The summary table is printed last.
 set -uo pipefail
@@ -26,7 +28,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DRY=0
 if [[ "${1:-}" == "--dry-run" ]]; then DRY=1; fi
-STAGES=",${GPU_CHECK_STAGES:-env,smoke,tests,bench,train},"
+STAGES=",${GPU_CHECK_STAGES:-env,smoke,tests,bench,train,profile},"
 WORK=$(mktemp -d /tmp/gpu_check.XXXXXX)
 if [[ -z "${OUT:-}" ]]; then OUT="$WORK/out"; fi
 mkdir -p "$OUT"
@@ -139,7 +141,12 @@ train_stage() {
     return "$rc"
 }
 
-export -f env_stage tests_stage bench_stage train_stage
+profile_stage() {
+    if [[ $DRY == 1 ]]; then echo "(no GPU: nothing to profile)"; return 0; fi
+    "$PY" scripts/gpu_profile.py 2>&1 | tail -400
+}
+
+export -f env_stage tests_stage bench_stage train_stage profile_stage
 install
 [[ -d .gpu_data/FashionMNIST/raw ]] || echo "warning: .gpu_data/ is missing (bash scripts/gpu_prepare.sh, and carry it): no training"
 stage env 30 env_stage
@@ -147,8 +154,9 @@ stage smoke 90 "$PY" scripts/gpu_smoke.py --device "$DEVICE" --json "$OUT/smoke.
 stage tests 170 tests_stage
 stage bench 150 bench_stage
 stage train 90 train_stage
+stage profile 60 profile_stage
 
-summary=$(for s in env smoke tests bench train; do echo "$s=${RESULT[$s]:-skipped}|${SECONDS_OF[$s]:-0}"; done)
+summary=$(for s in env smoke tests bench train profile; do echo "$s=${RESULT[$s]:-skipped}|${SECONDS_OF[$s]:-0}"; done)
 GPU_CHECK_SUMMARY="$summary" GPU_CHECK_DRY=$DRY "$PY" scripts/gpu_summary.py "$OUT" "$ROOT/.gpu_data" | tee "$OUT/summary.txt"
 echo "files in \$OUT: $(cd "$OUT" && find . -type f | sort | tr '\n' ' ')"
 rm -rf "$WORK/bench" "$WORK/train"

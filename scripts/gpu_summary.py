@@ -116,16 +116,17 @@ def main() -> int:
         "bench": bench_lines(out),
         "train": [train_line(out, data)],
         "env": [(out / "kernels.txt").read_text().strip().splitlines()[0] if (out / "kernels.txt").exists() else ""],
+        "profile": ["kernel tables and the eager step's cProfile: in gpu_check.log"],
     }
     title = "gpu_check summary" + (
         " (DRY RUN: fake device and CPU, no GPU figures)" if os.environ.get("GPU_CHECK_DRY") == "1" else ""
     )
     print("=" * len(title) + f"\n{title}\n" + "=" * len(title))
-    for name in ("env", "smoke", "tests", "bench", "train"):
+    for name in ("env", "smoke", "tests", "bench", "train", "profile"):
         status, _, seconds = stages.get(name, "skipped|0").partition("|")
-        print(f"{name:6s} {status:14s} {seconds:>4s} s  {details[name][0] if status != 'skipped' else ''}")
+        print(f"{name:7s} {status:14s} {seconds:>4s} s  {details[name][0] if status != 'skipped' else ''}")
         for more in details[name][1:] if status != "skipped" else []:
-            print(" " * 27 + more)
+            print(" " * 28 + more)
     return 0
 
 
