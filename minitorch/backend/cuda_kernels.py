@@ -151,6 +151,7 @@ class CudaKernel:
         self.params = [Param(p) for p in params.split(",")]
         tables = [int(p.base[len("Table<") : -1]) for p in self.params if p.base.startswith("Table<")]
         self._table_rows = tables[0] if tables else None
+        self.launch_plan = _slots(self.params)  # what prepare_launch's fast path checks and converts
 
     def __repr__(self) -> str:
         return f"<CudaKernel {self.name}>"
@@ -197,17 +198,14 @@ def prepare_launch(
     return fast if fast is not None else _checked_prepare(kernel, grid, block, args, shared_mem, array_type)
 
 
-def _slots(kernel: CudaKernel) -> tuple | None:
-    """The array parameters as (index, numpy dtype or None for ``T``), the by-value ones as (index, C type or
-    None for ``T``), and the index of the first ``T*`` (which fixes T); None for kernels the fast path leaves
-    to the full checks (a TensorTable, no ``T*``)."""
-    cached = kernel.__dict__.get("_slots", False)
-    if cached is not False:
-        return cached
+def _slots(params: list) -> tuple | None:
+    """A kernel's launch plan: the array parameters as (index, numpy dtype or None for ``T``), the by-value ones
+    as (index, C type or None for ``T``), the index of the first ``T*`` (which fixes T) and the cache of converted
+    numbers; None for kernels the fast path leaves to the full checks (a TensorTable, no ``T*``)."""
     pointers: list = []
     values: list = []
     first_t = None
-    for i, p in enumerate(kernel.params):
+    for i, p in enumerate(params):
         if p.base.startswith("Table<"):
             first_t = None
             break
@@ -218,16 +216,14 @@ def _slots(kernel: CudaKernel) -> tuple | None:
             pointers.append((i, np.dtype(SCALAR_TYPES[p.base])))
         else:
             values.append((i, None if p.base == "T" else p.base))
-    result: tuple | None = None if first_t is None else (tuple(pointers), tuple(values), first_t, {})
-    kernel.__dict__["_slots"] = result
-    return result
+    return None if first_t is None else (tuple(pointers), tuple(values), first_t, {})
 
 
 _NUMBERS = (int, float, bool)
 
 
 def _fast_prepare(kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int, array_type: Any) -> Any:
-    plan = _slots(kernel)
+    plan = kernel.launch_plan
     if plan is None or len(args) != len(kernel.params) or shared_mem > MAX_STATIC_SHARED:
         return None
     if not 0 < len(grid) <= 3 or not 0 < len(block) <= 3:

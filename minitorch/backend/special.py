@@ -43,11 +43,7 @@ def erf(xp: Any, x: Any) -> Any:
         acc = acc * z + c
     out[small] = (2 / math.sqrt(math.pi)) * s * xp.exp(-s * s) * acc
     large = ~small
-    b = a[large]
-    frac = b.copy()
-    for n in range(FRACTION_DEPTH, 0, -1):
-        frac = b + (n / 2) / frac
-    out[large] = 1 - xp.exp(-b * b) / (math.sqrt(math.pi) * frac)  # exp underflows to 0 far out: erf = 1
+    out[large] = 1 - _erfc_tail(xp, a[large])  # exp underflows to 0 far out: erf = 1
     out = xp.where(xp.isnan(a), a, out)  # NaN fails both tests above
     return xp.copysign(out, x).astype(x.dtype, copy=False)
 

@@ -48,7 +48,8 @@ class Copysign(Op):
         a, out = ctx.saved_tensors
         xp = namespace_of(grad, a, out)
         # torch's rule: grad * (out / input), 0 where input is 0; ``other`` only decides a sign: zeros
-        flips = xp.where(array_of(a) == 0, 0, out / xp.where(array_of(a) == 0, 1, a))
+        zero = array_of(a) == 0
+        flips = xp.where(zero, 0, out / xp.where(zero, 1, a))
         return grad * flips, xp.zeros_like(grad)
 
 

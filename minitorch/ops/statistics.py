@@ -8,7 +8,6 @@ from typing import Any
 
 from .. import creation, dtypes
 from ..tensor import Tensor
-from .base import to_dtype
 from .linalg import mm
 from .movement import take_along_dim
 from .pointwise import lerp
@@ -84,8 +83,6 @@ def cov(
         norm = norm * 0
     centred = x - avg.unsqueeze(1)
     c = mm(centred, (centred if w is None else centred * w).t())
-    if not c.dtype.is_floating_point:  # true division, as torch's
-        c = to_dtype(c, dtypes.get_default_dtype())
     return (c / norm).squeeze()
 
 
