@@ -65,8 +65,8 @@ def unbroadcast(grad: Any, shape: tuple) -> Any:
     if gs == shape:
         return grad
     extra = len(gs) - len(shape)
-    if extra > 0 and gs[extra:] == shape:  # only leading dims added (a bias): one sum
-        return grad.sum(axis=tuple(range(extra)))
+    if extra > 0 and gs[extra:] == shape:  # only leading dims added (a bias): one sum, as the device sums best
+        return backend.backend_of(grad).sum_leading(grad, extra)
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if axes:
         grad = grad.sum(axis=axes, keepdims=True)

@@ -94,6 +94,14 @@ class Backend:
         return self.xp.zeros(shape, dtype=dtype)
 
     # ----------------------------------------------------------- array services
+    def sum_leading(self, array: Any, count: int) -> Any:
+        """``array`` summed over its first ``count`` axes (a broadcast gradient's added dims, per-image sums)."""
+        return array.sum(axis=tuple(range(count)))
+
+    def ones_vector(self, n: int, dtype: Any) -> Any:
+        """A vector of ``n`` ones that callers only read (a device may keep one for every later call)."""
+        return self.xp.ones(n, dtype=dtype)
+
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` with repeated indices accumulating."""
         raise NotImplementedError

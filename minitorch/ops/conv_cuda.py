@@ -261,9 +261,11 @@ def backward(ctx: Context, grad: Array) -> tuple:
             gcols = xp.matmul(w.reshape(o, k).T, g3)  # (N, C*kh*kw, Ho*Wo)
             gx = _col2im_launch(dev, xp, gcols, geo, ho * wo, k * ho * wo)
         if cols is not None:  # per image g @ its columns^T, summed over the images
-            gw = _sum_images(xp, xp.matmul(g3, cols.reshape(k, n, ho * wo).transpose(1, 2, 0))).reshape(ctx.wshape)
-        if ctx.needs_input_grad[2]:
-            gb = _sum_images(xp, xp.matmul(g3, xp.ones(ho * wo, dtype=grad.dtype)))
+            per_image = xp.matmul(g3, cols.reshape(k, n, ho * wo).transpose(1, 2, 0))
+            gw = dev.sum_leading(per_image, 1).reshape(ctx.wshape)
+        if ctx.needs_input_grad[2]:  # per image and channel a product with ones, summed over the images
+            ones = dev.ones_vector(ho * wo, grad.dtype).reshape(ho * wo, 1)
+            gb = dev.sum_leading(xp.matmul(grad.reshape(n * o, ho * wo), ones).reshape(n, o), 1)
         return gx, gw, gb
     g_t = xp.empty((o, p), dtype=grad.dtype)  # the output gradient with its channel axis first
     dev.launch(SWAP_LEADING, grid_for(g_t.size), (256,), (g_t, grad, grad, n, o, ho * wo, 0))
@@ -277,13 +279,6 @@ def backward(ctx: Context, grad: Array) -> tuple:
     if ctx.needs_input_grad[2]:
         gb = g_t.sum(axis=1)
     return gx, gw, gb
-
-
-def _sum_images(xp: Any, a: Array) -> Array:
-    """``a.sum(axis=0)`` as a product with a row of ones: CuPy's reduction across the leading axis took 26 us a
-    call at LeNet's shapes on an H200 (torch.profiler), the GEMV a few."""
-    n = a.shape[0]
-    return xp.matmul(xp.ones((1, n), dtype=a.dtype), a.reshape(n, -1)).reshape(a.shape[1:])
 
 
 def _col2im_launch(dev: Any, xp: Any, gcols: Array, geo: tuple, row_stride: int, image_stride: int) -> Array:
