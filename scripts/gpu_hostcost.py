@@ -9,6 +9,9 @@ backward, optimizer step) for both engines. Run on the GPU machine from the repo
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import sys
 import time
 from collections.abc import Callable
@@ -123,12 +126,41 @@ def phases(name: str, batch: int, steps: int = 200) -> None:
     print(f"{name:9s} b{batch}: step {sum(totals.values()) / steps * 1e3:.3f} ms = {parts}")
 
 
+def profile_minitorch(batch: int = 64, steps: int = 100) -> None:
+    """cProfile of minitorch's forward and backward, each on its own (by own time)."""
+    engine = make_engine("minitorch", "cuda")
+    model = engine.build_model("lenet")
+    opt = engine.optimizer("sgd", model.parameters(), 0.01, 0.9)
+    criterion = engine.lib.nn.CrossEntropyLoss()
+    x, y = _inputs(engine, batch)
+    forward, backward = cProfile.Profile(), cProfile.Profile()
+    for i in range(steps + 20):
+        opt.zero_grad()
+        if i >= 20:
+            forward.enable()
+        loss = criterion(model(x), y)
+        forward.disable()
+        if i >= 20:
+            backward.enable()
+        loss.backward()
+        backward.disable()
+        opt.step()
+    engine.lib.cuda.synchronize()
+    for title, prof in (("forward", forward), ("backward", backward)):
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(30)
+        print(f"--- cProfile of {steps} minitorch {title} passes, b{batch}, by own time ---")
+        print(buf.getvalue()[-7000:])
+
+
 def main() -> None:
     primitives()
     print("--- eager LeNet step phases, ms (host time; item() waits for the GPU) ---")
     for batch in (64, 256):
         for name in ("minitorch", "torch", "minitorch", "torch"):
             phases(name, batch)
+    if "--profile" in sys.argv:
+        profile_minitorch()
 
 
 if __name__ == "__main__":

@@ -241,10 +241,10 @@ def check_same_device(tensors: list) -> None:
         return
     first = tensors[0][1].device
     for _, t in tensors[1:]:
-        if t.device != first:
+        d = t.device
+        if d is not first and d != first:
             raise RuntimeError(
-                "Expected all tensors to be on the same device, but found at least "
-                f"two devices, {first} and {t.device}!"
+                f"Expected all tensors to be on the same device, but found at least two devices, {first} and {d}!"
             )
 
 

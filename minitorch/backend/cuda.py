@@ -126,6 +126,7 @@ class CudaBackend(Backend):
         self._capturing = 0
         self._functions: dict = {}
         self._ones: dict = {}  # (device, dtype, n) -> a vector of ones (ones_vector)
+        self._sole: device | None = None  # the device of every array when the machine has one GPU
         self._peak: _PeakTracker | None = None
 
     # ------------------------------------------------------------------ devices
@@ -165,6 +166,7 @@ class CudaBackend(Backend):
         """Once, before the first CUDA tensor: torch's float32 GEMM precision (no TF32 unless allowed), and a
         seed given before CuPy was loaded."""
         self._ready = True
+        self._sole = device("cuda", 0) if cupy.cuda.runtime.getDeviceCount() == 1 else None
         self.set_allow_tf32(self._allow_tf32)
         if self._seed is not None:
             cupy.random.seed(self._seed)
@@ -196,6 +198,9 @@ class CudaBackend(Backend):
         return dict(props, name=name.decode() if isinstance(name, bytes) else name)
 
     def device_of(self, array: Any) -> device:  # pragma: no cover - needs a GPU
+        # Asked on every op (the mixed-device check, the node's record): with one GPU, one device object.
+        if self._sole is not None:
+            return self._sole
         return device("cuda", array.device.id)
 
     def synchronize(self, device: Any = None) -> None:
