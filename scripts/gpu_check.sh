@@ -20,7 +20,8 @@
 #                   captured, minitorch and torch (torch's own CUDA-graph capture too)
 #     train   90 s  minitorch train --device cuda --epochs 2 on Fashion-MNIST from .gpu_data/
 #     profile 60 s  scripts/gpu_profile.py: cProfile of the eager step, torch.profiler kernel tables of both
-#                   engines' eager and captured steps (into gpu_check.log; skipped in a dry run)
+#                   engines' eager and captured steps; scripts/gpu_hostcost.py: the host cost of each primitive
+#                   and of the eager step's phases, both engines (into gpu_check.log; skipped in a dry run)
 # $OUT (at most 8 files come back): gpu_check.log, summary.txt, smoke.json, kernels.txt, tests.xml,
 # bench/REPORT.md, bench/results.json, train/metrics.json. The summary table is printed last.
 set -uo pipefail
@@ -144,6 +145,7 @@ train_stage() {
 profile_stage() {
     if [[ $DRY == 1 ]]; then echo "(no GPU: nothing to profile)"; return 0; fi
     "$PY" scripts/gpu_profile.py 2>&1 | tail -400
+    "$PY" scripts/gpu_hostcost.py 2>&1 | tail -60  # each primitive's host cost and the step's phases, both engines
 }
 
 export -f env_stage tests_stage bench_stage train_stage profile_stage
