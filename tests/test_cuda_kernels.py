@@ -18,14 +18,14 @@ import minitorch
 from minitorch.backend import CUDA
 from minitorch.backend import cuda_kernels as ck
 from minitorch.nn import functional as F
-from minitorch.ops import conv_cuda, cross_entropy_cuda, pool_cuda, unary_cuda
+from minitorch.ops import conv_cuda, cross_entropy_cuda, pool_cuda, recurrence_cuda, unary_cuda
 from minitorch.optim import fused_cuda
 
 from .fake_device import FAKE, FakeArray, fake_device, forbid_sync
 from .nn_models import lenet
 
 VARIANTS: dict = {}
-for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, fused_cuda):
+for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, recurrence_cuda, fused_cuda):
     VARIANTS.update(_module.VARIANTS)
 PLACES = ["fake"] + (["cuda"] if minitorch.cuda.is_available() else [])
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
@@ -165,6 +165,65 @@ def test_cross_entropy(on: str, dtype: Any, reduction: str) -> None:
     twin(lambda t, y: F.cross_entropy(t, y, reduction=reduction), [x, target], on, dtype)
     twin(lambda t, y: F.cross_entropy(t, y, ignore_index=3, reduction=reduction), [x, target], on, dtype)
     ran(on, "softmax_xent_forward", "softmax_xent_backward")
+
+
+def _lstm(seed: int, **kw: Any) -> Callable:
+    """An nn.LSTM of seeded weights, as a function of the input, h0 and c0 (the weights stay fixed)."""
+    minitorch.manual_seed(seed)
+    hidden = kw.pop("hidden", 5)
+    layer = minitorch.nn.LSTM(3, hidden, **kw)
+    weights = {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
+
+    def run(x: minitorch.Tensor, h0: minitorch.Tensor, c0: minitorch.Tensor) -> tuple:
+        with minitorch.no_grad():
+            for k, v in layer.state_dict().items():
+                v.copy_(minitorch.tensor(weights[k]))
+        out, (h, c) = layer.to(device=h0.device, dtype=h0.dtype)(x, (h0, c0))
+        return out, h, c
+
+    return run
+
+
+LSTMS = {
+    "one_layer": (dict(), (7, 4, 3), 1),
+    "two_layers_bidirectional": (dict(num_layers=2, bidirectional=True), (6, 3, 3), 4),
+    "batch_first_wide": (dict(batch_first=True, hidden=40), (4, 9, 3), 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LSTMS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_lstm(on: str, name: str, dtype: Any) -> None:
+    kw, shape, states = LSTMS[name]
+    kw = dict(kw)
+    hidden = kw.get("hidden", 5)
+    batch = shape[0] if kw.get("batch_first") else shape[1]
+    run = _lstm(1, **kw)
+    arrays = [
+        RNG.standard_normal(shape),
+        RNG.standard_normal((states, batch, hidden)),
+        RNG.standard_normal((states, batch, hidden)),
+    ]
+    twin(run, arrays, on, dtype)
+    ran(on, "lstm_cell_forward", "lstm_cell_backward")
+
+
+def test_lstm_packed_and_projected_sequences(on: str) -> None:
+    """A packed batch (fewer rows at later steps) runs the kernels; a projection (proj_size) takes the plain twin."""
+    pack = minitorch.nn.utils.rnn.pack_padded_sequence
+
+    def packed(x: minitorch.Tensor, h0: minitorch.Tensor, c0: minitorch.Tensor) -> tuple:
+        seq = pack(x, [5, 3, 2], enforce_sorted=True)
+        out, h, c = _lstm(2)(seq, h0, c0)
+        return out.data, h, c
+
+    arrays = [RNG.standard_normal((5, 3, 3)), RNG.standard_normal((1, 3, 5)), RNG.standard_normal((1, 3, 5))]
+    twin(packed, arrays, on, np.float64)
+    ran(on, "lstm_cell_forward", "lstm_cell_backward")
+    arrays = [RNG.standard_normal((4, 2, 3)), RNG.standard_normal((1, 2, 2)), RNG.standard_normal((1, 2, 5))]
+    FAKE.launches.clear()
+    twin(_lstm(3, proj_size=2), arrays, on, np.float64)
+    assert "lstm_cell_forward" not in FAKE.launches and "lstm_cell_backward" not in FAKE.launches
 
 
 def test_cross_entropy_other_cases_take_the_plain_op(on: str) -> None:

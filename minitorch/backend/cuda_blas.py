@@ -151,11 +151,11 @@ class CublasGemm:  # pragma: no cover - needs a GPU
     def matmul(self, a: Any, b: Any, out: Any = None) -> Any:
         """``a @ b`` with numpy's rules for float32/float64 operands; anything else is CuPy's."""
         cp = self.cupy
-        if out is None:
-            known = self._calls.get((a.shape, a.strides, a.dtype, b.shape, b.strides, b.dtype))
-            if known is not None:  # a product met before: straight to cuBLAS
-                function, shape, dtype, head, after_b, after_a, after_c = known
-                res = cp.empty(shape, dtype=dtype)
+        known = self._calls.get((a.shape, a.strides, a.dtype, b.shape, b.strides, b.dtype))
+        if known is not None:  # a product met before: straight to cuBLAS
+            function, shape, dtype, head, after_b, after_a, after_c = known
+            res = cp.empty(shape, dtype=dtype) if out is None else out if self._fits(out, shape, dtype, a, b) else None
+            if res is not None:
                 handle = self._current_handle()
                 status = function(handle, *head, b.data.ptr, *after_b, a.data.ptr, *after_a, res.data.ptr, *after_c)
                 if status:
@@ -175,7 +175,7 @@ class CublasGemm:  # pragma: no cover - needs a GPU
             shape = shape[:-2] + shape[-1:]
         if b.ndim == 1:
             shape = shape[:-1]
-        res = cp.empty(shape, dtype=a.dtype)
+        res = out if out is not None and self._fits(out, shape, a.dtype, a, b) else cp.empty(shape, dtype=a.dtype)
         if res.size and k == 0:
             res.fill(0)
         elif res.size:
@@ -185,10 +185,22 @@ class CublasGemm:  # pragma: no cover - needs a GPU
             if call is None:
                 a3, b3 = cp.ascontiguousarray(a3), cp.ascontiguousarray(b3)
                 call = plan(a3.shape, _elements(a3), b3.shape, _elements(b3))
-            elif out is None and a3.data.ptr == a.data.ptr and b3.data.ptr == b.data.ptr:
+            elif a3.data.ptr == a.data.ptr and b3.data.ptr == b.data.ptr:
                 self._remember(a, b, call, shape)  # the operands read as they lie: the call fits any like them
             self._gemm(call, a3, b3, res.reshape(count, m, n))
-        return res if out is None else _into(out, res)
+        return res if out is None or res is out else _into(out, res)
+
+    def _fits(self, out: Any, shape: tuple, dtype: Any, a: Any, b: Any) -> bool:
+        """Whether the product can be written straight into ``out``: its shape and dtype, C-contiguous, and
+        sharing no memory with an operand (the recurrent layers' per-step products write into their blocks)."""
+        cp = self.cupy
+        return (
+            out.shape == shape
+            and out.dtype == dtype
+            and out.flags.c_contiguous
+            and not cp.may_share_memory(out, a)
+            and not cp.may_share_memory(out, b)
+        )
 
     def _remember(self, a: Any, b: Any, call: Plan, shape: tuple) -> None:
         """Keep a product's cuBLAS call, by the operands' shapes, strides and dtypes, for the next one alike."""

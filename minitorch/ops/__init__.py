@@ -25,6 +25,7 @@ from . import (  # noqa: E402, F401
     normalization_numba,
     pool_cuda,
     pool_numba,
+    recurrence_cuda,
     recurrence_numba,
     unary_cuda,
     unary_numba,
