@@ -167,21 +167,29 @@ def test_cross_entropy(on: str, dtype: Any, reduction: str) -> None:
     ran(on, "softmax_xent_forward", "softmax_xent_backward")
 
 
-def _lstm(seed: int, **kw: Any) -> Callable:
-    """An nn.LSTM of seeded weights, as a function of the input, h0 and c0 (the weights stay fixed)."""
+def _recurrent(kind: str, seed: int, **kw: Any) -> Callable:
+    """An nn.LSTM or nn.GRU of seeded weights, as a function of the input and the initial state(s) (the weights
+    are reset before each call, so that both devices run the same layer)."""
     minitorch.manual_seed(seed)
     hidden = kw.pop("hidden", 5)
-    layer = minitorch.nn.LSTM(3, hidden, **kw)
+    layer = getattr(minitorch.nn, kind)(3, hidden, **kw)
     weights = {k: v.detach().numpy().copy() for k, v in layer.state_dict().items()}
 
-    def run(x: minitorch.Tensor, h0: minitorch.Tensor, c0: minitorch.Tensor) -> tuple:
+    def run(x: minitorch.Tensor, h0: minitorch.Tensor, *c0: minitorch.Tensor) -> tuple:
         with minitorch.no_grad():
             for k, v in layer.state_dict().items():
                 v.copy_(minitorch.tensor(weights[k]))
-        out, (h, c) = layer.to(device=h0.device, dtype=h0.dtype)(x, (h0, c0))
+        moved = layer.to(device=h0.device, dtype=h0.dtype)
+        if kind == "GRU":
+            return moved(x, h0)
+        out, (h, c) = moved(x, (h0, c0[0]))
         return out, h, c
 
     return run
+
+
+def _lstm(seed: int, **kw: Any) -> Callable:
+    return _recurrent("LSTM", seed, **kw)
 
 
 LSTMS = {
@@ -224,6 +232,36 @@ def test_lstm_packed_and_projected_sequences(on: str) -> None:
     FAKE.launches.clear()
     twin(_lstm(3, proj_size=2), arrays, on, np.float64)
     assert "lstm_cell_forward" not in FAKE.launches and "lstm_cell_backward" not in FAKE.launches
+
+
+GRUS = {
+    "one_layer": (dict(), (7, 4, 3), 1),
+    "two_layers_bidirectional": (dict(num_layers=2, bidirectional=True), (6, 3, 3), 4),
+    "no_bias_wide": (dict(bias=False, hidden=40), (5, 2, 3), 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRUS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gru(on: str, name: str, dtype: Any) -> None:
+    kw, shape, states = GRUS[name]
+    kw = dict(kw)
+    hidden = kw.get("hidden", 5)
+    run = _recurrent("GRU", 4, **kw)
+    twin(run, [RNG.standard_normal(shape), RNG.standard_normal((states, shape[1], hidden))], on, dtype)
+    ran(on, "gru_cell_forward", "gru_cell_backward")
+
+
+def test_gru_packed_sequence(on: str) -> None:
+    pack = minitorch.nn.utils.rnn.pack_padded_sequence
+    run = _recurrent("GRU", 5)
+
+    def packed(x: minitorch.Tensor, h0: minitorch.Tensor) -> tuple:
+        out, h = run(pack(x, [4, 4, 1], enforce_sorted=True), h0)
+        return out.data, h
+
+    twin(packed, [RNG.standard_normal((4, 3, 3)), RNG.standard_normal((1, 3, 5))], on, np.float64)
+    ran(on, "gru_cell_forward", "gru_cell_backward")
 
 
 def test_cross_entropy_other_cases_take_the_plain_op(on: str) -> None:

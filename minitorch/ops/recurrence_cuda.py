@@ -1,5 +1,5 @@
-"""The LSTM's time loop on the GPU: per step one GEMM with ``W_hh`` and one fused kernel, beside the plain
-``recurrence.LSTMLayer``.
+"""The LSTM's and the GRU's time loops on the GPU: per step one GEMM with ``W_hh`` and one fused kernel, beside
+the plain ``recurrence.LSTMLayer`` and ``recurrence.GRULayer``.
 
 The plain twin spends a time step on some fifteen CuPy calls forward (the projection added, four passes
 per sigmoid, the cell update, copies of the state) and eighteen backward; on a GPU each is a launch and
@@ -8,9 +8,11 @@ torch's 3-4 (benchmarks/GPU_REPORT.md). Here a step is the GEMM, written straigh
 and one kernel over the step's (row, unit) pairs: forward the four activations, the state before the
 step kept, c' = f*c + i*g, tanh(c') and h' = o*tanh(c'); backward all four gate gradients (already
 times their slopes) and the cell state's running gradient, the hidden state's coming from the next GEMM.
-The formulas and their order are the plain twin's, so the two agree to float rounding (tests/
-test_cuda_kernels.py). Projections (``proj_size``), tensors under create_graph and other dtypes go to
-the plain twin; either backward reads what either forward saved. Registered on the CUDA backend at import.
+The GRU's step is the same in its formula's order (r, z, n with W_hn h + b_hn kept, h' = (h - n) * z + n),
+its backward adding the product with ``W_hh`` to the state's gradient in one more call.
+The formulas and their order are the plain twins', so the two agree to float rounding (tests/
+test_cuda_kernels.py). The LSTM's projections (``proj_size``), tensors under create_graph and other dtypes
+go to the plain twins; either backward reads what either forward saved. Registered on the CUDA backend at import.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from ..backend import CUDA, Array, array_module, backend_of
 from ..backend.cuda_kernels import T_OF_DTYPE, CudaKernel, grid_for
 from .base import is_tensor
 from .linalg import product_into
-from .recurrence import LSTMLayer, Steps, lstm_buffers, row_major_t, time_order, weight_product
+from .recurrence import (
+    GRULayer,
+    LSTMLayer,
+    Steps,
+    gru_buffers,
+    lstm_buffers,
+    row_major_t,
+    time_order,
+    weight_product,
+)
 from .unary_cuda import GRID_STRIDE
 
 
@@ -117,6 +128,87 @@ LSTM_CELL_BACKWARD = CudaKernel(
 )
 
 
+def _gru_forward(
+    gates: np.ndarray, xw: np.ndarray, hw: np.ndarray, b_hh: np.ndarray, h: np.ndarray, hw_n: np.ndarray,
+    h_prev: np.ndarray, out: np.ndarray, bias: int, start: int, b: int, hid: int,
+) -> None:  # fmt: skip
+    r = slice(start, start + b)
+    hwb = hw[:b] + b_hh[: 3 * hid] if bias else hw[:b]
+    x = xw[r]
+    rz = _sigmoid(x[:, : 2 * hid] + hwb[:, : 2 * hid])
+    n = np.tanh(rz[:, :hid] * hwb[:, 2 * hid :] + x[:, 2 * hid :])
+    gates[r] = np.concatenate([rz, n], axis=1)
+    hw_n[r], h_prev[r] = hwb[:, 2 * hid :], h[:b]
+    h[:b] = (h[:b] - n) * rz[:, hid:] + n
+    out[r] = h[:b]
+
+
+GRU_CELL_FORWARD = CudaKernel(
+    "gru_cell_forward",
+    "T* gates, const T* xw, const T* hw, const T* b_hh, T* h, T* hw_n, T* h_prev, T* out, int bias, "
+    "long long start, long long b, long long hid",
+    f"""    const long long n = b * hid;
+    {GRID_STRIDE} {{
+        const long long row = i / hid, j = i - row * hid, at = (start + row) * hid + j;
+        T* g = gates + (start + row) * 3 * hid;
+        const T* x = xw + (start + row) * 3 * hid;
+        const T* p = hw + row * 3 * hid;
+        const T hr = bias ? p[j] + b_hh[j] : p[j];
+        const T hz = bias ? p[hid + j] + b_hh[hid + j] : p[hid + j];
+        const T hn = bias ? p[2 * hid + j] + b_hh[2 * hid + j] : p[2 * hid + j];
+        const T rg = T(1) / (T(1) + exp(-(x[j] + hr)));
+        const T z = T(1) / (T(1) + exp(-(x[hid + j] + hz)));
+        const T nn = tanh(rg * hn + x[2 * hid + j]);
+        g[j] = rg; g[hid + j] = z; g[2 * hid + j] = nn;
+        hw_n[at] = hn;
+        const T hp = h[i];
+        h_prev[at] = hp;
+        const T hv = (hp - nn) * z + nn;
+        h[i] = hv;
+        out[at] = hv;
+    }}""",
+    _gru_forward,
+)
+
+
+def _gru_backward(
+    gates: np.ndarray, hw_n: np.ndarray, h_prev: np.ndarray, g_out: np.ndarray, dh: np.ndarray, d_x: np.ndarray,
+    d_hw: np.ndarray, start: int, b: int, hid: int,
+) -> None:  # fmt: skip
+    r = slice(start, start + b)
+    g, dhv = gates[r], dh[:b] + g_out[r]
+    rg, z, n = g[:, :hid], g[:, hid : 2 * hid], g[:, 2 * hid :]
+    dn = dhv * (1 - z) * (1 - n * n)
+    dz = (h_prev[r] - n) * dhv * (z * (1 - z))
+    dr = dn * hw_n[r] * (rg * (1 - rg))
+    d_x[r] = np.concatenate([dr, dz, dn], axis=1)
+    d_hw[r] = np.concatenate([dr, dz, dn * rg], axis=1)
+    dh[:b] = dhv * z
+
+
+GRU_CELL_BACKWARD = CudaKernel(
+    "gru_cell_backward",
+    "const T* gates, const T* hw_n, const T* h_prev, const T* g_out, T* dh, T* d_x, T* d_hw, "
+    "long long start, long long b, long long hid",
+    f"""    const long long n = b * hid;
+    {GRID_STRIDE} {{
+        const long long row = i / hid, j = i - row * hid, at = (start + row) * hid + j;
+        const T* g = gates + (start + row) * 3 * hid;
+        T* dx = d_x + (start + row) * 3 * hid;
+        T* dw = d_hw + (start + row) * 3 * hid;
+        const T rg = g[j], z = g[hid + j], nn = g[2 * hid + j];
+        const T dhv = dh[i] + g_out[at];
+        const T dn = dhv * (T(1) - z) * (T(1) - nn * nn);
+        const T dz = (h_prev[at] - nn) * dhv * (z * (T(1) - z));
+        const T dr = dn * hw_n[at] * (rg * (T(1) - rg));
+        dx[j] = dr; dx[hid + j] = dz; dx[2 * hid + j] = dn;
+        dw[j] = dr; dw[hid + j] = dz; dw[2 * hid + j] = dn * rg;
+        dh[i] = dhv * z;
+    }}""",
+    _gru_backward,
+)
+
+
 def _covered(*arrays: Any) -> bool:
     """Device arrays of one kernel dtype, C-contiguous (what the kernels read)."""
     dt = arrays[0].dtype
@@ -167,7 +259,53 @@ class LSTMLayerCuda(LSTMLayer):
         return d_gates, dh, dc, d_w_hh, None, None, None
 
 
-KERNELS = (LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD)
-VARIANTS = {LSTMLayer: LSTMLayerCuda}
+class GRULayerCuda(GRULayer):
+    """A GRU layer whose per-step gate arithmetic is one kernel (see the module docstring)."""
+
+    node_name = "GRULayerBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, xw: Array, h0: Array, w_hh: Array, b_hh: Any, steps: Steps, reverse: bool) -> tuple:
+        if not _covered(xw, h0, w_hh, *(() if b_hh is None else (b_hh,))):
+            return GRULayer.forward(ctx, xw, h0, w_hh, b_hh, steps, reverse)
+        xp, dev = array_module(xw), backend_of(xw)
+        hid = h0.shape[1]
+        gates, hw_n, h_prev, out, hw, h = gru_buffers(xp, xw, h0)
+        w_hh_t = row_major_t(xp, w_hh, steps)
+        bias = w_hh if b_hh is None else b_hh  # a valid pointer the kernel does not read without a bias
+        for start, b in time_order(steps, reverse):
+            product_into(h[:b], w_hh_t, hw[:b])
+            args = (gates, xw, hw, bias, h, hw_n, h_prev, out, int(b_hh is not None), start, b, hid)
+            dev.launch(GRU_CELL_FORWARD, grid_for(b * hid), (256,), args)
+        ctx.save_for_backward(gates, hw_n, h_prev, w_hh, xw, h0, b_hh)
+        ctx.steps, ctx.reverse, ctx.bias = steps, reverse, b_hh is not None
+        return out, h
+
+    @staticmethod
+    def backward(ctx: Context, g_out: Array, g_h: Array) -> tuple:
+        gates, hw_n, h_prev, w_hh, *_ = ctx.saved_tensors
+        if is_tensor(g_out) or not _covered(gates, hw_n, h_prev, w_hh):
+            return GRULayer.backward(ctx, g_out, g_h)  # (create_graph's tensors among them)
+        if not all(g.dtype == gates.dtype for g in (g_out, g_h)):
+            return GRULayer.backward(ctx, g_out, g_h)
+        xp, dev = array_module(gates), backend_of(gates)
+        hid = h_prev.shape[1]
+        g_out = xp.ascontiguousarray(g_out)
+        d_x, d_hw = xp.empty_like(gates), xp.empty_like(gates)  # gradients of xw and of h @ W_hh.T + b_hh
+        dh = xp.ascontiguousarray(g_h).copy()
+        tmp = xp.empty_like(dh)
+        for start, b in time_order(ctx.steps, not ctx.reverse):
+            args = (gates, hw_n, h_prev, g_out, dh, d_x, d_hw, start, b, hid)
+            dev.launch(GRU_CELL_BACKWARD, grid_for(b * hid), (256,), args)
+            product_into(d_hw[start : start + b], w_hh, tmp[:b])
+            dh[:b] += tmp[:b]
+        need = ctx.needs_input_grad
+        d_w_hh = weight_product(d_hw.T, h_prev) if need[2] else None
+        d_b_hh = dev.sum_leading(d_hw, 1) if ctx.bias and need[3] else None
+        return d_x, dh, d_w_hh, d_b_hh, None, None
+
+
+KERNELS = (LSTM_CELL_FORWARD, LSTM_CELL_BACKWARD, GRU_CELL_FORWARD, GRU_CELL_BACKWARD)
+VARIANTS = {LSTMLayer: LSTMLayerCuda, GRULayer: GRULayerCuda}
 for _plain, _fast in VARIANTS.items():
     CUDA.register_kernel(_plain, _fast)
