@@ -18,14 +18,21 @@ import minitorch
 from minitorch.backend import CUDA
 from minitorch.backend import cuda_kernels as ck
 from minitorch.nn import functional as F
-from minitorch.ops import conv_cuda, cross_entropy_cuda, pool_cuda, recurrence_cuda, unary_cuda
+from minitorch.ops import (
+    conv_cuda,
+    cross_entropy_cuda,
+    normalization_cuda,
+    pool_cuda,
+    recurrence_cuda,
+    unary_cuda,
+)
 from minitorch.optim import fused_cuda
 
 from .fake_device import FAKE, FakeArray, fake_device, forbid_sync
 from .nn_models import lenet
 
 VARIANTS: dict = {}
-for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, recurrence_cuda, fused_cuda):
+for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, normalization_cuda, recurrence_cuda, fused_cuda):
     VARIANTS.update(_module.VARIANTS)
 PLACES = ["fake"] + (["cuda"] if minitorch.cuda.is_available() else [])
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
@@ -262,6 +269,44 @@ def test_gru_packed_sequence(on: str) -> None:
 
     twin(packed, [RNG.standard_normal((4, 3, 3)), RNG.standard_normal((1, 3, 5))], on, np.float64)
     ran(on, "gru_cell_forward", "gru_cell_backward")
+
+
+BATCH_NORMS = {
+    "2d_affine": ((6, 4, 5, 7), True),
+    "2d_plain": ((3, 2, 4, 4), False),
+    "1d_rows": ((9, 5), True),
+    "1d_sequence": ((4, 3, 11), True),
+    "offset": ((8, 3, 6, 6), True),  # a large common offset: the two-step mean keeps the variance exact
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCH_NORMS))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_batch_norm(on: str, name: str, dtype: Any) -> None:
+    shape, affine = BATCH_NORMS[name]
+    x = RNG.standard_normal(shape) * 2 + (1000.0 if name == "offset" else 0.5)
+    params = [RNG.standard_normal(shape[1]) * 0.5 + 1, RNG.standard_normal(shape[1])] if affine else []
+    rm, rv = RNG.standard_normal(shape[1]), RNG.uniform(0.5, 2, shape[1])
+
+    def bn(t: minitorch.Tensor, *wb: minitorch.Tensor) -> tuple:
+        running = [minitorch.tensor(a.astype(dtype), device=t.device) for a in (rm, rv)]
+        out = F.batch_norm(t, *running, *(wb or (None, None)), training=True, momentum=0.3)
+        return out, *running
+
+    twin(bn, [x, *params], on, dtype)
+    ran(on, "batch_norm_forward", "batch_norm_backward")
+
+
+def test_batch_norm_other_cases_take_the_plain_op(on: str) -> None:
+    x = RNG.standard_normal((4, 3, 5))
+    FAKE.launches.clear()
+    rm, rv = RNG.standard_normal(3), RNG.uniform(0.5, 2, 3)
+
+    def evaluation(t: minitorch.Tensor) -> minitorch.Tensor:
+        return F.batch_norm(t, minitorch.tensor(rm, device=t.device), minitorch.tensor(rv, device=t.device))
+
+    twin(evaluation, [x], on, np.float64)
+    assert "batch_norm_forward" not in FAKE.launches
 
 
 def test_cross_entropy_other_cases_take_the_plain_op(on: str) -> None:

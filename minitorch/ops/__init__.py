@@ -22,6 +22,7 @@ from . import (  # noqa: E402, F401
     elementwise_numba,
     embedding_numba,
     linalg_threads,
+    normalization_cuda,
     normalization_numba,
     pool_cuda,
     pool_numba,
