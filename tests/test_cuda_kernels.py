@@ -331,6 +331,13 @@ SECOND_ORDER = {
     "conv_flat": (lambda x, w, b: F.conv2d(x, w, b) ** 2, [(2, 3, 7, 6), (4, 3, 3, 3), (4,)], "im2col"),
     "conv_strided": (lambda x, w: F.conv2d(x, w, stride=2, padding=1) ** 2, [(2, 3, 9, 8), (4, 3, 3, 2)], "im2col"),
     "cross_entropy": (lambda t, y: F.cross_entropy(t * t, y), [(16, 10), "target"], "softmax_xent_forward"),
+    "lstm": (lambda x, h, c: _lstm(1)(x, h, c)[0] ** 2, [(4, 2, 3), (1, 2, 5), (1, 2, 5)], "lstm_cell_forward"),
+    "gru": (lambda x, h: _recurrent("GRU", 4)(x, h)[0] ** 2, [(4, 2, 3), (1, 2, 5)], "gru_cell_forward"),
+    "batch_norm": (
+        lambda x, w, b: F.batch_norm(x * x, None, None, w, b, training=True) ** 2,
+        [(4, 3, 5, 5), (3,), (3,)],
+        "batch_norm_forward",
+    ),
 }
 
 
