@@ -1,9 +1,12 @@
-"""The capture-time cuBLAS path's layout logic (minitorch/backend/cuda_blas.py), on the host: each plan, carried
-out by a numpy emulation of column-major cuBLAS, must give numpy's ``a @ b``. The calls themselves run on a
-GPU (tests/test_device_training.py's captured steps, scripts/gpu_check.sh)."""
+"""The CUDA backend's cuBLAS products (minitorch/backend/cuda_blas.py), on the host: each plan, carried out by a
+numpy emulation of column-major cuBLAS, must give numpy's ``a @ b``; and ``CublasGemm`` itself, over a stand-in
+for CuPy and one for libcublas that carries out every call on host memory (remembered calls, products into
+``out``, copies). On a GPU the same calls run for real (tests/test_device_training.py, scripts/gpu_check.sh)."""
 
 from __future__ import annotations
 
+import ctypes
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -12,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from minitorch.backend.cuda import CupyNamespace
-from minitorch.backend.cuda_blas import OP_N, OP_T, Operand, layout, plan
+from minitorch.backend.cuda_blas import OP_N, OP_T, CublasGemm, Operand, layout, plan
 
 
 def stored(x: np.ndarray, o: Operand, rows: int, cols: int) -> np.ndarray:
@@ -132,3 +135,127 @@ def test_op_code_multiplies_through_the_backend_not_the_operator() -> None:
                     continue
                 found.append(f"{path.name}:{tok.start[0]}: {tok.line.strip()}")
     assert not found, "matrix products by operator in op code:\n" + "\n".join(found)
+
+
+# ------------------------------------------------- CublasGemm itself, on host memory
+# CublasGemm's own bookkeeping (the remembered calls, products into ``out``, copies where cuBLAS cannot read an
+# operand) runs here against a stand-in for CuPy whose arrays are numpy's and a stand-in for libcublas that
+# carries out each column-major call on host memory: every argument CublasGemm passes is checked by computing
+# with it.
+class _DeviceArray(np.ndarray):
+    """A numpy array with CuPy's ``data.ptr``."""
+
+    @property
+    def data(self) -> Any:  # type: ignore[override]
+        return SimpleNamespace(ptr=self.__array_interface__["data"][0])
+
+
+def _on_device(x: np.ndarray) -> _DeviceArray:
+    return x.view(_DeviceArray)
+
+
+def _fake_cupy() -> Any:
+    stream = SimpleNamespace(ptr=0)
+    return SimpleNamespace(
+        empty=lambda shape, dtype: _on_device(np.empty(shape, dtype)),
+        matmul=lambda a, b, out=None: np.matmul(a, b, out=out),
+        broadcast_to=lambda x, shape: np.broadcast_to(x, shape, subok=True),
+        ascontiguousarray=lambda x: _on_device(np.ascontiguousarray(x)),
+        may_share_memory=np.may_share_memory,
+        cuda=SimpleNamespace(runtime=SimpleNamespace(getDevice=lambda: 0), get_current_stream=lambda: stream),
+    )
+
+
+class _HostCublas:
+    """libcublas's GEMMs (column-major, host pointers for alpha and beta) on host memory."""
+
+    def __init__(self) -> None:
+        self.calls: list = []
+        for kind, dtype in (("S", np.float32), ("D", np.float64)):
+            setattr(self, f"cublas{kind}gemm_v2", self._named(f"cublas{kind}gemm_v2", dtype, batched=False))
+            setattr(self, f"cublas{kind}gemmStridedBatched", self._named(f"{kind}StridedBatched", dtype, batched=True))
+
+    def cublasSetStream_v2(self, *args: Any) -> int:
+        return 0
+
+    cublasSetWorkspace_v2 = cublasSetMathMode = cublasSetStream_v2
+
+    def _named(self, name: str, dtype: Any, batched: bool) -> Any:
+        def call(*args: Any) -> int:
+            self.calls.append(name)
+            return self._gemm(dtype, batched, *args)
+
+        call.__name__ = name
+        return call
+
+    @staticmethod
+    def _matrix(ptr: int, dtype: Any, rows: int, cols: int, ld: int, batch: int, stride: int) -> np.ndarray:
+        assert ld >= max(1, rows), "cuBLAS requires ld >= max(1, rows)"
+        ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+        count = (batch - 1) * stride + (cols - 1) * ld + rows
+        base = np.ctypeslib.as_array((ctype * count).from_address(ptr))
+        item = np.dtype(dtype).itemsize
+        return np.lib.stride_tricks.as_strided(base, (batch, rows, cols), (stride * item, item, ld * item))
+
+    def _gemm(
+        self, dtype: Any, batched: bool, handle: Any, ta: int, tb: int, m: int, n: int, k: int, *rest: Any
+    ) -> int:
+        if batched:
+            alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, count = rest
+        else:
+            (alpha, a, lda, b, ldb, beta, c, ldc), sa, sb, sc, count = rest, 0, 0, 0, 1
+        ctype = ctypes.c_float if dtype == np.float32 else ctypes.c_double
+        al, be = ctype.from_address(alpha).value, ctype.from_address(beta).value
+        opa = self._matrix(a, dtype, *((m, k) if ta == OP_N else (k, m)), lda, count, sa)
+        opb = self._matrix(b, dtype, *((k, n) if tb == OP_N else (n, k)), ldb, count, sb)
+        opa = opa if ta == OP_N else opa.transpose(0, 2, 1)
+        opb = opb if tb == OP_N else opb.transpose(0, 2, 1)
+        out = self._matrix(c, dtype, m, n, ldc, count, sc)
+        # Tile by tile, each written before the next is read, as a GPU's blocks do: an output aliasing either
+        # operand gives a wrong product here too.
+        rows, cols = (slice(0, m // 2), slice(m // 2, m)), (slice(0, n // 2), slice(n // 2, n))
+        for r, c in ((rows[0], cols[0]), (rows[1], cols[1]), (rows[0], cols[1]), (rows[1], cols[0])):
+            out[:, r, c] = al * (opa[:, r, :] @ opb[:, :, c]) + (be * out[:, r, c] if be else 0)
+        return 0
+
+
+def _host_gemm() -> tuple:
+    gemm = CublasGemm(_fake_cupy())
+    gemm._lib = lib = _HostCublas()
+    gemm._handles[0] = (ctypes.c_void_p(1), _on_device(np.empty(16, np.uint8)))
+    return gemm, lib
+
+
+@given(operands(), st.sampled_from([np.float32, np.float64]))
+def test_cublas_gemm_computes_numpys_matmul_and_remembers_its_calls(ab: tuple, dtype: Any) -> None:
+    gemm, lib = _host_gemm()
+    a, b = (_on_device(x.astype(dtype)) for x in ab)
+    for operands_ in ((a, b), (a[0], b[0]), (a[0, 0], b[0]), (a[0], b[0, :, 0])):  # 3-D, 2-D, vector @ matrix, ...
+        want = np.matmul(*(np.asarray(x) for x in operands_))
+        for _ in range(2):  # the second time through the remembered call
+            np.testing.assert_allclose(gemm.matmul(*operands_), want, rtol=1e-5, atol=1e-5)
+    assert lib.calls and all(
+        c in ("cublasSgemm_v2", "cublasDgemm_v2", "SStridedBatched", "DStridedBatched") for c in lib.calls
+    )
+
+
+def test_cublas_gemm_writes_into_out_where_it_fits_and_copies_otherwise() -> None:
+    gemm, lib = _host_gemm()
+    rng = np.random.default_rng(0)
+    a, b = _on_device(rng.standard_normal((5, 4))), _on_device(rng.standard_normal((4, 3)))
+    blocks = _on_device(np.zeros((9, 3)))
+    for _ in range(2):  # straight into a contiguous block of rows: the very array comes back
+        assert gemm.matmul(a, b, out=blocks[2:7]) is not None
+        np.testing.assert_allclose(blocks[2:7], np.asarray(a) @ np.asarray(b))
+        assert not blocks[:2].any() and not blocks[7:].any()
+    strided = _on_device(np.zeros((5, 6)))[:, ::2]  # not contiguous: computed, then copied in
+    gemm.matmul(a, b, out=strided)
+    np.testing.assert_allclose(strided, np.asarray(a) @ np.asarray(b))
+    other = _on_device(rng.standard_normal((4, 4)))
+    for left in (True, False):  # out is an operand (either one): a fresh product, then copied
+        square = _on_device(rng.standard_normal((4, 4)))
+        pair = (square, other) if left else (other, square)
+        want = np.asarray(pair[0]) @ np.asarray(pair[1])
+        gemm.matmul(*pair, out=square)
+        np.testing.assert_allclose(square, want)
+    assert len(gemm._calls) == 2  # one remembered call per (shapes, strides, dtypes) of operands read as they lie
