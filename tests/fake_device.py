@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 
 from minitorch.backend import register_backend
-from minitorch.backend.cuda_kernels import CudaKernel, TensorTable, check_launch
+from minitorch.backend.cuda_kernels import CudaKernel, TensorTable, prepare_launch
 from minitorch.backend.device import device
 from minitorch.backend.host import HostBackend
 
 from .fake_arrays import CAPTURING, SYNCS, FakeArray, SyncLog, _FakeNumpy, forbid_sync, unwrap, wrap
+from .host_kernels import HostKernels, runnable
 
 __all__ = ["FAKE", "SYNCS", "FakeArray", "FakeBackend", "SyncLog", "fake_device", "forbid_sync", "unwrap", "wrap"]
 
@@ -96,6 +97,7 @@ class FakeBackend(HostBackend):
         self.launches: list = []  # names of the kernels launched, for tests that check which ran
         self.pending: list = []
         self.null_stream = FakeStream(0)
+        self.host_kernels: HostKernels | None = None  # set: launches run the kernels' CUDA source on the host
         self.streams = [self.null_stream]
 
     def device_of(self, array: Any) -> device:
@@ -137,9 +139,13 @@ class FakeBackend(HostBackend):
         return value
 
     def launch(self, kernel: CudaKernel, grid: tuple, block: tuple, args: tuple, shared_mem: int = 0) -> None:
-        """Run a CUDA kernel as its numpy emulation, after the checks the CUDA backend makes of its arguments."""
-        check_launch(kernel, grid, block, args, shared_mem, self.array_type)
+        """Run a CUDA kernel as its numpy emulation, after the checks the CUDA backend makes of its arguments; or,
+        with ``host_kernels`` set (tests/host_kernels.py), its own CUDA source compiled for the host."""
+        dtype, _ = prepare_launch(kernel, grid, block, args, shared_mem, self.array_type)
         self.launches.append(kernel.name)
+        if self.host_kernels is not None and runnable(kernel):
+            self.host_kernels.run(kernel, dtype, grid, block, tuple(_unwrap_arg(a) for a in args))
+            return
         kernel.emulate(*(_unwrap_arg(a) for a in args))
 
     # deferred checks, as the CUDA backend's: read at the next synchronisation, skipped while capturing

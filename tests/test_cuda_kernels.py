@@ -2,8 +2,9 @@
 
 ``on`` is where the kernel variants run: ``fake`` (always) registers them on the host-backed test
 device, where each kernel runs as its numpy emulation after the launch checks the CUDA backend
-makes, so the op code around the kernels is exercised here; ``cuda`` (with CuPy and a GPU) runs the
-real kernels. Either way the results are compared with the plain twins on the host.
+makes, so the op code around the kernels is exercised here; ``compiled`` (with g++) does the same but
+runs each kernel's own CUDA source compiled for the host (tests/host_kernels.py); ``cuda`` (with CuPy
+and a GPU) runs the real kernels. Either way the results are compared with the plain twins on the host.
 """
 
 from __future__ import annotations
@@ -28,27 +29,38 @@ from minitorch.ops import (
 )
 from minitorch.optim import fused_cuda
 
+from . import host_kernels
 from .fake_device import FAKE, FakeArray, fake_device, forbid_sync
 from .nn_models import lenet
 
 VARIANTS: dict = {}
 for _module in (unary_cuda, pool_cuda, conv_cuda, cross_entropy_cuda, normalization_cuda, recurrence_cuda, fused_cuda):
     VARIANTS.update(_module.VARIANTS)
-PLACES = ["fake"] + (["cuda"] if minitorch.cuda.is_available() else [])
+PLACES = ["fake", "compiled"] + (["cuda"] if minitorch.cuda.is_available() else [])
+_HOST_KERNELS: list = []  # one HostKernels for the session: each dtype's library compiled once
 TOL = {np.float32: dict(rtol=1e-4, atol=1e-5), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
 
 @pytest.fixture(params=PLACES)
 def on(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where the kernels run: ``fake`` (their numpy emulations), ``compiled`` (their CUDA source compiled for the
+    host by g++, tests/host_kernels.py; on the fake device too), ``cuda`` (a GPU)."""
     if request.param == "cuda":
         yield "cuda"
         return
+    if request.param == "compiled":
+        if host_kernels.COMPILER is None:
+            pytest.skip("no g++ to compile the kernels for the host")
+        if not _HOST_KERNELS:
+            _HOST_KERNELS.append(host_kernels.HostKernels(ck.kernels_of(CUDA)))
     with fake_device():
         undo = [FAKE.register_kernel(plain, fast) for plain, fast in VARIANTS.items()]
         FAKE.launches.clear()
+        FAKE.host_kernels = _HOST_KERNELS[0] if request.param == "compiled" else None
         try:
             yield "fake"
         finally:
+            FAKE.host_kernels = None
             for u in undo:
                 u()
 
