@@ -42,6 +42,7 @@ def _xent_forward(
     t = target.reshape(n)
     ignored = t == ignore_index
     bad = ~ignored & ((t < 0) | (t >= c))
+    flag[0], flag[1] = 0, 0
     if bad.any():
         flag[0], flag[1] = 1, t[bad][-1]
     m = x.max(axis=1, keepdims=True)
@@ -65,6 +66,8 @@ XENT_FORWARD = CudaKernel(
     "long long ignore_index, int mean",
     f"""    __shared__ double part[{BLOCK}];
     __shared__ long long kept[{BLOCK}];
+    if (threadIdx.x == 0) {{ flag[0] = 0; flag[1] = 0; }}  // (written here: no launch of its own to clear it)
+    __syncthreads();
     double acc = 0.0;
     long long count = 0;
     for (int r = threadIdx.x; r < n; r += blockDim.x) {{
@@ -144,7 +147,7 @@ class CrossEntropyLossCuda(CrossEntropyLoss):
         n, c = x.shape
         loss, denom = xp.empty((), dtype=x.dtype), xp.empty((1,), dtype=x.dtype)
         rows = xp.empty((n, c), dtype=x.dtype)
-        flag = xp.zeros((2,), dtype=np.int64)
+        flag = xp.empty((2,), dtype=np.int64)  # cleared by the kernel
         args = (loss, denom, rows, flag, x, target, n, c, ignore_index, int(reduction == "mean"))
         dev.launch(XENT_FORWARD, (1,), (BLOCK,), args)
         dev.check_later(flag[0], lambda: IndexError(f"Target {int(flag[1])} is out of bounds."))
