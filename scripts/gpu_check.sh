@@ -21,7 +21,8 @@
 #     train   90 s  minitorch train --device cuda --epochs 2 on Fashion-MNIST from .gpu_data/
 #     profile 60 s  scripts/gpu_profile.py: cProfile of the eager step, torch.profiler kernel tables of both
 #                   engines' eager and captured steps; scripts/gpu_hostcost.py: the host cost of each primitive
-#                   and of the eager step's phases, both engines (into gpu_check.log; skipped in a dry run)
+#                   and of the eager step's phases, both engines, and cProfile of its forward and backward apart
+#                   (into gpu_check.log; skipped in a dry run)
 # $OUT (at most 8 files come back): gpu_check.log, summary.txt, smoke.json, kernels.txt, tests.xml,
 # bench/REPORT.md, bench/results.json, train/metrics.json. The summary table is printed last.
 set -uo pipefail
@@ -147,7 +148,7 @@ train_stage() {
 profile_stage() {
     if [[ $DRY == 1 ]]; then echo "(no GPU: nothing to profile)"; return 0; fi
     "$PY" scripts/gpu_profile.py 2>&1 | tail -400
-    "$PY" scripts/gpu_hostcost.py 2>&1 | tail -60  # each primitive's host cost and the step's phases, both engines
+    "$PY" scripts/gpu_hostcost.py --profile 2>&1 | tail -150  # host costs, phases, cProfile of forward and backward
 }
 
 export -f env_stage tests_stage bench_stage train_stage profile_stage
