@@ -7,7 +7,8 @@ GEMM, image by image, writes that layout directly (float32 compute, no TF32 unle
 cuBLAS path, cuda_blas.py, reads the strided columns as they lie). Backward (groups 1): batched GEMMs give
 the column gradient (N, C*kh*kw, Ho*Wo) and each image's weight gradient (summed over the images: one long
 product was cuBLAS's slowest call in the step), ``col2im`` gathers the columns back onto the input (each
-input element sums its own taps: no atomics), a reduction gives the bias gradient. Grouped convolutions
+input element sums its own taps: no atomics), products with kept vectors of ones give the bias gradient and
+the sum over images (``Backend.sum_leading``: CuPy's reductions cost more host and GPU time). Grouped convolutions
 move the channel axis with ``swap_leading`` and multiply group by group. Any stride, padding, dilation;
 the same op serves both plain twins (the flat-row stride-1 kernel and the general path).
 """
