@@ -86,11 +86,6 @@ _CTYPES = {
 }
 
 
-def runnable(kernel: CudaKernel) -> bool:
-    """Whether this harness can run ``kernel`` (all of them: a TensorTable goes by value as its bytes)."""
-    return True
-
-
 def _by_value(table: TensorTable) -> Any:
     """A TensorTable's struct as a ctypes value of its size and 8-byte alignment: passed by value as the kernel's
     ``Table<R>`` is (a struct this large travels in memory, whatever its fields)."""
@@ -105,7 +100,7 @@ class HostKernels:
     """Compiles kernels for the host (one shared library per kernel set and dtype, cached by source) and runs them."""
 
     def __init__(self, kernels: list, directory: str | None = None) -> None:
-        self.kernels = [k for k in kernels if runnable(k)]
+        self.kernels = list(kernels)
         self.directory = directory or os.path.join(tempfile.gettempdir(), "minitorch-host-kernels")
         self._libraries: dict = {}
 

@@ -127,6 +127,14 @@ class BatchNorm(Op):
         return out, mean, var
 
     @staticmethod
+    def gradients(ctx: Context, gx: Array, sum_g: Array, sum_gd: Array, invstd: Array) -> tuple:
+        """The backward's results from a variant's input gradient and per-channel sums of g and g * (x - mean)
+        (the host's compiled and the GPU's variants): the weight's and bias's gradients as ``backward`` forms them."""
+        need = ctx.needs_input_grad
+        gw = sum_gd * invstd if need[1] else None
+        return gx if need[0] else None, gw, sum_g if need[2] else None, None, None, None, None
+
+    @staticmethod
     def backward(ctx: Context, grad: Array, _gmean: Any = None, _gvar: Any = None) -> tuple:
         x, w, mean, invstd = ctx.saved_tensors
         training = ctx.training

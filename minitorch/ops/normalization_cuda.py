@@ -185,9 +185,8 @@ class BatchNormCuda(BatchNorm):
     @staticmethod
     def backward(ctx: Context, grad: Array, _gmean: Any = None, _gvar: Any = None) -> tuple:
         x, w, mean, invstd = ctx.saved_tensors
-        if not ctx.training or is_tensor(grad) or invstd is None or not _covered(x, w, None):
-            return BatchNorm.backward(ctx, grad, _gmean, _gvar)
-        if grad.dtype != x.dtype or grad.shape != x.shape:
+        plain = not ctx.training or is_tensor(grad) or invstd is None or not _covered(x, w, None)
+        if plain or grad.dtype != x.dtype or grad.shape != x.shape:
             return BatchNorm.backward(ctx, grad, _gmean, _gvar)
         xp, dev = array_module(x), backend_of(x)
         grad = xp.ascontiguousarray(grad)
@@ -197,15 +196,7 @@ class BatchNormCuda(BatchNorm):
         sum_g, sum_gd = xp.empty(c, x.dtype), xp.empty(c, x.dtype)
         args = (grad, x, mean, invstd, x if w is None else w, gx, sum_g, sum_gd, n, c, plane)
         dev.launch(BATCH_NORM_BACKWARD, (min(c, 65535),), (BLOCK,), (*args, int(w is not None), int(need[0])))
-        return (
-            gx if need[0] else None,
-            sum_gd * invstd if need[1] else None,
-            sum_g if need[2] else None,
-            None,
-            None,
-            None,
-            None,
-        )
+        return BatchNorm.gradients(ctx, gx, sum_g, sum_gd, invstd)
 
 
 KERNELS = (BATCH_NORM_FORWARD, BATCH_NORM_BACKWARD)

@@ -202,15 +202,7 @@ class BatchNormNumba(BatchNorm):
             run(_planes(grad), _planes(x), mean, invstd, weight, _planes(gx), sum_g, sum_gd, need[0])
         except jit.KernelUnavailable:
             return BatchNorm.backward(ctx, grad, _gmean, _gvar)
-        return (
-            gx if need[0] else None,
-            sum_gd * invstd if need[1] else None,
-            sum_g if need[2] else None,
-            None,
-            None,
-            None,
-            None,
-        )
+        return BatchNorm.gradients(ctx, gx, sum_g, sum_gd, invstd)
 
 
 KERNELS = (batch_norm_forward, batch_norm_forward_serial, batch_norm_backward, batch_norm_backward_serial)

@@ -241,15 +241,14 @@ class LSTMLayerCuda(LSTMLayer):
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array, g_c: Array) -> tuple:
         gates, c_prev, tanh_c, h_prev, w_hh, w_hr, *_ = ctx.saved_tensors
-        if is_tensor(g_out) or w_hr is not None or not _covered(gates, c_prev, tanh_c, h_prev, w_hh):
+        plain = is_tensor(g_out) or w_hr is not None or not _covered(gates, c_prev, tanh_c, h_prev, w_hh)
+        if plain or any(g.dtype != gates.dtype for g in (g_out, g_h, g_c)):
             return LSTMLayer.backward(ctx, g_out, g_h, g_c)  # (create_graph's tensors among them)
-        if not all(g.dtype == gates.dtype for g in (g_out, g_h, g_c)):
-            return LSTMLayer.backward(ctx, g_out, g_h, g_c)
         xp, dev = array_module(gates), backend_of(gates)
         hid = c_prev.shape[1]
         g_out = xp.ascontiguousarray(g_out)  # (a sum's gradient arrives broadcast)
         d_gates = xp.empty_like(gates)
-        dh, dc = xp.ascontiguousarray(g_h).copy(), xp.ascontiguousarray(g_c).copy()  # running state gradients
+        dh, dc = g_h.copy(), g_c.copy()  # the running state gradients (C-ordered copies)
         for start, b in time_order(ctx.steps, not ctx.reverse):
             args = (gates, tanh_c, c_prev, g_out, dh, dc, d_gates, start, b, hid)
             dev.launch(LSTM_CELL_BACKWARD, grid_for(b * hid), (256,), args)
@@ -284,15 +283,14 @@ class GRULayerCuda(GRULayer):
     @staticmethod
     def backward(ctx: Context, g_out: Array, g_h: Array) -> tuple:
         gates, hw_n, h_prev, w_hh, *_ = ctx.saved_tensors
-        if is_tensor(g_out) or not _covered(gates, hw_n, h_prev, w_hh):
+        plain = is_tensor(g_out) or not _covered(gates, hw_n, h_prev, w_hh)
+        if plain or any(g.dtype != gates.dtype for g in (g_out, g_h)):
             return GRULayer.backward(ctx, g_out, g_h)  # (create_graph's tensors among them)
-        if not all(g.dtype == gates.dtype for g in (g_out, g_h)):
-            return GRULayer.backward(ctx, g_out, g_h)
         xp, dev = array_module(gates), backend_of(gates)
         hid = h_prev.shape[1]
         g_out = xp.ascontiguousarray(g_out)
         d_x, d_hw = xp.empty_like(gates), xp.empty_like(gates)  # gradients of xw and of h @ W_hh.T + b_hh
-        dh = xp.ascontiguousarray(g_h).copy()
+        dh = g_h.copy()  # the running state gradient (a C-ordered copy)
         tmp = xp.empty_like(dh)
         for start, b in time_order(ctx.steps, not ctx.reverse):
             args = (gates, hw_n, h_prev, g_out, dh, d_x, d_hw, start, b, hid)
