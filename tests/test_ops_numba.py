@@ -70,21 +70,23 @@ SETTINGS = settings(max_examples=25, deadline=None)
 @contextlib.contextmanager
 def thread_count(count: int) -> Iterator[None]:
     """minitorch on ``count`` threads, with even small inputs split over them (the parallel kernels, not their
-    serial twins); restored after."""
+    serial twins) and given to the kernels that leave small ones to their plain twins; restored after."""
     modules = (
         conv_numba, pool_numba, unary_numba, elementwise_numba, normalization_numba, recurrence_numba,
         cross_entropy_numba,
     )  # fmt: skip
-    before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules]
+    before = minitorch.get_num_threads(), [m.PARALLEL_WORK for m in modules], unary_numba.CLAMP_KERNEL_WORK
     minitorch.set_num_threads(count)
     for m in modules:
         m.PARALLEL_WORK = 0
+    unary_numba.CLAMP_KERNEL_WORK = 0  # clamp's kernel even where its forward would be the plain twin's passes
     try:
         yield
     finally:
         minitorch.set_num_threads(before[0])
         for m, work in zip(modules, before[1]):
             m.PARALLEL_WORK = work
+        unary_numba.CLAMP_KERNEL_WORK = before[2]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from ..backend import backend_of, elementwise
 from ..backend.fp_errors import restore, silence
 from . import anomaly
 from .function import AccumulateGrad, BackwardNode, Context, Function, Node, grad_accumulator, is_tensor, wrap
-from .grad_mode import enable_grad, no_grad
+from .grad_mode import thread_modes
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -255,7 +255,10 @@ def execute(
     # Whether an op may add a leaf's gradient into its .grad itself (``_apply_offering``): only where .grad is
     # what receives the gradients and nothing inspects them on the way (anomaly mode's check, a node's post hooks).
     adding = capture is None and not graph and not check
-    with enable_grad() if graph else no_grad():
+    modes = thread_modes
+    was_enabled = modes.enabled
+    modes.enabled = graph  # (enable_grad() or no_grad(), set directly: a backward pass is one block)
+    try:
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None]
@@ -310,6 +313,8 @@ def execute(
                 if left == 0:
                     ready.append(child)
             input_grads = g = None  # drop these references: a leaf may then take its gradient without a copy
+    finally:
+        modes.enabled = was_enabled
     return captured if capture is not None else None
 
 

@@ -53,6 +53,7 @@ class FunctionBase:
     # Argument positions that, given a Python number, still get an edge (None, 0), as torch's graph shows
     # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
     scalar_edges: tuple = ()
+    _scalar_edges_end = 0  # one past the last of them: tensors at 0..n-1 with n at least this need no extra edge
     # The kind's node class and the suffix of its node names (torch: ``MulBackward0``, ``MyFnBackward``).
     _node_base: type = BackwardNode
     _node_suffix = "Backward0"
@@ -60,6 +61,7 @@ class FunctionBase:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._scalar_edges_end = max(cls.scalar_edges) + 1 if cls.scalar_edges else 0
         name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
         cls._node_cls = type(name, (cls._node_base,), {"__slots__": (), "_function": cls})
 
@@ -73,6 +75,7 @@ class FunctionBase:
 
     @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list, args: Any = (), raw_outs: Any = ()) -> None:
+        # The hot path of every recorded op: plain loops and prebuilt tuples (each line here runs per op call).
         node: BackwardNode = _new_object(cls._node_cls)  # Node.__init__, spelled out (a node per recorded op)
         node._pre_hooks = node._post_hooks = ()
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
@@ -82,18 +85,24 @@ class FunctionBase:
         meta = []
         for _, t in tensors:
             if not t._requires_grad:
-                edges.append((None, 0))
-            elif t.grad_fn is not None:
-                edges.append((t.grad_fn, t._output_nr))
-            else:  # a leaf: its accumulator (the leaf holds it weakly, the graph strongly)
-                acc = t._accumulator
-                acc = acc() if acc is not None else None
-                edges.append((acc if acc is not None else grad_accumulator(t), 0))
+                edges.append(_NO_EDGE)
+            else:
+                fn = t.grad_fn
+                if fn is not None:
+                    edges.append((fn, t._output_nr))
+                else:  # a leaf: its accumulator (the leaf holds it weakly, the graph strongly)
+                    acc = t._accumulator
+                    acc = acc() if acc is not None else None
+                    edges.append((acc if acc is not None else grad_accumulator(t), 0))
             d = t._data
             meta.append((d.shape, d.dtype))
         n_args = len(ctx.needs_input_grad)
-        if len(tensors) == n_args:  # all arguments tensors (the common op): positions 0..n-1, no number's edge
-            node._input_positions = _POSITIONS[n_args] if n_args < len(_POSITIONS) else tuple(range(n_args))
+        n_tensors = len(tensors)
+        if n_tensors == n_args:  # all arguments tensors (the common op): positions 0..n-1, no number's edge
+            node._input_positions = _POSITIONS[n_args] if n_args < _N_POSITIONS else tuple(range(n_args))
+        elif tensors[-1][0] == n_tensors - 1 and cls._scalar_edges_end <= n_tensors and n_tensors < _N_POSITIONS:
+            # the tensors first, then constants no edge is kept for (clamp's bounds, a - b's alpha): 0..n-1
+            node._input_positions = _POSITIONS[n_tensors]
         else:
             positions = []
             for i, _ in tensors:
@@ -109,8 +118,9 @@ class FunctionBase:
         if len(outs) == 1 and not skip:  # the common op: one output, all of it differentiable
             o = outs[0]
             d = o._data
-            node._output_meta = ((d.shape, d.dtype, _CPU if type(d) is _HOST else backend.device_of(d)),)
-            if d.dtype.kind == "f":
+            dt = d.dtype
+            node._output_meta = ((d.shape, dt, _CPU if type(d) is _HOST else backend.device_of(d)),)
+            if dt.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
         else:
@@ -255,6 +265,8 @@ def _output_meta(d: Any) -> tuple:
 
 
 _POSITIONS = tuple(tuple(range(n)) for n in range(9))
+_N_POSITIONS = len(_POSITIONS)
+_NO_EDGE = (None, 0)  # the edge of an argument that needs no gradient (shared: edges are never changed)
 _CPU = backend.CPU
 _HOST = HOST.array_type
 _new_object = object.__new__

@@ -9,16 +9,25 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_state = threading.local()
+
+class _ThreadModes(threading.local):
+    """This thread's modes. Class attributes are the defaults every thread starts with, so reading one is a
+    plain attribute look-up (ops read ``enabled`` on every call: ``state.enabled``, not a function call)."""
+
+    enabled = True
+    inference = False
+
+
+thread_modes = _ThreadModes()
 
 
 def is_grad_enabled() -> bool:
     """True when new operations are recorded for backward."""
-    return getattr(_state, "enabled", True)
+    return thread_modes.enabled
 
 
 def _set_enabled(mode: bool) -> None:
-    _state.enabled = bool(mode)
+    thread_modes.enabled = bool(mode)
 
 
 class _GradMode:
@@ -102,7 +111,7 @@ inference_threads = 0
 
 def is_inference_mode_enabled() -> bool:
     """True inside ``inference_mode()`` (on this thread)."""
-    return getattr(_state, "inference", False)
+    return thread_modes.inference
 
 
 def _set_inference(mode: bool) -> None:
@@ -110,7 +119,7 @@ def _set_inference(mode: bool) -> None:
     was = is_inference_mode_enabled()
     if mode != was:
         inference_threads += 1 if mode else -1
-        _state.inference = mode
+        thread_modes.inference = mode
 
 
 class inference_mode(_GradMode):

@@ -148,7 +148,7 @@ def _saved_ref(value: Any, outs: list, node: Any = None, args: Any = (), raw_out
     becomes a new 0-d array in its tensor).
     """
     if type(value) in _NUMBERS:  # a Python number: a constant of the op
-        return _SavedRef(value, None, constant=True)
+        return _untracked_ref(value, True)
     nr = 0
     for t in outs:
         if value is t or value is t._data or (nr < len(raw_outs) and value is raw_outs[nr]):
@@ -158,8 +158,19 @@ def _saved_ref(value: Any, outs: list, node: Any = None, args: Any = (), raw_out
         return _SavedRef(value, value._counter, value)
     for a in args:  # a loop, not any(): this runs for every mask and cache an op saves
         if value is a:
-            return _SavedRef(value, None, constant=True)
-    return _SavedRef(value, None)
+            return _untracked_ref(value, True)
+    return _untracked_ref(value, False)
+
+
+def _untracked_ref(value: Any, constant: bool) -> _SavedRef:
+    """``_SavedRef(value, None, constant=constant)``: a value with no version to check (a mask, an intermediate,
+    a constant argument), built without ``__init__``'s keyword handling (most recorded ops save one)."""
+    ref = _new_object(_SavedRef)
+    ref.value = value
+    ref.counter = ref.owner = ref.producer = ref.input_pos = None
+    ref.version = 0
+    ref.constant = constant
+    return ref
 
 
 _SAVED_NONE = _SavedRef(None, None)

@@ -19,7 +19,7 @@ from typing import Any, Union
 
 from .. import backend, creation, dtypes
 from ..autograd.function import Context, FunctionBase, check_same_device
-from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.grad_mode import thread_modes
 from ..backend import HOST, Array, array_module
 from ..backend.fp_errors import restore, silence
 from ..tensor import Tensor
@@ -68,11 +68,11 @@ class Op(FunctionBase):
             restore(quiet)
         if isinstance(raw_out, tuple):
             outs = [Tensor._wrap(r) for r in raw_out]
-            if True in needs and is_grad_enabled():
+            if True in needs and thread_modes.enabled:
                 cls._record(ctx, tensors, outs, raw, raw_out)
             return tuple(outs)
         out = Tensor._wrap(raw_out)
-        if True in needs and is_grad_enabled():
+        if True in needs and thread_modes.enabled:  # (is_grad_enabled(), without the call)
             cls._record(ctx, tensors, [out], raw, (raw_out,))
         return out
 
