@@ -3,8 +3,8 @@
 The methods here are thin: arithmetic and shape methods call the functions in
 ``minitorch.ops``, which record the graph through ``Op.apply``. This file
 holds what belongs to the tensor itself: identity, metadata, the version counter and
-autograd's attributes; its methods come from four mixins (``tensor_operators``, ``tensor_methods``,
-``tensor_inplace``, ``tensor_convert``).
+autograd's attributes; its methods come from mixins (``tensor_autograd``: requires_grad, .grad, backward
+and hooks; ``tensor_operators``, ``tensor_methods``, ``tensor_math``, ``tensor_inplace``, ``tensor_convert``).
 
 The library's one import cycle ends here. The ops and the creation functions build on
 Tensor and import this module; Tensor's methods call them. So this module imports them
@@ -15,17 +15,24 @@ mixins. Every other import in the library points one way
 
 from __future__ import annotations
 
-import builtins
-import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar, SupportsIndex
 
 import numpy as np
 
-from . import backend, dtypes, tensor_convert, tensor_inplace, tensor_math, tensor_methods, tensor_operators
+from . import (
+    backend,
+    dtypes,
+    tensor_autograd,
+    tensor_convert,
+    tensor_inplace,
+    tensor_math,
+    tensor_methods,
+    tensor_operators,
+)
 from ._tensor_str import tensor_repr
-from .autograd import engine, grad_mode
 from .autograd import function as autograd_function
+from .autograd import grad_mode
 from .size import Size
 
 _NDARRAY = np.ndarray
@@ -42,6 +49,7 @@ class _Version:
 
 
 class Tensor(
+    tensor_autograd.AutogradMethods,
     tensor_inplace.InplaceMethods,
     tensor_operators.OperatorMethods,
     tensor_methods.TensorMethods,
@@ -188,73 +196,6 @@ class Tensor(
         return (self._base if self._base is not None else self)._inference
 
     @property
-    def is_leaf(self) -> bool:
-        return self.grad_fn is None
-
-    @property
-    def requires_grad(self) -> bool:
-        return self._requires_grad
-
-    @requires_grad.setter
-    def requires_grad(self, value: bool) -> None:
-        if value and not self.dtype.is_floating_point:
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-        if not value and self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to "
-                "use a computed variable in a subgraph that doesn't require differentiation "
-                "use var_no_grad = var.detach()."
-            )
-        self._requires_grad = bool(value)
-
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place and return self."""
-        self.requires_grad = requires_grad
-        return self
-
-    @property
-    def grad(self) -> Tensor | None:
-        """The gradient accumulated by backward (None until then)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Tensor | None) -> None:
-        # torch refuses a gradient that backward could not accumulate into: another type, dtype, device or size.
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(
-                    f"assigned grad expected to be a Tensor or None but got grad of type {_type_name(value)}"
-                )
-            if value is self:
-                raise RuntimeError("can't assign Variable as its own grad")
-            if value.dtype is not self.dtype:
-                raise RuntimeError(
-                    f"attempting to assign a gradient with dtype '{dtypes.CPP_TYPE_NAMES[value.dtype.name]}' to a tensor "
-                    f"with grad_dtype '{self.dtype._scalar_name}'. The gradient must match "
-                    "the tensor's grad_dtype (defaults to the tensor's dtype)."
-                )
-            here, there = self.device, value.device
-            if here.type != there.type:
-                raise RuntimeError(
-                    f"attempting to assign a gradient with device type '{there.type}' to a tensor with "
-                    f"device type '{here.type}'. Please ensure that the gradient and the tensor are "
-                    "on the same device"
-                )
-            if here != there:
-                raise RuntimeError(
-                    f"attempting to assign a gradient located on device with index '{there.index}' to "
-                    f"a tensor located on device with index '{here.index}'. Please ensure that the "
-                    "gradient and the tensor are on the same device"
-                )
-            if value._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
-                    f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
-                    "tensor are the same size"
-                )
-        self._grad = value
-
-    @property
     def data(self) -> Tensor:
         """A detached alias sharing memory (its in-place writes are not tracked by autograd)."""
         t = Tensor._wrap(self._data)
@@ -263,7 +204,7 @@ class Tensor(
     @data.setter
     def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {_type_name(value)}")
+            raise TypeError(f"Variable data has to be a tensor, but got {tensor_autograd.type_name(value)}")
         self._data = value._data
 
     @property
@@ -370,74 +311,6 @@ class Tensor(
         memo[id(self)] = t
         return t
 
-    # --------------------------------------------------------------- autograd
-    def backward(
-        self,
-        gradient: Any = None,
-        retain_graph: builtins.bool | None = None,
-        create_graph: builtins.bool = False,
-        inputs: Any = None,
-    ) -> None:
-        """Accumulate this tensor's gradient into the graph's leaves (see ``autograd.backward``)."""
-        engine.backward(self, gradient, retain_graph, create_graph, inputs)
-
-    def detach(self) -> Tensor:
-        """A tensor sharing data and version counter, cut from the graph."""
-        t = Tensor._wrap(self._data)
-        t._counter = self._counter
-        return t
-
-    def detach_(self) -> Tensor:
-        if self._base is not None and self._base.requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
-        self.grad_fn = None
-        self._requires_grad = False
-        return self
-
-    def register_hook(self, hook: Callable) -> _RemovableHandle:
-        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a replacement."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is None:
-            if not isinstance(self._hooks, list):
-                self._hooks = []
-            hooks = self._hooks
-        else:
-            hooks = self.grad_fn.tensor_hooks(self._output_nr)
-        hooks.append(hook)
-        return _RemovableHandle(hooks, hook)
-
-    def register_post_accumulate_grad_hook(self, hook: Callable) -> _RemovableHandle:
-        """Call ``hook(tensor)`` after backward has accumulated a gradient into this leaf's ``.grad``."""
-        if not self.requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-        if not isinstance(self._post_accumulate_hooks, list):
-            self._post_accumulate_hooks = []
-        self._post_accumulate_hooks.append(hook)
-        return _RemovableHandle(self._post_accumulate_hooks, hook)
-
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` on this non-leaf tensor after backward."""
-        if not self.requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
-            return
-        ref = weakref.ref(self)
-
-        def keep(grad: Tensor) -> None:
-            t = ref()
-            if t is not None:
-                t.grad = Tensor._wrap(grad._data.copy()) if t.grad is None else t.grad + grad
-
-        self.register_hook(keep)
-        self._retains_grad = True
-
-    @property
-    def retains_grad(self) -> builtins.bool:
-        return self._retains_grad
-
     def __setitem__(self, index: Any, value: Any) -> None:
         _ops.setitem(self, index, value)
 
@@ -445,27 +318,10 @@ class Tensor(
         return _ops.getitem(self, index)
 
 
-class _RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` takes the hook off again."""
-
-    def __init__(self, hooks: list, hook: Callable) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-
 def _rebuild(array: np.ndarray, requires_grad: bool, device: str) -> Tensor:
     t = Tensor._wrap(backend.to_device(array, backend.as_device(device)))
     t._requires_grad = requires_grad
     return t
-
-
-def _type_name(value: Any) -> str:
-    """A value's type as torch's messages name it: ``list``, ``numpy.ndarray``."""
-    kind = type(value)
-    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
 
 
 Tensor._legacy_dtype = dtypes.float32  # (the legacy constructors: tensor_legacy.py)
