@@ -176,6 +176,18 @@ class MathMethods:
     def matrix_power(self, n: int) -> Any:
         return _ops.matrix_power(self, n)
 
+    def inverse(self) -> Any:
+        return _ops.inverse(self)
+
+    def det(self) -> Any:
+        return _ops.det(self)
+
+    def logdet(self) -> Any:
+        return _ops.logdet(self)
+
+    def slogdet(self) -> Any:
+        return _ops.slogdet(self)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

@@ -61,6 +61,11 @@ def grid(k: int) -> Callable:
     return lambda a: np.round(a / 0.03) * 0.03 + 0.01 * k
 
 
+def regular(a: np.ndarray) -> np.ndarray:
+    """A batch of square matrices made diagonally dominant: invertible and well-conditioned."""
+    return a + (a.shape[-1] + 0.5) * np.eye(a.shape[-1])
+
+
 def probabilities(a: np.ndarray) -> np.ndarray:
     return 0.1 + 0.8 * (a + 1) / 2
 
@@ -284,6 +289,25 @@ CASES: list = [
     ("bmm", lambda lib, a, b: lib.bmm(a, b) ** 2, arrays((2, 2, 3), (2, 3, 2))),
     ("linear", lambda lib, x, w, b: lib.nn.functional.linear(x, w, b) ** 2, arrays((4, 3), (2, 3), (2,))),
     ("linear_3d_no_bias", lambda lib, x, w: lib.nn.functional.linear(x, w) ** 2, arrays((2, 2, 3), (2, 3))),
+    # factorisations (decompositions.py), on diagonally dominant matrices (invertible, well-conditioned)
+    ("inv", lambda lib, a: lib.linalg.inv(a) * a, arrays((2, 3, 3), domains=regular)),
+    (
+        "det_slogdet_logdet",
+        lambda lib, a: lib.linalg.det(a) + lib.linalg.slogdet(a)[1] * lib.logdet(a),
+        arrays((3, 3), domains=regular),
+    ),
+    ("solve", lambda lib, a, b: lib.linalg.solve(a, b) * b, arrays((2, 3, 3), (3, 2), domains=(regular, real))),
+    ("solve_vector", lambda lib, a, b: lib.linalg.solve(a, b) * b, arrays((3, 3), (3,), domains=(regular, real))),
+    (
+        "solve_right",
+        lambda lib, a, b: lib.linalg.solve(a, b, left=False) * b,
+        arrays((3, 3), (2, 3), domains=(regular, real)),
+    ),
+    (
+        "cholesky",
+        lambda lib, a: lib.linalg.cholesky(a @ a.mT + 3 * a.new_ones(3).diag(), upper=True) * a,
+        arrays((3, 3)),
+    ),
     # shapes and layouts
     ("view_reshape", lambda lib, x: (x * x).reshape(3, 2).view(-1) ** 2, arrays((2, 3))),
     ("unsafe_view", lambda lib, x: (x * x).t().reshape(6) ** 2, arrays((2, 3))),

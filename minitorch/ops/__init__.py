@@ -75,6 +75,17 @@ from .conv_transpose import conv_transpose2d
 from .counting import bincount, histc, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff, logcumsumexp, trapezoid
+from .decompositions import (
+    det,
+    inverse,
+    linalg_cholesky,
+    linalg_det,
+    linalg_inv,
+    linalg_slogdet,
+    linalg_solve,
+    logdet,
+    slogdet,
+)
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .elementary import (

@@ -12,6 +12,7 @@ from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import mul
 from .base import Op, check_broadcast, matrix_product, namespace_of
+from .decompositions import linalg_inv
 from .linalg import matmul
 from .shape import permute
 
@@ -231,14 +232,15 @@ ger = outer
 
 
 def matrix_power(input: Tensor, n: int) -> Tensor:
-    """The ``n``-th power of a (batch of) square matrices by repeated products, in torch's order (``n`` >= 0)."""
+    """The ``n``-th power of a (batch of) square matrices by repeated products, in torch's order; a negative ``n``
+    is that power of the inverse (``linalg.inv``, as torch computes it)."""
     if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
         rows, cols = (input.shape[-2], input.shape[-1]) if input.ndim >= 2 else (1, input.numel())
         raise RuntimeError(
             f"linalg.matrix_power: A must be batches of square matrices, but they are {rows} by {cols} matrices"
         )
     if n < 0:
-        raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse: not in minitorch")
+        return matrix_power(linalg_inv(input), -n)
     if n == 0:  # the identity, as a copy into the input's clone (torch's CopyBackwards: zero gradient)
         eye = creation.eye(input.shape[-1], dtype=input.dtype, device=input.device)
         return input.clone().copy_(eye.expand(*input.shape))

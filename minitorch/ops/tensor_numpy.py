@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from ..backend import array_module, device_of, is_array
 from ..tensor import Tensor
-from . import cumulative, elementary, join, linalg, reduce, selection, shape, unary
+from . import cumulative, decompositions, elementary, join, matrix, reduce, selection, shape, unary
+from . import linalg as matrix_products
 from .base import as_tensor
 
 
@@ -179,4 +181,13 @@ def take(a: Any, index: int, axis: int) -> Any:
 
 # ------------------------------------------------------------------ products
 def matmul(a: Any, b: Any) -> Any:
-    return linalg.matmul(a, b)
+    return matrix_products.matmul(a, b)
+
+
+def tril(a: Any, k: int = 0) -> Any:
+    """The lower triangle of each matrix (below the ``k``-th diagonal), zeros above."""
+    return matrix.tril(a, k) if isinstance(a, Tensor) else array_module(a).tril(a, k)
+
+
+# numpy.linalg's functions that backwards use, on batches of matrices (differentiable on tensors)
+linalg = SimpleNamespace(inv=decompositions.inverse_matrices, solve=decompositions.solve_matrices)
