@@ -372,7 +372,8 @@ class CudaBackend(Backend):
         dtype, args = prepare_launch(kernel, grid, block, args, shared_mem, cupy.ndarray)
         if kernel.table_rows() is not None:
             args = tuple(a.struct(lambda x: x.data.ptr) if isinstance(a, TensorTable) else a for a in args)
-        key = (kernel, dtype, cupy.cuda.runtime.getDevice())
+        # (one GPU: its index without asking the runtime, on every launch of an eager step)
+        key = (kernel, dtype, 0 if self._sole is not None else cupy.cuda.runtime.getDevice())
         fn = self._functions.get(key)
         if fn is None:
             module = cupy.RawModule(code=kernel.source(dtype), options=("--std=c++17",))
