@@ -1,7 +1,8 @@
 """``minitorch.linalg``, as ``torch.linalg``: the norms (``vector_norm``, ``matrix_norm``, ``norm``), ``cross``, and
-what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails).
+what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails), and
+the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``.
 
-The functions are the ops of ``minitorch/ops/norms.py``, ``products.py`` and ``decompositions.py``; ``linalg.norm`` is
+The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``decompositions.py`` and ``spectral.py``; ``linalg.norm`` is
 ``torch.linalg.norm`` (a vector or a matrix norm by ``ord`` and ``dim``), not the older ``torch.norm``.
 """
 
@@ -10,10 +11,16 @@ from __future__ import annotations
 from .ops import linalg_cholesky as cholesky
 from .ops import linalg_cross as cross
 from .ops import linalg_det as det
+from .ops import linalg_eigh as eigh
+from .ops import linalg_eigvalsh as eigvalsh
 from .ops import linalg_inv as inv
+from .ops import linalg_matrix_rank as matrix_rank
 from .ops import linalg_norm as norm
+from .ops import linalg_pinv as pinv
 from .ops import linalg_slogdet as slogdet
 from .ops import linalg_solve as solve
+from .ops import linalg_svd as svd
+from .ops import linalg_svdvals as svdvals
 from .ops import matrix_norm, matrix_power, vector_norm
 from .ops.decompositions import LinAlgError
 
@@ -22,11 +29,17 @@ __all__ = [
     "cholesky",
     "cross",
     "det",
+    "eigh",
+    "eigvalsh",
     "inv",
     "matrix_norm",
     "matrix_power",
+    "matrix_rank",
     "norm",
+    "pinv",
     "slogdet",
     "solve",
+    "svd",
+    "svdvals",
     "vector_norm",
 ]

@@ -188,6 +188,12 @@ class MathMethods:
     def slogdet(self) -> Any:
         return _ops.slogdet(self)
 
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return _ops.svd(self, some, compute_uv)
+
+    def pinverse(self, rcond: float = 1e-15) -> Any:
+        return _ops.pinverse(self, rcond)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

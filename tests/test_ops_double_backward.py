@@ -66,6 +66,14 @@ def regular(a: np.ndarray) -> np.ndarray:
     return a + (a.shape[-1] + 0.5) * np.eye(a.shape[-1])
 
 
+def separated(a: np.ndarray) -> np.ndarray:
+    """0.1 * ``a`` plus 1, 2, ... on the diagonal: distinct singular values (and eigenvalues, made symmetric)."""
+    out = 0.1 * a
+    k = min(out.shape[-2:])
+    out[..., range(k), range(k)] += np.arange(1, k + 1)
+    return out
+
+
 def probabilities(a: np.ndarray) -> np.ndarray:
     return 0.1 + 0.8 * (a + 1) / 2
 
@@ -308,6 +316,12 @@ CASES: list = [
         lambda lib, a: lib.linalg.cholesky(a @ a.mT + 3 * a.new_ones(3).diag(), upper=True) * a,
         arrays((3, 3)),
     ),
+    # spectral.py, on matrices of distinct singular values and eigenvalues (functions of the vectors' signs left out)
+    ("eigh", lambda lib, a: [p * p for p in lib.linalg.eigh(a + a.mT)], arrays((2, 3, 3), domains=separated)),
+    ("eigvalsh", lambda lib, a: lib.linalg.eigvalsh(a + a.mT, UPLO="U") ** 2, arrays((3, 3), domains=separated)),
+    ("svd", lambda lib, a: [p * p for p in lib.linalg.svd(a, full_matrices=False)], arrays((4, 3), domains=separated)),
+    ("svdvals", lambda lib, a: lib.linalg.svdvals(a) ** 2, arrays((2, 3), domains=separated)),
+    ("pinv", lambda lib, a: lib.linalg.pinv(a) * 2, arrays((3, 2), domains=separated)),
     # shapes and layouts
     ("view_reshape", lambda lib, x: (x * x).reshape(3, 2).view(-1) ** 2, arrays((2, 3))),
     ("unsafe_view", lambda lib, x: (x * x).t().reshape(6) ** 2, arrays((2, 3))),

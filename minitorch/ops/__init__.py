@@ -241,6 +241,16 @@ from .shape import (
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, nanmedian, searchsorted, sort, topk
 from .special_functions import entr, log_ndtr, ndtr, ndtri
+from .spectral import (
+    linalg_eigh,
+    linalg_eigvalsh,
+    linalg_matrix_rank,
+    linalg_pinv,
+    linalg_svd,
+    linalg_svdvals,
+    pinverse,
+    svd,
+)
 from .statistics import corrcoef, cov, nanquantile, quantile
 from .unary import (
     abs,
