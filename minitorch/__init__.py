@@ -287,6 +287,7 @@ from .ops import (
     pow,
     prelu,
     prod,
+    qr,
     quantile,
     rad2deg,
     ravel,

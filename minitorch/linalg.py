@@ -1,8 +1,8 @@
 """``minitorch.linalg``, as ``torch.linalg``: the norms (``vector_norm``, ``matrix_norm``, ``norm``), ``cross``, and
 what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails), and
-the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``.
+the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``; ``qr`` and ``solve_triangular``.
 
-The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``decompositions.py`` and ``spectral.py``; ``linalg.norm`` is
+The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``decompositions.py``, ``spectral.py`` and ``triangular.py``; ``linalg.norm`` is
 ``torch.linalg.norm`` (a vector or a matrix norm by ``ord`` and ``dim``), not the older ``torch.norm``.
 """
 
@@ -17,8 +17,10 @@ from .ops import linalg_inv as inv
 from .ops import linalg_matrix_rank as matrix_rank
 from .ops import linalg_norm as norm
 from .ops import linalg_pinv as pinv
+from .ops import linalg_qr as qr
 from .ops import linalg_slogdet as slogdet
 from .ops import linalg_solve as solve
+from .ops import linalg_solve_triangular as solve_triangular
 from .ops import linalg_svd as svd
 from .ops import linalg_svdvals as svdvals
 from .ops import matrix_norm, matrix_power, vector_norm
@@ -37,8 +39,10 @@ __all__ = [
     "matrix_rank",
     "norm",
     "pinv",
+    "qr",
     "slogdet",
     "solve",
+    "solve_triangular",
     "svd",
     "svdvals",
     "vector_norm",

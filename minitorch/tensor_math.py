@@ -194,6 +194,9 @@ class MathMethods:
     def pinverse(self, rcond: float = 1e-15) -> Any:
         return _ops.pinverse(self, rcond)
 
+    def qr(self, some: bool = True) -> Any:
+        return _ops.qr(self, some)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

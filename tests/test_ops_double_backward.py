@@ -67,8 +67,10 @@ def regular(a: np.ndarray) -> np.ndarray:
 
 
 def separated(a: np.ndarray) -> np.ndarray:
-    """0.1 * ``a`` plus 1, 2, ... on the diagonal: distinct singular values (and eigenvalues, made symmetric)."""
-    out = 0.1 * a
+    """0.1 * ``a`` plus 1, 2, ... on the diagonal and small dense values: distinct singular values (and eigenvalues,
+    made symmetric), and no column exactly zero below its diagonal (where Householder's QR jumps)."""
+    rows, cols = np.indices(a.shape[-2:])
+    out = 0.1 * a + 0.05 / (1 + rows + 2 * cols)
     k = min(out.shape[-2:])
     out[..., range(k), range(k)] += np.arange(1, k + 1)
     return out
@@ -322,6 +324,14 @@ CASES: list = [
     ("svd", lambda lib, a: [p * p for p in lib.linalg.svd(a, full_matrices=False)], arrays((4, 3), domains=separated)),
     ("svdvals", lambda lib, a: lib.linalg.svdvals(a) ** 2, arrays((2, 3), domains=separated)),
     ("pinv", lambda lib, a: lib.linalg.pinv(a) * 2, arrays((3, 2), domains=separated)),
+    # triangular.py
+    ("qr", lambda lib, a: [p * p for p in lib.linalg.qr(a)], arrays((2, 4, 3), domains=separated)),
+    ("qr_wide", lambda lib, a: [p * p for p in lib.linalg.qr(a)], arrays((2, 4), domains=separated)),
+    (
+        "solve_triangular",
+        lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True, left=False) * b,
+        arrays((3, 3), (2, 3), domains=(regular, real)),
+    ),
     # shapes and layouts
     ("view_reshape", lambda lib, x: (x * x).reshape(3, 2).view(-1) ** 2, arrays((2, 3))),
     ("unsafe_view", lambda lib, x: (x * x).t().reshape(6) ** 2, arrays((2, 3))),

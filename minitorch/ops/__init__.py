@@ -252,6 +252,7 @@ from .spectral import (
     svd,
 )
 from .statistics import corrcoef, cov, nanquantile, quantile
+from .triangular import linalg_qr, linalg_solve_triangular, qr
 from .unary import (
     abs,
     absolute,

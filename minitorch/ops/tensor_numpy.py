@@ -189,5 +189,10 @@ def tril(a: Any, k: int = 0) -> Any:
     return matrix.tril(a, k) if isinstance(a, Tensor) else array_module(a).tril(a, k)
 
 
+def triu(a: Any, k: int = 0) -> Any:
+    """The upper triangle of each matrix (above the ``k``-th diagonal), zeros below."""
+    return matrix.triu(a, k) if isinstance(a, Tensor) else array_module(a).triu(a, k)
+
+
 # numpy.linalg's functions that backwards use, on batches of matrices (differentiable on tensors)
 linalg = SimpleNamespace(inv=decompositions.inverse_matrices, solve=decompositions.solve_matrices)

@@ -1,0 +1,222 @@
+"""Orthogonal and triangular factors: linalg.qr (and the older torch.qr), and solving with triangular matrices
+(linalg.solve_triangular), with torch's gradients.
+
+QR is the array module's Householder factorisation over batches (LAPACK's geqrf on the host: R's diagonal signs
+as torch's). Its gradient for A = QR (m >= n, reduced):
+
+    gA = [gQ + Q (triu(M) + tril(M^T, -1))] R^-T,   M = gR R^T - Q^T gQ,
+
+and for m < n the same on the leading square block, the rest reaching A through R's trailing columns Q^T Y.
+A triangular solve runs as a general solve on the triangle (LAPACK's LU, which pivots nothing away from a
+triangle's diagonal); where that diagonal has a zero it substitutes row by row instead, giving inf and NaN
+as torch's trsm does rather than an error.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from .. import dtypes
+from ..autograd.function import Context
+from ..backend import Array, array_module
+from ..tensor import Tensor
+from .base import Op, matrix_product, namespace_of, to_dtype
+from .decompositions import _eye_like, _mT
+
+__all__ = ["linalg_qr", "linalg_solve_triangular", "qr"]
+
+_QrResult = collections.namedtuple("_QrResult", ["Q", "R"])
+
+
+class ReturnQr(_QrResult):
+    """``(Q, R)`` as torch.return_types names and prints it."""
+
+    _op = "linalg_qr"
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._op}(\nQ={self.Q!r},\nR={self.R!r})"
+
+
+class _ReturnLegacyQr(ReturnQr):
+    _op = "qr"
+
+
+# ------------------------------------------------------------------ triangular solves
+def _triangle(a: Any, upper: bool, unitriangular: bool) -> Any:
+    """The triangle of each matrix that a triangular solve reads (with ones on the diagonal: ``unitriangular``)."""
+    xp = namespace_of(a)
+    t = xp.triu(a) if upper else xp.tril(a)
+    if unitriangular:
+        eye = _eye_like(a)
+        t = xp.where(eye != 0, eye, t)
+    return t
+
+
+def _substitute(t: Array, b: Array, upper: bool) -> Array:
+    """T X = B by substitution, row by row (a zero on T's diagonal gives inf and NaN, as torch's trsm)."""
+    xp = array_module(t, b)
+    n = t.shape[-1]
+    x = xp.zeros(b.shape, dtype=b.dtype)
+    for i in reversed(range(n)) if upper else range(n):  # (rows: each step works on whole batches)
+        done = x[..., i + 1 :, :] if upper else x[..., :i, :]
+        known = t[..., i, i + 1 :] if upper else t[..., i, :i]
+        x[..., i, :] = (b[..., i, :] - matrix_product(known[..., None, :], done)[..., 0, :]) / t[..., i, i : i + 1]
+    return x
+
+
+def _solve_triangle(t: Array, b: Array, upper: bool) -> Array:
+    """T^-1 B for triangular T (batches broadcasting)."""
+    xp = array_module(t, b)
+    batch = _broadcast(t.shape[:-2], b.shape[:-2])
+    t, b = xp.broadcast_to(t, batch + t.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:])
+    try:
+        return xp.linalg.solve(t, b)
+    except xp.linalg.LinAlgError:
+        return _substitute(t, b, upper)
+
+
+def _broadcast(sa: tuple, sb: tuple) -> tuple:
+    n = max(len(sa), len(sb))
+    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
+    return tuple(y if x == 1 else x for x, y in zip(sa, sb))
+
+
+class SolveTriangular(Op):
+    """X with A X = B (``left``) or X A = B, A read as its ``upper`` or lower triangle (``unitriangular``: ones
+    on its diagonal)."""
+
+    node_name = "LinalgSolveTriangularBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, a: Array, b: Array, upper: bool, left: bool, unitriangular: bool) -> Array:
+        xp = array_module(a, b)
+        ctx.upper, ctx.left, ctx.unitriangular = upper, left, unitriangular
+        t = _triangle(a, upper, unitriangular)
+        if left:
+            out = _solve_triangle(t, b, upper)
+        else:  # X A = B: A^T X^T = B^T, A^T triangular the other way
+            out = xp.swapaxes(_solve_triangle(xp.swapaxes(t, -1, -2), xp.swapaxes(b, -1, -2), not upper), -1, -2)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        a, x = ctx.saved_tensors
+        upper, left, unit = ctx.upper, ctx.left, ctx.unitriangular
+        # gB = A^-T G (left) or G A^-T; gA = -gB X^T (left) or -X^T gB, kept to the triangle A is read as
+        gb = SolveTriangular.call(_mT(a), grad, not upper, left, unit)
+        ga = -matrix_product(gb, _mT(x)) if left else -matrix_product(_mT(x), gb)
+        xp = namespace_of(ga)
+        ga = xp.triu(ga, 1 if unit else 0) if upper else xp.tril(ga, -1 if unit else 0)
+        needs = ctx.needs_input_grad
+        return (ga if needs[0] else None), (gb if needs[1] else None), None, None, None
+
+
+# ------------------------------------------------------------------ QR
+def _qr_gradient_tall(q: Any, r: Any, gq: Any, gr: Any) -> Any:
+    """The gradient of A = QR for m >= n (reduced; see the module's docstring)."""
+    xp = namespace_of(q, r, gq, gr)
+    m_ = matrix_product(gr, _mT(r)) - matrix_product(_mT(q), gq)
+    inner = xp.triu(m_) + xp.tril(_mT(m_), -1)
+    right = gq + matrix_product(q, inner)
+    # right @ R^-T: R (R^-T right^T)... as a triangular solve, R^T upper -> lower
+    return _mT(SolveTriangular.call(r, _mT(right), True, True, False))
+
+
+class Qr(Op):
+    """Q with orthonormal columns and upper-triangular R, A = QR (``mode``: reduced, complete or r)."""
+
+    node_name = "LinalgQrBackward0"
+
+    @staticmethod
+    def forward(ctx: Context, a: Array, mode: str) -> tuple:
+        xp = array_module(a)
+        ctx.mode = mode
+        if mode == "r":
+            r = xp.linalg.qr(a, mode="r")
+            return xp.zeros((0,), dtype=a.dtype), xp.ascontiguousarray(r)
+        q, r = xp.linalg.qr(a, mode=mode)
+        ctx.save_for_backward(q, r, a)
+        return q, r
+
+    @staticmethod
+    def backward(ctx: Context, gq: Array, gr: Array) -> tuple:
+        if ctx.mode == "r":
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            )
+        q, r, a = ctx.saved_tensors
+        m, n = a.shape[-2], a.shape[-1]
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.")
+        if m >= n:
+            return _qr_gradient_tall(q, r, gq, gr), None
+        # A = [X | Y]: X = Q U (the square case), Y = Q V, so V = Q^T Y reaches Q too
+        xp = namespace_of(q, r, gq, gr)
+        gu, gv = gr[..., :m], gr[..., m:]
+        y = a[..., m:]
+        gx = _qr_gradient_tall(q, r[..., :m], gq + matrix_product(y, _mT(gv)), gu)
+        return xp.concatenate([gx, matrix_product(q, gv)], axis=-1), None
+
+
+# ------------------------------------------------------------------ wrappers
+def linalg_qr(A: Tensor, mode: str = "reduced") -> ReturnQr:
+    """``torch.linalg.qr``: (Q, R) with ``A = Q @ R``, Q's columns orthonormal and R upper-triangular.
+
+    Args:
+        A: a (batch of) matrices.
+        mode: ``'reduced'`` (Q m x k, R k x n, k = min(m, n)), ``'complete'`` (Q m x m) or ``'r'`` (R alone; Q
+            empty, and no gradient).
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
+        )
+    if A.ndim < 2:
+        raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
+    dt = A.dtype
+    if not dt.is_floating_point:
+        raise RuntimeError(f"linalg.qr: Expected a floating point or complex tensor as input. Got {dt._scalar_name}")
+    if dt is dtypes.float16:
+        raise NotImplementedError(f"\"geqrf_cpu\" not implemented for '{dt._scalar_name}'")
+    return ReturnQr(*Qr.apply(A, mode))
+
+
+def qr(input: Tensor, some: bool = True) -> ReturnQr:
+    """``torch.qr`` (deprecated in torch for ``linalg.qr``): reduced (``some``) or complete."""
+    return _ReturnLegacyQr(*linalg_qr(input, "reduced" if some else "complete"))
+
+
+def linalg_solve_triangular(
+    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """``torch.linalg.solve_triangular``: X with ``A @ X = B`` (``left``) or ``X @ A = B``, A triangular.
+
+    Args:
+        A: a (batch of) square matrices, of which only the ``upper`` (or lower) triangle is read.
+        B: a (batch of) matrices; batch dimensions broadcast.
+        upper: read A's upper triangle (True) or its lower one.
+        left: solve A X = B (True) or X A = B.
+        unitriangular: take A's diagonal as ones (it is not read).
+    """
+    for name, t in (("A", A), ("B", B)):
+        if t.ndim < 2:
+            raise RuntimeError(f"linalg.solve_triangular: The input tensor {name} must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"linalg.solve_triangular: A must be batches of square matrices, but they are {A.shape[-2]} by "
+            f"{A.shape[-1]} matrices"
+        )
+    if not A.dtype.is_floating_point or A.dtype is dtypes.float16:
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{A.dtype._scalar_name}'")
+    if B.dtype is not A.dtype:  # torch solves in A's dtype (B converted, differentiably)
+        B = to_dtype(B, A.dtype)
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(
+            "linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
+        )
+    return SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
