@@ -23,7 +23,7 @@ from .ops import (
 from .ops import lgamma as gammaln
 from .ops import mvlgamma as multigammaln
 from .ops import sigmoid as expit
-from .ops.special_functions import entr, log_ndtr, ndtr, ndtri
+from .ops.special_functions import entr, log_ndtr, ndtr, ndtri, zeta
 
 psi = digamma
 
@@ -51,4 +51,5 @@ __all__ = [
     "sinc",
     "softmax",
     "xlogy",
+    "zeta",
 ]

@@ -185,6 +185,7 @@ CASES: list = [
     ("erf", lambda lib, x: lib.erf(x * 2) * x, one()),
     ("erfc_erfinv", lambda lib, x: lib.erfc(x * 2) * lib.erfinv(x * 0.9), one()),
     ("gamma", lambda lib, x: lib.lgamma(x) * lib.digamma(x) + lib.polygamma(2, x), one(positive)),
+    ("zeta", lambda lib, q: lib.special.zeta(lib.full_like(q, 2.5), q + 1.5) * q, one()),
     ("ldexp", lambda lib, x, y: lib.ldexp(x * x, y) * x, broadcast(2)),
     ("mvlgamma", lambda lib, x: lib.mvlgamma(x + 1.2, 3) * x, one(positive)),
     (

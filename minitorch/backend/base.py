@@ -217,6 +217,11 @@ class Backend:
         with self.quiet():
             return special.polygamma(self.xp, n, x)
 
+    def zeta(self, s: Any, q: Any) -> Any:
+        """The Hurwitz zeta function of two float arrays of one dtype, broadcasting (``special.py``)."""
+        with self.quiet():
+            return special.zeta(self.xp, s, q)
+
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
         """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""

@@ -161,9 +161,9 @@ def lgamma(xp: Any, x: Any) -> Any:
     return out.astype(x.dtype, copy=False)
 
 
-def hurwitz_zeta(xp: Any, s: float, q: Any) -> Any:
-    """zeta(s, q) = sum over k >= 0 of (q + k)^-s for s > 1 (float64): the first terms summed, then the
-    Euler-Maclaurin tail at q + shift; +inf at q = 0, -1, -2, ..."""
+def hurwitz_zeta(xp: Any, s: Any, q: Any) -> Any:
+    """zeta(s, q) = sum over k >= 0 of (q + k)^-s for s > 1 (a number, or an array broadcasting with ``q``; float64):
+    the first terms summed, then the Euler-Maclaurin tail at q + shift; +inf at q = 0, -1, -2, ..."""
     # q below 0 sums its way up to ZETA_SHIFT first (a read of the smallest q: one synchronisation on a GPU);
     # beyond MAX_TERMS terms the result is NaN rather than a loop of millions of steps.
     finite = xp.where(xp.isfinite(q), q, 0)
@@ -177,11 +177,25 @@ def hurwitz_zeta(xp: Any, s: float, q: Any) -> Any:
     rising, factorial, power = s, 2.0, a ** (-s - 1)
     for k, b in enumerate(_BERNOULLI, start=1):  # B_2k / (2k)! * s (s + 1) ... (s + 2k - 2) * a^(-s - 2k + 1)
         tail = tail + b * rising / factorial * power
-        rising *= (s + 2 * k - 1) * (s + 2 * k)
+        rising = rising * ((s + 2 * k - 1) * (s + 2 * k))  # (not in place: s may be the caller's array)
         factorial *= (2 * k + 1) * (2 * k + 2)
         power = power / (a * a)
     out = xp.where(q + shift < ZETA_SHIFT, xp.nan, total + tail)
     return xp.where((q <= 0) & (q == xp.floor(q)), xp.inf, out)
+
+
+def zeta(xp: Any, s: Any, q: Any) -> Any:
+    """The Hurwitz zeta function elementwise, as torch's (Cephes'): +inf at s = 1 and at q = 0, -1, ...; NaN for
+    s < 1, for a negative q with a fractional s, and at an infinite s or q; in the arrays' common dtype."""
+    dtype = xp.result_type(s, q)
+    s64, q64 = xp.broadcast_arrays(s.astype(xp.float64), q.astype(xp.float64))
+    finite = xp.isfinite(s64) & xp.isfinite(q64) & (s64 > 1)
+    out = hurwitz_zeta(xp, xp.where(finite, s64, 2.0), xp.where(finite, q64, 1.0))
+    out = xp.where((q64 < 0) & (q64 != xp.floor(q64)) & (s64 != xp.floor(s64)), xp.nan, out)
+    out = xp.where(finite, out, xp.nan)
+    out = xp.where((s64 == 1) | ((q64 <= 0) & (q64 == xp.floor(q64)) & (s64 >= 1)), xp.inf, out)
+    out = xp.where(xp.isnan(s64) | xp.isnan(q64) | xp.isinf(s64), xp.nan, out)
+    return out.astype(dtype, copy=False)
 
 
 def digamma(xp: Any, x: Any) -> Any:

@@ -240,7 +240,7 @@ from .shape import (
     view,
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, nanmedian, searchsorted, sort, topk
-from .special_functions import entr, log_ndtr, ndtr, ndtri
+from .special_functions import entr, log_ndtr, ndtr, ndtri, zeta
 from .spectral import (
     linalg_eigh,
     linalg_eigvalsh,

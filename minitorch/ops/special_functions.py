@@ -1,18 +1,20 @@
 """``torch.special``'s own functions beyond the elementwise ones minitorch has elsewhere: entr, ndtr, ndtri,
-log_ndtr, each with torch's node and gradient formula (``minitorch.special`` gathers the whole namespace)."""
+log_ndtr and zeta, each with torch's node and gradient formula (``minitorch.special`` gathers the whole namespace)."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
 from .arithmetic import mul_scalar
-from .base import Op, float_operand, namespace_of
+from .base import Op, check_broadcast, float_operand, namespace_of, prepare
 from .exponential import erf
 
-__all__ = ["entr", "log_ndtr", "ndtr", "ndtri"]
+__all__ = ["entr", "log_ndtr", "ndtr", "ndtri", "zeta"]
 
 _SQRT2 = math.sqrt(2.0)
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
@@ -70,6 +72,25 @@ class SpecialLogNdtr(Op):
         return grad * namespace_of(x, out).exp(-(x * x) / 2 - out - _LOG_SQRT_2PI)
 
 
+class SpecialZeta(Op):
+    """The Hurwitz zeta function zeta(x, q) = sum over k >= 0 of (q + k)^-x; its gradient in q is -x zeta(x + 1, q)
+    (torch has none in x)."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, q: Array) -> Array:
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, q if ctx.needs_input_grad[1] else None)
+        ref = x if isinstance(q, (int, float)) else q  # (a number may come as it is: the other's dtype holds it)
+        xp = array_module(ref)
+        return backend_of(ref).zeta(xp.asarray(x, dtype=ref.dtype), xp.asarray(q, dtype=ref.dtype))
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        if ctx.needs_input_grad[0]:
+            raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+        x, q = ctx.saved_tensors
+        return None, grad * -x * SpecialZeta.call(x + 1, q)
+
+
 def entr(input: Tensor) -> Tensor:
     """Elementwise entropy term -x log x (0 at 0, -inf for negative x)."""
     return SpecialEntr.apply(float_operand(input))
@@ -88,3 +109,13 @@ def ndtri(input: Tensor) -> Tensor:
 def log_ndtr(input: Tensor) -> Tensor:
     """log of the standard normal's CDF, exact far into the left tail."""
     return SpecialLogNdtr.apply(float_operand(input))
+
+
+def zeta(input: Any, other: Any) -> Tensor:
+    """``torch.special.zeta``: the Hurwitz zeta function of ``input`` (the exponent) and ``other`` (the shift),
+    elementwise, broadcasting; either may be a number; integers are computed in the default float dtype."""
+    x, q, dt = prepare(input, other)
+    if not dt.is_floating_point:
+        x, q, dt = prepare(input, other, dtype=dtypes.get_default_dtype())
+    check_broadcast(x, q)
+    return SpecialZeta.apply(x, q)
