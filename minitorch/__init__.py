@@ -245,6 +245,7 @@ from .ops import (
     masked_scatter,
     masked_select,
     matmul,
+    matrix_exp,
     matrix_power,
     max,
     max_pool1d,

@@ -1,20 +1,27 @@
 """``minitorch.linalg``, as ``torch.linalg``: the norms (``vector_norm``, ``matrix_norm``, ``norm``), ``cross``, and
 what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails), and
-the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``; ``qr`` and ``solve_triangular``.
+the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``; ``qr`` and ``solve_triangular``;
+and what is built on them: ``matrix_exp``, ``cond``, ``lstsq``, ``multi_dot``, ``vecdot``, ``vander``, ``diagonal``,
+``tensorinv``, ``tensorsolve`` (and ``matmul``).
 
-The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``decompositions.py``, ``spectral.py`` and ``triangular.py``; ``linalg.norm`` is
+The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``decompositions.py``, ``spectral.py``, ``triangular.py`` and ``matrix_functions.py``; ``linalg.norm`` is
 ``torch.linalg.norm`` (a vector or a matrix norm by ``ord`` and ``dim``), not the older ``torch.norm``.
 """
 
 from __future__ import annotations
 
 from .ops import linalg_cholesky as cholesky
+from .ops import linalg_cond as cond
 from .ops import linalg_cross as cross
 from .ops import linalg_det as det
+from .ops import linalg_diagonal as diagonal
 from .ops import linalg_eigh as eigh
 from .ops import linalg_eigvalsh as eigvalsh
 from .ops import linalg_inv as inv
+from .ops import linalg_lstsq as lstsq
+from .ops import linalg_matrix_exp as matrix_exp
 from .ops import linalg_matrix_rank as matrix_rank
+from .ops import linalg_multi_dot as multi_dot
 from .ops import linalg_norm as norm
 from .ops import linalg_pinv as pinv
 from .ops import linalg_qr as qr
@@ -23,20 +30,30 @@ from .ops import linalg_solve as solve
 from .ops import linalg_solve_triangular as solve_triangular
 from .ops import linalg_svd as svd
 from .ops import linalg_svdvals as svdvals
-from .ops import matrix_norm, matrix_power, vector_norm
+from .ops import linalg_tensorinv as tensorinv
+from .ops import linalg_tensorsolve as tensorsolve
+from .ops import linalg_vander as vander
+from .ops import linalg_vecdot as vecdot
+from .ops import matmul, matrix_norm, matrix_power, vector_norm
 from .ops.decompositions import LinAlgError
 
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cond",
     "cross",
     "det",
+    "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "lstsq",
+    "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",
+    "multi_dot",
     "norm",
     "pinv",
     "qr",
@@ -45,5 +62,9 @@ __all__ = [
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
+    "vecdot",
     "vector_norm",
 ]

@@ -197,6 +197,9 @@ class MathMethods:
     def qr(self, some: bool = True) -> Any:
         return _ops.qr(self, some)
 
+    def matrix_exp(self) -> Any:
+        return _ops.matrix_exp(self)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

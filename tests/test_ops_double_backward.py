@@ -325,6 +325,8 @@ CASES: list = [
     ("svd", lambda lib, a: [p * p for p in lib.linalg.svd(a, full_matrices=False)], arrays((4, 3), domains=separated)),
     ("svdvals", lambda lib, a: lib.linalg.svdvals(a) ** 2, arrays((2, 3), domains=separated)),
     ("pinv", lambda lib, a: lib.linalg.pinv(a) * 2, arrays((3, 2), domains=separated)),
+    # matrix_functions.py
+    ("matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a) * a, arrays((2, 3, 3))),
     # triangular.py
     ("qr", lambda lib, a: [p * p for p in lib.linalg.qr(a)], arrays((2, 4, 3), domains=separated)),
     ("qr_wide", lambda lib, a: [p * p for p in lib.linalg.qr(a)], arrays((2, 4), domains=separated)),

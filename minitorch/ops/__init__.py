@@ -152,6 +152,18 @@ from .loss_margin import (
 )
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu, vander
+from .matrix_functions import (
+    linalg_cond,
+    linalg_diagonal,
+    linalg_lstsq,
+    linalg_matrix_exp,
+    linalg_multi_dot,
+    linalg_tensorinv,
+    linalg_tensorsolve,
+    linalg_vander,
+    linalg_vecdot,
+    matrix_exp,
+)
 from .movement import (
     atleast_1d,
     atleast_2d,
