@@ -1,5 +1,6 @@
 """``minitorch.linalg``, as ``torch.linalg``: the norms (``vector_norm``, ``matrix_norm``, ``norm``), ``cross``, and
-what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails), and
+what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails; the ``_ex``
+variants return LAPACK's info instead), and
 the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``; ``qr`` and ``solve_triangular``;
 and what is built on them: ``matrix_exp``, ``cond``, ``lstsq``, ``multi_dot``, ``vecdot``, ``vander``, ``diagonal``,
 ``tensorinv``, ``tensorsolve`` (and ``matmul``).
@@ -11,6 +12,7 @@ The functions are the ops of ``minitorch/ops/norms.py``, ``products.py``, ``deco
 from __future__ import annotations
 
 from .ops import linalg_cholesky as cholesky
+from .ops import linalg_cholesky_ex as cholesky_ex
 from .ops import linalg_cond as cond
 from .ops import linalg_cross as cross
 from .ops import linalg_det as det
@@ -18,6 +20,7 @@ from .ops import linalg_diagonal as diagonal
 from .ops import linalg_eigh as eigh
 from .ops import linalg_eigvalsh as eigvalsh
 from .ops import linalg_inv as inv
+from .ops import linalg_inv_ex as inv_ex
 from .ops import linalg_lstsq as lstsq
 from .ops import linalg_matrix_exp as matrix_exp
 from .ops import linalg_matrix_rank as matrix_rank
@@ -27,6 +30,7 @@ from .ops import linalg_pinv as pinv
 from .ops import linalg_qr as qr
 from .ops import linalg_slogdet as slogdet
 from .ops import linalg_solve as solve
+from .ops import linalg_solve_ex as solve_ex
 from .ops import linalg_solve_triangular as solve_triangular
 from .ops import linalg_svd as svd
 from .ops import linalg_svdvals as svdvals
@@ -40,6 +44,7 @@ from .ops.decompositions import LinAlgError
 __all__ = [
     "LinAlgError",
     "cholesky",
+    "cholesky_ex",
     "cond",
     "cross",
     "det",
@@ -47,6 +52,7 @@ __all__ = [
     "eigh",
     "eigvalsh",
     "inv",
+    "inv_ex",
     "lstsq",
     "matmul",
     "matrix_exp",
@@ -59,6 +65,7 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
     "solve_triangular",
     "svd",
     "svdvals",

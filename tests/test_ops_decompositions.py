@@ -263,3 +263,49 @@ def test_a_batch_of_empty_matrices_and_empty_batches_follow_torch() -> None:
 )
 def test_on_every_device(fn: Any, device: str) -> None:
     check_parity(fn, _regular(np.linspace(-1, 1, 18).reshape(2, 3, 3)), device=device)
+
+
+@given(a=matrices(min_n=1))
+def test_ex_variants_of_invertible_matrices_are_the_plain_ops_with_zero_info(a: np.ndarray) -> None:
+    def fn(lib: Any, x: Any) -> Any:
+        inv, info = lib.linalg.inv_ex(x)
+        low, info2 = lib.linalg.cholesky_ex(_spd(lib, x), upper=True)
+        sol, info3 = lib.linalg.solve_ex(x, x[..., 0] * 2)
+        assert not info.numpy().any() and info.dtype == lib.int32 and tuple(info.shape) == a.shape[:-2]
+        assert not info2.numpy().any() and not info3.numpy().any()
+        return inv, low, sol
+
+    check_both(fn, a, gradcheck=a.size <= 18)
+
+
+def test_ex_variants_report_lapack_s_info_where_a_factorisation_fails() -> None:
+    """torch's info per matrix; the failed matrices' results are NaN here (torch leaves LAPACK's partial work), the
+    others' values and gradients are the plain ops'."""
+    singular = np.stack([np.eye(2) * 2, np.zeros((2, 2)), np.array([[1.0, 2.0], [2.0, 4.0]])])
+    indefinite = np.stack([np.eye(3), -np.eye(3), np.diag([1.0, 2.0, -1.0])])
+    for lib in (minitorch, torch):
+        assert lib.linalg.inv_ex(lib.tensor(singular)).info.tolist() == [0, 1, 2]
+        assert lib.linalg.cholesky_ex(lib.tensor(indefinite)).info.tolist() == [0, 1, 3]
+        assert lib.linalg.solve_ex(lib.tensor(singular), lib.ones(3, 2, dtype=lib.float64)).info.tolist() == [0, 1, 2]
+    for fn, a in (
+        (lambda lib, x: lib.linalg.inv_ex(x).inverse, singular),
+        (lambda lib, x: lib.linalg.solve_ex(x, x[..., 0] + 1).result, singular),
+        (lambda lib, x: lib.linalg.cholesky_ex(x).L, indefinite),
+    ):
+        got = {}
+        for lib in (minitorch, torch):
+            x = lib.tensor(a, requires_grad=True)
+            out = fn(lib, x)
+            out[0].sum().backward()
+            got[lib.__name__] = out.detach().numpy(), x.grad.numpy()
+        (ours, our_grad), (theirs, their_grad) = got["minitorch"], got["torch"]
+        np.testing.assert_allclose(ours[0], theirs[0])
+        np.testing.assert_allclose(our_grad[0], their_grad[0])
+        assert np.isnan(ours[1:]).all() and not our_grad[1:].any()  # (torch: LAPACK's leftovers, NaN gradients)
+    assert repr(minitorch.linalg.inv_ex(minitorch.eye(2))).startswith("torch.return_types.linalg_inv_ex(\ninverse=")
+
+
+def test_ex_variants_raise_torch_s_errors_when_asked_to_check() -> None:
+    fails_like(lambda lib: lib.linalg.inv_ex(lib.stack([lib.eye(2), lib.zeros(2, 2)]), check_errors=True))
+    fails_like(lambda lib: lib.linalg.cholesky_ex(-lib.eye(2), check_errors=True))
+    fails_like(lambda lib: lib.linalg.solve_ex(lib.zeros(2, 2), lib.ones(2), check_errors=True))

@@ -79,10 +79,13 @@ from .decompositions import (
     det,
     inverse,
     linalg_cholesky,
+    linalg_cholesky_ex,
     linalg_det,
     linalg_inv,
+    linalg_inv_ex,
     linalg_slogdet,
     linalg_solve,
+    linalg_solve_ex,
     logdet,
     slogdet,
 )

@@ -27,13 +27,27 @@ __all__ = [
     "det",
     "inverse",
     "linalg_cholesky",
+    "linalg_cholesky_ex",
     "linalg_det",
     "linalg_inv",
+    "linalg_inv_ex",
     "linalg_slogdet",
     "linalg_solve",
+    "linalg_solve_ex",
     "logdet",
     "slogdet",
 ]
+
+
+def named_result(type_name: str, fields: list) -> type:
+    """A namedtuple printed as torch prints its ``torch.return_types`` (``torch.return_types.linalg_inv_ex(...)``)."""
+    base = collections.namedtuple("_" + type_name, fields)  # type: ignore[misc]
+
+    def __repr__(self: Any) -> str:
+        inner = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
+        return f"torch.return_types.{type_name}(\n{inner})"
+
+    return type(type_name, (base,), {"__repr__": __repr__, "__slots__": ()})
 
 
 class LinAlgError(RuntimeError):
@@ -57,26 +71,24 @@ def _expand(x: Any) -> Any:
 
 
 # ------------------------------------------------------------------ what torch says when a factorisation fails
+# LAPACK's ``info`` per matrix (0: the factorisation went through): the first zero pivot of an LU factorisation
+# (inv, solve), the order of the first leading minor that is not positive-definite (cholesky). Asked only once a
+# factorisation has failed (or by the ``_ex`` variants then), matrix by matrix.
 def _batch_prefix(a: Array, failed: int) -> str:
     return f"(Batch element {failed}): " if a.ndim > 2 else ""
 
 
-def _first_failure(a: Array, fails: Any) -> tuple:
-    """(batch element, its matrix) of the first matrix of ``a`` for which ``fails(matrix)`` holds (the error path)."""
-    flat = a.reshape((-1,) + a.shape[-2:])
-    for i in range(flat.shape[0]):
-        if fails(flat[i]):
-            return i, flat[i]
-    return 0, flat[0]
+def _matrices(a: Array) -> Array:
+    return a.reshape((-1,) + a.shape[-2:])
 
 
 def _zero_pivot(m: Array) -> int:
     """The 1-based column of the first zero pivot of ``m``'s LU factorisation with partial pivoting, as LAPACK's
-    getrf reports it (0: none), by plain elimination (only a failed inversion's message asks)."""
+    getrf reports it (0: none), by plain elimination."""
     u = m.astype(m.dtype, copy=True)
     n = u.shape[0]
     xp = array_module(u)
-    for k in range(n):
+    for k in range(n):  # (columns of one matrix, on the error path)
         p = k + int(xp.argmax(xp.abs(u[k:, k])))
         if u[p, k] == 0:
             return k + 1
@@ -86,49 +98,54 @@ def _zero_pivot(m: Array) -> int:
     return 0
 
 
-def _singular(name: str, a: Array, solver: bool = False) -> LinAlgError:
-    """torch's error for a singular matrix in ``inv`` (or, ``solver``, in ``solve``)."""
-    xp = array_module(a)
+def _bad_minor(m: Array) -> int:
+    """The order of the first leading minor of ``m`` that is not positive-definite (0: none)."""
+    xp = array_module(m)
 
-    def fails(m: Array) -> bool:
+    def fails(x: Array) -> bool:
         try:
-            xp.linalg.inv(m)
+            xp.linalg.cholesky(x)
         except xp.linalg.LinAlgError:
             return True
         return False
 
-    failed, m = _first_failure(a, fails)
-    where_ = _batch_prefix(a, failed)
-    if solver:
-        return LinAlgError(f"{name}: {where_}The solver failed because the input matrix is singular.")
-    return LinAlgError(
-        f"{name}: {where_}The diagonal element {max(1, _zero_pivot(m))} is zero, the inversion could not be "
-        "completed because the input matrix is singular."
-    )
-
-
-def _not_positive_definite(a: Array) -> LinAlgError:
-    """torch's error for a matrix that is not positive-definite, naming the first leading minor that is not."""
-    xp = array_module(a)
-
-    def fails(m: Array) -> bool:
-        try:
-            xp.linalg.cholesky(m)
-        except xp.linalg.LinAlgError:
-            return True
-        return False
-
-    failed, m = _first_failure(a, fails)
-    good, bad = 0, m.shape[-1]  # the leading minor of order ``good`` is positive-definite, that of ``bad`` not
+    if not fails(m):
+        return 0
+    good, bad = 0, m.shape[-1]  # the minor of order ``good`` is positive-definite, that of ``bad`` not
     while bad - good > 1:  # (a minor inside a positive-definite one is positive-definite: bisect)
         mid = (good + bad) // 2
         if fails(m[:mid, :mid]):
             bad = mid
         else:
             good = mid
+    return bad
+
+
+def _info(a: Array, of: Any) -> list:
+    """``of(matrix)`` for each matrix of the batch ``a``, in order (the error path)."""
+    return [of(m) for m in _matrices(a)]
+
+
+def _singular(name: str, a: Array, solver: bool = False) -> LinAlgError:
+    """torch's error for a singular matrix in ``inv`` (or, ``solver``, in ``solve``), naming the first one."""
+    info = _info(a, _zero_pivot)
+    failed = next((i for i, k in enumerate(info) if k), 0)
+    where_ = _batch_prefix(a, failed)
+    if solver:
+        return LinAlgError(f"{name}: {where_}The solver failed because the input matrix is singular.")
     return LinAlgError(
-        f"linalg.cholesky: {_batch_prefix(a, failed)}The factorization could not be completed because the input is "
-        f"not positive-definite (the leading minor of order {bad} is not positive-definite)."
+        f"{name}: {where_}The diagonal element {max(1, info[failed])} is zero, the inversion could not be "
+        "completed because the input matrix is singular."
+    )
+
+
+def _not_positive_definite(a: Array, name: str = "linalg.cholesky") -> LinAlgError:
+    """torch's error for a matrix that is not positive-definite, naming the first leading minor that is not."""
+    info = _info(a, _bad_minor)
+    failed = next((i for i, k in enumerate(info) if k), 0)
+    return LinAlgError(
+        f"{name}: {_batch_prefix(a, failed)}The factorization could not be completed because the input is "
+        f"not positive-definite (the leading minor of order {info[failed]} is not positive-definite)."
     )
 
 
@@ -435,3 +452,62 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     matrix of ``A`` (its lower triangle is read), or ``L.mT`` with ``upper``."""
     _check_matrices("linalg.cholesky", A)
     return Cholesky.apply(A, bool(upper))
+
+
+# ------------------------------------------------------------------ the _ex variants: LAPACK's info beside the result
+ReturnInvEx = named_result("linalg_inv_ex", ["inverse", "info"])
+ReturnCholeskyEx = named_result("linalg_cholesky_ex", ["L", "info"])
+ReturnSolveEx = named_result("linalg_solve_ex", ["result", "info"])
+
+
+def _with_info(A: Tensor, run: Any, of: Any, error: Any, check_errors: bool, vectors: bool = False) -> tuple:
+    """(``run(A)``, info as an int32 tensor of A's batch shape): zeros when the factorisation goes through; else
+    LAPACK's info per matrix and NaN in the results of the matrices that failed (torch leaves what LAPACK left
+    there), or, with ``check_errors``, ``error``'s LinAlgError. ``vectors``: the results are vectors, not matrices."""
+    raw = A._data
+    xp = array_module(raw)
+    try:
+        return run(A), Tensor._wrap(xp.zeros(raw.shape[:-2], dtype=xp.int32))
+    except LinAlgError:
+        if check_errors:
+            raise error(raw) from None
+    info = xp.asarray(_info(raw, of), dtype=xp.int32).reshape(raw.shape[:-2])
+    failed = Tensor._wrap((info != 0)[..., None, None])
+    eye = Tensor._wrap(_eye_like(raw))
+    out = run(where(failed, eye, A))  # (the failed matrices as identities: the others' results and gradients)
+    mask = failed[..., 0] if vectors else failed
+    return where(mask, float("nan"), out), Tensor._wrap(info)
+
+
+def linalg_inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
+    """``torch.linalg.inv_ex``: (inverse, info), info LAPACK's per matrix (the first zero pivot; 0: invertible)."""
+    _check_matrices("linalg.inv_ex", A)
+    return ReturnInvEx(*_with_info(A, Inv.apply, _zero_pivot, lambda a: _singular("linalg.inv_ex", a), check_errors))
+
+
+def linalg_cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
+    """``torch.linalg.cholesky_ex``: (L, info), info the order of the first leading minor that is not
+    positive-definite (0: none)."""
+    _check_matrices("linalg.cholesky_ex", A)
+    factor = _with_info(
+        A,
+        lambda a: Cholesky.apply(a, bool(upper)),
+        _bad_minor,
+        lambda a: _not_positive_definite(a, "linalg.cholesky_ex"),
+        check_errors,
+    )
+    return ReturnCholeskyEx(*factor)
+
+
+def linalg_solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
+    """``torch.linalg.solve_ex``: (result, info) of ``linalg.solve``, info LAPACK's per matrix of A."""
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    found = _with_info(
+        A,
+        lambda a: linalg_solve(a, B, left=left),
+        _zero_pivot,
+        lambda a: _singular("torch.linalg.solve_ex", a, solver=True),
+        check_errors,
+        vector,
+    )
+    return ReturnSolveEx(*found)

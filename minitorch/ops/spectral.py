@@ -12,7 +12,6 @@ finite at repeated values, and under ``create_graph`` it is recomputed through `
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from .. import creation, dtypes
@@ -20,7 +19,7 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, array_of, matrix_product
-from .decompositions import _eye_like, _mT
+from .decompositions import _eye_like, _mT, named_result
 
 __all__ = [
     "linalg_eigh",
@@ -34,20 +33,9 @@ __all__ = [
 ]
 
 
-def _named(name: str, fields: list, type_name: str) -> type:
-    """A namedtuple printed as torch prints its ``torch.return_types`` (``torch.return_types.linalg_eigh(...)``)."""
-    base = collections.namedtuple(name, fields)  # type: ignore[misc]
-
-    def __repr__(self: Any) -> str:
-        inner = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
-        return f"torch.return_types.{type_name}(\n{inner})"
-
-    return type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
-
-
-ReturnEigh = _named("ReturnEigh", ["eigenvalues", "eigenvectors"], "linalg_eigh")
-ReturnSvd = _named("ReturnSvd", ["U", "S", "Vh"], "linalg_svd")
-ReturnLegacySvd = _named("ReturnLegacySvd", ["U", "S", "V"], "svd")
+ReturnEigh = named_result("linalg_eigh", ["eigenvalues", "eigenvectors"])
+ReturnSvd = named_result("linalg_svd", ["U", "S", "Vh"])
+ReturnLegacySvd = named_result("svd", ["U", "S", "V"])
 
 
 def _diagonal_matrix(values: Any, like: Any) -> Any:
