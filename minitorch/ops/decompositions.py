@@ -200,20 +200,8 @@ class Det(Op):
         return (xp.where(_expand(singular), 0, scaled),)
 
 
-SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
-
-
-class ReturnSlogdet(SlogdetResult):
-    """``(sign, logabsdet)`` as torch.return_types names and prints it."""
-
-    _op = "linalg_slogdet"
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{self._op}(\nsign={self.sign!r},\nlogabsdet={self.logabsdet!r})"
-
-
-class _ReturnTopLevelSlogdet(ReturnSlogdet):
-    _op = "slogdet"
+ReturnSlogdet = named_result("linalg_slogdet", ["sign", "logabsdet"])
+_ReturnTopLevelSlogdet = named_result("slogdet", ["sign", "logabsdet"])
 
 
 class Slogdet(Op):
@@ -382,13 +370,13 @@ def det(input: Tensor) -> Tensor:
     return linalg_det(input)
 
 
-def linalg_slogdet(A: Tensor) -> ReturnSlogdet:
+def linalg_slogdet(A: Tensor) -> Any:
     """``torch.linalg.slogdet``: (sign, log of the absolute value) of each determinant of ``A``."""
     _check_matrices("linalg.slogdet", A, "lu")
     return ReturnSlogdet(*Slogdet.apply(A))
 
 
-def slogdet(input: Tensor) -> ReturnSlogdet:
+def slogdet(input: Tensor) -> Any:
     """``torch.slogdet``: ``linalg.slogdet`` (its result named ``torch.return_types.slogdet``)."""
     return _ReturnTopLevelSlogdet(*linalg_slogdet(input))
 

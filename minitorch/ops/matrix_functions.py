@@ -9,7 +9,6 @@ them, so their gradients follow.
 
 from __future__ import annotations
 
-import collections
 import math
 from typing import Any
 
@@ -19,7 +18,7 @@ from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, matrix_product, namespace_of
 from .cumulative import cumprod
-from .decompositions import _check_matrices, linalg_inv, linalg_solve
+from .decompositions import _check_matrices, linalg_inv, linalg_solve, named_result
 from .join import cat
 from .linalg import matmul
 from .matrix import diagonal
@@ -129,18 +128,10 @@ def linalg_cond(A: Tensor, p: Any = None) -> Tensor:
     return matrix_norm(A, p) * matrix_norm(linalg_inv(A), p)
 
 
-_LstsqResult = collections.namedtuple("_LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+ReturnLstsq = named_result("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
-class ReturnLstsq(_LstsqResult):
-    """torch.return_types.linalg_lstsq."""
-
-    def __repr__(self) -> str:
-        inner = ",\n".join(f"{f}={getattr(self, f)!r}" for f in self._fields)
-        return f"torch.return_types.linalg_lstsq(\n{inner})"
-
-
-def linalg_lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> ReturnLstsq:
+def linalg_lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> Any:
     """``torch.linalg.lstsq``: X minimising ||A X - B|| (the minimum-norm one), through the pseudo-inverse.
 
     The other fields follow torch's default CPU driver ('gelsy'): the rank, and empty residuals and singular values.

@@ -14,7 +14,6 @@ as torch's trsm does rather than an error.
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from .. import dtypes
@@ -22,24 +21,12 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, matrix_product, namespace_of, to_dtype
-from .decompositions import _eye_like, _mT
+from .decompositions import _eye_like, _mT, named_result
 
 __all__ = ["linalg_qr", "linalg_solve_triangular", "qr"]
 
-_QrResult = collections.namedtuple("_QrResult", ["Q", "R"])
-
-
-class ReturnQr(_QrResult):
-    """``(Q, R)`` as torch.return_types names and prints it."""
-
-    _op = "linalg_qr"
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{self._op}(\nQ={self.Q!r},\nR={self.R!r})"
-
-
-class _ReturnLegacyQr(ReturnQr):
-    _op = "qr"
+ReturnQr = named_result("linalg_qr", ["Q", "R"])
+_ReturnLegacyQr = named_result("qr", ["Q", "R"])
 
 
 # ------------------------------------------------------------------ triangular solves
@@ -162,7 +149,7 @@ class Qr(Op):
 
 
 # ------------------------------------------------------------------ wrappers
-def linalg_qr(A: Tensor, mode: str = "reduced") -> ReturnQr:
+def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
     """``torch.linalg.qr``: (Q, R) with ``A = Q @ R``, Q's columns orthonormal and R upper-triangular.
 
     Args:
@@ -184,7 +171,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> ReturnQr:
     return ReturnQr(*Qr.apply(A, mode))
 
 
-def qr(input: Tensor, some: bool = True) -> ReturnQr:
+def qr(input: Tensor, some: bool = True) -> Any:
     """``torch.qr`` (deprecated in torch for ``linalg.qr``): reduced (``some``) or complete."""
     return _ReturnLegacyQr(*linalg_qr(input, "reduced" if some else "complete"))
 
