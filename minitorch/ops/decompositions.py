@@ -20,7 +20,7 @@ from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
-from .base import Op, array_of, matrix_product, namespace_of
+from .base import Op, array_of, broadcast_shape, matrix_product, namespace_of
 from .selection import where
 
 __all__ = [
@@ -227,13 +227,6 @@ class Slogdet(Op):
         return (xp.where(_expand(singular), float("nan"), scaled),)
 
 
-def _broadcast(sa: tuple, sb: tuple) -> tuple:
-    """The broadcast of two batch shapes (the wrapper has checked that they broadcast)."""
-    n = max(len(sa), len(sb))
-    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    return tuple(y if x == 1 else x for x, y in zip(sa, sb))
-
-
 def _solve(a: Array, b: Array, vector: bool, left: bool) -> Array:
     """X with A X = B (``left``) or X A = B over broadcast batches; a vector B (A X = B only) gives a vector X."""
     xp = array_module(a, b)
@@ -241,7 +234,7 @@ def _solve(a: Array, b: Array, vector: bool, left: bool) -> Array:
         b = b[..., None]
     elif not left:  # X A = B is A^T X^T = B^T
         a, b = xp.swapaxes(a, -1, -2), xp.swapaxes(b, -1, -2)
-    batch = _broadcast(a.shape[:-2], b.shape[:-2])
+    batch = broadcast_shape(a.shape[:-2], b.shape[:-2])
     out = xp.linalg.solve(xp.broadcast_to(a, batch + a.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:]))
     if vector:
         return out[..., 0]
@@ -260,7 +253,7 @@ class Solve(Op):
         try:
             out = _solve(a, b, vector, left)
         except xp.linalg.LinAlgError:
-            batch = _broadcast(a.shape[:-2], b.shape[: -1 if vector else -2])
+            batch = broadcast_shape(a.shape[:-2], b.shape[: -1 if vector else -2])
             raise _singular("torch.linalg.solve", xp.broadcast_to(a, batch + a.shape[-2:]), solver=True) from None
         ctx.save_for_backward(a, out)
         return out

@@ -226,7 +226,7 @@ def _check_uplo(uplo: str) -> None:
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {uplo}")
 
 
-def _check_floating(name: str, input: Tensor, kernel: str) -> None:
+def _check_floating(input: Tensor, kernel: str) -> None:
     """torch's refusal of an integer or half tensor by the factorisation kernels (``kernel``: the one named)."""
     dt = input.dtype
     if not dt.is_floating_point or dt is dtypes.float16:
@@ -242,7 +242,7 @@ def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:
     """
     _check_uplo(UPLO)
     _check_square_only("linalg.eigh", A)
-    _check_floating("linalg.eigh", A, "linalg_eigh_cpu")
+    _check_floating(A, "linalg_eigh_cpu")
     return ReturnEigh(*Eigh.apply(A, UPLO))
 
 
@@ -250,7 +250,7 @@ def linalg_eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """``torch.linalg.eigvalsh``: the eigenvalues (ascending) of symmetric matrices (the ``UPLO`` triangle read)."""
     _check_uplo(UPLO)
     _check_square_only("linalg.eigh", A)
-    _check_floating("linalg.eigvalsh", A, "linalg_eigh_cpu")
+    _check_floating(A, "linalg_eigh_cpu")
     return Eigvalsh.apply(A, UPLO)
 
 
@@ -269,7 +269,7 @@ def _check_svd_input(name: str, A: Tensor) -> None:
         raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
     if not A.dtype.is_floating_point:
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {A.dtype._scalar_name}")
-    _check_floating(name, A, "linalg_svd_cpu")
+    _check_floating(A, "linalg_svd_cpu")
 
 
 def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
@@ -306,7 +306,8 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
     return ReturnLegacySvd(u, s, vh.mT)
 
 
-def _tolerances(A: Tensor, atol: Any, rtol: Any) -> tuple:
+def _tolerances(atol: Any, rtol: Any) -> tuple:
+    """The tolerances as the ops take them: tensors (one per matrix) as they are, numbers as floats."""
     return tuple(v if isinstance(v, Tensor) or v is None else float(v) for v in (atol, rtol))
 
 
@@ -327,7 +328,7 @@ def linalg_pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: boo
         )
     if hermitian:
         _check_square_only("linalg.eigh", A)
-    atol, rtol = _tolerances(A, atol, rtol)
+    atol, rtol = _tolerances(atol, rtol)
     return Pinv.apply(A, atol, rtol, bool(hermitian))
 
 
@@ -342,7 +343,7 @@ def linalg_matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermiti
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
     if not A.dtype.is_floating_point or A.dtype is dtypes.float16:
         raise RuntimeError("This function doesn't handle types other than float and double")
-    atol, rtol = _tolerances(A, atol, rtol)
+    atol, rtol = _tolerances(atol, rtol)
     data = A._data
     xp = array_module(data)
     if data.shape[-1] == 0 or data.shape[-2] == 0:

@@ -20,7 +20,7 @@ from .. import dtypes
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
-from .base import Op, matrix_product, namespace_of, to_dtype
+from .base import Op, broadcast_shape, matrix_product, namespace_of, to_dtype
 from .decompositions import _eye_like, _mT, named_result
 
 __all__ = ["linalg_qr", "linalg_solve_triangular", "qr"]
@@ -55,18 +55,12 @@ def _substitute(t: Array, b: Array, upper: bool) -> Array:
 def _solve_triangle(t: Array, b: Array, upper: bool) -> Array:
     """T^-1 B for triangular T (batches broadcasting)."""
     xp = array_module(t, b)
-    batch = _broadcast(t.shape[:-2], b.shape[:-2])
+    batch = broadcast_shape(t.shape[:-2], b.shape[:-2])
     t, b = xp.broadcast_to(t, batch + t.shape[-2:]), xp.broadcast_to(b, batch + b.shape[-2:])
     try:
         return xp.linalg.solve(t, b)
     except xp.linalg.LinAlgError:
         return _substitute(t, b, upper)
-
-
-def _broadcast(sa: tuple, sb: tuple) -> tuple:
-    n = max(len(sa), len(sb))
-    sa, sb = (1,) * (n - len(sa)) + tuple(sa), (1,) * (n - len(sb)) + tuple(sb)
-    return tuple(y if x == 1 else x for x, y in zip(sa, sb))
 
 
 class SolveTriangular(Op):
