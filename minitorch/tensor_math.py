@@ -200,6 +200,15 @@ class MathMethods:
     def matrix_exp(self) -> Any:
         return _ops.matrix_exp(self)
 
+    def cholesky(self, upper: bool = False) -> Any:
+        return _ops.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Any, upper: bool = False) -> Any:
+        return _ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Any:
+        return _ops.cholesky_inverse(self, upper)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

@@ -167,3 +167,45 @@ def test_bad_arguments_raise_torch_s_errors(call: Any) -> None:
 )
 def test_on_every_device(fn: Any, device: str) -> None:
     check_parity(fn, full_rank(np.linspace(-1, 1, 18).reshape(2, 3, 3)), device=device)
+
+
+@given(data=st.data())
+def test_cholesky_solve_and_inverse_match_torch(data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 4), label="n")
+    a = full_rank(data.draw(S.arrays(data.draw(batches, label="batch") + (n, n)), label="A"))
+    b = data.draw(S.arrays((n, 2)), label="B")
+    upper = data.draw(st.booleans(), label="upper")
+
+    def fn(lib: Any, x: Any, y: Any) -> Any:
+        factor = x.triu() if upper else x.tril()  # (a factor with a positive diagonal: full_rank's)
+        return (
+            lib.cholesky_solve(y, factor, upper=upper),
+            factor.cholesky_inverse(upper),
+            y.cholesky_solve(factor, upper),
+        )
+
+    check_both(fn, a, b, gradcheck=a.size + b.size <= 24)
+
+
+def test_the_deprecated_cholesky_warns_and_is_linalg_s() -> None:
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated in favor of torch.linalg.cholesky"):
+        minitorch.cholesky(minitorch.tensor(a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check_parity(
+            lambda lib, x: (lib.cholesky(x @ x.mT), (x @ x.mT).cholesky(upper=True)), full_rank(np.zeros((3, 3))) + 0.1
+        )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda lib: lib.cholesky_solve(lib.ones(3), lib.eye(3)),
+        lambda lib: lib.cholesky_solve(lib.ones(2, 2), lib.eye(3)),
+        lambda lib: lib.cholesky_inverse(lib.ones(3)),
+        lambda lib: lib.cholesky_inverse(lib.ones(2, 3)),
+    ],
+)
+def test_bad_factors_raise_torch_s_errors(call: Any) -> None:
+    raises_like(call, exact=True)

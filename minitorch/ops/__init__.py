@@ -267,7 +267,7 @@ from .spectral import (
     svd,
 )
 from .statistics import corrcoef, cov, nanquantile, quantile
-from .triangular import linalg_qr, linalg_solve_triangular, qr
+from .triangular import cholesky, cholesky_inverse, cholesky_solve, linalg_qr, linalg_solve_triangular, qr
 from .unary import (
     abs,
     absolute,

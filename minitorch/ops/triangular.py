@@ -1,5 +1,6 @@
 """Orthogonal and triangular factors: linalg.qr (and the older torch.qr), and solving with triangular matrices
-(linalg.solve_triangular), with torch's gradients.
+(linalg.solve_triangular, and through a Cholesky factor: cholesky_solve, cholesky_inverse, the older
+torch.cholesky), with torch's gradients.
 
 QR is the array module's Householder factorisation over batches (LAPACK's geqrf on the host: R's diagonal signs
 as torch's). Its gradient for A = QR (m >= n, reduced):
@@ -14,6 +15,7 @@ as torch's trsm does rather than an error.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import dtypes
@@ -21,9 +23,9 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, broadcast_shape, matrix_product, namespace_of, to_dtype
-from .decompositions import _eye_like, _mT, named_result
+from .decompositions import _eye_like, _mT, linalg_cholesky, named_result
 
-__all__ = ["linalg_qr", "linalg_solve_triangular", "qr"]
+__all__ = ["cholesky", "cholesky_inverse", "cholesky_solve", "linalg_qr", "linalg_solve_triangular", "qr"]
 
 ReturnQr = named_result("linalg_qr", ["Q", "R"])
 _ReturnLegacyQr = named_result("qr", ["Q", "R"])
@@ -201,3 +203,57 @@ def linalg_solve_triangular(
             f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
         )
     return SolveTriangular.apply(A, B, bool(upper), bool(left), bool(unitriangular))
+
+
+_CHOLESKY_DEPRECATED = (
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch release.\n"
+    "L = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\n"
+    "U = torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\n"
+    "This transform will produce equivalent results for all valid (symmetric positive definite) inputs."
+)
+
+
+def cholesky(input: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky`` (deprecated in torch, with its warning): ``linalg.cholesky``, or its transpose with
+    ``upper``."""
+    warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)  # (Python's filters show it once a place)
+    low = linalg_cholesky(input)
+    return low.mT if upper else low
+
+
+def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky_solve``: X with ``A @ X = B`` for ``B = input`` and A given by its Cholesky factor
+    ``input2`` (A = L L^T, or U^T U with ``upper``): two triangular solves.
+
+    Args:
+        input: B, a (batch of) matrices.
+        input2: the factor, lower-triangular (its lower triangle is read), or upper-triangular with ``upper``.
+        upper: the factor is upper-triangular.
+    """
+    for name, t in (("b", input), ("u", input2)):
+        if t.ndim < 2:
+            raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.ndim} dimensions instead")
+    n = input2.shape[-1]
+    if input2.shape[-2] != n or input.shape[-2] != n:
+        raise RuntimeError(
+            f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-2]} by {n} but each b "
+            f"matrix is {input.shape[-2]} by {input.shape[-1]}"
+        )
+    if upper:  # A = U^T U: U^T Z = B, then U X = Z
+        inner = linalg_solve_triangular(input2.mT, input, upper=False)
+        return linalg_solve_triangular(input2, inner, upper=True)
+    inner = linalg_solve_triangular(input2, input, upper=False)  # A = L L^T: L Z = B, then L^T X = Z
+    return linalg_solve_triangular(input2.mT, inner, upper=True)
+
+
+def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
+    """``torch.cholesky_inverse``: A^-1 for A given by its Cholesky factor (A = L L^T, or U^T U with ``upper``)."""
+    if input.ndim < 2:
+        raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
+    if input.shape[-1] != input.shape[-2]:
+        raise RuntimeError(
+            f"cholesky_inverse: A must be batches of square matrices, but they are {input.shape[-2]} by "
+            f"{input.shape[-1]} matrices"
+        )
+    eye = Tensor._wrap(_eye_like(input._data))
+    return cholesky_solve(eye, input, upper)
