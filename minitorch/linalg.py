@@ -39,7 +39,7 @@ from .ops import linalg_tensorsolve as tensorsolve
 from .ops import linalg_vander as vander
 from .ops import linalg_vecdot as vecdot
 from .ops import matmul, matrix_norm, matrix_power, vector_norm
-from .ops.decompositions import LinAlgError
+from .ops.linalg_failures import LinAlgError
 
 __all__ = [
     "LinAlgError",

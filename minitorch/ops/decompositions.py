@@ -8,12 +8,12 @@ gives these ops on tensors). As in torch, the gradient of ``det`` at a singular 
 
 A factorisation that fails on the host (a singular matrix, one that is not positive-definite) raises
 ``LinAlgError``, a RuntimeError as torch's ``torch.linalg.LinAlgError``, naming the op, the batch element and
-torch's pivot or leading minor. (CuPy returns NaN there instead of raising, as its routines do by default.)
+torch's pivot or leading minor (``linalg_failures.py``; CuPy returns NaN there instead of raising, as its routines
+do by default).
 """
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 from .. import dtypes
@@ -21,6 +21,14 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, array_of, broadcast_shape, matrix_product, namespace_of
+from .linalg_failures import (
+    bad_minor,
+    named_result,
+    not_positive_definite_error,
+    singular_error,
+    with_info,
+    zero_pivot,
+)
 from .selection import where
 
 __all__ = [
@@ -39,21 +47,6 @@ __all__ = [
 ]
 
 
-def named_result(type_name: str, fields: list) -> type:
-    """A namedtuple printed as torch prints its ``torch.return_types`` (``torch.return_types.linalg_inv_ex(...)``)."""
-    base = collections.namedtuple("_" + type_name, fields)  # type: ignore[misc]
-
-    def __repr__(self: Any) -> str:
-        inner = ",\n".join(f"{f}={getattr(self, f)!r}" for f in fields)
-        return f"torch.return_types.{type_name}(\n{inner})"
-
-    return type(type_name, (base,), {"__repr__": __repr__, "__slots__": ()})
-
-
-class LinAlgError(RuntimeError):
-    """A factorisation failed (a singular matrix, one not positive-definite): ``torch.linalg.LinAlgError``."""
-
-
 def _mT(x: Any) -> Any:
     """The matrices of a batch transposed (a view), on arrays or tensors."""
     return namespace_of(x).swapaxes(x, -1, -2)
@@ -70,85 +63,6 @@ def _expand(x: Any) -> Any:
     return x[..., None, None]
 
 
-# ------------------------------------------------------------------ what torch says when a factorisation fails
-# LAPACK's ``info`` per matrix (0: the factorisation went through): the first zero pivot of an LU factorisation
-# (inv, solve), the order of the first leading minor that is not positive-definite (cholesky). Asked only once a
-# factorisation has failed (or by the ``_ex`` variants then), matrix by matrix.
-def _batch_prefix(a: Array, failed: int) -> str:
-    return f"(Batch element {failed}): " if a.ndim > 2 else ""
-
-
-def _matrices(a: Array) -> Array:
-    return a.reshape((-1,) + a.shape[-2:])
-
-
-def _zero_pivot(m: Array) -> int:
-    """The 1-based column of the first zero pivot of ``m``'s LU factorisation with partial pivoting, as LAPACK's
-    getrf reports it (0: none), by plain elimination."""
-    u = m.astype(m.dtype, copy=True)
-    n = u.shape[0]
-    xp = array_module(u)
-    for k in range(n):  # (columns of one matrix, on the error path)
-        p = k + int(xp.argmax(xp.abs(u[k:, k])))
-        if u[p, k] == 0:
-            return k + 1
-        if p != k:
-            u[[k, p]] = u[[p, k]]
-        u[k + 1 :, k:] -= xp.outer(u[k + 1 :, k] / u[k, k], u[k, k:])
-    return 0
-
-
-def _bad_minor(m: Array) -> int:
-    """The order of the first leading minor of ``m`` that is not positive-definite (0: none)."""
-    xp = array_module(m)
-
-    def fails(x: Array) -> bool:
-        try:
-            xp.linalg.cholesky(x)
-        except xp.linalg.LinAlgError:
-            return True
-        return False
-
-    if not fails(m):
-        return 0
-    good, bad = 0, m.shape[-1]  # the minor of order ``good`` is positive-definite, that of ``bad`` not
-    while bad - good > 1:  # (a minor inside a positive-definite one is positive-definite: bisect)
-        mid = (good + bad) // 2
-        if fails(m[:mid, :mid]):
-            bad = mid
-        else:
-            good = mid
-    return bad
-
-
-def _info(a: Array, of: Any) -> list:
-    """``of(matrix)`` for each matrix of the batch ``a``, in order (the error path)."""
-    return [of(m) for m in _matrices(a)]
-
-
-def _singular(name: str, a: Array, solver: bool = False) -> LinAlgError:
-    """torch's error for a singular matrix in ``inv`` (or, ``solver``, in ``solve``), naming the first one."""
-    info = _info(a, _zero_pivot)
-    failed = next((i for i, k in enumerate(info) if k), 0)
-    where_ = _batch_prefix(a, failed)
-    if solver:
-        return LinAlgError(f"{name}: {where_}The solver failed because the input matrix is singular.")
-    return LinAlgError(
-        f"{name}: {where_}The diagonal element {max(1, info[failed])} is zero, the inversion could not be "
-        "completed because the input matrix is singular."
-    )
-
-
-def _not_positive_definite(a: Array, name: str = "linalg.cholesky") -> LinAlgError:
-    """torch's error for a matrix that is not positive-definite, naming the first leading minor that is not."""
-    info = _info(a, _bad_minor)
-    failed = next((i for i, k in enumerate(info) if k), 0)
-    return LinAlgError(
-        f"{name}: {_batch_prefix(a, failed)}The factorization could not be completed because the input is "
-        f"not positive-definite (the leading minor of order {info[failed]} is not positive-definite)."
-    )
-
-
 # ------------------------------------------------------------------ the ops
 class Inv(Op):
     """The inverse of each matrix of a batch."""
@@ -161,7 +75,7 @@ class Inv(Op):
         try:
             out = xp.linalg.inv(a)
         except xp.linalg.LinAlgError:
-            raise _singular("linalg.inv", a) from None
+            raise singular_error("linalg.inv", a) from None
         ctx.save_for_backward(out)
         return out
 
@@ -254,7 +168,7 @@ class Solve(Op):
             out = _solve(a, b, vector, left)
         except xp.linalg.LinAlgError:
             batch = broadcast_shape(a.shape[:-2], b.shape[: -1 if vector else -2])
-            raise _singular("torch.linalg.solve", xp.broadcast_to(a, batch + a.shape[-2:]), solver=True) from None
+            raise singular_error("torch.linalg.solve", xp.broadcast_to(a, batch + a.shape[-2:]), solver=True) from None
         ctx.save_for_backward(a, out)
         return out
 
@@ -297,7 +211,7 @@ class Cholesky(Op):
         try:
             low = xp.linalg.cholesky(a)
         except xp.linalg.LinAlgError:
-            raise _not_positive_definite(a) from None
+            raise not_positive_definite_error(a) from None
         ctx.upper = upper
         out = xp.ascontiguousarray(xp.swapaxes(low, -1, -2)) if upper else low
         ctx.save_for_backward(out)
@@ -381,6 +295,11 @@ def logdet(input: Tensor) -> Tensor:
     return where(sign == -1, float("nan"), logabsdet)
 
 
+def _vector_rhs(A: Tensor, B: Tensor) -> bool:
+    """torch's rule for solve: B is a (batch of) vectors when 1-D, or of A's shape without its last dimension."""
+    return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+
+
 def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """``torch.linalg.solve``: X with ``A @ X = B`` (``left``) or ``X @ A = B``.
 
@@ -402,7 +321,7 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype._scalar_name} and "
             f"B of type {B.dtype._scalar_name} instead"
         )
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    vector = _vector_rhs(A, B)
     n = A.shape[-1]
     # B as the matrix torch checks: a vector is a column, for XA = B too (so only 1x1 matrices take one there)
     rows, cols = (B.shape[-1], 1) if vector else (B.shape[-2], B.shape[-1])
@@ -441,40 +360,21 @@ ReturnCholeskyEx = named_result("linalg_cholesky_ex", ["L", "info"])
 ReturnSolveEx = named_result("linalg_solve_ex", ["result", "info"])
 
 
-def _with_info(A: Tensor, run: Any, of: Any, error: Any, check_errors: bool, vectors: bool = False) -> tuple:
-    """(``run(A)``, info as an int32 tensor of A's batch shape): zeros when the factorisation goes through; else
-    LAPACK's info per matrix and NaN in the results of the matrices that failed (torch leaves what LAPACK left
-    there), or, with ``check_errors``, ``error``'s LinAlgError. ``vectors``: the results are vectors, not matrices."""
-    raw = A._data
-    xp = array_module(raw)
-    try:
-        return run(A), Tensor._wrap(xp.zeros(raw.shape[:-2], dtype=xp.int32))
-    except LinAlgError:
-        if check_errors:
-            raise error(raw) from None
-    info = xp.asarray(_info(raw, of), dtype=xp.int32).reshape(raw.shape[:-2])
-    failed = Tensor._wrap((info != 0)[..., None, None])
-    eye = Tensor._wrap(_eye_like(raw))
-    out = run(where(failed, eye, A))  # (the failed matrices as identities: the others' results and gradients)
-    mask = failed[..., 0] if vectors else failed
-    return where(mask, float("nan"), out), Tensor._wrap(info)
-
-
 def linalg_inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     """``torch.linalg.inv_ex``: (inverse, info), info LAPACK's per matrix (the first zero pivot; 0: invertible)."""
     _check_matrices("linalg.inv_ex", A)
-    return ReturnInvEx(*_with_info(A, Inv.apply, _zero_pivot, lambda a: _singular("linalg.inv_ex", a), check_errors))
+    return ReturnInvEx(*with_info(A, Inv.apply, zero_pivot, lambda a: singular_error("linalg.inv_ex", a), check_errors))
 
 
 def linalg_cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
     """``torch.linalg.cholesky_ex``: (L, info), info the order of the first leading minor that is not
     positive-definite (0: none)."""
     _check_matrices("linalg.cholesky_ex", A)
-    factor = _with_info(
+    factor = with_info(
         A,
         lambda a: Cholesky.apply(a, bool(upper)),
-        _bad_minor,
-        lambda a: _not_positive_definite(a, "linalg.cholesky_ex"),
+        bad_minor,
+        lambda a: not_positive_definite_error(a, "linalg.cholesky_ex"),
         check_errors,
     )
     return ReturnCholeskyEx(*factor)
@@ -482,12 +382,12 @@ def linalg_cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = F
 
 def linalg_solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
     """``torch.linalg.solve_ex``: (result, info) of ``linalg.solve``, info LAPACK's per matrix of A."""
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
-    found = _with_info(
+    vector = _vector_rhs(A, B)
+    found = with_info(
         A,
         lambda a: linalg_solve(a, B, left=left),
-        _zero_pivot,
-        lambda a: _singular("torch.linalg.solve_ex", a, solver=True),
+        zero_pivot,
+        lambda a: singular_error("torch.linalg.solve_ex", a, solver=True),
         check_errors,
         vector,
     )

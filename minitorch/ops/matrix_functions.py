@@ -18,9 +18,10 @@ from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, matrix_product, namespace_of
 from .cumulative import cumprod
-from .decompositions import _check_matrices, linalg_inv, linalg_solve, named_result
+from .decompositions import _check_matrices, linalg_inv, linalg_solve
 from .join import cat
 from .linalg import matmul
+from .linalg_failures import named_result
 from .matrix import diagonal
 from .norms import matrix_norm
 from .spectral import linalg_matrix_rank, linalg_pinv, linalg_svdvals
@@ -122,8 +123,7 @@ def linalg_cond(A: Tensor, p: Any = None) -> Tensor:
         raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
     if p is None or p in (2, -2):
         values = linalg_svdvals(A)
-        ratio = values[..., 0] / values[..., -1]
-        return ratio if p != -2 else values[..., -1] / values[..., 0]
+        return values[..., -1] / values[..., 0] if p == -2 else values[..., 0] / values[..., -1]
     _check_matrices("linalg.cond", A)
     return matrix_norm(A, p) * matrix_norm(linalg_inv(A), p)
 

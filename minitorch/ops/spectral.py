@@ -19,7 +19,8 @@ from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, array_of, matrix_product
-from .decompositions import _eye_like, _mT, named_result
+from .decompositions import _eye_like, _mT
+from .linalg_failures import named_result
 
 __all__ = [
     "linalg_eigh",
