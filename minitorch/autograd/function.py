@@ -54,6 +54,7 @@ class FunctionBase:
     # for the number it wraps into a tensor (``a * 2``: MulBackward0 with two edges).
     scalar_edges: tuple = ()
     _scalar_edges_end = 0  # one past the last of them: tensors at 0..n-1 with n at least this need no extra edge
+    _scalar_edges_dense = True
     # The kind's node class and the suffix of its node names (torch: ``MulBackward0``, ``MyFnBackward``).
     _node_base: type = BackwardNode
     _node_suffix = "Backward0"
@@ -62,6 +63,9 @@ class FunctionBase:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._scalar_edges_end = max(cls.scalar_edges) + 1 if cls.scalar_edges else 0
+        # Whether the numbers' edges can follow the tensors' in the common recorder: every position up to the
+        # last one listed gets an edge (``(0, 1)``), so a tensor missing there is a number with an edge.
+        cls._scalar_edges_dense = cls.scalar_edges == tuple(range(cls._scalar_edges_end))
         name = cls.__dict__.get("node_name") or cls.__name__ + cls._node_suffix
         cls._node_cls = type(name, (cls._node_base,), {"__slots__": (), "_function": cls})
 
@@ -74,80 +78,104 @@ class FunctionBase:
         raise NotImplementedError("You must implement the backward function for custom autograd.Function.")
 
     @classmethod
+    def _record_one(cls, ctx: Context, tensors: list, out: Any, args: Any, raw_out: Any) -> None:
+        """Record the common op: one output, every tensor argument before any number, the numbers that get an
+        edge (``scalar_edges``) all right after them, nothing marked non-differentiable, anomaly mode off
+        (``Op.apply`` checks these).
+
+        The hot path of every training step: each line runs per recorded op, so the node is filled in
+        directly (``Node.__init__`` spelled out) and the saved values tied here (``_tie_saved``)."""
+        node: BackwardNode = _new_object(cls._node_cls)
+        node._pre_hooks = node._post_hooks = ()
+        node._ctx = ctx
+        edges, meta = _edges_and_meta(tensors)
+        n = len(tensors)
+        end = cls._scalar_edges_end
+        if end > n:  # numbers right after the tensors that get an edge anyway (``a * 2``; Op.apply checks)
+            edges += (_NO_EDGE,) * (end - n)
+            meta += (None,) * (end - n)
+            n = end
+        node.next_functions = edges
+        node._input_meta = meta
+        node._input_positions = _POSITIONS[n] if n < _N_POSITIONS else tuple(range(n))
+        d = out._data
+        dt = d.dtype
+        node._output_meta = ((d.shape, dt, _CPU if type(d) is _HOST else backend.device_of(d)),)
+        if dt.kind == "f":
+            out._requires_grad = True
+            out.grad_fn = node
+        if ctx._to_save:
+            _tie_saved(ctx, tensors, node._input_positions, [out], node, args, (raw_out,))
+
+    @classmethod
     def _record(cls, ctx: Context, tensors: list, outs: list, args: Any = (), raw_outs: Any = ()) -> None:
-        # The hot path of every recorded op: plain loops and prebuilt tuples (each line here runs per op call).
+        """Record one node for ``outs``, the general case: ``tensors`` are (argument position, tensor) pairs."""
         node: BackwardNode = _new_object(cls._node_cls)  # Node.__init__, spelled out (a node per recorded op)
         node._pre_hooks = node._post_hooks = ()
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        edges: list[tuple[Node | None, int]] = []
-        meta = []
-        for _, t in tensors:
-            if not t._requires_grad:
-                edges.append(_NO_EDGE)
-            else:
-                fn = t.grad_fn
-                if fn is not None:
-                    edges.append((fn, t._output_nr))
-                else:  # a leaf: its accumulator (the leaf holds it weakly, the graph strongly)
-                    acc = t._accumulator
-                    acc = acc() if acc is not None else None
-                    edges.append((acc if acc is not None else grad_accumulator(t), 0))
-            d = t._data
-            meta.append((d.shape, d.dtype))
+        edges, meta = _edges_and_meta([t for _, t in tensors])
+        positions = [i for i, _ in tensors]
         n_args = len(ctx.needs_input_grad)
-        n_tensors = len(tensors)
-        if n_tensors == n_args:  # all arguments tensors (the common op): positions 0..n-1, no number's edge
-            node._input_positions = _POSITIONS[n_args] if n_args < _N_POSITIONS else tuple(range(n_args))
-        elif tensors[-1][0] == n_tensors - 1 and cls._scalar_edges_end <= n_tensors and n_tensors < _N_POSITIONS:
-            # the tensors first, then constants no edge is kept for (clamp's bounds, a - b's alpha): 0..n-1
-            node._input_positions = _POSITIONS[n_tensors]
-        else:
-            positions = []
-            for i, _ in tensors:
-                positions.append(i)
-            for i in cls.scalar_edges:  # a number at a position that gets an edge anyway
-                if i < n_args and i not in positions:
-                    _add_scalar_edges(cls.scalar_edges, n_args, edges, positions, meta)
-                    break
-            node._input_positions = tuple(positions)
-        node.next_functions = tuple(edges)
-        node._input_meta = tuple(meta)
+        if any(i < n_args and i not in positions for i in cls.scalar_edges):  # a number that gets an edge anyway
+            edges, meta = list(edges), list(meta)
+            _add_scalar_edges(cls.scalar_edges, n_args, edges, positions, meta)
+            edges, meta = tuple(edges), tuple(meta)
+        node._input_positions = tuple(positions)
+        node.next_functions = edges
+        node._input_meta = meta
         skip = ctx._non_differentiable
-        if len(outs) == 1 and not skip:  # the common op: one output, all of it differentiable
-            o = outs[0]
-            d = o._data
-            dt = d.dtype
-            node._output_meta = ((d.shape, dt, _CPU if type(d) is _HOST else backend.device_of(d)),)
-            if dt.kind == "f":
+        node._output_meta = tuple([_output_meta(o._data) for o in outs])
+        nr = 0
+        for o in outs:
+            if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
                 o._requires_grad = True
                 o.grad_fn = node
+                if nr:
+                    o._output_nr = nr
+            nr += 1
+        if ctx._to_save:
+            _tie_saved(ctx, [t for _, t in tensors], [i for i, _ in tensors], outs, node, args, raw_outs)
+
+
+def _edges_and_meta(tensors: list) -> tuple:
+    """(edges, (shape, dtype) per tensor) of a node's tensor arguments: an edge is (the input's node, its
+    output number), a leaf's accumulator, or the shared (None, 0) of an input that needs no gradient."""
+    edges: list[tuple[Node | None, int]] = []
+    meta = []
+    for t in tensors:
+        if not t._requires_grad:
+            edges.append(_NO_EDGE)
         else:
-            node._output_meta = tuple([_output_meta(o._data) for o in outs])
-            nr = 0
-            for o in outs:
-                if not (skip and (id(o) in skip or id(o._data) in skip)) and o._data.dtype.kind == "f":
-                    o._requires_grad = True
-                    o.grad_fn = node
-                    if nr:
-                        o._output_nr = nr
-                nr += 1
-        to_save = ctx._to_save
-        if to_save:
-            saved = []
-            for v in to_save:
-                if v is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
-                    saved.append(_SAVED_NONE)
-                    continue
-                for i, t in tensors:  # most saved values are inputs' arrays
-                    if v is t._data or v is t:
-                        saved.append(_tensor_ref(v, t, None, i))
-                        break
-                else:
-                    saved.append(_saved_ref(v, outs, node, args, raw_outs))
-            ctx._saved = saved
-            ctx._to_save = ()
+            fn = t.grad_fn
+            if fn is not None:
+                edges.append((fn, t._output_nr))
+            else:  # a leaf: its accumulator (the leaf holds it weakly, the graph strongly)
+                acc = t._accumulator
+                acc = acc() if acc is not None else None
+                edges.append((acc if acc is not None else grad_accumulator(t), 0))
+        d = t._data
+        meta.append((d.shape, d.dtype))
+    return tuple(edges), tuple(meta)
+
+
+def _tie_saved(ctx: Context, tensors: list, positions: Any, outs: list, node: Any, args: Any, raw_outs: Any) -> None:
+    """Turn what forward gave ``save_for_backward`` into records that know their tensor and its version
+    (``positions``: each tensor's argument position)."""
+    saved = []
+    for v in ctx._to_save:
+        if v is None:  # an operand an op keeps no copy of: one shared record (records are never changed)
+            saved.append(_SAVED_NONE)
+            continue
+        for t, i in zip(tensors, positions):  # most saved values are inputs' arrays
+            if v is t._data or v is t:
+                saved.append(_tensor_ref(v, t, None, i))
+                break
+        else:
+            saved.append(_saved_ref(v, outs, node, args, raw_outs))
+    ctx._saved = saved
+    ctx._to_save = ()
 
 
 class Function(FunctionBase):
@@ -264,7 +292,7 @@ def _output_meta(d: Any) -> tuple:
     return d.shape, d.dtype, backend.CPU if type(d) is _HOST else backend.device_of(d)
 
 
-_POSITIONS = tuple(tuple(range(n)) for n in range(9))
+_POSITIONS = tuple(tuple(range(n)) for n in range(17))
 _N_POSITIONS = len(_POSITIONS)
 _NO_EDGE = (None, 0)  # the edge of an argument that needs no gradient (shared: edges are never changed)
 _CPU = backend.CPU

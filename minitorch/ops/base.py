@@ -18,6 +18,7 @@ from types import SimpleNamespace
 from typing import Any, Union
 
 from .. import backend, creation, dtypes
+from ..autograd import anomaly
 from ..autograd.function import Context, FunctionBase, check_same_device
 from ..autograd.grad_mode import thread_modes
 from ..backend import HOST, Array, array_module
@@ -42,38 +43,51 @@ class Op(FunctionBase):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        # One pass over the arguments: the tensors (with positions), what needs grad, the raw arrays, and
-        # whether any lives off the host (only then can devices be mixed).
+        # One pass over the arguments: the tensors, what needs grad, the raw arrays, whether any lives off the
+        # host (only then can devices be mixed) and whether a number comes before a tensor (rare: positions).
         tensors, needs, raw = [], [], []
-        foreign = False
-        for i, a in enumerate(args):
+        foreign = gap = scattered = False
+        for a in args:
             if isinstance(a, Tensor):
                 d = a._data
-                tensors.append((i, a))
+                tensors.append(a)
                 needs.append(a._requires_grad)
                 raw.append(d)
                 if type(d) is not _HOST:
                     foreign = True
+                if gap:
+                    scattered = True
             else:
                 needs.append(False)
                 raw.append(a)
+                gap = True
         if foreign:
-            check_same_device(tensors)
+            check_same_device(_with_positions(args))
         ctx = Context()
-        ctx.needs_input_grad = tuple(needs)
+        ctx.needs_input_grad = needs = tuple(needs)  # type: ignore[assignment]
         quiet = silence()  # inf and NaN without numpy's warnings, as in torch
         try:
             raw_out = cls.forward(ctx, *raw, **kwargs)
         finally:
             restore(quiet)
+        record = True in needs and thread_modes.enabled  # (is_grad_enabled(), without the call)
         if isinstance(raw_out, tuple):
-            outs = [Tensor._wrap(r) for r in raw_out]
-            if True in needs and thread_modes.enabled:
-                cls._record(ctx, tensors, outs, raw, raw_out)
+            outs = [_wrap(r) for r in raw_out]
+            if record:
+                cls._record(ctx, _with_positions(args), outs, raw, raw_out)
             return tuple(outs)
-        out = Tensor._wrap(raw_out)
-        if True in needs and thread_modes.enabled:  # (is_grad_enabled(), without the call)
-            cls._record(ctx, tensors, [out], raw, (raw_out,))
+        out = _wrap(raw_out)
+        if record:
+            end = cls._scalar_edges_end
+            if (
+                scattered
+                or ctx._non_differentiable
+                or anomaly._enabled
+                or (end > len(tensors) and not (cls._scalar_edges_dense and end <= len(args)))
+            ):
+                cls._record(ctx, _with_positions(args), [out], raw, (raw_out,))
+            else:  # the common op (one output, the tensors first)
+                cls._record_one(ctx, tensors, out, raw, raw_out)
         return out
 
     @classmethod
@@ -92,6 +106,12 @@ class Op(FunctionBase):
             restore(quiet)
 
 
+def _with_positions(args: tuple) -> list:
+    """(argument position, tensor) for each tensor argument: what the general recorder takes."""
+    return [(i, a) for i, a in enumerate(args) if isinstance(a, Tensor)]
+
+
+_wrap = Tensor._wrap
 _NOTHING_NEEDED = (False,) * 32  # needs_input_grad of a kernel call: no argument needs a gradient
 
 # numpy's functions as differentiable ops on tensors (``tensor_numpy``), bound by ``minitorch.ops`` once
