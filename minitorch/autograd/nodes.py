@@ -146,34 +146,18 @@ class BackwardNode(Node):
                     shape, dt, dev = self._output_meta[i]
                     zeros = backend.backend_for(dev).zeros(shape, dt, dev)
                     grad_outputs[i] = wrap(zeros) if graph else zeros
-        # A built-in op computes inf and NaN without numpy's warnings, as in torch (backend/fp_errors.py); a
-        # user's Function runs as written.
-        quiet = None if self._tensor_contract else silence()
-        try:
-            if graph:
-                ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
-                try:
-                    raw = self.run_graph_backward(ctx, grad_outputs)
-                finally:
-                    ctx._graph_node = None
-            elif self._tensor_contract:
-                raw = self.run_backward(ctx, grad_outputs)
-            else:  # a built-in op: its backward straight on the arrays (one call less on every node)
+        if graph or self._tensor_contract:
+            raw = self._run_on_tensors(ctx, grad_outputs, graph)
+        else:  # a built-in op: its backward straight on the arrays, numpy's warnings off (one call less a node)
+            quiet = silence()
+            try:
                 raw = self._function.backward(ctx, *grad_outputs)
-        finally:
-            if quiet is not None:
+            finally:
                 restore(quiet)
         if not isinstance(raw, tuple):
             raw = (raw,)
-        expected = len(ctx.needs_input_grad)
-        if len(raw) != expected:
-            if len(raw) > expected and all(r is None for r in raw[expected:]):
-                raw = raw[:expected]
-            else:
-                raise RuntimeError(
-                    f"function {self.name()} returned an incorrect number of gradients "
-                    f"(expected {expected}, got {len(raw)})"
-                )
+        if len(raw) != len(ctx.needs_input_grad):
+            raw = self._check_count(raw)
         out = []
         for pos, meta in zip(self._input_positions, self._input_meta):
             g = raw[pos]
@@ -182,20 +166,49 @@ class BackwardNode(Node):
             elif g is not None:
                 shape, dt = meta
                 if g.shape != shape:
-                    try:
-                        g = unbroadcast(g, shape)
-                    except ValueError:
-                        raise RuntimeError(
-                            f"Function {self.name()} returned an invalid gradient at index {pos} - got "
-                            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
-                        ) from None
+                    g = self._reduce_to(g, shape, pos)
                 if graph:
                     if g._data.dtype != dt:
                         g = g.to(dtypes.from_numpy_dtype(dt))
-                elif g.dtype != dt:
+                elif g.dtype is not dt and g.dtype != dt:  # (dtypes are mostly singletons: identity first)
                     g = g.astype(dt)
             out.append(g)
         return out
+
+    def _run_on_tensors(self, ctx: Context, grad_outputs: list, graph: bool) -> Any:
+        """The backward of a user Function (tensors in and out, run as written: numpy may warn) or, under
+        ``create_graph``, of any node on tensors, recording its graph."""
+        if not graph:
+            return self.run_backward(ctx, grad_outputs)
+        quiet = None if self._tensor_contract else silence()  # (a built-in op computes inf and NaN silently)
+        ctx._graph_node = self  # saved values unpack as tensors (a cycle only while backward runs)
+        try:
+            return self.run_graph_backward(ctx, grad_outputs)
+        finally:
+            ctx._graph_node = None
+            if quiet is not None:
+                restore(quiet)
+
+    def _check_count(self, raw: tuple) -> tuple:
+        """A backward's gradients when it returned more or fewer than its forward took arguments: surplus Nones
+        are dropped, anything else is torch's error."""
+        expected = len(self._ctx.needs_input_grad)
+        if len(raw) > expected and all(r is None for r in raw[expected:]):
+            return raw[:expected]
+        raise RuntimeError(
+            f"function {self.name()} returned an incorrect number of gradients (expected {expected}, got {len(raw)})"
+        )
+
+    def _reduce_to(self, g: Any, shape: tuple, pos: int) -> Any:
+        """A gradient of a broadcast input summed back to the input's shape, or torch's error for one that
+        cannot be."""
+        try:
+            return unbroadcast(g, shape)
+        except ValueError:
+            raise RuntimeError(
+                f"Function {self.name()} returned an invalid gradient at index {pos} - got "
+                f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+            ) from None
 
     def run_backward(self, ctx: Context, grads: list) -> Any:
         """The op's backward on the output gradients (raw arrays in, raw arrays out)."""
