@@ -174,7 +174,6 @@ from .ops import (
     erfinv,
     exp,
     exp2,
-    expand_as,
     expm1,
     fill,
     fix,

@@ -49,7 +49,47 @@ def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     return tensor(data, dtype=dtype, device=device)
 
 
-asarray = as_tensor
+def asarray(
+    obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None, requires_grad: bool = False
+) -> Tensor:
+    """``obj`` (a tensor, an array, a number or nested sequences) as a tensor.
+
+    Args:
+        obj: what to convert.
+        dtype: the result's dtype (default: ``obj``'s, or inferred as ``tensor`` infers it).
+        device: the result's device (default: ``obj``'s, or the default device).
+        copy: None shares memory with a tensor or array where dtype and device allow; True always copies;
+            False never does, and raises ValueError where the conversion would have to.
+        requires_grad: whether the result requires grad (a floating dtype only, as in torch).
+    """
+    want = None if dtype is None else dtypes.as_dtype(dtype)
+    if copy is False:
+        _check_aliasable(obj, want, device)
+    if isinstance(obj, Tensor):
+        result = obj.to(device=device, dtype=want)
+        if copy:
+            result = result.clone() if result is obj else result
+    elif isinstance(obj, np.ndarray) or backend.is_array(obj):
+        result = as_tensor(obj.copy() if copy else obj, dtype=want, device=device)
+    else:
+        result = tensor(obj, dtype=want, device=device)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
+
+
+def _check_aliasable(obj: Any, dtype: dtypes.dtype | None, device: Any) -> None:
+    """torch's ValueError for ``asarray(..., copy=False)`` where the result cannot share ``obj``'s memory."""
+    if isinstance(obj, Tensor):
+        have, on = obj.dtype, obj.device
+    elif isinstance(obj, np.ndarray) or backend.is_array(obj):  # (torch's words call an array a tensor too)
+        have, on = dtypes.from_numpy_dtype(obj.dtype), backend.device_of(obj)
+    else:
+        raise ValueError("can't alias arbitrary sequence into a tensor.")
+    if dtype is not None and dtype is not have:
+        raise ValueError(f"can't alias tensor with dtype '{have._scalar_name}' into dtype '{dtype._scalar_name}'.")
+    if device is not None and backend.as_device(device) != on:
+        raise ValueError(f"can't alias tensor on device '{on}' into device '{backend.as_device(device)}'.")
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:

@@ -93,6 +93,13 @@ def test_torch_top_level_names_are_the_ops_themselves() -> None:
     assert not other, f"minitorch.{other} are not the ops of the same name"
 
 
+def test_no_top_level_op_that_torch_lacks() -> None:
+    """An op torch has only as a Tensor method (``expand_as``) is not a function of minitorch's top level either:
+    code written against minitorch runs under torch."""
+    extra = sorted(name for name in ALL_OPS if hasattr(minitorch, name) and not hasattr(torch, name))
+    assert not extra, f"minitorch.{extra} exist; torch has no such functions"
+
+
 def test_torch_tensor_methods_call_the_ops() -> None:
     missing, elsewhere = [], []
     for name in ALL_OPS:
