@@ -59,6 +59,10 @@ OPS: dict[str, Callable] = {
     "cosine_similarity": lambda t: F.cosine_similarity(t, t.flip(0)),
     "normalize": lambda t: F.normalize(t, dim=2),
     "soft_margin": lambda t: F.soft_margin_loss(t, minitorch.ones_like(t)),
+    "scaled_dot_product_attention": lambda t: F.scaled_dot_product_attention(t, t * 0.5, t.flip(-1), is_causal=True),
+    "attention_masks": lambda t: F.scaled_dot_product_attention(
+        t, t, t, attn_mask=minitorch.ones(6, 6, dtype=minitorch.bool, device=t.device).tril()
+    ),
 }
 
 
@@ -94,5 +98,31 @@ def test_a_batch_norm_cnn_trains_on_the_device_as_on_the_host() -> None:
             assert value.device == minitorch.device(device)
         assert type(model.features[1].num_batches_tracked._data) is (FakeArray if device == "fake" else np.ndarray)
         states.append({k: v.cpu().numpy() for k, v in state.items()})
+    for k in states[0]:
+        np.testing.assert_array_equal(states[0][k], states[1][k], err_msg=k)
+
+
+def test_a_transformer_trains_on_the_device_as_on_the_host() -> None:
+    """Two SGD steps of a small Transformer with a causal mask and padding masks made on the device."""
+    rng = np.random.default_rng(2)
+    src, tgt = rng.standard_normal((5, 2, 8)), rng.standard_normal((4, 2, 8))
+    padding = np.zeros((2, 5), bool)
+    padding[1, 4:] = True
+    states = []
+    for device in ("cpu", "fake"):
+        minitorch.manual_seed(0)
+        model = minitorch.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0).double().to(device)
+        opt = minitorch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        mask = minitorch.nn.Transformer.generate_square_subsequent_mask(4, device=device, dtype=minitorch.float64)
+        assert mask.device == minitorch.device(device)
+        s, t = minitorch.tensor(src, device=device), minitorch.tensor(tgt, device=device)
+        p = minitorch.tensor(padding, device=device)
+        for _ in range(2):
+            opt.zero_grad()
+            out = model(s, t, tgt_mask=mask, src_key_padding_mask=p, memory_key_padding_mask=p)
+            assert out.device == minitorch.device(device)
+            F.mse_loss(out, t).backward()
+            opt.step()
+        states.append({k: v.cpu().numpy() for k, v in model.state_dict().items()})
     for k in states[0]:
         np.testing.assert_array_equal(states[0][k], states[1][k], err_msg=k)

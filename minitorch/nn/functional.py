@@ -53,6 +53,7 @@ from ..ops.pool1d import avg_pool1d, max_pool1d
 from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from ..ops.upsample import interpolate
 from ..tensor import Tensor
+from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -107,6 +108,7 @@ __all__ = [
     "max_pool2d_with_indices",
     "mish",
     "mse_loss",
+    "multi_head_attention_forward",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
@@ -118,6 +120,7 @@ __all__ = [
     "relu",
     "relu6",
     "relu_",
+    "scaled_dot_product_attention",
     "selu",
     "selu_",
     "sigmoid",

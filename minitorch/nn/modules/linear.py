@@ -89,3 +89,7 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under the name torch gives ``MultiheadAttention.out_proj`` (torch's quantization skips it)."""
