@@ -285,6 +285,8 @@ from .ops import (
     pairwise_distance,
     permute,
     pinverse,
+    pixel_shuffle,
+    pixel_unshuffle,
     poisson,
     polygamma,
     pow,
@@ -300,6 +302,7 @@ from .ops import (
     renorm,
     repeat_interleave,
     reshape,
+    rms_norm,
     roll,
     rot90,
     round,
@@ -382,6 +385,7 @@ from .tensor_legacy import (
     ShortTensor,
     typename,
 )
+from .type_info import finfo, iinfo
 
 float = float32
 double = float64

@@ -18,7 +18,7 @@ TIE = {("minitorch.tensor", "minitorch.ops"), ("minitorch.tensor", "minitorch.cr
 
 # The core, lowest layer first: a module imports from its own layer or lower ones only.
 CORE_LAYERS = [
-    ("minitorch.caches", "minitorch.size", "minitorch.backend", "minitorch.dtypes"),
+    ("minitorch.caches", "minitorch.size", "minitorch.backend", "minitorch.dtypes", "minitorch.type_info"),
     ("minitorch.random", "minitorch.autograd", "minitorch.cuda", "minitorch.accelerator"),
     (
         "minitorch._tensor_str",

@@ -50,6 +50,7 @@ NOT_AT_TOP_LEVEL = {
 }
 NOT_AT_TOP_LEVEL["adaptive_max_pool1d"] = "torch's always returns the indices too"
 NOT_AT_TOP_LEVEL["batch_norm"] = "torch's takes (input, weight, bias, running_mean, running_var, ...) in that order"
+NOT_AT_TOP_LEVEL["instance_norm"] = "torch's takes (input, weight, bias, running_mean, running_var, ...) in that order"
 
 OP_MODULES = sorted(
     p.stem

@@ -33,8 +33,23 @@ from ..ops.loss_margin import (
     triplet_margin_loss,
 )
 from ..ops.loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
-from ..ops.nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
+from ..ops.movement import pixel_shuffle, pixel_unshuffle
+from ..ops.nonlinearity import (
+    celu,
+    elu,
+    gelu,
+    glu,
+    logsigmoid,
+    mish,
+    selu,
+    silu,
+    softmin,
+    softplus,
+    softsign,
+    tanhshrink,
+)
 from ..ops.normalization import batch_norm, group_norm, layer_norm
+from ..ops.normalization_composed import instance_norm, rms_norm
 from ..ops.padding import pad
 from ..ops.piecewise import (
     hardshrink,
@@ -84,6 +99,7 @@ __all__ = [
     "elu_",
     "gaussian_nll_loss",
     "gelu",
+    "glu",
     "group_norm",
     "hardshrink",
     "hardsigmoid",
@@ -91,6 +107,7 @@ __all__ = [
     "hardtanh",
     "hardtanh_",
     "hinge_embedding_loss",
+    "instance_norm",
     "huber_loss",
     "interpolate",
     "kl_div",
@@ -115,11 +132,14 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "poisson_nll_loss",
     "prelu",
     "relu",
     "relu6",
     "relu_",
+    "rms_norm",
     "scaled_dot_product_attention",
     "selu",
     "selu_",

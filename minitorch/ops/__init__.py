@@ -178,6 +178,8 @@ from .movement import (
     meshgrid,
     moveaxis,
     movedim,
+    pixel_shuffle,
+    pixel_unshuffle,
     ravel,
     repeat_interleave,
     roll,
@@ -187,8 +189,9 @@ from .movement import (
     take_along_dim,
     tile,
 )
-from .nonlinearity import celu, elu, gelu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
+from .nonlinearity import celu, elu, gelu, glu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
+from .normalization_composed import instance_norm, rms_norm
 from .norms import cdist, dist, linalg_norm, matrix_norm, norm, renorm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold

@@ -27,6 +27,7 @@ __all__ = [
     "celu",
     "elu",
     "gelu",
+    "glu",
     "logsigmoid",
     "mish",
     "selu",
@@ -314,3 +315,15 @@ def _implicit_dim(name: str, ndim: int, stacklevel: int) -> int:
         stacklevel=stacklevel,
     )
     return 0 if ndim in (0, 1, 3) else 1
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: the first half of ``input`` along ``dim`` times the sigmoid of the second half."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = dim % input.ndim if -input.ndim <= dim < input.ndim else dim
+    size = input.shape[d]
+    if size % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {size}")
+    first, second = input.chunk(2, dim=d)
+    return first * second.sigmoid()

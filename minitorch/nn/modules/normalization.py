@@ -1,4 +1,4 @@
-"""LayerNorm and GroupNorm: normalisation within each sample, with torch's parameters and reprs."""
+"""LayerNorm, RMSNorm and GroupNorm: normalisation within each sample, with torch's parameters and reprs."""
 
 from __future__ import annotations
 
@@ -74,6 +74,48 @@ class LayerNorm(Module):
             f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
             f"bias={self.bias is not None}"
         )
+
+
+class RMSNorm(Module):
+    """Divide by the root mean square over the trailing dims ``normalized_shape``, then scale elementwise.
+
+    Args:
+        normalized_shape: an int or a sequence of ints: the input's last dims.
+        eps: added to the mean square (None: the machine epsilon of the input's dtype).
+        elementwise_affine: learn a weight of shape ``normalized_shape`` (1 at first).
+        device, dtype: where and of what type the weight is created.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: Any,
+        eps: float | None = None,
+        elementwise_affine: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(empty(self.normalized_shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight 1."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
 class GroupNorm(Module):
