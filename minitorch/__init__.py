@@ -18,7 +18,9 @@ from . import (
     special,
     utils,
 )
+from ._tensor_str import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .backend import device
 from .backend.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
 from .creation import (
@@ -43,6 +45,7 @@ from .creation import (
     randn,
     randn_like,
     randperm,
+    scalar_tensor,
     set_default_device,
     tensor,
     tril_indices,
@@ -79,10 +82,12 @@ from .ops import (
     addmm,
     addmv,
     addr,
+    adjoint,
     all,
     allclose,
     amax,
     amin,
+    aminmax,
     any,
     arccos,
     arccosh,
@@ -113,6 +118,7 @@ from .ops import (
     bitwise_xor,
     block_diag,
     bmm,
+    broadcast_shapes,
     broadcast_tensors,
     broadcast_to,
     bucketize,
@@ -234,6 +240,7 @@ from .ops import (
     log10,
     log_softmax,
     logaddexp,
+    logaddexp2,
     logcumsumexp,
     logdet,
     logical_and,
@@ -289,6 +296,7 @@ from .ops import (
     pixel_unshuffle,
     poisson,
     polygamma,
+    positive,
     pow,
     prelu,
     prod,
@@ -306,6 +314,7 @@ from .ops import (
     roll,
     rot90,
     round,
+    row_stack,
     rsqrt,
     scatter,
     scatter_add,
@@ -357,6 +366,7 @@ from .ops import (
     unflatten,
     unique,
     unique_consecutive,
+    unravel_index,
     unsqueeze,
     vander,
     var,
@@ -371,6 +381,13 @@ from .ops.embedding import embedding, embedding_renorm_
 from .ops.rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .serialization import load, save
+from .settings import (
+    are_deterministic_algorithms_enabled,
+    get_float32_matmul_precision,
+    is_deterministic_algorithms_warn_only_enabled,
+    set_float32_matmul_precision,
+    use_deterministic_algorithms,
+)
 from .size import Size
 from .tensor import Tensor
 from .tensor_legacy import (
@@ -408,3 +425,20 @@ def numel(input: Tensor) -> _builtins.int:
 
 def is_floating_point(input: Tensor) -> _builtins.bool:
     return input.is_floating_point()
+
+
+def is_nonzero(input: Tensor) -> _builtins.bool:
+    """Whether a one-element tensor is not zero (torch's error for any other)."""
+    return input.is_nonzero()
+
+
+def is_same_size(input: Tensor, other: Tensor) -> _builtins.bool:
+    return input.is_same_size(other)
+
+
+def is_signed(input: Tensor) -> _builtins.bool:
+    return input.is_signed()
+
+
+def is_complex(input: Tensor) -> _builtins.bool:
+    return input.is_complex()

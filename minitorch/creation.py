@@ -174,6 +174,11 @@ def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     )
 
 
+def scalar_tensor(s: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A 0-d tensor holding the number ``s`` (default dtype: the default floating dtype, whatever ``s`` is)."""
+    return full((), s, dtype=_float_dtype(dtype), device=device, requires_grad=requires_grad)
+
+
 def full(
     size: Sequence[int], fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False
 ) -> Tensor:

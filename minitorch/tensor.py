@@ -25,6 +25,7 @@ from . import (
     dtypes,
     tensor_autograd,
     tensor_convert,
+    tensor_forms,
     tensor_inplace,
     tensor_math,
     tensor_methods,
@@ -55,6 +56,7 @@ class Tensor(
     tensor_methods.TensorMethods,
     tensor_math.MathMethods,
     tensor_convert.ConversionMethods,
+    tensor_forms.FormMethods,
 ):
     """A multi-dimensional array with reverse-mode autograd, following torch.Tensor."""
 
@@ -335,4 +337,5 @@ from . import creation as _creation  # noqa: E402
 from . import ops as _ops  # noqa: E402
 
 tensor_methods._ops = tensor_operators._ops = tensor_inplace._ops = tensor_convert._ops = tensor_math._ops = _ops
+tensor_forms._ops = _ops
 tensor_convert._creation = _creation

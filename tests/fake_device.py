@@ -132,7 +132,7 @@ class FakeBackend(HostBackend):
     def is_writeable(self, array: Any) -> bool:
         return bool(array._a.flags.writeable)
 
-    def _address(self, array: Any) -> int:
+    def address(self, array: Any) -> int:
         return array._a.__array_interface__["data"][0]
 
     def filled_like(self, array: Any, value: Any) -> Any:

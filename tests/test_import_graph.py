@@ -27,6 +27,7 @@ CORE_LAYERS = [
         "minitorch.tensor_inplace",
         "minitorch.tensor_convert",
         "minitorch.tensor_math",
+        "minitorch.tensor_forms",
         "minitorch.tensor_autograd",
         "minitorch.tensor",
         "minitorch.tensor_legacy",

@@ -34,6 +34,12 @@ def _set(mode: bool, check_nan: bool) -> None:
     _enabled, _check_nan = bool(mode), bool(check_nan)
 
 
+def set_anomaly_enabled(mode: bool, check_nan: bool = True) -> None:
+    """Turn anomaly detection on or off for what follows (``torch.set_anomaly_enabled``; ``detect_anomaly`` is
+    the same as a context)."""
+    _set(mode, check_nan)
+
+
 class detect_anomaly:
     """Context manager (or decorator) that turns anomaly detection on.
 

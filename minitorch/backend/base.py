@@ -152,12 +152,12 @@ class Backend:
         )
         if not dense or out.size == 0 or other.size == 0 or not self._may_overlap(out, other):
             return False
-        a, b = self._address(out), self._address(other)
+        a, b = self.address(out), self.address(other)
         if a == b and out.shape == other.shape and out.strides == other.strides:
             return False
         return a < b + other.nbytes and b < a + out.nbytes
 
-    def _address(self, array: Any) -> int:
+    def address(self, array: Any) -> int:
         """The address of ``array``'s first element."""
         raise NotImplementedError
 

@@ -299,7 +299,7 @@ class CudaBackend(Backend):
     # polygamma stays the shared one (special.py, tested against torch): CuPy 14's fails for a Python int
     # order (its cupy.where is handed a bool; found on the H200).
 
-    def _address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
+    def address(self, array: Any) -> int:  # pragma: no cover - needs a GPU
         return array.data.ptr
 
     def memory_stats(self) -> dict:

@@ -62,7 +62,7 @@ class HostBackend(Backend):
             return array  # memory that is read-only itself: numpy's error, as before
         return alias
 
-    def _address(self, array: Any) -> int:
+    def address(self, array: Any) -> int:
         return array.__array_interface__["data"][0]
 
     def partial_overlap(self, out: Any, other: Any) -> bool:

@@ -116,11 +116,21 @@ from .elementary import (
     tan,
 )
 from .embedding import embedding, embedding_renorm_
-from .exponential import erf, erfc, erfinv, exp2, expm1, log1p, log2, log10, logaddexp, rsqrt
-from .extrema import amax, amin, argmax, argmin, max, min
+from .exponential import erf, erfc, erfinv, exp2, expm1, log1p, log2, log10, logaddexp, logaddexp2, rsqrt
+from .extrema import amax, amin, aminmax, argmax, argmin, max, min
 from .fill import copy_from, fill, inplace_fill, zero
 from .gamma import digamma, lgamma, mvlgamma, polygamma
-from .index import gather, getitem, index_put, index_put_, index_select, masked_fill, rebase_view, setitem
+from .index import (
+    gather,
+    getitem,
+    index_put,
+    index_put_,
+    index_select,
+    masked_fill,
+    rebase_view,
+    setitem,
+    unravel_index,
+)
 from .index_write import index_add, index_copy, index_fill, masked_scatter
 from .join import (
     cartesian_prod,
@@ -135,6 +145,7 @@ from .join import (
     hsplit,
     hstack,
     narrow,
+    row_stack,
     split,
     stack,
     tensor_split,
@@ -237,6 +248,8 @@ from .sampling import bernoulli, multinomial, normal, poisson
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, fmax, fmin, maximum, minimum, where
 from .shape import (
+    adjoint,
+    broadcast_shapes,
     broadcast_to,
     clone,
     contiguous,
@@ -285,6 +298,7 @@ from .unary import (
     log,
     neg,
     negative,
+    positive,
     reciprocal,
     relu,
     round,

@@ -13,7 +13,7 @@ from .base import Op, Operand, float_operand, namespace_of
 from .elementary import float_binary
 from .unary import Erf, Log1p
 
-__all__ = ["erf", "erfc", "erfinv", "exp2", "expm1", "log10", "log1p", "log2", "logaddexp", "rsqrt"]
+__all__ = ["erf", "erfc", "erfinv", "exp2", "expm1", "log10", "log1p", "log2", "logaddexp", "logaddexp2", "rsqrt"]
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
@@ -186,3 +186,8 @@ def erfinv(input: Tensor) -> Tensor:
 def logaddexp(input: Tensor, other: Tensor) -> Tensor:
     """log(exp(input) + exp(other)), without overflow (floating tensors only, as torch's)."""
     return float_binary("logaddexp", Logaddexp, input, other, floats_only=True)
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:
+    """log2(2^input + 2^other), without overflow: logaddexp of the operands in natural units, back in bits."""
+    return logaddexp(input * _LN2, other * _LN2) / _LN2

@@ -16,11 +16,12 @@ from ..backend import Array
 from ..tensor import Tensor
 from .along import grid_along
 from .base import Op, array_of, masked_grad, no_graph
+from .linalg_failures import named_result
 from .reduce import Dims, normalize_dims
 from .regions import IndexRegion, ScatterRegion
 from .selection import maximum, minimum
 
-__all__ = ["amax", "amin", "argmax", "argmin", "max", "min"]
+__all__ = ["amax", "amin", "aminmax", "argmax", "argmin", "max", "min"]
 
 
 class MaxAll(Op):
@@ -183,6 +184,19 @@ def amax(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
 def amin(input: Tensor, dim: Dims = (), keepdim: bool = False) -> Tensor:
     """Min over one or more dims (gradient split evenly among ties)."""
     return Amin.apply(input, normalize_dims(dim, input.ndim), keepdim)
+
+
+AminmaxResult = named_result("aminmax", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> Any:
+    """(min, max) over ``dim`` (None: all elements), each with amin's and amax's gradient (ties share it)."""
+    dims: Dims = () if dim is None else dim
+    if input.numel() == 0 and (dim is None or input.shape[dim] == 0):
+        raise RuntimeError(
+            "aminmax(): cannot compute aminmax over an empty dimension as the operation has no identity."
+        )
+    return AminmaxResult(amin(input, dims, keepdim), amax(input, dims, keepdim))
 
 
 def _arg(kind: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:

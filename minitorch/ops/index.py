@@ -19,7 +19,17 @@ from .regions import BasicRegion, FillRegion, IndexRegion, ReadRegion, ScatterRe
 from .selection import where
 from .shape import mark_view
 
-__all__ = ["gather", "getitem", "index_put", "index_put_", "index_select", "masked_fill", "rebase_view", "setitem"]
+__all__ = [
+    "gather",
+    "getitem",
+    "index_put",
+    "index_put_",
+    "index_select",
+    "masked_fill",
+    "rebase_view",
+    "setitem",
+    "unravel_index",
+]
 
 
 def _index_error(err: IndexError) -> IndexError:
@@ -393,3 +403,20 @@ class IndexSelect(Op):
     def backward(ctx: Context, grad: Array) -> tuple:
         region = IndexRegion((slice(None),) * ctx.axis + (ctx.index,))
         return ScatterRegion.call(grad, region, ctx.shape), None, None
+
+
+def unravel_index(indices: Tensor, shape: Any) -> tuple:
+    """The coordinates in a tensor of ``shape`` of each flat (C-order) index: one int64 tensor per dimension."""
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"expected 'indices' to be a Tensor, but got {type(indices).__name__}")
+    if indices.dtype.is_floating_point or indices.dtype is dtypes.bool_:
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    sizes = (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)
+    if any(n < 0 for n in sizes):
+        raise ValueError("'shape' cannot have negative values, but got " + str(sizes))
+    flat = indices._data.astype("int64")
+    coords = []
+    for n in reversed(sizes):  # the last dimension varies fastest
+        coords.append(flat % n if n else flat * 0)
+        flat = flat // n if n else flat
+    return tuple(Tensor._wrap(c) for c in reversed(coords))

@@ -29,6 +29,7 @@ __all__ = [
     "hsplit",
     "hstack",
     "narrow",
+    "row_stack",
     "split",
     "stack",
     "tensor_split",
@@ -140,6 +141,9 @@ def hstack(tensors: Sequence[Tensor]) -> Tensor:
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     return cat([t if t.ndim > 1 else unsqueeze(t, 0) for t in tensors], 0)
+
+
+row_stack = vstack  # torch's other name for it
 
 
 def dstack(tensors: Sequence[Tensor]) -> Tensor:
