@@ -10,7 +10,6 @@ import warnings
 from typing import Any
 
 from .. import dtypes, ops
-from ..autograd.grad_mode import no_grad
 from ..ops.activation import dropout as _dropout
 from ..ops.activation import dropout1d, dropout2d
 from ..ops.activation import log_softmax as _log_softmax
@@ -20,8 +19,6 @@ from ..ops.conv1d import conv1d, conv_transpose1d
 from ..ops.conv_transpose import conv_transpose2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance
-from ..ops.embedding import embedding as _embedding
-from ..ops.embedding import embedding_renorm_ as _embedding_renorm_
 from ..ops.linear import linear as _linear
 from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from ..ops.loss_margin import (
@@ -69,6 +66,7 @@ from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adapti
 from ..ops.upsample import interpolate
 from ..tensor import Tensor
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
+from .functional_embedding import embedding, embedding_bag
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -93,6 +91,7 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "embedding",
+    "embedding_bag",
     "dropout1d",
     "dropout2d",
     "elu",
@@ -345,39 +344,3 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         if int(data.max()) >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
     return Tensor._wrap((data[..., None] == xp.arange(num_classes)).astype(xp.int64))
-
-
-def embedding(
-    input: Tensor,
-    weight: Tensor,
-    padding_idx: int | None = None,
-    max_norm: float | None = None,
-    norm_type: float = 2.0,
-    scale_grad_by_freq: bool = False,
-    sparse: bool = False,
-) -> Tensor:
-    """The rows of ``weight`` at the indices ``input``: (*input.shape, embedding_dim).
-
-    Args:
-        input: int64 or int32 indices into the rows of ``weight``.
-        weight: (num_embeddings, embedding_dim).
-        padding_idx: a row that gets no gradient (negative counts from the end).
-        max_norm: first renormalise, in place, each looked-up row whose ``norm_type``-norm exceeds it.
-        norm_type: the p of that norm.
-        scale_grad_by_freq: divide each row's gradient by how often its index occurs in ``input``.
-        sparse: must be False (minitorch has no sparse gradients).
-    """
-    rows = weight.shape[0]
-    if padding_idx is None:
-        padding_idx = -1
-    elif padding_idx > 0:
-        if padding_idx >= rows:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-    elif padding_idx < 0:
-        if padding_idx < -rows:
-            raise AssertionError("Padding_idx must be within num_embeddings")
-        padding_idx = rows + padding_idx
-    if max_norm is not None:
-        with no_grad():
-            _embedding_renorm_(weight, input, max_norm, norm_type)
-    return _embedding(weight, input, padding_idx, scale_grad_by_freq, sparse)
