@@ -67,6 +67,7 @@ from ..ops.upsample import interpolate
 from ..tensor import Tensor
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from .functional_embedding import embedding, embedding_bag
+from .functional_vision import affine_grid, grid_sample
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -75,6 +76,7 @@ __all__ = [
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -90,15 +92,16 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
-    "embedding",
-    "embedding_bag",
     "dropout1d",
     "dropout2d",
     "elu",
     "elu_",
+    "embedding",
+    "embedding_bag",
     "gaussian_nll_loss",
     "gelu",
     "glu",
+    "grid_sample",
     "group_norm",
     "hardshrink",
     "hardsigmoid",
@@ -106,8 +109,8 @@ __all__ = [
     "hardtanh",
     "hardtanh_",
     "hinge_embedding_loss",
-    "instance_norm",
     "huber_loss",
+    "instance_norm",
     "interpolate",
     "kl_div",
     "l1_loss",

@@ -1,0 +1,162 @@
+"""``affine_grid`` and ``grid_sample``: the sampling grid of an affine transform and the bilinear (or nearest)
+sampling of an image at a grid's points, as spatial transformer networks use them.
+
+Both are compositions of recorded ops, so the gradients with respect to the image, the grid and (through
+``affine_grid``) the transform come from those ops: the sampled points' coordinates are arithmetic on the grid,
+``padding_mode`` is a clamp ("border") or a reflection ("reflection") of them, the four neighbours of each point
+are gathered from the flattened image (out-of-range ones masked to zero), and their weights are the
+differentiable distances to the point, as in torch's kernel. 2-D images (4-D input) only.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .. import ops
+from ..creation import linspace, ones
+from ..tensor import Tensor
+
+__all__ = ["affine_grid", "grid_sample"]
+
+_ALIGN_WARNING = (
+    "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
+    "align_corners=True if the old behavior is desired. See the documentation of grid_sample for details."
+)
+
+
+def _align(align_corners: bool | None) -> bool:
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, UserWarning, stacklevel=3)
+        return False
+    return bool(align_corners)
+
+
+def _base_coordinates(n: int, align_corners: bool, like: Tensor) -> Tensor:
+    """n points over [-1, 1]: the corners' centres (align_corners) or the pixels' centres."""
+    points = linspace(-1, 1, n, dtype=like.dtype, device=like.device)
+    if n <= 1:  # one pixel: its centre, 0, either way (torch's)
+        return points * 0
+    return points if align_corners else points * ((n - 1) / n)
+
+
+def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
+    """The (N, H, W, 2) grid of (x, y) points that ``theta`` (N, 2, 3) maps the output's pixels to.
+
+    Args:
+        theta: a batch of affine matrices (output coordinates to input coordinates, both in [-1, 1]).
+        size: the output's (N, C, H, W).
+        align_corners: -1 and 1 are the corner pixels' centres (True) or the image's edges (False, default).
+    """
+    align = _align(align_corners)
+    size = tuple(int(s) for s in size)
+    if not theta.dtype.is_floating_point:
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if len(size) != 4:
+        raise NotImplementedError(
+            "affine_grid only supports 4D sizes, for 2D affine transformations (minitorch has no volumetric one). "
+            f"Got size {size}."
+        )
+    if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got {theta.shape}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    n, _, h, w = size
+    if theta.shape[0] != n:
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got {theta.shape}.")
+    xs = _base_coordinates(w, align, theta).reshape(1, w).expand(h, w)
+    ys = _base_coordinates(h, align, theta).reshape(h, 1).expand(h, w)
+    base = ops.stack([xs, ys, ones((h, w), dtype=theta.dtype, device=theta.device)], -1)  # (H, W, 3)
+    return ops.matmul(base.reshape(1, h * w, 3), theta.transpose(1, 2)).reshape(n, h, w, 2)
+
+
+def _unnormalize(coord: Tensor, size: int, align_corners: bool) -> Tensor:
+    """[-1, 1] to pixel coordinates."""
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1)
+    return ((coord + 1) * size - 1) / 2
+
+
+def _reflect(coord: Tensor, twice_low: int, twice_high: int) -> Tensor:
+    """coord reflected back into [twice_low / 2, twice_high / 2] as often as it takes (torch's reflect_coordinates)."""
+    if twice_low == twice_high:
+        return coord * 0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    distance = (coord - low).abs()
+    flips = (distance / span).floor().detach()
+    extra = distance - flips * span  # (fmod with its gradient: the flips are constant)
+    return ops.where(flips % 2 == 0, extra + low, span - extra + low)
+
+
+def _source_index(coord: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
+    coord = _unnormalize(coord, size, align_corners)
+    if padding_mode == "border":
+        return coord.clamp(0, size - 1)
+    if padding_mode == "reflection":
+        coord = _reflect(coord, 0, 2 * (size - 1)) if align_corners else _reflect(coord, -1, 2 * size - 1)
+        return coord.clamp(0, size - 1)
+    return coord
+
+
+def grid_sample(
+    input: Tensor,
+    grid: Tensor,
+    mode: str = "bilinear",
+    padding_mode: str = "zeros",
+    align_corners: bool | None = None,
+) -> Tensor:
+    """``input`` (N, C, H, W) sampled at ``grid``'s (N, Ho, Wo, 2) points (x, y in [-1, 1]): (N, C, Ho, Wo).
+
+    Args:
+        input: the images.
+        grid: where to sample, x across the width and y down the height, -1 and 1 at the edges.
+        mode: "bilinear" or "nearest".
+        padding_mode: what a point outside reads: "zeros", the nearest "border" pixel, or the image
+            "reflection" at its edges.
+        align_corners: -1 and 1 are the corner pixels' centres (True) or the image's edges (False, default).
+    """
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(
+            f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
+        )
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(
+            "nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or 'reflection', "
+            f"but got: '{padding_mode}'"
+        )
+    if mode == "bicubic":
+        raise NotImplementedError("grid_sample: minitorch samples with mode 'bilinear' or 'nearest', not 'bicubic'")
+    align = _align(align_corners)
+    if input.ndim != 4:
+        raise NotImplementedError(f"grid_sample: minitorch samples 4-D inputs (2-D images), got {input.ndim}-D input")
+    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
+        raise RuntimeError(
+            "grid_sampler(): expected grid to have size 2 in last dimension and the input's batch size, but got "
+            f"grid with sizes {list(grid.shape)} for input with sizes {list(input.shape)}"
+        )
+    n, c, h, w = input.shape
+    ho, wo = grid.shape[1], grid.shape[2]
+    x = _source_index(grid[..., 0], w, padding_mode, align)  # (N, Ho, Wo)
+    y = _source_index(grid[..., 1], h, padding_mode, align)
+    flat = input.reshape(n, c, h * w)
+
+    def read(ix: Tensor, iy: Tensor) -> Tensor:
+        """The pixels at integer coordinates (as float tensors), zero where they fall outside the image."""
+        inside = ((ix >= 0) & (ix <= w - 1) & (iy >= 0) & (iy <= h - 1)).detach()
+        at = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).detach().long().reshape(n, 1, ho * wo)
+        values = ops.gather(flat, 2, at.expand(n, c, ho * wo)).reshape(n, c, ho, wo)
+        return values * inside.unsqueeze(1).to(input.dtype)
+
+    if mode == "nearest":  # half-way points go to the even neighbour, as torch's nearbyint
+        ix, iy = x.round(), y.round()
+        # (the grid gets torch's zero gradient: a term that is 0 with round's zero derivative)
+        nothing = (ix - ix.detach() + iy - iy.detach()).unsqueeze(1)
+        return read(ix, iy) + nothing
+    x0, y0 = x.detach().floor(), y.detach().floor()
+    x1, y1 = x0 + 1, y0 + 1
+    east, south = x - x0, y - y0  # the weights, differentiable in the grid
+    west, north = 1 - east, 1 - south
+    out = read(x0, y0) * (west * north).unsqueeze(1)
+    out = out + read(x1, y0) * (east * north).unsqueeze(1)
+    out = out + read(x0, y1) * (west * south).unsqueeze(1)
+    return out + read(x1, y1) * (east * south).unsqueeze(1)
