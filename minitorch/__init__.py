@@ -111,6 +111,7 @@ from .ops import (
     avg_pool1d,
     baddbmm,
     bernoulli,
+    bilinear,
     bincount,
     bitwise_and,
     bitwise_not,

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import minitorch
@@ -199,3 +199,51 @@ def test_finfo_and_iinfo() -> None:
     parity.raises_like(lambda lib: lib.finfo(lib.int32), exact=True)
     parity.raises_like(lambda lib: lib.iinfo(lib.float32), exact=True)
     parity.raises_like(lambda lib: lib.iinfo(lib.bool), exact=True)
+
+
+@st.composite
+def block_case(draw: Any) -> tuple:
+    """An image and unfold's arguments that give at least one block."""
+    h, w = draw(st.integers(1, 5), label="h"), draw(st.integers(1, 5), label="w")
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    assume(all(n + 2 * p - d * (k - 1) - 1 >= 0 for n, k, d, p in zip((h, w), kernel, dilation, padding)))
+    image = np.random.default_rng(draw(st.integers(0, 999))).uniform(-1, 1, (2, 2, h, w))
+    return image, (kernel, dilation, padding, stride)
+
+
+@given(case=block_case())
+def test_unfold_and_fold_match_torch(case: tuple) -> None:
+    image, args = case
+    parity.check_both(lambda lib, x: lib.nn.functional.unfold(x, *args), image)
+    size = image.shape[2:]
+    parity.check_both(lambda lib, x: lib.nn.functional.fold(lib.nn.functional.unfold(x, *args) * 2, size, *args), image)
+    parity.check_both(lambda lib, x: lib.nn.Unfold(*args)(x[0]), image)  # unbatched
+
+
+@DTYPES
+def test_fold_unfold_and_bilinear_modules(dtype: Any) -> None:
+    check_layer(lambda lib: lib.nn.Unfold((2, 3), dilation=(1, 2), padding=1, stride=(2, 1)), [_x(2, 3, 4, 5)], dtype)
+    check_layer(lambda lib: lib.nn.Fold((4, 5), 2, padding=1), [_x(2, 8, 30)], dtype)
+    check_layer(lambda lib: lib.nn.Bilinear(3, 4, 5), [_x(2, 3), _x(2, 4)], dtype, grad_args=(0, 1))
+    check_layer(lambda lib: lib.nn.Bilinear(2, 3, 4, bias=False), [_x(3, 2, 2), _x(3, 2, 3)], dtype, grad_args=(0, 1))
+    for make in (
+        lambda lib: lib.nn.Fold((4, 5), 2),
+        lambda lib: lib.nn.Unfold(3, 2, 1, 2),
+        lambda lib: lib.nn.Bilinear(3, 4, 5),
+    ):
+        assert repr(make(minitorch)) == repr(make(torch))
+
+
+def test_fold_unfold_and_bilinear_errors_as_torch() -> None:
+    parity.raises_like(lambda lib: lib.nn.functional.fold(lib.ones(1, 5, 4), (3, 3), 2), "divisible by the product")
+    parity.raises_like(lambda lib: lib.nn.functional.fold(lib.ones(1, 4, 3), (3, 3), 2), "calculated number of sliding")
+    parity.raises_like(
+        lambda lib: lib.bilinear(lib.ones(2, 3), lib.ones(2, 4), lib.ones(5, 3, 3)), "input2 size does not match"
+    )
+    parity.raises_like(
+        lambda lib: lib.nn.functional.bilinear(lib.ones(2, 3), lib.ones(3, 4), lib.ones(5, 3, 4)),
+        "input batch dimensions do not match at dim 0",
+    )

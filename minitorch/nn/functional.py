@@ -19,6 +19,7 @@ from ..ops.conv1d import conv1d, conv_transpose1d
 from ..ops.conv_transpose import conv_transpose2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance
+from ..ops.linear import bilinear
 from ..ops.linear import linear as _linear
 from ..ops.loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from ..ops.loss_margin import (
@@ -67,7 +68,7 @@ from ..ops.upsample import interpolate
 from ..tensor import Tensor
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from .functional_embedding import embedding, embedding_bag
-from .functional_vision import affine_grid, grid_sample
+from .functional_vision import affine_grid, fold, grid_sample, unfold
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -80,6 +81,7 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -98,6 +100,7 @@ __all__ = [
     "elu_",
     "embedding",
     "embedding_bag",
+    "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
@@ -159,6 +162,7 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "unfold",
     "upsample",
     "upsample_bilinear",
     "upsample_nearest",

@@ -1,5 +1,9 @@
-"""``affine_grid`` and ``grid_sample``: the sampling grid of an affine transform and the bilinear (or nearest)
-sampling of an image at a grid's points, as spatial transformer networks use them.
+"""Image-space functions: ``affine_grid`` and ``grid_sample`` (the sampling grid of an affine transform and the
+bilinear or nearest sampling of an image at a grid's points, as spatial transformer networks use them), and
+``unfold``/``fold`` (an image's sliding blocks as columns, and columns summed back into an image).
+
+``unfold`` is two of ``Tensor.unfold``'s window views of the padded image; ``fold`` is its adjoint, the columns
+added into the padded image at the positions those windows read (``index_add``), then cropped.
 
 Both are compositions of recorded ops, so the gradients with respect to the image, the grid and (through
 ``affine_grid``) the transform come from those ops: the sampled points' coordinates are arithmetic on the grid,
@@ -14,10 +18,11 @@ import warnings
 from typing import Any
 
 from .. import ops
-from ..creation import linspace, ones
+from ..creation import arange, linspace, ones, zeros
+from ..ops.padding import pad
 from ..tensor import Tensor
 
-__all__ = ["affine_grid", "grid_sample"]
+__all__ = ["affine_grid", "fold", "grid_sample", "unfold"]
 
 _ALIGN_WARNING = (
     "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
@@ -160,3 +165,94 @@ def grid_sample(
     out = out + read(x1, y0) * (east * north).unsqueeze(1)
     out = out + read(x0, y1) * (west * south).unsqueeze(1)
     return out + read(x1, y1) * (east * south).unsqueeze(1)
+
+
+def _pair(value: Any, name: str) -> tuple:
+    pair = (value, value) if isinstance(value, int) else tuple(value)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value}")
+    return tuple(int(v) for v in pair)
+
+
+def _blocks(size: tuple, kernel: tuple, dilation: tuple, padding: tuple, stride: tuple) -> tuple:
+    """How many sliding blocks fit along each of the two spatial dims."""
+    return tuple(
+        (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, d, p, s in zip(size, kernel, dilation, padding, stride)
+    )
+
+
+def _windows(image: Tensor, kernel: tuple, dilation: tuple, stride: tuple) -> Tensor:
+    """(*, H, W) -> (*, kh, kw, oh, ow): each block's elements, dilated, as views of ``image``."""
+    (kh, kw), (dh, dw), (sh, sw) = kernel, dilation, stride
+    blocks = image.unfold(-2, dh * (kh - 1) + 1, sh).unfold(-2, dw * (kw - 1) + 1, sw)  # (*, oh, ow, eh, ew)
+    blocks = blocks[..., ::dh, ::dw]
+    lead = image.ndim - 2
+    return blocks.permute(*range(lead), lead + 2, lead + 3, lead, lead + 1)
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """(N, C, H, W) -> (N, C * kh * kw, L): each sliding block's values as a column (im2col); unbatched (C, H, W)
+    gives (C * kh * kw, L).
+
+    Args:
+        kernel_size, dilation, padding, stride: ints or pairs, as a convolution's.
+    """
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+    kernel, dil, pads, strides = (_pair(v, n) for v, n in ((kernel_size, "kernel_size"), (dilation, "dilation"),
+                                                            (padding, "padding"), (stride, "stride")))  # fmt: skip
+    batched = input.ndim == 4
+    x = input if batched else input.unsqueeze(0)
+    n, c = x.shape[0], x.shape[1]
+    if min(_blocks(tuple(x.shape[2:]), kernel, dil, pads, strides)) <= 0:
+        raise RuntimeError(
+            f"Given input with spatial size {tuple(x.shape[2:])}, kernel_size={kernel}, dilation={dil}, padding={pads}, "
+            "calculated shape of the array of sliding blocks is non-positive"
+        )
+    x = pad(x, (pads[1], pads[1], pads[0], pads[0]))
+    cols = _windows(x, kernel, dil, strides).reshape(n, c * kernel[0] * kernel[1], -1)
+    return cols if batched else cols.squeeze(0)
+
+
+def fold(
+    input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> Tensor:
+    """(N, C * kh * kw, L) -> (N, C, H, W): the columns of ``unfold`` added back where their blocks sit
+    (overlapping blocks sum); unbatched (C * kh * kw, L) gives (C, H, W).
+
+    Args:
+        output_size: the image's (H, W).
+        kernel_size, dilation, padding, stride: those ``unfold`` made the columns with.
+    """
+    if input.ndim not in (2, 3):
+        raise RuntimeError(
+            f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got {input.ndim}D)"
+        )
+    size, kernel, dil, pads, strides = (_pair(v, n) for v, n in ((output_size, "output_size"), (kernel_size, "kernel_size"),
+                                                                  (dilation, "dilation"), (padding, "padding"),
+                                                                  (stride, "stride")))  # fmt: skip
+    batched = input.ndim == 3
+    cols = input if batched else input.unsqueeze(0)
+    n, rows, length = cols.shape
+    per_block = kernel[0] * kernel[1]
+    if rows % per_block:
+        raise RuntimeError(
+            "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but got "
+            f"input.size(1)={rows} and kernel_size={kernel}."
+        )
+    blocks = _blocks(size, kernel, dil, pads, strides)
+    if blocks[0] * blocks[1] != length:
+        raise RuntimeError(
+            f"Given output_size={size}, kernel_size={kernel}, dilation={dil}, padding={pads}, stride={strides}, "
+            f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
+            f"{blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got input.size(2)={length}."
+        )
+    c = rows // per_block
+    hp, wp = size[0] + 2 * pads[0], size[1] + 2 * pads[1]
+    # Where each column entry lands in the padded image: unfold of the positions themselves.
+    positions = arange(hp * wp, device=input.device).reshape(hp, wp)
+    where = _windows(positions, kernel, dil, strides).reshape(-1)
+    image = zeros((n, c, hp * wp), dtype=input.dtype, device=input.device)
+    image = ops.index_add(image, 2, where, cols.reshape(n, c, per_block * length))
+    image = image.reshape(n, c, hp, wp)[:, :, pads[0] : pads[0] + size[0], pads[1] : pads[1] + size[1]]
+    return image if batched else image.squeeze(0)

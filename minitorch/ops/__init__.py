@@ -154,7 +154,7 @@ from .join import (
     vstack,
 )
 from .linalg import bmm, dot, matmul, mm, mv, vdot
-from .linear import linear
+from .linear import bilinear, linear
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss, mse_loss
 from .loss_margin import (
     cosine_embedding_loss,

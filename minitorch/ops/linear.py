@@ -7,10 +7,11 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, matrix_product
+from .einsum import einsum
 from .linalg import matmul
 from .shape import t
 
-__all__ = ["linear"]
+__all__ = ["bilinear", "linear"]
 
 
 class Addmm(Op):
@@ -61,3 +62,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     # the host registers a variant that splits the product over its threads (linalg_threads.py)
     res = backend.backend_of(wd).kernel(Addmm).apply(bias, rows, t(weight))
     return res if xd.ndim == 2 else res.reshape(tuple(xd.shape[:-1]) + (out,))
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """y_k = input1 @ weight[k] @ input2 + bias[k] over the last dims: (*, in1) and (*, in2) -> (*, out)."""
+    if weight.ndim != 3:
+        raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")
+    for dim, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):
+        if a != b:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {dim}: got {a} and {b}")
+    for which, given, expected in ((1, input1.shape[-1], weight.shape[1]), (2, input2.shape[-1], weight.shape[2])):
+        if given != expected:
+            raise RuntimeError(
+                f"bilinear(): input{which} size does not match weight size: got {given} but expected {expected}"
+            )
+    out = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias
