@@ -24,6 +24,19 @@ def _as_parameter(value: Any) -> Any:
     return value
 
 
+def _describe(key: Any, value: Any, type_name: str, gpu: bool = False) -> str:
+    """One line of a parameter container's printout: a tensor's kind, type and size (and device), or the type
+    of another object."""
+    if not isinstance(value, Tensor):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    where = ""
+    if value.device.type != "cpu":
+        where = f" (GPU {value.device.index or 0})" if gpu else f" ({value.device})"
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{type_name} of size {size}{where}]"
+
+
 class ParameterList(Module):
     """A list of parameters (or other values), indexable and iterable like a list.
 
@@ -76,16 +89,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in enumerate(self):
-            if isinstance(p, Tensor):
-                size = "x".join(str(n) for n in p.shape)
-                where = f" ({p.device})" if p.device.type != "cpu" else ""
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}{where}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        return "\n".join(_describe(k, p, str(p.dtype) if isinstance(p, Tensor) else "") for k, p in enumerate(self))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("ParameterList should not be called.")
@@ -210,16 +214,8 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for k, p in self.items():
-            if isinstance(p, Tensor):
-                size = "x".join(str(n) for n in p.shape)
-                where = f" (GPU {p.device.index or 0})" if p.device.type == "cuda" else ""
-                kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size}{where}]")
-            else:
-                lines.append(f"  ({k}): Object of type: {type(p).__name__}")
-        return "\n".join(lines)
+        # (torch names the legacy tensor type here, the dtype in a ParameterList, and the device differently)
+        return "\n".join(_describe(k, p, p.type() if isinstance(p, Tensor) else "", gpu=True) for k, p in self.items())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("ParameterDict should not be called.")

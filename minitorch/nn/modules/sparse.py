@@ -14,6 +14,23 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _padding_row(padding_idx: int | None, rows: int, name: str) -> int | None:
+    """``padding_idx`` as a row number (a negative one counts from the end), with torch's check."""
+    if padding_idx is None:
+        return None
+    if not -rows <= padding_idx < rows:
+        raise AssertionError(f"{name} must be within num_embeddings")
+    return padding_idx % rows
+
+
+def _reset_table(weight: Tensor, padding_idx: int | None) -> None:
+    """torch's initialisation of an embedding table: N(0, 1) entries, the padding row zero."""
+    init.normal_(weight)
+    if padding_idx is not None:
+        with no_grad():
+            weight[padding_idx].fill_(0)
+
+
 class Embedding(Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by integer index.
 
@@ -47,11 +64,7 @@ class Embedding(Module):
             raise NotImplementedError(
                 "minitorch has no sparse tensors: nn.Embedding(sparse=True) is not supported; use sparse=False"
             )
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            if padding_idx < 0:
-                padding_idx = num_embeddings + padding_idx
+        padding_idx = _padding_row(padding_idx, num_embeddings, "Padding_idx")
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
@@ -67,8 +80,7 @@ class Embedding(Module):
 
     def reset_parameters(self) -> None:
         """torch's default: N(0, 1) entries, the padding row zero."""
-        init.normal_(self.weight)
-        self._fill_padding_idx_with_zero()
+        _reset_table(self.weight, self.padding_idx)
 
     def _fill_padding_idx_with_zero(self) -> None:
         if self.padding_idx is not None:
@@ -159,10 +171,7 @@ class EmbeddingBag(Module):
             raise NotImplementedError(
                 "minitorch has no sparse tensors: nn.EmbeddingBag(sparse=True) is not supported; use sparse=False"
             )
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx = padding_idx % num_embeddings
+        padding_idx = _padding_row(padding_idx, num_embeddings, "padding_idx")  # (torch's two spellings)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, scale_grad_by_freq
         self.mode, self.sparse, self.include_last_offset, self.padding_idx = (
@@ -181,10 +190,7 @@ class EmbeddingBag(Module):
 
     def reset_parameters(self) -> None:
         """torch's default: N(0, 1) entries, the padding row zero."""
-        init.normal_(self.weight)
-        if self.padding_idx is not None:
-            with no_grad():
-                self.weight[self.padding_idx].fill_(0)
+        _reset_table(self.weight, self.padding_idx)
 
     def forward(self, input: Tensor, offsets: Tensor | None = None, per_sample_weights: Tensor | None = None) -> Tensor:
         """(bags, embedding_dim) for (B, N) indices, or (L,) indices cut into bags at ``offsets``."""

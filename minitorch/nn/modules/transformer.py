@@ -61,8 +61,10 @@ def _is_causal_mask(mask: Tensor | None, is_causal: bool | None, size: int | Non
     return False
 
 
-class TransformerEncoderLayer(Module):
-    """Self-attention and a feed-forward block, each with dropout, a residual connection and layer normalisation.
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: self-attention, the feed-forward block, their layer
+    normalisations and dropouts, registered in torch's order (``_cross``: the decoder's attention over the
+    encoder's output, with a third normalisation and dropout).
 
     Args:
         d_model: the width of the input and output.
@@ -76,6 +78,8 @@ class TransformerEncoderLayer(Module):
         bias: biases in the linear layers and layer normalisations.
         device, dtype: where and of what type the parameters are created.
     """
+
+    _cross = False
 
     def __init__(
         self,
@@ -93,16 +97,37 @@ class TransformerEncoderLayer(Module):
     ) -> None:
         super().__init__()
         made = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **made)
+        blocks = 3 if self._cross else 2
+        for name in ("self_attn", "multihead_attn")[: blocks - 1]:
+            setattr(
+                self,
+                name,
+                MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **made),
+            )
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **made)
         self.dropout = Dropout(dropout)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **made)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
+        for i in range(1, blocks + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made))
+        for i in range(1, blocks + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
         self.activation = _activation(activation)
+
+    def _sa_block(self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False, is_causal=is_causal)[
+            0
+        ]
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        last = self.dropout3 if self._cross else self.dropout2
+        return last(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
+    """Self-attention and a feed-forward block, each with dropout, a residual connection and layer normalisation
+    (arguments: ``_TransformerLayer``'s)."""
 
     def forward(
         self,
@@ -122,51 +147,12 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, need_weights=False, is_causal=is_causal)[
-            0
-        ]
-        return self.dropout1(x)
 
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
-
-
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over the encoder's output (``memory``) and a feed-forward block, each with
-    dropout, a residual connection and layer normalisation. Arguments as ``TransformerEncoderLayer``'s."""
+    dropout, a residual connection and layer normalisation (arguments: ``_TransformerLayer``'s)."""
 
-    def __init__(
-        self,
-        d_model: int,
-        nhead: int,
-        dim_feedforward: int = 2048,
-        dropout: float = 0.1,
-        activation: str | Callable = F.relu,
-        layer_norm_eps: float = 1e-5,
-        batch_first: bool = False,
-        norm_first: bool = False,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__()
-        made = {"device": device, "dtype": dtype}
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **made)
-        self.multihead_attn = MultiheadAttention(
-            d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **made
-        )
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **made)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **made)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **made)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _activation(activation)
+    _cross = True
 
     def forward(
         self,
@@ -191,12 +177,6 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool) -> Tensor:
-        x = self.self_attn(x, x, x, attn_mask=mask, key_padding_mask=padding, is_causal=is_causal, need_weights=False)[
-            0
-        ]
-        return self.dropout1(x)
-
     def _mha_block(
         self, x: Tensor, memory: Tensor, mask: Tensor | None, padding: Tensor | None, is_causal: bool
     ) -> Tensor:
@@ -205,8 +185,12 @@ class TransformerDecoderLayer(Module):
         )[0]
         return self.dropout2(x)
 
-    def _ff_block(self, x: Tensor) -> Tensor:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+def _stack_is_causal(layers: ModuleList, x: Tensor, mask: Tensor | None, is_causal: bool | None) -> bool:
+    """Whether a stack's self-attention mask is the causal one for ``x``'s sequence length (the hint if given)."""
+    first = layers[0] if len(layers) else None
+    batch_first = getattr(getattr(first, "self_attn", None), "batch_first", False)
+    return _is_causal_mask(mask, is_causal, x.shape[1 if batch_first and x.ndim == 3 else 0])
 
 
 def _clones(module: Module, n: int) -> ModuleList:
@@ -248,10 +232,7 @@ class TransformerEncoder(Module):
     ) -> Tensor:
         """Each layer in turn on ``src``, with ``mask`` and ``src_key_padding_mask``; ``is_causal`` None: whether
         ``mask`` is the causal mask is found out."""
-        layer = self.layers[0] if len(self.layers) else None
-        batch_first = getattr(getattr(layer, "self_attn", None), "batch_first", False)
-        seq_len = src.shape[1 if batch_first and src.ndim == 3 else 0]
-        causal = _is_causal_mask(mask, is_causal, seq_len)
+        causal = _stack_is_causal(self.layers, src, mask, is_causal)
         out = src
         for mod in self.layers:
             out = mod(out, src_mask=mask, is_causal=causal, src_key_padding_mask=src_key_padding_mask)
@@ -279,10 +260,7 @@ class TransformerDecoder(Module):
         memory_is_causal: bool = False,
     ) -> Tensor:
         """Each layer in turn on ``tgt``, attending to ``memory``; ``tgt_is_causal`` None: found out from ``tgt_mask``."""
-        layer = self.layers[0] if len(self.layers) else None
-        batch_first = getattr(getattr(layer, "self_attn", None), "batch_first", False)
-        seq_len = tgt.shape[1 if batch_first and tgt.ndim == 3 else 0]
-        causal = _is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
+        causal = _stack_is_causal(self.layers, tgt, tgt_mask, tgt_is_causal)
         out = tgt
         for mod in self.layers:
             out = mod(
