@@ -59,6 +59,9 @@ PADDING = [
     ("InstanceNorm2d_affine", lambda lib: lib.nn.InstanceNorm2d(3, affine=True), _x(2, 3, 4, 5)),
     ("InstanceNorm2d_no_bias", lambda lib: lib.nn.InstanceNorm2d(3, affine=True, bias=False), _x(2, 3, 4, 5)),
     ("InstanceNorm3d", lambda lib: lib.nn.InstanceNorm3d(2, affine=True), _x(2, 2, 3, 3, 4)),
+    ("LocalResponseNorm", lambda lib: lib.nn.LocalResponseNorm(3, alpha=0.1, beta=0.8, k=2.0), _x(2, 5, 4, 3)),
+    ("LocalResponseNorm_3d", lambda lib: lib.nn.LocalResponseNorm(2), _x(2, 4, 6) * 30),
+    ("LocalResponseNorm_5d", lambda lib: lib.nn.LocalResponseNorm(4, alpha=0.5), _x(1, 5, 2, 3, 2)),
 ]
 
 
@@ -247,3 +250,48 @@ def test_fold_unfold_and_bilinear_errors_as_torch() -> None:
         lambda lib: lib.nn.functional.bilinear(lib.ones(2, 3), lib.ones(3, 4), lib.ones(5, 3, 4)),
         "input batch dimensions do not match at dim 0",
     )
+
+
+@given(data=st.data())
+def test_max_unpool_matches_torch(data: st.DataObject) -> None:
+    """max_unpool1d/2d of max pooling's own indices (windows that do not overlap, so that each value has one
+    place), back to the pooled input's size, gradients through both."""
+    k, p = data.draw(st.sampled_from([(2, 0), (3, 1), (3, 0), (2, 1)]), label="kernel (= stride), padding")
+    h, w = data.draw(st.integers(k, 6), label="h"), data.draw(st.integers(k, 6), label="w")
+    x = distinct_values((2, 2, h, w), data.draw(st.integers(0, 99), label="seed"))
+    pooled = [(n + 2 * p - k) // k + 1 for n in (h, w)]
+    defaults = [(n - 1) * k - 2 * p + k for n in pooled]
+    assume(all(d - k < n < d + k for d, n in zip(defaults, (h, w))))  # the input's size is one unpooling can give
+
+    def unpool2d(lib: Any, x: Any) -> Any:
+        out, idx = lib.nn.functional.max_pool2d(x, k, k, p, return_indices=True)
+        return lib.nn.functional.max_unpool2d(out * 2, idx, k, k, p, output_size=x.shape[-2:])
+
+    def unpool1d(lib: Any, x: Any) -> Any:
+        out, idx = lib.nn.functional.max_pool1d(x[0], k, k, p, return_indices=True)
+        return lib.nn.MaxUnpool1d(k, k, p)(out, idx, output_size=x.shape[-1:])
+
+    parity.check_both(unpool2d, x)
+    parity.check_both(unpool1d, x)
+
+
+def distinct_values(shape: tuple, seed: int) -> np.ndarray:
+    """Values without ties (max pooling's argmax is then the same in both libraries)."""
+    n = int(np.prod(shape))
+    return (np.random.default_rng(seed).permutation(n) / n - 0.5).reshape(shape)
+
+
+def test_max_unpool_and_local_response_norm_errors_as_torch() -> None:
+    def pooled(lib: Any) -> tuple:
+        return lib.nn.functional.max_pool2d(lib.arange(16.0).reshape(1, 1, 4, 4), 2, return_indices=True)
+
+    parity.raises_like(lambda lib: lib.nn.functional.max_unpool2d(*pooled(lib), 2, output_size=(7, 7)), exact=True)
+    parity.raises_like(
+        lambda lib: lib.nn.functional.max_unpool2d(pooled(lib)[0], pooled(lib)[1].float(), 2), exact=True
+    )
+    parity.raises_like(
+        lambda lib: lib.nn.functional.max_unpool2d(pooled(lib)[0], pooled(lib)[1][..., :1], 2), exact=True
+    )
+    parity.raises_like(lambda lib: lib.nn.functional.local_response_norm(lib.ones(2, 3), 2), "(got 2 dimensions)")
+    assert repr(minitorch.nn.MaxUnpool2d(2)) == repr(torch.nn.MaxUnpool2d(2))
+    assert repr(minitorch.nn.MaxUnpool1d(3, 2, 1)) == repr(torch.nn.MaxUnpool1d(3, 2, 1))

@@ -47,7 +47,7 @@ from ..ops.nonlinearity import (
     tanhshrink,
 )
 from ..ops.normalization import batch_norm, group_norm, layer_norm
-from ..ops.normalization_composed import instance_norm, rms_norm
+from ..ops.normalization_composed import instance_norm, local_response_norm, rms_norm
 from ..ops.padding import pad
 from ..ops.piecewise import (
     hardshrink,
@@ -68,7 +68,7 @@ from ..ops.upsample import interpolate
 from ..tensor import Tensor
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
 from .functional_embedding import embedding, embedding_bag
-from .functional_vision import affine_grid, fold, grid_sample, unfold
+from .functional_vision import affine_grid, fold, grid_sample, max_unpool1d, max_unpool2d, unfold
 
 __all__ = [
     "adaptive_avg_pool1d",
@@ -121,6 +121,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "logsigmoid",
     "margin_ranking_loss",
@@ -128,6 +129,8 @@ __all__ = [
     "max_pool1d_with_indices",
     "max_pool2d",
     "max_pool2d_with_indices",
+    "max_unpool1d",
+    "max_unpool2d",
     "mish",
     "mse_loss",
     "multi_head_attention_forward",

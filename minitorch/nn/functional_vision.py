@@ -1,6 +1,7 @@
 """Image-space functions: ``affine_grid`` and ``grid_sample`` (the sampling grid of an affine transform and the
 bilinear or nearest sampling of an image at a grid's points, as spatial transformer networks use them), and
-``unfold``/``fold`` (an image's sliding blocks as columns, and columns summed back into an image).
+``unfold``/``fold`` (an image's sliding blocks as columns, and columns summed back into an image), and
+``max_unpool1d``/``max_unpool2d`` (each pooled value put back where max pooling found it, zeros elsewhere).
 
 ``unfold`` is two of ``Tensor.unfold``'s window views of the padded image; ``fold`` is its adjoint, the columns
 added into the padded image at the positions those windows read (``index_add``), then cropped.
@@ -22,7 +23,7 @@ from ..creation import arange, linspace, ones, zeros
 from ..ops.padding import pad
 from ..tensor import Tensor
 
-__all__ = ["affine_grid", "fold", "grid_sample", "unfold"]
+__all__ = ["affine_grid", "fold", "grid_sample", "max_unpool1d", "max_unpool2d", "unfold"]
 
 _ALIGN_WARNING = (
     "Default grid_sample and affine_grid behavior has changed to align_corners=False since 1.3.0. Please specify "
@@ -256,3 +257,54 @@ def fold(
     image = ops.index_add(image, 2, where, cols.reshape(n, c, per_block * length))
     image = image.reshape(n, c, hp, wp)[:, :, pads[0] : pads[0] + size[0], pads[1] : pads[1] + size[1]]
     return image if batched else image.squeeze(0)
+
+
+def _max_unpool(
+    input: Tensor, indices: Tensor, kernel: tuple, stride: tuple, padding: tuple, output_size: Any, dims: int
+) -> Tensor:
+    """Scatter each pooled value to its flat position (``indices``) within a zero plane of the unpooled size."""
+    if indices.dtype.name != "int64":
+        raise RuntimeError(f"elements in indices should be type int64 but got: {indices.dtype._scalar_name}")
+    if tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(
+            f"Expected shape of indices to be same as that of the input tensor ({list(input.shape)}) but got "
+            f"indices tensor with shape: {list(indices.shape)}"
+        )
+    spatial = tuple(input.shape[-dims:])
+    default = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(spatial, kernel, stride, padding))
+    size = default
+    if output_size is not None:
+        size = tuple(int(v) for v in output_size)[-dims:]
+        for d, (want, base, s) in enumerate(zip(size, default, stride)):
+            if not base - s < want < base + s:
+                raise ValueError(
+                    f'invalid output_size "{tuple(output_size)}" (dim {d} must be between {base - s} and {base + s})'
+                )
+    lead = tuple(input.shape[:-dims])
+    plane = 1
+    for n in size:
+        plane *= n
+    flat = input.reshape(*lead, -1)
+    out = zeros((*lead, plane), dtype=input.dtype, device=input.device)
+    return ops.scatter(out, -1, indices.reshape(*lead, -1), flat).reshape(*lead, *size)
+
+
+def max_unpool1d(
+    input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, output_size: Any = None
+) -> Tensor:
+    """The inverse of ``max_pool1d(return_indices=True)``: (N, C, L) values back at their positions in
+    (N, C, L_out), zeros elsewhere; ``output_size`` picks among the lengths that pool to L."""
+    kernel = (int(kernel_size if isinstance(kernel_size, int) else kernel_size[0]),)
+    step = kernel if stride is None else (int(stride if isinstance(stride, int) else stride[0]),)
+    pads = (int(padding if isinstance(padding, int) else padding[0]),)
+    return _max_unpool(input, indices, kernel, step, pads, output_size, 1)
+
+
+def max_unpool2d(
+    input: Tensor, indices: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, output_size: Any = None
+) -> Tensor:
+    """The inverse of ``max_pool2d(return_indices=True)``: (N, C, H, W) values back at their positions in
+    (N, C, H_out, W_out), zeros elsewhere; ``output_size`` picks among the sizes that pool to (H, W)."""
+    kernel = _pair(kernel_size, "kernel_size")
+    step = kernel if stride is None else _pair(stride, "stride")
+    return _max_unpool(input, indices, kernel, step, _pair(padding, "padding"), output_size, 2)

@@ -202,7 +202,7 @@ from .movement import (
 )
 from .nonlinearity import celu, elu, gelu, glu, logsigmoid, mish, selu, silu, softmin, softplus, softsign, tanhshrink
 from .normalization import batch_norm, group_norm, layer_norm
-from .normalization_composed import instance_norm, rms_norm
+from .normalization_composed import instance_norm, local_response_norm, rms_norm
 from .norms import cdist, dist, linalg_norm, matrix_norm, norm, renorm, vector_norm
 from .padding import pad
 from .piecewise import hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu, prelu, relu6, softshrink, threshold

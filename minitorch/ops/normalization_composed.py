@@ -1,5 +1,5 @@
-"""rms_norm and instance_norm: normalisations composed of recorded ops (instance_norm through batch_norm's
-kernel, as torch computes it), so their gradients, to any order, come from those ops."""
+"""rms_norm, instance_norm and local_response_norm: normalisations composed of recorded ops (instance_norm
+through batch_norm's kernel, as torch computes it), so their gradients, to any order, come from those ops."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from ..tensor import Tensor
 from ..type_info import finfo
 from .base import require_floating
 from .normalization import batch_norm
+from .padding import pad
 
-__all__ = ["instance_norm", "rms_norm"]
+__all__ = ["instance_norm", "local_response_norm", "rms_norm"]
 
 
 def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
@@ -78,3 +79,22 @@ def instance_norm(
             if running is not None and repeated is not None and use_input_stats:
                 running.copy_(repeated.reshape(n, c).mean(0))
     return out.reshape(input.shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over ``size`` neighbouring channels)^beta (AlexNet's normalisation), the
+    window over channels zero-padded by size // 2 before and (size - 1) // 2 after, as torch's.
+
+    Args:
+        input: (N, C, *) with at least one dimension after the channels.
+        size: channels in the window.
+        alpha, beta, k: the formula's constants.
+    """
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    squares = (input * input).movedim(1, -1)  # channels last: one window per position
+    padded = pad(squares, (size // 2, (size - 1) // 2))
+    average = padded.unfold(-1, size, 1).mean(-1).movedim(-1, 1)
+    return input / (average * alpha + k).pow(beta)
