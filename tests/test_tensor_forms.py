@@ -259,3 +259,28 @@ def test_value_forms_record_no_gradient_where_torch_has_none() -> None:
         else:
             got = x.detach()
     parity.assert_close(got, want, 0, 0, "gt_")
+
+
+def test_remaining_spellings() -> None:
+    """The functional and method spellings the other tests reach only through another name."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-1, 1, (2, 3, 4))
+    parity.check_both(lambda lib, t: t.adjoint() * 2, x)
+    parity.check_both(lambda lib, t: lib.nn.functional.pixel_unshuffle(t.reshape(1, 2, 2, 6), 2), x)
+    parity.check_both(lambda lib, t: t.resolve_conj() * t.resolve_neg(), x)
+    parity.check_both(
+        lambda lib, t: lib.nn.functional.max_unpool1d(*lib.nn.functional.max_pool1d(t, 2, return_indices=True), 2),
+        x,
+    )
+    parity.check_parity(lambda lib, t: (t.detach().abs() + 0.5).float_power_(2), x, grad=False)
+    parity.raises_like(lambda lib: lib.ones(2).float_power_(2), "the base given to float_power_ has dtype Float")
+    q, k, v = (rng.uniform(-1, 1, (3, 2, 4)) for _ in range(3))
+    weights = rng.uniform(-0.5, 0.5, (12, 4))
+
+    def attention(lib: Any, q: Any, k: Any, v: Any) -> Any:
+        w = lib.tensor(weights, dtype=q.dtype)
+        return lib.nn.functional.multi_head_attention_forward(
+            q, k, v, 4, 2, w, None, None, None, False, 0.0, w[:4], None, training=False
+        )
+
+    parity.check_both(attention, q, k, v)
