@@ -21,21 +21,21 @@ class _Switches:
     precision = "highest"
 
 
-_DETERMINISM = _Switches()
+_SWITCHES = _Switches()
 _PRECISIONS = ("highest", "high", "medium")
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
     """Ask for deterministic algorithms (``warn_only``: warn rather than raise where one is not); recorded."""
-    _DETERMINISM.enabled, _DETERMINISM.warn_only = bool(mode), bool(warn_only)
+    _SWITCHES.enabled, _SWITCHES.warn_only = bool(mode), bool(warn_only)
 
 
 def are_deterministic_algorithms_enabled() -> bool:
-    return _DETERMINISM.enabled
+    return _SWITCHES.enabled
 
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
-    return _DETERMINISM.warn_only
+    return _SWITCHES.warn_only
 
 
 def set_float32_matmul_precision(precision: str) -> None:
@@ -48,7 +48,7 @@ def set_float32_matmul_precision(precision: str) -> None:
             stacklevel=2,
         )
         return
-    _DETERMINISM.precision = precision
+    _SWITCHES.precision = precision
     _cuda_settings.matmul.allow_tf32 = precision != "highest"
 
 
@@ -56,4 +56,4 @@ def get_float32_matmul_precision() -> str:
     """The precision set, as ``backends.cuda.matmul.allow_tf32`` (which may be set directly) leaves it."""
     if not _cuda_settings.matmul.allow_tf32:
         return "highest"
-    return "high" if _DETERMINISM.precision == "highest" else _DETERMINISM.precision
+    return "high" if _SWITCHES.precision == "highest" else _SWITCHES.precision

@@ -257,10 +257,7 @@ class FormMethods:
 
     @property
     def nbytes(self) -> int:
-        return int(self._data.size * self._data.itemsize)
-
-    def element_size(self) -> int:
-        return int(self._data.itemsize)
+        return int(self._data.nbytes)
 
     def data_ptr(self) -> int:
         """The address of the first element (the array's data pointer)."""

@@ -115,8 +115,10 @@ class FunctionBase:
         if anomaly._enabled:  # the forward call site, for detect_anomaly's message
             ctx._anomaly_stack = anomaly.record_stack()
         node._ctx = ctx
-        edges, meta = _edges_and_meta([t for _, t in tensors])
-        positions = [i for i, _ in tensors]
+        inputs = [t for _, t in tensors]
+        input_positions = [i for i, _ in tensors]
+        edges, meta = _edges_and_meta(inputs)
+        positions = list(input_positions)  # (a number's edge may be slotted in below)
         n_args = len(ctx.needs_input_grad)
         if any(i < n_args and i not in positions for i in cls.scalar_edges):  # a number that gets an edge anyway
             edges, meta = list(edges), list(meta)
@@ -136,7 +138,7 @@ class FunctionBase:
                     o._output_nr = nr
             nr += 1
         if ctx._to_save:
-            _tie_saved(ctx, [t for _, t in tensors], [i for i, _ in tensors], outs, node, args, raw_outs)
+            _tie_saved(ctx, inputs, input_positions, outs, node, args, raw_outs)
 
 
 def _edges_and_meta(tensors: list) -> tuple:

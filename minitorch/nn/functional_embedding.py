@@ -130,10 +130,11 @@ def embedding_bag(
         rows = rows * per_sample_weights.unsqueeze(-1)
     # Which bag each looked-up row belongs to, and which rows count (not padding, not past the last bag's end).
     xp = array_module(input._data)
-    bag_of = xp.searchsorted(starts, xp.arange(input.shape[0]), side="right") - 1
+    position = xp.arange(input.shape[0])
+    bag_of = xp.searchsorted(starts, position, side="right") - 1
     keep = bag_of >= 0
     if include_last_offset and offsets is not None and offsets.shape[0]:
-        keep &= xp.arange(input.shape[0]) < int(offsets._data[-1])
+        keep &= position < int(offsets._data[-1])
     if padding_idx is not None:
         keep &= input._data != (padding_idx % weight.shape[0])
     chosen = Tensor._wrap(xp.nonzero(keep)[0])

@@ -33,7 +33,7 @@ from . import (  # noqa: E402, F401
 )
 from . import tensor_numpy as _tensor_numpy  # noqa: E402
 from .activation import dropout, dropout1d, dropout2d, log_softmax, logsumexp, softmax
-from .arithmetic import add, div, divide, mul, multiply, pow, sub, subtract, true_divide
+from .arithmetic import add, div, divide, mul, multiply, positive, pow, sub, subtract, true_divide
 from .base import as_tensor, to_dtype
 from .compare import (
     all,
@@ -179,9 +179,11 @@ from .matrix_functions import (
     matrix_exp,
 )
 from .movement import (
+    adjoint,
     atleast_1d,
     atleast_2d,
     atleast_3d,
+    broadcast_shapes,
     broadcast_tensors,
     fliplr,
     flipud,
@@ -248,8 +250,6 @@ from .sampling import bernoulli, multinomial, normal, poisson
 from .scatter import scatter, scatter_add, scatter_reduce
 from .selection import clamp, clip, fmax, fmin, maximum, minimum, where
 from .shape import (
-    adjoint,
-    broadcast_shapes,
     broadcast_to,
     clone,
     contiguous,
@@ -298,7 +298,6 @@ from .unary import (
     log,
     neg,
     negative,
-    positive,
     reciprocal,
     relu,
     round,

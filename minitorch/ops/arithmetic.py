@@ -28,6 +28,7 @@ __all__ = [
     "divide",
     "mul",
     "multiply",
+    "positive",
     "pow",
     "sub",
     "subtract",
@@ -314,3 +315,10 @@ def _maybe_out(result: Tensor, out: Tensor | None) -> Tensor:
 
 def is_grad_needed(result: Tensor, out: Tensor) -> bool:
     return is_grad_enabled() and (result.requires_grad or out.requires_grad)
+
+
+def positive(input: Tensor) -> Tensor:
+    """+input: the tensor itself (as torch returns it), refused for bool."""
+    if input.dtype.name == "bool":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input

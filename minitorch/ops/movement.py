@@ -1,6 +1,6 @@
 """Moving elements around: roll, rot90, movedim/moveaxis, fliplr/flipud, tile, repeat_interleave, meshgrid,
-take_along_dim, take, masked_select, select, ravel, broadcast_tensors, atleast_1d/2d/3d, pixel_shuffle and
-pixel_unshuffle.
+take_along_dim, take, masked_select, select, ravel, broadcast_tensors and broadcast_shapes, atleast_1d/2d/3d,
+pixel_shuffle and pixel_unshuffle, adjoint.
 
 All but ``roll`` and ``rot90`` are compositions of the shape and index ops (as in torch, whose nodes they record).
 """
@@ -15,15 +15,18 @@ from typing import Any
 from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array
+from ..size import Size
 from ..tensor import Tensor
 from .base import Op, broadcast_shape, check_broadcast
 from .index import gather, index_select
-from .shape import contiguous, expand, flip, permute, repeat, reshape, view
+from .shape import contiguous, expand, flip, permute, repeat, reshape, transpose, view
 
 __all__ = [
+    "adjoint",
     "atleast_1d",
     "atleast_2d",
     "atleast_3d",
+    "broadcast_shapes",
     "broadcast_tensors",
     "fliplr",
     "flipud",
@@ -292,6 +295,21 @@ def ravel(input: Tensor) -> Tensor:
     return view(contiguous(input), (-1,))
 
 
+def broadcast_shapes(*shapes: Any) -> Size:
+    """The shape tensors of ``shapes`` (ints or sequences of ints) broadcast to, with torch's error where they do
+    not."""
+    sizes = [(int(s),) if isinstance(s, int) else tuple(int(n) for n in s) for s in shapes]
+    for index, shape in enumerate(sizes):  # torch names the first argument that does not fit the ones before it
+        so_far = broadcast_shape(*sizes[:index])
+        for k in range(1, min(len(shape), len(so_far)) + 1):
+            if shape[-k] != 1 and so_far[-k] != 1 and shape[-k] != so_far[-k]:
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {shape[-k]} at {-k}! Mismatching argument at "
+                    f"index {index} had {shape}; but expected shape should be broadcastable to {list(so_far)}"
+                )
+    return Size(broadcast_shape(*sizes))
+
+
 def broadcast_tensors(*tensors: Tensor) -> tuple:
     """The tensors expanded to their common broadcast shape (views)."""
     check_broadcast(*tensors)
@@ -362,3 +380,12 @@ def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
     x = reshape(input, (*lead, c, h // r, r, w // r, r))
     x = permute(x, (*range(n), n, n + 2, n + 4, n + 1, n + 3))  # (*, C, r, r, H, W)
     return reshape(x, (*lead, c * r * r, h // r, w // r))
+
+
+def adjoint(input: Tensor) -> Tensor:
+    """The conjugate transpose of the last two dims, a view (real tensors: the transpose)."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {input.ndim}-D tensor."
+        )
+    return transpose(input, -2, -1)

@@ -10,13 +10,10 @@ from typing import Any, Literal
 from .. import backend, dtypes
 from ..autograd.function import Context
 from ..backend import Array, backend_of
-from ..size import Size
 from ..tensor import Tensor
 from .base import Op, namespace_of
 
 __all__ = [
-    "adjoint",
-    "broadcast_shapes",
     "broadcast_to",
     "clone",
     "contiguous",
@@ -222,34 +219,6 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 swapaxes = swapdims = transpose
-
-
-def adjoint(input: Tensor) -> Tensor:
-    """The conjugate transpose of the last two dims, a view (real tensors: the transpose)."""
-    if input.ndim < 2:
-        raise RuntimeError(
-            f"tensor.adjoint() is only supported on matrices or batches of matrices. Got {input.ndim}-D tensor."
-        )
-    return transpose(input, -2, -1)
-
-
-def broadcast_shapes(*shapes: Any) -> Size:
-    """The shape tensors of ``shapes`` (ints or sequences of ints) broadcast to, with torch's error where they do
-    not."""
-    sizes = [(int(s),) if isinstance(s, int) else tuple(int(n) for n in s) for s in shapes]
-    result: list = []
-    for index, shape in enumerate(sizes):
-        result = [1] * (len(shape) - len(result)) + result
-        for k in range(1, len(shape) + 1):
-            have, new = result[-k], shape[-k]
-            if new != 1 and have != 1 and new != have:
-                raise RuntimeError(
-                    f"Attempting to broadcast a dimension of length {new} at {-k}! Mismatching argument at index "
-                    f"{index} had {shape}; but expected shape should be broadcastable to {result}"
-                )
-            if have == 1:
-                result[-k] = new
-    return Size(result)
 
 
 def t(input: Tensor) -> Tensor:

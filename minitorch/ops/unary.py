@@ -26,7 +26,6 @@ __all__ = [
     "log",
     "neg",
     "negative",
-    "positive",
     "reciprocal",
     "relu",
     "round",
@@ -274,13 +273,6 @@ def neg(input: Tensor) -> Tensor:
             "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     return Neg.apply(input)
-
-
-def positive(input: Tensor) -> Tensor:
-    """+input: the tensor itself (as torch returns it), refused for bool."""
-    if input.dtype.name == "bool":
-        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
-    return input
 
 
 negative = neg
