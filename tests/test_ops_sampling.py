@@ -130,6 +130,26 @@ def test_bad_input_raises_as_torch(expr: str) -> None:
     parity.raises_like(lambda lib: eval(expr, {"lib": lib}))
 
 
+@pytest.mark.parametrize(
+    "weights",
+    [
+        "[1.0, float('inf')]",
+        "[1.0, float('nan')]",
+        "[-1.0, float('inf')]",
+        "[float('inf'), -1.0]",
+        "[[0.0, 0.0], [1.0, -1.0]]",
+        "[[1.0, 2.0], [1.0, -1.0]]",
+    ],
+)
+@pytest.mark.parametrize("draws", [1, 5])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bad_weights_give_torch_s_message_on_each_path(weights: str, draws: int, dtype: str) -> None:
+    """torch words the check differently for repeated draws with replacement (row by row, entry by entry)."""
+    parity.raises_like(
+        lambda lib: lib.multinomial(lib.tensor(eval(weights), dtype=getattr(lib, dtype)), draws, True), exact=True
+    )
+
+
 def test_multinomial_on_the_off_host_device(offhost: Any) -> None:
     minitorch.manual_seed(0)
     w = minitorch.tensor([[0.0, 1.0, 3.0]]).to(offhost)

@@ -130,6 +130,20 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:
     return Poisson.apply(counts.astype(rates.dtype), input)
 
 
+def _check_rows_like_torch(w: Any, bad: Any, total: Any) -> None:
+    """torch's checks of repeated draws with replacement: row by row, each entry in turn, then the row's sum;
+    the first failure names what it found (NaN fails the sign check first)."""
+    failing = bad.any(axis=1) | (total[:, 0] <= 0)
+    if not bool(failing.any()):
+        return
+    row = int(failing.argmax())
+    if not bool(bad[row].any()):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    value = w[row, int(bad[row].argmax())]
+    found = "< 0" if not bool(value >= 0) else "= infinity or NaN"
+    raise RuntimeError(f"invalid multinomial distribution (encountering probability entry {found})")
+
+
 def multinomial(
     input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator | None = None
 ) -> Tensor:
@@ -148,9 +162,12 @@ def multinomial(
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     w = input._data.astype("float64").reshape(-1, n)
     xp = backend.array_module(w)
-    if bool((~xp.isfinite(w) | (w < 0)).any()):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    bad = ~(w >= 0) | ~xp.isfinite(w)
     total = w.sum(axis=1, keepdims=True)
+    if replacement and num_samples > 1:
+        _check_rows_like_torch(w, bad, total)
+    elif bool(bad.any()):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
     if bool((total <= 0).any()):
         raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rows = w.shape[0]

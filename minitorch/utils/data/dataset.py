@@ -1,4 +1,5 @@
-"""Datasets: the map-style ``Dataset`` protocol, TensorDataset, Subset, ConcatDataset and random_split.
+"""Datasets: the map-style ``Dataset`` protocol, TensorDataset, Subset, ConcatDataset, StackDataset, ChainDataset
+and random_split.
 
 Besides torch's protocol (``__getitem__``/``__len__``), a dataset that holds its samples as
 whole arrays may answer ``_batchable()`` with True and implement ``_get_batch(indices)``:
@@ -13,7 +14,7 @@ from __future__ import annotations
 import bisect
 import math
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,64 @@ class IterableDataset(Dataset):
 
     def __add__(self, other: Dataset) -> Any:
         raise TypeError("ConcatDataset does not support IterableDataset")
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets one after the other, as one stream (chained lazily, each time it is iterated).
+
+    Args:
+        datasets: the iterable datasets to chain.
+    """
+
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)  # type: ignore[arg-type]
+        return total
+
+
+class StackDataset(Dataset):
+    """Samples of several datasets of one length side by side: a tuple (datasets given by position) or a dict
+    (by keyword) of each one's sample at the index.
+
+    Args:
+        args: datasets whose samples form a tuple.
+        kwargs: datasets whose samples form a dict under their keywords.
+    """
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        self.datasets: tuple | dict
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                "but both types are given."
+            )
+        members = list(args) if args else list(kwargs.values())
+        if not members:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(members[0])  # type: ignore[arg-type]
+        if any(self._length != len(d) for d in members):  # type: ignore[arg-type]
+            raise ValueError("Size mismatch between datasets")
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 def _check_indices(indices: np.ndarray, n: int) -> np.ndarray:
