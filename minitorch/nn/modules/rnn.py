@@ -17,8 +17,8 @@ from ... import ops
 from ...creation import empty, zeros
 from ...tensor import Tensor
 from .. import init
+from ..packed_sequence import PackedSequence
 from ..parameter import Parameter
-from ..utils.rnn import PackedSequence
 from .module import Module
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}

@@ -13,7 +13,6 @@ over sequences or steps touches the data.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from ...creation import full
 from ...creation import tensor as _tensor
 from ...ops import cat, index_select
 from ...tensor import Tensor
+from ..packed_sequence import PackedSequence, _host_ints, _index_on, invert_permutation
 
 __all__ = [
     "PackedSequence",
@@ -35,97 +35,6 @@ __all__ = [
 ]
 
 
-class _PackedFields(NamedTuple):
-    data: Tensor
-    batch_sizes: Tensor
-    sorted_indices: Tensor | None
-    unsorted_indices: Tensor | None
-
-
-class PackedSequence(_PackedFields):
-    """A packed batch of sequences: ``data`` (rows, *), ``batch_sizes`` (int64, on the CPU, one per
-    time step), and the permutation that sorted the sequences by length (``sorted_indices``, None when
-    they came sorted) with its inverse (``unsorted_indices``). Made by ``pack_padded_sequence`` and
-    ``pack_sequence``; accepted by ``nn.RNN``, ``nn.LSTM`` and ``nn.GRU``.
-    """
-
-    def __new__(
-        cls,
-        data: Tensor,
-        batch_sizes: Tensor | None = None,
-        sorted_indices: Tensor | None = None,
-        unsorted_indices: Tensor | None = None,
-    ) -> PackedSequence:
-        if unsorted_indices is None:
-            unsorted_indices = invert_permutation(sorted_indices)
-        if batch_sizes is None:  # torch's legacy form: PackedSequence((data, batch_sizes))
-            data, batch_sizes = data
-        elif batch_sizes.device.type != "cpu":
-            raise ValueError(
-                "batch_sizes should always be on CPU. Instances of PackedSequence should never be created "
-                "manually. They should be instantiated by functions like pack_sequence and "
-                "pack_padded_sequences in nn.utils.rnn. https://pytorch.org/docs/stable/nn.html#torch.nn.utils.rnn.pack_sequence"
-            )
-        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
-
-    def to(self, *args: Any, **kwargs: Any) -> PackedSequence:
-        """``data`` converted as ``Tensor.to`` does; the permutations follow it to its device, batch_sizes stays."""
-        data = self.data.to(*args, **kwargs)
-        if data is self.data:
-            return self
-
-        def move(t: Tensor | None) -> Tensor | None:
-            return None if t is None else t.to(data.device)
-
-        return type(self)(data, self.batch_sizes, move(self.sorted_indices), move(self.unsorted_indices))
-
-    def cuda(self, device: Any = None) -> PackedSequence:
-        return self.to(self.data.cuda(device).device)
-
-    def cpu(self) -> PackedSequence:
-        return self.to("cpu")
-
-    def double(self) -> PackedSequence:
-        return self.to(dtype=dtypes.float64)
-
-    def float(self) -> PackedSequence:
-        return self.to(dtype=dtypes.float32)
-
-    def half(self) -> PackedSequence:
-        return self.to(dtype=dtypes.float16)
-
-    def long(self) -> PackedSequence:
-        return self.to(dtype=dtypes.int64)
-
-    def int(self) -> PackedSequence:
-        return self.to(dtype=dtypes.int32)
-
-    def short(self) -> PackedSequence:
-        return self.to(dtype=dtypes.int16)
-
-    def char(self) -> PackedSequence:
-        return self.to(dtype=dtypes.int8)
-
-    def byte(self) -> PackedSequence:
-        return self.to(dtype=dtypes.uint8)
-
-    @property
-    def is_cuda(self) -> bool:
-        """Whether ``data`` lives on a GPU."""
-        return self.data.is_cuda
-
-
-def _host_ints(values: Any) -> np.ndarray:
-    """A list or tensor of integers as a host int64 array (what index bookkeeping runs on)."""
-    if isinstance(values, Tensor):
-        return np.asarray(values.tolist(), dtype=np.int64).reshape(-1)
-    return np.asarray(values, dtype=np.float64).astype(np.int64).reshape(-1)
-
-
-def _index_on(like: Tensor, index: np.ndarray) -> Tensor:
-    return _tensor(index.astype(np.int64), device=like.device)
-
-
 def _gather(rows: Tensor, index: np.ndarray, shape: tuple) -> Tensor:
     """``rows[index]`` (one differentiable gather) reshaped to ``shape``."""
     return index_select(rows, 0, _index_on(rows, index.reshape(-1))).reshape(shape)
@@ -135,16 +44,6 @@ def _with_padding_row(rows: Tensor, value: float) -> Tensor:
     """``rows`` with one more row of ``value`` at the end (what padded positions gather)."""
     pad = full((1,) + tuple(rows.shape[1:]), value, dtype=rows.dtype, device=rows.device)
     return cat([rows, pad])
-
-
-def invert_permutation(permutation: Tensor | None) -> Tensor | None:
-    """The inverse of a permutation of 0..n-1 (None stays None)."""
-    if permutation is None:
-        return None
-    perm = _host_ints(permutation)
-    inverse = np.empty_like(perm)
-    inverse[perm] = np.arange(perm.size)
-    return _index_on(permutation, inverse)
 
 
 def pad_sequence(
