@@ -97,22 +97,22 @@ class FormMethods:
 
     # comparisons, logic and bits: the result written in this tensor's dtype
     def eq_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.eq(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("equal", s, other), other)
 
     def ne_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.ne(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("not_equal", s, other), other)
 
     def lt_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.lt(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("less", s, other), other)
 
     def le_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.le(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("less_equal", s, other), other)
 
     def gt_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.gt(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("greater", s, other), other)
 
     def ge_(self, other: Any) -> Any:
-        return self._inplace(lambda s: _ops.ge(s, other), other)
+        return self._inplace(lambda s: _ops.compare.compared_in_place("greater_equal", s, other), other)
 
     not_equal_ = ne_
     less_ = lt_

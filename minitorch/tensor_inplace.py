@@ -85,6 +85,11 @@ class InplaceMethods:
         src = self._snapshot()
         result = compute(src)
         self._check_result_shape(result)
+        if result.grad_fn is None and not result._requires_grad:
+            # a result outside the graph (logical_and_ of a float tensor): torch writes the values and leaves the
+            # tensor's place in the graph as it was
+            self._write(result._data)
+            return self
         if self._base is not None:
             _ops.rebase_view(self, result)
         else:

@@ -316,3 +316,43 @@ def test_inplace_forms_return_the_tensor_they_change(name: str) -> None:
         assert y._version > before
         results.append(y)
     parity.assert_close(results[1], results[0], 1e-9, 1e-12, name)
+
+
+COMPARISONS_IN_PLACE = ["eq_", "ne_", "lt_", "le_", "gt_", "ge_", "greater_", "less_equal_", "not_equal_"]
+
+
+@pytest.mark.parametrize("other", ["number", "constant tensor", "tensor in the graph"])
+@pytest.mark.parametrize("name", COMPARISONS_IN_PLACE)
+def test_comparison_in_place_on_a_graph_tensor_is_recorded_like_torch(name: str, other: str) -> None:
+    """``y.gt_(0)`` on a float tensor in a graph: torch records GtBackward0 (a number) or GtBackward1 (a tensor)
+    whose gradient is zero for each operand; the tensor keeps requiring grad."""
+    seen = []
+    for lib in (torch, minitorch):
+        x = lib.tensor([1.0, -2.0, 0.5, 3.0], requires_grad=True)
+        y = x * 2
+        arg = {"number": 1.0, "constant tensor": lib.tensor([1.0, 0.0, 1.0, 8.0])}.get(other, x)
+        getattr(y, name)(arg)
+        fn = y.grad_fn
+        (y * x).sum().backward()
+        seen.append(
+            (
+                y.detach().tolist(),
+                y.requires_grad,
+                type(fn).__name__,
+                [type(n).__name__ for n, _ in fn.next_functions],
+                x.grad.tolist(),
+            )
+        )
+    assert seen[1] == seen[0]
+
+
+@pytest.mark.parametrize("name", ["logical_and_", "logical_or_", "logical_xor_", "logical_not_"])
+def test_logical_in_place_leaves_the_graph_as_it_was_like_torch(name: str) -> None:
+    seen = []
+    for lib in (torch, minitorch):
+        x = lib.tensor([1.0, 0.0, 3.0], requires_grad=True)
+        y = x * 2
+        getattr(y, name)(*([] if name == "logical_not_" else [x]))
+        (y * x).sum().backward()
+        seen.append((y.detach().tolist(), type(y.grad_fn).__name__, x.grad.tolist()))
+    assert seen[1] == seen[0]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, dtypes
+from ..autograd.function import Context
+from ..autograd.grad_mode import is_grad_enabled
+from ..backend import Array
 from ..tensor import Tensor
-from .base import check_broadcast, no_graph, prepare
+from .base import Op, check_broadcast, namespace_of, no_graph, prepare
 
 __all__ = [
     "all",
@@ -50,6 +53,48 @@ def _compare(name: str, input: Any, other: Any) -> Tensor:
     ra = a._data if isinstance(a, Tensor) else a
     rb = b._data if isinstance(b, Tensor) else b
     return no_graph(getattr(backend.array_module(ra, rb), name), ra, rb)
+
+
+class ComparisonWritten(Op):
+    """A comparison written into a floating tensor that is part of a graph (``y.gt_(0)``): its values in that
+    tensor's dtype, recorded as torch records it, with a zero gradient for each operand."""
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, other: Any, result: Array) -> Array:
+        return result.astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        xp = namespace_of(grad)
+        zero = xp.zeros_like(grad)  # (the engine reduces the other operand's to its shape)
+        return zero, (zero if ctx.needs_input_grad[1] else None)
+
+
+# The node classes torch names, by comparison and by the other operand's kind (number: 0, tensor: 1).
+_WRITTEN = {
+    name: tuple(
+        type(f"{short}Written{form}", (ComparisonWritten,), {"node_name": f"{short}Backward{form}"}) for form in (0, 1)
+    )
+    for name, short in (
+        ("equal", "Eq"),
+        ("not_equal", "Ne"),
+        ("less", "Lt"),
+        ("less_equal", "Le"),
+        ("greater", "Gt"),
+        ("greater_equal", "Ge"),
+    )
+}
+
+
+def compared_in_place(name: str, input: Tensor, other: Any) -> Tensor:
+    """``input <name> other`` (``name`` numpy's: "greater", ...) as an in-place comparison writes it: a bool result,
+    or, where ``input`` is floating and the graph is recorded, its values recorded with torch's node."""
+    result = _compare(name, input, other)
+    other_is_tensor = isinstance(other, Tensor)
+    needs = input.requires_grad or (other_is_tensor and other.requires_grad)
+    if not (needs and is_grad_enabled() and input.dtype.is_floating_point):
+        return result
+    return _WRITTEN[name][other_is_tensor].apply(input, other, result=result._data)
 
 
 def eq(input: Any, other: Any) -> Tensor:
