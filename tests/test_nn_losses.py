@@ -159,6 +159,52 @@ def test_multilabel_soft_margin_loss(n: int, c: int, reduction: str, weighted: b
     check_both(fn, x, y, w)
 
 
+@given(
+    n=st.integers(0, 4),
+    c=st.integers(1, 5),
+    batched=st.booleans(),
+    p=st.sampled_from([1, 2]),
+    margin=st.sampled_from([1.0, 0.3, 0.0]),
+    weighted=st.booleans(),
+    reduction=REDUCTIONS,
+    seed=st.integers(0, 99),
+)
+def test_multi_margin_loss(
+    n: int, c: int, batched: bool, p: int, margin: float, weighted: bool, reduction: str, seed: int
+) -> None:
+    rng = _rng(seed)
+    # (torch's mean over an empty batch reads uninitialised memory: no batch of 0 there)
+    n = n if batched else 1
+    n = max(n, 1) if reduction == "mean" else n
+    x, y = rng.uniform(-2, 2, (n, c)), rng.integers(0, c, n)
+    z = margin - np.take_along_axis(x, y[:, None], 1) + x  # the hinges' arguments: kept off their kink
+    x = x + np.where(np.abs(z) < 1e-2, 0.05, 0.0) * (np.arange(c) != y[:, None])
+    weights = rng.uniform(0.5, 2, c) if weighted else None
+    if not batched:
+        x, y = x[0], np.asarray(y[0])
+
+    def fn(lib: Any, x: Any, y: Any) -> Any:  # (class weights are constants: torch refuses their gradient)
+        w = None if weights is None else lib.tensor(weights, dtype=x.dtype)
+        return F(lib).multi_margin_loss(x, y, p=p, margin=margin, weight=w, reduction=reduction)
+
+    check_both(fn, x, y, gradcheck=n > 0)
+
+
+@given(n=st.integers(0, 4), c=st.integers(1, 5), batched=st.booleans(), reduction=REDUCTIONS, seed=st.integers(0, 99))
+def test_multilabel_margin_loss(n: int, c: int, batched: bool, reduction: str, seed: int) -> None:
+    """Each sample lists classes up to its first -1 (what follows is ignored; a class listed twice counts twice)."""
+    rng = _rng(seed)
+    n = n if batched else 1
+    x = rng.permuted(np.tile(np.linspace(-1.5, 1.5, c), (n, 1)), axis=1) + rng.uniform(-0.04, 0.04, (n, c))
+    y = rng.integers(0, c, (n, c))
+    stops = rng.integers(0, c + 1, n)
+    y[np.arange(c) >= stops[:, None]] = -1
+    y[np.arange(c) > stops[:, None]] = rng.integers(-1, c, (n, c))[np.arange(c) > stops[:, None]]  # after the stop
+    if not batched:
+        x, y = x[0], y[0]
+    check_both(lambda lib, x, y: F(lib).multilabel_margin_loss(x, y, reduction=reduction), x, y, gradcheck=n > 0)
+
+
 @given(batched=st.booleans(), d=st.integers(1, 5), reduction=REDUCTIONS, margin=st.sampled_from([0.0, 0.4]))
 def test_cosine_embedding_loss(batched: bool, d: int, reduction: str, margin: float) -> None:
     rng = _rng(d * 2 + batched)
@@ -250,6 +296,14 @@ def _u(seed: int, *shape: int, low: float = -2.0, high: float = 2.0) -> np.ndarr
 
 
 _Y = np.array([1.0, -1.0, -1.0, 1.0])
+
+
+def _weights(nn: Any, c: int) -> Any:
+    """Class weights for a loss module, as a tensor of the library whose ``nn`` this is."""
+    lib = minitorch if nn is minitorch.nn else torch
+    return lib.tensor(np.linspace(0.5, 2.0, c))
+
+
 MODULES: dict = {
     "SmoothL1Loss": (lambda nn: nn.SmoothL1Loss(beta=0.5), [_u(1, 4, 3), _u(2, 4, 3)]),
     "SmoothL1Loss legacy": (lambda nn: nn.SmoothL1Loss(reduce=False), [_u(1, 4, 3), _u(2, 4, 3)]),
@@ -267,6 +321,16 @@ MODULES: dict = {
     "MultiLabelSoftMarginLoss": (
         lambda nn: nn.MultiLabelSoftMarginLoss(),
         [_u(1, 4, 3), (_u(2, 4, 3) > 0).astype(np.float64)],
+    ),
+    "MultiMarginLoss": (
+        lambda nn: nn.MultiMarginLoss(p=2, margin=0.5, weight=_weights(nn, 3)),
+        [_u(1, 4, 3), np.array([0, 2, 1, 2])],
+        (0,),
+    ),
+    "MultiLabelMarginLoss": (
+        lambda nn: nn.MultiLabelMarginLoss(reduction="sum"),
+        [_u(1, 4, 3), np.array([[0, 2, -1], [1, -1, 0], [-1, 1, 1], [2, 1, 0]])],
+        (0,),
     ),
     "TripletMarginLoss": (lambda nn: nn.TripletMarginLoss(swap=True), [_u(1, 4, 3), _u(2, 4, 3), _u(3, 4, 3)]),
     "CosineSimilarity": (lambda nn: nn.CosineSimilarity(dim=0), [_u(1, 4, 3), _u(2, 4, 3)]),
@@ -304,6 +368,8 @@ REPRS: dict = {
         nn.HingeEmbeddingLoss(),
         nn.SoftMarginLoss(),
         nn.MultiLabelSoftMarginLoss(),
+        nn.MultiMarginLoss(p=2, margin=0.5),
+        nn.MultiLabelMarginLoss(),
         nn.TripletMarginLoss(),
     ),
     "distances": lambda nn: nn.Sequential(nn.CosineSimilarity(), nn.PairwiseDistance()),
@@ -382,6 +448,62 @@ ERRORS = {
         "dim 0 appears multiple times in the list of dims",
     ),
     "TripletMarginLoss margin": (lambda lib: lib.nn.TripletMarginLoss(margin=-1.0), "expected margin to be greater"),
+    "multi margin target range": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 4, 1])),
+        "target out of range",
+    ),
+    "multi margin negative target": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, -1, 1])),
+        "target out of range",
+    ),
+    "multi margin target size": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 1])),
+        "multi_margin_loss: target tensor should be 1-D with size equal to the number of input samples (batch "
+        "size). Expected target size [3], but got [2]. Input has shape [3, 4].",
+    ),
+    "multi margin p": (lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 1, 1]), p=3), "only p"),
+    "multi margin weight grad": (
+        lambda lib: F(lib).multi_margin_loss(
+            lib.ones(3, 4), lib.tensor([0, 1, 1]), weight=lib.ones(4).requires_grad_()
+        ),
+        "not differentiable with respect to argument 'weight'",
+    ),
+    "multi margin 2-d weight": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 1, 1]), weight=lib.ones(2, 2)),
+        "weight must be one-dimensional",
+    ),
+    "multi margin weight": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 1, 1]), weight=lib.ones(3)),
+        "inconsistent weight size, expected 4 but got [3]",
+    ),
+    "multi margin float target": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0.0, 1.0, 1.0])),
+        "expected scalar type Long but found Float",
+    ),
+    "multi margin 3-d": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(2, 3, 4), lib.tensor([1, 1])),
+        "Expected non-empty vector or matrix with optional 0-dim batch size, but got: [2, 3, 4]",
+    ),
+    "multi margin reduction": (
+        lambda lib: F(lib).multi_margin_loss(lib.ones(3, 4), lib.tensor([0, 1, 1]), reduction="bad"),
+        "bad is not a valid value for reduction",
+    ),
+    "MultiMarginLoss weight": (
+        lambda lib: lib.nn.MultiMarginLoss(weight=lib.ones(2, 2)),
+        "MultiMarginLoss: expected weight to be None or 1D tensor, got 2D instead",
+    ),
+    "multilabel margin target range": (
+        lambda lib: F(lib).multilabel_margin_loss(lib.ones(3, 4), lib.tensor([[0, 5, -1, 0]] * 3)),
+        "argument #2 'target' is out of range",
+    ),
+    "multilabel margin target size": (
+        lambda lib: F(lib).multilabel_margin_loss(lib.ones(3, 4), lib.tensor([[0, 1]] * 3)),
+        "inconsistent target size: [3, 2] for input of size: [3, 4]",
+    ),
+    "multilabel margin float target": (
+        lambda lib: F(lib).multilabel_margin_loss(lib.ones(3, 4), lib.ones(3, 4)),
+        "expected scalar type Long but found Float",
+    ),
 }
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from tests import strategies as S
-from tests.parity import check_both, check_parity, raises_like
+from tests.parity import assert_same_as_torch, check_both, check_parity, raises_like
 
 
 @st.composite
@@ -257,3 +257,17 @@ ERRORS = [
 @pytest.mark.parametrize("name,fn,gist", ERRORS, ids=[e[0] for e in ERRORS])
 def test_reduction_errors(name: str, fn: Callable, gist: str) -> None:
     raises_like(fn, gist)
+
+
+@pytest.mark.filterwarnings("error")  # numpy's "Mean of empty slice" must not reach the user: torch is silent
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda lib: lib.zeros(0).mean(),
+        lambda lib: lib.zeros(0, 3).mean(0),
+        lambda lib: lib.zeros(2, 0).mean(1, keepdim=True),
+        lambda lib: lib.zeros(0, dtype=lib.float16).mean(),
+    ],
+)
+def test_mean_of_nothing_is_nan_silently_like_torch(make: Any) -> None:
+    assert_same_as_torch(make)

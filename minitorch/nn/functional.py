@@ -30,6 +30,7 @@ from ..ops.loss_margin import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from ..ops.loss_multiclass import multi_margin_loss, multilabel_margin_loss
 from ..ops.loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from ..ops.movement import pixel_shuffle, pixel_unshuffle
 from ..ops.nonlinearity import (
@@ -134,6 +135,8 @@ __all__ = [
     "mish",
     "mse_loss",
     "multi_head_attention_forward",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",

@@ -164,6 +164,7 @@ from .loss_margin import (
     soft_margin_loss,
     triplet_margin_loss,
 )
+from .loss_multiclass import multi_margin_loss, multilabel_margin_loss
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
 from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu, vander
 from .matrix_functions import (

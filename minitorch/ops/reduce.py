@@ -67,6 +67,8 @@ class Mean(Op):
     def forward(ctx: Context, x: Array, axes: tuple | None, keepdim: bool) -> Array:
         ctx.shape, ctx.axes, ctx.keepdim = x.shape, axes, keepdim
         ctx.count = _count(x.shape, axes)
+        if ctx.count == 0:  # torch's mean of nothing is NaN, silently (numpy's warns)
+            return x.sum(axis=axes, keepdims=keepdim) * float("nan")
         return x.mean(axis=axes, keepdims=keepdim)
 
     @staticmethod

@@ -322,6 +322,51 @@ class MultiLabelSoftMarginLoss(_WeightedLoss):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
+class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss: per sample, the mean over the other classes of ``max(0, margin - x[y] + x[i]) ** p``.
+
+    Args:
+        p: 1 or 2, the hinge's power.
+        margin: the gap the target's score should keep above the others.
+        weight: (C,) per-class weights, applied by each sample's target class.
+        reduction: 'mean', 'sum' or 'none'.
+    """
+
+    def __init__(
+        self,
+        p: int = 1,
+        margin: float = 1.0,
+        weight: Tensor | None = None,
+        size_average: bool | None = None,
+        reduce: bool | None = None,
+        reduction: str = "mean",
+    ) -> None:
+        super().__init__(weight, size_average, reduce, reduction)
+        if p not in (1, 2):
+            raise ValueError("only p == 1 and p == 2 supported")
+        if weight is not None and weight.dim() != 1:
+            raise ValueError(f"MultiMarginLoss: expected weight to be None or 1D tensor, got {weight.dim()}D instead")
+        self.p = p
+        self.margin = margin
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multi_margin_loss(
+            input, target, p=self.p, margin=self.margin, weight=self.weight, reduction=self.reduction
+        )
+
+
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss: per sample, each listed class's score against each unlisted one's, summed and divided
+    by the number of classes; a sample's list of classes ends at its first -1.
+
+    Args:
+        reduction: 'mean', 'sum' or 'none'.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class TripletMarginLoss(_Loss):
     """max(0, d(a, p) - d(a, n) + margin) with d the pairwise p-distance.
 
