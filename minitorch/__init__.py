@@ -11,11 +11,13 @@ from . import (
     backends,
     cuda,
     distributed,  # imports neither mpi4py nor cupy until a process group starts
+    distributions,
     dtypes,
     linalg,
     nn,  # after Tensor and the creation functions, which nn's modules use
     optim,
     special,
+    testing,  # torch.testing's assert_close and make_tensor; imports torch only when a parity helper runs
     utils,
 )
 from ._tensor_str import set_printoptions

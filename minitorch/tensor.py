@@ -184,7 +184,14 @@ class Tensor(
 
     def stride(self, dim: int | None = None) -> Any:
         """Strides in elements, as torch reports them."""
-        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        if self._data.size == 0:  # numpy reports 0 for an empty array; torch, a contiguous layout (sizes 0 as 1)
+            steps, step = [], 1
+            for n in reversed(self._data.shape):
+                steps.append(step)
+                step *= max(n, 1)
+            st = tuple(reversed(steps))
+        else:
+            st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[self._wrap_dim(dim)]
 
     def is_contiguous(self) -> bool:

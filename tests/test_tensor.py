@@ -917,3 +917,13 @@ def test_flip_takes_dims_as_arguments_and_seeds_wrap_as_in_torch():
 def test_numbers_at_the_edge_of_a_dtype_convert_as_torch(code):
     got, want = (eval(code, {"lib": lib}) for lib in (minitorch, torch))
     assert str(got.dtype) == str(want.dtype) and got.tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("shape", [(0,), (0, 0), (0, 3), (3, 0), (2, 0, 4), ()])
+def test_empty_tensors_report_torch_s_contiguous_strides(shape: tuple) -> None:
+    assert minitorch.empty(shape).stride() == torch.empty(shape).stride()
+
+
+def test_broadcast_tensors_of_one_tensor_or_none_like_torch() -> None:
+    (one,) = minitorch.broadcast_tensors(minitorch.ones(2, 1))
+    assert tuple(one.shape) == (2, 1) and minitorch.broadcast_tensors() == ()

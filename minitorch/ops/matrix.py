@@ -23,7 +23,8 @@ def diagonal_view(a: Any, offset: int, axis1: int, axis2: int) -> Any:
     a = xp.moveaxis(a, (axis1, axis2), (-2, -1))
     a = a[..., :, offset:] if offset >= 0 else a[..., -offset:, :]
     n = max(0, min(a.shape[-2], a.shape[-1]))
-    return xp.lib.stride_tricks.as_strided(a, a.shape[:-2] + (n,), a.strides[:-2] + (a.strides[-2] + a.strides[-1],))
+    strides = a.strides[:-2] + (a.strides[-2] + a.strides[-1],)
+    return backend.backend_of(a).strided_view(a, a.shape[:-2] + (n,), strides, writeable=True)
 
 
 class Tril(Op):

@@ -312,7 +312,8 @@ def broadcast_shapes(*shapes: Any) -> Size:
 
 def broadcast_tensors(*tensors: Tensor) -> tuple:
     """The tensors expanded to their common broadcast shape (views)."""
-    check_broadcast(*tensors)
+    if len(tensors) > 1:
+        check_broadcast(*tensors)
     shape = broadcast_shape(*(tuple(t.shape) for t in tensors))
     return tuple(expand(t, shape) for t in tensors)
 
