@@ -71,7 +71,7 @@ class ComparisonWritten(Op):
 
 
 # The node classes torch names, by comparison and by the other operand's kind (number: 0, tensor: 1).
-_WRITTEN = {
+_WRITTEN: dict[str, tuple[type[ComparisonWritten], ...]] = {
     name: tuple(
         type(f"{short}Written{form}", (ComparisonWritten,), {"node_name": f"{short}Backward{form}"}) for form in (0, 1)
     )
