@@ -127,6 +127,7 @@ from .modules import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from .parallel import DataParallel
 from .parameter import Parameter
 
 __all__ = [
@@ -143,6 +144,7 @@ __all__ = [
     "BatchNorm3d",
     "Bilinear",
     "CELU",
+    "DataParallel",
     "CircularPad1d",
     "CircularPad2d",
     "CircularPad3d",

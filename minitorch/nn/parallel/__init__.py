@@ -1,5 +1,7 @@
-"""``minitorch.nn.parallel``: DistributedDataParallel over ``minitorch.distributed``, as in ``torch.nn.parallel``."""
+"""``minitorch.nn.parallel``: DistributedDataParallel over ``minitorch.distributed`` and DataParallel, as in
+``torch.nn.parallel``."""
 
+from .data_parallel import DataParallel, data_parallel
 from .distributed import DistributedDataParallel
 
-__all__ = ["DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]
