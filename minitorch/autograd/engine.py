@@ -17,8 +17,10 @@ graph=True)``), gradients meeting at a node are added by the differentiable ``+`
 from __future__ import annotations
 
 import sys
+import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..backend import backend_of, elementwise
@@ -228,6 +230,35 @@ def _sum(a: Any, b: Any) -> Any:
         restore(quiet)
 
 
+class _Passes(threading.local):
+    """The backward passes running on this thread, innermost last: whether each was started to capture gradients
+    (``autograd.grad``, ``backward(inputs=...)``) rather than to accumulate them into ``.grad``."""
+
+    def __init__(self) -> None:
+        self.capturing: list[bool] = []
+        self.next_stands_for_current = False
+
+
+_passes = _Passes()
+
+
+def pass_captures() -> bool:
+    """Whether the innermost backward pass running on this thread captures its gradients (False outside a pass).
+    torch's reentrant checkpoint refuses to run in such a pass."""
+    return bool(_passes.capturing) and _passes.capturing[-1]
+
+
+@contextmanager
+def on_behalf_of_current_pass() -> Iterator[None]:
+    """The next pass started inside counts as the pass running now (for ``pass_captures``): a backward that a
+    node runs to compute its own gradients (a non-reentrant checkpoint's recomputation) stands for its caller."""
+    _passes.next_stands_for_current = True
+    try:
+        yield
+    finally:
+        _passes.next_stands_for_current = False
+
+
 def execute(
     roots: Sequence[tuple], retain_graph: bool, capture: dict | None = None, graph: bool = False
 ) -> dict | None:
@@ -258,6 +289,10 @@ def execute(
     modes = thread_modes
     was_enabled = modes.enabled
     modes.enabled = graph  # (enable_grad() or no_grad(), set directly: a backward pass is one block)
+    passes = _passes.capturing
+    inherited = _passes.next_stands_for_current and bool(passes)
+    _passes.next_stands_for_current = False
+    passes.append(passes[-1] if inherited else capture is not None)
     try:
         while ready:
             node = ready.pop()
@@ -315,6 +350,7 @@ def execute(
             input_grads = g = None  # drop these references: a leaf may then take its gradient without a copy
     finally:
         modes.enabled = was_enabled
+        passes.pop()
     return captured if capture is not None else None
 
 

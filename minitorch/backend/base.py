@@ -226,6 +226,17 @@ class Backend:
     def manual_seed(self, seed: int) -> None:
         """Seed this device's own generator, if it has one (host draws come from ``minitorch.random``)."""
 
+    def fork_random_stream(self) -> Any:
+        """Start a stretch of this device's own random stream that can be drawn again, and return what replays it
+        (``replaying_random_stream``); None where the device draws from minitorch's host generator, whose state
+        callers save themselves (``minitorch.random.get_rng_state``)."""
+        return None
+
+    def replaying_random_stream(self, token: Any) -> AbstractContextManager:
+        """Within the block, this device draws the stretch ``token`` began (``fork_random_stream``); after it, the
+        stream goes on as it was before the block."""
+        return contextlib.nullcontext()
+
     def uniform(self, rng: np.random.Generator, shape: tuple, low: float, high: float) -> Any:
         """float64 samples of U(low, high) on this device; ``rng``: minitorch's host generator."""
         return self.from_host(rng.uniform(low, high, size=shape), device(self.type))
@@ -241,6 +252,16 @@ class Backend:
     def poisson(self, rng: np.random.Generator, rates: Any) -> Any:
         """float64 Poisson samples of the given rates (an array on this device)."""
         return self.from_host(rng.poisson(self.to_host(rates)).astype(np.float64), device(self.type))
+
+    def standard_gamma(self, rng: np.random.Generator, concentration: Any) -> Any:
+        """float64 samples of Gamma(concentration, rate 1) (``concentration``: an array on this device)."""
+        shapes = self.to_host(concentration).astype(np.float64)
+        return self.from_host(rng.standard_gamma(shapes), device(self.type))
+
+    def binomial(self, rng: np.random.Generator, counts: Any, probs: Any) -> Any:
+        """float64 Binomial samples of integral ``counts`` trials of success ``probs`` (arrays of one shape)."""
+        n = self.to_host(counts).astype(np.int64)
+        return self.from_host(rng.binomial(n, self.to_host(probs)).astype(np.float64), device(self.type))
 
     # -------------------------------------------------------------- fast kernels
     def kernel(self, plain: T) -> T:

@@ -120,6 +120,7 @@ class CudaBackend(Backend):
         self._loaded = False
         self._on_load: list = []
         self._seed: int | None = None
+        self._forks = 0  # streams forked since the last manual_seed (fork_random_stream)
         self._ready = False
         self._allow_tf32 = False
         self._pending: list = []
@@ -348,8 +349,32 @@ class CudaBackend(Backend):
     # ------------------------------------------------------------ random numbers
     def manual_seed(self, seed: int) -> None:
         self._seed = int(seed)  # applied when CuPy is loaded, if it is not yet (torch seeds CUDA lazily too)
+        self._forks = 0
         if self._ready:  # pragma: no cover - needs a GPU
             cupy.random.seed(seed)
+
+    # CuPy's generator cannot report its state, so a stretch to replay starts from a seed of its own: the n-th fork
+    # since manual_seed(s) seeds from (s, n), so that seeded runs repeat (drawing a seed from the device would
+    # synchronise, and from the host generator would change its stream, which torch leaves alone).
+    def fork_random_stream(self) -> Any:  # pragma: no cover - needs a GPU
+        if not self._ready:
+            return None  # nothing has drawn on the GPU yet: nothing to replay
+        self._forks += 1
+        seed = hash((self._seed or 0, self._forks)) & 0x7FFFFFFF
+        cupy.random.set_random_state(cupy.random.RandomState(seed))
+        return seed
+
+    @contextlib.contextmanager
+    def replaying_random_stream(self, token: Any) -> Any:  # pragma: no cover - needs a GPU
+        if token is None:
+            yield
+            return
+        saved = cupy.random.get_random_state()
+        cupy.random.set_random_state(cupy.random.RandomState(token))
+        try:
+            yield
+        finally:
+            cupy.random.set_random_state(saved)
 
     # Random numbers from CuPy's generator on the device (seeded by manual_seed): drawing on the host
     # and copying would synchronise every step. The host generator ``rng`` is not consulted.
@@ -364,6 +389,12 @@ class CudaBackend(Backend):
 
     def poisson(self, rng: np.random.Generator, rates: Any) -> Any:  # pragma: no cover - needs a GPU
         return cupy.random.poisson(rates).astype(np.float64)
+
+    def standard_gamma(self, rng: np.random.Generator, concentration: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupy.random.standard_gamma(concentration.astype(np.float64), dtype=np.float64)
+
+    def binomial(self, rng: np.random.Generator, counts: Any, probs: Any) -> Any:  # pragma: no cover - needs a GPU
+        return cupy.random.binomial(counts.astype(np.int64), probs.astype(np.float64)).astype(np.float64)
 
     # -------------------------------------------------------------- kernels
     def launch(
