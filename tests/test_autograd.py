@@ -900,3 +900,17 @@ def test_leaf_gradients_never_share_memory_with_other_arrays() -> None:
     lin(minitorch.ones(4, 3)).sum().backward()  # a second backward adds into the (possibly taken) first
     assert lin.bias.grad.tolist() == (2 * first).tolist()
     assert lin.weight.grad.is_contiguous()
+
+
+@pytest.mark.filterwarnings("error")  # numpy's overflow warnings must not reach the user: torch is silent
+def test_float16_gradients_past_their_range_are_inf_silently_like_torch() -> None:
+    """A gradient cast to a float16 input's dtype, or summed back over a broadcast, overflows to inf, as torch's."""
+
+    def grads(lib: Any) -> list:
+        x = lib.tensor([2.0, 1.0], dtype=lib.float16, requires_grad=True)
+        (x.to(lib.float32) * 1e6).sum().backward()
+        b = lib.tensor([1.0], dtype=lib.float16, requires_grad=True)
+        (b + lib.full((3,), 4.0, dtype=lib.float16)).backward(lib.full((3,), 30000.0, dtype=lib.float16))
+        return [x.grad.tolist(), b.grad.tolist()]
+
+    assert grads(minitorch) == grads(torch) == [[float("inf")] * 2, [float("inf")]]

@@ -171,7 +171,11 @@ class BackwardNode(Node):
                     if g._data.dtype != dt:
                         g = g.to(dtypes.from_numpy_dtype(dt))
                 elif g.dtype is not dt and g.dtype != dt:  # (dtypes are mostly singletons: identity first)
-                    g = g.astype(dt)
+                    quiet = silence()  # a float16 gradient past its range is inf, silently, as in torch
+                    try:
+                        g = g.astype(dt)
+                    finally:
+                        restore(quiet)
             out.append(g)
         return out
 
@@ -202,6 +206,7 @@ class BackwardNode(Node):
     def _reduce_to(self, g: Any, shape: tuple, pos: int) -> Any:
         """A gradient of a broadcast input summed back to the input's shape, or torch's error for one that
         cannot be."""
+        quiet = silence()  # (a sum past float16's range is inf, silently, as in torch)
         try:
             return unbroadcast(g, shape)
         except ValueError:
@@ -209,6 +214,8 @@ class BackwardNode(Node):
                 f"Function {self.name()} returned an invalid gradient at index {pos} - got "
                 f"{list(g.shape)} but expected shape compatible with {list(shape)}"
             ) from None
+        finally:
+            restore(quiet)
 
     def run_backward(self, ctx: Context, grads: list) -> Any:
         """The op's backward on the output gradients (raw arrays in, raw arrays out)."""
