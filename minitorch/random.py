@@ -99,6 +99,16 @@ def sample_poisson(rates: Any, generator: Generator | None = None, on: device = 
     return backend_for(on).poisson(_rng(generator), rates)
 
 
+def sample_standard_gamma(concentration: Any, generator: Generator | None = None, on: device = CPU) -> Any:
+    """float64 samples of Gamma(``concentration``, 1) (an array on device ``on``)."""
+    return backend_for(on).standard_gamma(_rng(generator), concentration)
+
+
+def sample_binomial(counts: Any, probs: Any, generator: Generator | None = None, on: device = CPU) -> Any:
+    """float64 Binomial samples of ``counts`` trials of success ``probs`` (arrays of one shape on device ``on``)."""
+    return backend_for(on).binomial(_rng(generator), counts, probs)
+
+
 def sample_integers(shape: tuple, low: int, high: int, generator: Generator | None = None, on: device = CPU) -> Any:
     """int64 integers uniform on [low, high) on device ``on``."""
     return backend_for(on).integers(_rng(generator), tuple(shape), low, high)

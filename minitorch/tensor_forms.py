@@ -1,7 +1,8 @@
 """More of Tensor's spellings: the in-place forms of the rounding, trigonometric, comparison, logical and bitwise
 ops and of the arithmetic aliases (``x.eq_(y)``, ``x.multiply_(y)``), the in-place shape changes (``t_``,
 ``squeeze_``, ...), ``fill_diagonal_``, and the small methods and properties torch code reaches for
-(``positive``, ``aminmax``, ``logaddexp2``, ``nbytes``, ``is_cpu``, ``get_device``, ``mH``, ``apply_``, ...).
+(``positive``, ``aminmax``, ``logaddexp2``, ``nbytes``, ``is_cpu``, ``get_device``, ``mH``, ``apply_``, ...), and the
+methods of the later ops (the view scatters, as_strided, index_reduce, put, shifts, ...), ``new``, ``resize_``.
 
 Each in-place value form runs the op out of place and writes the result back (``InplaceMethods._inplace``: the
 graph recorded when it must be, the version bumped); a comparison's booleans are written as 1 and 0 in the
@@ -10,10 +11,12 @@ tensor's dtype, as torch writes them. A mixin of Tensor; ``_ops`` is bound by ``
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import backend, dtypes
+from .size import Size
 
 _ops: Any = None
 
@@ -30,6 +33,11 @@ class FormMethods:
         grad_fn: Any
         _output_nr: int
         requires_grad: bool
+        dtype: Any
+        device: Any
+
+        def type(self, t: Any = None) -> Any: ...
+        def __getitem__(self, index: Any) -> Any: ...
 
         def _bump_version(self) -> None: ...
         @staticmethod
@@ -291,3 +299,157 @@ class FormMethods:
         self._data[...] = backend.HOST.xp.asarray(values, dtype=self._data.dtype).reshape(self._data.shape)
         self._bump_version()
         return self
+
+    def map2_(self, x: Any, y: Any, callable: Callable[[Any, Any, Any], Any]) -> Any:
+        """``map_`` with two tensors: each element v becomes ``callable(v, a, b)``."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call map2_() on Variable that requires grad. Use var.detach().map2_() instead.")
+        for name, other in (("x", x), ("y", y)):
+            if other.dtype is not self.dtype:
+                raise TypeError(f"map2_: expected {self.type()} for argument '{name}' (got {other.type()})")
+        shape = tuple(self._data.shape)
+        xs, ys = (_ops.broadcast_to(t, shape).reshape(-1).tolist() for t in (x, y))
+        return self._map_elements(lambda values: [callable(v, a, b) for v, a, b in zip(values, xs, ys)])
+
+    # ------------------------------------------------------------ more in-place forms
+    def bitwise_left_shift_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.bitwise_left_shift(s, other), other)
+
+    def bitwise_right_shift_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.bitwise_right_shift(s, other), other)
+
+    def __ilshift__(self, other: Any) -> Any:
+        return self.bitwise_left_shift_(other)
+
+    def __irshift__(self, other: Any) -> Any:
+        return self.bitwise_right_shift_(other)
+
+    def nextafter_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.nextafter(s, other), other)
+
+    def igamma_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.igamma(s, other), other)
+
+    def igammac_(self, other: Any) -> Any:
+        return self._inplace(lambda s: _ops.igammac(s, other), other)
+
+    def i0_(self) -> Any:
+        return _ops.i0_(self)
+
+    def mvlgamma_(self, p: int) -> Any:
+        return self._inplace(lambda s: _ops.mvlgamma(s, p))
+
+    def addbmm_(self, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
+        return self._inplace(lambda s: _ops.addbmm(s, batch1, batch2, beta=beta, alpha=alpha), batch1, batch2)
+
+    def index_reduce_(self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return self._inplace(
+            lambda s: _ops.index_reduce(s, dim, index, source, reduce, include_self=include_self), source
+        )
+
+    def put_(self, index: Any, source: Any, accumulate: bool = False) -> Any:
+        return self._inplace(lambda s: _ops.put(s, index, source, accumulate), source)
+
+    def as_strided_(self, size: Any, stride: Any, storage_offset: Any = None) -> Any:
+        return _ops.as_strided_(self, size, stride, storage_offset)
+
+    def resize_(self, *sizes: Any, memory_format: Any = None) -> Any:
+        return _ops.resize_(self, *sizes, memory_format=memory_format)
+
+    def resize_as_(self, the_template: Any, *, memory_format: Any = None) -> Any:
+        return _ops.resize_as_(self, the_template, memory_format=memory_format)
+
+    # ------------------------------------------------------------ more methods
+    def diagonal_scatter(self, src: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+        return _ops.diagonal_scatter(self, src, offset, dim1, dim2)
+
+    def select_scatter(self, src: Any, dim: int, index: int) -> Any:
+        return _ops.select_scatter(self, src, dim, index)
+
+    def slice_scatter(self, src: Any, dim: int = 0, start: Any = None, end: Any = None, step: int = 1) -> Any:
+        return _ops.slice_scatter(self, src, dim, start, end, step)
+
+    def as_strided(self, size: Any, stride: Any, storage_offset: Any = None) -> Any:
+        return _ops.as_strided(self, size, stride, storage_offset)
+
+    def as_strided_scatter(self, src: Any, size: Any, stride: Any, storage_offset: Any = None) -> Any:
+        return _ops.as_strided_scatter(self, src, size, stride, storage_offset)
+
+    def index_reduce(self, dim: int, index: Any, source: Any, reduce: str, *, include_self: bool = True) -> Any:
+        return _ops.index_reduce(self, dim, index, source, reduce, include_self=include_self)
+
+    def put(self, index: Any, source: Any, accumulate: bool = False) -> Any:
+        return _ops.put(self, index, source, accumulate)
+
+    def sum_to_size(self, *size: Any) -> Any:
+        return _ops.sum_to_size(self, *size)
+
+    def split_with_sizes(self, split_sizes: Any, dim: int = 0) -> Any:
+        return _ops.split_with_sizes(self, split_sizes, dim)
+
+    def unsafe_chunk(self, chunks: int, dim: int = 0) -> Any:
+        return _ops.unsafe_chunk(self, chunks, dim)
+
+    def unsafe_split(self, split_size: int, dim: int = 0) -> Any:
+        return _ops.unsafe_split(self, split_size, dim)
+
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: int = 0) -> Any:
+        return _ops.unsafe_split_with_sizes(self, split_sizes, dim)
+
+    def narrow_copy(self, dim: int, start: Any, length: int) -> Any:
+        return _ops.narrow_copy(self, dim, start, length)
+
+    def nextafter(self, other: Any) -> Any:
+        return _ops.nextafter(self, other)
+
+    def i0(self) -> Any:
+        return _ops.i0(self)
+
+    def igamma(self, other: Any) -> Any:
+        return _ops.igamma(self, other)
+
+    def igammac(self, other: Any) -> Any:
+        return _ops.igammac(self, other)
+
+    def histogram(self, bins: Any = 100, *, range: Any = None, weight: Any = None, density: bool = False) -> Any:
+        return _ops.histogram(self, bins, range=range, weight=weight, density=density)
+
+    def isreal(self) -> Any:
+        return _ops.isreal(self)
+
+    def nonzero_static(self, *, size: int, fill_value: int = -1) -> Any:
+        return _ops.nonzero_static(self, size=size, fill_value=fill_value)
+
+    # ------------------------------------------------------------ the legacy constructor, sharing
+    def new(self, *args: Any, device: Any = None) -> Any:
+        """torch's legacy constructor in this tensor's dtype (and device): ``new(2, 3)`` or ``new(Size([2, 3]))`` an
+        uninitialised tensor (zeros here), ``new(data)`` a copy of data (``new((2, 3))`` is the vector [2, 3]),
+        ``new(tensor)`` an alias of a tensor of this dtype, ``new()`` an empty tensor."""
+        where = self.device if device is None else backend.as_device(device)
+        if len(args) == 1 and isinstance(args[0], FormMethods):
+            if args[0].dtype is not self.dtype:
+                raise TypeError(f"expected {self.type()} (got {args[0].type()})")
+            return args[0][...]
+        if len(args) == 1 and not isinstance(args[0], dtypes.INTEGER_SCALARS + (Size,)):
+            if isinstance(args[0], float):
+                raise TypeError("new(): data must be a sequence (got float)")
+            return _ops.as_tensor(args[0], self.dtype, where).clone()
+        shape = tuple(args[0]) if args and isinstance(args[0], Size) else args or (0,)
+        zeros = backend.HOST.xp.zeros(tuple(operator.index(n) for n in shape), dtype=self._data.dtype)
+        return self._wrap(backend.to_device(zeros, where))
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of the op that made this tensor it is (0 for a leaf and for an op's only output)."""
+        return self._output_nr
+
+    def share_memory_(self) -> Any:
+        """Returns this tensor, marked shared. torch moves a CPU tensor's storage into shared memory for other
+        processes; minitorch's tensors live in this process's memory (numpy arrays; cupy's on a GPU, which torch
+        always counts as shared), so nothing moves."""
+        self._shared = True
+        return self
+
+    def is_shared(self) -> bool:
+        """Whether ``share_memory_`` was called on this tensor (always True on a GPU, as torch answers)."""
+        return bool(getattr(self, "_shared", False)) or backend.device_of(self._data).type == "cuda"

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from . import backend, dtypes
+from .amp import autocast_mode
 from .autograd.function import grad_accumulator
 from .autograd.grad_mode import is_grad_enabled, no_grad
 from .backend import elementwise
@@ -75,6 +76,13 @@ class InplaceMethods:
         its ``grad_fn``; a view hands the change on to its base (``CopySlices``).
         """
         self._check_inplace()
+        if autocast_mode.enabled_threads:  # torch never autocasts an in-place op: its out-of-place twin must not
+            with autocast_mode.suspended():
+                return self._inplace_computed(compute, others)
+        return self._inplace_computed(compute, others)
+
+    def _inplace_computed(self, compute: Callable[[Any], Any], others: tuple) -> Any:
+        """``_inplace``'s work, once the tensor is known writable."""
         record = is_grad_enabled() and (self._requires_grad or any(_is_tensor(o) and o.requires_grad for o in others))
         if not record:
             with no_grad():

@@ -127,6 +127,18 @@ class OperatorMethods:
     def __invert__(self) -> Any:
         return _ops.bitwise_not(self)
 
+    def __lshift__(self, other: Any) -> Any:
+        return _ops.bitwise_left_shift(self, other) if _operand(other) else NotImplemented
+
+    def __rlshift__(self, other: Any) -> Any:
+        return _ops.bitwise_left_shift(other, self) if _operand(other) else NotImplemented
+
+    def __rshift__(self, other: Any) -> Any:
+        return _ops.bitwise_right_shift(self, other) if _operand(other) else NotImplemented
+
+    def __rrshift__(self, other: Any) -> Any:
+        return _ops.bitwise_right_shift(other, self) if _operand(other) else NotImplemented
+
     def eq(self, other: Any) -> Any:
         return _ops.eq(self, other)
 
@@ -167,6 +179,12 @@ class OperatorMethods:
 
     def bitwise_not(self) -> Any:
         return _ops.bitwise_not(self)
+
+    def bitwise_left_shift(self, other: Any) -> Any:
+        return _ops.bitwise_left_shift(self, other)
+
+    def bitwise_right_shift(self, other: Any) -> Any:
+        return _ops.bitwise_right_shift(self, other)
 
     def logical_and(self, other: Any) -> Any:
         return _ops.logical_and(self, other)

@@ -124,7 +124,7 @@ tests_stage() {
         tests/test_cuda_kernels.py tests/test_device_training.py tests/test_device_plumbing.py tests/test_backend.py \
         tests/test_ops_elementwise.py tests/test_ops_linalg.py tests/test_ops_reduce.py tests/test_ops_shape.py \
         tests/test_ops_index.py tests/test_nn_conv_pool.py tests/test_nn_functional.py tests/test_nn_module.py \
-        tests/test_utils_checkpoint.py tests/test_distributions.py \
+        tests/test_utils_checkpoint.py tests/test_distributions.py tests/test_distributions_more.py \
         -k "$select" 2>&1 | tail -40
 }
 

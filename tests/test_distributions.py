@@ -249,8 +249,8 @@ def test_register_kl_picks_the_most_specific_pair_and_warns_when_ambiguous():
         with pytest.warns(RuntimeWarning, match="Ambiguous kl_divergence"):
             D.kl_divergence(m, m)
     finally:
-        D.kl._KL_REGISTRY.pop((Narrow, D.Normal), None)
-        D.kl._KL_REGISTRY.pop((D.Normal, Narrow), None)
+        D.kl._KL_FUNCTIONS._functions.pop((Narrow, D.Normal), None)
+        D.kl._KL_FUNCTIONS._functions.pop((D.Normal, Narrow), None)
     with pytest.raises(TypeError, match="Distribution subclass"):
         D.register_kl(int, D.Normal)
 

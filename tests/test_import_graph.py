@@ -19,7 +19,8 @@ TIE = {("minitorch.tensor", "minitorch.ops"), ("minitorch.tensor", "minitorch.cr
 # The core, lowest layer first: a module imports from its own layer or lower ones only.
 CORE_LAYERS = [
     ("minitorch.caches", "minitorch.size", "minitorch.backend", "minitorch.dtypes", "minitorch.type_info"),
-    ("minitorch.random", "minitorch.autograd", "minitorch.cuda", "minitorch.accelerator"),
+    # amp beside autograd: ops read its autocast state, and it knows tensors only through autograd.nodes
+    ("minitorch.random", "minitorch.autograd", "minitorch.amp", "minitorch.cuda", "minitorch.accelerator"),
     (
         "minitorch._tensor_str",
         "minitorch.tensor_methods",

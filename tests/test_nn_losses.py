@@ -160,7 +160,7 @@ def test_multilabel_soft_margin_loss(n: int, c: int, reduction: str, weighted: b
 
 
 @given(
-    n=st.integers(0, 4),
+    n=st.integers(1, 4),
     c=st.integers(1, 5),
     batched=st.booleans(),
     p=st.sampled_from([1, 2]),
@@ -173,9 +173,7 @@ def test_multi_margin_loss(
     n: int, c: int, batched: bool, p: int, margin: float, weighted: bool, reduction: str, seed: int
 ) -> None:
     rng = _rng(seed)
-    # (torch's mean over an empty batch reads uninitialised memory: no batch of 0 there)
-    n = n if batched else 1
-    n = max(n, 1) if reduction == "mean" else n
+    n = n if batched else 1  # (torch's reductions of an empty batch read uninitialised memory: none here)
     x, y = rng.uniform(-2, 2, (n, c)), rng.integers(0, c, n)
     z = margin - np.take_along_axis(x, y[:, None], 1) + x  # the hinges' arguments: kept off their kink
     x = x + np.where(np.abs(z) < 1e-2, 0.05, 0.0) * (np.arange(c) != y[:, None])
@@ -187,10 +185,10 @@ def test_multi_margin_loss(
         w = None if weights is None else lib.tensor(weights, dtype=x.dtype)
         return F(lib).multi_margin_loss(x, y, p=p, margin=margin, weight=w, reduction=reduction)
 
-    check_both(fn, x, y, gradcheck=n > 0)
+    check_both(fn, x, y)
 
 
-@given(n=st.integers(0, 4), c=st.integers(1, 5), batched=st.booleans(), reduction=REDUCTIONS, seed=st.integers(0, 99))
+@given(n=st.integers(1, 4), c=st.integers(1, 5), batched=st.booleans(), reduction=REDUCTIONS, seed=st.integers(0, 99))
 def test_multilabel_margin_loss(n: int, c: int, batched: bool, reduction: str, seed: int) -> None:
     """Each sample lists classes up to its first -1 (what follows is ignored; a class listed twice counts twice)."""
     rng = _rng(seed)
@@ -202,7 +200,7 @@ def test_multilabel_margin_loss(n: int, c: int, batched: bool, reduction: str, s
     y[np.arange(c) > stops[:, None]] = rng.integers(-1, c, (n, c))[np.arange(c) > stops[:, None]]  # after the stop
     if not batched:
         x, y = x[0], y[0]
-    check_both(lambda lib, x, y: F(lib).multilabel_margin_loss(x, y, reduction=reduction), x, y, gradcheck=n > 0)
+    check_both(lambda lib, x, y: F(lib).multilabel_margin_loss(x, y, reduction=reduction), x, y)
 
 
 @given(batched=st.booleans(), d=st.integers(1, 5), reduction=REDUCTIONS, margin=st.sampled_from([0.0, 0.4]))

@@ -732,6 +732,30 @@ CASES: list = [
         arrays((1, 2, 2)),
     ),
     ("pad_circular", lambda lib, x: lib.nn.functional.pad(x * x, (1, 1), mode="circular") ** 2, arrays((1, 2, 3))),
+    # strided views, special series, neighbours
+    ("as_strided", lambda lib, x: (x * x).as_strided((2, 2), (1, 1), 1) ** 2, arrays((2, 3))),
+    ("as_strided_", lambda lib, x: (x * x).as_strided_((2, 2), (2, 1), 1) ** 2, arrays((2, 3))),
+    ("i0", lambda lib, x: lib.i0(x * 3), one()),
+    (
+        "igamma_igammac",
+        lambda lib, x: (
+            (lib.igamma(lib.full_like(x, 1.5), x.abs() + 0.5) - lib.igammac(lib.full_like(x, 0.7), x * x + 0.2)) * x
+        ),
+        one(off(0.0)),
+    ),
+    ("nextafter", lambda lib, x, y: lib.nextafter(x * x, y) ** 2, two_distinct((2, 3))),
+    # a Cholesky factor's solves: torch's dense gradient for the factor (its other triangle read as zeros)
+    (
+        "cholesky_solve_inverse",
+        lambda lib, a, b: (
+            lib.cholesky_solve(b, (a @ a.mT + 3 * a.new_ones(3).diag()).tril(), upper=False) ** 2,
+            lib.cholesky_inverse((a @ a.mT + 3 * a.new_ones(3).diag()).triu(), upper=True),
+        ),
+        arrays((3, 3), (3, 2)),
+    ),
+    ("channel_shuffle", lambda lib, x: lib.nn.functional.channel_shuffle(x * x, 2) ** 2, arrays((1, 4, 2))),
+    # a comparison written in place into a float tensor of the graph: a zero gradient, at every order
+    ("comparison_in_place", lambda lib, x: (x * 2).gt_(0.1) * x**2 + (x * 3).le_(x) * x, one(off(0.05, 0.0))),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -958,6 +982,22 @@ ELSEWHERE = {
     "CrossEntropyLossNumba": (
         "tests/test_ops_numba.py::test_cross_entropy_variant_leaves_other_calls_to_its_twin_and_differentiates_twice"
     ),
+    "AsStridedScatter": "tests/test_ops_more_methods.py::test_as_strided_scatter_differentiates_twice_by_finite_differences",
+    # once differentiable in torch too: the backward's own backward raises torch's error
+    **dict.fromkeys(["CtcLoss", "CtcLossBackward"], "tests/test_nn_ctc.py::test_once_differentiable_like_torch"),
+    **dict.fromkeys(
+        ["Pdist", "PdistBackward"],
+        "tests/test_nn_small_layers.py::test_pdist_node_and_its_backward_is_not_differentiable",
+    ),
+    **dict.fromkeys(
+        ["StandardGammaGrad", "DirichletGrad", "StandardGamma", "SampleDirichlet"],
+        "tests/test_distributions_more.py::test_sample_gradients_are_differentiable_once_like_torch",
+    ),
+    # random slopes: their double backward is the slope's (a constant), checked with the draws held
+    **dict.fromkeys(
+        ["RreluWithNoise", "RreluWithNoiseInplace"],
+        "tests/test_nn_small_layers.py::test_rrelu_training_draws_a_slope_per_negative_element_which_is_its_gradient",
+    ),
 }
 # Ops torch does not differentiate even once: their backward raises (tested with their first-order tables).
 NOT_DIFFERENTIABLE = {
@@ -970,6 +1010,8 @@ NOT_DIFFERENTIABLE = {
     "FloorDivide",
     "RRemainder",
     "Heaviside",  # torch has no derivative for it either (tests/test_ops_more_functions.py)
+    "Histogram",  # counts (tests/test_ops_more_methods.py)
+    "NativeChannelShuffle",  # tests/test_nn_small_layers.py::test_native_channel_shuffle_has_no_derivative
 }
 
 

@@ -187,6 +187,23 @@ def test_cholesky_solve_and_inverse_match_torch(data: st.DataObject) -> None:
     check_both(fn, a, b, gradcheck=a.size + b.size <= 24)
 
 
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_and_inverse_give_torch_s_dense_factor_gradients(upper: bool) -> None:
+    """The factor's triangle is read, but torch's gradient for it is the dense formula (A = F F^T with the whole
+    F): junk in the other triangle changes no value and shows in the gradients, first and second order."""
+    rng = np.random.default_rng(3)
+    a = full_rank(rng.standard_normal((2, 3, 3)))
+    factor = np.triu(a) if upper else np.tril(a)
+    junk = factor + (np.tril(rng.standard_normal((3, 3)), -1) if upper else np.triu(rng.standard_normal((3, 3)), 1))
+    b = rng.standard_normal((3, 2))
+
+    def fn(lib: Any, f: Any, y: Any) -> Any:
+        return lib.cholesky_solve(y, f, upper=upper) ** 3, lib.cholesky_inverse(f[0], upper) ** 2
+
+    check_parity(fn, junk, b)
+    check_parity(fn, junk, b, order=2)
+
+
 def test_the_deprecated_cholesky_warns_and_is_linalg_s() -> None:
     a = np.array([[4.0, 1.0], [1.0, 3.0]])
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated in favor of torch.linalg.cholesky"):

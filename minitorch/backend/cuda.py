@@ -391,10 +391,12 @@ class CudaBackend(Backend):
         return cupy.random.poisson(rates).astype(np.float64)
 
     def standard_gamma(self, rng: np.random.Generator, concentration: Any) -> Any:  # pragma: no cover - needs a GPU
-        return cupy.random.standard_gamma(concentration.astype(np.float64), dtype=np.float64)
+        shapes = concentration.astype(np.float64)
+        return cupy.random.standard_gamma(shapes, size=shapes.shape, dtype=np.float64)
 
     def binomial(self, rng: np.random.Generator, counts: Any, probs: Any) -> Any:  # pragma: no cover - needs a GPU
-        return cupy.random.binomial(counts.astype(np.int64), probs.astype(np.float64)).astype(np.float64)
+        n, p = counts.astype(np.int64), probs.astype(np.float64)
+        return cupy.random.binomial(n, p, size=n.shape).astype(np.float64)
 
     # -------------------------------------------------------------- kernels
     def launch(

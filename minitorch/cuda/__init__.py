@@ -4,6 +4,7 @@
     memory     memory_allocated, max_memory_allocated, memory_reserved, reset_peak_memory_stats, empty_cache
     streams.py Stream, Event, current_stream, default_stream, stream()
     graphs.py  CUDAGraph, graph(), graph_pool_handle: capture a whole training step, replay it
+    amp.py     autocast, GradScaler: torch.cuda.amp's deprecated spellings of minitorch.amp's
 
 Without CuPy or a GPU, ``is_available()`` is False, the counts and memory figures are 0, seeding
 and synchronising do nothing, and whatever needs a device raises torch's error.
@@ -16,6 +17,7 @@ from typing import Any
 
 from ..backend import CUDA
 from ..backend import device as _device_spec
+from . import amp  # torch.cuda.amp's deprecated autocast and GradScaler
 from .graphs import CUDAGraph, graph, graph_pool_handle, is_current_stream_capturing, make_graphed_callables
 from .streams import Event, Stream, StreamContext, current_stream, default_stream, stream
 

@@ -20,27 +20,6 @@ from .utils import _sum_rightmost
 
 __all__ = ["kl_divergence", "register_kl"]
 
-# (type of p, type of q) -> function; register_kl fills it, kl_divergence looks the most specific pair up.
-_KL_REGISTRY: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
-
-
-def register_kl(type_p: type, type_q: type) -> Callable[[Callable], Callable]:
-    """A decorator that makes ``kl_divergence`` use the function for p of ``type_p`` and q of ``type_q``
-    (subclasses included; the most specific registered pair wins).
-
-    Args:
-        type_p, type_q: subclasses of ``Distribution``.
-    """
-    for name, kind in (("type_p", type_p), ("type_q", type_q)):
-        if not (isinstance(kind, type) and issubclass(kind, Distribution)):
-            raise TypeError(f"Expected {name} to be a Distribution subclass but got {kind}")
-
-    def decorator(fun: Callable) -> Callable:
-        _KL_REGISTRY[type_p, type_q] = fun
-        return fun
-
-    return decorator
-
 
 def _at_least_as_specific(a: tuple, b: tuple) -> bool:
     """Whether pair ``a`` comes no later than ``b`` in the subclass order, compared element by element."""
@@ -60,22 +39,54 @@ def _most_specific(pairs: list) -> tuple:
     return best
 
 
-def _dispatch_kl(type_p: type, type_q: type) -> Callable | None:
-    matches = [(p, q) for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
-    if not matches:
-        return None
-    # the most specific pair by p first, then by q first: when they disagree the choice is ambiguous
-    left_p, left_q = _most_specific(matches)
-    right_q, right_p = _most_specific([(q, p) for p, q in matches])
-    fun = _KL_REGISTRY[left_p, left_q]
-    if fun is not _KL_REGISTRY[right_p, right_q]:
-        warnings.warn(
-            f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
-            f"Please register_kl({left_p.__name__}, {right_q.__name__})",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return fun
+class KLRegistry:
+    """The closed forms of KL(p || q) by the pair (type of p, type of q): ``register_kl`` adds to it, and
+    ``kl_divergence`` looks up the most specific registered pair that the distributions' types match."""
+
+    def __init__(self) -> None:
+        self._functions: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
+
+    def register(self, type_p: type, type_q: type, fun: Callable[[Any, Any], Tensor]) -> None:
+        self._functions[type_p, type_q] = fun
+
+    def lookup(self, type_p: type, type_q: type) -> Callable[[Any, Any], Tensor] | None:
+        """The function for the most specific pair matching (type_p, type_q); None where none matches."""
+        matches = [(p, q) for p, q in self._functions if issubclass(type_p, p) and issubclass(type_q, q)]
+        if not matches:
+            return None
+        # the most specific pair by p first, then by q first: when they disagree the choice is ambiguous
+        left_p, left_q = _most_specific(matches)
+        right_q, right_p = _most_specific([(q, p) for p, q in matches])
+        fun = self._functions[left_p, left_q]
+        if fun is not self._functions[right_p, right_q]:
+            warnings.warn(
+                f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
+                f"Please register_kl({left_p.__name__}, {right_q.__name__})",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return fun
+
+
+_KL_FUNCTIONS = KLRegistry()
+
+
+def register_kl(type_p: type, type_q: type) -> Callable[[Callable], Callable]:
+    """A decorator that makes ``kl_divergence`` use the function for p of ``type_p`` and q of ``type_q``
+    (subclasses included; the most specific registered pair wins).
+
+    Args:
+        type_p, type_q: subclasses of ``Distribution``.
+    """
+    for name, kind in (("type_p", type_p), ("type_q", type_q)):
+        if not (isinstance(kind, type) and issubclass(kind, Distribution)):
+            raise TypeError(f"Expected {name} to be a Distribution subclass but got {kind}")
+
+    def decorator(fun: Callable) -> Callable:
+        _KL_FUNCTIONS.register(type_p, type_q, fun)
+        return fun
+
+    return decorator
 
 
 def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
@@ -87,7 +98,7 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
     Raises:
         NotImplementedError: when no function is registered for the pair.
     """
-    fun = _dispatch_kl(type(p), type(q))
+    fun = _KL_FUNCTIONS.lookup(type(p), type(q))
     if fun is None:
         raise NotImplementedError(
             f"No KL(p || q) is implemented for p type {type(p).__name__} and q type {type(q).__name__}"

@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from ..type_info import finfo
 from .constraint_base import Constraint
 
-__all__: list[str] = []
+__all__: tuple[str, ...] = ()
 
 
 def _is_lower_triangular(value: Tensor) -> Tensor:

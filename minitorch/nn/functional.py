@@ -16,8 +16,10 @@ from ..ops.activation import log_softmax as _log_softmax
 from ..ops.activation import softmax as _softmax
 from ..ops.conv import conv2d
 from ..ops.conv1d import conv1d, conv_transpose1d
+from ..ops.conv3d import conv3d, conv_transpose3d
 from ..ops.conv_transpose import conv_transpose2d
 from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.ctc import functional_ctc_loss as ctc_loss
 from ..ops.distance import cosine_similarity, normalize, pairwise_distance
 from ..ops.linear import bilinear
 from ..ops.linear import linear as _linear
@@ -64,49 +66,75 @@ from ..ops.piecewise import (
 from ..ops.piecewise import threshold as _threshold
 from ..ops.pool import avg_pool2d, max_pool2d
 from ..ops.pool1d import avg_pool1d, max_pool1d
+from ..ops.pool3d import avg_pool3d, max_pool3d
+from ..ops.pool3d_adaptive import adaptive_avg_pool3d, adaptive_max_pool3d
 from ..ops.pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from ..ops.upsample import interpolate
 from ..tensor import Tensor
 from .functional_attention import multi_head_attention_forward, scaled_dot_product_attention
+from .functional_channels import channel_shuffle, native_channel_shuffle
+from .functional_distance import pdist, triplet_margin_with_distance_loss
 from .functional_embedding import embedding, embedding_bag
+from .functional_random import alpha_dropout, feature_alpha_dropout, gumbel_softmax, rrelu, rrelu_
 from .functional_vision import affine_grid, fold, grid_sample, max_unpool1d, max_unpool2d, unfold
+from .functional_volumetric import (
+    adaptive_max_pool3d_with_indices,
+    dropout3d,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    max_pool3d_with_indices,
+    max_unpool3d,
+)
 
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d",
     "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d",
+    "adaptive_max_pool3d_with_indices",
     "affine_grid",
+    "alpha_dropout",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
     "celu_",
+    "channel_shuffle",
     "conv1d",
     "conv2d",
+    "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "cosine_embedding_loss",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
+    "dropout3d",
     "elu",
     "elu_",
     "embedding",
     "embedding_bag",
+    "feature_alpha_dropout",
     "fold",
     "gaussian_nll_loss",
     "gelu",
     "glu",
     "grid_sample",
     "group_norm",
+    "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
@@ -125,24 +153,32 @@ __all__ = [
     "local_response_norm",
     "log_softmax",
     "logsigmoid",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
     "margin_ranking_loss",
     "max_pool1d",
     "max_pool1d_with_indices",
     "max_pool2d",
     "max_pool2d_with_indices",
+    "max_pool3d",
+    "max_pool3d_with_indices",
     "max_unpool1d",
     "max_unpool2d",
+    "max_unpool3d",
     "mish",
     "mse_loss",
     "multi_head_attention_forward",
     "multi_margin_loss",
     "multilabel_margin_loss",
     "multilabel_soft_margin_loss",
+    "native_channel_shuffle",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "pixel_shuffle",
     "pixel_unshuffle",
     "poisson_nll_loss",
@@ -151,6 +187,8 @@ __all__ = [
     "relu6",
     "relu_",
     "rms_norm",
+    "rrelu",
+    "rrelu_",
     "scaled_dot_product_attention",
     "selu",
     "selu_",
@@ -168,6 +206,7 @@ __all__ = [
     "threshold",
     "threshold_",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
     "unfold",
     "upsample",
     "upsample_bilinear",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes, ops
+from ..amp import autocast_mode
 from ..creation import ones, zeros
 from ..ops.activation import dropout, softmax
 from ..ops.linear import linear
@@ -45,6 +46,19 @@ def scaled_dot_product_attention(
 
     A query row that may attend to nothing gives zeros, as torch's reference implementation does.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(scaled_dot_product_attention):
+        return autocast_mode.run(
+            "scaled_dot_product_attention",
+            scaled_dot_product_attention,
+            query,
+            key,
+            value,
+            attn_mask,
+            dropout_p,
+            is_causal,
+            scale,
+            enable_gqa,
+        )
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
     L, S = query.shape[-2], key.shape[-2]

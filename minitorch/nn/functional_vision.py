@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 from .. import ops
+from ..amp import autocast_mode
 from ..creation import arange, linspace, ones, zeros
 from ..ops.padding import pad
 from ..tensor import Tensor
@@ -121,6 +122,8 @@ def grid_sample(
             "reflection" at its edges.
         align_corners: -1 and 1 are the corner pixels' centres (True) or the image's edges (False, default).
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(grid_sample):
+        return autocast_mode.run("grid_sample", grid_sample, input, grid, mode, padding_mode, align_corners)
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(
             f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '{mode}'"
@@ -294,6 +297,10 @@ def max_unpool1d(
 ) -> Tensor:
     """The inverse of ``max_pool1d(return_indices=True)``: (N, C, L) values back at their positions in
     (N, C, L_out), zeros elsewhere; ``output_size`` picks among the lengths that pool to L."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(max_unpool1d):
+        return autocast_mode.run(
+            "max_unpool1d", max_unpool1d, input, indices, kernel_size, stride, padding, output_size
+        )
     kernel = (int(kernel_size if isinstance(kernel_size, int) else kernel_size[0]),)
     step = kernel if stride is None else (int(stride if isinstance(stride, int) else stride[0]),)
     pads = (int(padding if isinstance(padding, int) else padding[0]),)
@@ -305,6 +312,10 @@ def max_unpool2d(
 ) -> Tensor:
     """The inverse of ``max_pool2d(return_indices=True)``: (N, C, H, W) values back at their positions in
     (N, C, H_out, W_out), zeros elsewhere; ``output_size`` picks among the sizes that pool to (H, W)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(max_unpool2d):
+        return autocast_mode.run(
+            "max_unpool2d", max_unpool2d, input, indices, kernel_size, stride, padding, output_size
+        )
     kernel = _pair(kernel_size, "kernel_size")
     step = kernel if stride is None else _pair(stride, "stride")
     return _max_unpool(input, indices, kernel, step, _pair(padding, "padding"), output_size, 2)

@@ -41,8 +41,10 @@ from .compare import (
     any,
     argwhere,
     bitwise_and,
+    bitwise_left_shift,
     bitwise_not,
     bitwise_or,
+    bitwise_right_shift,
     bitwise_xor,
     count_nonzero,
     eq,
@@ -56,6 +58,7 @@ from .compare import (
     isin,
     isneginf,
     isposinf,
+    isreal,
     le,
     less,
     less_equal,
@@ -66,14 +69,17 @@ from .compare import (
     lt,
     ne,
     nonzero,
+    nonzero_static,
     not_equal,
     signbit,
 )
 from .conv import conv2d
 from .conv1d import conv1d, conv_transpose1d
+from .conv3d import conv3d, conv_transpose3d
 from .conv_transpose import conv_transpose2d
-from .counting import bincount, histc, unique, unique_consecutive
+from .counting import bincount, histc, histogram, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
+from .ctc import ctc_loss
 from .cumulative import cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff, logcumsumexp, trapezoid
 from .decompositions import (
     det,
@@ -131,7 +137,7 @@ from .index import (
     setitem,
     unravel_index,
 )
-from .index_write import index_add, index_copy, index_fill, masked_scatter
+from .index_write import index_add, index_copy, index_fill, index_reduce, masked_scatter, put
 from .join import (
     cartesian_prod,
     cat,
@@ -224,10 +230,13 @@ from .pointwise import (
     lerp,
     logit,
     nan_to_num,
+    nextafter,
     xlogy,
 )
 from .pool import avg_pool2d, max_pool2d
 from .pool1d import avg_pool1d, max_pool1d
+from .pool3d import avg_pool3d, max_pool3d
+from .pool3d_adaptive import adaptive_avg_pool3d, adaptive_max_pool3d
 from .pool_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d
 from .products import (
     addbmm,
@@ -244,7 +253,7 @@ from .products import (
     outer,
     tensordot,
 )
-from .reduce import mean, nanmean, nansum, prod, std, std_mean, sum, var, var_mean
+from .reduce import mean, nanmean, nansum, prod, std, std_mean, sum, sum_to_size, var, var_mean
 from .rnn import gru, gru_cell, lstm, lstm_cell, rnn_relu, rnn_relu_cell, rnn_tanh, rnn_tanh_cell
 from .rounding import floor_divide, fmod, remainder
 from .sampling import bernoulli, multinomial, normal, poisson
@@ -273,6 +282,7 @@ from .shape import (
 )
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, nanmedian, searchsorted, sort, topk
 from .special_functions import entr, log_ndtr, ndtr, ndtri, zeta
+from .special_series import i0, i0_, igamma, igammac
 from .spectral import (
     linalg_eigh,
     linalg_eigvalsh,
@@ -283,7 +293,9 @@ from .spectral import (
     pinverse,
     svd,
 )
+from .split_variants import narrow_copy, split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes
 from .statistics import corrcoef, cov, nanquantile, quantile
+from .strided import as_strided, as_strided_, as_strided_scatter, resize_, resize_as_
 from .triangular import cholesky, cholesky_inverse, cholesky_solve, linalg_qr, linalg_solve_triangular, qr
 from .unary import (
     abs,
@@ -313,5 +325,6 @@ from .unary import (
 )
 from .unfold import unfold
 from .upsample import interpolate
+from .view_scatter import diagonal_scatter, select_scatter, slice_scatter
 
 _base.bind_tensor_namespace(_tensor_numpy)

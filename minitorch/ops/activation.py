@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..random import sample_uniform
@@ -160,18 +161,24 @@ def _softmax_input(input: Tensor, dim: int, dtype: Any, name: str) -> tuple:
 
 def softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """exp(input) normalised to sum to 1 along ``dim`` (computed in ``dtype`` when given)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(softmax):
+        return autocast_mode.run("softmax", softmax, input, dim, dtype)
     x, axis = _softmax_input(input, dim, dtype, "softmax")
     return Softmax.apply(x, axis)
 
 
 def log_softmax(input: Tensor, dim: int, dtype: Any = None) -> Tensor:
     """log(softmax(input)) along ``dim``, without forming softmax (no underflow to -inf)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(log_softmax):
+        return autocast_mode.run("log_softmax", log_softmax, input, dim, dtype)
     x, axis = _softmax_input(input, dim, dtype, "log_softmax")
     return LogSoftmax.apply(x, axis)
 
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """``log(sum(exp(input)))`` over ``dim`` (an int or a tuple of ints), computed without overflow."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(logsumexp):
+        return autocast_mode.run("logsumexp", logsumexp, input, dim, keepdim)
     x = float_operand(input)
     return Logsumexp.apply(x, normalize_dims(dim, x.ndim) if x.ndim else None, keepdim)
 

@@ -6,6 +6,7 @@ import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array, elementwise
@@ -273,6 +274,8 @@ def true_divide(input: Any, other: Any) -> Tensor:
 
 def pow(input: Any, exponent: Any, *, out: Tensor | None = None) -> Tensor:
     """input ** exponent."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(pow):
+        return autocast_mode.run("pow", pow, input, exponent, out=out)
     if out is None and type(exponent) is int and plain_operands(input, exponent):  # x ** 2: nothing to promote or check
         return Pow.apply(input, exponent)
     a, b, dt = prepare(input, exponent)

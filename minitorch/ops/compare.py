@@ -1,4 +1,4 @@
-"""Comparisons and logical ops: bool results that carry no gradient."""
+"""Comparisons, logical and bitwise ops (shifts included), and the index finders: results that carry no gradient."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ __all__ = [
     "isneginf",
     "isposinf",
     "signbit",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+    "isreal",
+    "nonzero_static",
     "allclose",
     "any",
     "argwhere",
@@ -274,3 +278,57 @@ def isposinf(input: Tensor) -> Tensor:
 def signbit(input: Tensor) -> Tensor:
     """Whether each element's sign bit is set (-0.0 included)."""
     return no_graph(lambda a: backend.array_module(a).signbit(a), input._data)
+
+
+def _shift(kernel: str, left: bool, input: Any, other: Any) -> Tensor:
+    """``input`` shifted by ``other`` bits (promoted together, integers only), as torch's kernels define a shift by
+    a negative count or by the width of the type or more: 0 to the left, the sign's fill to the right."""
+    a, b, dt = prepare(input, other)
+    if dt.is_floating_point or dt is dtypes.bool_:
+        raise NotImplementedError(f"\"{kernel}_cpu\" not implemented for '{dt._scalar_name}'")
+    check_broadcast(a, b)
+    bits = 8 * dt.itemsize
+
+    def shifted(x: Any, n: Any) -> Any:
+        xp = backend.array_module(x, n)
+        x, n = xp.asarray(x, dtype=dt.np_dtype), xp.asarray(n, dtype=dt.np_dtype)  # (a number may come as it is)
+        outside = (n < 0) | (n >= bits)  # (C leaves these undefined; numpy's and cupy's kernels may differ)
+        count = xp.where(outside, 0, n).astype(x.dtype)
+        if left:
+            return xp.where(outside, 0, xp.left_shift(x, count)).astype(x.dtype)
+        return xp.where(outside, xp.where(x < 0, -1, 0), xp.right_shift(x, count)).astype(x.dtype)
+
+    return no_graph(shifted, a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b)
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:
+    """``input << other`` elementwise (integer tensors or numbers, promoted as torch promotes them)."""
+    return _shift("lshift", True, input, other)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:
+    """``input >> other`` elementwise, arithmetic (the sign fills in) for signed types."""
+    return _shift("rshift", False, input, other)
+
+
+def isreal(input: Tensor) -> Tensor:
+    """True everywhere: minitorch's dtypes are all real (torch's answer for a real tensor)."""
+    return no_graph(lambda a: backend.array_module(a).ones(a.shape, dtype=bool), input._data)
+
+
+def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
+    """``nonzero(input)`` with exactly ``size`` rows: the first ``size`` indices, then rows of ``fill_value``.
+
+    Args:
+        input: the tensor searched.
+        size: the number of rows of the result (a non-negative int).
+        fill_value: the value of the padding rows.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+    found = nonzero(input)._data
+    xp = input._xp
+    out = xp.full((size, input.ndim), fill_value, dtype=xp.int64)
+    k = min(size, found.shape[0])
+    out[:k] = found[:k]
+    return Tensor._wrap(out)

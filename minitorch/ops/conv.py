@@ -12,6 +12,9 @@ when they are long; the input gradient is a transposed convolution, a stride-1 c
 output gradient spread out by ``stride`` with the flipped kernel, through the same im2col path, so
 there is no loop over kernel offsets or pixels.
 
+The general path's helpers and ops take any number of spatial dims, as many as the weight has: conv3d
+(``conv3d.py``) runs them on (N, C, D, H, W) arrays, with a (before, after) pair of padding per dim.
+
 The two gradients are ops of their own (``ConvolutionInputGrad``, ``ConvolutionWeightGrad``), so
 that a convolution is differentiable to any order: each is bilinear, and the three ops' backwards
 are written in terms of one another (the input gradient's own gradients are a convolution and a
@@ -20,8 +23,10 @@ weight gradient, and so on).
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..caches import CONV2D_PLANS
@@ -35,12 +40,17 @@ __all__ = ["conv2d"]
 
 
 def im2col(xpad: Array, kernel: tuple, stride: tuple, dilation: tuple, groups: int) -> tuple:
-    """The windows of a padded (N, C, H, W) array as a ``(groups, C/groups*kh*kw, N*Ho*Wo)`` matrix."""
+    """The windows of a padded (N, C, H, W) array as a ``(groups, C/groups*kh*kw, N*Ho*Wo)`` matrix; also (Ho, Wo).
+
+    Any number of spatial dims, as many as ``kernel`` has: (N, C, D, H, W) gives ``C/groups*kd*kh*kw`` rows.
+    """
     win = sliding_windows(xpad, kernel, stride, dilation)
-    n, c, ho, wo, kh, kw = win.shape
+    nd = len(kernel)
+    n, c, out = win.shape[0], win.shape[1], win.shape[2 : 2 + nd]
     # (C, kh, kw, N, Ho, Wo): the copy's inner loop runs along an output row, contiguous in the source.
-    cols = win.transpose(1, 4, 5, 0, 2, 3).reshape(groups, (c // groups) * kh * kw, n * ho * wo)
-    return cols, (ho, wo)
+    axes = (1, *range(2 + nd, 2 + 2 * nd), 0, *range(2, 2 + nd))
+    cols = win.transpose(axes).reshape(groups, (c // groups) * math.prod(kernel), n * math.prod(out))
+    return cols, out
 
 
 def gemm_nt(a: Array, b: Array, chunk: int = 4096) -> Array:
@@ -59,38 +69,54 @@ def gemm_nt(a: Array, b: Array, chunk: int = 4096) -> Array:
 
 
 def transposed(grad: Array, w: Array, shape: tuple, stride: tuple, dilation: tuple, groups: int) -> Array:
-    """Gradient of the padded (N, C, H, W) input: a stride-1 correlation of the spread output gradient
-    with the flipped kernel."""
-    o, cg, kh, kw = w.shape
-    eh, ew = dilation[0] * (kh - 1), dilation[1] * (kw - 1)
-    flipped = w.reshape(groups, o // groups, cg, kh, kw).transpose(0, 2, 1, 3, 4)[..., ::-1, ::-1]
-    spread_out = spread(grad, (shape[2] + eh, shape[3] + ew), (eh, ew), stride)
-    gx, _ = correlate(spread_out, flipped.reshape(groups * cg, o // groups, kh, kw), (1, 1), dilation, groups)
+    """Gradient of the padded (N, C, H, W) input (or (N, C, D, H, W)): a stride-1 correlation of the spread
+    output gradient with the flipped kernel."""
+    o, cg, kernel = w.shape[0], w.shape[1], w.shape[2:]
+    extent = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+    flip: tuple = (Ellipsis,) + (slice(None, None, -1),) * len(kernel)
+    flipped = w.reshape(groups, o // groups, cg, *kernel).swapaxes(1, 2)[flip]
+    spread_out = spread(grad, tuple(n + e for n, e in zip(shape[2:], extent)), extent, stride)
+    gx, _ = correlate(
+        spread_out, flipped.reshape(groups * cg, o // groups, *kernel), (1,) * len(kernel), dilation, groups
+    )
     return gx
 
 
 def correlate(xpad: Array, w: Array, stride: tuple, dilation: tuple, groups: int) -> tuple:
-    """Cross-correlation of a padded (N, C, H, W) array with (O, C/groups, kh, kw) weights; also the columns."""
+    """Cross-correlation of a padded (N, C, H, W) array with (O, C/groups, kh, kw) weights (or of (N, C, D, H, W)
+    with (O, C/groups, kd, kh, kw)); also the columns."""
     xp = array_module(xpad)
-    cols, (ho, wo) = im2col(xpad, w.shape[2:], stride, dilation, groups)
+    cols, out_size = im2col(xpad, w.shape[2:], stride, dilation, groups)
     o, n = w.shape[0], xpad.shape[0]
     out = matrix_product(w.reshape(groups, o // groups, -1), cols)  # (groups, O/groups, N*Ho*Wo)
-    return xp.ascontiguousarray(out.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)), cols
+    return xp.ascontiguousarray(out.reshape(o, n, *out_size).swapaxes(0, 1)), cols
+
+
+def pad_spatial(x: Array, padding: tuple) -> Array:
+    """``x`` with zeros around its spatial dims: ``padding`` is (before, after) per dim, flat, (top, bottom, left,
+    right) for (N, C, H, W); ``x`` itself when there is none."""
+    if not any(padding):
+        return x
+    return array_module(x).pad(x, ((0, 0), (0, 0)) + tuple(zip(padding[::2], padding[1::2])))
+
+
+def crop_spatial(x: Array, padding: tuple) -> Array:
+    """The inverse of ``pad_spatial``: ``x`` without ``padding`` around its spatial dims (a view)."""
+    keep = tuple(slice(lo, n - hi) for lo, hi, n in zip(padding[::2], padding[1::2], x.shape[2:]))
+    return x[(slice(None), slice(None)) + keep]
 
 
 class Convolution(Op):
-    """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo)."""
+    """conv2d on a batch: (N, C, H, W) * (O, C/groups, kh, kw) (+ bias) -> (N, O, Ho, Wo); conv3d's too, with
+    one more spatial dim throughout. ``padding``: (before, after) per spatial dim, flat."""
 
     @staticmethod
     def forward(
         ctx: Context, x: Array, w: Array, b: Array | None, stride: tuple, padding: tuple, dilation: tuple, groups: int
     ) -> Array:
-        xp = array_module(x)
-        top, bottom, left, right = padding
-        xpad = xp.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(padding) else x
-        out, cols = correlate(xpad, w, stride, dilation, groups)
+        out, cols = correlate(pad_spatial(x, padding), w, stride, dilation, groups)
         if b is not None:
-            out += b.reshape(1, -1, 1, 1)
+            out += b.reshape((1, -1) + (1,) * (x.ndim - 2))
         # The columns are a cache for the weight gradient; x itself is what create_graph differentiates.
         need_w = ctx.needs_input_grad[1]
         ctx.save_for_backward(cols if need_w else None, x if need_w else None, w if ctx.needs_input_grad[0] else None)
@@ -106,14 +132,15 @@ class Convolution(Op):
         if x is not None:
             gw = ConvolutionWeightGrad.call(x, grad, ctx.wshape, ctx.conf, cols)
         if ctx.needs_input_grad[2]:
-            gb = grad.sum(axis=(0, 2, 3))  # numpy's method, and Tensor.sum's numpy spelling
+            gb = grad.sum(axis=(0, *range(2, grad.ndim)))  # numpy's method, and Tensor.sum's numpy spelling
         return gx, gw, gb, None, None, None, None
 
 
 class ConvolutionInputGrad(Op):
     """The input gradient of conv2d, a transposed convolution of the output gradient ``g`` with ``w``.
 
-    ``conf``: (stride, (top, bottom, left, right), dilation, groups) of the convolution.
+    ``conf``: (stride, (top, bottom, left, right), dilation, groups) of the convolution (a (before, after) pair
+    of padding per spatial dim).
     """
 
     node_name = "ConvolutionBackwardBackward0"
@@ -122,11 +149,9 @@ class ConvolutionInputGrad(Op):
     def forward(ctx: Context, g: Array, w: Array, xshape: tuple, conf: tuple) -> Array:
         ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
         ctx.wshape, ctx.conf = w.shape, conf
-        stride, (top, bottom, left, right), dilation, groups = conf
-        padded = (xshape[0], xshape[1], xshape[2] + top + bottom, xshape[3] + left + right)
-        gx = transposed(g, w, padded, stride, dilation, groups)[
-            :, :, top : padded[2] - bottom, left : padded[3] - right
-        ]
+        stride, padding, dilation, groups = conf
+        padded = tuple(xshape[:2]) + tuple(n + lo + hi for n, lo, hi in zip(xshape[2:], padding[::2], padding[1::2]))
+        gx = crop_spatial(transposed(g, w, padded, stride, dilation, groups), padding)
         return array_module(gx).ascontiguousarray(gx)
 
     @staticmethod
@@ -150,12 +175,11 @@ class ConvolutionWeightGrad(Op):
     def forward(ctx: Context, x: Array, g: Array, wshape: tuple, conf: tuple, cols: Array | None) -> Array:
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, g if ctx.needs_input_grad[0] else None)
         ctx.xshape, ctx.wshape, ctx.conf = x.shape, wshape, conf
-        stride, (top, bottom, left, right), dilation, groups = conf
+        stride, padding, dilation, groups = conf
         if cols is None:
-            xpad = array_module(x).pad(x, ((0, 0), (0, 0), (top, bottom), (left, right))) if any(conf[1]) else x
-            cols, _ = im2col(xpad, wshape[2:], stride, dilation, groups)
-        n, o, ho, wo = g.shape
-        gm = g.transpose(1, 0, 2, 3).reshape(groups, o // groups, n * ho * wo)  # matches the columns
+            cols, _ = im2col(pad_spatial(x, padding), wshape[2:], stride, dilation, groups)
+        o, rows = g.shape[1], g.shape[0] * math.prod(g.shape[2:])
+        gm = g.swapaxes(0, 1).reshape(groups, o // groups, rows)  # (groups, O/groups, N*Ho*Wo): matches the columns
         return gemm_nt(gm, cols).reshape(wshape)
 
     @staticmethod
@@ -250,6 +274,8 @@ def conv2d(
             (output as large as the input; stride 1 only; an odd total puts the extra row/column last).
         groups: channels are split into this many independent groups.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(conv2d):
+        return autocast_mode.run("conv2d", conv2d, input, weight, bias, stride, padding, dilation, groups)
     xd, wd = input._data, weight._data
     key = None
     if plain_args(stride, padding, dilation, groups):

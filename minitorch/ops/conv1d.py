@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..amp import autocast_mode
 from ..tensor import Tensor
 from .conv import conv2d
 from .conv_transpose import _tuple_arg, check_transposed, conv_transpose2d
@@ -59,6 +60,8 @@ def conv1d(
         padding: an int (or a 1-sequence) of zeros on both sides, or 'valid' or 'same' (stride 1 only).
         groups: channels split into this many independent groups.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(conv1d):
+        return autocast_mode.run("conv1d", conv1d, input, weight, bias, stride, padding, dilation, groups)
     _check_conv1d(input, weight, bias, groups)
     s = _tuple_arg("conv1d", "stride", stride, 1)
     d = _tuple_arg("conv1d", "dilation", dilation, 1)
@@ -97,6 +100,10 @@ def conv_transpose1d(
         output_padding: extra positions at the end (below the stride or the dilation).
         groups: channels split into this many independent groups.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(conv_transpose1d):
+        return autocast_mode.run(
+            "conv_transpose1d", conv_transpose1d, input, weight, bias, stride, padding, output_padding, groups, dilation
+        )
     args = [
         _tuple_arg("conv_transpose1d", name, value, 1)
         for name, value in (("stride", stride), ("padding", padding), ("output_padding", output_padding))

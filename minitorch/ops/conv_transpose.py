@@ -14,18 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, require_floating
-from .conv import Convolution, ConvolutionWeightGrad, transposed
+from .conv import Convolution, ConvolutionWeightGrad, crop_spatial, transposed
 from .windows import is_int
 
 __all__ = ["conv_transpose2d"]
 
 
 class ConvTranspose2D(Op):
-    """conv_transpose2d on a batch: (N, Cin, H, W) * (Cin, Cout/groups, kh, kw) (+ bias) -> (N, Cout, Ho, Wo)."""
+    """conv_transpose2d on a batch: (N, Cin, H, W) * (Cin, Cout/groups, kh, kw) (+ bias) -> (N, Cout, Ho, Wo).
+
+    Any number of spatial dims, as many as the weight has (``ConvTranspose3D`` in conv3d.py names the 3-d one).
+    """
 
     node_name = "ConvolutionBackward0"
 
@@ -42,18 +46,15 @@ class ConvTranspose2D(Op):
         groups: int,
     ) -> Array:
         xp = array_module(x)
-        n, _, h, wd = x.shape
-        kh, kw = w.shape[2:]
         full = tuple(
             (size - 1) * s + d * (k - 1) + 1 + op
-            for size, s, d, k, op in zip((h, wd), stride, dilation, (kh, kw), output_padding)
+            for size, s, d, k, op in zip(x.shape[2:], stride, dilation, w.shape[2:], output_padding)
         )
         cout = w.shape[1] * groups
-        out = transposed(x, w, (n, cout) + full, stride, dilation, groups)
-        (ph, pw) = padding
-        out = xp.ascontiguousarray(out[:, :, ph : full[0] - ph, pw : full[1] - pw])
+        out = transposed(x, w, (x.shape[0], cout) + full, stride, dilation, groups)
+        out = xp.ascontiguousarray(crop_spatial(out, tuple(p for p in padding for _ in range(2))))
         if b is not None:
-            out += b.reshape(1, -1, 1, 1)
+            out += b.reshape((1, -1) + (1,) * (x.ndim - 2))
         ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, w if ctx.needs_input_grad[0] else None)
         ctx.conf = (stride, padding, dilation, groups, w.shape)
         ctx.xshape = x.shape
@@ -66,16 +67,17 @@ class ConvTranspose2D(Op):
         # rows and columns the input's windows reach (output padding beyond a stride reaches none). Through
         # conv.py's ops, so that they are differentiable again.
         x, w = ctx.saved_tensors
-        stride, (ph, pw), dilation, groups, wshape = ctx.conf
-        n, _, h, wd = ctx.xshape
-        reach = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip((h, wd), stride, dilation, wshape[2:])]
+        stride, padding, dilation, groups, wshape = ctx.conf
+        reach = [(m - 1) * s + d * (k - 1) + 1 for m, s, d, k in zip(ctx.xshape[2:], stride, dilation, wshape[2:])]
         size = tuple(grad.shape[2:])
-        bottom = [r - m - p for r, m, p in zip(reach, size, (ph, pw))]  # < 0: rows of grad no window reaches
-        g = grad if min(bottom) >= 0 else grad[:, :, : size[0] + min(0, bottom[0]), : size[1] + min(0, bottom[1])]
-        conf = (stride, (ph, max(0, bottom[0]), pw, max(0, bottom[1])), dilation, groups)
+        bottom = [r - m - p for r, m, p in zip(reach, size, padding)]  # < 0: rows of grad no window reaches
+        g = grad
+        if min(bottom) < 0:
+            g = grad[(slice(None), slice(None)) + tuple(slice(0, m + min(0, b)) for m, b in zip(size, bottom))]
+        conf = (stride, tuple(v for p, b in zip(padding, bottom) for v in (p, max(0, b))), dilation, groups)
         gx = Convolution.call(g, w, None, *conf) if w is not None else None
         gw = ConvolutionWeightGrad.call(g, x, wshape, conf, None) if x is not None else None
-        gb = grad.sum(axis=(0, 2, 3)) if ctx.needs_input_grad[2] else None
+        gb = grad.sum(axis=(0, *range(2, grad.ndim))) if ctx.needs_input_grad[2] else None
         return gx, gw, gb, None, None, None, None, None
 
 
@@ -148,6 +150,10 @@ def conv_transpose2d(
         output_padding: extra rows/columns on the bottom/right (each below its stride or dilation).
         groups: channels split into this many independent groups.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(conv_transpose2d):
+        return autocast_mode.run(
+            "conv_transpose2d", conv_transpose2d, input, weight, bias, stride, padding, output_padding, groups, dilation
+        )
     args = {}
     for name, value in (("stride", stride), ("padding", padding), ("output_padding", output_padding)):
         args[name] = _tuple_arg("conv_transpose2d", name, value, 2)

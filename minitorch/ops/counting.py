@@ -1,4 +1,4 @@
-"""Counting values: unique, unique_consecutive, bincount, histc (no gradients, as in torch)."""
+"""Counting values: unique, unique_consecutive, bincount, histc, histogram (no gradients, as in torch)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .base import Op, no_graph
+from .linalg_failures import named_result
 
-__all__ = ["bincount", "histc", "unique", "unique_consecutive"]
+__all__ = ["bincount", "histc", "histogram", "unique", "unique_consecutive"]
 
 
 class _NotDifferentiable(Op):
@@ -189,3 +190,123 @@ def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Ten
         return xp.bincount(xp.minimum(where, bins - 1), minlength=bins).astype(a.dtype)
 
     return no_graph(counts, data.reshape(-1))
+
+
+HistogramResult = named_result("histogram", ["hist", "bin_edges"])
+
+
+class Histogram(_NotDifferentiable):
+    """Counts (or sums of weights) of the elements in each bin between consecutive edges (the last bin closed)."""
+
+    node_name = "NotImplemented"
+    message = "derivative for aten::histogram is not implemented"
+
+    @staticmethod
+    def forward(ctx: Context, x: Array, edges: Array, weight: Any, density: bool) -> tuple:
+        xp = backend.array_module(x)
+        values, bins = x.reshape(-1), edges.shape[0] - 1
+        inside = (values >= edges[0]) & (values <= edges[-1])  # (NaN is in no bin)
+        # the bin of each value, found among the edges themselves (as torch's kernel settles it)
+        where = xp.minimum(xp.searchsorted(edges, values[inside], side="right") - 1, bins - 1)
+        weights = None if weight is None else weight.reshape(-1)[inside]
+        hist = xp.bincount(where, weights=weights, minlength=bins).astype(x.dtype)
+        if density:
+            hist = hist / hist.sum() / xp.diff(edges)
+        return hist, edges.copy()
+
+
+def _cpp(dt: dtypes.dtype) -> str:
+    return dtypes.CPP_TYPE_NAMES.get(dt.name, dt.name)
+
+
+def _edges(input: Tensor, bins: int, range: Any) -> Any:
+    """``bins + 1`` evenly spaced edges over ``range`` (or the data's), in ``input``'s dtype, bit for bit torch's
+    linspace: the step in the dtype, then each edge ``start + k step`` (``end - k step`` in the second half) rounded
+    once, as its fused multiply-add rounds it (in float64 with the product's and the sum's rounding errors added
+    back), with torch's errors."""
+    data = input._data
+    if range is not None:
+        lo, hi = float(range[0]), float(range[1])
+    elif data.size:
+        lo, hi = float(data.min()), float(data.max())
+    else:
+        lo, hi = 0.0, 1.0
+    if not (abs(lo) < float("inf") and abs(hi) < float("inf")):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{lo:g}, {hi:g}] is not finite")
+    if lo == hi:
+        lo, hi = lo - 0.5, hi + 0.5
+    xp = input._xp
+    start, end = xp.asarray(lo, dtype=data.dtype), xp.asarray(hi, dtype=data.dtype)
+    step = ((end - start) / xp.asarray(bins, dtype=data.dtype)).astype("float64")
+    i = xp.arange(bins + 1)
+    first = i < (bins + 1) // 2
+    k = xp.where(first, i, bins - i).astype("float64")
+    base = xp.where(first, start, end).astype("float64")
+    step = xp.where(first, step, -step)
+    product = step * k
+    split = 134217729.0 * step  # Dekker's split: each half times k (< 2**26) is exact
+    high = split - (split - step)
+    product_error = (high * k - product) + (step - high) * k
+    total = base + product
+    back = total - base
+    sum_error = (base - (total - back)) + (product - back)
+    return (total + (sum_error + product_error)).astype(data.dtype)
+
+
+def histogram(
+    input: Tensor, bins: Any = 100, *, range: Any = None, weight: Tensor | None = None, density: bool = False
+) -> Any:
+    """A histogram of ``input``'s elements: ``(hist, bin_edges)``, named as torch's ``torch.return_types.histogram``.
+
+    Args:
+        input: a float32 or float64 tensor (flattened).
+        bins: the number of equal bins (int), or their edges (a 1-D increasing tensor of ``input``'s dtype).
+        range: ``(min, max)`` of the equal bins (default: the data's; a bins tensor sets its own).
+        weight: a weight per element (``input``'s shape and dtype): the bins sum them instead of counting.
+        density: divide by the total and by each bin's width, so that the histogram integrates to 1.
+    """
+    tensor_bins = isinstance(bins, Tensor)
+    if not tensor_bins and (isinstance(bins, bool) or not isinstance(bins, int)):
+        raise TypeError(f"histogram(): argument 'bins' must be int or Tensor, not {type(bins).__name__}")
+    if tensor_bins and range is not None:
+        raise TypeError("histogram(): a 'range' is given with the int form of 'bins' only, not with a bins tensor")
+    count = bins.numel() - 1 if tensor_bins else bins
+    if count <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {count} for dimension 0")
+    if range is not None:
+        if len(range) != 2:
+            raise RuntimeError(
+                f"torch.histogramdd: for a 1-dimensional histogram range should have 2 elements, but got {len(range)}"
+            )
+        if float(range[0]) > float(range[1]):
+            raise RuntimeError(
+                f"torch.histogramdd: min should not exceed max, but got min {float(range[0]):g} max "
+                f"{float(range[1]):g} for dimension 0"
+            )
+    if tensor_bins:
+        if bins.ndim != 1:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have one dimension, but got "
+                f"{bins.ndim} dimensions in the bins tensor for dimension 0"
+            )
+        if bins.dtype is not input.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: input tensor and bins tensors should have the same dtype, but got input with "
+                f"dtype {_cpp(input.dtype)} and bins for dimension 0 with dtype {_cpp(bins.dtype)}"
+            )
+    if weight is not None:
+        if weight.dtype is not input.dtype:
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided, input tensor and weight tensor should have the "
+                f"same dtype, but got input({_cpp(input.dtype)}), and weight({_cpp(weight.dtype)})"
+            )
+        if tuple(weight.shape) != tuple(input.shape):
+            raise RuntimeError(
+                "torch.histogramdd: if weight tensor is provided it should have the same shape as the input tensor "
+                f"excluding its innermost dimension, but got input with shape {[input.numel(), 1]} and weight "
+                f"with shape {list(weight.shape)}"
+            )
+    if input.dtype not in (dtypes.float32, dtypes.float64):
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype._scalar_name}'")
+    edges = bins._data if tensor_bins else _edges(input, bins, range)
+    return HistogramResult(*Histogram.apply(input, edges, weight, density))

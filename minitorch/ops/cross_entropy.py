@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
@@ -238,6 +239,19 @@ def cross_entropy(
             or 'sum'. ``size_average`` and ``reduce`` are the deprecated spellings.
         label_smoothing: mix the target with the uniform distribution by this amount, in [0, 1].
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(cross_entropy):
+        return autocast_mode.run(
+            "cross_entropy",
+            cross_entropy,
+            input,
+            target,
+            weight,
+            size_average,
+            ignore_index,
+            reduce,
+            reduction,
+            label_smoothing,
+        )
     xd, td = input._data, target._data
     if (
         xd.ndim == 2
@@ -309,6 +323,10 @@ def nll_loss(
         ignore_index: a target index that contributes nothing.
         reduction: 'none', 'mean' (divided by the summed weight of non-ignored targets) or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(nll_loss):
+        return autocast_mode.run(
+            "nll_loss", nll_loss, input, target, weight, size_average, ignore_index, reduce, reduction
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     _check_class_target(input, target, weight)
     _check_floating(input, "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame")

@@ -8,6 +8,7 @@ from builtins import min as builtins_min
 from typing import Any
 
 from .. import backend, creation, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -147,12 +148,16 @@ def _accumulated_dtype(input: Tensor, dtype: Any) -> Any:
 
 def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running sums of ``input`` along ``dim`` (integers and bools sum to int64; ``dtype`` casts first)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cumsum):
+        return autocast_mode.run("cumsum", cumsum, input, dim, dtype=dtype)
     axis = input._wrap_dim(dim)
     return Cumsum.apply(to_dtype(input, _accumulated_dtype(input, dtype)), axis)
 
 
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Running products of ``input`` along ``dim`` (integers and bools multiply in int64; ``dtype`` casts first)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cumprod):
+        return autocast_mode.run("cumprod", cumprod, input, dim, dtype=dtype)
     axis = input._wrap_dim(dim)
     return Cumprod.apply(to_dtype(input, _accumulated_dtype(input, dtype)), axis)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -257,12 +258,16 @@ def _check_dtype(name: str, input: Tensor, low_precision: str = "linalg") -> Non
 
 def linalg_inv(A: Tensor) -> Tensor:
     """``torch.linalg.inv``: the inverse of each square matrix of ``A`` (LinAlgError where one is singular)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_inv):
+        return autocast_mode.run("linalg_inv", linalg_inv, A)
     _check_matrices("linalg.inv", A)
     return Inv.apply(A)
 
 
 def inverse(input: Tensor) -> Tensor:
     """``torch.inverse``: ``linalg.inv``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(inverse):
+        return autocast_mode.run("inverse", inverse, input)
     return linalg_inv(input)
 
 
@@ -309,6 +314,8 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
             dimensions of A and B broadcast.
         left: solve A X = B (True) or X A = B.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_solve):
+        return autocast_mode.run("linalg_solve", linalg_solve, A, B, left=left)
     if not isinstance(A, Tensor) or not isinstance(B, Tensor):
         raise TypeError("linalg_solve(): argument 'A' and 'B' must be Tensor")
     for name, t in (("A", A), ("B", B)):
@@ -350,6 +357,8 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """``torch.linalg.cholesky``: L lower-triangular with ``L @ L.mT = A`` for each symmetric positive-definite
     matrix of ``A`` (its lower triangle is read), or ``L.mT`` with ``upper``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_cholesky):
+        return autocast_mode.run("linalg_cholesky", linalg_cholesky, A, upper=upper)
     _check_matrices("linalg.cholesky", A)
     return Cholesky.apply(A, bool(upper))
 
@@ -362,6 +371,8 @@ ReturnSolveEx = named_result("linalg_solve_ex", ["result", "info"])
 
 def linalg_inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
     """``torch.linalg.inv_ex``: (inverse, info), info LAPACK's per matrix (the first zero pivot; 0: invertible)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_inv_ex):
+        return autocast_mode.run("linalg_inv_ex", linalg_inv_ex, A, check_errors=check_errors)
     _check_matrices("linalg.inv_ex", A)
     return ReturnInvEx(*with_info(A, Inv.apply, zero_pivot, lambda a: singular_error("linalg.inv_ex", a), check_errors))
 
@@ -369,6 +380,8 @@ def linalg_inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
 def linalg_cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
     """``torch.linalg.cholesky_ex``: (L, info), info the order of the first leading minor that is not
     positive-definite (0: none)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_cholesky_ex):
+        return autocast_mode.run("linalg_cholesky_ex", linalg_cholesky_ex, A, upper=upper, check_errors=check_errors)
     _check_matrices("linalg.cholesky_ex", A)
     factor = with_info(
         A,

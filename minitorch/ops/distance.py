@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module
@@ -103,6 +104,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         dim: the dimension of the vectors.
         eps: the smallest norm divided by.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(cosine_similarity):
+        return autocast_mode.run("cosine_similarity", cosine_similarity, x1, x2, dim, eps)
     a, b = _common(x1, x2)
     na, nb = vector_norm(a, 2, dim, keepdim=True).clone(), vector_norm(b, 2, dim, keepdim=True).clone()
     with no_grad():  # torch clamps the norms outside the graph: the gradient flows as if unclamped

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ..amp import autocast_mode
 from ..tensor import Tensor
 from .linalg import matmul
 from .matrix import diagonal
@@ -76,6 +77,8 @@ def einsum(*args: Any) -> Tensor:
     result keeps the subscripts used once, in alphabetical order (upper case first), after the ``...`` ones.
     The sublist form ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` and a list of operands are accepted too.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(einsum):
+        return autocast_mode.run("einsum", einsum, *args)
     if args and isinstance(args[0], Tensor):
         equation, operands = _from_sublists(args)
     else:

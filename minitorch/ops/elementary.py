@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -260,26 +261,36 @@ class Hypot(Op):
 # ------------------------------------------------------------------ public functions
 def sinh(input: Tensor) -> Tensor:
     """Hyperbolic sine."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(sinh):
+        return autocast_mode.run("sinh", sinh, input)
     return Sinh.apply(float_operand(input))
 
 
 def cosh(input: Tensor) -> Tensor:
     """Hyperbolic cosine."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cosh):
+        return autocast_mode.run("cosh", cosh, input)
     return Cosh.apply(float_operand(input))
 
 
 def tan(input: Tensor) -> Tensor:
     """Tangent."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(tan):
+        return autocast_mode.run("tan", tan, input)
     return Tan.apply(float_operand(input))
 
 
 def asin(input: Tensor) -> Tensor:
     """Inverse sine (NaN outside [-1, 1])."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(asin):
+        return autocast_mode.run("asin", asin, input)
     return Asin.apply(float_operand(input))
 
 
 def acos(input: Tensor) -> Tensor:
     """Inverse cosine (NaN outside [-1, 1])."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(acos):
+        return autocast_mode.run("acos", acos, input)
     return Acos.apply(float_operand(input))
 
 
@@ -339,6 +350,8 @@ def float_binary(name: str, cls: type[Op], input: Tensor, other: Tensor, floats_
 
 def atan2(input: Tensor, other: Tensor) -> Tensor:
     """The angle of the point (other, input), in [-pi, pi]."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(atan2):
+        return autocast_mode.run("atan2", atan2, input, other)
     return float_binary("atan2", Atan2, input, other)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from .. import backend
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -140,16 +141,22 @@ class Logaddexp(Op):
 # ------------------------------------------------------------------ public functions
 def log2(input: Tensor) -> Tensor:
     """Logarithm to base 2."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(log2):
+        return autocast_mode.run("log2", log2, input)
     return Log2.apply(float_operand(input))
 
 
 def log10(input: Tensor) -> Tensor:
     """Logarithm to base 10."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(log10):
+        return autocast_mode.run("log10", log10, input)
     return Log10.apply(float_operand(input))
 
 
 def log1p(input: Tensor) -> Tensor:
     """log(1 + input), exact near 0."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(log1p):
+        return autocast_mode.run("log1p", log1p, input)
     return Log1p.apply(float_operand(input))
 
 
@@ -160,11 +167,15 @@ def exp2(input: Tensor) -> Tensor:
 
 def expm1(input: Tensor) -> Tensor:
     """e ** input - 1, exact near 0."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(expm1):
+        return autocast_mode.run("expm1", expm1, input)
     return Expm1.apply(float_operand(input))
 
 
 def rsqrt(input: Tensor) -> Tensor:
     """1 / sqrt(input)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(rsqrt):
+        return autocast_mode.run("rsqrt", rsqrt, input)
     return Rsqrt.apply(float_operand(input))
 
 
@@ -180,6 +191,8 @@ def erfc(input: Tensor) -> Tensor:
 
 def erfinv(input: Tensor) -> Tensor:
     """The inverse error function (+-inf at +-1, NaN outside [-1, 1])."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(erfinv):
+        return autocast_mode.run("erfinv", erfinv, input)
     return Erfinv.apply(float_operand(input))
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context, check_same_device
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array
@@ -246,6 +247,8 @@ def index_put_(input: Tensor, indices: Any, values: Tensor, accumulate: bool = F
 
 def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
     """``index_put_`` on a copy of ``input``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(index_put):
+        return autocast_mode.run("index_put", index_put, input, indices, values, accumulate)
     return index_put_(input.clone(), indices, values, accumulate)
 
 

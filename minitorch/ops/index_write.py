@@ -1,4 +1,5 @@
-"""Writing slices along a dimension by a vector of indices: index_add, index_fill, index_copy; and masked_scatter.
+"""Writing slices along a dimension by a vector of indices: index_add, index_fill, index_copy, index_reduce; and
+masked_scatter and put (elements at flat positions).
 
 As in scatter.py, each forward computes with the array helpers of ``along.py`` and each backward with
 their differentiable twins (``along_grad.py``), so the gradients can be differentiated again.
@@ -6,19 +7,22 @@ their differentiable twins (``along_grad.py``), so the gradients can be differen
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context, check_same_device
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .along import as_vector, put_slices
 from .along_grad import clear_slices, padded_to, read_slices
 from .base import Op, broadcast_shape, check_broadcast, namespace_of
+from .index import CopySlices, IndexPutAccumulate
 from .regions import IndexRegion, ReadRegion
-from .scatter import fill_value
+from .scatter import ScatterReduce, fill_value
 
-__all__ = ["index_add", "index_copy", "index_fill", "masked_scatter"]
+__all__ = ["index_add", "index_copy", "index_fill", "index_reduce", "masked_scatter", "put"]
 
 
 class IndexAdd(Op):
@@ -169,6 +173,8 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
     """``input`` with its slices along ``dim`` at ``index`` replaced by ``source``'s."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(index_copy):
+        return autocast_mode.run("index_copy", index_copy, input, dim, index, source)
     if index.dtype is not dtypes.int64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got {index.dtype._scalar_name}")
     if index.ndim > 1:
@@ -215,3 +221,121 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     if int(xp.broadcast_to(mask._data, broadcast_shape(input._data.shape, mask._data.shape)).sum()) > source.numel():
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return MaskedScatter.apply(input, mask._data, source)
+
+
+# ------------------------------------------------------------------------ index_reduce and put
+class IndexReduce(ScatterReduce):
+    """``x`` with ``source``'s slices reduced (prod, mean, amax, amin) into it along ``axis`` at a vector of
+    positions: scatter_reduce with each position spread over its slice, so the gradients are scatter_reduce's, as
+    torch's are."""
+
+
+class FlatRegion(IndexRegion):
+    """The elements at flat (C-order) positions of an array of any layout (a 0-d one as 1-d): ``put``'s region,
+    ``idx`` the coordinates of those positions."""
+
+    def _target(self, a: Any) -> tuple:
+        return as_vector(a), self.idx
+
+
+class Put(CopySlices):
+    """``x`` with ``source``'s elements written at flat positions."""
+
+
+class PutAccumulate(IndexPutAccumulate):
+    """``x`` with ``source``'s elements added at flat positions, repeated positions accumulating."""
+
+    node_name = "PutBackward0"
+
+
+INDEX_REDUCTIONS = ("prod", "mean", "amax", "amin")
+
+
+def index_reduce(
+    input: Tensor, dim: int, index: Tensor, source: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
+    """``input`` with ``source``'s slices along ``dim`` reduced into its slices at ``index``.
+
+    Args:
+        input: the tensor reduced into (a new tensor is returned).
+        dim: the dimension ``index`` addresses.
+        index: int64/int32 positions along ``dim``, one per slice of ``source``.
+        source: the slices reduced in, of ``input``'s dtype and shape but along ``dim``.
+        reduce: ``'prod'``, ``'mean'``, ``'amax'`` or ``'amin'``.
+        include_self: whether ``input``'s own slices take part in the reduction.
+    """
+    warnings.warn("index_reduce() is in beta and the API may change at any time.", stacklevel=2)
+    if not isinstance(source, Tensor):
+        raise TypeError(f"index_reduce(): argument 'source' (position 3) must be Tensor, not {type(source).__name__}")
+    if reduce not in INDEX_REDUCTIONS:
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_reduce_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: "
+            f"{index.dtype._scalar_name} and size: {list(index.shape)}"
+        )
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype._scalar_name}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"index_reduce_(): self ({input.dtype._scalar_name}) and source ({source.dtype._scalar_name}) "
+            "must have the same scalar type"
+        )
+    axis = input._wrap_dim(dim)
+    t_shape, s_shape = tuple(input.shape), tuple(source.shape)
+    if len(s_shape) != len(t_shape) or any(a != b for d, (a, b) in enumerate(zip(t_shape, s_shape)) if d != axis):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {list(t_shape)} source.shape = {list(s_shape)}"
+        )
+    n = s_shape[axis] if s_shape else 1
+    if index.numel() != n:
+        raise RuntimeError(
+            f"index_reduce_(): Number of indices ({index.numel()}) should be equal to source.size(dim): ({n}), "
+            f"for dim: {axis}"
+        )
+    check_same_device([(0, input), (2, index), (3, source)])
+    flat = index._data.reshape(-1).astype("int64")
+    if flat.size and (flat.min() < 0 or flat.max() >= (t_shape[axis] if t_shape else 1)):
+        raise IndexError("index out of range in self")
+    xp = input._xp
+    # each position spread over its slice of source: scatter_reduce's index
+    along = flat.reshape((1,) * axis + (-1,) + (1,) * (len(s_shape) - axis - 1)) if s_shape else flat.reshape(())
+    spread = xp.ascontiguousarray(xp.broadcast_to(along, s_shape))
+    return IndexReduce.apply(input, axis, spread, source, reduce, include_self)
+
+
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """``input`` (as a flat vector in C order) with ``source``'s elements written, or with ``accumulate`` added, at
+    the positions in ``index`` (negative ones count from the end).
+
+    Args:
+        input: the tensor written into (a new tensor is returned).
+        index: int64 positions, as many as ``source`` has elements (any shapes).
+        source: the values, of ``input``'s dtype.
+        accumulate: add instead of writing (repeated positions then accumulate).
+    """
+    if not isinstance(source, Tensor):
+        raise TypeError(f"put(): argument 'source' (position 2) must be Tensor, not {type(source).__name__}")
+    if index.dtype is not dtypes.int64:
+        raise RuntimeError(f"put_(): Expected a long tensor for index, but got {index.dtype._scalar_name}")
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{input.dtype._scalar_name} and source.dtype = {source.dtype._scalar_name}"
+        )
+    if source.numel() != index.numel():
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got source.numel() = "
+            f"{source.numel()}, index.numel() = {index.numel()}"
+        )
+    check_same_device([(0, input), (1, index), (2, source)])
+    n = input.numel()
+    flat = index._data.reshape(tuple(source.shape))  # shaped as source: the region reads source's gradient
+    bad = flat[(flat < -n) | (flat >= n)]
+    if bad.size:
+        raise IndexError(f"out of range: tried to access index {int(bad.reshape(-1)[0])} on a tensor of {n} elements.")
+    if not flat.size:
+        return input.clone()
+    region = FlatRegion(input._xp.unravel_index(flat % n, tuple(input.shape) or (1,)))
+    return (PutAccumulate if accumulate else Put).apply(input, source, region)

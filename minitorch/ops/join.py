@@ -1,5 +1,6 @@
 """Joining and splitting along a dimension: cat, stack, hstack, vstack, dstack, column_stack, cartesian_prod,
-combinations, split, chunk, tensor_split (hsplit, vsplit, dsplit), unbind, narrow."""
+combinations, split, chunk, tensor_split (hsplit, vsplit, dsplit), unbind, narrow (split_with_sizes, the unsafe splits
+and narrow_copy: split_variants.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -78,6 +80,8 @@ def _tensor_list(name: str, tensors: Sequence[Tensor]) -> list:
 
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors along an existing dimension."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cat):
+        return autocast_mode.run("cat", cat, tensors, dim, out=out)
     tensors = _tensor_list("cat", tensors)
     *cast, dt = prepare(*tensors)
     # 1-D empty tensors are skipped, as torch does for legacy reasons.
@@ -121,6 +125,8 @@ class Stack(Op):
 
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, out: Tensor | None = None) -> Tensor:
     """Join tensors of equal shape along a new dimension."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(stack):
+        return autocast_mode.run("stack", stack, tensors, dim, out=out)
     tensors = _tensor_list("stack", tensors)
     first = tensors[0]
     for i, t in enumerate(tensors):
@@ -225,8 +231,8 @@ def _pieces(input: Tensor, axis: int, bounds: list, cls: type[Op]) -> tuple:
     return tuple(views)
 
 
-def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
-    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+def split_bounds(tensor: Tensor, split_size_or_sections: Any, dim: int) -> tuple:
+    """(axis, [(start, stop) of each piece], whether sizes were given) for split and its kin, with torch's errors."""
     axis = tensor._wrap_dim(dim)
     n = tensor.shape[axis]
     if isinstance(split_size_or_sections, int):
@@ -234,19 +240,28 @@ def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
         if size <= 0 and n > 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
         starts = range(0, n, size) if size > 0 and n > 0 else [0]  # an empty dim still gives one piece
-        bounds = [(s, min(s + size, n)) for s in starts]
-        return _pieces(tensor, axis, bounds, Split)
+        return axis, [(s, min(s + size, n)) for s in starts], False
     sizes = [int(s) for s in split_size_or_sections]
     if sum(sizes) != n:
         raise RuntimeError(
             f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at "
             f"dimension {dim}), but got split_sizes={sizes}"
         )
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(
+            f"split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes={sizes}"
+        )
     bounds, start = [], 0
     for s in sizes:
         bounds.append((start, start + s))
         start += s
-    return _pieces(tensor, axis, bounds, SplitWithSizes)
+    return axis, bounds, True
+
+
+def split(tensor: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:
+    """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the given sizes."""
+    axis, bounds, sized = split_bounds(tensor, split_size_or_sections, dim)
+    return _pieces(tensor, axis, bounds, SplitWithSizes if sized else Split)
 
 
 def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple:
@@ -315,14 +330,17 @@ def dsplit(input: Tensor, indices_or_sections: Any) -> tuple:
     return _split_along("dsplit", input, indices_or_sections, 2, 3)
 
 
-def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
-    """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+def chunk_sizes(input: Tensor, chunks: int, dim: int) -> Any:
+    """The split size (or, along an empty dimension, the sizes) of ``chunks`` pieces."""
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     n = input.shape[input._wrap_dim(dim)]
-    if n == 0:  # torch gives ``chunks`` empty pieces
-        return split(input, [0] * chunks, dim)
-    return split(input, -(-n // chunks), dim)
+    return [0] * chunks if n == 0 else -(-n // chunks)  # (an empty dimension: torch gives ``chunks`` empty pieces)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """At most ``chunks`` pieces of equal size (the last may be smaller)."""
+    return split(input, chunk_sizes(input, chunks, dim), dim)
 
 
 class Unbind(Op):

@@ -6,6 +6,7 @@ import builtins
 import math
 
 from .. import backend
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -134,6 +135,8 @@ def _tn(t: Tensor) -> str:
 
 def matmul(input: Tensor, other: Tensor, *, out: Tensor | None = None) -> Tensor:
     """Matrix product with torch's rules for 1-D, 2-D and batched operands."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(matmul):
+        return autocast_mode.run("matmul", matmul, input, other, out=out)
     if out is not None:
         return _maybe_out(matmul(input, other), out)
     a, b = input, other
@@ -183,6 +186,8 @@ def _broadcast_batch(sa: tuple, sb: tuple) -> tuple:
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
     """Product of two matrices."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(mm):
+        return autocast_mode.run("mm", mm, input, mat2)
     a, b = input._data, mat2._data
     if a.ndim != 2:
         raise RuntimeError("self must be a matrix")
@@ -200,6 +205,8 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     """Batched product of (b, n, m) and (b, m, p) tensors."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(bmm):
+        return autocast_mode.run("bmm", bmm, input, mat2)
     if input.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if mat2.ndim != 3:
@@ -215,6 +222,8 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
     """Inner product of two 1-D tensors."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(dot):
+        return autocast_mode.run("dot", dot, input, other)
     _vector_pair(input, other)
     return Dot.apply(input, other)
 
@@ -243,6 +252,8 @@ def vdot(input: Tensor, other: Tensor) -> Tensor:
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix times vector."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(mv):
+        return autocast_mode.run("mv", mv, input, vec)
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     if input.shape[1] != vec.shape[0]:

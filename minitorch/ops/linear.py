@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import backend
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -37,6 +38,8 @@ class Addmm(Op):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` over the last dim of ``input``; one Addmm node (a view around it for N-D input)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linear):
+        return autocast_mode.run("linear", linear, input, weight, bias)
     if bias is None:
         return matmul(input, weight.t())
     wd, xd, bd = weight._data, input._data, bias._data
@@ -66,6 +69,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y_k = input1 @ weight[k] @ input2 + bias[k] over the last dims: (*, in1) and (*, in2) -> (*, out)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(bilinear):
+        return autocast_mode.run("bilinear", bilinear, input1, input2, weight, bias)
     if weight.ndim != 3:
         raise RuntimeError(f"bilinear(): weight must be 3-dimensional, got {weight.ndim}")
     for dim, (a, b) in enumerate(zip(input1.shape[:-1], input2.shape[:-1])):

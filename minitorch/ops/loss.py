@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..autograd.grad_mode import is_grad_enabled
 from ..backend import Array
@@ -209,6 +210,8 @@ def mse_loss(
         reduction: 'none', 'mean' or 'sum'.
         weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(mse_loss):
+        return autocast_mode.run("mse_loss", mse_loss, input, target, size_average, reduce, reduction, weight)
     _size_warning(input, target)
     check_broadcast(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
@@ -235,6 +238,8 @@ def l1_loss(
         reduction: 'none', 'mean' or 'sum'.
         weight: per-element weights shaped like ``input``; 'mean' then divides by their sum.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(l1_loss):
+        return autocast_mode.run("l1_loss", l1_loss, input, target, size_average, reduce, reduction, weight)
     _size_warning(input, target)
     reduction = reduction_string(size_average, reduce, reduction)
     return _pointwise_loss((input - target).abs(), input, weight, reduction)
@@ -263,6 +268,10 @@ def binary_cross_entropy(
         weight: rescaling broadcast to ``input``'s shape, or None.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(binary_cross_entropy):
+        return autocast_mode.run(
+            "binary_cross_entropy", binary_cross_entropy, input, target, weight, size_average, reduce, reduction
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
@@ -296,6 +305,18 @@ def binary_cross_entropy_with_logits(
         reduction: 'none', 'mean' or 'sum'.
         pos_weight: weight of the positive term, broadcast along the last dims (e.g. one per class), or None.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(binary_cross_entropy_with_logits):
+        return autocast_mode.run(
+            "binary_cross_entropy_with_logits",
+            binary_cross_entropy_with_logits,
+            input,
+            target,
+            weight,
+            size_average,
+            reduce,
+            reduction,
+            pos_weight,
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")

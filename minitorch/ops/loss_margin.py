@@ -8,6 +8,7 @@ compositions of existing ops in torch's own order of operations, so their gradie
 from __future__ import annotations
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -67,6 +68,10 @@ def margin_ranking_loss(
         margin: the required gap.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(margin_ranking_loss):
+        return autocast_mode.run(
+            "margin_ranking_loss", margin_ranking_loss, input1, input2, target, margin, size_average, reduce, reduction
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(
@@ -93,6 +98,10 @@ def hinge_embedding_loss(
         margin: the margin for the -1 entries.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(hinge_embedding_loss):
+        return autocast_mode.run(
+            "hinge_embedding_loss", hinge_embedding_loss, input, target, margin, size_average, reduce, reduction
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     check_broadcast(input, target)
     zeros = input.new_zeros(())
@@ -116,6 +125,8 @@ def soft_margin_loss(
         target: 1 or -1 per element, shaped like ``input``.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(soft_margin_loss):
+        return autocast_mode.run("soft_margin_loss", soft_margin_loss, input, target, size_average, reduce, reduction)
     reduction = reduction_string(size_average, reduce, reduction)
     not_differentiable("soft_margin_loss", "target", target)
     check_broadcast(input, target)
@@ -176,6 +187,18 @@ def cosine_embedding_loss(
         margin: the cosine below which dissimilar pairs cost nothing.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(cosine_embedding_loss):
+        return autocast_mode.run(
+            "cosine_embedding_loss",
+            cosine_embedding_loss,
+            input1,
+            input2,
+            target,
+            margin,
+            size_average,
+            reduce,
+            reduction,
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     tdim = target.ndim
     if tdim not in (0, 1):
@@ -223,6 +246,21 @@ def triplet_margin_loss(
         swap: use the smaller of d(anchor, negative) and d(positive, negative).
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(triplet_margin_loss):
+        return autocast_mode.run(
+            "triplet_margin_loss",
+            triplet_margin_loss,
+            anchor,
+            positive,
+            negative,
+            margin,
+            p,
+            eps,
+            swap,
+            size_average,
+            reduce,
+            reduction,
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")

@@ -11,6 +11,7 @@ it, position by position up to the first -1, so a class listed twice counts twic
 from __future__ import annotations
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..creation import arange
 from ..tensor import Tensor
 from .loss import not_differentiable, reduction_string
@@ -58,6 +59,10 @@ def multi_margin_loss(
         weight: (C,) per-class weights, applied by each sample's target class.
         reduction: 'none' (one loss per sample), 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(multi_margin_loss):
+        return autocast_mode.run(
+            "multi_margin_loss", multi_margin_loss, input, target, p, margin, weight, size_average, reduce, reduction
+        )
     if size_average is not None or reduce is not None:
         reduction = reduction_string(size_average, reduce, reduction)
     if p not in (1, 2):
@@ -109,6 +114,10 @@ def multilabel_margin_loss(
         target: class indices shaped like ``input`` (int64), each sample's list ended by the first -1.
         reduction: 'none' (one loss per sample), 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(multilabel_margin_loss):
+        return autocast_mode.run(
+            "multilabel_margin_loss", multilabel_margin_loss, input, target, size_average, reduce, reduction
+        )
     if size_average is not None or reduce is not None:
         reduction = reduction_string(size_average, reduce, reduction)
     _check_samples(input)

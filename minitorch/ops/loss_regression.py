@@ -11,6 +11,7 @@ import math
 import warnings
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..autograd.grad_mode import no_grad
 from ..backend import Array, array_module
@@ -129,6 +130,8 @@ def smooth_l1_loss(
         reduction: 'none', 'mean' or 'sum'.
         beta: where the quadratic part ends (0 gives the L1 loss; negative is an error).
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(smooth_l1_loss):
+        return autocast_mode.run("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce, reduction, beta)
     reduction = reduction_string(size_average, reduce, reduction)
     input, target = _broadcast_pair("smooth_l1_loss", input, target)
     if beta < 0:
@@ -149,6 +152,8 @@ def huber_loss(
         delta: where the quadratic part ends (positive).
         weight: per-element weights shaped like ``input``, applied before the reduction.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(huber_loss):
+        return autocast_mode.run("huber_loss", huber_loss, input, target, reduction, delta, weight)
     input_shape, input_dtype = tuple(input.shape), input.dtype
     input, target = _broadcast_pair("huber_loss", input, target)
     if reduction not in ("none", "mean", "sum"):
@@ -192,6 +197,8 @@ def kl_div(
             (the sum divided by the batch size: the divergence's mathematical definition).
         log_target: ``target`` holds log-probabilities.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(kl_div):
+        return autocast_mode.run("kl_div", kl_div, input, target, size_average, reduce, reduction, log_target)
     if size_average is not None or reduce is not None:
         reduction = reduction_string(size_average, reduce, "mean")
     elif reduction == "mean":
@@ -235,6 +242,10 @@ def poisson_nll_loss(
         eps: keeps log away from 0 when ``log_input`` is False.
         reduction: 'none', 'mean' or 'sum'.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(poisson_nll_loss):
+        return autocast_mode.run(
+            "poisson_nll_loss", poisson_nll_loss, input, target, log_input, full, size_average, eps, reduce, reduction
+        )
     reduction = reduction_string(size_average, reduce, reduction)
     if log_input:
         loss = input.exp() - target * input

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend, creation, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context, check_same_device
 from ..backend import Array
 from ..tensor import Tensor
@@ -181,6 +182,8 @@ def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -
 
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's main diagonal (integers sum to int64)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(trace):
+        return autocast_mode.run("trace", trace, input)
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     return Trace.apply(input)

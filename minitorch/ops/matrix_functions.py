@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from .. import creation
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -119,6 +120,8 @@ def matrix_exp(input: Tensor) -> Tensor:
 def linalg_cond(A: Tensor, p: Any = None) -> Tensor:
     """``torch.linalg.cond``: the condition number in the norm ``p``: the ratio of the extreme singular values for
     None, 2 and -2; else ``norm(A, p) * norm(A^-1, p)`` (square matrices; inf where one is singular)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_cond):
+        return autocast_mode.run("linalg_cond", linalg_cond, A, p)
     if A.ndim < 2:
         raise RuntimeError("linalg.cond: The input tensor A must have at least 2 dimensions.")
     if p is None or p in (2, -2):
@@ -136,6 +139,8 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: st
 
     The other fields follow torch's default CPU driver ('gelsy'): the rank, and empty residuals and singular values.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_lstsq):
+        return autocast_mode.run("linalg_lstsq", linalg_lstsq, A, B, rcond, driver=driver)
     if driver not in (None, "gelsy", "gels", "gelsd", "gelss"):
         raise RuntimeError(
             f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), but got {driver}"
@@ -160,6 +165,8 @@ def linalg_lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: st
 def linalg_multi_dot(tensors: Any) -> Tensor:
     """``torch.linalg.multi_dot``: the product of a chain of matrices (the first and last may be vectors), in the
     order that costs the fewest multiplications (the classic chain-order dynamic programme, as torch)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_multi_dot):
+        return autocast_mode.run("linalg_multi_dot", linalg_multi_dot, tensors)
     tensors = list(tensors)
     if len(tensors) < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
@@ -211,6 +218,8 @@ def _chain(mats: list, split: list, i: int, j: int) -> Tensor:
 
 def linalg_vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """``torch.linalg.vecdot``: the dot products of vectors along ``dim`` (operands broadcast)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_vecdot):
+        return autocast_mode.run("linalg_vecdot", linalg_vecdot, x, y, dim=dim)
     return (x * y).sum(dim)
 
 
@@ -233,6 +242,8 @@ def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -
 
 def linalg_tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     """``torch.linalg.tensorinv``: the inverse of ``A`` read as a matrix of its first ``ind`` dims by the rest."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_tensorinv):
+        return autocast_mode.run("linalg_tensorinv", linalg_tensorinv, A, ind)
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
@@ -247,6 +258,8 @@ def linalg_tensorinv(A: Tensor, ind: int = 2) -> Tensor:
 
 def linalg_tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
     """``torch.linalg.tensorsolve``: X with ``tensordot(A, X, X.ndim) = B`` (``dims``: A's dims moved last first)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_tensorsolve):
+        return autocast_mode.run("linalg_tensorsolve", linalg_tensorsolve, A, B, dims)
     if dims is not None:
         keep = [d for d in range(A.ndim) if d not in [x % A.ndim for x in dims]]
         A = A.permute(*keep, *[x % A.ndim for x in dims])

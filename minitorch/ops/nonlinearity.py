@@ -16,6 +16,7 @@ import warnings
 from typing import Any
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
@@ -273,6 +274,8 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
         beta: sharpness.
         threshold: above this value of beta * x the function is taken as linear.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(softplus):
+        return autocast_mode.run("softplus", softplus, input, beta, threshold)
     for v in (beta, threshold):
         dtypes.scalar(v)
     _floating(input, "softplus_cpu")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module, backend_of
 from ..tensor import Tensor
@@ -325,6 +326,8 @@ def layer_norm(
         weight, bias: of shape ``normalized_shape``, or None.
         eps: added to the variance.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(layer_norm):
+        return autocast_mode.run("layer_norm", layer_norm, input, normalized_shape, weight, bias, eps)
     if not isinstance(normalized_shape, (tuple, list)) and not hasattr(normalized_shape, "__len__"):
         raise TypeError(
             "layer_norm(): argument 'normalized_shape' (position 2) must be tuple of ints, "
@@ -362,6 +365,8 @@ def group_norm(
         weight, bias: (C,) or None.
         eps: added to the variance.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(group_norm):
+        return autocast_mode.run("group_norm", group_norm, input, num_groups, weight, bias, eps)
     if input.ndim < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
     n, c = input.shape[:2]

@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from .. import backend, creation, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -109,6 +110,8 @@ def vector_norm(input: Tensor, ord: Any = 2, dim: Dims = None, keepdim: bool = F
         keepdim: keep the reduced dims, with size 1.
         dtype: compute in this dtype (the input is converted first).
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(vector_norm):
+        return autocast_mode.run("linalg_vector_norm", vector_norm, input, ord, dim, keepdim, dtype=dtype)
     x = _floating(input, dtype, "linalg.vector_norm")
     if isinstance(ord, str) or isinstance(ord, bool) or not dtypes.is_number(ord):
         raise TypeError(f"linalg.vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
@@ -129,6 +132,8 @@ def matrix_norm(
 ) -> Tensor:
     """The matrix norm of each matrix of ``input`` (over the two ``dim``), as ``torch.linalg.matrix_norm``:
     ``'fro'`` (default), ``'nuc'``, ``1``, ``-1``, ``2``, ``-2``, ``inf``, ``-inf``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(matrix_norm):
+        return autocast_mode.run("linalg_matrix_norm", matrix_norm, input, ord, dim, keepdim, dtype=dtype)
     x = _floating(input, dtype, "linalg.matrix_norm")
     if x.ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
@@ -187,6 +192,8 @@ def norm(input: Tensor, p: Any = "fro", dim: Dims = None, keepdim: bool = False,
         keepdim: keep the reduced dims, with size 1.
         dtype: compute in this dtype.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(norm):
+        return autocast_mode.run("norm", norm, input, p, dim, keepdim, dtype)
     dims = None if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
     if p is None or p == "fro":
         if dims is None or len(dims) <= 2:
@@ -205,6 +212,8 @@ class Dist(VectorNorm):
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
     """The ``p``-norm of ``input - other`` (broadcast together)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(dist):
+        return autocast_mode.run("dist", dist, input, other, p)
     diff = input - other
     _floating(diff, None, "linalg.vector_norm")
     return Dist.apply(diff, float(p), None, False)
@@ -222,6 +231,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     Computed from the rows' differences (``compute_mode``, torch's choice of a matrix-product formula for large
     inputs, is accepted and not needed: the differences are exact).
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(cdist):
+        return autocast_mode.run("cdist", cdist, x1, x2, p, compute_mode)
     for name, t in (("X1", x1), ("X2", x2)):
         if t.ndim < 2:
             raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {t.ndim}D")
@@ -238,6 +249,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
 def renorm(input: Tensor, p: float, dim: int, maxnorm: float) -> Tensor:
     """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to that norm (torch's
     factor: maxnorm / (norm + 1e-7))."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(renorm):
+        return autocast_mode.run("renorm", renorm, input, p, dim, maxnorm)
     if maxnorm < 0:
         raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
     if p <= 0:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -153,4 +154,6 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if n + lo + hi < 0 or n == 0:
             raise RuntimeError(f"input (W: {n}) is too small. Calculated output W: {n + lo + hi}")
+    if autocast_mode.enabled_threads and autocast_mode.state.casting:  # one Function: casting the input suffices
+        input = autocast_mode.cast(f"pad_{mode}", input)
     return _INDEX_PADS[mode, k].apply(input, pairs, mode)

@@ -12,6 +12,7 @@ differentiable again under ``create_graph``.
 from __future__ import annotations
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -285,6 +286,8 @@ def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x where x > 0, else weight * x; ``weight`` holds one value, or one per channel (dim 1 of ``input``)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(prelu):
+        return autocast_mode.run("prelu", prelu, input, weight)
     if weight.ndim > 1:
         raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}")
     n = weight.numel()

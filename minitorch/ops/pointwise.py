@@ -1,5 +1,5 @@
 """Elementwise functions beyond arithmetic: lerp, clamp_min, clamp_max, addcmul, addcdiv, xlogy, logit, nan_to_num,
-copysign, ldexp, float_power; and without gradients: heaviside, frexp, gcd, lcm."""
+copysign, ldexp, float_power, nextafter; and without gradients: heaviside, frexp, gcd, lcm."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import math
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
 from .arithmetic import pow
 from .base import Op, Operand, array_of, check_broadcast, float_operand, masked_grad, namespace_of, prepare, to_dtype
+from .elementary import float_binary
 from .selection import ClampMax, ClampMaxTensor, ClampMin, ClampMinTensor, clamp_as
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "lerp",
     "logit",
     "nan_to_num",
+    "nextafter",
     "xlogy",
 ]
 
@@ -221,11 +224,15 @@ def _addc(name: str, cls: type[Op], input: Tensor, tensor1: Tensor, tensor2: Ten
 
 def addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """``input + value * tensor1 * tensor2`` (broadcast together)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addcmul):
+        return autocast_mode.run("addcmul", addcmul, input, tensor1, tensor2, value=value)
     return _addc("addcmul", Addcmul, input, tensor1, tensor2, value)
 
 
 def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Any = 1) -> Tensor:
     """``input + value * tensor1 / tensor2`` (broadcast together; floating tensors only, as torch's)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addcdiv):
+        return autocast_mode.run("addcdiv", addcdiv, input, tensor1, tensor2, value=value)
     return _addc("addcdiv", Addcdiv, input, tensor1, tensor2, value)
 
 
@@ -379,3 +386,23 @@ def _integer_pair(name: str, input: Tensor, other: Tensor) -> Tensor:
         raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dt._scalar_name}'")
     check_broadcast(a, b)
     return Tensor._wrap(getattr(backend.array_module(a._data, b._data), name)(a._data, b._data))
+
+
+class Nextafter(Op):
+    """The floating value next to ``input`` towards ``other``; torch's gradients: ``input``'s passes where the two
+    differ (0 where they are equal, the result then being ``other``), ``other``'s is zero."""
+
+    @staticmethod
+    def forward(ctx: Context, a: Operand, b: Operand) -> Array:
+        ctx.moved = a != b
+        return backend.array_module(a, b).nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        return masked_grad(grad, ctx.moved), namespace_of(grad).zeros_like(grad)
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:
+    """The next representable floating value after ``input`` towards ``other``, elementwise (floating tensors,
+    broadcast)."""
+    return float_binary("nextafter", Nextafter, input, other, floats_only=True)

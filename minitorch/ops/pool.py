@@ -5,11 +5,13 @@ gradient back through it in one ``scatter_add`` (``ScatterRegion``, whose own gr
 gather); average pooling's gradient is a transposed window sum (the output gradient spread by
 ``stride``, summed over stride-1 windows; ``AvgPool2DGrad``, whose own gradient is average
 pooling again), so neither backward loops in Python. Non-overlapping max pooling without
-indices takes the tiled fast kernel in ``pool_tiled.py``.
+indices takes the tiled fast kernel in ``pool_tiled.py``. The window ops take any number of spatial
+dims: ``pool3d.py`` runs them on (N, C, D, H, W) arrays.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import dtypes
@@ -20,7 +22,7 @@ from ..tensor import Tensor
 from .base import INTEGER_DTYPES, Op, require_floating
 from .pool_tiled import MaxPool2DTiled
 from .regions import IndexRegion, ScatterRegion
-from .windows import IntPair, pair, plain_args, sliding_windows, spread
+from .windows import IntPair, pair, plain_args, ravel, sliding_windows, spread, unravel
 
 __all__ = ["avg_pool2d", "max_pool2d"]
 
@@ -37,15 +39,17 @@ def output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
 def _pad_for_windows(
     x: Array, out: tuple, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, fill: Any
 ) -> Array:
-    """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``."""
+    """``x`` padded by ``padding`` (and on the bottom/right as far as ceil-mode windows reach) with ``fill``,
+    over its last ``len(kernel)`` dims."""
     xp = array_module(x)
-    h, w = x.shape[-2:]
+    nd = len(kernel)
+    space = tuple(x.shape[-nd:])
     need = [(o - 1) * s + d * (k - 1) + 1 for o, k, s, d in zip(out, kernel, stride, dilation)]
-    size = (max(need[0], h + padding[0]), max(need[1], w + padding[1]))
-    if size == (h, w):
+    size = tuple(max(m, n + p) for m, n, p in zip(need, space, padding))
+    if size == space:
         return x
-    xpad = xp.full(x.shape[:-2] + size, fill, dtype=x.dtype)
-    xpad[..., padding[0] : padding[0] + h, padding[1] : padding[1] + w] = x
+    xpad = xp.full(x.shape[:-nd] + size, fill, dtype=x.dtype)
+    xpad[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, space))] = x
     return xpad
 
 
@@ -54,35 +58,45 @@ def _window_starts(xp: Any, out: int, s: int, p: int) -> Array:
 
 
 class MaxPool2DWithIndices(Op):
-    """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum."""
+    """Max over each window of a (N, C, H, W) array; also torch's flat per-plane index of that maximum.
+
+    Any number of spatial dims, as many as ``kernel`` has (``MaxPool3DWithIndices`` in pool3d.py names the 3-d
+    one): the index is then flat within each (D, H, W) volume, as torch's.
+    """
 
     @staticmethod
     def forward(
         ctx: Context, x: Array, kernel: tuple, stride: tuple, padding: tuple, dilation: tuple, ceil_mode: bool
     ) -> tuple:
         xp = array_module(x)
-        h, w = x.shape[-2:]
+        nd = len(kernel)
+        space = x.shape[-nd:]
         out = tuple(
-            output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+            output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(space, kernel, stride, padding, dilation)
         )
         lowest = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         xpad = _pad_for_windows(x, out, kernel, stride, padding, dilation, lowest)
         win = sliding_windows(xpad, kernel, stride, dilation)
-        flat: Array = win.reshape(win.shape[:4] + (-1,))
+        flat: Array = win.reshape(win.shape[: 2 + nd] + (math.prod(kernel),))  # (not -1: an empty batch has no size)
         pick = xp.argmax(flat, axis=-1)
         values = xp.take_along_axis(flat, pick[..., None], axis=-1)[..., 0]
         if x.dtype.kind == "f" and values.size and bool(xp.isnan(values.min())):
             # torch keeps a window's last NaN (its max propagates every NaN it meets); argmax finds the first.
             last_nan = flat.shape[-1] - 1 - xp.argmax(xp.isnan(flat)[..., ::-1], axis=-1)
             pick = xp.where(xp.isnan(values), last_nan, pick)
-        # Window position -> input row/col; a window with no finite value points, as torch's does,
-        # at its first tap inside the input.
-        rows = _window_starts(xp, out[0], stride[0], padding[0])[:, None] + (pick // kernel[1]) * dilation[0]
-        cols = _window_starts(xp, out[1], stride[1], padding[1]) + (pick % kernel[1]) * dilation[1]
-        inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-        first_r = _first_inside(xp, out[0], stride[0], padding[0], dilation[0])[:, None]
-        first_c = _first_inside(xp, out[1], stride[1], padding[1], dilation[1])
-        index = xp.where(inside, rows * w + cols, first_r * w + first_c).astype(xp.int64)
+        # Window position -> input row/col (per spatial dim: the window's start, each axis broadcast along its
+        # own output dim, plus the picked tap); a window with no finite value points, as torch's does, at its
+        # first tap inside the input.
+        taps = unravel(pick, kernel)
+        coords, firsts = [], []
+        for i, (o, s, p, d) in enumerate(zip(out, stride, padding, dilation)):
+            along = (-1,) + (1,) * (nd - 1 - i)  # (rows: [:, None]; columns: as they are)
+            coords.append(_window_starts(xp, o, s, p).reshape(along) + taps[i] * d)
+            firsts.append(_first_inside(xp, o, s, p, d).reshape(along))
+        inside = (coords[0] >= 0) & (coords[0] < space[0])
+        for coord, n in zip(coords[1:], space[1:]):
+            inside &= (coord >= 0) & (coord < n)
+        index = xp.where(inside, ravel(coords, space), ravel(firsts, space)).astype(xp.int64)
         ctx.shape, ctx.index = x.shape, index
         ctx.mark_non_differentiable(index)
         return values, index
@@ -90,12 +104,13 @@ class MaxPool2DWithIndices(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array, _grad_index: Array | None = None) -> tuple:
         xp = array_module(ctx.index)
-        n, c, h, w = ctx.shape
-        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        n, c = ctx.shape[:2]
+        plane = math.prod(ctx.shape[2:])
+        planes = xp.arange(n * c).reshape((n, c) + (1,) * (len(ctx.shape) - 2)) * plane
         # A dilated window can miss the input entirely; its index then points past the plane, like torch's.
-        inside = ctx.index < h * w
+        inside = ctx.index < plane
         region = IndexRegion((xp.where(inside, planes + ctx.index, 0).reshape(-1),))
-        out = ScatterRegion.call((grad * inside).reshape((-1,)), region, (n * c * h * w,))
+        out = ScatterRegion.call((grad * inside).reshape((-1,)), region, (n * c * plane,))
         return out.reshape(ctx.shape), None, None, None, None, None
 
 
@@ -105,7 +120,10 @@ def _first_inside(xp: Any, out: int, s: int, p: int, d: int) -> Array:
 
 
 class AvgPool2D(Op):
-    """Mean over each window of a (N, C, H, W) array, with torch's divisor rules."""
+    """Mean over each window of a (N, C, H, W) array, with torch's divisor rules.
+
+    Any number of spatial dims, as many as ``kernel`` has (``AvgPool3D`` in pool3d.py names the 3-d one).
+    """
 
     @staticmethod
     def forward(
@@ -119,16 +137,20 @@ class AvgPool2D(Op):
         divisor_override: int | None,
     ) -> Array:
         xp = array_module(x)
-        h, w = x.shape[-2:]
-        out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip((h, w), kernel, stride, padding))
-        xpad = _pad_for_windows(x, out, kernel, stride, padding, (1, 1), 0)
-        sums = sliding_windows(xpad, kernel, stride, (1, 1)).sum(axis=(-2, -1))
+        nd = len(kernel)
+        space, ones = x.shape[-nd:], (1,) * nd
+        out = tuple(output_size(n, k, s, p, 1, ceil_mode) for n, k, s, p in zip(space, kernel, stride, padding))
+        xpad = _pad_for_windows(x, out, kernel, stride, padding, ones, 0)
+        sums = sliding_windows(xpad, kernel, stride, ones).sum(axis=tuple(range(-nd, 0)))
         divisor: int | Array
         if divisor_override:
             divisor = divisor_override
         else:
-            spans = [_spans(xp, *a, count_include_pad) for a in zip((h, w), out, kernel, stride, padding)]
-            divisor = (spans[0][:, None] * spans[1]).astype(x.dtype)
+            spans = [_spans(xp, *a, count_include_pad) for a in zip(space, out, kernel, stride, padding)]
+            divisor = spans[0]
+            for span in spans[1:]:  # the product of the per-dim counts: spans[0][:, None] * spans[1] in 2-d
+                divisor = divisor[..., None] * span
+            divisor = divisor.astype(x.dtype)
         ctx.conf = (x.shape, kernel, stride, padding, divisor)
         ctx.args = (kernel, stride, padding, ceil_mode, count_include_pad, divisor_override)
         return (sums / divisor).astype(x.dtype, copy=False)
@@ -147,11 +169,11 @@ class AvgPool2DGrad(Op):
     def forward(ctx: Context, grad: Array, conf: tuple, args: tuple) -> Array:
         ctx.args = args
         shape, kernel, stride, padding, divisor = conf
-        h, w = shape[-2:]
+        nd = len(kernel)
         g = (grad / divisor).astype(grad.dtype, copy=False)
-        offset = (kernel[0] - 1 - padding[0], kernel[1] - 1 - padding[1])
-        spread_out = spread(g, (h + kernel[0] - 1, w + kernel[1] - 1), offset, stride)
-        return sliding_windows(spread_out, kernel, (1, 1), (1, 1)).sum(axis=(-2, -1))
+        offset = tuple(k - 1 - p for k, p in zip(kernel, padding))
+        spread_out = spread(g, tuple(n + k - 1 for n, k in zip(shape[-nd:], kernel)), offset, stride)
+        return sliding_windows(spread_out, kernel, (1,) * nd, (1,) * nd).sum(axis=tuple(range(-nd, 0)))
 
     @staticmethod
     def backward(ctx: Context, ggx: Array) -> tuple:

@@ -7,11 +7,13 @@ overlap when ``n`` is not a multiple of ``n_out``. Average pooling is then linea
 ``B``), so its backward is ``A^T @ g @ B`` and needs nothing saved. Max pooling gathers every
 window, padded to the longest by repeating its last position, takes the maximum with torch's
 tie and NaN rules, and routes the gradient back through the flat per-plane index of each maximum
-(all its backward needs). The 1-d forms run the 2-d ones on a unit height.
+(all its backward needs). The 1-d forms run the 2-d ones on a unit height; the 3-d ones
+(``pool3d_adaptive.py``) run max pooling on three spatial dims and averaging on a (D, H*W) view.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..autograd.function import Context
@@ -19,7 +21,7 @@ from ..backend import Array, array_module
 from ..tensor import Tensor
 from .base import Op, matrix_product, require_floating
 from .regions import IndexRegion, ScatterRegion
-from .windows import is_int
+from .windows import is_int, ravel, unravel
 
 __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
 
@@ -78,6 +80,7 @@ class Separable2D(Op):
     def forward(ctx: Context, x: Array, a: Array, b: Array, zero_reads: tuple | None = None) -> Array:
         xp = array_module(x)
         ctx.mats = (a, b)  # constants of the shapes, not of the data
+        ctx.views = None  # (output, input) shapes of the view a subclass maps instead (AdaptiveAvgPool3D's)
         if x.dtype.kind != "f" or bool(xp.isfinite(x).all()):
             return xp.matmul(xp.matmul(a, x), b.T)
         za, zb = zero_reads if zero_reads is not None else (None, None)
@@ -86,12 +89,10 @@ class Separable2D(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         a, b = ctx.mats
-        return (
-            matrix_product(matrix_product(a.T, grad), b),
-            None,
-            None,
-            None,
-        )  # linear with constant matrices: on arrays and tensors alike
+        if ctx.views is not None:
+            grad = grad.reshape(ctx.views[0])
+        gx = matrix_product(matrix_product(a.T, grad), b)  # linear with constant matrices: on arrays and tensors alike
+        return (gx if ctx.views is None else gx.reshape(ctx.views[1])), None, None, None
 
 
 class AdaptiveAvgPool2D(Separable2D):
@@ -99,29 +100,44 @@ class AdaptiveAvgPool2D(Separable2D):
 
 
 class AdaptiveMaxPool2D(Op):
-    """Max over adaptive windows of a (N, C, H, W) array; also torch's flat per-plane index of each maximum."""
+    """Max over adaptive windows of a (N, C, H, W) array; also torch's flat per-plane index of each maximum.
+
+    Any number of spatial dims, as many as ``out`` has (``AdaptiveMaxPool3D`` in pool3d_adaptive.py names the
+    3-d one): the index is then flat within each (D, H, W) volume, as torch's.
+    """
 
     @staticmethod
     def forward(ctx: Context, x: Array, out: tuple) -> tuple:
         xp = array_module(x)
-        h, w = x.shape[-2:]
+        nd = len(out)
+        space = x.shape[-nd:]
         ctx.shape = x.shape
         if 0 in out:
             ctx.index = xp.zeros(x.shape[:2] + out, dtype=xp.int64)
             return xp.zeros(x.shape[:2] + out, dtype=x.dtype), ctx.index
-        rows, cols = window_taps(xp, h, out[0]), window_taps(xp, w, out[1])
-        kh, kw = rows.shape[1], cols.shape[1]
-        # (N, C, oh, ow, kh, kw): every window's values
-        win = x[..., rows[:, None, :, None], cols[None, :, None, :]].reshape(x.shape[:2] + out + (kh * kw,))
+        taps = [window_taps(xp, n, o) for n, o in zip(space, out)]  # (rows, cols): (out, longest window) each
+        kernel = tuple(t.shape[1] for t in taps)
+        # (N, C, oh, ow, kh, kw): every window's values; dim i's taps index output dim i and tap dim i
+        # (rows[:, None, :, None], cols[None, :, None, :] in 2-d)
+        placed: list[Any] = [Ellipsis]
+        for i, t in enumerate(taps):
+            shape = [1] * (2 * nd)
+            shape[i], shape[nd + i] = t.shape
+            placed.append(t.reshape(shape))
+        win = x[tuple(placed)]
+        win = win.reshape(x.shape[:2] + out + (math.prod(kernel),))
         pick = xp.argmax(win, axis=-1)  # the first maximum, as torch
         if x.dtype.kind == "f" and win.size and bool(xp.isnan(win).any()):
             # torch takes a window's last NaN (every NaN replaces the running maximum)
-            last_nan = kh * kw - 1 - xp.argmax(xp.isnan(win)[..., ::-1], axis=-1)
+            last_nan = win.shape[-1] - 1 - xp.argmax(xp.isnan(win)[..., ::-1], axis=-1)
             pick = xp.where(xp.isnan(win).any(axis=-1), last_nan, pick)
         values = xp.take_along_axis(win, pick[..., None], axis=-1)[..., 0]
-        r = rows[xp.arange(out[0])[:, None], pick // kw]  # the picked tap's input row and column
-        c = cols[xp.arange(out[1]), pick % kw]
-        index = (r * w + c).astype(xp.int64)
+        picked = unravel(pick, kernel)  # the picked tap's input row and column
+        coords = [
+            t[xp.arange(o).reshape((-1,) + (1,) * (nd - 1 - i)), k]
+            for i, (t, o, k) in enumerate(zip(taps, out, picked))
+        ]
+        index = ravel(coords, space).astype(xp.int64)
         ctx.index = index
         ctx.mark_non_differentiable(index)
         return values, index
@@ -129,10 +145,11 @@ class AdaptiveMaxPool2D(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array, _grad_index: Array) -> tuple:
         xp = array_module(ctx.index)
-        n, c, h, w = ctx.shape
-        planes = xp.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+        n, c = ctx.shape[:2]
+        plane = math.prod(ctx.shape[2:])
+        planes = xp.arange(n * c).reshape((n, c) + (1,) * (len(ctx.shape) - 2)) * plane
         region = IndexRegion(((planes + ctx.index).reshape(-1),))  # each maximum's place: a scatter, then a gather
-        out = ScatterRegion.call(grad.reshape((-1,)), region, (n * c * h * w,))
+        out = ScatterRegion.call(grad.reshape((-1,)), region, (n * c * plane,))
         return out.reshape(ctx.shape), None
 
 

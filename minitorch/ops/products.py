@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from .. import backend, creation, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array
 from ..tensor import Tensor
@@ -143,6 +144,8 @@ def _rank(name: str, t: Tensor, rank: int) -> None:
 
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat1 @ mat2)``, ``input`` broadcast to the product's shape."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addmm):
+        return autocast_mode.run("addmm", addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     _rank("mat1", mat1, 2)
     _rank("mat2", mat2, 2)
     (n, k), (k2, p) = mat1.shape, mat2.shape
@@ -163,6 +166,8 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
 
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (mat @ vec)``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addmv):
+        return autocast_mode.run("addmv", addmv, input, mat, vec, beta=beta, alpha=alpha)
     if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
     (n, k), size = mat.shape, (input.shape[0] if input.ndim else 1)
@@ -179,6 +184,8 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
 
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * outer(vec1, vec2)``, ``input`` broadcast to the outer product's shape."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addr):
+        return autocast_mode.run("addr", addr, input, vec1, vec2, beta=beta, alpha=alpha)
     for name, v in (("vec1", vec1), ("vec2", vec2)):
         if v.ndim != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.ndim}-D")
@@ -212,11 +219,15 @@ def _batched(cls: type[Op], input: Tensor, batch1: Tensor, batch2: Tensor, beta:
 
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * (batch1 @ batch2)`` for batches of matrices."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(baddbmm):
+        return autocast_mode.run("baddbmm", baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     return _batched(Baddbmm, input, batch1, batch2, beta, alpha)
 
 
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """``beta * input + alpha * sum_i (batch1[i] @ batch2[i])``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(addbmm):
+        return autocast_mode.run("addbmm", addbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     return _batched(Addbmm, input, batch1, batch2, beta, alpha)
 
 
@@ -273,6 +284,8 @@ def kron(input: Tensor, other: Tensor) -> Tensor:
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
     """Sums of products over ``dims``: the last ``dims`` of ``a`` with the first of ``b`` (an int), or the listed
     pairs (two sequences); one matrix product between a permute and a reshape, as torch computes it."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(tensordot):
+        return autocast_mode.run("tensordot", tensordot, a, b, dims)
     if isinstance(dims, int):
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
@@ -352,6 +365,8 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
     """``torch.cross``: as ``linalg.cross``, along ``dim``, or without it along the first dim of size 3 (deprecated
     in torch, with its warning)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cross):
+        return autocast_mode.run("cross", cross, input, other, dim)
     if dim is None:
         warnings.warn(
             "Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim explicitly "

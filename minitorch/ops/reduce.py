@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, var, std, prod (the extremes, max, min and their arg and a- forms: extrema.py)."""
+"""Reductions: sum, sum_to_size, mean, var, std, prod (the extremes, max, min and their arg and a- forms: extrema.py)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
 from .base import Op, array_of, float_operand, is_tensor, masked_grad, namespace_of, no_graph, to_dtype
 
-__all__ = ["mean", "nanmean", "nansum", "prod", "std", "std_mean", "sum", "var", "var_mean"]
+__all__ = ["mean", "nanmean", "nansum", "prod", "std", "std_mean", "sum", "sum_to_size", "var", "var_mean"]
 
 Dims = Union[int, Sequence[int], None]
 
@@ -197,6 +198,8 @@ def sum(
 
     ``axis`` and ``keepdims`` are numpy's spellings of ``dim`` and ``keepdim``, which torch accepts too.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(sum):
+        return autocast_mode.run("sum", sum, input, dim, keepdim, dtype=dtype, axis=axis, keepdims=keepdims)
     if dim is None and axis is None and dtype is None and keepdims is None and input._data.dtype.kind == "f":
         return Sum.apply(input, None, keepdim, None)  # the loss's sum: all of a floating tensor
     if axis is not None:
@@ -308,6 +311,8 @@ def std_mean(
 
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Product of elements; differentiable as exp-free products of the others."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(prod):
+        return autocast_mode.run("prod", prod, input, dim, keepdim)
     x = input if input.dtype.is_floating_point else to_dtype(input, dtypes.int64)  # bool/int products are int64
     if dim is None:
         return Prod.apply(x, None, False)
@@ -387,3 +392,24 @@ class OthersProduct(Op):
         g = xp.expand_dims(xp.moveaxis(grad, ctx.axis, -1), -2)  # (..., 1, i)
         gx = xp.sum(pairs * g * ~eye, axis=-1)  # (..., k)
         return xp.moveaxis(gx, -1, ctx.axis), None
+
+
+def sum_to_size(input: Tensor, *size: Any) -> Tensor:
+    """``Tensor.sum_to_size``: ``input`` summed down to ``size``, a shape that broadcasts to ``input``'s (the
+    reverse of ``expand``); ``input`` itself when it already has that shape.
+
+    Args:
+        input: the tensor summed.
+        size: the target shape (ints, or one sequence of them).
+    """
+    if not size:
+        raise TypeError('sum_to_size() missing 1 required positional arguments: "size"')
+    shape = tuple(int(s) for s in (size[0] if len(size) == 1 and not isinstance(size[0], int) else size))
+    have = tuple(input.shape)
+    lead = len(have) - len(shape)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(shape, have[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(have)}}}.")
+    if shape == have:
+        return input
+    dims = tuple(range(lead)) + tuple(lead + d for d, (s, n) in enumerate(zip(shape, have[lead:])) if s == 1 and n != 1)
+    return sum(input, dims, keepdim=True).view(shape)  # (summed with keepdim, then viewed: torch's graph)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..amp import autocast_mode
 from ..backend import backend_of
 from ..tensor import Tensor
 from .activation import dropout as _dropout
@@ -192,6 +193,8 @@ def lstm_cell(
     b_hh: Tensor | None = None,
 ) -> tuple:
     """One LSTM step, torch's ``torch.lstm_cell``: (h', c') from input (B, I), hx = (h, c) (B, H), gates i, f, g, o."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(lstm_cell):
+        return autocast_mode.run("lstm_cell", lstm_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _cell("lstm", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
@@ -199,6 +202,8 @@ def gru_cell(
     input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
 ) -> Tensor:
     """One GRU step, torch's ``torch.gru_cell``: h' from input (B, I) and hx (B, H), gates r, z, n."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(gru_cell):
+        return autocast_mode.run("gru_cell", gru_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _cell("gru", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
@@ -206,6 +211,8 @@ def rnn_tanh_cell(
     input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
 ) -> Tensor:
     """One Elman step, torch's ``torch.rnn_tanh_cell``: tanh(input @ w_ih.T + b_ih + hx @ w_hh.T + b_hh)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(rnn_tanh_cell):
+        return autocast_mode.run("rnn_tanh_cell", rnn_tanh_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _cell("rnn_tanh", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
@@ -213,4 +220,6 @@ def rnn_relu_cell(
     input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None
 ) -> Tensor:
     """One Elman step with relu, torch's ``torch.rnn_relu_cell``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(rnn_relu_cell):
+        return autocast_mode.run("rnn_relu_cell", rnn_relu_cell, input, hx, w_ih, w_hh, b_ih, b_hh)
     return _cell("rnn_relu", input, hx, w_ih, w_hh, b_ih, b_hh)

@@ -15,6 +15,7 @@ import warnings
 from typing import Any
 
 from .. import backend, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context, check_same_device
 from ..backend import Array
 from ..tensor import Tensor
@@ -239,6 +240,8 @@ def _src_tensor(name: str, src: Any) -> None:
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """``input`` with ``src``'s entries added along ``dim`` at ``index`` (repeated indices accumulate)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(scatter_add):
+        return autocast_mode.run("scatter_add", scatter_add, input, dim, index, src)
     _src_tensor("scatter_add", src)
     axis = _scatter_checks("scatter", input, dim, index, src)
     return ScatterAdd.apply(input, axis, index._data, src)

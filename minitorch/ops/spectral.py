@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import creation, dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -241,6 +242,8 @@ def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:
         A: a (batch of) symmetric matrices; only the triangle ``UPLO`` names is read.
         UPLO: ``"L"`` (the lower triangle) or ``"U"``.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_eigh):
+        return autocast_mode.run("linalg_eigh", linalg_eigh, A, UPLO)
     _check_uplo(UPLO)
     _check_square_only("linalg.eigh", A)
     _check_floating(A, "linalg_eigh_cpu")
@@ -249,6 +252,8 @@ def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:
 
 def linalg_eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """``torch.linalg.eigvalsh``: the eigenvalues (ascending) of symmetric matrices (the ``UPLO`` triangle read)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_eigvalsh):
+        return autocast_mode.run("linalg_eigvalsh", linalg_eigvalsh, A, UPLO)
     _check_uplo(UPLO)
     _check_square_only("linalg.eigh", A)
     _check_floating(A, "linalg_eigh_cpu")
@@ -280,12 +285,16 @@ def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
         A: a (batch of) matrices.
         full_matrices: U and Vh square (m x m, n x n), else reduced to min(m, n) columns and rows.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_svd):
+        return autocast_mode.run("linalg_svd", linalg_svd, A, full_matrices)
     _check_svd_input("linalg.svd", A)
     return ReturnSvd(*Svd.apply(A, bool(full_matrices)))
 
 
 def linalg_svdvals(A: Tensor) -> Tensor:
     """``torch.linalg.svdvals``: the singular values, descending."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_svdvals):
+        return autocast_mode.run("linalg_svdvals", linalg_svdvals, A)
     _check_svd_input("linalg.svd", A)
     return Svdvals.apply(A)
 
@@ -293,6 +302,8 @@ def linalg_svdvals(A: Tensor) -> Tensor:
 def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
     """``torch.svd`` (deprecated in torch for ``linalg.svd``): (U, S, V) with V, not Vh; ``some``: reduced; without
     ``compute_uv``, U and V are zeros."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(svd):
+        return autocast_mode.run("svd", svd, input, some, compute_uv)
     _check_svd_input("linalg.svd", input)
     if not compute_uv:
         s = linalg_svdvals(input)
@@ -335,11 +346,15 @@ def linalg_pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: boo
 
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: ``linalg.pinv`` with the relative cut-off ``rcond``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(pinverse):
+        return autocast_mode.run("pinverse", pinverse, input, rcond)
     return linalg_pinv(input, rtol=rcond)
 
 
 def linalg_matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
     """``torch.linalg.matrix_rank``: how many singular values exceed torch's cut-off (see ``linalg_pinv``); int64."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_matrix_rank):
+        return autocast_mode.run("linalg_matrix_rank", linalg_matrix_rank, A, atol=atol, rtol=rtol, hermitian=hermitian)
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
     if not A.dtype.is_floating_point or A.dtype is dtypes.float16:

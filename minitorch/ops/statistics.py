@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from .. import creation, dtypes
+from ..amp import autocast_mode
 from ..tensor import Tensor
 from .linalg import mm
 from .movement import take_along_dim
@@ -107,6 +108,8 @@ def quantile(
 ) -> Tensor:
     """The ``q``-th quantiles (a number, or a 1-D tensor: its dimension first) of ``input`` along ``dim`` (None:
     all of it), interpolated as ``interpolation`` says; a slice holding a NaN gives NaN."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(quantile):
+        return autocast_mode.run("quantile", quantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile("quantile", input, q, dim, keepdim, interpolation, skip_nan=False)
 
 
@@ -114,6 +117,8 @@ def nanquantile(
     input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
 ) -> Tensor:
     """``quantile`` over the values that are not NaN (NaN for a slice of NaN only)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(nanquantile):
+        return autocast_mode.run("nanquantile", nanquantile, input, q, dim, keepdim, interpolation=interpolation)
     return _quantile("nanquantile", input, q, dim, keepdim, interpolation, skip_nan=True)
 
 

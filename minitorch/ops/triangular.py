@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 from .. import dtypes
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, array_module
 from ..tensor import Tensor
@@ -154,6 +155,8 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
         mode: ``'reduced'`` (Q m x k, R k x n, k = min(m, n)), ``'complete'`` (Q m x m) or ``'r'`` (R alone; Q
             empty, and no gradient).
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(linalg_qr):
+        return autocast_mode.run("linalg_qr", linalg_qr, A, mode)
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'"
@@ -170,6 +173,8 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
 
 def qr(input: Tensor, some: bool = True) -> Any:
     """``torch.qr`` (deprecated in torch for ``linalg.qr``): reduced (``some``) or complete."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(qr):
+        return autocast_mode.run("qr", qr, input, some)
     return _ReturnLegacyQr(*linalg_qr(input, "reduced" if some else "complete"))
 
 
@@ -217,9 +222,39 @@ _CHOLESKY_DEPRECATED = (
 def cholesky(input: Tensor, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (deprecated in torch, with its warning): ``linalg.cholesky``, or its transpose with
     ``upper``."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cholesky):
+        return autocast_mode.run("cholesky", cholesky, input, upper)
     warnings.warn(_CHOLESKY_DEPRECATED, UserWarning, stacklevel=2)  # (Python's filters show it once a place)
     low = linalg_cholesky(input)
     return low.mT if upper else low
+
+
+class CholeskySolve(Op):
+    """X with A X = B for A given by its Cholesky factor (A = L L^T, or U^T U with ``upper``; the factor's triangle
+    is read): two triangular solves. The gradients are torch's: the factor's is dense (the formula for
+    A = F F^T with the whole F), not kept to the triangle read."""
+
+    @staticmethod
+    def forward(ctx: Context, b: Array, factor: Array, upper: bool) -> Array:
+        xp = array_module(b, factor)
+        ctx.upper = upper
+        t = _triangle(factor, upper, False)
+        t_mT = xp.swapaxes(t, -1, -2)
+        first, second = (t_mT, t) if upper else (t, t_mT)  # U^T Z = B, U X = Z; or L Z = B, L^T X = Z
+        x = _solve_triangle(second, _solve_triangle(first, b, not upper), upper)
+        ctx.save_for_backward(factor, x)
+        return x
+
+    @staticmethod
+    def backward(ctx: Context, grad: Array) -> tuple:
+        factor, x = ctx.saved_tensors
+        upper = ctx.upper
+        gb = CholeskySolve.call(grad, factor, upper)  # A^-1 G
+        sym = matrix_product(gb, _mT(x))
+        sym = sym + _mT(sym)
+        gf = -matrix_product(factor, sym) if upper else -matrix_product(sym, factor)
+        needs = ctx.needs_input_grad
+        return (gb if needs[0] else None), (gf if needs[1] else None), None
 
 
 def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor:
@@ -231,6 +266,8 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
         input2: the factor, lower-triangular (its lower triangle is read), or upper-triangular with ``upper``.
         upper: the factor is upper-triangular.
     """
+    if autocast_mode.enabled_threads and autocast_mode.wants(cholesky_solve):
+        return autocast_mode.run("cholesky_solve", cholesky_solve, input, input2, upper)
     for name, t in (("b", input), ("u", input2)):
         if t.ndim < 2:
             raise RuntimeError(f"{name} should have at least 2 dimensions, but has {t.ndim} dimensions instead")
@@ -240,15 +277,13 @@ def cholesky_solve(input: Tensor, input2: Tensor, upper: bool = False) -> Tensor
             f"Incompatible matrix sizes for cholesky_solve: each A matrix is {input2.shape[-2]} by {n} but each b "
             f"matrix is {input.shape[-2]} by {input.shape[-1]}"
         )
-    if upper:  # A = U^T U: U^T Z = B, then U X = Z
-        inner = linalg_solve_triangular(input2.mT, input, upper=False)
-        return linalg_solve_triangular(input2, inner, upper=True)
-    inner = linalg_solve_triangular(input2, input, upper=False)  # A = L L^T: L Z = B, then L^T X = Z
-    return linalg_solve_triangular(input2.mT, inner, upper=True)
+    return CholeskySolve.apply(input, input2, upper)
 
 
 def cholesky_inverse(input: Tensor, upper: bool = False) -> Tensor:
     """``torch.cholesky_inverse``: A^-1 for A given by its Cholesky factor (A = L L^T, or U^T U with ``upper``)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(cholesky_inverse):
+        return autocast_mode.run("cholesky_inverse", cholesky_inverse, input, upper)
     if input.ndim < 2:
         raise RuntimeError("cholesky_inverse: The input tensor A must have at least 2 dimensions.")
     if input.shape[-1] != input.shape[-2]:

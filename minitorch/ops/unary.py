@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from .. import backend
+from ..amp import autocast_mode
 from ..autograd.function import Context
 from ..backend import Array, backend_of
 from ..tensor import Tensor
@@ -306,16 +307,22 @@ class Reciprocal(Op):
 
 def reciprocal(input: Tensor) -> Tensor:
     """1 / input (integers become the default float, as in torch)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(reciprocal):
+        return autocast_mode.run("reciprocal", reciprocal, input)
     return Reciprocal.apply(float_operand(input))
 
 
 def exp(input: Tensor) -> Tensor:
     """e ** input."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(exp):
+        return autocast_mode.run("exp", exp, input)
     return Exp.apply(float_operand(input))
 
 
 def log(input: Tensor) -> Tensor:
     """Natural logarithm (nan below 0, -inf at 0)."""
+    if autocast_mode.enabled_threads and autocast_mode.wants(log):
+        return autocast_mode.run("log", log, input)
     return Log.apply(float_operand(input))
 
 

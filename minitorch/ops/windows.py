@@ -1,7 +1,9 @@
-"""What the window ops (convolution, pooling) share: argument pairs, plan-cache keys, window views, spreading.
+"""What the window ops (convolution, pooling) share: argument pairs, plan-cache keys, window views, spreading,
+flat indices within a window or a plane.
 
-Used by ``conv.py``, ``conv_flat.py``, ``conv_transpose.py`` and ``pool.py``; the plan caches themselves
-live with the library's other caches (``minitorch.caches``).
+Used by ``conv.py``, ``conv_flat.py``, ``conv_transpose.py`` and ``pool.py`` (and their 3-d wrappers); the plan
+caches themselves live with the library's other caches (``minitorch.caches``). The window views, ``spread`` and
+the indices take any number of trailing (spatial) dims.
 """
 
 from __future__ import annotations
@@ -81,15 +83,17 @@ def sliding_windows(array: Array, kernel: tuple, stride: tuple, dilation: tuple)
 
 
 def spread(grad: Array, size: tuple, offset: tuple, stride: tuple) -> Array:
-    """Zeros of trailing shape ``size`` holding ``grad[..., i, j]`` at ``offset + stride * (i, j)``.
+    """Zeros of trailing shape ``size`` holding ``grad[..., i, j]`` at ``offset + stride * (i, j)``
+    (over as many trailing dims as ``size`` has: two for 2-d windows, three for 3-d ones).
 
     Entries that land outside ``size`` are dropped. The input gradient of a strided
     window op is a stride-1 window op over this array (a transposed convolution).
     """
     xp = array_module(grad)
-    out = xp.zeros(grad.shape[:-2] + tuple(size), dtype=grad.dtype)
+    nd = len(size)
+    out = xp.zeros(grad.shape[:-nd] + tuple(size), dtype=grad.dtype)
     dst, src = [], []
-    for n, length, p0, s in zip(grad.shape[-2:], size, offset, stride):
+    for n, length, p0, s in zip(grad.shape[-nd:], size, offset, stride):
         lo, hi = max(0, -(p0 // s)), min(n, (length - 1 - p0) // s + 1)
         if hi <= lo:
             return out
@@ -98,3 +102,20 @@ def spread(grad: Array, size: tuple, offset: tuple, stride: tuple) -> Array:
     src_index: tuple[Any, ...] = (Ellipsis, *src)  # typed: numpy's stubs misread the literal as a fancy index
     out[(Ellipsis, *dst)] = grad[src_index]
     return out
+
+
+def unravel(flat: Array, shape: tuple) -> list:
+    """Flat positions within arrays of ``shape`` (a window's taps) as one index array per dim: (row, column)."""
+    taps, rest = [], flat
+    for n in reversed(shape[1:]):
+        taps.append(rest % n)
+        rest = rest // n
+    return [rest] + taps[::-1]
+
+
+def ravel(coords: list, shape: tuple) -> Array:
+    """Per-dim coordinates as one flat index within arrays of ``shape``: ``row * W + column`` in 2-d."""
+    flat = coords[0]
+    for c, n in zip(coords[1:], shape[1:]):
+        flat = flat * n + c
+    return flat

@@ -1,4 +1,4 @@
-"""Learnable convolutions: Conv1d, Conv2d (cross-correlation, as in torch) and ConvTranspose1d/2d."""
+"""Learnable convolutions: Conv1d, Conv2d, Conv3d (cross-correlation, as in torch) and ConvTranspose1d/2d/3d."""
 
 from __future__ import annotations
 
@@ -178,6 +178,23 @@ class Conv1d(Conv2d):
     _conv = staticmethod(F.conv1d)
 
 
+class Conv3d(Conv2d):
+    """3-d convolution over an input of shape (N, C_in, D, H, W) (or unbatched (C_in, D, H, W)).
+
+    Args:
+        in_channels, out_channels: channels of the input and of the output.
+        kernel_size, stride, dilation: an int or a (d, h, w) triple.
+        padding: an int, a (d, h, w) triple, 'valid' (none) or 'same' (output as large as the input).
+        groups: split the channels into this many independent convolutions.
+        bias: whether to learn a per-output-channel bias.
+        padding_mode: 'zeros', 'reflect', 'replicate' or 'circular'.
+        device, dtype: where and of what type the parameters are created.
+    """
+
+    _dims = 3
+    _conv = staticmethod(F.conv3d)
+
+
 class ConvTranspose2d(_ConvNd):
     """2-d transposed convolution (the gradient of Conv2d for its input) over (N, C_in, H, W) inputs.
 
@@ -261,7 +278,7 @@ class ConvTranspose2d(_ConvNd):
         return tuple(int(size[i] - low[i]) for i in range(n))
 
     def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        fn = F.conv_transpose2d if self._dims == 2 else F.conv_transpose1d
+        fn = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}[self._dims]
         op = self._output_padding(input, output_size)
         return fn(input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation)
 
@@ -281,3 +298,20 @@ class ConvTranspose1d(ConvTranspose2d):
     """
 
     _dims = 1
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """3-d transposed convolution (the gradient of Conv3d for its input) over (N, C_in, D, H, W) inputs.
+
+    Args:
+        in_channels, out_channels: channels of the input and of the output.
+        kernel_size, stride, dilation: an int or a (d, h, w) triple.
+        padding: elements cropped from each side of the full result, per dim.
+        output_padding: extra elements on one side of each dim (to pick among the sizes a stride allows).
+        groups: split the channels into this many independent convolutions.
+        bias: whether to learn a per-output-channel bias.
+        padding_mode: only 'zeros'.
+        device, dtype: where and of what type the parameters are created.
+    """
+
+    _dims = 3

@@ -1,4 +1,5 @@
-"""Dropout: zero elements (or whole channels) at random while training, scaling the rest by 1/(1-p)."""
+"""Dropout: zero elements (or whole channels: 1-d, 2-d, 3-d) at random while training, scaling the rest by
+1/(1-p)."""
 
 from __future__ import annotations
 
@@ -52,3 +53,15 @@ class Dropout2d(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """In training mode, zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability ``p``.
+
+    Args:
+        p: probability of a channel being zeroed.
+        inplace: overwrite the input.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

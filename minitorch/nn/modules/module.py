@@ -16,7 +16,7 @@ from ... import backend, dtypes
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from ...tensor_legacy import typename
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 from .state import StateDictMixin
 
 
@@ -149,6 +149,8 @@ class Module(StateDictMixin):
                     f"cannot assign '{typename(value)}' as child module '{name}' (torch.nn.Module or None expected)"
                 )
             modules[name] = None
+        elif isinstance(value, Buffer):  # nn.Buffer(t, persistent=...): registered as torch does
+            self.register_buffer(name, value, value.persistent)  # type: ignore[attr-defined]
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(

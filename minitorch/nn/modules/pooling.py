@@ -1,4 +1,5 @@
-"""Pooling layers: max and average (1-d and 2-d), and adaptive pooling to a fixed output size."""
+"""Pooling layers: max and average (1-d, 2-d and 3-d), power-average, adaptive pooling to a fixed output size,
+and max unpooling."""
 
 from __future__ import annotations
 
@@ -100,6 +101,54 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class MaxPool3d(MaxPool2d):
+    """The maximum over each (kernel_size) window of a (N, C, D, H, W) input.
+
+    Args:
+        kernel_size: window size, an int or (d, h, w).
+        stride: step between windows (default: kernel_size).
+        padding: implicit -inf padding on both sides.
+        dilation: spacing between the window's elements.
+        return_indices: also return the flat argmax indices (for MaxUnpool3d).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            ceil_mode=self.ceil_mode,
+            return_indices=self.return_indices,
+        )
+
+
+class AvgPool3d(AvgPool2d):
+    """The mean over each (kernel_size) window of a (N, C, D, H, W) input.
+
+    Args:
+        kernel_size: window size, an int or (d, h, w).
+        stride: step between windows (default: kernel_size).
+        padding: implicit zero padding on both sides.
+        ceil_mode: round the output size up instead of down.
+        count_include_pad: whether padded zeros count in the divisor.
+        divisor_override: divide by this instead of the window size.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+
 class MaxPool1d(MaxPool2d):
     """The maximum over each window of a (N, C, L) input.
 
@@ -182,6 +231,17 @@ class AdaptiveAvgPool2d(_AdaptivePool):
         return F.adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """Mean pooling of (N, C, D, H, W) inputs to a fixed output size.
+
+    Args:
+        output_size: an int or a (d, h, w) triple; None keeps that input size.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.adaptive_avg_pool3d(input, self.output_size)
+
+
 class AdaptiveAvgPool1d(_AdaptivePool):
     """Mean pooling to a fixed output length. Args: output_size: the length."""
 
@@ -203,6 +263,18 @@ class AdaptiveMaxPool2d(_AdaptivePool):
 
     def forward(self, input: Tensor) -> Any:
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max pooling of (N, C, D, H, W) inputs to a fixed output size.
+
+    Args:
+        output_size: an int or a (d, h, w) triple; None keeps that input size.
+        return_indices: also return the flat per-volume positions of the maxima.
+    """
+
+    def forward(self, input: Tensor) -> Any:
+        return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
@@ -250,3 +322,71 @@ class MaxUnpool2d(_MaxUnpool):
 
     def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class MaxUnpool3d(_MaxUnpool):
+    """The inverse of ``MaxPool3d(return_indices=True)``: values back where they were found, zeros elsewhere."""
+
+    _dims = 3
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return F.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class _LPPool(Module):
+    """What the power-average pooling layers share: torch's arguments, stored as given, and repr."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool1d(_LPPool):
+    """Power-average pooling of (N, C, L) inputs: ``(sum over each window of x ** p) ** (1 / p)``.
+
+    Args:
+        norm_type: the power ``p`` (``inf``: the maximum of ``|x|``).
+        kernel_size: the window's length.
+        stride: step between windows (default: kernel_size).
+        ceil_mode: round the output length up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(_LPPool):
+    """Power-average pooling of (N, C, H, W) inputs: ``(sum over each window of x ** p) ** (1 / p)``.
+
+    Args:
+        norm_type: the power ``p`` (``inf``: the maximum of ``|x|``).
+        kernel_size: the window, an int or (h, w).
+        stride: step between windows (default: kernel_size).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(_LPPool):
+    """Power-average pooling of (N, C, D, H, W) inputs: ``(sum over each window of x ** p) ** (1 / p)``.
+
+    Args:
+        norm_type: the power ``p`` (``inf``: the maximum of ``|x|``).
+        kernel_size: the window, an int or (d, h, w).
+        stride: step between windows (default: kernel_size).
+        ceil_mode: round the output size up instead of down.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
