@@ -327,3 +327,31 @@ class GradScaler:
         self.__dict__.update(state)
         if self._enabled:
             self._per_optimizer_states = defaultdict(_fresh_optimizer_state)
+
+
+class DeviceGradScaler(GradScaler):
+    """``GradScaler`` bound to one device type under its deprecated name (``torch.cuda.amp.GradScaler``,
+    ``torch.cpu.amp.GradScaler``): torch's FutureWarning, then the scaler for ``device_type``.
+
+    Args:
+        init_scale, growth_factor, backoff_factor, growth_interval, enabled: as ``GradScaler``'s.
+    """
+
+    device_type = "cuda"
+
+    def __init__(
+        self,
+        init_scale: float = 2.0**16,
+        growth_factor: float = 2.0,
+        backoff_factor: float = 0.5,
+        growth_interval: int = 2000,
+        enabled: bool = True,
+    ) -> None:
+        kind = self.device_type
+        warnings.warn(
+            f"`torch.{kind}.amp.GradScaler(args...)` is deprecated. "
+            f"Please use `torch.amp.GradScaler('{kind}', args...)` instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        super().__init__(kind, init_scale, growth_factor, backoff_factor, growth_interval, enabled)

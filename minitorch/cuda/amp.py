@@ -7,7 +7,7 @@ import warnings
 from typing import Any
 
 from .. import amp, dtypes
-from ..amp.grad_scaler import OptState
+from ..amp.grad_scaler import DeviceGradScaler, OptState
 
 __all__ = ["GradScaler", "OptState", "autocast"]
 
@@ -30,21 +30,7 @@ class autocast(amp.autocast):
         super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
 
-class GradScaler(amp.GradScaler):
+class GradScaler(DeviceGradScaler):
     """``minitorch.amp.GradScaler('cuda', ...)`` under its deprecated name (arguments as there, less ``device``)."""
 
-    def __init__(
-        self,
-        init_scale: float = 2.0**16,
-        growth_factor: float = 2.0,
-        backoff_factor: float = 0.5,
-        growth_interval: int = 2000,
-        enabled: bool = True,
-    ) -> None:
-        warnings.warn(
-            "`torch.cuda.amp.GradScaler(args...)` is deprecated. "
-            "Please use `torch.amp.GradScaler('cuda', args...)` instead.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        super().__init__("cuda", init_scale, growth_factor, backoff_factor, growth_interval, enabled)
+    device_type = "cuda"
