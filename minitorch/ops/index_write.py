@@ -118,18 +118,12 @@ def _flat_index(index: Tensor, axis: int, input: Tensor, negative: bool, error: 
     return flat
 
 
-def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
-    """``input`` plus ``alpha * source``'s slices added along ``dim`` at ``index`` (repeats accumulate)."""
-    if index.dtype not in (dtypes.int64, dtypes.int32):
-        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype._scalar_name}")
-    if index.ndim > 1:
-        raise IndexError(
-            f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: "
-            f"{index.dtype._scalar_name} and size: {list(index.shape)}"
-        )
+def _check_source(fn: str, input: Tensor, dim: int, index: Tensor, source: Tensor) -> tuple:
+    """torch's checks of index_add_'s and index_reduce_'s source against the input and the index (``fn``: the
+    name in the messages); returns (the dim, the input's shape)."""
     if source.dtype is not input.dtype:
         raise RuntimeError(
-            f"index_add_(): self ({input.dtype._scalar_name}) and source ({source.dtype._scalar_name}) "
+            f"{fn}(): self ({input.dtype._scalar_name}) and source ({source.dtype._scalar_name}) "
             "must have the same scalar type"
         )
     axis = input._wrap_dim(dim)
@@ -142,9 +136,21 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     n = s_shape[axis] if s_shape else 1
     if index.numel() != n:
         raise RuntimeError(
-            f"index_add_(): Number of indices ({index.numel()}) should be equal to source.size(dim): ({n}), "
-            f"for dim: {axis}"
+            f"{fn}(): Number of indices ({index.numel()}) should be equal to source.size(dim): ({n}), for dim: {axis}"
         )
+    return axis, t_shape
+
+
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """``input`` plus ``alpha * source``'s slices added along ``dim`` at ``index`` (repeats accumulate)."""
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype._scalar_name}")
+    if index.ndim > 1:
+        raise IndexError(
+            f"index_add_(): Index is supposed to be a vector, but got dim: {index.ndim} with type: "
+            f"{index.dtype._scalar_name} and size: {list(index.shape)}"
+        )
+    axis, t_shape = _check_source("index_add_", input, dim, index, source)
     flat = _flat_index(index, axis, input, False, RuntimeError)
     # Converted to input's dtype with torch's overflow check: an integer tensor truncates a float alpha.
     alpha = dtypes.cast_scalar(alpha, input.dtype)
@@ -276,24 +282,8 @@ def index_reduce(
         )
     if index.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype._scalar_name}")
-    if source.dtype is not input.dtype:
-        raise RuntimeError(
-            f"index_reduce_(): self ({input.dtype._scalar_name}) and source ({source.dtype._scalar_name}) "
-            "must have the same scalar type"
-        )
-    axis = input._wrap_dim(dim)
-    t_shape, s_shape = tuple(input.shape), tuple(source.shape)
-    if len(s_shape) != len(t_shape) or any(a != b for d, (a, b) in enumerate(zip(t_shape, s_shape)) if d != axis):
-        raise RuntimeError(
-            "source tensor shape must match self tensor shape, excluding the specified dimension. "
-            f"Got self.shape = {list(t_shape)} source.shape = {list(s_shape)}"
-        )
-    n = s_shape[axis] if s_shape else 1
-    if index.numel() != n:
-        raise RuntimeError(
-            f"index_reduce_(): Number of indices ({index.numel()}) should be equal to source.size(dim): ({n}), "
-            f"for dim: {axis}"
-        )
+    axis, t_shape = _check_source("index_reduce_", input, dim, index, source)
+    s_shape = tuple(source.shape)
     check_same_device([(0, input), (2, index), (3, source)])
     flat = index._data.reshape(-1).astype("int64")
     if flat.size and (flat.min() < 0 or flat.max() >= (t_shape[axis] if t_shape else 1)):
