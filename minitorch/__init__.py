@@ -15,6 +15,7 @@ from . import (
     distributed,  # imports neither mpi4py nor cupy until a process group starts
     distributions,
     dtypes,
+    func,  # torch.func's transforms and functional_call (which imports nn)
     linalg,
     nn,  # after Tensor and the creation functions, which nn's modules use
     optim,
