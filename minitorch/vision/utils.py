@@ -1,15 +1,23 @@
-"""make_grid: a batch of images tiled into one image, as torchvision.utils.make_grid."""
+"""make_grid and save_image: a batch of images tiled into one image (and written to a file), as
+torchvision.utils's."""
 
 from __future__ import annotations
 
 import math
+import os
+from typing import IO, Any
 
 import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
 
-__all__ = ["make_grid"]
+try:
+    from PIL import Image
+except ImportError:  # pillow is optional; only save_image needs it
+    Image = None  # type: ignore[assignment]  # the optional-import idiom: checked before use
+
+__all__ = ["make_grid", "save_image"]
 
 
 def _normalize(arr: np.ndarray, value_range: tuple[float, float] | None) -> np.ndarray:
@@ -72,3 +80,23 @@ def make_grid(
             y, x = divmod(k, cols)
             out[:, y * cell_h + padding : (y + 1) * cell_h, x * cell_w + padding : (x + 1) * cell_w] = arr[k]
     return Tensor._wrap(backend.to_device(np.ascontiguousarray(out), like.device))
+
+
+def save_image(
+    tensor: Tensor | list[Tensor], fp: str | os.PathLike | IO[bytes], format: str | None = None, **kwargs: Any
+) -> None:
+    """Save images (values in [0, 1]) as one picture: ``make_grid(tensor, **kwargs)`` rounded to bytes.
+
+    Args:
+        tensor: what ``make_grid`` takes: an image, a batch, or a list of images.
+        fp: a file name or a binary file object.
+        format: the image format (default: from the file name's extension).
+        kwargs: ``make_grid``'s options (nrow, padding, normalize, value_range, scale_each, pad_value).
+    """
+    if Image is None:
+        raise ImportError("save_image needs pillow (pip install pillow)")
+    grid = make_grid(tensor, **kwargs)._cpu_array()
+    dt = grid.dtype.type if grid.dtype.kind == "f" else np.float32
+    # x * 255 + 0.5, truncated: rounds to the nearest byte, in the grid's own float precision as torchvision does
+    pixels = np.clip(grid.astype(dt) * dt(255) + dt(0.5), 0, 255).astype(np.uint8)
+    Image.fromarray(np.ascontiguousarray(pixels.transpose(1, 2, 0))).save(fp, format=format)

@@ -87,7 +87,8 @@ class VisionDataset(Dataset):
         return f"Split: {'Train' if self.train else 'Test'}"
 
     def __repr__(self) -> str:
-        lines = [f"Number of datapoints: {len(self)}", f"Root location: {self.root}"]
+        lines = [f"Number of datapoints: {len(self)}"]
+        lines += [f"Root location: {self.root}"] if self.root is not None else []
         lines += self.extra_repr().splitlines()
         if self.transform is not None:
             lines.append("Transform: " + repr(self.transform).replace("\n", "\n    "))
