@@ -10,6 +10,7 @@ from . import (
     amp,  # beside autograd: ops read its autocast state
     autograd,
     backends,
+    compiler,  # torch.compile's wrapping: minitorch runs eagerly
     cpu,
     cuda,
     distributed,  # imports neither mpi4py nor cupy until a process group starts
@@ -41,6 +42,7 @@ from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference
 from .autograd.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .backend import device
 from .backend.threads import get_num_interop_threads, get_num_threads, set_num_interop_threads, set_num_threads
+from .compiler import compile
 from .creation import (
     arange,
     as_tensor,

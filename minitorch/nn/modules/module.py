@@ -14,6 +14,7 @@ from typing import Any
 
 from ... import backend, dtypes
 from ...autograd.grad_mode import no_grad
+from ...compile_checks import check_compile_arguments
 from ...tensor import Tensor
 from ...tensor_legacy import typename
 from ..parameter import Buffer, Parameter
@@ -267,6 +268,11 @@ class Module(StateDictMixin):
         return self
 
     # ------------------------------------------------------------ mode, grads
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module's calls in place, as ``torch.compile`` would (checked as there; minitorch has no
+        compiler, so calls keep running eagerly). Arguments: ``minitorch.compile``'s."""
+        check_compile_arguments(self, kwargs.get("backend"), kwargs.get("mode"), kwargs.get("options"))
+
     def train(self, mode: bool = True) -> Module:
         """Set training mode (Dropout active) on this module and every descendant."""
         if not isinstance(mode, bool):
