@@ -1,5 +1,5 @@
 """``minitorch.linalg``, as ``torch.linalg``: the norms (``vector_norm``, ``matrix_norm``, ``norm``), ``cross``, and
-what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky`` (``LinAlgError`` where one fails; the ``_ex``
+what factorises a matrix: ``inv``, ``det``, ``slogdet``, ``solve``, ``cholesky``, the LU family (``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve``) (``LinAlgError`` where one fails; the ``_ex``
 variants return LAPACK's info instead), and
 the spectral ones: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``; ``qr`` and ``solve_triangular``;
 and what is built on them: ``matrix_exp``, ``cond``, ``lstsq``, ``multi_dot``, ``vecdot``, ``vander``, ``diagonal``,
@@ -22,6 +22,10 @@ from .ops import linalg_eigvalsh as eigvalsh
 from .ops import linalg_inv as inv
 from .ops import linalg_inv_ex as inv_ex
 from .ops import linalg_lstsq as lstsq
+from .ops import linalg_lu as lu
+from .ops import linalg_lu_factor as lu_factor
+from .ops import linalg_lu_factor_ex as lu_factor_ex
+from .ops import linalg_lu_solve as lu_solve
 from .ops import linalg_matrix_exp as matrix_exp
 from .ops import linalg_matrix_rank as matrix_rank
 from .ops import linalg_multi_dot as multi_dot
@@ -54,6 +58,10 @@ __all__ = [
     "inv",
     "inv_ex",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",

@@ -209,6 +209,12 @@ class MathMethods:
     def cholesky_inverse(self, upper: bool = False) -> Any:
         return _ops.cholesky_inverse(self, upper)
 
+    def lu(self, pivot: bool = True, get_infos: bool = False) -> Any:
+        return _ops.lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data: Any, LU_pivots: Any) -> Any:
+        return _ops.lu_solve(self, LU_data, LU_pivots)
+
     def unfold(self, dimension: int, size: int, step: int) -> Any:
         return _ops.unfold(self, dimension, size, step)
 

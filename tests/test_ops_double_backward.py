@@ -76,6 +76,11 @@ def separated(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def rolled(a: np.ndarray) -> np.ndarray:
+    """``separated`` with its rows rolled by one: an LU factorisation that swaps rows, its pivots far apart."""
+    return np.roll(separated(a), 1, axis=-2)
+
+
 def probabilities(a: np.ndarray) -> np.ndarray:
     return 0.1 + 0.8 * (a + 1) / 2
 
@@ -334,6 +339,20 @@ CASES: list = [
         "solve_triangular",
         lambda lib, a, b: lib.linalg.solve_triangular(a, b, upper=True, left=False) * b,
         arrays((3, 3), (2, 3), domains=(regular, real)),
+    ),
+    # lu.py, on matrices whose rows are rolled (the factorisation swaps) and pivots far apart
+    ("lu_factor", lambda lib, a: lib.linalg.lu_factor(a).LU ** 2, arrays((2, 3, 3), domains=rolled)),
+    ("lu_wide", lambda lib, a: [p * p for p in lib.linalg.lu(a)[1:]], arrays((2, 4), domains=rolled)),
+    ("lu_tall", lambda lib, a: [p * p for p in lib.linalg.lu(a)[1:]], arrays((4, 2), domains=rolled)),
+    (
+        "lu_unpack",
+        lambda lib, a: [p * p for p in lib.lu_unpack(*lib.linalg.lu_factor(a))[1:]],
+        arrays((3, 2), domains=rolled),
+    ),
+    (
+        "lu_solve",
+        lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, adjoint=True) * b,
+        arrays((3, 3), (3, 2), domains=(rolled, real)),
     ),
     # shapes and layouts
     ("view_reshape", lambda lib, x: (x * x).reshape(3, 2).view(-1) ** 2, arrays((2, 3))),

@@ -77,6 +77,25 @@ from .conv import conv2d
 from .conv1d import conv1d, conv_transpose1d
 from .conv3d import conv3d, conv_transpose3d
 from .conv_transpose import conv_transpose2d
+from .copies import (
+    alias_copy,
+    as_strided_copy,
+    detach_copy,
+    diagonal_copy,
+    expand_copy,
+    permute_copy,
+    select_copy,
+    slice_copy,
+    split_copy,
+    split_with_sizes_copy,
+    squeeze_copy,
+    t_copy,
+    transpose_copy,
+    unbind_copy,
+    unfold_copy,
+    unsqueeze_copy,
+    view_copy,
+)
 from .counting import bincount, histc, histogram, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .ctc import ctc_loss
@@ -172,6 +191,7 @@ from .loss_margin import (
 )
 from .loss_multiclass import multi_margin_loss, multilabel_margin_loss
 from .loss_regression import gaussian_nll_loss, huber_loss, kl_div, poisson_nll_loss, smooth_l1_loss
+from .lu import linalg_lu, linalg_lu_factor, linalg_lu_factor_ex, linalg_lu_solve, lu, lu_solve, lu_unpack
 from .matrix import block_diag, diag, diag_embed, diagflat, diagonal, trace, tril, triu, vander
 from .matrix_functions import (
     linalg_cond,
@@ -280,6 +300,7 @@ from .shape import (
     unsqueeze,
     view,
 )
+from .signal_windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 from .sort import argsort, bucketize, kthvalue, median, mode, msort, nanmedian, searchsorted, sort, topk
 from .special_functions import entr, log_ndtr, ndtr, ndtri, zeta
 from .special_series import i0, i0_, igamma, igammac
@@ -293,6 +314,7 @@ from .spectral import (
     pinverse,
     svd,
 )
+from .spellings import binomial, chain_matmul, constant_pad_nd, frobenius_norm, nuclear_norm, rsub, trapz
 from .split_variants import narrow_copy, split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes
 from .statistics import corrcoef, cov, nanquantile, quantile
 from .strided import as_strided, as_strided_, as_strided_scatter, resize_, resize_as_
