@@ -125,6 +125,10 @@ tests_stage() {
         tests/test_ops_elementwise.py tests/test_ops_linalg.py tests/test_ops_reduce.py tests/test_ops_shape.py \
         tests/test_ops_index.py tests/test_nn_conv_pool.py tests/test_nn_functional.py tests/test_nn_module.py \
         tests/test_utils_checkpoint.py tests/test_distributions.py tests/test_distributions_more.py \
+        tests/test_distributions_rest.py tests/test_amp.py tests/test_func.py tests/test_nn_ctc.py tests/test_nn_lazy.py \
+        tests/test_nn_prune.py tests/test_nn_small_layers.py tests/test_ops_decompositions.py tests/test_ops_triangular.py \
+        tests/test_ops_spectral.py tests/test_ops_matrix_functions.py tests/test_optim_lbfgs.py \
+        tests/test_vision_transforms_more.py tests/test_device_plumbing_layers.py \
         -k "$select" 2>&1 | tail -40
 }
 
