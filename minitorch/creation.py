@@ -1,8 +1,9 @@
-"""Tensor creation: tensor, from_numpy, zeros, ones, full, empty, rand, randn, randint, arange, linspace, eye."""
+"""Tensor creation: tensor, from_numpy, frombuffer, zeros, ones, full, empty, rand, randn, randint, arange, linspace, eye."""
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -98,6 +99,54 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
         raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
     dtypes.from_numpy_dtype(ndarray.dtype)
     return Tensor._wrap(ndarray)
+
+
+def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0, requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor sharing memory with ``buffer``, an object with Python's buffer protocol (bytearray, array, mmap).
+
+    Args:
+        buffer: the bytes to view.
+        dtype: the element type the bytes are read as.
+        count: how many elements to read (negative: as many as fit after ``offset``).
+        offset: how many bytes to skip at the start.
+        requires_grad: whether the result requires grad (a floating dtype only).
+    """
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    want = dtypes.as_dtype(dtype)
+    size, length = np.dtype(want.np_dtype).itemsize, view.nbytes
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if not 0 <= offset < length:
+        raise ValueError(
+            f"offset ({offset} bytes) must be non-negative and no greater than buffer length ({length} bytes) minus 1"
+        )
+    if count < 0 and (length - offset) % size:
+        raise ValueError(
+            f"buffer length ({length - offset} bytes) after offset ({offset} bytes) must be a multiple of element "
+            f"size ({size})"
+        )
+    if count > 0 and count * size > length - offset:
+        raise ValueError(
+            f"requested buffer length ({count} * {size} bytes) after offset ({offset} bytes) must not be greater "
+            f"than actual buffer length ({length} bytes)"
+        )
+    if view.readonly:
+        # torch shares the memory anyway; here the array stays read-only, so writing through the tensor raises.
+        warnings.warn(
+            "The given buffer is not writable, and PyTorch does not support non-writable tensors. This means you "
+            "can write to the underlying (supposedly non-writable) buffer using the tensor. You may want to copy "
+            "the buffer to protect its data or make it writable before converting it to a tensor.",
+            UserWarning,
+            stacklevel=2,
+        )
+    arr = np.frombuffer(view, dtype=want.np_dtype, count=-1 if count < 0 else count, offset=offset)
+    result = Tensor._wrap(arr)
+    if requires_grad:
+        result.requires_grad_(True)
+    return result
 
 
 _default_device: backend.device | None = None

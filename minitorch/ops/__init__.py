@@ -96,10 +96,20 @@ from .copies import (
     unsqueeze_copy,
     view_copy,
 )
-from .counting import bincount, histc, histogram, unique, unique_consecutive
+from .counting import bincount, histc, histogram, histogramdd, unique, unique_consecutive
 from .cross_entropy import cross_entropy, nll_loss
 from .ctc import ctc_loss
-from .cumulative import cummax, cummin, cumprod, cumsum, cumulative_trapezoid, diff, logcumsumexp, trapezoid
+from .cumulative import (
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    cumulative_trapezoid,
+    diff,
+    gradient,
+    logcumsumexp,
+    trapezoid,
+)
 from .decompositions import (
     det,
     inverse,

@@ -1,7 +1,8 @@
-"""Counting values: unique, unique_consecutive, bincount, histc, histogram (no gradients, as in torch)."""
+"""Counting values: unique, unique_consecutive, bincount, histc, histogram, histogramdd (no gradients, as in torch)."""
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from .. import backend, dtypes
@@ -11,7 +12,7 @@ from ..tensor import Tensor
 from .base import Op, no_graph
 from .linalg_failures import named_result
 
-__all__ = ["bincount", "histc", "histogram", "unique", "unique_consecutive"]
+__all__ = ["bincount", "histc", "histogram", "histogramdd", "unique", "unique_consecutive"]
 
 
 class _NotDifferentiable(Op):
@@ -310,3 +311,62 @@ def histogram(
         raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype._scalar_name}'")
     edges = bins._data if tensor_bins else _edges(input, bins, range)
     return HistogramResult(*Histogram.apply(input, edges, weight, density))
+
+
+HistogramddResult = named_result("histogramdd", ["hist", "bin_edges"])
+
+
+def _dd_counts(points: Any, weight: Any, edges: list, density: bool) -> Any:
+    """The D-dim histogram of ``points`` (N x D): each point's bin per column, joined into one flat bin index."""
+    xp = backend.array_module(points)
+    sizes = tuple(e.shape[0] - 1 for e in edges)
+    inside = xp.ones(points.shape[0], dtype=bool)
+    where = []
+    for d, e in enumerate(edges):
+        column = points[:, d]
+        inside &= (column >= e[0]) & (column <= e[-1])  # (NaN is in no bin)
+        where.append(xp.minimum(xp.searchsorted(e, column, side="right") - 1, sizes[d] - 1))
+    flat = xp.ravel_multi_index(tuple(w[inside] for w in where), sizes) if points.shape[0] else xp.zeros(0, "int64")
+    weights = None if weight is None else weight.reshape(-1)[inside]
+    hist = xp.bincount(flat, weights=weights, minlength=int(xp.prod(xp.asarray(sizes)))).astype(points.dtype)
+    hist = hist.reshape(sizes)
+    if density:
+        hist = hist / hist.sum()
+        for d, e in enumerate(edges):
+            hist = hist / xp.diff(e).reshape([-1 if i == d else 1 for i in builtins.range(len(edges))])
+    return hist
+
+
+def histogramdd(
+    input: Tensor, bins: Any, *, range: Any = None, weight: Tensor | None = None, density: bool = False
+) -> Any:
+    """A histogram of the points in ``input``'s rows (its innermost dimension holds each point's D coordinates):
+    ``(hist, bin_edges)``, named as torch's ``torch.return_types.histogramdd``.
+
+    Args:
+        input: a float32 or float64 tensor of shape (..., D).
+        bins: the number of equal bins for every dimension (int), one number per dimension, or one 1-D increasing
+            tensor of edges per dimension.
+        range: ``[min_0, max_0, min_1, max_1, ...]`` for the equal bins (default: the data's range per dimension).
+        weight: a weight per point (``input``'s shape without its last dimension).
+        density: divide by the total and by each bin's volume, so that the histogram integrates to 1.
+    """
+    dims = input.shape[-1]
+    counts = [bins] * dims if isinstance(bins, int) else list(bins)
+    if len(counts) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost dimension of the input.")
+    if input.dtype not in (dtypes.float32, dtypes.float64):
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{input.dtype._scalar_name}'")
+    points = input.reshape(-1, dims)
+    edges = []
+    for d, b in enumerate(counts):
+        if isinstance(b, Tensor):
+            edges.append(b._data)
+            continue
+        if b <= 0:
+            raise RuntimeError(f"torch.histogramdd(): bins must be > 0, but got {b} for dimension {d}")
+        span = None if range is None else (range[2 * d], range[2 * d + 1])
+        edges.append(_edges(points.select(1, d), b, span))
+    w = None if weight is None else weight._data
+    hist = no_graph(lambda p: _dd_counts(p, w, edges, density), points._data)
+    return HistogramddResult(hist, tuple(Tensor._wrap(e.copy()) for e in edges))

@@ -1,5 +1,6 @@
-"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; diff, their inverse; and
-the trapezoid rule (trapezoid, cumulative_trapezoid), composed as torch composes it."""
+"""Running reductions along a dimension: cumsum, cumprod, cummax, cummin, logcumsumexp; diff, their inverse; the
+trapezoid rule (trapezoid, cumulative_trapezoid) and finite-difference derivatives (gradient), composed as torch
+composes them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,17 @@ from .arithmetic import div_scalar, mul_scalar
 from .base import Op, array_of, namespace_of, to_dtype
 from .sort import Picking, picked, return_type
 
-__all__ = ["cummax", "cummin", "cumprod", "cumsum", "cumulative_trapezoid", "diff", "logcumsumexp", "trapezoid"]
+__all__ = [
+    "cummax",
+    "cummin",
+    "cumprod",
+    "cumsum",
+    "cumulative_trapezoid",
+    "diff",
+    "gradient",
+    "logcumsumexp",
+    "trapezoid",
+]
 
 _CUMMAX, _CUMMIN = return_type("cummax"), return_type("cummin")
 
@@ -247,3 +258,113 @@ def cumulative_trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int =
     if not isinstance(step, Tensor):
         return cumsum(mul_scalar(pairs, step / 2.0), axis)
     return cumsum(div_scalar(step * pairs, 2.0), axis)
+
+
+def _gradient_dims(input: Tensor, spacing: Any, dim: Any) -> tuple[list[int], list[Any]]:
+    """The wrapped dims to differentiate along and one spacing for each (a number or a 1-D coordinate tensor),
+    with torch's errors for lists of the wrong length."""
+    dims = list(range(input.ndim)) if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    axes = [input._wrap_dim(d) for d in dims]
+    for i, a in enumerate(axes):
+        if a in axes[:i]:
+            raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
+    if isinstance(spacing, Tensor) and spacing.ndim == 0:
+        spacing = spacing.item()
+    if not isinstance(spacing, (list, tuple)):
+        return axes, [spacing] * len(axes)
+    if dim is None and len(spacing) != input.ndim:
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+            f"'self.dim() = {input.ndim}', since dim argument was not given, but got a list of length {len(spacing)}"
+        )
+    if dim is not None and len(spacing) != len(axes):
+        raise RuntimeError(
+            "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim arguments to have "
+            f"the same length, but got a spacing argument of length {len(spacing)} and a dim argument of length "
+            f"{len(axes)}."
+        )
+    tensors = [isinstance(s, Tensor) for s in spacing]
+    if any(tensors) and not all(tensors):
+        wrong = tensors.index(False)
+        raise TypeError(f"expected Tensor as element {wrong} in argument 1, but got {type(spacing[wrong]).__name__}")
+    for s in spacing:
+        if isinstance(s, Tensor) and s.ndim != 1:
+            raise RuntimeError(
+                "torch.gradient expected each element of spacing to have one dimension, but got an element with "
+                f"{s.ndim} dimensions!"
+            )
+    return axes, list(spacing)
+
+
+def _uniform_gradient(f: Tensor, axis: int, h: Any, edge_order: int) -> Tensor:
+    """The derivative along ``axis`` at equal steps ``h``: central differences inside, one-sided at both ends."""
+    n = f.shape[axis]
+
+    def at(start: int, length: int = 1) -> Tensor:
+        return join.narrow(f, axis, start, length)
+
+    inside = (at(2, n - 2) - at(0, n - 2)) / (2.0 * h)
+    if edge_order == 1:
+        first, last = (at(1) - at(0)) / h, (at(n - 1) - at(n - 2)) / h
+    else:  # the second-order one-sided stencils (-3, 4, -1) / 2h and (1, -4, 3) / 2h
+        first = (at(0) * -1.5 + at(1) * 2.0 - at(2) * 0.5) / h
+        last = (at(n - 3) * 0.5 - at(n - 2) * 2.0 + at(n - 1) * 1.5) / h
+    return join.cat([first, inside, last], axis)
+
+
+def _coordinate_gradient(f: Tensor, axis: int, x: Tensor, edge_order: int) -> Tensor:
+    """The derivative along ``axis`` at the points ``x``: the second-order stencil for uneven steps inside (the
+    weights of the parabola through each three neighbours), one-sided at both ends."""
+    n = f.shape[axis]
+    shape = [-1 if d == axis else 1 for d in range(f.ndim)]
+
+    def at(start: int, length: int = 1) -> Tensor:
+        return join.narrow(f, axis, start, length)
+
+    steps = diff(x)
+    h1, h2 = steps[:-1], steps[1:]
+    a = (-h2 / (h1 * (h1 + h2))).reshape(shape)
+    b = ((h2 - h1) / (h1 * h2)).reshape(shape)
+    c = (h1 / (h2 * (h1 + h2))).reshape(shape)
+    inside = a * at(0, n - 2) + b * at(1, n - 2) + c * at(2, n - 2)
+    if edge_order == 1:
+        first, last = (at(1) - at(0)) / steps[0], (at(n - 1) - at(n - 2)) / steps[-1]
+    else:
+        s0, s1 = steps[0], steps[1]
+        first = (
+            at(0) * (-(2.0 * s0 + s1) / (s0 * (s0 + s1)))
+            + at(1) * ((s0 + s1) / (s0 * s1))
+            + at(2) * (-s0 / (s1 * (s0 + s1)))
+        )
+        t0, t1 = steps[-2], steps[-1]
+        last = (
+            at(n - 3) * (t1 / (t0 * (t0 + t1)))
+            + at(n - 2) * (-(t0 + t1) / (t0 * t1))
+            + at(n - 1) * ((2.0 * t1 + t0) / (t1 * (t0 + t1)))
+        )
+    return join.cat([first, inside, last], axis)
+
+
+def gradient(input: Tensor, *, spacing: Any = 1, dim: Any = None, edge_order: int = 1) -> tuple[Tensor, ...]:
+    """The derivative of the sampled function ``input`` along each of ``dim``: second-order central differences
+    inside, first- or second-order one-sided differences at the ends; one tensor per dim, as a tuple.
+
+    Args:
+        input: the samples (integers give floating-point derivatives).
+        spacing: the distance between samples: one number for every dim, a list with a number or a 1-D tensor of
+            coordinates for each dim.
+        dim: a dim or a list of dims (default: all of them).
+        edge_order: 1 or 2, the order of accuracy at the ends.
+    """
+    if edge_order not in (1, 2):
+        raise RuntimeError("torch.gradient only supports edge_order=1 and edge_order=2.")
+    axes, steps = _gradient_dims(input, spacing, dim)
+    for axis in axes:
+        if input.shape[axis] < edge_order + 1:
+            raise RuntimeError("torch.gradient expected each dimension size to be at least edge_order+1")
+    return tuple(
+        _coordinate_gradient(input, axis, h, edge_order)
+        if isinstance(h, Tensor)
+        else _uniform_gradient(input, axis, h, edge_order)
+        for axis, h in zip(axes, steps)
+    )
