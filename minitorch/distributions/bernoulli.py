@@ -14,12 +14,12 @@ from ..size import Size
 from ..tensor import Tensor
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import BinaryProbsLogits, broadcast_all
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(ExponentialFamily):
+class Bernoulli(BinaryProbsLogits, ExponentialFamily):
     """0 or 1, 1 with probability ``probs`` (or sigmoid(``logits``)); give exactly one of the two.
 
     The one not given is derived on first read; log_prob and entropy work from the logits, stably.
@@ -61,18 +61,6 @@ class Bernoulli(ExponentialFamily):
             new.logits = new._param = self.logits.expand(batch_shape)
         self._finish_expand(new, Bernoulli, batch_shape)
         return new
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:

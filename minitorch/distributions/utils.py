@@ -11,6 +11,7 @@ from .. import ops
 from ..autograd.grad_mode import enable_grad
 from ..creation import arange, randn, tensor, zeros_like
 from ..dtypes import get_default_dtype
+from ..size import Size
 from ..tensor import Tensor
 from ..type_info import finfo
 
@@ -172,3 +173,22 @@ def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
     padded = ops.cat([vec, zeros_like(vec[..., :1])], -1)
     flat = padded.index_select(-1, source)
     return flat.reshape(tuple(vec.shape[:-1]) + (size, size))
+
+
+class BinaryProbsLogits:
+    """A binary parameter given as ``probs`` or ``logits``: each derived lazily from the other, and the one given
+    (``_param``) setting the parameter's shape (Bernoulli, Binomial, NegativeBinomial, LogitRelaxedBernoulli)."""
+
+    _param: Tensor
+
+    @lazy_property
+    def logits(self) -> Tensor:
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self) -> Tensor:
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self) -> Size:
+        return self._param.size()
