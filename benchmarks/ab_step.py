@@ -18,6 +18,12 @@ sharing a process (so neither's thread pool spins beside the other's work), as u
 
     .venv/bin/python -m benchmarks.ab_step . torch --net two-layer --default-threads --blocks 60 --steps 20
 
+A tree spelled ``floor:TREE`` (two-layer net only) times the same step as bare arithmetic on that tree's
+kernels, without the framework: ``floor:. torch`` says how far below torch the kernels alone are, ``. floor:.``
+what the framework's own work costs on top of them::
+
+    .venv/bin/python -m benchmarks.ab_step floor:. torch --net two-layer --default-threads
+
 ``--in-process`` runs both in one process instead: each tree's package is copied under its own
 name (``minitorch_a0``, ``minitorch_b0``, ...; the package imports itself relatively) and the models
 take turns block by block in a random order, so that they share one interpreter, one allocator and
@@ -45,7 +51,8 @@ from typing import Any
 CHILD = r"""
 import json, statistics, sys, time
 import numpy as np
-if len(sys.argv) > 4 and sys.argv[4] == "torch":
+engine = sys.argv[4] if len(sys.argv) > 4 else "minitorch"
+if engine == "torch":
     import torch
 else:
     import minitorch as torch
@@ -88,6 +95,27 @@ else:  # the tutorials' two-layer net (64x1000 -> 100 -> 10, squared error, manu
             w2.sub_(1e-6 * w2.grad)
             w1.grad.zero_()
             w2.grad.zero_()
+    if engine == "floor":  # the same arithmetic on the tree's kernels, no tensors, no graph: the framework's floor
+        from minitorch.backend import elementwise as ew
+        from minitorch.ops import linalg_numba, linalg_threads
+        x, y, w1, w2 = x._data, y._data, w1._data, w2._data
+        g1, g2 = np.zeros_like(w1), np.zeros_like(w2)
+        def step():
+            h = linalg_threads.product(x, w1)
+            keep = h > 0
+            hr = np.where(keep, h, np.float32(0))
+            d = hr @ w2 - y
+            loss = (d * d).sum()
+            gd = d * np.float32(2)
+            np.add(g2, hr.T @ gd, out=g2)
+            gh = np.where(keep, gd @ w2.T, np.float32(0))
+            if not linalg_numba.add_product(x.T, gh, g1):
+                np.add(g1, linalg_threads.product(x.T, gh), out=g1)
+            ew.run_update(w1, "subtract", ew.run_combine(g1, "multiply", 1e-6))
+            ew.run_update(w2, "subtract", ew.run_combine(g2, "multiply", 1e-6))
+            ew.run_fill(g1, 0)
+            ew.run_fill(g2, 0)
+            return float(loss)
 for _ in range(warmup):
     step()
 print(json.dumps({"file": torch.__file__}), flush=True)
@@ -103,6 +131,19 @@ for line in sys.stdin:  # one block of steps per line received
 
 # Tree B may be this word: the same step with torch itself, in its own process (two processes only).
 TORCH = "torch"
+# A tree spelled ``floor:TREE`` runs the two-layer step as bare arithmetic on that tree's kernels (its threaded
+# products, its whole-array kernels, numpy for the rest; no tensors, no graph, no checks): what the step would
+# cost if the framework's own work were free, beside torch or the tree itself (two processes only).
+FLOOR = "floor:"
+
+
+def engine_of(tree: str) -> tuple:
+    """(engine, source tree) of a tree argument: torch, the floor of a tree, or a minitorch tree."""
+    if tree == TORCH:
+        return "torch", tree
+    if tree.startswith(FLOOR):
+        return "floor", tree[len(FLOOR) :]
+    return "minitorch", tree
 
 
 def child_env(tree: str, default_threads: bool = False) -> dict:
@@ -111,6 +152,7 @@ def child_env(tree: str, default_threads: bool = False) -> dict:
     env = dict(os.environ)
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         env.pop(name, None)
+    tree = engine_of(tree)[1]
     if tree != TORCH:  # (torch runs with glibc's defaults, as minitorch bench and users run it)
         env.update(
             PYTHONPATH=os.path.abspath(tree),
@@ -126,7 +168,9 @@ class Child:
     """A warm process of one tree, timing a block of steps on request."""
 
     def __init__(self, tree: str, batch: int, warmup: int, default_threads: bool = False, net: str = "lenet") -> None:
-        engine = "torch" if tree == TORCH else "minitorch"
+        engine, tree = engine_of(tree)
+        if engine == "floor" and net != "two-layer":
+            raise SystemExit("the floor engine runs the two-layer step only (--net two-layer)")
         self.proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(batch), str(warmup), net, engine],
             env=child_env(tree, default_threads),
@@ -220,7 +264,9 @@ def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("a", help="tree A (the baseline)")
     parser.add_argument(
-        "b", help="tree B (the change), or 'torch': torch's own step in a process of its own (without --in-process)"
+        "b",
+        help="tree B (the change), or 'torch': torch's own step in a process of its own (without --in-process); "
+        "either may be 'floor:TREE', the two-layer step on TREE's kernels without the framework",
     )
     parser.add_argument("--batch", type=int, nargs="+", default=[64])
     parser.add_argument("--blocks", type=int, default=40)
@@ -240,8 +286,8 @@ def main(argv: list | None = None) -> int:
     )
     parser.add_argument("--cpu-time", action="store_true", help="with --in-process: the thread's CPU time")
     args = parser.parse_args(argv)
-    if args.in_process and TORCH in (args.a, args.b):
-        parser.error("torch runs in a process of its own: leave out --in-process")
+    if args.in_process and (TORCH in (args.a, args.b) or FLOOR in args.a[:6] + args.b[:6]):
+        parser.error("torch and the floor run in a process of their own: leave out --in-process")
     if args.in_process:
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             if os.environ.get(name) != "1":

@@ -47,8 +47,13 @@ FLOAT_LIMITS = BoundedCache("float limits", None, "the largest finite value of e
 CLAMP_BOUNDS = BoundedCache(
     "clamp bounds", 64, "read-only 0-d host arrays of clamp's integer lower bounds, by (bound, dtype): clamp(min=0)"
 )
+GEMM_PLANS = BoundedCache(
+    "gemm plans",
+    256,
+    "per blocked matrix product (shapes, strides, dtype, block size): its blocks, cut and operands' layouts",
+)
 
-ALL: tuple = (CONV2D_PLANS, POOL2D_PLANS, FILLED_OPERANDS, FLOAT_LIMITS, CLAMP_BOUNDS)
+ALL: tuple = (CONV2D_PLANS, POOL2D_PLANS, FILLED_OPERANDS, FLOAT_LIMITS, CLAMP_BOUNDS, GEMM_PLANS)
 
 
 def clear_all() -> None:

@@ -269,6 +269,46 @@ def test_a_kernel_that_cannot_compile_turns_numba_off_and_the_plain_twins_take_o
         HOST._kernels.update(registry)
 
 
+def _add_one(x: Any) -> Any:  # pragma: no cover - compiled by numba
+    return x + 1
+
+
+@pytest.mark.skipif(not jit.enabled(), reason="numba is not installed or refused")
+def test_a_kernel_counts_the_time_it_compiles_and_only_that() -> None:
+    """``compile_seconds`` grows on a call with new argument types (compiled or loaded from the cache), not on a
+    call with known ones; the kernel's results are the function's."""
+    kernel = jit.Kernel(_add_one)
+    try:
+        before = jit.compile_seconds()
+        assert kernel(np.arange(3.0)).tolist() == [1.0, 2.0, 3.0]
+        compiled = jit.compile_seconds()
+        assert compiled > before
+        assert kernel(np.arange(4.0)).tolist() == [1.0, 2.0, 3.0, 4.0]  # same types: no compilation
+        assert jit.compile_seconds() == compiled
+        assert kernel(np.arange(2, dtype=np.int64)).tolist() == [1, 2]  # new types: compiled again
+        assert jit.compile_seconds() > compiled
+    finally:
+        jit._state["kernels"].remove(kernel)
+
+
+@pytest.mark.skipif(not jit.enabled(), reason="numba is not installed or refused")
+def test_a_kernel_numba_cannot_type_turns_numba_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typing error while compiling for new argument types raises ``KernelUnavailable`` (the variant's cue to run
+    its plain twin) and turns every numba kernel off; an error the compiled code raises itself passes through."""
+    registry, undo = dict(HOST._kernels), list(jit._state["undo"])
+    kernel = jit.Kernel(_add_one)
+    try:
+        with pytest.raises(jit.KernelUnavailable):
+            kernel("text")  # numba has no ``str + int``
+        assert jit.failure() is not None and "Typing" in jit.failure()
+    finally:
+        jit._state["kernels"].remove(kernel)
+        jit._state["failed"] = None
+        jit._state["undo"][:] = undo
+        HOST._kernels.clear()
+        HOST._kernels.update(registry)
+
+
 def test_without_numba_minitorch_imports_nothing_of_it_and_trains_on_the_plain_kernels() -> None:
     """``MINITORCH_NO_NUMBA=1`` stands for a machine without numba: no variant registered, numba never imported."""
     code = (

@@ -109,29 +109,45 @@ class Kernel:
                 _start_pool(numba)
             _resolve(self.fn)
             try:
-                return numba.njit(**options)(self.fn)
+                dispatcher = numba.njit(**options)(self.fn)
             except RuntimeError:  # no writable cache directory: compile in memory
-                return numba.njit(**dict(options, cache=False))(self.fn)
+                dispatcher = numba.njit(**dict(options, cache=False))(self.fn)
         except Exception as exc:  # numba missing or broken: the plain twins take over
             disable(f"{type(exc).__name__}: {exc}")
             raise KernelUnavailable(failure()) from exc
+        # numba's dispatcher calls its ``_compile_for_args`` only for arguments of types it has no code for:
+        # timed and guarded there, a call with known types costs no more than the dispatch itself.
+        dispatcher._compile_for_args = _CompileForArgs(dispatcher._compile_for_args)
+        return dispatcher
 
     def __call__(self, *args: Any) -> Any:
         compiled = self.compiled
         if compiled is None:
             compiled = self.compiled = self._compile()
-        known = len(compiled.overloads)
+        return compiled(*args)
+
+
+class _CompileForArgs:
+    """A dispatcher's ``_compile_for_args`` (compile or load from the cache the code for new argument types),
+    timed for ``compile_seconds``; a typing or lowering error turns the numba kernels off (the caller's plain
+    twin runs)."""
+
+    __slots__ = ("compile",)
+
+    def __init__(self, compile: Callable) -> None:
+        self.compile = compile
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            out = compiled(*args)
+            return self.compile(*args, **kwargs)
         except Exception as exc:
-            if type(exc).__module__.startswith("numba"):  # a typing or lowering error: numba cannot do it here
+            if type(exc).__module__.startswith("numba"):  # numba cannot do it here
                 disable(f"{type(exc).__name__}: {exc}")
                 raise KernelUnavailable(failure()) from exc
             raise
-        if len(compiled.overloads) != known:  # this call compiled (or loaded) a specialisation
+        finally:
             _state["seconds"] += time.perf_counter() - started
-        return out
 
 
 class Helper:

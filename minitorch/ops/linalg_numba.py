@@ -17,6 +17,7 @@ import numpy as np
 from ..backend import Array, blas, jit, threads
 from ..backend.blas import NO_TRANS, TRANS
 from ..backend.jit import prange
+from ..caches import GEMM_PLANS
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 # Multiply-adds per block at least (~13 us of one core's GEMM). Measured on 2 cores (AMD EPYC, OpenBLAS
@@ -136,10 +137,84 @@ def _operand(x: Array) -> tuple:
     return x.reshape(-1), NO_TRANS, max(1, x.shape[1])
 
 
+class GemmPlan:
+    """How the products of one signature (operands' shapes, strides and dtype) run, worked out once
+    (``GEMM_PLANS``): the blocks and the cut, each operand as flat storage with CBLAS's transpose flag and
+    row length, the scratch the partial products need, and the BLAS's GEMM. A training step's products are
+    few signatures, each repeated every step."""
+
+    __slots__ = ("count", "split", "trans_a", "lda", "trans_b", "ldb", "m", "n", "k", "dtype", "scratch", "blas_at")
+
+    def __init__(self, a: Array, b: Array, count: int, blas_at: np.ndarray) -> None:
+        (self.m, self.k), self.n = a.shape, b.shape[1]
+        self.count, self.split = count, split_for(self.m, self.k, self.n)
+        self.trans_a, self.lda = _layout(a)
+        self.trans_b, self.ldb = _layout(b)
+        self.dtype, self.blas_at = a.dtype, blas_at
+        self.scratch = (count - 1) * self.m * self.n if self.split == BY_INNER else 0
+
+    def run(self, a: Array, b: Array, out: Array | None, add: bool) -> Array | None:
+        """``a @ b`` into (or, ``add``, added to) ``out``, a new array when None; None where numba is off."""
+        if not jit.enabled():
+            return None
+        if out is None:
+            out = np.empty((self.m, self.n), dtype=self.dtype)
+        trans_a, trans_b = self.trans_a, self.trans_b
+        try:
+            (blocked_gemm if threads.kernel_threads() > 1 else blocked_gemm_serial)(
+                a.reshape(-1) if trans_a == NO_TRANS else a.T.reshape(-1), trans_a, self.lda,
+                b.reshape(-1) if trans_b == NO_TRANS else b.T.reshape(-1), trans_b, self.ldb,
+                out.reshape(-1), self.dtype.type(1 if add else 0), np.empty(self.scratch, dtype=self.dtype),
+                self.m, self.n, self.k, self.count, self.split, self.blas_at,
+            )  # fmt: skip
+        except jit.KernelUnavailable:
+            return None
+        return out
+
+
+_UNPLANNED = object()
+
+
+def _plan(a: Array, b: Array) -> GemmPlan | None:
+    """The plan of ``a @ b`` (host arrays), or None where the general path decides (a product of one block,
+    another dtype, an empty or strided operand, no GEMM found)."""
+    key = (a.shape, a.strides, b.shape, b.strides, a.dtype, b.dtype, MIN_BLOCK)
+    plan = GEMM_PLANS.get(key, _UNPLANNED)
+    if plan is _UNPLANNED:
+        plan = GEMM_PLANS.put(key, _make_plan(a, b))
+    return plan  # type: ignore[return-value]
+
+
+def _make_plan(a: Array, b: Array) -> GemmPlan | None:
+    if a.dtype != b.dtype or a.dtype not in DTYPES or _layout(a) is None or _layout(b) is None:
+        return None
+    (m, k), n = a.shape, b.shape[1]
+    count = blocks_for(m, k, n)
+    blas_at = blas.kernel_argument(a.dtype)
+    if count == 1 or not (m and k and n) or blas_at is None:
+        return None
+    return GemmPlan(a, b, count, blas_at)
+
+
+def _layout(x: Array) -> tuple | None:
+    """(NO_TRANS or TRANS, row length) of a matrix stored whole in either order, as the GEMM reads it; None
+    for a strided one (``_operand`` copies it)."""
+    if x.flags.c_contiguous:
+        return NO_TRANS, max(1, x.shape[1])
+    if x.flags.f_contiguous:
+        return TRANS, max(1, x.shape[0])
+    return None
+
+
 def product(a: Array, b: Array, out: Array | None = None) -> Array | None:
     """``a @ b`` for float matrices of one dtype, cut into blocks on numba's threads; None where it cannot
     (another dtype or array type, an empty operand, numba or the BLAS's GEMM unavailable): the caller's turn."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.dtype != b.dtype or a.dtype not in DTYPES:
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return None
+    plan = _plan(a, b)
+    if plan is not None:
+        return plan.run(a, b, out, False)
+    if a.dtype != b.dtype or a.dtype not in DTYPES:
         return None
     m, k = a.shape
     count = blocks_for(m, k, b.shape[1])
@@ -179,6 +254,17 @@ def add_product(a: Array, b: Array, into: Array) -> bool:
     numba or the GEMM missing): the caller adds the product itself."""
     if type(a) is not np.ndarray or type(b) is not np.ndarray or type(into) is not np.ndarray:
         return False
+    plan = _plan(a, b)
+    if plan is not None:
+        if (
+            into.dtype != plan.dtype
+            or into.shape != (plan.m, plan.n)
+            or not (into.flags.c_contiguous and into.flags.writeable)
+            or np.may_share_memory(into, a)
+            or np.may_share_memory(into, b)
+        ):
+            return False
+        return plan.run(a, b, into, True) is not None
     (m, k), n = a.shape, b.shape[1]
     count = blocks_for(m, k, n)
     if (
