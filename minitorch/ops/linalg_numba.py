@@ -148,8 +148,8 @@ class GemmPlan:
     def __init__(self, a: Array, b: Array, count: int, blas_at: np.ndarray) -> None:
         (self.m, self.k), self.n = a.shape, b.shape[1]
         self.count, self.split = count, split_for(self.m, self.k, self.n)
-        self.trans_a, self.lda = _layout(a)
-        self.trans_b, self.ldb = _layout(b)
+        self.trans_a, self.lda = _layout(a) or (NO_TRANS, 1)  # (_make_plan has checked both)
+        self.trans_b, self.ldb = _layout(b) or (NO_TRANS, 1)
         self.dtype, self.blas_at = a.dtype, blas_at
         self.scratch = (count - 1) * self.m * self.n if self.split == BY_INNER else 0
 
@@ -182,7 +182,7 @@ def _plan(a: Array, b: Array) -> GemmPlan | None:
     plan = GEMM_PLANS.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
         plan = GEMM_PLANS.put(key, _make_plan(a, b))
-    return plan  # type: ignore[return-value]
+    return plan
 
 
 def _make_plan(a: Array, b: Array) -> GemmPlan | None:
