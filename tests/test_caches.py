@@ -32,6 +32,7 @@ def test_a_training_step_fills_the_caches_and_clear_all_empties_them() -> None:
     minitorch.clamp(x, max=1e30)  # clamp's bound is checked against float32's limit
     minitorch.clamp(x.half(), min=0.0)  # a filled bound (float16: the plain clamp, numba or not)
     minitorch.clamp(x, min=0)  # an integer lower bound, kept as a 0-d array
+    minitorch.randn(64, 1000).mm(minitorch.randn(1000, 100))  # a product worth blocks: its plan (or its absence)
     filled = {c.name for c in caches.ALL if len(c)}
     assert filled == {c.name for c in caches.ALL}
     caches.clear_all()

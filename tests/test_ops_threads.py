@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import minitorch
+from minitorch import caches
 from minitorch.backend import HOST, blas, jit, workers
 from minitorch.ops import linalg_numba, linalg_threads
 from minitorch.ops.linalg import Mm
@@ -170,6 +171,32 @@ def test_the_numba_product_takes_transposed_operands_as_they_are(dtype: Any, lay
         deep, ref = linalg_numba.product(x, y), x @ y
         assert deep is not None and deep.flags.c_contiguous
         np.testing.assert_allclose(deep, ref, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-5)
+
+
+@pytest.mark.skipif(not jit.enabled() or blas.routines() is None, reason="needs numba and the BLAS's GEMM")
+def test_a_product_s_plan_is_made_once_per_signature_and_tells_layouts_apart() -> None:
+    """Products of one signature share a plan (``caches.GEMM_PLANS``); the same shapes stored transposed, or
+    strided, get their own (or the general path), and every one computes its own operands' product."""
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal((64, 1000)).astype(np.float32), rng.standard_normal((1000, 100)).astype(np.float32)
+    a_t = np.asfortranarray(a)  # the same values and shape, stored column by column
+    caches.GEMM_PLANS.clear()
+    with thread_count(2):
+        first = linalg_numba.product(a, b)
+        assert len(caches.GEMM_PLANS) == 1
+        second = linalg_numba.product(a * 2, b)
+        assert len(caches.GEMM_PLANS) == 1  # the same signature: the plan made for the first
+        transposed = linalg_numba.product(a_t, b)
+        assert len(caches.GEMM_PLANS) == 2
+        strided = linalg_numba.product(np.repeat(a, 2, axis=1)[:, ::2], b)  # no plan: the general path copies
+        plans = list(caches.GEMM_PLANS.values())
+    assert sum(p is None for p in plans) == 1 and len(plans) == 3
+    for out in (first, second, transposed, strided):
+        assert out is not None and out.flags.c_contiguous
+    np.testing.assert_array_equal(second, 2 * first)  # (times two is exact: the same sums, scaled)
+    np.testing.assert_array_equal(transposed, first)  # the GEMM reads either order with the same blocks
+    np.testing.assert_array_equal(strided, first)
+    np.testing.assert_allclose(first, a.astype(np.float64) @ b.astype(np.float64), rtol=1e-4, atol=1e-3)
 
 
 def test_the_numba_product_declines_what_it_does_not_cover() -> None:
