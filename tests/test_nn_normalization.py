@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch.testing import lockstep
 from tests import strategies as S
-from tests.parity import check_both, check_gradcheck, raises_like
+from tests.parity import check_both, check_gradcheck, check_parity, raises_like
 from tests.test_nn_layers import DTYPES, check_layer
 
 
@@ -56,6 +56,22 @@ def test_batch_norm(case: tuple, training: bool, running: bool, momentum: float)
         check_gradcheck(lambda lib, x, w, b: fn(lib, x, w, b)[0] if running else fn(lib, x, w, b), x, w, b)
 
 
+@pytest.mark.parametrize("layout", ["column-major", "transposed view"])
+def test_batch_norm_of_an_input_stored_in_another_order_matches_torch(layout: str) -> None:
+    """Training-mode batch norm of an input not stored row-major (the host's compiled backward wrote its gradient
+    through a reshaped copy of a column-major array, and returned the array it never wrote)."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 2, 4))
+    x = (
+        np.asfortranarray(x)
+        if layout == "column-major"
+        else np.ascontiguousarray(x.transpose(3, 2, 1, 0)).transpose(3, 2, 1, 0)
+    )
+    assert not x.flags.c_contiguous
+    w, b = rng.uniform(0.5, 1.5, 3), rng.uniform(-1, 1, 3)
+    check_both(lambda lib, x, w, b: F(lib).batch_norm(x, None, None, w, b, training=True, eps=1e-3), x, w, b)
+
+
 @given(
     lead=st.sampled_from([(), (2,), (2, 3)]),
     normalized=st.sampled_from([(4,), (1,), (3, 2), (2, 1, 3)]),
@@ -73,7 +89,15 @@ def test_layer_norm(lead: tuple, normalized: tuple, affine: str, seed: int) -> N
         fn = lambda lib, x, w, b: lib.layer_norm(x, size, w, b, 1e-4)  # noqa: E731
     else:
         fn = lambda lib, x, w, b: F(lib).layer_norm(x, size, w, b, 1e-4)  # noqa: E731
-    check_both(fn, x, w, b, gradcheck=x.size <= 48)
+    if normalized != (1,):
+        check_both(fn, x, w, b, gradcheck=x.size <= 48)
+        return
+    # One value per row: x - mean is 0 and 1/std is 1/sqrt(eps) = 100. The weight's gradient is exactly 0; torch's
+    # float32 one is the rounding of x * 100 - mean * 100 (fused), up to ulp(300) = 3e-5 an element: compared in
+    # float32 to that, tightly in float64.
+    check_parity(fn, x, w, b, dtype=np.float64)
+    check_parity(fn, x, w, b, dtype=np.float32, atol=float(np.abs(x).max()) * 100 * 2.0**-23 * x.size)
+    check_gradcheck(fn, x, w, b)
 
 
 @given(

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import minitorch
-from tests.parity import check_both, raises_like
+from tests.parity import check_both, check_parity, raises_like
 from tests.test_nn_conv_pool import GRADCHECK_NUMEL, distinct
 from tests.test_nn_layers import DTYPES, check_layer
 
@@ -214,6 +214,20 @@ ERRORS = {
         "argument 'kernel_size' should contain one int (got 2)",
     ),
     "avg_pool1d output": (lambda lib: F(lib).avg_pool1d(_r(2, 3, 6)(lib), 7), "Output size is too small"),
+    "adaptive_avg_pool1d dims": (
+        lambda lib: F(lib).adaptive_avg_pool1d(_r(3)(lib), 1),
+        "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 'self' (while checking arguments "
+        "for adaptive_avg_pool1d)",
+    ),
+    "adaptive_max_pool1d dims": (
+        lambda lib: F(lib).adaptive_max_pool1d(_r(1, 1, 1, 3)(lib), 1),
+        "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments "
+        "for adaptive_max_pool1d)",
+    ),
+    "adaptive_avg_pool1d empty": (  # the check of the 2-d pooling it is, on the input with a height of 1
+        lambda lib: F(lib).adaptive_avg_pool1d(lib.zeros(1, 2, 0), 2),
+        "but input has sizes [1, 2, 1, 0] with dimension 3 being empty",
+    ),
     "avg_pool1d padding": (
         lambda lib: F(lib).avg_pool1d(_r(2, 3, 6)(lib), 2, padding=2),
         "pad should be at most half of effective kernel size",
@@ -224,3 +238,12 @@ ERRORS = {
 @pytest.mark.parametrize("case", ERRORS.values(), ids=list(ERRORS))
 def test_errors_match_torch(case: tuple) -> None:
     raises_like(*case)
+
+
+@pytest.mark.parametrize(
+    "dims, shape", [(1, (1, 2, 0)), (1, (2, 0)), (2, (1, 2, 0, 3)), (2, (2, 3, 0)), (3, (1, 2, 0, 3, 3))]
+)
+def test_adaptive_average_pooling_of_an_empty_plane_to_one_value_is_nan_as_torch(dims: int, shape: tuple) -> None:
+    """An output of one value is the mean of the plane, which torch computes before its check for empty input:
+    NaN, where a larger output raises."""
+    check_parity(lambda lib, x: getattr(F(lib), f"adaptive_avg_pool{dims}d")(x, 1), np.zeros(shape), grad=False)

@@ -76,6 +76,9 @@ def test_solve_matches_torch(data: st.DataObject) -> None:
     }[kind]
     b = data.draw(S.arrays(shape), label="B")
     left = kind != "right"
+    if not left and shape == tuple(batch_a) + (n,):  # read as a batch of vectors, which torch solves on the left only
+        raises_like(lambda lib: lib.linalg.solve(lib.tensor(a), lib.tensor(b), left=False), exact=True)
+        return
     check_both(lambda lib, x, y: lib.linalg.solve(x, y, left=left), a, b, gradcheck=a.size + b.size <= 40)
 
 

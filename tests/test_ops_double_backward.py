@@ -642,7 +642,8 @@ CASES: list = [
     (
         "margin_losses",
         lambda lib, a, b, t: (
-            F(lib).margin_ranking_loss(a, b, t.sign(), margin=0.1)
+            # (a - b is 0.03 n - 0.01: a margin of 0.115 is never reached exactly, where the loss has its kink)
+            F(lib).margin_ranking_loss(a, b, t.sign(), margin=0.115)
             + F(lib).hinge_embedding_loss(a, t.sign(), margin=0.5)
             + F(lib).multilabel_soft_margin_loss(a, (t > 0).double())
         ),

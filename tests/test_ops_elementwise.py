@@ -639,6 +639,27 @@ def test_prod_gradient_follows_torchs_formula(x):
     check_parity(lambda lib, a: a.reshape(1, 3).prod(1), np.array(x))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("exponent", [2, 3, -1, -2, -0.5, 3.0, -2.0])
+def test_powers_torch_computes_as_products_have_its_bits(dtype: Any, exponent: Any) -> None:
+    """x ** 3, x ** -2 and x ** -0.5 are torch's products (x * x * x, ...), not numpy's power, whose float32
+    (-x) ** 3 is not -(x ** 3): the bits of torch's, and odd powers of opposite numbers cancel exactly."""
+    x = np.random.default_rng(7).uniform(-3, 3, 4096).astype(dtype)
+    x[:4] = [-0.84303011, 0.84303011, 0.0, -0.0]
+    with np.errstate(all="ignore"):
+        parity.assert_same_as_torch(lambda lib: lib.tensor(x) ** exponent)
+        parity.assert_same_as_torch(lambda lib: lib.pow(lib.tensor(x), exponent))
+    if exponent == 3:
+        cubes = (minitorch.tensor(x[:2]) ** exponent).numpy()
+        assert cubes[0] == -cubes[1]
+
+
+def test_lp_pool_of_opposite_values_is_zero_as_torch() -> None:
+    """A window of x and -x: the sum of cubes is exactly 0 (it was -3e-8 in float32, and its cube root NaN)."""
+    x = np.array([[-0.84303011, 0.84303011], [0.84303011, -0.84303011]])
+    parity.check_both(lambda lib, t: lib.nn.functional.lp_pool1d(t, 3, 2), x, gradcheck=False)
+
+
 def test_pow_exponent_gradient_multiplies_after_selecting_as_torch():
     # sqrt'(0) = inf reaches 0 ** 2, whose exponent gradient torch selects as 0 and then multiplies: NaN.
     check_parity(lambda lib, a, b: (a**b).sqrt(), np.array([0.0, 1.5]), np.array([2.0, 0.5]))

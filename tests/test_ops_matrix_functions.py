@@ -96,7 +96,16 @@ def test_multi_dot_matches_torch(data: st.DataObject) -> None:
 @given(shapes=S.broadcastable_shapes(2, min_dims=1, max_dims=3, max_side=3), dim=st.sampled_from([-1, 0]))
 def test_vecdot_matches_torch(shapes: tuple, dim: int) -> None:
     a, b = (np.ones(s) * np.arange(1, int(np.prod(s)) + 1).reshape(s) / 7 for s in shapes)
+    if a.ndim == b.ndim == 1 and a.shape != b.shape:  # two vectors: torch's dot, which does not broadcast
+        raises_like(lambda lib: lib.linalg.vecdot(lib.tensor(a), lib.tensor(b), dim=dim), exact=True)
+        return
     check_both(lambda lib, x, y: lib.linalg.vecdot(x, y, dim=dim), a, b)
+
+
+def test_vecdot_refuses_mixed_dtypes_as_torch() -> None:
+    raises_like(lambda lib: lib.linalg.vecdot(lib.ones(2), lib.ones(2, dtype=lib.float64)), exact=True)
+    raises_like(lambda lib: lib.linalg.vecdot(lib.ones(2, 3, dtype=lib.float64), lib.ones(3)), exact=True)
+    raises_like(lambda lib: lib.linalg.vecdot(lib.ones(3), lib.ones(2)), exact=True)
 
 
 @given(x=S.arrays(S.shapes(1, 2, 2, 4)), n=st.sampled_from([None, 2, 5]))

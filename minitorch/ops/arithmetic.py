@@ -149,6 +149,8 @@ def _power(xp: Any, a: Any, b: Any) -> Any:
     """a ** b in the operands' dtype; integers to negative powers truncate as in torch (0, or ±1 for bases ±1)."""
     if type(b) is int or type(b) is float:
         if a.dtype.kind == "f":  # a Python number keeps a float array's dtype (weakly typed)
+            if a.dtype.itemsize >= 4 and b in _TORCH_POWERS:  # torch's own products for these: its bits (and
+                return xp.asarray(_TORCH_POWERS[b](xp, a))  # signs: numpy's float32 (-x) ** 3 is not -(x ** 3))
             return xp.asarray(a**b)  # numpy gives a 0-d result as a scalar
     dtype = xp.result_type(a, b)  # operands share a dtype, up to Python numbers (weakly typed)
     if dtype.kind in "iu" and xp.any(xp.asarray(b) < 0):
@@ -158,6 +160,15 @@ def _power(xp: Any, a: Any, b: Any) -> Any:
     else:
         out = a**b
     return xp.asarray(out, dtype=dtype)  # numpy raises bool ** bool to int8
+
+
+# Exponents that torch's CPU and CUDA kernels compute as products rather than with pow() (float and double):
+# x * x * x, 1 / (x * x), 1 / sqrt(x). (x ** 2 and x ** -1 are numpy's square and reciprocal, torch's bits already.)
+_TORCH_POWERS = {
+    3: lambda xp, a: a * a * a,
+    -2: lambda xp, a: 1 / (a * a),
+    -0.5: lambda xp, a: 1 / xp.sqrt(a),
+}
 
 
 class PowTensor(Pow):

@@ -65,8 +65,8 @@ class Cumprod(Op):
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:
         x, out = ctx.saved_tensors
-        if not x.ndim:
-            return grad, None
+        if not x.ndim or x.shape[ctx.axis] == 1:  # out is x: its gradient as it came (as torch, which divides by
+            return grad, None  # x only along a longer dimension; a subnormal x made grad * x / x zero)
         xp, axis = namespace_of(x, grad), ctx.axis
         raw = array_of(x)
         zeros_so_far = backend.array_module(raw).cumsum(raw == 0, axis=axis)  # where the zeros are: constants

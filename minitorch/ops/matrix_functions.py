@@ -21,7 +21,7 @@ from .base import Op, matrix_product, namespace_of
 from .cumulative import cumprod
 from .decompositions import _check_matrices, linalg_inv, linalg_solve
 from .join import cat
-from .linalg import matmul
+from .linalg import _scalar_name, _vector_pair, matmul
 from .linalg_failures import named_result
 from .matrix import diagonal
 from .norms import matrix_norm
@@ -220,6 +220,13 @@ def linalg_vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """``torch.linalg.vecdot``: the dot products of vectors along ``dim`` (operands broadcast)."""
     if autocast_mode.enabled_threads and autocast_mode.wants(linalg_vecdot):
         return autocast_mode.run("linalg_vecdot", linalg_vecdot, x, y, dim=dim)
+    if x.dtype is not y.dtype:
+        raise RuntimeError(
+            f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type {_scalar_name(x)} and y of "
+            f"type {_scalar_name(y)} instead"
+        )
+    if x.ndim == 1 and y.ndim == 1:  # torch's dot then: one length, no broadcasting
+        _vector_pair(x, y)
     return (x * y).sum(dim)
 
 

@@ -177,7 +177,7 @@ class BatchNormNumba(BatchNorm):
         c, dt = x.shape[1], x.dtype
         weight = np.ones(c, dt) if w is None else w
         bias = np.zeros(c, dt) if b is None else b
-        out = np.empty_like(x)
+        out = np.empty(x.shape, dt)
         mean, var, invstd = np.empty(c, dt), np.empty(c, dt), np.empty(c, dt)
         run = batch_norm_forward if threads.worth_sharing(x.size, PARALLEL_WORK) else batch_norm_forward_serial
         try:
@@ -194,7 +194,9 @@ class BatchNormNumba(BatchNorm):
         grad = np.ascontiguousarray(grad, dtype=x.dtype)
         c, dt = x.shape[1], x.dtype
         need = ctx.needs_input_grad
-        gx = np.empty_like(x) if need[0] else np.empty((1, c, 1), dt)
+        # (C order whatever x's layout: the kernel writes through a (n, c, positions) view of it, which a
+        # reshape of a column-major array would have made a copy of)
+        gx = np.empty(x.shape, dt) if need[0] else np.empty((1, c, 1), dt)
         sum_g, sum_gd = np.empty(c, dt), np.empty(c, dt)
         weight = np.ones(c, dt) if w is None else w
         run = batch_norm_backward if threads.worth_sharing(x.size, PARALLEL_WORK) else batch_norm_backward_serial

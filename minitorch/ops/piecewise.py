@@ -215,8 +215,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
         dtypes.scalar(v)  # both read as torch's Scalars before either is converted
     if input.dtype is dtypes.bool_:
         raise RuntimeError("Bool inputs not supported for hardtanh")
-    if input.dtype is dtypes.uint8 and (min_val < 0 or max_val < 0):
-        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
+    if not input.dtype.is_floating_point:
+        for v in (min_val, max_val):  # an integer input reads its limits as int64 first
+            if dtypes.overflows(dtypes.scalar(v), dtypes.int64):
+                raise dtypes.overflow_error(dtypes.int64)
+    if input.dtype is dtypes.uint8:
+        if min_val < 0 or max_val < 0:
+            raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     low, high = _number(min_val, input, opmath=False), _number(max_val, input, opmath=False)
     return _apply(input, inplace, Hardtanh, low, high)
 

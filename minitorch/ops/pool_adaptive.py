@@ -154,18 +154,17 @@ class AdaptiveMaxPool2D(Op):
 
 
 def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
-    """``output_size`` as a tuple of ``dims`` ints, None taking the input's size, with torch's checks."""
+    """``output_size`` as a tuple of ``dims`` ints, None taking the input's size, with torch's checks (an empty
+    input is max pooling's error here; average pooling checks it after its global-mean case, ``_nonempty``)."""
     if input.ndim not in (dims + 1, dims + 2):
         if dims == 1:
-            raise RuntimeError(f"{fn}(): Expected 2D or 3D tensor, but got {list(input.shape)}")
-        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    # max pooling refuses empty channels too; average pooling only empty spatial dims (as in torch)
-    for i in range(1 if "max" in fn else input.ndim - dims, input.ndim):
-        if input.shape[i] == 0:
             raise RuntimeError(
-                f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
-                f"{list(input.shape)} with dimension {i} being empty"
+                f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor for argument #1 'self' (while "
+                f"checking arguments for {fn})"
             )
+        raise RuntimeError(f"{fn}(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    if "max" in fn:
+        _nonempty(fn, input, 1)  # max pooling refuses empty channels too
     size = tuple(output_size) if isinstance(output_size, (tuple, list)) else (output_size,) * dims
     if len(size) != dims:
         if dims == 1:
@@ -184,6 +183,16 @@ def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
     return tuple(int(s) for s in size)
 
 
+def _nonempty(fn: str, input: Tensor, first: int) -> None:
+    """torch's error for an input empty along a dimension from ``first`` on."""
+    for i in range(first, input.ndim):
+        if input.shape[i] == 0:
+            raise RuntimeError(
+                f"{fn}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes "
+                f"{list(input.shape)} with dimension {i} being empty"
+            )
+
+
 def _as_batch(input: Tensor) -> Tensor:
     return input if input.ndim == 4 else input.unsqueeze(0)
 
@@ -195,8 +204,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
         output_size: an int or an (h, w) pair; None in the pair keeps that input size.
     """
     out = _output_size("adaptive_avg_pool2d", input, output_size, 2)
-    if out == (1, 1):  # global average pooling, as torch computes it
+    if out == (1, 1):  # global average pooling, as torch computes it (NaN for an empty plane)
         return input.mean((-2, -1), keepdim=True)
+    _nonempty("adaptive_avg_pool2d", input, input.ndim - 2)  # (average pooling accepts empty channels)
     require_floating(input, "adaptive_avg_pool2d")
     x = _as_batch(input)
     xp, dtype = x._xp, x._data.dtype
@@ -227,7 +237,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: Any) -> Tensor:
         output_size: an int (or a 1-tuple).
     """
     (n,) = _output_size("adaptive_avg_pool1d", input, output_size, 1)
-    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, n)).squeeze(-2)
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, n)).squeeze(-2)  # (and 2-d's errors, as torch)
 
 
 def adaptive_max_pool1d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:
