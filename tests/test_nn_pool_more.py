@@ -224,6 +224,18 @@ ERRORS = {
         "Expected 2 to 3 dimensions, but got 4-dimensional tensor for argument #1 'self' (while checking arguments "
         "for adaptive_max_pool1d)",
     ),
+    "adaptive_avg_pool1d negative": (
+        lambda lib: F(lib).adaptive_avg_pool1d(lib.zeros(1, 2, 3), -1),
+        "adaptive_avg_pool2d: elements of output_size must be greater than or equal to 0 but received {1, -1}",
+    ),
+    "adaptive_max_pool1d negative": (
+        lambda lib: F(lib).adaptive_max_pool1d(lib.zeros(1, 2, 3), -1),
+        "Trying to create tensor with negative dimension -1: [1, 2, 1, -1]",
+    ),
+    "adaptive_max_pool2d negative": (
+        lambda lib: F(lib).adaptive_max_pool2d(lib.zeros(2, 3, 3), (2, -1)),
+        "Trying to create tensor with negative dimension -1: [2, 2, -1]",
+    ),
     "adaptive_avg_pool1d empty": (  # the check of the 2-d pooling it is, on the input with a height of 1
         lambda lib: F(lib).adaptive_avg_pool1d(lib.zeros(1, 2, 0), 2),
         "but input has sizes [1, 2, 1, 0] with dimension 3 being empty",

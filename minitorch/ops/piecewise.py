@@ -55,7 +55,9 @@ class Hardtanh(Op):
         ctx.save_for_backward(x)
         ctx.bounds = (low, high)
         xp = array_module(x)
-        return xp.minimum(xp.maximum(x, low), high).astype(x.dtype, copy=False)
+        # Selected, not numpy's minimum/maximum: x equal to a bound stays x (0.0 against a bound of -0.0, as torch's
+        # clamp keeps it), and NaN stays NaN.
+        return xp.where(x < low, low, xp.where(x > high, high, x)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx: Context, grad: Array) -> tuple:

@@ -175,7 +175,12 @@ def _output_size(fn: str, input: Tensor, output_size: Any, dims: int) -> tuple:
     size = tuple(int(n) if s is None else s for s, n in zip(size, input.shape[-dims:]))
     if not all(is_int(s) for s in size):
         raise TypeError(f"{fn}(): argument 'output_size' must be tuple of ints, not {type(output_size).__name__}")
-    if any(s < 0 for s in size):
+    if dims == 2 and any(s < 0 for s in size):  # (the 1-d pools are the 2-d ones on a height of 1: their errors)
+        if "max" in fn:  # torch's max pooling allocates its output before it looks
+            shape = [*input.shape[:-2], *size]
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {next(s for s in shape if s < 0)}: {shape}"
+            )
         raise RuntimeError(
             f"{fn}: elements of output_size must be greater than or equal to 0 but received "
             "{" + ", ".join(str(s) for s in size) + "}"
