@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import minitorch
 from tests import strategies as S
-from tests.parity import check_both, raises_like
+from tests.parity import check_both, check_parity, raises_like
 
 
 # An index is described by a tuple of items and built per library by ``build``:
@@ -533,3 +533,26 @@ def test_a_basic_index_records_torch_s_last_step(expr):
         (out * out).sum().backward()
         names.append(x.grad.sum().item())
     assert names[0:2] == names[2:4]
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        (slice(None), [0], Ellipsis, [0]),
+        (slice(None, 1), None, [0], Ellipsis, [1]),
+        (slice(None), [0], Ellipsis, [1], None),
+        ([1], Ellipsis, [0], slice(None)),
+    ],
+)
+def test_an_ellipsis_standing_for_no_dimension_keeps_advanced_indices_in_place_as_torch(index: tuple) -> None:
+    """Advanced indices parted only by an ellipsis that covers no dimension count as adjacent for torch (numpy
+    moves them to the front): the shape of the read, and the write of a value of that shape."""
+    x = np.arange(24.0).reshape(2, 3, 4)
+    check_parity(lambda lib, t: t[index] * 2, x)
+
+    def write(lib: Any, t: Any) -> Any:
+        out = t * 1
+        out[index] = t[index] * 3
+        return out
+
+    check_parity(write, x)

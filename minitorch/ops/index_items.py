@@ -100,7 +100,21 @@ def convert_index(index: Any, x: Tensor) -> tuple:
             raise ValueError("step must be greater than zero")
         out.append(it)
     _check_masks(out, tuple(x.shape))
+    if not basic and any(it is Ellipsis for it in out) and _width(out) == x.ndim:
+        # An ellipsis standing for no dimension does not part advanced indices for torch (x[:, [0], ..., [0]] of a
+        # 3-d x keeps the indexed dimensions in place); numpy would move them to the front.
+        out = [it for it in out if it is not Ellipsis]
     return tuple(out), basic
+
+
+def _width(items: list) -> int:
+    """The dimensions an index's items cover (a boolean mask its own, None and ``...`` none)."""
+    total = 0
+    for it in items:
+        if it is None or it is Ellipsis or isinstance(it, bool):
+            continue
+        total += it.ndim if backend.is_array(it) and it.dtype.kind == "b" else 1
+    return total
 
 
 def _check_masks(items: list, shape: tuple) -> None:
