@@ -88,16 +88,17 @@ class _Formatter:
         if finite.size == 0:
             return
         absvals = np.abs(finite)
-        lo, hi = absvals.min(), absvals.max()
+        # Python floats, compared without dividing: hi / lo overflowed (numpy's warning) for a subnormal lo
+        lo, hi = float(absvals.min()), float(absvals.max())
         self.int_mode = bool(np.all(finite == np.ceil(finite)))
         if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
+            if hi > 1000.0 * lo or hi > 1.0e8:
                 self.sci_mode = True
                 widths = [len(f"{v:.{PRINT_OPTS.precision}e}") for v in finite.tolist()]
             else:
                 widths = [len(f"{v:.0f}") + 1 for v in finite.tolist()]
         else:
-            if hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
+            if hi > 1000.0 * lo or hi > 1.0e8 or lo < 1.0e-4:
                 self.sci_mode = True
                 widths = [len(f"{v:.{PRINT_OPTS.precision}e}") for v in finite.tolist()]
             else:

@@ -285,3 +285,13 @@ def test_remaining_spellings() -> None:
         )
 
     parity.check_both(attention, q, k, v)
+
+
+@pytest.mark.parametrize("values", [[1.0, 2.22507386e-311], [5e-324, 1e300], [7.4e-312, 0.0, -3.0]])
+def test_the_repr_of_subnormal_values_is_torch_s_without_a_warning(values: list) -> None:
+    """A subnormal smallest value made the format's largest / smallest ratio overflow (numpy's warning, an error
+    under -W error); torch prints such tensors in scientific notation."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = repr(minitorch.tensor(values, dtype=minitorch.float64))
+    assert ours == repr(torch.tensor(values, dtype=torch.float64))
